@@ -1,0 +1,18 @@
+// wire/: packet formats. Field offsets, typed views, Repr values with parse/emit, checksums,
+// a frame builder for tests, a decoder and a tcpdump-style formatter.
+
+export * from './constants.ts';
+export * from './error.ts';
+export * from './address.ts';
+export * from './checksum.ts';
+export * from './tcp-options.ts';
+export * from './builder.ts';
+export * from './view.ts';
+export * from './ethernet.ts';
+export * from './ipv4.ts';
+export * from './tcp.ts';
+export * from './udp.ts';
+export * from './arp.ts';
+export * from './decode.ts';
+export * from './format.ts';
+export * from './l4checksum.ts';
