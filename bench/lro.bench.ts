@@ -1,0 +1,133 @@
+// LRO and GRO throughput: 1448-byte TCP segments with timestamps from a preallocated frame ring
+// (seq, IP ID and checksums rewritten in place), skbs from a pool, freed by the sink, flush every 64.
+import { frame } from '../wire/index.ts';
+import { CHECKSUM_UNNECESSARY, SkbPool, ethTypeTrans, freeSkb } from '../stack/skb.ts';
+import type { SkBuff } from '../stack/skb.ts';
+import type { RxSink } from '../stack/rx-sink.ts';
+import { LroManager, LroHeader, LRO_IPV4, LRO_TCP } from '../lro/inet-lro.ts';
+import { GroEngine } from '../lro/gro.ts';
+import type { BenchCase } from './run.ts';
+
+const RING = 1024;
+const FLUSH_EVERY = 64;
+const IP = 14, TCPH = 34;
+
+class FreeingSink implements RxSink {
+  delivered = 0;
+  netifReceiveSkb(skb: SkBuff): void { this.delivered++; freeSkb(skb); }
+  netifRx(skb: SkBuff): void { this.delivered++; freeSkb(skb); }
+  vlanHwaccelReceiveSkb(skb: SkBuff): void { this.delivered++; freeSkb(skb); }
+  vlanHwaccelRx(skb: SkBuff): void { this.delivered++; freeSkb(skb); }
+}
+
+/** A ring of frames for `flows` flows (slot s carries flow s % flows); `next(k)` readies packet k in its slot. */
+class FrameRing {
+  readonly frames: Uint8Array[] = [];
+  /** Checksums as built (seq 0, ID 0): LRO/GRO rewrite a flushed aggregate's headers in place, so next() restores them. */
+  private readonly ipCsum0 = new Uint16Array(RING);
+  private readonly tcpCsum0 = new Uint16Array(RING);
+  private readonly flowSeq: Uint32Array;
+  private readonly flowId: Uint16Array;
+  constructor(readonly flows: number) {
+    this.flowSeq = new Uint32Array(flows);
+    this.flowId = new Uint16Array(flows);
+    for (let s = 0; s < RING; s++) {
+      const f = s % flows;
+      const fr = frame().ipv4({ id: 0 }).tcp({ sport: 10000 + f, seq: 0, ack: 1, ts: [1000, 2000], window: 5000 }).payload(1448).build();
+      this.frames.push(fr);
+      this.ipCsum0[s] = (fr[IP + 10]! << 8) | fr[IP + 11]!;
+      this.tcpCsum0[s] = (fr[TCPH + 16]! << 8) | fr[TCPH + 17]!;
+    }
+  }
+  /** Rewrites seq and IP ID of slot k % RING to the flow's next values (RFC 1624 checksum updates). */
+  next(k: number): Uint8Array {
+    const s = k & (RING - 1), f = s % this.flows;
+    const b = this.frames[s]!;
+    const seq = this.flowSeq[f]!, id = this.flowId[f]!;
+    // the fields a flush may have rewritten: IP length, ack, flags, window, TSecr (values as built)
+    b[IP + 2] = 1500 >>> 8; b[IP + 3] = 1500 & 0xff;
+    b[TCPH + 8] = 0; b[TCPH + 9] = 0; b[TCPH + 10] = 0; b[TCPH + 11] = 1;
+    b[TCPH + 13] = 0x10; b[TCPH + 14] = 5000 >>> 8; b[TCPH + 15] = 5000 & 0xff;
+    b[TCPH + 28] = 0; b[TCPH + 29] = 0; b[TCPH + 30] = 2000 >>> 8; b[TCPH + 31] = 2000 & 0xff;
+    b[TCPH + 4] = seq >>> 24; b[TCPH + 5] = seq >>> 16; b[TCPH + 6] = seq >>> 8; b[TCPH + 7] = seq;
+    const tc = update32(this.tcpCsum0[s]!, 0, seq);
+    b[TCPH + 16] = tc >>> 8; b[TCPH + 17] = tc;
+    b[IP + 4] = id >>> 8; b[IP + 5] = id;
+    const ic = update16(this.ipCsum0[s]!, 0, id);
+    b[IP + 10] = ic >>> 8; b[IP + 11] = ic;
+    this.flowSeq[f] = (seq + 1448) >>> 0;
+    this.flowId[f] = (id + 1) & 0xffff;
+    return b;
+  }
+}
+
+function fold(s: number): number { s = (s & 0xffff) + (s >>> 16); return (s & 0xffff) + (s >>> 16); }
+/** RFC 1624 eqn. 3 (wire's incrementalUpdate16 without its general-purpose fold loop). */
+function update16(check: number, oldW: number, newW: number): number { return ~fold((~check & 0xffff) + (~oldW & 0xffff) + newW) & 0xffff; }
+function update32(check: number, oldV: number, newV: number): number {
+  return update16(update16(check, oldV >>> 16, newV >>> 16), oldV & 0xffff, newV & 0xffff);
+}
+
+function skbFor(pool: SkbPool, b: Uint8Array): SkBuff {
+  const skb = pool.get();
+  skb.setLinear(b, 0, b.length);
+  skb.truesize = 2048;
+  skb.ipSummed = CHECKSUM_UNNECESSARY;
+  ethTypeTrans(skb);
+  return skb;
+}
+
+/** eHEA-style get_skb_header: IP at skb.data, TCP after the IP header. */
+function getSkbHeader(skb: SkBuff, out: LroHeader): boolean {
+  const b = skb.buf, iph = skb.data;
+  out.buf = b; out.iphOff = iph; out.tcphOff = iph + ((b[iph]! & 0x0f) << 2);
+  out.flags = b[iph + 9] === 6 ? LRO_IPV4 | LRO_TCP : LRO_IPV4;
+  return true;
+}
+
+function lroCase(name: string, flows: number): BenchCase {
+  const sink = new FreeingSink();
+  const pool = new SkbPool(1024);
+  const lro = new LroManager({ maxDesc: 8, maxAggr: 64, mtu: 1500, sink, getSkbHeader, skbPool: pool });
+  let ring: FrameRing | null = null;
+  let k = 0;
+  return {
+    name,
+    run(n) {
+      ring ??= new FrameRing(flows);
+      const d0 = sink.delivered, a0 = lro.stats.aggregated, nd0 = lro.stats.no_desc;
+      for (let i = 0; i < n; i++) {
+        lro.receiveSkb(skbFor(pool, ring.next(k)), null);
+        if ((++k & (FLUSH_EVERY - 1)) === 0) lro.flushAll();
+      }
+      return { packets: n, delivered: sink.delivered - d0, aggregated: lro.stats.aggregated - a0, no_desc: lro.stats.no_desc - nd0 };
+    },
+  };
+}
+
+function groCase(name: string, flows: number): BenchCase {
+  const sink = new FreeingSink();
+  const pool = new SkbPool(1024);
+  const gro = new GroEngine({ sink });
+  let ring: FrameRing | null = null;
+  let k = 0;
+  return {
+    name,
+    run(n) {
+      ring ??= new FrameRing(flows);
+      const d0 = sink.delivered, m0 = gro.stats.merged;
+      for (let i = 0; i < n; i++) {
+        gro.groReceive(skbFor(pool, ring.next(k)));
+        if ((++k & (FLUSH_EVERY - 1)) === 0) gro.flush();
+      }
+      return { packets: n, delivered: sink.delivered - d0, merged: gro.stats.merged - m0 };
+    },
+  };
+}
+
+export const cases: BenchCase[] = [
+  lroCase('lro-1flow', 1),
+  lroCase('lro-8flows', 8),
+  lroCase('lro-64flows', 64),
+  groCase('gro-1flow', 1),
+];
