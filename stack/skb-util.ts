@@ -1,0 +1,86 @@
+// Helpers the stack needs on top of skb.ts: a header accessor that reads headers even when they
+// straddle the linear part and page fragments (copying into a preallocated scratch buffer only
+// then), the checksum of a range of an skb's data, and pskb_trim.
+import { sumBytes, fold, csumBlockAdd } from '../wire/checksum.ts';
+import type { SkBuff } from './skb.ts';
+
+/**
+ * A window onto `len` bytes at data offset `off` of an skb: `buf[base .. base+len)`. Points into the
+ * linear part when the bytes are there (the usual case), else copies them into its own scratch.
+ */
+export class HeaderAccess {
+  buf: Uint8Array;
+  base = 0;
+  private readonly scratch: Uint8Array;
+  constructor(maxLen = 128) { this.scratch = new Uint8Array(maxLen); this.buf = this.scratch; }
+
+  /** pskb_may_pull's read side: false when the skb has fewer than off+len bytes. */
+  peek(skb: SkBuff, off: number, len: number): boolean {
+    if (off + len > skb.len) return false;
+    if (off + len <= skb.headLen) { this.buf = skb.buf; this.base = skb.data + off; return true; }
+    if (len > this.scratch.length) throw new RangeError(`header of ${len} bytes exceeds accessor scratch (${this.scratch.length})`);
+    skb.copyBits(off, this.scratch, 0, len);
+    this.buf = this.scratch; this.base = 0;
+    return true;
+  }
+
+  u8(i: number): number { return this.buf[this.base + i]!; }
+  u16(i: number): number { return (this.buf[this.base + i]! << 8) | this.buf[this.base + i + 1]!; }
+  u32(i: number): number {
+    const b = this.buf, o = this.base + i;
+    return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+  }
+}
+
+let csumAcc = 0, csumPos = 0;
+const csumChunk = (mem: Uint8Array, start: number, n: number): void => {
+  csumAcc = csumBlockAdd(csumAcc, fold(sumBytes(mem, start, n)), csumPos);
+  csumPos += n;
+};
+
+/** Folded 1's-complement sum (not complemented) of `len` bytes of the skb's data from `off`, across linear part, frags and frag_list. */
+export function skbChecksum(skb: SkBuff, off: number, len: number): number {
+  csumAcc = 0; csumPos = 0;
+  skb.forEachChunk(off, len, csumChunk);
+  return csumAcc;
+}
+
+/**
+ * pskb_trim: shortens the skb's data to `newLen` bytes, cutting linear data, fragments and chained
+ * skbs from the end. Fragments cut away entirely are released to their owners now; chained skbs cut
+ * away entirely are freed with `free`.
+ */
+export function skbTrim(skb: SkBuff, newLen: number, free: (s: SkBuff) => void): void {
+  if (newLen >= skb.len) return;
+  let keep = newLen;
+  const hl = skb.headLen;
+  if (keep <= hl) { skb.tail = skb.data + keep; keep = 0; } else keep -= hl;
+  let k = 0;
+  for (; k < skb.nrFrags; k++) {
+    const f = skb.frags[k]!;
+    if (keep === 0) break;
+    if (keep < f.size) { f.size = keep; keep = 0; k++; break; }
+    keep -= f.size;
+  }
+  for (let j = k; j < skb.nrFrags; j++) {
+    const f = skb.frags[j]!;
+    if (f.owner !== null) f.owner.release(f.mem, f.ownerAddr);
+    f.owner = null; f.size = 0;
+  }
+  skb.nrFrags = Math.min(skb.nrFrags, k);
+  // the chained skbs
+  let prev: SkBuff | null = null;
+  for (let s = skb.fragList; s !== null; ) {
+    const nextS: SkBuff | null = s.next;
+    if (keep === 0) {
+      if (prev === null) skb.fragList = null; else prev.next = null;
+      for (let d: SkBuff | null = s; d !== null; ) { const nx: SkBuff | null = d.next; d.next = null; free(d); d = nx; }
+      break;
+    }
+    if (keep < s.len) { skbTrim(s, keep, free); keep = 0; }
+    else keep -= s.len;
+    prev = s; s = nextS;
+  }
+  skb.len = newLen;
+  skb.dataLen = newLen - skb.headLen;
+}

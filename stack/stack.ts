@@ -1,0 +1,438 @@
+// The mock kernel's receive side: NAPI scheduling and the NET_RX softirq, the netif_rx backlog,
+// the four RxSink entry points (with software VLAN untagging), IPv4 input, and the hand-off to TCP.
+// All work is charged to the CPU cost model, so it happens at virtual times the CPU's speed allows.
+import { IPV4, IPV4_FRAG, IPPROTO, VLAN } from '../wire/constants.ts';
+import { sumBytes, fold, csumSub } from '../wire/checksum.ts';
+import { parseMac } from '../wire/address.ts';
+import type { VirtualClock } from '../sim/clock.ts';
+import { Cpu, DEFAULT_COST_PROFILE } from '../sim/cost.ts';
+import { NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { LatencyRecorder, OccupancySampler } from '../sim/stats.ts';
+import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
+import { flowName } from '../sim/flows.ts';
+import { StreamHash } from '../sim/hash.ts';
+import {
+  type SkBuff, freeSkb, ethTypeTrans, CHECKSUM_NONE, CHECKSUM_COMPLETE, CHECKSUM_UNNECESSARY, CHECKSUM_PARTIAL,
+  ETH_P_IP, ETH_P_8021Q, ETH_P_8021AD,
+} from './skb.ts';
+import type { RxSink } from './rx-sink.ts';
+import { HeaderAccess, skbTrim } from './skb-util.ts';
+import { NapiStruct, NAPI_WEIGHT, type NapiPollFn } from './napi.ts';
+import { NetDevice, type NetDeviceOptions } from './netdev.ts';
+import { StackStats, type StackDropReason } from './stats.ts';
+import { TcpLayer, type AckCounting, type SendToWire, type TcpFlow } from './tcp.ts';
+
+export interface StackOptions {
+  clock: VirtualClock;
+  /** The core everything is charged to (default: a new Cpu with DEFAULT_COST_PROFILE). */
+  cpu?: Cpu;
+  tracer?: Tracer;
+  /** Where ACK frames go (the link partner's receiveFromHost). May also be set later with `stack.sendToWire = …`. */
+  sendToWire?: SendToWire;
+  /** net_rx_action's packet budget per run (netdev_budget, 300). */
+  netdevBudget?: number;
+  /** net_rx_action's time limit per run, ns (2.6.24: 2 jiffies; default 2 ms = netdev_budget_usecs). */
+  softirqTimeLimitNs?: number;
+  /** Backlog queue limit (netdev_max_backlog, 1000). As in 2.6.24, a packet is queued while qlen ≤ this. */
+  netdevMaxBacklog?: number;
+  /** process_backlog's weight (weight_p, 64). */
+  backlogWeight?: number;
+  ackCounting?: AckCounting;
+  /** Delayed-ACK timeout, ns (40 ms). */
+  delayedAckNs?: number;
+  /** Window field of ACKs (65535). */
+  rcvWindow?: number;
+  /** Out-of-order queue limit per flow, skbs (10000). */
+  maxOfoSkbs?: number;
+  /** Source MAC of ACKs when no device is registered (02:00:00:00:00:02). */
+  hostMac?: string;
+  /** Latency samples kept exactly before decimation (2^21). */
+  latencyMaxEntries?: number;
+  /** Ring occupancy points per queue (1024). */
+  occupancyMaxPoints?: number;
+}
+
+/** Per-flow result of a run (what the socket got). */
+export interface FlowResult {
+  key: FlowKey;
+  name: string;
+  bytesDelivered: number;
+  digest: string;
+  /** Wire segments that reached TCP (sum of wireFrames). */
+  segmentsIn: number;
+  /** Skbs that reached TCP. */
+  packetsToStack: number;
+  acksSent: number;
+}
+
+export interface FlowVerdict extends FlowResult {
+  expectedBytes: number;
+  expectedDigest: string;
+  byteStreamOk: boolean;
+}
+
+export interface VerifyResult {
+  /** One per expectation, in expectation order (missing flows have bytesDelivered 0 and byteStreamOk false). */
+  flows: FlowVerdict[];
+  /** Expected flows the stack never saw. */
+  missingFlows: string[];
+  /** Flows that reached TCP with data but were not expected. */
+  unexpectedFlows: string[];
+  bytesDelivered: number;
+  /** Bytes delivered on flows whose stream verified. */
+  bytesVerified: number;
+  allOk: boolean;
+}
+
+/** Hard IRQ entry point handed to a NIC model: charges the interrupt and runs the driver's handler. */
+export type IrqEntry = (queue?: number) => void;
+
+export class Stack implements RxSink {
+  readonly clock: VirtualClock;
+  readonly cpu: Cpu;
+  readonly tracer: Tracer;
+  readonly stats = new StackStats();
+  readonly latency: LatencyRecorder;
+  readonly occupancy: OccupancySampler;
+  readonly tcp: TcpLayer;
+  readonly devices: NetDevice[] = [];
+  readonly napis: NapiStruct[] = [];
+  readonly netdevBudget: number;
+  readonly softirqTimeLimitNs: number;
+  readonly netdevMaxBacklog: number;
+
+  private readonly pollList: NapiStruct[] = [];
+  private softirqPending = false;
+  private inSoftirq = false;
+  private budgetLeft = 0;
+  private softirqStart = 0;
+  private readonly continueSoftirq = (): void => this.netRxLoop();
+  private readonly runSoftirq = (): void => this.netRxAction();
+
+  private readonly backlog: (SkBuff | null)[];
+  private backlogHead = 0;
+  private backlogLen = 0;
+  /** The per-CPU backlog's pseudo-NAPI context (process_backlog). */
+  readonly backlogNapi: NapiStruct;
+
+  private readonly iph = new HeaderAccess(64);
+
+  constructor(opts: StackOptions) {
+    this.clock = opts.clock;
+    this.cpu = opts.cpu ?? new Cpu(opts.clock, DEFAULT_COST_PROFILE);
+    this.tracer = opts.tracer ?? NO_TRACE;
+    this.netdevBudget = positiveInt(opts.netdevBudget ?? 300, 'netdevBudget');
+    this.softirqTimeLimitNs = opts.softirqTimeLimitNs ?? 2_000_000;
+    this.netdevMaxBacklog = positiveInt(opts.netdevMaxBacklog ?? 1000, 'netdevMaxBacklog');
+    this.latency = new LatencyRecorder(opts.latencyMaxEntries);
+    this.occupancy = new OccupancySampler(opts.occupancyMaxPoints);
+    this.backlog = new Array<SkBuff | null>(this.netdevMaxBacklog + 1).fill(null);
+    this.backlogNapi = new NapiStruct('process_backlog', (n, budget) => this.processBacklog(n, budget), positiveInt(opts.backlogWeight ?? NAPI_WEIGHT, 'backlogWeight'));
+    this.tcp = new TcpLayer(this.clock, this.cpu, this.stats, this.tracer, this.latency, {
+      ackCounting: opts.ackCounting ?? 'gso_segs',
+      delayedAckNs: opts.delayedAckNs ?? 40_000_000,
+      rcvWindow: opts.rcvWindow ?? 65535,
+      maxOfoSkbs: opts.maxOfoSkbs ?? 10_000,
+      hostMac: parseMac(opts.hostMac ?? '02:00:00:00:00:02'),
+    });
+    if (opts.sendToWire) this.tcp.sendToWire = opts.sendToWire;
+  }
+
+  get sendToWire(): SendToWire | null { return this.tcp.sendToWire; }
+  set sendToWire(fn: SendToWire | null) { this.tcp.sendToWire = fn; }
+
+  // ───────────── devices, IRQs, NAPI ─────────────
+
+  /** register_netdev: adds a device (the first one's MAC becomes the source MAC of ACKs). */
+  registerNetdev(dev: NetDevice | NetDeviceOptions): NetDevice {
+    const d = dev instanceof NetDevice ? dev : new NetDevice(dev);
+    if (this.devices.length === 0) this.tcp.opts.hostMac.set(d.mac);
+    this.devices.push(d);
+    return d;
+  }
+
+  /** netif_napi_add: a NAPI context whose `poll(napi, budget)` the softirq will call. */
+  napiAdd(name: string, poll: NapiPollFn, weight = NAPI_WEIGHT, queue = 0): NapiStruct {
+    const n = new NapiStruct(name, poll, weight, queue);
+    this.napis.push(n);
+    return n;
+  }
+
+  /**
+   * request_irq: returns the function the device calls to raise the interrupt. Each call charges an
+   * `interrupt` to the CPU, counts it, and runs the driver's handler (which typically masks the
+   * device's interrupt and calls napiSchedule). Fits hw-models' IrqHandler: `line.handler = stack.requestIrq(…)`.
+   */
+  requestIrq(name: string, handler: (queue: number) => void): IrqEntry {
+    return (queue = 0) => {
+      this.cpu.charge('interrupt');
+      this.stats.interrupts++;
+      if (this.tracer.enabled) this.tracer.emit({ t: this.clock.now, layer: 'napi', what: 'irq', text: `interrupt ${name}`, queue });
+      handler(queue);
+    };
+  }
+
+  /** napi_schedule: puts the context on the poll list and raises NET_RX_SOFTIRQ. False if it was already scheduled. */
+  napiSchedule(napi: NapiStruct): boolean {
+    if (napi.scheduled) return false;
+    napi.scheduled = true;
+    this.pollList.push(napi);
+    this.raiseSoftirq();
+    return true;
+  }
+
+  /** napi_complete: flushes the context's GRO hooks and takes it off the poll list. The driver re-enables its interrupt itself. */
+  napiComplete(napi: NapiStruct): void {
+    if (!napi.scheduled) return;
+    napi.runCompleteHooks();
+    const i = this.pollList.indexOf(napi);
+    if (i >= 0) this.pollList.splice(i, 1);
+    napi.scheduled = false;
+    napi.completions++;
+    this.stats.napiCompletions++;
+  }
+
+  /** True while a softirq run is in progress (between polls it may be waiting for the CPU). */
+  get softirqActive(): boolean { return this.inSoftirq || this.softirqPending; }
+
+  private raiseSoftirq(): void {
+    if (this.inSoftirq || this.softirqPending) return;
+    this.softirqPending = true;
+    this.clock.at(Math.ceil(this.cpu.now), this.runSoftirq);
+  }
+
+  /** net_rx_action: one softirq run with a fresh budget. */
+  private netRxAction(): void {
+    this.softirqPending = false;
+    this.inSoftirq = true;
+    this.budgetLeft = this.netdevBudget;
+    this.cpu.charge('softirq');
+    this.softirqStart = this.cpu.now;
+    this.stats.softirqRuns++;
+    this.netRxLoop();
+  }
+
+  /**
+   * The body of net_rx_action. After each poll that took CPU time the loop yields to the clock and
+   * continues when the CPU has done that work, so devices see the passage of time between polls.
+   */
+  private netRxLoop(): void {
+    const list = this.pollList;
+    while (list.length > 0) {
+      if (this.budgetLeft <= 0 || this.cpu.now - this.softirqStart > this.softirqTimeLimitNs) {
+        // softnet_break: out of budget or time; run again later (ksoftirqd)
+        this.stats.timeSqueeze++;
+        this.inSoftirq = false;
+        if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'napi', what: 'squeeze', reason: 'time_squeeze', text: `net_rx_action re-raised with ${list.length} contexts listed` });
+        this.raiseSoftirq();
+        return;
+      }
+      const n = list[0]!;
+      this.cpu.charge('napi_poll');
+      const weight = n.weight;
+      const work = n.poll(n, weight);
+      n.polls++; n.work += work;
+      this.stats.napiPolls++; this.stats.napiWork += work;
+      this.budgetLeft -= work;
+      if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'napi', what: 'poll', text: `${n.name} polled: ${work}/${weight}`, queue: n.queue });
+      if (work > weight) this.stats.napiWorkOverWeight++;
+      if (work >= weight) {
+        if (n.scheduled) {
+          // still has work: to the tail, polled again in this run if budget allows
+          n.runRepollHooks();
+          const i = list.indexOf(n);
+          if (i >= 0) { list.splice(i, 1); list.push(n); }
+        } else this.stats.napiCompleteAtWeight++;
+      }
+      // a context that returned less than its weight without completing stays at the head (as in 2.6.24)
+      if (this.cpu.busyUntil > this.clock.now) {
+        this.clock.at(Math.ceil(this.cpu.busyUntil), this.continueSoftirq);
+        return;
+      }
+    }
+    this.inSoftirq = false;
+  }
+
+  // ───────────── RxSink entry points ─────────────
+
+  netifReceiveSkb(skb: SkBuff): void {
+    this.stats.netifReceiveSkb++;
+    this.countIn(skb);
+    this.receive(skb);
+  }
+
+  netifRx(skb: SkBuff): void {
+    this.stats.netifRx++;
+    this.countIn(skb);
+    this.enqueueBacklog(skb);
+  }
+
+  vlanHwaccelReceiveSkb(skb: SkBuff, vlanTag: number): void {
+    this.stats.vlanHwaccel++;
+    skb.vlanPresent = true; skb.vlanTci = vlanTag & 0xffff;
+    this.netifReceiveSkb(skb);
+  }
+
+  vlanHwaccelRx(skb: SkBuff, vlanTag: number): void {
+    this.stats.vlanHwaccel++;
+    skb.vlanPresent = true; skb.vlanTci = vlanTag & 0xffff;
+    this.netifRx(skb);
+  }
+
+  /** netif_rx: queue on the backlog (dropping past netdev_max_backlog) and schedule process_backlog. */
+  private enqueueBacklog(skb: SkBuff): void {
+    this.cpu.charge('netif_rx');
+    if (this.backlogLen > this.netdevMaxBacklog) {
+      this.drop(skb, 'backlog_drop', 'napi');
+      return;
+    }
+    const cap = this.backlog.length;
+    this.backlog[(this.backlogHead + this.backlogLen) % cap] = skb;
+    this.backlogLen++;
+    this.napiSchedule(this.backlogNapi);
+  }
+
+  /** Skbs waiting in the backlog. */
+  get backlogQueued(): number { return this.backlogLen; }
+
+  private processBacklog(napi: NapiStruct, budget: number): number {
+    let work = 0;
+    const cap = this.backlog.length;
+    while (work < budget && this.backlogLen > 0) {
+      const skb = this.backlog[this.backlogHead]!;
+      this.backlog[this.backlogHead] = null;
+      this.backlogHead = (this.backlogHead + 1) % cap;
+      this.backlogLen--;
+      this.receive(skb);
+      work++;
+    }
+    if (this.backlogLen === 0) this.napiComplete(napi);
+    return work;
+  }
+
+  private countIn(skb: SkBuff): void {
+    this.stats.skbsIn++;
+    this.stats.wireFramesIn += skb.wireFrames;
+  }
+
+  /** __netif_receive_skb: software VLAN untag, then by protocol. */
+  private receive(skb: SkBuff): void {
+    if (skb.macHeader < 0) ethTypeTrans(skb);
+    // in-band tags: strip them (the outermost becomes the skb's tag unless the NIC already gave one)
+    while (skb.protocol === ETH_P_8021Q || skb.protocol === ETH_P_8021AD) {
+      if (!this.iph.peek(skb, 0, VLAN.HLEN)) return this.drop(skb, 'vlan_hdr_short', 'stack');
+      // eth_type_trans consumed the TPID as the EtherType: the data starts at the TCI
+      const tci = this.iph.u16(VLAN.TCI - VLAN.TCI), inner = this.iph.u16(VLAN.TYPE - VLAN.TCI);
+      if (skb.ipSummed === CHECKSUM_COMPLETE) skb.csum = csumSub(fold(skb.csum), fold(sumBytes(this.iph.buf, this.iph.base, VLAN.HLEN)));
+      if (!skb.vlanPresent) { skb.vlanPresent = true; skb.vlanTci = tci; }
+      skb.protocol = inner;
+      skb.pull(VLAN.HLEN);
+      skb.networkHeader = skb.data;
+      this.stats.vlanUntagged++;
+    }
+    if (skb.protocol === ETH_P_IP) this.ipRcv(skb);
+    else { this.stats.otherL3++; freeSkb(skb); }
+  }
+
+  /** ip_rcv + ip_local_deliver: validate, trim padding, checksum the header, drop fragments, hand to the protocol. */
+  private ipRcv(skb: SkBuff): void {
+    const st = this.stats;
+    st.ipIn++;
+    this.cpu.charge('ip_rcv');
+    const h = this.iph;
+    if (!h.peek(skb, 0, IPV4.HLEN)) return this.drop(skb, 'ip_hdr_short', 'stack');
+    const verIhl = h.u8(IPV4.VER_IHL);
+    if (verIhl >> 4 !== 4) return this.drop(skb, 'ip_bad_version', 'stack');
+    const ihl = (verIhl & 0x0f) * 4;
+    if (ihl < IPV4.HLEN) return this.drop(skb, 'ip_bad_ihl', 'stack');
+    if (!h.peek(skb, 0, ihl)) return this.drop(skb, 'ip_hdr_short', 'stack');
+    const totLen = h.u16(IPV4.TOT_LEN);
+    if (totLen < ihl) return this.drop(skb, 'ip_bad_tot_len', 'stack');
+    if (skb.len < totLen) return this.drop(skb, 'ip_truncated', 'stack');
+    const hdrSum = fold(sumBytes(h.buf, h.base, ihl));
+    if (skb.ipSummed !== CHECKSUM_UNNECESSARY && skb.ipSummed !== CHECKSUM_PARTIAL) {
+      this.cpu.charge('csum_byte', ihl);
+      if (hdrSum !== 0xffff) return this.drop(skb, 'ip_csum_errors', 'stack');
+    }
+    const frag = h.u16(IPV4.FRAG);
+    const proto = h.u8(IPV4.PROTO);
+    const saddr = h.u32(IPV4.SRC), daddr = h.u32(IPV4.DST);
+    if (skb.len > totLen) {
+      // pskb_trim_rcsum: Ethernet padding; 2.6.24 gives up a CHECKSUM_COMPLETE sum that covered it
+      skbTrim(skb, totLen, freeSkb);
+      st.ipPaddingTrimmed++;
+      if (skb.ipSummed === CHECKSUM_COMPLETE) { skb.ipSummed = CHECKSUM_NONE; st.csumCompleteDowngraded++; }
+    }
+    if ((frag & (IPV4_FRAG.MF | IPV4_FRAG.OFFSET_MASK)) !== 0) return this.drop(skb, 'ip_frag_dropped', 'stack');
+    switch (proto) {
+      case IPPROTO.TCP: this.tcp.rcv(skb, ihl, totLen, saddr, daddr, hdrSum); return;
+      case IPPROTO.UDP: st.udpDelivered++; break;
+      case IPPROTO.ICMP: st.icmpDelivered++; break;
+      default: st.otherProto++;
+    }
+    freeSkb(skb);
+  }
+
+  private drop(skb: SkBuff, reason: StackDropReason, layer: 'stack' | 'napi'): void {
+    this.stats.drops[reason]++;
+    if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer, what: 'drop', reason, text: `stack drop: ${reason}`, queue: skb.queue, frame: skb.frameId });
+    freeSkb(skb);
+  }
+
+  // ───────────── sockets, verification ─────────────
+
+  /** Creates the flows the link partner will send, so each stream starts at its ISN even if its first segment arrives late. */
+  expectFlows(expectations: readonly FlowExpectation[]): void {
+    for (const e of expectations) this.tcp.expectFlow(e.key, e.isn);
+  }
+
+  /** Every flow the stack knows, in creation order. */
+  flows(): FlowResult[] {
+    return this.tcp.flowList.map(flowResult);
+  }
+
+  /** Compares each expected stream with what its socket received. */
+  verify(expectations: readonly FlowExpectation[]): VerifyResult {
+    const seen = new Set<TcpFlow>();
+    const flows: FlowVerdict[] = [];
+    const missingFlows: string[] = [];
+    let bytesVerified = 0;
+    for (const e of expectations) {
+      const k = e.key;
+      const f = this.tcp.lookup(k.saddr, k.daddr, k.sport, k.dport);
+      if (f === null || (f.packetsToStack === 0 && e.bytes > 0)) missingFlows.push(flowName(k));
+      if (f !== null) seen.add(f);
+      const r: FlowResult = f !== null ? flowResult(f) : { key: k, name: flowName(k), bytesDelivered: 0, digest: emptyDigest(), segmentsIn: 0, packetsToStack: 0, acksSent: 0 };
+      const ok = r.digest === e.digest;
+      if (ok) bytesVerified += r.bytesDelivered;
+      flows.push({ ...r, expectedBytes: e.bytes, expectedDigest: e.digest, byteStreamOk: ok });
+    }
+    const unexpectedFlows = this.tcp.flowList.filter((f) => !seen.has(f) && (f.bytesDelivered > 0 || f.ofo.length > 0)).map((f) => f.name);
+    const bytesDelivered = this.stats.bytesDelivered;
+    return {
+      flows, missingFlows, unexpectedFlows, bytesDelivered, bytesVerified,
+      allOk: missingFlows.length === 0 && unexpectedFlows.length === 0 && flows.every((f) => f.byteStreamOk),
+    };
+  }
+
+  /**
+   * Skbs the stack holds right now (backlog + out-of-order queues). With `stats`, conservation reads:
+   * skbsIn = delivered-or-consumed + dropped + held.
+   */
+  get held(): number { return this.backlogLen + this.tcp.ofoHeld; }
+}
+
+function flowResult(f: TcpFlow): FlowResult {
+  return { key: f.key, name: f.name, bytesDelivered: f.bytesDelivered, digest: f.hash.digest(), segmentsIn: f.segmentsIn, packetsToStack: f.packetsToStack, acksSent: f.acksSent };
+}
+
+const EMPTY_DIGEST = new StreamHash().digest();
+function emptyDigest(): string { return EMPTY_DIGEST; }
+
+function positiveInt(v: number, name: string): number {
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`stack option ${name} must be a positive integer (got ${v})`);
+  return v;
+}
+
+
+

@@ -1,0 +1,358 @@
+// TCP receive: per-flow state created on a flow's first segment (with or without SYN), in-order
+// delivery to a socket that fingerprints the byte stream, an out-of-order queue, duplicate and
+// overlap trimming, and ACK generation (delayed ACK every 2nd segment or on a timer, immediate
+// ACKs for out-of-order and duplicate data) as real Ethernet/IPv4/TCP frames back to the wire.
+import { ETH, VLAN, IPV4, TCP, TCP_FLAG, TCPOPT, IPPROTO, ETHERTYPE } from '../wire/constants.ts';
+import { sumBytes, finish, fold, csumSub, pseudoHeaderSumAddrs } from '../wire/checksum.ts';
+import type { VirtualClock, Timer } from '../sim/clock.ts';
+import type { Cpu } from '../sim/cost.ts';
+import { StreamHash } from '../sim/hash.ts';
+import type { FlowKey } from '../sim/flows.ts';
+import { flowName } from '../sim/flows.ts';
+import type { Tracer } from '../sim/trace.ts';
+import type { LatencyRecorder } from '../sim/stats.ts';
+import { type SkBuff, freeSkb, CHECKSUM_NONE, CHECKSUM_COMPLETE } from './skb.ts';
+import { HeaderAccess, skbChecksum } from './skb-util.ts';
+import type { StackStats, StackDropReason } from './stats.ts';
+
+/**
+ * How an aggregate counts toward the "ACK every second segment" rule.
+ * - 'gso_segs' (modern Linux): an skb counts as the segments it carries (gso_segs, else wireFrames),
+ *   so any aggregate of two or more segments is ACKed at once. Linux's actual rule is "more than one
+ *   rcv_mss of new data since the last ACK", which an aggregate always meets.
+ * - 'per-packet' (what a 2007 stack effectively did with LRO aggregates): an skb counts as one, so
+ *   two aggregates are needed before an ACK is sent; the sender sees far fewer ACKs.
+ * Either way one ACK is sent per decision (never a burst for the segments inside an aggregate).
+ */
+export type AckCounting = 'gso_segs' | 'per-packet';
+
+export type SendToWire = (frame: Uint8Array, length: number, nowNs: number) => void;
+
+export interface TcpOptions {
+  ackCounting: AckCounting;
+  /** Delayed-ACK timeout (Linux TCP_DELACK_MIN: 40 ms). */
+  delayedAckNs: number;
+  /** Window field of every ACK (no scaling is negotiated: flows may start mid-stream). */
+  rcvWindow: number;
+  /** Out-of-order queue limit per flow, in skbs. */
+  maxOfoSkbs: number;
+  /** Source MAC of ACKs. */
+  hostMac: Uint8Array;
+}
+
+interface OfoEntry { skb: SkBuff; seq: number; end: number; payloadOff: number; payloadLen: number; fin: boolean; segs: number }
+
+/** a < b in sequence space. */
+const seqLt = (a: number, b: number): boolean => ((a - b) | 0) < 0;
+const seqLeq = (a: number, b: number): boolean => ((a - b) | 0) <= 0;
+
+/** One TCP connection as the receiver sees it, and its socket. */
+export class TcpFlow {
+  readonly name: string;
+  rcvNxt: number;
+  /** Out-of-order queue sorted by sequence number. */
+  readonly ofo: OfoEntry[] = [];
+  readonly hash = new StreamHash();
+  bytesDelivered = 0;
+  /** Wire segments that reached TCP for this flow (sum of wireFrames). */
+  segmentsIn = 0;
+  /** Skbs that reached TCP for this flow. */
+  packetsToStack = 0;
+  acksSent = 0;
+  dupAcksSent = 0;
+  /** Timestamps seen on the flow; TS.Recent (RFC 7323) to echo. */
+  usesTs = false;
+  tsRecent = 0;
+  /** The peer's latest acknowledgment number: our sequence number in ACKs. */
+  sndNxt = 0;
+  readonly peerMac = new Uint8Array(6);
+  /** VLAN TCI the flow arrived with (-1: untagged); ACKs carry the same tag. */
+  vlanTci = -1;
+  segsSinceAck = 0;
+  delack: Timer | null = null;
+  finReceived = false;
+  ipId = 0;
+  /** Hash chain in the flow table. */
+  nextInBucket: TcpFlow | null = null;
+
+  constructor(readonly key: FlowKey, rcvNxt: number, readonly expectedIsn: number | null) {
+    this.name = flowName(key);
+    this.rcvNxt = rcvNxt >>> 0;
+  }
+}
+
+const TS_OPT_LEN = 12; // NOP NOP TIMESTAMP(10)
+
+export class TcpLayer {
+  private readonly buckets = new Map<number, TcpFlow>();
+  /** Flows in creation order (reports list them in this order). */
+  readonly flowList: TcpFlow[] = [];
+  private readonly th = new HeaderAccess(60);
+  private readonly ackBuf = new Uint8Array(ETH.HLEN + VLAN.HLEN + IPV4.HLEN + TCP.HLEN + TS_OPT_LEN);
+  private readonly ofoFree: OfoEntry[] = [];
+  private curHash: StreamHash | null = null;
+  private readonly hashChunk = (mem: Uint8Array, start: number, n: number): void => { this.curHash!.update(mem, start, n); };
+  sendToWire: SendToWire | null = null;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly cpu: Cpu,
+    private readonly stats: StackStats,
+    private readonly tracer: Tracer,
+    private readonly latency: LatencyRecorder,
+    readonly opts: TcpOptions,
+  ) {}
+
+  /** Creates a flow ahead of its first segment so that its stream starts at `isn` even if the first segment to arrive is a later one. */
+  expectFlow(key: FlowKey, isn: number): TcpFlow {
+    const f = this.lookup(key.saddr, key.daddr, key.sport, key.dport);
+    if (f !== null) return f;
+    return this.create(key.saddr, key.daddr, key.sport, key.dport, isn, isn);
+  }
+
+  lookup(saddr: number, daddr: number, sport: number, dport: number): TcpFlow | null {
+    for (let f = this.buckets.get(bucketOf(saddr, daddr, sport, dport)) ?? null; f !== null; f = f.nextInBucket) {
+      const k = f.key;
+      if (k.saddr === saddr && k.daddr === daddr && k.sport === sport && k.dport === dport) return f;
+    }
+    return null;
+  }
+
+  private create(saddr: number, daddr: number, sport: number, dport: number, rcvNxt: number, isn: number | null): TcpFlow {
+    const f = new TcpFlow({ saddr: saddr >>> 0, daddr: daddr >>> 0, sport, dport }, rcvNxt, isn);
+    const b = bucketOf(saddr, daddr, sport, dport);
+    f.nextInBucket = this.buckets.get(b) ?? null;
+    this.buckets.set(b, f);
+    this.flowList.push(f);
+    return f;
+  }
+
+  /**
+   * tcp_v4_rcv. `skb.data` is at the IP header; `ihl`/`totLen` validated by IP, `ipHdrSum` the
+   * folded sum of the IP header (for CHECKSUM_COMPLETE). Consumes the skb.
+   */
+  rcv(skb: SkBuff, ihl: number, totLen: number, saddr: number, daddr: number, ipHdrSum: number): void {
+    const st = this.stats;
+    st.tcpIn++;
+    this.cpu.charge('tcp_rcv');
+    const th = this.th;
+    const tcpLen = totLen - ihl;
+    if (tcpLen < TCP.HLEN || !th.peek(skb, ihl, TCP.HLEN)) return this.drop(skb, 'tcp_hdr_short');
+    const hl = (th.u8(TCP.DOFF) >> 4) * 4;
+    if (hl < TCP.HLEN) return this.drop(skb, 'tcp_bad_doff');
+    if (hl > tcpLen || !th.peek(skb, ihl, hl)) return this.drop(skb, 'tcp_hdr_short');
+
+    // checksum per ip_summed
+    if (skb.ipSummed === CHECKSUM_NONE || skb.ipSummed === CHECKSUM_COMPLETE) {
+      let segSum: number;
+      if (skb.ipSummed === CHECKSUM_NONE) {
+        segSum = skbChecksum(skb, ihl, tcpLen);
+        this.cpu.charge('csum_byte', tcpLen);
+        st.swCsumSkbs++; st.swCsumBytes += tcpLen;
+      } else {
+        segSum = csumSub(fold(skb.csum), ipHdrSum);
+      }
+      if (fold(segSum + pseudoHeaderSumAddrs(saddr, daddr, IPPROTO.TCP, tcpLen)) !== 0xffff) return this.drop(skb, 'tcp_csum_errors');
+    }
+
+    const sport = th.u16(TCP.SPORT), dport = th.u16(TCP.DPORT);
+    const seq = th.u32(TCP.SEQ), ack = th.u32(TCP.ACK);
+    const flags = th.u8(TCP.FLAGS);
+    const syn = (flags & TCP_FLAG.SYN) !== 0;
+    let flow = this.lookup(saddr, daddr, sport, dport);
+    if (flow === null) flow = this.create(saddr, daddr, sport, dport, syn ? seq + 1 : seq, null);
+    flow.packetsToStack++;
+    const segs = segsOf(skb);
+    flow.segmentsIn += skb.wireFrames;
+    if (skb.macHeader >= 0) for (let i = 0; i < 6; i++) flow.peerMac[i] = skb.buf[skb.macHeader + ETH.SRC + i]!;
+    flow.vlanTci = skb.vlanPresent ? skb.vlanTci : -1;
+    if (flags & TCP_FLAG.ACK) flow.sndNxt = ack;
+    if (flags & TCP_FLAG.RST) return this.drop(skb, 'tcp_rst');
+    if (syn) st.tcpSyn++;
+
+    // timestamps (the layout Linux sends; any other position is parsed too)
+    let hasTs = false, tsval = 0;
+    for (let i = TCP.HLEN; i < hl; ) {
+      const kind = th.u8(i);
+      if (kind === TCPOPT.EOL) break;
+      if (kind === TCPOPT.NOP) { i++; continue; }
+      if (i + 1 >= hl) break;
+      const olen = th.u8(i + 1);
+      if (olen < 2 || i + olen > hl) break;
+      if (kind === TCPOPT.TIMESTAMP && olen === 10) { hasTs = true; tsval = th.u32(i + 2); }
+      i += olen;
+    }
+    if (hasTs) flow.usesTs = true;
+
+    const payloadOff = ihl + hl;
+    const payloadLen = tcpLen - hl;
+    const fin = (flags & TCP_FLAG.FIN) !== 0;
+    const dataSeq = (seq + (syn ? 1 : 0)) >>> 0;
+    const end = (dataSeq + payloadLen + (fin ? 1 : 0)) >>> 0;
+
+    if (payloadLen === 0 && !fin) {
+      st.tcpPureAcks++;
+      if (syn && seqLt(flow.rcvNxt, end)) flow.rcvNxt = end;
+      freeSkb(skb);
+      return;
+    }
+    const now = this.cpu.now;
+    if (seqLeq(end, flow.rcvNxt)) {
+      // nothing new: a retransmission or duplicate
+      this.drop(skb, 'tcp_duplicate');
+      this.sendAck(flow, 'dup');
+      return;
+    }
+    if (seqLt(flow.rcvNxt, dataSeq)) {
+      st.tcpOutOfOrder++;
+      this.queueOfo(flow, skb, dataSeq, end, payloadOff, payloadLen, fin, segs);
+      this.sendAck(flow, 'dup');
+      return;
+    }
+    // in order (possibly starting before rcv_nxt: trim the overlap)
+    st.tcpInOrder++;
+    if (seqLt(dataSeq, flow.rcvNxt)) st.tcpPartialOverlap++;
+    if (hasTs) flow.tsRecent = tsval;
+    this.deliver(flow, skb, dataSeq, payloadOff, payloadLen, fin, segs);
+    const drained = this.drainOfo(flow);
+    flow.segsSinceAck += this.opts.ackCounting === 'gso_segs' ? segs : 1;
+    if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'deliver', text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: skb.queue, frame: skb.frameId });
+    if (fin || drained || flow.ofo.length > 0) this.sendAck(flow, 'now');
+    else if (flow.segsSinceAck >= 2) this.sendAck(flow, 'now');
+    else this.armDelack(flow);
+  }
+
+  /** Copies the new bytes of a segment to the socket, advances rcv_nxt, frees the skb. */
+  private deliver(flow: TcpFlow, skb: SkBuff, dataSeq: number, payloadOff: number, payloadLen: number, fin: boolean, segs: number): void {
+    const skip = (flow.rcvNxt - dataSeq) >>> 0;
+    const n = payloadLen - skip;
+    if (n > 0) {
+      this.curHash = flow.hash;
+      skb.forEachChunk(payloadOff + skip, n, this.hashChunk);
+      this.curHash = null;
+      this.cpu.charge('copy_byte', n);
+      flow.bytesDelivered += n;
+      this.stats.bytesDelivered += n;
+      flow.rcvNxt = (flow.rcvNxt + n) >>> 0;
+      this.latency.record(this.cpu.now - skb.arrivalNs, segs);
+    }
+    if (fin && !flow.finReceived) { flow.finReceived = true; flow.rcvNxt = (flow.rcvNxt + 1) >>> 0; this.stats.tcpFin++; }
+    this.stats.tcpDataDelivered++;
+    freeSkb(skb);
+  }
+
+  private queueOfo(flow: TcpFlow, skb: SkBuff, seq: number, end: number, payloadOff: number, payloadLen: number, fin: boolean, segs: number): void {
+    const q = flow.ofo;
+    let i = q.length;
+    while (i > 0 && seqLt(seq, q[i - 1]!.seq)) i--;
+    // already covered by a queued segment?
+    for (let j = 0; j < q.length; j++) {
+      const e = q[j]!;
+      if (seqLeq(e.seq, seq) && seqLeq(end, e.end)) return this.drop(skb, 'tcp_ofo_duplicate');
+      if (seqLt(seq, e.seq)) break;
+    }
+    if (q.length >= this.opts.maxOfoSkbs) return this.drop(skb, 'tcp_ofo_overflow');
+    const e = this.ofoFree.pop() ?? { skb, seq: 0, end: 0, payloadOff: 0, payloadLen: 0, fin: false, segs: 0 };
+    e.skb = skb; e.seq = seq; e.end = end; e.payloadOff = payloadOff; e.payloadLen = payloadLen; e.fin = fin; e.segs = segs;
+    q.splice(i, 0, e);
+  }
+
+  /** Delivers queued segments that have become in order; true if any delivered new data. */
+  private drainOfo(flow: TcpFlow): boolean {
+    const q = flow.ofo;
+    let delivered = false;
+    while (q.length > 0 && seqLeq(q[0]!.seq, flow.rcvNxt)) {
+      const e = q.shift()!;
+      if (seqLeq(e.end, flow.rcvNxt)) this.drop(e.skb, 'tcp_ofo_superseded');
+      else { this.deliver(flow, e.skb, e.seq, e.payloadOff, e.payloadLen, e.fin, e.segs); delivered = true; }
+      e.skb = null as unknown as SkBuff;
+      this.ofoFree.push(e);
+    }
+    return delivered;
+  }
+
+  private armDelack(flow: TcpFlow): void {
+    if (flow.delack !== null) return;
+    flow.delack = this.clock.at(Math.ceil(this.cpu.now + this.opts.delayedAckNs), () => {
+      flow.delack = null;
+      if (flow.segsSinceAck > 0) this.sendAck(flow, 'delayed');
+    });
+  }
+
+  /** Builds and sends one ACK for the flow (cumulative, rcv_nxt), echoing TS.Recent when the flow uses timestamps. */
+  sendAck(flow: TcpFlow, why: 'now' | 'dup' | 'delayed'): void {
+    this.cpu.charge('ack_build');
+    if (flow.delack !== null) { flow.delack.cancel(); flow.delack = null; }
+    flow.segsSinceAck = 0;
+    flow.acksSent++;
+    this.stats.acksSent++;
+    if (why === 'dup') { flow.dupAcksSent++; this.stats.dupAcksSent++; }
+    else if (why === 'delayed') this.stats.delayedAcksSent++;
+    const len = this.buildAck(flow);
+    const now = this.cpu.now;
+    if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'ack', reason: why, text: `${flow.name} ACK ${flow.rcvNxt} (${why})` });
+    if (this.sendToWire !== null) this.sendToWire(this.ackBuf, len, now);
+  }
+
+  private buildAck(flow: TcpFlow): number {
+    const b = this.ackBuf;
+    const k = flow.key;
+    b.set(flow.peerMac, ETH.DST);
+    b.set(this.opts.hostMac, ETH.SRC);
+    let o = ETH.TYPE;
+    if (flow.vlanTci >= 0) {
+      put16(b, o, ETHERTYPE.VLAN); put16(b, o + 2, flow.vlanTci); o += VLAN.HLEN;
+    }
+    put16(b, o, ETHERTYPE.IPV4);
+    const ip = o + 2;
+    const optLen = flow.usesTs ? TS_OPT_LEN : 0;
+    const tcpLen = TCP.HLEN + optLen;
+    const totLen = IPV4.HLEN + tcpLen;
+    b[ip + IPV4.VER_IHL] = 0x45; b[ip + IPV4.TOS] = 0;
+    put16(b, ip + IPV4.TOT_LEN, totLen);
+    put16(b, ip + IPV4.ID, flow.ipId); flow.ipId = (flow.ipId + 1) & 0xffff;
+    put16(b, ip + IPV4.FRAG, 0x4000);
+    b[ip + IPV4.TTL] = 64; b[ip + IPV4.PROTO] = IPPROTO.TCP;
+    put16(b, ip + IPV4.CSUM, 0);
+    put32(b, ip + IPV4.SRC, k.daddr); put32(b, ip + IPV4.DST, k.saddr);
+    put16(b, ip + IPV4.CSUM, finish(sumBytes(b, ip, IPV4.HLEN)));
+    const t = ip + IPV4.HLEN;
+    put16(b, t + TCP.SPORT, k.dport); put16(b, t + TCP.DPORT, k.sport);
+    put32(b, t + TCP.SEQ, flow.sndNxt); put32(b, t + TCP.ACK, flow.rcvNxt);
+    b[t + TCP.DOFF] = (tcpLen / 4) << 4; b[t + TCP.FLAGS] = TCP_FLAG.ACK;
+    put16(b, t + TCP.WINDOW, this.opts.rcvWindow); put16(b, t + TCP.CSUM, 0); put16(b, t + TCP.URP, 0);
+    if (flow.usesTs) {
+      const x = t + TCP.HLEN;
+      b[x] = TCPOPT.NOP; b[x + 1] = TCPOPT.NOP; b[x + 2] = TCPOPT.TIMESTAMP; b[x + 3] = 10;
+      put32(b, x + 4, Math.floor(this.cpu.now / 1e6) >>> 0); // TSval: a 1 kHz clock (jiffies at HZ=1000)
+      put32(b, x + 8, flow.tsRecent);
+    }
+    put16(b, t + TCP.CSUM, finish(sumBytes(b, t, tcpLen, pseudoHeaderSumAddrs(k.daddr, k.saddr, IPPROTO.TCP, tcpLen))));
+    return t + tcpLen;
+  }
+
+  private drop(skb: SkBuff, reason: StackDropReason): void {
+    this.stats.drops[reason]++;
+    if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'tcp', what: 'drop', reason, text: `tcp drop: ${reason}`, queue: skb.queue, frame: skb.frameId });
+    freeSkb(skb);
+  }
+
+  /** Skbs held in out-of-order queues (not yet delivered nor dropped). */
+  get ofoHeld(): number {
+    let n = 0;
+    for (const f of this.flowList) n += f.ofo.length;
+    return n;
+  }
+}
+
+/** Segments an skb carries: gso_segs when set (GRO), else the wire frames merged (LRO sets no gso_segs). */
+export function segsOf(skb: SkBuff): number {
+  return skb.gsoSegs > 0 ? skb.gsoSegs : skb.wireFrames > 0 ? skb.wireFrames : 1;
+}
+
+function bucketOf(saddr: number, daddr: number, sport: number, dport: number): number {
+  return (Math.imul(saddr ^ Math.imul(daddr, 0x9e3779b1), 0x85ebca6b) ^ ((sport << 16) | dport)) >>> 0;
+}
+
+function put16(b: Uint8Array, o: number, v: number): void { b[o] = (v >>> 8) & 0xff; b[o + 1] = v & 0xff; }
+function put32(b: Uint8Array, o: number, v: number): void { b[o] = (v >>> 24) & 0xff; b[o + 1] = (v >>> 16) & 0xff; b[o + 2] = (v >>> 8) & 0xff; b[o + 3] = v & 0xff; }
