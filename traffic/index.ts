@@ -1,0 +1,19 @@
+// traffic/: the link partner — TCP senders, background traffic, capture replay and impairments,
+// sending Ethernet frames to a NIC model at line rate on the virtual clock.
+
+export { Link, DirectTx, FRAME_FLAG, WIRE, wireBytes, wireTimeNs } from './link.ts';
+export type { FrameSink, FrameTx, LinkStats } from './link.ts';
+export { Impairments } from './impair.ts';
+export type { ImpairmentStats } from './impair.ts';
+export { LinkPartner, createLinkPartner } from './partner.ts';
+export type { TcpFlowStats, PartnerStats, FlowReport, PartnerSetup } from './partner.ts';
+export { ReplaySource, StreamAssembler, CaptureStreams, DestinationFilter, captureExpectations } from './replay.ts';
+export type { ReplayStats, StreamNote } from './replay.ts';
+export { replayFile, fileExpectations } from './replay-file.ts';
+export { FrameLayout } from './headers.ts';
+export {
+  BulkFlowConfig, MessageFlowConfig, RequestResponseFlowConfig, BackgroundConfig, FlowConfig, PshPattern, VlanTagConfig,
+  ImpairmentConfig, TrafficConfig, ReplayConfig, Ipv4Address, MacAddress, TrafficConfigError,
+  parseTrafficConfig, parseImpairmentConfig, parseReplayConfig, parseWith,
+} from './config.ts';
+export type { TrafficConfigInput, ImpairmentConfigInput, ReplayConfigInput } from './config.ts';

@@ -1,0 +1,318 @@
+// Capture replay as a frame source: a pcap/pcapng's frames at their recorded times (relative to the
+// first record) or as fast as the target takes them, optionally only those to one address. Frames cut
+// by the capture's snaplen are extended with zeros to their original length and flagged
+// FRAME_FLAG.CSUM_UNVERIFIABLE (the Link reports those by arrival index). Each TCP flow's expected
+// byte stream is assembled by sequence number from the frames sent, independently of the receive path.
+
+import type { CaptureRecord } from '../tap/index.ts';
+import type { VirtualClock } from '../sim/clock.ts';
+import { StreamHash } from '../sim/hash.ts';
+import { flowName, type FlowExpectation, type FlowKey } from '../sim/flows.ts';
+import { ETH, ARP, IPV4, TCP, TCP_FLAG, ETHERTYPE, parseIpv4, parseMac } from '../wire/index.ts';
+import { FRAME_FLAG, type FrameTx } from './link.ts';
+import { FrameLayout, read16, read32 } from './headers.ts';
+import { parseReplayConfig, type ReplayConfig } from './config.ts';
+
+const LINKTYPE_ETHERNET = 1;
+const LOW_WATER = 2;
+
+/** How an assembled stream ended. `holeAt` is set when a gap stopped it: the expectation ends there. */
+export interface StreamNote {
+  name: string;
+  key: FlowKey;
+  isn: number;
+  bytes: number;
+  /** Sequence number of the first missing byte, when segments beyond a gap were seen. */
+  holeAt?: number;
+  /** Bytes seen beyond the hole (not part of the expectation). */
+  bytesBeyondHole: number;
+  /** Payload bytes seen again (retransmissions, duplicates, overlaps). */
+  duplicateBytes: number;
+  /** Payload bytes before the first segment's sequence number (ignored). */
+  bytesBeforeIsn: number;
+  segments: number;
+}
+
+/**
+ * Reassembles one direction of a TCP flow by sequence number. The first segment sets the ISN (the
+ * sequence number of the first payload byte: SYN + 1 when a SYN comes first); duplicates and overlaps
+ * are counted once; out-of-order data waits until the gap fills; a gap never filled ends the stream.
+ */
+export class StreamAssembler {
+  isn = -1;
+  private next = 0;
+  private readonly pending = new Map<number, Uint8Array>();
+  private readonly hash = new StreamHash();
+  duplicateBytes = 0;
+  bytesBeforeIsn = 0;
+  segments = 0;
+
+  constructor(readonly key: FlowKey) {}
+
+  /** Adds a segment: `len` payload bytes of `buf` at `off`, carried by a segment with sequence number `seq`. */
+  add(seq: number, syn: boolean, buf: Uint8Array, off: number, len: number): void {
+    const dataSeq = syn ? (seq + 1) >>> 0 : seq;
+    if (this.isn < 0) {
+      if (len === 0 && !syn) return;
+      this.isn = dataSeq;
+    }
+    if (len === 0) return;
+    this.segments++;
+    let rel = (dataSeq - this.isn) | 0;
+    if (rel < 0) {
+      const skip = Math.min(-rel, len);
+      this.bytesBeforeIsn += skip;
+      off += skip; len -= skip; rel = 0;
+      if (len === 0) return;
+    }
+    const end = rel + len;
+    if (end <= this.next) { this.duplicateBytes += len; return; }
+    if (rel > this.next) {
+      const have = this.pending.get(rel);
+      if (have === undefined || have.length < len) {
+        if (have !== undefined) this.duplicateBytes += have.length;
+        this.pending.set(rel, buf.slice(off, off + len));
+      } else this.duplicateBytes += len;
+      return;
+    }
+    this.append(rel, buf, off, len);
+    this.drain();
+  }
+
+  private append(rel: number, buf: Uint8Array, off: number, len: number): void {
+    const skip = this.next - rel;
+    this.duplicateBytes += skip;
+    this.hash.update(buf, off + skip, len - skip);
+    this.next = rel + len;
+  }
+
+  private drain(): void {
+    for (let progress = true; progress && this.pending.size > 0;) {
+      progress = false;
+      for (const [rel, data] of this.pending) {
+        if (rel > this.next) continue;
+        this.pending.delete(rel);
+        if (rel + data.length <= this.next) this.duplicateBytes += data.length;
+        else this.append(rel, data, 0, data.length);
+        progress = true;
+      }
+    }
+  }
+
+  expectation(): FlowExpectation {
+    return { key: { ...this.key }, isn: this.isn < 0 ? 0 : this.isn, bytes: this.next, digest: this.hash.digest() };
+  }
+
+  note(): StreamNote {
+    let beyond = 0;
+    for (const d of this.pending.values()) beyond += d.length;
+    const n: StreamNote = {
+      name: flowName(this.key), key: { ...this.key }, isn: this.isn < 0 ? 0 : this.isn, bytes: this.next,
+      bytesBeyondHole: beyond, duplicateBytes: this.duplicateBytes, bytesBeforeIsn: this.bytesBeforeIsn, segments: this.segments,
+    };
+    if (this.pending.size > 0) n.holeAt = (this.isn + this.next) >>> 0;
+    return n;
+  }
+}
+
+/** The TCP streams carried by a set of frames, keyed in the receive direction (saddr = the sender). */
+export class CaptureStreams {
+  /** saddr·2¹⁶+sport → daddr·2¹⁶+dport → assembler: a lookup that builds no key per frame. */
+  private readonly bySource = new Map<number, Map<number, StreamAssembler>>();
+  private readonly inOrder: StreamAssembler[] = [];
+  private readonly layout = new FrameLayout();
+
+  /** Adds one frame; non-TCP frames and IP fragments are ignored. */
+  addFrame(frame: Uint8Array, length: number): void {
+    const L = this.layout;
+    if (!L.parse(frame, length) || !L.isTcp) return;
+    const l3 = L.l3Offset, l4 = L.l4Offset;
+    if ((read16(frame, l3 + IPV4.FRAG) & 0x3fff) !== 0) return; // fragments carry no whole segment
+    const saddr = read32(frame, l3 + IPV4.SRC), daddr = read32(frame, l3 + IPV4.DST);
+    const sport = read16(frame, l4 + TCP.SPORT), dport = read16(frame, l4 + TCP.DPORT);
+    let byDest = this.bySource.get(saddr * 65536 + sport);
+    if (byDest === undefined) { byDest = new Map(); this.bySource.set(saddr * 65536 + sport, byDest); }
+    let a = byDest.get(daddr * 65536 + dport);
+    if (a === undefined) {
+      a = new StreamAssembler({ saddr, daddr, sport, dport });
+      byDest.set(daddr * 65536 + dport, a);
+      this.inOrder.push(a);
+    }
+    const flags = frame[l4 + TCP.FLAGS]!;
+    const end = Math.min(L.ipEnd, length);
+    const len = Math.max(0, end - L.payloadOffset);
+    a.add(read32(frame, l4 + TCP.SEQ), (flags & TCP_FLAG.SYN) !== 0, frame, L.payloadOffset, len);
+  }
+
+  /** Flows that carried payload (pure-ACK directions are left out), in order of first appearance. */
+  expectedFlows(): FlowExpectation[] {
+    return this.inOrder.filter((a) => a.segments > 0).map((a) => a.expectation());
+  }
+
+  notes(): StreamNote[] {
+    return this.inOrder.filter((a) => a.segments > 0).map((a) => a.note());
+  }
+}
+
+export interface ReplayStats {
+  /** Capture records read. */
+  records: number;
+  /** Frames handed to the transmit path. */
+  sent: number;
+  /** Records dropped by `onlyTo`. */
+  filteredOut: number;
+  /** Records shorter than their original length (snaplen), extended with zeros and flagged. */
+  extended: number;
+  /** Records whose link type is not Ethernet (skipped). */
+  notEthernet: number;
+}
+
+/** Keeps frames to one IPv4 address (IPv4 destination, or ARP target address) or one MAC (Ethernet destination). */
+export class DestinationFilter {
+  private readonly ip: number = -1;
+  private readonly mac: Uint8Array | undefined;
+  private readonly layout = new FrameLayout();
+
+  constructor(onlyTo: string) {
+    if (onlyTo.includes(':') || onlyTo.includes('-')) this.mac = parseMac(onlyTo);
+    else this.ip = parseIpv4(onlyTo);
+  }
+
+  accepts(frame: Uint8Array, length: number): boolean {
+    if (this.mac !== undefined) {
+      if (length < ETH.HLEN) return false;
+      for (let i = 0; i < 6; i++) if (frame[ETH.DST + i] !== this.mac[i]) return false;
+      return true;
+    }
+    const L = this.layout;
+    if (!L.parse(frame, length)) return false;
+    if (L.etherType === ETHERTYPE.IPV4) return L.l3Offset + IPV4.HLEN <= length && read32(frame, L.l3Offset + IPV4.DST) === this.ip;
+    if (L.etherType === ETHERTYPE.ARP) return L.l3Offset + ARP.HLEN <= length && read32(frame, L.l3Offset + ARP.TPA) === this.ip;
+    return false;
+  }
+}
+
+/**
+ * Replays capture records into a FrameTx. Frames cut by the snaplen go out extended (zeros) with
+ * FRAME_FLAG.CSUM_UNVERIFIABLE; `extendedRecords` holds their record indexes and `onExtended` hears
+ * of each (record index, index among the frames this source sent).
+ */
+export class ReplaySource {
+  readonly stats: ReplayStats = { records: 0, sent: 0, filteredOut: 0, extended: 0, notEthernet: 0 };
+  readonly config: ReplayConfig;
+  /** Capture record indexes of the frames that were extended to their original length. */
+  readonly extendedRecords = new Set<number>();
+  onExtended: ((recordIndex: number, sentIndex: number) => void) | undefined;
+  /** Called once after the last record has been sent. */
+  onDone: (() => void) | undefined;
+
+  private readonly iter: Iterator<CaptureRecord>;
+  private current: CaptureRecord | undefined;
+  private readonly filter: DestinationFilter | undefined;
+  private readonly streams = new CaptureStreams();
+  private scratch = new Uint8Array(65536 + 64);
+  private baseNs = 0;
+  private t0Sec = 0; private t0Nsec = 0;
+  private started = false;
+  private finished = false;
+  private pumping = false;
+  private readonly onTimer = (): void => this.timedStep();
+
+  constructor(private readonly clock: VirtualClock, private readonly tx: FrameTx, records: Iterable<CaptureRecord>, config: unknown = {}) {
+    this.config = parseReplayConfig(config);
+    this.filter = this.config.onlyTo !== undefined ? new DestinationFilter(this.config.onlyTo) : undefined;
+    this.iter = records[Symbol.iterator]();
+    if (this.config.timing === 'asap') tx.addReadyListener(() => this.pump());
+  }
+
+  get done(): boolean { return this.finished; }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.baseNs = this.clock.now;
+    this.advance();
+    if (this.current !== undefined) { this.t0Sec = this.current.tsSec; this.t0Nsec = this.current.tsNsec; }
+    if (this.config.timing === 'asap') this.pump();
+    else this.scheduleCurrent();
+  }
+
+  /** Expected byte streams of the TCP flows sent so far (all of them once `done`). */
+  expectedFlows(): FlowExpectation[] { return this.streams.expectedFlows(); }
+  /** How each stream's assembly went (holes, duplicates). */
+  streamNotes(): StreamNote[] { return this.streams.notes(); }
+
+  private advance(): void {
+    const r = this.iter.next();
+    this.current = r.done === true ? undefined : r.value;
+    if (this.current === undefined && !this.finished) {
+      this.finished = true;
+      if (this.onDone !== undefined) this.onDone();
+    }
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.current !== undefined && this.tx.backlog() < LOW_WATER) { this.sendRecord(this.current); this.advance(); }
+    } finally { this.pumping = false; }
+  }
+
+  private scheduleCurrent(): void {
+    const r = this.current;
+    if (r === undefined) return;
+    const rel = (r.tsSec - this.t0Sec) * 1e9 + (r.tsNsec - this.t0Nsec);
+    this.clock.at(this.baseNs + Math.max(0, rel), this.onTimer);
+  }
+
+  private timedStep(): void {
+    const r = this.current;
+    if (r === undefined) return;
+    this.sendRecord(r);
+    this.advance();
+    this.scheduleCurrent();
+  }
+
+  private sendRecord(r: CaptureRecord): void {
+    this.stats.records++;
+    if (r.linktype !== LINKTYPE_ETHERNET) { this.stats.notEthernet++; return; }
+    let buf = r.data;
+    let len = r.data.length;
+    if (this.filter !== undefined && !this.filter.accepts(buf, len)) { this.stats.filteredOut++; return; }
+    let flags = 0;
+    if (r.origLen > len) {
+      if (this.scratch.length < r.origLen) this.scratch = new Uint8Array(r.origLen);
+      this.scratch.set(r.data);
+      this.scratch.fill(0, len, r.origLen);
+      buf = this.scratch;
+      len = r.origLen;
+      flags = FRAME_FLAG.CSUM_UNVERIFIABLE;
+      this.stats.extended++;
+      this.extendedRecords.add(r.index);
+      if (this.onExtended !== undefined) this.onExtended(r.index, this.stats.sent);
+    }
+    this.streams.addFrame(buf, len);
+    this.stats.sent++;
+    this.tx.transmit(buf, len, flags);
+  }
+}
+
+/** The expected streams of a capture without replaying it (a pre-pass over the records). */
+export function captureExpectations(records: Iterable<CaptureRecord>, onlyTo?: string): { flows: FlowExpectation[]; notes: StreamNote[] } {
+  const filter = onlyTo !== undefined ? new DestinationFilter(onlyTo) : undefined;
+  const streams = new CaptureStreams();
+  let scratch = new Uint8Array(65536 + 64);
+  for (const r of records) {
+    if (r.linktype !== LINKTYPE_ETHERNET) continue;
+    if (filter !== undefined && !filter.accepts(r.data, r.data.length)) continue;
+    let buf = r.data, len = r.data.length;
+    if (r.origLen > len) {
+      if (scratch.length < r.origLen) scratch = new Uint8Array(r.origLen);
+      scratch.set(r.data); scratch.fill(0, len, r.origLen);
+      buf = scratch; len = r.origLen;
+    }
+    streams.addFrame(buf, len);
+  }
+  return { flows: streams.expectedFlows(), notes: streams.notes() };
+}
