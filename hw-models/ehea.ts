@@ -158,10 +158,10 @@ export class EheaNic extends BaseNic {
     let status = 0, hdrLen = 0;
     if (this.config.rxChecksum) {
       if (p.isIpv4) {
-        if (!ipv4HeaderOk(frame, 0, p.l3Off, p.ipHdrLen)) status |= STATUS.IP_CSUM_ERR;
+        if (!this.csumTrusted && !ipv4HeaderOk(frame, 0, p.l3Off, p.ipHdrLen)) status |= STATUS.IP_CSUM_ERR;
         if (p.isTcpOrUdp) {
           hdrLen = p.headerLength - (extract ? VLAN.HLEN : 0);
-          if (!l4ChecksumOk(frame, 0, p, p.l3Off, p.l4Off)) status |= STATUS.TCP_CSUM_ERR;
+          if (!this.csumTrusted && !l4ChecksumOk(frame, 0, p, p.l3Off, p.l4Off)) status |= STATUS.TCP_CSUM_ERR;
         }
       }
       if (status !== 0) c.rx_csum_errors++;

@@ -15,6 +15,11 @@ import type { Ring, RingInfo } from './ring.ts';
 export const RX_FLAG = {
   /** The frame arrived with a bad FCS (simulated corruption on the wire). */
   BAD_FCS: 1 << 0,
+  /**
+   * The frame's checksums cannot be checked (a snaplen-cut capture record extended with zeros):
+   * a verifying model reports them good, as the NIC that saw the original frame did.
+   */
+  CSUM_TRUSTED: 1 << 1,
 } as const;
 
 /** Minimum Ethernet frame without FCS; shorter frames are padded by a real sender. */
@@ -169,6 +174,8 @@ export abstract class BaseNic implements NicModel {
   protected readonly scratchAt: number;
   protected scratchLen = 0;
   protected frameId = 0;
+  /** The frame being received carries RX_FLAG.CSUM_TRUSTED: checksum verification reports good. */
+  protected csumTrusted = false;
   private offered = 0;
   private readonly macBytes = new Uint8Array(6);
   private mtuValue: number;
@@ -284,6 +291,7 @@ export abstract class BaseNic implements NicModel {
       return;
     }
     parseFrame(frame, 0, length, p);
+    this.csumTrusted = (flags & RX_FLAG.CSUM_TRUSTED) !== 0;
     const q = this.queueCount === 1 ? 0 : this.selectQueue(p);
     const badFcs = (flags & RX_FLAG.BAD_FCS) !== 0;
     if (badFcs && this.capabilities.badFcs === 'drop') { this.drop(q, 'rx_crc_errors', nowNs, 'bad FCS'); return; }

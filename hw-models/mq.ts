@@ -151,10 +151,10 @@ export class MqNic extends BaseNic {
     if (p.vlanTags > 0) pktInfo |= PKT_INFO.VLAN;
     if (this.config.rxChecksum && p.isIpv4) {
       status |= MQ_STATUS.IPCS;
-      if (!ipv4HeaderOk(frame, 0, p.l3Off, p.ipHdrLen)) errors |= MQ_ERRORS.IPE;
+      if (!this.csumTrusted && !ipv4HeaderOk(frame, 0, p.l3Off, p.ipHdrLen)) errors |= MQ_ERRORS.IPE;
       if (p.isTcpOrUdp) {
         status |= MQ_STATUS.L4CS;
-        if (!l4ChecksumOk(frame, 0, p, p.l3Off, p.l4Off)) errors |= MQ_ERRORS.L4E;
+        if (!this.csumTrusted && !l4ChecksumOk(frame, 0, p, p.l3Off, p.l4Off)) errors |= MQ_ERRORS.L4E;
       }
       if (errors !== 0) c.rx_csum_errors++;
     }

@@ -1,6 +1,6 @@
 // lro/: Linux 2.6.24 inet_lro (LroManager) and modern GRO (GroEngine), with their counters.
 export {
-  LroManager, LroHeader, LRO_IPV4, LRO_TCP, LRO_F_NAPI, LRO_F_EXTRACT_VLAN_ID, LRO_MAX_PG_HLEN, lroConfigSchema, configError,
+  LroManager, LroHeader, LRO_IPV4, LRO_TCP, LRO_F_NAPI, LRO_F_EXTRACT_VLAN_ID, LRO_MAX_PG_HLEN, lroConfigSchema, lroQuirksSchema, configError,
 } from './inet-lro.ts';
 export type { LroConfig, LroQuirks, GetSkbHeader, GetFragHeader } from './inet-lro.ts';
 export { LroFragList } from './frag-list.ts';

@@ -43,7 +43,7 @@ export type GetFragHeader<P> = (frags: LroFragList, out: LroHeader, priv: P) => 
 
 const fn = (name: string) => z.custom<(...a: never[]) => unknown>((v) => typeof v === 'function', { message: `${name} must be a function` });
 
-const quirksSchema = z.object({
+export const lroQuirksSchema = z.object({
   /** Q1: an in-band-tagged continuation packet is measured without subtracting the 4-byte tag. */
   inbandVlanLength: z.boolean().default(true),
   /** Q2: frags-mode sessions forget the hw-accel VLAN tag (the aggregate goes up untagged). */
@@ -76,13 +76,13 @@ export const lroConfigSchema = z.object({
   getSkbHeader: fn('getSkbHeader').optional(),
   getFragHeader: fn('getFragHeader').optional(),
   queue: z.number().int().min(0).default(0),
-  quirks: quirksSchema.default({
+  quirks: lroQuirksSchema.default({
     inbandVlanLength: true, fragsDropVlanTag: true, flowKeyIgnoresVlan: true, maxAggrAfterAppend: true,
     gsoSizeOnly: true, lossyMerge: true, bypassSetsIpSummed: true,
   }),
 }).strict();
 
-export type LroQuirks = z.output<typeof quirksSchema>;
+export type LroQuirks = z.output<typeof lroQuirksSchema>;
 
 export interface LroConfig<P = unknown> {
   maxDesc: number;
@@ -98,7 +98,7 @@ export interface LroConfig<P = unknown> {
   getSkbHeader?: GetSkbHeader<P>;
   getFragHeader?: GetFragHeader<P>;
   queue?: number;
-  quirks?: Partial<LroQuirks>;
+  quirks?: { [K in keyof LroQuirks]?: boolean | undefined };
 }
 
 /** Turns a zod failure into one line that names the field. */

@@ -268,16 +268,34 @@ export class Stack implements RxSink {
   }
 
   vlanHwaccelReceiveSkb(skb: SkBuff, vlanTag: number): void {
-    this.stats.vlanHwaccel++;
-    skb.vlanPresent = true; skb.vlanTci = vlanTag & 0xffff;
+    this.hwaccelTag(skb, vlanTag);
     this.netifReceiveSkb(skb);
   }
 
   vlanHwaccelRx(skb: SkBuff, vlanTag: number): void {
-    this.stats.vlanHwaccel++;
-    skb.vlanPresent = true; skb.vlanTci = vlanTag & 0xffff;
+    this.hwaccelTag(skb, vlanTag);
     this.netifRx(skb);
   }
+
+  /**
+   * Records a tag the NIC took out of the frame. A NIC that extracts the tag but leaves the
+   * EtherType reading 0x8100 (eHEA, the LRO_F_EXTRACT_VLAN_ID case) has no in-band tag left to
+   * strip: the network header follows the MAC header, so the protocol is read from it.
+   */
+  private hwaccelTag(skb: SkBuff, vlanTag: number): void {
+    this.stats.vlanHwaccel++;
+    skb.vlanPresent = true; skb.vlanTci = vlanTag & 0xffff;
+    if (skb.protocol === ETH_P_8021Q && skb.macHeader >= 0 && skb.headLen > 0 && (skb.buf[skb.data]! >> 4) === 4) {
+      skb.protocol = ETH_P_IP;
+      this.stats.vlanExtractedInPlace++;
+    }
+  }
+
+  /**
+   * A packet tap, like the one tcpdump uses: sees every skb as __netif_receive_skb gets it (after
+   * NAPI/backlog, before IP), MAC header included. It must not keep or change the skb.
+   */
+  tap: ((skb: SkBuff) => void) | null = null;
 
   /** netif_rx: queue on the backlog (dropping past netdev_max_backlog) and schedule process_backlog. */
   private enqueueBacklog(skb: SkBuff): void {
@@ -318,6 +336,7 @@ export class Stack implements RxSink {
   /** __netif_receive_skb: software VLAN untag, then by protocol. */
   private receive(skb: SkBuff): void {
     if (skb.macHeader < 0) ethTypeTrans(skb);
+    if (this.tap !== null) this.tap(skb);
     // in-band tags: strip them (the outermost becomes the skb's tag unless the NIC already gave one)
     while (skb.protocol === ETH_P_8021Q || skb.protocol === ETH_P_8021AD) {
       if (!this.iph.peek(skb, 0, VLAN.HLEN)) return this.drop(skb, 'vlan_hdr_short', 'stack');

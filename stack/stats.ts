@@ -32,6 +32,8 @@ export class StackStats {
   netifReceiveSkb = 0;
   netifRx = 0;
   vlanHwaccel = 0;
+  /** hw-accel skbs whose EtherType still read 0x8100 with the tag already out of the frame (LRO_F_EXTRACT_VLAN_ID NICs). */
+  vlanExtractedInPlace = 0;
   /** In-band 802.1Q tags removed in software. */
   vlanUntagged = 0;
   /** Skbs that reached ip_rcv / tcp_v4_rcv. */

@@ -1,13 +1,14 @@
 // tshark is the judge: the files we write must read the same in Wireshark, and the real captures
 // must read the same in our reader as in Wireshark (counts, lengths, timestamps, TCP fields).
 
+import { CAPTURES_DIR } from '../test/captures.ts';
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { CaptureWriter, captureInfo, openCapture, readCapture, type CaptureWriterOptions } from './index.ts';
 import { concat, epb, idb, option, sampleRecords, shb, spb, tcpFields, tmpDir, tsharkCommentField, tsharkFields } from './test-support.ts';
 
-const CAPTURES = '/work/shared/captures';
+const CAPTURES = CAPTURES_DIR.replace(/\/$/, '');
 
 /** "1795627080.614666308" → the same with a 9-digit fraction (tshark may print fewer digits). */
 function epochNs(s: string): string {

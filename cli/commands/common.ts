@@ -1,0 +1,75 @@
+// Flags shared by the commands that run the receive path (replay, run, trace, matrix, report),
+// and their translation into a lab config.
+import { type Command, Option } from 'commander';
+import { accessSync, constants, statSync } from 'node:fs';
+import { choiceFlag, intFlag, UsageError } from '../errors.ts';
+import type { LabConfig } from '../../lab/run.ts';
+
+export interface PathFlags {
+  model?: string;
+  driver?: string;
+  engine?: 'lro' | 'gro' | 'off';
+  maxAggr?: number;
+  maxDesc?: number;
+  mtu?: number;
+  queues?: number;
+  pollBudget?: number;
+  batch?: 'timestamps' | 'all';
+  onlyTo?: string;
+  swCsum?: boolean;
+  ackCounting?: 'gso_segs' | 'per-packet';
+  seed?: number;
+}
+
+/** Adds the model/driver/engine flags of `vnic replay` to a command. */
+export function addPathFlags(cmd: Command): Command {
+  return cmd
+    .option('--model <name>', 'NIC model (vnic models)')
+    .option('--driver <name>', "driver (default: the model's own; vnic drivers)")
+    .addOption(new Option('--engine <engine>', 'receive aggregation: lro, gro or off').argParser(choiceFlag('--engine', ['lro', 'gro', 'off'] as const)))
+    .option('--max-aggr <n>', 'LRO max_aggr (default: the driver’s)', intFlag('--max-aggr', 1, 65535))
+    .option('--max-desc <n>', 'LRO max_desc (default: the driver’s)', intFlag('--max-desc', 1, 1024))
+    .option('--mtu <n>', 'MTU (default 1500)', intFlag('--mtu', 68, 9000))
+    .option('--queues <n>', 'receive queues (RSS / flow hash)', intFlag('--queues', 1, 64))
+    .option('--poll-budget <n>', 'NAPI weight: frames per poll (default 64)', intFlag('--poll-budget', 1, 100_000_000))
+    .addOption(new Option('--batch <mode>', "'timestamps': arrival times and interrupts decide the polls; 'all': every frame in the rings before the first poll").argParser(choiceFlag('--batch', ['timestamps', 'all'] as const)))
+    .option('--sw-csum', 'e1000: verify checksums in software so LRO may run')
+    .addOption(new Option('--ack-counting <mode>', "delayed ACKs count an aggregate as its segments ('gso_segs') or as one ('per-packet')").argParser(choiceFlag('--ack-counting', ['gso_segs', 'per-packet'] as const)));
+}
+
+/** The lab settings named by the flags (only those given). */
+export function labFromFlags(f: PathFlags): Partial<LabConfig> {
+  const c: Partial<LabConfig> = {};
+  if (f.model !== undefined) c.model = f.model;
+  if (f.driver !== undefined) c.driver = f.driver;
+  if (f.engine !== undefined) c.engine = f.engine;
+  if (f.maxAggr !== undefined) c.maxAggr = f.maxAggr;
+  if (f.maxDesc !== undefined) c.maxDesc = f.maxDesc;
+  if (f.mtu !== undefined) c.mtu = f.mtu;
+  if (f.queues !== undefined) c.queues = f.queues;
+  if (f.pollBudget !== undefined) c.pollBudget = f.pollBudget;
+  if (f.batch !== undefined) c.batch = f.batch;
+  if (f.swCsum !== undefined) c.softwareChecksum = f.swCsum;
+  if (f.ackCounting !== undefined) c.ackCounting = f.ackCounting;
+  return c;
+}
+
+/** Checks that a capture file exists and is readable before anything starts. */
+export function checkReadable(path: string, what: string): void {
+  try {
+    if (!statSync(path).isFile()) throw new UsageError(`${what} ${path}: not a file`);
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${what} ${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`}`);
+  }
+}
+
+/** Where a --out file goes: it must end in .pcap or .pcapng. */
+export function outFormat(path: string): 'pcap' | 'pcapng' {
+  const p = path.toLowerCase();
+  if (p.endsWith('.pcapng')) return 'pcapng';
+  if (p.endsWith('.pcap')) return 'pcap';
+  throw new UsageError(`--out ${path}: the file name must end in .pcap or .pcapng`);
+}

@@ -1,0 +1,5 @@
+// lab/: one run of the whole receive path (model + driver + engine + traffic → report).
+export * from './run.ts';
+export * from './knobs.ts';
+export * from './output.ts';
+export * from './scenarios.ts';

@@ -1,0 +1,316 @@
+// One run of the lab: traffic → NIC model → driver (NAPI) → LRO/GRO → stack → sockets, on one
+// virtual clock, ending in a RunReport. This is what `vnic run` and `vnic replay` call, and what
+// the end-to-end tests drive.
+import { z } from 'zod';
+import { VirtualClock } from '../sim/clock.ts';
+import { NO_TRACE, type Tracer } from '../sim/trace.ts';
+import type { FlowExpectation } from '../sim/flows.ts';
+import { RunReportBuilder, type RunReport } from '../sim/report.ts';
+import { createModel, isRegistered, listModels } from '../hw-models/registry.ts';
+import { RX_FLAG, type NicModel } from '../hw-models/model.ts';
+import { Stack, fillStackReport, type SkBuff } from '../stack/index.ts';
+import { sumLroStats, lroQuirksSchema, type LroStats } from '../lro/index.ts';
+import { DriverOptionsSchema, driverForModel, getDriver, listDrivers, type Driver, type DriverInfo, type Engine, type ResolvedDriverOptions } from '../drivers/index.ts';
+import { createLinkPartner, FRAME_FLAG, DirectTx, ReplaySource, CaptureStreams, DestinationFilter, type FrameSink, type LinkPartner } from '../traffic/index.ts';
+import { readCapture, captureInfo, type CaptureRecord } from '../tap/index.ts';
+import { MODEL_KNOBS } from './knobs.ts';
+import { OutputTap, type OutputOptions } from './output.ts';
+
+/** Aggregate sizes above this are counted together in the histogram. */
+const MAX_HIST = 64;
+
+/** A problem with the run's configuration: the message names the field and what is allowed. */
+export class LabError extends Error {
+  override name = 'LabError';
+}
+
+const intIn = (lo: number, hi: number) => z.number().int().min(lo).max(hi);
+
+export const LabConfigSchema = z.strictObject({
+  /** A name for the run in reports. */
+  label: z.string().optional(),
+  /** NIC model (registry name). */
+  model: z.string().default('ehea'),
+  /** Driver (registry name); default: the driver written for the model. */
+  driver: z.string().optional(),
+  /** Receive-aggregation engine. */
+  engine: z.enum(['lro', 'gro', 'off']).default('lro'),
+  /** LRO max_aggr / max_desc; default: the driver's own. */
+  maxAggr: intIn(1, 65535).optional(),
+  maxDesc: intIn(1, 1024).optional(),
+  mtu: intIn(68, 9000).default(1500),
+  /** Receive queues (RSS/flow-hash); default: the model's own. */
+  queues: intIn(1, 64).optional(),
+  /** NAPI weight: frames per poll. */
+  pollBudget: intIn(1, 100_000_000).default(64),
+  /** 'timestamps': frames arrive at their times and interrupts decide the polls; 'all': every frame is in the rings before the first poll. */
+  batch: z.enum(['timestamps', 'all']).default('timestamps'),
+  /** Delayed-ACK accounting of aggregates: as modern Linux ('gso_segs') or as a 2007 stack ('per-packet'). */
+  ackCounting: z.enum(['gso_segs', 'per-packet']).default('gso_segs'),
+  /** e1000: verify checksums in software so frames may go to LRO. */
+  softwareChecksum: z.boolean().optional(),
+  /** Deliver with netif_rx (LRO_F_NAPI clear). */
+  nonNapi: z.boolean().optional(),
+  /** inet_lro quirk switches (false fixes the quirk; lro/README.md). */
+  lroQuirks: lroQuirksSchema.partial().strict().optional(),
+  /** Further model config fields (see docs/hw-models/<model>.md). */
+  modelConfig: z.record(z.string(), z.unknown()).default({}),
+  /** Generated traffic (traffic/config.ts TrafficConfig); one of `traffic` or `capture`. */
+  traffic: z.unknown().optional(),
+  /** A capture to replay. */
+  capture: z.strictObject({
+    path: z.string().min(1),
+    /** Keep only frames to this IPv4 or MAC address. */
+    onlyTo: z.string().optional(),
+  }).optional(),
+  /** Stop the virtual clock here at the latest (ns). */
+  timeLimitNs: z.number().positive().default(60e9),
+});
+export type LabConfig = z.input<typeof LabConfigSchema>;
+type Resolved = z.output<typeof LabConfigSchema>;
+
+export interface RunOptions {
+  tracer?: Tracer;
+  /** Write every packet the stack received to a pcap/pcapng file. */
+  out?: OutputOptions;
+}
+
+/** What a run leaves behind beyond the report: the parts, for tests and the trace command. */
+export interface RunResult {
+  report: RunReport;
+  /** Every frame accounted for: offered = NIC drops + driver drops + delivered wire frames (+ held). */
+  conservation: { offered: number; nicDrops: number; driverDrops: number; delivered: number; held: number; ok: boolean };
+  expectations: FlowExpectation[];
+  model: NicModel;
+  driver: Driver;
+  stack: Stack;
+}
+
+/** Parses a lab config, turning schema failures into one line per field. */
+export function parseLabConfig(input: unknown): Resolved {
+  const r = LabConfigSchema.safeParse(input);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new LabError(`run config: ${lines.join('; ')}`);
+  }
+  if ((r.data.traffic === undefined) === (r.data.capture === undefined)) throw new LabError('run config: give exactly one of traffic or capture');
+  return r.data;
+}
+
+export function resolveDriver(c: { model: string; driver?: string | undefined }): DriverInfo {
+  if (!isRegistered(c.model)) throw new LabError(`model '${c.model}' is not registered (models: ${listModels().map((m) => m.name).join(', ')})`);
+  const d = c.driver !== undefined ? getDriver(c.driver) : driverForModel(c.model);
+  if (d === undefined) {
+    throw new LabError(c.driver !== undefined
+      ? `driver '${c.driver}' is not registered (drivers: ${listDrivers().map((x) => x.name).join(', ')})`
+      : `no driver is registered for model '${c.model}'`);
+  }
+  if (!d.models.includes(c.model)) throw new LabError(`driver '${d.name}' is written for ${d.models.join(', ')}, not for model '${c.model}'`);
+  return d;
+}
+
+/** Runs one configuration to completion and reports. */
+export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
+  const c = parseLabConfig(input);
+  const tracer = opts.tracer ?? NO_TRACE;
+  const info = resolveDriver(c);
+  const clock = new VirtualClock();
+
+  const capture = c.capture;
+  const frameCount = capture !== undefined && c.batch === 'all' ? captureRecords(capture.path) : 0;
+  const model = buildModel(c, clock, tracer, frameCount);
+  const options = resolveDriverOptions(c);
+  const support = info.support(c.engine as Engine, model.capabilities, options);
+  if (!support.ok) throw new LabError(`engine ${c.engine} cannot run with driver ${info.name} on this ${c.model}: ${support.why}`);
+
+  const stack = new Stack({ clock, tracer, netdevBudget: Math.max(300, c.pollBudget), ackCounting: c.ackCounting });
+  const driver = info.create({ model, stack, tracer, options });
+  driver.open();
+  const out = opts.out !== undefined ? new OutputTap(opts.out, model.queueCount) : undefined;
+  // wire frames per skb reaching the stack: the aggregate-size histogram
+  const sizes = new Float64Array(MAX_HIST + 1);
+  let lastDeliveryNs = 0;
+  stack.tap = (skb: SkBuff) => {
+    sizes[Math.min(skb.wireFrames, MAX_HIST)]!++;
+    lastDeliveryNs = stack.cpu.now;
+    if (out !== undefined) out.write(skb, lastDeliveryNs);
+  };
+
+  let partner: LinkPartner | undefined;
+  let expectationsOf: () => FlowExpectation[];
+  const replayCounters: Record<string, number> = {};
+  try {
+    if (capture !== undefined) {
+      expectationsOf = c.batch === 'all'
+        ? replayAll(capture.path, capture.onlyTo, model, clock, replayCounters)
+        : replayTimed(capture.path, capture.onlyTo, model, clock, replayCounters);
+    } else {
+      const sink = flagTranslator(model, () => link.deliveringFlags);
+      const setup = createLinkPartner(clock, sink, c.traffic, tracer);
+      const link = setup.link;
+      partner = setup.partner;
+      stack.sendToWire = (frame, len, nowNs) => setup.partner.receiveFromHost(frame, len, nowNs);
+      stack.expectFlows(partner.expectedFlows());
+      partner.start();
+      expectationsOf = () => setup.partner.expectedFlows();
+    }
+    while (clock.step(c.timeLimitNs)) { /* run the receive path until it is idle or the time limit */ }
+  } finally {
+    out?.close();
+  }
+
+  const expectations = expectationsOf();
+  // the run lasts until the stack took its last packet (trailing delayed-ACK timers do not count)
+  const report = buildReport(c, info, model, driver, stack, Math.max(lastDeliveryNs, 1), expectations, replayCounters);
+  const conservation = conserve(model, driver, stack);
+  report.counters['conservation'] = { ...conservation, ok: conservation.ok ? 1 : 0 };
+  const hist: Record<string, number> = {};
+  sizes.forEach((n, k) => { if (n > 0) hist[k === MAX_HIST ? `${MAX_HIST}+` : String(k)] = n; });
+  report.counters['aggregateSizes'] = hist;
+  if (partner !== undefined) report.counters['traffic'] = { ...partner.stats } as unknown as Record<string, number>;
+  return { report, conservation, expectations, model, driver, stack };
+}
+
+function resolveDriverOptions(c: Resolved): ResolvedDriverOptions {
+  const o = DriverOptionsSchema.parse({
+    engine: c.engine,
+    pollBudget: c.pollBudget,
+    ...(c.maxAggr !== undefined ? { maxAggr: c.maxAggr } : {}),
+    ...(c.maxDesc !== undefined ? { maxDesc: c.maxDesc } : {}),
+    ...(c.softwareChecksum !== undefined ? { softwareChecksum: c.softwareChecksum } : {}),
+    ...(c.nonNapi !== undefined ? { nonNapi: c.nonNapi } : {}),
+    ...(c.lroQuirks !== undefined ? { lroQuirks: c.lroQuirks } : {}),
+  });
+  return o;
+}
+
+function buildModel(c: Resolved, clock: VirtualClock, tracer: Tracer, batchFrames: number): NicModel {
+  const knobs = MODEL_KNOBS[c.model];
+  const cfg: Record<string, unknown> = { promiscuous: true, mtu: c.mtu, ...c.modelConfig };
+  if (c.queues !== undefined) {
+    if (knobs?.queues === undefined) {
+      if (c.queues !== 1) throw new LabError(`--queues ${c.queues}: model '${c.model}' has one receive queue`);
+    } else cfg[knobs.queues] = c.queues;
+  }
+  if (batchFrames > 0 && knobs !== undefined) {
+    // rings that hold the whole input (or as much of it as the model allows; the rest is paced)
+    for (const r of knobs.rings) if (cfg[r.field] === undefined) cfg[r.field] = Math.min(r.max, nextPow2(batchFrames + 2));
+  }
+  try {
+    return createModel(c.model, cfg, { clock, tracer });
+  } catch (e) {
+    throw new LabError((e as Error).message);
+  }
+}
+
+function nextPow2(n: number): number { let p = 16; while (p < n) p *= 2; return p; }
+
+function captureRecords(path: string): number {
+  return captureInfo(path).records;
+}
+
+/** The NIC's receiveFrame with the link's per-frame flags turned into the model's RX flags. */
+function flagTranslator(model: NicModel, flagsNow: () => number): FrameSink {
+  return {
+    receiveFrame(frame: Uint8Array, length: number, nowNs: number): void {
+      const f = flagsNow();
+      model.receiveFrame(frame, length, nowNs, f & FRAME_FLAG.CSUM_UNVERIFIABLE ? RX_FLAG.CSUM_TRUSTED : 0);
+    },
+  };
+}
+
+/** --batch timestamps: frames arrive at the capture's times (relative to its first). */
+function replayTimed(path: string, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>): () => FlowExpectation[] {
+  const tx: DirectTx = new DirectTx(clock, flagTranslator(model, () => tx.deliveringFlags));
+  const src = new ReplaySource(clock, tx, readCapture(path), { timing: 'recorded', ...(onlyTo !== undefined ? { onlyTo } : {}) });
+  src.start();
+  return () => {
+    Object.assign(counters, src.stats);
+    return src.expectedFlows();
+  };
+}
+
+/**
+ * --batch all: every frame is put into the rings before the first poll. When the input is larger
+ * than the rings can hold, it goes in ring-sized chunks and the polls drain each chunk first.
+ */
+function replayAll(path: string, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>): () => FlowExpectation[] {
+  const filter = onlyTo !== undefined ? new DestinationFilter(onlyTo) : undefined;
+  const streams = new CaptureStreams();
+  const chunk = Math.max(1, minRxRing(model) - 2);
+  let scratch = new Uint8Array(65536 + 64);
+  let inChunk = 0;
+  const st = { records: 0, sent: 0, filteredOut: 0, extended: 0, notEthernet: 0 };
+  for (const r of readCapture(path) as Iterable<CaptureRecord>) {
+    st.records++;
+    if (r.linktype !== 1) { st.notEthernet++; continue; }
+    let buf = r.data, len = r.data.length, flags = 0;
+    if (filter !== undefined && !filter.accepts(buf, len)) { st.filteredOut++; continue; }
+    if (r.origLen > len) {
+      if (scratch.length < r.origLen) scratch = new Uint8Array(r.origLen);
+      scratch.set(r.data); scratch.fill(0, len, r.origLen);
+      buf = scratch; len = r.origLen; flags = RX_FLAG.CSUM_TRUSTED; st.extended++;
+    }
+    streams.addFrame(buf, len);
+    st.sent++;
+    model.receiveFrame(buf, len, clock.now, flags);
+    if (++inChunk >= chunk) { clock.run(); inChunk = 0; }
+  }
+  return () => {
+    Object.assign(counters, st);
+    return streams.expectedFlows();
+  };
+}
+
+/** Entries of the smallest receive ring of queue 0 (how many frames surely fit before a poll). */
+function minRxRing(model: NicModel): number {
+  let n = Infinity;
+  for (const r of model.rings(0)) if (r.role !== 'completion') n = Math.min(n, r.entries);
+  return n === Infinity ? 256 : n;
+}
+
+function sumDrops(model: NicModel): Record<string, number> {
+  const t = model.totals();
+  const out: Record<string, number> = {};
+  for (const k of model.dropCounters) if ((t[k] ?? 0) > 0) out[k] = t[k]!;
+  return out;
+}
+
+function conserve(model: NicModel, driver: Driver, stack: Stack): RunResult['conservation'] {
+  const offered = model.framesOffered;
+  const nicDrops = Object.values(sumDrops(model)).reduce((a, b) => a + b, 0);
+  const driverDrops = Object.values(driver.drops()).reduce((a, b) => a + b, 0);
+  const delivered = stack.stats.wireFramesIn;
+  const held = driver.held;
+  return { offered, nicDrops, driverDrops, delivered, held, ok: offered === nicDrops + driverDrops + delivered + held };
+}
+
+function buildReport(c: Resolved, info: DriverInfo, model: NicModel, driver: Driver, stack: Stack, durationNs: number,
+  expectations: FlowExpectation[], replayCounters: Record<string, number>): RunReport {
+  const label = c.label ?? `${c.model}/${info.name}/${c.engine}`;
+  const b = new RunReportBuilder(label)
+    .duration(durationNs)
+    .framesIn(model.framesOffered)
+    .addDrops(sumDrops(model))
+    .addDrops(driver.drops())
+    .peakDmaBytes(model.dma.counters.peakBytesInUse);
+  const lro: LroStats | null = driver.lroStats();
+  if (lro !== null) {
+    const reasons: Record<string, number> = {};
+    for (const [k, v] of Object.entries(lro)) if (typeof v === 'number') reasons[k] = v;
+    b.addLro({ aggregated: lro.aggregated, flushed: lro.flushed, noDesc: lro.no_desc, reasons });
+  }
+  const gro = driver.groStats();
+  if (gro !== null) {
+    const reasons: Record<string, number> = {};
+    for (const [k, v] of Object.entries(gro)) if (typeof v === 'number') reasons[k] = v;
+    b.addGro(reasons);
+  }
+  fillStackReport(b, stack, expectations);
+  b.counters('nic', model.totals());
+  b.counters('driver', driver.ethtoolStats());
+  if (Object.keys(replayCounters).length > 0) b.counters('replay', replayCounters);
+  return b.build();
+}
+
+export { sumLroStats };
