@@ -90,27 +90,32 @@ export function l4ChecksumOk(b: Uint8Array, off: number, p: ParsedFrame, l3Off: 
   return fold(sumBytes(b, off + l4Off, l4Len, sum)) === 0xffff;
 }
 
-/** CRC-32 tables for slicing-by-4: T[k][n] is the CRC of byte n followed by k zero bytes. */
+/**
+ * CRC-32 tables for slicing-by-8, flat: entry 256·k + n is the CRC of byte n followed by k zero bytes. An Int32Array, not
+ * a Uint32Array: entries above 2^31 then stay int32 in the XORs instead of becoming doubles (measured twice as fast).
+ */
 const CRC_T = (() => {
-  const t = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)] as const;
+  const t = new Int32Array(256 * 8);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[0][n] = c >>> 0;
+    t[n] = c;
   }
-  for (let n = 0; n < 256; n++) for (let k = 1; k < 4; k++) { const p = t[k - 1]![n]!; t[k]![n] = (p >>> 8) ^ t[0][p & 0xff]!; }
+  for (let k = 1; k < 8; k++) for (let n = 0; n < 256; n++) { const p = t[256 * (k - 1) + n]!; t[256 * k + n] = (p >>> 8) ^ t[p & 0xff]!; }
   return t;
 })();
 
 /** The Ethernet FCS (CRC-32, IEEE 802.3) of `len` bytes; on the wire it is sent least significant byte first. */
 export function crc32(b: Uint8Array, off: number, len: number): number {
-  const [t0, t1, t2, t3] = CRC_T;
-  let c = 0xffffffff, i = off;
-  const end = off + len, end4 = off + (len & ~3);
-  for (; i < end4; i += 4) {
+  const t = CRC_T;
+  let c = -1, i = off;
+  const end = off + len, end8 = off + (len & ~7);
+  // slicing-by-8: eight lookups per 8 bytes; the last four do not wait for the CRC so far
+  for (; i < end8; i += 8) {
     c ^= b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
-    c = t3[c & 0xff]! ^ t2[(c >>> 8) & 0xff]! ^ t1[(c >>> 16) & 0xff]! ^ t0[c >>> 24]!;
+    c = t[1792 + (c & 0xff)]! ^ t[1536 + ((c >>> 8) & 0xff)]! ^ t[1280 + ((c >>> 16) & 0xff)]! ^ t[1024 + (c >>> 24)]!
+      ^ t[768 + b[i + 4]!]! ^ t[512 + b[i + 5]!]! ^ t[256 + b[i + 6]!]! ^ t[b[i + 7]!]!;
   }
-  for (; i < end; i++) c = t0[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  for (; i < end; i++) c = t[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
 }

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
   sumBytes, fold, finish, checksum, csumAdd, csumSub, incrementalUpdate16, incrementalUpdate32,
-  pseudoHeaderSum, pseudoHeaderSumAddrs, csumBlockAdd,
+  pseudoHeaderSum, pseudoHeaderSumAddrs, csumBlockAdd, sumBytesSimple, sumBytesFolded,
 } from './checksum.ts';
 
 /** Reference: RFC 1071 done the slow way, end-around carry after every word. */
@@ -67,6 +67,104 @@ describe('checksum (RFC 1071)', () => {
     expect(csumAdd(0x1234, 0x4321)).toBe(0x5555);
     expect(csumSub(0x5555, 0x4321)).toBe(0x1234);
     expect(finish(0)).toBe(0xffff);
+  });
+});
+
+/** Reference for the unfolded value: sum plus every big-endian word, written independently of checksum.ts. */
+function refSumBytes(b: Uint8Array, off: number, len: number, sum: number): number {
+  for (let i = 0; i < len; i += 2) sum += b[off + i]! * 256 + (i + 1 < len ? b[off + i + 1]! : 0);
+  return sum > 0x7fffffff ? (sum % 0x10000) + Math.floor(sum / 0x10000) : sum;
+}
+
+describe('sumBytes word loop (exact unfolded value)', () => {
+  it('equals the reference for any buffer placement, offset, length and running sum', () => {
+    const initial = fc.oneof(fc.constant(0), fc.nat({ max: 0xffff }), fc.integer({ min: 0x7fff0000, max: 0x7fffffff }), fc.nat({ max: 2 ** 40 }));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(7), fc.nat(), fc.nat(), initial, (data, shift, a, b, sum) => {
+      // the same bytes at every alignment of the underlying ArrayBuffer
+      const store = new Uint8Array(data.length + shift);
+      store.set(data, shift);
+      const buf = store.subarray(shift);
+      const off = data.length === 0 ? 0 : a % data.length;
+      const len = data.length === 0 ? 0 : b % (data.length - off + 1);
+      const want = refSumBytes(buf, off, len, sum);
+      expect(sumBytes(buf, off, len, sum)).toBe(want);
+      expect(sumBytesSimple(buf, off, len, sum)).toBe(want);
+    }), { numRuns: 500 });
+  });
+
+  it('gives exact values on long runs at even and odd offsets', () => {
+    const ff = new Uint8Array(1600).fill(0xff);
+    for (let off = 0; off < 8; off++) expect(sumBytes(ff, off, 1500)).toBe(750 * 0xffff);   // 49151250, below 2^31: not folded
+    expect(sumBytes(ff, 3, 1501)).toBe(750 * 0xffff + 0xff00);
+    // past 2^31 the result is partly folded, exactly as the word-at-a-time loop does it
+    expect(sumBytes(ff, 1, 64, 0x7fffffff)).toBe(98302);
+    const ramp = Uint8Array.from({ length: 1024 }, (_, i) => i & 0xff);
+    // words 0x0001, 0x0203, …, 0xfeff four times over: 512 words averaging 0x7f80
+    expect(sumBytes(ramp, 0, 1024)).toBe(512 * 0x7f80);
+    expect(sumBytes(ramp, 1, 1022)).toBe(refSumBytes(ramp, 1, 1022, 0));
+  });
+
+  it('is unchanged next to the end of a buffer whose length is not a multiple of 4', () => {
+    const store = new Uint8Array(1003).map((_, i) => (i * 37) & 0xff);
+    for (const shift of [0, 1, 2, 3]) {
+      const buf = store.subarray(shift);
+      for (let back = 32; back < 40; back++) {
+        expect(sumBytes(buf, buf.length - back, back, 7)).toBe(refSumBytes(buf, buf.length - back, back, 7));
+      }
+    }
+  });
+
+  it('keeps the old answers for ranges that leave the buffer or are not whole numbers (missing bytes count as zero)', () => {
+    const b = Uint8Array.from({ length: 64 }, (_, i) => i + 1);
+    expect(sumBytes(b, 40, 40)).toBe(sumBytesSimple(b, 40, 40));
+    expect(sumBytes(b, 40, 40)).toBe(refSumBytes(Uint8Array.from({ length: 80 }, (_, i) => (i < 64 ? i + 1 : 0)), 40, 40, 0));
+    expect(sumBytes(b, -2, 40)).toBe(sumBytesSimple(b, -2, 40));
+    expect(sumBytes(b, 0, -5, 3)).toBe(3);
+    expect(sumBytes(b, 1.5, 40)).toBe(sumBytesSimple(b, 1.5, 40));
+  });
+
+  it('the checksum of a 1514-byte frame body from the builder still verifies', () => {
+    // pseudo-header + TCP header + payload chained through sumBytes, as l4checksum and the stack do
+    const f = new Uint8Array(1514).map((_, i) => (i * 131) & 0xff);
+    f[34 + 16] = 0; f[34 + 17] = 0;
+    const c = finish(sumBytes(f, 34, 1480, pseudoHeaderSum(f, 26, 30, 6, 1480)));
+    f[34 + 16] = c >>> 8; f[34 + 17] = c & 0xff;
+    expect(fold(sumBytes(f, 34, 1480, pseudoHeaderSum(f, 26, 30, 6, 1480)))).toBe(0xffff);
+    expect(fold(sumBytesSimple(f, 34, 1480, pseudoHeaderSum(f, 26, 30, 6, 1480)))).toBe(0xffff);
+  });
+});
+
+describe('sumBytesFolded', () => {
+  it('equals fold(sumBytes(…)) for any buffer placement, offset, length and running sum', () => {
+    const initial = fc.oneof(fc.constant(0), fc.constant(0xffff), fc.constant(3 * 0xffff), fc.nat({ max: 0xffff }), fc.nat({ max: 2 ** 40 }));
+    const bytes = fc.oneof(fc.uint8Array({ maxLength: 3000 }), fc.nat(300).map((n) => new Uint8Array(n)), fc.nat(300).map((n) => new Uint8Array(n).fill(0xff)));
+    fc.assert(fc.property(bytes, fc.nat(7), fc.nat(), fc.nat(), initial, (data, shift, a, b, sum) => {
+      const store = new Uint8Array(data.length + shift);
+      store.set(data, shift);
+      const buf = store.subarray(shift);
+      const off = data.length === 0 ? 0 : a % data.length;
+      const len = data.length === 0 ? 0 : b % (data.length - off + 1);
+      expect(sumBytesFolded(buf, off, len, sum)).toBe(fold(sumBytes(buf, off, len, sum)));
+    }), { numRuns: 500 });
+  });
+
+  it('tells the two zeros apart: 0 only when everything summed was zero', () => {
+    const zeros = new Uint8Array(100);
+    expect(sumBytesFolded(zeros, 1, 64)).toBe(0);
+    expect(sumBytesFolded(zeros, 1, 64, 0xffff)).toBe(0xffff);
+    const ff = new Uint8Array(100).fill(0xff);
+    expect(sumBytesFolded(ff, 0, 64)).toBe(0xffff);
+    expect(sumBytesFolded(ff, 3, 65)).toBe(fold(sumBytes(ff, 3, 65)));
+    const one = new Uint8Array(100);
+    one[97] = 1;   // only the odd tail byte is non-zero
+    expect(sumBytesFolded(one, 60, 38)).toBe(fold(sumBytes(one, 60, 38)));
+  });
+
+  it('stays exact over ranges longer than its 256 KiB blocks', () => {
+    const big = new Uint8Array(600_001).fill(0xff);
+    for (let i = 0; i < big.length; i += 7) big[i] = i & 0xff;
+    expect(sumBytesFolded(big, 1, 600_000, 12345)).toBe(fold(sumBytes(big, 1, 600_000, 12345)));
+    expect(sumBytesFolded(big, 0, 600_001)).toBe(fold(sumBytesSimple(big, 0, 600_001)));
   });
 });
 

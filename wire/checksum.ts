@@ -1,14 +1,114 @@
 // The Internet checksum (RFC 1071): full sums, the RFC 1624 incremental update, and the IPv4
 // pseudo-header sum. Sums are kept unfolded as plain numbers until `fold`, so callers can chain them.
 
-/** Adds `len` bytes of `buf` from `off` to the running 1's-complement sum `sum` (unfolded). An odd length pads with a zero byte. */
+/** Below this many bytes the plain loop beats setting up the word loop. */
+const SHORT = 32;
+// DataViews over the last four ArrayBuffers seen (DMA memory, a frame ring, a sender's buffers), so that callers
+// taking turns between a few buffers allocate nothing. A DataView reads little-endian words at any address, on any
+// host, as fast as an aligned Int32Array does. The cache keeps those four buffers alive.
+const cachedBuffers: (ArrayBufferLike | null)[] = [null, null, null, null];
+const cachedViews: DataView[] = [];
+let replaceNext = 0;
+
+function dataViewOf(ab: ArrayBufferLike): DataView {
+  for (let i = 0; i < 4; i++) if (cachedBuffers[i] === ab) return cachedViews[i]!;
+  const view = new DataView(ab);
+  cachedBuffers[replaceNext] = ab;
+  cachedViews[replaceNext] = view;
+  replaceNext = (replaceNext + 1) & 3;
+  return view;
+}
+
+/**
+ * Adds `len` bytes of `buf` from `off` to the running 1's-complement sum `sum` (unfolded). An odd length pads with a zero byte.
+ *
+ * The value is exactly `sum` plus the big-endian 16-bit words, partly folded only when it passes 2^31 (as the
+ * one-word-at-a-time loop in `sumBytesSimple` computes it). It is found as 256·E + O, E and O being the sums of the
+ * bytes at even and odd distances from `off`, read out of little-endian 32-bit words two bytes per 16-bit lane
+ * (RFC 1071 §2(B): byte order only decides which lane is which).
+ */
 export function sumBytes(buf: Uint8Array, off: number, len: number, sum = 0): number {
+  const end = off + len;
+  if (len < SHORT || !(off >= 0 && end <= buf.length && Number.isInteger(off) && Number.isInteger(len))) {
+    return sumBytesSimple(buf, off, len, sum);
+  }
+  const dv = dataViewOf(buf.buffer);
+  let at = buf.byteOffset + off;
+  const wordsEnd = at + (len & ~3);
+  let even = 0, odd = 0;
+  while (at < wordsEnd) {
+    // 128 words per block: each 16-bit half of a and b stays below 2^15, so the int32 sums never overflow
+    const blockEnd = wordsEnd - at > 512 ? at + 512 : wordsEnd;
+    let a = 0, b = 0;   // bytes 0 and 2 of each word (even distances); bytes 1 and 3 (odd)
+    for (; at + 15 < blockEnd; at += 16) {
+      const w0 = dv.getInt32(at, true), w1 = dv.getInt32(at + 4, true), w2 = dv.getInt32(at + 8, true), w3 = dv.getInt32(at + 12, true);
+      a += (w0 & 0xff00ff) + (w1 & 0xff00ff) + (w2 & 0xff00ff) + (w3 & 0xff00ff);
+      b += ((w0 >>> 8) & 0xff00ff) + ((w1 >>> 8) & 0xff00ff) + ((w2 >>> 8) & 0xff00ff) + ((w3 >>> 8) & 0xff00ff);
+    }
+    for (; at < blockEnd; at += 4) {
+      const w = dv.getInt32(at, true);
+      a += w & 0xff00ff;
+      b += (w >>> 8) & 0xff00ff;
+    }
+    even += (a & 0xffff) + (a >>> 16);
+    odd += (b & 0xffff) + (b >>> 16);
+  }
+  // the last 0–3 bytes, at even, odd and even distances
+  const i = off + (len & ~3);
+  if (i < end) even += buf[i]!;
+  if (i + 1 < end) odd += buf[i + 1]!;
+  if (i + 2 < end) even += buf[i + 2]!;
+  sum += even * 256 + odd;
+  // keep the accumulator small enough that later additions stay exact in a double
+  if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return sum;
+}
+
+/**
+ * `fold(sumBytes(buf, off, len, sum))`, the same value, about a quarter faster: for callers that fold at once (a
+ * NIC's CHECKSUM_COMPLETE sum, a verify against 0xffff). Only the sum modulo 0xffff decides a folded value (and
+ * whether everything was zero), and modulo 0xffff the big-endian words add up to 256 × the little-endian 32-bit words.
+ */
+export function sumBytesFolded(buf: Uint8Array, off: number, len: number, sum = 0): number {
+  const end = off + len;
+  if (len < SHORT || !(off >= 0 && end <= buf.length && Number.isInteger(off) && Number.isInteger(len))
+    || !(sum >= 0 && sum <= Number.MAX_SAFE_INTEGER && Number.isInteger(sum))) {
+    return fold(sumBytes(buf, off, len, sum));
+  }
+  const dv = dataViewOf(buf.buffer);
+  let at = buf.byteOffset + off;
+  const wordsEnd = at + (len & ~3);
+  let words = 0;          // the little-endian words modulo 0xffff
+  let anyByte = false;    // a zero total folds to 0, any other multiple of 0xffff to 0xffff
+  while (at < wordsEnd) {
+    // 2^16 words per block keep the double sums below 2^48, exact
+    const blockEnd = wordsEnd - at > 0x40000 ? at + 0x40000 : wordsEnd;
+    let a = 0, b = 0;
+    for (; at + 15 < blockEnd; at += 16) {
+      a += dv.getUint32(at, true) + dv.getUint32(at + 4, true);
+      b += dv.getUint32(at + 8, true) + dv.getUint32(at + 12, true);
+    }
+    for (; at < blockEnd; at += 4) a += dv.getUint32(at, true);
+    if (a + b !== 0) anyByte = true;
+    words = (words + a + b) % 0xffff;
+  }
+  const i = off + (len & ~3);
+  let tail = 0;
+  if (i < end) tail += buf[i]! * 256;
+  if (i + 1 < end) tail += buf[i + 1]!;
+  if (i + 2 < end) tail += buf[i + 2]! * 256;
+  const r = ((sum % 0xffff) + ((words * 256) % 0xffff) + tail) % 0xffff;
+  if (r !== 0) return r;
+  return sum === 0 && !anyByte && tail === 0 ? 0 : 0xffff;
+}
+
+/** `sumBytes` one 16-bit word at a time: the reference the fast path must equal, and the path for short or odd arguments. */
+export function sumBytesSimple(buf: Uint8Array, off: number, len: number, sum = 0): number {
   let i = off;
   const end = off + len;
   const evenEnd = end - ((end - off) & 1);
   for (; i < evenEnd; i += 2) sum += (buf[i]! << 8) | buf[i + 1]!;
   if (i < end) sum += buf[i]! << 8;
-  // keep the accumulator small enough that later additions stay exact in a double
   if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
   return sum;
 }
