@@ -2,6 +2,7 @@
 // Same seed ⇒ same sequence on every machine.
 
 export class Prng {
+  // State words kept as int32 bit patterns; only results are converted to unsigned.
   private a: number; private b: number; private c: number; private d: number;
 
   constructor(seed: number) {
@@ -11,7 +12,7 @@ export class Prng {
       let z = s;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
+      return (z ^ (z >>> 16)) | 0;
     };
     this.a = next(); this.b = next(); this.c = next(); this.d = next();
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
@@ -19,12 +20,14 @@ export class Prng {
 
   /** A uniform 32-bit unsigned integer. */
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.b << 9) >>> 0;
-    this.c ^= this.a; this.d ^= this.b; this.b ^= this.c; this.a ^= this.d;
-    this.c = (this.c ^ t) >>> 0;
-    this.d = rotl(this.d, 11);
-    this.a >>>= 0; this.b >>>= 0;
+    const a = this.a, b = this.b;
+    const x = Math.imul(b, 5);
+    const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0; // rotl(b * 5, 7) * 9
+    const c = this.c ^ a, d = this.d ^ b;
+    this.b = b ^ c;
+    this.a = a ^ d;
+    this.c = c ^ (b << 9);
+    this.d = (d << 11) | (d >>> 21); // rotl(d, 11)
     return result;
   }
 
@@ -40,5 +43,3 @@ export class Prng {
   /** An independent generator derived from this one (for per-flow or per-queue streams). */
   fork(): Prng { return new Prng(this.nextU32()); }
 }
-
-function rotl(x: number, k: number): number { return ((x << k) | (x >>> (32 - k))) >>> 0; }

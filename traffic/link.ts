@@ -3,7 +3,6 @@
 // Wire time per frame = preamble 7 + SFD 1 + max(frame + FCS 4, 64) + inter-frame gap 12 bytes.
 
 import type { VirtualClock } from '../sim/clock.ts';
-import { copyBytes } from './headers.ts';
 
 /** What a NIC model implements. `frame` is the frame as on the wire without preamble and FCS; it may be reused after the call returns. */
 export interface FrameSink { receiveFrame(frame: Uint8Array, length: number, nowNs: number): void }
@@ -50,7 +49,8 @@ export interface FrameTx {
   addReadyListener(fn: () => void): void;
 }
 
-interface Slot { buf: Uint8Array; len: number; flags: number }
+/** A queued frame: `view` is `buf`'s first `len` bytes, made again only when the length changes (the sink gets an exact-length array). */
+interface Slot { buf: Uint8Array; len: number; flags: number; view: Uint8Array }
 
 export interface LinkStats {
   /** Frames handed to the sink. */
@@ -104,7 +104,7 @@ export class Link implements FrameTx {
     this.padShort = options.padShortFrames ?? true;
     // Picoseconds per byte: exact integers for 1/2.5/10/25/40/100 Gb/s, so arrival times do not drift.
     this.psPerByte = 8000 / rateGbps;
-    for (let i = 0; i < initialSlots; i++) this.slots.push({ buf: new Uint8Array(this.slotBytes), len: 0, flags: 0 });
+    for (let i = 0; i < initialSlots; i++) this.slots.push(newSlot(this.slotBytes));
   }
 
   backlog(): number { return this.count; }
@@ -116,13 +116,15 @@ export class Link implements FrameTx {
     if (this.count === this.slots.length) this.grow();
     const slot = this.slots[(this.head + this.count) % this.slots.length]!;
     if (slot.buf.length < length) slot.buf = new Uint8Array(Math.max(length, this.slotBytes));
-    copyBytes(slot.buf, 0, frame, 0, length);
+    if (length === frame.length) slot.buf.set(frame);
+    else slot.buf.set(frame.subarray(0, length));
     if (this.padShort && length < WIRE.MIN_DATA) {
       slot.buf.fill(0, length, WIRE.MIN_DATA);
       length = WIRE.MIN_DATA;
       this.stats.framesPadded++;
     }
     slot.len = length;
+    if (slot.view.length !== length || slot.view.buffer !== slot.buf.buffer) slot.view = slot.buf.subarray(0, length);
     slot.flags = flags;
     this.count++;
     if (this.count > this.stats.maxQueued) this.stats.maxQueued = this.count;
@@ -152,12 +154,13 @@ export class Link implements FrameTx {
     this.deliveringFlags = slot.flags;
     this.deliveringIndex = index;
     // The slot stays owned until the sink returns: a re-entrant transmit (an ACK answered at once) queues behind it.
-    this.sink.receiveFrame(slot.buf, slot.len, this.nextArrivalPs / 1000);
+    this.sink.receiveFrame(slot.view, slot.len, this.nextArrivalPs / 1000);
     this.deliveringFlags = 0;
     this.head = (this.head + 1) % this.slots.length;
     this.count--;
     this.scheduled = false;
-    for (const fn of this.listeners) fn();
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!();
     if (this.count > 0 && !this.scheduled) this.scheduleHead();
   }
 
@@ -165,10 +168,15 @@ export class Link implements FrameTx {
     const old = this.slots;
     const next: Slot[] = [];
     for (let i = 0; i < this.count; i++) next.push(old[(this.head + i) % old.length]!);
-    for (let i = 0; i < old.length; i++) next.push({ buf: new Uint8Array(this.slotBytes), len: 0, flags: 0 });
+    for (let i = 0; i < old.length; i++) next.push(newSlot(this.slotBytes));
     this.slots = next;
     this.head = 0;
   }
+}
+
+function newSlot(bytes: number): Slot {
+  const buf = new Uint8Array(bytes);
+  return { buf, len: 0, flags: 0, view: buf.subarray(0, 0) };
 }
 
 /** A zero-delay path: every frame reaches the sink at once, at the clock's current time ("all at time 0" replay, unit tests). */

@@ -3,7 +3,8 @@ import { VirtualClock } from '../sim/clock.ts';
 import { StreamHash } from '../sim/hash.ts';
 import { flowName } from '../sim/flows.ts';
 import { decodeFrame, isWireError, sumBytes, fold, pseudoHeaderSum, IPPROTO, type DecodedFrame } from '../wire/index.ts';
-import { DirectTx, type FrameSink } from './link.ts';
+import { DirectTx, Link, type FrameSink, type FrameTx } from './link.ts';
+import { Impairments } from './impair.ts';
 import { LinkPartner, createLinkPartner } from './partner.ts';
 import { TrafficConfigError, parseTrafficConfig, type TrafficConfigInput } from './config.ts';
 import { FakeReceiver } from './test-support.ts';
@@ -258,5 +259,74 @@ describe('closed loop with a receiver', () => {
     expect(() => parseTrafficConfig({ flows: [{ kind: 'messages', messageBytes: 2000, messages: 1 }] })).toThrow(/flows\[0\]\.messageBytes: 2000 — messageBytes must not exceed mss/);
     expect(() => parseTrafficConfig({ flows: [], rateGbps: -1 })).toThrow(/rateGbps: -1 — Too small/);
     expect(() => parseTrafficConfig({ flows: [{ kind: 'bulk', bytes: 1, psh: 'sometimes' }] })).toThrow(/flows\[0\]\.psh: "sometimes"/);
+  });
+});
+
+/** Records every frame the partner hands to the transmit path (before impairments), then passes it on. */
+class TxTap implements FrameTx {
+  readonly frames: Uint8Array[] = [];
+  constructor(private readonly next: FrameTx) {}
+  transmit(frame: Uint8Array, length: number, flags?: number): void { this.frames.push(frame.slice(0, length)); this.next.transmit(frame, length, flags); }
+  backlog(): number { return this.next.backlog(); }
+  addReadyListener(fn: () => void): void { this.next.addReadyListener(fn); }
+}
+
+describe('payload bytes', () => {
+  it('a retransmitted segment carries the same bytes as the first copy (fast retransmit and timeouts)', () => {
+    const clock = new VirtualClock();
+    const rx = new FakeReceiver(clock, { ackDelayNs: 5_000 });
+    const link = new Link(clock, rx, 10);
+    const tap = new TxTap(new Impairments(link, { loss: 0.05 }, clock, 5));
+    const partner = new LinkPartner(clock, tap, { seed: 5, rtoNs: 200_000, flows: [{ kind: 'bulk', bytes: 300_000, count: 2, mss: 1000 }] });
+    rx.partner = partner;
+    partner.start();
+    clock.run(1e9);
+    expect(partner.allAcked()).toBe(true);
+    expect(rx.check(partner.expectedFlows())).toEqual([true, true]);
+    const first = new Map<string, Uint8Array>();
+    let repeats = 0, differing = 0;
+    for (const f of tap.frames) {
+      const d = decode(f);
+      const k = `${d.tcp!.sport}/${d.tcp!.seq}/${d.payloadLength}`;
+      const payload = f.slice(d.payloadOffset, d.payloadOffset + d.payloadLength);
+      const seen = first.get(k);
+      if (seen === undefined) { first.set(k, payload); continue; }
+      repeats++;
+      if (!payload.every((b, i) => b === seen[i])) differing++;
+    }
+    const reports = partner.flowReports();
+    const sum = (k: 'fastRetransmits' | 'timeouts') => reports.reduce((n, r) => n + r[k], 0);
+    expect([sum('fastRetransmits') > 0, sum('timeouts') > 0]).toEqual([true, true]);
+    expect(repeats).toBe(reports[0]!.retransmits + reports[1]!.retransmits);
+    expect(differing).toBe(0);
+  });
+
+  it('flows of one run carry different bytes at the same stream offset', () => {
+    const { cap } = runOpenLoop({ seed: 11, flows: [bulk({ bytes: 4 * 1448, count: 200 })] });
+    const firstPayload = new Map<number, string>();
+    for (const f of cap.frames) {
+      const d = decode(f);
+      if (d.tcp!.seq !== 1000) continue; // offset 0 of each flow (all flows share isn 1000)
+      firstPayload.set(d.tcp!.sport, Array.from(f.subarray(d.payloadOffset, d.payloadOffset + 16)).join(','));
+    }
+    expect(firstPayload.size).toBe(200);
+    expect(new Set(firstPayload.values()).size).toBe(200);
+  });
+
+  it('odd MSS, no timestamps, VLAN, random IP IDs: every checksum valid across the pattern period, digests equal the bytes sent', () => {
+    const { cap, partner } = runOpenLoop({ seed: 21, flows: [bulk({ bytes: 150_001, count: 3, mss: 1001, timestamps: false, vlan: { vid: 9 }, ipId: 'random' })] });
+    const hashes = new Map<number, StreamHash>();
+    const parities = new Set<number>();
+    for (const f of cap.frames) {
+      const d = decode(f);
+      expect(checksumsValid(f, d)).toEqual({ ip: true, l4: true });
+      let h = hashes.get(d.tcp!.sport);
+      if (!h) { h = new StreamHash(); hashes.set(d.tcp!.sport, h); }
+      h.update(f, d.payloadOffset, d.payloadLength);
+      parities.add(d.payloadLength & 1);
+    }
+    expect(cap.frames.length).toBe(3 * 150);
+    expect(parities).toEqual(new Set([0, 1]));
+    expect(partner.expectedFlows().map((e) => e.digest)).toEqual([40000, 40001, 40002].map((p) => hashes.get(p)!.digest()));
   });
 });

@@ -1,7 +1,7 @@
 // The link partner: TCP senders (bulk, small messages, request/response) and non-TCP background
 // traffic, sending on the virtual clock through a FrameTx (the Link, or impairments in front of it),
 // window-limited and loss-aware from the host's ACKs (`receiveFromHost`). Payload bytes come from a
-// seeded PRNG per flow and are fingerprinted as they are generated (`expectedFlows`).
+// seeded pattern each flow reads from its own salt (`payload.ts`), fingerprinted on demand (`expectedFlows`).
 
 import { Prng } from '../sim/prng.ts';
 import { StreamHash } from '../sim/hash.ts';
@@ -13,19 +13,28 @@ import {
   frame, parseIpv4, IPV4, IPV4_FRAG, TCP, UDP, TCP_FLAG, IPPROTO, ARPOP,
   sumBytes, finish, pseudoHeaderSumAddrs,
 } from '../wire/index.ts';
+import { PayloadPattern, PATTERN_PERIOD } from './payload.ts';
 import type { FrameTx, FrameSink } from './link.ts';
 import { Link } from './link.ts';
 import { Impairments } from './impair.ts';
-import { FrameLayout, read16, read32, write16, write32, findTimestampOption, copyBytes } from './headers.ts';
+import { FrameLayout, read16, read32, write16, write32, findTimestampOption } from './headers.ts';
 import {
   parseTrafficConfig, type TrafficConfig, type BulkFlowConfig, type MessageFlowConfig,
   type RequestResponseFlowConfig, type BackgroundConfig,
 } from './config.ts';
 
-const TWO32 = 4294967296;
 /** Frames the partner keeps waiting in the transmit queue: enough to keep the wire busy, few enough to react to ACKs at once. */
 const LOW_WATER = 2;
 const MAX_BACKOFF = 6;
+/** Bytes of the frame buffer background frames are built in; the payload pattern follows it in the same ArrayBuffer. */
+const SCRATCH_BYTES = 16384;
+/** Room for a flow's headers in its own frame buffer (Ethernet, VLAN, IPv4, TCP with timestamps: at most 70). */
+const FLOW_HEADER_ROOM = 128;
+/** Mixed into the config seed for the payload pattern's PRNG (so it is not the flows' fork sequence). */
+const PATTERN_SEED_MIX = 0x70617474;
+/** Step between salts when a flow's drawn salt is taken (coprime with the prime period: every salt is reachable). */
+const SALT_STRIDE = 4099;
+const IP_ID_INCREMENT = 0, IP_ID_ZERO = 1, IP_ID_RANDOM = 2;
 
 export interface TcpFlowStats {
   /** Data segments sent, retransmissions included. */
@@ -63,6 +72,9 @@ export interface PartnerStats {
 type Kind = 'bulk' | 'messages' | 'rr';
 type AnyTcpConfig = BulkFlowConfig | MessageFlowConfig | RequestResponseFlowConfig;
 
+/** `x % m` for integers x ≥ 0, m ≥ 1: an int32 remainder while x fits (stream offsets pass 2^31 only on long runs). */
+function modulo(x: number, m: number): number { return x <= 0x7fffffff ? (x | 0) % m : x % m; }
+
 /** One TCP sender: a retransmit ring of payload, snd_una/snd_nxt/snd_max, a lazy RTO timer. */
 class TcpFlow {
   readonly stats: TcpFlowStats = {
@@ -92,35 +104,46 @@ class TcpFlow {
   /** Already counted as done by the partner. */
   counted = false;
 
-  private readonly payloadSeed: number;
-  private readonly payloadRng: Prng;
+  /** Where this flow's stream starts in the partner's payload pattern (distinct per flow). */
+  readonly salt: number;
   private readonly ipIdRng: Prng;
+  private readonly ipIdMode: number;
   private ipIdNext: number;
-  private word = 0;
-  generated = 0;
-  readonly hash = new StreamHash();
-  private readonly ring: Uint8Array;
-  private readonly mask: number;
-  private readonly template: Uint8Array;
+  /** Fingerprint of stream bytes [0, hashedBytes), extended on demand by `expectation()`. */
+  private expHash = new StreamHash();
+  private hashedBytes = 0;
+  /** The flow's own frame buffer, at `frameAt` of the partner's `frameArea`: headers written once, per-segment fields patched. */
+  private readonly frameAt: number;
+  private readonly buf: Uint8Array;
+  /** Exact-length views of `buf`, made once per segment length: the link copies a whole view with one `set`. */
+  private readonly views: (Uint8Array | undefined)[] = [];
   private readonly l3: number; private readonly l4: number; private readonly hdrLen: number; private readonly tsOff: number;
+  /** Unfolded sums of the template's IP header and of its TCP header plus the pseudo-header without the length. */
+  private readonly ipSum0: number; private readonly tcpSum0: number;
+  private readonly tsvalStart: number; private readonly tsTickNs: number; private readonly tsecrFixed: number;
   private readonly unit: number;
   private readonly mss: number;
-  private readonly psh: 'never' | { every: number } | { burst: number };
+  /** PSH on every Nth segment / at the end of each burst of N (0: not that pattern). */
+  private readonly pshEvery: number; private readonly pshBurst: number;
 
   constructor(readonly cfg: AnyTcpConfig, index: number, rng: Prng, private readonly p: LinkPartner) {
     this.kind = cfg.kind;
     const sport = cfg.sport + index;
     if (sport > 65535) throw new Error(`flow ${cfg.kind}: sport ${cfg.sport} + count ${cfg.count} runs past port 65535`);
     this.key = { saddr: parseIpv4(cfg.src), daddr: parseIpv4(cfg.dst), sport, dport: cfg.dport };
-    this.payloadSeed = rng.nextU32();
-    this.payloadRng = new Prng(this.payloadSeed);
+    this.salt = p.claimSalt(rng.nextU32());
     this.ipIdRng = rng.fork();
+    this.ipIdMode = cfg.ipId === 'increment' ? IP_ID_INCREMENT : cfg.ipId === 'zero' ? IP_ID_ZERO : IP_ID_RANDOM;
     const isnDraw = rng.nextU32();
     this.isn = cfg.isn ?? isnDraw;
     this.ipIdNext = cfg.ipIdStart;
     this.mss = cfg.mss;
     this.tsRecent = cfg.tsecrInitial;
-    this.psh = cfg.kind === 'bulk' ? cfg.psh : 'never';
+    const psh = cfg.kind === 'bulk' ? cfg.psh : 'never';
+    this.pshEvery = psh !== 'never' && 'every' in psh ? psh.every : 0;
+    this.pshBurst = psh !== 'never' && 'burst' in psh ? psh.burst : 0;
+    this.tsvalStart = cfg.tsvalStart; this.tsTickNs = cfg.tsTickNs;
+    this.tsecrFixed = cfg.tsecr === 'echo' ? -1 : cfg.tsecr;
     const c = p.config;
     if (cfg.kind === 'bulk') {
       this.unit = cfg.mss;
@@ -136,23 +159,33 @@ class TcpFlow {
       this.writeLimit = 0;
     }
     this.rwnd = cfg.sendWindow;
-    let cap = 1;
-    while (cap < Math.max(cfg.sendWindow, cfg.mss * 2)) cap *= 2;
-    this.ring = new Uint8Array(cap);
-    this.mask = cap - 1;
 
     const b = frame().eth({ src: c.partnerMac, dst: c.nicMac });
     if (cfg.vlan !== undefined) b.vlan({ vid: cfg.vlan.vid, pcp: cfg.vlan.pcp });
     b.ipv4({ src: cfg.src, dst: cfg.dst, tos: cfg.tos, ttl: cfg.ttl, df: cfg.df || cfg.ipId === 'zero' })
-      .tcp({ sport, dport: cfg.dport, ack: cfg.ack, window: cfg.window, flags: 'A', ...(cfg.timestamps ? { ts: [0, 0] as [number, number] } : {}) });
-    this.template = b.build();
-    this.hdrLen = this.template.length;
+      .tcp({ sport, dport: cfg.dport, seq: 0, ack: cfg.ack, window: cfg.window, flags: 'A', ...(cfg.timestamps ? { ts: [0, 0] as [number, number] } : {}) });
+    const t = b.build();
+    this.hdrLen = t.length;
+    if (this.hdrLen > FLOW_HEADER_ROOM) throw new Error(`flow ${cfg.kind}: ${this.hdrLen} bytes of headers do not fit the ${FLOW_HEADER_ROOM} reserved`);
     this.l3 = cfg.vlan !== undefined ? 18 : 14;
     this.l4 = this.l3 + IPV4.HLEN;
-    this.tsOff = cfg.timestamps ? findTimestampOption(this.template, this.l4, this.hdrLen) : -1;
+    this.tsOff = cfg.timestamps ? findTimestampOption(t, this.l4, this.hdrLen) : -1;
+    // The per-segment sums below add 16-bit words: the TS values and the payload must start at even offsets of the TCP header.
+    if ((this.hdrLen - this.l4) % 2 !== 0 || (this.tsOff >= 0 && (this.tsOff + 2 - this.l4) % 2 !== 0)) {
+      throw new Error(`flow ${cfg.kind}: TCP header layout puts the timestamps or the payload at an odd offset`);
+    }
+    write16(t, this.l3 + IPV4.TOT_LEN, 0);
+    write16(t, this.l3 + IPV4.CSUM, 0);
+    write16(t, this.l4 + TCP.CSUM, 0);
+    // Headers as sent with seq, IP total length, IP ID, TSval/TSecr and both checksums zero: the base of the per-segment sums.
+    this.ipSum0 = sumBytes(t, this.l3, IPV4.HLEN);
+    this.tcpSum0 = sumBytes(t, this.l4, this.hdrLen - this.l4, pseudoHeaderSumAddrs(this.key.saddr, this.key.daddr, IPPROTO.TCP, 0));
+    this.frameAt = p.claimFrame(FLOW_HEADER_ROOM + cfg.mss);
+    this.buf = p.frameArea.subarray(this.frameAt, this.frameAt + FLOW_HEADER_ROOM + cfg.mss);
+    this.buf.set(t);
   }
 
-  seqOf(off: number): number { return (this.isn + off) % TWO32; }
+  seqOf(off: number): number { return (this.isn + off) >>> 0; } // ToUint32 is exact modulo 2^32 for integers
 
   /** The application writes its first message/request. */
   start(): void {
@@ -188,10 +221,10 @@ class TcpFlow {
   /** Bytes from `off` to the next segment boundary (MSS, message, request). */
   private segLen(off: number): number {
     if (this.kind === 'rr') {
-      const rel = off % this.unit;
+      const rel = modulo(off, this.unit);
       return Math.min(this.mss - (rel % this.mss), this.unit - rel);
     }
-    return this.unit - (off % this.unit);
+    return this.unit - modulo(off, this.unit);
   }
 
   private window(): number {
@@ -234,75 +267,51 @@ class TcpFlow {
   private pshFor(off: number, len: number): boolean {
     const end = off + len;
     if (this.kind === 'messages') return true;
-    if (this.kind === 'rr') return end % this.unit === 0 || end === this.total;
-    const psh = this.psh;
-    if (psh === 'never') return false;
-    if (end % this.unit !== 0) return end === this.total && 'burst' in psh;
+    if (this.kind === 'rr') return modulo(end, this.unit) === 0 || end === this.total;
+    const every = this.pshEvery, burst = this.pshBurst;
+    if (every === 0 && burst === 0) return false;
+    if (modulo(end, this.unit) !== 0) return end === this.total && burst !== 0;
     const idx = end / this.unit; // 1-based index of the segment ending here
-    if ('every' in psh) return idx % psh.every === 0;
-    return idx % psh.burst === 0 || end === this.total;
+    if (every !== 0) return modulo(idx, every) === 0;
+    return modulo(idx, burst) === 0 || end === this.total;
   }
 
-  private generate(end: number): void {
-    const ring = this.ring, mask = this.mask, rng = this.payloadRng;
-    const start = this.generated;
-    let w = this.word;
-    let i = start;
-    // Byte i of the stream is byte (i & 3) of the (i >> 2)th draw, however the stream is cut into segments.
-    for (; i < end && (i & 3) !== 0; i++) ring[i & mask] = (w >>> ((i & 3) * 8)) & 0xff;
-    for (; i + 4 <= end; i += 4) {
-      w = rng.nextU32();
-      const p = i & mask; // 4-aligned in a power-of-two ring: the four bytes never wrap
-      ring[p] = w & 0xff; ring[p + 1] = (w >>> 8) & 0xff; ring[p + 2] = (w >>> 16) & 0xff; ring[p + 3] = w >>> 24;
-    }
-    if (i < end) {
-      w = rng.nextU32();
-      for (; i < end; i++) ring[i & mask] = (w >>> ((i & 3) * 8)) & 0xff;
-    }
-    this.word = w;
-    const a = start & mask;
-    const n = end - start;
-    if (a + n <= ring.length) this.hash.update(ring, a, n);
-    else { this.hash.update(ring, a, ring.length - a); this.hash.update(ring, 0, n - (ring.length - a)); }
-    this.generated = end;
-  }
-
+  /** Builds the segment carrying stream bytes [off, off + len) in the partner's frame buffer and sends it. */
   private sendSegment(off: number, len: number): void {
-    if (off + len > this.generated) this.generate(off + len);
-    const cfg = this.cfg;
-    const f = this.p.scratch;
+    const p = this.p;
+    const f = this.buf;
     const l3 = this.l3, l4 = this.l4, h = this.hdrLen;
-    f.set(this.template);
     const ipLen = h - l3 + len;
     write16(f, l3 + IPV4.TOT_LEN, ipLen);
     let id = 0;
-    if (cfg.ipId === 'increment') { id = this.ipIdNext; this.ipIdNext = (this.ipIdNext + 1) & 0xffff; }
-    else if (cfg.ipId === 'random') id = this.ipIdRng.nextU32() & 0xffff;
+    if (this.ipIdMode === IP_ID_INCREMENT) { id = this.ipIdNext; this.ipIdNext = (this.ipIdNext + 1) & 0xffff; }
+    else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
     write16(f, l3 + IPV4.ID, id);
-    write16(f, l3 + IPV4.CSUM, 0);
-    write16(f, l3 + IPV4.CSUM, finish(sumBytes(f, l3, IPV4.HLEN)));
-    write32(f, l4 + TCP.SEQ, this.seqOf(off));
-    f[l4 + TCP.FLAGS] = TCP_FLAG.ACK | (this.pshFor(off, len) ? TCP_FLAG.PSH : 0);
-    if (this.tsOff >= 0) {
-      const now = this.p.clock.now;
-      write32(f, this.tsOff + 2, (cfg.tsvalStart + Math.floor(now / cfg.tsTickNs)) % TWO32);
-      write32(f, this.tsOff + 6, cfg.tsecr === 'echo' ? this.tsRecent : cfg.tsecr);
-    }
-    const a = off & this.mask;
-    if (a + len <= this.ring.length) copyBytes(f, h, this.ring, a, len);
-    else {
-      const first = this.ring.length - a;
-      copyBytes(f, h, this.ring, a, first);
-      copyBytes(f, h + first, this.ring, 0, len - first);
-    }
+    write16(f, l3 + IPV4.CSUM, finish(this.ipSum0 + ipLen + id));
+    const seq = this.seqOf(off);
+    write32(f, l4 + TCP.SEQ, seq);
     const l4Len = h - l4 + len;
-    write16(f, l4 + TCP.CSUM, 0);
-    const sum = sumBytes(f, l4, l4Len, pseudoHeaderSumAddrs(this.key.saddr, this.key.daddr, IPPROTO.TCP, l4Len));
+    let sum = this.tcpSum0 + l4Len + (seq >>> 16) + (seq & 0xffff);
+    if (this.pshFor(off, len)) { f[l4 + TCP.FLAGS] = TCP_FLAG.ACK | TCP_FLAG.PSH; sum += TCP_FLAG.PSH; } // FLAGS is the low byte of its word
+    else f[l4 + TCP.FLAGS] = TCP_FLAG.ACK;
+    if (this.tsOff >= 0) {
+      const tsval = (this.tsvalStart + Math.floor(p.clock.now / this.tsTickNs)) >>> 0;
+      const tsecr = this.tsecrFixed >= 0 ? this.tsecrFixed : this.tsRecent;
+      write32(f, this.tsOff + 2, tsval);
+      write32(f, this.tsOff + 6, tsecr);
+      sum += (tsval >>> 16) + (tsval & 0xffff) + (tsecr >>> 16) + (tsecr & 0xffff);
+    }
+    const a = PayloadPattern.start(off, this.salt);
+    p.frameArea.copyWithin(this.frameAt + h, p.patternAt + a, p.patternAt + a + len); // same ArrayBuffer: no view, no allocation
+    sum += p.pattern.sum(a, len);
     write16(f, l4 + TCP.CSUM, finish(sum));
     this.stats.segmentsSent++;
     this.stats.bytesSent += len;
     if (off < this.sndMax) this.stats.retransmits++;
-    this.p.emit(f, h + len, true);
+    const n = h + len;
+    let view = this.views[n];
+    if (view === undefined) { view = f.subarray(0, n); this.views[n] = view; }
+    p.emit(view, n, true);
   }
 
   armRto(): void {
@@ -371,27 +380,13 @@ class TcpFlow {
   get acked(): boolean { return this.total !== Infinity && this.sndUna >= this.total; }
   get sent(): boolean { return this.total !== Infinity && this.sndMax >= this.total; }
 
+  /** The stream so far (a duration-limited flow: what has been sent) or the whole stream, fingerprinted from the pattern. */
   expectation(): FlowExpectation {
-    const bytes = this.total === Infinity ? this.generated : this.total;
-    let digest: string;
-    if (this.generated === bytes) digest = this.hash.digest();
-    else {
-      // Not all generated yet: regenerate the stream from the flow's payload seed.
-      const rng = new Prng(this.payloadSeed);
-      const h = new StreamHash();
-      const chunk = new Uint8Array(4096);
-      for (let done = 0; done < bytes;) {
-        const n = Math.min(chunk.length, bytes - done);
-        for (let i = 0; i < n; i += 4) {
-          const w = rng.nextU32();
-          chunk[i] = w & 0xff; chunk[i + 1] = (w >>> 8) & 0xff; chunk[i + 2] = (w >>> 16) & 0xff; chunk[i + 3] = (w >>> 24) & 0xff;
-        }
-        h.update(chunk, 0, n);
-        done += n;
-      }
-      digest = h.digest();
-    }
-    return { key: { ...this.key }, isn: this.isn, bytes, digest };
+    const bytes = this.total === Infinity ? this.sndMax : this.total;
+    if (bytes < this.hashedBytes) { this.expHash = new StreamHash(); this.hashedBytes = 0; }
+    this.p.pattern.hashStream(this.expHash, this.salt, this.hashedBytes, bytes);
+    this.hashedBytes = bytes;
+    return { key: { ...this.key }, isn: this.isn, bytes, digest: this.expHash.digest() };
   }
 }
 
@@ -401,6 +396,8 @@ class Background {
   private readonly perTcpFrame: number;
   private readonly rng: Prng;
   private readonly udp: Uint8Array; private readonly arp: Uint8Array; private readonly icmp: Uint8Array;
+  /** Exact-length views of the partner's scratch buffer the frames are built in. */
+  private readonly udpView: Uint8Array; private readonly arpView: Uint8Array; private readonly icmpView: Uint8Array;
   private readonly l3: number;
   private ipId = 0;
   private icmpSeq = 0;
@@ -422,6 +419,9 @@ class Background {
     this.icmp = base().ipv4({ src: cfg.src, dst: cfg.dst, protocol: IPPROTO.ICMP }).payload(icmpLen).build();
     const o = this.l3 + IPV4.HLEN;
     this.icmp[o] = 8; this.icmp[o + 1] = 0; write16(this.icmp, o + 2, 0); write16(this.icmp, o + 4, 0x7a11); write16(this.icmp, o + 6, 0);
+    this.udpView = p.scratch.subarray(0, this.udp.length);
+    this.arpView = p.scratch.subarray(0, this.arp.length);
+    this.icmpView = p.scratch.subarray(0, this.icmp.length);
   }
 
   /** Credit for one TCP frame sent. */
@@ -444,11 +444,11 @@ class Background {
       const s = finish(sumBytes(f, l4, l4Len, pseudoHeaderSumAddrs(read32(f, l3 + IPV4.SRC), read32(f, l3 + IPV4.DST), IPPROTO.UDP, l4Len)));
       write16(f, l4 + UDP.CSUM, s === 0 ? 0xffff : s);
       this.p.stats.udpFrames++;
-      this.p.emit(f, this.udp.length, false);
+      this.p.emit(this.udpView, this.udp.length, false);
     } else if (x < m.udp + m.arp) {
       f.set(this.arp);
       this.p.stats.arpFrames++;
-      this.p.emit(f, this.arp.length, false);
+      this.p.emit(this.arpView, this.arp.length, false);
     } else {
       f.set(this.icmp);
       write16(f, l3 + IPV4.ID, this.ipId);
@@ -461,7 +461,7 @@ class Background {
       write16(f, o + 2, 0);
       write16(f, o + 2, finish(sumBytes(f, o, this.icmp.length - o)));
       this.p.stats.icmpFrames++;
-      this.p.emit(f, this.icmp.length, false);
+      this.p.emit(this.icmpView, this.icmp.length, false);
     }
   }
 }
@@ -486,8 +486,17 @@ export class LinkPartner {
   /** Called once when every flow's whole stream is acknowledged. */
   onAllAcked: (() => void) | undefined;
   writesStopped = false;
-  /** The one frame buffer segments are built in (the transmit path copies it). */
-  readonly scratch = new Uint8Array(16384);
+  /** The frame buffer background frames are built in (the transmit path copies it). */
+  readonly scratch: Uint8Array;
+  /**
+   * One ArrayBuffer: `scratch`, the payload pattern from `patternAt`, then each TCP flow's own frame buffer,
+   * so a segment's payload is one `copyWithin` from the pattern into the flow's frame.
+   */
+  readonly frameArea: Uint8Array;
+  readonly patternAt = SCRATCH_BYTES;
+  readonly pattern: PayloadPattern;
+  private readonly salts = new Set<number>();
+  private nextFrameAt: number;
 
   private readonly flows: TcpFlow[] = [];
   private readonly bg: Background[] = [];
@@ -501,6 +510,17 @@ export class LinkPartner {
 
   constructor(readonly clock: VirtualClock, private readonly tx: FrameTx, config: unknown, readonly tracer: Tracer = NO_TRACE) {
     this.config = parseTrafficConfig(config);
+    let maxSegment = 1, flowFrames = 0;
+    for (const fc of this.config.flows) {
+      if (fc.kind === 'background') continue;
+      maxSegment = Math.max(maxSegment, fc.mss);
+      flowFrames += fc.count * (FLOW_HEADER_ROOM + fc.mss);
+    }
+    this.nextFrameAt = SCRATCH_BYTES + PATTERN_PERIOD + maxSegment;
+    const area = new ArrayBuffer(this.nextFrameAt + flowFrames);
+    this.frameArea = new Uint8Array(area);
+    this.scratch = new Uint8Array(area, 0, SCRATCH_BYTES);
+    this.pattern = new PayloadPattern((this.config.seed ^ PATTERN_SEED_MIX) >>> 0, maxSegment, new Uint8Array(area, SCRATCH_BYTES));
     const root = new Prng(this.config.seed);
     for (const fc of this.config.flows) {
       if (fc.kind === 'background') { this.bg.push(new Background(fc, root.fork(), this)); continue; }
@@ -545,7 +565,8 @@ export class LinkPartner {
   }
 
   private sendOne(): boolean {
-    for (const b of this.bg) if (b.credit >= 1) { b.send(); return true; }
+    const bg = this.bg;
+    for (let i = 0; i < bg.length; i++) if (bg[i]!.credit >= 1) { bg[i]!.send(); return true; }
     const n = this.flows.length;
     for (let i = 0; i < n; i++) {
       const f = this.flows[(this.rr + i) % n]!;
@@ -558,11 +579,26 @@ export class LinkPartner {
     this.tracer.emit({ t: this.clock.now, layer: 'traffic', what, reason, text });
   }
 
-  /** Called by flows for every frame they build. */
-  emit(f: Uint8Array, len: number, tcp: boolean): void {
+  /** A flow's salt from its draw: distinct per flow, so no two flows carry the same bytes. */
+  claimSalt(draw: number): number {
+    let salt = draw % PATTERN_PERIOD;
+    while (this.salts.has(salt)) salt = (salt + SALT_STRIDE) % PATTERN_PERIOD;
+    this.salts.add(salt);
+    return salt;
+  }
+
+  /** Reserves `bytes` of `frameArea` for a flow's frame buffer (sized up front in the constructor). */
+  claimFrame(bytes: number): number {
+    const at = this.nextFrameAt;
+    this.nextFrameAt += bytes;
+    return at;
+  }
+
+  /** Called by flows for every frame they build; `frame` is exactly `len` bytes long. */
+  emit(frame: Uint8Array, len: number, tcp: boolean): void {
     this.stats.framesSent++;
-    if (tcp) { this.stats.tcpSegments++; for (const b of this.bg) b.onTcpFrame(); }
-    this.tx.transmit(f, len);
+    if (tcp) { this.stats.tcpSegments++; const bg = this.bg; for (let i = 0; i < bg.length; i++) bg[i]!.onTcpFrame(); }
+    this.tx.transmit(frame, len);
   }
 
   flowDone(f: TcpFlow): void {

@@ -1,0 +1,72 @@
+// The bytes TCP flows carry: one pattern of PATTERN_PERIOD bytes from the seeded PRNG, shared by a
+// partner's flows, each flow reading it from its own salt. Byte `o` of a flow's stream is
+// pattern[(o + salt) % PATTERN_PERIOD], so a retransmission carries the same bytes, a segment is one
+// contiguous copy, and its Internet checksum sum comes from two prefix sums instead of a byte loop.
+
+import { Prng } from '../sim/prng.ts';
+import type { StreamHash } from '../sim/hash.ts';
+
+/** A prime: a byte misplaced by any multiple of a segment size (< 65521 of them) lands on other bytes. */
+export const PATTERN_PERIOD = 65521;
+
+export class PayloadPattern {
+  /** PATTERN_PERIOD bytes, then the first `maxSegment` of them again: any segment is one run from `(o + salt) % PATTERN_PERIOD`. */
+  readonly bytes: Uint8Array;
+  // evenSums[i]: sum of bytes[k] for even k < i; oddSums likewise for odd k. Both fit in 32 bits (74521 × 255).
+  private readonly evenSums: Uint32Array;
+  private readonly oddSums: Uint32Array;
+
+  /**
+   * Fills `into` (at least PATTERN_PERIOD + maxSegment bytes; a view lets the caller keep the pattern in
+   * the same ArrayBuffer as its frame buffer, for `copyWithin`) from a PRNG seeded with `seed`.
+   */
+  constructor(seed: number, readonly maxSegment: number, into?: Uint8Array) {
+    const len = PATTERN_PERIOD + maxSegment;
+    if (into !== undefined && into.length < len) throw new Error(`payload pattern: buffer of ${into.length} bytes, need ${len}`);
+    this.bytes = into === undefined ? new Uint8Array(len) : into.subarray(0, len);
+    const b = this.bytes;
+    const rng = new Prng(seed);
+    let i = 0;
+    for (; i + 4 <= PATTERN_PERIOD; i += 4) {
+      const w = rng.nextU32();
+      b[i] = w & 0xff; b[i + 1] = (w >>> 8) & 0xff; b[i + 2] = (w >>> 16) & 0xff; b[i + 3] = w >>> 24;
+    }
+    for (let w = rng.nextU32(); i < PATTERN_PERIOD; i++, w >>>= 8) b[i] = w & 0xff;
+    for (let k = 0; k < maxSegment; k++) b[PATTERN_PERIOD + k] = b[k % PATTERN_PERIOD]!;
+    this.evenSums = new Uint32Array(len + 1);
+    this.oddSums = new Uint32Array(len + 1);
+    let e = 0, o = 0;
+    for (let k = 0; k < len; k++) {
+      if ((k & 1) === 0) e += b[k]!; else o += b[k]!;
+      this.evenSums[k + 1] = e;
+      this.oddSums[k + 1] = o;
+    }
+  }
+
+  /** Where byte `streamOffset` of a flow with `salt` sits in `bytes`. */
+  static start(streamOffset: number, salt: number): number {
+    const x = streamOffset + salt;
+    return x <= 0x7fffffff ? (x | 0) % PATTERN_PERIOD : x % PATTERN_PERIOD; // an int32 remainder while the offset fits
+  }
+
+  /**
+   * The unfolded 1's-complement sum (as `sumBytes` gives it) of `bytes[start, start + len)` placed at an
+   * even offset of the checksummed data; an odd length counts its last byte as a high byte, zero-padded.
+   */
+  sum(start: number, len: number): number {
+    const end = start + len;
+    const e = this.evenSums[end]! - this.evenSums[start]!;
+    const o = this.oddSums[end]! - this.oddSums[start]!;
+    return (start & 1) === 0 ? e * 256 + o : o * 256 + e;
+  }
+
+  /** Feeds bytes [from, to) of the stream of a flow with `salt` to `hash`, in order. */
+  hashStream(hash: StreamHash, salt: number, from: number, to: number): void {
+    for (let done = from; done < to;) {
+      const a = PayloadPattern.start(done, salt);
+      const n = Math.min(to - done, PATTERN_PERIOD - a);
+      hash.update(this.bytes, a, n);
+      done += n;
+    }
+  }
+}
