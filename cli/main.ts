@@ -22,6 +22,13 @@ export function buildProgram(): Command {
       outputError: (s, write) => write(`vnic: ${s.replace(/^error: /, '').trim().split('\n')[0]}\n`),
     });
   registerCommands(program);
+  program.addHelpText('after', `
+Examples:
+  vnic run                                   the default comparison: LRO off vs on
+  vnic run --scenario many-flows --json      every engine on 32 flows, as JSON
+  vnic replay capture.pcap --engine gro      a capture through the eHEA model and GRO
+  vnic report --html report.html             the HTML report with five charts
+  vnic <command> --help                      a command's flags and examples`);
   return program;
 }
 

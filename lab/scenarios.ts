@@ -12,8 +12,11 @@ export interface Scenario {
 }
 
 const bulk = (extra: Record<string, unknown> = {}) => ({ kind: 'bulk', ...extra });
-/** Retransmission timeout of every scenario's senders: well above the queueing delay of a saturated receiver, so only real losses retransmit. */
-const RTO_NS = 10_000_000;
+/**
+ * Retransmission timeout of every scenario's senders: Linux's TCP_RTO_MIN (200 ms), above the
+ * receiver's 40 ms delayed ACK and any queueing delay, so only real losses retransmit.
+ */
+const RTO_NS = 200_000_000;
 
 export const SCENARIOS: readonly Scenario[] = [
   {

@@ -16,6 +16,12 @@ import { HeaderAccess, skbChecksum } from './skb-util.ts';
 import type { StackStats, StackDropReason } from './stats.ts';
 
 /**
+ * Linux starts jiffies 300 s before wrap (INITIAL_JIFFIES), so a host's TCP timestamps are never 0 in
+ * practice; a clock starting at 0 would make senders echo TSecr 0, which inet_lro refuses (§2.2 rule 9).
+ */
+const INITIAL_JIFFIES = 0x100000000 - 300 * 1000;
+
+/**
  * How an aggregate counts toward the "ACK every second segment" rule.
  * - 'gso_segs' (modern Linux): an skb counts as the segments it carries (gso_segs, else wireFrames),
  *   so any aggregate of two or more segments is ACKed at once. Linux's actual rule is "more than one
@@ -36,6 +42,8 @@ export interface TcpOptions {
   rcvWindow: number;
   /** Out-of-order queue limit per flow, in skbs. */
   maxOfoSkbs: number;
+  /** Flow table limit: segments of further 4-tuples are dropped (tcp_flow_table_full). */
+  maxFlows: number;
   /** Source MAC of ACKs. */
   hostMac: Uint8Array;
 }
@@ -160,7 +168,10 @@ export class TcpLayer {
     const flags = th.u8(TCP.FLAGS);
     const syn = (flags & TCP_FLAG.SYN) !== 0;
     let flow = this.lookup(saddr, daddr, sport, dport);
-    if (flow === null) flow = this.create(saddr, daddr, sport, dport, syn ? seq + 1 : seq, null);
+    if (flow === null) {
+      if (this.flowList.length >= this.opts.maxFlows) return this.drop(skb, 'tcp_flow_table_full');
+      flow = this.create(saddr, daddr, sport, dport, syn ? seq + 1 : seq, null);
+    }
     flow.packetsToStack++;
     const segs = segsOf(skb);
     flow.segmentsIn += skb.wireFrames;
@@ -205,6 +216,7 @@ export class TcpLayer {
     }
     if (seqLt(flow.rcvNxt, dataSeq)) {
       st.tcpOutOfOrder++;
+      if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'ofo', reason: 'out_of_order', text: `${flow.name} seq ${dataSeq} queued out of order: expected ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: skb.queue, frame: skb.frameId });
       this.queueOfo(flow, skb, dataSeq, end, payloadOff, payloadLen, fin, segs);
       this.sendAck(flow, 'dup');
       return;
@@ -213,10 +225,11 @@ export class TcpLayer {
     st.tcpInOrder++;
     if (seqLt(dataSeq, flow.rcvNxt)) st.tcpPartialOverlap++;
     if (hasTs) flow.tsRecent = tsval;
+    const traceFrame = skb.frameId, traceQueue = skb.queue;           // deliver frees the skb
     this.deliver(flow, skb, dataSeq, payloadOff, payloadLen, fin, segs);
     const drained = this.drainOfo(flow);
     flow.segsSinceAck += this.opts.ackCounting === 'gso_segs' ? segs : 1;
-    if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'deliver', text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: skb.queue, frame: skb.frameId });
+    if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'deliver', text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: traceQueue, frame: traceFrame });
     if (fin || drained || flow.ofo.length > 0) this.sendAck(flow, 'now');
     else if (flow.segsSinceAck >= 2) this.sendAck(flow, 'now');
     else this.armDelack(flow);
@@ -324,7 +337,7 @@ export class TcpLayer {
     if (flow.usesTs) {
       const x = t + TCP.HLEN;
       b[x] = TCPOPT.NOP; b[x + 1] = TCPOPT.NOP; b[x + 2] = TCPOPT.TIMESTAMP; b[x + 3] = 10;
-      put32(b, x + 4, Math.floor(this.cpu.now / 1e6) >>> 0); // TSval: a 1 kHz clock (jiffies at HZ=1000)
+      put32(b, x + 4, (INITIAL_JIFFIES + Math.floor(this.cpu.now / 1e6)) >>> 0); // TSval: jiffies at HZ=1000
       put32(b, x + 8, flow.tsRecent);
     }
     put16(b, t + TCP.CSUM, finish(sumBytes(b, t, tcpLen, pseudoHeaderSumAddrs(k.daddr, k.saddr, IPPROTO.TCP, tcpLen))));
@@ -335,6 +348,24 @@ export class TcpLayer {
     this.stats.drops[reason]++;
     if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'tcp', what: 'drop', reason, text: `tcp drop: ${reason}`, queue: skb.queue, frame: skb.frameId });
     freeSkb(skb);
+  }
+
+  /**
+   * Memory pressure (tcp_prune_queue → tcp_prune_ofo_queue in Linux): purges every out-of-order queue,
+   * freeing the receive buffers those skbs pin; the senders retransmit. Returns the skbs dropped.
+   */
+  pruneOfo(): number {
+    let n = 0;
+    for (const f of this.flowList) {
+      while (f.ofo.length > 0) {
+        const e = f.ofo.pop()!;
+        this.drop(e.skb, 'tcp_ofo_pruned');
+        e.skb = null as unknown as SkBuff;
+        this.ofoFree.push(e);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Skbs held in out-of-order queues (not yet delivered nor dropped). */

@@ -312,7 +312,8 @@ describe('ACK frames', () => {
     expect(a.f.eth.src).toBe('02:00:00:00:00:02');
     expect(a.f.ipv4).toMatchObject({ src: '10.0.0.2', dst: '10.0.0.1', protocol: 6, totalLength: 52, df: true });
     expect(a.f.tcp).toMatchObject({ sport: 5001, dport: 40000, seq: 777, ack: ISN + 2000, flags: 0x10, window: 65535, dataOffset: 8 });
-    expect(a.f.tcp!.options).toContainEqual({ kind: 'timestamp', tsval: 0, tsecr: 501 });
+    // TSval: the host's jiffies, which start 300 s (at HZ 1000) before they wrap, as Linux's do
+    expect(a.f.tcp!.options).toContainEqual({ kind: 'timestamp', tsval: 0x100000000 - 300_000, tsecr: 501 });
     const ip = a.f.l3Offset, l4 = a.f.l4Offset!;
     expect(checksum(a.bytes, ip, 20)).toBe(0);
     expect(fold(sumBytes(a.bytes, l4, 32, pseudoHeaderSum(a.bytes, ip + 12, ip + 16, 6, 32)))).toBe(0xffff);

@@ -3,9 +3,15 @@ import type { Command } from 'commander';
 import { registerRun } from './run.ts';
 import { registerReplay } from './replay.ts';
 import { registerListings } from './listings.ts';
+import { registerTrace } from './trace.ts';
+import { registerMatrix } from './matrix.ts';
+import { registerReport } from './report.ts';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
   registerReplay(program);
   registerListings(program);
+  registerTrace(program);
+  registerMatrix(program);
+  registerReport(program);
 }

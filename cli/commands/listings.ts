@@ -7,6 +7,7 @@ import { table } from '../format.ts';
 
 export function registerListings(program: Command): void {
   program.command('models').description('list the NIC models and their capabilities').option('--json', 'as JSON')
+    .addHelpText('after', '\nExamples:\n  vnic models\n  vnic models --json')
     .action((f: { json?: boolean }) => {
       const rows = listModels().map((m) => ({ name: m.name, ...m.capabilities }));
       if (f.json) { process.stdout.write(`${JSON.stringify({ models: rows })}\n`); return; }
@@ -14,6 +15,7 @@ export function registerListings(program: Command): void {
         ['model', 'VLAN', 'delivery', 'rx checksum', 'queues', 'MTU'])}\n\nDatasheets: docs/hw-models/<model>.md\n`);
     });
   program.command('drivers').description('list the sample drivers and which engines they can run').option('--json', 'as JSON')
+    .addHelpText('after', '\nExamples:\n  vnic drivers\n  vnic drivers --json')
     .action((f: { json?: boolean }) => {
       const rows = listDrivers().map((d) => {
         const model = d.models[0]!;
@@ -27,6 +29,7 @@ export function registerListings(program: Command): void {
       for (const d of rows) for (const e of ENGINES) process.stdout.write(`${d.name} ${e}: ${d.support[e]!.why}\n`);
     });
   program.command('scenarios').description('list the named scenarios for vnic run --scenario').option('--json', 'as JSON')
+    .addHelpText('after', '\nExamples:\n  vnic scenarios\n  vnic scenarios --json\n  vnic run --scenario many-flows')
     .action((f: { json?: boolean }) => {
       if (f.json) { process.stdout.write(`${JSON.stringify({ scenarios: SCENARIOS })}\n`); return; }
       process.stdout.write(`${table(SCENARIOS.map((s) => [s.name, s.summary]), ['scenario', 'traffic'])}\n\n`);

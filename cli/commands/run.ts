@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { runLab, type LabConfig, type RunResult } from '../../lab/run.ts';
+import { parseLabConfig, resolveDriver, runLab, type LabConfig, type RunResult } from '../../lab/run.ts';
+import { parseTrafficConfig } from '../../traffic/index.ts';
 import { SCENARIOS, getScenario } from '../../lab/scenarios.ts';
 import { getDriver, driverForModel, type Engine } from '../../drivers/index.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
@@ -34,6 +35,8 @@ Examples:
       const base = baseConfig(f);
       const engines: Engine[] = f.engine !== undefined ? [f.engine] : defaultEngines(f, base);
       if (f.out !== undefined && engines.length !== 1) throw new UsageError('--out needs a single run: add --engine lro|gro|off');
+      // a bad config is one line on stderr, before any progress line
+      runOrExplain(() => { const c = parseLabConfig({ ...base, engine: engines[0] }); resolveDriver(c); if (c.traffic !== undefined) parseTrafficConfig(c.traffic); });
       const out = f.out !== undefined ? { path: f.out, format: outFormat(f.out) } : undefined;
       const colour = useColour(process.stderr);
       const results: RunResult[] = [];

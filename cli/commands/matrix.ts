@@ -1,0 +1,247 @@
+// vnic matrix: every hardware feature combination the four models can realise (VLAN handling × buffer
+// delivery × checksum offload × queues) × every engine, for one traffic: whether the driver can run the
+// engine there and why not, and what each runnable row achieved. --json: { "rows": [...] }.
+import { type Command, Option } from 'commander';
+import { z } from 'zod';
+import { runLab } from '../../lab/run.ts';
+import { SCENARIOS, getScenario } from '../../lab/scenarios.ts';
+import { createModel } from '../../hw-models/registry.ts';
+import { DriverOptionsSchema, ENGINES, driverForModel, type Engine } from '../../drivers/index.ts';
+import type { Capabilities } from '../../hw-models/capabilities.ts';
+import { CheckFailed, UsageError, choiceFlag, intFlag } from '../errors.ts';
+import { aggregationRatio, fmtUs, paint, table, throughputGbps, useColour } from '../format.ts';
+import { runOrExplain } from './replay.ts';
+import { quietOnClosedPipe } from './trace.ts';
+
+export const VLAN_MODES = ['in-band', 'strip', 'extract-keep-ethertype'] as const;
+export const DELIVERIES = ['linear', 'page-frags', 'header-split'] as const;
+export const CHECKSUMS = ['none', 'verified', 'partial'] as const;
+export const QUEUE_COUNTS = [1, 4] as const;
+
+export const MatrixResultSchema = z.strictObject({
+  framesIn: z.number().int().nonnegative(),
+  packetsToStack: z.number().int().nonnegative(),
+  /** Wire frames per packet the stack received. */
+  aggregationRatio: z.number().nonnegative(),
+  cyclesPerKB: z.number().nullable(),
+  throughputGbps: z.number().nonnegative(),
+  latencyP50Us: z.number().nonnegative(),
+  drops: z.number().int().nonnegative(),
+  streamsOk: z.boolean(),
+});
+
+export const MatrixRowSchema = z.strictObject({
+  model: z.string(),
+  driver: z.string(),
+  /** What the hardware does with 802.1Q tags in this configuration ('in-band': they stay in the frame). */
+  vlan: z.enum(VLAN_MODES),
+  delivery: z.enum(DELIVERIES),
+  checksum: z.enum(CHECKSUMS),
+  /** e1000 only: the driver verifies TCP checksums in software (what lets LRO run there). */
+  softwareChecksum: z.boolean(),
+  queues: z.number().int().min(1),
+  /** The model config fields that realise the row. */
+  modelConfig: z.record(z.string(), z.union([z.boolean(), z.number()])),
+  engine: z.enum(ENGINES as unknown as ['lro', 'gro', 'off']),
+  /** The driver's support() verdict for the engine on this configuration, and its reason. */
+  supported: z.boolean(),
+  why: z.string(),
+  /** What the run achieved; null when the engine cannot run here. */
+  result: MatrixResultSchema.nullable(),
+});
+export type MatrixRow = z.infer<typeof MatrixRowSchema>;
+
+export const MatrixCombinationSchema = z.strictObject({
+  vlan: z.enum(VLAN_MODES), delivery: z.enum(DELIVERIES), checksum: z.enum(CHECKSUMS), queues: z.number().int(),
+});
+
+export const MatrixSchema = z.strictObject({
+  traffic: z.string(),
+  bytesPerFlow: z.number().int().positive().nullable(),
+  rows: z.array(MatrixRowSchema),
+  /** Hardware combinations no model realises. */
+  noModel: z.array(MatrixCombinationSchema),
+});
+export type Matrix = z.infer<typeof MatrixSchema>;
+
+/** One hardware configuration of a model. */
+interface Realisation { model: string; modelConfig: Record<string, boolean | number>; queues: number; softwareChecksum: boolean }
+
+const bools = [true, false] as const;
+
+/** Every configuration of the four models that changes one of the matrix's hardware features. */
+export function realisations(): Realisation[] {
+  const out: Realisation[] = [];
+  for (const vlanExtract of bools) for (const rxChecksum of bools) for (const queues of QUEUE_COUNTS) {
+    out.push({ model: 'ehea', modelConfig: { vlanExtract, rxChecksum }, queues, softwareChecksum: false });
+  }
+  for (const vlanStrip of bools) for (const headerSplit of [false, true]) for (const rxChecksum of bools) for (const queues of QUEUE_COUNTS) {
+    out.push({ model: 'mq', modelConfig: { vlanStrip, headerSplit, rxChecksum }, queues, softwareChecksum: false });
+  }
+  for (const rxChecksum of bools) for (const queues of QUEUE_COUNTS) {
+    out.push({ model: 'myri10ge', modelConfig: { rxChecksum }, queues, softwareChecksum: false });
+  }
+  for (const vlanStrip of bools) for (const softwareChecksum of [false, true]) {
+    out.push({ model: 'e1000', modelConfig: { vlanStrip }, queues: 1, softwareChecksum });
+  }
+  return out;
+}
+
+interface MatrixFlags { traffic?: string; json?: boolean; quick?: boolean; flowKib?: number; model?: string; engine?: Engine }
+
+const DEFAULT_TRAFFIC = 'vlan-mixed';
+const DEFAULT_FLOW_KIB = 1024;
+const QUICK_FLOW_KIB = 24;
+
+export function registerMatrix(program: Command): void {
+  program.command('matrix')
+    .description('every hardware feature combination × LRO/GRO/off for one traffic: who can run what, and what it achieves')
+    .option('--traffic <name>', `the scenario whose traffic to use (default ${DEFAULT_TRAFFIC}): ${SCENARIOS.map((s) => s.name).join(', ')}`)
+    .option('--flow-kib <n>', `bytes per bulk flow, KiB (default ${DEFAULT_FLOW_KIB}; --quick: ${QUICK_FLOW_KIB})`, intFlag('--flow-kib', 1, 1 << 20))
+    .option('--quick', `a small run for a quick look or a test (${QUICK_FLOW_KIB} KiB per flow)`)
+    .option('--model <name>', 'only this model\'s rows', choiceFlag('--model', ['ehea', 'mq', 'myri10ge', 'e1000'] as const))
+    .addOption(new Option('--engine <engine>', 'only this engine\'s rows').argParser(choiceFlag('--engine', ENGINES)))
+    .option('--json', 'print { "traffic", "bytesPerFlow", "rows": [...], "noModel": [...] } on stdout')
+    .addHelpText('after', `
+Axes: VLAN handling (in-band: the tag stays in the frame, as with no VLAN offload · strip-and-report ·
+extract-keep-ethertype), delivery (linear · page-frags · header split), receive checksum offload
+(none · verified · partial), queues (1 · 4), engine (lro · gro · off). Each row is a model with the
+config fields that realise it: ehea vlanExtract/rxChecksum/queues, mq vlanStrip/headerSplit/
+rxChecksum/queues, myri10ge rxChecksum/slices, e1000 vlanStrip and the driver's software checksum.
+A refused row gives the driver's reason; combinations no model has are listed at the end.
+
+The default traffic is vlan-mixed: two tagged and two untagged bulk flows plus UDP/ARP/ICMP, so
+the VLAN mode matters (extracted vs stripped vs in-band tags), non-TCP frames bypass, and the four
+flows spread over the queues. bulk-4flows has no tags: its VLAN axis would change nothing.
+
+Examples:
+  vnic matrix
+  vnic matrix --traffic bulk-4flows --model mq
+  vnic matrix --quick --json | jq '.rows[] | select(.supported == false) | .why'`)
+    .action((f: MatrixFlags) => {
+      const m = buildMatrix(f);
+      quietOnClosedPipe();
+      if (f.json) process.stdout.write(`${JSON.stringify(m)}\n`);
+      else process.stdout.write(`${renderMatrix(m, useColour(process.stdout))}\n`);
+      const bad = m.rows.find((r) => r.result !== null && !r.result.streamsOk);
+      if (bad !== undefined) throw new CheckFailed(`${bad.model} ${JSON.stringify(bad.modelConfig)} ${bad.engine}: a byte stream differs from what was sent`);
+    });
+}
+
+/** Runs every row (progress on stderr when it is a terminal and not CI). */
+export function buildMatrix(f: MatrixFlags): Matrix {
+  const name = f.traffic ?? DEFAULT_TRAFFIC;
+  const s = getScenario(name);
+  if (s === undefined) throw new UsageError(`--traffic ${name}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`);
+  const kib = f.flowKib ?? (f.quick ? QUICK_FLOW_KIB : DEFAULT_FLOW_KIB);
+  const traffic: Record<string, unknown> = { ...s.lab.traffic };
+  const sized = traffic['bytesPerFlow'] !== undefined;
+  if (sized) traffic['bytesPerFlow'] = kib << 10;
+  else if (f.quick && typeof traffic['flows'] === 'object') traffic['flows'] = (traffic['flows'] as Record<string, unknown>[]).map((x) => (x['messages'] !== undefined ? { ...x, messages: 20 } : x));
+  const { traffic: _t, ...lab } = s.lab;
+  const plan: { r: Realisation; engine: Engine }[] = [];
+  for (const r of realisations()) {
+    if (f.model !== undefined && r.model !== f.model) continue;
+    for (const engine of ENGINES) if (f.engine === undefined || engine === f.engine) plan.push({ r, engine });
+  }
+  const progress = progressBar(plan.length);
+  const rows: MatrixRow[] = [];
+  plan.forEach(({ r, engine }, i) => {
+    progress(i, `${r.model} ${engine}`);
+    rows.push(runRow(r, engine, lab, traffic));
+  });
+  progress(plan.length, '');
+  return { traffic: name, bytesPerFlow: sized ? kib << 10 : null, rows, noModel: unrealised() };
+}
+
+function runRow(r: Realisation, engine: Engine, lab: Record<string, unknown>, traffic: Record<string, unknown>): MatrixRow {
+  const info = driverForModel(r.model);
+  if (info === undefined) throw new Error(`no driver registered for model ${r.model}`);
+  const caps = capsOf(r, (lab['mtu'] as number | undefined) ?? 1500);
+  const options = DriverOptionsSchema.parse({ engine, pollBudget: 64, ...(r.softwareChecksum ? { softwareChecksum: true } : {}) });
+  const support = info.support(engine, caps, options);
+  const base = {
+    model: r.model, driver: info.name, vlan: vlanOf(caps), delivery: deliveryOf(caps), checksum: caps.rxChecksum,
+    softwareChecksum: r.softwareChecksum, queues: r.queues, modelConfig: r.modelConfig, engine, supported: support.ok, why: support.why,
+  } satisfies Omit<MatrixRow, 'result'>;
+  if (!support.ok) return { ...base, result: null };
+  const res = runOrExplain(() => runLab({
+    ...lab, model: r.model, engine, modelConfig: r.modelConfig, traffic,
+    ...(r.model !== 'e1000' ? { queues: r.queues } : {}), ...(r.softwareChecksum ? { softwareChecksum: true } : {}),
+  }));
+  const rep = res.report;
+  return {
+    ...base,
+    result: {
+      framesIn: rep.framesIn, packetsToStack: rep.framesToStack, aggregationRatio: round(aggregationRatio(rep), 3),
+      cyclesPerKB: rep.cpu.cyclesPerKB === null ? null : Math.round(rep.cpu.cyclesPerKB), throughputGbps: round(throughputGbps(rep), 3),
+      latencyP50Us: round(rep.latency.p50Us, 2), drops: rep.dropsTotal, streamsOk: rep.allStreamsOk && res.conservation.ok,
+    },
+  };
+}
+
+function round(x: number, d: number): number { const k = 10 ** d; return Math.round(x * k) / k; }
+
+/** The capabilities of a model instance with this config (what the driver's support() looks at). */
+function capsOf(r: Realisation, mtu: number): Capabilities {
+  const q = r.model === 'myri10ge' ? { slices: r.queues } : r.model === 'e1000' ? {} : { queues: r.queues };
+  return createModel(r.model, { promiscuous: true, mtu, ...r.modelConfig, ...q }).capabilities;
+}
+
+function vlanOf(c: Capabilities): MatrixRow['vlan'] { return c.vlan === 'none' ? 'in-band' : c.vlan; }
+function deliveryOf(c: Capabilities): MatrixRow['delivery'] { return c.headerSplit ? 'header-split' : c.delivery; }
+
+/** Hardware combinations (engine aside) that none of the realisations has. */
+export function unrealised(): z.infer<typeof MatrixCombinationSchema>[] {
+  const have = new Set<string>();
+  for (const r of realisations()) {
+    const c = capsOf(r, 1500);
+    have.add(`${vlanOf(c)}|${deliveryOf(c)}|${c.rxChecksum}|${r.queues}`);
+  }
+  const out: z.infer<typeof MatrixCombinationSchema>[] = [];
+  for (const vlan of VLAN_MODES) for (const delivery of DELIVERIES) for (const checksum of CHECKSUMS) for (const queues of QUEUE_COUNTS) {
+    if (!have.has(`${vlan}|${delivery}|${checksum}|${queues}`)) out.push({ vlan, delivery, checksum, queues });
+  }
+  return out;
+}
+
+/** The matrix as a table; refusals as numbered notes below it, then what no model has. */
+export function renderMatrix(m: Matrix, colour: boolean): string {
+  const p = paint(colour);
+  const notes: string[] = [];
+  const note = (why: string) => { let i = notes.indexOf(why); if (i < 0) { notes.push(why); i = notes.length - 1; } return i + 1; };
+  const rows = m.rows.map((r) => {
+    const settings = [...Object.entries(r.modelConfig).map(([k, v]) => `${k} ${v === true ? 'on' : v === false ? 'off' : v}`), ...(r.softwareChecksum ? ['softwareChecksum on'] : [])].join(', ');
+    const hw = [r.vlan, r.delivery, r.checksum, String(r.queues)];
+    if (r.result === null) return [r.model, settings, ...hw, r.engine, p.yellow(`refused [${note(r.why)}]`), '', '', '', ''];
+    const x = r.result;
+    return [r.model, settings, ...hw, r.engine, `${x.aggregationRatio.toFixed(2)}×`, x.cyclesPerKB === null ? '—' : String(x.cyclesPerKB),
+      x.throughputGbps.toFixed(2), fmtUs(x.latencyP50Us), x.streamsOk ? p.green('yes') : p.red('NO')];
+  });
+  const out = [p.bold(`traffic ${m.traffic}${m.bytesPerFlow !== null ? `, ${m.bytesPerFlow >> 10} KiB per bulk flow` : ''}: ${m.rows.length} rows`), ''];
+  out.push(table(rows, ['model', 'config', 'VLAN', 'delivery', 'rx csum', 'queues', 'engine', 'aggr', 'cycles/KB', 'Gb/s', 'p50', 'streams OK']));
+  if (notes.length > 0) { out.push('', p.bold('refused:')); notes.forEach((n, i) => out.push(`  [${i + 1}] ${n}`)); }
+  if (m.noModel.length > 0) {
+    out.push('', p.bold(`no model realises (${m.noModel.length} of ${VLAN_MODES.length * DELIVERIES.length * CHECKSUMS.length * QUEUE_COUNTS.length} combinations):`));
+    const groups = new Map<string, Set<string>>();
+    for (const c of m.noModel) {
+      const k = `${c.vlan} + ${c.delivery}`;
+      let g = groups.get(k);
+      if (g === undefined) { g = new Set(); groups.set(k, g); }
+      g.add(`${c.checksum}/${c.queues}q`);
+    }
+    for (const [k, g] of groups) out.push(`  ${k}: ${g.size === CHECKSUMS.length * QUEUE_COUNTS.length ? 'any checksum, any queues' : [...g].join(', ')}`);
+  }
+  return out.join('\n');
+}
+
+/** A one-line progress bar on stderr, only on a terminal and never under CI. */
+function progressBar(total: number): (done: number, what: string) => void {
+  const on = process.stderr.isTTY === true && !process.env['CI'];
+  if (!on) return () => {};
+  return (done, what) => {
+    const w = 30, k = Math.round((done / Math.max(1, total)) * w);
+    if (done >= total) { process.stderr.write('\r\x1b[K'); return; }
+    process.stderr.write(`\r\x1b[K[${'#'.repeat(k)}${'.'.repeat(w - k)}] ${done}/${total} ${what}`);
+  };
+}

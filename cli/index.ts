@@ -1,0 +1,21 @@
+// What `vnic-lab/cli` offers programs that read the CLI's JSON: the zod schemas of every --json output
+// (validate with `Schema.parse(JSON.parse(stdout))`) and their types. The command itself is cli/main.ts.
+import { z } from 'zod';
+import { RunReportSchema } from '../sim/report.ts';
+
+export { RunReportSchema, FlowReportSchema } from '../sim/report.ts';
+export type { RunReport, FlowReport } from '../sim/report.ts';
+export { ReportDataSchema, parseReportData, ReportDataError } from '../report/html.ts';
+export type { ReportData } from '../report/html.ts';
+
+/** `vnic run --json`: one report per run, in the order they ran. */
+export const RunOutputSchema = z.object({ runs: z.array(RunReportSchema) });
+export type RunOutput = z.infer<typeof RunOutputSchema>;
+
+/** `vnic replay --json`: the run report of the replay. */
+export const ReplayOutputSchema = RunReportSchema;
+export type ReplayOutput = z.infer<typeof ReplayOutputSchema>;
+
+/** `vnic matrix --json`: every hardware combination × engine, what ran and why not. */
+export { MatrixSchema, MatrixRowSchema, MatrixResultSchema, MatrixCombinationSchema } from './commands/matrix.ts';
+export type { Matrix, MatrixRow } from './commands/matrix.ts';

@@ -1,0 +1,153 @@
+// vnic matrix: the JSON against the exported schema, the refusals each driver's support() gives, the
+// combinations no model has, the human table, no progress bar when stderr is not a terminal, and
+// one-line usage errors.
+import { execFile } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MatrixRowSchema, MatrixSchema, realisations, unrealised, type Matrix } from './commands/matrix.ts';
+
+const ROOT = new URL('..', import.meta.url);
+
+interface Ran { code: number | null; stdout: string; stderr: string }
+
+function vnic(...args: string[]): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+const cfg = (r: { modelConfig: Record<string, unknown>; softwareChecksum: boolean }) =>
+  [...Object.entries(r.modelConfig).map(([k, v]) => `${k}=${String(v)}`), ...(r.softwareChecksum ? ['softwareChecksum'] : [])].join(' ');
+
+describe('vnic matrix --quick --json', () => {
+  let m: Matrix;
+  let ran: Ran;
+  beforeAll(async () => {
+    ran = await vnic('matrix', '--quick', '--json');
+    m = MatrixSchema.parse(JSON.parse(ran.stdout));
+  });
+
+  it('exits 0, prints only JSON on stdout and no progress bar on a piped stderr', () => {
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toBe('');
+    expect(m.traffic).toBe('vlan-mixed');
+    expect(m.bytesPerFlow).toBe(24 << 10);
+  });
+
+  it('has a row for every realisable configuration × engine, each valid against MatrixRowSchema', () => {
+    expect(m.rows).toHaveLength(realisations().length * 3);
+    expect(m.rows).toHaveLength(96);
+    for (const r of m.rows) expect(MatrixRowSchema.safeParse(r).success).toBe(true);
+    // ehea 8, mq 16, myri10ge 4, e1000 2 hardware configurations (its softwareChecksum is the driver's)
+    expect(new Set(m.rows.map((r) => `${r.model}/${r.vlan}/${r.delivery}/${r.checksum}/${r.queues}`)).size).toBe(30);
+  });
+
+  it('refuses exactly the engines the drivers cannot run, with their reasons', () => {
+    const refused = m.rows.filter((r) => !r.supported).map((r) => `${r.model} ${cfg(r)} q${r.queues} ${r.engine}`);
+    expect(refused).toEqual([
+      'ehea vlanExtract=true rxChecksum=false q1 lro', 'ehea vlanExtract=true rxChecksum=false q4 lro',
+      'ehea vlanExtract=false rxChecksum=false q1 lro', 'ehea vlanExtract=false rxChecksum=false q4 lro',
+      'mq vlanStrip=true headerSplit=false rxChecksum=false q1 lro', 'mq vlanStrip=true headerSplit=false rxChecksum=false q4 lro',
+      'mq vlanStrip=true headerSplit=true rxChecksum=false q1 lro', 'mq vlanStrip=true headerSplit=true rxChecksum=false q4 lro',
+      'mq vlanStrip=false headerSplit=false rxChecksum=false q1 lro', 'mq vlanStrip=false headerSplit=false rxChecksum=false q4 lro',
+      'mq vlanStrip=false headerSplit=true rxChecksum=false q1 lro', 'mq vlanStrip=false headerSplit=true rxChecksum=false q4 lro',
+      'myri10ge rxChecksum=false q1 lro', 'myri10ge rxChecksum=false q4 lro',
+      'e1000 vlanStrip=true q1 lro', 'e1000 vlanStrip=false q1 lro',
+    ]);
+    const e1000 = m.rows.find((r) => r.model === 'e1000' && !r.softwareChecksum && r.engine === 'lro')!;
+    expect(e1000.result).toBeNull();
+    expect(e1000.why).toMatch(/^the e1000 verifies no receive checksums, .*set softwareChecksum: true/);
+    const ehea = m.rows.find((r) => r.model === 'ehea' && r.modelConfig['rxChecksum'] === false && r.engine === 'lro')!;
+    expect(ehea.why).toBe('LRO needs checksums verified before aggregation: inet_lro recomputes the aggregate checksum from the original checksum fields, so an unverified bad segment would turn into a valid-looking aggregate (this model instance has rxChecksum off)');
+    const sw = m.rows.find((r) => r.model === 'e1000' && r.softwareChecksum && r.engine === 'lro' && r.vlan === 'strip')!;
+    expect(sw.supported).toBe(true);
+    expect(sw.result).not.toBeNull();
+  });
+
+  it('runs every supported row to a verified end', () => {
+    for (const r of m.rows.filter((x) => x.supported)) {
+      expect(r.result, `${r.model} ${cfg(r)} ${r.engine}`).not.toBeNull();
+      expect(r.result!.streamsOk, `${r.model} ${cfg(r)} ${r.engine}`).toBe(true);
+      if (r.engine === 'off') expect(r.result!.aggregationRatio).toBe(1);
+    }
+    const gro = m.rows.find((r) => r.model === 'mq' && r.vlan === 'strip' && r.delivery === 'header-split' && r.checksum === 'verified' && r.queues === 4 && r.engine === 'gro')!;
+    expect(gro.result!.aggregationRatio).toBeGreaterThan(2);
+  });
+
+  it('lists the hardware combinations no model has', () => {
+    expect(m.noModel).toEqual(unrealised());
+    expect(m.noModel).toHaveLength(30);
+    expect(m.noModel).toContainEqual({ vlan: 'strip', delivery: 'page-frags', checksum: 'partial', queues: 1 });
+    expect(m.noModel).toContainEqual({ vlan: 'in-band', delivery: 'page-frags', checksum: 'verified', queues: 4 });
+    expect(m.noModel).not.toContainEqual({ vlan: 'in-band', delivery: 'page-frags', checksum: 'partial', queues: 4 });
+    for (const r of m.rows) expect(m.noModel).not.toContainEqual({ vlan: r.vlan, delivery: r.delivery, checksum: r.checksum, queues: r.queues });
+  });
+});
+
+describe('vnic matrix (table)', () => {
+  it('prints one row per configuration and engine, refusals as numbered notes, and what no model has', async () => {
+    const r = await vnic('matrix', '--quick', '--model', 'e1000');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('traffic vlan-mixed, 24 KiB per bulk flow: 12 rows');
+    expect(lines[2]!.split(/\s{2,}/)).toEqual(['model', 'config', 'VLAN', 'delivery', 'rx csum', 'queues', 'engine', 'aggr', 'cycles/KB', 'Gb/s', 'p50', 'streams OK']);
+    const rows = lines.slice(4, 16).map((l) => l.trim().split(/\s{2,}/).slice(0, 7));
+    expect(rows).toEqual([
+      ['e1000', 'vlanStrip on', 'strip', 'linear', 'none', '1', 'lro'],
+      ['e1000', 'vlanStrip on', 'strip', 'linear', 'none', '1', 'gro'],
+      ['e1000', 'vlanStrip on', 'strip', 'linear', 'none', '1', 'off'],
+      ['e1000', 'vlanStrip on, softwareChecksum on', 'strip', 'linear', 'none', '1', 'lro'],
+      ['e1000', 'vlanStrip on, softwareChecksum on', 'strip', 'linear', 'none', '1', 'gro'],
+      ['e1000', 'vlanStrip on, softwareChecksum on', 'strip', 'linear', 'none', '1', 'off'],
+      ['e1000', 'vlanStrip off', 'in-band', 'linear', 'none', '1', 'lro'],
+      ['e1000', 'vlanStrip off', 'in-band', 'linear', 'none', '1', 'gro'],
+      ['e1000', 'vlanStrip off', 'in-band', 'linear', 'none', '1', 'off'],
+      ['e1000', 'vlanStrip off, softwareChecksum on', 'in-band', 'linear', 'none', '1', 'lro'],
+      ['e1000', 'vlanStrip off, softwareChecksum on', 'in-band', 'linear', 'none', '1', 'gro'],
+      ['e1000', 'vlanStrip off, softwareChecksum on', 'in-band', 'linear', 'none', '1', 'off'],
+    ]);
+    expect(lines[4]!.trimEnd().endsWith('lro  refused [1]')).toBe(true);
+    expect(lines[10]!.trimEnd().endsWith('lro  refused [1]')).toBe(true);
+    expect(lines[5]!.trimEnd().endsWith('yes')).toBe(true);
+    const tail = lines.slice(lines.indexOf('refused:'));
+    expect(tail[1]).toMatch(/^ {2}\[1\] the e1000 verifies no receive checksums/);
+    expect(tail.slice(3)).toEqual([
+      'no model realises (30 of 54 combinations):',
+      '  in-band + linear: partial/1q, partial/4q',
+      '  in-band + page-frags: verified/1q, verified/4q',
+      '  in-band + header-split: partial/1q, partial/4q',
+      '  strip + linear: partial/1q, partial/4q',
+      '  strip + page-frags: any checksum, any queues',
+      '  strip + header-split: partial/1q, partial/4q',
+      '  extract-keep-ethertype + linear: partial/1q, partial/4q',
+      '  extract-keep-ethertype + page-frags: any checksum, any queues',
+      '  extract-keep-ethertype + header-split: any checksum, any queues',
+      '',
+    ]);
+  });
+
+  it('--help says why the default traffic is vlan-mixed', async () => {
+    const r = await vnic('matrix', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('The default traffic is vlan-mixed');
+    expect(r.stdout).toContain('Examples:');
+  });
+});
+
+describe('vnic matrix usage errors: exit 2, one line', () => {
+  it.each([
+    [['matrix', '--traffic', 'nope'], 'vnic: --traffic nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo)'],
+    [['matrix', '--flow-kib', 'x'], "vnic: --flow-kib takes a whole number, not 'x'"],
+    [['matrix', '--model', 'rtl8139'], "vnic: --model must be one of ehea, mq, myri10ge, e1000, not 'rtl8139'"],
+    [['matrix', '--engine', 'tso'], "vnic: --engine must be one of lro, gro, off, not 'tso'"],
+    [['matrix', '--bogus'], "vnic: unknown option '--bogus'"],
+  ])('%j', async (args, line) => {
+    const r = await vnic(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`${line}\n`);
+    expect(r.stdout).toBe('');
+  });
+});
