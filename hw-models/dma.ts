@@ -80,6 +80,15 @@ export class DmaMemory {
     return -1;
   }
 
+  /**
+   * Called when an allocation finds every fitting class empty: the lab wires the stack's memory-pressure
+   * pruning here (skbs parked in out-of-order queues would otherwise pin every buffer, and with the rings
+   * empty no frame could arrive to fill the holes). Returns true when it freed something; the allocation
+   * is then tried once more.
+   */
+  onExhausted: (() => boolean) | undefined = undefined;
+  private inExhausted = false;
+
   /** A buffer of at least `size` bytes with refcount 1 (smallest class that fits and has a free slot), or -1. */
   alloc(size: number): number {
     for (const s of this.slabs) {
@@ -90,6 +99,12 @@ export class DmaMemory {
       this.counters.bytesInUse += s.size;
       if (this.counters.bytesInUse > this.counters.peakBytesInUse) this.counters.peakBytesInUse = this.counters.bytesInUse;
       return s.base + slot * s.size;
+    }
+    if (this.onExhausted !== undefined && !this.inExhausted) {
+      this.inExhausted = true;
+      const freed = this.onExhausted();
+      this.inExhausted = false;
+      if (freed) return this.alloc(size);
     }
     this.counters.failedAllocations++;
     return -1;

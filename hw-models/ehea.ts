@@ -4,12 +4,12 @@
 // extraction that leaves the ethertype reading 0x8100 (LRO_F_EXTRACT_VLAN_ID). Big-endian fields.
 // Datasheet: docs/hw-models/ehea.md.
 import { z } from 'zod';
-import { ETH, ETHERTYPE, VLAN } from '../wire/constants.ts';
-import { fold, sumBytes } from '../wire/checksum.ts';
+import { ETH, ETHERTYPE, IPV4, UDP, VLAN } from '../wire/constants.ts';
+import { fold, pseudoHeaderSum, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
 import { baseConfigShape, intIn, moderationSchema, parseConfig, ringEntries, validateCapabilities, type Capabilities } from './capabilities.ts';
 import { DmaMemory, getAddr64, setAddr64 } from './dma.ts';
 import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv, type RefCompletion, type ReferenceDriver } from './model.ts';
-import { crc32, ipv4HeaderOk, l4ChecksumOk, type ParsedFrame } from './parse.ts';
+import { FrameDigest, type ParsedFrame } from './parse.ts';
 import { registerModel } from './registry.ts';
 import { Ring } from './ring.ts';
 import { DEFAULT_RSS_KEY, Toeplitz } from './rss.ts';
@@ -81,6 +81,7 @@ export class EheaNic extends BaseNic {
   private readonly pr: PortResource[] = [];
   private readonly hash = new Toeplitz(DEFAULT_RSS_KEY);
   private readonly view: DataView;
+  private readonly digest = new FrameDigest();
 
   constructor(config: EheaConfig = {}, env: ModelEnv = {}) {
     const c = parseConfig(EheaConfigSchema, config, 'ehea');
@@ -128,14 +129,17 @@ export class EheaNic extends BaseNic {
     const p = this.parsed, c = this.qc[q]!, v = this.view, mem = this.dma.bytes;
     const extract = this.config.vlanExtract && p.vlanTags > 0 && p.outerTpid === ETHERTYPE.VLAN;
     // extraction drops the TCI and the encapsulated ethertype (frame bytes 14..17): bytes 12..13 keep 0x8100
-    const imageLen = this.assemble(frame, length, wireLen, extract ? ETH.HLEN : 0, extract ? VLAN.HLEN : 0);
+    const cut = extract ? VLAN.HLEN : 0;
+    // the common frame (no tag to cut, no runt padding) is copied straight from the wire into its buffer below
+    const direct = cut === 0 && wireLen === length;
+    const imageLen = direct ? length : this.assemble(frame, length, wireLen, ETH.HLEN, cut);
     const total = imageLen + FCS_LEN;
     const rqn = total <= RQ1_INLINE_MAX ? 1 : total <= RQ2_BUFFER_BYTES ? 2 : 3;
     const pr = this.pr[q]!;
     const rq = pr.rq[rqn];
     if (rq.available === 0) { this.drop(q, 'rx_missed', nowNs, this.tracer.enabled ? `${RQ_NAMES[rqn]} has no posted WQE` : ''); return; }
     if (pr.cq.space === 0) { this.drop(q, 'rx_cq_full', nowNs, this.tracer.enabled ? 'completion queue full (driver has not reported consumption)' : ''); return; }
-    const wqe = rq.addr(rq.head);
+    const wqeIdx = rq.head, wqe = rq.addr(wqeIdx);
     let bufAddr = 0;
     if (rqn !== 1) {
       bufAddr = getAddr64(v, wqe + RWQE.SG_ADDR, false);
@@ -147,10 +151,15 @@ export class EheaNic extends BaseNic {
       }
     }
     rq.advanceHead();
-    const slot = pr.cq.addr(pr.cq.head);
+    const cqeIdx = pr.cq.head, slot = pr.cq.addr(cqeIdx);
     const dataAt = rqn === 1 ? slot + CQE.INLINE_DATA : bufAddr;
-    this.dmaOut(0, dataAt, imageLen);
-    let fcs = crc32(mem, dataAt, imageLen);
+    if (!direct) this.dmaOut(0, dataAt, imageLen);
+    else if (length === frame.length) mem.set(frame, dataAt);
+    else mem.set(frame.subarray(0, length), dataAt);               // a view only when the caller passed a longer array
+    // one pass over the image: the FCS and the sum of its bytes from the IP header on (INET_CSUM; the TCP/UDP check below)
+    const dg = this.digest;
+    dg.compute(mem, dataAt, imageLen, ETH.HLEN);
+    let fcs = dg.fcs;
     if (badFcs) fcs = ~fcs >>> 0;
     v.setUint32(dataAt + imageLen, fcs, true);                        // FCS travels least significant byte first
 
@@ -158,10 +167,20 @@ export class EheaNic extends BaseNic {
     let status = 0, hdrLen = 0;
     if (this.config.rxChecksum) {
       if (p.isIpv4) {
-        if (!this.csumTrusted && !ipv4HeaderOk(frame, 0, p.l3Off, p.ipHdrLen)) status |= STATUS.IP_CSUM_ERR;
+        const ipSum = sumBytes(frame, p.l3Off, p.ipHdrLen);
+        if (!this.csumTrusted && fold(ipSum) !== 0xffff) status |= STATUS.IP_CSUM_ERR;
         if (p.isTcpOrUdp) {
           hdrLen = p.headerLength - (extract ? VLAN.HLEN : 0);
-          if (!this.csumTrusted && !l4ChecksumOk(frame, 0, p, p.l3Off, p.l4Off)) status |= STATUS.TCP_CSUM_ERR;
+          if (!this.csumTrusted) {
+            const l4Len = p.ipTotalLen - p.ipHdrLen;
+            if (!(p.isUdp && ((frame[p.l4Off + UDP.CSUM]! << 8) | frame[p.l4Off + UDP.CSUM + 1]!) === 0)) {   // UDP checksum 0: none, passes
+              // image bytes 14.. are the IP header, then the segment, then zero runt padding when the IP header starts at
+              // image byte 14 and the IP packet ends the frame: the segment's sum is then the image sum less the header's
+              // (exact integers); otherwise the segment is summed on its own
+              const l4Sum = p.l3Off === ETH.HLEN + cut && p.l3Off + p.ipTotalLen === length ? dg.sum - ipSum : sumBytesFolded(frame, p.l4Off, l4Len);
+              if (fold(l4Sum + pseudoHeaderSum(frame, p.l3Off + IPV4.SRC, p.l3Off + IPV4.DST, p.protocol, l4Len)) !== 0xffff) status |= STATUS.TCP_CSUM_ERR;
+            }
+          }
         }
       }
       if (status !== 0) c.rx_csum_errors++;
@@ -171,14 +190,14 @@ export class EheaNic extends BaseNic {
     if (extract) { status |= STATUS.VLAN_EXTRACTED; c.rx_vlan_stripped++; }
 
     // stage the record (everything but VALID), then publish by writing the phase bit
-    for (let i = 0; i < CQE_RECORD_SIZE; i++) if (i !== CQE.VALID) mem[slot + i] = 0;
+    mem.fill(0, slot, slot + CQE_RECORD_SIZE);                        // VALID too: it is written last, below
     v.setUint32(slot + CQE.WR_ID, v.getUint32(wqe + RWQE.WR_ID));
     v.setUint32(slot + CQE.WR_ID + 4, v.getUint32(wqe + RWQE.WR_ID + 4));
     v.setUint8(slot + CQE.TYPE, rqn);
     v.setUint16(slot + CQE.STATUS, status);
     v.setUint16(slot + CQE.NUM_BYTES, total);
     v.setUint16(slot + CQE.VLAN_TAG, extract ? p.outerTci : 0);
-    v.setUint16(slot + CQE.INET_CSUM, imageLen > ETH.HLEN ? fold(sumBytes(mem, dataAt + ETH.HLEN, imageLen - ETH.HLEN)) : 0);
+    v.setUint16(slot + CQE.INET_CSUM, fold(dg.sum));                  // 0 when the image has no byte past the Ethernet header
     v.setUint8(slot + CQE.HEADER_LENGTH, hdrLen);
     v.setUint16(slot + CQE.PAGE_OFFSET, 0);
     v.setUint16(slot + CQE.WQE_COUNT, 1);
@@ -187,7 +206,7 @@ export class EheaNic extends BaseNic {
     v.setUint8(slot + CQE.VALID, pr.cq.phase ? CQE_VALID_PHASE : 0);
     pr.cq.advanceHead();
     c[RQ_COUNTERS[rqn]!]!++;
-    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes via ${RQ_NAMES[rqn]}, CQE status 0x${status.toString(16)}` : '');
+    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes via ${RQ_NAMES[rqn]} entry ${wqeIdx}, CQE ${cqeIdx}, status 0x${status.toString(16)}${extract ? `, VLAN ${p.outerTci & 0xfff} extracted` : ''}` : '');
   }
 }
 

@@ -4,6 +4,7 @@
 import { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../sim/trace.ts';
 import { ETH } from '../wire/constants.ts';
+import { formatFrame } from '../wire/format.ts';
 import type { Capabilities } from './capabilities.ts';
 import { ConfigError } from './capabilities.ts';
 import type { DmaMemory } from './dma.ts';
@@ -144,6 +145,11 @@ export interface NicModel {
   readonly descriptors: readonly DescriptorLayout[];
   /** Tests only. */
   readonly reference: ReferenceDriver;
+  /**
+   * Tracing only: the arrival index of the oldest completion on `queue` the driver has not taken yet
+   * (drivers call it once per completion they consume, under `tracer.enabled`); -1 when untraced.
+   */
+  takeCompletedFrame?(queue: number): number;
 }
 
 export interface ModelEnv { clock?: VirtualClock; tracer?: Tracer }
@@ -177,6 +183,8 @@ export abstract class BaseNic implements NicModel {
   /** The frame being received carries RX_FLAG.CSUM_TRUSTED: checksum verification reports good. */
   protected csumTrusted = false;
   private offered = 0;
+  /** Tracing only: arrival indices of published completions per queue, oldest first (`vnic trace` correlation). */
+  private readonly tracedFrames: number[][] = [];
   private readonly macBytes = new Uint8Array(6);
   private mtuValue: number;
   promiscuous: boolean;
@@ -290,6 +298,7 @@ export abstract class BaseNic implements NicModel {
       this.drop(0, 'rx_length_errors', nowNs, this.tracer.enabled ? `length ${length} (array ${frame.length}) cannot hold an Ethernet header` : '');
       return;
     }
+    if (this.tracer.enabled) this.tracer.emit({ t: nowNs, layer: 'wire', what: 'frame', text: formatFrame(frame, length), frame: this.frameId - 1 });
     parseFrame(frame, 0, length, p);
     this.csumTrusted = (flags & RX_FLAG.CSUM_TRUSTED) !== 0;
     const q = this.queueCount === 1 ? 0 : this.selectQueue(p);
@@ -317,8 +326,16 @@ export abstract class BaseNic implements NicModel {
     const c = this.qc[queue]!;
     c.rx_packets++;
     c.rx_bytes += bytes;
-    if (this.tracer.enabled) this.tracer.emit({ t: nowNs, layer: 'nic', what: 'dma', text: `${this.name}: ${text}`, queue, frame: this.frameId - 1 });
+    if (this.tracer.enabled) {
+      (this.tracedFrames[queue] ??= []).push(this.frameId - 1);
+      this.tracer.emit({ t: nowNs, layer: 'nic', what: 'dma', text: `${this.name}: ${text}`, queue, frame: this.frameId - 1 });
+    }
     this.irq[queue]!.event();
+  }
+
+  takeCompletedFrame(queue: number): number {
+    const f = this.tracedFrames[queue];
+    return f === undefined || f.length === 0 ? -1 : f.shift()!;
   }
 
   private macAccepts(frame: Uint8Array): boolean {

@@ -12,6 +12,8 @@ export interface OutputOptions {
 
 export class OutputTap {
   private readonly writer: CaptureWriter;
+  /** The frame being written, reused (grown to the largest aggregate seen). */
+  private frame = new Uint8Array(2048);
   packets = 0;
 
   constructor(opts: OutputOptions, queues: number) {
@@ -26,7 +28,8 @@ export class OutputTap {
   write(skb: SkBuff, nowNs: number): void {
     const tagged = skb.vlanPresent;
     const len = ETH_HLEN + (tagged ? 4 : 0) + skb.len;
-    const frame = new Uint8Array(len);
+    if (this.frame.length < len) this.frame = new Uint8Array(Math.max(len, this.frame.length * 2));
+    const frame = this.frame;
     const mac = skb.macHeader >= 0 ? skb.macHeader : skb.data - ETH_HLEN;
     frame.set(skb.buf.subarray(mac, mac + 12), 0);
     let o = 12;
@@ -39,7 +42,7 @@ export class OutputTap {
     }
     skb.copyBits(0, frame, o, skb.len);
     this.writer.write({
-      tsSec: Math.floor(nowNs / 1e9), tsNsec: Math.floor(nowNs % 1e9), data: frame, origLen: len,
+      tsSec: Math.floor(nowNs / 1e9), tsNsec: Math.floor(nowNs % 1e9), data: frame, length: len, origLen: len,
       ...(skb.queue > 0 ? { interfaceId: skb.queue } : {}),
     });
     this.packets++;

@@ -73,6 +73,12 @@ export interface RunOptions {
   tracer?: Tracer;
   /** Write every packet the stack received to a pcap/pcapng file. */
   out?: OutputOptions;
+  /** Records to replay instead of reading `capture.path` (the fuzzer, tests); the path is then only a label. An array sizes the rings for --batch all; any other iterable is read once, lazily. */
+  records?: Iterable<CaptureRecord>;
+  /** The flows whose byte streams are checked; default: assembled from the replayed frames. */
+  expectations?: FlowExpectation[];
+  /** The stack's flow table limit (default the stack's own). */
+  maxFlows?: number;
 }
 
 /** What a run leaves behind beyond the report: the parts, for tests and the trace command. */
@@ -89,12 +95,21 @@ export interface RunResult {
 /** Parses a lab config, turning schema failures into one line per field. */
 export function parseLabConfig(input: unknown): Resolved {
   const r = LabConfigSchema.safeParse(input);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
-    throw new LabError(`run config: ${lines.join('; ')}`);
-  }
+  if (!r.success) throw new LabError(`run config: ${r.error.issues.map((i) => configIssue(input, i)).join('; ')}`);
   if ((r.data.traffic === undefined) === (r.data.capture === undefined)) throw new LabError('run config: give exactly one of traffic or capture');
   return r.data;
+}
+
+/** One schema problem as `field: value — what is allowed`; an unknown field lists the fields there are. */
+function configIssue(input: unknown, i: z.core.$ZodIssue): string {
+  const at = i.path.map(String).join('.');
+  if (i.code === 'unrecognized_keys') {
+    const allowed = i.path.length === 0 ? ` (fields: ${Object.keys(LabConfigSchema.shape).join(', ')})` : '';
+    return i.keys.map((k) => `${at ? `${at}.` : ''}${k}: unknown field${allowed}`).join('; ');
+  }
+  let v: unknown = input;
+  for (const k of i.path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return `${at || '(config)'}: ${v === undefined ? 'missing' : JSON.stringify(v)} — ${i.message}`;
 }
 
 export function resolveDriver(c: { model: string; driver?: string | undefined }): DriverInfo {
@@ -117,13 +132,15 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const clock = new VirtualClock();
 
   const capture = c.capture;
-  const frameCount = capture !== undefined && c.batch === 'all' ? captureRecords(capture.path) : 0;
+  const frameCount = capture !== undefined && c.batch === 'all' ? (opts.records === undefined ? captureRecords(capture.path) : Array.isArray(opts.records) ? opts.records.length : 0) : 0;
   const model = buildModel(c, clock, tracer, frameCount);
   const options = resolveDriverOptions(c);
   const support = info.support(c.engine as Engine, model.capabilities, options);
   if (!support.ok) throw new LabError(`engine ${c.engine} cannot run with driver ${info.name} on this ${c.model}: ${support.why}`);
 
-  const stack = new Stack({ clock, tracer, netdevBudget: Math.max(300, c.pollBudget), ackCounting: c.ackCounting });
+  const stack = new Stack({ clock, tracer, netdevBudget: Math.max(300, c.pollBudget), ackCounting: c.ackCounting, ...(opts.maxFlows !== undefined ? { maxFlows: opts.maxFlows } : {}) });
+  // receive buffers exhausted: prune the out-of-order queues that pin them, as Linux does under memory pressure
+  model.dma.onExhausted = () => stack.pruneOutOfOrder() > 0;
   const driver = info.create({ model, stack, tracer, options });
   driver.open();
   const out = opts.out !== undefined ? new OutputTap(opts.out, model.queueCount) : undefined;
@@ -141,9 +158,10 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const replayCounters: Record<string, number> = {};
   try {
     if (capture !== undefined) {
+      const records = opts.records ?? readCapture(capture.path);
       expectationsOf = c.batch === 'all'
-        ? replayAll(capture.path, capture.onlyTo, model, clock, replayCounters)
-        : replayTimed(capture.path, capture.onlyTo, model, clock, replayCounters);
+        ? replayAll(records, capture.onlyTo, model, clock, replayCounters)
+        : replayTimed(records, capture.onlyTo, model, clock, replayCounters);
     } else {
       const sink = flagTranslator(model, () => link.deliveringFlags);
       const setup = createLinkPartner(clock, sink, c.traffic, tracer);
@@ -159,7 +177,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
     out?.close();
   }
 
-  const expectations = expectationsOf();
+  const expectations = opts.expectations ?? expectationsOf();
   // the run lasts until the stack took its last packet (trailing delayed-ACK timers do not count)
   const report = buildReport(c, info, model, driver, stack, Math.max(lastDeliveryNs, 1), expectations, replayCounters);
   const conservation = conserve(model, driver, stack);
@@ -220,9 +238,9 @@ function flagTranslator(model: NicModel, flagsNow: () => number): FrameSink {
 }
 
 /** --batch timestamps: frames arrive at the capture's times (relative to its first). */
-function replayTimed(path: string, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>): () => FlowExpectation[] {
+function replayTimed(records: Iterable<CaptureRecord>, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>): () => FlowExpectation[] {
   const tx: DirectTx = new DirectTx(clock, flagTranslator(model, () => tx.deliveringFlags));
-  const src = new ReplaySource(clock, tx, readCapture(path), { timing: 'recorded', ...(onlyTo !== undefined ? { onlyTo } : {}) });
+  const src = new ReplaySource(clock, tx, records, { timing: 'recorded', ...(onlyTo !== undefined ? { onlyTo } : {}) });
   src.start();
   return () => {
     Object.assign(counters, src.stats);
@@ -234,14 +252,14 @@ function replayTimed(path: string, onlyTo: string | undefined, model: NicModel, 
  * --batch all: every frame is put into the rings before the first poll. When the input is larger
  * than the rings can hold, it goes in ring-sized chunks and the polls drain each chunk first.
  */
-function replayAll(path: string, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>): () => FlowExpectation[] {
+function replayAll(records: Iterable<CaptureRecord>, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>): () => FlowExpectation[] {
   const filter = onlyTo !== undefined ? new DestinationFilter(onlyTo) : undefined;
   const streams = new CaptureStreams();
   const chunk = Math.max(1, minRxRing(model) - 2);
   let scratch = new Uint8Array(65536 + 64);
   let inChunk = 0;
   const st = { records: 0, sent: 0, filteredOut: 0, extended: 0, notEthernet: 0 };
-  for (const r of readCapture(path) as Iterable<CaptureRecord>) {
+  for (const r of records) {
     st.records++;
     if (r.linktype !== 1) { st.notEthernet++; continue; }
     let buf = r.data, len = r.data.length, flags = 0;

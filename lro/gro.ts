@@ -148,6 +148,8 @@ export class GroEngine {
   private readonly spare: GroFlow[] = [];
   private ageCounter = 0;
   private nowNs = 0;
+  /** Wire frame index of the packet being received, for traces (-1: unknown). */
+  private frameId = -1;
 
   constructor(config: GroConfig) {
     const parsed = groConfigSchema.safeParse(config);
@@ -168,7 +170,7 @@ export class GroEngine {
   groReceive(skb: SkBuff): void {
     const st = this.stats;
     st.received++;
-    this.nowNs = skb.arrivalNs;
+    this.nowNs = skb.arrivalNs; this.frameId = skb.frameId;
     if (skb.protocol !== ETH_P_IP || skb.headLen < 20) return this.notEligible(skb, 'not_ipv4', null);
     const b = skb.buf, iph = skb.data;
     if (b[iph] !== 0x45) return this.notEligible(skb, 'ihl', this.heldFor(skb));
@@ -377,7 +379,7 @@ export class GroEngine {
   }
 
   private trace(what: string, text: string, reason?: string): void {
-    this.tracer.emit({ t: this.nowNs, layer: 'gro', what, text, queue: this.queue, ...(reason !== undefined ? { reason } : {}) });
+    this.tracer.emit({ t: this.nowNs, layer: 'gro', what, text, queue: this.queue, ...(reason !== undefined ? { reason } : {}), ...(this.frameId >= 0 ? { frame: this.frameId } : {}) });
   }
 }
 

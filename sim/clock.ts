@@ -3,10 +3,15 @@
 
 export type EventFn = () => void;
 
-interface Slot { at: number; seq: number; fn: EventFn; cancelled: boolean }
-
 /** A timer handle returned by `schedule`; `cancel()` makes the event a no-op. */
 export interface Timer { readonly at: number; cancel(): void }
+
+/** A queued event, which is also its own Timer handle (one object per event, no closure). */
+class Slot implements Timer {
+  cancelled = false;
+  constructor(readonly at: number, readonly seq: number, readonly fn: EventFn) {}
+  cancel(): void { this.cancelled = true; }
+}
 
 /** A binary-heap event queue on a virtual nanosecond clock. Events at equal times run in scheduling order. */
 export class VirtualClock {
@@ -19,9 +24,9 @@ export class VirtualClock {
 
   /** Runs `fn` at absolute time `at` (ns); a time in the past runs at the current time. */
   at(at: number, fn: EventFn): Timer {
-    const slot: Slot = { at: Math.max(at, this.nowNs), seq: this.seq++, fn, cancelled: false };
+    const slot = new Slot(Math.max(at, this.nowNs), this.seq++, fn);
     this.push(slot);
-    return { at: slot.at, cancel: () => { slot.cancelled = true; } };
+    return slot;
   }
 
   /** Runs `fn` `delayNs` from now. */

@@ -119,9 +119,8 @@ export class Cpu {
   readonly profile: CostProfile;
   readonly hz: number;
   private readonly nsPerCycle: number;
-  private readonly table: CostTable;
-  private readonly cyc: CostTable;
-  private readonly cnt: CostTable;
+  /** Per kind: its cost, cycles and events charged (one keyed lookup per charge). */
+  private readonly kinds: Record<CostKind, KindAccount>;
   private total = 0;
   /** Virtual time (ns, may be fractional) until which the core is busy. */
   busyUntil = 0;
@@ -130,9 +129,7 @@ export class Cpu {
     this.profile = profile;
     this.hz = profile.hz;
     this.nsPerCycle = 1e9 / profile.hz;
-    this.table = { ...profile.cycles };
-    this.cyc = zeroTable();
-    this.cnt = zeroTable();
+    this.kinds = Object.fromEntries(COST_KINDS.map((k) => [k, new KindAccount(profile.cycles[k])])) as Record<CostKind, KindAccount>;
   }
 
   /** The core's current time: the clock's time, or later while earlier work is still running. */
@@ -143,9 +140,10 @@ export class Cpu {
 
   /** Charges `n` events (or bytes) of `kind`; returns the cycles charged. */
   charge(kind: CostKind, n = 1): number {
-    const c = Math.round(this.table[kind] * n);
-    this.cyc[kind] += c;
-    this.cnt[kind] += n;
+    const a = this.kinds[kind];
+    const c = Math.round(a.cost * n);
+    a.cycles += c;
+    a.events += n;
     this.total += c;
     const start = this.busyUntil > this.clock.now ? this.busyUntil : this.clock.now;
     this.busyUntil = start + c * this.nsPerCycle;
@@ -155,16 +153,22 @@ export class Cpu {
   /** Total cycles charged. */
   get cycles(): number { return this.total; }
 
-  cyclesOf(kind: CostKind): number { return this.cyc[kind]; }
+  cyclesOf(kind: CostKind): number { return this.kinds[kind].cycles; }
 
   /** Cycles → ns at this core's clock rate. */
   cyclesToNs(c: number): number { return c * this.nsPerCycle; }
 
+  private table(field: 'cycles' | 'events'): CostTable {
+    return Object.fromEntries(COST_KINDS.map((k) => [k, this.kinds[k][field]])) as CostTable;
+  }
+
   snapshot(): CpuSnapshot {
-    return { profile: this.profile.name, hz: this.hz, cycles: this.total, byKind: { ...this.cyc }, events: { ...this.cnt }, busyNs: this.total * this.nsPerCycle };
+    return { profile: this.profile.name, hz: this.hz, cycles: this.total, byKind: this.table('cycles'), events: this.table('events'), busyNs: this.total * this.nsPerCycle };
   }
 }
 
-function zeroTable(): CostTable {
-  return Object.fromEntries(COST_KINDS.map((k) => [k, 0])) as CostTable;
+class KindAccount {
+  cycles = 0;
+  events = 0;
+  constructor(readonly cost: number) {}
 }

@@ -149,8 +149,9 @@ export class RunReportBuilder {
     for (const f of flows) {
       this.r.flows[f.name] = { bytesDelivered: f.bytesDelivered, segmentsIn: f.segmentsIn, packetsToStack: f.packetsToStack, acksSent: f.acksSent, byteStreamOk: f.byteStreamOk };
     }
-    this.r.missingFlows.push(...missing);
-    this.r.unexpectedFlows.push(...unexpected);
+    // one push per name: spreading hundreds of thousands of arguments overflows the call stack
+    for (const m of missing) this.r.missingFlows.push(m);
+    for (const u of unexpected) this.r.unexpectedFlows.push(u);
     this.recount();
     return this;
   }

@@ -44,6 +44,8 @@ export interface StackOptions {
   rcvWindow?: number;
   /** Out-of-order queue limit per flow, skbs (10000). */
   maxOfoSkbs?: number;
+  /** Flow table limit (262144, ~1.1 KB each): segments of further 4-tuples are dropped as tcp_flow_table_full. */
+  maxFlows?: number;
   /** Source MAC of ACKs when no device is registered (02:00:00:00:00:02). */
   hostMac?: string;
   /** Latency samples kept exactly before decimation (2^21). */
@@ -133,6 +135,7 @@ export class Stack implements RxSink {
       delayedAckNs: opts.delayedAckNs ?? 40_000_000,
       rcvWindow: opts.rcvWindow ?? 65535,
       maxOfoSkbs: opts.maxOfoSkbs ?? 10_000,
+      maxFlows: positiveInt(opts.maxFlows ?? 262_144, 'maxFlows'),
       hostMac: parseMac(opts.hostMac ?? '02:00:00:00:00:02'),
     });
     if (opts.sendToWire) this.tcp.sendToWire = opts.sendToWire;
@@ -350,7 +353,11 @@ export class Stack implements RxSink {
       this.stats.vlanUntagged++;
     }
     if (skb.protocol === ETH_P_IP) this.ipRcv(skb);
-    else { this.stats.otherL3++; freeSkb(skb); }
+    else {
+      this.stats.otherL3++;
+      if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'stack', what: 'deliver', text: `ethertype 0x${skb.protocol.toString(16).padStart(4, '0')} handed to its protocol (not IPv4)`, queue: skb.queue, frame: skb.frameId });
+      freeSkb(skb);
+    }
   }
 
   /** ip_rcv + ip_local_deliver: validate, trim padding, checksum the header, drop fragments, hand to the protocol. */
@@ -389,6 +396,7 @@ export class Stack implements RxSink {
       case IPPROTO.ICMP: st.icmpDelivered++; break;
       default: st.otherProto++;
     }
+    if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'stack', what: 'deliver', text: `IPv4 protocol ${proto} delivered (${totLen} bytes)`, queue: skb.queue, frame: skb.frameId });
     freeSkb(skb);
   }
 
@@ -439,6 +447,9 @@ export class Stack implements RxSink {
    * skbsIn = delivered-or-consumed + dropped + held.
    */
   get held(): number { return this.backlogLen + this.tcp.ofoHeld; }
+
+  /** Memory pressure: drops every skb parked in an out-of-order queue (counted as tcp_ofo_pruned); returns how many. */
+  pruneOutOfOrder(): number { return this.tcp.pruneOfo(); }
 }
 
 function flowResult(f: TcpFlow): FlowResult {

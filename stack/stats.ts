@@ -20,6 +20,8 @@ export const STACK_DROP_REASONS = [
   'tcp_ofo_duplicate',   // out-of-order segment whose bytes are already in the out-of-order queue
   'tcp_ofo_superseded',  // queued out-of-order segment whose bytes were all delivered by later arrivals
   'tcp_ofo_overflow',    // out-of-order queue full (maxOfoSkbs)
+  'tcp_flow_table_full', // a segment of a new 4-tuple while the flow table holds maxFlows flows (memory stays bounded)
+  'tcp_ofo_pruned',      // out-of-order queues purged under memory pressure (tcp_prune_ofo_queue): the receive buffers ran out
 ] as const;
 export type StackDropReason = (typeof STACK_DROP_REASONS)[number];
 

@@ -78,6 +78,8 @@ export class E1000Queue {
   private tail = 0;
   private stamped = 0;
   private readonly pool = new SkbPool(64);
+  /** Tracing only: the arrival index at the NIC of the frame being received (-1 untraced). */
+  private traceFrame = -1;
   private readonly verifier = new TcpChecksumVerifier();
 
   constructor(readonly nic: NicModel, readonly stack: Stack, readonly tracer: Tracer, readonly dev: NetDevice,
@@ -134,6 +136,7 @@ export class E1000Queue {
     const status = v.getUint8(last + RX_DESC.STATUS), errors = v.getUint8(last + RX_DESC.ERRORS);
     this.stack.cpu.charge('descriptor', n);
     this.ntc = (first + n) % e;
+    if (this.tracer.enabled) this.traceFrame = this.nic.takeCompletedFrame?.(0) ?? -1;
     if ((errors & FRAME_ERRORS) !== 0 || n > 1 + MAX_SKB_FRAGS) {
       for (let k = 0, s = first; k < n; k++, s = (s + 1) % e) { dma.free(this.shadow[s]!); this.shadow[s] = 0; v.setUint8(this.base + s * RX_DESC_SIZE + RX_DESC.STATUS, 0); }
       const why = (errors & FRAME_ERRORS) !== 0 ? 'rx_error_completion' : 'rx_too_many_frags';
@@ -151,7 +154,7 @@ export class E1000Queue {
       v.setUint8(this.base + s * RX_DESC_SIZE + RX_DESC.STATUS, 0);   // cleaned: a stale DD must not be read again a lap later
     }
     skb.truesize = SKB_OVERHEAD + n * this.bufferBytes;
-    skb.queue = 0; skb.arrivalNs = this.arrival[first]!; skb.wireFrames = 1; skb.frameId = -1;
+    skb.queue = 0; skb.arrivalNs = this.arrival[first]!; skb.wireFrames = 1; skb.frameId = this.traceFrame;
     skb.ipSummed = CHECKSUM_NONE;
     this.frameVlan = (status & RX_STATUS.VP) !== 0 ? v.getUint16(last + RX_DESC.SPECIAL, true) : -1;
     this.dev.stats.rx_packets++; this.dev.stats.rx_bytes += skb.len;
@@ -220,7 +223,7 @@ export class E1000Queue {
     const text = drop !== ''
       ? `rx ring slot ${slot}: ${n} descriptor(s), status 0x${status.toString(16)}, errors 0x${errors.toString(16)}: dropped (${drop})`
       : `rx ring slot ${slot}: ${bytes} bytes in ${n} descriptor(s), status 0x${status.toString(16)}${this.frameVlan >= 0 ? `, VLAN tag ${this.frameVlan}` : ''}`;
-    this.tracer.emit({ t: this.nic.clock.now, layer: 'driver', what: drop !== '' ? 'drop' : 'completion', text, queue: 0, ...(drop !== '' ? { reason: drop } : {}) });
+    this.tracer.emit({ t: this.nic.clock.now, layer: 'driver', what: drop !== '' ? 'drop' : 'completion', text, queue: 0, ...(drop !== '' ? { reason: drop } : {}), ...(this.traceFrame >= 0 ? { frame: this.traceFrame } : {}) });
   }
 }
 

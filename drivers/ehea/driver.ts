@@ -33,6 +33,8 @@ const RQ_BUF = [0, 0, RQ2_BUFFER_BYTES, RQ3_BUFFER_BYTES] as const;
 /** The completion being processed, read once from the CQE bytes; it is the `priv` eHEA hands get_skb_hdr. */
 export class EheaCqe {
   slot = 0; wrId = 0; rq = 0; status = 0; numBytes = 0; vlanTag = 0; headerLength = 0; timestamp = 0;
+  /** Tracing only: the wire frame's arrival index at the NIC (-1 untraced). */
+  frame = -1;
   get vlanExtracted(): boolean { return (this.status & STATUS.VLAN_EXTRACTED) !== 0; }
   /** ehea_check_cqe: no error bits, or only the TCP-checksum bit on a frame the HW did not parse (not TCP/UDP). */
   get acceptable(): boolean {
@@ -167,8 +169,10 @@ export class EheaRxQueue {
     if (++this.cqIdx === this.cqEntries) { this.cqIdx = 0; this.cqPhase ^= 1; }
     this.posted[c.rq]!--;
     if (this.tracer.enabled) {
+      c.frame = this.nic.takeCompletedFrame?.(this.q) ?? -1;
       this.tracer.emit({ t: this.stack.cpu.now, layer: 'driver', what: 'completion', queue: this.q,
-        text: `ehea: ${RQ_NAMES[c.rq]!.toUpperCase()} completion, wr_id ${c.wrId}, ${c.numBytes - FCS_LEN} bytes, status 0x${c.status.toString(16)}${c.vlanExtracted ? `, vlan tag ${c.vlanTag}` : ''}` });
+        text: `ehea: ${RQ_NAMES[c.rq]!.toUpperCase()} completion, wr_id ${c.wrId}, ${c.numBytes - FCS_LEN} bytes, status 0x${c.status.toString(16)}${c.vlanExtracted ? `, vlan tag ${c.vlanTag}` : ''}`,
+        ...(c.frame >= 0 ? { frame: c.frame } : {}) });
     }
     return true;
   }
@@ -180,7 +184,7 @@ export class EheaRxQueue {
     if (st & STATUS.CRC_ERR) s.rx_err_crc++; else if (st & STATUS.IP_CSUM_ERR) s.rx_err_ip_csum++; else s.rx_err_tcp_csum++;
     this.dev.stats.rx_errors++;
     if (st & STATUS.CRC_ERR) this.dev.stats.rx_crc_errors++;
-    if (this.tracer.enabled) this.tracer.emit({ t: this.stack.cpu.now, layer: 'driver', what: 'drop', reason: 'rx_error_completion', queue: this.q, text: `ehea: error completion (status 0x${st.toString(16)}), buffer recycled` });
+    if (this.tracer.enabled) this.tracer.emit({ t: this.stack.cpu.now, layer: 'driver', what: 'drop', reason: 'rx_error_completion', queue: this.q, text: `ehea: error completion (status 0x${st.toString(16)}), buffer recycled`, ...(this.cqe.frame >= 0 ? { frame: this.cqe.frame } : {}) });
   }
 
   /** ehea_fill_skb: the skb for the current CQE — RQ1 copied out of the CQ slot, RQ2/RQ3 pointing at the posted buffer. */
@@ -206,7 +210,7 @@ export class EheaRxQueue {
       if (c.rq === 2) this.stats.rx_rq2++; else this.stats.rx_rq3++;
     }
     skb.ipSummed = this.ipSummed;
-    skb.queue = this.q; skb.arrivalNs = c.timestamp; skb.wireFrames = 1;
+    skb.queue = this.q; skb.arrivalNs = c.timestamp; skb.wireFrames = 1; skb.frameId = c.frame;
     ethTypeTrans(skb);
     this.stats.rx_packets++; this.stats.rx_bytes += len;
     this.dev.stats.rx_packets++; this.dev.stats.rx_bytes += len;

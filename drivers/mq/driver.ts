@@ -86,6 +86,8 @@ export class MqQueue {
   private tail = 0;
   private stamped = 0;
   private readonly pool = new SkbPool(64);
+  /** Tracing only: the arrival index at the NIC of the frame being received (-1 untraced). */
+  private traceFrame = -1;
 
   constructor(readonly q: number, readonly nic: NicModel, readonly stack: Stack, readonly tracer: Tracer, readonly dev: NetDevice,
     readonly nonNapi: boolean, env: DriverEnv) {
@@ -141,6 +143,7 @@ export class MqQueue {
     const split = (hdrInfo & HDR_INFO.SPH) !== 0;
     this.stack.cpu.charge('descriptor', n);
     this.ntc = (first + n) % e;
+    if (this.tracer.enabled) this.traceFrame = this.nic.takeCompletedFrame?.(this.q) ?? -1;
     if (n - (split ? 0 : 1) > MAX_SKB_FRAGS) {
       for (let k = 0, s = first; k < n; k++, s = (s + 1) % e) { dma.free(this.pkt[s]!); this.pkt[s] = 0; v.setUint16(this.base + s * RX_DESC_SIZE + RX_WB.STATUS, 0, true); }
       c.rx_too_many_frags++;
@@ -164,7 +167,7 @@ export class MqQueue {
       v.setUint16(d + RX_WB.STATUS, 0, true);                      // cleaned: no stale DD a lap later
     }
     skb.truesize = truesize;
-    skb.queue = this.q; skb.arrivalNs = this.arrival[first]!; skb.wireFrames = 1; skb.frameId = -1;
+    skb.queue = this.q; skb.arrivalNs = this.arrival[first]!; skb.wireFrames = 1; skb.frameId = this.traceFrame;
     this.frameVlan = (status & MQ_STATUS.VP) !== 0 ? v.getUint16(last + RX_WB.VLAN, true) : -1;
     if ((errors & (MQ_ERRORS.IPE | MQ_ERRORS.L4E)) !== 0) { this.frameCsum = CSUM_BAD; skb.ipSummed = CHECKSUM_NONE; c.rx_csum_error++; }
     else if ((status & (MQ_STATUS.L4CS | MQ_STATUS.IPCS)) === (MQ_STATUS.L4CS | MQ_STATUS.IPCS)) { this.frameCsum = CSUM_GOOD; skb.ipSummed = CHECKSUM_UNNECESSARY; c.csum_good++; }
@@ -239,7 +242,7 @@ export class MqQueue {
     const text = drop !== ''
       ? `queue ${this.q} slot ${slot}: ${n} descriptor(s), status 0x${status.toString(16)}: dropped (${drop})`
       : `queue ${this.q} slot ${slot}: ${bytes} bytes in ${n} descriptor(s)${hdrLen > 0 ? ` (${hdrLen}-byte header split)` : ''}, status 0x${status.toString(16)}, errors 0x${errors.toString(16)}, RSS 0x${(rss >>> 0).toString(16)}${this.frameVlan >= 0 ? `, VLAN tag ${this.frameVlan}` : ''}`;
-    this.tracer.emit({ t: this.nic.clock.now, layer: 'driver', what: drop !== '' ? 'drop' : 'completion', text, queue: this.q, ...(drop !== '' ? { reason: drop } : {}) });
+    this.tracer.emit({ t: this.nic.clock.now, layer: 'driver', what: drop !== '' ? 'drop' : 'completion', text, queue: this.q, ...(drop !== '' ? { reason: drop } : {}), ...(this.traceFrame >= 0 ? { frame: this.traceFrame } : {}) });
   }
 }
 

@@ -161,8 +161,10 @@ export class MyriSlice {
     this.len = total - MXGEFW_PAD;
     if (isSmall) this.stats.rx_small_cnt++; else this.stats.rx_big_cnt++;
     if (this.tracer.enabled) {
+      f.frameId = this.nic.takeCompletedFrame?.(this.q) ?? -1;
       this.tracer.emit({ t: this.stack.cpu.now, layer: 'driver', what: 'completion', queue: this.q,
-        text: `myri10ge: rx_done slot, ${this.len} bytes in ${f.count} ${ring.name} chunk${f.count === 1 ? '' : 's'}, csum 0x${this.csum.toString(16)}` });
+        text: `myri10ge: rx_done slot, ${this.len} bytes in ${f.count} ${ring.name} chunk${f.count === 1 ? '' : 's'}, csum 0x${this.csum.toString(16)}`,
+        ...(f.frameId >= 0 ? { frame: f.frameId } : {}) });
     }
     return true;
   }
@@ -218,7 +220,7 @@ export class MyriSlice {
     skb.truesize = SKB_OVERHEAD + HEADER_SLOT + len;
     skb.ipSummed = this.csumOn ? CHECKSUM_COMPLETE : CHECKSUM_NONE;
     skb.csum = this.csumOn ? this.csum : 0;
-    skb.queue = this.q; skb.arrivalNs = f.arrivalNs; skb.wireFrames = 1;
+    skb.queue = this.q; skb.arrivalNs = f.arrivalNs; skb.wireFrames = 1; skb.frameId = f.frameId;
     ethTypeTrans(skb);
     return skb;
   }

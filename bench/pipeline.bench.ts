@@ -1,0 +1,225 @@
+// End-to-end throughput of the whole receive path, as `vnic run` / `vnic replay` run it (lab/run.ts runLab):
+// - `pipeline-ehea-4flows`: one lab run per measured run: an open-loop link partner sends 4 bulk flows (MSS 1448 with
+//   timestamps, 1514-byte frames) over a 10 Gb/s link into the eHEA model → ehea driver → LRO → stack, whose sockets
+//   fingerprint every byte; the run ends with the byte-stream check (every flow must verify, else the bench throws).
+//   Traffic generation (the partner and the link) is included.
+// - `pipeline-ehea-4flows-ring`: the same model → driver → LRO → stack (sockets hashing every byte) fed from a ring of
+//   pre-built frames (seq, IP ID and checksums patched in place) straight into `nic.receiveFrame` at 10 GbE arrival
+//   times: traffic generation excluded. One long-lived pipeline, so the heap numbers show per-frame allocation; the
+//   delivered byte counts are checked, the digests are not compared (the first case does that).
+// - `replay`: `vnic replay` of a capture of 4 bulk flows written once to os.tmpdir() (records 1.23 µs apart, i.e. at
+//   10 GbE line rate), with `--out` writing every packet the stack received to a pcap file: reading and writing included.
+// Extras: frames the NIC was offered, stack deliveries, drops, and `retainedHeapMB` (heap after GC with the run's
+// result still referenced: flat over run lengths means no per-frame growth).
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { runLab, resolveDriver, type RunResult } from '../lab/run.ts';
+import { VirtualClock } from '../sim/clock.ts';
+import { NO_TRACE } from '../sim/trace.ts';
+import { createModel } from '../hw-models/registry.ts';
+import { Stack } from '../stack/index.ts';
+import { DriverOptionsSchema } from '../drivers/index.ts';
+import { CaptureWriter } from '../tap/index.ts';
+import { frame } from '../wire/index.ts';
+import type { NicModel } from '../hw-models/model.ts';
+import type { BenchCase } from './run.ts';
+
+const FLOWS = 4;
+const MSS = 1448;
+/** Wire time of a 1514-byte frame at 10 Gb/s: (8 + 1518 + 12) bytes × 0.8 ns. */
+const FRAME_NS = 1230.4;
+
+function gcFn(): (() => void) | null {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (typeof g === 'function') return g;
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const fn = vm.runInNewContext('gc') as unknown;
+    return typeof fn === 'function' ? (fn as () => void) : null;
+  } catch { return null; }
+}
+const gc = gcFn();
+
+function retainedHeapMB(): number {
+  gc?.();
+  return Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
+}
+
+function sumValues(r: Record<string, number> | undefined): number {
+  let s = 0;
+  for (const v of Object.values(r ?? {})) s += v;
+  return s;
+}
+
+function outcome(res: RunResult, label: string): { packets: number; [k: string]: number } {
+  const rep = res.report;
+  const verify = res.stack.verify(res.expectations);
+  if (!verify.allOk || !res.conservation.ok) {
+    throw new Error(`${label}: byte stream or conservation check failed: ${JSON.stringify({ conservation: res.conservation, flows: verify.flows.map((f) => [f.name, f.byteStreamOk, f.bytesDelivered, f.expectedBytes]) })}`);
+  }
+  const out = {
+    packets: res.model.framesOffered,
+    skbsToStack: res.stack.stats.skbsIn,
+    drops: sumValues(rep.drops as unknown as Record<string, number>),
+    flowsVerified: verify.flows.filter((f) => f.byteStreamOk).length,
+    retainedHeapMB: retainedHeapMB(),
+  };
+  return out;
+}
+
+function pipelineCase(): BenchCase {
+  return {
+    name: 'pipeline-ehea-4flows',
+    packets: 5_000_000,
+    warmup: 1_000_000,
+    run(n) {
+      const segs = Math.ceil(n / FLOWS);
+      const res = runLab({
+        model: 'ehea', engine: 'lro',
+        traffic: { seed: 1, openLoop: true, rateGbps: 10, bytesPerFlow: segs * MSS, flows: [{ kind: 'bulk', count: FLOWS, mss: MSS }] },
+        timeLimitNs: 1e12,
+      });
+      return outcome(res, 'pipeline-ehea-4flows');
+    },
+  };
+}
+
+// ---- the frame ring (traffic generation excluded) ------------------------------------------------
+
+const RING = 1024;
+const IP = 14, TCPH = 34;
+
+function fold(s: number): number { s = (s & 0xffff) + (s >>> 16); return (s & 0xffff) + (s >>> 16); }
+function update16(check: number, oldW: number, newW: number): number { return ~fold((~check & 0xffff) + (~oldW & 0xffff) + newW) & 0xffff; }
+function update32(check: number, oldV: number, newV: number): number {
+  return update16(update16(check, oldV >>> 16, newV >>> 16), oldV & 0xffff, newV & 0xffff);
+}
+
+/** RING frames, slot s for flow s % FLOWS with its own payload bytes; `next()` patches seq, IP ID and checksums. */
+class FrameRing {
+  readonly frames: Uint8Array[] = [];
+  private readonly ipCsum0 = new Uint16Array(RING);
+  private readonly tcpCsum0 = new Uint16Array(RING);
+  private readonly flowSeq = new Uint32Array(FLOWS);
+  private readonly flowId = new Uint16Array(FLOWS);
+  k = 0;
+  constructor(readonly isn: number) {
+    for (let s = 0; s < RING; s++) {
+      const payload = new Uint8Array(MSS);
+      for (let i = 0; i < MSS; i++) payload[i] = (Math.imul(s * MSS + i, 0x9e3779b1) >>> 24) & 0xff;
+      const fr = frame().eth({ src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' }).ipv4({ id: 0, src: '10.0.0.1', dst: '10.0.0.2' })
+        .tcp({ sport: 40000 + (s % FLOWS), dport: 5001, seq: 0, ack: 1, ts: [1000, 2000], window: 65535 }).payload(payload).build();
+      this.frames.push(fr);
+      this.ipCsum0[s] = (fr[IP + 10]! << 8) | fr[IP + 11]!;
+      this.tcpCsum0[s] = (fr[TCPH + 16]! << 8) | fr[TCPH + 17]!;
+    }
+    this.flowSeq.fill(isn);
+  }
+  next(): Uint8Array {
+    const s = this.k & (RING - 1), f = s % FLOWS;
+    this.k++;
+    const b = this.frames[s]!;
+    const seq = this.flowSeq[f]!, id = this.flowId[f]!;
+    b[TCPH + 4] = seq >>> 24; b[TCPH + 5] = seq >>> 16; b[TCPH + 6] = seq >>> 8; b[TCPH + 7] = seq;
+    const tc = update32(this.tcpCsum0[s]!, 0, seq);
+    b[TCPH + 16] = tc >>> 8; b[TCPH + 17] = tc;
+    b[IP + 4] = id >>> 8; b[IP + 5] = id;
+    const ic = update16(this.ipCsum0[s]!, 0, id);
+    b[IP + 10] = ic >>> 8; b[IP + 11] = ic;
+    this.flowSeq[f] = (seq + MSS) >>> 0;
+    this.flowId[f] = (id + 1) & 0xffff;
+    return b;
+  }
+}
+
+function ringCase(): BenchCase {
+  let st: { clock: VirtualClock; model: NicModel; stack: Stack; ring: FrameRing; t: number } | null = null;
+  return {
+    name: 'pipeline-ehea-4flows-ring',
+    packets: 5_000_000,
+    warmup: 1_000_000,
+    run(n) {
+      if (st === null) {
+        const clock = new VirtualClock();
+        const model = createModel('ehea', { promiscuous: true, mtu: 1500 }, { clock, tracer: NO_TRACE });
+        const stack = new Stack({ clock, tracer: NO_TRACE, netdevBudget: 300, ackCounting: 'gso_segs' });
+        const info = resolveDriver({ model: 'ehea' });
+        const driver = info.create({ model, stack, tracer: NO_TRACE, options: DriverOptionsSchema.parse({ engine: 'lro', pollBudget: 64 }) });
+        driver.open();
+        const isn = 1000;
+        for (let f = 0; f < FLOWS; f++) stack.tcp.expectFlow({ saddr: 0x0a000001, daddr: 0x0a000002, sport: 40000 + f, dport: 5001 }, isn);
+        stack.sendToWire = () => {};
+        // the lab's per-skb tap (aggregate-size histogram)
+        const sizes = new Float64Array(65);
+        stack.tap = (skb) => { sizes[Math.min(skb.wireFrames, 64)]!++; };
+        st = { clock, model, stack, ring: new FrameRing(isn), t: 0 };
+      }
+      const { clock, model, stack, ring } = st;
+      const f0 = model.framesOffered, w0 = stack.stats.wireFramesIn, b0 = stack.stats.bytesDelivered, s0 = stack.stats.skbsIn;
+      let t = st.t;
+      for (let i = 0; i < n; i++) {
+        t += FRAME_NS;
+        clock.run(t);
+        model.receiveFrame(ring.next(), 1514, t);
+      }
+      clock.run(t + 1e6);   // drain: the last polls and LRO flushes
+      st.t = clock.now;
+      const frames = model.framesOffered - f0, delivered = stack.stats.wireFramesIn - w0;
+      const bytes = stack.stats.bytesDelivered - b0;
+      if (delivered !== frames || bytes !== frames * MSS) throw new Error(`ring: ${frames} frames offered, ${delivered} delivered, ${bytes} bytes`);
+      return { packets: frames, skbsToStack: stack.stats.skbsIn - s0, retainedHeapMB: retainedHeapMB() };
+    },
+  };
+}
+
+// ---- replay ----------------------------------------------------------------------------------------
+
+/** Frames in the replayed capture; a run replays it round(n / CAPTURE_FRAMES) times (at least once). */
+const CAPTURE_FRAMES = Number(process.env['VNIC_BENCH_CAPTURE_FRAMES'] ?? 1_000_000);
+const captures = new Map<number, string>();
+
+/** A pcap of `n` frames of 4 bulk flows to 10.0.0.2 (10 GbE spacing, nanosecond timestamps) in os.tmpdir(), written once. */
+function captureOf(n: number): string {
+  const have = captures.get(n);
+  if (have !== undefined) return have;
+  const path = join(tmpdir(), `vnic-bench-replay-${process.pid}-${n}.pcap`);
+  const w = CaptureWriter.open(path, { format: 'pcap', nanosecond: true });
+  const ring = new FrameRing(1000);
+  for (let i = 0; i < n; i++) {
+    const ns = Math.round(i * FRAME_NS);
+    w.write({ tsSec: Math.floor(ns / 1e9), tsNsec: ns % 1e9, data: ring.next() });
+  }
+  w.close();
+  captures.set(n, path);
+  return path;
+}
+
+process.on('exit', () => { for (const p of captures.values()) if (existsSync(p)) rmSync(p); });
+
+function replayCase(): BenchCase {
+  const outPath = join(tmpdir(), `vnic-bench-replay-out-${process.pid}.pcap`);
+  process.on('exit', () => { if (existsSync(outPath)) rmSync(outPath); });
+  return {
+    name: 'replay',
+    packets: CAPTURE_FRAMES,
+    warmup: CAPTURE_FRAMES,
+    run(n) {
+      // the capture is written on the first call (the warm-up), outside the measured run
+      const path = captureOf(CAPTURE_FRAMES);
+      const times = Math.max(1, Math.round(n / CAPTURE_FRAMES));
+      const total: Record<string, number> = { packets: 0 };
+      for (let i = 0; i < times; i++) {
+        // a new file, as `vnic replay --out new.pcap` writes (rewriting a truncated one makes ext4 flush it at close)
+        if (existsSync(outPath)) rmSync(outPath);
+        const res = runLab({ model: 'ehea', engine: 'lro', capture: { path, onlyTo: '10.0.0.2' }, timeLimitNs: 1e12 }, { out: { path: outPath } });
+        for (const [k, v] of Object.entries(outcome(res, 'replay'))) total[k] = k === 'retainedHeapMB' ? v : (total[k] ?? 0) + v;
+      }
+      return total as { packets: number; [k: string]: number };
+    },
+  };
+}
+
+export const cases: BenchCase[] = [pipelineCase(), ringCase(), replayCase()];
