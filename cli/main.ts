@@ -2,7 +2,9 @@
 // Output rules: --json goes to stdout, everything else to stderr; exit 0 ok, 1 a check failed,
 // 2 a usage or input error; one line for a user's mistake, never a stack trace.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CheckFailed, UsageError } from './errors.ts';
 import { registerCommands } from './commands/index.ts';
 
@@ -14,6 +16,15 @@ export function buildProgram(): Command {
     .description('vnic-lab: simulated NICs, NAPI drivers, Linux 2.6.24 inet_lro and GRO, and a stack that checks every byte')
     .version(pkg.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
+    .option('--load <module>', 'import a module that registers your own driver or NIC model (repeatable), e.g. --load examples/minimal-driver.ts',
+      (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .hook('preSubcommand', async (cmd) => {
+      for (const m of (cmd.opts() as { load: string[] }).load) {
+        const file = resolve(m);
+        if (!existsSync(file)) throw new UsageError(`--load ${m}: no such file`);
+        await import(pathToFileURL(file).href);
+      }
+    })
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
