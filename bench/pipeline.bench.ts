@@ -8,7 +8,9 @@
 //   times: traffic generation excluded. One long-lived pipeline, so the heap numbers show per-frame allocation; the
 //   delivered byte counts are checked, the digests are not compared (the first case does that).
 // - `replay`: `vnic replay` of a capture of 4 bulk flows written once to os.tmpdir() (records 1.23 µs apart, i.e. at
-//   10 GbE line rate), with `--out` writing every packet the stack received to a pcap file: reading and writing included.
+//   10 GbE line rate), with `--out` writing every packet the stack received to a new pcap file: reading and writing
+//   included. The capture (VNIC_BENCH_CAPTURE_FRAMES frames, default 1 M ≈ 1.5 GB) is written during the warm-up; a run
+//   replays it round(n / that) times, at least once. Both files are removed when the process exits.
 // Extras: frames the NIC was offered, stack deliveries, drops, and `retainedHeapMB` (heap after GC with the run's
 // result still referenced: flat over run lengths means no per-frame growth).
 import { tmpdir } from 'node:os';

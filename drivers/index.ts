@@ -4,3 +4,4 @@ import './ehea/index.ts';
 import './myri10ge/index.ts';
 import './e1000/index.ts';
 import './mq/index.ts';
+export { deliverToStack } from './deliver.ts';

@@ -40,7 +40,7 @@ function openQueue(env: DriverEnv, q: number) {
     vlanHwaccelRx: (skb, tag) => { restoreExtractedProtocol(skb); stack.vlanHwaccelRx(skb, tag); },
   };
   const lro = options.engine !== 'lro' ? null : new LroManager<number>({
-    maxDesc: options.maxDesc ?? 8, maxAggr: options.maxAggr ?? 64, mtu: nic.mtu, sink, getSkbHeader, queue: q, tracer: env.tracer,
+    maxDesc: options.maxDesc ?? 8, maxAggr: options.maxAggr ?? 64, mtu: nic.mtu, sink, getSkbHeader, queue: q, tracer: env.tracer, cpu: stack.cpu,
     features: { napi: true, extractVlanId: true },              // the tag is gone from the frame, 0x8100 stays
     ipSummed: CHECKSUM_UNNECESSARY, ipSummedAggr: CHECKSUM_UNNECESSARY });
 
@@ -91,7 +91,6 @@ function openQueue(env: DriverEnv, q: number) {
       ethTypeTrans(skb);                                        // tagged: protocol 0x8100, data at the IP header
       const tag = (status & STATUS.VLAN_EXTRACTED) !== 0 ? v.getUint16(c + CQE.VLAN_TAG) : -1;
       if (lro !== null) {
-        stack.cpu.charge('lro_merge');
         if (tag >= 0) lro.vlanHwaccelReceiveSkb(skb, tag, hdrLen); else lro.receiveSkb(skb, hdrLen);
       } else if (tag >= 0) sink.vlanHwaccelReceiveSkb(skb, tag);
       else sink.netifReceiveSkb(skb);

@@ -51,7 +51,7 @@ function openSlice(env: DriverEnv, q: number) {
   // plain skb (64-byte header copy + the page fragments, CHECKSUM_COMPLETE with the NIC's sum).
   const lro = new LroManager<number>({
     maxDesc: options.maxDesc ?? 8, maxAggr: Math.min(options.maxAggr ?? 64, MAX_SKB_FRAGS),   // frags mode counts fragments
-    mtu: nic.mtu, sink: stack, skbPool: new SkbPool(64), queue: q, tracer: env.tracer, fragAlignPad: 2,
+    mtu: nic.mtu, sink: stack, skbPool: new SkbPool(64), queue: q, tracer: env.tracer, cpu: stack.cpu, fragAlignPad: 2,
     ipSummed: CHECKSUM_COMPLETE, ipSummedAggr: CHECKSUM_UNNECESSARY,
     getFragHeader: useLro ? getFragHeader : () => false,
   });
@@ -88,7 +88,6 @@ function openSlice(env: DriverEnv, q: number) {
       }
       frags.frags[0]!.off += MXGEFW_PAD; frags.frags[0]!.size -= MXGEFW_PAD;   // the firmware's 2-byte pad
       counters.rx_packets++;
-      stack.cpu.charge('lro_merge');
       lro.receiveFrags(frags, total - MXGEFW_PAD, total - MXGEFW_PAD, sum, sum);   // priv = sum for get_frag_header
     }
     lro.flushAll();                                             // before restocking, as myri10ge_clean_rx_done

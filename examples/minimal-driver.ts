@@ -26,7 +26,7 @@ function openQueue(env: DriverEnv, q: number) {
   const counters = { rx_packets: 0, rx_to_lro: 0, alloc_failed: 0 };
   let ntc = 0, tail = 0;                            // next_to_clean; next slot to post
   const lro = options.engine !== 'lro' ? null : new LroManager<null>({ maxDesc: options.maxDesc ?? 8,
-    maxAggr: options.maxAggr ?? 64, mtu: nic.mtu, sink: stack, skbPool: pool, getSkbHeader, queue: q, tracer: env.tracer });
+    maxAggr: options.maxAggr ?? 64, mtu: nic.mtu, sink: stack, skbPool: pool, getSkbHeader, queue: q, tracer: env.tracer, cpu: stack.cpu });
   /** Post a fresh buffer in every empty slot (one always stays empty), then ring the doorbell once. */
   const refill = (): void => {
     while ((tail + 1) % e !== ntc) {
@@ -54,7 +54,7 @@ function openQueue(env: DriverEnv, q: number) {
       ethTypeTrans(skb);                                             // skb.data → IP header, protocol set
       const tag = (status & MQ_STATUS.VP) !== 0 ? v.getUint16(d + RX_WB.VLAN, true) : -1;
       if (lro !== null && ok) {                                      // LRO sees hardware-verified frames only
-        counters.rx_to_lro++; stack.cpu.charge('lro_merge');
+        counters.rx_to_lro++;
         if (tag >= 0) lro.vlanHwaccelReceiveSkb(skb, tag, null); else lro.receiveSkb(skb, null);
       } else if (tag >= 0) stack.vlanHwaccelReceiveSkb(skb, tag);
       else stack.netifReceiveSkb(skb);

@@ -160,7 +160,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
     if (capture !== undefined) {
       const records = opts.records ?? readCapture(capture.path);
       expectationsOf = c.batch === 'all'
-        ? replayAll(records, capture.onlyTo, model, clock, replayCounters)
+        ? replayAll(records, capture.onlyTo, model, clock, replayCounters, opts.expectations === undefined)
         : replayTimed(records, capture.onlyTo, model, clock, replayCounters);
     } else {
       const sink = flagTranslator(model, () => link.deliveringFlags);
@@ -252,7 +252,7 @@ function replayTimed(records: Iterable<CaptureRecord>, onlyTo: string | undefine
  * --batch all: every frame is put into the rings before the first poll. When the input is larger
  * than the rings can hold, it goes in ring-sized chunks and the polls drain each chunk first.
  */
-function replayAll(records: Iterable<CaptureRecord>, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>): () => FlowExpectation[] {
+function replayAll(records: Iterable<CaptureRecord>, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>, assemble = true): () => FlowExpectation[] {
   const filter = onlyTo !== undefined ? new DestinationFilter(onlyTo) : undefined;
   const streams = new CaptureStreams();
   const chunk = Math.max(1, minRxRing(model) - 2);
@@ -269,7 +269,7 @@ function replayAll(records: Iterable<CaptureRecord>, onlyTo: string | undefined,
       scratch.set(r.data); scratch.fill(0, len, r.origLen);
       buf = scratch; len = r.origLen; flags = RX_FLAG.CSUM_TRUSTED; st.extended++;
     }
-    streams.addFrame(buf, len);
+    if (assemble) streams.addFrame(buf, len); // (the caller's expectations replace these: no per-flow state)
     st.sent++;
     model.receiveFrame(buf, len, clock.now, flags);
     if (++inChunk >= chunk) { clock.run(); inChunk = 0; }

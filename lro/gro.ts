@@ -10,6 +10,7 @@ import type { SkBuff } from '../stack/skb.ts';
 import type { RxSink } from '../stack/rx-sink.ts';
 import { NO_TRACE } from '../sim/trace.ts';
 import type { Tracer } from '../sim/trace.ts';
+import type { Cpu } from '../sim/cost.ts';
 import { configError } from './inet-lro.ts';
 
 export const GRO_HASH_BUCKETS = 8;
@@ -94,6 +95,7 @@ const NOT_ELIGIBLE_KEY: Record<NotEligible, keyof GroStats> = {
 };
 
 export const groConfigSchema = z.object({
+  cpu: z.custom<Cpu>((v) => typeof v === 'object' && v !== null && typeof (v as Cpu).charge === 'function', { message: 'cpu must be a Cpu (sim/cost.ts)' }).optional(),
   sink: z.custom<RxSink>((v) => typeof v === 'object' && v !== null && typeof (v as RxSink).netifReceiveSkb === 'function', { message: 'sink must be an RxSink' }),
   tracer: z.custom<Tracer>((v) => typeof v === 'object' && v !== null && typeof (v as Tracer).emit === 'function', { message: 'tracer must be a Tracer' }).optional(),
   queue: z.number().int().min(0).default(0),
@@ -101,7 +103,8 @@ export const groConfigSchema = z.object({
   maxSize: z.number().int().min(1500).max(65536).default(65536),
 }).strict();
 
-export interface GroConfig { sink: RxSink; tracer?: Tracer; queue?: number; maxSize?: number }
+/** `cpu`: the core GRO's work is charged to — a `gro_merge` per packet, `csum_byte` per byte it checksums in software. */
+export interface GroConfig { sink: RxSink; tracer?: Tracer; queue?: number; maxSize?: number; cpu?: Cpu }
 
 const END_FLAGS = TCP_FLAG.PSH | TCP_FLAG.FIN | TCP_FLAG.URG | TCP_FLAG.RST | TCP_FLAG.SYN;
 /** Bits of the doff/flags/window word that may differ: CWR, FIN, PSH (in the flags byte). */
@@ -151,11 +154,14 @@ export class GroEngine {
   /** Wire frame index of the packet being received, for traces (-1: unknown). */
   private frameId = -1;
 
+  private readonly cpu: Cpu | null;
+
   constructor(config: GroConfig) {
     const parsed = groConfigSchema.safeParse(config);
     if (!parsed.success) throw configError('GroEngine', parsed.error);
     this.sink = config.sink;
     this.tracer = config.tracer ?? NO_TRACE;
+    this.cpu = config.cpu ?? null;
     this.queue = parsed.data.queue;
     this.maxSize = parsed.data.maxSize;
     this.table = Array.from({ length: GRO_HASH_BUCKETS }, () => new Array<GroFlow>(MAX_GRO_SKBS));
@@ -171,6 +177,7 @@ export class GroEngine {
     const st = this.stats;
     st.received++;
     this.nowNs = skb.arrivalNs; this.frameId = skb.frameId;
+    if (this.cpu !== null) this.cpu.charge('gro_merge');
     if (skb.protocol !== ETH_P_IP || skb.headLen < 20) return this.notEligible(skb, 'not_ipv4', null);
     const b = skb.buf, iph = skb.data;
     if (b[iph] !== 0x45) return this.notEligible(skb, 'ihl', this.heldFor(skb));
@@ -268,6 +275,7 @@ export class GroEngine {
       ok = fold(skb.csum + (~fold(sum16(b, iph, 20)) & 0xffff) + ps) === 0xffff;
     } else {
       st.csum_software++;
+      if (this.cpu !== null) this.cpu.charge('csum_byte', totLen - 20);
       this.csAcc = ps; this.csPos = 0;
       skb.forEachChunk(20, totLen - 20, this.csChunk);
       ok = fold(this.csAcc) === 0xffff;

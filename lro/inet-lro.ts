@@ -10,6 +10,7 @@ import type { IpSummed, SkBuff, SkbPool } from '../stack/skb.ts';
 import type { RxSink } from '../stack/rx-sink.ts';
 import { NO_TRACE } from '../sim/trace.ts';
 import type { Tracer } from '../sim/trace.ts';
+import type { Cpu } from '../sim/cost.ts';
 import { newLroStats } from './stats.ts';
 import type { LroStats } from './stats.ts';
 import type { LroFragList } from './frag-list.ts';
@@ -73,6 +74,7 @@ export const lroConfigSchema = z.object({
   sink: z.custom<RxSink>((v) => typeof v === 'object' && v !== null && typeof (v as RxSink).netifReceiveSkb === 'function', { message: 'sink must be an RxSink' }),
   skbPool: z.custom<SkbPool>((v) => typeof v === 'object' && v !== null && typeof (v as SkbPool).get === 'function', { message: 'skbPool must be an SkbPool' }).optional(),
   tracer: z.custom<Tracer>((v) => typeof v === 'object' && v !== null && typeof (v as Tracer).emit === 'function', { message: 'tracer must be a Tracer' }).optional(),
+  cpu: z.custom<Cpu>((v) => typeof v === 'object' && v !== null && typeof (v as Cpu).charge === 'function', { message: 'cpu must be a Cpu (sim/cost.ts)' }).optional(),
   getSkbHeader: fn('getSkbHeader').optional(),
   getFragHeader: fn('getFragHeader').optional(),
   queue: z.number().int().min(0).default(0),
@@ -95,6 +97,8 @@ export interface LroConfig<P = unknown> {
   sink: RxSink;
   skbPool?: SkbPool;
   tracer?: Tracer;
+  /** The core LRO's work is charged to: an `lro_merge` per packet offered, an `skb_alloc` per skb it builds (frags mode). */
+  cpu?: Cpu;
   getSkbHeader?: GetSkbHeader<P>;
   getFragHeader?: GetFragHeader<P>;
   queue?: number;
@@ -240,6 +244,7 @@ export class LroManager<P = unknown> {
   /** Time stamp for trace events: the arrival time of the packet being processed. */
   private nowNs = 0;
   private frameId = -1;
+  private readonly cpu: Cpu | null;
 
   constructor(config: LroConfig<P>) {
     const parsed = lroConfigSchema.safeParse(config);
@@ -253,6 +258,7 @@ export class LroManager<P = unknown> {
     this.sink = config.sink;
     this.pool = config.skbPool ?? null;
     this.tracer = config.tracer ?? NO_TRACE;
+    this.cpu = config.cpu ?? null;
     this.getSkbHeader = config.getSkbHeader ?? null;
     this.getFragHeader = config.getFragHeader ?? null;
     this.descs = Array.from({ length: c.maxDesc }, (_, i) => new LroDesc(i));
@@ -280,6 +286,7 @@ export class LroManager<P = unknown> {
 
   private procSkb(skb: SkBuff, vlanTag: number, priv: P): boolean {
     this.nowNs = skb.arrivalNs; this.frameId = skb.frameId;
+    if (this.cpu !== null) this.cpu.charge('lro_merge');
     const h = this.hdr;
     if (this.getSkbHeader === null || !this.getSkbHeader(skb, h, priv)) return this.bypass(skb, R_NOT_LRO, null);
     if ((h.flags & (LRO_IPV4 | LRO_TCP)) !== (LRO_IPV4 | LRO_TCP)) return this.bypass(skb, R_NOT_TCP, null);
@@ -335,6 +342,7 @@ export class LroManager<P = unknown> {
 
   private procFrags(frags: LroFragList, len: number, trueSize: number, priv: P, sum: number, vlanTag: number): SkBuff | null {
     this.nowNs = frags.arrivalNs; this.frameId = frags.frameId;
+    if (this.cpu !== null) this.cpu.charge('lro_merge');
     const h = this.hdr;
     if (this.getFragHeader === null || !this.getFragHeader(frags, h, priv)) return this.bypassFrags(frags, len, trueSize, LRO_MAX_PG_HLEN, sum, R_NOT_LRO, null);
     if ((h.flags & (LRO_IPV4 | LRO_TCP)) !== (LRO_IPV4 | LRO_TCP)) return this.bypassFrags(frags, len, trueSize, LRO_MAX_PG_HLEN, sum, R_NOT_TCP, null);
@@ -399,6 +407,7 @@ export class LroManager<P = unknown> {
   private genSkb(frags: LroFragList, len: number, trueSize: number, hlen: number, ipSummed: IpSummed, csum: number): SkBuff {
     if (this.pool === null) throw new Error('LroManager: frags mode needs config.skbPool');
     const skb = this.pool.get();
+    if (this.cpu !== null) this.cpu.charge('skb_alloc');
     const pad = this.fragAlignPad;
     const f0 = frags.frags[0]!;
     const copy = Math.min(len, hlen, f0.size, this.slab.slotSize - pad);

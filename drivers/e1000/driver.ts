@@ -1,6 +1,7 @@
 // e1000 driver setup: one legacy-descriptor ring, a shadow array of buffer addresses, one NAPI context
 // and interrupt, and (optionally) an LroManager in skb mode or a GroEngine. The NIC verifies no
 // checksums: LRO needs `softwareChecksum`, GRO checks in software itself. Datasheet: docs/hw-models/e1000.md.
+import { deliverToStack } from '../deliver.ts';
 import type { Driver, DriverEnv, Engine } from '../driver.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import { RX_DESC, RX_DESC_SIZE, RX_ERRORS, RX_STATUS } from '../../hw-models/e1000.ts';
@@ -95,10 +96,10 @@ export class E1000Queue {
         maxDesc: o.maxDesc ?? E1000_DEFAULT_MAX_DESC, maxAggr: o.maxAggr ?? E1000_DEFAULT_MAX_AGGR, mtu: nic.mtu,
         features: { napi: !nonNapi, extractVlanId: false },       // a stripped tag is really gone from the frame
         ipSummed: CHECKSUM_UNNECESSARY, ipSummedAggr: CHECKSUM_UNNECESSARY,   // only software-verified frames get here
-        sink: stack, skbPool: this.pool, tracer, getSkbHeader: e1000GetSkbHeader, queue: 0,
+        sink: stack, skbPool: this.pool, tracer, cpu: stack.cpu, getSkbHeader: e1000GetSkbHeader, queue: 0,
         ...(o.lroQuirks !== undefined ? { quirks: o.lroQuirks } : {}),
       });
-    } else if (engine === 'gro') this.gro = new GroEngine({ sink: stack, tracer, queue: 0 });
+    } else if (engine === 'gro') this.gro = new GroEngine({ sink: stack, tracer, queue: 0, cpu: stack.cpu });
   }
 
   /** Stamps every descriptor the device filled since we last looked with the current time. */
@@ -175,29 +176,18 @@ export class E1000Queue {
   }
 
   toLro(skb: SkBuff): void {
-    this.stack.cpu.charge('lro_merge');
     if (this.frameVlan >= 0) this.lro!.vlanHwaccelReceiveSkb(skb, this.frameVlan, null);
     else this.lro!.receiveSkb(skb, null);
   }
 
-  /** napi_gro_receive; GRO's own software checksum (CHECKSUM_NONE frames) is charged here as csum_byte. */
+  /** napi_gro_receive (GRO validates CHECKSUM_NONE frames in software and charges that itself). */
   toGro(skb: SkBuff): void {
-    const gro = this.gro!;
-    this.stack.cpu.charge('gro_merge');
     if (this.frameVlan >= 0) { skb.vlanPresent = true; skb.vlanTci = this.frameVlan; }
-    const ipLen = skb.protocol === ETH_P_IP && skb.headLen >= IPV4.HLEN ? (skb.buf[skb.data + IPV4.TOT_LEN]! << 8) | skb.buf[skb.data + IPV4.TOT_LEN + 1]! : 0;
-    const before = gro.stats.csum_software;
-    gro.groReceive(skb);                                          // skb may be delivered and freed here
-    if (gro.stats.csum_software !== before) this.stack.cpu.charge('csum_byte', ipLen);
+    this.gro!.groReceive(skb);
   }
 
   /** Straight to the stack, alone (engine off, not for the engine, or a failed software checksum). */
-  toStack(skb: SkBuff): void {
-    const tag = this.frameVlan, s = this.stack;
-    if (tag >= 0) { if (this.nonNapi) s.vlanHwaccelRx(skb, tag); else s.vlanHwaccelReceiveSkb(skb, tag); }
-    else if (this.nonNapi) s.netifRx(skb);
-    else s.netifReceiveSkb(skb);
-  }
+  toStack(skb: SkBuff): void { deliverToStack(this.stack, skb, this.frameVlan, !this.nonNapi); }
 
   /** Posts a fresh buffer in every empty slot (one always stays empty) and writes RDT once. */
   refill(): void {

@@ -1,6 +1,7 @@
 // eHEA sample driver setup (spec/inet_lro.md §3.1, datasheet docs/hw-models/ehea.md): per port
 // resource (queue) RQ1/RQ2/RQ3 with shadow arrays, the completion queue read by phase bit, one NAPI
 // context, one interrupt and one LroManager (skb mode, EXTRACT_VLAN_ID) or GroEngine. The poll is in poll.ts.
+import { deliverToStack } from '../deliver.ts';
 import { CQE, CQE_SLOT_SIZE, CQE_TYPE_RQ_MASK, CQE_VALID_PHASE, FCS_LEN, RQ2_BUFFER_BYTES, RQ3_BUFFER_BYTES, RWQE, RWQE_SIZE, STATUS } from '../../hw-models/ehea.ts';
 import { copyBytes } from '../../hw-models/dma.ts';
 import type { NicModel } from '../../hw-models/model.ts';
@@ -129,11 +130,11 @@ export class EheaRxQueue {
         maxDesc: opts.maxDesc ?? EHEA_MAX_LRO_DESCRIPTORS, maxAggr: opts.maxAggr ?? EHEA_LRO_MAX_AGGR, mtu: nic.mtu,
         features: { napi: this.napiMode, extractVlanId: true },
         ipSummed: CHECKSUM_UNNECESSARY, ipSummedAggr: CHECKSUM_UNNECESSARY,
-        sink: this.sink, tracer, queue: q, getSkbHeader: (skb, out, cqe) => this.getSkbHeader(skb, out, cqe),
+        sink: this.sink, tracer, cpu: stack.cpu, queue: q, getSkbHeader: (skb, out, cqe) => this.getSkbHeader(skb, out, cqe),
         ...(opts.lroQuirks !== undefined ? { quirks: opts.lroQuirks } : {}),
       });
     } else if (engine === 'gro') {
-      this.gro = new GroEngine({ sink: stack, tracer, queue: q });
+      this.gro = new GroEngine({ sink: stack, tracer, queue: q, cpu: stack.cpu });
     }
   }
 
@@ -221,15 +222,13 @@ export class EheaRxQueue {
   groReceive(skb: SkBuff): void {
     const c = this.cqe;
     if (c.vlanExtracted) { restoreExtractedProtocol(skb); skb.vlanPresent = true; skb.vlanTci = c.vlanTag; }
-    this.stack.cpu.charge('gro_merge');
     this.gro!.groReceive(skb);
   }
 
   /** Engine 'off': straight to the stack (vlan_hwaccel_receive_skb when the HW extracted the tag). */
   deliver(skb: SkBuff): void {
     const c = this.cqe;
-    if (c.vlanExtracted) { if (this.napiMode) this.sink.vlanHwaccelReceiveSkb(skb, c.vlanTag); else this.sink.vlanHwaccelRx(skb, c.vlanTag); }
-    else if (this.napiMode) this.sink.netifReceiveSkb(skb); else this.sink.netifRx(skb);
+    deliverToStack(this.sink, skb, c.vlanExtracted ? c.vlanTag : -1, this.napiMode);
   }
 
   /**

@@ -13,7 +13,6 @@ export function eheaPoll(pr: EheaRxQueue, napi: NapiStruct, budget: number): num
     if (!cqe.acceptable) { pr.dropError(); continue; }            // error CQEs never reach LRO; buffer recycled
     const skb = pr.buildSkb();                                     // RQ1: copy from the CQE; RQ2/3: the posted buffer
     if (lro !== null) {
-      pr.stack.cpu.charge('lro_merge');
       if (cqe.vlanExtracted) lro.vlanHwaccelReceiveSkb(skb, cqe.vlanTag, cqe);   // lro_vlan_hwaccel_receive_skb
       else lro.receiveSkb(skb, cqe);                                               // lro_receive_skb
     } else if (pr.gro !== null) pr.groReceive(skb);                // napi_gro_receive (modern eHEA)

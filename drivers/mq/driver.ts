@@ -2,6 +2,7 @@
 // context, one interrupt and one engine (GroEngine by default, LroManager in skb mode, or none).
 // Checksum verdicts come from the descriptor; header split puts headers linear, payload in fragments.
 // Datasheet: docs/hw-models/mq.md.
+import { deliverToStack } from '../deliver.ts';
 import type { Driver, DriverEnv, Engine } from '../driver.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import { HDR_INFO, MQ_ERRORS, MQ_HDR_BUFFER_BYTES, MQ_STATUS, RX_DESC_SIZE, RX_READ, RX_WB } from '../../hw-models/mq.ts';
@@ -103,10 +104,10 @@ export class MqQueue {
         maxDesc: o.maxDesc ?? MQ_DEFAULT_MAX_DESC, maxAggr: o.maxAggr ?? MQ_DEFAULT_MAX_AGGR, mtu: nic.mtu,
         features: { napi: !nonNapi, extractVlanId: false },      // a stripped tag is really gone from the frame
         ipSummed: CHECKSUM_UNNECESSARY, ipSummedAggr: CHECKSUM_UNNECESSARY,   // only hardware-verified frames get here
-        sink: stack, skbPool: this.pool, tracer, getSkbHeader: mqGetSkbHeader, queue: q,
+        sink: stack, skbPool: this.pool, tracer, cpu: stack.cpu, getSkbHeader: mqGetSkbHeader, queue: q,
         ...(o.lroQuirks !== undefined ? { quirks: o.lroQuirks } : {}),
       });
-    } else if (o.engine === 'gro') this.gro = new GroEngine({ sink: stack, tracer, queue: q });
+    } else if (o.engine === 'gro') this.gro = new GroEngine({ sink: stack, tracer, queue: q, cpu: stack.cpu });
   }
 
   noteArrivals(): void {
@@ -182,28 +183,17 @@ export class MqQueue {
   }
 
   toLro(skb: SkBuff): void {
-    this.stack.cpu.charge('lro_merge');
     if (this.frameVlan >= 0) this.lro!.vlanHwaccelReceiveSkb(skb, this.frameVlan, null);
     else this.lro!.receiveSkb(skb, null);
   }
 
-  /** napi_gro_receive; GRO's own software checksum (CHECKSUM_NONE frames) is charged here as csum_byte. */
+  /** napi_gro_receive (GRO validates CHECKSUM_NONE frames in software and charges that itself). */
   toGro(skb: SkBuff): void {
-    const gro = this.gro!;
-    this.stack.cpu.charge('gro_merge');
     if (this.frameVlan >= 0) { skb.vlanPresent = true; skb.vlanTci = this.frameVlan; }
-    const ipLen = skb.protocol === ETH_P_IP && skb.headLen >= IPV4.HLEN ? (skb.buf[skb.data + IPV4.TOT_LEN]! << 8) | skb.buf[skb.data + IPV4.TOT_LEN + 1]! : 0;
-    const before = gro.stats.csum_software;
-    gro.groReceive(skb);                                          // skb may be delivered and freed here
-    if (gro.stats.csum_software !== before) this.stack.cpu.charge('csum_byte', ipLen);
+    this.gro!.groReceive(skb);
   }
 
-  toStack(skb: SkBuff): void {
-    const tag = this.frameVlan, s = this.stack;
-    if (tag >= 0) { if (this.nonNapi) s.vlanHwaccelRx(skb, tag); else s.vlanHwaccelReceiveSkb(skb, tag); }
-    else if (this.nonNapi) s.netifRx(skb);
-    else s.netifReceiveSkb(skb);
-  }
+  toStack(skb: SkBuff): void { deliverToStack(this.stack, skb, this.frameVlan, !this.nonNapi); }
 
   /** Posts buffers in every empty slot (header buffers only where the old one was consumed) and rings the doorbell once. */
   refill(): void {

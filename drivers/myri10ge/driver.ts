@@ -110,12 +110,12 @@ export class MyriSlice {
         maxAggr: Math.min(opts.maxAggr ?? MYRI10GE_LRO_MAX_PKTS, MAX_SKB_FRAGS), mtu: nic.mtu,
         features: { napi: this.napiMode, extractVlanId: false },
         ipSummed: CHECKSUM_COMPLETE, ipSummedAggr: CHECKSUM_UNNECESSARY, fragAlignPad: MYRI10GE_ALIGN_PAD,
-        sink: stack, skbPool: this.pool, tracer, queue: q,
+        sink: stack, skbPool: this.pool, tracer, cpu: stack.cpu, queue: q,
         getFragHeader: (frags, out, csum) => this.getFragHeader(frags, out, csum),
         ...(opts.lroQuirks !== undefined ? { quirks: opts.lroQuirks } : {}),
       });
     } else if (engine === 'gro') {
-      this.gro = new GroEngine({ sink: stack, tracer, queue: q });
+      this.gro = new GroEngine({ sink: stack, tracer, queue: q, cpu: stack.cpu });
     }
   }
 
@@ -189,12 +189,9 @@ export class MyriSlice {
     this.dev.stats.rx_packets++; this.dev.stats.rx_bytes += this.len;
   }
 
-  /** lro_receive_frags(mgr, frags, len, true_size = len, priv = csum, sum = csum); charges the skbs LRO builds. */
+  /** lro_receive_frags(mgr, frags, len, true_size = len, priv = csum, sum = csum); LRO builds (and charges) the skbs. */
   lroReceive(): void {
-    const lro = this.lro!, st = lro.stats, before = st.held + st.bypassed;
-    this.stack.cpu.charge('lro_merge');
-    lro.receiveFrags(this.frags, this.len, this.len, this.csum, this.csum);
-    this.stack.cpu.charge('skb_alloc', st.held + st.bypassed - before);
+    this.lro!.receiveFrags(this.frags, this.len, this.len, this.csum, this.csum);
   }
 
   /**
@@ -232,7 +229,6 @@ export class MyriSlice {
 
   /** Engine 'gro': napi_gro_receive with CHECKSUM_COMPLETE; in-band VLAN frames are not GRO-eligible (they pass). */
   groReceive(skb: SkBuff): void {
-    this.stack.cpu.charge('gro_merge');
     this.gro!.groReceive(skb);
   }
 
