@@ -63,4 +63,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// a reader that stops early (`vnic trace | head`) closes the pipe: that is not an error
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+}
 process.exitCode = await main(process.argv);
