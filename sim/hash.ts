@@ -12,25 +12,12 @@
 // and any change still shows, now in all 32 digits), and prints the four lanes in hex, then `:length`.
 // Speed: whole groups of four words are read with DataView.getInt32(…, true) into four independent multiply chains
 // the CPU overlaps; the words at the edges of an update() are read byte by byte.
+import { cachedDataView } from '../wire/checksum.ts';
 
 const P = 0x9e3779b1 | 0;
 /** Lane seeds: the first hex digits of pi, so an empty lane does not start at zero. */
 const SEEDS = [0x243f6a88, 0x85a308d3 | 0, 0x13198a2e, 0x03707344] as const;
-// DataViews over the last four ArrayBuffers seen (DMA memory, a frame ring, a sender's buffers), so that callers
-// taking turns between a few buffers allocate nothing. A DataView reads little-endian words at any address, on any
-// host, as fast as an aligned Int32Array does. The cache keeps those four buffers alive.
-const cachedBuffers: (ArrayBufferLike | null)[] = [null, null, null, null];
-const cachedViews: DataView[] = [];
-let replaceNext = 0;
-
-function dataViewOf(ab: ArrayBufferLike): DataView {
-  for (let i = 0; i < 4; i++) if (cachedBuffers[i] === ab) return cachedViews[i]!;
-  const view = new DataView(ab);
-  cachedBuffers[replaceNext] = ab;
-  cachedViews[replaceNext] = view;
-  replaceNext = (replaceNext + 1) & 3;
-  return view;
-}
+// DataViews come from wire/checksum.ts's small cache (no allocation while callers take turns between a few buffers).
 
 function absorb(v: number, w: number): number {
   v = Math.imul(v ^ w, P);
@@ -50,7 +37,7 @@ function wordAt(b: Uint8Array, i: number): number {
 
 /** Absorbs `groups` × 16 bytes from `b[i]` into lanes 0–3 of `s` (the stream is at a lane-0 word boundary). */
 function absorbGroups(s: Int32Array, b: Uint8Array, i: number, groups: number): void {
-  const dv = dataViewOf(b.buffer);
+  const dv = cachedDataView(b.buffer);
   let v0 = s[0]!, v1 = s[1]!, v2 = s[2]!, v3 = s[3]!;
   // four independent multiply chains, so the CPU overlaps them
   for (let at = b.byteOffset + i, end = at + groups * 16; at < end; at += 16) {

@@ -10,7 +10,8 @@ const cachedBuffers: (ArrayBufferLike | null)[] = [null, null, null, null];
 const cachedViews: DataView[] = [];
 let replaceNext = 0;
 
-function dataViewOf(ab: ArrayBufferLike): DataView {
+/** A DataView over `ab`, reused from a four-entry cache (the stream hash shares it). */
+export function cachedDataView(ab: ArrayBufferLike): DataView {
   for (let i = 0; i < 4; i++) if (cachedBuffers[i] === ab) return cachedViews[i]!;
   const view = new DataView(ab);
   cachedBuffers[replaceNext] = ab;
@@ -32,7 +33,7 @@ export function sumBytes(buf: Uint8Array, off: number, len: number, sum = 0): nu
   if (len < SHORT || !(off >= 0 && end <= buf.length && Number.isInteger(off) && Number.isInteger(len))) {
     return sumBytesSimple(buf, off, len, sum);
   }
-  const dv = dataViewOf(buf.buffer);
+  const dv = cachedDataView(buf.buffer);
   let at = buf.byteOffset + off;
   const wordsEnd = at + (len & ~3);
   let even = 0, odd = 0;
@@ -75,7 +76,7 @@ export function sumBytesFolded(buf: Uint8Array, off: number, len: number, sum = 
     || !(sum >= 0 && sum <= Number.MAX_SAFE_INTEGER && Number.isInteger(sum))) {
     return fold(sumBytes(buf, off, len, sum));
   }
-  const dv = dataViewOf(buf.buffer);
+  const dv = cachedDataView(buf.buffer);
   let at = buf.byteOffset + off;
   const wordsEnd = at + (len & ~3);
   let words = 0;          // the little-endian words modulo 0xffff

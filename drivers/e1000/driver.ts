@@ -2,6 +2,7 @@
 // and interrupt, and (optionally) an LroManager in skb mode or a GroEngine. The NIC verifies no
 // checksums: LRO needs `softwareChecksum`, GRO checks in software itself. Datasheet: docs/hw-models/e1000.md.
 import { deliverToStack } from '../deliver.ts';
+import { linearTcpSkbHeader } from '../skb-header.ts';
 import type { Driver, DriverEnv, Engine } from '../driver.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import { RX_DESC, RX_DESC_SIZE, RX_ERRORS, RX_STATUS } from '../../hw-models/e1000.ts';
@@ -9,11 +10,10 @@ import type { Stack } from '../../stack/stack.ts';
 import type { NapiStruct } from '../../stack/napi.ts';
 import { NETIF_F_GRO, NETIF_F_HW_VLAN_RX, NETIF_F_LRO, type NetDevice, ethtoolStats } from '../../stack/netdev.ts';
 import {
-  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_P_8021Q, ETH_P_IP, MAX_SKB_FRAGS, SKB_OVERHEAD, SkbPool, ethTypeTrans, type SkBuff,
+  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, MAX_SKB_FRAGS, SKB_OVERHEAD, SkbPool, ethTypeTrans, type SkBuff,
 } from '../../stack/skb.ts';
-import { GroEngine, LroManager, LRO_IPV4, LRO_TCP, sumGroStats, sumLroStats, type GroStats, type LroHeader, type LroStats } from '../../lro/index.ts';
+import { GroEngine, LroManager, sumGroStats, sumLroStats, type GroStats, type LroStats } from '../../lro/index.ts';
 import type { Tracer } from '../../sim/trace.ts';
-import { IPPROTO, IPV4, TCP, VLAN } from '../../wire/constants.ts';
 import { CSUM_BAD, CSUM_GOOD, CSUM_NONE, TcpChecksumVerifier, type CsumVerdict } from './sw-checksum.ts';
 import { poll } from './poll.ts';
 
@@ -40,22 +40,7 @@ export interface E1000Counters {
 export const E1000_DROP_COUNTERS = ['rx_error_completion', 'rx_too_many_frags'] as const;
 
 /** IPv4/TCP headers of an skb for LRO (skb.data at the network header, or at an in-band tag). */
-export function e1000GetSkbHeader(skb: SkBuff, out: LroHeader): boolean {
-  const b = skb.buf;
-  let iph = skb.data;
-  if (skb.protocol === ETH_P_8021Q) {
-    if (skb.headLen < VLAN.HLEN + IPV4.HLEN || ((b[iph + 2]! << 8) | b[iph + 3]!) !== ETH_P_IP) return false;
-    iph += VLAN.HLEN;
-  } else if (skb.protocol !== ETH_P_IP) return false;
-  if (skb.tail - iph < IPV4.HLEN || b[iph]! >> 4 !== 4 || b[iph + IPV4.PROTO] !== IPPROTO.TCP) return false;
-  const tcph = iph + (b[iph]! & 0x0f) * 4;
-  if (skb.tail < tcph + TCP.HLEN) return false;
-  const doff = (b[tcph + TCP.DOFF]! >> 4) * 4;
-  const totLen = (b[iph + IPV4.TOT_LEN]! << 8) | b[iph + IPV4.TOT_LEN + 1]!;
-  if (skb.tail < tcph + doff || totLen < tcph - iph + doff) return false;
-  out.buf = b; out.iphOff = iph; out.tcphOff = tcph; out.flags = LRO_IPV4 | LRO_TCP;
-  return true;
-}
+export const e1000GetSkbHeader = linearTcpSkbHeader;
 
 /** The receive queue: ring state, buffers, engines; `poll.ts` drives it. */
 export class E1000Queue {

@@ -3,6 +3,7 @@
 // Checksum verdicts come from the descriptor; header split puts headers linear, payload in fragments.
 // Datasheet: docs/hw-models/mq.md.
 import { deliverToStack } from '../deliver.ts';
+import { linearTcpSkbHeader } from '../skb-header.ts';
 import type { Driver, DriverEnv, Engine } from '../driver.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import { HDR_INFO, MQ_ERRORS, MQ_HDR_BUFFER_BYTES, MQ_STATUS, RX_DESC_SIZE, RX_READ, RX_WB } from '../../hw-models/mq.ts';
@@ -10,11 +11,10 @@ import type { Stack } from '../../stack/stack.ts';
 import type { NapiStruct } from '../../stack/napi.ts';
 import { NETIF_F_GRO, NETIF_F_HW_VLAN_RX, NETIF_F_LRO, NETIF_F_RXCSUM, type NetDevice, ethtoolStats } from '../../stack/netdev.ts';
 import {
-  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_P_8021Q, ETH_P_IP, MAX_SKB_FRAGS, SKB_OVERHEAD, SkbPool, ethTypeTrans, type SkBuff,
+  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, MAX_SKB_FRAGS, SKB_OVERHEAD, SkbPool, ethTypeTrans, type SkBuff,
 } from '../../stack/skb.ts';
-import { GroEngine, LroManager, LRO_IPV4, LRO_TCP, sumGroStats, sumLroStats, type GroStats, type LroHeader, type LroStats } from '../../lro/index.ts';
+import { GroEngine, LroManager, sumGroStats, sumLroStats, type GroStats, type LroStats } from '../../lro/index.ts';
 import type { Tracer } from '../../sim/trace.ts';
-import { IPPROTO, IPV4, TCP, VLAN } from '../../wire/constants.ts';
 import { poll } from './poll.ts';
 
 export const MQ_DEFAULT_MAX_AGGR = 64;
@@ -46,22 +46,7 @@ export interface MqQueueCounters {
 export const MQ_DROP_COUNTERS = ['rx_too_many_frags'] as const;
 
 /** IPv4/TCP headers for LRO from the skb's linear part (skb.data at the network header or an in-band tag). */
-export function mqGetSkbHeader(skb: SkBuff, out: LroHeader): boolean {
-  const b = skb.buf;
-  let iph = skb.data;
-  if (skb.protocol === ETH_P_8021Q) {
-    if (skb.headLen < VLAN.HLEN + IPV4.HLEN || ((b[iph + 2]! << 8) | b[iph + 3]!) !== ETH_P_IP) return false;
-    iph += VLAN.HLEN;
-  } else if (skb.protocol !== ETH_P_IP) return false;
-  if (skb.tail - iph < IPV4.HLEN || b[iph]! >> 4 !== 4 || b[iph + IPV4.PROTO] !== IPPROTO.TCP) return false;
-  const tcph = iph + (b[iph]! & 0x0f) * 4;
-  if (skb.tail < tcph + TCP.HLEN) return false;
-  const doff = (b[tcph + TCP.DOFF]! >> 4) * 4;
-  const totLen = (b[iph + IPV4.TOT_LEN]! << 8) | b[iph + IPV4.TOT_LEN + 1]!;
-  if (skb.tail < tcph + doff || totLen < tcph - iph + doff) return false;
-  out.buf = b; out.iphOff = iph; out.tcphOff = tcph; out.flags = LRO_IPV4 | LRO_TCP;
-  return true;
-}
+export const mqGetSkbHeader = linearTcpSkbHeader;
 
 /** One receive queue; `poll.ts` drives it. */
 export class MqQueue {
