@@ -41,8 +41,9 @@ Examples:
       const colour = useColour(process.stderr);
       const results: RunResult[] = [];
       for (const engine of engines) {
-        if (!f.json) process.stderr.write(paint(colour).dim(`running ${base.label ?? 'run'} with engine ${engine}…\n`));
+        // the progress line follows the run, so a configuration the engine cannot run on stays one line
         results.push(runOrExplain(() => runLab({ ...base, engine, label: `${engine === 'off' ? 'LRO/GRO off' : engine.toUpperCase()}` }, out !== undefined ? { out } : {})));
+        if (!f.json) process.stderr.write(paint(colour).dim(`ran ${base.label ?? 'run'} with engine ${engine}\n`));
       }
       const reports = results.map((r) => r.report);
       if (f.json) process.stdout.write(`${JSON.stringify({ runs: reports })}\n`);
