@@ -77,7 +77,8 @@ describe('replaying real Linux traffic', () => {
       expect(big.every((p) => p.ipLen <= 65535)).toBe(true);
       expect(big.length).toBe(res.report.lro.reasons['flush_64k']);
       expect(big.length).toBe(32);
-      expect(res.report.lro.avgAggr).toBeGreaterThan(30);
+      // 1455 of the 1456 data segments aggregated into 33 sessions; 38 packets reached the stack in all
+      expect([res.report.lro.aggregated, res.report.lro.flushed, res.report.framesToStack]).toEqual([1455, 33, 38]);
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
@@ -96,7 +97,7 @@ describe('replaying real Linux traffic', () => {
       const kernel = dataPackets(capturePath('parallel4_mtu1500.rx.pcap'));
       const matched = kernel.filter((p) => ours.has(key(p))).length;
       console.log(`parallel4_mtu1500: ${matched} of ${kernel.length} kernel GRO packets reproduced exactly (same first seq and length); real poll timing split the others`);
-      expect(matched).toBeGreaterThan(kernel.length / 2);
+      expect([matched, kernel.length]).toEqual([68, 80]);
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
