@@ -7,10 +7,10 @@ import type { RxSink } from '../stack/rx-sink.ts';
 import { LroManager, LroHeader, LRO_IPV4, LRO_TCP } from '../lro/inet-lro.ts';
 import { GroEngine } from '../lro/gro.ts';
 import type { BenchCase } from './run.ts';
+import { IP, TCPH, builtChecksums, stampSeqAndId } from './frame-stamp.ts';
 
 const RING = 1024;
 const FLUSH_EVERY = 64;
-const IP = 14, TCPH = 34;
 
 class FreeingSink implements RxSink {
   delivered = 0;
@@ -35,8 +35,8 @@ class FrameRing {
       const f = s % flows;
       const fr = frame().ipv4({ id: 0 }).tcp({ sport: 10000 + f, seq: 0, ack: 1, ts: [1000, 2000], window: 5000 }).payload(1448).build();
       this.frames.push(fr);
-      this.ipCsum0[s] = (fr[IP + 10]! << 8) | fr[IP + 11]!;
-      this.tcpCsum0[s] = (fr[TCPH + 16]! << 8) | fr[TCPH + 17]!;
+      const c = builtChecksums(fr);
+      this.ipCsum0[s] = c.ip; this.tcpCsum0[s] = c.tcp;
     }
   }
   /** Rewrites seq and IP ID of slot k % RING to the flow's next values (RFC 1624 checksum updates). */
@@ -49,24 +49,14 @@ class FrameRing {
     b[TCPH + 8] = 0; b[TCPH + 9] = 0; b[TCPH + 10] = 0; b[TCPH + 11] = 1;
     b[TCPH + 13] = 0x10; b[TCPH + 14] = 5000 >>> 8; b[TCPH + 15] = 5000 & 0xff;
     b[TCPH + 28] = 0; b[TCPH + 29] = 0; b[TCPH + 30] = 2000 >>> 8; b[TCPH + 31] = 2000 & 0xff;
-    b[TCPH + 4] = seq >>> 24; b[TCPH + 5] = seq >>> 16; b[TCPH + 6] = seq >>> 8; b[TCPH + 7] = seq;
-    const tc = update32(this.tcpCsum0[s]!, 0, seq);
-    b[TCPH + 16] = tc >>> 8; b[TCPH + 17] = tc;
-    b[IP + 4] = id >>> 8; b[IP + 5] = id;
-    const ic = update16(this.ipCsum0[s]!, 0, id);
-    b[IP + 10] = ic >>> 8; b[IP + 11] = ic;
+    stampSeqAndId(b, seq, id, this.tcpCsum0[s]!, this.ipCsum0[s]!);
     this.flowSeq[f] = (seq + 1448) >>> 0;
     this.flowId[f] = (id + 1) & 0xffff;
     return b;
   }
 }
 
-function fold(s: number): number { s = (s & 0xffff) + (s >>> 16); return (s & 0xffff) + (s >>> 16); }
 /** RFC 1624 eqn. 3 (wire's incrementalUpdate16 without its general-purpose fold loop). */
-function update16(check: number, oldW: number, newW: number): number { return ~fold((~check & 0xffff) + (~oldW & 0xffff) + newW) & 0xffff; }
-function update32(check: number, oldV: number, newV: number): number {
-  return update16(update16(check, oldV >>> 16, newV >>> 16), oldV & 0xffff, newV & 0xffff);
-}
 
 function skbFor(pool: SkbPool, b: Uint8Array): SkBuff {
   const skb = pool.get();

@@ -16,8 +16,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { runLab, resolveDriver, type RunResult } from '../lab/run.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE } from '../sim/trace.ts';
@@ -28,22 +26,15 @@ import { CaptureWriter } from '../tap/index.ts';
 import { frame } from '../wire/index.ts';
 import type { NicModel } from '../hw-models/model.ts';
 import type { BenchCase } from './run.ts';
+import { getGc } from './gc.ts';
+import { builtChecksums, stampSeqAndId } from './frame-stamp.ts';
 
 const FLOWS = 4;
 const MSS = 1448;
 /** Wire time of a 1514-byte frame at 10 Gb/s: (8 + 1518 + 12) bytes × 0.8 ns. */
 const FRAME_NS = 1230.4;
 
-function gcFn(): (() => void) | null {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (typeof g === 'function') return g;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const fn = vm.runInNewContext('gc') as unknown;
-    return typeof fn === 'function' ? (fn as () => void) : null;
-  } catch { return null; }
-}
-const gc = gcFn();
+const gc = getGc();
 
 function retainedHeapMB(): number {
   gc?.();
@@ -92,13 +83,7 @@ function pipelineCase(): BenchCase {
 // ---- the frame ring (traffic generation excluded) ------------------------------------------------
 
 const RING = 1024;
-const IP = 14, TCPH = 34;
 
-function fold(s: number): number { s = (s & 0xffff) + (s >>> 16); return (s & 0xffff) + (s >>> 16); }
-function update16(check: number, oldW: number, newW: number): number { return ~fold((~check & 0xffff) + (~oldW & 0xffff) + newW) & 0xffff; }
-function update32(check: number, oldV: number, newV: number): number {
-  return update16(update16(check, oldV >>> 16, newV >>> 16), oldV & 0xffff, newV & 0xffff);
-}
 
 /** RING frames, slot s for flow s % FLOWS with its own payload bytes; `next()` patches seq, IP ID and checksums. */
 class FrameRing {
@@ -115,8 +100,8 @@ class FrameRing {
       const fr = frame().eth({ src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' }).ipv4({ id: 0, src: '10.0.0.1', dst: '10.0.0.2' })
         .tcp({ sport: 40000 + (s % FLOWS), dport: 5001, seq: 0, ack: 1, ts: [1000, 2000], window: 65535 }).payload(payload).build();
       this.frames.push(fr);
-      this.ipCsum0[s] = (fr[IP + 10]! << 8) | fr[IP + 11]!;
-      this.tcpCsum0[s] = (fr[TCPH + 16]! << 8) | fr[TCPH + 17]!;
+      const c = builtChecksums(fr);
+      this.ipCsum0[s] = c.ip; this.tcpCsum0[s] = c.tcp;
     }
     this.flowSeq.fill(isn);
   }
@@ -125,12 +110,7 @@ class FrameRing {
     this.k++;
     const b = this.frames[s]!;
     const seq = this.flowSeq[f]!, id = this.flowId[f]!;
-    b[TCPH + 4] = seq >>> 24; b[TCPH + 5] = seq >>> 16; b[TCPH + 6] = seq >>> 8; b[TCPH + 7] = seq;
-    const tc = update32(this.tcpCsum0[s]!, 0, seq);
-    b[TCPH + 16] = tc >>> 8; b[TCPH + 17] = tc;
-    b[IP + 4] = id >>> 8; b[IP + 5] = id;
-    const ic = update16(this.ipCsum0[s]!, 0, id);
-    b[IP + 10] = ic >>> 8; b[IP + 11] = ic;
+    stampSeqAndId(b, seq, id, this.tcpCsum0[s]!, this.ipCsum0[s]!);
     this.flowSeq[f] = (seq + MSS) >>> 0;
     this.flowId[f] = (id + 1) & 0xffff;
     return b;

@@ -3,8 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { getGc } from './gc.ts';
 
 /** One benchmark: `run(n)` pushes `n` packets through the code under test and returns what it did. */
 export interface BenchCase {
@@ -28,15 +27,6 @@ export interface BenchResult {
   extra: Record<string, number>;
 }
 
-function getGc(): (() => void) | null {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (typeof g === 'function') return g;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const fn = vm.runInNewContext('gc') as unknown;
-    return typeof fn === 'function' ? (fn as () => void) : null;
-  } catch { return null; }
-}
 
 export function measure(c: BenchCase, gc: (() => void) | null, packets?: number): BenchResult {
   const n = packets ?? c.packets ?? 5_000_000;
