@@ -3,7 +3,6 @@
 // The full sample is drivers/ehea/; the datasheet docs/hw-models/ehea.md. Run: npx tsx examples/ehea-style-driver.ts
 import { pathToFileURL } from 'node:url';
 import { registerDriver, type Driver, type DriverEnv } from '../drivers/index.ts';
-import { restoreExtractedProtocol } from '../drivers/ehea/index.ts';
 import { copyBytes, ehea } from '../hw-models/index.ts';
 import { HeaderSlab, LRO_IPV4, LRO_TCP, LroManager, sumLroStats, type LroHeader } from '../lro/index.ts';
 import { CHECKSUM_UNNECESSARY, SKB_OVERHEAD, SkbPool, ethTypeTrans, type RxSink, type SkBuff } from '../stack/index.ts';
@@ -33,12 +32,8 @@ function openQueue(env: DriverEnv, q: number) {
   const counters = { rx_packets: 0, rx_rq1: 0, rx_error_completion: 0, refill_failed: 0 };
   const pool = new SkbPool(64), rq1Slab = new HeaderSlab(256);  // RQ1 frames are copied out of the CQ slot
   let cqIdx = 0, phase = 1;
-  // The NIC kept 0x8100 in the ethertype: before the stack sees a hw-accel skb, say what really follows.
-  const sink: RxSink = {
-    netifReceiveSkb: (skb) => stack.netifReceiveSkb(skb), netifRx: (skb) => stack.netifRx(skb),
-    vlanHwaccelReceiveSkb: (skb, tag) => { restoreExtractedProtocol(skb); stack.vlanHwaccelReceiveSkb(skb, tag); },
-    vlanHwaccelRx: (skb, tag) => { restoreExtractedProtocol(skb); stack.vlanHwaccelRx(skb, tag); },
-  };
+  // The NIC kept 0x8100 in the ethertype; the stack's hw-accel entry points read what really follows.
+  const sink: RxSink = stack;
   const lro = options.engine !== 'lro' ? null : new LroManager<number>({
     maxDesc: options.maxDesc ?? 8, maxAggr: options.maxAggr ?? 64, mtu: nic.mtu, sink, getSkbHeader, queue: q, tracer: env.tracer, cpu: stack.cpu,
     features: { napi: true, extractVlanId: true },              // the tag is gone from the frame, 0x8100 stays

@@ -9,7 +9,7 @@ import { RunReportBuilder, type RunReport } from '../sim/report.ts';
 import { createModel, isRegistered, listModels } from '../hw-models/registry.ts';
 import { RX_FLAG, type NicModel } from '../hw-models/model.ts';
 import { Stack, fillStackReport, type SkBuff } from '../stack/index.ts';
-import { sumLroStats, lroQuirksSchema, type LroStats } from '../lro/index.ts';
+import { lroQuirksSchema, type LroStats } from '../lro/index.ts';
 import { DriverOptionsSchema, driverForModel, getDriver, listDrivers, type Driver, type DriverInfo, type Engine, type ResolvedDriverOptions } from '../drivers/index.ts';
 import { createLinkPartner, FRAME_FLAG, DirectTx, ReplaySource, CaptureStreams, DestinationFilter, type FrameSink, type LinkPartner } from '../traffic/index.ts';
 import { readCapture, captureInfo, type CaptureRecord } from '../tap/index.ts';
@@ -331,4 +331,3 @@ function buildReport(c: Resolved, info: DriverInfo, model: NicModel, driver: Dri
   return b.build();
 }
 
-export { sumLroStats };

@@ -2,7 +2,7 @@
 // straddle the linear part and page fragments (copying into a preallocated scratch buffer only
 // then), the checksum of a range of an skb's data, and pskb_trim.
 import { sumBytes, fold, csumBlockAdd } from '../wire/checksum.ts';
-import type { SkBuff } from './skb.ts';
+import { ETH_P_8021Q, ETH_P_IP, type SkBuff } from './skb.ts';
 
 /**
  * A window onto `len` bytes at data offset `off` of an skb: `buf[base .. base+len)`. Points into the
@@ -83,4 +83,20 @@ export function skbTrim(skb: SkBuff, newLen: number, free: (s: SkBuff) => void):
   }
   skb.len = newLen;
   skb.dataLen = newLen - skb.headLen;
+}
+
+/**
+ * A NIC that extracts the 802.1Q tag but leaves the EtherType reading 0x8100 (eHEA, the
+ * LRO_F_EXTRACT_VLAN_ID case) has the IP header right after the Ethernet header: sets the protocol to
+ * IPv4 when the first byte reads as IPv4 (version 4, IHL ≥ 5), and lets IP input judge the rest, so a
+ * truncated or damaged header is counted there. The first byte cannot tell an IPv4 header from the
+ * inner tag of a double-tagged frame whose TCI begins with 0x45–0x4f (PCP 2, VID ≥ 1280): such a frame
+ * is read as IPv4 and dropped by IP input, counted. Returns true when it changed the protocol.
+ */
+export function restoreExtractedProtocol(skb: SkBuff): boolean {
+  if (skb.protocol !== ETH_P_8021Q || skb.headLen < 1) return false;
+  const first = skb.buf[skb.data]!;
+  if (first >> 4 !== 4 || (first & 0x0f) < 5) return false;
+  skb.protocol = ETH_P_IP;
+  return true;
 }

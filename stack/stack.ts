@@ -16,7 +16,7 @@ import {
   ETH_P_IP, ETH_P_8021Q, ETH_P_8021AD,
 } from './skb.ts';
 import type { RxSink } from './rx-sink.ts';
-import { HeaderAccess, skbTrim } from './skb-util.ts';
+import { HeaderAccess, restoreExtractedProtocol, skbTrim } from './skb-util.ts';
 import { NapiStruct, NAPI_WEIGHT, type NapiPollFn } from './napi.ts';
 import { NetDevice, type NetDeviceOptions } from './netdev.ts';
 import { StackStats, type StackDropReason } from './stats.ts';
@@ -288,10 +288,7 @@ export class Stack implements RxSink {
   private hwaccelTag(skb: SkBuff, vlanTag: number): void {
     this.stats.vlanHwaccel++;
     skb.vlanPresent = true; skb.vlanTci = vlanTag & 0xffff;
-    if (skb.protocol === ETH_P_8021Q && skb.macHeader >= 0 && skb.headLen > 0 && (skb.buf[skb.data]! >> 4) === 4) {
-      skb.protocol = ETH_P_IP;
-      this.stats.vlanExtractedInPlace++;
-    }
+    if (restoreExtractedProtocol(skb)) this.stats.vlanExtractedInPlace++;
   }
 
   /**

@@ -9,14 +9,14 @@ import type { Stack } from '../../stack/stack.ts';
 import type { NapiStruct } from '../../stack/napi.ts';
 import { NetDevice } from '../../stack/netdev.ts';
 import type { RxSink } from '../../stack/rx-sink.ts';
+import { restoreExtractedProtocol } from '../../stack/skb-util.ts';
 import {
-  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, ETH_P_8021Q, ETH_P_IP, SKB_OVERHEAD, SkbPool, ethTypeTrans,
+  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, SKB_OVERHEAD, SkbPool, ethTypeTrans,
   type IpSummed, type SkBuff,
 } from '../../stack/skb.ts';
 import { GroEngine, HeaderSlab, LRO_IPV4, LRO_TCP, LroManager, sumGroStats, sumLroStats, type GroStats, type LroHeader, type LroStats } from '../../lro/index.ts';
 import type { Tracer } from '../../sim/trace.ts';
 import { IPPROTO, IPV4, TCP } from '../../wire/constants.ts';
-import { fold, sumBytes } from '../../wire/checksum.ts';
 import type { Driver, DriverEnv, Engine, ResolvedDriverOptions } from '../driver.ts';
 import { eheaPoll } from './poll.ts';
 
@@ -62,27 +62,8 @@ function newQueueStats(): EheaQueueStats {
   };
 }
 
-/**
- * eHEA's extraction leaves the ethertype reading 0x8100 although the IP header follows the 14-byte
- * Ethernet header. Before a hw-accel delivery the protocol is set to what the frame carries (IPv4 when a
- * valid IPv4 header sits at the network header; otherwise an inner tag follows and 0x8100 is right).
- */
-export function restoreExtractedProtocol(skb: SkBuff): void {
-  if (skb.protocol !== ETH_P_8021Q) return;
-  const b = skb.buf, o = skb.data;
-  if (skb.headLen < IPV4.HLEN || b[o]! >> 4 !== 4) return;
-  const ihl = (b[o]! & 0x0f) * 4;
-  if (ihl >= IPV4.HLEN && ihl <= skb.headLen && fold(sumBytes(b, o, ihl)) === 0xffff) skb.protocol = ETH_P_IP;
-}
-
-/** The sink LRO and the driver deliver to: the stack, with the extracted-tag protocol put right on hw-accel paths. */
-class EheaSink implements RxSink {
-  constructor(private readonly stack: RxSink) {}
-  netifReceiveSkb(skb: SkBuff): void { this.stack.netifReceiveSkb(skb); }
-  netifRx(skb: SkBuff): void { this.stack.netifRx(skb); }
-  vlanHwaccelReceiveSkb(skb: SkBuff, tag: number): void { restoreExtractedProtocol(skb); this.stack.vlanHwaccelReceiveSkb(skb, tag); }
-  vlanHwaccelRx(skb: SkBuff, tag: number): void { restoreExtractedProtocol(skb); this.stack.vlanHwaccelRx(skb, tag); }
-}
+/** eHEA's extraction leaves 0x8100 with the IP header next: GRO needs the real protocol (the stack fixes its own hw-accel paths). */
+export { restoreExtractedProtocol };
 
 /** One port resource: RQ1-3, the CQ, NAPI, interrupt, LRO/GRO, counters. */
 export class EheaRxQueue {
@@ -92,7 +73,7 @@ export class EheaRxQueue {
   readonly lro: LroManager<EheaCqe> | null = null;
   readonly gro: GroEngine | null = null;
   napi!: NapiStruct;
-  readonly sink: EheaSink;
+  readonly sink: RxSink;
   readonly napiMode: boolean;
   private readonly v: DataView;
   private readonly mem: Uint8Array;
@@ -124,7 +105,7 @@ export class EheaRxQueue {
     this.rq1Slab = new HeaderSlab(RQ1_SKB_BYTES, this.rqEntries[1]!);
     this.ipSummed = nic.capabilities.rxChecksum === 'verified' ? CHECKSUM_UNNECESSARY : CHECKSUM_NONE;
     this.napiMode = opts.nonNapi !== true;
-    this.sink = new EheaSink(stack);
+    this.sink = stack;
     if (engine === 'lro') {
       this.lro = new LroManager<EheaCqe>({
         maxDesc: opts.maxDesc ?? EHEA_MAX_LRO_DESCRIPTORS, maxAggr: opts.maxAggr ?? EHEA_LRO_MAX_AGGR, mtu: nic.mtu,
