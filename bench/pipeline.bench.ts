@@ -22,7 +22,7 @@ import { NO_TRACE } from '../sim/trace.ts';
 import { createModel } from '../hw-models/registry.ts';
 import { Stack } from '../stack/index.ts';
 import { DriverOptionsSchema } from '../drivers/index.ts';
-import { CaptureWriter } from '../tap/index.ts';
+import { CaptureWriter, readCapture } from '../tap/index.ts';
 import { frame } from '../wire/index.ts';
 import type { NicModel } from '../hw-models/model.ts';
 import type { BenchCase } from './run.ts';
@@ -204,4 +204,30 @@ function replayCase(): BenchCase {
   };
 }
 
-export const cases: BenchCase[] = [pipelineCase(), ringCase(), replayCase()];
+/**
+ * The file work of `replay` alone: read the same capture with tap/'s reader and write every record to a new pcap with
+ * tap/'s writer, with nothing in between. Its frames/s is a ceiling for `replay` on this machine's file system.
+ */
+function pcapIoCase(): BenchCase {
+  const outPath = join(tmpdir(), `vnic-bench-pcap-io-out-${process.pid}.pcap`);
+  process.on('exit', () => { if (existsSync(outPath)) rmSync(outPath); });
+  return {
+    name: 'replay-file-io-only',
+    packets: CAPTURE_FRAMES,
+    warmup: CAPTURE_FRAMES,
+    run(n) {
+      const path = captureOf(CAPTURE_FRAMES);
+      const times = Math.max(1, Math.round(n / CAPTURE_FRAMES));
+      let packets = 0, bytes = 0;
+      for (let i = 0; i < times; i++) {
+        if (existsSync(outPath)) rmSync(outPath);
+        const w = CaptureWriter.open(outPath, { format: 'pcap', nanosecond: true });
+        for (const r of readCapture(path)) { w.write({ tsSec: r.tsSec, tsNsec: r.tsNsec, data: r.data }); packets++; bytes += r.data.length; }
+        w.close();
+      }
+      return { packets, bytesPerFrame: Math.round(bytes / packets) };
+    },
+  };
+}
+
+export const cases: BenchCase[] = [pipelineCase(), ringCase(), replayCase(), pcapIoCase()];

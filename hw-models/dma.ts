@@ -1,6 +1,9 @@
 // DMA memory: one Uint8Array shared by the device and the driver. Descriptor rings are carved from
 // its front at model construction; receive buffers and pages come from fixed-size slab classes with
-// O(1) alloc/free and a refcount per slot (a page can back several skb fragments).
+// O(1) alloc/free and a refcount per slot (a page can back several skb fragments). The bytes live in a WebAssembly
+// memory when they can, so the model's per-frame FCS + checksum pass runs as WebAssembly (digest-kernel.ts).
+
+import { kernelMemory } from './digest-kernel.ts';
 
 /** One slab class: `count` buffers of `size` bytes. */
 export interface SlabClass { size: number; count: number }
@@ -60,7 +63,7 @@ export class DmaMemory {
       this.slabs.push({ size: c.size, count: c.count, base, end: base + c.size * c.count, free, freeTop: c.count, refs: new Uint16Array(c.count) });
       at = alignUp(base + c.size * c.count, REGION_ALIGN);
     }
-    this.bytes = new Uint8Array(at);
+    this.bytes = kernelMemory(at);
     this.view = new DataView(this.bytes.buffer);
   }
 

@@ -2,6 +2,7 @@
 // ports, checksums). Results land in one reusable object per model, so parsing allocates nothing.
 import { ETH, ETHERTYPE, IPPROTO, IPV4, IPV4_FRAG, TCP, UDP, VLAN } from '../wire/constants.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../wire/checksum.ts';
+import { CRC16_T, DIGEST_KERNEL_MAX_BYTES, digestKernelFor, type DigestKernel } from './digest-kernel.ts';
 
 export class ParsedFrame {
   len = 0;
@@ -120,17 +121,33 @@ export function crc32(b: Uint8Array, off: number, len: number): number {
   return ~c >>> 0;
 }
 
-/** CRC-32 tables for slicing-by-16 (entry 256·k + n: the CRC of byte n followed by k zero bytes), for `FrameDigest`. */
-const CRC16_T = (() => {
-  const t = new Int32Array(256 * 16);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
+/**
+ * The JavaScript pass over the 16-byte groups of [at, at + groups) of `dv`: CRC-32 register from -1 (slicing-by-16)
+ * and the byte sums at even and odd offsets from `at`, into out[0..2]: what digest-kernel.ts's digest16 computes, for
+ * memories that are not WebAssembly-backed.
+ */
+function digestGroups(dv: DataView, at: number, groups: number, out: Int32Array): void {
+  const t = CRC16_T, end16 = at + groups;
+  let c = -1, even = 0, odd = 0;
+  while (at < end16) {
+    // 32 groups of 16 bytes per block: each 16-bit half of `e` and `o` stays below 2^15 (see wire/checksum.ts sumBytes)
+    const blockEnd = end16 - at > 512 ? at + 512 : end16;
+    let e = 0, o = 0;
+    for (; at < blockEnd; at += 16) {
+      const w0 = dv.getInt32(at, true), w1 = dv.getInt32(at + 4, true), w2 = dv.getInt32(at + 8, true), w3 = dv.getInt32(at + 12, true);
+      e += (w0 & 0xff00ff) + (w1 & 0xff00ff) + (w2 & 0xff00ff) + (w3 & 0xff00ff);
+      o += ((w0 >>> 8) & 0xff00ff) + ((w1 >>> 8) & 0xff00ff) + ((w2 >>> 8) & 0xff00ff) + ((w3 >>> 8) & 0xff00ff);
+      c ^= w0;
+      c = t[3840 + (c & 0xff)]! ^ t[3584 + ((c >>> 8) & 0xff)]! ^ t[3328 + ((c >>> 16) & 0xff)]! ^ t[3072 + (c >>> 24)]!
+        ^ t[2816 + (w1 & 0xff)]! ^ t[2560 + ((w1 >>> 8) & 0xff)]! ^ t[2304 + ((w1 >>> 16) & 0xff)]! ^ t[2048 + (w1 >>> 24)]!
+        ^ t[1792 + (w2 & 0xff)]! ^ t[1536 + ((w2 >>> 8) & 0xff)]! ^ t[1280 + ((w2 >>> 16) & 0xff)]! ^ t[1024 + (w2 >>> 24)]!
+        ^ t[768 + (w3 & 0xff)]! ^ t[512 + ((w3 >>> 8) & 0xff)]! ^ t[256 + ((w3 >>> 16) & 0xff)]! ^ t[w3 >>> 24]!;
+    }
+    even += (e & 0xffff) + (e >>> 16);
+    odd += (o & 0xffff) + (o >>> 16);
   }
-  for (let k = 1; k < 16; k++) for (let n = 0; n < 256; n++) { const p = t[256 * (k - 1) + n]!; t[256 * k + n] = (p >>> 8) ^ t[p & 0xff]!; }
-  return t;
-})();
+  out[0] = c; out[1] = even; out[2] = odd;
+}
 
 /**
  * One pass over a received frame image for what a NIC computes from every byte: the Ethernet FCS (`crc32`'s value) of
@@ -144,33 +161,27 @@ export class FrameDigest {
   sum = 0;
   private buffer: ArrayBufferLike | null = null;
   private view: DataView | null = null;
+  private kernel: DigestKernel | null = null;
+  /** digestGroups' results: CRC register, even sum, odd sum. */
+  private readonly groups = new Int32Array(3);
 
   /** `sumFrom` (relative to `off`) must be even: the sum's 16-bit words start there. */
   compute(b: Uint8Array, off: number, len: number, sumFrom: number): void {
     if (!(Number.isInteger(off) && Number.isInteger(len) && off >= 0 && len >= 0 && off + len <= b.length && Number.isInteger(sumFrom) && sumFrom >= 0 && (sumFrom & 1) === 0)) {
       throw new RangeError(`FrameDigest: bytes ${off}..${off + len} (sum from an even offset, got +${sumFrom}) are not inside a buffer of ${b.length}`);
     }
-    if (b.buffer !== this.buffer) { this.buffer = b.buffer; this.view = new DataView(b.buffer); }
-    const dv = this.view!, t = CRC16_T;
-    let c = -1, even = 0, odd = 0;
-    let at = b.byteOffset + off;
-    const end16 = at + (len & ~15);
-    while (at < end16) {
-      // 32 groups of 16 bytes per block: each 16-bit half of `e` and `o` stays below 2^15 (see wire/checksum.ts sumBytes)
-      const blockEnd = end16 - at > 512 ? at + 512 : end16;
-      let e = 0, o = 0;
-      for (; at < blockEnd; at += 16) {
-        const w0 = dv.getInt32(at, true), w1 = dv.getInt32(at + 4, true), w2 = dv.getInt32(at + 8, true), w3 = dv.getInt32(at + 12, true);
-        e += (w0 & 0xff00ff) + (w1 & 0xff00ff) + (w2 & 0xff00ff) + (w3 & 0xff00ff);
-        o += ((w0 >>> 8) & 0xff00ff) + ((w1 >>> 8) & 0xff00ff) + ((w2 >>> 8) & 0xff00ff) + ((w3 >>> 8) & 0xff00ff);
-        c ^= w0;
-        c = t[3840 + (c & 0xff)]! ^ t[3584 + ((c >>> 8) & 0xff)]! ^ t[3328 + ((c >>> 16) & 0xff)]! ^ t[3072 + (c >>> 24)]!
-          ^ t[2816 + (w1 & 0xff)]! ^ t[2560 + ((w1 >>> 8) & 0xff)]! ^ t[2304 + ((w1 >>> 16) & 0xff)]! ^ t[2048 + (w1 >>> 24)]!
-          ^ t[1792 + (w2 & 0xff)]! ^ t[1536 + ((w2 >>> 8) & 0xff)]! ^ t[1280 + ((w2 >>> 16) & 0xff)]! ^ t[1024 + (w2 >>> 24)]!
-          ^ t[768 + (w3 & 0xff)]! ^ t[512 + ((w3 >>> 8) & 0xff)]! ^ t[256 + ((w3 >>> 16) & 0xff)]! ^ t[w3 >>> 24]!;
-      }
-      even += (e & 0xffff) + (e >>> 16);
-      odd += (o & 0xffff) + (o >>> 16);
+    if (b.buffer !== this.buffer) { this.buffer = b.buffer; this.view = new DataView(b.buffer); this.kernel = digestKernelFor(b.buffer) ?? null; }
+    const t = CRC16_T, kernel = this.kernel, groups = len & ~15;
+    let c: number, even: number, odd: number;
+    if (kernel !== null && groups > 0 && len <= DIGEST_KERNEL_MAX_BYTES) {
+      // a DMA memory with the WebAssembly kernel: the same pass over the 16-byte groups, about twice as fast
+      const at = b.byteOffset + off;
+      c = kernel.digest16(at, at + groups, -1, kernel.tables);
+      even = kernel.results.getInt32(0, true);
+      odd = kernel.results.getInt32(4, true);
+    } else {
+      digestGroups(this.view!, b.byteOffset + off, groups, this.groups);
+      c = this.groups[0]!; even = this.groups[1]!; odd = this.groups[2]!;
     }
     // the last 0-15 bytes one at a time (byte k of the image is a high byte of its word when k is even)
     for (let k = len & ~15; k < len; k++) {
