@@ -1,10 +1,10 @@
 // FrameDigest (hw-models/parse.ts): one pass giving the FCS and the RFC 1071 sum of a frame image, against crc32 and
 // sumBytesSimple on the same bytes, over every alignment, short and jumbo lengths; in a plain Uint8Array (the
-// JavaScript path) and in a WebAssembly-backed DMA memory (digest-kernel.ts), which must agree bit for bit.
+// JavaScript path) and in a WebAssembly-backed DMA memory (sim/byte-kernels.ts), which must agree bit for bit.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FrameDigest, crc32 } from './parse.ts';
-import { DIGEST_KERNEL_MAX_BYTES, digestKernelAvailable, digestKernelFor, kernelMemory } from './digest-kernel.ts';
+import { DIGEST_KERNEL_MAX_BYTES, byteKernelsAvailable, kernelsFor, kernelMemory } from '../sim/byte-kernels.ts';
 import { DmaMemory } from './dma.ts';
 import { fold, sumBytesSimple } from '../wire/checksum.ts';
 
@@ -59,11 +59,11 @@ describe.each([
 
 describe('the WebAssembly digest kernel', () => {
   it('is available on Node 20, and DMA memories are backed by it', () => {
-    expect(digestKernelAvailable).toBe(true);
+    expect(byteKernelsAvailable).toBe(true);
     const dma = new DmaMemory({ staticBytes: 4096, slabs: [{ size: 2048, count: 4 }] });
-    expect(digestKernelFor(dma.bytes.buffer)).toBeDefined();
+    expect(kernelsFor(dma.bytes.buffer)).toBeDefined();
     expect(dma.bytes.byteOffset).toBe(0);
-    expect(digestKernelFor(new Uint8Array(64).buffer)).toBeUndefined();
+    expect(kernelsFor(new Uint8Array(64).buffer)).toBeUndefined();
   });
 
   it('agrees with the JavaScript path on any bytes, offset, length and sum start (property)', () => {

@@ -2,7 +2,7 @@
 // ports, checksums). Results land in one reusable object per model, so parsing allocates nothing.
 import { ETH, ETHERTYPE, IPPROTO, IPV4, IPV4_FRAG, TCP, UDP, VLAN } from '../wire/constants.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../wire/checksum.ts';
-import { CRC16_T, DIGEST_KERNEL_MAX_BYTES, digestKernelFor, type DigestKernel } from './digest-kernel.ts';
+import { CRC16_T, DIGEST_KERNEL_MAX_BYTES, kernelsFor, type ByteKernels } from '../sim/byte-kernels.ts';
 
 export class ParsedFrame {
   len = 0;
@@ -123,7 +123,7 @@ export function crc32(b: Uint8Array, off: number, len: number): number {
 
 /**
  * The JavaScript pass over the 16-byte groups of [at, at + groups) of `dv`: CRC-32 register from -1 (slicing-by-16)
- * and the byte sums at even and odd offsets from `at`, into out[0..2]: what digest-kernel.ts's digest16 computes, for
+ * and the byte sums at even and odd offsets from `at`, into out[0..2]: what sim/byte-kernels.ts's digest computes over the groups, for
  * memories that are not WebAssembly-backed.
  */
 function digestGroups(dv: DataView, at: number, groups: number, out: Int32Array): void {
@@ -161,7 +161,7 @@ export class FrameDigest {
   sum = 0;
   private buffer: ArrayBufferLike | null = null;
   private view: DataView | null = null;
-  private kernel: DigestKernel | null = null;
+  private kernel: ByteKernels | null = null;
   /** digestGroups' results: CRC register, even sum, odd sum. */
   private readonly groups = new Int32Array(3);
 
@@ -170,19 +170,17 @@ export class FrameDigest {
     if (!(Number.isInteger(off) && Number.isInteger(len) && off >= 0 && len >= 0 && off + len <= b.length && Number.isInteger(sumFrom) && sumFrom >= 0 && (sumFrom & 1) === 0)) {
       throw new RangeError(`FrameDigest: bytes ${off}..${off + len} (sum from an even offset, got +${sumFrom}) are not inside a buffer of ${b.length}`);
     }
-    if (b.buffer !== this.buffer) { this.buffer = b.buffer; this.view = new DataView(b.buffer); this.kernel = digestKernelFor(b.buffer) ?? null; }
-    const t = CRC16_T, kernel = this.kernel, groups = len & ~15;
-    let c: number, even: number, odd: number;
-    if (kernel !== null && groups > 0 && len <= DIGEST_KERNEL_MAX_BYTES) {
-      // a DMA memory with the WebAssembly kernel: the same pass over the 16-byte groups, about twice as fast
-      const at = b.byteOffset + off;
-      c = kernel.digest16(at, at + groups, -1, kernel.tables);
-      even = kernel.results.getInt32(0, true);
-      odd = kernel.results.getInt32(4, true);
-    } else {
-      digestGroups(this.view!, b.byteOffset + off, groups, this.groups);
-      c = this.groups[0]!; even = this.groups[1]!; odd = this.groups[2]!;
+    if (b.buffer !== this.buffer) { this.buffer = b.buffer; this.view = new DataView(b.buffer); this.kernel = kernelsFor(b.buffer) ?? null; }
+    const kernel = this.kernel;
+    if (kernel !== null && len <= DIGEST_KERNEL_MAX_BYTES) {
+      // a memory with the WebAssembly kernels (a DMA memory): the same pass, about twice as fast
+      this.fcs = kernel.digest(b.byteOffset + off, len, sumFrom, kernel.tables) >>> 0;
+      this.sum = kernel.results.getInt32(0, true) * 256 + kernel.results.getInt32(4, true);
+      return;
     }
+    const t = CRC16_T, groups = len & ~15;
+    digestGroups(this.view!, b.byteOffset + off, groups, this.groups);
+    let c = this.groups[0]!, even = this.groups[1]!, odd = this.groups[2]!;
     // the last 0-15 bytes one at a time (byte k of the image is a high byte of its word when k is even)
     for (let k = len & ~15; k < len; k++) {
       const x = b[off + k]!;

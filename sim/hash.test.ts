@@ -2,6 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { StreamHash } from './hash.ts';
+import { kernelMemory, kernelsFor } from './byte-kernels.ts';
 
 /** The algorithm in the header of sim/hash.ts, one word at a time, written for clarity. */
 function refDigest(b: Uint8Array): string {
@@ -152,5 +153,32 @@ describe('StreamHash', () => {
     expect(() => h.update(new Uint8Array(10), 8, 4)).toThrow('StreamHash.update: bytes 8..12 are not inside a buffer of 10');
     expect(() => h.update(new Uint8Array(10), -1, 2)).toThrow(RangeError);
     expect(h.length).toBe(0);
+  });
+});
+
+describe('StreamHash over a kernel memory (WebAssembly hash16)', () => {
+  it('gives the same digests as over a plain Uint8Array, however the stream is split (property)', () => {
+    const mem = kernelMemory(8192);
+    expect(kernelsFor(mem.buffer)).toBeDefined();
+    fc.assert(fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 6000 }), fc.nat(64), fc.array(fc.nat(6000), { maxLength: 6 }),
+      (data, off, cuts) => {
+        mem.set(data, off);
+        const plain = mem.slice();
+        const points = [0, ...cuts.map((c) => c % (data.length + 1)).sort((a, b) => a - b), data.length];
+        const k = new StreamHash(), js = new StreamHash();
+        for (let i = 1; i < points.length; i++) {
+          k.update(mem, off + points[i - 1]!, points[i]! - points[i - 1]!);
+          js.update(plain, off + points[i - 1]!, points[i]! - points[i - 1]!);
+        }
+        expect(k.digest()).toBe(js.digest());
+        expect(k.digest()).toBe(refDigest(data));
+      }), { numRuns: 200 });
+  });
+
+  it('keeps the fixed digests', () => {
+    const m = kernelMemory(1500);
+    m.set(pattern(1500));
+    expect(digestOf(m)).toBe('d0baa0e4eb553607f685e79bdc975c09:1500');
   });
 });

@@ -11,10 +11,12 @@
 // i = 0, 1, 2, 3, 0, 1, 2, 3 (v[-1] = v[3]; fmix32 is murmur3's finaliser, a bijection, so the whole step is one too
 // and any change still shows, now in all 32 digits), and prints the four lanes in hex, then `:length`.
 // Speed: whole groups of four words are read with DataView.getInt32(…, true) into four independent multiply chains
-// the CPU overlaps; the words at the edges of an update() are read byte by byte.
+// the CPU overlaps (in WebAssembly when the bytes are in a kernel memory, sim/byte-kernels.ts); the words at the edges
+// of an update() are read byte by byte.
 import { cachedDataView } from '../wire/checksum.ts';
+import { HASH_PRIME, kernelsFor, RESULT_LANES, type ByteKernels } from './byte-kernels.ts';
 
-const P = 0x9e3779b1 | 0;
+const P = HASH_PRIME;
 /** Lane seeds: the first hex digits of pi, so an empty lane does not start at zero. */
 const SEEDS = [0x243f6a88, 0x85a308d3 | 0, 0x13198a2e, 0x03707344] as const;
 // DataViews come from wire/checksum.ts's small cache (no allocation while callers take turns between a few buffers).
@@ -35,8 +37,25 @@ function wordAt(b: Uint8Array, i: number): number {
   return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
 }
 
-/** Absorbs `groups` × 16 bytes from `b[i]` into lanes 0–3 of `s` (the stream is at a lane-0 word boundary). */
+/** The last buffer absorbGroups saw and its WebAssembly kernels (null: none), so the lookup is one comparison. */
+let lastBuffer: ArrayBufferLike | null = null;
+let lastKernels: ByteKernels | null = null;
+
+/**
+ * Absorbs `groups` × 16 bytes from `b[i]` into lanes 0–3 of `s` (the stream is at a lane-0 word boundary): in
+ * WebAssembly when `b` is a kernel memory (sim/byte-kernels.ts hash16: the same steps), else here.
+ */
 function absorbGroups(s: Int32Array, b: Uint8Array, i: number, groups: number): void {
+  if (b.buffer !== lastBuffer) { lastBuffer = b.buffer; lastKernels = kernelsFor(b.buffer) ?? null; }
+  const k = lastKernels;
+  if (k !== null) {
+    const at = b.byteOffset + i;
+    k.hash16(at, at + groups * 16, s[0]!, s[1]!, s[2]!, s[3]!, k.tables);
+    const r = k.results;
+    s[0] = r.getInt32(RESULT_LANES, true); s[1] = r.getInt32(RESULT_LANES + 4, true);
+    s[2] = r.getInt32(RESULT_LANES + 8, true); s[3] = r.getInt32(RESULT_LANES + 12, true);
+    return;
+  }
   const dv = cachedDataView(b.buffer);
   let v0 = s[0]!, v1 = s[1]!, v2 = s[2]!, v3 = s[3]!;
   // four independent multiply chains, so the CPU overlaps them

@@ -5,6 +5,7 @@
 
 import { Prng } from '../sim/prng.ts';
 import { StreamHash } from '../sim/hash.ts';
+import { kernelMemory } from '../sim/byte-kernels.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../sim/trace.ts';
 import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
@@ -517,8 +518,9 @@ export class LinkPartner {
       flowFrames += fc.count * (FLOW_HEADER_ROOM + fc.mss);
     }
     this.nextFrameAt = SCRATCH_BYTES + PATTERN_PERIOD + maxSegment;
-    const area = new ArrayBuffer(this.nextFrameAt + flowFrames);
-    this.frameArea = new Uint8Array(area);
+    // a kernel memory: the expected streams are hashed from the pattern in WebAssembly (sim/byte-kernels.ts)
+    this.frameArea = kernelMemory(this.nextFrameAt + flowFrames);
+    const area = this.frameArea.buffer;
     this.scratch = new Uint8Array(area, 0, SCRATCH_BYTES);
     this.pattern = new PayloadPattern((this.config.seed ^ PATTERN_SEED_MIX) >>> 0, maxSegment, new Uint8Array(area, SCRATCH_BYTES));
     const root = new Prng(this.config.seed);

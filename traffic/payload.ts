@@ -5,6 +5,7 @@
 
 import { Prng } from '../sim/prng.ts';
 import type { StreamHash } from '../sim/hash.ts';
+import { kernelMemory } from '../sim/byte-kernels.ts';
 
 /** A prime: a byte misplaced by any multiple of a segment size (< 65521 of them) lands on other bytes. */
 export const PATTERN_PERIOD = 65521;
@@ -23,7 +24,7 @@ export class PayloadPattern {
   constructor(seed: number, readonly maxSegment: number, into?: Uint8Array) {
     const len = PATTERN_PERIOD + maxSegment;
     if (into !== undefined && into.length < len) throw new Error(`payload pattern: buffer of ${into.length} bytes, need ${len}`);
-    this.bytes = into === undefined ? new Uint8Array(len) : into.subarray(0, len);
+    this.bytes = into === undefined ? kernelMemory(len) : into.subarray(0, len);
     const b = this.bytes;
     const rng = new Prng(seed);
     let i = 0;
