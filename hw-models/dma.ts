@@ -64,7 +64,7 @@ export class DmaMemory {
       at = alignUp(base + c.size * c.count, REGION_ALIGN);
     }
     this.bytes = kernelMemory(at);
-    this.view = new DataView(this.bytes.buffer);
+    this.view = new DataView(this.bytes.buffer, 0, this.bytes.length);   // the kernels' tables lie past the end
   }
 
   get size(): number { return this.bytes.length; }

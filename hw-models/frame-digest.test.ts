@@ -63,6 +63,9 @@ describe('the WebAssembly digest kernel', () => {
     const dma = new DmaMemory({ staticBytes: 4096, slabs: [{ size: 2048, count: 4 }] });
     expect(kernelsFor(dma.bytes.buffer)).toBeDefined();
     expect(dma.bytes.byteOffset).toBe(0);
+    // the view ends where the DMA memory does: a stray write cannot reach the kernels' tables past it
+    expect(dma.view.byteLength).toBe(dma.size);
+    expect(() => dma.view.setUint32(dma.size, 0)).toThrow(RangeError);
     expect(kernelsFor(new Uint8Array(64).buffer)).toBeUndefined();
   });
 

@@ -520,9 +520,8 @@ export class LinkPartner {
     this.nextFrameAt = SCRATCH_BYTES + PATTERN_PERIOD + maxSegment;
     // a kernel memory: the expected streams are hashed from the pattern in WebAssembly (sim/byte-kernels.ts)
     this.frameArea = kernelMemory(this.nextFrameAt + flowFrames);
-    const area = this.frameArea.buffer;
-    this.scratch = new Uint8Array(area, 0, SCRATCH_BYTES);
-    this.pattern = new PayloadPattern((this.config.seed ^ PATTERN_SEED_MIX) >>> 0, maxSegment, new Uint8Array(area, SCRATCH_BYTES));
+    this.scratch = this.frameArea.subarray(0, SCRATCH_BYTES);
+    this.pattern = new PayloadPattern((this.config.seed ^ PATTERN_SEED_MIX) >>> 0, maxSegment, this.frameArea.subarray(SCRATCH_BYTES));
     const root = new Prng(this.config.seed);
     for (const fc of this.config.flows) {
       if (fc.kind === 'background') { this.bg.push(new Background(fc, root.fork(), this)); continue; }
