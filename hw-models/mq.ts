@@ -154,7 +154,9 @@ export class MqNic extends BaseNic {
       if (!this.csumTrusted && !ipv4HeaderOk(frame, 0, p.l3Off, p.ipHdrLen)) errors |= MQ_ERRORS.IPE;
       if (p.isTcpOrUdp) {
         status |= MQ_STATUS.L4CS;
-        if (!this.csumTrusted && !l4ChecksumOk(frame, 0, p, p.l3Off, p.l4Off)) errors |= MQ_ERRORS.L4E;
+        // over the image in DMA memory (its sum runs as WebAssembly); stripping moved the headers up by the tag
+        const cut = strip ? VLAN.HLEN : 0;
+        if (!this.csumTrusted && !l4ChecksumOk(mem, this.scratchAt, p, p.l3Off - cut, p.l4Off - cut)) errors |= MQ_ERRORS.L4E;
       }
       if (errors !== 0) c.rx_csum_errors++;
     }

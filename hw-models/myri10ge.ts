@@ -4,7 +4,8 @@
 // slices. Big-endian fields. Datasheet: docs/hw-models/myri10ge.md.
 import { z } from 'zod';
 import { ETH } from '../wire/constants.ts';
-import { fold, sumBytes } from '../wire/checksum.ts';
+import { fold } from '../wire/checksum.ts';
+import { bytesSum } from '../sim/byte-kernels.ts';
 import { baseConfigShape, intIn, moderationSchema, parseConfig, ringEntries, validateCapabilities, type Capabilities } from './capabilities.ts';
 import { DmaMemory } from './dma.ts';
 import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv, type RefCompletion, type ReferenceDriver } from './model.ts';
@@ -138,7 +139,7 @@ export class Myri10geNic extends BaseNic {
       this.dmaOut(src, at, n);
       src += n;
     }
-    const csum = this.config.rxChecksum && imageLen > ETH.HLEN ? fold(sumBytes(mem, this.scratchAt + ETH.HLEN, imageLen - ETH.HLEN)) : 0;
+    const csum = this.config.rxChecksum && imageLen > ETH.HLEN ? fold(bytesSum(mem, this.scratchAt + ETH.HLEN, imageLen - ETH.HLEN)) : 0;
     v.setUint16(doneAt + RX_DONE.CSUM, csum);
     v.setUint16(doneAt + RX_DONE.LENGTH, total);                    // publish: LENGTH is written last
     s.done.advanceHead();

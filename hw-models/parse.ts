@@ -2,7 +2,7 @@
 // ports, checksums). Results land in one reusable object per model, so parsing allocates nothing.
 import { ETH, ETHERTYPE, IPPROTO, IPV4, IPV4_FRAG, TCP, UDP, VLAN } from '../wire/constants.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../wire/checksum.ts';
-import { CRC16_T, DIGEST_KERNEL_MAX_BYTES, kernelsFor, type ByteKernels } from '../sim/byte-kernels.ts';
+import { bytesSum, CRC16_T, DIGEST_KERNEL_MAX_BYTES, kernelsFor, type ByteKernels } from '../sim/byte-kernels.ts';
 
 export class ParsedFrame {
   len = 0;
@@ -83,12 +83,12 @@ export function ipv4HeaderOk(b: Uint8Array, off: number, l3Off: number, ihl: num
   return fold(sumBytes(b, off + l3Off, ihl)) === 0xffff;
 }
 
-/** The TCP/UDP checksum verifies (UDP checksum 0 means "none" and passes). */
+/** The TCP/UDP checksum verifies (UDP checksum 0 means "none" and passes). Pass the DMA image when there is one: its sum runs as WebAssembly. */
 export function l4ChecksumOk(b: Uint8Array, off: number, p: ParsedFrame, l3Off: number, l4Off: number): boolean {
   const l4Len = p.ipTotalLen - p.ipHdrLen;
   if (p.isUdp && u16(b, off + l4Off + UDP.CSUM) === 0) return true;
   const sum = pseudoHeaderSum(b, off + l3Off + IPV4.SRC, off + l3Off + IPV4.DST, p.protocol, l4Len);
-  return fold(sumBytes(b, off + l4Off, l4Len, sum)) === 0xffff;
+  return fold(bytesSum(b, off + l4Off, l4Len) + sum) === 0xffff;   // WebAssembly when b is a DMA memory
 }
 
 /**

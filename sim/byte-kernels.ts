@@ -1,9 +1,11 @@
-// The lab's two per-byte passes as WebAssembly, for memories that live in a WebAssembly.Memory (kernelMemory(): the
+// The lab's per-byte passes as WebAssembly, for memories that live in a WebAssembly.Memory (kernelMemory(): the
 // NICs' DMA memories and the link partner's payload pattern):
 //   - digest: the Ethernet FCS (CRC-32) and checksum byte sums of a received frame, one pass (hw-models/parse.ts
 //     FrameDigest). A real NIC does this in silicon; the lab does it in software for every frame.
 //   - hash16: StreamHash's four multiply chains over whole 16-byte groups (sim/hash.ts), which every received and
 //     every expected byte goes through.
+//   - sum: the Internet checksum's byte sums over a range (bytesSum below): the other models' checksum offloads and
+//     the drivers' software checksums.
 // In JavaScript these two were most of the pipeline's time; WebAssembly runs them without a bounds check per load
 // and sums bytes 16 at a time with SIMD (docs/performance.md has the figures). Callers keep their JavaScript path for
 // any other memory and wherever WebAssembly SIMD is missing, and the results are bit-identical (tests check both
@@ -15,10 +17,13 @@
 //     fcs = CRC-32 of memory[at, at + len) (final, inverted: crc32()'s value as an i32)
 //     memory[tables + EVEN_SUM] (i32) = Σ of the bytes at even offsets k (from `at`) with sumFrom ≤ k < len,
 //     memory[tables + ODD_SUM] (i32)  = the same at odd offsets; sumFrom must be even
+//   sum(at, len, tables)                             the two sums of digest (sumFrom 0) without the CRC
 //   hash16(at, end, v0, v1, v2, v3, tables)          lanes out at memory[tables + LANES + 4·i]
 //     for each 16-byte group at g in [at, end): v_i = imul(v_i ^ word_i, 0x9e3779b1); v_i ^= v_i >>> 15, i = 0..3,
 //     word_i = the little-endian i32 at g + 4·i
 //
+import { sumBytes } from '../wire/checksum.ts';
+
 // Memory layout of a kernel memory: [0, size) the caller's bytes (a Uint8Array of exactly that length, byteOffset 0),
 // then, 64 KiB aligned, the CRC tables and the result words. Nothing else addresses the area past `size`.
 
@@ -153,6 +158,37 @@ const digestBody = [
 ];
 const digestCode = [...vec([[...uleb(10), T_I32], [...uleb(3), T_V128]]), ...digestBody];
 
+// ---- sum: the byte sums alone (a checksum over memory) -------------------------------------------------------------
+
+// parameters (at, len, tables), then locals; the byte loops reuse digest's locals' roles
+const S_AT = 0, S_LEN = 1, S_TABLES = 2, S_P = 3, S_END = 4, S_EVEN = 5, S_ODD = 6, S_X = 7, S_ACC_E = 8, S_ACC_O = 9, S_V = 10;
+const sumBody = [
+  ...get(S_AT), ...set(S_P),
+  ...get(S_AT), ...get(S_LEN), ...i32(-16), AND, ADD, ...set(S_END),
+  ...whileLoop([...get(S_P), ...get(S_END), GE_U], [
+    ...get(S_P), ...V128_LOAD, ...set(S_V),
+    ...get(S_ACC_E), ...get(S_V), ...V128_CONST_I16X8_00FF, ...V128_AND, ...I32X4_EXTADD_PAIRWISE_I16X8_U, ...I32X4_ADD, ...set(S_ACC_E),
+    ...get(S_ACC_O), ...get(S_V), ...i32(8), ...I16X8_SHR_U, ...I32X4_EXTADD_PAIRWISE_I16X8_U, ...I32X4_ADD, ...set(S_ACC_O),
+    ...get(S_P), ...i32(16), ADD, ...set(S_P),
+  ]),
+  ...sumLanes(S_ACC_E), ...set(S_EVEN),
+  ...sumLanes(S_ACC_O), ...set(S_ODD),
+  ...get(S_AT), ...get(S_LEN), ADD, ...set(S_END),
+  ...whileLoop([...get(S_P), ...get(S_END), GE_U], [
+    ...get(S_P), ...load8u, ...set(S_X),
+    ...get(S_P), ...get(S_AT), SUB, ...i32(1), AND, ...IF,
+    ...get(S_ODD), ...get(S_X), ADD, ...set(S_ODD),
+    ELSE,
+    ...get(S_EVEN), ...get(S_X), ADD, ...set(S_EVEN),
+    END,
+    ...get(S_P), ...i32(1), ADD, ...set(S_P),
+  ]),
+  ...get(S_TABLES), ...get(S_EVEN), ...store32(EVEN_SUM),
+  ...get(S_TABLES), ...get(S_ODD), ...store32(ODD_SUM),
+  END,
+];
+const sumCode = [...vec([[...uleb(5), T_I32], [...uleb(3), T_V128]]), ...sumBody];
+
 // ---- hash16 ----------------------------------------------------------------------------------------------------------
 
 const H_AT = 0, H_END = 1, H_V0 = 2, H_TABLES = 6;
@@ -177,11 +213,12 @@ function kernelsModule(): Uint8Array<ArrayBuffer> {
     ...section(1, vec([
       [0x60, ...vec(i32s(4)), ...vec(i32s(1))],           // digest
       [0x60, ...vec(i32s(7)), ...vec([])],                // hash16
+      [0x60, ...vec(i32s(3)), ...vec([])],                // sum
     ])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])),     // memory, min 1 page
-    ...section(3, vec([uleb(0), uleb(1)])),
-    ...section(7, vec([[...name('digest'), 0x00, ...uleb(0)], [...name('hash16'), 0x00, ...uleb(1)]])),
-    ...section(10, vec([[...uleb(digestCode.length), ...digestCode], [...uleb(hashCode.length), ...hashCode]])),
+    ...section(3, vec([uleb(0), uleb(1), uleb(2)])),
+    ...section(7, vec([[...name('digest'), 0x00, ...uleb(0)], [...name('hash16'), 0x00, ...uleb(1)], [...name('sum'), 0x00, ...uleb(2)]])),
+    ...section(10, vec([[...uleb(digestCode.length), ...digestCode], [...uleb(hashCode.length), ...hashCode], [...uleb(sumCode.length), ...sumCode]])),
   ]);
 }
 
@@ -199,6 +236,7 @@ const MODULE: WebAssembly.Module | null = (() => {
 export interface ByteKernels {
   readonly digest: (at: number, len: number, sumFrom: number, tables: number) => number;
   readonly hash16: (at: number, end: number, v0: number, v1: number, v2: number, v3: number, tables: number) => void;
+  readonly sum: (at: number, len: number, tables: number) => void;
   readonly tables: number;
   /** Results of the last call: getInt32(0, true) even sum, (4) odd sum; (16 + 4·i) hash lane i. */
   readonly results: DataView;
@@ -231,6 +269,7 @@ export function kernelMemory(size: number): Uint8Array<ArrayBuffer> {
   kernels.set(memory.buffer, {
     digest: instance.exports['digest'] as ByteKernels['digest'],
     hash16: instance.exports['hash16'] as ByteKernels['hash16'],
+    sum: instance.exports['sum'] as ByteKernels['sum'],
     tables,
     results: new DataView(memory.buffer, tables + EVEN_SUM, LANES - EVEN_SUM + 16),
   });
@@ -239,3 +278,22 @@ export function kernelMemory(size: number): Uint8Array<ArrayBuffer> {
 
 /** True when kernelMemory hands out WebAssembly-backed memories here. */
 export const byteKernelsAvailable = MODULE !== null;
+
+let lastBuffer: ArrayBufferLike | null = null;
+let lastKernels: ByteKernels | null = null;
+
+/**
+ * The RFC 1071 sum of b[off, off + len) as big-endian 16-bit words (an odd last byte padded with zero), unfolded:
+ * fold() it as you would sumBytes' (wire/checksum.ts). In WebAssembly when `b` is a kernel memory (a DMA memory),
+ * else sumBytes. Exact (never partly folded) on the WebAssembly path, for lengths up to DIGEST_KERNEL_MAX_BYTES.
+ */
+export function bytesSum(b: Uint8Array, off: number, len: number): number {
+  if (b.buffer !== lastBuffer) { lastBuffer = b.buffer; lastKernels = kernels.get(b.buffer) ?? null; }
+  const k = lastKernels;
+  if (k === null || len > DIGEST_KERNEL_MAX_BYTES || len < 64) return sumBytes(b, off, len);
+  if (!(Number.isInteger(off) && off >= 0 && off + len <= b.length)) {
+    throw new RangeError(`bytesSum: bytes ${off}..${off + len} are not inside a buffer of ${b.length}`);
+  }
+  k.sum(b.byteOffset + off, len, k.tables);
+  return k.results.getInt32(0, true) * 256 + k.results.getInt32(4, true);
+}

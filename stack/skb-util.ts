@@ -1,7 +1,8 @@
 // Helpers the stack needs on top of skb.ts: a header accessor that reads headers even when they
 // straddle the linear part and page fragments (copying into a preallocated scratch buffer only
 // then), the checksum of a range of an skb's data, and pskb_trim.
-import { sumBytes, fold, csumBlockAdd } from '../wire/checksum.ts';
+import { fold, csumBlockAdd } from '../wire/checksum.ts';
+import { bytesSum } from '../sim/byte-kernels.ts';
 import { ETH_P_8021Q, ETH_P_IP, type SkBuff } from './skb.ts';
 
 /**
@@ -34,7 +35,7 @@ export class HeaderAccess {
 
 let csumAcc = 0, csumPos = 0;
 const csumChunk = (mem: Uint8Array, start: number, n: number): void => {
-  csumAcc = csumBlockAdd(csumAcc, fold(sumBytes(mem, start, n)), csumPos);
+  csumAcc = csumBlockAdd(csumAcc, fold(bytesSum(mem, start, n)), csumPos);   // WebAssembly in DMA memory
   csumPos += n;
 };
 

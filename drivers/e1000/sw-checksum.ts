@@ -4,6 +4,7 @@
 import { ETH_P_8021Q, ETH_P_IP, type SkBuff } from '../../stack/skb.ts';
 import { IPPROTO, IPV4, IPV4_FRAG, VLAN } from '../../wire/constants.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../../wire/checksum.ts';
+import { bytesSum } from '../../sim/byte-kernels.ts';
 
 /** What the verifier found: not a TCP/IPv4 segment it could check, good, or bad. */
 export const CSUM_NONE = 0;
@@ -20,7 +21,7 @@ export class TcpChecksumVerifier {
   private pos = 0;
   /** forEachChunk visitor: a chunk that starts at an odd stream position adds its sum byte-swapped. */
   private readonly chunk = (mem: Uint8Array, start: number, n: number): void => {
-    const c = fold(sumBytes(mem, start, n));
+    const c = fold(bytesSum(mem, start, n));                     // WebAssembly in DMA memory
     this.acc = fold(this.acc + ((this.pos & 1) !== 0 ? ((c & 0xff) << 8) | (c >>> 8) : c));
     this.pos += n;
   };
