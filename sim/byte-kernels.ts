@@ -262,8 +262,13 @@ export function kernelMemory(size: number): Uint8Array<ArrayBuffer> {
   if (MODULE === null || size > MAX_KERNEL_MEMORY) return new Uint8Array(size);
   const tables = Math.ceil(size / PAGE) * PAGE;
   const pages = (tables + KERNEL_AREA) / PAGE;
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const instance = new WebAssembly.Instance(MODULE, { env: { memory } });
+  let memory: WebAssembly.Memory, instance: WebAssembly.Instance;
+  try {
+    memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    instance = new WebAssembly.Instance(MODULE, { env: { memory } });
+  } catch {
+    return new Uint8Array(size);     // no room for another WebAssembly memory here: the JavaScript paths serve it
+  }
   const dv = new DataView(memory.buffer);
   for (let i = 0; i < CRC16_T.length; i++) dv.setInt32(tables + 4 * i, CRC16_T[i]!, true);   // WebAssembly memory is little-endian
   kernels.set(memory.buffer, {
