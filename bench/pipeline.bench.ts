@@ -181,11 +181,15 @@ function captureOf(n: number): string {
 
 process.on('exit', () => { for (const p of captures.values()) if (existsSync(p)) rmSync(p); });
 
-function replayCase(): BenchCase {
-  const outPath = join(tmpdir(), `vnic-bench-replay-out-${process.pid}.pcap`);
+/**
+ * A case over the replay capture: `pass(capture, outPath)` once per CAPTURE_FRAMES frames asked for (at least once),
+ * each time into a new output file; the counters it returns are summed (retainedHeapMB: the last one).
+ */
+function captureCase(name: string, pass: (capture: string, outPath: string) => { packets: number; [k: string]: number }): BenchCase {
+  const outPath = join(tmpdir(), `vnic-bench-${name}-out-${process.pid}.pcap`);
   process.on('exit', () => { if (existsSync(outPath)) rmSync(outPath); });
   return {
-    name: 'replay',
+    name,
     packets: CAPTURE_FRAMES,
     warmup: CAPTURE_FRAMES,
     run(n) {
@@ -196,38 +200,26 @@ function replayCase(): BenchCase {
       for (let i = 0; i < times; i++) {
         // a new file, as `vnic replay --out new.pcap` writes (rewriting a truncated one makes ext4 flush it at close)
         if (existsSync(outPath)) rmSync(outPath);
-        const res = runLab({ model: 'ehea', engine: 'lro', capture: { path, onlyTo: '10.0.0.2' }, timeLimitNs: 1e12 }, { out: { path: outPath } });
-        for (const [k, v] of Object.entries(outcome(res, 'replay'))) total[k] = k === 'retainedHeapMB' ? v : (total[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(pass(path, outPath))) total[k] = k === 'retainedHeapMB' ? v : (total[k] ?? 0) + v;
       }
       return total as { packets: number; [k: string]: number };
     },
   };
 }
 
+const replayCase = (): BenchCase => captureCase('replay', (path, outPath) =>
+  outcome(runLab({ model: 'ehea', engine: 'lro', capture: { path, onlyTo: '10.0.0.2' }, timeLimitNs: 1e12 }, { out: { path: outPath } }), 'replay'));
+
 /**
  * The file work of `replay` alone: read the same capture with tap/'s reader and write every record to a new pcap with
  * tap/'s writer, with nothing in between. Its frames/s is a ceiling for `replay` on this machine's file system.
  */
-function pcapIoCase(): BenchCase {
-  const outPath = join(tmpdir(), `vnic-bench-pcap-io-out-${process.pid}.pcap`);
-  process.on('exit', () => { if (existsSync(outPath)) rmSync(outPath); });
-  return {
-    name: 'replay-file-io-only',
-    packets: CAPTURE_FRAMES,
-    warmup: CAPTURE_FRAMES,
-    run(n) {
-      const path = captureOf(CAPTURE_FRAMES);
-      const times = Math.max(1, Math.round(n / CAPTURE_FRAMES));
-      let packets = 0, bytes = 0;
-      for (let i = 0; i < times; i++) {
-        if (existsSync(outPath)) rmSync(outPath);
-        const w = CaptureWriter.open(outPath, { format: 'pcap', nanosecond: true });
-        for (const r of readCapture(path)) { w.write({ tsSec: r.tsSec, tsNsec: r.tsNsec, data: r.data }); packets++; bytes += r.data.length; }
-        w.close();
-      }
-      return { packets, bytesPerFrame: Math.round(bytes / packets) };
-    },
-  };
-}
+const fileIoCase = (): BenchCase => captureCase('replay-file-io-only', (path, outPath) => {
+  let packets = 0, bytes = 0;
+  const w = CaptureWriter.open(outPath, { format: 'pcap', nanosecond: true });
+  for (const r of readCapture(path)) { w.write({ tsSec: r.tsSec, tsNsec: r.tsNsec, data: r.data }); packets++; bytes += r.data.length; }
+  w.close();
+  return { packets, bytes };
+});
 
-export const cases: BenchCase[] = [pipelineCase(), ringCase(), replayCase(), pcapIoCase()];
+export const cases: BenchCase[] = [pipelineCase(), ringCase(), replayCase(), fileIoCase()];
