@@ -83,12 +83,15 @@ export function ipv4HeaderOk(b: Uint8Array, off: number, l3Off: number, ihl: num
   return fold(sumBytes(b, off + l3Off, ihl)) === 0xffff;
 }
 
-/** The TCP/UDP checksum verifies (UDP checksum 0 means "none" and passes). Pass the DMA image when there is one: its sum runs as WebAssembly. */
+/**
+ * The TCP/UDP checksum verifies (UDP checksum 0 means "none" and passes). Pass the DMA image when there is one: its sum
+ * then runs as WebAssembly (bytesSum).
+ */
 export function l4ChecksumOk(b: Uint8Array, off: number, p: ParsedFrame, l3Off: number, l4Off: number): boolean {
   const l4Len = p.ipTotalLen - p.ipHdrLen;
   if (p.isUdp && u16(b, off + l4Off + UDP.CSUM) === 0) return true;
   const sum = pseudoHeaderSum(b, off + l3Off + IPV4.SRC, off + l3Off + IPV4.DST, p.protocol, l4Len);
-  return fold(bytesSum(b, off + l4Off, l4Len) + sum) === 0xffff;   // WebAssembly when b is a DMA memory
+  return fold(bytesSum(b, off + l4Off, l4Len) + sum) === 0xffff;
 }
 
 /**
@@ -121,13 +124,13 @@ export function crc32(b: Uint8Array, off: number, len: number): number {
   return ~c >>> 0;
 }
 
-/** This module's own copy of the tables: read through the import binding, digestGroups' loop ran a fifth slower (bench). */
+/** This module's own copy of the tables: read through the import binding, digestGroups' loop ran a fifth slower. */
 const T16 = CRC16_T.slice();
 
 /**
  * The JavaScript pass over the 16-byte groups of [at, at + groups) of `dv`: CRC-32 register from -1 (slicing-by-16)
- * and the byte sums at even and odd offsets from `at`, into out[0..2]: what sim/byte-kernels.ts's digest computes over the groups, for
- * memories that are not WebAssembly-backed.
+ * and the byte sums at even and odd offsets from `at`, into out[0..2]. What sim/byte-kernels.ts's digest does over the
+ * groups, for memories that are not WebAssembly-backed.
  */
 function digestGroups(dv: DataView, at: number, groups: number, out: Int32Array): void {
   const t = T16, end16 = at + groups;

@@ -17,7 +17,7 @@
 //     fcs = CRC-32 of memory[at, at + len) (final, inverted: crc32()'s value as an i32)
 //     memory[tables + EVEN_SUM] (i32) = Σ of the bytes at even offsets k (from `at`) with sumFrom ≤ k < len,
 //     memory[tables + ODD_SUM] (i32)  = the same at odd offsets; sumFrom must be even
-//   sum(at, len, tables)                             the two sums of digest (sumFrom 0) without the CRC
+//   sum(at, len, sumFrom, tables)                    digest's two sums, without the CRC
 //   hash16(at, end, v0, v1, v2, v3, tables)          lanes out at memory[tables + LANES + 4·i]
 //     for each 16-byte group at g in [at, end): v_i = imul(v_i ^ word_i, 0x9e3779b1); v_i ^= v_i >>> 15, i = 0..3,
 //     word_i = the little-endian i32 at g + 4·i
@@ -115,79 +115,59 @@ const byParity = (op: number): number[] => [
   END,
 ];
 
-const digestBody = [
-  ...i32(-1), ...set(D_C),
-  // the 16-byte groups
-  ...get(D_AT), ...set(D_P),
-  ...get(D_AT), ...get(D_LEN), ...i32(-16), AND, ADD, ...set(D_END),
-  ...whileLoop([...get(D_P), ...get(D_END), GE_U], [
-    // the sums: 16-bit lanes hold (byte at an even offset) | (byte at an odd offset) << 8; widen and add pairwise
-    ...get(D_P), ...V128_LOAD, ...set(D_V),
-    ...get(D_ACC_E), ...get(D_V), ...V128_CONST_I16X8_00FF, ...V128_AND, ...I32X4_EXTADD_PAIRWISE_I16X8_U, ...I32X4_ADD, ...set(D_ACC_E),
-    ...get(D_ACC_O), ...get(D_V), ...i32(8), ...I16X8_SHR_U, ...I32X4_EXTADD_PAIRWISE_I16X8_U, ...I32X4_ADD, ...set(D_ACC_O),
-    // the CRC, slicing-by-16: the twelve lookups that do not wait for the CRC so far first, then the four that do
-    ...get(D_P), ...load32(0), ...get(D_C), XOR, ...set(D_W0),
-    ...get(D_P), ...load32(4), ...set(D_W1),
-    ...get(D_P), ...load32(8), ...set(D_W2),
-    ...get(D_P), ...load32(12), ...set(D_W3),
-    ...word(D_W1, 11), ...word(D_W2, 7), XOR, ...word(D_W3, 3), XOR, ...word(D_W0, 15), XOR, ...set(D_C),
-    ...get(D_P), ...i32(16), ADD, ...set(D_P),
-  ]),
-  ...sumLanes(D_ACC_E), ...set(D_EVEN),
-  ...sumLanes(D_ACC_O), ...set(D_ODD),
-  // the last 0-15 bytes one at a time
-  ...get(D_AT), ...get(D_LEN), ADD, ...set(D_END),
-  ...whileLoop([...get(D_P), ...get(D_END), GE_U], [
-    ...get(D_P), ...load8u, ...set(D_X),
-    ...get(D_C), ...get(D_X), XOR, ...i32(0xff), AND, ...i32(2), SHL, ...get(D_TABLES), ADD, ...load32(0), ...get(D_C), ...i32(8), SHR_U, XOR, ...set(D_C),
-    ...byParity(ADD),
-    ...get(D_P), ...i32(1), ADD, ...set(D_P),
-  ]),
-  // the bytes before sumFrom are not part of the sums
-  ...get(D_AT), ...get(D_SUM_FROM), ...get(D_LEN), ...get(D_SUM_FROM), ...get(D_LEN), LT_U, 0x1b /* select: min */, ADD, ...set(D_END),
-  ...get(D_AT), ...set(D_P),
-  ...whileLoop([...get(D_P), ...get(D_END), GE_U], [
-    ...get(D_P), ...load8u, ...set(D_X),
-    ...byParity(SUB),
-    ...get(D_P), ...i32(1), ADD, ...set(D_P),
-  ]),
-  ...get(D_TABLES), ...get(D_EVEN), ...store32(EVEN_SUM),
-  ...get(D_TABLES), ...get(D_ODD), ...store32(ODD_SUM),
-  ...get(D_C), ...i32(-1), XOR,
-  END,
-];
-const digestCode = [...vec([[...uleb(10), T_I32], [...uleb(3), T_V128]]), ...digestBody];
-
-// ---- sum: the byte sums alone (a checksum over memory) -------------------------------------------------------------
-
-// parameters (at, len, tables), then locals; the byte loops reuse digest's locals' roles
-const S_AT = 0, S_LEN = 1, S_TABLES = 2, S_P = 3, S_END = 4, S_EVEN = 5, S_ODD = 6, S_X = 7, S_ACC_E = 8, S_ACC_O = 9, S_V = 10;
-const sumBody = [
-  ...get(S_AT), ...set(S_P),
-  ...get(S_AT), ...get(S_LEN), ...i32(-16), AND, ADD, ...set(S_END),
-  ...whileLoop([...get(S_P), ...get(S_END), GE_U], [
-    ...get(S_P), ...V128_LOAD, ...set(S_V),
-    ...get(S_ACC_E), ...get(S_V), ...V128_CONST_I16X8_00FF, ...V128_AND, ...I32X4_EXTADD_PAIRWISE_I16X8_U, ...I32X4_ADD, ...set(S_ACC_E),
-    ...get(S_ACC_O), ...get(S_V), ...i32(8), ...I16X8_SHR_U, ...I32X4_EXTADD_PAIRWISE_I16X8_U, ...I32X4_ADD, ...set(S_ACC_O),
-    ...get(S_P), ...i32(16), ADD, ...set(S_P),
-  ]),
-  ...sumLanes(S_ACC_E), ...set(S_EVEN),
-  ...sumLanes(S_ACC_O), ...set(S_ODD),
-  ...get(S_AT), ...get(S_LEN), ADD, ...set(S_END),
-  ...whileLoop([...get(S_P), ...get(S_END), GE_U], [
-    ...get(S_P), ...load8u, ...set(S_X),
-    ...get(S_P), ...get(S_AT), SUB, ...i32(1), AND, ...IF,
-    ...get(S_ODD), ...get(S_X), ADD, ...set(S_ODD),
-    ELSE,
-    ...get(S_EVEN), ...get(S_X), ADD, ...set(S_EVEN),
+/**
+ * digest's body; without the CRC (`withCrc` false), sum's: the same loops, locals and results. Both take
+ * (at, len, sumFrom, tables); only digest returns a value.
+ */
+function passBody(withCrc: boolean): number[] {
+  const crc = (code: number[]): number[] => (withCrc ? code : []);
+  return [
+    ...crc([...i32(-1), ...set(D_C)]),
+    // the 16-byte groups
+    ...get(D_AT), ...set(D_P),
+    ...get(D_AT), ...get(D_LEN), ...i32(-16), AND, ADD, ...set(D_END),
+    ...whileLoop([...get(D_P), ...get(D_END), GE_U], [
+      // the sums: 16-bit lanes hold (byte at an even offset) | (byte at an odd offset) << 8; widen and add pairwise
+      ...get(D_P), ...V128_LOAD, ...set(D_V),
+      ...get(D_ACC_E), ...get(D_V), ...V128_CONST_I16X8_00FF, ...V128_AND, ...I32X4_EXTADD_PAIRWISE_I16X8_U, ...I32X4_ADD, ...set(D_ACC_E),
+      ...get(D_ACC_O), ...get(D_V), ...i32(8), ...I16X8_SHR_U, ...I32X4_EXTADD_PAIRWISE_I16X8_U, ...I32X4_ADD, ...set(D_ACC_O),
+      // the CRC, slicing-by-16: the twelve lookups that do not wait for the CRC so far first, then the four that do
+      ...crc([
+        ...get(D_P), ...load32(0), ...get(D_C), XOR, ...set(D_W0),
+        ...get(D_P), ...load32(4), ...set(D_W1),
+        ...get(D_P), ...load32(8), ...set(D_W2),
+        ...get(D_P), ...load32(12), ...set(D_W3),
+        ...word(D_W1, 11), ...word(D_W2, 7), XOR, ...word(D_W3, 3), XOR, ...word(D_W0, 15), XOR, ...set(D_C),
+      ]),
+      ...get(D_P), ...i32(16), ADD, ...set(D_P),
+    ]),
+    ...sumLanes(D_ACC_E), ...set(D_EVEN),
+    ...sumLanes(D_ACC_O), ...set(D_ODD),
+    // the last 0-15 bytes one at a time
+    ...get(D_AT), ...get(D_LEN), ADD, ...set(D_END),
+    ...whileLoop([...get(D_P), ...get(D_END), GE_U], [
+      ...get(D_P), ...load8u, ...set(D_X),
+      ...crc([...get(D_C), ...get(D_X), XOR, ...i32(0xff), AND, ...i32(2), SHL, ...get(D_TABLES), ADD, ...load32(0), ...get(D_C), ...i32(8), SHR_U, XOR, ...set(D_C)]),
+      ...byParity(ADD),
+      ...get(D_P), ...i32(1), ADD, ...set(D_P),
+    ]),
+    // the bytes before sumFrom are not part of the sums
+    ...get(D_AT), ...get(D_SUM_FROM), ...get(D_LEN), ...get(D_SUM_FROM), ...get(D_LEN), LT_U, 0x1b /* select: min */, ADD, ...set(D_END),
+    ...get(D_AT), ...set(D_P),
+    ...whileLoop([...get(D_P), ...get(D_END), GE_U], [
+      ...get(D_P), ...load8u, ...set(D_X),
+      ...byParity(SUB),
+      ...get(D_P), ...i32(1), ADD, ...set(D_P),
+    ]),
+    ...get(D_TABLES), ...get(D_EVEN), ...store32(EVEN_SUM),
+    ...get(D_TABLES), ...get(D_ODD), ...store32(ODD_SUM),
+    ...crc([...get(D_C), ...i32(-1), XOR]),
     END,
-    ...get(S_P), ...i32(1), ADD, ...set(S_P),
-  ]),
-  ...get(S_TABLES), ...get(S_EVEN), ...store32(EVEN_SUM),
-  ...get(S_TABLES), ...get(S_ODD), ...store32(ODD_SUM),
-  END,
-];
-const sumCode = [...vec([[...uleb(5), T_I32], [...uleb(3), T_V128]]), ...sumBody];
+  ];
+}
+const passLocals = vec([[...uleb(10), T_I32], [...uleb(3), T_V128]]);
+const digestCode = [...passLocals, ...passBody(true)];
+const sumCode = [...passLocals, ...passBody(false)];
 
 // ---- hash16 ----------------------------------------------------------------------------------------------------------
 
@@ -213,7 +193,7 @@ function kernelsModule(): Uint8Array<ArrayBuffer> {
     ...section(1, vec([
       [0x60, ...vec(i32s(4)), ...vec(i32s(1))],           // digest
       [0x60, ...vec(i32s(7)), ...vec([])],                // hash16
-      [0x60, ...vec(i32s(3)), ...vec([])],                // sum
+      [0x60, ...vec(i32s(4)), ...vec([])],                // sum
     ])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])),     // memory, min 1 page
     ...section(3, vec([uleb(0), uleb(1), uleb(2)])),
@@ -236,7 +216,7 @@ const MODULE: WebAssembly.Module | null = (() => {
 export interface ByteKernels {
   readonly digest: (at: number, len: number, sumFrom: number, tables: number) => number;
   readonly hash16: (at: number, end: number, v0: number, v1: number, v2: number, v3: number, tables: number) => void;
-  readonly sum: (at: number, len: number, tables: number) => void;
+  readonly sum: (at: number, len: number, sumFrom: number, tables: number) => void;
   readonly tables: number;
   /** Results of the last call: getInt32(0, true) even sum, (4) odd sum; (16 + 4·i) hash lane i. */
   readonly results: DataView;
@@ -248,10 +228,14 @@ export const DIGEST_KERNEL_MAX_BYTES = 1 << 20;
 export const RESULT_LANES = LANES - EVEN_SUM;
 
 const kernels = new WeakMap<ArrayBufferLike, ByteKernels>();
+/** The last buffer asked about and its kernels: hot callers alternate between few buffers, mostly one. */
+let lastBuffer: ArrayBufferLike | null = null;
+let lastKernels: ByteKernels | undefined;
 
 /** The kernels that run over `buffer`, when it is a kernel memory. */
 export function kernelsFor(buffer: ArrayBufferLike): ByteKernels | undefined {
-  return kernels.get(buffer);
+  if (buffer !== lastBuffer) { lastBuffer = buffer; lastKernels = kernels.get(buffer); }
+  return lastKernels;
 }
 
 /**
@@ -284,21 +268,17 @@ export function kernelMemory(size: number): Uint8Array<ArrayBuffer> {
 /** True when kernelMemory hands out WebAssembly-backed memories here. */
 export const byteKernelsAvailable = MODULE !== null;
 
-let lastBuffer: ArrayBufferLike | null = null;
-let lastKernels: ByteKernels | null = null;
-
 /**
  * The RFC 1071 sum of b[off, off + len) as big-endian 16-bit words (an odd last byte padded with zero), unfolded:
  * fold() it as you would sumBytes' (wire/checksum.ts). In WebAssembly when `b` is a kernel memory (a DMA memory),
  * else sumBytes. Exact (never partly folded) on the WebAssembly path, for lengths up to DIGEST_KERNEL_MAX_BYTES.
  */
 export function bytesSum(b: Uint8Array, off: number, len: number): number {
-  if (b.buffer !== lastBuffer) { lastBuffer = b.buffer; lastKernels = kernels.get(b.buffer) ?? null; }
-  const k = lastKernels;
-  if (k === null || len > DIGEST_KERNEL_MAX_BYTES || len < 64) return sumBytes(b, off, len);
+  const k = kernelsFor(b.buffer);
+  if (k === undefined || len > DIGEST_KERNEL_MAX_BYTES || len < 64) return sumBytes(b, off, len);
   if (!(Number.isInteger(off) && off >= 0 && off + len <= b.length)) {
     throw new RangeError(`bytesSum: bytes ${off}..${off + len} are not inside a buffer of ${b.length}`);
   }
-  k.sum(b.byteOffset + off, len, k.tables);
+  k.sum(b.byteOffset + off, len, 0, k.tables);
   return k.results.getInt32(0, true) * 256 + k.results.getInt32(4, true);
 }

@@ -14,7 +14,7 @@
 // the CPU overlaps (in WebAssembly when the bytes are in a kernel memory, sim/byte-kernels.ts); the words at the edges
 // of an update() are read byte by byte.
 import { cachedDataView } from '../wire/checksum.ts';
-import { HASH_PRIME, kernelsFor, RESULT_LANES, type ByteKernels } from './byte-kernels.ts';
+import { HASH_PRIME, kernelsFor, RESULT_LANES } from './byte-kernels.ts';
 
 const P = HASH_PRIME;
 /** Lane seeds: the first hex digits of pi, so an empty lane does not start at zero. */
@@ -37,18 +37,13 @@ function wordAt(b: Uint8Array, i: number): number {
   return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
 }
 
-/** The last buffer absorbGroups saw and its WebAssembly kernels (null: none), so the lookup is one comparison. */
-let lastBuffer: ArrayBufferLike | null = null;
-let lastKernels: ByteKernels | null = null;
-
 /**
  * Absorbs `groups` × 16 bytes from `b[i]` into lanes 0–3 of `s` (the stream is at a lane-0 word boundary): in
  * WebAssembly when `b` is a kernel memory (sim/byte-kernels.ts hash16: the same steps), else here.
  */
 function absorbGroups(s: Int32Array, b: Uint8Array, i: number, groups: number): void {
-  if (b.buffer !== lastBuffer) { lastBuffer = b.buffer; lastKernels = kernelsFor(b.buffer) ?? null; }
-  const k = lastKernels;
-  if (k !== null) {
+  const k = kernelsFor(b.buffer);
+  if (k !== undefined) {
     const at = b.byteOffset + i;
     k.hash16(at, at + groups * 16, s[0]!, s[1]!, s[2]!, s[3]!, k.tables);
     const r = k.results;
