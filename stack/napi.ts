@@ -32,7 +32,7 @@ export class NapiStruct {
 
   /**
    * Registers a hook run at every napiComplete, before the context is taken off the poll list — the
-   * GRO flush (`napi.onComplete(() => gro.flush())`). The stack never imports lro/: this is the seam.
+   * GRO flush (`attachGro` registers it). The stack never imports lro/: this is the seam.
    */
   onComplete(fn: () => void): void { this.completeHooks.push(fn); }
 
@@ -49,6 +49,16 @@ export class NapiStruct {
 
   /** Internal: run the re-poll hooks. */
   runRepollHooks(): void { for (const h of this.repollHooks) h(); }
+
+  /**
+   * Gives this context a GRO engine, as netif_napi_add gives a napi_struct its gro_list: the engine is flushed at
+   * every napiComplete (napi_gro_flush) and after every poll that used its whole weight (onRepoll).
+   */
+  attachGro(gro: GroFlushable): void {
+    this.onComplete(() => gro.flush());
+    this.onRepoll(() => gro.flush());
+  }
 }
 
+/** What attachGro needs of a GRO engine (lro/gro.ts GroEngine). */
 export interface GroFlushable { flush(): void }

@@ -117,6 +117,17 @@ describe('NAPI and net_rx_action', () => {
     expect(repolls).toBe(2);
   });
 
+  it('attachGro flushes the engine at both hooks: twice on re-polls, once at completion', () => {
+    const { clock, stack } = zeroStack();
+    const { q, irq } = fakeQueue(stack, 'rx0', 10, []);
+    let flushes = 0;
+    q.napi.attachGro({ flush: () => { flushes++; } });
+    q.pending = 140; // 64 (re-poll), 64 (re-poll), 12 (complete)
+    irq();
+    clock.run();
+    expect(flushes).toBe(3);
+  });
+
   it('counts a driver that completes while returning its whole weight', () => {
     const { clock, stack } = zeroStack();
     const n = stack.napiAdd('bad', (napi, budget) => { stack.napiComplete(napi); return budget; });

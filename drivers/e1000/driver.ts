@@ -224,8 +224,7 @@ export class E1000Driver implements Driver {
     const { model: nic, stack, options } = this.env, q = this.queue;
     const napi = stack.napiAdd('eth0-rx0', (_n, budget) => poll(q, budget), options.pollBudget, 0);
     q.napi = napi;
-    const gro = q.gro;
-    if (gro !== null) { napi.onComplete(() => gro.flush()); napi.onRepoll(() => gro.flush()); }
+    if (q.gro !== null) napi.attachGro(q.gro);
     // hard IRQ: ICR read (the one-shot line is the ack), IMC (mask), schedule the poll
     const irq = stack.requestIrq('eth0', () => { q.noteArrivals(); nic.maskIrq(0); stack.napiSchedule(napi); });
     nic.onInterrupt(0, irq);

@@ -20,7 +20,7 @@ export function poll(q: E1000Queue, budget: number): number {
   q.lro?.flushAll();                                         // every aggregate leaves before the poll ends
   q.refill();                                                // new buffers in every slot we emptied, one RDT write
   if (done < budget) {
-    q.stack.napiComplete(q.napi!);                           // GRO flushes here (napi.onComplete)
+    q.stack.napiComplete(q.napi!);                           // GRO flushes here (napi.attachGro)
     q.nic.unmaskIrq(0);                                      // IMS: a cause latched meanwhile fires at once
   }
   return done;

@@ -122,11 +122,7 @@ export class EheaRxQueue {
   /** Registers NAPI and the interrupt, posts every receive queue. */
   open(weight: number): void {
     this.napi = this.stack.napiAdd(`${this.dev.name}-pr${this.q}`, (napi, budget) => eheaPoll(this, napi, budget), weight, this.q);
-    if (this.gro !== null) {
-      const gro = this.gro;
-      this.napi.onComplete(() => gro.flush());
-      this.napi.onRepoll(() => gro.flush());
-    }
+    if (this.gro !== null) this.napi.attachGro(this.gro);
     this.nic.onInterrupt(this.q, this.stack.requestIrq(`${this.dev.name}-pr${this.q}`, () => { this.stack.napiSchedule(this.napi); }));
     this.refill();
   }

@@ -21,7 +21,7 @@ export function eheaPoll(pr: EheaRxQueue, napi: NapiStruct, budget: number): num
   if (lro !== null) lro.flushAll();                                // lro_flush_all: nothing stays held past the batch
   pr.endBatch();                                                   // CQ doorbell, refill RQ1/RQ2/RQ3
   if (done < budget) {                                             // drained: leave the poll list, re-arm the IRQ
-    pr.stack.napiComplete(napi);                                   // (GRO flushes here, in its onComplete hook)
+    pr.stack.napiComplete(napi);                                   // (GRO flushes here: napi.attachGro)
     pr.nic.unmaskIrq(pr.q);
   }
   return done;

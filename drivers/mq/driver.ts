@@ -246,8 +246,7 @@ export class MqDriver implements Driver {
     for (const q of this.queues) {
       const napi = stack.napiAdd(`eth0-rx${q.q}`, (_n, budget) => poll(q, budget), options.pollBudget, q.q);
       q.napi = napi;
-      const gro = q.gro;
-      if (gro !== null) { napi.onComplete(() => gro.flush()); napi.onRepoll(() => gro.flush()); }
+      if (q.gro !== null) napi.attachGro(q.gro);
       const irq = stack.requestIrq(`eth0-rx${q.q}`, () => { q.noteArrivals(); nic.maskIrq(q.q); stack.napiSchedule(napi); });
       nic.onInterrupt(q.q, irq);
       q.refill();

@@ -18,7 +18,7 @@ export function poll(q: MqQueue, budget: number): number {
   q.lro?.flushAll();                                         // every aggregate leaves before the poll ends
   q.refill();
   if (done < budget) {
-    q.stack.napiComplete(q.napi!);                           // GRO flushes here (napi.onComplete)
+    q.stack.napiComplete(q.napi!);                           // GRO flushes here (napi.attachGro)
     q.nic.unmaskIrq(q.q);
   }
   return done;

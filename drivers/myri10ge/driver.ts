@@ -121,11 +121,7 @@ export class MyriSlice {
 
   open(weight: number): void {
     this.napi = this.stack.napiAdd(`${this.dev.name}-slice${this.q}`, (napi, budget) => myri10gePoll(this, napi, budget), weight, this.q);
-    if (this.gro !== null) {
-      const gro = this.gro;
-      this.napi.onComplete(() => gro.flush());
-      this.napi.onRepoll(() => gro.flush());
-    }
+    if (this.gro !== null) this.napi.attachGro(this.gro);
     this.nic.onInterrupt(this.q, this.stack.requestIrq(`${this.dev.name}-slice${this.q}`, () => { this.stack.napiSchedule(this.napi); }));
     this.restock();
   }

@@ -20,7 +20,7 @@ export function myri10gePoll(ss: MyriSlice, napi: NapiStruct, budget: number): n
   if (lro !== null) lro.flushAll();                                 // lro_flush_all, before restocking
   ss.restock();                                                     // carve pages into chunks, post, doorbell
   if (done < budget) {                                              // drained: leave the poll list, re-arm the IRQ
-    ss.stack.napiComplete(napi);                                    // (GRO flushes here, in its onComplete hook)
+    ss.stack.napiComplete(napi);                                    // (GRO flushes here: napi.attachGro)
     ss.nic.unmaskIrq(ss.q);
   }
   return done;
