@@ -1,7 +1,7 @@
 // e1000 driver setup: one legacy-descriptor ring, a shadow array of buffer addresses, one NAPI context
 // and interrupt, and (optionally) an LroManager in skb mode or a GroEngine. The NIC verifies no
 // checksums: LRO needs `softwareChecksum`, GRO checks in software itself. Datasheet: docs/hw-models/e1000.md.
-import { deliverToStack } from '../deliver.ts';
+import { deliverToStack, groReceive, lroReceive } from '../deliver.ts';
 import { linearTcpSkbHeader } from '../skb-header.ts';
 import type { Driver, DriverEnv, Engine } from '../driver.ts';
 import type { NicModel } from '../../hw-models/model.ts';
@@ -160,16 +160,10 @@ export class E1000Queue {
     return r;
   }
 
-  toLro(skb: SkBuff): void {
-    if (this.frameVlan >= 0) this.lro!.vlanHwaccelReceiveSkb(skb, this.frameVlan, null);
-    else this.lro!.receiveSkb(skb, null);
-  }
+  toLro(skb: SkBuff): void { lroReceive(this.lro!, skb, this.frameVlan, null); }
 
   /** napi_gro_receive (GRO validates CHECKSUM_NONE frames in software and charges that itself). */
-  toGro(skb: SkBuff): void {
-    if (this.frameVlan >= 0) { skb.vlanPresent = true; skb.vlanTci = this.frameVlan; }
-    this.gro!.groReceive(skb);
-  }
+  toGro(skb: SkBuff): void { groReceive(this.gro!, skb, this.frameVlan); }
 
   /** Straight to the stack, alone (engine off, not for the engine, or a failed software checksum). */
   toStack(skb: SkBuff): void { deliverToStack(this.stack, skb, this.frameVlan, !this.nonNapi); }

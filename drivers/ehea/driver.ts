@@ -1,7 +1,7 @@
 // eHEA sample driver setup (spec/inet_lro.md §3.1, datasheet docs/hw-models/ehea.md): per port
 // resource (queue) RQ1/RQ2/RQ3 with shadow arrays, the completion queue read by phase bit, one NAPI
 // context, one interrupt and one LroManager (skb mode, EXTRACT_VLAN_ID) or GroEngine. The poll is in poll.ts.
-import { deliverToStack } from '../deliver.ts';
+import { deliverToStack, groReceive } from '../deliver.ts';
 import { CQE, CQE_SLOT_SIZE, CQE_TYPE_RQ_MASK, CQE_VALID_PHASE, FCS_LEN, RQ2_BUFFER_BYTES, RQ3_BUFFER_BYTES, RWQE, RWQE_SIZE, STATUS } from '../../hw-models/ehea.ts';
 import { copyBytes } from '../../hw-models/dma.ts';
 import type { NicModel } from '../../hw-models/model.ts';
@@ -196,10 +196,10 @@ export class EheaRxQueue {
   }
 
   /** Engine 'gro' (modern eHEA): the hw VLAN tag goes on the skb, then napi_gro_receive. */
-  groReceive(skb: SkBuff): void {
+  toGro(skb: SkBuff): void {
     const c = this.cqe;
-    if (c.vlanExtracted) { restoreExtractedProtocol(skb); skb.vlanPresent = true; skb.vlanTci = c.vlanTag; }
-    this.gro!.groReceive(skb);
+    if (c.vlanExtracted) restoreExtractedProtocol(skb);
+    groReceive(this.gro!, skb, c.vlanExtracted ? c.vlanTag : -1);
   }
 
   /** Engine 'off': straight to the stack (vlan_hwaccel_receive_skb when the HW extracted the tag). */

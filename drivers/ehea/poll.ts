@@ -15,7 +15,7 @@ export function eheaPoll(pr: EheaRxQueue, napi: NapiStruct, budget: number): num
     if (lro !== null) {
       if (cqe.vlanExtracted) lro.vlanHwaccelReceiveSkb(skb, cqe.vlanTag, cqe);   // lro_vlan_hwaccel_receive_skb
       else lro.receiveSkb(skb, cqe);                                               // lro_receive_skb
-    } else if (pr.gro !== null) pr.groReceive(skb);                // napi_gro_receive (modern eHEA)
+    } else if (pr.gro !== null) pr.toGro(skb);                     // napi_gro_receive (modern eHEA)
     else pr.deliver(skb);                                          // vlan_hwaccel_receive_skb / netif_receive_skb
   }
   if (lro !== null) lro.flushAll();                                // lro_flush_all: nothing stays held past the batch

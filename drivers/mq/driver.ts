@@ -2,7 +2,7 @@
 // context, one interrupt and one engine (GroEngine by default, LroManager in skb mode, or none).
 // Checksum verdicts come from the descriptor; header split puts headers linear, payload in fragments.
 // Datasheet: docs/hw-models/mq.md.
-import { deliverToStack } from '../deliver.ts';
+import { deliverToStack, groReceive, lroReceive } from '../deliver.ts';
 import { linearTcpSkbHeader } from '../skb-header.ts';
 import type { Driver, DriverEnv, Engine } from '../driver.ts';
 import type { NicModel } from '../../hw-models/model.ts';
@@ -167,16 +167,10 @@ export class MqQueue {
     return skb;
   }
 
-  toLro(skb: SkBuff): void {
-    if (this.frameVlan >= 0) this.lro!.vlanHwaccelReceiveSkb(skb, this.frameVlan, null);
-    else this.lro!.receiveSkb(skb, null);
-  }
+  toLro(skb: SkBuff): void { lroReceive(this.lro!, skb, this.frameVlan, null); }
 
   /** napi_gro_receive (GRO validates CHECKSUM_NONE frames in software and charges that itself). */
-  toGro(skb: SkBuff): void {
-    if (this.frameVlan >= 0) { skb.vlanPresent = true; skb.vlanTci = this.frameVlan; }
-    this.gro!.groReceive(skb);
-  }
+  toGro(skb: SkBuff): void { groReceive(this.gro!, skb, this.frameVlan); }
 
   toStack(skb: SkBuff): void { deliverToStack(this.stack, skb, this.frameVlan, !this.nonNapi); }
 
