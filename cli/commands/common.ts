@@ -2,6 +2,7 @@
 // and their translation into a lab config.
 import { type Command, Option } from 'commander';
 import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { choiceFlag, intFlag, UsageError } from '../errors.ts';
 import type { LabConfig } from '../../lab/run.ts';
 
@@ -57,7 +58,9 @@ export function labFromFlags(f: PathFlags): Partial<LabConfig> {
 /** Checks that a capture file exists and is readable before anything starts. */
 export function checkReadable(path: string, what: string): void {
   try {
-    if (!statSync(path).isFile()) throw new UsageError(`${what} ${path}: not a file`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UsageError(`${what} ${path}: is a directory, not a ${what} file`);
+    if (!st.isFile()) throw new UsageError(`${what} ${path}: not a file`);
     accessSync(path, constants.R_OK);
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -72,4 +75,18 @@ export function outFormat(path: string): 'pcap' | 'pcapng' {
   if (p.endsWith('.pcapng')) return 'pcapng';
   if (p.endsWith('.pcap')) return 'pcap';
   throw new UsageError(`--out ${path}: the file name must end in .pcap or .pcapng`);
+}
+
+/** An output file's folder must exist and be writable, and the path must not be a folder: checked before any run. */
+export function checkWritable(flag: string, path: string): void {
+  const dir = dirname(resolve(path));
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${flag} ${path}: is a directory`);
+    if (!statSync(dir).isDirectory()) throw new UsageError(`${flag} ${path}: ${dir} is not a directory`);
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${flag} ${path}: ${code === 'ENOENT' ? `no such directory ${dir}` : `cannot write (${code ?? (e as Error).message})`}`);
+  }
 }

@@ -5,7 +5,8 @@ import { runLab, LabError } from '../../lab/run.ts';
 import { CaptureError } from '../../tap/index.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { comparisonTable, reasonLines, useColour } from '../format.ts';
-import { addPathFlags, checkReadable, labFromFlags, outFormat, type PathFlags } from './common.ts';
+import { addPathFlags, checkReadable, checkWritable, labFromFlags, outFormat, type PathFlags } from './common.ts';
+import { failureLines, nothingDelivered } from '../verdict.ts';
 
 interface ReplayFlags extends PathFlags { out?: string; json?: boolean }
 
@@ -28,6 +29,7 @@ Examples:
     .action((capture: string, f: ReplayFlags) => {
       checkReadable(capture, 'capture');
       const out = f.out !== undefined ? { path: f.out, format: outFormat(f.out) } : undefined;
+      if (f.out !== undefined) checkWritable('--out', f.out);
       const res = runOrExplain(() => runLab({
         ...labFromFlags(f),
         capture: { path: capture, ...(f.onlyTo !== undefined ? { onlyTo: f.onlyTo } : {}) },
@@ -38,7 +40,15 @@ Examples:
         for (const l of reasonLines(res.report)) process.stdout.write(`  ${l}\n`);
       }
       if (!res.conservation.ok) throw new CheckFailed(`conservation: ${JSON.stringify(res.conservation)}`);
-      if (!res.report.allStreamsOk) throw new CheckFailed('a byte stream differs from what the capture carries');
+      const asked = { onlyTo: f.onlyTo, mtu: res.model.mtu };
+      const none = nothingDelivered(res.report, asked);
+      if (none !== null) throw new CheckFailed(none);
+      if (!res.report.allStreamsOk) {
+        const lines = failureLines(res.report, asked);
+        const flows = Object.keys(res.report.flows).length;
+        const bad = Object.values(res.report.flows).filter((x) => !x.byteStreamOk).length;
+        throw new CheckFailed(`${bad} of ${flows} byte streams differ from what the capture carries`, lines);
+      }
     });
 }
 
