@@ -347,6 +347,8 @@ export class Stack implements RxSink {
       if (skb.ipSummed === CHECKSUM_COMPLETE) skb.csum = csumSub(fold(skb.csum), fold(sumBytes(this.iph.buf, this.iph.base, VLAN.HLEN)));
       if (!skb.vlanPresent) { skb.vlanPresent = true; skb.vlanTci = tci; }
       skb.protocol = inner;
+      // the tag may lie past a short linear header copy (myri10ge copies 64 bytes): pskb_may_pull first
+      if (!skb.pullTail(VLAN.HLEN)) return this.drop(skb, 'vlan_hdr_short', 'stack');
       skb.pull(VLAN.HLEN);
       skb.networkHeader = skb.data;
       this.stats.vlanUntagged++;
