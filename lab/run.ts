@@ -8,6 +8,7 @@ import type { FlowExpectation } from '../sim/flows.ts';
 import { RunReportBuilder, type RunReport } from '../sim/report.ts';
 import { createModel, isRegistered, listModels } from '../hw-models/registry.ts';
 import { RX_FLAG, type NicModel } from '../hw-models/model.ts';
+import type { Capabilities } from '../hw-models/capabilities.ts';
 import { Stack, fillStackReport, type SkBuff } from '../stack/index.ts';
 import { lroQuirksSchema, type LroStats } from '../lro/index.ts';
 import { DriverOptionsSchema, driverForModel, getDriver, listDrivers, type Driver, type DriverInfo, type Engine, type ResolvedDriverOptions } from '../drivers/index.ts';
@@ -33,8 +34,8 @@ export const LabConfigSchema = z.strictObject({
   model: z.string().default('ehea'),
   /** Driver (registry name); default: the driver written for the model. */
   driver: z.string().optional(),
-  /** Receive-aggregation engine. */
-  engine: z.enum(['lro', 'gro', 'off']).default('lro'),
+  /** Receive-aggregation engine; default: the driver's own when it can run here, else LRO where the driver can, else GRO (defaultEngine). */
+  engine: z.enum(['lro', 'gro', 'off']).optional(),
   /** LRO max_aggr / max_desc; default: the driver's own. */
   maxAggr: intIn(1, 65535).optional(),
   maxDesc: intIn(1, 1024).optional(),
@@ -87,6 +88,8 @@ export interface RunResult {
   /** Every frame accounted for: offered = NIC drops + driver drops + delivered wire frames (+ held). */
   conservation: { offered: number; nicDrops: number; driverDrops: number; delivered: number; held: number; ok: boolean };
   expectations: FlowExpectation[];
+  /** The engine that ran (the default when none was asked for). */
+  engine: Engine;
   model: NicModel;
   driver: Driver;
   stack: Stack;
@@ -134,9 +137,10 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const capture = c.capture;
   const frameCount = capture !== undefined && c.batch === 'all' ? (opts.records === undefined ? captureRecords(capture.path) : Array.isArray(opts.records) ? opts.records.length : 0) : 0;
   const model = buildModel(c, clock, tracer, frameCount);
-  const options = resolveDriverOptions(c);
-  const support = info.support(c.engine as Engine, model.capabilities, options);
-  if (!support.ok) throw new LabError(`engine ${c.engine} cannot run with driver ${info.name} on this ${c.model}: ${support.why}`);
+  const engine = c.engine ?? defaultEngine(info, model.capabilities, (e) => resolveDriverOptions(c, e));
+  const options = resolveDriverOptions(c, engine);
+  const support = info.support(engine, model.capabilities, options);
+  if (!support.ok) throw new LabError(`engine ${engine} cannot run with driver ${info.name} on this ${c.model}: ${support.why}`);
 
   const stack = new Stack({ clock, tracer, netdevBudget: Math.max(300, c.pollBudget), ackCounting: c.ackCounting, ...(opts.maxFlows !== undefined ? { maxFlows: opts.maxFlows } : {}) });
   // receive buffers exhausted: prune the out-of-order queues that pin them, as Linux does under memory pressure
@@ -179,19 +183,30 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
 
   const expectations = opts.expectations ?? expectationsOf();
   // the run lasts until the stack took its last packet (trailing delayed-ACK timers do not count)
-  const report = buildReport(c, info, model, driver, stack, Math.max(lastDeliveryNs, 1), expectations, replayCounters);
+  const report = buildReport(c, engine, info, model, driver, stack, Math.max(lastDeliveryNs, 1), expectations, replayCounters);
   const conservation = conserve(model, driver, stack);
   report.counters['conservation'] = { ...conservation, ok: conservation.ok ? 1 : 0 };
   const hist: Record<string, number> = {};
   sizes.forEach((n, k) => { if (n > 0) hist[k === MAX_HIST ? `${MAX_HIST}+` : String(k)] = n; });
   report.counters['aggregateSizes'] = hist;
   if (partner !== undefined) report.counters['traffic'] = { ...partner.stats } as unknown as Record<string, number>;
-  return { report, conservation, expectations, model, driver, stack };
+  return { report, conservation, expectations, engine, model, driver, stack };
 }
 
-function resolveDriverOptions(c: Resolved): ResolvedDriverOptions {
+/**
+ * The engine a run uses when none is asked for: the driver's own default when it can run on this
+ * model, else LRO where the driver can, else GRO (else off). Every model/driver pair thus has a
+ * default that runs (`vnic models` and `vnic drivers` show it).
+ */
+export function defaultEngine(info: DriverInfo, caps: Capabilities, optionsFor: (e: Engine) => ResolvedDriverOptions = (e) => ({ engine: e, pollBudget: 64 }) as ResolvedDriverOptions): Engine {
+  const order: Engine[] = [info.defaultEngine, 'lro', 'gro', 'off'];
+  for (const e of order) if (info.support(e, caps, optionsFor(e)).ok) return e;
+  return 'off';
+}
+
+function resolveDriverOptions(c: Resolved, engine: Engine): ResolvedDriverOptions {
   const o = DriverOptionsSchema.parse({
-    engine: c.engine,
+    engine,
     pollBudget: c.pollBudget,
     ...(c.maxAggr !== undefined ? { maxAggr: c.maxAggr } : {}),
     ...(c.maxDesc !== undefined ? { maxDesc: c.maxDesc } : {}),
@@ -303,9 +318,9 @@ function conserve(model: NicModel, driver: Driver, stack: Stack): RunResult['con
   return { offered, nicDrops, driverDrops, delivered, held, ok: offered === nicDrops + driverDrops + delivered + held };
 }
 
-function buildReport(c: Resolved, info: DriverInfo, model: NicModel, driver: Driver, stack: Stack, durationNs: number,
+function buildReport(c: Resolved, engine: Engine, info: DriverInfo, model: NicModel, driver: Driver, stack: Stack, durationNs: number,
   expectations: FlowExpectation[], replayCounters: Record<string, number>): RunReport {
-  const label = c.label ?? `${c.model}/${info.name}/${c.engine}`;
+  const label = c.label ?? `${c.model}/${info.name}/${engine}`;
   const b = new RunReportBuilder(label)
     .duration(durationNs)
     .framesIn(model.framesOffered)

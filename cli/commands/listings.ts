@@ -1,7 +1,8 @@
 // vnic models, vnic drivers, vnic scenarios: what exists, with capabilities.
 import type { Command } from 'commander';
 import { listModels, modelCapabilities } from '../../hw-models/registry.ts';
-import { listDrivers, ENGINES } from '../../drivers/index.ts';
+import { driverForModel, listDrivers, ENGINES } from '../../drivers/index.ts';
+import { defaultEngine } from '../../lab/run.ts';
 import { SCENARIOS } from '../../lab/scenarios.ts';
 import { table } from '../format.ts';
 
@@ -9,10 +10,13 @@ export function registerListings(program: Command): void {
   program.command('models').description('list the NIC models and their capabilities').option('--json', 'as JSON')
     .addHelpText('after', '\nExamples:\n  vnic models\n  vnic models --json')
     .action((f: { json?: boolean }) => {
-      const rows = listModels().map((m) => ({ name: m.name, ...m.capabilities }));
+      const rows = listModels().map((m) => {
+        const d = driverForModel(m.name);
+        return { name: m.name, ...m.capabilities, driver: d?.name ?? null, defaultEngine: d !== undefined ? defaultEngine(d, m.capabilities) : null };
+      });
       if (f.json) { process.stdout.write(`${JSON.stringify({ models: rows })}\n`); return; }
-      process.stdout.write(`${table(rows.map((m) => [m.name, m.vlan, m.delivery + (m.headerSplit ? ' + header split' : ''), m.rxChecksum, String(m.maxQueues), `${m.minMtu}–${m.maxMtu}`]),
-        ['model', 'VLAN', 'delivery', 'rx checksum', 'queues', 'MTU'])}\n\nDatasheets: docs/hw-models/<model>.md\n`);
+      process.stdout.write(`${table(rows.map((m) => [m.name, m.vlan, m.delivery + (m.headerSplit ? ' + header split' : ''), m.rxChecksum, String(m.maxQueues), `${m.minMtu}–${m.maxMtu}`, m.driver ?? '—', m.defaultEngine ?? '—']),
+        ['model', 'VLAN', 'delivery', 'rx checksum', 'queues', 'MTU', 'driver', 'default engine'])}\n\nDatasheets: docs/hw-models/<model>.md\n`);
     });
   program.command('drivers').description('list the sample drivers and which engines they can run').option('--json', 'as JSON')
     .addHelpText('after', '\nExamples:\n  vnic drivers\n  vnic drivers --json')
@@ -21,7 +25,7 @@ export function registerListings(program: Command): void {
         const model = d.models[0]!;
         const caps = modelCapabilities(model)!;
         const support = Object.fromEntries(ENGINES.map((e) => [e, d.support(e, caps, { engine: e, pollBudget: 64 })]));
-        return { name: d.name, models: d.models, summary: d.summary, defaultEngine: d.defaultEngine, support };
+        return { name: d.name, models: d.models, summary: d.summary, defaultEngine: defaultEngine(d, caps), support };
       });
       if (f.json) { process.stdout.write(`${JSON.stringify({ drivers: rows })}\n`); return; }
       process.stdout.write(`${table(rows.map((d) => [d.name, d.models.join(','), d.defaultEngine, ...ENGINES.map((e) => (d.support[e]!.ok ? 'yes' : 'no')), d.summary]),

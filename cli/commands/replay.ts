@@ -19,8 +19,9 @@ export function registerReplay(program: Command): void {
     .option('--out <file>', 'write every packet the stack received to FILE.pcap or FILE.pcapng')
     .option('--json', 'print the run report as JSON on stdout')
     .addHelpText('after', `
-Defaults: model ehea with its driver, engine lro, the driver's max-aggr/max-desc, MTU 1500,
-poll budget 64, batch timestamps. The NIC runs promiscuous.
+Defaults: model ehea with its driver, the pair's default engine (vnic models: LRO where the
+driver can, else GRO), the driver's max-aggr/max-desc, MTU 1500, poll budget 64, batch
+timestamps. The NIC runs promiscuous.
 
 Examples:
   vnic replay capture.pcap
