@@ -6,7 +6,9 @@ import { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../sim/trace.ts';
 import type { FlowExpectation } from '../sim/flows.ts';
 import { RunReportBuilder, type RunReport } from '../sim/report.ts';
-import { createModel, isRegistered, listModels } from '../hw-models/registry.ts';
+import { createModel, isRegistered, listModels, modelCapabilities } from '../hw-models/registry.ts';
+import { FrameLayout, layoutFrame } from '../wire/layout.ts';
+import { ETHERTYPE } from '../wire/constants.ts';
 import { RX_FLAG, type NicModel } from '../hw-models/model.ts';
 import type { Capabilities } from '../hw-models/capabilities.ts';
 import { Stack, fillStackReport, type SkBuff } from '../stack/index.ts';
@@ -39,7 +41,8 @@ export const LabConfigSchema = z.strictObject({
   /** LRO max_aggr / max_desc; default: the driver's own. */
   maxAggr: intIn(1, 65535).optional(),
   maxDesc: intIn(1, 1024).optional(),
-  mtu: intIn(68, 9000).default(1500),
+  /** MTU; default 1500, or for a capture the largest IP packet it carries (at least 1500, at most what the model supports). */
+  mtu: intIn(68, 9000).optional(),
   /** Receive queues (RSS/flow-hash); default: the model's own. */
   queues: intIn(1, 64).optional(),
   /** NAPI weight: frames per poll. */
@@ -90,6 +93,8 @@ export interface RunResult {
   expectations: FlowExpectation[];
   /** The engine that ran (the default when none was asked for). */
   engine: Engine;
+  /** The MTU the NIC ran at, and where it came from: the config, the default, or the capture's largest IP packet. */
+  mtu: { value: number; from: 'config' | 'default' | 'capture'; largestIpPacket: number };
   model: NicModel;
   driver: Driver;
   stack: Stack;
@@ -136,7 +141,8 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
 
   const capture = c.capture;
   const frameCount = capture !== undefined && c.batch === 'all' ? (opts.records === undefined ? captureRecords(capture.path) : Array.isArray(opts.records) ? opts.records.length : 0) : 0;
-  const model = buildModel(c, clock, tracer, frameCount);
+  const mtu = chooseMtu(c, opts.records);
+  const model = buildModel(c, mtu.value, clock, tracer, frameCount);
   const engine = c.engine ?? defaultEngine(info, model.capabilities, (e) => resolveDriverOptions(c, e));
   const options = resolveDriverOptions(c, engine);
   const support = info.support(engine, model.capabilities, options);
@@ -190,7 +196,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   sizes.forEach((n, k) => { if (n > 0) hist[k === MAX_HIST ? `${MAX_HIST}+` : String(k)] = n; });
   report.counters['aggregateSizes'] = hist;
   if (partner !== undefined) report.counters['traffic'] = { ...partner.stats } as unknown as Record<string, number>;
-  return { report, conservation, expectations, engine, model, driver, stack };
+  return { report, conservation, expectations, engine, mtu, model, driver, stack };
 }
 
 /**
@@ -217,9 +223,40 @@ function resolveDriverOptions(c: Resolved, engine: Engine): ResolvedDriverOption
   return o;
 }
 
-function buildModel(c: Resolved, clock: VirtualClock, tracer: Tracer, batchFrames: number): NicModel {
+const DEFAULT_MTU = 1500;
+
+/**
+ * The MTU of a run: the one asked for; for a capture without one, the largest IP packet the capture
+ * carries (its wire length less the L2 header, so header-only records count whole), at least 1500
+ * and at most the model's maximum; otherwise 1500. A lazily read record stream is not read twice: 1500.
+ */
+function chooseMtu(c: Resolved, records: Iterable<CaptureRecord> | undefined): RunResult['mtu'] {
+  if (c.mtu !== undefined) return { value: c.mtu, from: 'config', largestIpPacket: 0 };
+  if (c.modelConfig['mtu'] !== undefined || c.capture === undefined || (records !== undefined && !Array.isArray(records))) {
+    return { value: DEFAULT_MTU, from: 'default', largestIpPacket: 0 };
+  }
+  const largest = largestIpPacket(records ?? readCapture(c.capture.path));
+  const caps = modelCapabilities(c.model);
+  const value = Math.max(DEFAULT_MTU, Math.min(largest, caps?.maxMtu ?? DEFAULT_MTU));
+  return { value, from: value === DEFAULT_MTU ? 'default' : 'capture', largestIpPacket: largest };
+}
+
+/** The largest IPv4 or IPv6 packet among the Ethernet records, by wire length (0 when there is none). */
+export function largestIpPacket(records: Iterable<CaptureRecord>): number {
+  const L = new FrameLayout();
+  let largest = 0;
+  for (const r of records) {
+    if (r.linktype !== 1) continue;
+    layoutFrame(r.data, 0, r.data.length, L);
+    if (L.l3 < 0 || (L.etherType !== ETHERTYPE.IPV4 && L.etherType !== ETHERTYPE.IPV6)) continue;
+    largest = Math.max(largest, r.origLen - L.l3);
+  }
+  return largest;
+}
+
+function buildModel(c: Resolved, mtu: number, clock: VirtualClock, tracer: Tracer, batchFrames: number): NicModel {
   const knobs = MODEL_KNOBS[c.model];
-  const cfg: Record<string, unknown> = { promiscuous: true, mtu: c.mtu, ...c.modelConfig };
+  const cfg: Record<string, unknown> = { promiscuous: true, mtu, ...c.modelConfig };
   if (c.queues !== undefined) {
     if (knobs?.queues === undefined) {
       if (c.queues !== 1) throw new LabError(`--queues ${c.queues}: model '${c.model}' has one receive queue`);
@@ -265,12 +302,16 @@ function replayTimed(records: Iterable<CaptureRecord>, onlyTo: string | undefine
 
 /**
  * --batch all: every frame is put into the rings before the first poll. When the input is larger
- * than the rings can hold, it goes in ring-sized chunks and the polls drain each chunk first.
+ * than the rings can hold, it goes in ring-sized chunks and the polls drain (and the driver refills)
+ * each chunk first. A chunk is counted in receive buffers, not frames: a frame longer than the
+ * largest buffer spans several descriptors (e1000 and mq chain 2 KiB buffers, myri10ge 4 KiB page
+ * chunks), so a jumbo frame uses up to five, and counting frames would overrun the ring (rx_missed).
  */
 function replayAll(records: Iterable<CaptureRecord>, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>, assemble = true): () => FlowExpectation[] {
   const filter = onlyTo !== undefined ? new DestinationFilter(onlyTo) : undefined;
   const streams = new CaptureStreams();
   const chunk = Math.max(1, minRxRing(model) - 2);
+  const buffer = largestRxBuffer(model);
   let scratch = new Uint8Array(65536 + 64);
   let inChunk = 0;
   const st = { records: 0, sent: 0, filteredOut: 0, extended: 0, notEthernet: 0 };
@@ -286,13 +327,22 @@ function replayAll(records: Iterable<CaptureRecord>, onlyTo: string | undefined,
     }
     if (assemble) streams.addFrame(buf, len); // (the caller's expectations replace these: no per-flow state)
     st.sent++;
+    const cost = buffer > 0 ? Math.ceil(len / buffer) : 1;
+    if (inChunk > 0 && inChunk + cost > chunk) { clock.run(); inChunk = 0; }
     model.receiveFrame(buf, len, clock.now, flags);
-    if (++inChunk >= chunk) { clock.run(); inChunk = 0; }
+    inChunk += cost;
   }
   return () => {
     Object.assign(counters, st);
     return streams.expectedFlows();
   };
+}
+
+/** Bytes of the largest receive buffer of queue 0 (0 when no ring names a buffer size). */
+function largestRxBuffer(model: NicModel): number {
+  let n = 0;
+  for (const r of model.rings(0)) if (r.role !== 'completion') n = Math.max(n, r.bufferBytes);
+  return n;
 }
 
 /** Entries of the smallest receive ring of queue 0 (how many frames surely fit before a poll). */

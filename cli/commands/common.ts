@@ -30,7 +30,7 @@ export function addPathFlags(cmd: Command): Command {
     .addOption(new Option('--engine <engine>', 'receive aggregation: lro, gro or off').argParser(choiceFlag('--engine', ['lro', 'gro', 'off'] as const)))
     .option('--max-aggr <n>', 'LRO max_aggr (default: the driver’s)', intFlag('--max-aggr', 1, 65535))
     .option('--max-desc <n>', 'LRO max_desc (default: the driver’s)', intFlag('--max-desc', 1, 1024))
-    .option('--mtu <n>', 'MTU (default 1500)', intFlag('--mtu', 68, 9000))
+    .option('--mtu <n>', 'MTU (default 1500; replay: the capture’s largest IP packet)', intFlag('--mtu', 68, 9000))
     .option('--queues <n>', 'receive queues (RSS / flow hash)', intFlag('--queues', 1, 64))
     .option('--poll-budget <n>', 'NAPI weight: frames per poll (default 64)', intFlag('--poll-budget', 1, 100_000_000))
     .addOption(new Option('--batch <mode>', "'timestamps': arrival times and interrupts decide the polls; 'all': every frame in the rings before the first poll").argParser(choiceFlag('--batch', ['timestamps', 'all'] as const)))

@@ -20,7 +20,8 @@ export function registerReplay(program: Command): void {
     .option('--json', 'print the run report as JSON on stdout')
     .addHelpText('after', `
 Defaults: model ehea with its driver, the pair's default engine (vnic models: LRO where the
-driver can, else GRO), the driver's max-aggr/max-desc, MTU 1500, poll budget 64, batch
+driver can, else GRO), the driver's max-aggr/max-desc, MTU from the capture (its largest IP packet, 1500 at least, the model's maximum at most),
+poll budget 64, batch
 timestamps. The NIC runs promiscuous.
 
 Examples:
@@ -35,13 +36,14 @@ Examples:
         ...labFromFlags(f),
         capture: { path: capture, ...(f.onlyTo !== undefined ? { onlyTo: f.onlyTo } : {}) },
       }, out !== undefined ? { out } : {}));
+      if (res.mtu.from === 'capture') process.stderr.write(`vnic: MTU ${res.mtu.value} from the capture (its largest IP packet is ${res.mtu.largestIpPacket} bytes); --mtu sets another\n`);
       if (f.json) process.stdout.write(`${JSON.stringify(res.report)}\n`);
       else {
         process.stdout.write(`${comparisonTable([res.report], useColour(process.stdout))}\n`);
         for (const l of reasonLines(res.report)) process.stdout.write(`  ${l}\n`);
       }
       if (!res.conservation.ok) throw new CheckFailed(`conservation: ${JSON.stringify(res.conservation)}`);
-      const asked = { onlyTo: f.onlyTo, mtu: res.model.mtu };
+      const asked = { onlyTo: f.onlyTo, mtu: res.mtu.value };
       const none = nothingDelivered(res.report, asked);
       if (none !== null) throw new CheckFailed(none);
       if (!res.report.allStreamsOk) {
