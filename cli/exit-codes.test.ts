@@ -3,25 +3,17 @@
 // or registers nothing: file and line named), 1 for a run that delivered nothing or whose streams
 // differ (one line per flow: where the first byte went missing and the counted reason), and the
 // codes listed in every --help.
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturePath } from '../test/captures.ts';
 import { CaptureWriter } from '../tap/index.ts';
+import { vnic as runVnic, vnicProcess } from './test-support.ts';
 
-const ROOT = new URL('..', import.meta.url);
-
-interface Ran { code: number | null; stdout: string; stderr: string }
-
-function vnic(...args: string[]): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+/** In-process (cli/test-support.ts); --load runs spawn the bin, since a module's errors are Node's loader's own. */
+const vnic = (...args: string[]) => runVnic(args);
+const vnicSpawned = (...args: string[]) => vnicProcess(args, { env: { ...process.env, NO_COLOR: '1' } });
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 
@@ -60,7 +52,7 @@ describe.concurrent('exit 2: the user’s mistake, named in one line', () => {
     ['cjs.js', ':2: is CommonJS (module is not defined in ES module scope); --load takes an ES module (import/export)'],
     ['nothing.ts', ': registered no driver or NIC model (an ES module that calls registerDriver or registerModel when imported)'],
   ])('--load %s names the file and line', async (file, said) => {
-    const r = await vnic('--load', join(esm, file), 'models');
+    const r = await vnicSpawned('--load', join(esm, file), 'models');
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toEqual([`vnic: --load ${join(esm, file)}${said}`]);
   });

@@ -13,8 +13,8 @@ export function w16(b: Uint8Array, o: number, v: number): void { b[o] = v >>> 8;
 /** Writes `v` as a big-endian 32-bit field at `o`. */
 export function w32(b: Uint8Array, o: number, v: number): void { b[o] = v >>> 24; b[o + 1] = v >>> 16; b[o + 2] = v >>> 8; b[o + 3] = v; }
 
-/** Copies `len` bytes without creating a subarray view (per-frame paths). */
-export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
-  if (srcOff === 0 && len === src.length) { dst.set(src, dstOff); return; }
-  for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+/** Copies `n` bytes from `src` at `srcOff` to `dst` at `dstOff` without creating a subarray view (per-frame paths). */
+export function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, n: number): void {
+  if (srcOff === 0 && n === src.length) { dst.set(src, dstOff); return; }
+  for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i]!;
 }

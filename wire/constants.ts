@@ -19,6 +19,9 @@ export const TCP = { SPORT: 0, DPORT: 2, SEQ: 4, ACK: 8, DOFF: 12, FLAGS: 13, WI
 /** UDP header (RFC 768). */
 export const UDP = { SPORT: 0, DPORT: 2, LEN: 4, CSUM: 6, HLEN: 8 } as const;
 
+/** ICMP echo (RFC 792): the 8-byte header before the data. */
+export const ICMP = { TYPE: 0, CODE: 1, CSUM: 2, ID: 4, SEQ: 6, HLEN: 8 } as const;
+
 /** ARP for Ethernet/IPv4 (RFC 826); HLEN is the whole 28-byte packet. */
 export const ARP = { HTYPE: 0, PTYPE: 2, HLEN_FIELD: 4, PLEN_FIELD: 5, OPER: 6, SHA: 8, SPA: 14, THA: 18, TPA: 24, HLEN: 28 } as const;
 

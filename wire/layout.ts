@@ -76,11 +76,13 @@ export class FrameLayout {
 
   get isIpv4(): boolean { return this.ipVersion === 4; }
   get isIpv6(): boolean { return this.ipVersion === 6; }
-  /** A TCP header passed its checks (options may still be refused). */
-  get isTcp(): boolean { return this.l4HdrLen > 0 && this.l4Proto === IPPROTO.TCP; }
-  get isUdp(): boolean { return this.l4HdrLen > 0 && this.l4Proto === IPPROTO.UDP; }
-  /** Bytes from the frame start to the end of the TCP/UDP header (0 when there is none). */
-  get headerLength(): number { return this.l4HdrLen > 0 ? this.l4 + this.l4HdrLen : 0; }
+  /** An unfragmented TCP packet whose header passed its checks (its options may still be refused). */
+  get isTcp(): boolean { return this.l4HdrLen > 0 && !this.fragment && this.l4Proto === IPPROTO.TCP; }
+  /** An unfragmented UDP datagram whose header fits (its length field may still be refused). */
+  get isUdp(): boolean { return this.l4HdrLen > 0 && !this.fragment && this.l4Proto === IPPROTO.UDP; }
+  get isTcpOrUdp(): boolean { return this.l4HdrLen > 0 && !this.fragment; }
+  /** Bytes from the frame start to the end of the TCP/UDP header of an unfragmented packet (0 when there is none). */
+  get headerLength(): number { return this.l4HdrLen > 0 && !this.fragment ? this.l4 + this.l4HdrLen : 0; }
 }
 
 function refuse(L: FrameLayout, why: LayoutRefusal, at: number): FrameLayout {
@@ -88,8 +90,12 @@ function refuse(L: FrameLayout, why: LayoutRefusal, at: number): FrameLayout {
   return L;
 }
 
-/** Lays out `len` bytes of `b` from `off` into `into` (and returns it). Never throws, never allocates. */
-export function layoutFrame(b: Uint8Array, off: number, len: number, into: FrameLayout): FrameLayout {
+/**
+ * Lays out `len` bytes of `b` from `off` into `into` (and returns it). Never throws, never allocates. `maxTags` lowers the
+ * tag limit for a reader that parses fewer (a NIC that knows an outer and an inner tag): one more ends the layout at L2
+ * as `vlan_too_many`, with `etherType` the TPID it stopped at.
+ */
+export function layoutFrame(b: Uint8Array, off: number, len: number, into: FrameLayout, maxTags: number = MAX_VLAN_TAGS): FrameLayout {
   const L = into;
   L.len = len; L.vlanCount = 0; L.outerTpid = 0; L.outerTci = 0; L.etherType = 0; L.l3 = -1;
   L.ipVersion = 0; L.ipHdrLen = 0; L.ipEnd = -1; L.srcOff = -1; L.addrLen = 0; L.saddr = 0; L.daddr = 0;
@@ -99,8 +105,8 @@ export function layoutFrame(b: Uint8Array, off: number, len: number, into: Frame
   let at: number = ETH.TYPE;
   let type = r16(b, off + at);
   while (type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ) {
-    if (at + VLAN.HLEN + 2 > len) return refuse(L, 'vlan_truncated', at);
-    if (L.vlanCount === MAX_VLAN_TAGS) return refuse(L, 'vlan_too_many', at);
+    if (at + VLAN.HLEN + 2 > len) { L.etherType = type; return refuse(L, 'vlan_truncated', at); }
+    if (L.vlanCount >= maxTags) { L.etherType = type; return refuse(L, 'vlan_too_many', at); }
     if (L.vlanCount === 0) { L.outerTpid = type; L.outerTci = r16(b, off + at + VLAN.TCI); }
     L.vlanCount++;
     at += VLAN.HLEN;
