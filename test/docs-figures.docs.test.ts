@@ -1,6 +1,6 @@
 // The figures in docs/figures/ and the tables inside docs/lro.md and docs/performance.md are generated
 // by docs/figures.ts from lab runs. This test regenerates them and fails when the committed ones differ.
-// Part of `npm run docs:check` (vitest.docs.config.ts), which CI runs.
+// Part of `npm run docs:check` (vitest.slow.config.ts), which CI runs.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
