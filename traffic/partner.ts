@@ -18,6 +18,8 @@ import { PayloadPattern, PATTERN_PERIOD } from './payload.ts';
 import type { FrameTx, FrameSink } from './link.ts';
 import { Link } from './link.ts';
 import { Impairments } from './impair.ts';
+import { CongestionControl } from './congestion.ts';
+import { AckDelayLine } from './ack-delay.ts';
 import { FrameLayout, read16, read32, write16, write32, findTimestampOption } from './headers.ts';
 import {
   parseTrafficConfig, type TrafficConfig, type BulkFlowConfig, type MessageFlowConfig,
@@ -104,6 +106,13 @@ class TcpFlow {
   writeTimerPending = false;
   /** Already counted as done by the partner. */
   counted = false;
+  /** Index in the partner's flow list. */
+  slot = 0;
+  /** Congestion control of a closed-loop sender ('2.6.24', 'modern'); null for a fixed-window sender. */
+  readonly cc: CongestionControl | null;
+  /** RTT timing (Karn): the segment ending at `timedEnd` was sent at `timedAt` (-1: none timed). */
+  private timedEnd = -1;
+  private timedAt = 0;
 
   /** Where this flow's stream starts in the partner's payload pattern (distinct per flow). */
   readonly salt: number;
@@ -160,6 +169,11 @@ class TcpFlow {
       this.writeLimit = 0;
     }
     this.rwnd = cfg.sendWindow;
+    this.cc = c.sender === 'fixed-window' || c.openLoop ? null : new CongestionControl({
+      algorithm: c.congestion.algorithm, growth: c.sender === '2.6.24' ? 'per-ack' : 'per-segment',
+      initialWindow: c.congestion.initialWindow, minRtoNs: c.rtoNs, clamp: Math.max(1, Math.floor(cfg.sendWindow / cfg.mss)),
+      cubicBeta: c.sender === '2.6.24' ? 819 : 717,
+    });
 
     const b = frame().eth({ src: c.partnerMac, dst: c.nicMac });
     if (cfg.vlan !== undefined) b.vlan({ vid: cfg.vlan.vid, pcp: cfg.vlan.pcp });
@@ -229,7 +243,17 @@ class TcpFlow {
   }
 
   private window(): number {
-    return this.cfg.useReceiverWindow ? Math.min(this.cfg.sendWindow, this.rwnd) : this.cfg.sendWindow;
+    const w = this.cfg.useReceiverWindow ? Math.min(this.cfg.sendWindow, this.rwnd) : this.cfg.sendWindow;
+    return this.cc === null ? w : Math.min(w, this.cc.cwnd * this.mss);
+  }
+
+  /** The congestion window, not the receiver's or the send buffer, is what holds the flow back. */
+  private cwndLimited(inFlight: number): boolean {
+    const cc = this.cc!;
+    const other = this.cfg.useReceiverWindow ? Math.min(this.cfg.sendWindow, this.rwnd) : this.cfg.sendWindow;
+    if (cc.cwnd * this.mss >= other) return false;
+    // Linux's tcp_is_cwnd_limited: in slow start, growth continues while half the window is in use
+    return cc.inSlowStart ? 2 * inFlight >= cc.cwnd * this.mss : inFlight + this.mss >= cc.cwnd * this.mss;
   }
 
   /** Sends one segment if anything may go now; false when the flow has nothing to send. */
@@ -256,6 +280,7 @@ class TcpFlow {
     }
     this.forceOne = false;
     this.sendSegment(off, len);
+    if (this.cc !== null && this.timedEnd < 0 && off >= this.sndMax) { this.timedEnd = off + len; this.timedAt = this.p.clock.now; }
     this.sndNxt = off + len;
     if (this.sndNxt > this.sndMax) {
       this.sndMax = this.sndNxt;
@@ -308,7 +333,7 @@ class TcpFlow {
     write16(f, l4 + TCP.CSUM, finish(sum));
     this.stats.segmentsSent++;
     this.stats.bytesSent += len;
-    if (off < this.sndMax) this.stats.retransmits++;
+    if (off < this.sndMax) { this.stats.retransmits++; this.timedEnd = -1; } // Karn: no sample across a retransmission
     const n = h + len;
     let view = this.views[n];
     if (view === undefined) { view = f.subarray(0, n); this.views[n] = view; }
@@ -316,7 +341,7 @@ class TcpFlow {
   }
 
   armRto(): void {
-    this.rtoDeadline = this.p.clock.now + this.p.config.rtoNs * (1 << this.backoff);
+    this.rtoDeadline = this.p.clock.now + (this.cc !== null ? this.cc.timeoutNs(this.backoff) : this.p.config.rtoNs * (1 << this.backoff));
     if (!this.rtoScheduled) { this.rtoScheduled = true; this.p.clock.at(this.rtoDeadline, this.onRtoEvent); }
   }
 
@@ -330,6 +355,7 @@ class TcpFlow {
     this.stats.timeouts++;
     if (this.p.tracer.enabled) this.p.trace('timeout', 'rto', `${flowName(this.key)}: retransmission timeout, resending from seq ${this.seqOf(this.sndUna)}`);
     if (this.backoff < MAX_BACKOFF) this.backoff++;
+    this.cc?.onTimeout(now);
     // Go-back-N: everything unacknowledged is sent again.
     this.sndNxt = this.sndUna;
     this.dupAcks = 0;
@@ -350,6 +376,8 @@ class TcpFlow {
     this.rwnd = win;
     this.lastWin = win;
     if (d > 0 && this.sndUna + d <= this.sndMax) {
+      const cc = this.cc;
+      if (cc !== null) this.ccOnNewAck(cc, d);
       this.sndUna += d;
       this.dupAcks = 0;
       this.backoff = 0;
@@ -366,7 +394,9 @@ class TcpFlow {
     } else if (d === 0 && this.sndMax > this.sndUna && !hasData && !winChanged) {
       this.dupAcks++;
       this.stats.dupAcks++;
+      if (this.inRecovery) this.cc?.inflate();
       if (this.dupAcks === 3 && !this.inRecovery) {
+        this.cc?.enterRecovery(this.p.clock.now);
         this.inRecovery = true;
         this.recover = this.sndMax;
         this.retransmitPending = true;
@@ -375,6 +405,20 @@ class TcpFlow {
       }
     } else if (d !== 0) {
       this.stats.staleAcks++;
+    }
+  }
+
+  /** Congestion bookkeeping for an ACK of `d` new bytes, before snd_una moves. */
+  private ccOnNewAck(cc: CongestionControl, d: number): void {
+    const now = this.p.clock.now;
+    const end = this.sndUna + d;
+    if (this.timedEnd >= 0 && end >= this.timedEnd) { cc.sample(now - this.timedAt); this.timedEnd = -1; }
+    const segments = Math.ceil(d / this.mss);
+    if (this.inRecovery) {
+      if (end >= this.recover) cc.exitRecovery();
+      else cc.partialAck(segments);
+    } else {
+      cc.onAck(segments, now, this.cwndLimited(this.sndMax - this.sndUna));
     }
   }
 
@@ -508,6 +552,8 @@ export class LinkPartner {
   private pumpAgain = false;
   private doneCount = 0;
   private started = false;
+  /** The return path's delay (config.pathDelayNs > 0). */
+  private readonly ackLine: AckDelayLine | undefined;
 
   constructor(readonly clock: VirtualClock, private readonly tx: FrameTx, config: unknown, readonly tracer: Tracer = NO_TRACE) {
     this.config = parseTrafficConfig(config);
@@ -527,6 +573,7 @@ export class LinkPartner {
       if (fc.kind === 'background') { this.bg.push(new Background(fc, root.fork(), this)); continue; }
       for (let i = 0; i < fc.count; i++) {
         const flow = new TcpFlow(fc, i, root.fork(), this);
+        flow.slot = this.flows.length;
         this.flows.push(flow);
         const k = flow.key.sport * 65536 + flow.key.dport;
         const list = this.byPorts.get(k);
@@ -534,6 +581,12 @@ export class LinkPartner {
       }
     }
     tx.addReadyListener(() => this.pump());
+    if (this.config.pathDelayNs > 0) {
+      this.ackLine = new AckDelayLine(clock, this.config.pathDelayNs, (i, ack, win, hasData, tsval) => {
+        this.flows[i]!.onAck(ack, win, hasData, tsval);
+        this.pump();
+      });
+    }
   }
 
   /** Starts sending (at the clock's current time). */
@@ -629,6 +682,10 @@ export class LinkPartner {
     const ts = findTimestampOption(frame, l4, L.payloadOffset);
     const tsval = ts >= 0 ? read32(frame, ts + 2) : -1;
     const hasData = Math.min(L.ipEnd, length) > L.payloadOffset;
+    if (this.ackLine !== undefined) {
+      this.ackLine.push(flow.slot, read32(frame, l4 + TCP.ACK), read16(frame, l4 + TCP.WINDOW) << flow.cfg.receiverWindowShift, hasData, tsval);
+      return;
+    }
     flow.onAck(read32(frame, l4 + TCP.ACK), read16(frame, l4 + TCP.WINDOW) << flow.cfg.receiverWindowShift, hasData, tsval);
     this.pump();
   }
