@@ -42,6 +42,8 @@ export interface StackOptions {
   delayedAckNs?: number;
   /** Quick ACKs at a flow's start and after out-of-order data (default 16, Linux TCP_MAX_QUICKACKS). */
   quickAcks?: number;
+  /** The application answers each PSH-terminated request at once (its answer carries the ACK). */
+  answerRequests?: boolean;
   /** Window field of ACKs (65535). */
   rcvWindow?: number;
   /** Out-of-order queue limit per flow, skbs (10000). */
@@ -136,6 +138,7 @@ export class Stack implements RxSink {
       ackCounting: opts.ackCounting ?? 'gso_segs',
       delayedAckNs: opts.delayedAckNs ?? 40_000_000,
       quickAcks: opts.quickAcks ?? 16,
+      answerRequests: opts.answerRequests ?? false,
       rcvWindow: opts.rcvWindow ?? 65535,
       maxOfoSkbs: opts.maxOfoSkbs ?? 10_000,
       maxFlows: positiveInt(opts.maxFlows ?? 262_144, 'maxFlows'),

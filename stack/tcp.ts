@@ -44,6 +44,12 @@ export interface TcpOptions {
    * re-enters it, as tcp_data_queue does.
    */
   quickAcks: number;
+  /**
+   * The receiving application answers each request (data ending in PSH) at once, and its answer
+   * carries the ACK: the request is acknowledged without waiting for the delayed-ACK timer, as in a
+   * request/response exchange (netperf TCP_RR).
+   */
+  answerRequests: boolean;
   /** Window field of every ACK (no scaling is negotiated: flows may start mid-stream). */
   rcvWindow: number;
   /** Out-of-order queue limit per flow, in skbs. */
@@ -242,6 +248,7 @@ export class TcpLayer {
     if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'deliver', text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: traceQueue, frame: traceFrame });
     if (fin || drained || flow.ofo.length > 0) this.sendAck(flow, 'now');
     else if (flow.quickAcks > 0) { flow.quickAcks--; this.sendAck(flow, 'quick'); }
+    else if (this.opts.answerRequests && (flags & TCP_FLAG.PSH) !== 0) this.sendAck(flow, 'now');
     else if (flow.segsSinceAck >= 2) this.sendAck(flow, 'now');
     else this.armDelack(flow);
   }

@@ -5,6 +5,7 @@
 
 import { Prng } from '../sim/prng.ts';
 import { StreamHash } from '../sim/hash.ts';
+import { LatencyRecorder } from '../sim/stats.ts';
 import { kernelMemory } from '../sim/byte-kernels.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../sim/trace.ts';
@@ -18,7 +19,7 @@ import { PayloadPattern, PATTERN_PERIOD } from './payload.ts';
 import type { FrameTx, FrameSink } from './link.ts';
 import { Link } from './link.ts';
 import { Impairments } from './impair.ts';
-import { CongestionControl } from './congestion.ts';
+import { CongestionControl, type CongestionStats } from './congestion.ts';
 import { AckDelayLine } from './ack-delay.ts';
 import { FrameLayout, read16, read32, write16, write32, findTimestampOption } from './headers.ts';
 import {
@@ -55,6 +56,8 @@ export interface TcpFlowStats {
   staleAcks: number;
   /** Times the flow had data but the window was full. */
   windowLimited: number;
+  /** Request/response flows: requests whose last byte was acknowledged. */
+  transactions: number;
 }
 
 export interface PartnerStats {
@@ -81,8 +84,10 @@ function modulo(x: number, m: number): number { return x <= 0x7fffffff ? (x | 0)
 /** One TCP sender: a retransmit ring of payload, snd_una/snd_nxt/snd_max, a lazy RTO timer. */
 class TcpFlow {
   readonly stats: TcpFlowStats = {
-    segmentsSent: 0, bytesSent: 0, retransmits: 0, fastRetransmits: 0, timeouts: 0, acksReceived: 0, dupAcks: 0, staleAcks: 0, windowLimited: 0,
+    segmentsSent: 0, bytesSent: 0, retransmits: 0, fastRetransmits: 0, timeouts: 0, acksReceived: 0, dupAcks: 0, staleAcks: 0, windowLimited: 0, transactions: 0,
   };
+  /** When the current request was written (request/response flows). */
+  private requestAt = 0;
   readonly key: FlowKey;
   readonly isn: number;
   readonly kind: Kind;
@@ -215,6 +220,7 @@ class TcpFlow {
     if (next > this.total) return;
     this.writeLimit = next;
     this.writesDone++;
+    this.requestAt = this.p.clock.now;
   }
 
   /** Duration over: the stream ends with what has been written (bulk: what has been sent). */
@@ -389,7 +395,10 @@ class TcpFlow {
       }
       if (this.sndUna === this.sndMax) this.rtoDeadline = -1;
       else this.armRto();
-      if (this.kind === 'rr' && this.sndUna >= this.writeLimit) this.scheduleWrite();
+      if (this.kind === 'rr' && this.sndUna >= this.writeLimit) {
+        if (this.sndUna - d < this.writeLimit) { this.stats.transactions++; this.p.transactionTimes.record(this.p.clock.now - this.requestAt); }
+        this.scheduleWrite();
+      }
       if (this.sndUna >= this.total) this.p.flowDone(this);
     } else if (d === 0 && this.sndMax > this.sndUna && !hasData && !winChanged) {
       this.dupAcks++;
@@ -520,6 +529,8 @@ export interface FlowReport extends TcpFlowStats {
   bytes: number;
   /** Bytes acknowledged by the host. */
   ackedBytes: number;
+  /** A closed-loop sender's congestion state at the end (absent for a fixed-window sender). */
+  congestion?: CongestionStats & { cwnd: number; ssthresh: number; srttUs: number; rtoMs: number };
 }
 
 /** Owns several flows; sends through `tx`; answers the host's ACKs. */
@@ -540,6 +551,8 @@ export class LinkPartner {
   readonly frameArea: Uint8Array;
   readonly patternAt = SCRATCH_BYTES;
   readonly pattern: PayloadPattern;
+  /** Request/response flows: from writing a request to the ACK covering it, ns. */
+  readonly transactionTimes = new LatencyRecorder();
   private readonly salts = new Set<number>();
   private nextFrameAt: number;
 
@@ -698,6 +711,7 @@ export class LinkPartner {
     return this.flows.map((f) => ({
       ...f.stats, key: { ...f.key }, name: flowName(f.key), kind: f.kind, isn: f.isn,
       bytes: f.total === Infinity ? -1 : f.total, ackedBytes: f.sndUna,
+      ...(f.cc !== null ? { congestion: { ...f.cc.stats, cwnd: f.cc.cwnd, ssthresh: f.cc.ssthresh === Infinity ? -1 : f.cc.ssthresh, srttUs: f.cc.srtt / 1000, rtoMs: f.cc.rto / 1e6 } } : {}),
     }));
   }
 
