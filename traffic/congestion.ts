@@ -63,6 +63,9 @@ export class CongestionControl {
   private epochStart = -1;
   private originPoint = 0;
   private k = 0;
+  /** CUBIC's Reno estimate: ACKs (segments) counted since the epoch, and the window Reno would have. */
+  private ackCnt = 0;
+  private tcpCwnd = 0;
   readonly stats: CongestionStats = { rttSamples: 0, cwndIncreases: 0, maxCwnd: 0, recoveries: 0, slowStartExitNs: -1 };
 
   constructor(readonly s: CongestionSettings) {
@@ -108,7 +111,9 @@ export class CongestionControl {
       if (!this.inSlowStart && this.stats.slowStartExitNs < 0) this.stats.slowStartExitNs = nowNs;
     }
     if (acked > 0 && !this.inSlowStart) {
-      const w = this.s.algorithm === 'cubic' ? this.cubicCount(nowNs) : this.cwnd;
+      const w = this.s.algorithm === 'cubic' ? this.cubicCount(nowNs, acked) : this.cwnd;
+      // tcp_cong_avoid_ai: a count reached under a larger w (the curve moved) gives one segment and restarts
+      if (this.cwndCnt >= w) { this.cwndCnt = 0; this.cwnd++; }
       this.cwndCnt += acked;
       if (this.cwndCnt >= w) {
         const delta = Math.floor(this.cwndCnt / w);
@@ -123,10 +128,16 @@ export class CongestionControl {
     }
   }
 
-  /** bictcp_update: ACKs (or segments) per one-segment increase, from the cubic curve one min-RTT ahead. */
-  private cubicCount(nowNs: number): number {
+  /**
+   * bictcp_update: ACKs (or segments) per one-segment increase, from the cubic curve one min-RTT
+   * ahead, but never slower than the Reno flow of the same β would grow (tcp_friendliness: on the
+   * lab's sub-millisecond paths this is what governs).
+   */
+  private cubicCount(nowNs: number, acked: number): number {
     if (this.epochStart < 0) {
       this.epochStart = nowNs;
+      this.ackCnt = acked;
+      this.tcpCwnd = this.cwnd;
       if (this.cwnd < this.lastMaxCwnd) {
         this.k = Math.cbrt((this.lastMaxCwnd - this.cwnd) / CUBIC_C);
         this.originPoint = this.lastMaxCwnd;
@@ -140,6 +151,12 @@ export class CongestionControl {
     const target = this.originPoint + CUBIC_C * (t - this.k) ** 3;
     let cnt = target > this.cwnd ? this.cwnd / (target - this.cwnd) : 100 * this.cwnd;
     if (this.lastMaxCwnd === 0 && cnt > 20) cnt = 20; // no loss yet: grow at least 5 % per RTT
+    else this.ackCnt += acked;
+    // the Reno estimate: one segment per (8·(1024 + β)/3/(1024 − β)) / 8 windows of acknowledgements
+    const b = this.s.cubicBeta;
+    const perSegment = (this.cwnd * Math.floor((8 * (1024 + b)) / 3 / (1024 - b))) / 8;
+    while (this.ackCnt > perSegment) { this.ackCnt -= perSegment; this.tcpCwnd++; }
+    if (this.tcpCwnd > this.cwnd) cnt = Math.min(cnt, this.cwnd / (this.tcpCwnd - this.cwnd));
     return Math.max(cnt, 2);
   }
 
