@@ -21,6 +21,7 @@ import { Link } from './link.ts';
 import { Impairments } from './impair.ts';
 import { CongestionControl, type CongestionStats } from './congestion.ts';
 import { AckDelayLine } from './ack-delay.ts';
+import { TsoNic, TSO_MAX_BYTES } from './tso.ts';
 import { FrameLayout, read16, read32, write16, write32, findTimestampOption } from './headers.ts';
 import {
   parseTrafficConfig, type TrafficConfig, type BulkFlowConfig, type MessageFlowConfig,
@@ -77,6 +78,11 @@ export interface PartnerStats {
 
 type Kind = 'bulk' | 'messages' | 'rr';
 type AnyTcpConfig = BulkFlowConfig | MessageFlowConfig | RequestResponseFlowConfig;
+
+/** Payload room of a flow's frame buffer: one segment, or with TSO a bulk flow's 64 KB super-segment. */
+function flowSegmentRoom(c: TrafficConfig, fc: AnyTcpConfig): number {
+  return c.tso && fc.kind === 'bulk' ? TSO_MAX_BYTES : fc.mss;
+}
 
 /** `x % m` for integers x ≥ 0, m ≥ 1: an int32 remainder while x fits (stream offsets pass 2^31 only on long runs). */
 function modulo(x: number, m: number): number { return x <= 0x7fffffff ? (x | 0) % m : x % m; }
@@ -138,6 +144,8 @@ class TcpFlow {
   private readonly tsvalStart: number; private readonly tsTickNs: number; private readonly tsecrFixed: number;
   private readonly unit: number;
   private readonly mss: number;
+  /** With TSO (bulk flows): the most payload one super-segment carries, whole segments (0: no TSO). */
+  private readonly superMax: number;
   /** PSH on every Nth segment / at the end of each burst of N (0: not that pattern). */
   private readonly pshEvery: number; private readonly pshBurst: number;
 
@@ -200,8 +208,10 @@ class TcpFlow {
     // Headers as sent with seq, IP total length, IP ID, TSval/TSecr and both checksums zero: the base of the per-segment sums.
     this.ipSum0 = sumBytes(t, this.l3, IPV4.HLEN);
     this.tcpSum0 = sumBytes(t, this.l4, this.hdrLen - this.l4, pseudoHeaderSumAddrs(this.key.saddr, this.key.daddr, IPPROTO.TCP, 0));
-    this.frameAt = p.claimFrame(FLOW_HEADER_ROOM + cfg.mss);
-    this.buf = p.frameArea.subarray(this.frameAt, this.frameAt + FLOW_HEADER_ROOM + cfg.mss);
+    const room = FLOW_HEADER_ROOM + flowSegmentRoom(c, cfg);
+    this.frameAt = p.claimFrame(room);
+    this.buf = p.frameArea.subarray(this.frameAt, this.frameAt + room);
+    this.superMax = c.tso && cfg.kind === 'bulk' ? Math.floor((TSO_MAX_BYTES - (this.hdrLen - this.l3)) / cfg.mss) * cfg.mss : 0;
     this.buf.set(t);
   }
 
@@ -276,6 +286,7 @@ class TcpFlow {
     const off = this.sndNxt;
     const limit = Math.min(this.writeLimit, this.total);
     if (off >= limit) return false;
+    if (this.superMax > 0 && this.trySuperSegment(off, limit, open)) return true;
     const len = Math.min(this.segLen(off), limit - off);
     if (!open && off + len > this.sndUna + this.window()) {
       if (!this.forceOne) {
@@ -294,6 +305,43 @@ class TcpFlow {
     }
     if (!open && this.rtoDeadline < 0) this.armRto();
     return true;
+  }
+
+  /** TSO: as many whole segments as the window and 64 KB allow, in one super-segment (false: less than two fit). */
+  private trySuperSegment(off: number, limit: number, open: boolean): boolean {
+    const room = open ? Infinity : this.sndUna + this.window() - off;
+    let len = Math.min(this.superMax, Math.floor(room / this.mss) * this.mss);
+    if (limit - off <= len) len = limit - off; // the stream's tail, short segment included
+    if (len <= this.mss) return false;
+    this.forceOne = false;
+    this.sendSuperSegment(off, len);
+    if (this.cc !== null && this.timedEnd < 0 && off >= this.sndMax) { this.timedEnd = off + len; this.timedAt = this.p.clock.now; }
+    this.sndNxt = off + len;
+    if (this.sndNxt > this.sndMax) this.sndMax = this.sndNxt;
+    if (!open && this.rtoDeadline < 0) this.armRto();
+    return true;
+  }
+
+  /** Builds the super-segment of stream bytes [off, off + len) (headers as for one segment; the NIC sets lengths and checksums) and hands it to the TSO NIC. */
+  private sendSuperSegment(off: number, len: number): void {
+    const p = this.p, f = this.buf, l3 = this.l3, l4 = this.l4, h = this.hdrLen;
+    const frames = TsoNic.framesFor(len, this.mss);
+    let id = 0;
+    if (this.ipIdMode === IP_ID_INCREMENT) { id = this.ipIdNext; this.ipIdNext = (this.ipIdNext + frames) & 0xffff; }
+    else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
+    write16(f, l3 + IPV4.ID, id);
+    write32(f, l4 + TCP.SEQ, this.seqOf(off));
+    f[l4 + TCP.FLAGS] = this.pshFor(off, len) ? TCP_FLAG.ACK | TCP_FLAG.PSH : TCP_FLAG.ACK;
+    if (this.tsOff >= 0) {
+      write32(f, this.tsOff + 2, (this.tsvalStart + Math.floor(p.clock.now / this.tsTickNs)) >>> 0);
+      write32(f, this.tsOff + 6, this.tsecrFixed >= 0 ? this.tsecrFixed : this.tsRecent);
+    }
+    const a = PayloadPattern.start(off, this.salt);
+    p.frameArea.copyWithin(this.frameAt + h, p.patternAt + a, p.patternAt + a + len);
+    this.stats.segmentsSent += frames;
+    this.stats.bytesSent += len;
+    if (off < this.sndMax) { this.stats.retransmits += frames; this.timedEnd = -1; }
+    p.tso.transmit(f, l3, l4, len, this.mss);
   }
 
   private pshFor(off: number, len: number): boolean {
@@ -551,6 +599,8 @@ export class LinkPartner {
   readonly frameArea: Uint8Array;
   readonly patternAt = SCRATCH_BYTES;
   readonly pattern: PayloadPattern;
+  /** The partner's TSO NIC (used by bulk flows when config.tso is on). */
+  readonly tso: TsoNic;
   /** Request/response flows: from writing a request to the ACK covering it, ns. */
   readonly transactionTimes = new LatencyRecorder();
   private readonly salts = new Set<number>();
@@ -570,12 +620,14 @@ export class LinkPartner {
 
   constructor(readonly clock: VirtualClock, private readonly tx: FrameTx, config: unknown, readonly tracer: Tracer = NO_TRACE) {
     this.config = parseTrafficConfig(config);
-    let maxSegment = 1, flowFrames = 0;
+    let maxSegment = 1, flowFrames = 0, maxMss = 1;
     for (const fc of this.config.flows) {
       if (fc.kind === 'background') continue;
-      maxSegment = Math.max(maxSegment, fc.mss);
-      flowFrames += fc.count * (FLOW_HEADER_ROOM + fc.mss);
+      maxSegment = Math.max(maxSegment, flowSegmentRoom(this.config, fc));
+      maxMss = Math.max(maxMss, fc.mss);
+      flowFrames += fc.count * (FLOW_HEADER_ROOM + flowSegmentRoom(this.config, fc));
     }
+    this.tso = new TsoNic(FLOW_HEADER_ROOM + maxMss, (frame, len) => this.emit(frame, len, true));
     this.nextFrameAt = SCRATCH_BYTES + PATTERN_PERIOD + maxSegment;
     // a kernel memory: the expected streams are hashed from the pattern in WebAssembly (sim/byte-kernels.ts)
     this.frameArea = kernelMemory(this.nextFrameAt + flowFrames);

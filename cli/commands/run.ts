@@ -14,7 +14,7 @@ import { choiceFlag, intFlag } from '../errors.ts';
 import { addPathFlags, checkReadable, labFromFlags, outFormat, type PathFlags } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
-interface RunFlags extends PathFlags { scenario?: string; config?: string; json?: boolean; out?: string; seed?: number; seeds?: number; sender?: 'fixed-window' | '2.6.24' | 'modern' }
+interface RunFlags extends PathFlags { scenario?: string; config?: string; json?: boolean; out?: string; seed?: number; seeds?: number; tso?: boolean; sender?: 'fixed-window' | '2.6.24' | 'modern' }
 
 export function registerRun(program: Command): void {
   const cmd = program.command('run')
@@ -25,6 +25,7 @@ export function registerRun(program: Command): void {
     .option('--seed <n>', 'traffic seed', (v: string) => { if (!/^\d+$/.test(v)) throw new UsageError(`--seed takes a whole number, not '${v}'`); return Number(v); })
     .option('--seeds <n>', 'run each configuration with N traffic seeds (--seed, --seed + 1, …) and show median and min–max (default 1)', intFlag('--seeds', 1, 1000))
     .addOption(new Option('--sender <kind>', "TCP senders: 'fixed-window' (no congestion control), '2.6.24' (window grows per ACK) or 'modern' (per acknowledged segment)").argParser(choiceFlag('--sender', ['fixed-window', '2.6.24', 'modern'] as const)))
+    .option('--tso', 'the senders hand their NIC 64 KB super-segments; the partner\'s TSO NIC cuts them into MSS frames')
     .option('--json', 'print { "runs": [ <report>, … ], "seeds": [ … ], "summary": [ <median, min, max per figure>, … ] } on stdout')
     .option('--out <file>', 'write every packet the stack received (needs a single run: give --engine)')
     .addHelpText('after', `
@@ -105,6 +106,7 @@ function baseConfig(f: RunFlags): LabConfig {
   }
   const merged: LabConfig = { ...cfg, ...labFromFlags(f) };
   if (f.seed !== undefined && merged.traffic !== undefined) merged.traffic = { ...(merged.traffic as object), seed: f.seed };
+  if (f.tso === true && merged.traffic !== undefined) merged.traffic = { ...(merged.traffic as object), tso: true };
   return merged;
 }
 
