@@ -92,6 +92,8 @@ export interface RunResult {
   model: NicModel;
   driver: Driver;
   stack: Stack;
+  /** The link partner of generated traffic (absent for a replayed capture). */
+  partner?: LinkPartner;
 }
 
 /** Parses a lab config, turning schema failures into one line per field. */
@@ -201,7 +203,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
       report.counters['transactions'] = { count: tt.count, p50Us: p50! / 1000, p99Us: p99! / 1000, meanUs: tt.sum / tt.count / 1000 };
     }
   }
-  return { report, conservation, expectations, model, driver, stack };
+  return { report, conservation, expectations, model, driver, stack, ...(partner !== undefined ? { partner } : {}) };
 }
 
 /** The TCP senders' counters summed over flows; window figures (maxCwnd, slowStartExitNs) are the largest. */

@@ -37,6 +37,11 @@ export interface CongestionStats {
   slowStartExitNs: number;
 }
 
+/** Most points kept in `history` (a point: time, window, ACKs so far). */
+const MAX_HISTORY_POINTS = 20_000;
+/** A point is kept when the window changed or this much time passed since the last one. */
+const HISTORY_STEP_NS = 100_000;
+
 /** Linux TCP_RTO_MAX: 120 s. */
 const MAX_RTO_NS = 120e9;
 /** RFC 6298 clock granularity G (Linux's jiffy at HZ 1000). */
@@ -66,6 +71,8 @@ export class CongestionControl {
   /** CUBIC's Reno estimate: ACKs (segments) counted since the epoch, and the window Reno would have. */
   private ackCnt = 0;
   private tcpCwnd = 0;
+  /** Window against time for charts: flat triples (ns, cwnd, ACKs received so far). */
+  readonly history: number[] = [];
   readonly stats: CongestionStats = { rttSamples: 0, cwndIncreases: 0, maxCwnd: 0, recoveries: 0, slowStartExitNs: -1 };
 
   constructor(readonly s: CongestionSettings) {
@@ -76,6 +83,13 @@ export class CongestionControl {
   }
 
   get inSlowStart(): boolean { return this.cwnd < this.ssthresh; }
+
+  /** Called for every ACK the flow receives, after the window was updated. */
+  note(nowNs: number, acks: number): void {
+    const h = this.history, n = h.length;
+    if (n >= MAX_HISTORY_POINTS * 3) return;
+    if (n === 0 || h[n - 2] !== this.cwnd || nowNs - h[n - 3]! >= HISTORY_STEP_NS) h.push(nowNs, this.cwnd, acks);
+  }
 
   /** One RTT measurement (ns) of a segment that was sent once. */
   sample(rttNs: number): void {

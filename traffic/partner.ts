@@ -463,6 +463,7 @@ class TcpFlow {
     } else if (d !== 0) {
       this.stats.staleAcks++;
     }
+    this.cc?.note(this.p.clock.now, this.stats.acksReceived);
   }
 
   /** Congestion bookkeeping for an ACK of `d` new bytes, before snd_una moves. */
@@ -765,6 +766,14 @@ export class LinkPartner {
       bytes: f.total === Infinity ? -1 : f.total, ackedBytes: f.sndUna,
       ...(f.cc !== null ? { congestion: { ...f.cc.stats, cwnd: f.cc.cwnd, ssthresh: f.cc.ssthresh === Infinity ? -1 : f.cc.ssthresh, srttUs: f.cc.srtt / 1000, rtoMs: f.cc.rto / 1e6 } } : {}),
     }));
+  }
+
+  /** A closed-loop flow's window against time: [ns, cwnd, ACKs received so far] (empty for a fixed-window sender). */
+  windowHistory(flow: number): [number, number, number][] {
+    const h = this.flows[flow]?.cc?.history ?? [];
+    const out: [number, number, number][] = [];
+    for (let i = 0; i + 2 < h.length; i += 3) out.push([h[i]!, h[i + 1]!, h[i + 2]!]);
+    return out;
   }
 
   /** Every flow's whole stream acknowledged. */
