@@ -261,7 +261,8 @@ function span(frames: number[]): string {
 }
 
 function ackWhy(r: string | undefined): string {
-  return r === 'now' ? 'quick ACK: two full segments or more unacknowledged' : r === 'delayed' ? 'delayed-ACK timer' : r === 'dup' ? 'duplicate ACK' : r ?? '';
+  return r === 'now' ? 'quick ACK: two full segments or more unacknowledged' : r === 'quick' ? "quick-ack mode: one of a new flow's first segments (or after out-of-order data)"
+    : r === 'answer' ? "the application's answer to a request carries the ACK" : r === 'delayed' ? 'delayed-ACK timer' : r === 'dup' ? 'duplicate ACK' : r ?? '';
 }
 
 function stripModel(t: string): string { return t.replace(/^(ehea|myri10ge|e1000|mq): /, ''); }

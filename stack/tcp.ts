@@ -248,7 +248,7 @@ export class TcpLayer {
     if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'deliver', text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: traceQueue, frame: traceFrame });
     if (fin || drained || flow.ofo.length > 0) this.sendAck(flow, 'now');
     else if (flow.quickAcks > 0) { flow.quickAcks--; this.sendAck(flow, 'quick'); }
-    else if (this.opts.answerRequests && (flags & TCP_FLAG.PSH) !== 0) this.sendAck(flow, 'now');
+    else if (this.opts.answerRequests && (flags & TCP_FLAG.PSH) !== 0) this.sendAck(flow, 'answer');
     else if (flow.segsSinceAck >= 2) this.sendAck(flow, 'now');
     else this.armDelack(flow);
   }
@@ -311,7 +311,7 @@ export class TcpLayer {
   }
 
   /** Builds and sends one ACK for the flow (cumulative, rcv_nxt), echoing TS.Recent when the flow uses timestamps. */
-  sendAck(flow: TcpFlow, why: 'now' | 'quick' | 'dup' | 'delayed'): void {
+  sendAck(flow: TcpFlow, why: 'now' | 'quick' | 'answer' | 'dup' | 'delayed'): void {
     this.cpu.charge('ack_build');
     if (flow.delack !== null) { flow.delack.cancel(); flow.delack = null; }
     flow.segsSinceAck = 0;
