@@ -52,6 +52,9 @@ function run(runs: ReadonlyMap<string, RunReport>, label: string): RunReport {
 }
 const OFF = engineLabel('off'), LRO = engineLabel('lro'), GRO = engineLabel('gro');
 
+/** The scenario of `vnic run` and of the report's engine comparison when none is named. */
+export const DEFAULT_SCENARIO = 'bulk-4flows';
+
 const bulk = (extra: Record<string, unknown> = {}) => ({ kind: 'bulk', ...extra });
 /**
  * Retransmission timeout of every scenario's senders: Linux's TCP_RTO_MIN (200 ms), above the

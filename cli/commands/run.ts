@@ -3,14 +3,15 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { parseLabConfig, resolveDriver, type LabConfig, type RunResult } from '../../lab/run.ts';
-import { plansFor, runSeed, seedList, summarise, type RunPlan } from '../../lab/seeds.ts';
-import { parseTrafficConfig } from '../../traffic/index.ts';
-import { SCENARIOS, getScenario } from '../../lab/scenarios.ts';
-import { getDriver, driverForModel, type Engine } from '../../drivers/index.ts';
+import type { LabConfig, RunResult } from '../../lab/run.ts';
+import { DEFAULT_SCENARIO, SCENARIOS, getScenario } from '../../lab/scenarios.ts';
+import type { Engine } from '../../drivers/index.ts';
+import type { Capabilities } from '../../hw-models/capabilities.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { comparisonTable, spreadTable, paint, useColour } from '../format.ts';
 import { choiceFlag, intFlag } from '../errors.ts';
+import type { RunPlan } from '../../lab/seeds.ts';
+import { stderr, stdout } from '../io.ts';
 import { addPathFlags, checkReadable, labFromFlags, outFormat, type PathFlags } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
@@ -25,7 +26,7 @@ export function registerRun(program: Command): void {
     .option('--seed <n>', 'traffic seed', (v: string) => { if (!/^\d+$/.test(v)) throw new UsageError(`--seed takes a whole number, not '${v}'`); return Number(v); })
     .option('--seeds <n>', 'run each configuration with N traffic seeds (--seed, --seed + 1, …) and show median and min–max (default 1)', intFlag('--seeds', 1, 1000))
     .addOption(new Option('--sender <kind>', "TCP senders: 'fixed-window' (no congestion control), '2.6.24' (window grows per ACK) or 'modern' (per acknowledged segment)").argParser(choiceFlag('--sender', ['fixed-window', '2.6.24', 'modern'] as const)))
-    .option('--tso', 'the senders hand their NIC 64 KB super-segments; the partner\'s TSO NIC cuts them into MSS frames')
+    .option('--tso', "the senders hand their NIC 64 KB super-segments; the partner's TSO NIC cuts them into MSS frames")
     .option('--json', 'print { "runs": [ <report>, … ], "seeds": [ … ], "summary": [ <median, min, max per figure>, … ] } on stdout')
     .option('--out <file>', 'write every packet the stack received (needs a single run: give --engine)')
     .addHelpText('after', `
@@ -39,37 +40,38 @@ Examples:
   vnic run --scenario slow-start --json
   vnic run --scenario moderated-2g --sender 2.6.24
   vnic run --config my-run.json --model myri10ge`)
-    .action((f: RunFlags) => {
+    .action(async (f: RunFlags) => {
+      const { parseLabConfig, resolveDriver } = await import('../../lab/run.ts');
+      const { plansFor, runSeed, seedList, summarise } = await import('../../lab/seeds.ts');
+      const { parseTrafficConfig } = await import('../../traffic/index.ts');
       const base = baseConfig(f);
-      const scenario = f.config === undefined ? getScenario(f.scenario ?? 'bulk-4flows') : undefined;
-      const engines: Engine[] | undefined = f.engine !== undefined ? [f.engine] : scenario?.variants !== undefined && f.scenario !== undefined ? undefined : defaultEngines(f, base);
-      const plans = plansFor(base, f.scenario !== undefined ? scenario : undefined, engines, {
+      const scenario = f.scenario !== undefined ? getScenario(f.scenario) : undefined;
+      const engines: Engine[] | undefined = f.engine !== undefined ? [f.engine] : scenario?.variants !== undefined ? undefined : await defaultEngines(f, base);
+      const plans = plansFor(base, scenario, engines, {
         ...(f.ackCounting !== undefined ? { ackCounting: f.ackCounting } : {}), ...(f.sender !== undefined ? { sender: f.sender } : {}),
       });
       const seedCount = f.seeds ?? 1;
       if (f.out !== undefined && (plans.length !== 1 || seedCount !== 1)) throw new UsageError('--out needs a single run: add --engine lro|gro|off (and no --seeds)');
       // a bad config is one line on stderr, before any progress line
       runOrExplain(() => { const c = parseLabConfig(plans[0]!.config); resolveDriver(c); if (c.traffic !== undefined) parseTrafficConfig(c.traffic); });
-      const firstSeed = f.seed ?? trafficSeed(base);
-      const seeds = seedList(firstSeed, seedCount);
+      const seeds = seedList(f.seed ?? trafficSeed(base), seedCount);
       const out = f.out !== undefined ? { path: f.out, format: outFormat(f.out) } : undefined;
-      const colour = useColour(process.stderr);
+      const colour = useColour(stderr);
       const results: RunResult[][] = [];
       for (const plan of plans) {
         const mine: RunResult[] = [];
         for (const seed of seeds) {
           // the progress line follows the run, so a configuration the engine cannot run on stays one line
-          const r = runOrExplain(() => runSeed(seedLabel(plan, seed, seedCount), seed, out !== undefined ? { out } : {}));
-          mine.push(r);
-          if (!f.json) process.stderr.write(paint(colour).dim(`ran ${base.label ?? 'run'}: ${plan.label}${seedCount > 1 ? `, seed ${seed}` : ''}\n`));
+          mine.push(runOrExplain(() => runSeed(seedLabel(plan, seed, seedCount), seed, out !== undefined ? { out } : {})));
+          if (!f.json) stderr.write(paint(colour).dim(`ran ${base.label ?? 'run'}: ${plan.label}${seedCount > 1 ? `, seed ${seed}` : ''}\n`));
         }
         results.push(mine);
       }
       const reports = results.flat().map((r) => r.report);
       const summary = plans.map((p, i) => summarise(p.label, seeds, results[i]!.map((r) => r.report)));
-      if (f.json) process.stdout.write(`${JSON.stringify({ runs: reports, seeds, summary })}\n`);
-      else if (seedCount === 1) process.stdout.write(`${base.label ?? ''}\n${comparisonTable(reports, useColour(process.stdout))}\n`);
-      else process.stdout.write(`${base.label ?? ''}, seeds ${seeds[0]}–${seeds[seeds.length - 1]}: median (min–max)\n${spreadTable(summary, useColour(process.stdout))}\n`);
+      if (f.json) stdout.write(`${JSON.stringify({ runs: reports, seeds, summary })}\n`);
+      else if (seedCount === 1) stdout.write(`${base.label ?? ''}\n${comparisonTable(reports, useColour(stdout))}\n`);
+      else stdout.write(`${base.label ?? ''}, seeds ${seeds[0]}–${seeds[seeds.length - 1]}: median (min–max)\n${spreadTable(summary, useColour(stdout))}\n`);
       const bad = results.flat().find((r) => !r.conservation.ok || !r.report.allStreamsOk);
       if (bad !== undefined) throw new CheckFailed(`${bad.report.label}: ${bad.conservation.ok ? 'a byte stream differs from what was sent' : `frames unaccounted for: ${JSON.stringify(bad.conservation)}`}`);
     });
@@ -99,7 +101,7 @@ function baseConfig(f: RunFlags): LabConfig {
     cfg = text as LabConfig;
     cfg.label ??= f.config;
   } else {
-    const name = f.scenario ?? 'bulk-4flows';
+    const name = f.scenario ?? DEFAULT_SCENARIO;
     const s = getScenario(name);
     if (s === undefined) throw new UsageError(`--scenario ${name}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`);
     cfg = { ...s.lab, label: f.scenario === undefined && noPathFlags(f) ? 'default comparison: eHEA, 4 bulk flows at 10 Gb/s' : `scenario ${s.name}` };
@@ -115,16 +117,17 @@ function noPathFlags(f: RunFlags): boolean {
 }
 
 /** No --engine: LRO off vs on for the default comparison; otherwise every engine the driver offers. */
-function defaultEngines(f: RunFlags, cfg: LabConfig): Engine[] {
+async function defaultEngines(f: RunFlags, cfg: LabConfig): Promise<Engine[]> {
   if (f.scenario === undefined && f.config === undefined && noPathFlags(f)) return ['off', 'lro'];
+  const { getDriver, driverForModel } = await import('../../drivers/index.ts');
+  const { modelCapabilities } = await import('../../hw-models/registry.ts');
   const model = cfg.model ?? 'ehea';
   const d = cfg.driver !== undefined ? getDriver(cfg.driver) : driverForModel(model);
   if (d === undefined) return ['off'];
-  return ['off', 'lro', 'gro'].filter((e) => e === 'off' || d.support(e as Engine, { ...modelCaps(model) } as never, { engine: e as Engine, pollBudget: 64, ...(cfg.softwareChecksum !== undefined ? { softwareChecksum: cfg.softwareChecksum } : {}) }).ok) as Engine[];
+  return ['off', 'lro', 'gro'].filter((e) => e === 'off' || d.support(e as Engine, { ...modelCaps(modelCapabilities, model) } as never, { engine: e as Engine, pollBudget: 64, ...(cfg.softwareChecksum !== undefined ? { softwareChecksum: cfg.softwareChecksum } : {}) }).ok) as Engine[];
 }
 
-import { modelCapabilities } from '../../hw-models/registry.ts';
-function modelCaps(model: string) {
+function modelCaps(modelCapabilities: (name: string) => Capabilities | undefined, model: string): Capabilities {
   const c = modelCapabilities(model);
   if (c === undefined) throw new UsageError(`--model ${model}: no such model`);
   return c;
