@@ -45,3 +45,20 @@ export function writeIpv4(buf: Uint8Array, off: number, a: string | number): voi
   const v = typeof a === 'string' ? parseIpv4(a) : a >>> 0;
   buf[off] = v >>> 24; buf[off + 1] = (v >>> 16) & 0xff; buf[off + 2] = (v >>> 8) & 0xff; buf[off + 3] = v & 0xff;
 }
+
+/** "fdaa::1" → 16 bytes (RFC 4291 text form, with :: and without an embedded IPv4 part). */
+export function parseIpv6(s: string): Uint8Array {
+  const halves = s.split('::');
+  if (halves.length > 2) throw new Error(`bad IPv6 address "${s}": more than one ::`);
+  const groups = (h: string | undefined): number[] => (h === undefined || h === '' ? [] : h.split(':').map((g) => {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) throw new Error(`bad IPv6 address "${s}": group "${g}"`);
+    return parseInt(g, 16);
+  }));
+  const head = groups(halves[0]), tail = groups(halves[1]);
+  const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
+  if (head.length + tail.length + fill !== 8 || fill < 0 || (halves.length === 2 && fill === 0)) throw new Error(`bad IPv6 address "${s}": not 8 groups`);
+  const all = [...head, ...new Array<number>(fill).fill(0), ...tail];
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => { out[2 * i] = g >>> 8; out[2 * i + 1] = g & 0xff; });
+  return out;
+}

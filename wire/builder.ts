@@ -1,8 +1,8 @@
 // A scapy-like frame builder for tests and tools: frame().vlan(100).tcp({...}).payload(1448).build().
 // Lengths and checksums are filled in unless a field is given, so tests can also craft bad frames.
 
-import { ETH, VLAN, IPV4, IPV4_FRAG, TCP, UDP, ARP, ARPOP, TCP_FLAG, IPPROTO, ETHERTYPE } from './constants.ts';
-import { writeMac, writeIpv4 } from './address.ts';
+import { ETH, VLAN, IPV4, IPV4_FRAG, IPV6, IPV6_EXT, TCP, UDP, ARP, ARPOP, TCP_FLAG, IPPROTO, ETHERTYPE } from './constants.ts';
+import { writeMac, writeIpv4, parseIpv6 } from './address.ts';
 import { sumBytes, finish, pseudoHeaderSum } from './checksum.ts';
 import { type TcpOption, tcpOptionsLength, emitTcpOptions } from './tcp-options.ts';
 
@@ -13,6 +13,14 @@ export interface Ipv4Spec {
   /** In 8-byte units, as in the header field. */
   fragOffset?: number; protocol?: number; options?: Uint8Array;
   ihl?: number; totalLength?: number; checksum?: number; version?: number;
+}
+/** An IPv6 extension header: its number and its bytes after the next-header and length bytes (the whole header is 8n bytes). */
+export interface Ipv6ExtSpec { type: number; body: Uint8Array }
+export interface Ipv6Spec {
+  src?: string; dst?: string; trafficClass?: number; flowLabel?: number; hopLimit?: number;
+  /** Extension headers in order, between the fixed header and the transport header. */
+  ext?: Ipv6ExtSpec[];
+  payloadLength?: number;
 }
 export interface TcpSpec {
   sport?: number; dport?: number; seq?: number; ack?: number; flags?: string | number; window?: number; urgent?: number;
@@ -47,6 +55,7 @@ export class FrameBuilder {
   private ethSpec: EthSpec = {};
   private readonly vlans: VlanSpec[] = [];
   private ipSpec: Ipv4Spec | undefined;
+  private ip6Spec: Ipv6Spec | undefined;
   private tcpSpec: TcpSpec | undefined;
   private udpSpec: UdpSpec | undefined;
   private arpSpec: ArpSpec | undefined;
@@ -59,23 +68,32 @@ export class FrameBuilder {
   /** Adds a tag; the first call is the outermost. TPID 0x8100 unless given (0x88a8 for 802.1ad). */
   vlan(tag: number | VlanSpec): this { this.vlans.push(typeof tag === 'number' ? { vid: tag } : tag); return this; }
 
-  ipv4(spec: Ipv4Spec = {}): this { this.ipSpec = { ...this.ipSpec, ...spec }; return this; }
+  ipv4(spec: Ipv4Spec = {}): this {
+    if (this.ip6Spec !== undefined) throw new Error('frame(): ipv4() cannot be combined with ipv6()');
+    this.ipSpec = { ...this.ipSpec, ...spec }; return this;
+  }
+
+  /** An IPv6 header (defaults fd00::1 → fd00::2, hop limit 64), optionally with extension headers. */
+  ipv6(spec: Ipv6Spec = {}): this {
+    if (this.ipSpec !== undefined || this.arpSpec !== undefined) throw new Error('frame(): ipv6() cannot be combined with ipv4() or arp()');
+    this.ip6Spec = { ...this.ip6Spec, ...spec }; return this;
+  }
 
   /** A TCP header (adds a default IPv4 header if none was given). */
   tcp(spec: TcpSpec = {}): this {
     if (this.udpSpec !== undefined || this.arpSpec !== undefined) throw new Error('frame(): tcp() cannot follow udp() or arp()');
-    this.tcpSpec = { ...this.tcpSpec, ...spec }; this.ipSpec ??= {}; return this;
+    this.tcpSpec = { ...this.tcpSpec, ...spec }; if (this.ip6Spec === undefined) this.ipSpec ??= {}; return this;
   }
 
   /** A UDP header (adds a default IPv4 header if none was given). */
   udp(spec: UdpSpec = {}): this {
     if (this.tcpSpec !== undefined || this.arpSpec !== undefined) throw new Error('frame(): udp() cannot follow tcp() or arp()');
-    this.udpSpec = { ...this.udpSpec, ...spec }; this.ipSpec ??= {}; return this;
+    this.udpSpec = { ...this.udpSpec, ...spec }; if (this.ip6Spec === undefined) this.ipSpec ??= {}; return this;
   }
 
   /** An Ethernet/IPv4 ARP packet instead of IPv4; defaults: request, sender = eth src / 10.0.0.1, target 00:00:00:00:00:00 / 10.0.0.2 (set eth dst ff:ff:ff:ff:ff:ff for a broadcast). */
   arp(spec: ArpSpec = {}): this {
-    if (this.ipSpec !== undefined) throw new Error('frame(): arp() cannot be combined with ipv4()/tcp()/udp()');
+    if (this.ipSpec !== undefined || this.ip6Spec !== undefined) throw new Error('frame(): arp() cannot be combined with ipv4()/ipv6()/tcp()/udp()');
     this.arpSpec = { ...this.arpSpec, ...spec }; return this;
   }
 
@@ -91,7 +109,11 @@ export class FrameBuilder {
   build(): Uint8Array {
     const ip = this.ipSpec;
     const ipOpts = ip?.options ?? new Uint8Array(0);
-    const ipHlen = ip === undefined ? 0 : IPV4.HLEN + ((ipOpts.length + 3) & ~3);
+    const ip6 = this.ip6Spec;
+    const ext6 = ip6?.ext ?? [];
+    for (const e of ext6) if ((e.body.length + 2) % 8 !== 0) throw new Error(`frame(): IPv6 extension header ${e.type} is ${e.body.length + 2} bytes, not a multiple of 8`);
+    const ipHlen = ip !== undefined ? IPV4.HLEN + ((ipOpts.length + 3) & ~3)
+      : ip6 !== undefined ? IPV6.HLEN + ext6.reduce((n, e) => n + e.body.length + 2, 0) : 0;
     const tcpOptBytes = this.tcpOptionBytes();
     const l4Hlen = this.tcpSpec !== undefined ? TCP.HLEN + tcpOptBytes.length
       : this.udpSpec !== undefined ? UDP.HLEN : this.arpSpec !== undefined ? ARP.HLEN : 0;
@@ -105,7 +127,7 @@ export class FrameBuilder {
     // Ethernet and tags
     writeMac(out, ETH.DST, this.ethSpec.dst ?? '02:00:00:00:00:02');
     writeMac(out, ETH.SRC, this.ethSpec.src ?? '02:00:00:00:00:01');
-    const l3Type = this.ethSpec.type ?? (ip !== undefined ? ETHERTYPE.IPV4 : this.arpSpec !== undefined ? ETHERTYPE.ARP : ETHERTYPE_EXPERIMENTAL);
+    const l3Type = this.ethSpec.type ?? (ip !== undefined ? ETHERTYPE.IPV4 : ip6 !== undefined ? ETHERTYPE.IPV6 : this.arpSpec !== undefined ? ETHERTYPE.ARP : ETHERTYPE_EXPERIMENTAL);
     let typeOff: number = ETH.TYPE;
     for (const tag of this.vlans) {
       dv.setUint16(typeOff, tag.tpid ?? ETHERTYPE.VLAN);
@@ -142,32 +164,56 @@ export class FrameBuilder {
       writeIpv4(out, o + IPV4.SRC, ip.src ?? '10.0.0.1');
       writeIpv4(out, o + IPV4.DST, ip.dst ?? '10.0.0.2');
       out.set(ipOpts, o + IPV4.HLEN);
-      const l4Len = packetEnd - l4Off;
-
-      if (this.tcpSpec !== undefined) {
-        const t = this.tcpSpec;
-        dv.setUint16(l4Off + TCP.SPORT, t.sport ?? 40000);
-        dv.setUint16(l4Off + TCP.DPORT, t.dport ?? 5001);
-        dv.setUint32(l4Off + TCP.SEQ, (t.seq ?? 0) >>> 0);
-        dv.setUint32(l4Off + TCP.ACK, (t.ack ?? 0) >>> 0);
-        out[l4Off + TCP.DOFF] = ((t.dataOffset ?? l4Hlen / 4) & 0x0f) << 4;
-        out[l4Off + TCP.FLAGS] = parseTcpFlags(t.flags ?? 'A');
-        dv.setUint16(l4Off + TCP.WINDOW, t.window ?? 65535);
-        dv.setUint16(l4Off + TCP.URP, t.urgent ?? 0);
-        out.set(tcpOptBytes, l4Off + TCP.HLEN);
-        const sum = finish(sumBytes(out, l4Off, l4Len, pseudoHeaderSum(out, o + IPV4.SRC, o + IPV4.DST, IPPROTO.TCP, l4Len)));
-        dv.setUint16(l4Off + TCP.CSUM, t.checksum ?? sum);
-      } else if (this.udpSpec !== undefined) {
-        const u = this.udpSpec;
-        dv.setUint16(l4Off + UDP.SPORT, u.sport ?? 40000);
-        dv.setUint16(l4Off + UDP.DPORT, u.dport ?? 5001);
-        dv.setUint16(l4Off + UDP.LEN, u.length ?? l4Len);
-        const sum = finish(sumBytes(out, l4Off, l4Len, pseudoHeaderSum(out, o + IPV4.SRC, o + IPV4.DST, IPPROTO.UDP, l4Len)));
-        dv.setUint16(l4Off + UDP.CSUM, u.checksum ?? (sum === 0 ? 0xffff : sum)); // 0 means "no checksum" in UDP
-      }
+      this.writeL4(out, dv, l4Off, l4Hlen, packetEnd, tcpOptBytes, pseudoHeaderSum(out, o + IPV4.SRC, o + IPV4.DST, 0, 0));
       dv.setUint16(o + IPV4.CSUM, ip.checksum ?? finish(sumBytes(out, o, ipHlen)));
     }
+    if (ip6 !== undefined) {
+      const o = l3Off;
+      const l4Proto = this.tcpSpec !== undefined ? IPPROTO.TCP : this.udpSpec !== undefined ? IPPROTO.UDP : IPPROTO_EXPERIMENTAL;
+      dv.setUint32(o + IPV6.VER_TC_FLOW, ((6 << 28) | (((ip6.trafficClass ?? 0) & 0xff) << 20) | ((ip6.flowLabel ?? 0) & 0xfffff)) >>> 0);
+      dv.setUint16(o + IPV6.PAYLOAD_LEN, ip6.payloadLength ?? packetEnd - l3Off - IPV6.HLEN);
+      out[o + IPV6.NEXT] = ext6[0]?.type ?? l4Proto;
+      out[o + IPV6.HOP_LIMIT] = ip6.hopLimit ?? 64;
+      out.set(parseIpv6(ip6.src ?? 'fd00::1'), o + IPV6.SRC);
+      out.set(parseIpv6(ip6.dst ?? 'fd00::2'), o + IPV6.DST);
+      let e = o + IPV6.HLEN;
+      ext6.forEach((x, i) => {
+        out[e] = ext6[i + 1]?.type ?? l4Proto;
+        // the fragment header's second byte is reserved; the others count 8-byte units after the first 8
+        out[e + 1] = x.type === IPV6_EXT.FRAGMENT ? 0 : (x.body.length + 2) / 8 - 1;
+        out.set(x.body, e + 2);
+        e += x.body.length + 2;
+      });
+      // RFC 8200 §8.1 pseudo-header: addresses, upper-layer length, next header
+      this.writeL4(out, dv, l4Off, l4Hlen, packetEnd, tcpOptBytes, sumBytes(out, o + IPV6.SRC, 32));
+    }
     return out;
+  }
+
+  /** The TCP or UDP header and checksum; `addrSum` is the unfolded sum of the pseudo-header's addresses. */
+  private writeL4(out: Uint8Array, dv: DataView, l4Off: number, l4Hlen: number, packetEnd: number, tcpOptBytes: Uint8Array, addrSum: number): void {
+    const l4Len = packetEnd - l4Off;
+    if (this.tcpSpec !== undefined) {
+      const t = this.tcpSpec;
+      dv.setUint16(l4Off + TCP.SPORT, t.sport ?? 40000);
+      dv.setUint16(l4Off + TCP.DPORT, t.dport ?? 5001);
+      dv.setUint32(l4Off + TCP.SEQ, (t.seq ?? 0) >>> 0);
+      dv.setUint32(l4Off + TCP.ACK, (t.ack ?? 0) >>> 0);
+      out[l4Off + TCP.DOFF] = ((t.dataOffset ?? l4Hlen / 4) & 0x0f) << 4;
+      out[l4Off + TCP.FLAGS] = parseTcpFlags(t.flags ?? 'A');
+      dv.setUint16(l4Off + TCP.WINDOW, t.window ?? 65535);
+      dv.setUint16(l4Off + TCP.URP, t.urgent ?? 0);
+      out.set(tcpOptBytes, l4Off + TCP.HLEN);
+      const sum = finish(sumBytes(out, l4Off, l4Len, addrSum + IPPROTO.TCP + l4Len));
+      dv.setUint16(l4Off + TCP.CSUM, t.checksum ?? sum);
+    } else if (this.udpSpec !== undefined) {
+      const u = this.udpSpec;
+      dv.setUint16(l4Off + UDP.SPORT, u.sport ?? 40000);
+      dv.setUint16(l4Off + UDP.DPORT, u.dport ?? 5001);
+      dv.setUint16(l4Off + UDP.LEN, u.length ?? l4Len);
+      const sum = finish(sumBytes(out, l4Off, l4Len, addrSum + IPPROTO.UDP + l4Len));
+      dv.setUint16(l4Off + UDP.CSUM, u.checksum ?? (sum === 0 ? 0xffff : sum)); // 0 means "no checksum" in UDP
+    }
   }
 
   private tcpOptionBytes(): Uint8Array {

@@ -10,6 +10,12 @@ export const VLAN = { TPID: 0, TCI: 2, TYPE: 4, HLEN: 4 } as const;
 /** IPv4 header (RFC 791). HLEN is the size without options. */
 export const IPV4 = { VER_IHL: 0, TOS: 1, TOT_LEN: 2, ID: 4, FRAG: 6, TTL: 8, PROTO: 9, CSUM: 10, SRC: 12, DST: 16, HLEN: 20 } as const;
 
+/** IPv6 fixed header (RFC 8200): version/traffic class/flow label word, payload length, next header, hop limit, addresses. */
+export const IPV6 = { VER_TC_FLOW: 0, PAYLOAD_LEN: 4, NEXT: 6, HOP_LIMIT: 7, SRC: 8, DST: 24, HLEN: 40 } as const;
+
+/** IPv6 extension header numbers (RFC 8200 §4): hop-by-hop, routing, fragment, destination options. */
+export const IPV6_EXT = { HOPOPTS: 0, ROUTING: 43, FRAGMENT: 44, DSTOPTS: 60 } as const;
+
 /** Bits of the IPv4 flags/fragment-offset word (the offset counts 8-byte units). */
 export const IPV4_FRAG = { RESERVED: 0x8000, DF: 0x4000, MF: 0x2000, OFFSET_MASK: 0x1fff } as const;
 
