@@ -189,7 +189,7 @@ describe('e1000 driver', () => {
     gro.clock.run();
     expect(gro.stack.verify([e3]).allOk).toBe(true);
     expect(gro.stack.stats.skbsIn).toBe(30);
-    expect(gro.driver.groStats()!.not_eligible_not_ipv4).toBe(30);
+    expect(gro.driver.groStats()!.not_eligible_not_ip).toBe(30);
     checkDrained(gro);
   });
 
