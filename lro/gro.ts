@@ -63,7 +63,8 @@ export interface GroStats {
   flush_cwr: number;
   flush_no_payload: number;
   flush_flags: number;
-  flush_not_eligible: number;
+  /** A padded segment of the flow (IP length shorter than the frame) flushed it. */
+  flush_padded: number;
 }
 
 export function newGroStats(): GroStats {
@@ -74,7 +75,7 @@ export function newGroStats(): GroStats {
     csum_trusted: 0, csum_complete: 0, csum_software: 0,
     flush_napi: 0, flush_old: 0, flush_evict: 0, flush_psh: 0, flush_fin: 0, flush_short: 0, flush_64k: 0, flush_seq: 0,
     flush_ack: 0, flush_tcp_word: 0, flush_options: 0, flush_ip_header: 0, flush_ip_id: 0, flush_larger: 0, flush_cwr: 0,
-    flush_no_payload: 0, flush_flags: 0, flush_not_eligible: 0,
+    flush_no_payload: 0, flush_flags: 0, flush_padded: 0,
   };
 }
 
@@ -85,14 +86,14 @@ export function sumGroStats(all: readonly GroStats[]): GroStats {
 }
 
 type FlushReason = 'napi' | 'old' | 'evict' | 'psh' | 'fin' | 'short' | '64k' | 'seq' | 'ack' | 'tcp_word' | 'options'
-  | 'ip_header' | 'ip_id' | 'larger' | 'cwr' | 'no_payload' | 'flags' | 'not_eligible';
+  | 'ip_header' | 'ip_id' | 'larger' | 'cwr' | 'no_payload' | 'flags' | 'padded';
 type NotEligible = 'not_ip' | 'vlan' | 'ihl' | 'fragment' | 'length' | 'not_tcp' | 'bad_doff' | 'bad_csum';
 
 const FLUSH_KEY: Record<FlushReason, keyof GroStats> = {
   napi: 'flush_napi', old: 'flush_old', evict: 'flush_evict', psh: 'flush_psh', fin: 'flush_fin', short: 'flush_short',
   '64k': 'flush_64k', seq: 'flush_seq', ack: 'flush_ack', tcp_word: 'flush_tcp_word', options: 'flush_options',
   ip_header: 'flush_ip_header', ip_id: 'flush_ip_id', larger: 'flush_larger', cwr: 'flush_cwr', no_payload: 'flush_no_payload',
-  flags: 'flush_flags', not_eligible: 'flush_not_eligible',
+  flags: 'flush_flags', padded: 'flush_padded',
 };
 const NOT_ELIGIBLE_KEY: Record<NotEligible, keyof GroStats> = {
   not_ip: 'not_eligible_not_ip', vlan: 'not_eligible_vlan', ihl: 'not_eligible_ihl', fragment: 'not_eligible_fragment', length: 'not_eligible_length',
@@ -195,57 +196,60 @@ export class GroEngine {
     let iph = skb.data, proto = skb.protocol;
     const end = skb.data + skb.headLen;
     while (isVlanTpid(proto)) {
-      if (iph + 4 > end) return this.notEligible(skb, 'vlan', null);
+      if (iph + 4 > end) return this.notEligible(skb, 'vlan');
       proto = r16(b, iph + 2); iph += 4;
     }
     const tags = iph - skb.data;
     if (proto === ETH_P_IP) return this.receive4(skb, b, iph, tags, end);
     if (proto === ETH_P_IPV6) return this.receive6(skb, b, iph, tags, end);
-    return this.notEligible(skb, 'not_ip', null);
+    return this.notEligible(skb, 'not_ip');
   }
 
   /** inet_gro_receive + tcp4_gro_receive. */
   private receive4(skb: SkBuff, b: Uint8Array, iph: number, tags: number, end: number): void {
-    if (iph + 20 > end) return this.notEligible(skb, 'ihl', null);
-    if (b[iph] !== 0x45) return this.notEligible(skb, 'ihl', this.heldFor(skb, iph, tags));
-    if ((r16(b, iph + IPV4.FRAG) & 0x3fff) !== 0) return this.notEligible(skb, 'fragment', this.heldFor(skb, iph, tags));
+    if (iph + 20 > end) return this.notEligible(skb, 'ihl');
+    if (b[iph] !== 0x45) return this.notEligible(skb, 'ihl');
+    if ((r16(b, iph + IPV4.FRAG) & 0x3fff) !== 0) return this.notEligible(skb, 'fragment');
     const totLen = r16(b, iph + IPV4.TOT_LEN);
-    if (totLen !== skb.len - tags) return this.notEligible(skb, 'length', this.heldFor(skb, iph, tags));
-    if (b[iph + IPV4.PROTO] !== IPPROTO.TCP) return this.notEligible(skb, 'not_tcp', null);
+    if (b[iph + IPV4.PROTO] !== IPPROTO.TCP) return this.notEligible(skb, 'not_tcp');
     const tcph = iph + 20;
     const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
-    if (doff < 20 || 20 + doff > totLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff', this.heldFor(skb, iph, tags));
+    if (doff < 20 || 20 + doff > totLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff');
 
     const saddr = r32(b, iph + IPV4.SRC), daddr = r32(b, iph + IPV4.DST), ports = r32(b, tcph + TCP.SPORT);
     const bucket = groBucket(saddr, daddr, ports);
     const p = this.lookup(skb, bucket, 4, saddr, daddr, ports, iph, 20);
-    if (fold(sum16(b, iph, 20)) !== 0xffff) return this.notEligible(skb, 'bad_csum', p);
-    if (!this.tcpChecksumOk(skb, b, iph, tcph, totLen - 20, sum16(b, iph + IPV4.SRC, 8), 20 + tags)) return this.notEligible(skb, 'bad_csum', p);
+    if (totLen !== skb.len - tags) return this.lengthMismatch(skb, p);
+    if (fold(sum16(b, iph, 20)) !== 0xffff) return this.notEligible(skb, 'bad_csum');
+    if (!this.tcpChecksumOk(skb, b, iph, tcph, totLen - 20, sum16(b, iph + IPV4.SRC, 8), 20 + tags)) return this.notEligible(skb, 'bad_csum');
     this.receiveTcp(skb, p, bucket, b, 4, iph, 20, tcph, doff, saddr, daddr, ports, totLen, tags);
   }
 
   /** ipv6_gro_receive + tcp6_gro_receive: hop-by-hop, routing and destination options headers are skipped (and must match byte for byte); anything else before TCP, a fragment header included, is not merged. */
   private receive6(skb: SkBuff, b: Uint8Array, iph: number, tags: number, end: number): void {
-    if (iph + IPV6.HLEN > end) return this.notEligible(skb, 'ihl', null);
+    if (iph + IPV6.HLEN > end) return this.notEligible(skb, 'ihl');
     const ipLen = IPV6.HLEN + r16(b, iph + IPV6.PAYLOAD_LEN);
-    if (ipLen !== skb.len - tags) return this.notEligible(skb, 'length', null);
+    const frameIpLen = skb.len - tags;
+    // a padded frame is parsed as far as its own length says; a truncated one not at all
+    if (ipLen > frameIpLen) return this.notEligible(skb, 'length');
     let next = b[iph + IPV6.NEXT]!, nlen = IPV6.HLEN;
     while (next === IPV6_EXT.HOPOPTS || next === IPV6_EXT.ROUTING || next === IPV6_EXT.DSTOPTS) {
-      if (iph + nlen + 8 > end) return this.notEligible(skb, 'ihl', null);
+      if (iph + nlen + 8 > end) return this.notEligible(skb, 'ihl');
       const size = (b[iph + nlen + 1]! + 1) << 3;
       next = b[iph + nlen]!; nlen += size;
-      if (nlen > ipLen || iph + nlen > end) return this.notEligible(skb, 'ihl', null);
+      if (nlen > ipLen || iph + nlen > end) return this.notEligible(skb, 'ihl');
     }
-    if (next === IPV6_EXT.FRAGMENT) return this.notEligible(skb, 'fragment', null);
-    if (next !== IPPROTO.TCP) return this.notEligible(skb, 'not_tcp', null);
+    if (next === IPV6_EXT.FRAGMENT) return this.notEligible(skb, 'fragment');
+    if (next !== IPPROTO.TCP) return this.notEligible(skb, 'not_tcp');
     const tcph = iph + nlen;
     const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
-    if (doff < 20 || nlen + doff > ipLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff', null);
+    if (doff < 20 || nlen + doff > ipLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff');
     // the flow key folds each address to 32 bits; lookup compares the whole header
     const saddr = fold128(b, iph + IPV6.SRC), daddr = fold128(b, iph + IPV6.DST), ports = r32(b, tcph + TCP.SPORT);
     const bucket = groBucket(saddr, daddr, ports);
     const p = this.lookup(skb, bucket, 6, saddr, daddr, ports, iph, nlen);
-    if (!this.tcpChecksumOk(skb, b, iph, tcph, ipLen - nlen, sum16(b, iph + IPV6.SRC, 32), nlen + tags)) return this.notEligible(skb, 'bad_csum', p);
+    if (ipLen !== frameIpLen) return this.lengthMismatch(skb, p);
+    if (!this.tcpChecksumOk(skb, b, iph, tcph, ipLen - nlen, sum16(b, iph + IPV6.SRC, 32), nlen + tags)) return this.notEligible(skb, 'bad_csum');
     this.receiveTcp(skb, p, bucket, b, 6, iph, nlen, tcph, doff, saddr, daddr, ports, ipLen, tags);
   }
 
@@ -289,25 +293,15 @@ export class GroEngine {
     return best;
   }
 
-  /** The held packet of the flow of an IPv4/TCP segment that cannot take part (options, fragment, padding…), if any. */
-  private heldFor(skb: SkBuff, iph: number, tags: number): GroFlow | null {
-    const b = skb.buf;
-    if (b[iph]! >>> 4 !== 4 || b[iph + IPV4.PROTO] !== IPPROTO.TCP) return null;
-    const tcph = iph + ((b[iph]! & 0x0f) << 2);
-    if (tcph + 4 > skb.tail || iph + IPV4.DST + 4 > skb.tail) return null;
-    const saddr = r32(b, iph + IPV4.SRC), daddr = r32(b, iph + IPV4.DST), ports = r32(b, tcph + TCP.SPORT);
-    return this.lookup(skb, groBucket(saddr, daddr, ports), 4, saddr, daddr, ports, iph, -1, tags);
-  }
-
   /**
    * The held packet of the same flow: same addresses and ports, same NIC-extracted tag, same MAC
    * header through the in-band tags (gro_list_prepare, vlan_gro_receive); for IPv6 also the same flow
-   * label, next header and extension headers (ipv6_gro_receive). `nlen` -1: compare no IPv6 header.
+   * label, next header and extension headers (ipv6_gro_receive).
    */
-  private lookup(skb: SkBuff, bucket: number, family: number, saddr: number, daddr: number, ports: number, iph: number, nlen: number, tagsHint = -1): GroFlow | null {
+  private lookup(skb: SkBuff, bucket: number, family: number, saddr: number, daddr: number, ports: number, iph: number, nlen: number): GroFlow | null {
     const list = this.table[bucket]!, n = this.counts[bucket]!;
     const b = skb.buf;
-    const tags = tagsHint >= 0 ? tagsHint : iph - skb.data;
+    const tags = iph - skb.data;
     for (let i = 0; i < n; i++) {
       const f = list[i]!;
       if (f.saddr !== saddr || f.daddr !== daddr || f.ports !== ports || f.family !== family || f.tags !== tags) continue;
@@ -455,8 +449,14 @@ export class GroEngine {
     this.deliver(parent);
   }
 
-  private notEligible(skb: SkBuff, why: NotEligible, p: GroFlow | null): void {
-    if (p !== null) this.complete(p, 'not_eligible');
+  /** A frame longer than its IP packet (padding): it goes up alone, and flushes its flow's held packet first (as Linux 6.18 does: the flush mark reaches the flow). */
+  private lengthMismatch(skb: SkBuff, p: GroFlow | null): void {
+    if (p !== null) this.complete(p, 'padded');
+    this.notEligible(skb, 'length');
+  }
+
+  /** The segment goes up alone; a held packet of its flow stays held (the kernel returns no packet to flush: IP options, fragments and bad checksums overtake it). */
+  private notEligible(skb: SkBuff, why: NotEligible): void {
     this.stats[NOT_ELIGIBLE_KEY[why]]++;
     this.stats.passed++;
     if (this.tracer.enabled) this.trace('pass', `passed up alone: not eligible (${why})`, why);

@@ -25,7 +25,7 @@ const KERNEL = '6.18.44-fc-v1045';
 const answers = JSON.parse(readFileSync(join(import.meta.dirname, 'gro-catalogue', `kernel-${KERNEL}.json`), 'utf8')) as KernelAnswers;
 
 function records(c: CatalogueCase): CaptureRecord[] {
-  return c.frames.map((data, index) => ({ index, offset: 0, tsSec: 0, tsNsec: 0, data, origLen: data.length, interfaceId: 0 }) as CaptureRecord);
+  return c.frames.map((data, index) => ({ index, offset: 0, tsSec: 0, tsNsec: 0, data, origLen: data.length, interfaceId: 0, linktype: 1 }) as CaptureRecord);
 }
 
 /** What the lab's stack received for a case, through `model` with GRO and --batch all. */
@@ -37,7 +37,7 @@ function labAnswer(c: CatalogueCase, model: 'mq' | 'e1000'): PacketSummary[] {
       capture: { path: `${c.id}.pcap` }, model, engine: 'gro', batch: 'all', pollBudget: 1_000_000, mtu: 9000,
       ...(model === 'e1000' ? { modelConfig: { vlanStrip: true } } : {}),
     }, { out: { path: out }, records: records(c) });
-    expect(res.conservation.ok).toBe(true);
+    expect([res.conservation.ok, res.conservation.offered]).toEqual([true, c.frames.length]);
     return summarize(readFrames(out));
   } finally { rmSync(dir, { recursive: true, force: true }); }
 }
@@ -57,7 +57,8 @@ describe(`GRO selftest catalogue against Linux ${KERNEL}`, () => {
     for (const c of cases) {
       if (c.id.startsWith('vlan/tag/')) continue;
       const k = kernelAnswer(c);
-      if (c.selftest !== undefined) expect({ id: c.id, got: payloads(k) }).toEqual({ id: c.id, got: c.selftest });
+      // the selftest paces its stages with sleeps, so a packet that overtakes a held one may come in another order: compare the lengths as a set
+      if (c.selftest !== undefined) expect({ id: c.id, got: payloads(k).sort((a, b) => a - b) }).toEqual({ id: c.id, got: [...c.selftest].sort((a, b) => a - b) });
     }
   });
 

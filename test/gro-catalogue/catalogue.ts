@@ -33,6 +33,8 @@ export const CATALOGUE_VLAN: VlanSpec = { vid: 100 };
 interface Seg {
   seqOff: number; len: number; ackOff?: number; flags?: string;
   ip?: Partial<Ipv4Spec>; ip6?: Partial<Ipv6Spec>; tcp?: Partial<TcpSpec>; vlans?: VlanSpec[];
+  /** Zero bytes after the packet up to this frame length (Ethernet's 60-byte minimum). */
+  padTo?: number;
   /** Added to the TCP checksum the builder computes (a wrong checksum). */
   csumDelta?: number;
   /** Bytes of payload in the frame when it is shorter than the length the headers claim (IPv4 fragment). */
@@ -47,6 +49,7 @@ function build(family: Family, s: Seg): Uint8Array {
   else b.ipv4({ src: '192.168.1.200', dst: '192.168.1.100', ttl: 8, df: true, id: 0, ...(s.tcpLen !== undefined ? { totalLength: 40 + s.len } : {}), ...s.ip });
   const tcp: TcpSpec = { sport: 1500, dport: 8000, seq: START_SEQ + s.seqOff, ack: START_ACK + (s.ackOff ?? 0), flags: s.flags ?? 'A', window: 65535, ...s.tcp };
   b.tcp(tcp).payload(new Uint8Array(s.tcpLen ?? s.len).fill(0x61));
+  if (s.padTo !== undefined) b.pad(s.padTo);
   let f = b.build();
   if (s.tcpLen !== undefined) f = f.slice(0, f.length - (s.tcpLen - s.len));
   if (s.csumDelta !== undefined) {
@@ -132,6 +135,8 @@ function familyCases(f: Family): CatalogueCase[] {
     // IPv4 timestamp option as the selftest sends it: struct ip_timestamp is 40 bytes (code, length, pointer 5, flags 0, nine zero words)
     const tsOption = new Uint8Array(40); tsOption.set([68, 40, 5, 0]);
     out.push(
+      // not in the selftest: a frame padded to Ethernet's minimum (what a NIC hands up for a short frame) joins no packet
+      one(f, 'ip', 'padded-fin', [{ seqOff: 0, len: P }, { seqOff: P, len: P }, { ...FIN, padTo: 60 }]),
       one(f, 'ip', 'ttl-differs', [{ seqOff: 0, len: P }, { seqOff: P, len: P, ip: { ttl: 7 } }], [P, P]),
       one(f, 'ip', 'ip-options', [{ seqOff: 0, len: P }, { seqOff: P, len: P, ip: { options: tsOption } }, { seqOff: 2 * P, len: P }], [P, P, P]),
       one(f, 'ip', 'fragment', [{ seqOff: 0, len: P }, { seqOff: P, len: P, tcpLen: 2 * P, ip: { mf: true } }], [P, P]),
