@@ -5,7 +5,7 @@
 // (gro-catalogue.test.ts) on its own. The selftest's addresses, ports, lengths and sequence numbers
 // are kept, so its expected geometry reads across.
 import { readCapture } from '../../tap/index.ts';
-import { decodeFrame, frame, parseL2, TCP_FLAG, WireError, type FrameBuilder, type Ipv4Spec, type Ipv6Spec, type TcpSpec, type VlanSpec } from '../../wire/index.ts';
+import { decodeFrame, frame, parseL2, WireError, type FrameBuilder, type Ipv4Spec, type Ipv6Spec, type TcpSpec, type VlanSpec } from '../../wire/index.ts';
 
 export type Family = 'ipv4' | 'ipv6' | 'vlan';
 
@@ -190,19 +190,7 @@ export function catalogue(): CatalogueCase[] {
   return [...familyCases('ipv4'), ...familyCases('ipv6'), ...familyCases('vlan'), ...vlanCases()];
 }
 
-/** What a receiver got, packet by packet: TCP sequence number, payload length, and F when FIN is set (the selftest's view, plus the sequence number). */
-export type PacketSummary = [seq: number, payload: number, fin?: 'F'];
-
-/** Summaries of the TCP packets among `frames` (frames that do not decode as TCP are left out: they are not the catalogue's). */
-export function summarize(frames: Iterable<Uint8Array>): PacketSummary[] {
-  const out: PacketSummary[] = [];
-  for (const f of frames) {
-    const d = decodeFrame(f);
-    if (d instanceof WireError || d.tcp === undefined) continue;
-    out.push((d.tcp.flags & TCP_FLAG.FIN) !== 0 ? [d.tcp.seq, d.payloadLength, 'F'] : [d.tcp.seq, d.payloadLength]);
-  }
-  return out;
-}
+export { summarize, type PacketSummary } from '../../lab/kernel-gro.ts';
 
 /** The frame with its VLAN tags taken out (what a tag-stripping NIC hands the stack, the tags going to packet metadata). */
 export function stripTags(f: Uint8Array): Uint8Array {
