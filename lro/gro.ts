@@ -3,8 +3,10 @@
 // lossless so GSO (stack/gso.ts) can recreate the segments. Input: an skb after eth_type_trans (data
 // at the IP header, or at an in-band tag; macHeader set); a tag the NIC extracted is in skb.vlanTci.
 // Held to this machine's kernel by test/gro-catalogue.test.ts.
+import { fold32, sum16 } from '../wire/checksum.ts';
+import { r16, r32, w16 } from '../wire/bytes.ts';
 import { z } from 'zod';
-import { IPV4, IPV6, IPV6_EXT, IPPROTO, TCP, TCP_FLAG, isVlanTpid } from '../wire/index.ts';
+import { IPV4, IPV6, IPPROTO, TCP, TCP_FLAG, isVlanTpid } from '../wire/index.ts';
 import {
   CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, ETH_P_IP, ETH_P_IPV6, SKB_GSO_TCPV4, SKB_GSO_TCPV6, SKB_GSO_TCP_FIXEDID,
 } from '../stack/skb.ts';
@@ -116,19 +118,6 @@ const END_FLAGS = TCP_FLAG.PSH | TCP_FLAG.FIN | TCP_FLAG.URG | TCP_FLAG.RST | TC
 /** Bits of the doff/flags/window word that may differ: CWR, FIN, PSH (in the flags byte). */
 const WORD_MASK = ~(((TCP_FLAG.CWR | TCP_FLAG.FIN | TCP_FLAG.PSH) << 16)) >>> 0;
 
-/** Folds a sum below 2^32 to 16 bits. */
-function fold(s: number): number { s = (s & 0xffff) + (s >>> 16); return (s & 0xffff) + (s >>> 16); }
-function r16(b: Uint8Array, o: number): number { return (b[o]! << 8) | b[o + 1]!; }
-function r32(b: Uint8Array, o: number): number { return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0; }
-function w16(b: Uint8Array, o: number, v: number): void { b[o] = v >>> 8; b[o + 1] = v; }
-function sum16(b: Uint8Array, o: number, len: number): number {
-  let s = 0;
-  const even = o + (len & ~1);
-  for (let i = o; i < even; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  if (len & 1) s += b[even]! << 8;
-  return s;
-}
-
 class GroFlow {
   parent: SkBuff | null = null;
   last: SkBuff | null = null;
@@ -220,7 +209,7 @@ export class GroEngine {
     const bucket = groBucket(saddr, daddr, ports);
     const p = this.lookup(skb, bucket, 4, saddr, daddr, ports, iph, 20);
     if (totLen !== skb.len - tags) return this.lengthMismatch(skb, p);
-    if (fold(sum16(b, iph, 20)) !== 0xffff) return this.notEligible(skb, 'bad_csum');
+    if (fold32(sum16(b, iph, 20)) !== 0xffff) return this.notEligible(skb, 'bad_csum');
     if (!this.tcpChecksumOk(skb, b, iph, tcph, totLen - 20, sum16(b, iph + IPV4.SRC, 8), 20 + tags)) return this.notEligible(skb, 'bad_csum');
     this.receiveTcp(skb, p, bucket, b, 4, iph, 20, tcph, doff, saddr, daddr, ports, totLen, tags);
   }
@@ -232,20 +221,20 @@ export class GroEngine {
     const frameIpLen = skb.len - tags;
     // a padded frame is parsed as far as its own length says; a truncated one not at all
     if (ipLen > frameIpLen) return this.notEligible(skb, 'length');
-    let next = b[iph + IPV6.NEXT]!, nlen = IPV6.HLEN;
-    while (next === IPV6_EXT.HOPOPTS || next === IPV6_EXT.ROUTING || next === IPV6_EXT.DSTOPTS) {
+    let next = b[iph + IPV6.NEXT_HDR]!, nlen = IPV6.HLEN;
+    while (next === IPPROTO.HOPOPTS || next === IPPROTO.ROUTING || next === IPPROTO.DSTOPTS) {
       if (iph + nlen + 8 > end) return this.notEligible(skb, 'ihl');
       const size = (b[iph + nlen + 1]! + 1) << 3;
       next = b[iph + nlen]!; nlen += size;
       if (nlen > ipLen || iph + nlen > end) return this.notEligible(skb, 'ihl');
     }
-    if (next === IPV6_EXT.FRAGMENT) return this.notEligible(skb, 'fragment');
+    if (next === IPPROTO.FRAGMENT) return this.notEligible(skb, 'fragment');
     if (next !== IPPROTO.TCP) return this.notEligible(skb, 'not_tcp');
     const tcph = iph + nlen;
     const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
     if (doff < 20 || nlen + doff > ipLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff');
     // the flow key folds each address to 32 bits; lookup compares the whole header
-    const saddr = fold128(b, iph + IPV6.SRC), daddr = fold128(b, iph + IPV6.DST), ports = r32(b, tcph + TCP.SPORT);
+    const saddr = addressKey(b, iph + IPV6.SRC), daddr = addressKey(b, iph + IPV6.DST), ports = r32(b, tcph + TCP.SPORT);
     const bucket = groBucket(saddr, daddr, ports);
     const p = this.lookup(skb, bucket, 6, saddr, daddr, ports, iph, nlen);
     if (ipLen !== frameIpLen) return this.lengthMismatch(skb, p);
@@ -311,7 +300,7 @@ export class GroEngine {
       if (family === 6) {
         // version and flow label must match (traffic class and hop limit flush instead), then addresses and extension headers
         if (((r32(f.b, f.iph) ^ r32(b, iph)) & 0xf00fffff) !== 0) continue;
-        if (f.b[f.iph + IPV6.NEXT] !== b[iph + IPV6.NEXT] || !sameBytes(f.b, f.iph + IPV6.SRC, b, iph + IPV6.SRC, 32)) continue;
+        if (f.b[f.iph + IPV6.NEXT_HDR] !== b[iph + IPV6.NEXT_HDR] || !sameBytes(f.b, f.iph + IPV6.SRC, b, iph + IPV6.SRC, 32)) continue;
         if (f.tcph - f.iph !== nlen || !sameBytes(f.b, f.iph + IPV6.HLEN, b, iph + IPV6.HLEN, nlen - IPV6.HLEN)) continue;
       }
       return f;
@@ -323,8 +312,8 @@ export class GroEngine {
   private csPos = 0;
   /** forEachChunk visitor for the software checksum: a chunk at an odd stream position adds its sum byte-swapped. */
   private readonly csChunk = (mem: Uint8Array, start: number, n: number): void => {
-    const c = fold(sum16(mem, start, n));
-    this.csAcc = fold(this.csAcc + ((this.csPos & 1) !== 0 ? ((c & 0xff) << 8) | (c >>> 8) : c));
+    const c = fold32(sum16(mem, start, n));
+    this.csAcc = fold32(this.csAcc + ((this.csPos & 1) !== 0 ? ((c & 0xff) << 8) | (c >>> 8) : c));
     this.csPos += n;
   };
 
@@ -340,13 +329,13 @@ export class GroEngine {
     if (skb.ipSummed === CHECKSUM_COMPLETE) {
       // skb.csum: folded sum of everything from skb.data on; take the bytes before TCP back out
       st.csum_complete++;
-      ok = fold(skb.csum + (~fold(sum16(b, skb.data, tcph - skb.data)) & 0xffff) + ps) === 0xffff;
+      ok = fold32(skb.csum + (~fold32(sum16(b, skb.data, tcph - skb.data)) & 0xffff) + ps) === 0xffff;
     } else {
       st.csum_software++;
       if (this.cpu !== null) this.cpu.charge('csum_byte', tcpLen);
       this.csAcc = ps; this.csPos = 0;
       skb.forEachChunk(l4Start, tcpLen, this.csChunk);
-      ok = fold(this.csAcc) === 0xffff;
+      ok = fold32(this.csAcc) === 0xffff;
     }
     if (ok) skb.ipSummed = CHECKSUM_UNNECESSARY;
     return ok;
@@ -427,13 +416,13 @@ export class GroEngine {
       if (p.family === 4) {
         w16(b, iph + IPV4.TOT_LEN, p.ipTotLen);
         w16(b, iph + IPV4.CSUM, 0);
-        w16(b, iph + IPV4.CSUM, ~fold(sum16(b, iph, 20)) & 0xffff);
+        w16(b, iph + IPV4.CSUM, ~fold32(sum16(b, iph, 20)) & 0xffff);
         // CHECKSUM_PARTIAL: the field holds the (uncomplemented) pseudo-header sum
-        w16(b, p.tcph + TCP.CSUM, fold(sum16(b, iph + IPV4.SRC, 8) + IPPROTO.TCP + (p.ipTotLen - nlen)));
+        w16(b, p.tcph + TCP.CSUM, fold32(sum16(b, iph + IPV4.SRC, 8) + IPPROTO.TCP + (p.ipTotLen - nlen)));
         parent.gsoType = SKB_GSO_TCPV4 | (p.idMode === 1 ? SKB_GSO_TCP_FIXEDID : 0);
       } else {
         w16(b, iph + IPV6.PAYLOAD_LEN, p.ipTotLen - IPV6.HLEN);
-        w16(b, p.tcph + TCP.CSUM, fold(sum16(b, iph + IPV6.SRC, 32) + IPPROTO.TCP + (p.ipTotLen - nlen)));
+        w16(b, p.tcph + TCP.CSUM, fold32(sum16(b, iph + IPV6.SRC, 32) + IPPROTO.TCP + (p.ipTotLen - nlen)));
         parent.gsoType = SKB_GSO_TCPV6;
       }
       parent.ipSummed = CHECKSUM_PARTIAL;
@@ -480,7 +469,7 @@ export class GroEngine {
 }
 
 /** An IPv6 address folded to 32 bits (its four words XORed), for the flow key and bucket. */
-function fold128(b: Uint8Array, o: number): number {
+function addressKey(b: Uint8Array, o: number): number {
   return (r32(b, o) ^ r32(b, o + 4) ^ r32(b, o + 8) ^ r32(b, o + 12)) >>> 0;
 }
 

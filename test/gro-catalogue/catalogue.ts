@@ -126,10 +126,10 @@ function familyCases(f: Family): CatalogueCase[] {
       one(f, 'ip', 'flow-label-differs', [{ seqOff: 0, len: P }, { seqOff: P, len: P, ip6: { flowLabel: 1 } }]),
       one(f, 'ip', 'fragment-header', [
         { seqOff: 0, len: P }, { seqOff: P, len: P },
-        { seqOff: 2 * P, len: P, ip6: { ext: [{ type: 44, body: new Uint8Array(6) }] } }, { seqOff: 3 * P, len: P },
+        { seqOff: 2 * P, len: P, ip6: { ext: [{ kind: 'fragment' }] } }, { seqOff: 3 * P, len: P },
       ], [2 * P, P, P]),
-      one(f, 'ip', 'ext-header-same', [0, 1].map((i) => ({ seqOff: i * P, len: P, ip6: { ext: [{ type: 0, body: new Uint8Array(6) }] } })), [2 * P]),
-      one(f, 'ip', 'ext-header-differs', [0, 1].map((i) => ({ seqOff: i * P, len: P, ip6: { ext: [{ type: 0, body: new Uint8Array(6).fill(i === 0 ? 0 : 0x11) }] } })), [P, P]),
+      one(f, 'ip', 'ext-header-same', [0, 1].map((i) => ({ seqOff: i * P, len: P, ip6: { ext: [{ kind: 'hopByHop', options: new Uint8Array(6) }] } })), [2 * P]),
+      one(f, 'ip', 'ext-header-differs', [0, 1].map((i) => ({ seqOff: i * P, len: P, ip6: { ext: [{ kind: 'hopByHop', options: new Uint8Array(6).fill(i === 0 ? 0 : 0x11) }] } })), [P, P]),
     );
   } else {
     // IPv4 timestamp option as the selftest sends it: struct ip_timestamp is 40 bytes (code, length, pointer 5, flags 0, nine zero words)
