@@ -15,6 +15,7 @@ import { TraceLog } from '../../sim/trace.ts';
 import { CheckFailed, UsageError, intFlag } from '../errors.ts';
 import { checkReadable } from './common.ts';
 import { runOrExplain } from './replay.ts';
+import { currentIO, stderr, stdout } from '../io.ts';
 
 interface KernelCheckFlags { onlyTo?: string; model?: string; flushTimeoutUs?: number; runs?: number; json?: boolean }
 
@@ -35,7 +36,7 @@ Example:
   sudo vnic kernel-check bulk_mtu1500.tx.pcap --only-to 10.77.0.2`)
     .action((capture: string, f: KernelCheckFlags) => {
       checkReadable(capture, 'capture');
-      const missing = kernelGroMissing();
+      const missing = kernelGroMissing(currentIO().env['PATH'] ?? process.env['PATH'] ?? '');
       if (missing !== null) throw new UsageError(`kernel-check needs root, ip, ethtool and python3 to ask the kernel; missing: ${missing}`);
       const filter = f.onlyTo !== undefined ? runOrExplain(() => new DestinationFilter(f.onlyTo!)) : undefined;
       const records: CaptureRecord[] = [];
@@ -56,17 +57,16 @@ Example:
         const kernel = askKernelGro(records.map((r) => r.data), f.flushTimeoutUs !== undefined ? { flushTimeoutUs: f.flushTimeoutUs } : {});
         const k = summarize(kernel.frames);
         const diff = firstDifference(k, lab.packets);
-        process.stderr.write(`kernel answer ${asked}: ${k.length} TCP packets${diff === null ? ', equal to the lab\'s' : `, first difference at packet ${diff + 1}`}\n`);
+        stderr.write(`kernel answer ${asked}: ${k.length} TCP packets${diff === null ? ', equal to the lab\'s' : `, first difference at packet ${diff + 1}`}\n`);
         if (best === undefined || diff === null || (best.diff !== null && diff > best.diff)) best = { k, diff, release: kernel.kernel };
       }
       const { k, diff } = best!;
       const report = { kernel: best!.release, frames: records.length, kernelAsked: asked, kernelPackets: k.length, labPackets: lab.packets.length,
         firstDifference: diff === null ? null : { packet: diff, kernel: k[diff] ?? null, lab: lab.packets[diff] ?? null, labReason: lab.reasons[diff] ?? null } };
-      if (f.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
-      process.stderr.write(`${records.length} frames: the kernel's GRO (${best!.release}) passed up ${k.length} TCP packets, the lab's ${lab.packets.length}\n`);
-      if (diff === null) { process.stderr.write(`no difference, packet for packet (kernel answer ${asked} of at most ${runs})\n`); return; }
-      const d = report.firstDifference!;
-      throw new CheckFailed(`first difference at TCP packet ${diff + 1}: kernel ${fmt(d.kernel)}, lab ${fmt(d.lab)}${d.labReason !== null ? ` (the lab's GRO: ${d.labReason})` : ''}`);
+      if (f.json === true) stdout.write(`${JSON.stringify(report)}\n`);
+      stderr.write(`${records.length} frames: the kernel's GRO (${best!.release}) passed up ${k.length} TCP packets, the lab's ${lab.packets.length}\n`);
+      if (diff === null) { stderr.write(`no difference, packet for packet (kernel answer ${asked} of at most ${runs})\n`); return; }
+      throw new CheckFailed(differenceLine(k, lab.packets, lab.reasons)!);
     });
 }
 
@@ -93,6 +93,14 @@ function labSide(capture: string, records: CaptureRecord[], model: string): { pa
     const tcp = frames.map((fr) => summarize([fr]));
     return { packets: tcp.flat(), reasons: reasons.filter((_, i) => tcp[i]?.length === 1) };
   } finally { rmSync(dir, { recursive: true, force: true }); }
+}
+
+/** The line that names the first packet where the kernel and the lab differ, or null when they agree. */
+export function differenceLine(kernel: PacketSummary[], lab: PacketSummary[], labReasons: string[]): string | null {
+  const i = firstDifference(kernel, lab);
+  if (i === null) return null;
+  const reason = labReasons[i];
+  return `first difference at TCP packet ${i + 1}: kernel ${fmt(kernel[i] ?? null)}, lab ${fmt(lab[i] ?? null)}${reason !== undefined ? ` (the lab's GRO: ${reason})` : ''}`;
 }
 
 function firstDifference(a: PacketSummary[], b: PacketSummary[]): number | null {
