@@ -19,3 +19,6 @@ export type ReplayOutput = z.infer<typeof ReplayOutputSchema>;
 /** `vnic matrix --json`: every hardware combination × engine, what ran and why not. */
 export { MatrixSchema, MatrixRowSchema, MatrixResultSchema, MatrixCombinationSchema } from './commands/matrix.ts';
 export type { Matrix, MatrixRow } from './commands/matrix.ts';
+
+/** The tables `vnic run` and `vnic drivers` print, for programs and examples that show runs side by side. */
+export { comparisonTable, table } from './format.ts';

@@ -2,9 +2,8 @@
 // Output rules: --json goes to stdout, everything else to stderr; exit 0 ok, 1 a check failed,
 // 2 a usage or input error; one line for a user's mistake, never a stack trace.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { loadUserModule } from './load.ts';
 import { CheckFailed, UsageError } from './errors.ts';
 import { registerCommands } from './commands/index.ts';
 
@@ -19,11 +18,7 @@ export function buildProgram(): Command {
     .option('--load <module>', 'import a module that registers your own driver or NIC model (repeatable), e.g. --load examples/minimal-driver.ts',
       (v: string, prev: string[]) => [...prev, v], [] as string[])
     .hook('preSubcommand', async (cmd) => {
-      for (const m of (cmd.opts() as { load: string[] }).load) {
-        const file = resolve(m);
-        if (!existsSync(file)) throw new UsageError(`--load ${m}: no such file`);
-        await import(pathToFileURL(file).href);
-      }
+      for (const m of (cmd.opts() as { load: string[] }).load) await loadUserModule(m, '--load');
     })
     .exitOverride()
     .showSuggestionAfterError(true)

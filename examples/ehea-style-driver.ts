@@ -2,12 +2,12 @@
 // queue read by phase bit, skb-mode inet_lro with hardware VLAN extraction (LRO_F_EXTRACT_VLAN_ID).
 // The full sample is drivers/ehea/; the datasheet docs/hw-models/ehea.md. Run: npx tsx examples/ehea-style-driver.ts
 import { pathToFileURL } from 'node:url';
-import { registerDriver, type Driver, type DriverEnv } from '../drivers/index.ts';
-import { copyBytes, ehea } from '../hw-models/index.ts';
-import { HeaderSlab, LRO_IPV4, LRO_TCP, LroManager, sumLroStats, type LroHeader } from '../lro/index.ts';
-import { CHECKSUM_UNNECESSARY, SKB_OVERHEAD, SkbPool, ethTypeTrans, type RxSink, type SkBuff } from '../stack/index.ts';
-import { getScenario, runLab, type RunResult } from '../lab/index.ts';
-import { comparisonTable } from '../cli/format.ts';
+import { registerDriver, type Driver, type DriverEnv } from 'vnic-lab/drivers';
+import { copyBytes, ehea } from 'vnic-lab/hw-models';
+import { HeaderSlab, LRO_IPV4, LRO_TCP, LroManager, sumLroStats, type LroHeader } from 'vnic-lab/lro';
+import { CHECKSUM_UNNECESSARY, SKB_OVERHEAD, SkbPool, ethTypeTrans, type RxSink, type SkBuff } from 'vnic-lab/stack';
+import { getScenario, runLab, type RunResult } from 'vnic-lab/lab';
+import { comparisonTable } from 'vnic-lab/cli';
 
 const { CQE, CQE_SLOT_SIZE, CQE_TYPE_RQ_MASK, FCS_LEN, RWQE, RWQE_SIZE, STATUS, RQ2_BUFFER_BYTES, RQ3_BUFFER_BYTES } = ehea;
 const BUF = [0, 0, RQ2_BUFFER_BYTES, RQ3_BUFFER_BYTES];        // buffer bytes per RQ (RQ1 has none: data is inline)

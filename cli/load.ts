@@ -1,0 +1,116 @@
+// `--load` and `vnic test-driver <module>`: import a user's driver or model from any folder. The module
+// imports the lab by package name (`vnic-lab/drivers`, …); those names resolve to the very modules this
+// CLI runs, wherever the file lives, so what it registers lands in the registry the CLI reads. TypeScript
+// and JavaScript ESM load; CommonJS, a missing file, a syntax error or a throw at load time are one
+// UsageError line naming the file (and line where there is one): exit 2.
+import { existsSync, readFileSync } from 'node:fs';
+import { register } from 'node:module';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UsageError } from './errors.ts';
+
+/** The lab's own root (this file is cli/load.ts or its built twin) and the extension its modules carry. */
+const ROOT = new URL('../', import.meta.url);
+const EXT = extname(fileURLToPath(import.meta.url));
+
+/** Subpaths `vnic-lab/<name>` offers (package.json exports), each a folder with an index module. */
+function exportedSubpaths(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { exports?: Record<string, unknown> };
+  return Object.keys(pkg.exports ?? {}).filter((k) => /^\.\/[a-z-]+$/.test(k)).map((k) => k.slice(2));
+}
+
+// A module-resolution hook (runs on Node's loader thread, so it is plain JavaScript): `vnic-lab/<sub>` →
+// ROOT/<sub>/index<EXT>, the same file this process imports, so a driver outside the repo shares its registry.
+const HOOK = `
+let map;
+export function initialize(data) { map = data; }
+export async function resolve(specifier, context, next) {
+  if (specifier.startsWith('vnic-lab/')) {
+    const url = map[specifier.slice('vnic-lab/'.length)];
+    if (url !== undefined) return next(url, context);
+  }
+  return next(specifier, context);
+}`;
+
+let hooked = false;
+
+/** Makes `vnic-lab/<sub>` resolve to this lab's modules from any folder (once per process). */
+export function resolveLabByName(): void {
+  if (hooked) return;
+  hooked = true;
+  const map: Record<string, string> = {};
+  for (const sub of exportedSubpaths()) map[sub] = new URL(`${sub}/index${EXT}`, ROOT).href;
+  register(`data:text/javascript,${encodeURIComponent(HOOK)}`, { data: map });
+}
+
+/** Why `file` is CommonJS (the lab is ESM only), or null when it is not. */
+export function commonJsReason(file: string, text: string): string | null {
+  const ext = extname(file);
+  if (ext === '.cjs' || ext === '.cts') return `a ${ext} file is CommonJS`;
+  if (ext === '.mjs' || ext === '.mts' || ext === '.ts' || ext === '.tsx') return null;
+  const esm = /^\s*(import\s|import\{|export\s)/m.test(text);
+  const cjs = /^.*\b(require\s*\(|module\.exports\b|exports\.[A-Za-z_$])/m.exec(text);
+  if (cjs !== null && !esm) return `it uses ${cjs[1]!.replace(/\s*\($/, '(')} at line ${lineOf(text, cjs.index)}`;
+  if (!esm) return null;
+  if (ext === '.js' && packageType(dirname(file)) !== 'module') return 'a .js file outside a package with "type": "module" is CommonJS to Node';
+  return null;
+}
+
+function packageType(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    const p = join(d, 'package.json');
+    if (existsSync(p)) {
+      try { return (JSON.parse(readFileSync(p, 'utf8')) as { type?: string }).type; } catch { return undefined; }
+    }
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+function lineOf(text: string, index: number): number { return text.slice(0, index).split('\n').length; }
+
+/** Imports a user's module by path, or throws a UsageError naming the file and line. `flag` names where the path came from. */
+export async function loadUserModule(path: string, flag: string): Promise<void> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new UsageError(`${flag} ${path}: no such file`);
+  const text = readFileSync(file, 'utf8');
+  const cjs = commonJsReason(file, text);
+  if (cjs !== null) {
+    throw new UsageError(`${flag} ${path}: CommonJS is not supported (${cjs}); write an ES module: import { registerDriver } from 'vnic-lab/drivers', in a .ts or .mjs file (or .js with "type": "module")`);
+  }
+  resolveLabByName();
+  try {
+    await import(pathToFileURL(file).href);
+  } catch (e) {
+    throw new UsageError(`${flag} ${path}: ${loadFailure(e, file, text)}`);
+  }
+}
+
+/** One line for what went wrong importing `file`: the message, at file:line where it can be found. */
+function loadFailure(e: unknown, file: string, text: string): string {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const msg = err.message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  if (/\b(require|module|exports) is not defined\b/.test(err.message)) return `CommonJS is not supported (${msg[0]}); write an ES module with import/export`;
+  // esbuild (tsx) names the place itself: "<file>:<line>:<col>: ERROR: <what>"
+  const syntax = msg.find((l) => l.includes(`${file}:`) && /ERROR:/.test(l));
+  if (syntax !== undefined) {
+    const m = /:(\d+):(\d+): ERROR: (.*)$/.exec(syntax);
+    if (m !== null) return `syntax error at ${file}:${m[1]}:${m[2]}: ${m[3]}`;
+  }
+  if (err instanceof SyntaxError) {
+    const at = /\(?(file:\/\/[^):]+|\/[^):]+):(\d+)/.exec(err.stack ?? '');
+    return `syntax error${at !== null ? ` at ${fileUrlToPath(at[1]!)}:${at[2]}` : ` in ${file}`}: ${msg[0] ?? ''}`;
+  }
+  const missing = /Cannot find (?:package|module) '([^']+)'/.exec(err.message);
+  if (missing !== null) {
+    const idx = text.indexOf(`'${missing[1]}'`) >= 0 ? text.indexOf(`'${missing[1]}'`) : text.indexOf(`"${missing[1]}"`);
+    const hint = missing[1]!.startsWith('vnic-lab') ? ` (the lab offers ${exportedSubpaths().map((s) => `vnic-lab/${s}`).join(', ')})` : '';
+    return `cannot import '${missing[1]}'${idx >= 0 ? ` at ${file}:${lineOf(text, idx)}` : ''}${hint}`;
+  }
+  // a throw while the module ran: the first stack frame in the file itself
+  const href = pathToFileURL(file).href;
+  const frame = (err.stack ?? '').split('\n').find((l) => l.includes(href) || l.includes(file));
+  const line = frame !== undefined ? /:(\d+):\d+\)?\s*$/.exec(frame) : null;
+  return `${err.name === 'Error' ? '' : `${err.name}: `}${msg[0] ?? 'failed to load'}${line !== null ? ` (at ${file}:${line[1]})` : ''}`;
+}
+
+function fileUrlToPath(s: string): string { return s.startsWith('file://') ? fileURLToPath(s) : s; }
