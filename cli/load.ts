@@ -22,14 +22,27 @@ function exportedSubpaths(): string[] {
 // A module-resolution hook (runs on Node's loader thread, so it is plain JavaScript): `vnic-lab/<sub>` →
 // ROOT/<sub>/index<EXT>, the same file this process imports, so a driver outside the repo shares its registry.
 const HOOK = `
-let map;
-export function initialize(data) { map = data; }
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+let subpaths;
+export function initialize(data) { subpaths = data.subpaths; }
+function packageType(file) {
+  for (let d = dirname(file); ; d = dirname(d)) {
+    const p = join(d, 'package.json');
+    if (existsSync(p)) { try { return JSON.parse(readFileSync(p, 'utf8')).type ?? 'commonjs'; } catch { return 'commonjs'; } }
+    if (dirname(d) === d) return 'none';
+  }
+}
 export async function resolve(specifier, context, next) {
   if (specifier.startsWith('vnic-lab/')) {
-    const url = map[specifier.slice('vnic-lab/'.length)];
+    const url = subpaths[specifier.slice('vnic-lab/'.length)];
     if (url !== undefined) return next(url, context);
   }
-  return next(specifier, context);
+  const r = await next(specifier, context);
+  // a user's module in a folder with no package.json: ESM (the lab is ESM only; CommonJS was refused before import)
+  if (r.url.startsWith('file:') && !r.url.includes('/node_modules/') && /\\.(ts|mts|js|mjs)$/.test(r.url) && packageType(fileURLToPath(r.url)) === 'none') return { ...r, format: 'module' };
+  return r;
 }`;
 
 let hooked = false;
@@ -40,7 +53,7 @@ export function resolveLabByName(): void {
   hooked = true;
   const map: Record<string, string> = {};
   for (const sub of exportedSubpaths()) map[sub] = new URL(`${sub}/index${EXT}`, ROOT).href;
-  register(`data:text/javascript,${encodeURIComponent(HOOK)}`, { data: map });
+  register(`data:text/javascript,${encodeURIComponent(HOOK)}`, { data: { subpaths: map } });
 }
 
 /** Why `file` is CommonJS (the lab is ESM only), or null when it is not. */
@@ -52,17 +65,19 @@ export function commonJsReason(file: string, text: string): string | null {
   const cjs = /^.*\b(require\s*\(|module\.exports\b|exports\.[A-Za-z_$])/m.exec(text);
   if (cjs !== null && !esm) return `it uses ${cjs[1]!.replace(/\s*\($/, '(')} at line ${lineOf(text, cjs.index)}`;
   if (!esm) return null;
-  if (ext === '.js' && packageType(dirname(file)) !== 'module') return 'a .js file outside a package with "type": "module" is CommonJS to Node';
+  const type = packageType(dirname(file));
+  if (ext === '.js' && type !== 'module' && type !== 'none') return `a .js file in a package without "type": "module" is CommonJS to Node`;
   return null;
 }
 
-function packageType(dir: string): string | undefined {
+/** The nearest package.json's "type" ("commonjs" when it has none), or "none" when no folder above has one. */
+function packageType(dir: string): string {
   for (let d = dir; ; d = dirname(d)) {
     const p = join(d, 'package.json');
     if (existsSync(p)) {
-      try { return (JSON.parse(readFileSync(p, 'utf8')) as { type?: string }).type; } catch { return undefined; }
+      try { return (JSON.parse(readFileSync(p, 'utf8')) as { type?: string }).type ?? 'commonjs'; } catch { return 'commonjs'; }
     }
-    if (dirname(d) === d) return undefined;
+    if (dirname(d) === d) return 'none';
   }
 }
 

@@ -78,8 +78,8 @@ export class RuleWatch implements NapiWatch, EngineWatch {
   private polls = 0;
   private current: { napi: NapiStruct; index: number } | null = null;
   private readonly dmaAtOpen: number;
-  /** Per queue: driver-produced rings and the descriptors posted on each at open. */
-  private readonly postedAtOpen: { ring: string; posted: number }[][] = [];
+  /** Per queue: driver-produced rings, how many buffers a full one holds (entries - 1) and the bytes of one buffer. */
+  private readonly rxRings: { ring: string; full: number; bufferBytes: number }[][] = [];
   /** Per queue: rx_missed seen so far, and the poll that last left the ring short (null: refilled). */
   private readonly missedSeen: number[] = [];
   private readonly shortAfter: (string | null)[] = [];
@@ -88,9 +88,9 @@ export class RuleWatch implements NapiWatch, EngineWatch {
   constructor(private readonly model: NicModel, private readonly driver: Driver, private readonly stack: Stack) {
     this.dmaAtOpen = model.dma.counters.bytesInUse;
     for (let q = 0; q < model.queueCount; q++) {
-      this.postedAtOpen.push(model.rings(q).filter((r) => r.role !== 'completion').map((r) => ({ ring: r.name, posted: model.postedDescriptors(q, r.name) })));
+      this.rxRings.push(model.rings(q).filter((r) => r.role !== 'completion').map((r) => ({ ring: r.name, full: r.entries - 1, bufferBytes: r.bufferBytes })));
       this.missedSeen.push(model.counters(q).rx_missed);
-      this.shortAfter.push(null);
+      this.shortAfter.push(this.shortRing(q, 'open'));
     }
     stack.napiWatch = this;
     stack.engineWatch = this;
@@ -137,13 +137,24 @@ export class RuleWatch implements NapiWatch, EngineWatch {
 
   /** A ring left short after a poll that had no allocation failure: remember where, in case frames are missed. */
   private noteShortRing(q: number): void {
-    if (this.model.dma.counters.failedAllocations !== this.failedAllocsAtPoll) { this.shortAfter[q] = null; return; }
-    let short: string | null = null;
-    for (const r of this.postedAtOpen[q] ?? []) {
+    this.shortAfter[q] = this.model.dma.counters.failedAllocations !== this.failedAllocsAtPoll ? null : this.shortRing(q, this.where());
+  }
+
+  private shortRing(q: number, when: string): string | null {
+    for (const r of this.rxRings[q] ?? []) {
       const now = this.model.postedDescriptors(q, r.ring);
-      if (r.posted - now > r.posted * SHORT_RING_FRACTION) { short = `${r.ring}: ${now} of ${r.posted} buffers posted after ${this.where()}`; break; }
+      if (r.full - now > r.full * SHORT_RING_FRACTION) return `${r.ring} had ${now} of ${r.full} buffers posted after ${when}`;
     }
-    this.shortAfter[q] = short;
+    return null;
+  }
+
+  /** DMA bytes the rings hold now (buffer-less rings aside). */
+  private postedBytes(): number {
+    let n = 0;
+    for (let q = 0; q < this.model.queueCount; q++) {
+      for (const r of this.rxRings[q]!) if (r.bufferBytes > 0) n += this.model.postedDescriptors(q, r.ring) * Math.max(0, this.model.dma.classFor(r.bufferBytes));
+    }
+    return n;
   }
 
   private checkMissed(): void {
@@ -151,7 +162,7 @@ export class RuleWatch implements NapiWatch, EngineWatch {
       const missed = this.model.counters(q).rx_missed;
       const short = this.shortAfter[q];
       if (missed > this.missedSeen[q]! && short !== undefined && short !== null) {
-        this.broken('ring-not-refilled', `queue ${q} missed ${missed - this.missedSeen[q]!} frame(s) while ${short}`, short.replace(/^.*after /, ''));
+        this.broken('ring-not-refilled', `queue ${q} missed ${missed - this.missedSeen[q]!} frame(s) while ${short}`, short.replace(/^.* after /, ''));
       }
       this.missedSeen[q] = missed;
     }
@@ -171,9 +182,9 @@ export class RuleWatch implements NapiWatch, EngineWatch {
     try { this.checkMissed(); } catch (e) { if (e instanceof RuleBroken) return [e.violation]; throw e; }
     const end = 'end of run';
     if (this.driver.held > 0) return [{ rule: 'engine-not-flushed', where: end, detail: `${this.driver.held} packet(s) still held by LRO/GRO after the run drained` }];
-    const inUse = this.model.dma.counters.bytesInUse;
-    if (this.stack.held === 0 && inUse > this.dmaAtOpen) {
-      return [{ rule: 'buffer-leak', where: end, detail: `${inUse - this.dmaAtOpen} bytes of DMA memory in use beyond the ${this.dmaAtOpen} the rings held at open` }];
+    const inUse = this.model.dma.counters.bytesInUse, rings = Math.max(this.dmaAtOpen, this.postedBytes());
+    if (this.stack.held === 0 && inUse > rings) {
+      return [{ rule: 'buffer-leak', where: end, detail: `${inUse - rings} bytes of DMA memory in use beyond the ${rings} the rings hold` }];
     }
     const out: Violation[] = [];
     const c = r.conservation;

@@ -14,6 +14,8 @@ export const TEST_TRAFFIC = ['clean', 'lossy', 'reordered', 'corrupted', 'vlan-m
 export type TestTraffic = (typeof TEST_TRAFFIC)[number];
 
 const JUMBO_MTU = 9000;
+/** A NAPI weight small enough that polls use their whole budget (the stays-scheduled path). */
+const SMALL_BUDGET = 2;
 const BYTES_PER_FLOW = 48 << 10;
 
 /** One configuration of one model: what differs from the defaults, as lab config fields. */
@@ -52,6 +54,7 @@ export function testConfigs(model: string): DriverTestConfig[] {
   }
   const caps = createModel(model).capabilities;
   if (caps.maxMtu >= JUMBO_MTU) out.push({ model, label: `mtu=${JUMBO_MTU}`, lab: { ...base, mtu: JUMBO_MTU } });
+  out.push({ model, label: `pollBudget=${SMALL_BUDGET}`, lab: { ...base, pollBudget: SMALL_BUDGET } });
   out.push({ model, label: 'nonNapi (netif_rx)', lab: { ...base, nonNapi: true } });
   out.push({ model, label: 'softwareChecksum', lab: { ...base, softwareChecksum: true } });
   return out;
@@ -100,6 +103,7 @@ function supportOf(info: DriverInfo, config: DriverTestConfig, engine: Engine): 
   const caps = createModel(config.model, { promiscuous: true, mtu: config.lab.mtu ?? 1500, ...config.lab.modelConfig }).capabilities;
   const options = DriverOptionsSchema.parse({
     engine,
+    ...(config.lab.pollBudget !== undefined ? { pollBudget: config.lab.pollBudget } : {}),
     ...(config.lab.softwareChecksum !== undefined ? { softwareChecksum: config.lab.softwareChecksum } : {}),
     ...(config.lab.nonNapi !== undefined ? { nonNapi: config.lab.nonNapi } : {}),
   });
