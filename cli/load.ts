@@ -38,6 +38,9 @@ export async function resolve(specifier, context, next) {
   if (specifier.startsWith('vnic-lab/')) {
     const url = subpaths[specifier.slice('vnic-lab/'.length)];
     if (url !== undefined) return next(url, context);
+    const e = new Error("Cannot find module '" + specifier + "'");
+    e.code = 'ERR_MODULE_NOT_FOUND';
+    throw e;
   }
   const r = await next(specifier, context);
   // a user's module in a folder with no package.json: ESM (the lab is ESM only; CommonJS was refused before import)
