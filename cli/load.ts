@@ -9,14 +9,20 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from './errors.ts';
 
-/** The lab's own root (this file is cli/load.ts or its built twin) and the extension its modules carry. */
+/** The lab's own root (this file is cli/load.ts, or dist/cli/load.js built) and the extension its modules carry. */
 const ROOT = new URL('../', import.meta.url);
 const EXT = extname(fileURLToPath(import.meta.url));
 
-/** Subpaths `vnic-lab/<name>` offers (package.json exports), each a folder with an index module. */
+/** Subpaths `vnic-lab/<name>` offers (the exports of the package.json above this file), each a layer with an index module. */
 function exportedSubpaths(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { exports?: Record<string, unknown> };
-  return Object.keys(pkg.exports ?? {}).filter((k) => /^\.\/[a-z-]+$/.test(k)).map((k) => k.slice(2));
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; exports?: Record<string, unknown> };
+      if (pkg.name === 'vnic-lab') return Object.keys(pkg.exports ?? {}).filter((k) => /^\.\/[a-z-]+$/.test(k)).map((k) => k.slice(2));
+    }
+    if (dirname(dir) === dir) return [];
+  }
 }
 
 // A module-resolution hook (runs on Node's loader thread, so it is plain JavaScript): `vnic-lab/<sub>` →
@@ -94,6 +100,15 @@ export async function loadUserModule(path: string, flag: string): Promise<void> 
   const cjs = commonJsReason(file, text);
   if (cjs !== null) {
     throw new UsageError(`${flag} ${path}: CommonJS is not supported (${cjs}); write an ES module: import { registerDriver } from 'vnic-lab/drivers', in a .ts or .mjs file (or .js with "type": "module")`);
+  }
+  if (/\.[cm]?tsx?$/.test(file) && EXT !== '.ts') {
+    // the compiled bin runs on plain node: register tsx's loader for TypeScript modules
+    try {
+      const api = (await import('tsx/esm/api')) as { register: () => unknown };
+      api.register();
+    } catch {
+      throw new UsageError(`${flag} ${path}: loading a TypeScript module needs tsx (npm install --save-dev tsx), or give compiled JavaScript`);
+    }
   }
   resolveLabByName();
   try {

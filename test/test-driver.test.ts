@@ -3,30 +3,31 @@
 // fix; drivers load from a folder outside the repo (TypeScript and JavaScript ESM), CommonJS and broken
 // files exit 2 naming file and line.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { getDriver } from '../drivers/index.ts';
 import { DRIVER_RULES, RULE_NAMES } from '../lab/driver-rules.ts';
 import { testDriver } from '../lab/test-driver.ts';
 import { loadUserModule } from '../cli/load.ts';
 import { BROKEN_DRIVERS, brokenCopy } from './broken-drivers.ts';
+import { vnic, vnicProcess } from '../cli/test-support.ts';
+import { HELP_RULES } from '../cli/commands/test-driver.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MINIMAL = readFileSync(join(ROOT, 'examples/minimal-driver.ts'), 'utf8');
-const vnic = (args: string[], cwd: string) => promisify(execFile)(process.execPath, [join(ROOT, 'cli/vnic.js'), ...args], { cwd, maxBuffer: 1 << 26 })
-  .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+/** The `vnic` bin, spawned in the temp folder (outside the repository): how a user runs it. */
+const vnicThere = (args: string[]) => vnicProcess(args, { cwd: dir });
 
 let dir = '';
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'vnic-driver-')); });
 afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
 describe('each rule broken on purpose in a copy of the minimal driver is reported, alone', () => {
-  it('the table breaks every rule once', () => {
+  it('the table breaks every rule once (and vnic test-driver --help lists the same rules)', () => {
     expect(BROKEN_DRIVERS.map((b) => b.rule).sort()).toEqual([...RULE_NAMES].sort());
+    expect(HELP_RULES).toEqual(RULE_NAMES);
   });
   for (const b of BROKEN_DRIVERS) {
     it(`${b.rule}: ${b.why}`, async () => {
@@ -59,11 +60,11 @@ describe('a driver written in a folder outside the repo', () => {
   it('loads with --load (TypeScript, imports by package name), runs, and passes vnic test-driver (exit 0)', async () => {
     const file = join(dir, 'my-driver.ts');
     writeFileSync(file, MINIMAL.replaceAll(`'minimal'`, `'my-driver'`));
-    const run = await vnic(['--load', file, 'run', '--model', 'mq', '--driver', 'my-driver', '--engine', 'lro', '--json'], dir);
+    const run = await vnicThere(['--load', file, 'run', '--model', 'mq', '--driver', 'my-driver', '--engine', 'lro', '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).runs[0].allStreamsOk).toBe(true);
-    const t = await vnic(['test-driver', './my-driver.ts', '--json'], dir);
+    const t = await vnicThere(['test-driver', './my-driver.ts', '--json']);
     expect(t.code).toBe(0);
     const out = JSON.parse(t.stdout) as { ok: boolean; drivers: { driver: string; broken: unknown[] }[] };
     expect(out.ok).toBe(true);
@@ -76,7 +77,7 @@ describe('a driver written in a folder outside the repo', () => {
 const mq = getDriver('mq');
 registerDriver({ ...mq, name: 'tiny-js', summary: 'the mq driver under another name' });
 `);
-    const r = await vnic(['test-driver', file], dir);
+    const r = await vnic(['test-driver', file]);
     expect(r.stdout).toMatch(/driver tiny-js: every rule holds/);
     expect(r.code).toBe(0);
   });
@@ -84,7 +85,7 @@ registerDriver({ ...mq, name: 'tiny-js', summary: 'the mq driver under another n
   it('a broken copy exits 1 and names the rule, where it broke and the fix', async () => {
     const b = BROKEN_DRIVERS.find((x) => x.rule === 'engine-not-flushed')!;
     writeFileSync(join(dir, 'unflushed.ts'), brokenCopy(MINIMAL, b, 'unflushed'));
-    const r = await vnic(['test-driver', 'unflushed.ts'], dir);
+    const r = await vnic(['test-driver', join(dir, 'unflushed.ts')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`FAIL  engine-not-flushed: ${DRIVER_RULES['engine-not-flushed'].broken}`);
     expect(r.stdout).toMatch(/first: mq defaults, engine lro, clean traffic — poll \d+ \(min-rx\d, t=[\d.]+ ms\): \d+ packet\(s\) still held by LRO\/GRO at napiComplete/);
@@ -101,12 +102,12 @@ registerDriver({ ...mq, name: 'tiny-js', summary: 'the mq driver under another n
       ['throws.ts', `import { registerDriver } from 'vnic-lab/drivers';\n\nregisterDriver({ name: 'mq' } as never);\n`, /^vnic: test-driver throws\.ts: driver 'mq' is already registered \(at .*throws\.ts:3\)$/m],
     ];
     for (const [name, text] of cases) writeFileSync(join(dir, name), text);
-    const results = await Promise.all(cases.map(([name]) => vnic(['test-driver', name], dir)));
+    const results = await Promise.all(cases.map(([name]) => vnicThere(['test-driver', name])));
     cases.forEach(([name, , expected], i) => {
       expect(results[i]!.stderr, name).toMatch(expected);
       expect(results[i]!.code, name).toBe(2);
     });
-    const missing = await vnic(['--load', 'absent.ts', 'drivers'], dir);
+    const missing = await vnicThere(['--load', 'absent.ts', 'drivers']);
     expect([missing.code, missing.stderr]).toEqual([2, 'vnic: --load absent.ts: no such file\n']);
   });
 });
