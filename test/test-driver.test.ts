@@ -69,7 +69,7 @@ describe('a driver written in a folder outside the repo', () => {
     const out = JSON.parse(t.stdout) as { ok: boolean; drivers: { driver: string; broken: unknown[] }[] };
     expect(out.ok).toBe(true);
     expect(out.drivers.map((d) => [d.driver, d.broken])).toEqual([['my-driver', []]]);
-  });
+  }, 180_000);
 
   it('JavaScript ESM (.mjs) loads the same way', async () => {
     const file = join(dir, 'tiny.mjs');
@@ -109,5 +109,5 @@ registerDriver({ ...mq, name: 'tiny-js', summary: 'the mq driver under another n
     });
     const missing = await vnicThere(['--load', 'absent.ts', 'drivers']);
     expect([missing.code, missing.stderr]).toEqual([2, 'vnic: --load absent.ts: no such file\n']);
-  });
+  }, 240_000);   // six Node starts on a shared machine
 });
