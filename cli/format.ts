@@ -63,7 +63,7 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
   const tx = (r: RunReport, k: string) => { const t = r.counters['transactions']; return t === undefined ? '—' : fmtUs(t[k] ?? 0); };
   const transactions = reports.some((r) => r.counters['transactions'] !== undefined)
     ? [row('request → answer p50', (r) => tx(r, 'p50Us')), row('request → answer p99', (r) => tx(r, 'p99Us'))] : [];
-  return [
+  const rows = [
     row('frames in', (r) => fmtInt(r.framesIn)),
     row('packets to the stack', (r) => fmtInt(r.framesToStack)),
     row('aggregation ratio', (r) => `${aggregationRatio(r).toFixed(2)}×`),
@@ -83,6 +83,11 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
     row('drops', (r) => fmtInt(r.dropsTotal)),
     row('every byte stream intact', (r) => (r.allStreamsOk ? 'yes' : 'NO')),
   ];
+  // a header-only capture: say plainly what the byte-stream check held over
+  if (reports.some((r) => (r.counters['capture']?.['headerOnlyFrames'] ?? 0) > 0)) {
+    rows.push(row('header-only frames (payload made up)', (r) => fmtInt(r.counters['capture']?.['headerOnlyFrames'] ?? 0)));
+  }
+  return rows;
 }
 
 export function comparisonTable(reports: readonly RunReport[], colour = false): string {

@@ -5,7 +5,7 @@
 // only on the last frame, every other option (the timestamps) copied unchanged, and both checksums
 // computed over the frame. LRO is the receive-side mirror of this: it glues such trains back together.
 import { IPV4, TCP, TCP_FLAG, IPPROTO, sumBytes, finish, pseudoHeaderSumAddrs } from '../wire/index.ts';
-import { read16, read32, write16, write32 } from './headers.ts';
+import { r16, r32, w16, w32 } from '../wire/index.ts';
 
 /** The largest super-segment a TSO NIC accepts: the IP total length field's limit. */
 export const TSO_MAX_BYTES = 65535;
@@ -40,26 +40,26 @@ export class TsoNic {
     this.stats.superSegments++;
     const f = this.buf;
     f.set(sup.subarray(0, hdrLen));
-    const seq0 = read32(sup, l4 + TCP.SEQ);
-    const id0 = read16(sup, l3 + IPV4.ID);
-    const keepIdZero = id0 === 0 && (read16(sup, l3 + IPV4.FRAG) & 0x4000) !== 0;
+    const seq0 = r32(sup, l4 + TCP.SEQ);
+    const id0 = r16(sup, l3 + IPV4.ID);
+    const keepIdZero = id0 === 0 && (r16(sup, l3 + IPV4.FRAG) & 0x4000) !== 0;
     const flags = sup[l4 + TCP.FLAGS]!;
     const lastOnly = TCP_FLAG.PSH | TCP_FLAG.FIN;
-    const saddr = read32(sup, l3 + IPV4.SRC), daddr = read32(sup, l3 + IPV4.DST);
+    const saddr = r32(sup, l3 + IPV4.SRC), daddr = r32(sup, l3 + IPV4.DST);
     let i = 0;
     for (let done = 0; done < payloadLen; done += mss, i++) {
       const len = Math.min(mss, payloadLen - done);
       const last = done + len === payloadLen;
       f.set(sup.subarray(hdrLen + done, hdrLen + done + len), hdrLen);
-      write16(f, l3 + IPV4.TOT_LEN, hdrLen - l3 + len);
-      write16(f, l3 + IPV4.ID, keepIdZero ? 0 : (id0 + i) & 0xffff);
-      write16(f, l3 + IPV4.CSUM, 0);
-      write16(f, l3 + IPV4.CSUM, finish(sumBytes(f, l3, l4 - l3)));
-      write32(f, l4 + TCP.SEQ, (seq0 + done) >>> 0);
+      w16(f, l3 + IPV4.TOT_LEN, hdrLen - l3 + len);
+      w16(f, l3 + IPV4.ID, keepIdZero ? 0 : (id0 + i) & 0xffff);
+      w16(f, l3 + IPV4.CSUM, 0);
+      w16(f, l3 + IPV4.CSUM, finish(sumBytes(f, l3, l4 - l3)));
+      w32(f, l4 + TCP.SEQ, (seq0 + done) >>> 0);
       f[l4 + TCP.FLAGS] = last ? flags : flags & ~lastOnly;
-      write16(f, l4 + TCP.CSUM, 0);
+      w16(f, l4 + TCP.CSUM, 0);
       const l4Len = hdrLen - l4 + len;
-      write16(f, l4 + TCP.CSUM, finish(sumBytes(f, l4, l4Len, pseudoHeaderSumAddrs(saddr, daddr, IPPROTO.TCP, l4Len))));
+      w16(f, l4 + TCP.CSUM, finish(sumBytes(f, l4, l4Len, pseudoHeaderSumAddrs(saddr, daddr, IPPROTO.TCP, l4Len))));
       const n = hdrLen + len;
       let view = this.views[n];
       if (view === undefined) { view = f.subarray(0, n); this.views[n] = view; }
