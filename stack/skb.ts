@@ -19,9 +19,11 @@ export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
 export const ETH_P_8021Q = 0x8100;
 export const ETH_P_8021AD = 0x88a8;
+export const ETH_P_IPV6 = 0x86dd;
 export const SKB_GSO_TCPV4 = 1 << 0;
 export const SKB_GSO_TCP_ECN = 1 << 2;
 export const SKB_GSO_TCP_FIXEDID = 1 << 3;
+export const SKB_GSO_TCPV6 = 1 << 4;
 /** Bytes of bookkeeping charged to truesize for every skb (sizeof(struct sk_buff) on 64-bit 2.6.24, rounded). */
 export const SKB_OVERHEAD = 256;
 

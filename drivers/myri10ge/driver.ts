@@ -221,7 +221,7 @@ export class MyriSlice {
     if (this.napiMode) this.stack.netifReceiveSkb(skb); else this.stack.netifRx(skb);
   }
 
-  /** Engine 'gro': napi_gro_receive with CHECKSUM_COMPLETE; in-band VLAN frames are not GRO-eligible (they pass). */
+  /** Engine 'gro': napi_gro_receive with CHECKSUM_COMPLETE; in-band 802.1Q frames merge under their tag. */
   groReceive(skb: SkBuff): void {
     this.gro!.groReceive(skb);
   }
