@@ -32,8 +32,9 @@ export function registerKernelCheck(program: Command): void {
 Both sides get the frames back to back: the kernel's over a veth pair (GRO on, napi_defer_hard_irqs 1),
 the lab's with --batch all. Only TCP packets are compared.
 
-Example:
-  sudo vnic kernel-check bulk_mtu1500.tx.pcap --only-to 10.77.0.2`)
+Examples:
+  sudo vnic kernel-check bulk_mtu1500.tx.pcap --only-to 10.77.0.2
+  sudo vnic kernel-check capture.pcap --runs 5 --json`)
     .action((capture: string, f: KernelCheckFlags) => {
       checkReadable(capture, 'capture');
       const missing = kernelGroMissing(currentIO().env['PATH'] ?? process.env['PATH'] ?? '');
