@@ -28,7 +28,7 @@ export const E1000_DRIVER: DriverInfo = {
   name: 'e1000',
   models: ['e1000'],
   summary: 'Intel 8254x-style legacy descriptors, one queue, no rx checksum offload: GRO works, LRO only with softwareChecksum',
-  defaultEngine: 'off',
+  defaultEngine: 'gro',                                                // LRO needs softwareChecksum; GRO checks CHECKSUM_NONE frames itself
   support: e1000Support,
   create: (env) => {
     const s = e1000Support(env.options.engine, env.model.capabilities, env.options);
