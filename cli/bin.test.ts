@@ -25,6 +25,8 @@ const CASES: Record<string, string[]> = {
   report: ['report', '--html', join(dir, 'no-such-dir', 'r.html')],
   'test-driver': ['test-driver', 'no-such-driver.ts'],
   help: ['--help'],
+  // the missing-tools path (no ip, ethtool or python3 on this PATH): exit 2 and one line, fast and the same everywhere
+  'kernel-check': ['kernel-check', capture, '--runs', '1', '--only-to', '10.77.0.2', '--flush-timeout-us', 'x'],
   usage: ['run', '--mtu', 'big'],
 };
 

@@ -41,6 +41,7 @@ Examples:
   vnic run --scenario many-flows --json      every engine on 32 flows, as JSON
   vnic replay capture.pcap --engine gro      a capture through the eHEA model and GRO
   vnic report --html report.html             the HTML report with five charts
+  sudo vnic kernel-check capture.pcap        the lab's GRO against this machine's kernel GRO
   vnic <command> --help                      a command's flags and examples
 ${EXIT_CODES}`);
   return program;

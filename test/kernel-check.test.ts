@@ -9,7 +9,7 @@ import { vnic } from '../cli/test-support.ts';
 import { canMakeNetns, kernelGroMissing } from '../lab/kernel-gro.ts';
 import { CaptureWriter } from '../tap/index.ts';
 import { catalogue } from './gro-catalogue/catalogue.ts';
-import { differenceLine } from '../cli/commands/kernel-check.ts';
+import { differenceLine } from '../cli/commands/kernel-check-run.ts';
 
 const missing = kernelGroMissing();
 const why = missing !== null ? `missing ${missing}` : canMakeNetns() ? null : 'network namespaces cannot be made here';
