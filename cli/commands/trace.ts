@@ -9,7 +9,9 @@ import { SCENARIOS, getScenario } from '../../lab/scenarios.ts';
 import type { RunReport } from '../../sim/report.ts';
 import { UsageError, intFlag } from '../errors.ts';
 import { aggregationRatio, fmtInt, paint, reasonLines, useColour } from '../format.ts';
-import { narrate, renderStories, WindowTracer, type FrameStory } from '../trace-narrator.ts';
+import { narrate, TraceWindow, type FrameStory } from '../../lab/narrate.ts';
+import { LabEvents } from '../../sim/trace.ts';
+import { renderStories } from '../trace-narrator.ts';
 import { addPathFlags, checkReadable, labFromFlags, type PathFlags } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
@@ -44,9 +46,9 @@ Examples:
     .action((capture: string | undefined, f: TraceFlags) => {
       const { cfg, source } = traceConfig(capture, f);
       const from = f.from ?? 0, count = f.packets ?? 40;
-      const tracer = new WindowTracer(from + count);
-      const res = runOrExplain(() => runLab(cfg, { tracer }));
-      const stories = narrate(tracer.events, { from, count });
+      const window = new TraceWindow(from + count);
+      const res = runOrExplain(() => runLab(cfg, { tracer: window.listen(new LabEvents()) }));
+      const stories = narrate(window.events, { from, count });
       quietOnClosedPipe();
       if (f.json) {
         const lines: string[] = [];
