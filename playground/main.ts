@@ -202,16 +202,19 @@ class Lane {
     this.aggs = el('div', { class: 'aggs', 'data-testid': 'aggregates' });
     this.root.append(this.aggs);
 
-    this.root.append(el('h3', {}, 'Counters so far'));
+    const tables = el('div', { class: 'tables' });
+    const live = el('div'), whole = el('div');
+    live.append(el('h3', {}, 'Counters so far'));
     this.counters = el('dl', { class: 'counters', 'data-testid': 'counters' });
-    this.root.append(this.counters);
-
-    this.root.append(el('h3', {}, 'The whole run (as vnic run --json reports it)'));
+    live.append(this.counters);
+    whole.append(el('h3', {}, 'The whole run (as vnic run --json reports it)'));
     const report = el('dl', { class: 'report', 'data-testid': 'report' });
     for (const f of reportFigures(rec.report)) {
       report.append(el('dt', {}, f.label), el('dd', { 'data-key': f.key, 'data-value': String(f.value) }, f.text));
     }
-    this.root.append(report);
+    whole.append(report);
+    tables.append(live, whole);
+    this.root.append(tables);
   }
 
   private colour(flow: string): string {
