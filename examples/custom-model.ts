@@ -58,12 +58,12 @@ export class ToyNic extends BaseNic {
     const rx = this.rx, v = this.dma.view;
     if (rx.available === 0) { this.drop(q, 'rx_missed', nowNs, this.tracer.enabled ? 'no descriptor posted' : ''); return; }
     const n = this.assemble(frame, length, wireLen, 0, 0);         // the padded frame, in the staging area
-    const slot = rx.advanceHead(), d = rx.addr(slot);
+    const d = rx.addr(rx.advanceHead());
     const addr = v.getUint32(d + TOY_DESC.ADDR, true);
     this.dmaOut(0, addr, n);
     v.setUint16(d + TOY_DESC.LENGTH, n, true);
     v.setUint16(d + TOY_DESC.FLAGS, TOY_FLAGS.DONE, true);        // publish last
-    this.completed(q, n, nowNs, this.tracer.enabled ? `${n} bytes` : '', 'rx', slot);
+    this.completed(q, n, nowNs, this.tracer.enabled ? `${n} bytes` : '', rx);
   }
 }
 

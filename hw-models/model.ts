@@ -322,14 +322,18 @@ export abstract class BaseNic implements NicModel {
     if (this.tracer.enabled) this.tracer.emit({ t: nowNs, layer: 'nic', what: 'drop', reason: counter, text: `${this.name}: ${why}`, queue, frame: this.frameId - 1 });
   }
 
-  /** Counts a completion, publishes it to the interrupt line and traces it (with the ring entry it landed in). */
-  protected completed(queue: number, bytes: number, nowNs: number, text: string, ring: string, slot: number, slots = 1): void {
+  /**
+   * Counts a completion, publishes it to the interrupt line and traces it. `ring` is the ring the
+   * completion was written to, its head already past the `slots` entries it took (the trace names them).
+   */
+  protected completed(queue: number, bytes: number, nowNs: number, text: string, ring: Ring, slots = 1): void {
     const c = this.qc[queue]!;
     c.rx_packets++;
     c.rx_bytes += bytes;
     if (this.tracer.enabled) {
       (this.tracedFrames[queue] ??= []).push(this.frameId - 1);
-      this.tracer.emit({ t: nowNs, layer: 'nic', what: 'dma', text: `${this.name}: ${text}`, queue, frame: this.frameId - 1, ring, slot, ...(slots > 1 ? { slots } : {}) });
+      const n = ring.entries, slot = (ring.head - slots + n) % n;
+      this.tracer.emit({ t: nowNs, layer: 'nic', what: 'dma', text: `${this.name}: ${text}`, queue, frame: this.frameId - 1, ring: ring.info.name, slot, ...(slots > 1 ? { slots } : {}) });
     }
     this.irq[queue]!.event();
   }

@@ -115,7 +115,7 @@ export class Myri10geNic extends BaseNic {
       this.drop(q, 'rx_missed', nowNs, this.tracer.enabled ? `${ring.info.name} ring has ${ring.available} chunks posted, frame needs ${need}` : '');
       return;
     }
-    const doneIdx = s.done.head, doneAt = s.done.addr(doneIdx);
+    const doneAt = s.done.addr(s.done.head);
     if (v.getUint16(doneAt + RX_DONE.LENGTH) !== 0) {
       this.drop(q, 'rx_done_full', nowNs, this.tracer.enabled ? 'rx_done slot still owned by the driver (LENGTH not zeroed)' : '');
       return;
@@ -144,7 +144,7 @@ export class Myri10geNic extends BaseNic {
     v.setUint16(doneAt + RX_DONE.LENGTH, total);                    // publish: LENGTH is written last
     s.done.advanceHead();
     if (small) c.rx_small!++; else c.rx_big!++;
-    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes in ${need} ${ring.info.name} chunk(s), csum 0x${csum.toString(16)}` : '', 'rx_done', doneIdx);
+    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes in ${need} ${ring.info.name} chunk(s), csum 0x${csum.toString(16)}` : '', s.done);
   }
 }
 

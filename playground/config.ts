@@ -59,8 +59,9 @@ export function fromQuery(query: string): { config: PlaygroundConfig; problems: 
 /** The controls as a URL query, defaults left out. */
 export function toQuery(c: PlaygroundConfig): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(c)) {
-    if (v === undefined || v === DEFAULTS[k as keyof PlaygroundConfig]) continue;
+  for (const k of Object.keys(PlaygroundSchema.shape) as (keyof PlaygroundConfig)[]) {
+    const v = c[k];
+    if (v === undefined || v === DEFAULTS[k]) continue;
     q.set(k, String(v));
   }
   return q.toString();

@@ -215,8 +215,7 @@ export class ViewState {
         if (e.layer === 'tcp' && e.what === 'ack') c.acks++;
         if (e.layer === 'tcp' && e.what === 'deliver') {
           c.delivered++;
-          const m = /\((\d+) bytes,/.exec(e.text);
-          if (m !== null) c.bytesDelivered += Number(m[1]);
+          c.bytesDelivered += e.bytes ?? 0;
         }
         return;
       default:

@@ -29,7 +29,7 @@ export interface TraceEvent {
   desc?: number;
   /** lro/gro: segments in the aggregate after this step. */
   segs?: number;
-  /** lro/gro: bytes of the aggregate after this step (IP datagram, headers included). */
+  /** lro/gro: bytes of the aggregate after this step (IP datagram, headers included); tcp 'deliver': bytes rcv_nxt moved (out-of-order data it drained included). */
   bytes?: number;
   /** napi 'poll': frames the poll took, and its budget (NAPI weight). */
   work?: number;
