@@ -162,6 +162,7 @@ class Lane {
   private readonly napi: HTMLElement;
   private readonly pollFill: HTMLElement;
   private readonly aggs: HTMLElement;
+  private readonly stack: HTMLElement;
   private readonly counters: HTMLElement;
   private readonly flowColour = new Map<string, string>();
 
@@ -201,6 +202,10 @@ class Lane {
     this.root.append(el('h3', {}, rec.engine === 'gro' ? 'GRO: held packets' : rec.engine === 'lro' ? `LRO descriptors (max_desc ${rec.maxDesc})` : 'Aggregation off: every frame goes up alone'));
     this.aggs = el('div', { class: 'aggs', 'data-testid': 'aggregates' });
     this.root.append(this.aggs);
+
+    this.root.append(el('h3', {}, 'Stack'));
+    this.stack = el('p', { class: 'napi', 'data-testid': 'stack' });
+    this.root.append(this.stack);
 
     const tables = el('div', { class: 'tables' });
     const live = el('div'), whole = el('div');
@@ -247,6 +252,8 @@ class Lane {
     this.pollFill.style.width = p === null ? '0' : `${Math.min(100, (100 * p.work) / Math.max(1, p.budget))}%`;
 
     this.renderAggregates();
+    this.stack.textContent = v.lastDelivery === '' ? 'nothing delivered yet'
+      : `${c.delivered.toLocaleString('en')} in-order deliveries, ${c.bytesDelivered.toLocaleString('en')} bytes checked; latest: ${v.lastDelivery}`;
 
     const rows: [string, string, number][] = [
       ['wireFrames', 'frames on the wire', c.wireFrames], ['dma', 'completions written by the NIC', c.dma], ['nicDrops', 'dropped by the NIC', c.nicDrops],

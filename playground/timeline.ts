@@ -118,6 +118,8 @@ export class ViewState {
     held: 0, appended: 0, flushed: 0, bypassed: 0, delivered: 0, bytesDelivered: 0, acks: 0, flushReasons: {},
   };
   nowNs = 0;
+  /** The stack's latest in-order delivery to a socket (the TCP layer's words), '' before the first. */
+  lastDelivery = '';
   /** The event just applied. */
   last: TraceEvent | undefined;
 
@@ -216,6 +218,7 @@ export class ViewState {
         if (e.layer === 'tcp' && e.what === 'deliver') {
           c.delivered++;
           c.bytesDelivered += e.bytes ?? 0;
+          this.lastDelivery = e.text;
         }
         return;
       default:
