@@ -3,30 +3,16 @@
 // calls runCli on the process's streams; tests call it in-process with string collectors.
 // Output rules: --json goes to stdout, everything else to stderr; exit 0 ok, 1 a check failed,
 // 2 a usage or input error; one line for a user's mistake, never a stack trace; 70 for our bugs.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { registerCommands } from './commands/index.ts';
 import { CheckFailed, UsageError } from './errors.ts';
 import { type CliIO, currentIO, stderr, stdout, withIO } from './io.ts';
+import { loadUserModule } from './load.ts';
 import { packageVersion } from './version.ts';
 
-/** Imports a `--load` module; TypeScript needs tsx, which the built command loads on demand. */
-async function loadModule(spec: string): Promise<void> {
-  const file = resolve(spec);
-  if (!existsSync(file)) throw new UsageError(`--load ${spec}: no such file`);
-  if (/\.[cm]?ts$/.test(file) && !import.meta.url.endsWith('.ts')) {
-    // the compiled bin runs on plain node: register tsx's loader for TypeScript modules
-    try {
-      const api = (await import('tsx/esm/api')) as { register: () => unknown };
-      api.register();
-    } catch {
-      throw new UsageError(`--load ${spec}: loading a TypeScript module needs tsx (npm install --save-dev tsx), or give compiled JavaScript`);
-    }
-  }
-  await import(pathToFileURL(file).href);
-}
+const EXIT_CODES = `
+Exit codes: 0 success; 1 a check failed (a byte stream differs, nothing was delivered; one line
+each says why); 2 a usage or input error (a flag, a file, a --load module); 70 a bug in vnic-lab.`;
 
 /** The `vnic` program with every subcommand registered. */
 export function buildProgram(): Command {
@@ -38,7 +24,7 @@ export function buildProgram(): Command {
     .option('--load <module>', 'import a module that registers your own driver or NIC model (repeatable), e.g. --load examples/minimal-driver.ts',
       (v: string, prev: string[]) => [...prev, v], [] as string[])
     .hook('preSubcommand', async (cmd) => {
-      for (const m of (cmd.opts() as { load: string[] }).load) await loadModule(m);
+      for (const m of (cmd.opts() as { load: string[] }).load) await loadUserModule(m, '--load', { mustRegister: true });
     })
     .exitOverride()
     .showSuggestionAfterError(true)
@@ -48,13 +34,15 @@ export function buildProgram(): Command {
       outputError: (s, write) => write(`vnic: ${s.replace(/^error: /, '').trim().split('\n')[0]}\n`),
     });
   registerCommands(program);
+  for (const c of program.commands) c.addHelpText('after', EXIT_CODES);
   program.addHelpText('after', `
 Examples:
   vnic run                                   the default comparison: LRO off vs on
   vnic run --scenario many-flows --json      every engine on 32 flows, as JSON
   vnic replay capture.pcap --engine gro      a capture through the eHEA model and GRO
   vnic report --html report.html             the HTML report with five charts
-  vnic <command> --help                      a command's flags and examples`);
+  vnic <command> --help                      a command's flags and examples
+${EXIT_CODES}`);
   return program;
 }
 
@@ -75,7 +63,11 @@ async function run(argv: readonly string[]): Promise<number> {
       return e.code === 'commander.executeSubCommandAsync' ? 1 : 2; // commander has printed the one line already
     }
     if (e instanceof UsageError || e instanceof InvalidArgumentError) { stderr.write(`vnic: ${e.message}\n`); return 2; }
-    if (e instanceof CheckFailed) { stderr.write(`vnic: check failed: ${e.message}\n`); return 1; }
+    if (e instanceof CheckFailed) {
+      stderr.write(`vnic: check failed: ${e.message}\n`);
+      for (const l of e.details) stderr.write(`  ${l}\n`);
+      return 1;
+    }
     const err = e as Error;
     stderr.write(`vnic: internal error: ${err.message ?? String(e)} (set VNIC_DEBUG=1 for details)\n`);
     if (currentIO().env['VNIC_DEBUG']) stderr.write(`${err.stack ?? ''}\n`);

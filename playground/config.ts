@@ -45,7 +45,11 @@ export function fromQuery(query: string): { config: PlaygroundConfig; problems: 
   for (const [k, v] of new URLSearchParams(query)) raw[k] = v;
   const problems: string[] = [];
   const known = Object.keys(PlaygroundSchema.shape);
-  for (const k of Object.keys(raw)) if (!known.includes(k)) { problems.push(`${k}: not a setting (settings: ${known.join(', ')})`); delete raw[k]; }
+  for (const k of Object.keys(raw))
+    if (!known.includes(k)) {
+      problems.push(`${k}: not a setting (settings: ${known.join(', ')})`);
+      delete raw[k];
+    }
   for (;;) {
     const r = PlaygroundSchema.safeParse(raw);
     if (r.success) return { config: r.data, problems };
@@ -67,7 +71,9 @@ export function toQuery(c: PlaygroundConfig): string {
   return q.toString();
 }
 
-export class PlaygroundError extends Error { override name = 'PlaygroundError'; }
+export class PlaygroundError extends Error {
+  override name = 'PlaygroundError';
+}
 
 /**
  * The lab configuration for one engine. With `capture`, the frames come from the uploaded file (its
@@ -78,7 +84,10 @@ export function toLabConfig(c: PlaygroundConfig, engine: 'lro' | 'gro' | 'off', 
   if (capture !== undefined) lab.capture = { path: capture };
   else {
     const s = getScenario(c.scenario);
-    if (s === undefined) throw new PlaygroundError(`scenario ${c.scenario}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`);
+    if (s === undefined)
+      throw new PlaygroundError(
+        `scenario ${c.scenario}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`,
+      );
     const { traffic, ...rest } = structuredClone(s.lab);
     Object.assign(lab, rest, { model: c.model, engine });
     const t = traffic as { rateGbps?: number; seed?: number; flows?: Record<string, unknown>[] };
@@ -105,16 +114,19 @@ function modelConfig(c: PlaygroundConfig): { fields: Record<string, unknown>; so
   const fields: Record<string, unknown> = {};
   const out: { fields: Record<string, unknown>; softwareChecksum?: boolean } = { fields };
   if (c.moderation !== undefined && c.moderation > 0) {
-    if (c.model === 'e1000') fields['rdtr'] = Math.max(1, Math.round(c.moderation / 1.024));    // RDTR counts 1.024 µs units
+    if (c.model === 'e1000')
+      fields['rdtr'] = Math.max(1, Math.round(c.moderation / 1.024)); // RDTR counts 1.024 µs units
     else if (caps.moderation.delayTimer) fields['moderation'] = { delayUs: c.moderation };
     else throw new PlaygroundError(`moderation: model ${c.model} has no delay timer`);
   }
   if (c.vlan !== 'default') {
-    if (caps.vlan === 'none') throw new PlaygroundError(`VLAN offload: model ${c.model} keeps tags in the frame (no VLAN offload)`);
+    if (caps.vlan === 'none')
+      throw new PlaygroundError(`VLAN offload: model ${c.model} keeps tags in the frame (no VLAN offload)`);
     fields[c.model === 'ehea' ? 'vlanExtract' : 'vlanStrip'] = c.vlan === 'on';
   }
   if (c.csum !== 'default') {
-    if (c.model === 'e1000') out.softwareChecksum = c.csum === 'on';    // no receive checksum offload: the driver may verify in software
+    if (c.model === 'e1000')
+      out.softwareChecksum = c.csum === 'on'; // no receive checksum offload: the driver may verify in software
     else fields['rxChecksum'] = c.csum === 'on';
   }
   return out;

@@ -17,7 +17,10 @@ const storyBox = $<HTMLDivElement>('story-lines');
 const playButton = $<HTMLButtonElement>('play');
 const speedSelect = $<HTMLSelectElement>('speed');
 
-interface Capture { name: string; records: CaptureRecord[] }
+interface Capture {
+  name: string;
+  records: CaptureRecord[];
+}
 let capture: Capture | undefined;
 let lanes: Lane[] = [];
 let playing = false;
@@ -27,12 +30,22 @@ let owed = 0;
 // ---- controls ⇄ configuration ⇄ URL ---------------------------------------------------------------
 
 function fillSelect(sel: HTMLSelectElement, items: { value: string; label: string }[]): void {
-  sel.replaceChildren(...items.map((i) => { const o = document.createElement('option'); o.value = i.value; o.textContent = i.label; return o; }));
+  sel.replaceChildren(
+    ...items.map((i) => {
+      const o = document.createElement('option');
+      o.value = i.value;
+      o.textContent = i.label;
+      return o;
+    }),
+  );
 }
 
 function fillDrivers(model: string, chosen: string): void {
   const drivers = listDrivers().filter((d) => d.models.includes(model));
-  fillSelect($('driver'), [{ value: '', label: 'the model’s own' }, ...drivers.map((d) => ({ value: d.name, label: d.name }))]);
+  fillSelect($('driver'), [
+    { value: '', label: 'the model’s own' },
+    ...drivers.map((d) => ({ value: d.name, label: d.name })),
+  ]);
   $<HTMLSelectElement>('driver').value = drivers.some((d) => d.name === chosen) ? chosen : '';
 }
 
@@ -40,18 +53,24 @@ function setControls(c: PlaygroundConfig): void {
   const scenarios = SCENARIOS.map((s) => ({ value: s.name, label: `${s.name}: ${s.summary}` }));
   if (capture !== undefined) scenarios.push({ value: 'capture', label: `uploaded capture: ${capture.name}` });
   fillSelect($('scenario'), scenarios);
-  $<HTMLSelectElement>('scenario').value = c.scenario === 'capture' && capture === undefined ? DEFAULTS.scenario : c.scenario;
-  fillSelect($('model'), listModels().map((m) => ({ value: m.name, label: m.name })));
+  $<HTMLSelectElement>('scenario').value =
+    c.scenario === 'capture' && capture === undefined ? DEFAULTS.scenario : c.scenario;
+  fillSelect(
+    $('model'),
+    listModels().map((m) => ({ value: m.name, label: m.name })),
+  );
   $<HTMLSelectElement>('model').value = c.model;
   fillDrivers(c.model, c.driver);
   for (const k of ['engine', 'compare', 'vlan', 'csum'] as const) $<HTMLSelectElement>(k).value = c[k];
-  for (const k of ['rate', 'flows', 'mtu', 'seed', 'moderation', 'budget', 'maxAggr', 'maxDesc'] as const) $<HTMLInputElement>(k).value = c[k] === undefined ? '' : String(c[k]);
+  for (const k of ['rate', 'flows', 'mtu', 'seed', 'moderation', 'budget', 'maxAggr', 'maxDesc'] as const)
+    $<HTMLInputElement>(k).value = c[k] === undefined ? '' : String(c[k]);
 }
 
 function readControls(): PlaygroundConfig {
   const raw: Record<string, string> = {};
   for (const el of Array.from(form.elements)) {
-    if ((el instanceof HTMLInputElement && el.type !== 'file') || el instanceof HTMLSelectElement) if (el.name !== '' && el.value !== '') raw[el.name] = el.value;
+    if ((el instanceof HTMLInputElement && el.type !== 'file') || el instanceof HTMLSelectElement)
+      if (el.name !== '' && el.value !== '') raw[el.name] = el.value;
   }
   const r = PlaygroundSchema.safeParse(raw);
   if (!r.success) {
@@ -70,7 +89,8 @@ function run(c: PlaygroundConfig): void {
   const path = c.scenario === 'capture' ? capture?.name : undefined;
   const recs: Recording[] = [];
   try {
-    for (const e of engines) recs.push(record(toLabConfig(c, e, path), path !== undefined ? capture!.records : undefined));
+    for (const e of engines)
+      recs.push(record(toLabConfig(c, e, path), path !== undefined ? capture!.records : undefined));
   } catch (e) {
     showError((e as Error).message);
     return;
@@ -80,9 +100,10 @@ function run(c: PlaygroundConfig): void {
   lanesBox.classList.toggle('two', lanes.length === 2);
   const q = toQuery(c);
   history.replaceState(null, '', `${location.pathname}${q === '' ? '' : `?${q}`}`);
-  $<HTMLParagraphElement>('config-note').textContent = c.scenario === 'capture'
-    ? 'An uploaded capture is not part of the link: the link restores every other setting.'
-    : 'The page’s address holds this configuration: share it to share the run.';
+  $<HTMLParagraphElement>('config-note').textContent =
+    c.scenario === 'capture'
+      ? 'An uploaded capture is not part of the link: the link restores every other setting.'
+      : 'The page’s address holds this configuration: share it to share the run.';
   storyBox.replaceChildren();
   render();
   statusLine.textContent = `Ready: ${recs.map((r) => `${r.report.label}, ${r.events.length} events, ${r.pollEnds.length} polls`).join(' · ')}. Press Play, or step.`;
@@ -96,7 +117,12 @@ function showError(message: string): void {
 
 function startRun(): void {
   let c: PlaygroundConfig;
-  try { c = readControls(); } catch (e) { showError((e as Error).message); return; }
+  try {
+    c = readControls();
+  } catch (e) {
+    showError((e as Error).message);
+    return;
+  }
   statusLine.textContent = 'Running the lab…';
   // let the status paint before the (synchronous) run
   setTimeout(() => run(c), 20);
@@ -104,7 +130,9 @@ function startRun(): void {
 
 // ---- playback -------------------------------------------------------------------------------------
 
-function render(): void { for (const l of lanes) l.render(); }
+function render(): void {
+  for (const l of lanes) l.render();
+}
 
 function stepAll(f: (v: ViewState) => boolean): void {
   for (const l of lanes) f(l.view);
@@ -114,13 +142,18 @@ function stepAll(f: (v: ViewState) => boolean): void {
 
 function play(): void {
   if (lanes.length === 0 || lanes.every((l) => l.view.done)) return;
-  playing = true; playButton.textContent = 'Pause'; playButton.setAttribute('aria-pressed', 'true');
-  lastTick = performance.now(); owed = 0;
+  playing = true;
+  playButton.textContent = 'Pause';
+  playButton.setAttribute('aria-pressed', 'true');
+  lastTick = performance.now();
+  owed = 0;
   requestAnimationFrame(tick);
 }
 
 function pause(): void {
-  playing = false; playButton.textContent = 'Play'; playButton.setAttribute('aria-pressed', 'false');
+  playing = false;
+  playButton.textContent = 'Play';
+  playButton.setAttribute('aria-pressed', 'false');
 }
 
 function tick(now: number): void {
@@ -129,8 +162,17 @@ function tick(now: number): void {
   lastTick = now;
   const n = Math.floor(owed);
   owed -= n;
-  if (n > 0) { for (const l of lanes) for (let k = 0; k < n && l.view.step(); k++) { /* n events */ } render(); }
-  if (lanes.every((l) => l.view.done)) { pause(); return; }
+  if (n > 0) {
+    for (const l of lanes)
+      for (let k = 0; k < n && l.view.step(); k++) {
+        /* n events */
+      }
+    render();
+  }
+  if (lanes.every((l) => l.view.done)) {
+    pause();
+    return;
+  }
   requestAnimationFrame(tick);
 }
 
@@ -145,7 +187,11 @@ function hue(key: string): string {
   return `hsl(${h % 360} 65% 45%)`;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
@@ -166,7 +212,10 @@ class Lane {
   private readonly counters: HTMLElement;
   private readonly flowColour = new Map<string, string>();
 
-  constructor(readonly rec: Recording, index: number) {
+  constructor(
+    readonly rec: Recording,
+    index: number,
+  ) {
     this.view = new ViewState(rec);
     const id = `lane-${index}`;
     this.root = el('section', { class: 'lane', 'aria-labelledby': `${id}-title`, 'data-engine': rec.engine });
@@ -189,7 +238,11 @@ class Lane {
       this.root.append(c, t);
     }
     const legend = el('ul', { class: 'legend', 'aria-label': 'Ring entry colours' });
-    STATE_NAMES.forEach((n, i) => { const li = el('li'); li.append(el('span', { class: 'swatch', style: `background:${STATE_COLOURS[i]}` }), document.createTextNode(n)); legend.append(li); });
+    STATE_NAMES.forEach((n, i) => {
+      const li = el('li');
+      li.append(el('span', { class: 'swatch', style: `background:${STATE_COLOURS[i]}` }), document.createTextNode(n));
+      legend.append(li);
+    });
     this.root.append(legend);
 
     this.root.append(el('h3', {}, 'Interrupt and NAPI poll'));
@@ -199,7 +252,17 @@ class Lane {
     bar.append(this.pollFill);
     this.root.append(this.napi, bar);
 
-    this.root.append(el('h3', {}, rec.engine === 'gro' ? 'GRO: held packets' : rec.engine === 'lro' ? `LRO descriptors (max_desc ${rec.maxDesc})` : 'Aggregation off: every frame goes up alone'));
+    this.root.append(
+      el(
+        'h3',
+        {},
+        rec.engine === 'gro'
+          ? 'GRO: held packets'
+          : rec.engine === 'lro'
+            ? `LRO descriptors (max_desc ${rec.maxDesc})`
+            : 'Aggregation off: every frame goes up alone',
+      ),
+    );
     this.aggs = el('div', { class: 'aggs', 'data-testid': 'aggregates' });
     this.root.append(this.aggs);
 
@@ -208,7 +271,8 @@ class Lane {
     this.root.append(this.stack);
 
     const tables = el('div', { class: 'tables' });
-    const live = el('div'), whole = el('div');
+    const live = el('div'),
+      whole = el('div');
     live.append(el('h3', {}, 'Counters so far'));
     this.counters = el('dl', { class: 'counters', 'data-testid': 'counters' });
     live.append(this.counters);
@@ -224,27 +288,41 @@ class Lane {
 
   private colour(flow: string): string {
     let c = this.flowColour.get(flow);
-    if (c === undefined) { c = hue(flow); this.flowColour.set(flow, c); }
+    if (c === undefined) {
+      c = hue(flow);
+      this.flowColour.set(flow, c);
+    }
     return c;
   }
 
   render(): void {
-    const v = this.view, c = v.counters;
+    const v = this.view,
+      c = v.counters;
     const last = v.last;
     this.now.textContent = `event ${v.at} of ${this.rec.events.length} · t = ${(v.nowNs / 1000).toFixed(3)} µs${last !== undefined ? ` · ${last.layer}: ${last.text}` : ''}`;
 
-    this.wire.replaceChildren(...v.lastWire.map((w) => {
-      const b = el('button', { type: 'button', class: 'frame', title: `frame ${w.frame}: ${w.text}`, 'aria-label': `frame ${w.frame}`, style: `background:${this.colour(w.flow)}` });
-      b.addEventListener('click', () => showStories(this.rec, [w.frame], `frame ${w.frame}`));
-      return b;
-    }));
+    this.wire.replaceChildren(
+      ...v.lastWire.map((w) => {
+        const b = el('button', {
+          type: 'button',
+          class: 'frame',
+          title: `frame ${w.frame}: ${w.text}`,
+          'aria-label': `frame ${w.frame}`,
+          style: `background:${this.colour(w.flow)}`,
+        });
+        b.addEventListener('click', () => showStories(this.rec, [w.frame], `frame ${w.frame}`));
+        return b;
+      }),
+    );
 
     v.rings.forEach((r, i) => this.drawRing(r, this.canvases[i]!, this.ringText[i]!));
 
     const p = v.poll;
     const irq = [...v.irqPending].map((q) => `interrupt on queue ${q}, NAPI poll scheduled`).join('; ');
-    this.napi.textContent = p === null ? (irq || 'no poll yet')
-      : `${irq !== '' ? `${irq} · ` : ''}poll ${p.number} (queue ${p.queue}) ${p.ended ? 'ended' : 'running'}: ${p.work} of its budget ${p.budget}${p.ended ? (p.work < p.budget ? ' (ring drained: napi_complete, interrupt re-armed)' : ' (budget used up: polled again)') : ''}`;
+    this.napi.textContent =
+      p === null
+        ? irq || 'no poll yet'
+        : `${irq !== '' ? `${irq} · ` : ''}poll ${p.number} (queue ${p.queue}) ${p.ended ? 'ended' : 'running'}: ${p.work} of its budget ${p.budget}${p.ended ? (p.work < p.budget ? ' (ring drained: napi_complete, interrupt re-armed)' : ' (budget used up: polled again)') : ''}`;
     this.napi.dataset['work'] = String(p?.work ?? 0);
     this.napi.dataset['budget'] = String(p?.budget ?? 0);
     this.napi.dataset['number'] = String(p?.number ?? 0);
@@ -252,34 +330,66 @@ class Lane {
     this.pollFill.style.width = p === null ? '0' : `${Math.min(100, (100 * p.work) / Math.max(1, p.budget))}%`;
 
     this.renderAggregates();
-    this.stack.textContent = v.lastDelivery === '' ? 'nothing delivered yet'
-      : `${c.delivered.toLocaleString('en')} in-order deliveries, ${c.bytesDelivered.toLocaleString('en')} bytes checked; latest: ${v.lastDelivery}`;
+    this.stack.textContent =
+      v.lastDelivery === ''
+        ? 'nothing delivered yet'
+        : `${c.delivered.toLocaleString('en')} in-order deliveries, ${c.bytesDelivered.toLocaleString('en')} bytes checked; latest: ${v.lastDelivery}`;
 
     const rows: [string, string, number][] = [
-      ['wireFrames', 'frames on the wire', c.wireFrames], ['dma', 'completions written by the NIC', c.dma], ['nicDrops', 'dropped by the NIC', c.nicDrops],
-      ['irqs', 'interrupts', c.irqs], ['polls', 'NAPI polls ended', c.polls], ['completions', 'completions taken by the driver', c.completions],
-      ['held', this.rec.engine === 'gro' ? 'GRO packets held' : 'LRO sessions opened', c.held], ['appended', 'segments merged', c.appended],
-      ['flushed', 'aggregates flushed', c.flushed], ['bypassed', 'went up alone (bypass)', c.bypassed],
-      ['delivered', 'in-order deliveries to TCP', c.delivered], ['bytesDelivered', 'bytes delivered', c.bytesDelivered], ['acks', 'ACKs sent', c.acks],
+      ['wireFrames', 'frames on the wire', c.wireFrames],
+      ['dma', 'completions written by the NIC', c.dma],
+      ['nicDrops', 'dropped by the NIC', c.nicDrops],
+      ['irqs', 'interrupts', c.irqs],
+      ['polls', 'NAPI polls ended', c.polls],
+      ['completions', 'completions taken by the driver', c.completions],
+      ['held', this.rec.engine === 'gro' ? 'GRO packets held' : 'LRO sessions opened', c.held],
+      ['appended', 'segments merged', c.appended],
+      ['flushed', 'aggregates flushed', c.flushed],
+      ['bypassed', 'went up alone (bypass)', c.bypassed],
+      ['delivered', 'in-order deliveries to TCP', c.delivered],
+      ['bytesDelivered', 'bytes delivered', c.bytesDelivered],
+      ['acks', 'ACKs sent', c.acks],
     ];
     const reasons = Object.entries(c.flushReasons).sort();
-    this.counters.replaceChildren(...rows.flatMap(([k, label, n]) => [el('dt', {}, label), el('dd', { 'data-key': k, 'data-value': String(n) }, n.toLocaleString('en'))]),
-      ...reasons.flatMap(([r, n]) => [el('dt', {}, `flushes: ${r}`), el('dd', { 'data-key': `flush_${r}`, 'data-value': String(n) }, n.toLocaleString('en'))]));
+    this.counters.replaceChildren(
+      ...rows.flatMap(([k, label, n]) => [
+        el('dt', {}, label),
+        el('dd', { 'data-key': k, 'data-value': String(n) }, n.toLocaleString('en')),
+      ]),
+      ...reasons.flatMap(([r, n]) => [
+        el('dt', {}, `flushes: ${r}`),
+        el('dd', { 'data-key': `flush_${r}`, 'data-value': String(n) }, n.toLocaleString('en')),
+      ]),
+    );
   }
 
   private renderAggregates(): void {
-    const v = this.view, rec = this.rec;
-    if (rec.engine === 'off') { this.aggs.replaceChildren(); return; }
+    const v = this.view,
+      rec = this.rec;
+    if (rec.engine === 'off') {
+      this.aggs.replaceChildren();
+      return;
+    }
     const boxes: HTMLElement[] = [];
     const box = (label: string, a: { segs: number; bytes: number; frames: number[]; flushed?: string } | undefined) => {
-      const b = el('button', { type: 'button', class: `agg${a === undefined ? ' idle' : a.flushed !== undefined ? ' flushed' : ' open'}` });
+      const b = el('button', {
+        type: 'button',
+        class: `agg${a === undefined ? ' idle' : a.flushed !== undefined ? ' flushed' : ' open'}`,
+      });
       const maxAggr = rec.lab.maxAggr ?? 64;
       b.append(el('span', { class: 'agg-name' }, label));
       if (a === undefined) b.append(el('span', { class: 'agg-state' }, 'free'));
       else {
         const meter = el('span', { class: 'meter' });
         meter.append(el('span', { class: 'meter-fill', style: `width:${Math.min(100, (100 * a.segs) / maxAggr)}%` }));
-        b.append(el('span', { class: 'agg-state' }, `${a.segs} segment${a.segs === 1 ? '' : 's'}, ${a.bytes.toLocaleString('en')} bytes`), meter);
+        b.append(
+          el(
+            'span',
+            { class: 'agg-state' },
+            `${a.segs} segment${a.segs === 1 ? '' : 's'}, ${a.bytes.toLocaleString('en')} bytes`,
+          ),
+          meter,
+        );
         if (a.flushed !== undefined) b.append(el('span', { class: 'agg-reason' }, `flushed: ${a.flushed}`));
         b.addEventListener('click', () => showStories(rec, a.frames, label));
       }
@@ -288,7 +398,9 @@ class Lane {
       boxes.push(b);
     };
     if (rec.engine === 'lro') {
-      for (const r of v.rings) for (let d = 0; d < rec.maxDesc; d++) box(`${v.rings.length > 1 ? `q${r.queue} ` : ''}descriptor ${d}`, v.aggregates.get(`${r.queue}/${d}`));
+      for (const r of v.rings)
+        for (let d = 0; d < rec.maxDesc; d++)
+          box(`${v.rings.length > 1 ? `q${r.queue} ` : ''}descriptor ${d}`, v.aggregates.get(`${r.queue}/${d}`));
     } else {
       for (const a of v.aggregates.values()) box(`${v.rings.length > 1 ? `q${a.queue} ` : ''}held packet #${a.id}`, a);
       if (boxes.length === 0) box('no packet held', undefined);
@@ -309,8 +421,13 @@ class Lane {
     const { cols, cell } = this.geometry(r, c);
     const rows = Math.ceil(r.state.length / cols);
     const dpr = window.devicePixelRatio || 1;
-    const w = Math.round(cols * cell), h = Math.round(rows * cell);
-    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); c.style.height = `${h}px`; }
+    const w = Math.round(cols * cell),
+      h = Math.round(rows * cell);
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+      c.width = Math.round(w * dpr);
+      c.height = Math.round(h * dpr);
+      c.style.height = `${h}px`;
+    }
     const g = c.getContext('2d');
     const counts = [0, 0, 0, 0];
     for (let s = 0; s < r.state.length; s++) counts[r.state[s]!]!++;
@@ -324,7 +441,13 @@ class Lane {
     }
     const summary = `${counts[SLOT.FILLED]} filled by the device, ${counts[SLOT.CONSUMED]} taken by the driver, ${counts[SLOT.POSTED]} the device’s, ${counts[SLOT.EMPTY]} the driver’s without a buffer`;
     text.textContent = `${r.name}: ${summary}`;
-    for (const [k, i] of [['filled', SLOT.FILLED], ['consumed', SLOT.CONSUMED], ['posted', SLOT.POSTED], ['empty', SLOT.EMPTY]] as const) text.dataset[k] = String(counts[i]);
+    for (const [k, i] of [
+      ['filled', SLOT.FILLED],
+      ['consumed', SLOT.CONSUMED],
+      ['posted', SLOT.POSTED],
+      ['empty', SLOT.EMPTY],
+    ] as const)
+      text.dataset[k] = String(counts[i]);
     c.setAttribute('aria-label', `ring ${r.name} of queue ${r.queue}: ${summary}`);
   }
 
@@ -357,14 +480,30 @@ function showStories(rec: Recording, frames: number[], what: string): void {
 
 // ---- wiring -------------------------------------------------------------------------------------------
 
-form.addEventListener('submit', (e) => { e.preventDefault(); startRun(); });
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  startRun();
+});
 $<HTMLSelectElement>('model').addEventListener('change', (e) => fillDrivers((e.target as HTMLSelectElement).value, ''));
 $<HTMLButtonElement>('copy-config').addEventListener('click', () => {
   try {
     const c = readControls();
-    const text = JSON.stringify(toLabConfig(c, c.engine, c.scenario === 'capture' ? capture?.name : undefined), null, 2);
-    void navigator.clipboard?.writeText(text).then(() => { statusLine.textContent = 'Copied: save it as run.json and run vnic run --config run.json --json'; }, () => { statusLine.textContent = text; });
-  } catch (e) { showError((e as Error).message); }
+    const text = JSON.stringify(
+      toLabConfig(c, c.engine, c.scenario === 'capture' ? capture?.name : undefined),
+      null,
+      2,
+    );
+    void navigator.clipboard?.writeText(text).then(
+      () => {
+        statusLine.textContent = 'Copied: save it as run.json and run vnic run --config run.json --json';
+      },
+      () => {
+        statusLine.textContent = text;
+      },
+    );
+  } catch (e) {
+    showError((e as Error).message);
+  }
 });
 $<HTMLInputElement>('capture').addEventListener('change', async (e) => {
   const file = (e.target as HTMLInputElement).files?.[0];
@@ -372,15 +511,30 @@ $<HTMLInputElement>('capture').addEventListener('change', async (e) => {
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
     capture = { name: file.name, records: [...parseCapture(bytes, file.name)] };
-  } catch (err) { showError((err as Error).message); return; }
+  } catch (err) {
+    showError((err as Error).message);
+    return;
+  }
   const c = { ...readControls(), scenario: 'capture' };
   setControls(c);
   startRun();
 });
 playButton.addEventListener('click', () => (playing ? pause() : play()));
-$<HTMLButtonElement>('step-event').addEventListener('click', () => { pause(); stepAll((v) => v.step()); });
-$<HTMLButtonElement>('step-poll').addEventListener('click', () => { pause(); stepAll((v) => v.stepPoll()); });
-$<HTMLButtonElement>('to-end').addEventListener('click', () => { pause(); stepAll((v) => { v.toEnd(); return false; }); });
+$<HTMLButtonElement>('step-event').addEventListener('click', () => {
+  pause();
+  stepAll((v) => v.step());
+});
+$<HTMLButtonElement>('step-poll').addEventListener('click', () => {
+  pause();
+  stepAll((v) => v.stepPoll());
+});
+$<HTMLButtonElement>('to-end').addEventListener('click', () => {
+  pause();
+  stepAll((v) => {
+    v.toEnd();
+    return false;
+  });
+});
 $<HTMLButtonElement>('restart').addEventListener('click', () => {
   pause();
   lanes = lanes.map((l, i) => new Lane(l.rec, i));
@@ -390,7 +544,10 @@ $<HTMLButtonElement>('restart').addEventListener('click', () => {
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement;
   if (e.ctrlKey || e.metaKey || e.altKey || t.closest('input, select, textarea, form') !== null) return;
-  const click = (id: string) => { e.preventDefault(); $<HTMLButtonElement>(id).click(); };
+  const click = (id: string) => {
+    e.preventDefault();
+    $<HTMLButtonElement>(id).click();
+  };
   if (e.key === ' ' && t.tagName !== 'BUTTON') click('play');
   else if (e.key === 'ArrowRight') click('step-event');
   else if (e.key === 'p' || e.key === 'P') click('step-poll');
@@ -405,12 +562,15 @@ const autoplay = query.get('autoplay') !== '0';
 query.delete('autoplay');
 const initial = fromQuery(query.toString());
 setControls(initial.config);
-if (initial.problems.length > 0) showError(`The address has settings the page cannot use: ${initial.problems.join('; ')}`);
+if (initial.problems.length > 0)
+  showError(`The address has settings the page cannot use: ${initial.problems.join('; ')}`);
 statusLine.textContent = 'Running the lab…';
 setTimeout(() => {
   const problems = errorLine.hidden ? '' : errorLine.textContent;
   run(initial.config.scenario === 'capture' ? { ...initial.config, scenario: DEFAULTS.scenario } : initial.config);
-  if (problems) { errorLine.hidden = false; errorLine.textContent = problems; }
+  if (problems) {
+    errorLine.hidden = false;
+    errorLine.textContent = problems;
+  }
   if (autoplay) play();
 }, 20);
-

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { record, SLOT, ViewState } from './timeline.ts';
 import type { LabConfig } from '../lab/run.ts';
 
-const traffic = { seed: 5, rateGbps: 10, bytesPerFlow: 300_000, flows: [{ kind: 'bulk', count: 3 }], impairments: { loss: 0.005, reorder: { p: 0.01, depth: 3 } } };
+const traffic = {
+  seed: 5,
+  rateGbps: 10,
+  bytesPerFlow: 300_000,
+  flows: [{ kind: 'bulk', count: 3 }],
+  impairments: { loss: 0.005, reorder: { p: 0.01, depth: 3 } },
+};
 const CASES: LabConfig[] = [
   { model: 'ehea', engine: 'lro', traffic },
   { model: 'ehea', engine: 'gro', traffic },
@@ -21,8 +27,10 @@ describe('the playground timeline', () => {
       const v = new ViewState(rec);
       let polls = 0;
       while (v.stepPoll()) polls++;
-      const r = rec.report, c = v.counters;
-      const nic = r.counters['nic']!, stack = r.counters['stack']!;
+      const r = rec.report,
+        c = v.counters;
+      const nic = r.counters['nic']!,
+        stack = r.counters['stack']!;
       expect(c.wireFrames).toBe(r.framesIn);
       expect(c.dma).toBe(nic['rx_packets']);
       expect(c.polls).toBe(stack['napiPolls']);
@@ -40,14 +48,19 @@ describe('the playground timeline', () => {
         expect(c.appended).toBe(r.gro.reasons['merged']);
       }
       // nothing is left filled: every completion the device wrote, the driver took
-      for (const ring of v.rings) expect([ring.name, ring.state.filter((s) => s === SLOT.FILLED).length]).toEqual([ring.name, 0]);
+      for (const ring of v.rings)
+        expect([ring.name, ring.state.filter((s) => s === SLOT.FILLED).length]).toEqual([ring.name, 0]);
       // and no aggregate is still open
       expect([...v.aggregates.values()].filter((a) => a.flushed === undefined)).toEqual([]);
     });
   }
 
   it('steps one event at a time and one poll at a time', () => {
-    const rec = record({ model: 'ehea', engine: 'lro', traffic: { seed: 1, rateGbps: 10, bytesPerFlow: 100_000, flows: [{ kind: 'bulk' }] } });
+    const rec = record({
+      model: 'ehea',
+      engine: 'lro',
+      traffic: { seed: 1, rateGbps: 10, bytesPerFlow: 100_000, flows: [{ kind: 'bulk' }] },
+    });
     const v = new ViewState(rec);
     expect(v.step()).toBe(true);
     expect(v.at).toBe(1);

@@ -16,21 +16,30 @@ function inlineEverything(): Plugin {
       for (const [name, f] of Object.entries(bundle)) {
         if (f.type === 'chunk' && f.isEntry) {
           const code = f.code.replace(/<\/script/gi, '<\\/script');
-          text = text.replace(new RegExp(`<script type="module" crossorigin src="[^"]*${escape(name)}"></script>`), () => `<script type="module">${code}</script>`);
+          text = text.replace(
+            new RegExp(`<script type="module" crossorigin src="[^"]*${escapeRegExp(name)}"></script>`),
+            () => `<script type="module">${code}</script>`,
+          );
           delete bundle[name];
         } else if (f.type === 'asset' && name.endsWith('.css')) {
           const css = String(f.source).replace(/<\/style/gi, '<\\/style');
-          text = text.replace(new RegExp(`<link rel="stylesheet" crossorigin href="[^"]*${escape(name)}">`), () => `<style>${css}</style>`);
+          text = text.replace(
+            new RegExp(`<link rel="stylesheet" crossorigin href="[^"]*${escapeRegExp(name)}">`),
+            () => `<style>${css}</style>`,
+          );
           delete bundle[name];
         }
       }
-      if (/<script[^>]+src=|<link[^>]+stylesheet/.test(text)) throw new Error('playground build: a script or stylesheet was left outside index.html');
+      if (/<script[^>]+src=|<link[^>]+stylesheet/.test(text))
+        throw new Error('playground build: a script or stylesheet was left outside index.html');
       html.source = text;
     },
   };
 }
 
-function escape(s: string): string { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),

@@ -17,7 +17,8 @@ describe('LabEvents', () => {
 
   it('hands each event to its layer’s listeners and to every `event` listener', () => {
     const bus = new LabEvents();
-    const lro: string[] = [], all: string[] = [];
+    const lro: string[] = [],
+      all: string[] = [];
     bus.on('lro', (e) => lro.push(e.what)).on('event', (e) => all.push(`${e.layer}/${e.what}`));
     bus.emit(ev('nic', 'dma'));
     bus.emit(ev('lro', 'held'));
@@ -26,9 +27,17 @@ describe('LabEvents', () => {
   });
 
   it('leaves a run unchanged: the same report with a subscriber as without', () => {
-    const cfg = { model: 'ehea', engine: 'lro' as const, traffic: { seed: 3, rateGbps: 10, bytesPerFlow: 1 << 18, flows: [{ kind: 'bulk', count: 2 }] } };
+    const cfg = {
+      model: 'ehea',
+      engine: 'lro' as const,
+      traffic: { seed: 3, rateGbps: 10, bytesPerFlow: 1 << 18, flows: [{ kind: 'bulk', count: 2 }] },
+    };
     let n = 0;
-    const traced = runLab(cfg, { tracer: new LabEvents().on('event', () => { n++; }) });
+    const traced = runLab(cfg, {
+      tracer: new LabEvents().on('event', () => {
+        n++;
+      }),
+    });
     const plain = runLab(cfg);
     expect(n).toBeGreaterThan(1000);
     expect(JSON.stringify(traced.report)).toBe(JSON.stringify(plain.report));

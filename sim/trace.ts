@@ -49,7 +49,9 @@ export const NO_TRACE: Tracer = { enabled: false, emit() {} };
 export class TraceLog implements Tracer {
   readonly enabled = true;
   readonly events: TraceEvent[] = [];
-  emit(e: TraceEvent): void { this.events.push(e); }
+  emit(e: TraceEvent): void {
+    this.events.push(e);
+  }
 }
 
 /** Events by name: one per layer (carrying that layer's events) and `event` for all of them. */
@@ -64,7 +66,9 @@ export class LabEvents implements Tracer {
   private readonly bus = new EventEmitter<LabEventMap>();
   private listening = false;
 
-  get enabled(): boolean { return this.listening; }
+  get enabled(): boolean {
+    return this.listening;
+  }
 
   on<K extends keyof LabEventMap>(name: K, fn: (...args: LabEventMap[K]) => void): this {
     this.bus.on(name, fn as never);

@@ -2,14 +2,13 @@
 // sweep, and writes one self-contained HTML page with the five charts (report/collect.ts fills the data,
 // report/html.ts renders it). --json also prints that data on stdout.
 import type { Command } from 'commander';
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { DEFAULT_SCENARIO, SCENARIOS, getScenario } from '../../lab/scenarios.ts';
 import { CheckFailed, intFlag, UsageError } from '../errors.ts';
 import { paint, useColour } from '../format.ts';
 import { stderr, stdout } from '../io.ts';
 import { packageVersion } from '../version.ts';
-import { addPathFlags, labFromFlags, type PathFlags } from './common.ts';
+import { addPathFlags, checkWritable, labFromFlags, type PathFlags } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
 interface ReportFlags extends PathFlags { html?: string; traffic?: string; quick?: boolean; json?: boolean; seed?: number }
@@ -38,7 +37,7 @@ Examples:
     .action(async (f: ReportFlags) => {
       if (f.html === undefined) throw new UsageError('report needs --html <file>: where to write the page');
       const html = f.html;
-      checkWritable(html);
+      checkWritable('--html', html);
       if (f.traffic !== undefined && getScenario(f.traffic) === undefined) {
         throw new UsageError(`--traffic ${f.traffic}: no such scenario (scenarios: ${SCENARIOS.map((s) => s.name).join(', ')})`);
       }
@@ -63,18 +62,4 @@ Examples:
       stderr.write(`wrote ${html} (${collected.runCount} runs)\n`);
       if (collected.failures.length > 0) throw new CheckFailed(collected.failures[0]!);
     });
-}
-
-/** The page's directory must exist and be writable, and the path must not be a directory: checked before any run. */
-function checkWritable(path: string): void {
-  const dir = dirname(resolve(path));
-  try {
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html ${path}: is a directory`);
-    if (!statSync(dir).isDirectory()) throw new UsageError(`--html ${path}: ${dir} is not a directory`);
-    accessSync(dir, constants.W_OK);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`--html ${path}: ${code === 'ENOENT' ? `no such directory ${dir}` : `cannot write (${code ?? (e as Error).message})`}`);
-  }
 }

@@ -1,6 +1,7 @@
 // myri10ge sample driver setup (spec/inet_lro.md §3.2, datasheet docs/hw-models/myri10ge.md): per slice
 // a small and a big ring of page chunks (one page reference per chunk), the rx_done ring, one NAPI
 // context, one interrupt and one LroManager in frags mode (or GroEngine). The poll is in poll.ts.
+import { r16 } from '../../wire/bytes.ts';
 import { MXGEFW_PAD, MYRI_PAGE, RECV_DESC, RECV_DESC_SIZE, RX_DONE, RX_DONE_SIZE, csumWithoutVlan } from '../../hw-models/myri10ge.ts';
 import { copyBytes } from '../../hw-models/dma.ts';
 import type { NicModel } from '../../hw-models/model.ts';
@@ -63,9 +64,6 @@ class ChunkRing {
     this.shadow = new Int32Array(entries).fill(-1);
   }
 }
-
-/** r16 over a byte array (big-endian). */
-function r16(b: Uint8Array, o: number): number { return (b[o]! << 8) | b[o + 1]!; }
 
 /** One slice: rings, NAPI, interrupt, LRO/GRO, counters. */
 export class MyriSlice {
@@ -204,7 +202,7 @@ export class MyriSlice {
     const mem = this.hdrSlab.alloc(), slot = this.hdrSlab.lastOff;
     copyBytes(f0.mem, f0.off, mem, slot + MYRI10GE_ALIGN_PAD, copy);
     this.stack.cpu.charge('copy_byte', copy);
-    skb.setLinear(mem, slot + MYRI10GE_ALIGN_PAD, copy, MYRI10GE_ALIGN_PAD);
+    skb.setLinear(mem, slot + MYRI10GE_ALIGN_PAD, copy, MYRI10GE_ALIGN_PAD, HEADER_SLOT - MYRI10GE_ALIGN_PAD - copy);
     skb.headOwner = this.hdrSlab; skb.headOwnerAddr = slot;
     if (f0.size > copy) skb.addFrag(f0.mem, f0.off + copy, f0.size - copy, f0.owner, f0.ownerAddr);
     else this.nic.dma.release(f0.mem, f0.ownerAddr);                  // the whole chunk was copied: put_page
@@ -223,7 +221,7 @@ export class MyriSlice {
     if (this.napiMode) this.stack.netifReceiveSkb(skb); else this.stack.netifRx(skb);
   }
 
-  /** Engine 'gro': napi_gro_receive with CHECKSUM_COMPLETE; in-band VLAN frames are not GRO-eligible (they pass). */
+  /** Engine 'gro': napi_gro_receive with CHECKSUM_COMPLETE; in-band 802.1Q frames merge under their tag. */
   groReceive(skb: SkBuff): void {
     this.gro!.groReceive(skb);
   }

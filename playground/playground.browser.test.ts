@@ -1,7 +1,7 @@
-// The playground in a real browser: build it (npm run playground:build), open the built page from
-// file:// in headless Chromium (Debian's /usr/bin/chromium via playwright-core), and hold what it shows
-// to the lab's own report — `vnic run --config FILE --json` for the same configuration. Screenshots
-// land in out/playground/. Without chromium this fails on purpose; CI installs it.
+// The playground in a real browser (`npm run playground:check`, a CI step after `npm test`): build it,
+// open the built page from file:// in headless Chromium (Debian's /usr/bin/chromium via playwright-core),
+// and hold what it shows to the lab's own report — `vnic run --config FILE --json` for the same
+// configuration. Screenshots land in out/playground/. Without chromium this fails on purpose; CI installs it.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,7 +14,15 @@ import type { RunReport } from '../sim/report.ts';
 import { DEFAULTS, toLabConfig, type PlaygroundConfig } from './config.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PAGE = pathToFileURL(join(ROOT, 'playground/dist/index.html')).href;
 const SHOTS = join(ROOT, 'out/playground');
@@ -23,9 +31,14 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 
 function sh(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 256 << 20 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -49,20 +62,35 @@ const consoleProblems: string[] = [];
 
 async function open(query: string, viewport = { width: 1280, height: 720 }): Promise<Page> {
   const page = await browser.newPage({ viewport });
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') consoleProblems.push(`${m.type()}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') consoleProblems.push(`${m.type()}: ${m.text()}`);
+  });
   page.on('pageerror', (e) => consoleProblems.push(`page error: ${e.message}`));
-  page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) consoleProblems.push(`network request: ${r.url()}`); });
+  page.on('request', (r) => {
+    if (!r.url().startsWith('file:') && !r.url().startsWith('data:'))
+      consoleProblems.push(`network request: ${r.url()}`);
+  });
   await page.goto(`${PAGE}?autoplay=0${query === '' ? '' : `&${query}`}`);
-  await page.waitForFunction(() => /^Ready/.test(document.getElementById('status')?.textContent ?? ''), null, { timeout: 60_000 });
+  await page.waitForFunction(() => /^Ready/.test(document.getElementById('status')?.textContent ?? ''), null, {
+    timeout: 60_000,
+  });
   return page;
 }
 
 /** The figures a lane shows, by data-key, from one of its definition lists. */
-async function figures(page: Page, lane: number, list: 'report' | 'counters'): Promise<Record<string, number | boolean>> {
-  return page.$$eval(`.lane:nth-child(${lane + 1}) [data-testid=${list}] dd`, (dds) => Object.fromEntries(dds.map((d) => {
-    const v = d.getAttribute('data-value')!;
-    return [d.getAttribute('data-key')!, v === 'true' ? true : v === 'false' ? false : Number(v)];
-  })));
+async function figures(
+  page: Page,
+  lane: number,
+  list: 'report' | 'counters',
+): Promise<Record<string, number | boolean>> {
+  return page.$$eval(`.lane:nth-child(${lane + 1}) [data-testid=${list}] dd`, (dds) =>
+    Object.fromEntries(
+      dds.map((d) => {
+        const v = d.getAttribute('data-value')!;
+        return [d.getAttribute('data-key')!, v === 'true' ? true : v === 'false' ? false : Number(v)];
+      }),
+    ),
+  );
 }
 
 /** Every figure of the page's report equals the CLI report's field of the same name. */
@@ -73,15 +101,30 @@ async function expectReport(page: Page, lane: number, cli: RunReport): Promise<v
 }
 
 async function poll(page: Page): Promise<{ number: number; work: number; budget: number; ended: boolean }> {
-  return page.$eval('.lane [data-testid=poll]', (p) => ({ number: Number(p.dataset['number']), work: Number(p.dataset['work']), budget: Number(p.dataset['budget']), ended: p.dataset['ended'] === 'true' }));
+  return page.$eval('.lane [data-testid=poll]', (p) => ({
+    number: Number(p.dataset['number']),
+    work: Number(p.dataset['work']),
+    budget: Number(p.dataset['budget']),
+    ended: p.dataset['ended'] === 'true',
+  }));
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: this test needs Debian's chromium (apt-get install chromium); CI installs it`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} not found: this test needs Debian's chromium (apt-get install chromium); CI installs it`,
+    );
   dir = mkdtempSync(join(tmpdir(), 'vnic-playground-'));
   mkdirSync(SHOTS, { recursive: true });
   const [built, b] = await Promise.all([
-    sh(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'playground/vite.config.ts', '--logLevel', 'warn']),
+    sh(process.execPath, [
+      join(ROOT, 'node_modules/vite/bin/vite.js'),
+      'build',
+      '--config',
+      'playground/vite.config.ts',
+      '--logLevel',
+      'warn',
+    ]),
     chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 }),
   ]);
   browser = b;
@@ -118,8 +161,10 @@ describe('the built playground page', () => {
       expect(live['polls']).toBe(n);
       expect(await page.$$eval('.agg.open', (x) => x.length)).toBe(0);
       const ring = await page.$eval('[data-testid=ring-summary]', (t) => ({ ...t.dataset }));
-      expect(Number(ring['filled']) + Number(ring['consumed']) + Number(ring['posted']) + Number(ring['empty'])).toBe(2176);
-      expect(Number(ring['consumed'])).toBe(0);    // the CQ doorbell at the end of the poll gave every entry back
+      expect(Number(ring['filled']) + Number(ring['consumed']) + Number(ring['posted']) + Number(ring['empty'])).toBe(
+        2176,
+      );
+      expect(Number(ring['consumed'])).toBe(0); // the CQ doorbell at the end of the poll gave every entry back
     }
     await page.screenshot({ path: join(SHOTS, 'default-poll-25-1280x720.png') });
 
@@ -131,13 +176,24 @@ describe('the built playground page', () => {
 
     await page.click('#to-end');
     const live = await figures(page, 0, 'counters');
-    const nic = lro.counters['nic']!, stack = lro.counters['stack']!;
+    const nic = lro.counters['nic']!,
+      stack = lro.counters['stack']!;
     expect(live).toMatchObject({
-      wireFrames: lro.framesIn, dma: nic['rx_packets'], nicDrops: 0, polls: stack['napiPolls'], completions: nic['rx_packets'],
-      held: lro.lro.reasons['held'], appended: lro.lro.reasons['appended'], flushed: lro.lro.flushed, acks: lro.acksSent, bytesDelivered: lro.bytesDelivered,
+      wireFrames: lro.framesIn,
+      dma: nic['rx_packets'],
+      nicDrops: 0,
+      polls: stack['napiPolls'],
+      completions: nic['rx_packets'],
+      held: lro.lro.reasons['held'],
+      appended: lro.lro.reasons['appended'],
+      flushed: lro.lro.flushed,
+      acks: lro.acksSent,
+      bytesDelivered: lro.bytesDelivered,
     });
     const reasons = Object.fromEntries(Object.entries(live).filter(([k]) => k.startsWith('flush_')));
-    expect(reasons).toEqual(Object.fromEntries(Object.entries(lro.lro.reasons).filter(([k, v]) => k.startsWith('flush_') && v > 0)));
+    expect(reasons).toEqual(
+      Object.fromEntries(Object.entries(lro.lro.reasons).filter(([k, v]) => k.startsWith('flush_') && v > 0)),
+    );
 
     // a click on a frame shows its narration
     await page.click('.wire .frame >> nth=-1');
@@ -152,7 +208,13 @@ describe('the built playground page', () => {
     await page.selectOption('#engine', 'gro');
     await page.selectOption('#compare', 'lro');
     await page.click('#run');
-    await page.waitForFunction(() => document.querySelectorAll('.lane').length === 2 && /^Ready/.test(document.getElementById('status')!.textContent!), null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('.lane').length === 2 &&
+        /^Ready/.test(document.getElementById('status')!.textContent!),
+      null,
+      { timeout: 60_000 },
+    );
     expect(new URL(page.url()).search).toBe('?scenario=many-flows&engine=gro&compare=lro');
     expect(await page.$$eval('.lane', (l) => l.map((x) => x.getAttribute('data-engine')))).toEqual(['gro', 'lro']);
     await expectReport(page, 0, cli.get('gro')!);
@@ -168,10 +230,18 @@ describe('the built playground page', () => {
   }, 180_000);
 
   it('replays an uploaded pcap and reports what vnic run reports for the same capture', async () => {
-    const [page, cli] = await Promise.all([open(''), vnicRun({ model: 'ehea', engine: 'lro', capture: { path: PCAP } })]);
+    const [page, cli] = await Promise.all([
+      open(''),
+      vnicRun({ model: 'ehea', engine: 'lro', capture: { path: PCAP } }),
+    ]);
     await page.setInputFiles('#capture', PCAP);
     const framesIn = cli.get('lro')!.framesIn;
-    await page.waitForFunction((n) => document.querySelector('[data-testid=report] [data-key=framesIn]')?.getAttribute('data-value') === String(n), framesIn, { timeout: 60_000 });
+    await page.waitForFunction(
+      (n) =>
+        document.querySelector('[data-testid=report] [data-key=framesIn]')?.getAttribute('data-value') === String(n),
+      framesIn,
+      { timeout: 60_000 },
+    );
     expect(await page.$eval('#scenario', (s) => (s as HTMLSelectElement).value)).toBe('capture');
     const shown = await figures(page, 0, 'report');
     for (const [k, v] of Object.entries(shown)) expect([k, v]).toEqual([k, at(cli.get('lro'), k)]);
@@ -182,11 +252,15 @@ describe('the built playground page', () => {
 
   it('says what is wrong with a bad setting instead of failing', async () => {
     const page = await open('mtu=5&colour=red');
-    expect(await page.textContent('#error')).toBe('The address has settings the page cannot use: colour: not a setting (settings: scenario, model, driver, engine, compare, rate, flows, mtu, budget, maxAggr, maxDesc, moderation, vlan, csum, seed); mtu=5: Too small: expected number to be >=68');
+    expect(await page.textContent('#error')).toBe(
+      'The address has settings the page cannot use: colour: not a setting (settings: scenario, model, driver, engine, compare, rate, flows, mtu, budget, maxAggr, maxDesc, moderation, vlan, csum, seed); mtu=5: Too small: expected number to be >=68',
+    );
     await page.selectOption('#model', 'myri10ge');
     await page.selectOption('#vlan', 'on');
     await page.click('#run');
-    await expect.poll(() => page.textContent('#error')).toBe('VLAN offload: model myri10ge keeps tags in the frame (no VLAN offload)');
+    await expect
+      .poll(() => page.textContent('#error'))
+      .toBe('VLAN offload: model myri10ge keeps tags in the frame (no VLAN offload)');
     await page.close();
   }, 120_000);
 
@@ -194,7 +268,11 @@ describe('the built playground page', () => {
     const page = await open('');
     await page.addScriptTag({ content: AXE });
     const violations = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run(c: unknown, o: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] });
+      const r = await (
+        window as unknown as {
+          axe: { run(c: unknown, o: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> };
+        }
+      ).axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] });
       return r.violations.map((v) => `${v.id} (${v.nodes.length})`);
     });
     expect(violations).toEqual([]);
