@@ -4,3 +4,4 @@ export * from './knobs.ts';
 export * from './output.ts';
 export * from './scenarios.ts';
 export * from './narrate.ts';
+export * from './seeds.ts';
