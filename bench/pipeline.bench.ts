@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
 import { runLab, resolveDriver, type RunResult } from '../lab/run.ts';
 import { VirtualClock } from '../sim/clock.ts';
-import { NO_TRACE } from '../sim/trace.ts';
+import { LabEvents, NO_TRACE, type Tracer } from '../sim/trace.ts';
 import { createModel } from '../hw-models/registry.ts';
 import { Stack } from '../stack/index.ts';
 import { DriverOptionsSchema } from '../drivers/index.ts';
@@ -117,19 +117,23 @@ class FrameRing {
   }
 }
 
-function ringCase(): BenchCase {
+/**
+ * The frame ring through eHEA + inet_lro. With `tracer` a LabEvents nobody listens to
+ * ('pipeline-ehea-4flows-ring-events'), it measures what the event API costs a run without a subscriber.
+ */
+function ringCase(name = 'pipeline-ehea-4flows-ring', tracer: Tracer = NO_TRACE): BenchCase {
   let st: { clock: VirtualClock; model: NicModel; stack: Stack; ring: FrameRing; t: number } | null = null;
   return {
-    name: 'pipeline-ehea-4flows-ring',
+    name,
     packets: 5_000_000,
     warmup: 1_000_000,
     run(n) {
       if (st === null) {
         const clock = new VirtualClock();
-        const model = createModel('ehea', { promiscuous: true, mtu: 1500 }, { clock, tracer: NO_TRACE });
-        const stack = new Stack({ clock, tracer: NO_TRACE, netdevBudget: 300, ackCounting: 'gso_segs' });
+        const model = createModel('ehea', { promiscuous: true, mtu: 1500 }, { clock, tracer });
+        const stack = new Stack({ clock, tracer, netdevBudget: 300, ackCounting: 'gso_segs' });
         const info = resolveDriver({ model: 'ehea' });
-        const driver = info.create({ model, stack, tracer: NO_TRACE, options: DriverOptionsSchema.parse({ engine: 'lro', pollBudget: 64 }) });
+        const driver = info.create({ model, stack, tracer, options: DriverOptionsSchema.parse({ engine: 'lro', pollBudget: 64 }) });
         driver.open();
         const isn = 1000;
         for (let f = 0; f < FLOWS; f++) stack.tcp.expectFlow({ saddr: 0x0a000001, daddr: 0x0a000002, sport: 40000 + f, dport: 5001 }, isn);
@@ -222,4 +226,4 @@ const fileIoCase = (): BenchCase => captureCase('replay-file-io-only', (path, ou
   return { packets, bytes };
 });
 
-export const cases: BenchCase[] = [pipelineCase(), ringCase(), replayCase(), fileIoCase()];
+export const cases: BenchCase[] = [pipelineCase(), ringCase(), ringCase('pipeline-ehea-4flows-ring-events', new LabEvents()), replayCase(), fileIoCase()];

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frame } from '../wire/index.ts';
 import { CaptureWriter } from '../tap/index.ts';
 import { runLab } from '../lab/run.ts';
-import { narrate, renderStories, WindowTracer } from './trace-narrator.ts';
+import { narrate, TraceWindow } from '../lab/narrate.ts';
+import { LabEvents } from '../sim/trace.ts';
+import { renderStories } from './trace-narrator.ts';
 
 import { vnic } from './test-support.ts';
 
@@ -135,9 +137,9 @@ describe('vnic trace <capture>', () => {
 
 describe('the narrator', () => {
   it('colours layer names and verdicts on a terminal', () => {
-    const tracer = new WindowTracer(5);
-    runLab({ capture: { path: cap }, batch: 'all' }, { tracer });
-    const stories = narrate(tracer.events, { from: 0, count: 5 });
+    const window = new TraceWindow(5);
+    runLab({ capture: { path: cap }, batch: 'all' }, { tracer: window.listen(new LabEvents()) });
+    const stories = narrate(window.events, { from: 0, count: 5 });
     expect(stories.map((s) => s.frame)).toEqual([0, 1, 2, 3, 4]);
     const coloured = renderStories(stories, true).join('\n');
     expect(coloured).toContain('\x1b[2mlro    \x1b[22m \x1b[32msession opened: descriptor 0, 1/64 packets, 1500 bytes\x1b[39m');
@@ -150,9 +152,9 @@ describe('the narrator', () => {
     const w = CaptureWriter.open(eight, { format: 'pcap' });
     for (let i = 0; i < 8; i++) w.write({ tsSec: 1, tsNsec: i, data: frame().eth({}).ipv4({ id: i }).tcp({ seq: 1000 + i * 1448, ack: 1, ts: [100, 50] }).payload(1448).build() });
     w.close();
-    const tracer = new WindowTracer(8);
-    runLab({ capture: { path: eight }, batch: 'all' }, { tracer });
-    const lines = renderStories(narrate(tracer.events, { from: 0, count: 8 }), false, true);
+    const window = new TraceWindow(8);
+    runLab({ capture: { path: eight }, batch: 'all' }, { tracer: window.listen(new LabEvents()) });
+    const lines = renderStories(narrate(window.events, { from: 0, count: 8 }), false, true);
     expect(lines.filter((l) => l.startsWith('frame ') || l.startsWith('  …'))).toEqual([
       'frame 0  10.0.0.1.40000 > 10.0.0.2.5001: Flags [.], seq 0:1448, options [nop,nop,TS val 100 ecr 50], length 1448',
       'frame 1  10.0.0.1.40000 > 10.0.0.2.5001: Flags [.], seq 1448:2896, options [nop,nop,TS val 100 ecr 50], length 1448',

@@ -63,7 +63,7 @@ export class ToyNic extends BaseNic {
     this.dmaOut(0, addr, n);
     v.setUint16(d + TOY_DESC.LENGTH, n, true);
     v.setUint16(d + TOY_DESC.FLAGS, TOY_FLAGS.DONE, true);        // publish last
-    this.completed(q, n, nowNs, this.tracer.enabled ? `${n} bytes` : '');
+    this.completed(q, n, nowNs, this.tracer.enabled ? `${n} bytes` : '', rx);
   }
 }
 

@@ -100,7 +100,7 @@ export class E1000Nic extends BaseNic {
       v.setUint8(d + RX_DESC.STATUS, RX_STATUS.DD | RX_STATUS.IXSM | (last ? RX_STATUS.EOP : 0) | (last && strip ? RX_STATUS.VP : 0));
     }
     if (strip) this.qc[q]!.rx_vlan_stripped++;
-    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes in ${need} descriptor(s)` : '');
+    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes in ${need} descriptor(s)` : '', rx, need);
   }
 }
 

@@ -213,7 +213,7 @@ export class EheaNic extends BaseNic {
     v.setUint8(slot + CQE.VALID, pr.cq.phase ? CQE_VALID_PHASE : 0);
     pr.cq.advanceHead();
     c[RQ_COUNTERS[rqn]!]!++;
-    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes via ${RQ_NAMES[rqn]} entry ${wqeIdx}, CQE ${cqeIdx}, status 0x${status.toString(16)}${extract ? `, VLAN ${p.outerTci & 0xfff} extracted` : ''}` : '');
+    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes via ${RQ_NAMES[rqn]} entry ${wqeIdx}, CQE ${cqeIdx}, status 0x${status.toString(16)}${extract ? `, VLAN ${p.outerTci & 0xfff} extracted` : ''}` : '', pr.cq);
   }
 }
 

@@ -257,6 +257,7 @@ export abstract class BaseNic implements NicModel {
 
   doorbell(queue: number, ring: string, value: number): void {
     this.ringOf(queue, ring).writeTail(value, `${this.name} queue ${queue} ${ring} doorbell`);
+    if (this.tracer.enabled) this.tracer.emit({ t: this.clock.now, layer: 'nic', what: 'doorbell', text: `${this.name}: queue ${queue} ${ring} doorbell ${value}`, queue, ring, slot: value });
   }
 
   readHead(queue: number, ring: string): number { return this.ringOf(queue, ring).head; }
@@ -328,14 +329,18 @@ export abstract class BaseNic implements NicModel {
     if (this.tracer.enabled) this.tracer.emit({ t: nowNs, layer: 'nic', what: 'drop', reason: counter, text: `${this.name}: ${why}`, queue, frame: this.frameId - 1 });
   }
 
-  /** Counts a completion, publishes it to the interrupt line and traces it. */
-  protected completed(queue: number, bytes: number, nowNs: number, text: string): void {
+  /**
+   * Counts a completion, publishes it to the interrupt line and traces it. `ring` is the ring the
+   * completion was written to, its head already past the `slots` entries it took (the trace names them).
+   */
+  protected completed(queue: number, bytes: number, nowNs: number, text: string, ring: Ring, slots = 1): void {
     const c = this.qc[queue]!;
     c.rx_packets++;
     c.rx_bytes += bytes;
     if (this.tracer.enabled) {
       (this.tracedFrames[queue] ??= []).push(this.frameId - 1);
-      this.tracer.emit({ t: nowNs, layer: 'nic', what: 'dma', text: `${this.name}: ${text}`, queue, frame: this.frameId - 1 });
+      const n = ring.entries, slot = (ring.head - slots + n) % n;
+      this.tracer.emit({ t: nowNs, layer: 'nic', what: 'dma', text: `${this.name}: ${text}`, queue, frame: this.frameId - 1, ring: ring.info.name, slot, ...(slots > 1 ? { slots } : {}) });
     }
     this.irq[queue]!.event();
   }

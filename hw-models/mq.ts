@@ -189,7 +189,7 @@ export class MqNic extends BaseNic {
       v.setUint16(d + RX_WB.STATUS, MQ_STATUS.DD | (last ? status | MQ_STATUS.EOP : 0), true);
     }
     if (split) c.rx_header_split!++;
-    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes in ${need} descriptor(s)${split ? `, ${hdrLen}-byte header split` : ''}, RSS 0x${this.hash.toString(16)}` : '');
+    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes in ${need} descriptor(s)${split ? `, ${hdrLen}-byte header split` : ''}, RSS 0x${this.hash.toString(16)}` : '', rx, need);
   }
 }
 

@@ -144,7 +144,7 @@ export class Myri10geNic extends BaseNic {
     v.setUint16(doneAt + RX_DONE.LENGTH, total);                    // publish: LENGTH is written last
     s.done.advanceHead();
     if (small) c.rx_small!++; else c.rx_big!++;
-    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes in ${need} ${ring.info.name} chunk(s), csum 0x${csum.toString(16)}` : '');
+    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes in ${need} ${ring.info.name} chunk(s), csum 0x${csum.toString(16)}` : '', s.done);
   }
 }
 

@@ -41,8 +41,11 @@ describe('tracing', () => {
     nic.receiveFrame(f, f.length, 6);
     nic.receiveFrame(f, 3, 7);
     expect(log.events.map((e) => [e.t, e.layer, e.what, e.reason ?? '', e.frame])).toEqual([
-      [5, 'wire', 'frame', '', 0], [5, 'nic', 'drop', 'rx_missed', 0], [6, 'wire', 'frame', '', 1], [6, 'nic', 'dma', '', 1], [7, 'nic', 'drop', 'rx_length_errors', 2],
+      [5, 'wire', 'frame', '', 0], [5, 'nic', 'drop', 'rx_missed', 0], [0, 'nic', 'doorbell', '', undefined],
+      [6, 'wire', 'frame', '', 1], [6, 'nic', 'dma', '', 1], [7, 'nic', 'drop', 'rx_length_errors', 2],
     ]);
     expect(log.events[1]!.text).toBe('e1000: 0 descriptors posted (RDH 0, RDT 0), frame needs 1');
+    // the doorbell posted 15 of 16 entries (one stays empty); the completion names the entry it took
+    expect([log.events[2]!.ring, log.events[2]!.slot, log.events[4]!.ring, log.events[4]!.slot]).toEqual(['rx', 15, 'rx', 0]);
   });
 });

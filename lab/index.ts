@@ -3,4 +3,5 @@ export * from './run.ts';
 export * from './knobs.ts';
 export * from './output.ts';
 export * from './scenarios.ts';
+export * from './narrate.ts';
 export * from './seeds.ts';

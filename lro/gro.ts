@@ -379,7 +379,7 @@ export class GroEngine {
     p.count++; p.ipTotLen += payload; p.nextSeq = (p.nextSeq + payload) >>> 0;
     p.b[p.tcph + TCP.FLAGS] = p.b[p.tcph + TCP.FLAGS]! | (flags & (TCP_FLAG.PSH | TCP_FLAG.FIN));
     this.stats.merged++;
-    if (this.tracer.enabled) this.trace('merged', `merged into held packet, ${p.count} segments, ${parent.len} bytes`);
+    if (this.tracer.enabled) this.trace('merged', `merged into held packet, ${p.count} segments, ${parent.len} bytes`, undefined, p);
     if ((flags & TCP_FLAG.FIN) !== 0) this.complete(p, 'fin');
     else if ((flags & TCP_FLAG.PSH) !== 0) this.complete(p, 'psh');
     else if (payload < p.gsoSize) this.complete(p, 'short');
@@ -401,7 +401,7 @@ export class GroEngine {
     f.age = this.ageCounter++; f.arrivalNs = skb.arrivalNs;
     this.table[bucket]![this.counts[bucket]!++] = f;
     this.stats.held++;
-    if (this.tracer.enabled) this.trace('held', `held as a new packet in bucket ${bucket}, ${payload} bytes${nlen > 20 && family === 6 ? `, ${nlen - IPV6.HLEN} bytes of extension headers` : ''}`);
+    if (this.tracer.enabled) this.trace('held', `held as a new packet in bucket ${bucket}, ${payload} bytes${nlen > 20 && family === 6 ? `, ${nlen - IPV6.HLEN} bytes of extension headers` : ''}`, undefined, f);
   }
 
   /** napi_gro_complete: finish the GSO packet (or pass a single segment unchanged) and deliver it. */
@@ -432,7 +432,7 @@ export class GroEngine {
     const st = this.stats;
     st.flushed++;
     st[FLUSH_KEY[reason]]++;
-    if (this.tracer.enabled) this.trace('flushed', `flushed (${reason}): ${p.count} segment${p.count === 1 ? '' : 's'}, ${parent.len} bytes`, reason);
+    if (this.tracer.enabled) this.trace('flushed', `flushed (${reason}): ${p.count} segment${p.count === 1 ? '' : 's'}, ${parent.len} bytes`, reason, p);
     p.parent = null; p.last = null;
     this.spare.push(p);
     this.deliver(parent);
@@ -463,8 +463,10 @@ export class GroEngine {
     if (skb.vlanPresent) this.sink.vlanHwaccelReceiveSkb(skb, skb.vlanTci); else this.sink.netifReceiveSkb(skb);
   }
 
-  private trace(what: string, text: string, reason?: string): void {
-    this.tracer.emit({ t: this.nowNs, layer: 'gro', what, text, queue: this.queue, ...(reason !== undefined ? { reason } : {}), ...(this.frameId >= 0 ? { frame: this.frameId } : {}) });
+  /** `held` names the packet a held/merged/flushed event is about (its age is its identity in the trace). */
+  private trace(what: string, text: string, reason?: string, held?: GroFlow): void {
+    this.tracer.emit({ t: this.nowNs, layer: 'gro', what, text, queue: this.queue, ...(reason !== undefined ? { reason } : {}), ...(this.frameId >= 0 ? { frame: this.frameId } : {}),
+      ...(held !== undefined ? { desc: held.age, segs: held.count, bytes: held.ipTotLen } : {}) });
   }
 }
 

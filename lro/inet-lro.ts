@@ -470,7 +470,7 @@ export class LroManager<P = unknown> {
     if (this.tracer.enabled) {
       let text = `flushed descriptor ${desc.index}: ${FLUSH_TEXT[reason]}, ${n} packet${n === 1 ? '' : 's'}, ${parent.len} bytes`;
       if (reason === F_OUT_OF_ORDER) text = `flushed descriptor ${desc.index}: out of order, expected seq ${desc.nextSeq}, got ${this.pk.seq}; ${n} packet${n === 1 ? '' : 's'}, ${parent.len} bytes`;
-      this.trace('flushed', text, FLUSH_NAMES[reason]!);
+      this.trace('flushed', text, FLUSH_NAMES[reason]!, desc);
     }
     desc.clear();
     if (tag >= 0) { if (this.napi) this.sink.vlanHwaccelReceiveSkb(parent, tag); else this.sink.vlanHwaccelRx(parent, tag); }
@@ -557,7 +557,7 @@ export class LroManager<P = unknown> {
 
   private opened(desc: LroDesc, count: number): boolean {
     this.stats.aggregated++; this.stats.held++;
-    if (this.tracer.enabled) this.trace('held', `opened descriptor ${desc.index}, 1/${this.maxAggr} packets, ${desc.parent!.len} bytes`);
+    if (this.tracer.enabled) this.trace('held', `opened descriptor ${desc.index}, 1/${this.maxAggr} packets, ${desc.parent!.len} bytes`, undefined, desc);
     // Q5 fixed: a session already at max_aggr is delivered at once
     if (!this.quirks.maxAggrAfterAppend && count >= this.maxAggr) this.flush(desc, F_MAX_AGGR);
     return true;
@@ -588,7 +588,7 @@ export class LroManager<P = unknown> {
   /** After an append: count it, then flush when max_aggr (packets or fragments) or the 64 KiB margin is reached. */
   private appended(desc: LroDesc, payload: number, flags: number, parentLen: number, count: number): boolean {
     this.stats.aggregated++; this.stats.appended++;
-    if (this.tracer.enabled) this.trace('appended', `appended to descriptor ${desc.index}, ${desc.pktCount}/${this.maxAggr} packets, ${parentLen} bytes (+${payload})`);
+    if (this.tracer.enabled) this.trace('appended', `appended to descriptor ${desc.index}, ${desc.pktCount}/${this.maxAggr} packets, ${parentLen} bytes (+${payload})`, undefined, desc);
     if (count >= this.maxAggr) this.flush(desc, F_MAX_AGGR);
     else if (parentLen > 65535 - this.mtu) this.flush(desc, F_64K);
     else if (!this.quirks.lossyMerge && (flags & TCP_FLAG.PSH) !== 0) this.flush(desc, F_PSH);
@@ -636,8 +636,9 @@ export class LroManager<P = unknown> {
     if (this.tracer.enabled) this.trace('bypass', `bypassed: ${BYPASS_TEXT[reason]}`, BYPASS_NAMES[reason]!);
   }
 
-  private trace(what: string, text: string, reason?: string): void {
-    const e = { t: this.nowNs, layer: 'lro' as const, what, text, queue: this.queue, ...(reason !== undefined ? { reason } : {}), ...(this.frameId >= 0 ? { frame: this.frameId } : {}) };
+  private trace(what: string, text: string, reason?: string, desc?: LroDesc): void {
+    const e = { t: this.nowNs, layer: 'lro' as const, what, text, queue: this.queue, ...(reason !== undefined ? { reason } : {}), ...(this.frameId >= 0 ? { frame: this.frameId } : {}),
+      ...(desc !== undefined ? { desc: desc.index, segs: desc.pktCount, bytes: desc.ipTotLen } : {}) };
     this.tracer.emit(e);
   }
 }

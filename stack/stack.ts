@@ -253,7 +253,7 @@ export class Stack implements RxSink {
       n.polls++; n.work += work;
       this.stats.napiPolls++; this.stats.napiWork += work;
       this.budgetLeft -= work;
-      if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'napi', what: 'poll', text: `${n.name} polled: ${work}/${weight}`, queue: n.queue });
+      if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'napi', what: 'poll', text: `${n.name} polled: ${work}/${weight}`, queue: n.queue, work, budget: weight });
       if (work > weight) this.stats.napiWorkOverWeight++;
       if (work >= weight) {
         if (n.scheduled) {

@@ -237,11 +237,11 @@ export class TcpLayer {
     st.tcpInOrder++;
     if (seqLt(dataSeq, flow.rcvNxt)) st.tcpPartialOverlap++;
     if (hasTs) flow.tsRecent = tsval;
-    const traceFrame = skb.frameId, traceQueue = skb.queue;           // deliver frees the skb
+    const traceFrame = skb.frameId, traceQueue = skb.queue, rcvFrom = flow.rcvNxt;   // deliver frees the skb
     this.deliver(flow, skb, dataSeq, payloadOff, payloadLen, fin, segs);
     const drained = this.drainOfo(flow);
     flow.segsSinceAck += this.opts.ackCounting === 'gso_segs' ? segs : 1;
-    if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'deliver', text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: traceQueue, frame: traceFrame });
+    if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'deliver', text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: traceQueue, frame: traceFrame, bytes: (flow.rcvNxt - rcvFrom) >>> 0 });
     if (fin || drained || flow.ofo.length > 0) this.sendAck(flow, 'now');
     else if (flow.quickAcks > 0) { flow.quickAcks--; this.sendAck(flow, 'quick'); }
     else if (this.opts.answerRequests && (flags & TCP_FLAG.PSH) !== 0) this.sendAck(flow, 'answer');

@@ -10,7 +10,7 @@ import type { RunReport } from '../../sim/report.ts';
 import { UsageError, intFlag } from '../errors.ts';
 import { aggregationRatio, fmtInt, paint, reasonLines, useColour } from '../format.ts';
 import { stdout } from '../io.ts';
-import type { FrameStory } from '../trace-narrator.ts';
+import type { FrameStory } from '../../lab/narrate.ts';
 import { addPathFlags, checkReadable, labFromFlags, type PathFlags } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
@@ -45,11 +45,13 @@ Examples:
     .action(async (capture: string | undefined, f: TraceFlags) => {
       const { cfg, source } = traceConfig(capture, f);
       const { runLab } = await import('../../lab/run.ts');
-      const { narrate, renderStories, WindowTracer } = await import('../trace-narrator.ts');
+      const { narrate, TraceWindow } = await import('../../lab/narrate.ts');
+      const { LabEvents } = await import('../../sim/trace.ts');
+      const { renderStories } = await import('../trace-narrator.ts');
       const from = f.from ?? 0, count = f.packets ?? 40;
-      const tracer = new WindowTracer(from + count);
-      const res = runOrExplain(() => runLab(cfg, { tracer }));
-      const stories = narrate(tracer.events, { from, count });
+      const window = new TraceWindow(from + count);
+      const res = runOrExplain(() => runLab(cfg, { tracer: window.listen(new LabEvents()) }));
+      const stories = narrate(window.events, { from, count });
       if (f.json) {
         const lines: string[] = [];
         for (const s of stories) for (const e of s.events) lines.push(JSON.stringify({ ...e, frame: e.frame ?? s.frame, story: s.frame }));

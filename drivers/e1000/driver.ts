@@ -192,7 +192,7 @@ export class E1000Queue {
     const text = drop !== ''
       ? `rx ring slot ${slot}: ${n} descriptor(s), status 0x${status.toString(16)}, errors 0x${errors.toString(16)}: dropped (${drop})`
       : `rx ring slot ${slot}: ${bytes} bytes in ${n} descriptor(s), status 0x${status.toString(16)}${this.frameVlan >= 0 ? `, VLAN tag ${this.frameVlan}` : ''}`;
-    this.tracer.emit({ t: this.nic.clock.now, layer: 'driver', what: drop !== '' ? 'drop' : 'completion', text, queue: 0, ...(drop !== '' ? { reason: drop } : {}), ...(this.traceFrame >= 0 ? { frame: this.traceFrame } : {}) });
+    this.tracer.emit({ t: this.nic.clock.now, layer: 'driver', what: drop !== '' ? 'drop' : 'completion', text, queue: 0, ring: 'rx', slot, ...(n > 1 ? { slots: n } : {}), ...(drop !== '' ? { reason: drop } : {}), ...(this.traceFrame >= 0 ? { frame: this.traceFrame } : {}) });
   }
 }
 

@@ -149,7 +149,7 @@ export class EheaRxQueue {
     this.posted[c.rq]!--;
     if (this.tracer.enabled) {
       c.frame = this.nic.takeCompletedFrame?.(this.q) ?? -1;
-      this.tracer.emit({ t: this.stack.cpu.now, layer: 'driver', what: 'completion', queue: this.q,
+      this.tracer.emit({ t: this.stack.cpu.now, layer: 'driver', what: 'completion', queue: this.q, ring: 'cq', slot: (this.cqIdx + this.cqEntries - 1) % this.cqEntries,
         text: `ehea: ${RQ_NAMES[c.rq]!.toUpperCase()} completion, wr_id ${c.wrId}, ${c.numBytes - FCS_LEN} bytes, status 0x${c.status.toString(16)}${c.vlanExtracted ? `, vlan tag ${c.vlanTag}` : ''}`,
         ...(c.frame >= 0 ? { frame: c.frame } : {}) });
     }

@@ -211,7 +211,7 @@ export class MqQueue {
     const text = drop !== ''
       ? `queue ${this.q} slot ${slot}: ${n} descriptor(s), status 0x${status.toString(16)}: dropped (${drop})`
       : `queue ${this.q} slot ${slot}: ${bytes} bytes in ${n} descriptor(s)${hdrLen > 0 ? ` (${hdrLen}-byte header split)` : ''}, status 0x${status.toString(16)}, errors 0x${errors.toString(16)}, RSS 0x${(rss >>> 0).toString(16)}${this.frameVlan >= 0 ? `, VLAN tag ${this.frameVlan}` : ''}`;
-    this.tracer.emit({ t: this.nic.clock.now, layer: 'driver', what: drop !== '' ? 'drop' : 'completion', text, queue: this.q, ...(drop !== '' ? { reason: drop } : {}), ...(this.traceFrame >= 0 ? { frame: this.traceFrame } : {}) });
+    this.tracer.emit({ t: this.nic.clock.now, layer: 'driver', what: drop !== '' ? 'drop' : 'completion', text, queue: this.q, ring: 'rx', slot, ...(n > 1 ? { slots: n } : {}), ...(drop !== '' ? { reason: drop } : {}), ...(this.traceFrame >= 0 ? { frame: this.traceFrame } : {}) });
   }
 }
 

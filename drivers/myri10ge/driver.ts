@@ -156,7 +156,7 @@ export class MyriSlice {
     if (isSmall) this.stats.rx_small_cnt++; else this.stats.rx_big_cnt++;
     if (this.tracer.enabled) {
       f.frameId = this.nic.takeCompletedFrame?.(this.q) ?? -1;
-      this.tracer.emit({ t: this.stack.cpu.now, layer: 'driver', what: 'completion', queue: this.q,
+      this.tracer.emit({ t: this.stack.cpu.now, layer: 'driver', what: 'completion', queue: this.q, ring: 'rx_done', slot: (this.doneIdx + this.doneEntries - 1) % this.doneEntries,
         text: `myri10ge: rx_done slot, ${this.len} bytes in ${f.count} ${ring.name} chunk${f.count === 1 ? '' : 's'}, csum 0x${this.csum.toString(16)}`,
         ...(f.frameId >= 0 ? { frame: f.frameId } : {}) });
     }

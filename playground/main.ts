@@ -1,0 +1,576 @@
+// The playground page: controls ⇄ URL, a recorded run per engine, and the views drawn from the events
+// at the cursor. Everything the lab computes comes from the lab's own code (lab/, sim/, …) run here.
+import { SCENARIOS } from '../lab/scenarios.ts';
+import { listModels } from '../hw-models/index.ts';
+import { listDrivers } from '../drivers/index.ts';
+import { parseCapture, type CaptureRecord } from '../tap/index.ts';
+import { DEFAULTS, fromQuery, PlaygroundSchema, toLabConfig, toQuery, type PlaygroundConfig } from './config.ts';
+import { record, SLOT, storiesOf, ViewState, type Recording, type RingView } from './timeline.ts';
+import { reportFigures } from './figures.ts';
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const form = $<HTMLFormElement>('controls');
+const statusLine = $<HTMLParagraphElement>('status');
+const errorLine = $<HTMLParagraphElement>('error');
+const lanesBox = $<HTMLDivElement>('lanes');
+const storyBox = $<HTMLDivElement>('story-lines');
+const playButton = $<HTMLButtonElement>('play');
+const speedSelect = $<HTMLSelectElement>('speed');
+
+interface Capture {
+  name: string;
+  records: CaptureRecord[];
+}
+let capture: Capture | undefined;
+let lanes: Lane[] = [];
+let playing = false;
+let lastTick = 0;
+let owed = 0;
+
+// ---- controls ⇄ configuration ⇄ URL ---------------------------------------------------------------
+
+function fillSelect(sel: HTMLSelectElement, items: { value: string; label: string }[]): void {
+  sel.replaceChildren(
+    ...items.map((i) => {
+      const o = document.createElement('option');
+      o.value = i.value;
+      o.textContent = i.label;
+      return o;
+    }),
+  );
+}
+
+function fillDrivers(model: string, chosen: string): void {
+  const drivers = listDrivers().filter((d) => d.models.includes(model));
+  fillSelect($('driver'), [
+    { value: '', label: 'the model’s own' },
+    ...drivers.map((d) => ({ value: d.name, label: d.name })),
+  ]);
+  $<HTMLSelectElement>('driver').value = drivers.some((d) => d.name === chosen) ? chosen : '';
+}
+
+function setControls(c: PlaygroundConfig): void {
+  const scenarios = SCENARIOS.map((s) => ({ value: s.name, label: `${s.name}: ${s.summary}` }));
+  if (capture !== undefined) scenarios.push({ value: 'capture', label: `uploaded capture: ${capture.name}` });
+  fillSelect($('scenario'), scenarios);
+  $<HTMLSelectElement>('scenario').value =
+    c.scenario === 'capture' && capture === undefined ? DEFAULTS.scenario : c.scenario;
+  fillSelect(
+    $('model'),
+    listModels().map((m) => ({ value: m.name, label: m.name })),
+  );
+  $<HTMLSelectElement>('model').value = c.model;
+  fillDrivers(c.model, c.driver);
+  for (const k of ['engine', 'compare', 'vlan', 'csum'] as const) $<HTMLSelectElement>(k).value = c[k];
+  for (const k of ['rate', 'flows', 'mtu', 'seed', 'moderation', 'budget', 'maxAggr', 'maxDesc'] as const)
+    $<HTMLInputElement>(k).value = c[k] === undefined ? '' : String(c[k]);
+}
+
+function readControls(): PlaygroundConfig {
+  const raw: Record<string, string> = {};
+  for (const el of Array.from(form.elements)) {
+    if ((el instanceof HTMLInputElement && el.type !== 'file') || el instanceof HTMLSelectElement)
+      if (el.name !== '' && el.value !== '') raw[el.name] = el.value;
+  }
+  const r = PlaygroundSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new Error(`${String(i.path[0])}: ${i.message}`);
+  }
+  return r.data;
+}
+
+// ---- running ------------------------------------------------------------------------------------------
+
+function run(c: PlaygroundConfig): void {
+  pause();
+  errorLine.hidden = true;
+  const engines = c.compare !== '' && c.compare !== c.engine ? [c.engine, c.compare] : [c.engine];
+  const path = c.scenario === 'capture' ? capture?.name : undefined;
+  const recs: Recording[] = [];
+  try {
+    for (const e of engines)
+      recs.push(record(toLabConfig(c, e, path), path !== undefined ? capture!.records : undefined));
+  } catch (e) {
+    showError((e as Error).message);
+    return;
+  }
+  lanes = recs.map((r, i) => new Lane(r, i));
+  lanesBox.replaceChildren(...lanes.map((l) => l.root));
+  lanesBox.classList.toggle('two', lanes.length === 2);
+  const q = toQuery(c);
+  history.replaceState(null, '', `${location.pathname}${q === '' ? '' : `?${q}`}`);
+  $<HTMLParagraphElement>('config-note').textContent =
+    c.scenario === 'capture'
+      ? 'An uploaded capture is not part of the link: the link restores every other setting.'
+      : 'The page’s address holds this configuration: share it to share the run.';
+  storyBox.replaceChildren();
+  render();
+  statusLine.textContent = `Ready: ${recs.map((r) => `${r.report.label}, ${r.events.length} events, ${r.pollEnds.length} polls`).join(' · ')}. Press Play, or step.`;
+}
+
+function showError(message: string): void {
+  errorLine.hidden = false;
+  errorLine.textContent = message;
+  statusLine.textContent = 'Not run: fix the setting named below.';
+}
+
+function startRun(): void {
+  let c: PlaygroundConfig;
+  try {
+    c = readControls();
+  } catch (e) {
+    showError((e as Error).message);
+    return;
+  }
+  statusLine.textContent = 'Running the lab…';
+  // let the status paint before the (synchronous) run
+  setTimeout(() => run(c), 20);
+}
+
+// ---- playback -------------------------------------------------------------------------------------
+
+function render(): void {
+  for (const l of lanes) l.render();
+}
+
+function stepAll(f: (v: ViewState) => boolean): void {
+  for (const l of lanes) f(l.view);
+  render();
+  if (lanes.every((l) => l.view.done)) pause();
+}
+
+function play(): void {
+  if (lanes.length === 0 || lanes.every((l) => l.view.done)) return;
+  playing = true;
+  playButton.textContent = 'Pause';
+  playButton.setAttribute('aria-pressed', 'true');
+  lastTick = performance.now();
+  owed = 0;
+  requestAnimationFrame(tick);
+}
+
+function pause(): void {
+  playing = false;
+  playButton.textContent = 'Play';
+  playButton.setAttribute('aria-pressed', 'false');
+}
+
+function tick(now: number): void {
+  if (!playing) return;
+  owed += ((now - lastTick) / 1000) * Number(speedSelect.value);
+  lastTick = now;
+  const n = Math.floor(owed);
+  owed -= n;
+  if (n > 0) {
+    for (const l of lanes)
+      for (let k = 0; k < n && l.view.step(); k++) {
+        /* n events */
+      }
+    render();
+  }
+  if (lanes.every((l) => l.view.done)) {
+    pause();
+    return;
+  }
+  requestAnimationFrame(tick);
+}
+
+// ---- one lane: a recording and its views ---------------------------------------------------------
+
+const STATE_NAMES = ['driver’s, no buffer', 'device’s (posted)', 'filled by the device', 'taken by the driver'];
+const STATE_COLOURS = ['#d9d9d9', '#9ecae1', '#f16913', '#31a354'];
+
+function hue(key: string): string {
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
+  return `hsl(${h % 360} 65% 45%)`;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+class Lane {
+  readonly view: ViewState;
+  readonly root: HTMLElement;
+  private readonly now: HTMLElement;
+  private readonly wire: HTMLElement;
+  private readonly canvases: HTMLCanvasElement[] = [];
+  private readonly ringText: HTMLElement[] = [];
+  private readonly napi: HTMLElement;
+  private readonly pollFill: HTMLElement;
+  private readonly aggs: HTMLElement;
+  private readonly stack: HTMLElement;
+  private readonly counters: HTMLElement;
+  private readonly flowColour = new Map<string, string>();
+
+  constructor(
+    readonly rec: Recording,
+    index: number,
+  ) {
+    this.view = new ViewState(rec);
+    const id = `lane-${index}`;
+    this.root = el('section', { class: 'lane', 'aria-labelledby': `${id}-title`, 'data-engine': rec.engine });
+    const title = { lro: 'LRO (inet_lro)', gro: 'GRO', off: 'aggregation off' }[rec.engine];
+    this.root.append(el('h2', { id: `${id}-title` }, `${title} · ${rec.report.label}`));
+    this.now = el('p', { class: 'now', 'data-testid': 'now' });
+    this.root.append(this.now);
+
+    this.root.append(el('h3', {}, 'Wire (newest right; colour = flow)'));
+    this.wire = el('div', { class: 'wire', role: 'group', 'aria-label': 'Latest frames on the wire' });
+    this.root.append(this.wire);
+
+    for (const r of this.view.rings) {
+      this.root.append(el('h3', {}, `Ring ${r.name}, queue ${r.queue}: ${r.state.length} entries`));
+      const c = el('canvas', { class: 'ring', role: 'img', 'data-queue': String(r.queue) });
+      c.addEventListener('click', (ev) => this.clickRing(r, c, ev));
+      this.canvases.push(c);
+      const t = el('p', { class: 'ring-summary', 'data-testid': 'ring-summary', 'data-queue': String(r.queue) });
+      this.ringText.push(t);
+      this.root.append(c, t);
+    }
+    const legend = el('ul', { class: 'legend', 'aria-label': 'Ring entry colours' });
+    STATE_NAMES.forEach((n, i) => {
+      const li = el('li');
+      li.append(el('span', { class: 'swatch', style: `background:${STATE_COLOURS[i]}` }), document.createTextNode(n));
+      legend.append(li);
+    });
+    this.root.append(legend);
+
+    this.root.append(el('h3', {}, 'Interrupt and NAPI poll'));
+    this.napi = el('p', { class: 'napi', 'data-testid': 'poll' });
+    const bar = el('div', { class: 'pollbar', role: 'presentation' });
+    this.pollFill = el('div', { class: 'fill' });
+    bar.append(this.pollFill);
+    this.root.append(this.napi, bar);
+
+    this.root.append(
+      el(
+        'h3',
+        {},
+        rec.engine === 'gro'
+          ? 'GRO: held packets'
+          : rec.engine === 'lro'
+            ? `LRO descriptors (max_desc ${rec.maxDesc})`
+            : 'Aggregation off: every frame goes up alone',
+      ),
+    );
+    this.aggs = el('div', { class: 'aggs', 'data-testid': 'aggregates' });
+    this.root.append(this.aggs);
+
+    this.root.append(el('h3', {}, 'Stack'));
+    this.stack = el('p', { class: 'napi', 'data-testid': 'stack' });
+    this.root.append(this.stack);
+
+    const tables = el('div', { class: 'tables' });
+    const live = el('div'),
+      whole = el('div');
+    live.append(el('h3', {}, 'Counters so far'));
+    this.counters = el('dl', { class: 'counters', 'data-testid': 'counters' });
+    live.append(this.counters);
+    whole.append(el('h3', {}, 'The whole run (as vnic run --json reports it)'));
+    const report = el('dl', { class: 'report', 'data-testid': 'report' });
+    for (const f of reportFigures(rec.report)) {
+      report.append(el('dt', {}, f.label), el('dd', { 'data-key': f.key, 'data-value': String(f.value) }, f.text));
+    }
+    whole.append(report);
+    tables.append(live, whole);
+    this.root.append(tables);
+  }
+
+  private colour(flow: string): string {
+    let c = this.flowColour.get(flow);
+    if (c === undefined) {
+      c = hue(flow);
+      this.flowColour.set(flow, c);
+    }
+    return c;
+  }
+
+  render(): void {
+    const v = this.view,
+      c = v.counters;
+    const last = v.last;
+    this.now.textContent = `event ${v.at} of ${this.rec.events.length} · t = ${(v.nowNs / 1000).toFixed(3)} µs${last !== undefined ? ` · ${last.layer}: ${last.text}` : ''}`;
+
+    this.wire.replaceChildren(
+      ...v.lastWire.map((w) => {
+        const b = el('button', {
+          type: 'button',
+          class: 'frame',
+          title: `frame ${w.frame}: ${w.text}`,
+          'aria-label': `frame ${w.frame}`,
+          style: `background:${this.colour(w.flow)}`,
+        });
+        b.addEventListener('click', () => showStories(this.rec, [w.frame], `frame ${w.frame}`));
+        return b;
+      }),
+    );
+
+    v.rings.forEach((r, i) => this.drawRing(r, this.canvases[i]!, this.ringText[i]!));
+
+    const p = v.poll;
+    const irq = [...v.irqPending].map((q) => `interrupt on queue ${q}, NAPI poll scheduled`).join('; ');
+    this.napi.textContent =
+      p === null
+        ? irq || 'no poll yet'
+        : `${irq !== '' ? `${irq} · ` : ''}poll ${p.number} (queue ${p.queue}) ${p.ended ? 'ended' : 'running'}: ${p.work} of its budget ${p.budget}${p.ended ? (p.work < p.budget ? ' (ring drained: napi_complete, interrupt re-armed)' : ' (budget used up: polled again)') : ''}`;
+    this.napi.dataset['work'] = String(p?.work ?? 0);
+    this.napi.dataset['budget'] = String(p?.budget ?? 0);
+    this.napi.dataset['number'] = String(p?.number ?? 0);
+    this.napi.dataset['ended'] = String(p?.ended ?? false);
+    this.pollFill.style.width = p === null ? '0' : `${Math.min(100, (100 * p.work) / Math.max(1, p.budget))}%`;
+
+    this.renderAggregates();
+    this.stack.textContent =
+      v.lastDelivery === ''
+        ? 'nothing delivered yet'
+        : `${c.delivered.toLocaleString('en')} in-order deliveries, ${c.bytesDelivered.toLocaleString('en')} bytes checked; latest: ${v.lastDelivery}`;
+
+    const rows: [string, string, number][] = [
+      ['wireFrames', 'frames on the wire', c.wireFrames],
+      ['dma', 'completions written by the NIC', c.dma],
+      ['nicDrops', 'dropped by the NIC', c.nicDrops],
+      ['irqs', 'interrupts', c.irqs],
+      ['polls', 'NAPI polls ended', c.polls],
+      ['completions', 'completions taken by the driver', c.completions],
+      ['held', this.rec.engine === 'gro' ? 'GRO packets held' : 'LRO sessions opened', c.held],
+      ['appended', 'segments merged', c.appended],
+      ['flushed', 'aggregates flushed', c.flushed],
+      ['bypassed', 'went up alone (bypass)', c.bypassed],
+      ['delivered', 'in-order deliveries to TCP', c.delivered],
+      ['bytesDelivered', 'bytes delivered', c.bytesDelivered],
+      ['acks', 'ACKs sent', c.acks],
+    ];
+    const reasons = Object.entries(c.flushReasons).sort();
+    this.counters.replaceChildren(
+      ...rows.flatMap(([k, label, n]) => [
+        el('dt', {}, label),
+        el('dd', { 'data-key': k, 'data-value': String(n) }, n.toLocaleString('en')),
+      ]),
+      ...reasons.flatMap(([r, n]) => [
+        el('dt', {}, `flushes: ${r}`),
+        el('dd', { 'data-key': `flush_${r}`, 'data-value': String(n) }, n.toLocaleString('en')),
+      ]),
+    );
+  }
+
+  private renderAggregates(): void {
+    const v = this.view,
+      rec = this.rec;
+    if (rec.engine === 'off') {
+      this.aggs.replaceChildren();
+      return;
+    }
+    const boxes: HTMLElement[] = [];
+    const box = (label: string, a: { segs: number; bytes: number; frames: number[]; flushed?: string } | undefined) => {
+      const b = el('button', {
+        type: 'button',
+        class: `agg${a === undefined ? ' idle' : a.flushed !== undefined ? ' flushed' : ' open'}`,
+      });
+      const maxAggr = rec.lab.maxAggr ?? 64;
+      b.append(el('span', { class: 'agg-name' }, label));
+      if (a === undefined) b.append(el('span', { class: 'agg-state' }, 'free'));
+      else {
+        const meter = el('span', { class: 'meter' });
+        meter.append(el('span', { class: 'meter-fill', style: `width:${Math.min(100, (100 * a.segs) / maxAggr)}%` }));
+        b.append(
+          el(
+            'span',
+            { class: 'agg-state' },
+            `${a.segs} segment${a.segs === 1 ? '' : 's'}, ${a.bytes.toLocaleString('en')} bytes`,
+          ),
+          meter,
+        );
+        if (a.flushed !== undefined) b.append(el('span', { class: 'agg-reason' }, `flushed: ${a.flushed}`));
+        b.addEventListener('click', () => showStories(rec, a.frames, label));
+      }
+      b.setAttribute('aria-label', `${label}: ${b.textContent ?? ''}`);
+      if (a === undefined) b.disabled = true;
+      boxes.push(b);
+    };
+    if (rec.engine === 'lro') {
+      for (const r of v.rings)
+        for (let d = 0; d < rec.maxDesc; d++)
+          box(`${v.rings.length > 1 ? `q${r.queue} ` : ''}descriptor ${d}`, v.aggregates.get(`${r.queue}/${d}`));
+    } else {
+      for (const a of v.aggregates.values()) box(`${v.rings.length > 1 ? `q${a.queue} ` : ''}held packet #${a.id}`, a);
+      if (boxes.length === 0) box('no packet held', undefined);
+    }
+    this.aggs.replaceChildren(...boxes);
+  }
+
+  private geometry(r: RingView, c: HTMLCanvasElement): { cols: number; cell: number } {
+    // cells as large as fit in a band about 130 px high (4 to 14 px), so the whole ring stays in view
+    const width = Math.max(120, c.clientWidth || 300);
+    const n = r.state.length;
+    const cell = Math.min(14, Math.max(4, Math.sqrt((width * 130) / n)));
+    const cols = Math.min(n, Math.max(8, Math.floor(width / cell)));
+    return { cols, cell: width / cols };
+  }
+
+  private drawRing(r: RingView, c: HTMLCanvasElement, text: HTMLElement): void {
+    const { cols, cell } = this.geometry(r, c);
+    const rows = Math.ceil(r.state.length / cols);
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.round(cols * cell),
+      h = Math.round(rows * cell);
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+      c.width = Math.round(w * dpr);
+      c.height = Math.round(h * dpr);
+      c.style.height = `${h}px`;
+    }
+    const g = c.getContext('2d');
+    const counts = [0, 0, 0, 0];
+    for (let s = 0; s < r.state.length; s++) counts[r.state[s]!]!++;
+    if (g !== null) {
+      g.setTransform(dpr, 0, 0, dpr, 0, 0);
+      g.clearRect(0, 0, w, h);
+      for (let s = 0; s < r.state.length; s++) {
+        g.fillStyle = STATE_COLOURS[r.state[s]!]!;
+        g.fillRect((s % cols) * cell, Math.floor(s / cols) * cell, Math.max(1, cell - 1), Math.max(1, cell - 1));
+      }
+    }
+    const summary = `${counts[SLOT.FILLED]} filled by the device, ${counts[SLOT.CONSUMED]} taken by the driver, ${counts[SLOT.POSTED]} the device’s, ${counts[SLOT.EMPTY]} the driver’s without a buffer`;
+    text.textContent = `${r.name}: ${summary}`;
+    for (const [k, i] of [
+      ['filled', SLOT.FILLED],
+      ['consumed', SLOT.CONSUMED],
+      ['posted', SLOT.POSTED],
+      ['empty', SLOT.EMPTY],
+    ] as const)
+      text.dataset[k] = String(counts[i]);
+    c.setAttribute('aria-label', `ring ${r.name} of queue ${r.queue}: ${summary}`);
+  }
+
+  private clickRing(r: RingView, c: HTMLCanvasElement, ev: MouseEvent): void {
+    const { cols, cell } = this.geometry(r, c);
+    const rect = c.getBoundingClientRect();
+    const s = Math.floor((ev.clientY - rect.top) / cell) * cols + Math.floor((ev.clientX - rect.left) / cell);
+    const f = r.frame[s];
+    if (f !== undefined && f >= 0) showStories(this.rec, [f], `ring ${r.name} entry ${s}`);
+  }
+}
+
+function showStories(rec: Recording, frames: number[], what: string): void {
+  const stories = storiesOf(rec, frames);
+  const out: HTMLElement[] = [el('h3', {}, `${what} (${rec.report.label})`)];
+  for (const s of stories) {
+    out.push(el('p', { class: 'story-frame' }, `frame ${s.frame}${s.wire !== undefined ? `  ${s.wire}` : ''}`));
+    const ul = el('ul', { class: 'story' });
+    for (const l of s.lines) {
+      const li = el('li', { class: `v-${l.verdict}` });
+      li.append(el('span', { class: 'layer' }, l.layer), document.createTextNode(` ${l.text}`));
+      if (l.why !== undefined) li.append(el('span', { class: 'why' }, ` ↳ ${l.why}`));
+      ul.append(li);
+    }
+    out.push(ul);
+  }
+  if (stories.length === 0) out.push(el('p', {}, 'No events for it.'));
+  storyBox.replaceChildren(...out);
+}
+
+// ---- wiring -------------------------------------------------------------------------------------------
+
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  startRun();
+});
+$<HTMLSelectElement>('model').addEventListener('change', (e) => fillDrivers((e.target as HTMLSelectElement).value, ''));
+$<HTMLButtonElement>('copy-config').addEventListener('click', () => {
+  try {
+    const c = readControls();
+    const text = JSON.stringify(
+      toLabConfig(c, c.engine, c.scenario === 'capture' ? capture?.name : undefined),
+      null,
+      2,
+    );
+    void navigator.clipboard?.writeText(text).then(
+      () => {
+        statusLine.textContent = 'Copied: save it as run.json and run vnic run --config run.json --json';
+      },
+      () => {
+        statusLine.textContent = text;
+      },
+    );
+  } catch (e) {
+    showError((e as Error).message);
+  }
+});
+$<HTMLInputElement>('capture').addEventListener('change', async (e) => {
+  const file = (e.target as HTMLInputElement).files?.[0];
+  if (file === undefined) return;
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    capture = { name: file.name, records: [...parseCapture(bytes, file.name)] };
+  } catch (err) {
+    showError((err as Error).message);
+    return;
+  }
+  const c = { ...readControls(), scenario: 'capture' };
+  setControls(c);
+  startRun();
+});
+playButton.addEventListener('click', () => (playing ? pause() : play()));
+$<HTMLButtonElement>('step-event').addEventListener('click', () => {
+  pause();
+  stepAll((v) => v.step());
+});
+$<HTMLButtonElement>('step-poll').addEventListener('click', () => {
+  pause();
+  stepAll((v) => v.stepPoll());
+});
+$<HTMLButtonElement>('to-end').addEventListener('click', () => {
+  pause();
+  stepAll((v) => {
+    v.toEnd();
+    return false;
+  });
+});
+$<HTMLButtonElement>('restart').addEventListener('click', () => {
+  pause();
+  lanes = lanes.map((l, i) => new Lane(l.rec, i));
+  lanesBox.replaceChildren(...lanes.map((l) => l.root));
+  render();
+});
+document.addEventListener('keydown', (e) => {
+  const t = e.target as HTMLElement;
+  if (e.ctrlKey || e.metaKey || e.altKey || t.closest('input, select, textarea, form') !== null) return;
+  const click = (id: string) => {
+    e.preventDefault();
+    $<HTMLButtonElement>(id).click();
+  };
+  if (e.key === ' ' && t.tagName !== 'BUTTON') click('play');
+  else if (e.key === 'ArrowRight') click('step-event');
+  else if (e.key === 'p' || e.key === 'P') click('step-poll');
+  else if (e.key === 'End') click('to-end');
+  else if (e.key === 'Home') click('restart');
+});
+window.addEventListener('resize', () => render());
+
+// `autoplay=0` (tests, reading) starts paused; it is about the visit, not the configuration
+const query = new URLSearchParams(location.search);
+const autoplay = query.get('autoplay') !== '0';
+query.delete('autoplay');
+const initial = fromQuery(query.toString());
+setControls(initial.config);
+if (initial.problems.length > 0)
+  showError(`The address has settings the page cannot use: ${initial.problems.join('; ')}`);
+statusLine.textContent = 'Running the lab…';
+setTimeout(() => {
+  const problems = errorLine.hidden ? '' : errorLine.textContent;
+  run(initial.config.scenario === 'capture' ? { ...initial.config, scenario: DEFAULTS.scenario } : initial.config);
+  if (problems) {
+    errorLine.hidden = false;
+    errorLine.textContent = problems;
+  }
+  if (autoplay) play();
+}, 20);

@@ -1,0 +1,74 @@
+// The playground's picture is made from the lab's events alone; at the end of a run it must agree with
+// the counters the lab keeps, for every model and engine.
+import { describe, expect, it } from 'vitest';
+import { record, SLOT, ViewState } from './timeline.ts';
+import type { LabConfig } from '../lab/run.ts';
+
+const traffic = {
+  seed: 5,
+  rateGbps: 10,
+  bytesPerFlow: 300_000,
+  flows: [{ kind: 'bulk', count: 3 }],
+  impairments: { loss: 0.005, reorder: { p: 0.01, depth: 3 } },
+};
+const CASES: LabConfig[] = [
+  { model: 'ehea', engine: 'lro', traffic },
+  { model: 'ehea', engine: 'gro', traffic },
+  { model: 'myri10ge', engine: 'lro', traffic },
+  { model: 'e1000', engine: 'lro', softwareChecksum: true, traffic },
+  { model: 'mq', engine: 'gro', traffic },
+  { model: 'mq', engine: 'off', traffic },
+];
+
+describe('the playground timeline', () => {
+  for (const lab of CASES) {
+    it(`${lab.model}/${lab.engine}: the events at the end add up to the run's counters, and every ring entry went back`, () => {
+      const rec = record(lab);
+      const v = new ViewState(rec);
+      let polls = 0;
+      while (v.stepPoll()) polls++;
+      const r = rec.report,
+        c = v.counters;
+      const nic = r.counters['nic']!,
+        stack = r.counters['stack']!;
+      expect(c.wireFrames).toBe(r.framesIn);
+      expect(c.dma).toBe(nic['rx_packets']);
+      expect(c.polls).toBe(stack['napiPolls']);
+      expect(polls).toBe(stack['napiPolls']);
+      expect(c.completions + c.driverDrops).toBe(nic['rx_packets']);
+      expect(c.acks).toBe(r.acksSent);
+      expect(c.bytesDelivered).toBe(r.bytesDelivered);
+      if (lab.engine === 'lro') {
+        expect(c.flushed).toBe(r.lro.flushed);
+        for (const [k, n] of Object.entries(c.flushReasons)) expect([k, n]).toEqual([k, r.lro.reasons[`flush_${k}`]]);
+        expect(c.held + c.appended).toBe(r.lro.aggregated);
+      }
+      if (lab.engine === 'gro') {
+        expect(c.flushed).toBe(r.gro.reasons['flushed']);
+        expect(c.appended).toBe(r.gro.reasons['merged']);
+      }
+      // nothing is left filled: every completion the device wrote, the driver took
+      for (const ring of v.rings)
+        expect([ring.name, ring.state.filter((s) => s === SLOT.FILLED).length]).toEqual([ring.name, 0]);
+      // and no aggregate is still open
+      expect([...v.aggregates.values()].filter((a) => a.flushed === undefined)).toEqual([]);
+    });
+  }
+
+  it('steps one event at a time and one poll at a time', () => {
+    const rec = record({
+      model: 'ehea',
+      engine: 'lro',
+      traffic: { seed: 1, rateGbps: 10, bytesPerFlow: 100_000, flows: [{ kind: 'bulk' }] },
+    });
+    const v = new ViewState(rec);
+    expect(v.step()).toBe(true);
+    expect(v.at).toBe(1);
+    expect(v.stepPoll()).toBe(true);
+    expect(v.at).toBe(rec.pollEnds[0]! + 1);
+    expect(v.poll).toMatchObject({ number: 1, ended: true, budget: 64 });
+    v.toEnd();
+    expect(v.done).toBe(true);
+    expect(v.step()).toBe(false);
+  });
+});
