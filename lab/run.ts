@@ -142,7 +142,13 @@ export function resolveDriver(c: { model: string; driver?: string | undefined })
 /** Runs one configuration to completion and reports. */
 export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const c = parseLabConfig(input);
-  const tracer = opts.tracer ?? NO_TRACE;
+  const given = opts.tracer ?? NO_TRACE;
+  // Every event carries the CPU cycles charged so far, so a subscriber can chart CPU time as the run goes.
+  let cyclesNow = (): number => 0;
+  const tracer: Tracer = given === NO_TRACE ? NO_TRACE : {
+    get enabled() { return given.enabled; },
+    emit(e) { e.cycles = cyclesNow(); given.emit(e); },
+  };
   const info = resolveDriver(c);
   const clock = new VirtualClock();
 
@@ -159,6 +165,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   // receive buffers exhausted: prune the out-of-order queues that pin them, as Linux does under memory pressure
   model.dma.onExhausted = () => stack.pruneOutOfOrder() > 0;
   const driver = info.create({ model, stack, tracer, options });
+  cyclesNow = () => stack.cpu.cycles;
   driver.open();
   opts.onOpen?.({ model, driver, stack });
   const out = opts.out !== undefined ? new OutputTap({ ...opts.out, snaplen: opts.out.snaplen ?? inputSnaplen(c, opts.records) }, model.queueCount) : undefined;
@@ -203,6 +210,10 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   // never exceeds 100 % and throughput never exceeds what the core sustains.
   const owedNs = stack.cpu.cyclesToNs(stack.cpu.cycles - cyclesByLastDelivery);
   const report = buildReport(c, engine, info, model, driver, stack, Math.max(lastDeliveryNs + owedNs, 1), expectations, replayCounters);
+  if (tracer.enabled) {
+    const cpu = report.cpu;
+    tracer.emit({ t: report.durationNs, layer: 'lab', what: 'end', text: `run ended at ${(report.durationNs / 1000).toFixed(1)} µs: ${cpu.cycles} CPU cycles, utilisation ${(cpu.utilisation * 100).toFixed(1)} %` });
+  }
   const conservation = conserve(model, driver, stack);
   report.counters['conservation'] = { ...conservation, ok: conservation.ok ? 1 : 0 };
   const hist: Record<string, number> = {};

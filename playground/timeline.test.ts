@@ -47,6 +47,15 @@ describe('the playground timeline', () => {
         expect(c.flushed).toBe(r.gro.reasons['flushed']);
         expect(c.appended).toBe(r.gro.reasons['merged']);
       }
+      // the CPU and latency figures, made from the events as the run goes, end on the report's
+      const f = v.figures();
+      expect(f.cycles).toBe(r.cpu.cycles);
+      expect(f.busyNs).toBe(r.cpu.busyNs);
+      expect(f.elapsedNs).toBe(r.durationNs);
+      expect(f.utilisation).toBe(r.cpu.utilisation);
+      expect(f.cyclesPerKB).toBe(r.cpu.cyclesPerKB);
+      expect(f.samples).toBe(r.latency.samples);
+      expect([f.p50Us, f.p99Us, f.maxUs, f.meanUs]).toEqual([r.latency.p50Us, r.latency.p99Us, r.latency.maxUs, r.latency.meanUs]);
       // nothing is left filled: every completion the device wrote, the driver took
       for (const ring of v.rings)
         expect([ring.name, ring.state.filter((s) => s === SLOT.FILLED).length]).toEqual([ring.name, 0]);
@@ -67,6 +76,14 @@ describe('the playground timeline', () => {
     expect(v.stepPoll()).toBe(true);
     expect(v.at).toBe(rec.pollEnds[0]! + 1);
     expect(v.poll).toMatchObject({ number: 1, ended: true, budget: 64 });
+    // the figures so far grow with the run: half way through, fewer cycles and samples than at the end
+    while (v.at < rec.events.length / 2) v.step();
+    const half = v.figures();
+    expect(half.cycles).toBeGreaterThan(0);
+    expect(half.cycles).toBeLessThan(rec.report.cpu.cycles);
+    expect(half.samples).toBeGreaterThan(0);
+    expect(half.samples).toBeLessThan(rec.report.latency.samples);
+    expect(half.elapsedNs).toBeLessThan(rec.report.durationNs);
     v.toEnd();
     expect(v.done).toBe(true);
     expect(v.step()).toBe(false);

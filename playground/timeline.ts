@@ -6,6 +6,7 @@ import { narrate, type FrameStory } from '../lab/narrate.ts';
 import { LabEvents, type TraceEvent } from '../sim/trace.ts';
 import type { CaptureRecord } from '../tap/index.ts';
 import type { RunReport } from '../sim/report.ts';
+import { LatencyRecorder } from '../sim/stats.ts';
 
 /** Who owns a ring entry, as the page colours it. */
 export const SLOT = {
@@ -50,6 +51,24 @@ export interface PollView {
   budget: number;
   number: number;
   ended: boolean;
+}
+
+/**
+ * The CPU and latency figures so far, made the way the report makes the whole run's (sim/report.ts):
+ * at the run's last event they are the report's `cpu` and `latency` figures exactly.
+ */
+export interface LiveFigures {
+  cycles: number;
+  busyNs: number;
+  /** Virtual time elapsed: the latest event's, and at the end the run's duration. */
+  elapsedNs: number;
+  utilisation: number;
+  cyclesPerKB: number | null;
+  samples: number;
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+  meanUs: number;
 }
 
 /** Counters that move as events happen (the whole run's are in the report). */
@@ -190,6 +209,12 @@ export class ViewState {
     flushReasons: {},
   };
   nowNs = 0;
+  /** CPU cycles charged by the latest event. */
+  cycles = 0;
+  /** The run's duration once its end event is applied. */
+  durationNs: number | undefined;
+  /** Every delivery's latency so far, kept as the stack's own recorder keeps it. */
+  readonly latency = new LatencyRecorder();
   /** The stack's latest in-order delivery to a socket (the TCP layer's words), '' before the first. */
   lastDelivery = '';
   /** The event just applied. */
@@ -239,6 +264,7 @@ export class ViewState {
   private apply(e: TraceEvent): void {
     this.last = e;
     if (e.t > this.nowNs) this.nowNs = e.t;
+    if (e.cycles !== undefined) this.cycles = e.cycles;
     const c = this.counters,
       q = e.queue ?? 0;
     switch (e.layer) {
@@ -327,12 +353,38 @@ export class ViewState {
           c.delivered++;
           c.bytesDelivered += e.bytes ?? 0;
           this.lastDelivery = e.text;
+          const l = e.latency ?? [];
+          for (let k = 0; k + 1 < l.length; k += 2) this.latency.record(l[k]!, l[k + 1]!);
         }
+        return;
+      case 'lab':
+        if (e.what === 'end') this.durationNs = e.t;
         return;
       default:
         return;
     }
   }
+  /** CPU time and utilisation over the virtual time so far, and the latency percentiles of the deliveries so far. */
+  figures(): LiveFigures {
+    const busyNs = this.cycles * (1e9 / this.rec.report.cpu.hz);
+    const elapsedNs = this.durationNs ?? this.nowNs;
+    const bytes = this.counters.bytesDelivered;
+    const l = this.latency;
+    const [p50, p99] = l.percentiles([50, 99]);
+    return {
+      cycles: this.cycles,
+      busyNs,
+      elapsedNs,
+      utilisation: elapsedNs > 0 ? busyNs / elapsedNs : 0,
+      cyclesPerKB: bytes > 0 ? this.cycles / (bytes / 1024) : null,
+      samples: l.count,
+      p50Us: p50! / 1000,
+      p99Us: p99! / 1000,
+      maxUs: l.max / 1000,
+      meanUs: l.count > 0 ? l.sum / l.count / 1000 : 0,
+    };
+  }
+
   private mark(r: RingView, from: number, count: number, state: number, frame: number): void {
     const n = r.state.length;
     for (let k = 0; k < count; k++) {

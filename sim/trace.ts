@@ -3,7 +3,7 @@
 // `tracer.enabled`, so a run nobody listens to builds no event objects.
 import { EventEmitter } from 'eventemitter3';
 
-export type TraceLayer = 'wire' | 'nic' | 'driver' | 'napi' | 'lro' | 'gro' | 'stack' | 'tcp' | 'traffic';
+export type TraceLayer = 'wire' | 'nic' | 'driver' | 'napi' | 'lro' | 'gro' | 'stack' | 'tcp' | 'traffic' | 'lab';
 
 export interface TraceEvent {
   /** Virtual time, ns. */
@@ -34,6 +34,10 @@ export interface TraceEvent {
   /** napi 'poll': frames the poll took, and its budget (NAPI weight). */
   work?: number;
   budget?: number;
+  /** CPU cycles the run had charged when this event was emitted (stamped on every event of a `runLab` run). */
+  cycles?: number;
+  /** tcp 'deliver': the latency samples this delivery recorded, as pairs [ns from NIC arrival to socket, segments]. */
+  latency?: number[];
 }
 
 /** The producer side: what every layer holds and calls. */

@@ -118,6 +118,8 @@ export class TcpLayer {
   private curHash: StreamHash | null = null;
   private readonly hashChunk = (mem: Uint8Array, start: number, n: number): void => { this.curHash!.update(mem, start, n); };
   sendToWire: SendToWire | null = null;
+  /** Latency samples of the delivery being traced ([ns, segments] pairs), only while a tracer listens. */
+  private tracedLatency: number[] | undefined;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -241,7 +243,11 @@ export class TcpLayer {
     this.deliver(flow, skb, dataSeq, payloadOff, payloadLen, fin, segs);
     const drained = this.drainOfo(flow);
     flow.segsSinceAck += this.opts.ackCounting === 'gso_segs' ? segs : 1;
-    if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'deliver', text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: traceQueue, frame: traceFrame, bytes: (flow.rcvNxt - rcvFrom) >>> 0 });
+    if (this.tracer.enabled) {
+      const latency = this.tracedLatency;
+      this.tracedLatency = undefined;
+      this.tracer.emit({ t: now, layer: 'tcp', what: 'deliver', text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: traceQueue, frame: traceFrame, bytes: (flow.rcvNxt - rcvFrom) >>> 0, ...(latency !== undefined ? { latency } : {}) });
+    }
     if (fin || drained || flow.ofo.length > 0) this.sendAck(flow, 'now');
     else if (flow.quickAcks > 0) { flow.quickAcks--; this.sendAck(flow, 'quick'); }
     else if (this.opts.answerRequests && (flags & TCP_FLAG.PSH) !== 0) this.sendAck(flow, 'answer');
@@ -262,6 +268,7 @@ export class TcpLayer {
       this.stats.bytesDelivered += n;
       flow.rcvNxt = (flow.rcvNxt + n) >>> 0;
       this.latency.record(this.cpu.now - skb.arrivalNs, segs);
+      if (this.tracer.enabled) (this.tracedLatency ??= []).push(this.cpu.now - skb.arrivalNs, segs);
     }
     if (fin && !flow.finReceived) { flow.finReceived = true; flow.rcvNxt = (flow.rcvNxt + 1) >>> 0; this.stats.tcpFin++; }
     this.stats.tcpDataDelivered++;
