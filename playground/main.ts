@@ -210,6 +210,7 @@ class Lane {
   private readonly aggs: HTMLElement;
   private readonly stack: HTMLElement;
   private readonly counters: HTMLElement;
+  private readonly liveFigures: HTMLElement;
   private readonly flowColour = new Map<string, string>();
 
   constructor(
@@ -276,6 +277,9 @@ class Lane {
     live.append(el('h3', {}, 'Counters so far'));
     this.counters = el('dl', { class: 'counters', 'data-testid': 'counters' });
     live.append(this.counters);
+    live.append(el('h3', {}, 'CPU and latency so far'));
+    this.liveFigures = el('dl', { class: 'counters', 'data-testid': 'live-figures' });
+    live.append(this.liveFigures);
     whole.append(el('h3', {}, 'The whole run (as vnic run --json reports it)'));
     const report = el('dl', { class: 'report', 'data-testid': 'report' });
     for (const f of reportFigures(rec.report)) {
@@ -350,6 +354,35 @@ class Lane {
       ['bytesDelivered', 'bytes delivered', c.bytesDelivered],
       ['acks', 'ACKs sent', c.acks],
     ];
+    // keyed by the report field each one becomes at the end (a dotted path into vnic run --json)
+    const f = v.figures();
+    const us = (ns: number) => (ns / 1000).toFixed(1);
+    const figureRows: [string, string, number, string][] = [
+      ['durationNs', 'virtual time elapsed, µs', f.elapsedNs, us(f.elapsedNs)],
+      ['cpu.cycles', 'CPU cycles charged', f.cycles, f.cycles.toLocaleString('en')],
+      ['cpu.busyNs', 'CPU busy, µs', f.busyNs, us(f.busyNs)],
+      ['cpu.utilisation', 'CPU utilisation', f.utilisation, `${(100 * f.utilisation).toFixed(1)} %`],
+      ...(f.cyclesPerKB !== null
+        ? [
+            ['cpu.cyclesPerKB', 'CPU cycles per KiB received', f.cyclesPerKB, f.cyclesPerKB.toFixed(1)] as [
+              string,
+              string,
+              number,
+              string,
+            ],
+          ]
+        : []),
+      ['latency.samples', 'segments timed', f.samples, f.samples.toLocaleString('en')],
+      ['latency.p50Us', 'latency p50, µs', f.p50Us, f.p50Us.toFixed(1)],
+      ['latency.p99Us', 'latency p99, µs', f.p99Us, f.p99Us.toFixed(1)],
+      ['latency.maxUs', 'latency max, µs', f.maxUs, f.maxUs.toFixed(1)],
+    ];
+    this.liveFigures.replaceChildren(
+      ...figureRows.flatMap(([k, label, n, text]) => [
+        el('dt', {}, label),
+        el('dd', { 'data-key': k, 'data-value': String(n) }, text),
+      ]),
+    );
     const reasons = Object.entries(c.flushReasons).sort();
     this.counters.replaceChildren(
       ...rows.flatMap(([k, label, n]) => [

@@ -81,7 +81,7 @@ async function open(query: string, viewport = { width: 1280, height: 720 }): Pro
 async function figures(
   page: Page,
   lane: number,
-  list: 'report' | 'counters',
+  list: 'report' | 'counters' | 'live-figures',
 ): Promise<Record<string, number | boolean>> {
   return page.$$eval(`.lane:nth-child(${lane + 1}) [data-testid=${list}] dd`, (dds) =>
     Object.fromEntries(
@@ -158,6 +158,11 @@ describe('the built playground page', () => {
       work += p.work;
       const live = await figures(page, 0, 'counters');
       expect(live['completions']).toBe(work);
+      // the CPU and latency figures move with the run, short of the whole run's
+      const so = await figures(page, 0, 'live-figures');
+      expect(so['cpu.cycles']).toBeGreaterThan(0);
+      expect(so['cpu.cycles']).toBeLessThan(lro.cpu.cycles);
+      expect(so['durationNs']).toBeLessThan(lro.durationNs);
       expect(live['polls']).toBe(n);
       expect(await page.$$eval('.agg.open', (x) => x.length)).toBe(0);
       const ring = await page.$eval('[data-testid=ring-summary]', (t) => ({ ...t.dataset }));
@@ -190,6 +195,10 @@ describe('the built playground page', () => {
       acks: lro.acksSent,
       bytesDelivered: lro.bytesDelivered,
     });
+    // and the CPU and latency figures made from the events end on the report's own
+    const so = await figures(page, 0, 'live-figures');
+    expect(Object.keys(so).length).toBe(9);
+    for (const [k, v] of Object.entries(so)) expect([k, v]).toEqual([k, at(lro, k)]);
     const reasons = Object.fromEntries(Object.entries(live).filter(([k]) => k.startsWith('flush_')));
     expect(reasons).toEqual(
       Object.fromEntries(Object.entries(lro.lro.reasons).filter(([k, v]) => k.startsWith('flush_') && v > 0)),

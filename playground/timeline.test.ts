@@ -55,7 +55,12 @@ describe('the playground timeline', () => {
       expect(f.utilisation).toBe(r.cpu.utilisation);
       expect(f.cyclesPerKB).toBe(r.cpu.cyclesPerKB);
       expect(f.samples).toBe(r.latency.samples);
-      expect([f.p50Us, f.p99Us, f.maxUs, f.meanUs]).toEqual([r.latency.p50Us, r.latency.p99Us, r.latency.maxUs, r.latency.meanUs]);
+      expect([f.p50Us, f.p99Us, f.maxUs, f.meanUs]).toEqual([
+        r.latency.p50Us,
+        r.latency.p99Us,
+        r.latency.maxUs,
+        r.latency.meanUs,
+      ]);
       // nothing is left filled: every completion the device wrote, the driver took
       for (const ring of v.rings)
         expect([ring.name, ring.state.filter((s) => s === SLOT.FILLED).length]).toEqual([ring.name, 0]);
