@@ -5,7 +5,7 @@ import { listModels } from '../hw-models/index.ts';
 import { listDrivers } from '../drivers/index.ts';
 import { parseCapture, type CaptureRecord } from '../tap/index.ts';
 import { DEFAULTS, fromQuery, PlaygroundSchema, toLabConfig, toQuery, type PlaygroundConfig } from './config.ts';
-import { record, SLOT, storiesOf, ViewState, type Recording, type RingView } from './timeline.ts';
+import { Lockstep, record, SLOT, storiesOf, ViewState, type Recording, type RingView } from './timeline.ts';
 import { reportFigures } from './figures.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -134,8 +134,13 @@ function render(): void {
   for (const l of lanes) l.render();
 }
 
-function stepAll(f: (v: ViewState) => boolean): void {
-  for (const l of lanes) f(l.view);
+/** The lanes, stepped together in virtual time (two engines on the same traffic show the same moment). */
+function lockstep(): Lockstep {
+  return new Lockstep(lanes.map((l) => l.view));
+}
+
+function stepAll(f: (both: Lockstep) => void): void {
+  f(lockstep());
   render();
   if (lanes.every((l) => l.view.done)) pause();
 }
@@ -163,10 +168,10 @@ function tick(now: number): void {
   const n = Math.floor(owed);
   owed -= n;
   if (n > 0) {
-    for (const l of lanes)
-      for (let k = 0; k < n && l.view.step(); k++) {
-        /* n events */
-      }
+    const both = lockstep();
+    for (let k = 0; k < n && both.step(); k++) {
+      /* n events, in virtual-time order across the lanes */
+    }
     render();
   }
   if (lanes.every((l) => l.view.done)) {
@@ -555,18 +560,15 @@ $<HTMLInputElement>('capture').addEventListener('change', async (e) => {
 playButton.addEventListener('click', () => (playing ? pause() : play()));
 $<HTMLButtonElement>('step-event').addEventListener('click', () => {
   pause();
-  stepAll((v) => v.step());
+  stepAll((both) => both.step());
 });
 $<HTMLButtonElement>('step-poll').addEventListener('click', () => {
   pause();
-  stepAll((v) => v.stepPoll());
+  stepAll((both) => both.stepPoll());
 });
 $<HTMLButtonElement>('to-end').addEventListener('click', () => {
   pause();
-  stepAll((v) => {
-    v.toEnd();
-    return false;
-  });
+  stepAll((both) => both.toEnd());
 });
 $<HTMLButtonElement>('restart').addEventListener('click', () => {
   pause();

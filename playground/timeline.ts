@@ -409,3 +409,57 @@ export function storiesOf(rec: Recording, frames: number[]): FrameStory[] {
   const want = new Set(frames);
   return narrate(rec.events, { from, count: to - from + 1 }).filter((s) => want.has(s.frame));
 }
+
+/**
+ * Lanes (one recording each, on the same traffic) stepped in virtual-time lockstep: every step applies
+ * the earliest next event of any lane, so side by side the lanes show the same moment of the run.
+ */
+export class Lockstep {
+  constructor(readonly views: readonly ViewState[]) {}
+
+  get done(): boolean {
+    return this.views.every((v) => v.done);
+  }
+
+  /**
+   * Where a lane's clock stands once its next event is applied. A lane's events are not strictly in
+   * time order (work the CPU finishes later is told when it is charged), so its clock is the latest
+   * time applied so far.
+   */
+  static nextTime(v: ViewState): number {
+    const e = v.rec.events[v.at];
+    return e === undefined ? Number.POSITIVE_INFINITY : Math.max(v.nowNs, e.t);
+  }
+
+  /** The lane whose clock moves least with its next event (the first lane on a tie). */
+  private next(): ViewState | undefined {
+    let best: ViewState | undefined;
+    let bestT = Number.POSITIVE_INFINITY;
+    for (const v of this.views) {
+      const t = Lockstep.nextTime(v);
+      if (t < bestT) {
+        best = v;
+        bestT = t;
+      }
+    }
+    return best;
+  }
+
+  /** The next event in virtual time, of whichever lane it belongs to; false at the end. */
+  step(): boolean {
+    return this.next()?.step() ?? false;
+  }
+
+  /** Up to the next poll's end in any lane (the others keep pace); false at the end. */
+  stepPoll(): boolean {
+    for (let v = this.next(); v !== undefined; v = this.next()) {
+      v.step();
+      if (v.last?.layer === 'napi' && v.last.what === 'poll') return true;
+    }
+    return false;
+  }
+
+  toEnd(): void {
+    for (const v of this.views) v.toEnd();
+  }
+}
