@@ -230,6 +230,9 @@ describe('the built playground page', () => {
     await expectReport(page, 1, cli.get('lro')!);
     await page.click('#step-poll');
     await page.click('#step-poll');
+    // the lanes step in virtual-time lockstep: each Step poll ends one poll, in whichever lane ends one first
+    const polls = [(await figures(page, 0, 'counters'))['polls'], (await figures(page, 1, 'counters'))['polls']];
+    expect(Number(polls[0]) + Number(polls[1])).toBe(2);
     await page.screenshot({ path: join(SHOTS, 'gro-vs-lro-1280x720.png') });
     // the URL restores the configuration
     const again = await open('scenario=many-flows&engine=gro&compare=lro');
