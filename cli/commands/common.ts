@@ -2,6 +2,7 @@
 // and their translation into a lab config.
 import { type Command, Option } from 'commander';
 import { accessSync, constants, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { choiceFlag, intFlag, UsageError } from '../errors.ts';
 import type { LabConfig } from '../../lab/run.ts';
 
@@ -72,4 +73,9 @@ export function outFormat(path: string): 'pcap' | 'pcapng' {
   if (p.endsWith('.pcapng')) return 'pcapng';
   if (p.endsWith('.pcap')) return 'pcap';
   throw new UsageError(`--out ${path}: the file name must end in .pcap or .pcapng`);
+}
+
+/** The `--load` modules given to the program, as absolute paths (what a worker thread imports before its runs). */
+export function loadedModules(program: Command): string[] {
+  return ((program.opts() as { load?: string[] }).load ?? []).map((m) => resolve(m));
 }

@@ -6,6 +6,7 @@ import { registerListings } from './listings.ts';
 import { registerTrace } from './trace.ts';
 import { registerMatrix } from './matrix.ts';
 import { registerReport } from './report.ts';
+import { registerMerge } from './merge.ts';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerTrace(program);
   registerMatrix(program);
   registerReport(program);
+  registerMerge(program);
 }

@@ -5,14 +5,16 @@ import type { Command } from 'commander';
 import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SCENARIOS, getScenario } from '../../lab/scenarios.ts';
-import { collectReport, DEFAULT_TRAFFIC } from '../../report/collect.ts';
+import { planReport, DEFAULT_TRAFFIC, type CollectedReport, type LabRunSummary } from '../../report/collect.ts';
 import { renderReportHtml } from '../../report/html.ts';
 import { CheckFailed, intFlag, UsageError } from '../errors.ts';
 import { paint, useColour } from '../format.ts';
-import { addPathFlags, labFromFlags, type PathFlags } from './common.ts';
+import { addPathFlags, labFromFlags, loadedModules, type PathFlags } from './common.ts';
+import { defaultJobs, runTasks } from '../pool/pool.ts';
+import { progressBar } from '../pool/progress.ts';
 import { runOrExplain } from './replay.ts';
 
-interface ReportFlags extends PathFlags { html?: string; traffic?: string; quick?: boolean; json?: boolean; seed?: number }
+interface ReportFlags extends PathFlags { html?: string; traffic?: string; quick?: boolean; json?: boolean; seed?: number; jobs?: number }
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -25,6 +27,7 @@ export function registerReport(program: Command): void {
     .option('--seed <n>', 'traffic seed of every run (default 1)', intFlag('--seed', 0, 0xffffffff))
     .option('--quick', 'fewer, smaller runs (a few seconds; for tests and a first look)')
     .option('--json', 'also print the report data (the ReportData the page is drawn from) as JSON on stdout')
+    .option('--jobs <n>', `runs at a time, each in a worker thread (default: the core count, ${defaultJobs()} here)`, intFlag('--jobs', 1, 1024))
     .addHelpText('after', `
 The page compares every engine the driver supports (with --engine E: off and E) on the --traffic
 scenario, and draws: (1) packets per skb, (2) CPU cycles per KB against MSS 128…1448 and 8948 at
@@ -37,7 +40,7 @@ Examples:
   vnic report --model myri10ge --traffic many-flows --html myri.html
   vnic report --engine lro --max-desc 16 --quick --html lro16.html
   vnic report --quick --html /tmp/r.html --json > report-data.json`)
-    .action((f: ReportFlags) => {
+    .action(async (f: ReportFlags) => {
       if (f.html === undefined) throw new UsageError('report needs --html <file>: where to write the page');
       const html = f.html;
       checkWritable(html);
@@ -46,14 +49,24 @@ Examples:
       }
       const colour = useColour(process.stderr);
       const seed = f.seed ?? 1;
-      const collected = runOrExplain(() => collectReport({
+      const plan = runOrExplain(() => planReport({
         base: labFromFlags(f),
         ...(f.traffic !== undefined ? { traffic: f.traffic } : {}),
         quick: f.quick === true,
         seed,
         generatedBy: `vnic report ${pkg.version} (seed ${seed}${f.quick ? ', --quick' : ''})`,
-        progress: (line) => process.stderr.write(paint(colour).dim(`${line}\n`)),
       }));
+      for (const g of plan.groups) process.stderr.write(paint(colour).dim(`${g}\n`));
+      const progress = progressBar(plan.tasks.length);
+      let summaries: LabRunSummary[];
+      try {
+        summaries = await runTasks<LabRunSummary>(plan.tasks.map((task) => ({ kind: 'lab-run', task })), {
+          jobs: f.jobs ?? defaultJobs(), loads: loadedModules(program), onDone: (done) => progress.update(done),
+        });
+      } finally {
+        progress.end();
+      }
+      const collected: CollectedReport = plan.assemble(summaries);
       try {
         writeFileSync(html, renderReportHtml(collected.data));
       } catch (e) {
