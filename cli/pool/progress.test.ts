@@ -1,7 +1,6 @@
 // The sweep's progress line: done/total, a bar, and the time left at the pace so far.
 import { describe, expect, it } from 'vitest';
 import { clock, progressLine } from './progress.ts';
-import { parseShard, inShard } from './shard.ts';
 
 describe('progressLine', () => {
   it('shows done/total and an ETA from the pace so far', () => {
@@ -12,17 +11,5 @@ describe('progressLine', () => {
   it('formats times as m:ss, h:mm:ss past an hour', () => {
     expect(clock(59.6)).toBe('1:00');
     expect(clock(3725)).toBe('1:02:05');
-  });
-});
-
-describe('--shard', () => {
-  it('reads INDEX/COUNT, or COUNT with the index from JOB_COMPLETION_INDEX', () => {
-    expect(parseShard('1/4', {})).toEqual({ index: 1, count: 4 });
-    expect(parseShard('4', { JOB_COMPLETION_INDEX: '3' })).toEqual({ index: 3, count: 4 });
-    expect(() => parseShard('4', {})).toThrow('--shard 4: no index given and JOB_COMPLETION_INDEX is not set');
-  });
-  it('deals tasks round robin, each to exactly one shard', () => {
-    const owners = [...Array(10).keys()].map((k) => [0, 1, 2].filter((i) => inShard(k, { index: i, count: 3 })));
-    expect(owners).toEqual([[0], [1], [2], [0], [1], [2], [0], [1], [2], [0]]);
   });
 });
