@@ -1,4 +1,4 @@
-// Benchmark harness: `npm run bench [-- [--json] [--packets=N] [name-filter]]`. Imports every bench/*.bench.ts,
+// Benchmark harness: `npm run bench [-- [--json] [--packets=N] [name-filter[,name-filter…]]]`. Imports every bench/*.bench.ts,
 // runs each case with a warm-up, then measures packets/s and heap bytes allocated per packet. External cases
 // (the kernel reference, bench/kernel.bench.ts) measure something outside this process once, or are skipped
 // with a reason. The JSON carries `ratios`: every pipeline and replay case divided by `kernel-veth-gro` of the
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const cases: (BenchCase | ExternalCase)[] = [];
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(here, f)).href)) as { cases?: (BenchCase | ExternalCase)[] };
-    for (const c of mod.cases ?? []) if (filter === undefined || c.name.includes(filter)) cases.push(c);
+    for (const c of mod.cases ?? []) if (filter === undefined || filter.split(',').some((x) => c.name.includes(x))) cases.push(c);
   }
   if (cases.length === 0) {
     process.stderr.write(`bench: no case matches "${filter ?? ''}" in ${files.join(', ') || '(no bench/*.bench.ts files)'}\n`);
