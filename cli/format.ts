@@ -1,9 +1,11 @@
 // Human-readable output: the side-by-side comparison table of `vnic run`, one run's summary, and
 // plain aligned tables. Colour only on a terminal, and never when NO_COLOR is set.
 import type { RunReport } from '../sim/report.ts';
+import { type CliStream, currentIO } from './io.ts';
 
-export function useColour(stream: NodeJS.WriteStream): boolean {
-  return stream.isTTY === true && !('NO_COLOR' in process.env && process.env['NO_COLOR'] !== '');
+export function useColour(stream: CliStream): boolean {
+  const noColour = currentIO().env['NO_COLOR'];
+  return stream.isTTY === true && !(noColour !== undefined && noColour !== '');
 }
 
 export const paint = (on: boolean) => ({

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { vnic as vnicInProcess } from './test-support.ts';
 import { MatrixRowSchema, MatrixSchema, MatrixShardSchema, mergeMatrixShards, realisations, renderMatrix, unrealised, type Matrix, type MatrixShard } from './commands/matrix.ts';
 
 const ROOT = new URL('..', import.meta.url);
@@ -197,7 +198,7 @@ describe('vnic merge refuses what is not one whole sweep', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vnic-merge-'));
     const f = join(dir, 'x.json');
     writeFileSync(f, JSON.stringify({ rows: [] }));
-    const r = await vnic('merge', f);
+    const r = await vnicInProcess(['merge', f]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^vnic: shard ${f}: field kind: .*\\(a vnic matrix --shard output is expected\\)\n$`));
   });
@@ -206,7 +207,7 @@ describe('vnic merge refuses what is not one whole sweep', () => {
     [['matrix', '--shard', 'x'], "vnic: --shard takes INDEX/COUNT (from 0, e.g. 0/4) or COUNT with JOB_COMPLETION_INDEX set, not 'x'"],
     [['matrix', '--jobs', '0'], 'vnic: --jobs must be between 1 and 1024, not 0'],
   ])('%j', async (args, line) => {
-    const r = await vnicEnv({ JOB_COMPLETION_INDEX: '' }, ...args);
+    const r = await vnicInProcess(args, { env: { NO_COLOR: '1' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`${line}\n`);
   });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectReport } from '../report/collect.ts';
 import { renderReportHtml } from '../report/html.ts';
-import { ReportShardSchema } from './commands/report.ts';
+import { ReportShardSchema } from './commands/report-shards.ts';
+import { vnic as vnicInProcess } from './test-support.ts';
 
 const ROOT = new URL('..', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -48,7 +49,7 @@ describe('vnic report --shard and vnic merge --html', () => {
   it.each([
     [['report', '--quick', '--shard', '0/2', '--html', '/tmp/x.html'], "vnic: --shard prints one shard's runs as JSON; the page is written by vnic merge --html FILE with every shard"],
   ])('%j', async (args, line) => {
-    const r = await vnic(...args);
+    const r = await vnicInProcess(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`${line}\n`);
   });
@@ -57,8 +58,8 @@ describe('vnic report --shard and vnic merge --html', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vnic-report-merge-'));
     const f = join(dir, '0.json');
     writeFileSync(f, JSON.stringify({ kind: 'vnic-report-shard', shard: { index: 0, count: 2 }, options: { base: {}, quick: true, seed: 1, generatedBy: 'x' }, total: 27, runs: [] }));
-    expect((await vnic('merge', f)).stderr).toBe('vnic: merge: report shards need --html <file>: where to write the page\n');
-    const r = await vnic('merge', '--html', join(dir, 'r.html'), f);
+    expect((await vnicInProcess(['merge', f])).stderr).toBe('vnic: merge: report shards need --html <file>: where to write the page\n');
+    const r = await vnicInProcess(['merge', '--html', join(dir, 'r.html'), f]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('vnic: merge: shard 1/2 missing\n');
   });

@@ -4,7 +4,7 @@ import { registerRun } from './run.ts';
 import { registerReplay } from './replay.ts';
 import { registerListings } from './listings.ts';
 import { registerTrace } from './trace.ts';
-import { registerMatrix } from './matrix.ts';
+import { registerMatrix } from './matrix-command.ts';
 import { registerReport } from './report.ts';
 import { registerMerge } from './merge.ts';
 

@@ -1,21 +1,21 @@
 // vnic matrix: every hardware feature combination the four models can realise (VLAN handling × buffer
 // delivery × checksum offload × queues) × every engine, for one traffic: whether the driver can run the
 // engine there and why not, and what each runnable row achieved. --json: { "rows": [...] }.
-import { type Command, Option } from 'commander';
+// The command's flags and help are ./matrix-command.ts.
 import { z } from 'zod';
 import { runLab } from '../../lab/run.ts';
 import { SCENARIOS, getScenario } from '../../lab/scenarios.ts';
+import { DEFAULT_FLOW_KIB, DEFAULT_TRAFFIC, type MatrixFlags, QUICK_FLOW_KIB } from './matrix-command.ts';
 import { createModel } from '../../hw-models/registry.ts';
 import { DriverOptionsSchema, ENGINES, driverForModel, type Engine } from '../../drivers/index.ts';
 import type { Capabilities } from '../../hw-models/capabilities.ts';
-import { CheckFailed, UsageError, choiceFlag, intFlag } from '../errors.ts';
+import { CheckFailed, UsageError } from '../errors.ts';
 import { aggregationRatio, fmtUs, paint, table, throughputGbps, useColour } from '../format.ts';
+import { stdout } from '../io.ts';
 import { runOrExplain } from './replay.ts';
-import { quietOnClosedPipe } from './trace.ts';
-import { defaultJobs, runTasks } from '../pool/pool.ts';
+import { runTasks } from '../pool/pool.ts';
 import { progressBar } from '../pool/progress.ts';
-import { inShard, parseShard, type Shard } from '../pool/shard.ts';
-import { loadedModules } from './common.ts';
+import { inShard, type Shard } from '../pool/shard.ts';
 
 export const VLAN_MODES = ['in-band', 'strip', 'extract-keep-ethertype'] as const;
 export const DELIVERIES = ['linear', 'page-frags', 'header-split'] as const;
@@ -114,64 +114,24 @@ export function realisations(): Realisation[] {
   return out;
 }
 
-interface MatrixFlags { traffic?: string; json?: boolean; quick?: boolean; flowKib?: number; model?: string; engine?: Engine; jobs?: number; shard?: string }
-
-const DEFAULT_TRAFFIC = 'vlan-mixed';
-const DEFAULT_FLOW_KIB = 1024;
-const QUICK_FLOW_KIB = 24;
-
-export function registerMatrix(program: Command): void {
-  program.command('matrix')
-    .description('every hardware feature combination × LRO/GRO/off for one traffic: who can run what, and what it achieves')
-    .option('--traffic <name>', `the scenario whose traffic to use (default ${DEFAULT_TRAFFIC}): ${SCENARIOS.map((s) => s.name).join(', ')}`)
-    .option('--flow-kib <n>', `bytes per bulk flow, KiB (default ${DEFAULT_FLOW_KIB}; --quick: ${QUICK_FLOW_KIB})`, intFlag('--flow-kib', 1, 1 << 20))
-    .option('--quick', `a small run for a quick look or a test (${QUICK_FLOW_KIB} KiB per flow)`)
-    .option('--model <name>', 'only this model\'s rows', choiceFlag('--model', ['ehea', 'mq', 'myri10ge', 'e1000'] as const))
-    .addOption(new Option('--engine <engine>', 'only this engine\'s rows').argParser(choiceFlag('--engine', ENGINES)))
-    .option('--json', 'print { "traffic", "bytesPerFlow", "rows": [...], "noModel": [...] } on stdout')
-    .option('--jobs <n>', `runs at a time, each in a worker thread (default: the core count, ${defaultJobs()} here)`, intFlag('--jobs', 1, 1024))
-    .option('--shard <i/n>', 'run only shard i of n (from 0; a bare n takes i from JOB_COMPLETION_INDEX) and print it as JSON for vnic merge')
-    .addHelpText('after', `
-Axes: VLAN handling (in-band: the tag stays in the frame, as with no VLAN offload · strip-and-report ·
-extract-keep-ethertype), delivery (linear · page-frags · header split), receive checksum offload
-(none · verified · partial), queues (1 · 4), engine (lro · gro · off). Each row is a model with the
-config fields that realise it: ehea vlanExtract/rxChecksum/queues, mq vlanStrip/headerSplit/
-rxChecksum/queues, myri10ge rxChecksum/slices, e1000 vlanStrip and the driver's software checksum.
-A refused row gives the driver's reason; combinations no model has are listed at the end.
-
-The default traffic is vlan-mixed: two tagged and two untagged bulk flows plus UDP/ARP/ICMP, so
-the VLAN mode matters (extracted vs stripped vs in-band tags), non-TCP frames bypass, and the four
-flows spread over the queues. bulk-4flows has no tags: its VLAN axis would change nothing.
-
-Examples:
-  vnic matrix
-  vnic matrix --traffic bulk-4flows --model mq
-  vnic matrix --quick --json | jq '.rows[] | select(.supported == false) | .why'
-  vnic matrix --jobs 8
-  for i in 0 1 2 3; do vnic matrix --shard $i/4 > results/$i.json; done; vnic merge results/*.json`)
-    .action(async (f: MatrixFlags) => {
-      const loads = loadedModules(program);
-      if (f.shard !== undefined) {
-        const shard = parseShard(f.shard);
-        const part = await runMatrixShard(f, shard, { jobs: f.jobs ?? defaultJobs(), loads });
-        quietOnClosedPipe();
-        process.stdout.write(`${JSON.stringify(part)}\n`);
-        const bad = part.rows.find(({ row }) => row.result !== null && !row.result.streamsOk);
-        if (bad !== undefined) throw new CheckFailed(`${bad.row.model} ${JSON.stringify(bad.row.modelConfig)} ${bad.row.engine}: a byte stream differs from what was sent`);
-        return;
-      }
-      const m = await buildMatrixPooled(f, { jobs: f.jobs ?? defaultJobs(), loads });
-      printMatrix(m, f.json === true);
-    });
+/** Runs `vnic matrix` with its flags: the whole matrix (table or --json), or with --shard one shard as JSON. */
+export async function runMatrixCommand(f: MatrixFlags, shard: Shard | undefined, o: PoolFlags): Promise<void> {
+  if (shard !== undefined) {
+    const part = await runMatrixShard(f, shard, o);
+    stdout.write(`${JSON.stringify(part)}\n`);
+    const bad = part.rows.find(({ row }) => row.result !== null && !row.result.streamsOk);
+    if (bad !== undefined) throw new CheckFailed(`${bad.row.model} ${JSON.stringify(bad.row.modelConfig)} ${bad.row.engine}: a byte stream differs from what was sent`);
+    return;
+  }
+  printMatrix(await buildMatrixPooled(f, o), f.json === true);
 }
 
 /** Prints a whole matrix as `vnic matrix` does (also `vnic merge`), and fails when a row's byte stream broke. */
 export function printMatrix(m: Matrix, json: boolean): void {
-      quietOnClosedPipe();
-      if (json) process.stdout.write(`${JSON.stringify(m)}\n`);
-      else process.stdout.write(`${renderMatrix(m, useColour(process.stdout))}\n`);
-      const bad = m.rows.find((r) => r.result !== null && !r.result.streamsOk);
-      if (bad !== undefined) throw new CheckFailed(`${bad.model} ${JSON.stringify(bad.modelConfig)} ${bad.engine}: a byte stream differs from what was sent`);
+  if (json) stdout.write(`${JSON.stringify(m)}\n`);
+  else stdout.write(`${renderMatrix(m, useColour(stdout))}\n`);
+  const bad = m.rows.find((r) => r.result !== null && !r.result.streamsOk);
+  if (bad !== undefined) throw new CheckFailed(`${bad.model} ${JSON.stringify(bad.modelConfig)} ${bad.engine}: a byte stream differs from what was sent`);
 }
 
 /** One row's run: plain data in and out, so a worker thread can do it. */
@@ -204,7 +164,8 @@ export function buildMatrix(f: MatrixFlags): Matrix {
   return { traffic: plan.traffic, bytesPerFlow: plan.bytesPerFlow, rows: plan.tasks.map(runMatrixRow), noModel: unrealised() };
 }
 
-interface PoolFlags { jobs: number; loads: string[] }
+/** How a sweep's runs are spread: worker threads at a time, and the `--load` modules each worker imports. */
+export interface PoolFlags { jobs: number; loads: string[] }
 
 async function runRows(tasks: MatrixRowTask[], o: PoolFlags): Promise<MatrixRow[]> {
   const progress = progressBar(tasks.length);
@@ -234,7 +195,7 @@ export async function runMatrixShard(f: MatrixFlags, s: Shard, o: PoolFlags): Pr
   };
 }
 
-/** The flags that decide the rows, with their defaults left out as given. */
+/** The flags that decide the rows, as given (defaults left out). */
 function matrixFlags(f: MatrixFlags): z.infer<typeof MatrixFlagsSchema> {
   return {
     ...(f.traffic !== undefined ? { traffic: f.traffic } : {}), ...(f.flowKib !== undefined ? { flowKib: f.flowKib } : {}),

@@ -3,8 +3,8 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
-import { MatrixShardSchema, mergeMatrixShards, printMatrix, type MatrixShard } from './matrix.ts';
-import { ReportShardSchema, mergeReportShards, type ReportShard } from './report.ts';
+import type { MatrixShard } from './matrix.ts';
+import type { ReportShard } from './report-shards.ts';
 import { checkReadable } from './common.ts';
 
 interface MergeFlags { json?: boolean; html?: string }
@@ -25,7 +25,7 @@ Examples:
   vnic merge results/*.json
   vnic merge --json results/*.json > matrix.json
   vnic merge --html report.html report-shards/*.json`)
-    .action((files: string[], f: MergeFlags) => {
+    .action(async (files: string[], f: MergeFlags) => {
       const inputs = files.map((file) => {
         checkReadable(file, 'shard');
         try {
@@ -36,10 +36,12 @@ Examples:
       });
       const kind = (inputs[0] as { kind?: unknown } | null)?.kind;
       if (kind === 'vnic-report-shard') {
+        const { ReportShardSchema, mergeReportShards } = await import('./report-shards.ts');
         mergeReportShards(inputs.map((x, i) => checked(ReportShardSchema, x, files[i]!, 'vnic report --shard')) as ReportShard[], files, f.html, f.json === true);
         return;
       }
       if (f.html !== undefined) throw new UsageError('merge: --html is for report shards; these are matrix shards');
+      const { MatrixShardSchema, mergeMatrixShards, printMatrix } = await import('./matrix.ts');
       printMatrix(mergeMatrixShards(inputs.map((x, i) => checked(MatrixShardSchema, x, files[i]!, 'vnic matrix --shard')) as MatrixShard[], files), f.json === true);
     });
 }

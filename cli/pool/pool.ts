@@ -1,7 +1,6 @@
 // Spreads independent runs over worker threads (tinypool: a small, dependency-free worker pool that keeps
 // order-independent tasks flowing to a fixed number of threads; piscina does the same with more we do not use).
 // Results come back in task order whatever order the workers finish in, so the output does not depend on --jobs.
-import { availableParallelism } from 'node:os';
 import Tinypool from 'tinypool';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { runPoolJob, type PoolAnswer, type PoolJob, type PoolTask } from './task.ts';
@@ -13,11 +12,6 @@ export interface PoolOptions {
   loads?: string[];
   /** Called after each task completes, with how many are done. */
   onDone?: (done: number, total: number) => void;
-}
-
-/** The default --jobs: the cores this process may use. */
-export function defaultJobs(): number {
-  return availableParallelism();
 }
 
 /** The worker script: the compiled task module in a built package, the tsx bootstrap when running from source. */

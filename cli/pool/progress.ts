@@ -1,5 +1,7 @@
 // One progress line on stderr for a sweep: done/total, a bar, and an estimate of the time left from the
 // pace so far. Only on a terminal and never under CI, so piped output and logs stay clean.
+import { type CliStream, currentIO, stderr } from '../io.ts';
+
 export interface Progress {
   /** `done` of the total have finished; `what` names the latest. */
   update(done: number, what?: string): void;
@@ -22,8 +24,8 @@ export function progressLine(done: number, total: number, elapsed: number, what 
   return `[${'#'.repeat(k)}${'.'.repeat(w - k)}] ${done}/${total}${eta}${what !== '' ? ` ${what}` : ''}`;
 }
 
-export function progressBar(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
-  const on = stream.isTTY === true && !process.env['CI'];
+export function progressBar(total: number, stream: CliStream = stderr): Progress {
+  const on = stream.isTTY === true && !currentIO().env['CI'];
   if (!on) return { update() {}, end() {} };
   const t0 = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;

@@ -3,10 +3,11 @@
 // JOB_COMPLETION_INDEX does: `--shard 2/4` is the third of four, and a bare `--shard 4` reads the index from
 // JOB_COMPLETION_INDEX.
 import { UsageError } from '../errors.ts';
+import { currentIO } from '../io.ts';
 
 export interface Shard { index: number; count: number }
 
-export function parseShard(v: string, env: NodeJS.ProcessEnv = process.env): Shard {
+export function parseShard(v: string, env: Readonly<Record<string, string | undefined>> = currentIO().env): Shard {
   const m = /^(?:(\d+)\/)?(\d+)$/.exec(v);
   if (m === null) throw new UsageError(`--shard takes INDEX/COUNT (from 0, e.g. 0/4) or COUNT with JOB_COMPLETION_INDEX set, not '${v}'`);
   const count = Number(m[2]);

@@ -23,11 +23,17 @@ export type PoolAnswer =
 export interface PoolJob { task: PoolTask; loads: string[] }
 
 const loaded = new Set<string>();
+let tsxRegistered = false;
 
 export async function runPoolJob(job: PoolJob): Promise<PoolAnswer> {
   try {
     for (const file of job.loads) {
       if (loaded.has(file)) continue;
+      // a compiled worker runs on plain node: TypeScript modules need tsx's loader, as the bin's --load does
+      if (/\.[cm]?ts$/.test(file) && !import.meta.url.endsWith('.ts') && !tsxRegistered) {
+        ((await import('tsx/esm/api')) as { register: () => unknown }).register();
+        tsxRegistered = true;
+      }
       await import(pathToFileURL(file).href);
       loaded.add(file);
     }
