@@ -23,6 +23,7 @@ const CASES: Record<string, string[]> = {
   trace: ['trace', '--packets', '3'],
   matrix: ['matrix', '--quick', '--model', 'e1000', '--engine', 'off', '--json'],
   report: ['report', '--html', join(dir, 'no-such-dir', 'r.html')],
+  merge: ['merge', join(dir, 'no-such-shard.json')],
   help: ['--help'],
   usage: ['run', '--mtu', 'big'],
 };
