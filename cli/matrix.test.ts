@@ -34,7 +34,7 @@ describe('vnic matrix --quick --json', () => {
   beforeAll(async () => {
     ran = await vnic('matrix', '--quick', '--json', '--jobs', '2');
     m = MatrixSchema.parse(JSON.parse(ran.stdout));
-  });
+  }, 180_000);
 
   it('exits 0, prints only JSON on stdout and no progress bar on a piped stderr', () => {
     expect(ran.code).toBe(0);
