@@ -5,7 +5,7 @@
 // The `frame-*` cases are the per-frame byte work a 1514-byte frame costs on the pipeline's path, each on its own:
 // their summed ns per frame is a floor under the pipeline's ns per frame (docs/performance.md, "the byte budget").
 import { fold, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
-import { crc32, FrameDigest } from '../hw-models/parse.ts';
+import { crc32, FrameDigest } from '../hw-models/frame-checks.ts';
 import { kernelMemory } from '../sim/byte-kernels.ts';
 import { StreamHash } from '../sim/hash.ts';
 import type { BenchCase } from './run.ts';

@@ -7,10 +7,10 @@ import { z } from 'zod';
 import { pathToFileURL } from 'node:url';
 import {
   BaseNic, DmaMemory, Ring, WritebackReference, baseConfigShape, parseConfig, registerModel, ringEntries, scratchBytesFor,
-  validateCapabilities, type Capabilities, type DescriptorLayout, type ModelEnv, type ParsedFrame,
+  validateCapabilities, type Capabilities, type DescriptorLayout, type ModelEnv,
   type ReferenceDriver, type WritebackView,
 } from '../hw-models/index.ts';
-import { formatFrame, frame } from '../wire/index.ts';
+import { formatFrame, frame, type FrameLayout } from '../wire/index.ts';
 
 /** The descriptor (8 bytes, little-endian). Driver writes ADDR and zeroes the rest; device writes LENGTH, then FLAGS. */
 export const TOY_DESC = { ADDR: 0, LENGTH: 4, FLAGS: 6 } as const;
@@ -52,7 +52,7 @@ export class ToyNic extends BaseNic {
     }, 0, (v, at, pkt) => v.setUint32(at + TOY_DESC.ADDR, pkt, true));
   }
 
-  protected selectQueue(_p: ParsedFrame): number { return 0; }
+  protected selectQueue(_p: FrameLayout): number { return 0; }
 
   protected deliver(q: number, frame: Uint8Array, length: number, wireLen: number, _badFcs: boolean, nowNs: number): void {
     const rx = this.rx, v = this.dma.view;

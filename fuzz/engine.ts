@@ -5,7 +5,8 @@
 import { Prng } from '../sim/prng.ts';
 import { flowName } from '../sim/flows.ts';
 import type { CaptureRecord } from '../tap/index.ts';
-import { CaptureStreams, FrameLayout } from '../traffic/index.ts';
+import { CaptureStreams } from '../traffic/index.ts';
+import { FrameLayout, layoutFrame } from '../wire/index.ts';
 import { runLab, type LabConfig, type RunResult } from '../lab/run.ts';
 import { listDrivers, DriverOptionsSchema, ENGINES, type Engine } from '../drivers/index.ts';
 import { modelCapabilities } from '../hw-models/registry.ts';
@@ -78,8 +79,8 @@ export type PoisonKind = (typeof POISON_KINDS)[number];
 
 function poisonedCopy(rng: Prng, f: Uint8Array, kind: PoisonKind): Uint8Array {
   const L = new FrameLayout();
-  L.parse(f, f.length);
-  const pay = L.payloadOffset;
+  layoutFrame(f, 0, f.length, L);
+  const pay = L.isTcp ? L.payload : -1;
   if (kind === 'flow-duplicate' || pay < 0 || pay >= f.length) return f.slice();
   if (kind === 'flow-corrupt') {
     const c = f.slice();

@@ -2,7 +2,7 @@
 // hostile frames of named kinds (truncations at header boundaries, bad lengths, bad options, bad
 // checksums, QinQ, runts, giants, fragments, random mutations) kept off the valid flows' 4-tuples.
 import { Prng } from '../sim/prng.ts';
-import { frame, ETH, IPV4, TCP, IPPROTO, ETHERTYPE, checksum, fillL4Checksum, type TcpOption } from '../wire/index.ts';
+import { frame, ETH, IPV4, TCP, IPPROTO, ETHERTYPE, checksum, fillL4Checksum, type TcpOption, type Ipv6ExtSpec } from '../wire/index.ts';
 
 /** The valid flows' addresses: hostile frames never carry the valid (sport, dport) byte pair anywhere. */
 export const VALID_SRC = '10.0.0.1';
@@ -247,4 +247,46 @@ export function touchesValidFlow(b: Uint8Array, flows: number): boolean {
     if (sport >= VALID_SPORT0 && sport < VALID_SPORT0 + flows) return true;
   }
   return false;
+}
+
+const IPV6_EXT_KINDS = ['hopByHop', 'routing', 'destination', 'fragment', 'ah'] as const;
+
+/**
+ * An IPv6 frame for the layout property test and the IPv6 fuzz runs: a random chain of extension headers (hop-by-hop
+ * sometimes out of place, fragments first or not), TCP with or without options, UDP or another protocol, then with
+ * probability `hostileShare` one mutation: a cut at a random byte, a wrong payload length, an extension length or
+ * next-header byte changed, or random bytes flipped in the headers.
+ */
+export function ipv6Frame(rng: Prng, hostileShare = 0.5): Uint8Array {
+  const b = frame().eth({});
+  const vlans = rng.chance(0.2) ? 1 + rng.int(2) : 0;
+  for (let i = 0; i < vlans; i++) b.vlan(1 + rng.int(4094));
+  const ext: Ipv6ExtSpec[] = [];
+  const n = rng.chance(0.5) ? 0 : 1 + rng.int(rng.chance(0.1) ? 10 : 4);
+  for (let i = 0; i < n; i++) {
+    const kind = IPV6_EXT_KINDS[rng.int(IPV6_EXT_KINDS.length)]!;
+    if (kind === 'fragment') ext.push({ kind, offset: rng.chance(0.6) ? 0 : 8 * (1 + rng.int(100)), more: rng.chance(0.5), id: rng.nextU32() });
+    else ext.push({ kind, length: kind === 'ah' ? 4 * (3 + rng.int(4)) : 8 * (1 + rng.int(3)) });
+  }
+  b.ipv6({ src: `fd00::${(1 + rng.int(0xfffe)).toString(16)}`, dst: `2001:db8::${rng.int(0x10000).toString(16)}`, hopLimit: rng.int(256), flowLabel: rng.int(1 << 20), ext });
+  const l4 = rng.int(4);
+  if (l4 <= 1) {
+    b.tcp({ sport: 50000 + rng.int(10000), dport: 7000 + rng.int(1000), seq: rng.nextU32(), ack: rng.nextU32(), flags: 'A',
+      ...(l4 === 1 ? { ts: [rng.nextU32(), rng.nextU32()] as [number, number] } : {}) });
+  } else if (l4 === 2) b.udp({ sport: 53, dport: 5353 });
+  b.payload(randomBytes(rng, rng.int(300)));
+  const out = b.build();
+  if (!rng.chance(hostileShare)) return out;
+  const l3 = ETH.HLEN + 4 * vlans;
+  switch (rng.int(5)) {
+    case 0: return out.slice(0, rng.int(out.length));
+    case 1: put16(out, l3 + 4, rng.int(65536)); return out;
+    case 2: { const at = l3 + 40 + rng.int(Math.max(1, Math.min(out.length - l3 - 40, 64))); if (at < out.length) out[at] = rng.int(256); return out; }
+    case 3: if (l3 + 6 < out.length) out[l3 + 6] = [0, 43, 44, 51, 60, 6, 17, 59][rng.int(8)]!; return out;
+    default: {
+      const flips = 1 + rng.int(4);
+      for (let i = 0; i < flips; i++) { const at = rng.int(Math.min(out.length, l3 + 120)); out[at] = rng.int(256); }
+      return out;
+    }
+  }
 }

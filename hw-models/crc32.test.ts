@@ -1,7 +1,7 @@
 // The Ethernet FCS (hw-models/parse.ts crc32, slicing-by-8) against the bit-at-a-time definition and known values.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { crc32 } from './parse.ts';
+import { crc32 } from './frame-checks.ts';
 
 /** CRC-32 (IEEE 802.3, reflected polynomial 0xedb88320) one bit at a time. */
 function refCrc32(b: Uint8Array, off: number, len: number): number {

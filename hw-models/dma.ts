@@ -173,10 +173,8 @@ export class DmaMemory {
   }
 }
 
-/** Copies `n` bytes without creating views (the hot path allocates nothing). */
-export function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, n: number): void {
-  for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i]!;
-}
+/** The one byte copy (wire/bytes.ts), re-exported where drivers have always found it. */
+export { copyBytes } from '../wire/bytes.ts';
 
 /** Writes a DMA address as a 64-bit field (high word 0) at `off`. */
 export function setAddr64(view: DataView, off: number, addr: number, littleEndian: boolean): void {

@@ -7,7 +7,7 @@ import { ETH, ETHERTYPE, VLAN } from '../wire/constants.ts';
 import { baseConfigShape, intIn, parseConfig, ringEntries, validateCapabilities, type Capabilities } from './capabilities.ts';
 import { DmaMemory, getAddr64, setAddr64 } from './dma.ts';
 import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv, type ReferenceDriver } from './model.ts';
-import type { ParsedFrame } from './parse.ts';
+import type { FrameLayout } from '../wire/layout.ts';
 import { registerModel } from './registry.ts';
 import { Ring } from './ring.ts';
 import { WritebackReference, type WritebackView } from './writeback-reference.ts';
@@ -69,11 +69,11 @@ export class E1000Nic extends BaseNic {
     this.reference = new WritebackReference(this, 'rx', c.bufferBytes, decodeE1000);
   }
 
-  protected selectQueue(_p: ParsedFrame): number { return 0; }
+  protected selectQueue(_p: FrameLayout): number { return 0; }
 
   protected deliver(q: number, frame: Uint8Array, length: number, wireLen: number, _badFcs: boolean, nowNs: number): void {
     const p = this.parsed, v = this.view, rx = this.rx, bsize = this.config.bufferBytes;
-    const strip = this.config.vlanStrip && p.vlanTags > 0 && p.outerTpid === ETHERTYPE.VLAN;
+    const strip = this.config.vlanStrip && p.vlanCount > 0 && p.outerTpid === ETHERTYPE.VLAN;
     const imageLen = this.assemble(frame, length, wireLen, strip ? ETH.TYPE : 0, strip ? VLAN.HLEN : 0);
     const need = Math.ceil(imageLen / bsize);
     if (rx.available < need) { this.drop(q, 'rx_missed', nowNs, this.tracer.enabled ? `${rx.available} descriptors posted (RDH ${rx.head}, RDT ${rx.tail}), frame needs ${need}` : ''); return; }

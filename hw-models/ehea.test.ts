@@ -11,7 +11,7 @@ import { frame } from '../wire/index.ts';
 import { fold, sumBytes } from '../wire/checksum.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { RX_FLAG } from './model.ts';
-import { crc32 } from './parse.ts';
+import { crc32 } from './frame-checks.ts';
 import { CQE, CQE_SLOT_SIZE, RQ1_INLINE_MAX, RWQE, RWQE_SIZE, STATUS, decodeCqe } from './ehea.ts';
 
 const tcp = (payload: number) => frame().ipv4().tcp({ seq: 1000 }).payload(payload).build();

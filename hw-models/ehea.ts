@@ -4,12 +4,14 @@
 // extraction that leaves the ethertype reading 0x8100 (LRO_F_EXTRACT_VLAN_ID). Big-endian fields.
 // Datasheet: docs/hw-models/ehea.md.
 import { z } from 'zod';
-import { ETH, ETHERTYPE, IPV4, UDP, VLAN } from '../wire/constants.ts';
-import { fold, pseudoHeaderSum, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
+import { ETH, ETHERTYPE, IPV4, IPV6, UDP, VLAN } from '../wire/constants.ts';
+import { fold, ipv6PseudoHeaderSum, pseudoHeaderSum, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
+import { r16 } from '../wire/bytes.ts';
 import { baseConfigShape, intIn, moderationSchema, parseConfig, ringEntries, validateCapabilities, type Capabilities } from './capabilities.ts';
 import { DmaMemory, getAddr64, setAddr64 } from './dma.ts';
 import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv, type RefCompletion, type ReferenceDriver } from './model.ts';
-import { FrameDigest, type ParsedFrame } from './parse.ts';
+import { FrameDigest } from './frame-checks.ts';
+import type { FrameLayout } from '../wire/layout.ts';
 import { registerModel } from './registry.ts';
 import { Ring } from './ring.ts';
 import { DEFAULT_RSS_KEY, Toeplitz } from './rss.ts';
@@ -121,13 +123,13 @@ export class EheaNic extends BaseNic {
     this.reference = new EheaReference(this);
   }
 
-  protected selectQueue(p: ParsedFrame): number {
-    return this.hash.hashFrame(p) % this.queueCount;
+  protected selectQueue(p: FrameLayout, frame: Uint8Array): number {
+    return this.hash.hashFrame(frame, p) % this.queueCount;
   }
 
   protected deliver(q: number, frame: Uint8Array, length: number, wireLen: number, badFcs: boolean, nowNs: number): void {
     const p = this.parsed, c = this.qc[q]!, v = this.view, mem = this.dma.bytes;
-    const extract = this.config.vlanExtract && p.vlanTags > 0 && p.outerTpid === ETHERTYPE.VLAN;
+    const extract = this.config.vlanExtract && p.vlanCount > 0 && p.outerTpid === ETHERTYPE.VLAN;
     // extraction drops the TCI and the encapsulated ethertype (frame bytes 14..17): bytes 12..13 keep 0x8100
     const cut = extract ? VLAN.HLEN : 0;
     // the common frame (no tag to cut, no runt padding) is copied straight from the wire into its buffer below
@@ -166,19 +168,24 @@ export class EheaNic extends BaseNic {
     // checksum verification reads the wire frame; offsets there are the untouched ones
     let status = 0, hdrLen = 0;
     if (this.config.rxChecksum) {
-      if (p.isIpv4) {
-        const ipSum = sumBytes(frame, p.l3Off, p.ipHdrLen);
-        if (!this.csumTrusted && fold(ipSum) !== 0xffff) status |= STATUS.IP_CSUM_ERR;
+      if (p.ipVersion !== 0) {
+        // IPv4: the header; IPv6: the fixed header and the extension headers before the segment (no header checksum)
+        const ipSum = sumBytes(frame, p.l3, p.ipHdrLen);
+        if (!this.csumTrusted && p.ipVersion === 4 && fold(ipSum) !== 0xffff) status |= STATUS.IP_CSUM_ERR;
         if (p.isTcpOrUdp) {
           hdrLen = p.headerLength - (extract ? VLAN.HLEN : 0);
           if (!this.csumTrusted) {
-            const l4Len = p.ipTotalLen - p.ipHdrLen;
-            if (!(p.isUdp && ((frame[p.l4Off + UDP.CSUM]! << 8) | frame[p.l4Off + UDP.CSUM + 1]!) === 0)) {   // UDP checksum 0: none, passes
+            const l4Len = p.ipEnd - p.l4;
+            const udpNone = p.isUdp && r16(frame, p.l4 + UDP.CSUM) === 0;
+            if (udpNone && p.ipVersion === 6) status |= STATUS.TCP_CSUM_ERR;    // IPv6 UDP must carry a checksum
+            else if (!udpNone) {                                               // IPv4 UDP checksum 0: none, passes
               // image bytes 14.. are the IP header, then the segment, then zero runt padding when the IP header starts at
               // image byte 14 and the IP packet ends the frame: the segment's sum is then the image sum less the header's
               // (exact integers); otherwise the segment is summed on its own
-              const l4Sum = p.l3Off === ETH.HLEN + cut && p.l3Off + p.ipTotalLen === length ? dg.sum - ipSum : sumBytesFolded(frame, p.l4Off, l4Len);
-              if (fold(l4Sum + pseudoHeaderSum(frame, p.l3Off + IPV4.SRC, p.l3Off + IPV4.DST, p.protocol, l4Len)) !== 0xffff) status |= STATUS.TCP_CSUM_ERR;
+              const l4Sum = p.l3 === ETH.HLEN + cut && p.ipEnd === length ? dg.sum - ipSum : sumBytesFolded(frame, p.l4, l4Len);
+              const pseudo = p.ipVersion === 4 ? pseudoHeaderSum(frame, p.l3 + IPV4.SRC, p.l3 + IPV4.DST, p.l4Proto, l4Len)
+                : ipv6PseudoHeaderSum(frame, p.l3 + IPV6.SRC, p.l3 + IPV6.DST, p.l4Proto, l4Len);
+              if (fold(l4Sum + pseudo) !== 0xffff) status |= STATUS.TCP_CSUM_ERR;
             }
           }
         }

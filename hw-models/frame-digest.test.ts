@@ -3,7 +3,7 @@
 // JavaScript path) and in a WebAssembly-backed DMA memory (sim/byte-kernels.ts), which must agree bit for bit.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FrameDigest, crc32 } from './parse.ts';
+import { FrameDigest, crc32 } from './frame-checks.ts';
 import { DIGEST_KERNEL_MAX_BYTES, byteKernelsAvailable, kernelsFor, kernelMemory } from '../sim/byte-kernels.ts';
 import { DmaMemory } from './dma.ts';
 import { fold, sumBytesSimple } from '../wire/checksum.ts';

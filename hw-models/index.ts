@@ -4,7 +4,7 @@ export * from './capabilities.ts';
 export * from './dma.ts';
 export * from './irq.ts';
 export * from './ring.ts';
-export * from './parse.ts';
+export * from './frame-checks.ts';
 export * from './rss.ts';
 export * from './model.ts';
 export * from './registry.ts';

@@ -4,12 +4,13 @@
 import { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../sim/trace.ts';
 import { ETH } from '../wire/constants.ts';
+import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import { formatFrame } from '../wire/format.ts';
 import type { Capabilities } from './capabilities.ts';
 import { ConfigError } from './capabilities.ts';
 import type { DmaMemory } from './dma.ts';
 import { IrqLine, type IrqCounters, type IrqHandler, type Moderation } from './irq.ts';
-import { ParsedFrame, parseFrame } from './parse.ts';
+import { NIC_MAX_TAGS } from './frame-checks.ts';
 import type { Ring, RingInfo } from './ring.ts';
 
 /** Flags on receiveFrame (the optional 4th argument). */
@@ -175,7 +176,7 @@ export abstract class BaseNic implements NicModel {
   protected readonly qc: QueueCounters[] = [];
   protected readonly irq: IrqLine[] = [];
   protected readonly ringTable: Map<string, Ring>[] = [];
-  protected readonly parsed = new ParsedFrame();
+  protected readonly parsed = new FrameLayout();
   /** Address (in dma.bytes) where the frame is assembled as it will land in buffers (padded, tag removed). */
   protected readonly scratchAt: number;
   protected scratchLen = 0;
@@ -281,8 +282,8 @@ export abstract class BaseNic implements NicModel {
 
   // ---- receive ----------------------------------------------------------------------------
 
-  /** Picks the receive queue for a parsed frame. */
-  protected abstract selectQueue(p: ParsedFrame): number;
+  /** Picks the receive queue for a laid-out frame. */
+  protected abstract selectQueue(p: FrameLayout, frame: Uint8Array): number;
 
   /**
    * Puts the frame (already checked) into DMA memory and publishes its completion, or counts rx_missed.
@@ -299,13 +300,13 @@ export abstract class BaseNic implements NicModel {
       return;
     }
     if (this.tracer.enabled) this.tracer.emit({ t: nowNs, layer: 'wire', what: 'frame', text: formatFrame(frame, length), frame: this.frameId - 1 });
-    parseFrame(frame, 0, length, p);
+    layoutFrame(frame, 0, length, p, NIC_MAX_TAGS);
     this.csumTrusted = (flags & RX_FLAG.CSUM_TRUSTED) !== 0;
-    const q = this.queueCount === 1 ? 0 : this.selectQueue(p);
+    const q = this.queueCount === 1 ? 0 : this.selectQueue(p, frame);
     const badFcs = (flags & RX_FLAG.BAD_FCS) !== 0;
     if (badFcs && this.capabilities.badFcs === 'drop') { this.drop(q, 'rx_crc_errors', nowNs, 'bad FCS'); return; }
     if (!this.macAccepts(frame)) { this.drop(q, 'rx_filtered', nowNs, 'destination MAC not ours'); return; }
-    const maxLen = this.mtuValue + ETH.HLEN + 4 * p.vlanTags;
+    const maxLen = this.mtuValue + ETH.HLEN + 4 * p.vlanCount;
     if (length > maxLen) { this.drop(q, 'rx_oversize', nowNs, this.tracer.enabled ? `${length} bytes > ${maxLen} (MTU ${this.mtuValue})` : ''); return; }
     let wireLen = length;
     if (length < ETH_ZLEN && this.padRunts) { wireLen = ETH_ZLEN; this.qc[q]!.rx_runts_padded++; }

@@ -7,7 +7,7 @@ nicConformance('mq', () => new MqNic({ queues: 4, ringEntries: 64 }), [
 nicConformance('mq', () => new MqNic({ queues: 4, ringEntries: 64, headerSplit: true, bufferBytes: 4096 }));
 
 import { describe, expect, it } from 'vitest';
-import { frame, parseIpv4 } from '../wire/index.ts';
+import { frame, parseIpv4, parseIpv6, layoutFrame, FrameLayout } from '../wire/index.ts';
 import { DEFAULT_RSS_KEY, Toeplitz } from './rss.ts';
 import { HDR_INFO, MQ_ERRORS, MQ_STATUS, PKT_INFO, RX_READ, RX_WB } from './mq.ts';
 
@@ -21,7 +21,29 @@ const MS_VECTORS: [dst: string, dport: number, src: string, sport: number, ipv4:
   ['202.188.127.2', 1303, '153.39.163.191', 44251, 0x5d1809c5, 0x10e828a2],
 ];
 
+// The same page's IPv6 table (addresses from the fixed header, no extension headers).
+const MS_VECTORS_V6: [dst: string, dport: number, src: string, sport: number, ipv6: number, ipv6Tcp: number][] = [
+  ['3ffe:2501:200:3::1', 1766, '3ffe:2501:200:1fff::7', 2794, 0x2cc18cd5, 0x40207d3d],
+  ['ff02::1', 4739, '3ffe:501:8::260:97ff:fe40:efab', 14230, 0x0f0c461c, 0xdde51bbf],
+  ['fe80::200:f8ff:fe21:67cf', 38024, '3ffe:1900:4545:3:200:f8ff:fe21:67cf', 44251, 0x4b61e985, 0x02d1feef],
+];
+
 describe('mq specifics', () => {
+  it('Toeplitz matches the Microsoft RSS verification vectors (IPv6 and IPv6/TCP), also through a frame with extension headers', () => {
+    const t = new Toeplitz(DEFAULT_RSS_KEY);
+    const L = new FrameLayout();
+    for (const [dst, dport, src, sport, h2, h4] of MS_VECTORS_V6) {
+      const b = new Uint8Array(32);
+      b.set(parseIpv6(src), 0); b.set(parseIpv6(dst), 16);
+      expect(t.hashIpv6(b, 0, 16, sport, dport, false) >>> 0).toBe(h2);
+      expect(t.hashIpv6(b, 0, 16, sport, dport, true) >>> 0).toBe(h4);
+      const f = frame().ipv6({ src, dst, ext: [{ kind: 'hopByHop' }, { kind: 'destination' }] }).tcp({ sport, dport }).payload(10).build();
+      expect(t.hashFrame(f, layoutFrame(f, 0, f.length, L)) >>> 0).toBe(h4);
+      const u = frame().ipv6({ src, dst }).udp({ sport, dport }).build();
+      expect(t.hashFrame(u, layoutFrame(u, 0, u.length, L)) >>> 0).toBe(h2);
+    }
+  });
+
   it('Toeplitz matches the Microsoft RSS verification vectors (IPv4 and IPv4/TCP)', () => {
     const t = new Toeplitz(DEFAULT_RSS_KEY);
     for (const [dst, dport, src, sport, h2, h4] of MS_VECTORS) {

@@ -9,7 +9,8 @@ import { ConfigError, baseConfigShape, intIn, moderationSchema, parseConfig, rin
 import { DmaMemory, getAddr64, setAddr64 } from './dma.ts';
 import { WritebackReference, type WritebackView } from './writeback-reference.ts';
 import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv, type ReferenceDriver } from './model.ts';
-import { ipv4HeaderOk, l4ChecksumOk, type ParsedFrame } from './parse.ts';
+import { ipv4HeaderOk, l4ChecksumOk } from './frame-checks.ts';
+import type { FrameLayout } from '../wire/layout.ts';
 import { registerModel } from './registry.ts';
 import { Ring } from './ring.ts';
 import { DEFAULT_RSS_KEY, Toeplitz } from './rss.ts';
@@ -21,7 +22,7 @@ export const RX_WB = { RSS_HASH: 0, HDR_INFO: 4, PKT_INFO: 6, STATUS: 8, ERRORS:
 export const RX_DESC_SIZE = 16;
 /** HDR_INFO: bits 0-9 header bytes in the header buffer, bit 15 SPH (the frame was split). */
 export const HDR_INFO = { LEN_MASK: 0x03ff, SPH: 0x8000 } as const;
-export const PKT_INFO = { IPV4: 0x01, TCP: 0x02, UDP: 0x04, VLAN: 0x08, RSS: 0x10 } as const;
+export const PKT_INFO = { IPV4: 0x01, TCP: 0x02, UDP: 0x04, VLAN: 0x08, RSS: 0x10, IPV6: 0x20 } as const;
 export const MQ_STATUS = { DD: 0x01, EOP: 0x02, VP: 0x08, L4CS: 0x20, IPCS: 0x40 } as const;
 export const MQ_ERRORS = { IPE: 0x01, L4E: 0x02 } as const;
 export const MQ_HDR_BUFFER_BYTES = 256;
@@ -118,16 +119,16 @@ export class MqNic extends BaseNic {
     return this.toeplitz.hashIpv4(saddr, daddr, sport, dport, withPorts);
   }
 
-  protected selectQueue(p: ParsedFrame): number {
-    if (!p.isIpv4) { this.hash = 0; return 0; }
-    this.hash = this.toeplitz.hashFrame(p);
+  protected selectQueue(p: FrameLayout, frame: Uint8Array): number {
+    if (p.ipVersion === 0) { this.hash = 0; return 0; }
+    this.hash = this.toeplitz.hashFrame(frame, p);
     return this.reta[this.hash & (MQ_RETA_SIZE - 1)]!;
   }
 
   protected deliver(q: number, frame: Uint8Array, length: number, wireLen: number, _badFcs: boolean, nowNs: number): void {
     const p = this.parsed, v = this.view, rx = this.rx[q]!, c = this.qc[q]!, bsize = this.config.bufferBytes, mem = this.dma.bytes;
-    if (this.queueCount === 1) this.selectQueue(p);                 // BaseNic skips selection with one queue; the hash is still reported
-    const strip = this.config.vlanStrip && p.vlanTags > 0 && p.outerTpid === ETHERTYPE.VLAN;
+    if (this.queueCount === 1) this.selectQueue(p, frame);                 // BaseNic skips selection with one queue; the hash is still reported
+    const strip = this.config.vlanStrip && p.vlanCount > 0 && p.outerTpid === ETHERTYPE.VLAN;
     const imageLen = this.assemble(frame, length, wireLen, strip ? ETH.TYPE : 0, strip ? VLAN.HLEN : 0);
     const hdrLen = p.isTcpOrUdp ? p.headerLength - (strip ? VLAN.HLEN : 0) : 0;
     const split = this.config.headerSplit && hdrLen > 0 && hdrLen <= MQ_HDR_BUFFER_BYTES && imageLen > hdrLen;
@@ -145,23 +146,26 @@ export class MqNic extends BaseNic {
       }
     }
     let status = 0, errors = 0, pktInfo = 0;
-    if (p.isIpv4) pktInfo |= PKT_INFO.IPV4 | PKT_INFO.RSS;
+    if (p.ipVersion === 4) pktInfo |= PKT_INFO.IPV4 | PKT_INFO.RSS;
+    else if (p.ipVersion === 6) pktInfo |= PKT_INFO.IPV6 | PKT_INFO.RSS;
     if (p.isTcp) pktInfo |= PKT_INFO.TCP;
     if (p.isUdp) pktInfo |= PKT_INFO.UDP;
-    if (p.vlanTags > 0) pktInfo |= PKT_INFO.VLAN;
-    if (this.config.rxChecksum && p.isIpv4) {
-      status |= MQ_STATUS.IPCS;
-      if (!this.csumTrusted && !ipv4HeaderOk(frame, 0, p.l3Off, p.ipHdrLen)) errors |= MQ_ERRORS.IPE;
+    if (p.vlanCount > 0) pktInfo |= PKT_INFO.VLAN;
+    if (this.config.rxChecksum && p.ipVersion !== 0) {
+      if (p.ipVersion === 4) {   // IPv6 has no header checksum: IPCS stays clear
+        status |= MQ_STATUS.IPCS;
+        if (!this.csumTrusted && !ipv4HeaderOk(frame, 0, p.l3, p.ipHdrLen)) errors |= MQ_ERRORS.IPE;
+      }
       if (p.isTcpOrUdp) {
         status |= MQ_STATUS.L4CS;
         // over the image in DMA memory (its sum runs as WebAssembly); stripping moved the headers up by the tag
         const cut = strip ? VLAN.HLEN : 0;
-        if (!this.csumTrusted && !l4ChecksumOk(mem, this.scratchAt, p, p.l3Off - cut, p.l4Off - cut)) errors |= MQ_ERRORS.L4E;
+        if (!this.csumTrusted && !l4ChecksumOk(mem, this.scratchAt, p, p.l3 - cut, p.l4 - cut)) errors |= MQ_ERRORS.L4E;
       }
       if (errors !== 0) c.rx_csum_errors++;
     }
     if (strip) { status |= MQ_STATUS.VP; c.rx_vlan_stripped++; }
-    if (p.isIpv4) c.rx_rss_hashed!++;
+    if (p.ipVersion !== 0) c.rx_rss_hashed!++;
     let src = 0;
     for (let k = 0; k < need; k++) {
       const d = rx.addr(rx.advanceHead());
@@ -176,7 +180,7 @@ export class MqNic extends BaseNic {
       src += n;
       const last = k === need - 1;
       // write-back over the read format; STATUS (with DD) last
-      v.setUint32(d + RX_WB.RSS_HASH, p.isIpv4 ? this.hash : 0, true);
+      v.setUint32(d + RX_WB.RSS_HASH, p.ipVersion !== 0 ? this.hash : 0, true);
       v.setUint16(d + RX_WB.HDR_INFO, hdrInfo, true);
       v.setUint16(d + RX_WB.PKT_INFO, pktInfo, true);
       v.setUint16(d + RX_WB.ERRORS, last ? errors : 0, true);

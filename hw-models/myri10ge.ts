@@ -9,7 +9,7 @@ import { bytesSum } from '../sim/byte-kernels.ts';
 import { baseConfigShape, intIn, moderationSchema, parseConfig, ringEntries, validateCapabilities, type Capabilities } from './capabilities.ts';
 import { DmaMemory } from './dma.ts';
 import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv, type RefCompletion, type ReferenceDriver } from './model.ts';
-import type { ParsedFrame } from './parse.ts';
+import type { FrameLayout } from '../wire/layout.ts';
 import { registerModel } from './registry.ts';
 import { Ring } from './ring.ts';
 import { DEFAULT_RSS_KEY, Toeplitz } from './rss.ts';
@@ -101,7 +101,7 @@ export class Myri10geNic extends BaseNic {
     this.reference = new MyriReference(this);
   }
 
-  protected selectQueue(p: ParsedFrame): number { return this.hash.hashFrame(p) % this.queueCount; }
+  protected selectQueue(p: FrameLayout, frame: Uint8Array): number { return this.hash.hashFrame(frame, p) % this.queueCount; }
 
   protected deliver(q: number, frame: Uint8Array, length: number, wireLen: number, _badFcs: boolean, nowNs: number): void {
     const s = this.slices[q]!, v = this.view, mem = this.dma.bytes, c = this.qc[q]!;

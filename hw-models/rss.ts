@@ -1,6 +1,7 @@
-// Receive-side scaling: the Toeplitz hash (Microsoft RSS) over the IPv4 2-tuple or 4-tuple, and a
+// Receive-side scaling: the Toeplitz hash (Microsoft RSS) over the IPv4 or IPv6 2-tuple or 4-tuple, and a
 // queue pick through an indirection table. Input bytes are in network order, as the NIC sees them.
-import type { ParsedFrame } from './parse.ts';
+import type { FrameLayout } from '../wire/layout.ts';
+import { r32 } from '../wire/bytes.ts';
 
 /** Microsoft's default 40-byte RSS key (the one in "Verifying the RSS Hash Calculation"). */
 export const DEFAULT_RSS_KEY: readonly number[] = [
@@ -33,6 +34,18 @@ export class Toeplitz {
     return this.result;
   }
 
+  /** Hash of src ip, dst ip (16 bytes each, from `b` at `srcOff` and `dstOff`)[, sport, dport]: Microsoft's IPv6 and TCP/IPv6 hash types. */
+  hashIpv6(b: Uint8Array, srcOff: number, dstOff: number, sport: number, dport: number, withPorts: boolean): number {
+    const k = this.key;
+    this.result = 0;
+    this.win = ((k[0]! << 24) | (k[1]! << 16) | (k[2]! << 8) | k[3]!) >>> 0;
+    this.bitPos = 32;
+    for (let i = 0; i < 16; i += 4) this.feed(r32(b, srcOff + i), 32);
+    for (let i = 0; i < 16; i += 4) this.feed(r32(b, dstOff + i), 32);
+    if (withPorts) { this.feed(sport, 16); this.feed(dport, 16); }
+    return this.result;
+  }
+
   private feed(value: number, bits: number): void {
     const k = this.key;
     for (let i = bits - 1; i >= 0; i--) {
@@ -43,10 +56,14 @@ export class Toeplitz {
     }
   }
 
-  /** The RSS hash a NIC computes for a parsed frame: TCP/IPv4 4-tuple, other IPv4 2-tuple, else 0. */
-  hashFrame(p: ParsedFrame, tcpOnly4Tuple = true): number {
-    if (!p.isIpv4) return 0;
+  /**
+   * The RSS hash a NIC computes for a laid-out frame `b`: the TCP 4-tuple, else the 2-tuple of the addresses (IPv4 or
+   * IPv6, the fixed header's addresses whatever extension headers follow), else 0.
+   */
+  hashFrame(b: Uint8Array, p: FrameLayout, tcpOnly4Tuple = true): number {
     const ports = p.isTcp || (!tcpOnly4Tuple && p.isUdp);
-    return this.hashIpv4(p.saddr, p.daddr, p.sport, p.dport, ports);
+    if (p.ipVersion === 4) return this.hashIpv4(p.saddr, p.daddr, p.sport, p.dport, ports);
+    if (p.ipVersion === 6) return this.hashIpv6(b, p.srcOff, p.srcOff + 16, p.sport, p.dport, ports);
+    return 0;
   }
 }

@@ -1,6 +1,8 @@
 // GroEngine: modern Linux GRO for IPv4/TCP (spec/gro.md, inet_lro.md §5). Held packets sit in a
 // bucketed flow table (8 × 8); merging is lossless so GSO (stack/gso.ts) can recreate the segments.
 // Input: an skb after eth_type_trans (data at the IPv4 header, macHeader set); a VLAN tag, if any, hw-extracted.
+import { fold32, sum16 } from '../wire/checksum.ts';
+import { r16, r32, w16 } from '../wire/bytes.ts';
 import { z } from 'zod';
 import { IPV4, TCP, TCP_FLAG } from '../wire/index.ts';
 import {
@@ -110,19 +112,6 @@ const END_FLAGS = TCP_FLAG.PSH | TCP_FLAG.FIN | TCP_FLAG.URG | TCP_FLAG.RST | TC
 /** Bits of the doff/flags/window word that may differ: CWR, FIN, PSH (in the flags byte). */
 const WORD_MASK = ~(((TCP_FLAG.CWR | TCP_FLAG.FIN | TCP_FLAG.PSH) << 16)) >>> 0;
 
-/** Folds a sum below 2^32 to 16 bits. */
-function fold(s: number): number { s = (s & 0xffff) + (s >>> 16); return (s & 0xffff) + (s >>> 16); }
-function r16(b: Uint8Array, o: number): number { return (b[o]! << 8) | b[o + 1]!; }
-function r32(b: Uint8Array, o: number): number { return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0; }
-function w16(b: Uint8Array, o: number, v: number): void { b[o] = v >>> 8; b[o + 1] = v; }
-function sum16(b: Uint8Array, o: number, len: number): number {
-  let s = 0;
-  const even = o + (len & ~1);
-  for (let i = o; i < even; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  if (len & 1) s += b[even]! << 8;
-  return s;
-}
-
 class GroFlow {
   parent: SkBuff | null = null;
   last: SkBuff | null = null;
@@ -193,7 +182,7 @@ export class GroEngine {
     const bucket = groBucket(saddr, daddr, ports);
     const p = this.lookup(skb, bucket, saddr, daddr, ports);
 
-    if (fold(sum16(b, iph, 20)) !== 0xffff || !this.tcpChecksumOk(skb, b, iph, tcph, totLen)) return this.notEligible(skb, 'bad_csum', p);
+    if (fold32(sum16(b, iph, 20)) !== 0xffff || !this.tcpChecksumOk(skb, b, iph, tcph, totLen)) return this.notEligible(skb, 'bad_csum', p);
 
     const payload = totLen - 20 - doff;
     const flags = b[tcph + TCP.FLAGS]!;
@@ -259,8 +248,8 @@ export class GroEngine {
   private csPos = 0;
   /** forEachChunk visitor for the software checksum: a chunk at an odd stream position adds its sum byte-swapped. */
   private readonly csChunk = (mem: Uint8Array, start: number, n: number): void => {
-    const c = fold(sum16(mem, start, n));
-    this.csAcc = fold(this.csAcc + ((this.csPos & 1) !== 0 ? ((c & 0xff) << 8) | (c >>> 8) : c));
+    const c = fold32(sum16(mem, start, n));
+    this.csAcc = fold32(this.csAcc + ((this.csPos & 1) !== 0 ? ((c & 0xff) << 8) | (c >>> 8) : c));
     this.csPos += n;
   };
 
@@ -272,13 +261,13 @@ export class GroEngine {
     if (skb.ipSummed === CHECKSUM_COMPLETE) {
       // skb.csum: folded sum of everything from the IP header on; the IP header itself sums to 0xffff
       st.csum_complete++;
-      ok = fold(skb.csum + (~fold(sum16(b, iph, 20)) & 0xffff) + ps) === 0xffff;
+      ok = fold32(skb.csum + (~fold32(sum16(b, iph, 20)) & 0xffff) + ps) === 0xffff;
     } else {
       st.csum_software++;
       if (this.cpu !== null) this.cpu.charge('csum_byte', totLen - 20);
       this.csAcc = ps; this.csPos = 0;
       skb.forEachChunk(20, totLen - 20, this.csChunk);
-      ok = fold(this.csAcc) === 0xffff;
+      ok = fold32(this.csAcc) === 0xffff;
     }
     if (ok) skb.ipSummed = CHECKSUM_UNNECESSARY;
     return ok;
@@ -350,9 +339,9 @@ export class GroEngine {
       const b = p.b, iph = p.iph;
       w16(b, iph + IPV4.TOT_LEN, p.ipTotLen);
       w16(b, iph + IPV4.CSUM, 0);
-      w16(b, iph + IPV4.CSUM, ~fold(sum16(b, iph, 20)) & 0xffff);
+      w16(b, iph + IPV4.CSUM, ~fold32(sum16(b, iph, 20)) & 0xffff);
       // CHECKSUM_PARTIAL: the field holds the (uncomplemented) pseudo-header sum
-      w16(b, p.tcph + TCP.CSUM, fold(sum16(b, iph + IPV4.SRC, 8) + 6 + (p.ipTotLen - 20)));
+      w16(b, p.tcph + TCP.CSUM, fold32(sum16(b, iph + IPV4.SRC, 8) + 6 + (p.ipTotLen - 20)));
       parent.ipSummed = CHECKSUM_PARTIAL;
       parent.gsoSize = p.gsoSize; parent.gsoSegs = p.count;
       parent.gsoType = SKB_GSO_TCPV4 | (p.idMode === 1 ? SKB_GSO_TCP_FIXEDID : 0);

@@ -1,6 +1,8 @@
 // LroManager: Linux 2.6.24 inet_lro (spec/inet_lro.md §1–§2), one per receive queue. skb mode chains
 // packets on the head skb's frag_list; frags mode builds the head skb itself from page fragments.
 // The original's quirks (§2.10) are kept by default, each behind a named switch in `quirks`.
+import { fold32, sum16 } from '../wire/checksum.ts';
+import { r16, r32, w16, w32 } from '../wire/bytes.ts';
 import { z } from 'zod';
 import { IPV4, TCP, TCP_FLAG, TCPOPT } from '../wire/index.ts';
 import {
@@ -130,21 +132,6 @@ const DISALLOWED_FLAGS = TCP_FLAG.CWR | TCP_FLAG.ECE | TCP_FLAG.URG | TCP_FLAG.R
 /** NOP, NOP, TIMESTAMP, length 10 as one big-endian word. */
 const TS_WORD = ((TCPOPT.NOP << 24) | (TCPOPT.NOP << 16) | (TCPOPT.TIMESTAMP << 8) | 10) >>> 0;
 
-function r16(b: Uint8Array, o: number): number { return (b[o]! << 8) | b[o + 1]!; }
-function r32(b: Uint8Array, o: number): number { return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0; }
-function w16(b: Uint8Array, o: number, v: number): void { b[o] = v >>> 8; b[o + 1] = v; }
-function w32(b: Uint8Array, o: number, v: number): void { b[o] = v >>> 24; b[o + 1] = v >>> 16; b[o + 2] = v >>> 8; b[o + 3] = v; }
-
-/** Folds a sum below 2^32 to 16 bits (two end-around carries suffice). */
-function fold(s: number): number { s = (s & 0xffff) + (s >>> 16); return (s & 0xffff) + (s >>> 16); }
-
-/** Unfolded 1's-complement sum of `len` (even) bytes. */
-function sum16(b: Uint8Array, o: number, len: number): number {
-  let s = 0;
-  for (let i = o, end = o + len; i < end; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  return s;
-}
-
 /** Initial value of fields that hold u32s: -0 is not a small integer, so V8 gives the field a double representation from the start (no deopt when a value passes 2^31). */
 const U32 = -0;
 
@@ -190,7 +177,7 @@ class Pkt {
       + (this.ports >>> 16) + (this.ports & 0xffff) + (this.seq >>> 16) + (this.seq & 0xffff) + (this.ack >>> 16) + (this.ack & 0xffff)
       + (this.w12 >>> 16) + (this.w12 & 0xffff) + (this.w16 >>> 16) + (this.w16 & 0xffff);
     if (this.doff === 32) s += (this.opt0 >>> 16) + (this.opt0 & 0xffff) + (this.tsval >>> 16) + (this.tsval & 0xffff) + (this.tsecr >>> 16) + (this.tsecr & 0xffff);
-    return ~fold(s) & 0xffff;
+    return ~fold32(s) & 0xffff;
   }
 }
 
@@ -497,11 +484,11 @@ export class LroManager<P = unknown> {
     w16(b, iph + IPV4.TOT_LEN, desc.ipTotLen);
     const ihl = (b[iph]! & 0x0f) << 2;
     w16(b, iph + IPV4.CSUM, 0);
-    w16(b, iph + IPV4.CSUM, ~fold(sum16(b, iph, ihl)) & 0xffff);
+    w16(b, iph + IPV4.CSUM, ~fold32(sum16(b, iph, ihl)) & 0xffff);
     const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
     w16(b, tcph + TCP.CSUM, 0);
     const s = sum16(b, iph + IPV4.SRC, 8) + 6 + (desc.ipTotLen - ihl) + sum16(b, tcph, doff) + desc.dataCsum;
-    w16(b, tcph + TCP.CSUM, ~fold(s) & 0xffff);
+    w16(b, tcph + TCP.CSUM, ~fold32(s) & 0xffff);
   }
 
   // ---------------------------------------------------------------- the common steps
@@ -587,7 +574,7 @@ export class LroManager<P = unknown> {
     if (desc.sawTstamp) desc.tsecr = pk.tsecr;
     // csum_block_add at offset parent.len: a block at an odd offset adds byte-swapped
     const c = pk.payloadCsum();
-    desc.dataCsum = fold(desc.dataCsum + ((parent.len & 1) !== 0 ? ((c & 0xff) << 8) | (c >>> 8) : c));
+    desc.dataCsum = fold32(desc.dataCsum + ((parent.len & 1) !== 0 ? ((c & 0xff) << 8) | (c >>> 8) : c));
     parent.len += payload;
     parent.dataLen += payload;
     if (payload > desc.mss) desc.mss = payload;

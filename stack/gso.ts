@@ -1,6 +1,7 @@
 // Software GSO for TCPv4 (tcp_gso_segment): cuts an aggregate into gso_size segments, each with its
 // own IP total length, ID (incremented unless SKB_GSO_TCP_FIXEDID), checksum, TCP seq and full TCP
 // checksum; PSH/FIN stay on the last segment, CWR on the first. Not a hot path: it allocates.
+import { r16, r32, w16 } from '../wire/bytes.ts';
 import { IPV4, TCP, TCP_FLAG, checksum, fold, sumBytes } from '../wire/index.ts';
 import { CHECKSUM_NONE, SKB_GSO_TCP_FIXEDID, SkBuff } from './skb.ts';
 
@@ -10,10 +11,6 @@ export interface GsoSegment {
   /** Offset of the IPv4 header in `frame`. */
   ipOffset: number;
 }
-
-function w16(b: Uint8Array, o: number, v: number): void { b[o] = v >>> 8; b[o + 1] = v; }
-function r16(b: Uint8Array, o: number): number { return (b[o]! << 8) | b[o + 1]!; }
-function r32(b: Uint8Array, o: number): number { return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0; }
 
 /**
  * Segments `skb` (data at the IPv4 header; MAC header kept when `macHeader` is set) into wire frames

@@ -1,6 +1,7 @@
 // Helpers the stack needs on top of skb.ts: a header accessor that reads headers even when they
 // straddle the linear part and page fragments (copying into a preallocated scratch buffer only
 // then), the checksum of a range of an skb's data, and pskb_trim.
+import { r16, r32 } from '../wire/bytes.ts';
 import { fold, csumBlockAdd } from '../wire/checksum.ts';
 import { bytesSum } from '../sim/byte-kernels.ts';
 import { ETH_P_8021Q, ETH_P_IP, type SkBuff } from './skb.ts';
@@ -26,11 +27,8 @@ export class HeaderAccess {
   }
 
   u8(i: number): number { return this.buf[this.base + i]!; }
-  u16(i: number): number { return (this.buf[this.base + i]! << 8) | this.buf[this.base + i + 1]!; }
-  u32(i: number): number {
-    const b = this.buf, o = this.base + i;
-    return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-  }
+  u16(i: number): number { return r16(this.buf, this.base + i); }
+  u32(i: number): number { return r32(this.buf, this.base + i); }
 }
 
 let csumAcc = 0, csumPos = 0;

@@ -4,6 +4,8 @@
 // ACKs for out-of-order and duplicate data) as real Ethernet/IPv4/TCP frames back to the wire.
 import { ETH, VLAN, IPV4, TCP, TCP_FLAG, TCPOPT, IPPROTO, ETHERTYPE } from '../wire/constants.ts';
 import { sumBytes, finish, fold, csumSub, pseudoHeaderSumAddrs } from '../wire/checksum.ts';
+import { r32, w16, w32 } from '../wire/bytes.ts';
+import { TcpOptionScan, scanTcpOptions } from '../wire/tcp-options.ts';
 import type { VirtualClock, Timer } from '../sim/clock.ts';
 import type { Cpu } from '../sim/cost.ts';
 import { StreamHash } from '../sim/hash.ts';
@@ -96,6 +98,7 @@ export class TcpLayer {
   /** Flows in creation order (reports list them in this order). */
   readonly flowList: TcpFlow[] = [];
   private readonly th = new HeaderAccess(60);
+  private readonly optScan = new TcpOptionScan();
   private readonly ackBuf = new Uint8Array(ETH.HLEN + VLAN.HLEN + IPV4.HLEN + TCP.HLEN + TS_OPT_LEN);
   private readonly ofoFree: OfoEntry[] = [];
   private curHash: StreamHash | null = null;
@@ -182,17 +185,10 @@ export class TcpLayer {
     if (syn) st.tcpSyn++;
 
     // timestamps (the layout Linux sends; any other position is parsed too)
-    let hasTs = false, tsval = 0;
-    for (let i = TCP.HLEN; i < hl; ) {
-      const kind = th.u8(i);
-      if (kind === TCPOPT.EOL) break;
-      if (kind === TCPOPT.NOP) { i++; continue; }
-      if (i + 1 >= hl) break;
-      const olen = th.u8(i + 1);
-      if (olen < 2 || i + olen > hl) break;
-      if (kind === TCPOPT.TIMESTAMP && olen === 10) { hasTs = true; tsval = th.u32(i + 2); }
-      i += olen;
-    }
+    // the one option walker; a timestamp seen before a malformed option still counts, as the kernel's parser keeps it
+    scanTcpOptions(th.buf, th.base + TCP.HLEN, hl - TCP.HLEN, this.optScan);
+    const tsAt = this.optScan.timestamp;
+    const hasTs = tsAt >= 0, tsval = hasTs ? r32(th.buf, tsAt + 2) : 0;
     if (hasTs) flow.usesTs = true;
 
     const payloadOff = ihl + hl;
@@ -314,33 +310,33 @@ export class TcpLayer {
     b.set(this.opts.hostMac, ETH.SRC);
     let o = ETH.TYPE;
     if (flow.vlanTci >= 0) {
-      put16(b, o, ETHERTYPE.VLAN); put16(b, o + 2, flow.vlanTci); o += VLAN.HLEN;
+      w16(b, o, ETHERTYPE.VLAN); w16(b, o + 2, flow.vlanTci); o += VLAN.HLEN;
     }
-    put16(b, o, ETHERTYPE.IPV4);
+    w16(b, o, ETHERTYPE.IPV4);
     const ip = o + 2;
     const optLen = flow.usesTs ? TS_OPT_LEN : 0;
     const tcpLen = TCP.HLEN + optLen;
     const totLen = IPV4.HLEN + tcpLen;
     b[ip + IPV4.VER_IHL] = 0x45; b[ip + IPV4.TOS] = 0;
-    put16(b, ip + IPV4.TOT_LEN, totLen);
-    put16(b, ip + IPV4.ID, flow.ipId); flow.ipId = (flow.ipId + 1) & 0xffff;
-    put16(b, ip + IPV4.FRAG, 0x4000);
+    w16(b, ip + IPV4.TOT_LEN, totLen);
+    w16(b, ip + IPV4.ID, flow.ipId); flow.ipId = (flow.ipId + 1) & 0xffff;
+    w16(b, ip + IPV4.FRAG, 0x4000);
     b[ip + IPV4.TTL] = 64; b[ip + IPV4.PROTO] = IPPROTO.TCP;
-    put16(b, ip + IPV4.CSUM, 0);
-    put32(b, ip + IPV4.SRC, k.daddr); put32(b, ip + IPV4.DST, k.saddr);
-    put16(b, ip + IPV4.CSUM, finish(sumBytes(b, ip, IPV4.HLEN)));
+    w16(b, ip + IPV4.CSUM, 0);
+    w32(b, ip + IPV4.SRC, k.daddr); w32(b, ip + IPV4.DST, k.saddr);
+    w16(b, ip + IPV4.CSUM, finish(sumBytes(b, ip, IPV4.HLEN)));
     const t = ip + IPV4.HLEN;
-    put16(b, t + TCP.SPORT, k.dport); put16(b, t + TCP.DPORT, k.sport);
-    put32(b, t + TCP.SEQ, flow.sndNxt); put32(b, t + TCP.ACK, flow.rcvNxt);
+    w16(b, t + TCP.SPORT, k.dport); w16(b, t + TCP.DPORT, k.sport);
+    w32(b, t + TCP.SEQ, flow.sndNxt); w32(b, t + TCP.ACK, flow.rcvNxt);
     b[t + TCP.DOFF] = (tcpLen / 4) << 4; b[t + TCP.FLAGS] = TCP_FLAG.ACK;
-    put16(b, t + TCP.WINDOW, this.opts.rcvWindow); put16(b, t + TCP.CSUM, 0); put16(b, t + TCP.URP, 0);
+    w16(b, t + TCP.WINDOW, this.opts.rcvWindow); w16(b, t + TCP.CSUM, 0); w16(b, t + TCP.URP, 0);
     if (flow.usesTs) {
       const x = t + TCP.HLEN;
       b[x] = TCPOPT.NOP; b[x + 1] = TCPOPT.NOP; b[x + 2] = TCPOPT.TIMESTAMP; b[x + 3] = 10;
-      put32(b, x + 4, (INITIAL_JIFFIES + Math.floor(this.cpu.now / 1e6)) >>> 0); // TSval: jiffies at HZ=1000
-      put32(b, x + 8, flow.tsRecent);
+      w32(b, x + 4, (INITIAL_JIFFIES + Math.floor(this.cpu.now / 1e6)) >>> 0); // TSval: jiffies at HZ=1000
+      w32(b, x + 8, flow.tsRecent);
     }
-    put16(b, t + TCP.CSUM, finish(sumBytes(b, t, tcpLen, pseudoHeaderSumAddrs(k.daddr, k.saddr, IPPROTO.TCP, tcpLen))));
+    w16(b, t + TCP.CSUM, finish(sumBytes(b, t, tcpLen, pseudoHeaderSumAddrs(k.daddr, k.saddr, IPPROTO.TCP, tcpLen))));
     return t + tcpLen;
   }
 
@@ -385,5 +381,3 @@ function bucketOf(saddr: number, daddr: number, sport: number, dport: number): n
   return (Math.imul(saddr ^ Math.imul(daddr, 0x9e3779b1), 0x85ebca6b) ^ ((sport << 16) | dport)) >>> 0;
 }
 
-function put16(b: Uint8Array, o: number, v: number): void { b[o] = (v >>> 8) & 0xff; b[o + 1] = v & 0xff; }
-function put32(b: Uint8Array, o: number, v: number): void { b[o] = (v >>> 24) & 0xff; b[o + 1] = (v >>> 16) & 0xff; b[o + 2] = (v >>> 8) & 0xff; b[o + 3] = v & 0xff; }

@@ -5,9 +5,9 @@
 import { Prng } from '../sim/prng.ts';
 import type { VirtualClock, Timer } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../sim/trace.ts';
-import { IPV4, TCP } from '../wire/index.ts';
+import { ETH, ICMP, IPPROTO, IPV4, IPV6, TCP } from '../wire/index.ts';
 import { FRAME_FLAG, type FrameTx } from './link.ts';
-import { FrameLayout, copyBytes } from './headers.ts';
+import { FrameLayout, layoutFrame, copyBytes } from '../wire/index.ts';
 import { parseImpairmentConfig, type ImpairmentConfig } from './config.ts';
 
 export interface ImpairmentStats {
@@ -101,9 +101,9 @@ export class Impairments implements FrameTx {
     const pad = this.padRng.chance(c.pad.p);
     if (modify || badCsum || trunc || pad) {
       if (length + c.pad.maxBytes <= this.scratch.length) {
-        copyBytes(this.scratch, 0, frame, 0, length);
+        copyBytes(frame, 0, this.scratch, 0, length);
         buf = this.scratch;
-        this.layout.parse(buf, len);
+        layoutFrame(buf, 0, len, this.layout);
         if (modify) flags |= this.corrupt(buf, len);
         if (badCsum) flags |= this.spoilChecksum(buf, len);
         if (trunc) { const n = this.truncate(len); if (n < len) { len = n; flags |= FRAME_FLAG.TRUNCATED; } }
@@ -145,7 +145,7 @@ export class Impairments implements FrameTx {
       for (const h of this.held) if (!h.used) { slot = h; break; }
       if (slot !== undefined) {
         if (slot.buf.length < len) slot.buf = new Uint8Array(len);
-        copyBytes(slot.buf, 0, buf, 0, len);
+        copyBytes(buf, 0, slot.buf, 0, len);
         slot.len = len; slot.flags = flags | FRAME_FLAG.REORDERED; slot.used = true; slot.seq = seq;
         slot.left = 1 + this.reorderRng.int(r.depth);
         this.heldCount++;
@@ -211,9 +211,10 @@ export class Impairments implements FrameTx {
     const L = this.layout;
     const where = this.config.corrupt.where;
     let lo = 0, hi = 0;
-    const hdrLo = L.l3Offset >= 0 ? L.l3Offset : 0;
-    const hdrHi = L.payloadOffset >= 0 ? L.payloadOffset : L.l4Offset >= 0 ? L.l4Offset : Math.min(len, hdrLo + IPV4.HLEN);
-    const payLo = L.payloadOffset;
+    const hdrLo = L.l3 >= 0 ? L.l3 : 0;
+    // the payload of TCP, UDP and ICMP (after its 8-byte header); other packets are all header
+    const payLo = L.isTcpOrUdp ? L.payload : L.l4Proto === IPPROTO.ICMP && L.l4 + ICMP.HLEN <= len ? L.l4 + ICMP.HLEN : -1;
+    const hdrHi = payLo >= 0 ? payLo : L.l4 >= 0 ? L.l4 : Math.min(len, hdrLo + IPV4.HLEN);
     const payHi = L.ipEnd >= 0 ? L.ipEnd : len;
     if (where === 'payload') { lo = payLo; hi = payHi; }
     else if (where === 'header') { lo = hdrLo; hi = hdrHi; }
@@ -228,14 +229,14 @@ export class Impairments implements FrameTx {
   private spoilChecksum(buf: Uint8Array, len: number): number {
     const L = this.layout;
     const which = this.config.badChecksum.which;
-    const canTcp = L.isTcp && L.l4Offset + TCP.CSUM + 2 <= len;
-    const canIp = L.l3Offset >= 0 && L.protocol >= 0;
+    const canTcp = L.isTcp && L.l4 + TCP.CSUM + 2 <= len;
+    const canIp = L.ipVersion === 4;   // IPv6 has no header checksum
     let useTcp: boolean;
     if (which === 'tcp') useTcp = true;
     else if (which === 'ip') useTcp = false;
     else useTcp = canTcp && (!canIp || this.csumRng.chance(0.5));
     if (useTcp ? !canTcp : !canIp) { this.stats.badChecksumSkipped++; return 0; }
-    const off = useTcp ? L.l4Offset + TCP.CSUM : L.l3Offset + IPV4.CSUM;
+    const off = useTcp ? L.l4 + TCP.CSUM : L.l3 + IPV4.CSUM;
     const old = (buf[off]! << 8) | buf[off + 1]!;
     let v = old ^ (1 + this.csumRng.int(0xfffe));
     // 0x0000 and 0xffff are the same 1's-complement value: that swap would still verify.
@@ -247,7 +248,7 @@ export class Impairments implements FrameTx {
 
   private truncate(len: number): number {
     const L = this.layout;
-    const min = L.l3Offset >= 0 && L.protocol >= 0 ? L.l3Offset + IPV4.HLEN : 14;
+    const min = L.ipVersion === 4 ? L.l3 + IPV4.HLEN : L.ipVersion === 6 ? L.l3 + IPV6.HLEN : ETH.HLEN;
     if (len - 1 <= min) { this.stats.truncateSkipped++; return len; }
     this.stats.truncated++;
     return min + this.truncRng.int(len - min);

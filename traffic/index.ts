@@ -10,7 +10,6 @@ export type { TcpFlowStats, PartnerStats, FlowReport, PartnerSetup } from './par
 export { ReplaySource, StreamAssembler, CaptureStreams, DestinationFilter, captureExpectations } from './replay.ts';
 export type { ReplayStats, StreamNote } from './replay.ts';
 export { replayFile, fileExpectations } from './replay-file.ts';
-export { FrameLayout } from './headers.ts';
 export {
   BulkFlowConfig, MessageFlowConfig, RequestResponseFlowConfig, BackgroundConfig, FlowConfig, PshPattern, VlanTagConfig,
   ImpairmentConfig, TrafficConfig, ReplayConfig, Ipv4Address, MacAddress, TrafficConfigError,

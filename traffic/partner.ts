@@ -18,7 +18,7 @@ import { PayloadPattern, PATTERN_PERIOD } from './payload.ts';
 import type { FrameTx, FrameSink } from './link.ts';
 import { Link } from './link.ts';
 import { Impairments } from './impair.ts';
-import { FrameLayout, read16, read32, write16, write32, findTimestampOption } from './headers.ts';
+import { FrameLayout, layoutFrame, r16, r32, w16, w32 } from '../wire/index.ts';
 import {
   parseTrafficConfig, type TrafficConfig, type BulkFlowConfig, type MessageFlowConfig,
   type RequestResponseFlowConfig, type BackgroundConfig,
@@ -170,14 +170,14 @@ class TcpFlow {
     if (this.hdrLen > FLOW_HEADER_ROOM) throw new Error(`flow ${cfg.kind}: ${this.hdrLen} bytes of headers do not fit the ${FLOW_HEADER_ROOM} reserved`);
     this.l3 = cfg.vlan !== undefined ? 18 : 14;
     this.l4 = this.l3 + IPV4.HLEN;
-    this.tsOff = cfg.timestamps ? findTimestampOption(t, this.l4, this.hdrLen) : -1;
+    this.tsOff = cfg.timestamps ? layoutFrame(t, 0, t.length, new FrameLayout()).tsOff : -1;
     // The per-segment sums below add 16-bit words: the TS values and the payload must start at even offsets of the TCP header.
     if ((this.hdrLen - this.l4) % 2 !== 0 || (this.tsOff >= 0 && (this.tsOff + 2 - this.l4) % 2 !== 0)) {
       throw new Error(`flow ${cfg.kind}: TCP header layout puts the timestamps or the payload at an odd offset`);
     }
-    write16(t, this.l3 + IPV4.TOT_LEN, 0);
-    write16(t, this.l3 + IPV4.CSUM, 0);
-    write16(t, this.l4 + TCP.CSUM, 0);
+    w16(t, this.l3 + IPV4.TOT_LEN, 0);
+    w16(t, this.l3 + IPV4.CSUM, 0);
+    w16(t, this.l4 + TCP.CSUM, 0);
     // Headers as sent with seq, IP total length, IP ID, TSval/TSecr and both checksums zero: the base of the per-segment sums.
     this.ipSum0 = sumBytes(t, this.l3, IPV4.HLEN);
     this.tcpSum0 = sumBytes(t, this.l4, this.hdrLen - this.l4, pseudoHeaderSumAddrs(this.key.saddr, this.key.daddr, IPPROTO.TCP, 0));
@@ -283,14 +283,14 @@ class TcpFlow {
     const f = this.buf;
     const l3 = this.l3, l4 = this.l4, h = this.hdrLen;
     const ipLen = h - l3 + len;
-    write16(f, l3 + IPV4.TOT_LEN, ipLen);
+    w16(f, l3 + IPV4.TOT_LEN, ipLen);
     let id = 0;
     if (this.ipIdMode === IP_ID_INCREMENT) { id = this.ipIdNext; this.ipIdNext = (this.ipIdNext + 1) & 0xffff; }
     else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
-    write16(f, l3 + IPV4.ID, id);
-    write16(f, l3 + IPV4.CSUM, finish(this.ipSum0 + ipLen + id));
+    w16(f, l3 + IPV4.ID, id);
+    w16(f, l3 + IPV4.CSUM, finish(this.ipSum0 + ipLen + id));
     const seq = this.seqOf(off);
-    write32(f, l4 + TCP.SEQ, seq);
+    w32(f, l4 + TCP.SEQ, seq);
     const l4Len = h - l4 + len;
     let sum = this.tcpSum0 + l4Len + (seq >>> 16) + (seq & 0xffff);
     if (this.pshFor(off, len)) { f[l4 + TCP.FLAGS] = TCP_FLAG.ACK | TCP_FLAG.PSH; sum += TCP_FLAG.PSH; } // FLAGS is the low byte of its word
@@ -298,14 +298,14 @@ class TcpFlow {
     if (this.tsOff >= 0) {
       const tsval = (this.tsvalStart + Math.floor(p.clock.now / this.tsTickNs)) >>> 0;
       const tsecr = this.tsecrFixed >= 0 ? this.tsecrFixed : this.tsRecent;
-      write32(f, this.tsOff + 2, tsval);
-      write32(f, this.tsOff + 6, tsecr);
+      w32(f, this.tsOff + 2, tsval);
+      w32(f, this.tsOff + 6, tsecr);
       sum += (tsval >>> 16) + (tsval & 0xffff) + (tsecr >>> 16) + (tsecr & 0xffff);
     }
     const a = PayloadPattern.start(off, this.salt);
     p.frameArea.copyWithin(this.frameAt + h, p.patternAt + a, p.patternAt + a + len); // same ArrayBuffer: no view, no allocation
     sum += p.pattern.sum(a, len);
-    write16(f, l4 + TCP.CSUM, finish(sum));
+    w16(f, l4 + TCP.CSUM, finish(sum));
     this.stats.segmentsSent++;
     this.stats.bytesSent += len;
     if (off < this.sndMax) this.stats.retransmits++;
@@ -419,7 +419,7 @@ class Background {
     const icmpLen = 8 + cfg.icmpBytes;
     this.icmp = base().ipv4({ src: cfg.src, dst: cfg.dst, protocol: IPPROTO.ICMP }).payload(icmpLen).build();
     const o = this.l3 + IPV4.HLEN;
-    this.icmp[o] = 8; this.icmp[o + 1] = 0; write16(this.icmp, o + 2, 0); write16(this.icmp, o + 4, 0x7a11); write16(this.icmp, o + 6, 0);
+    this.icmp[o] = 8; this.icmp[o + 1] = 0; w16(this.icmp, o + 2, 0); w16(this.icmp, o + 4, 0x7a11); w16(this.icmp, o + 6, 0);
     this.udpView = p.scratch.subarray(0, this.udp.length);
     this.arpView = p.scratch.subarray(0, this.arp.length);
     this.icmpView = p.scratch.subarray(0, this.icmp.length);
@@ -436,14 +436,14 @@ class Background {
     const l3 = this.l3;
     if (x < m.udp) {
       f.set(this.udp);
-      write16(f, l3 + IPV4.ID, this.ipId);
+      w16(f, l3 + IPV4.ID, this.ipId);
       this.ipId = (this.ipId + 1) & 0xffff;
-      write16(f, l3 + IPV4.CSUM, 0);
-      write16(f, l3 + IPV4.CSUM, finish(sumBytes(f, l3, IPV4.HLEN)));
+      w16(f, l3 + IPV4.CSUM, 0);
+      w16(f, l3 + IPV4.CSUM, finish(sumBytes(f, l3, IPV4.HLEN)));
       const l4 = l3 + IPV4.HLEN, l4Len = this.udp.length - l4;
-      write16(f, l4 + UDP.CSUM, 0);
-      const s = finish(sumBytes(f, l4, l4Len, pseudoHeaderSumAddrs(read32(f, l3 + IPV4.SRC), read32(f, l3 + IPV4.DST), IPPROTO.UDP, l4Len)));
-      write16(f, l4 + UDP.CSUM, s === 0 ? 0xffff : s);
+      w16(f, l4 + UDP.CSUM, 0);
+      const s = finish(sumBytes(f, l4, l4Len, pseudoHeaderSumAddrs(r32(f, l3 + IPV4.SRC), r32(f, l3 + IPV4.DST), IPPROTO.UDP, l4Len)));
+      w16(f, l4 + UDP.CSUM, s === 0 ? 0xffff : s);
       this.p.stats.udpFrames++;
       this.p.emit(this.udpView, this.udp.length, false);
     } else if (x < m.udp + m.arp) {
@@ -452,15 +452,15 @@ class Background {
       this.p.emit(this.arpView, this.arp.length, false);
     } else {
       f.set(this.icmp);
-      write16(f, l3 + IPV4.ID, this.ipId);
+      w16(f, l3 + IPV4.ID, this.ipId);
       this.ipId = (this.ipId + 1) & 0xffff;
-      write16(f, l3 + IPV4.CSUM, 0);
-      write16(f, l3 + IPV4.CSUM, finish(sumBytes(f, l3, IPV4.HLEN)));
+      w16(f, l3 + IPV4.CSUM, 0);
+      w16(f, l3 + IPV4.CSUM, finish(sumBytes(f, l3, IPV4.HLEN)));
       const o = l3 + IPV4.HLEN;
-      write16(f, o + 6, this.icmpSeq);
+      w16(f, o + 6, this.icmpSeq);
       this.icmpSeq = (this.icmpSeq + 1) & 0xffff;
-      write16(f, o + 2, 0);
-      write16(f, o + 2, finish(sumBytes(f, o, this.icmp.length - o)));
+      w16(f, o + 2, 0);
+      w16(f, o + 2, finish(sumBytes(f, o, this.icmp.length - o)));
       this.p.stats.icmpFrames++;
       this.p.emit(this.icmpView, this.icmp.length, false);
     }
@@ -613,23 +613,20 @@ export class LinkPartner {
   /** A frame from the host (its ACKs). Anything else is counted and ignored. */
   receiveFromHost(frame: Uint8Array, length: number, _nowNs: number): void {
     this.stats.hostFrames++;
-    const L = this.layout;
-    L.parse(frame, length);
-    if (!L.isTcp || (frame[L.l4Offset + TCP.FLAGS]! & TCP_FLAG.ACK) === 0 || (read16(frame, L.l3Offset + IPV4.FRAG) & (IPV4_FRAG.MF | IPV4_FRAG.OFFSET_MASK)) !== 0) {
+    const L = layoutFrame(frame, 0, length, this.layout);
+    if (!L.isTcp || L.ipVersion !== 4 || (frame[L.l4 + TCP.FLAGS]! & TCP_FLAG.ACK) === 0) {   // isTcp: not a fragment
       this.stats.hostNotTcpAck++;
       return;
     }
-    const l3 = L.l3Offset, l4 = L.l4Offset;
+    const l4 = L.l4;
     // The host's source port is the flow's destination port.
-    const list = this.byPorts.get(read16(frame, l4 + TCP.DPORT) * 65536 + read16(frame, l4 + TCP.SPORT));
-    const src = read32(frame, l3 + IPV4.SRC), dst = read32(frame, l3 + IPV4.DST);
+    const list = this.byPorts.get(L.dport * 65536 + L.sport);
+    const src = L.saddr, dst = L.daddr;
     let flow: TcpFlow | undefined;
     if (list !== undefined) for (const f of list) if (f.key.daddr === src && f.key.saddr === dst) { flow = f; break; }
     if (flow === undefined) { this.stats.hostUnknownFlow++; return; }
-    const ts = findTimestampOption(frame, l4, L.payloadOffset);
-    const tsval = ts >= 0 ? read32(frame, ts + 2) : -1;
-    const hasData = Math.min(L.ipEnd, length) > L.payloadOffset;
-    flow.onAck(read32(frame, l4 + TCP.ACK), read16(frame, l4 + TCP.WINDOW) << flow.cfg.receiverWindowShift, hasData, tsval);
+    const tsval = L.tsOff >= 0 ? r32(frame, L.tsOff + 2) : -1;
+    flow.onAck(r32(frame, l4 + TCP.ACK), r16(frame, l4 + TCP.WINDOW) << flow.cfg.receiverWindowShift, L.payloadLen > 0, tsval);
     this.pump();
   }
 

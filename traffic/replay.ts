@@ -10,7 +10,7 @@ import { StreamHash } from '../sim/hash.ts';
 import { flowName, type FlowExpectation, type FlowKey } from '../sim/flows.ts';
 import { ETH, ARP, IPV4, TCP, TCP_FLAG, ETHERTYPE, parseIpv4, parseMac } from '../wire/index.ts';
 import { FRAME_FLAG, type FrameTx } from './link.ts';
-import { FrameLayout, read16, read32 } from './headers.ts';
+import { FrameLayout, layoutFrame, r16, r32 } from '../wire/index.ts';
 import { parseReplayConfig, type ReplayConfig } from './config.ts';
 
 const LINKTYPE_ETHERNET = 1;
@@ -122,14 +122,12 @@ export class CaptureStreams {
   private readonly inOrder: StreamAssembler[] = [];
   private readonly layout = new FrameLayout();
 
-  /** Adds one frame; non-TCP frames and IP fragments are ignored. */
+  /** Adds one frame; frames other than TCP/IPv4 and IP fragments (they carry no whole segment) are ignored. */
   addFrame(frame: Uint8Array, length: number): void {
-    const L = this.layout;
-    if (!L.parse(frame, length) || !L.isTcp) return;
-    const l3 = L.l3Offset, l4 = L.l4Offset;
-    if ((read16(frame, l3 + IPV4.FRAG) & 0x3fff) !== 0) return; // fragments carry no whole segment
-    const saddr = read32(frame, l3 + IPV4.SRC), daddr = read32(frame, l3 + IPV4.DST);
-    const sport = read16(frame, l4 + TCP.SPORT), dport = read16(frame, l4 + TCP.DPORT);
+    const L = layoutFrame(frame, 0, length, this.layout);
+    if (!L.isTcp || L.ipVersion !== 4) return;
+    const l4 = L.l4;
+    const saddr = L.saddr, daddr = L.daddr, sport = L.sport, dport = L.dport;
     let byDest = this.bySource.get(saddr * 65536 + sport);
     if (byDest === undefined) { byDest = new Map(); this.bySource.set(saddr * 65536 + sport, byDest); }
     let a = byDest.get(daddr * 65536 + dport);
@@ -139,9 +137,7 @@ export class CaptureStreams {
       this.inOrder.push(a);
     }
     const flags = frame[l4 + TCP.FLAGS]!;
-    const end = Math.min(L.ipEnd, length);
-    const len = Math.max(0, end - L.payloadOffset);
-    a.add(read32(frame, l4 + TCP.SEQ), (flags & TCP_FLAG.SYN) !== 0, frame, L.payloadOffset, len);
+    a.add(r32(frame, l4 + TCP.SEQ), (flags & TCP_FLAG.SYN) !== 0, frame, L.payload, L.payloadLen);
   }
 
   /** Flows that carried payload (pure-ACK directions are left out), in order of first appearance. */
@@ -184,10 +180,10 @@ export class DestinationFilter {
       for (let i = 0; i < 6; i++) if (frame[ETH.DST + i] !== this.mac[i]) return false;
       return true;
     }
-    const L = this.layout;
-    if (!L.parse(frame, length)) return false;
-    if (L.etherType === ETHERTYPE.IPV4) return L.l3Offset + IPV4.HLEN <= length && read32(frame, L.l3Offset + IPV4.DST) === this.ip;
-    if (L.etherType === ETHERTYPE.ARP) return L.l3Offset + ARP.HLEN <= length && read32(frame, L.l3Offset + ARP.TPA) === this.ip;
+    const L = layoutFrame(frame, 0, length, this.layout);
+    if (L.l3 < 0) return false;
+    if (L.etherType === ETHERTYPE.IPV4) return L.l3 + IPV4.HLEN <= length && r32(frame, L.l3 + IPV4.DST) === this.ip;
+    if (L.etherType === ETHERTYPE.ARP) return L.l3 + ARP.HLEN <= length && r32(frame, L.l3 + ARP.TPA) === this.ip;
     return false;
   }
 }

@@ -1,9 +1,9 @@
 // A scapy-like frame builder for tests and tools: frame().vlan(100).tcp({...}).payload(1448).build().
 // Lengths and checksums are filled in unless a field is given, so tests can also craft bad frames.
 
-import { ETH, VLAN, IPV4, IPV4_FRAG, TCP, UDP, ARP, ARPOP, TCP_FLAG, IPPROTO, ETHERTYPE } from './constants.ts';
-import { writeMac, writeIpv4 } from './address.ts';
-import { sumBytes, finish, pseudoHeaderSum } from './checksum.ts';
+import { ETH, VLAN, IPV4, IPV4_FRAG, IPV6, TCP, UDP, ARP, ARPOP, TCP_FLAG, IPPROTO, ETHERTYPE } from './constants.ts';
+import { writeMac, writeIpv4, writeIpv6 } from './address.ts';
+import { sumBytes, finish, pseudoHeaderSum, ipv6PseudoHeaderSum } from './checksum.ts';
 import { type TcpOption, tcpOptionsLength, emitTcpOptions } from './tcp-options.ts';
 
 export interface EthSpec { dst?: string; src?: string; type?: number }
@@ -14,6 +14,23 @@ export interface Ipv4Spec {
   fragOffset?: number; protocol?: number; options?: Uint8Array;
   ihl?: number; totalLength?: number; checksum?: number; version?: number;
 }
+/**
+ * One IPv6 extension header. `length` is its size in bytes (a multiple of 8, at least 8; AH: a multiple of 4); the
+ * option bytes are PadN-filled zeros. A fragment header takes `offset` (bytes, a multiple of 8), `more` and `id`.
+ * `next` overrides the next-header byte (by default the header or protocol that follows).
+ */
+export type Ipv6ExtSpec =
+  | { kind: 'hopByHop' | 'routing' | 'destination' | 'ah'; length?: number; next?: number }
+  | { kind: 'fragment'; offset?: number; more?: boolean; id?: number; next?: number };
+export interface Ipv6Spec {
+  src?: string; dst?: string; hopLimit?: number; trafficClass?: number; flowLabel?: number;
+  /** Extension headers in order, after the fixed header. */
+  ext?: Ipv6ExtSpec[];
+  nextHeader?: number; payloadLength?: number; version?: number;
+}
+const EXT_TYPE = { hopByHop: IPPROTO.HOPOPTS, routing: IPPROTO.ROUTING, destination: IPPROTO.DSTOPTS, ah: IPPROTO.AH, fragment: IPPROTO.FRAGMENT } as const;
+function extLength(e: Ipv6ExtSpec): number { return e.kind === 'fragment' ? 8 : e.length ?? 8; }
+
 export interface TcpSpec {
   sport?: number; dport?: number; seq?: number; ack?: number; flags?: string | number; window?: number; urgent?: number;
   ts?: [number, number]; options?: TcpOption[] | Uint8Array; dataOffset?: number; checksum?: number;
@@ -47,6 +64,7 @@ export class FrameBuilder {
   private ethSpec: EthSpec = {};
   private readonly vlans: VlanSpec[] = [];
   private ipSpec: Ipv4Spec | undefined;
+  private ip6Spec: Ipv6Spec | undefined;
   private tcpSpec: TcpSpec | undefined;
   private udpSpec: UdpSpec | undefined;
   private arpSpec: ArpSpec | undefined;
@@ -59,23 +77,32 @@ export class FrameBuilder {
   /** Adds a tag; the first call is the outermost. TPID 0x8100 unless given (0x88a8 for 802.1ad). */
   vlan(tag: number | VlanSpec): this { this.vlans.push(typeof tag === 'number' ? { vid: tag } : tag); return this; }
 
-  ipv4(spec: Ipv4Spec = {}): this { this.ipSpec = { ...this.ipSpec, ...spec }; return this; }
-
-  /** A TCP header (adds a default IPv4 header if none was given). */
-  tcp(spec: TcpSpec = {}): this {
-    if (this.udpSpec !== undefined || this.arpSpec !== undefined) throw new Error('frame(): tcp() cannot follow udp() or arp()');
-    this.tcpSpec = { ...this.tcpSpec, ...spec }; this.ipSpec ??= {}; return this;
+  ipv4(spec: Ipv4Spec = {}): this {
+    if (this.ip6Spec !== undefined) throw new Error('frame(): ipv4() cannot be combined with ipv6()');
+    this.ipSpec = { ...this.ipSpec, ...spec }; return this;
   }
 
-  /** A UDP header (adds a default IPv4 header if none was given). */
+  /** An IPv6 header (defaults fd00::1 > fd00::2, hop limit 64) and its extension headers. */
+  ipv6(spec: Ipv6Spec = {}): this {
+    if (this.ipSpec !== undefined || this.arpSpec !== undefined) throw new Error('frame(): ipv6() cannot be combined with ipv4() or arp()');
+    this.ip6Spec = { ...this.ip6Spec, ...spec }; return this;
+  }
+
+  /** A TCP header (adds a default IPv4 header if no IP header was given). */
+  tcp(spec: TcpSpec = {}): this {
+    if (this.udpSpec !== undefined || this.arpSpec !== undefined) throw new Error('frame(): tcp() cannot follow udp() or arp()');
+    this.tcpSpec = { ...this.tcpSpec, ...spec }; if (this.ip6Spec === undefined) this.ipSpec ??= {}; return this;
+  }
+
+  /** A UDP header (adds a default IPv4 header if no IP header was given). */
   udp(spec: UdpSpec = {}): this {
     if (this.tcpSpec !== undefined || this.arpSpec !== undefined) throw new Error('frame(): udp() cannot follow tcp() or arp()');
-    this.udpSpec = { ...this.udpSpec, ...spec }; this.ipSpec ??= {}; return this;
+    this.udpSpec = { ...this.udpSpec, ...spec }; if (this.ip6Spec === undefined) this.ipSpec ??= {}; return this;
   }
 
   /** An Ethernet/IPv4 ARP packet instead of IPv4; defaults: request, sender = eth src / 10.0.0.1, target 00:00:00:00:00:00 / 10.0.0.2 (set eth dst ff:ff:ff:ff:ff:ff for a broadcast). */
   arp(spec: ArpSpec = {}): this {
-    if (this.ipSpec !== undefined) throw new Error('frame(): arp() cannot be combined with ipv4()/tcp()/udp()');
+    if (this.ipSpec !== undefined || this.ip6Spec !== undefined) throw new Error('frame(): arp() cannot be combined with ipv4()/ipv6()/tcp()/udp()');
     this.arpSpec = { ...this.arpSpec, ...spec }; return this;
   }
 
@@ -89,9 +116,10 @@ export class FrameBuilder {
   pad(frameLength: number): this { this.padTo = frameLength; return this; }
 
   build(): Uint8Array {
-    const ip = this.ipSpec;
+    const ip = this.ipSpec, ip6 = this.ip6Spec;
     const ipOpts = ip?.options ?? new Uint8Array(0);
-    const ipHlen = ip === undefined ? 0 : IPV4.HLEN + ((ipOpts.length + 3) & ~3);
+    const extLen = (ip6?.ext ?? []).reduce((n, e) => n + extLength(e), 0);
+    const ipHlen = ip !== undefined ? IPV4.HLEN + ((ipOpts.length + 3) & ~3) : ip6 !== undefined ? IPV6.HLEN + extLen : 0;
     const tcpOptBytes = this.tcpOptionBytes();
     const l4Hlen = this.tcpSpec !== undefined ? TCP.HLEN + tcpOptBytes.length
       : this.udpSpec !== undefined ? UDP.HLEN : this.arpSpec !== undefined ? ARP.HLEN : 0;
@@ -105,7 +133,8 @@ export class FrameBuilder {
     // Ethernet and tags
     writeMac(out, ETH.DST, this.ethSpec.dst ?? '02:00:00:00:00:02');
     writeMac(out, ETH.SRC, this.ethSpec.src ?? '02:00:00:00:00:01');
-    const l3Type = this.ethSpec.type ?? (ip !== undefined ? ETHERTYPE.IPV4 : this.arpSpec !== undefined ? ETHERTYPE.ARP : ETHERTYPE_EXPERIMENTAL);
+    const l3Type = this.ethSpec.type ?? (ip !== undefined ? ETHERTYPE.IPV4 : ip6 !== undefined ? ETHERTYPE.IPV6
+      : this.arpSpec !== undefined ? ETHERTYPE.ARP : ETHERTYPE_EXPERIMENTAL);
     let typeOff: number = ETH.TYPE;
     for (const tag of this.vlans) {
       dv.setUint16(typeOff, tag.tpid ?? ETHERTYPE.VLAN);
@@ -144,30 +173,66 @@ export class FrameBuilder {
       out.set(ipOpts, o + IPV4.HLEN);
       const l4Len = packetEnd - l4Off;
 
-      if (this.tcpSpec !== undefined) {
-        const t = this.tcpSpec;
-        dv.setUint16(l4Off + TCP.SPORT, t.sport ?? 40000);
-        dv.setUint16(l4Off + TCP.DPORT, t.dport ?? 5001);
-        dv.setUint32(l4Off + TCP.SEQ, (t.seq ?? 0) >>> 0);
-        dv.setUint32(l4Off + TCP.ACK, (t.ack ?? 0) >>> 0);
-        out[l4Off + TCP.DOFF] = ((t.dataOffset ?? l4Hlen / 4) & 0x0f) << 4;
-        out[l4Off + TCP.FLAGS] = parseTcpFlags(t.flags ?? 'A');
-        dv.setUint16(l4Off + TCP.WINDOW, t.window ?? 65535);
-        dv.setUint16(l4Off + TCP.URP, t.urgent ?? 0);
-        out.set(tcpOptBytes, l4Off + TCP.HLEN);
-        const sum = finish(sumBytes(out, l4Off, l4Len, pseudoHeaderSum(out, o + IPV4.SRC, o + IPV4.DST, IPPROTO.TCP, l4Len)));
-        dv.setUint16(l4Off + TCP.CSUM, t.checksum ?? sum);
-      } else if (this.udpSpec !== undefined) {
-        const u = this.udpSpec;
-        dv.setUint16(l4Off + UDP.SPORT, u.sport ?? 40000);
-        dv.setUint16(l4Off + UDP.DPORT, u.dport ?? 5001);
-        dv.setUint16(l4Off + UDP.LEN, u.length ?? l4Len);
-        const sum = finish(sumBytes(out, l4Off, l4Len, pseudoHeaderSum(out, o + IPV4.SRC, o + IPV4.DST, IPPROTO.UDP, l4Len)));
-        dv.setUint16(l4Off + UDP.CSUM, u.checksum ?? (sum === 0 ? 0xffff : sum)); // 0 means "no checksum" in UDP
-      }
+      const pseudo = (pr: number): number => pseudoHeaderSum(out, o + IPV4.SRC, o + IPV4.DST, pr, l4Len);
+      if (this.tcpSpec !== undefined) this.writeTcp(out, dv, l4Off, l4Hlen, tcpOptBytes, l4Len, pseudo(IPPROTO.TCP));
+      else if (this.udpSpec !== undefined) this.writeUdp(out, dv, l4Off, l4Len, pseudo(IPPROTO.UDP));
       dv.setUint16(o + IPV4.CSUM, ip.checksum ?? finish(sumBytes(out, o, ipHlen)));
     }
+
+    if (ip6 !== undefined) {
+      const o = l3Off;
+      const proto = this.tcpSpec !== undefined ? IPPROTO.TCP : this.udpSpec !== undefined ? IPPROTO.UDP : IPPROTO_EXPERIMENTAL;
+      const ext = ip6.ext ?? [];
+      const word = (((ip6.version ?? 6) & 0xf) << 28) | (((ip6.trafficClass ?? 0) & 0xff) << 20) | ((ip6.flowLabel ?? 0) & 0xfffff);
+      dv.setUint32(o, word >>> 0);
+      dv.setUint16(o + IPV6.PAYLOAD_LEN, ip6.payloadLength ?? packetEnd - l3Off - IPV6.HLEN);
+      out[o + IPV6.NEXT_HDR] = ip6.nextHeader ?? (ext[0] !== undefined ? EXT_TYPE[ext[0].kind] : proto);
+      out[o + IPV6.HOP_LIMIT] = ip6.hopLimit ?? 64;
+      writeIpv6(out, o + IPV6.SRC, ip6.src ?? 'fd00::1');
+      writeIpv6(out, o + IPV6.DST, ip6.dst ?? 'fd00::2');
+      let p = o + IPV6.HLEN;
+      ext.forEach((e, i) => {
+        const n = extLength(e);
+        const following = ext[i + 1];
+        out[p] = e.next ?? (following !== undefined ? EXT_TYPE[following.kind] : proto);
+        if (e.kind === 'fragment') {
+          dv.setUint16(p + 2, ((e.offset ?? 0) & 0xfff8) | (e.more === true ? 1 : 0));
+          dv.setUint32(p + 4, (e.id ?? 0) >>> 0);
+        } else {
+          out[p + 1] = e.kind === 'ah' ? n / 4 - 2 : n / 8 - 1;
+          if (e.kind !== 'ah' && n > 2) { out[p + 2] = 1; out[p + 3] = n - 4; } // one PadN option fills the header
+        }
+        p += n;
+      });
+      const l4Len = packetEnd - l4Off;
+      const pseudo = (pr: number): number => ipv6PseudoHeaderSum(out, o + IPV6.SRC, o + IPV6.DST, pr, l4Len);
+      if (this.tcpSpec !== undefined) this.writeTcp(out, dv, l4Off, l4Hlen, tcpOptBytes, l4Len, pseudo(IPPROTO.TCP));
+      else if (this.udpSpec !== undefined) this.writeUdp(out, dv, l4Off, l4Len, pseudo(IPPROTO.UDP));
+    }
     return out;
+  }
+
+  private writeTcp(out: Uint8Array, dv: DataView, l4Off: number, l4Hlen: number, tcpOptBytes: Uint8Array, l4Len: number, pseudo: number): void {
+    const t = this.tcpSpec!;
+    dv.setUint16(l4Off + TCP.SPORT, t.sport ?? 40000);
+    dv.setUint16(l4Off + TCP.DPORT, t.dport ?? 5001);
+    dv.setUint32(l4Off + TCP.SEQ, (t.seq ?? 0) >>> 0);
+    dv.setUint32(l4Off + TCP.ACK, (t.ack ?? 0) >>> 0);
+    out[l4Off + TCP.DOFF] = ((t.dataOffset ?? l4Hlen / 4) & 0x0f) << 4;
+    out[l4Off + TCP.FLAGS] = parseTcpFlags(t.flags ?? 'A');
+    dv.setUint16(l4Off + TCP.WINDOW, t.window ?? 65535);
+    dv.setUint16(l4Off + TCP.URP, t.urgent ?? 0);
+    out.set(tcpOptBytes, l4Off + TCP.HLEN);
+    dv.setUint16(l4Off + TCP.CSUM, t.checksum ?? finish(sumBytes(out, l4Off, l4Len, pseudo)));
+  }
+
+  private writeUdp(out: Uint8Array, dv: DataView, l4Off: number, l4Len: number, pseudo: number): void {
+    const u = this.udpSpec!;
+    dv.setUint16(l4Off + UDP.SPORT, u.sport ?? 40000);
+    dv.setUint16(l4Off + UDP.DPORT, u.dport ?? 5001);
+    dv.setUint16(l4Off + UDP.LEN, u.length ?? l4Len);
+    const sum = finish(sumBytes(out, l4Off, l4Len, pseudo));
+    dv.setUint16(l4Off + UDP.CSUM, u.checksum ?? (sum === 0 ? 0xffff : sum)); // 0 means "no checksum" in UDP
   }
 
   private tcpOptionBytes(): Uint8Array {

@@ -120,6 +120,18 @@ export function fold(sum: number): number {
   return sum;
 }
 
+/** Folds a sum below 2^32 to 16 bits with two end-around carries: `fold`'s value, for per-packet header sums. */
+export function fold32(s: number): number { s = (s & 0xffff) + (s >>> 16); return (s & 0xffff) + (s >>> 16); }
+
+/** The unfolded sum of the 16-bit words of `len` bytes at `o` (an odd last byte padded with zero): short ranges only, it never folds. */
+export function sum16(b: Uint8Array, o: number, len: number): number {
+  let s = 0;
+  const even = o + (len & ~1);
+  for (let i = o; i < even; i += 2) s += (b[i]! << 8) | b[i + 1]!;
+  if (len & 1) s += b[even]! << 8;
+  return s;
+}
+
 /** The checksum field value for a running sum: the complement of the folded sum. */
 export function finish(sum: number): number {
   return ~fold(sum) & 0xffff;
@@ -154,6 +166,11 @@ export function incrementalUpdate32(oldCheck: number, oldValue: number, newValue
 /** IPv4 pseudo-header sum (unfolded) for an L4 segment of `l4Len` bytes, addresses read from `buf` at `srcOff`/`dstOff`. */
 export function pseudoHeaderSum(buf: Uint8Array, srcOff: number, dstOff: number, protocol: number, l4Len: number): number {
   return sumBytes(buf, srcOff, 4) + sumBytes(buf, dstOff, 4) + protocol + l4Len;
+}
+
+/** IPv6 pseudo-header sum (unfolded, RFC 8200 §8.1): both 16-byte addresses, the upper-layer length and next header. */
+export function ipv6PseudoHeaderSum(buf: Uint8Array, srcOff: number, dstOff: number, protocol: number, l4Len: number): number {
+  return sum16(buf, srcOff, 16) + sum16(buf, dstOff, 16) + protocol + (l4Len >>> 16) + (l4Len & 0xffff);
 }
 
 /** IPv4 pseudo-header sum (unfolded) from 32-bit addresses. */

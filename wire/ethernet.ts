@@ -1,7 +1,7 @@
 // Ethernet II and 802.1Q/802.1ad tags: views over the bytes, Repr values, and the whole L2 header
 // (addresses, any stack of tags, the inner EtherType) parsed and emitted in one go.
 
-import { ETH, VLAN, isVlanTpid } from './constants.ts';
+import { ETH, MAX_VLAN_TAGS, VLAN, isVlanTpid } from './constants.ts';
 import { WireError } from './error.ts';
 import { formatMac, writeMac } from './address.ts';
 import { HeaderView, captured } from './view.ts';
@@ -86,7 +86,7 @@ export function l2HeaderLength(r: L2Repr): number {
   return ETH.HLEN + VLAN.HLEN * r.vlans.length;
 }
 
-/** Parses addresses, every tag (0x8100 or 0x88a8, stacked in any order) and the inner EtherType. */
+/** Parses addresses, every tag (0x8100 or 0x88a8, stacked in any order, at most MAX_VLAN_TAGS) and the inner EtherType. */
 export function parseL2(buf: Uint8Array, off = 0, len = buf.length - off): L2Repr | WireError {
   const eth = parseEthernetHeader(buf, off, len);
   if (eth instanceof WireError) return eth;
@@ -96,6 +96,7 @@ export function parseL2(buf: Uint8Array, off = 0, len = buf.length - off): L2Rep
   while (isVlanTpid(type)) {
     const tag = parseVlanTag(buf, p, off + len - p);
     if (tag instanceof WireError) return tag;
+    if (vlans.length === MAX_VLAN_TAGS) return new WireError('vlan', 'tags', p, `more than ${MAX_VLAN_TAGS} stacked tags`);
     vlans.push(tag);
     p += VLAN.HLEN;
     type = (buf[p]! << 8) | buf[p + 1]!;

@@ -78,43 +78,104 @@ const FIXED: Record<number, [string, number]> = {
   [TCPOPT.TIMESTAMP]: ['timestamp', TCPOLEN.TIMESTAMP],
 };
 
+/** Why a TCP option list is malformed, as the walker reports it. */
+export const TCP_OPTION_PROBLEMS = ['length_missing', 'length_below_2', 'length_past_end', 'fixed_length_wrong', 'sack_length_wrong'] as const;
+export type TcpOptionProblem = (typeof TCP_OPTION_PROBLEMS)[number];
+
+/**
+ * What one walk over a TCP header's options found, filled in place (allocation-free): the offset of the kind byte of each
+ * option wire/ knows (-1 when absent; the last one when repeated), where the options end (an EOL, or the header end), and
+ * the first problem with the byte offset of the length byte at fault.
+ */
+export class TcpOptionScan {
+  mss = -1; wscale = -1; sackPermitted = -1; sack = -1; timestamp = -1;
+  /** Options other than NOP and EOL. */
+  count = 0;
+  problem: TcpOptionProblem | null = null;
+  /** The option kind and length byte at fault, and the length byte's offset (when `problem` is set). */
+  problemKind = 0; problemLength = 0; problemAt = -1;
+  /** The end of the option bytes walked (the header end): for messages. */
+  end = 0;
+}
+
+/**
+ * The one TCP option walker: steps over the `len` option bytes at `off` (EOL ends them: what follows is padding), records
+ * each known option's offset in `s` and stops at the first malformed length byte (missing, below 2, past the options,
+ * wrong for a fixed-length kind, or a SACK that is not 2 + 8 × blocks). Returns true when the options are well formed.
+ */
+export function scanTcpOptions(buf: Uint8Array, off: number, len: number, s: TcpOptionScan): boolean {
+  s.mss = -1; s.wscale = -1; s.sackPermitted = -1; s.sack = -1; s.timestamp = -1; s.count = 0;
+  s.problem = null; s.problemKind = 0; s.problemLength = 0; s.problemAt = -1;
+  const end = off + len;
+  s.end = end;
+  let p = off;
+  while (p < end) {
+    const kind = buf[p]!;
+    if (kind === TCPOPT.EOL) break;
+    if (kind === TCPOPT.NOP) { p++; continue; }
+    s.problemKind = kind; s.problemAt = p + 1;
+    if (p + 1 >= end) { s.problem = 'length_missing'; return false; }
+    const olen = buf[p + 1]!;
+    s.problemLength = olen;
+    if (olen < 2) { s.problem = 'length_below_2'; return false; }
+    if (p + olen > end) { s.problem = 'length_past_end'; return false; }
+    switch (kind) {
+      case TCPOPT.MSS: if (olen !== TCPOLEN.MSS) { s.problem = 'fixed_length_wrong'; return false; } s.mss = p; break;
+      case TCPOPT.WSCALE: if (olen !== TCPOLEN.WSCALE) { s.problem = 'fixed_length_wrong'; return false; } s.wscale = p; break;
+      case TCPOPT.SACK_PERM: if (olen !== TCPOLEN.SACK_PERM) { s.problem = 'fixed_length_wrong'; return false; } s.sackPermitted = p; break;
+      case TCPOPT.TIMESTAMP: if (olen !== TCPOLEN.TIMESTAMP) { s.problem = 'fixed_length_wrong'; return false; } s.timestamp = p; break;
+      case TCPOPT.SACK:
+        if ((olen - 2) % TCPOLEN.SACK_BLOCK !== 0 || olen < 2 + TCPOLEN.SACK_BLOCK) { s.problem = 'sack_length_wrong'; return false; }
+        s.sack = p; break;
+    }
+    s.count++;
+    p += olen;
+  }
+  s.problemKind = 0; s.problemLength = 0; s.problemAt = -1;
+  return true;
+}
+
+/** The WireError a scan's problem is reported as (names the option and its length byte). */
+export function tcpOptionError(s: TcpOptionScan): WireError {
+  const kind = s.problemKind, olen = s.problemLength, at = s.problemAt;
+  switch (s.problem) {
+    case 'length_missing': return new WireError('tcp', `option ${kind} length`, at, 'missing: the options end after the kind byte');
+    case 'length_below_2': return new WireError('tcp', `option ${kind} length`, at, `${olen} is below the minimum 2`);
+    case 'length_past_end': return new WireError('tcp', `option ${kind} length`, at, `${olen} runs ${at - 1 + olen - s.end} bytes past the end of the options`);
+    case 'sack_length_wrong': return new WireError('tcp', 'option sack length', at, `${olen}, must be 2 + 8 × blocks (1 or more)`);
+    default: {
+      const fixed = FIXED[kind];
+      return new WireError('tcp', `option ${fixed?.[0] ?? kind} length`, at, `${olen}, must be ${fixed?.[1] ?? '?'}`);
+    }
+  }
+}
+
 /**
  * Parses the `len` option bytes at `off`. Stops at EOL (what follows is padding). A length byte
  * that is missing, below 2, runs past the options, or is wrong for a known kind gives a WireError.
  */
 export function parseTcpOptions(buf: Uint8Array, off: number, len: number): TcpOption[] | WireError {
+  const s = new TcpOptionScan();
+  if (!scanTcpOptions(buf, off, len, s)) return tcpOptionError(s);
+  // the scan vouched for every length byte: list the options
   const out: TcpOption[] = [];
-  const bad = walkTcpOptions(buf, off, len, out);
-  return bad ?? out;
+  const end = off + len;
+  for (let p = off; p < end;) {
+    const kind = buf[p]!;
+    if (kind === TCPOPT.EOL) { out.push({ kind: 'eol' }); break; }
+    if (kind === TCPOPT.NOP) { out.push({ kind: 'nop' }); p++; continue; }
+    const olen = buf[p + 1]!;
+    out.push(optionAt(buf, p, kind, olen));
+    p += olen;
+  }
+  return out;
 }
+
+const checkScan = new TcpOptionScan();
 
 /** The same checks as parseTcpOptions without building the list (allocates nothing for good options). */
 export function checkTcpOptions(buf: Uint8Array, off: number, len: number): WireError | undefined {
-  return walkTcpOptions(buf, off, len, null);
-}
-
-function walkTcpOptions(buf: Uint8Array, off: number, len: number, out: TcpOption[] | null): WireError | undefined {
-  const end = off + len;
-  let p = off;
-  while (p < end) {
-    const kind = buf[p]!;
-    if (kind === TCPOPT.EOL) { out?.push({ kind: 'eol' }); break; }
-    if (kind === TCPOPT.NOP) { out?.push({ kind: 'nop' }); p++; continue; }
-    if (p + 1 >= end) return new WireError('tcp', `option ${kind} length`, p + 1, 'missing: the options end after the kind byte');
-    const olen = buf[p + 1]!;
-    if (olen < 2) return new WireError('tcp', `option ${kind} length`, p + 1, `${olen} is below the minimum 2`);
-    if (p + olen > end) return new WireError('tcp', `option ${kind} length`, p + 1, `${olen} runs ${p + olen - end} bytes past the end of the options`);
-    const fixed = FIXED[kind];
-    if (fixed !== undefined && olen !== fixed[1]) {
-      return new WireError('tcp', `option ${fixed[0]} length`, p + 1, `${olen}, must be ${fixed[1]}`);
-    }
-    if (kind === TCPOPT.SACK && ((olen - 2) % TCPOLEN.SACK_BLOCK !== 0 || olen < 2 + TCPOLEN.SACK_BLOCK)) {
-      return new WireError('tcp', 'option sack length', p + 1, `${olen}, must be 2 + 8 × blocks (1 or more)`);
-    }
-    if (out !== null) out.push(optionAt(buf, p, kind, olen));
-    p += olen;
-  }
-  return undefined;
+  return scanTcpOptions(buf, off, len, checkScan) ? undefined : tcpOptionError(checkScan);
 }
 
 function optionAt(buf: Uint8Array, p: number, kind: number, olen: number): TcpOption {

@@ -11,12 +11,13 @@ import { NetDevice } from '../../stack/netdev.ts';
 import type { RxSink } from '../../stack/rx-sink.ts';
 import { restoreExtractedProtocol } from '../../stack/skb-util.ts';
 import {
-  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, SKB_OVERHEAD, SkbPool, ethTypeTrans,
+  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, ETH_P_IP, SKB_OVERHEAD, SkbPool, ethTypeTrans,
   type IpSummed, type SkBuff,
 } from '../../stack/skb.ts';
 import { GroEngine, HeaderSlab, LRO_IPV4, LRO_TCP, LroManager, sumGroStats, sumLroStats, type GroStats, type LroHeader, type LroStats } from '../../lro/index.ts';
 import type { Tracer } from '../../sim/trace.ts';
 import { IPPROTO, IPV4, TCP } from '../../wire/constants.ts';
+import { r16 } from '../../wire/bytes.ts';
 import type { Driver, DriverEnv, Engine, ResolvedDriverOptions } from '../driver.ts';
 import { eheaPoll } from './poll.ts';
 
@@ -52,13 +53,13 @@ export interface EheaQueueStats {
   /** Refill could not get a buffer (DMA memory exhausted); retried after the next batch. */
   refill_failed: number;
   /** get_skb_hdr said "not for LRO": header_length 0, not TCP, headers longer than tot_len, or headers not where the CQE says. */
-  lro_hdr_no_l4: number; lro_hdr_not_tcp: number; lro_hdr_short_tot_len: number; lro_hdr_mismatch: number;
+  lro_hdr_no_l4: number; lro_hdr_not_ipv4: number; lro_hdr_not_tcp: number; lro_hdr_short_tot_len: number; lro_hdr_mismatch: number;
 }
 
 function newQueueStats(): EheaQueueStats {
   return {
     rx_packets: 0, rx_bytes: 0, rx_rq1: 0, rx_rq2: 0, rx_rq3: 0, rx_errors: 0, rx_err_crc: 0, rx_err_ip_csum: 0, rx_err_tcp_csum: 0,
-    refill_failed: 0, lro_hdr_no_l4: 0, lro_hdr_not_tcp: 0, lro_hdr_short_tot_len: 0, lro_hdr_mismatch: 0,
+    refill_failed: 0, lro_hdr_no_l4: 0, lro_hdr_not_ipv4: 0, lro_hdr_not_tcp: 0, lro_hdr_short_tot_len: 0, lro_hdr_mismatch: 0,
   };
 }
 
@@ -218,11 +219,12 @@ export class EheaRxQueue {
     const s = this.stats;
     if (cqe.headerLength === 0) { s.lro_hdr_no_l4++; return false; }
     const b = skb.buf, iph = skb.data;
+    if (skb.protocol !== ETH_P_IP) { s.lro_hdr_not_ipv4++; return false; }   // IPv6 (the HW finds its TCP header too): inet_lro is IPv4-only
     if (b[iph + IPV4.PROTO] !== IPPROTO.TCP) { s.lro_hdr_not_tcp++; return false; }
     const ihl = (b[iph]! & 0x0f) * 4;
     const tcph = iph + ihl;
     const doff = (b[tcph + TCP.DOFF]! >> 4) * 4;
-    const totLen = (b[iph + IPV4.TOT_LEN]! << 8) | b[iph + IPV4.TOT_LEN + 1]!;
+    const totLen = r16(b, iph + IPV4.TOT_LEN);
     if (totLen < ihl + doff) { s.lro_hdr_short_tot_len++; return false; }
     if (cqe.headerLength !== ETH_HLEN + ihl + doff) { s.lro_hdr_mismatch++; return false; }
     out.buf = b; out.iphOff = iph; out.tcphOff = tcph; out.flags = LRO_IPV4 | LRO_TCP;

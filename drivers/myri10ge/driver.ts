@@ -1,6 +1,7 @@
 // myri10ge sample driver setup (spec/inet_lro.md §3.2, datasheet docs/hw-models/myri10ge.md): per slice
 // a small and a big ring of page chunks (one page reference per chunk), the rx_done ring, one NAPI
 // context, one interrupt and one LroManager in frags mode (or GroEngine). The poll is in poll.ts.
+import { r16 } from '../../wire/bytes.ts';
 import { MXGEFW_PAD, MYRI_PAGE, RECV_DESC, RECV_DESC_SIZE, RX_DONE, RX_DONE_SIZE, csumWithoutVlan } from '../../hw-models/myri10ge.ts';
 import { copyBytes } from '../../hw-models/dma.ts';
 import type { NicModel } from '../../hw-models/model.ts';
@@ -63,9 +64,6 @@ class ChunkRing {
     this.shadow = new Int32Array(entries).fill(-1);
   }
 }
-
-/** r16 over a byte array (big-endian). */
-function r16(b: Uint8Array, o: number): number { return (b[o]! << 8) | b[o + 1]!; }
 
 /** One slice: rings, NAPI, interrupt, LRO/GRO, counters. */
 export class MyriSlice {

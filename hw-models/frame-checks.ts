@@ -1,82 +1,13 @@
-// The NIC's own header parser: what a receive engine looks at before DMA (VLAN tags, IPv4, TCP/UDP
-// ports, checksums). Results land in one reusable object per model, so parsing allocates nothing.
-import { ETH, ETHERTYPE, IPPROTO, IPV4, IPV4_FRAG, TCP, UDP, VLAN } from '../wire/constants.ts';
-import { fold, pseudoHeaderSum, sumBytes } from '../wire/checksum.ts';
+// What a NIC computes over a received frame's bytes, given the frame's layout (wire/layout.ts): the IPv4
+// header checksum, the TCP/UDP checksum over IPv4 or IPv6, and the Ethernet FCS, alone or in one pass with the sum.
+import { IPV4, IPV6, UDP } from '../wire/constants.ts';
+import { fold, pseudoHeaderSum, ipv6PseudoHeaderSum, sumBytes } from '../wire/checksum.ts';
+import { r16 } from '../wire/bytes.ts';
+import type { FrameLayout } from '../wire/layout.ts';
 import { bytesSum, CRC16_T, DIGEST_KERNEL_MAX_BYTES, kernelsFor, type ByteKernels } from '../sim/byte-kernels.ts';
 
-export class ParsedFrame {
-  len = 0;
-  /** 802.1Q/802.1ad tags in front of the payload ethertype (0, 1 or 2 are parsed). */
-  vlanTags = 0;
-  /** TPID and TCI of the outer tag (when vlanTags > 0). */
-  outerTpid = 0;
-  outerTci = 0;
-  /** The ethertype after all parsed tags. */
-  etherType = 0;
-  /** Offset of the IPv4 header, -1 when the frame is not a well-formed IPv4 packet. */
-  l3Off = -1;
-  ipHdrLen = 0;
-  ipTotalLen = 0;
-  protocol = 0;
-  /** MF set or a non-zero fragment offset. */
-  ipFragment = false;
-  saddr = 0;
-  daddr = 0;
-  /** Offset of the TCP/UDP header, -1 when absent (not TCP/UDP, a fragment, or truncated). */
-  l4Off = -1;
-  l4HdrLen = 0;
-  isTcp = false;
-  isUdp = false;
-  sport = 0;
-  dport = 0;
-
-  get isIpv4(): boolean { return this.l3Off >= 0; }
-  get isTcpOrUdp(): boolean { return this.l4Off >= 0; }
-  /** Bytes from frame start to the end of the TCP/UDP header (0 when there is none). */
-  get headerLength(): number { return this.l4Off >= 0 ? this.l4Off + this.l4HdrLen : 0; }
-}
-
-const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
-const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-
-/** Parses `len` bytes of `b` from `off` into `p` (offsets in `p` are relative to `off`). */
-export function parseFrame(b: Uint8Array, off: number, len: number, p: ParsedFrame): ParsedFrame {
-  p.len = len; p.vlanTags = 0; p.outerTpid = 0; p.outerTci = 0; p.etherType = 0;
-  p.l3Off = -1; p.ipHdrLen = 0; p.ipTotalLen = 0; p.protocol = 0; p.ipFragment = false; p.saddr = 0; p.daddr = 0;
-  p.l4Off = -1; p.l4HdrLen = 0; p.isTcp = false; p.isUdp = false; p.sport = 0; p.dport = 0;
-  if (len < ETH.HLEN) return p;
-  let at = ETH.TYPE;
-  let type = u16(b, off + at);
-  while ((type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ) && p.vlanTags < 2 && at + VLAN.HLEN + 2 <= len) {
-    if (p.vlanTags === 0) { p.outerTpid = type; p.outerTci = u16(b, off + at + VLAN.TCI); }
-    p.vlanTags++;
-    at += VLAN.HLEN;
-    type = u16(b, off + at);
-  }
-  p.etherType = type;
-  const l3 = at + 2;
-  if (type !== ETHERTYPE.IPV4 || l3 + IPV4.HLEN > len) return p;
-  const verIhl = b[off + l3]!;
-  const ihl = (verIhl & 0x0f) * 4;
-  const tot = u16(b, off + l3 + IPV4.TOT_LEN);
-  if (verIhl >> 4 !== 4 || ihl < IPV4.HLEN || tot < ihl || l3 + tot > len) return p;
-  p.l3Off = l3; p.ipHdrLen = ihl; p.ipTotalLen = tot;
-  p.protocol = b[off + l3 + IPV4.PROTO]!;
-  const frag = u16(b, off + l3 + IPV4.FRAG);
-  p.ipFragment = (frag & (IPV4_FRAG.MF | IPV4_FRAG.OFFSET_MASK)) !== 0;
-  p.saddr = u32(b, off + l3 + IPV4.SRC); p.daddr = u32(b, off + l3 + IPV4.DST);
-  if (p.ipFragment) return p;
-  const l4 = l3 + ihl, l4Len = tot - ihl;
-  if (p.protocol === IPPROTO.TCP && l4Len >= TCP.HLEN) {
-    const doff = (b[off + l4 + TCP.DOFF]! >> 4) * 4;
-    if (doff < TCP.HLEN || doff > l4Len) return p;
-    p.l4Off = l4; p.l4HdrLen = doff; p.isTcp = true;
-  } else if (p.protocol === IPPROTO.UDP && l4Len >= UDP.HLEN) {
-    p.l4Off = l4; p.l4HdrLen = UDP.HLEN; p.isUdp = true;
-  } else return p;
-  p.sport = u16(b, off + l4); p.dport = u16(b, off + l4 + 2);
-  return p;
-}
+/** The tags a modelled NIC's parser reads (an outer and an inner one); a frame with more is not IP to it. */
+export const NIC_MAX_TAGS = 2;
 
 /** The IPv4 header checksum verifies (the header sums to 0xffff). `l3Off` is relative to `off`. */
 export function ipv4HeaderOk(b: Uint8Array, off: number, l3Off: number, ihl: number): boolean {
@@ -84,13 +15,17 @@ export function ipv4HeaderOk(b: Uint8Array, off: number, l3Off: number, ihl: num
 }
 
 /**
- * The TCP/UDP checksum verifies (UDP checksum 0 means "none" and passes). Pass the DMA image when there is one: its sum
- * then runs as WebAssembly (bytesSum).
+ * The TCP/UDP checksum verifies over IPv4 or IPv6 (`p` lays out the frame; `l3Off`/`l4Off` say where its IP and L4 headers
+ * are in `b` from `off`, which differs from `p` when the image had its tag stripped). An IPv4 UDP checksum 0 means "none"
+ * and passes; over IPv6 it is an error (RFC 8200 §8.1). Pass the DMA image when there is one: its sum then runs as
+ * WebAssembly (bytesSum).
  */
-export function l4ChecksumOk(b: Uint8Array, off: number, p: ParsedFrame, l3Off: number, l4Off: number): boolean {
-  const l4Len = p.ipTotalLen - p.ipHdrLen;
-  if (p.isUdp && u16(b, off + l4Off + UDP.CSUM) === 0) return true;
-  const sum = pseudoHeaderSum(b, off + l3Off + IPV4.SRC, off + l3Off + IPV4.DST, p.protocol, l4Len);
+export function l4ChecksumOk(b: Uint8Array, off: number, p: FrameLayout, l3Off: number, l4Off: number): boolean {
+  const l4Len = p.ipEnd - p.l4;
+  if (p.isUdp && r16(b, off + l4Off + UDP.CSUM) === 0) return p.ipVersion === 4;
+  const sum = p.ipVersion === 6
+    ? ipv6PseudoHeaderSum(b, off + l3Off + IPV6.SRC, off + l3Off + IPV6.DST, p.l4Proto, l4Len)
+    : pseudoHeaderSum(b, off + l3Off + IPV4.SRC, off + l3Off + IPV4.DST, p.l4Proto, l4Len);
   return fold(bytesSum(b, off + l4Off, l4Len) + sum) === 0xffff;
 }
 
