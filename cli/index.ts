@@ -19,3 +19,7 @@ export type ReplayOutput = z.infer<typeof ReplayOutputSchema>;
 /** `vnic matrix --json`: every hardware combination × engine, what ran and why not. */
 export { MatrixSchema, MatrixRowSchema, MatrixResultSchema, MatrixCombinationSchema } from './commands/matrix.ts';
 export type { Matrix, MatrixRow } from './commands/matrix.ts';
+
+/** The `vnic` command as a program: run it in-process with your own streams (`runCli(argv, io)`). */
+export { buildProgram, runCli } from './program.ts';
+export type { CliIO, CliStream } from './io.ts';

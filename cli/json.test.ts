@@ -41,7 +41,7 @@ describe.concurrent('--json output against the exported schemas', () => {
     for (const rec of readCapture(file)) { void rec; records++; }
     expect(records).toBe(1511);
     expect(report.framesIn).toBe(1511);
-    expect(report.counters['replay']).toEqual({ records: 1511, sent: 1511, filteredOut: 0, extended: 0, notEthernet: 0 });
+    expect(report.counters['replay']).toEqual({ records: 1511, sent: 1511, filteredOut: 0, extended: 0, unverifiable: 0, notEthernet: 0 });
     expect(report.bytesDelivered).toBe(2 << 20);
     expect(Object.keys(report.flows)).toEqual(['10.77.0.1:57426>10.77.0.2:5001']);
     expect(report.allStreamsOk).toBe(true);

@@ -1,29 +1,17 @@
 // vnic matrix: the JSON against the exported schema, the refusals each driver's support() gives, the
 // combinations no model has, the human table, no progress bar when stderr is not a terminal, and
 // one-line usage errors.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { vnic as vnicInProcess } from './test-support.ts';
+import { type Ran, vnic as runVnic } from './test-support.ts';
 import { MatrixRowSchema, MatrixSchema, MatrixShardSchema, mergeMatrixShards, realisations, renderMatrix, unrealised, type Matrix, type MatrixShard } from './commands/matrix.ts';
 
-const ROOT = new URL('..', import.meta.url);
-
-interface Ran { code: number | null; stdout: string; stderr: string }
-
-function vnic(...args: string[]): Promise<Ran> {
-  return vnicEnv({}, ...args);
-}
-
-function vnicEnv(env: Record<string, string>, ...args: string[]): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+/** `vnic ...args` in-process (cli/bin.test.ts spawns the bin). */
+const vnic = (...args: string[]) => runVnic(args);
+const vnicEnv = (env: Record<string, string>, ...args: string[]) => runVnic(args, { env: { NO_COLOR: '1', ...env } });
+const vnicInProcess = runVnic;
 
 const cfg = (r: { modelConfig: Record<string, unknown>; softwareChecksum: boolean }) =>
   [...Object.entries(r.modelConfig).map(([k, v]) => `${k}=${String(v)}`), ...(r.softwareChecksum ? ['softwareChecksum'] : [])].join(' ');

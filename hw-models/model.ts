@@ -86,7 +86,7 @@ export interface RefCompletion {
 /** One field of a descriptor layout: `width` bytes at `offset`; a bit field also gives `shift` and `bits`. */
 export interface DescriptorField { offset: number; width: 1 | 2 | 4 | 8; shift?: number; bits?: number }
 
-/** A descriptor's byte layout as data, with its encoder/decoder (datasheet tables are generated from the same facts). */
+/** A descriptor's byte layout as data, with its encoder/decoder (hw-models/datasheets.test.ts holds the datasheet tables to it). */
 export interface DescriptorLayout {
   name: string;
   /** Who writes it: the driver (posted descriptors) or the device (completions/write-back). */

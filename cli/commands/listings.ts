@@ -9,21 +9,27 @@ export function registerListings(program: Command): void {
     .addHelpText('after', '\nExamples:\n  vnic models\n  vnic models --json')
     .action(async (f: { json?: boolean }) => {
       const { listModels } = await import('../../hw-models/registry.ts');
-      const rows = listModels().map((m) => ({ name: m.name, ...m.capabilities }));
+      const { driverForModel } = await import('../../drivers/index.ts');
+      const { defaultEngine } = await import('../../lab/run.ts');
+      const rows = listModels().map((m) => {
+        const d = driverForModel(m.name);
+        return { name: m.name, ...m.capabilities, driver: d?.name ?? null, defaultEngine: d !== undefined ? defaultEngine(d, m.capabilities) : null };
+      });
       if (f.json) { stdout.write(`${JSON.stringify({ models: rows })}\n`); return; }
-      stdout.write(`${table(rows.map((m) => [m.name, m.vlan, m.delivery + (m.headerSplit ? ' + header split' : ''), m.rxChecksum, String(m.maxQueues), `${m.minMtu}–${m.maxMtu}`]),
-        ['model', 'VLAN', 'delivery', 'rx checksum', 'queues', 'MTU'])}\n\nDatasheets: docs/hw-models/<model>.md\n`);
+      stdout.write(`${table(rows.map((m) => [m.name, m.vlan, m.delivery + (m.headerSplit ? ' + header split' : ''), m.rxChecksum, String(m.maxQueues), `${m.minMtu}–${m.maxMtu}`, m.driver ?? '—', m.defaultEngine ?? '—']),
+        ['model', 'VLAN', 'delivery', 'rx checksum', 'queues', 'MTU', 'driver', 'default engine'])}\n\nDatasheets: docs/hw-models/<model>.md\n`);
     });
   program.command('drivers').description('list the sample drivers and which engines they can run').option('--json', 'as JSON')
     .addHelpText('after', '\nExamples:\n  vnic drivers\n  vnic drivers --json')
     .action(async (f: { json?: boolean }) => {
       const { modelCapabilities } = await import('../../hw-models/registry.ts');
       const { listDrivers, ENGINES } = await import('../../drivers/index.ts');
+      const { defaultEngine } = await import('../../lab/run.ts');
       const rows = listDrivers().map((d) => {
         const model = d.models[0]!;
         const caps = modelCapabilities(model)!;
         const support = Object.fromEntries(ENGINES.map((e) => [e, d.support(e, caps, { engine: e, pollBudget: 64 })]));
-        return { name: d.name, models: d.models, summary: d.summary, defaultEngine: d.defaultEngine, support };
+        return { name: d.name, models: d.models, summary: d.summary, defaultEngine: defaultEngine(d, caps), support };
       });
       if (f.json) { stdout.write(`${JSON.stringify({ drivers: rows })}\n`); return; }
       stdout.write(`${table(rows.map((d) => [d.name, d.models.join(','), d.defaultEngine, ...ENGINES.map((e) => (d.support[e]!.ok ? 'yes' : 'no')), d.summary]),

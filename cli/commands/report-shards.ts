@@ -9,7 +9,7 @@ import { renderReportHtml } from '../../report/html.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { stderr, stdout } from '../io.ts';
 import { inShard } from '../pool/shard.ts';
-import { checkWritable } from './report.ts';
+import { checkWritable } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
 /** What decides a report's runs and page (a shard carries it, so `vnic merge` plans and draws the same page). */
@@ -65,7 +65,7 @@ export function writeReport(collected: CollectedReport, html: string, json: bool
 /** Joins the shards of one report (`names` label them in errors) and writes the page the unsharded command writes. */
 export function mergeReportShards(parts: readonly ReportShard[], names: readonly string[], html: string | undefined, json: boolean): void {
   if (html === undefined) throw new UsageError('merge: report shards need --html <file>: where to write the page');
-  checkWritable(html);
+  checkWritable('--html', html);
   const first = parts[0];
   if (first === undefined) throw new UsageError('merge: no shards given');
   const count = first.shard.count;

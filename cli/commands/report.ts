@@ -2,14 +2,13 @@
 // sweep, and writes one self-contained HTML page with the five charts (report/collect.ts fills the data,
 // report/html.ts renders it). --json also prints that data on stdout.
 import type { Command } from 'commander';
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { DEFAULT_SCENARIO, SCENARIOS, getScenario } from '../../lab/scenarios.ts';
 import { CheckFailed, intFlag, UsageError } from '../errors.ts';
 import { paint, useColour } from '../format.ts';
 import { stderr, stdout } from '../io.ts';
 import { packageVersion } from '../version.ts';
-import { addPathFlags, labFromFlags, loadedModules, type PathFlags } from './common.ts';
+import { addPathFlags, checkWritable, labFromFlags, loadedModules, type PathFlags } from './common.ts';
 import { availableParallelism } from 'node:os';
 import { currentIO } from '../io.ts';
 import { parseShard } from '../pool/shard.ts';
@@ -47,7 +46,7 @@ Examples:
       const shard = f.shard !== undefined ? parseShard(f.shard, currentIO().env) : undefined;
       if (shard !== undefined && f.html !== undefined) throw new UsageError('--shard prints one shard\'s runs as JSON; the page is written by vnic merge --html FILE with every shard');
       if (shard === undefined && f.html === undefined) throw new UsageError('report needs --html <file>: where to write the page');
-      if (f.html !== undefined) checkWritable(f.html);
+      if (f.html !== undefined) checkWritable('--html', f.html);
       if (f.traffic !== undefined && getScenario(f.traffic) === undefined) {
         throw new UsageError(`--traffic ${f.traffic}: no such scenario (scenarios: ${SCENARIOS.map((s) => s.name).join(', ')})`);
       }
@@ -86,18 +85,4 @@ Examples:
       const { writeReport } = await import('./report-shards.ts');
       await writeReport(plan.assemble(summaries), f.html!, f.json === true);
     });
-}
-
-/** The page's directory must exist and be writable, and the path must not be a directory: checked before any run. */
-export function checkWritable(path: string): void {
-  const dir = dirname(resolve(path));
-  try {
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html ${path}: is a directory`);
-    if (!statSync(dir).isDirectory()) throw new UsageError(`--html ${path}: ${dir} is not a directory`);
-    accessSync(dir, constants.W_OK);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`--html ${path}: ${code === 'ENOENT' ? `no such directory ${dir}` : `cannot write (${code ?? (e as Error).message})`}`);
-  }
 }

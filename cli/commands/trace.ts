@@ -58,7 +58,7 @@ Examples:
       }
       const colour = useColour(stdout);
       const p = paint(colour);
-      const model = cfg.model ?? 'ehea', engine = cfg.engine ?? 'lro';
+      const model = cfg.model ?? 'ehea', engine = res.engine;
       const last = Math.min(from + count, res.report.framesIn) - 1;
       const out: string[] = [];
       out.push(p.bold(`${source} on ${model} (driver ${res.driver.name ?? model}), engine ${engine}: frames ${from}–${last} of ${fmtInt(res.report.framesIn)}`));

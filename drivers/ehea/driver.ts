@@ -11,7 +11,7 @@ import { NetDevice } from '../../stack/netdev.ts';
 import type { RxSink } from '../../stack/rx-sink.ts';
 import { restoreExtractedProtocol } from '../../stack/skb-util.ts';
 import {
-  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, ETH_P_IP, SKB_OVERHEAD, SkbPool, ethTypeTrans,
+  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, SKB_OVERHEAD, SkbPool, ethTypeTrans,
   type IpSummed, type SkBuff,
 } from '../../stack/skb.ts';
 import { GroEngine, HeaderSlab, LRO_IPV4, LRO_TCP, LroManager, sumGroStats, sumLroStats, type GroStats, type LroHeader, type LroStats } from '../../lro/index.ts';
@@ -219,7 +219,8 @@ export class EheaRxQueue {
     const s = this.stats;
     if (cqe.headerLength === 0) { s.lro_hdr_no_l4++; return false; }
     const b = skb.buf, iph = skb.data;
-    if (skb.protocol !== ETH_P_IP) { s.lro_hdr_not_ipv4++; return false; }   // IPv6 (the HW finds its TCP header too): inet_lro is IPv4-only
+    // IPv6 (the HW finds its TCP header too) stays out: inet_lro is IPv4-only. skb.protocol may read 0x8100 (extracted tag): ask the header
+    if (b[iph]! >>> 4 !== 4) { s.lro_hdr_not_ipv4++; return false; }
     if (b[iph + IPV4.PROTO] !== IPPROTO.TCP) { s.lro_hdr_not_tcp++; return false; }
     const ihl = (b[iph]! & 0x0f) * 4;
     const tcph = iph + ihl;
