@@ -24,6 +24,7 @@ const CASES: Record<string, string[]> = {
   matrix: ['matrix', '--quick', '--model', 'e1000', '--engine', 'off', '--json'],
   report: ['report', '--html', join(dir, 'no-such-dir', 'r.html')],
   merge: ['merge', join(dir, 'no-such-shard.json')],
+  'test-driver': ['test-driver', 'no-such-driver.ts'],
   help: ['--help'],
   usage: ['run', '--mtu', 'big'],
 };

@@ -84,6 +84,8 @@ export interface RunOptions {
   expectations?: FlowExpectation[];
   /** The stack's flow table limit (default the stack's own). */
   maxFlows?: number;
+  /** Called once the driver is open, before any traffic (`vnic test-driver` attaches its rule checker here). */
+  onOpen?: (parts: { model: NicModel; driver: Driver; stack: Stack }) => void;
 }
 
 /** What a run leaves behind beyond the report: the parts, for tests and the trace command. */
@@ -154,6 +156,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   model.dma.onExhausted = () => stack.pruneOutOfOrder() > 0;
   const driver = info.create({ model, stack, tracer, options });
   driver.open();
+  opts.onOpen?.({ model, driver, stack });
   const out = opts.out !== undefined ? new OutputTap({ ...opts.out, snaplen: opts.out.snaplen ?? inputSnaplen(c, opts.records) }, model.queueCount) : undefined;
   // wire frames per skb reaching the stack: the aggregate-size histogram
   const sizes = new Float64Array(MAX_HIST + 1);

@@ -15,9 +15,9 @@ import {
   type SkBuff, freeSkb, ethTypeTrans, CHECKSUM_NONE, CHECKSUM_COMPLETE, CHECKSUM_UNNECESSARY, CHECKSUM_PARTIAL,
   ETH_P_IP, ETH_P_8021Q, ETH_P_8021AD,
 } from './skb.ts';
-import type { RxSink } from './rx-sink.ts';
+import type { EngineWatch, RxSink } from './rx-sink.ts';
 import { HeaderAccess, restoreExtractedProtocol, skbTrim } from './skb-util.ts';
-import { NapiStruct, NAPI_WEIGHT, type NapiPollFn } from './napi.ts';
+import { NapiStruct, NAPI_WEIGHT, type NapiPollFn, type NapiWatch } from './napi.ts';
 import { NetDevice, type NetDeviceOptions } from './netdev.ts';
 import { StackStats, type StackDropReason } from './stats.ts';
 import { TcpLayer, type AckCounting, type SendToWire, type TcpFlow } from './tcp.ts';
@@ -104,6 +104,10 @@ export class Stack implements RxSink {
   readonly netdevBudget: number;
   readonly softirqTimeLimitNs: number;
   readonly netdevMaxBacklog: number;
+  /** Watches every driver poll and completion (`vnic test-driver`); null: nobody watches. */
+  napiWatch: NapiWatch | null = null;
+  /** Watches what LRO accepts (`vnic test-driver`); null: nobody watches. */
+  engineWatch: EngineWatch | null = null;
 
   private readonly pollList: NapiStruct[] = [];
   private softirqPending = false;
@@ -190,6 +194,7 @@ export class Stack implements RxSink {
   napiComplete(napi: NapiStruct): void {
     if (!napi.scheduled) return;
     napi.runCompleteHooks();
+    if (this.napiWatch !== null && napi !== this.backlogNapi) this.napiWatch.completing(napi);
     const i = this.pollList.indexOf(napi);
     if (i >= 0) this.pollList.splice(i, 1);
     napi.scheduled = false;
@@ -235,7 +240,10 @@ export class Stack implements RxSink {
       const n = list[0]!;
       this.cpu.charge('napi_poll');
       const weight = n.weight;
+      const watch = n === this.backlogNapi ? null : this.napiWatch;
+      if (watch !== null) watch.beforePoll(n, weight);
       const work = n.poll(n, weight);
+      if (watch !== null) watch.afterPoll(n, weight, work);
       n.polls++; n.work += work;
       this.stats.napiPolls++; this.stats.napiWork += work;
       this.budgetLeft -= work;

@@ -8,6 +8,7 @@ import { registerMatrix } from './matrix-command.ts';
 import { registerReport } from './report.ts';
 import { registerMerge } from './merge.ts';
 import { registerKernelCheck } from './kernel-check.ts';
+import { registerTestDriver } from './test-driver.ts';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerMerge(program);
   registerKernelCheck(program);
+  registerTestDriver(program);
 }
