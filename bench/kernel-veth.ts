@@ -27,7 +27,11 @@ export interface KernelVethResult {
 export function kernelVethUnavailable(): string | null {
   if (process.platform !== 'linux') return `needs Linux (this is ${process.platform})`;
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'needs root (network namespaces and veth)';
-  for (const [tool, pkg] of [['ip', 'iproute2'], ['ethtool', 'ethtool'], ['iperf3', 'iperf3']] as const) {
+  for (const [tool, pkg] of [
+    ['ip', 'iproute2'],
+    ['ethtool', 'ethtool'],
+    ['iperf3', 'iperf3'],
+  ] as const) {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore', timeout: 5000 });
     } catch {
@@ -40,21 +44,33 @@ export function kernelVethUnavailable(): string | null {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function sh(args: string[], timeoutMs = 10_000): string {
-  return execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(args[0]!, args.slice(1), {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs one bulk flow for `seconds` with the receiver's GRO on or off; throws with the failing command's message. */
 export async function measureKernelVeth(gro: boolean, seconds = 5): Promise<KernelVethResult> {
   const tag = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`.slice(0, 9);
-  const nsS = `vnb-s-${tag}`, nsC = `vnb-c-${tag}`, vS = `vbs${tag}`, vC = `vbc${tag}`;
+  const nsS = `vnb-s-${tag}`,
+    nsC = `vnb-c-${tag}`,
+    vS = `vbs${tag}`,
+    vC = `vbc${tag}`;
   const inS = (...a: string[]) => ['ip', 'netns', 'exec', nsS, ...a];
   const inC = (...a: string[]) => ['ip', 'netns', 'exec', nsC, ...a];
   const made: string[] = [];
   try {
-    sh(['ip', 'netns', 'add', nsS]); made.push(nsS);
-    sh(['ip', 'netns', 'add', nsC]); made.push(nsC);
+    sh(['ip', 'netns', 'add', nsS]);
+    made.push(nsS);
+    sh(['ip', 'netns', 'add', nsC]);
+    made.push(nsC);
     sh(['ip', 'link', 'add', vS, 'netns', nsS, 'type', 'veth', 'peer', 'name', vC, 'netns', nsC]);
-    for (const [ns, v, addr] of [[nsS, vS, '10.201.0.2/24'], [nsC, vC, '10.201.0.1/24']] as const) {
+    for (const [ns, v, addr] of [
+      [nsS, vS, '10.201.0.2/24'],
+      [nsC, vC, '10.201.0.1/24'],
+    ] as const) {
       sh(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${v}.disable_ipv6=1`]);
       sh(['ip', '-n', ns, 'addr', 'add', addr, 'dev', v]);
       sh(['ip', '-n', ns, 'link', 'set', v, 'mtu', '1500', 'up']);
@@ -75,9 +91,12 @@ export async function measureKernelVeth(gro: boolean, seconds = 5): Promise<Kern
       }
       // the window starts a second into the flow (slow start over) and ends before the sender stops
       const counters = () => {
-        const j = JSON.parse(sh(['ip', '-n', nsS, '-s', '-j', 'link', 'show', vS])) as { stats64?: { rx?: { packets?: number; bytes?: number } } }[];
+        const j = JSON.parse(sh(['ip', '-n', nsS, '-s', '-j', 'link', 'show', vS])) as {
+          stats64?: { rx?: { packets?: number; bytes?: number } };
+        }[];
         const rx = j[0]?.stats64?.rx;
-        if (rx?.packets === undefined || rx.bytes === undefined) throw new Error(`ip -s -j link show ${vS}: no rx counters`);
+        if (rx?.packets === undefined || rx.bytes === undefined)
+          throw new Error(`ip -s -j link show ${vS}: no rx counters`);
         return { packets: rx.packets, bytes: rx.bytes, at: process.hrtime.bigint() };
       };
       const clientCmd = inC('iperf3', '-c', '10.201.0.2', '-t', String(seconds + 2));
@@ -88,8 +107,14 @@ export async function measureKernelVeth(gro: boolean, seconds = 5): Promise<Kern
         const a = counters();
         await sleep(seconds * 1000);
         const b = counters();
-        if (client.exitCode !== null) throw new Error(`iperf3 client exited (${client.exitCode}) before the window closed`);
-        return { frames: b.packets - a.packets, bytes: b.bytes - a.bytes, seconds: Number(b.at - a.at) / 1e9, kernel: sh(['uname', '-r']).trim() };
+        if (client.exitCode !== null)
+          throw new Error(`iperf3 client exited (${client.exitCode}) before the window closed`);
+        return {
+          frames: b.packets - a.packets,
+          bytes: b.bytes - a.bytes,
+          seconds: Number(b.at - a.at) / 1e9,
+          kernel: sh(['uname', '-r']).trim(),
+        };
       } finally {
         if (client.exitCode === null) client.kill('SIGTERM');
         await Promise.race([clientExit, sleep(5000)]);
@@ -99,6 +124,12 @@ export async function measureKernelVeth(gro: boolean, seconds = 5): Promise<Kern
     }
   } finally {
     // deleting a namespace removes the veth end inside it, and with it the peer
-    for (const ns of made) { try { sh(['ip', 'netns', 'del', ns]); } catch { /* already gone */ } }
+    for (const ns of made) {
+      try {
+        sh(['ip', 'netns', 'del', ns]);
+      } catch {
+        /* already gone */
+      }
+    }
   }
 }

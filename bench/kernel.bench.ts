@@ -14,7 +14,12 @@ function kernelCase(name: string, gro: boolean): ExternalCase {
       const why = kernelVethUnavailable();
       if (why !== null) return { skipped: why };
       const r = await measureKernelVeth(gro, seconds);
-      return { packets: r.frames, seconds: r.seconds, extra: { bytes: r.bytes }, note: `Linux ${r.kernel}, iperf3 over veth, receiver GRO ${gro ? 'on' : 'off'}` };
+      return {
+        packets: r.frames,
+        seconds: r.seconds,
+        extra: { bytes: r.bytes },
+        note: `Linux ${r.kernel}, iperf3 over veth, receiver GRO ${gro ? 'on' : 'off'}`,
+      };
     },
   };
 }

@@ -13,20 +13,31 @@ import { vnic as vnicInProcess } from './test-support.ts';
 const ROOT = new URL('..', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-interface Ran { code: number | null; stdout: string; stderr: string }
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function vnic(...args: string[]): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'cli/main.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 describe('vnic report --shard and vnic merge --html', () => {
   it('3 shards merged give the page and data of the unsharded report, byte for byte', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vnic-report-shards-'));
-    const shards = await Promise.all([0, 1, 2].map((i) => vnic('report', '--quick', '--shard', `${i}/3`, '--jobs', '2')));
+    const shards = await Promise.all(
+      [0, 1, 2].map((i) => vnic('report', '--quick', '--shard', `${i}/3`, '--jobs', '2')),
+    );
     const files = shards.map((r, i) => {
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
@@ -47,7 +58,10 @@ describe('vnic report --shard and vnic merge --html', () => {
   }, 240_000);
 
   it.each([
-    [['report', '--quick', '--shard', '0/2', '--html', '/tmp/x.html'], "vnic: --shard prints one shard's runs as JSON; the page is written by vnic merge --html FILE with every shard"],
+    [
+      ['report', '--quick', '--shard', '0/2', '--html', '/tmp/x.html'],
+      "vnic: --shard prints one shard's runs as JSON; the page is written by vnic merge --html FILE with every shard",
+    ],
   ])('%j', async (args, line) => {
     const r = await vnicInProcess(args);
     expect(r.code).toBe(2);
@@ -57,8 +71,19 @@ describe('vnic report --shard and vnic merge --html', () => {
   it('merge of report shards wants --html, and every shard', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vnic-report-merge-'));
     const f = join(dir, '0.json');
-    writeFileSync(f, JSON.stringify({ kind: 'vnic-report-shard', shard: { index: 0, count: 2 }, options: { base: {}, quick: true, seed: 1, generatedBy: 'x' }, total: 27, runs: [] }));
-    expect((await vnicInProcess(['merge', f])).stderr).toBe('vnic: merge: report shards need --html <file>: where to write the page\n');
+    writeFileSync(
+      f,
+      JSON.stringify({
+        kind: 'vnic-report-shard',
+        shard: { index: 0, count: 2 },
+        options: { base: {}, quick: true, seed: 1, generatedBy: 'x' },
+        total: 27,
+        runs: [],
+      }),
+    );
+    expect((await vnicInProcess(['merge', f])).stderr).toBe(
+      'vnic: merge: report shards need --html <file>: where to write the page\n',
+    );
     const r = await vnicInProcess(['merge', '--html', join(dir, 'r.html'), f]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('vnic: merge: shard 1/2 missing\n');

@@ -228,7 +228,7 @@ export function mergeMatrixShards(parts: readonly MatrixShard[], names: readonly
   });
   const missing = [...Array(count).keys()].filter((k) => !seen.has(k));
   if (missing.length > 0) throw new UsageError(`merge: shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`);
-  const hole = rows.findIndex((r) => r === undefined);
+  const hole = rows.indexOf(undefined);
   if (hole >= 0) throw new UsageError(`merge: row ${hole} is in no shard (shard ${hole % count}/${count}, ${seen.get(hole % count)}, lacks it)`);
   return { traffic: first.traffic, bytesPerFlow: first.bytesPerFlow, rows: rows as MatrixRow[], noModel: first.noModel };
 }

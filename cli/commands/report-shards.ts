@@ -22,15 +22,28 @@ const ReportOptionsSchema = z.strictObject({
 });
 
 /** ReportOptionsSchema's shape, as planReport takes it. */
-export interface ReportOptions { base: Partial<LabConfig>; traffic?: string; quick: boolean; seed: number; generatedBy: string }
+export interface ReportOptions {
+  base: Partial<LabConfig>;
+  traffic?: string;
+  quick: boolean;
+  seed: number;
+  generatedBy: string;
+}
 
 const LabRunSummarySchema = z.strictObject({
   report: RunReportSchema,
   failure: z.string().nullable(),
-  rings: z.array(z.strictObject({
-    queue: z.number().int(), name: z.string(), role: z.enum(['rx', 'rx-writeback', 'completion']),
-    base: z.number().int(), entries: z.number().int(), entrySize: z.number().int(), bufferBytes: z.number().int(),
-  })),
+  rings: z.array(
+    z.strictObject({
+      queue: z.number().int(),
+      name: z.string(),
+      role: z.enum(['rx', 'rx-writeback', 'completion']),
+      base: z.number().int(),
+      entries: z.number().int(),
+      entrySize: z.number().int(),
+      bufferBytes: z.number().int(),
+    }),
+  ),
 });
 
 /** One shard of a report's runs (`vnic report --shard i/n`). */
@@ -63,7 +76,12 @@ export function writeReport(collected: CollectedReport, html: string, json: bool
 }
 
 /** Joins the shards of one report (`names` label them in errors) and writes the page the unsharded command writes. */
-export function mergeReportShards(parts: readonly ReportShard[], names: readonly string[], html: string | undefined, json: boolean): void {
+export function mergeReportShards(
+  parts: readonly ReportShard[],
+  names: readonly string[],
+  html: string | undefined,
+  json: boolean,
+): void {
   if (html === undefined) throw new UsageError('merge: report shards need --html <file>: where to write the page');
   checkWritable('--html', html);
   const first = parts[0];
@@ -74,7 +92,10 @@ export function mergeReportShards(parts: readonly ReportShard[], names: readonly
   parts.forEach((p, i) => {
     const name = names[i] ?? `input ${i + 1}`;
     const same = (what: string, a: unknown, b: unknown) => {
-      if (JSON.stringify(a) !== JSON.stringify(b)) throw new UsageError(`merge: ${name}: ${what} ${JSON.stringify(a)} differs from ${names[0]}'s ${JSON.stringify(b)}: shards of different sweeps`);
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        throw new UsageError(
+          `merge: ${name}: ${what} ${JSON.stringify(a)} differs from ${names[0]}'s ${JSON.stringify(b)}: shards of different sweeps`,
+        );
     };
     same('shard count', p.shard.count, count);
     same('options', p.options, first.options);
@@ -83,15 +104,25 @@ export function mergeReportShards(parts: readonly ReportShard[], names: readonly
     if (dup !== undefined) throw new UsageError(`merge: ${name}: shard ${p.shard.index}/${count} is also in ${dup}`);
     seen.set(p.shard.index, name);
     for (const { index, summary } of p.runs) {
-      if (index >= first.total || !inShard(index, p.shard)) throw new UsageError(`merge: ${name}: run ${index} does not belong to shard ${p.shard.index}/${count}`);
+      if (index >= first.total || !inShard(index, p.shard))
+        throw new UsageError(`merge: ${name}: run ${index} does not belong to shard ${p.shard.index}/${count}`);
       summaries[index] = summary;
     }
   });
   const missing = [...Array(count).keys()].filter((k) => !seen.has(k));
-  if (missing.length > 0) throw new UsageError(`merge: shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`);
-  const hole = summaries.findIndex((x) => x === undefined);
-  if (hole >= 0) throw new UsageError(`merge: run ${hole} is in no shard (shard ${hole % count}/${count}, ${seen.get(hole % count)}, lacks it)`);
+  if (missing.length > 0)
+    throw new UsageError(
+      `merge: shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`,
+    );
+  const hole = summaries.indexOf(undefined);
+  if (hole >= 0)
+    throw new UsageError(
+      `merge: run ${hole} is in no shard (shard ${hole % count}/${count}, ${seen.get(hole % count)}, lacks it)`,
+    );
   const plan = runOrExplain(() => planReport(first.options));
-  if (plan.tasks.length !== first.total) throw new UsageError(`merge: the shards hold ${first.total} runs, this vnic plans ${plan.tasks.length} for their options (another version?)`);
+  if (plan.tasks.length !== first.total)
+    throw new UsageError(
+      `merge: the shards hold ${first.total} runs, this vnic plans ${plan.tasks.length} for their options (another version?)`,
+    );
   writeReport(plan.assemble(summaries as LabRunSummary[]), html, json);
 }

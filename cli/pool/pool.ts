@@ -16,7 +16,9 @@ export interface PoolOptions {
 
 /** The worker script: the compiled task module in a built package, the tsx bootstrap when running from source. */
 function workerFile(): URL {
-  return import.meta.url.endsWith('.js') ? new URL('./task.js', import.meta.url) : new URL('./worker-tsx.mjs', import.meta.url);
+  return import.meta.url.endsWith('.js')
+    ? new URL('./task.js', import.meta.url)
+    : new URL('./worker-tsx.mjs', import.meta.url);
 }
 
 function unwrap(a: PoolAnswer): unknown {
@@ -32,20 +34,33 @@ function unwrap(a: PoolAnswer): unknown {
 export async function runTasks<R>(tasks: readonly PoolTask[], o: PoolOptions): Promise<R[]> {
   const loads = o.loads ?? [];
   let done = 0;
-  const tick = () => { done++; o.onDone?.(done, tasks.length); };
+  const tick = () => {
+    done++;
+    o.onDone?.(done, tasks.length);
+  };
   if (o.jobs <= 1 || tasks.length <= 1) {
     const out: R[] = [];
-    for (const task of tasks) { out.push(unwrap(await runPoolJob({ task, loads })) as R); tick(); }
+    for (const task of tasks) {
+      out.push(unwrap(await runPoolJob({ task, loads })) as R);
+      tick();
+    }
     return out;
   }
   const threads = Math.min(o.jobs, tasks.length);
-  const pool = new Tinypool({ filename: workerFile().href, minThreads: threads, maxThreads: threads, isolateWorkers: false });
+  const pool = new Tinypool({
+    filename: workerFile().href,
+    minThreads: threads,
+    maxThreads: threads,
+    isolateWorkers: false,
+  });
   try {
-    const answers = await Promise.all(tasks.map(async (task) => {
-      const a = (await pool.run({ task, loads } satisfies PoolJob)) as PoolAnswer;
-      tick();
-      return a;
-    }));
+    const answers = await Promise.all(
+      tasks.map(async (task) => {
+        const a = (await pool.run({ task, loads } satisfies PoolJob)) as PoolAnswer;
+        tick();
+        return a;
+      }),
+    );
     return answers.map((a) => unwrap(a) as R);
   } finally {
     await pool.destroy();

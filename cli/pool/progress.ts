@@ -12,14 +12,17 @@ export interface Progress {
 /** Formats seconds as m:ss (h:mm:ss past an hour). */
 export function clock(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    r = s % 60;
   const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
   return `${h > 0 ? `${h}:` : ''}${mm}:${String(r).padStart(2, '0')}`;
 }
 
 /** The progress line for `done` of `total` after `elapsed` seconds (the ETA needs one finished task). */
 export function progressLine(done: number, total: number, elapsed: number, what = ''): string {
-  const w = 30, k = Math.round((done / Math.max(1, total)) * w);
+  const w = 30,
+    k = Math.round((done / Math.max(1, total)) * w);
   const eta = done > 0 ? ` ETA ${clock((elapsed / done) * (total - done))}` : '';
   return `[${'#'.repeat(k)}${'.'.repeat(w - k)}] ${done}/${total}${eta}${what !== '' ? ` ${what}` : ''}`;
 }
@@ -30,7 +33,11 @@ export function progressBar(total: number, stream: CliStream = stderr): Progress
   const t0 = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;
   return {
-    update(done, what = '') { stream.write(`\r\x1b[K${progressLine(done, total, elapsed(), what)}`); },
-    end() { stream.write('\r\x1b[K'); },
+    update(done, what = '') {
+      stream.write(`\r\x1b[K${progressLine(done, total, elapsed(), what)}`);
+    },
+    end() {
+      stream.write('\r\x1b[K');
+    },
   };
 }

@@ -23,7 +23,8 @@ describe('docs/k8s/vnic-matrix-job.yaml', () => {
     expect(Number(/^\s*parallelism: (\d+)$/m.exec(yaml)?.[1])).toBe(completions);
     const cmd = /^\s*- (npx vnic matrix .*)$/m.exec(yaml)?.[1] ?? '';
     const shardArg = /--shard (\S+)/.exec(cmd)?.[1] ?? '';
-    for (let i = 0; i < completions; i++) expect(parseShard(shardArg, { JOB_COMPLETION_INDEX: String(i) })).toEqual({ index: i, count: completions });
+    for (let i = 0; i < completions; i++)
+      expect(parseShard(shardArg, { JOB_COMPLETION_INDEX: String(i) })).toEqual({ index: i, count: completions });
     expect(cmd).toContain('> /results/shard-$JOB_COMPLETION_INDEX.json');
   });
 });

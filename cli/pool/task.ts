@@ -7,12 +7,13 @@ import { runLabSummary, type LabRunTask, type LabRunSummary } from '../../report
 import { CheckFailed, UsageError } from '../errors.ts';
 import { runOrExplain } from '../commands/replay.ts';
 
-export type PoolTask =
-  | { kind: 'matrix-row'; task: MatrixRowTask }
-  | { kind: 'lab-run'; task: LabRunTask };
+export type PoolTask = { kind: 'matrix-row'; task: MatrixRowTask } | { kind: 'lab-run'; task: LabRunTask };
 
 /** The answer for each kind of task. */
-export interface PoolValue { 'matrix-row': MatrixRow; 'lab-run': LabRunSummary }
+export interface PoolValue {
+  'matrix-row': MatrixRow;
+  'lab-run': LabRunSummary;
+}
 
 /** An error crosses the thread boundary as its kind and message, so the CLI still exits 2, 1 or 70 for it. */
 export type PoolAnswer =
@@ -20,7 +21,10 @@ export type PoolAnswer =
   | { ok: false; kind: 'usage' | 'check' | 'internal'; message: string; stack?: string };
 
 /** A task with the `--load` modules (absolute paths) the worker imports first, once. */
-export interface PoolJob { task: PoolTask; loads: string[] }
+export interface PoolJob {
+  task: PoolTask;
+  loads: string[];
+}
 
 const loaded = new Set<string>();
 let tsxRegistered = false;
@@ -41,14 +45,21 @@ export async function runPoolJob(job: PoolJob): Promise<PoolAnswer> {
   } catch (e) {
     const err = e as Error;
     const kind = e instanceof UsageError ? 'usage' : e instanceof CheckFailed ? 'check' : 'internal';
-    return { ok: false, kind, message: err.message ?? String(e), ...(err.stack !== undefined ? { stack: err.stack } : {}) };
+    return {
+      ok: false,
+      kind,
+      message: err.message ?? String(e),
+      ...(err.stack !== undefined ? { stack: err.stack } : {}),
+    };
   }
 }
 
 export function runTask(t: PoolTask): MatrixRow | LabRunSummary {
   switch (t.kind) {
-    case 'matrix-row': return runMatrixRow(t.task);
-    case 'lab-run': return runLabSummary(t.task);
+    case 'matrix-row':
+      return runMatrixRow(t.task);
+    case 'lab-run':
+      return runLabSummary(t.task);
   }
 }
 
