@@ -40,6 +40,10 @@ export interface StackOptions {
   ackCounting?: AckCounting;
   /** Delayed-ACK timeout, ns (40 ms). */
   delayedAckNs?: number;
+  /** Quick ACKs at a flow's start and after out-of-order data (default 16, Linux TCP_MAX_QUICKACKS). */
+  quickAcks?: number;
+  /** The application answers each PSH-terminated request at once (its answer carries the ACK). */
+  answerRequests?: boolean;
   /** Window field of ACKs (65535). */
   rcvWindow?: number;
   /** Out-of-order queue limit per flow, skbs (10000). */
@@ -139,6 +143,8 @@ export class Stack implements RxSink {
     this.tcp = new TcpLayer(this.clock, this.cpu, this.stats, this.tracer, this.latency, {
       ackCounting: opts.ackCounting ?? 'gso_segs',
       delayedAckNs: opts.delayedAckNs ?? 40_000_000,
+      quickAcks: opts.quickAcks ?? 16,
+      answerRequests: opts.answerRequests ?? false,
       rcvWindow: opts.rcvWindow ?? 65535,
       maxOfoSkbs: opts.maxOfoSkbs ?? 10_000,
       maxFlows: positiveInt(opts.maxFlows ?? 262_144, 'maxFlows'),
