@@ -9,6 +9,8 @@ export class UsageError extends Error {
 /** The command ran but what it checks did not hold (a byte stream mismatch, say): exit 1. */
 export class CheckFailed extends Error {
   override name = 'CheckFailed';
+  /** Lines that say what failed in detail (one per failing flow, say), printed under the message. */
+  constructor(message: string, readonly details: readonly string[] = []) { super(message); }
 }
 
 /** Parses a whole non-negative integer flag value, naming the flag when it is not one. */

@@ -1,9 +1,11 @@
 // Human-readable output: the side-by-side comparison table of `vnic run`, one run's summary, and
 // plain aligned tables. Colour only on a terminal, and never when NO_COLOR is set.
 import type { RunReport } from '../sim/report.ts';
+import { type CliStream, currentIO } from './io.ts';
 
-export function useColour(stream: NodeJS.WriteStream): boolean {
-  return stream.isTTY === true && !('NO_COLOR' in process.env && process.env['NO_COLOR'] !== '');
+export function useColour(stream: CliStream): boolean {
+  const noColour = currentIO().env['NO_COLOR'];
+  return stream.isTTY === true && !(noColour !== undefined && noColour !== '');
 }
 
 export const paint = (on: boolean) => ({
@@ -54,7 +56,7 @@ export function throughputGbps(r: RunReport): number {
 /** The rows every comparison shows, one column per run. */
 export function comparisonRows(reports: readonly RunReport[]): { label: string; cells: string[] }[] {
   const row = (label: string, f: (r: RunReport) => string) => ({ label, cells: reports.map(f) });
-  return [
+  const rows = [
     row('frames in', (r) => fmtInt(r.framesIn)),
     row('packets to the stack', (r) => fmtInt(r.framesToStack)),
     row('aggregation ratio', (r) => `${aggregationRatio(r).toFixed(2)}×`),
@@ -72,6 +74,11 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
     row('drops', (r) => fmtInt(r.dropsTotal)),
     row('every byte stream intact', (r) => (r.allStreamsOk ? 'yes' : 'NO')),
   ];
+  // a header-only capture: say plainly what the byte-stream check held over
+  if (reports.some((r) => (r.counters['capture']?.['headerOnlyFrames'] ?? 0) > 0)) {
+    rows.push(row('header-only frames (payload made up)', (r) => fmtInt(r.counters['capture']?.['headerOnlyFrames'] ?? 0)));
+  }
+  return rows;
 }
 
 export function comparisonTable(reports: readonly RunReport[], colour = false): string {

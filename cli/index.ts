@@ -19,3 +19,10 @@ export type ReplayOutput = z.infer<typeof ReplayOutputSchema>;
 /** `vnic matrix --json`: every hardware combination × engine, what ran and why not. */
 export { MatrixSchema, MatrixRowSchema, MatrixResultSchema, MatrixCombinationSchema } from './commands/matrix.ts';
 export type { Matrix, MatrixRow } from './commands/matrix.ts';
+
+/** The tables `vnic run` and `vnic drivers` print, for programs and examples that show runs side by side. */
+export { comparisonTable, table } from './format.ts';
+
+/** The `vnic` command as a program: run it in-process with your own streams (`runCli(argv, io)`). */
+export { buildProgram, runCli } from './program.ts';
+export type { CliIO, CliStream } from './io.ts';

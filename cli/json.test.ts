@@ -1,13 +1,12 @@
 // The CLI's contract with scripts: --json output validated against the exported zod schemas, --version,
 // examples in every --help, and exit 2 with exactly one stderr line naming the problem for bad input.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Command } from 'commander';
-import { registerCommands } from './commands/index.ts';
+import { buildProgram } from './program.ts';
+import { vnic as runVnic } from './test-support.ts';
 import { ReplayOutputSchema, RunOutputSchema, RunReportSchema, ReportDataSchema } from './index.ts';
 import { capturePath } from '../test/captures.ts';
 import { readCapture } from '../tap/index.ts';
@@ -15,15 +14,8 @@ import { readCapture } from '../tap/index.ts';
 const ROOT = new URL('..', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { version: string };
 
-interface Ran { code: number | null; stdout: string; stderr: string }
-
-function vnic(...args: string[]): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+/** `vnic ...args` in-process (cli/bin.test.ts spawns the bin once per command). */
+const vnic = (...args: string[]) => runVnic(args);
 
 /** Exit 2 and one stderr line; returns that line. */
 async function usageError(...args: string[]): Promise<string> {
@@ -49,7 +41,7 @@ describe.concurrent('--json output against the exported schemas', () => {
     for (const rec of readCapture(file)) { void rec; records++; }
     expect(records).toBe(1511);
     expect(report.framesIn).toBe(1511);
-    expect(report.counters['replay']).toEqual({ records: 1511, sent: 1511, filteredOut: 0, extended: 0, notEthernet: 0 });
+    expect(report.counters['replay']).toEqual({ records: 1511, sent: 1511, filteredOut: 0, extended: 0, unverifiable: 0, notEthernet: 0 });
     expect(report.bytesDelivered).toBe(2 << 20);
     expect(Object.keys(report.flows)).toEqual(['10.77.0.1:57426>10.77.0.2:5001']);
     expect(report.allStreamsOk).toBe(true);
@@ -106,16 +98,13 @@ describe('--version and --help', () => {
     const block = top.stdout.split('Commands:\n')[1]!.split('\n\n')[0]!;
     const listed = [...block.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
     expect(listed).toEqual(expect.arrayContaining(['run', 'replay', 'models', 'drivers', 'scenarios', 'report']));
-    // each command's help as `vnic <command> --help` prints it (in-process: one spawn per command is slow)
-    const program = new Command('vnic');
-    registerCommands(program);
-    expect(program.commands.map((c) => c.name())).toEqual(listed);
-    for (const c of program.commands) {
-      let out = '';
-      c.configureOutput({ writeOut: (t) => { out += t; }, writeErr: (t) => { out += t; } });
-      c.outputHelp();
-      expect(out, c.name()).toContain('Examples:');
-      expect(out, c.name()).toContain(`vnic ${c.name()}`);
+    // each command's help as `vnic <command> --help` prints it
+    expect(buildProgram().commands.map((c) => c.name())).toEqual(listed);
+    for (const name of listed) {
+      const r = await vnic(name, '--help');
+      expect(r.code, name).toBe(0);
+      expect(r.stdout, name).toContain('Examples:');
+      expect(r.stdout, name).toContain(`vnic ${name}`);
     }
     const report = await vnic('report', '--help');
     expect(report.code).toBe(0);

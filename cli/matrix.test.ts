@@ -1,21 +1,12 @@
 // vnic matrix: the JSON against the exported schema, the refusals each driver's support() gives, the
 // combinations no model has, the human table, no progress bar when stderr is not a terminal, and
 // one-line usage errors.
-import { execFile } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type Ran, vnic as runVnic } from './test-support.ts';
 import { MatrixRowSchema, MatrixSchema, realisations, unrealised, type Matrix } from './commands/matrix.ts';
 
-const ROOT = new URL('..', import.meta.url);
-
-interface Ran { code: number | null; stdout: string; stderr: string }
-
-function vnic(...args: string[]): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+/** `vnic ...args` in-process (cli/bin.test.ts spawns the bin). */
+const vnic = (...args: string[]) => runVnic(args);
 
 const cfg = (r: { modelConfig: Record<string, unknown>; softwareChecksum: boolean }) =>
   [...Object.entries(r.modelConfig).map(([k, v]) => `${k}=${String(v)}`), ...(r.softwareChecksum ? ['softwareChecksum'] : [])].join(' ');

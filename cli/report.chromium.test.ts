@@ -1,7 +1,6 @@
-// `vnic report --quick --html FILE` end to end: spawn the command, then load the page it wrote in
+// `vnic report --quick --html FILE` end to end: run the command (in-process, cli/test-support.ts), then load the page it wrote in
 // headless Chromium (Debian's /usr/bin/chromium via playwright-core) and check that every chart drew
 // its marks, the page logged nothing and loaded nothing. Without chromium this fails on purpose.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,23 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { parseReportData, type ReportData } from '../report/html.ts';
+import { ROOT, type Ran, vnic } from './test-support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
-const ROOT = new URL('..', import.meta.url);
-
-interface Ran { code: number | null; stdout: string; stderr: string }
-
-function vnic(args: string[]): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-  });
-}
 
 let browser: Browser | undefined;
 let dir = '';
@@ -54,7 +43,7 @@ describe('vnic report --quick --html FILE --json', () => {
     expect(ran.code, ran.stderr).toBe(0);
     expect(readdirSync(dir)).toEqual(['report.html']);
     const data = parseReportData(JSON.parse(ran.stdout));
-    expect(data.generatedBy).toBe(`vnic report ${(JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { version: string }).version} (seed 1, --quick)`);
+    expect(data.generatedBy).toBe(`vnic report ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version} (seed 1, --quick)`);
     expect(data.summary.columns).toEqual(['LRO/GRO off', 'inet_lro', 'GRO']);
     expect(ran.stderr.split('\n').filter((l) => l !== '')).toEqual([
       'comparing LRO/GRO off, inet_lro, GRO on bulk-4flows (3 runs)…',

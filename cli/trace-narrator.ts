@@ -103,7 +103,6 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
   };
   /** LRO descriptor (queue/index) → the frames in its session. */
   const sessions = new Map<string, number[]>();
-  let lastNic = -1;
   let cpu = -1;
   const pendingLink: TraceEvent[] = [];
   /** An interrupt is shown with the first frame the poll it scheduled takes. */
@@ -123,7 +122,6 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
     switch (e.layer) {
       case 'wire': {
         if (e.frame === undefined) return;
-        lastNic = e.frame;
         const s = story(e.frame);
         const w = relativeWire(e.text, seqBase);
         if (s !== undefined) {
@@ -142,7 +140,6 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
         return;
       case 'nic':
         if (e.frame === undefined) return;
-        lastNic = e.frame;
         if (e.what === 'dma') add(e.frame, line('nic', 'info', nicText(e.text)));
         else add(e.frame, line('nic', 'drop', `dropped (${e.reason ?? e.what}): ${stripModel(e.text)}`));
         return;
@@ -185,7 +182,9 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
           sessions.set(key, [cpu]);
           add(cpu, line('lro', 'open', `session opened: ${e.text.replace(/^opened /, '')}`, 'lro/held'));
         } else if (e.what === 'appended') {
-          (sessions.get(key) ?? (sessions.set(key, []), sessions.get(key)!)).push(cpu);
+          const frames = sessions.get(key);
+          if (frames !== undefined) frames.push(cpu);
+          else sessions.set(key, [cpu]);
           add(cpu, line('lro', 'merge', e.text));
         } else if (e.what === 'flushed') {
           const frames = sessions.get(key) ?? [];

@@ -1,6 +1,5 @@
 // vnic trace: the narration of a 5-frame capture line by line, no colour when piped or NO_COLOR, the
 // --json events, the default lesson (bulk-1flow on the eHEA with LRO), and one-line usage errors.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,18 +9,9 @@ import { CaptureWriter } from '../tap/index.ts';
 import { runLab } from '../lab/run.ts';
 import { narrate, renderStories, WindowTracer } from './trace-narrator.ts';
 
-const ROOT = new URL('..', import.meta.url);
+import { vnic } from './test-support.ts';
 
-interface Ran { code: number | null; stdout: string; stderr: string }
-
-function vnic(env: Record<string, string | undefined>, ...args: string[]): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-  });
-}
-const plain = (...args: string[]) => vnic({ NO_COLOR: '1' }, ...args);
+const plain = (...args: string[]) => vnic(args);
 
 let dir = '';
 let cap = '';
@@ -97,13 +87,16 @@ describe('vnic trace <capture>', () => {
     ]);
   });
 
-  it('prints no ANSI codes when piped, with or without NO_COLOR', async () => {
-    for (const env of [{ NO_COLOR: '1' }, { NO_COLOR: undefined, FORCE_COLOR: undefined }]) {
-      const r = await vnic(env, 'trace', cap);
+  it('prints no ANSI codes when piped, with or without NO_COLOR, nor on a terminal with NO_COLOR', async () => {
+    for (const [env, tty] of [[{ NO_COLOR: '1' }, false], [{}, false], [{ NO_COLOR: '1' }, true]] as const) {
+      const r = await vnic(['trace', cap], { env, tty });
       expect(r.code).toBe(0);
       expect(r.stdout).not.toMatch(/\x1b\[/);
       expect(r.stdout).toContain('flushed descriptor 0: out of order, expected seq 4344, got 5792; 2 packets, 2948 bytes — frames 1–2');
     }
+    const coloured = await vnic(['trace', cap], { env: {}, tty: true });
+    expect(coloured.stdout).toMatch(/\x1b\[1m/);
+    expect(coloured.stdout.replace(/\x1b\[\d+m/g, '')).toBe((await plain('trace', cap)).stdout);
   });
 
   it('--json prints the narrated events, one JSON object a line, with their decisions', async () => {

@@ -59,12 +59,6 @@ const cmd = (s: string): string => `\nReproduce: \`${s}\`\n`;
 // ---------------------------------------------------------------------------------------------
 // Running the lab
 
-interface Row {
-  label: string;
-  engine: Engine;
-  r: RunResult;
-}
-
 const ratio = (r: RunResult): number => (r.report.framesToStack > 0 ? r.report.wireFramesToStack / r.report.framesToStack : 0);
 const achieved = (r: RunResult): number => (r.report.durationNs > 0 ? (r.report.bytesDelivered * 8) / r.report.durationNs : 0);
 

@@ -14,7 +14,7 @@ export const VALID_SPORT0 = 40000;
 export const HOSTILE_KINDS = [
   'truncated', 'ihl-short', 'ihl-past-frame', 'totlen-long', 'totlen-short', 'doff-short', 'doff-past-packet',
   'bad-option', 'bad-ip-csum', 'bad-tcp-csum', 'ip-version', 'qinq', 'runt', 'giant', 'fragment',
-  'mutated', 'random-bytes', 'tcp-flags', 'non-tcp', 'vlan-short',
+  'mutated', 'random-bytes', 'tcp-flags', 'non-tcp', 'vlan-short', 'deep-vlan', 'tagged-non-ip',
 ] as const;
 export type HostileKind = (typeof HOSTILE_KINDS)[number];
 
@@ -227,6 +227,20 @@ export function hostileFrame(rng: Prng, kind: HostileKind): Uint8Array {
       if (k === 1) return frame().eth({}).arp({}).build();
       if (k === 2) return frame().eth({}).ipv4({ src: '172.29.0.2', dst: VALID_DST, protocol: IPPROTO.ICMP }).payload(rng.int(100)).build();
       return frame().eth({ type: [ETHERTYPE.IPV6, 0x88cc, 0x0000, 0xffff][rng.int(4)]! }).payload(46 + rng.int(200)).build();
+    }
+    case 'deep-vlan': {
+      // 3 to 40 stacked tags: more than a short linear header copy holds (myri10ge copies 64 bytes)
+      return hostileBase(rng, { vlans: 3 + rng.int(38), payload: rng.int(400) }).bytes;
+    }
+    case 'tagged-non-ip': {
+      const k = rng.int(4);
+      const b = frame().eth(k === 3 ? { type: [ETHERTYPE.IPV6, 0x88cc, 0x0000, 0xffff][rng.int(4)]! } : {});
+      const tags = 1 + (rng.chance(0.3) ? 1 + rng.int(2) : 0);
+      for (let i = 0; i < tags; i++) b.vlan({ vid: 1 + rng.int(4094), ...(i === 0 && tags > 1 && rng.chance(0.5) ? { tpid: ETHERTYPE.QINQ } : {}) });
+      if (k === 0) return b.arp({ op: rng.chance(0.5) ? 1 : 2 }).build();
+      if (k === 1) return b.ipv4({ src: '172.28.0.1', dst: VALID_DST }).udp({ sport: 53, dport: 5353 }).payload(rng.int(200)).build();
+      if (k === 2) return b.ipv4({ src: '172.28.0.2', dst: VALID_DST, protocol: IPPROTO.ICMP }).payload(rng.int(100)).build();
+      return b.payload(46 + rng.int(200)).build();
     }
     case 'vlan-short': {
       const n = ETH.HLEN + rng.int(4);

@@ -8,6 +8,8 @@ export interface OutputOptions {
   path: string;
   /** Default: from the file name (.pcapng → pcapng, else pcap). */
   format?: 'pcap' | 'pcapng';
+  /** Bytes kept of each packet (default: all). A replay keeps its input's snap length, so bytes a header-only capture never held (made up by the lab) are never written. */
+  snaplen?: number | undefined;
 }
 
 export class OutputTap {
@@ -19,7 +21,7 @@ export class OutputTap {
   constructor(opts: OutputOptions, queues: number) {
     const format = opts.format ?? (opts.path.toLowerCase().endsWith('.pcapng') ? 'pcapng' : 'pcap');
     this.writer = CaptureWriter.open(opts.path, {
-      format, nanosecond: true,
+      format, nanosecond: true, snaplen: opts.snaplen,
       ...(format === 'pcapng' ? { interfaces: queues, interfaceNames: Array.from({ length: queues }, (_, q) => `rx${q}`) } : {}),
     });
   }

@@ -6,8 +6,12 @@ import { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../sim/trace.ts';
 import type { FlowExpectation } from '../sim/flows.ts';
 import { RunReportBuilder, type RunReport } from '../sim/report.ts';
-import { createModel, isRegistered, listModels } from '../hw-models/registry.ts';
+import { createModel, isRegistered, listModels, modelCapabilities } from '../hw-models/registry.ts';
+import { FrameLayout, layoutFrame } from '../wire/layout.ts';
+import { rebuildCutFrame } from '../wire/cut-frame.ts';
+import { ETHERTYPE } from '../wire/constants.ts';
 import { RX_FLAG, type NicModel } from '../hw-models/model.ts';
+import type { Capabilities } from '../hw-models/capabilities.ts';
 import { Stack, fillStackReport, type SkBuff } from '../stack/index.ts';
 import { lroQuirksSchema, type LroStats } from '../lro/index.ts';
 import { DriverOptionsSchema, driverForModel, getDriver, listDrivers, type Driver, type DriverInfo, type Engine, type ResolvedDriverOptions } from '../drivers/index.ts';
@@ -33,12 +37,13 @@ export const LabConfigSchema = z.strictObject({
   model: z.string().default('ehea'),
   /** Driver (registry name); default: the driver written for the model. */
   driver: z.string().optional(),
-  /** Receive-aggregation engine. */
-  engine: z.enum(['lro', 'gro', 'off']).default('lro'),
+  /** Receive-aggregation engine; default: the driver's own when it can run here, else LRO where the driver can, else GRO (defaultEngine). */
+  engine: z.enum(['lro', 'gro', 'off']).optional(),
   /** LRO max_aggr / max_desc; default: the driver's own. */
   maxAggr: intIn(1, 65535).optional(),
   maxDesc: intIn(1, 1024).optional(),
-  mtu: intIn(68, 9000).default(1500),
+  /** MTU; default 1500, or for a capture the largest IP packet it carries (at least 1500, at most what the model supports). */
+  mtu: intIn(68, 9000).optional(),
   /** Receive queues (RSS/flow-hash); default: the model's own. */
   queues: intIn(1, 64).optional(),
   /** NAPI weight: frames per poll. */
@@ -79,6 +84,8 @@ export interface RunOptions {
   expectations?: FlowExpectation[];
   /** The stack's flow table limit (default the stack's own). */
   maxFlows?: number;
+  /** Called once the driver is open, before any traffic (`vnic test-driver` attaches its rule checker here). */
+  onOpen?: (parts: { model: NicModel; driver: Driver; stack: Stack }) => void;
 }
 
 /** What a run leaves behind beyond the report: the parts, for tests and the trace command. */
@@ -87,6 +94,10 @@ export interface RunResult {
   /** Every frame accounted for: offered = NIC drops + driver drops + delivered wire frames (+ held). */
   conservation: { offered: number; nicDrops: number; driverDrops: number; delivered: number; held: number; ok: boolean };
   expectations: FlowExpectation[];
+  /** The engine that ran (the default when none was asked for). */
+  engine: Engine;
+  /** The MTU the NIC ran at, and where it came from: the config, the default, or the capture's largest IP packet. */
+  mtu: { value: number; from: 'config' | 'default' | 'capture'; largestIpPacket: number };
   model: NicModel;
   driver: Driver;
   stack: Stack;
@@ -133,17 +144,20 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
 
   const capture = c.capture;
   const frameCount = capture !== undefined && c.batch === 'all' ? (opts.records === undefined ? captureRecords(capture.path) : Array.isArray(opts.records) ? opts.records.length : 0) : 0;
-  const model = buildModel(c, clock, tracer, frameCount);
-  const options = resolveDriverOptions(c);
-  const support = info.support(c.engine as Engine, model.capabilities, options);
-  if (!support.ok) throw new LabError(`engine ${c.engine} cannot run with driver ${info.name} on this ${c.model}: ${support.why}`);
+  const mtu = chooseMtu(c, opts.records);
+  const model = buildModel(c, mtu.value, clock, tracer, frameCount);
+  const engine = c.engine ?? defaultEngine(info, model.capabilities, (e) => resolveDriverOptions(c, e));
+  const options = resolveDriverOptions(c, engine);
+  const support = info.support(engine, model.capabilities, options);
+  if (!support.ok) throw new LabError(`engine ${engine} cannot run with driver ${info.name} on this ${c.model}: ${support.why}`);
 
   const stack = new Stack({ clock, tracer, netdevBudget: Math.max(300, c.pollBudget), ackCounting: c.ackCounting, ...(opts.maxFlows !== undefined ? { maxFlows: opts.maxFlows } : {}) });
   // receive buffers exhausted: prune the out-of-order queues that pin them, as Linux does under memory pressure
   model.dma.onExhausted = () => stack.pruneOutOfOrder() > 0;
   const driver = info.create({ model, stack, tracer, options });
   driver.open();
-  const out = opts.out !== undefined ? new OutputTap(opts.out, model.queueCount) : undefined;
+  opts.onOpen?.({ model, driver, stack });
+  const out = opts.out !== undefined ? new OutputTap({ ...opts.out, snaplen: opts.out.snaplen ?? inputSnaplen(c, opts.records) }, model.queueCount) : undefined;
   // wire frames per skb reaching the stack: the aggregate-size histogram
   const sizes = new Float64Array(MAX_HIST + 1);
   let lastDeliveryNs = 0;
@@ -179,19 +193,30 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
 
   const expectations = opts.expectations ?? expectationsOf();
   // the run lasts until the stack took its last packet (trailing delayed-ACK timers do not count)
-  const report = buildReport(c, info, model, driver, stack, Math.max(lastDeliveryNs, 1), expectations, replayCounters);
+  const report = buildReport(c, engine, info, model, driver, stack, Math.max(lastDeliveryNs, 1), expectations, replayCounters);
   const conservation = conserve(model, driver, stack);
   report.counters['conservation'] = { ...conservation, ok: conservation.ok ? 1 : 0 };
   const hist: Record<string, number> = {};
   sizes.forEach((n, k) => { if (n > 0) hist[k === MAX_HIST ? `${MAX_HIST}+` : String(k)] = n; });
   report.counters['aggregateSizes'] = hist;
   if (partner !== undefined) report.counters['traffic'] = { ...partner.stats } as unknown as Record<string, number>;
-  return { report, conservation, expectations, model, driver, stack };
+  return { report, conservation, expectations, engine, mtu, model, driver, stack };
 }
 
-function resolveDriverOptions(c: Resolved): ResolvedDriverOptions {
+/**
+ * The engine a run uses when none is asked for: the driver's own default when it can run on this
+ * model, else LRO where the driver can, else GRO (else off). Every model/driver pair thus has a
+ * default that runs (`vnic models` and `vnic drivers` show it).
+ */
+export function defaultEngine(info: DriverInfo, caps: Capabilities, optionsFor: (e: Engine) => ResolvedDriverOptions = (e) => ({ engine: e, pollBudget: 64 }) as ResolvedDriverOptions): Engine {
+  const order: Engine[] = [info.defaultEngine, 'lro', 'gro', 'off'];
+  for (const e of order) if (info.support(e, caps, optionsFor(e)).ok) return e;
+  return 'off';
+}
+
+function resolveDriverOptions(c: Resolved, engine: Engine): ResolvedDriverOptions {
   const o = DriverOptionsSchema.parse({
-    engine: c.engine,
+    engine,
     pollBudget: c.pollBudget,
     ...(c.maxAggr !== undefined ? { maxAggr: c.maxAggr } : {}),
     ...(c.maxDesc !== undefined ? { maxDesc: c.maxDesc } : {}),
@@ -202,9 +227,40 @@ function resolveDriverOptions(c: Resolved): ResolvedDriverOptions {
   return o;
 }
 
-function buildModel(c: Resolved, clock: VirtualClock, tracer: Tracer, batchFrames: number): NicModel {
+const DEFAULT_MTU = 1500;
+
+/**
+ * The MTU of a run: the one asked for; for a capture without one, the largest IP packet the capture
+ * carries (its wire length less the L2 header, so header-only records count whole), at least 1500
+ * and at most the model's maximum; otherwise 1500. A lazily read record stream is not read twice: 1500.
+ */
+function chooseMtu(c: Resolved, records: Iterable<CaptureRecord> | undefined): RunResult['mtu'] {
+  if (c.mtu !== undefined) return { value: c.mtu, from: 'config', largestIpPacket: 0 };
+  if (c.modelConfig['mtu'] !== undefined || c.capture === undefined || (records !== undefined && !Array.isArray(records))) {
+    return { value: DEFAULT_MTU, from: 'default', largestIpPacket: 0 };
+  }
+  const largest = largestIpPacket(records ?? readCapture(c.capture.path));
+  const caps = modelCapabilities(c.model);
+  const value = Math.max(DEFAULT_MTU, Math.min(largest, caps?.maxMtu ?? DEFAULT_MTU));
+  return { value, from: value === DEFAULT_MTU ? 'default' : 'capture', largestIpPacket: largest };
+}
+
+/** The largest IPv4 or IPv6 packet among the Ethernet records, by wire length (0 when there is none). */
+export function largestIpPacket(records: Iterable<CaptureRecord>): number {
+  const L = new FrameLayout();
+  let largest = 0;
+  for (const r of records) {
+    if (r.linktype !== 1) continue;
+    layoutFrame(r.data, 0, r.data.length, L);
+    if (L.l3 < 0 || (L.etherType !== ETHERTYPE.IPV4 && L.etherType !== ETHERTYPE.IPV6)) continue;
+    largest = Math.max(largest, r.origLen - L.l3);
+  }
+  return largest;
+}
+
+function buildModel(c: Resolved, mtu: number, clock: VirtualClock, tracer: Tracer, batchFrames: number): NicModel {
   const knobs = MODEL_KNOBS[c.model];
-  const cfg: Record<string, unknown> = { promiscuous: true, mtu: c.mtu, ...c.modelConfig };
+  const cfg: Record<string, unknown> = { promiscuous: true, mtu, ...c.modelConfig };
   if (c.queues !== undefined) {
     if (knobs?.queues === undefined) {
       if (c.queues !== 1) throw new LabError(`--queues ${c.queues}: model '${c.model}' has one receive queue`);
@@ -222,6 +278,12 @@ function buildModel(c: Resolved, clock: VirtualClock, tracer: Tracer, batchFrame
 }
 
 function nextPow2(n: number): number { let p = 16; while (p < n) p *= 2; return p; }
+
+/** The snap length of the capture replayed (null-safe: undefined for generated traffic, records given in memory, or a file that states none). */
+function inputSnaplen(c: Resolved, records: Iterable<CaptureRecord> | undefined): number | undefined {
+  if (c.capture === undefined || records !== undefined) return undefined;
+  return captureInfo(c.capture.path).snaplen ?? undefined;
+}
 
 function captureRecords(path: string): number {
   return captureInfo(path).records;
@@ -250,15 +312,20 @@ function replayTimed(records: Iterable<CaptureRecord>, onlyTo: string | undefine
 
 /**
  * --batch all: every frame is put into the rings before the first poll. When the input is larger
- * than the rings can hold, it goes in ring-sized chunks and the polls drain each chunk first.
+ * than the rings can hold, it goes in ring-sized chunks and the polls drain (and the driver refills)
+ * each chunk first. A chunk is counted in receive buffers, not frames: a frame longer than the
+ * largest buffer spans several descriptors (e1000 and mq chain 2 KiB buffers, myri10ge 4 KiB page
+ * chunks), so a jumbo frame uses up to five, and counting frames would overrun the ring (rx_missed).
  */
 function replayAll(records: Iterable<CaptureRecord>, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>, assemble = true): () => FlowExpectation[] {
   const filter = onlyTo !== undefined ? new DestinationFilter(onlyTo) : undefined;
   const streams = new CaptureStreams();
   const chunk = Math.max(1, minRxRing(model) - 2);
+  const buffer = largestRxBuffer(model);
   let scratch = new Uint8Array(65536 + 64);
   let inChunk = 0;
-  const st = { records: 0, sent: 0, filteredOut: 0, extended: 0, notEthernet: 0 };
+  const st = { records: 0, sent: 0, filteredOut: 0, extended: 0, unverifiable: 0, notEthernet: 0 };
+  const cutLayout = new FrameLayout();
   for (const r of records) {
     st.records++;
     if (r.linktype !== 1) { st.notEthernet++; continue; }
@@ -266,18 +333,28 @@ function replayAll(records: Iterable<CaptureRecord>, onlyTo: string | undefined,
     if (filter !== undefined && !filter.accepts(buf, len)) { st.filteredOut++; continue; }
     if (r.origLen > len) {
       if (scratch.length < r.origLen) scratch = new Uint8Array(r.origLen);
-      scratch.set(r.data); scratch.fill(0, len, r.origLen);
-      buf = scratch; len = r.origLen; flags = RX_FLAG.CSUM_TRUSTED; st.extended++;
+      scratch.set(r.data);
+      if (rebuildCutFrame(scratch, len, r.origLen, cutLayout) === 'unverifiable') { flags = RX_FLAG.CSUM_TRUSTED; st.unverifiable++; }
+      buf = scratch; len = r.origLen; st.extended++;
     }
     if (assemble) streams.addFrame(buf, len); // (the caller's expectations replace these: no per-flow state)
     st.sent++;
+    const cost = buffer > 0 ? Math.ceil(len / buffer) : 1;
+    if (inChunk > 0 && inChunk + cost > chunk) { clock.run(); inChunk = 0; }
     model.receiveFrame(buf, len, clock.now, flags);
-    if (++inChunk >= chunk) { clock.run(); inChunk = 0; }
+    inChunk += cost;
   }
   return () => {
     Object.assign(counters, st);
     return streams.expectedFlows();
   };
+}
+
+/** Bytes of the largest receive buffer of queue 0 (0 when no ring names a buffer size). */
+function largestRxBuffer(model: NicModel): number {
+  let n = 0;
+  for (const r of model.rings(0)) if (r.role !== 'completion') n = Math.max(n, r.bufferBytes);
+  return n;
 }
 
 /** Entries of the smallest receive ring of queue 0 (how many frames surely fit before a poll). */
@@ -303,9 +380,9 @@ function conserve(model: NicModel, driver: Driver, stack: Stack): RunResult['con
   return { offered, nicDrops, driverDrops, delivered, held, ok: offered === nicDrops + driverDrops + delivered + held };
 }
 
-function buildReport(c: Resolved, info: DriverInfo, model: NicModel, driver: Driver, stack: Stack, durationNs: number,
+function buildReport(c: Resolved, engine: Engine, info: DriverInfo, model: NicModel, driver: Driver, stack: Stack, durationNs: number,
   expectations: FlowExpectation[], replayCounters: Record<string, number>): RunReport {
-  const label = c.label ?? `${c.model}/${info.name}/${c.engine}`;
+  const label = c.label ?? `${c.model}/${info.name}/${engine}`;
   const b = new RunReportBuilder(label)
     .duration(durationNs)
     .framesIn(model.framesOffered)
@@ -327,7 +404,11 @@ function buildReport(c: Resolved, info: DriverInfo, model: NicModel, driver: Dri
   fillStackReport(b, stack, expectations);
   b.counters('nic', model.totals());
   b.counters('driver', driver.ethtoolStats());
-  if (Object.keys(replayCounters).length > 0) b.counters('replay', replayCounters);
+  if (Object.keys(replayCounters).length > 0) {
+    b.counters('replay', replayCounters);
+    // what the byte-stream check held over: frames the capture cut short, their payload made up by the lab
+    b.counters('capture', { headerOnlyFrames: replayCounters['extended'] ?? 0, checksumsUnverifiable: replayCounters['unverifiable'] ?? 0 });
+  }
   return b.build();
 }
 

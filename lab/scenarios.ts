@@ -11,6 +11,9 @@ export interface Scenario {
   lab: Omit<LabConfig, 'traffic' | 'capture'> & { traffic: Record<string, unknown> };
 }
 
+/** The scenario of `vnic run` and of the report's engine comparison when none is named. */
+export const DEFAULT_SCENARIO = 'bulk-4flows';
+
 const bulk = (extra: Record<string, unknown> = {}) => ({ kind: 'bulk', ...extra });
 /**
  * Retransmission timeout of every scenario's senders: Linux's TCP_RTO_MIN (200 ms), above the

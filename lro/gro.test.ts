@@ -5,6 +5,7 @@ import { seg, skbOf, RecordingSink, field16, field32, ipChecksumOk } from './tes
 import { CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SKB_GSO_TCPV4, SKB_GSO_TCP_FIXEDID } from '../stack/skb.ts';
 import { sumBytes, fold } from '../wire/index.ts';
 import { TraceLog } from '../sim/trace.ts';
+import { frame } from '../wire/builder.ts';
 
 const MSS = 1448;
 const S0 = 5000;
@@ -160,7 +161,7 @@ describe('GRO (spec/gro.md)', () => {
     expect(g.heldPackets).toBe(3);
   });
 
-  it('checksums: trusted (UNNECESSARY), validated (COMPLETE) or computed (NONE); a bad one goes up alone', () => {
+  it('checksums: trusted (UNNECESSARY), validated (COMPLETE) or computed (NONE); a bad one goes up alone, ahead of the held packet', () => {
     const { g, sink } = gro();
     const a = skbOf(seg({ seq: at(0), id: 1 }));
     const b = skbOf(seg({ seq: at(1), id: 2 })); b.ipSummed = CHECKSUM_COMPLETE; b.csum = fold(sumBytes(b.buf, b.data, b.len));
@@ -168,33 +169,56 @@ describe('GRO (spec/gro.md)', () => {
     g.groReceive(a); g.groReceive(b); g.groReceive(c);
     const bad = skbOf(seg({ seq: at(3), id: 4, tcpChecksum: 0x1234 })); bad.ipSummed = CHECKSUM_NONE;
     g.groReceive(bad);
-    expect(frames(sink)).toEqual([3, 1]);
+    expect([frames(sink), g.heldPackets]).toEqual([[1], 1]);
     expect([g.stats.csum_trusted, g.stats.csum_complete, g.stats.csum_software, g.stats.not_eligible_bad_csum]).toEqual([1, 1, 2, 1]);
-    expect(sink.got[1]!.skb.ipSummed).toBe(CHECKSUM_NONE);
+    expect(sink.got[0]!.skb.ipSummed).toBe(CHECKSUM_NONE);
     const e = skbOf(seg({ seq: at(9), id: 1 })); e.ipSummed = CHECKSUM_COMPLETE; e.csum = 0x4321;
     g.groReceive(e);
     expect(g.stats.not_eligible_bad_csum).toBe(2);
     expect(c.ipSummed).toBe(CHECKSUM_UNNECESSARY);
   });
 
-  it('not eligible: in-band VLAN, IP options, fragments, padding, UDP', () => {
+  it('not eligible: not IP (ARP), IP options, fragments, padding', () => {
     const { g } = gro();
-    g.groReceive(skbOf(seg({ vlan: 3 })));
+    g.groReceive(skbOf(frame().arp().build()));
     g.groReceive(skbOf(seg({ ipOptions: new Uint8Array([1, 1, 1, 0]) })));
     g.groReceive(skbOf(seg({ payload: 2, ts: null, pad: 60 })));
     const fr = skbOf(seg()); fr.buf[fr.data + 6] = 0x20; // MF
     g.groReceive(fr);
     const s = g.stats;
-    expect([s.not_eligible_not_ipv4, s.not_eligible_ihl, s.not_eligible_length, s.not_eligible_fragment]).toEqual([1, 1, 1, 1]);
+    expect([s.not_eligible_not_ip, s.not_eligible_ihl, s.not_eligible_length, s.not_eligible_fragment]).toEqual([1, 1, 1, 1]);
   });
 
-  it('a segment of a held flow that cannot take part (IP options) flushes the held packet first', () => {
+  it('in-band 802.1Q: tagged segments merge under the same tag (vlan_gro_receive); another tag is another flow', () => {
+    const { g, sink } = gro();
+    g.groReceive(skbOf(seg({ seq: at(0), id: 1, vlan: 3 })));
+    g.groReceive(skbOf(seg({ seq: at(1), id: 2, vlan: 3 })));
+    g.groReceive(skbOf(seg({ seq: at(2), id: 3, vlan: 4 })));
+    g.flush();
+    expect(frames(sink)).toEqual([2, 1]);
+    const d = sink.got[0]!;
+    expect(field16(d.bytes, 4 + 2)).toBe(2 * (20 + 32 + MSS) - 20 - 32); // the IP total length behind the tag
+    expect([g.stats.merged, g.stats.held, g.stats.not_eligible_not_ip]).toEqual([1, 2, 0]);
+  });
+
+  it('IP ID (Linux 6.18): a fixed ID merges with DF clear too; a flow that began incrementing must go on incrementing', () => {
+    const { g, sink } = gro();
+    [7, 7, 7].forEach((id, i) => g.groReceive(skbOf(seg({ seq: at(i), id, df: false }))));
+    g.flush();
+    expect(frames(sink)).toEqual([3]);
+    const h = gro();
+    [[20, 0], [21, 1], [21, 2]].forEach(([id, i]) => h.g.groReceive(skbOf(seg({ seq: at(i!), id: id! }))));
+    h.g.flush();
+    expect([frames(h.sink), h.g.stats.flush_ip_id]).toEqual([[2, 1], 1]);
+  });
+
+  it('a segment of a held flow that cannot take part (IP options) overtakes the held packet, which stays held (as Linux 6.18 does)', () => {
     const { g, sink } = gro();
     g.groReceive(skbOf(seg({ seq: at(0), id: 1 })));
     g.groReceive(skbOf(seg({ seq: at(1), id: 2, ipOptions: new Uint8Array([1, 1, 1, 0]) })));
-    expect(frames(sink)).toEqual([1, 1]);
-    expect(field16(sink.got[1]!.bytes, 2)).toBe(24 + 32 + MSS);
-    expect([g.stats.flush_not_eligible, g.stats.not_eligible_ihl, g.heldPackets]).toEqual([1, 1, 0]);
+    expect(frames(sink)).toEqual([1]);
+    expect(field16(sink.got[0]!.bytes, 2)).toBe(24 + 32 + MSS);
+    expect([g.stats.not_eligible_ihl, g.heldPackets]).toEqual([1, 1]);
   });
 
   it('a full bucket (8 flows) flushes its oldest flow to make room', () => {

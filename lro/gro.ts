@@ -1,12 +1,14 @@
-// GroEngine: modern Linux GRO for IPv4/TCP (spec/gro.md, inet_lro.md §5). Held packets sit in a
-// bucketed flow table (8 × 8); merging is lossless so GSO (stack/gso.ts) can recreate the segments.
-// Input: an skb after eth_type_trans (data at the IPv4 header, macHeader set); a VLAN tag, if any, hw-extracted.
+// GroEngine: modern Linux GRO (6.18) for TCP over IPv4 and IPv6, under in-band 802.1Q/802.1ad tags
+// (spec/gro.md, inet_lro.md §5). Held packets sit in a bucketed flow table (8 × 8); merging is
+// lossless so GSO (stack/gso.ts) can recreate the segments. Input: an skb after eth_type_trans (data
+// at the IP header, or at an in-band tag; macHeader set); a tag the NIC extracted is in skb.vlanTci.
+// Held to this machine's kernel by test/gro-catalogue.test.ts.
 import { fold32, sum16 } from '../wire/checksum.ts';
 import { r16, r32, w16 } from '../wire/bytes.ts';
 import { z } from 'zod';
-import { IPV4, TCP, TCP_FLAG } from '../wire/index.ts';
+import { IPV4, IPV6, IPPROTO, TCP, TCP_FLAG, isVlanTpid } from '../wire/index.ts';
 import {
-  CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, ETH_P_IP, SKB_GSO_TCPV4, SKB_GSO_TCP_FIXEDID,
+  CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, ETH_P_IP, ETH_P_IPV6, SKB_GSO_TCPV4, SKB_GSO_TCPV6, SKB_GSO_TCP_FIXEDID,
 } from '../stack/skb.ts';
 import type { SkBuff } from '../stack/skb.ts';
 import type { RxSink } from '../stack/rx-sink.ts';
@@ -30,7 +32,10 @@ export interface GroStats {
   flushed: number;
   /** Held packets flushed because their bucket was full (also counted in flush_evict). */
   evicted: number;
-  not_eligible_not_ipv4: number;
+  /** Neither IPv4 nor IPv6 (after any in-band tags). */
+  not_eligible_not_ip: number;
+  /** An in-band tag cut short. */
+  not_eligible_vlan: number;
   not_eligible_ihl: number;
   not_eligible_fragment: number;
   not_eligible_length: number;
@@ -60,18 +65,19 @@ export interface GroStats {
   flush_cwr: number;
   flush_no_payload: number;
   flush_flags: number;
-  flush_not_eligible: number;
+  /** A padded segment of the flow (IP length shorter than the frame) flushed it. */
+  flush_padded: number;
 }
 
 export function newGroStats(): GroStats {
   return {
     received: 0, merged: 0, held: 0, passed: 0, flushed: 0, evicted: 0,
-    not_eligible_not_ipv4: 0, not_eligible_ihl: 0, not_eligible_fragment: 0, not_eligible_length: 0, not_eligible_not_tcp: 0,
+    not_eligible_not_ip: 0, not_eligible_vlan: 0, not_eligible_ihl: 0, not_eligible_fragment: 0, not_eligible_length: 0, not_eligible_not_tcp: 0,
     not_eligible_bad_doff: 0, not_eligible_bad_csum: 0, pass_no_payload: 0, pass_flags: 0, pass_cwr: 0,
     csum_trusted: 0, csum_complete: 0, csum_software: 0,
     flush_napi: 0, flush_old: 0, flush_evict: 0, flush_psh: 0, flush_fin: 0, flush_short: 0, flush_64k: 0, flush_seq: 0,
     flush_ack: 0, flush_tcp_word: 0, flush_options: 0, flush_ip_header: 0, flush_ip_id: 0, flush_larger: 0, flush_cwr: 0,
-    flush_no_payload: 0, flush_flags: 0, flush_not_eligible: 0,
+    flush_no_payload: 0, flush_flags: 0, flush_padded: 0,
   };
 }
 
@@ -82,17 +88,17 @@ export function sumGroStats(all: readonly GroStats[]): GroStats {
 }
 
 type FlushReason = 'napi' | 'old' | 'evict' | 'psh' | 'fin' | 'short' | '64k' | 'seq' | 'ack' | 'tcp_word' | 'options'
-  | 'ip_header' | 'ip_id' | 'larger' | 'cwr' | 'no_payload' | 'flags' | 'not_eligible';
-type NotEligible = 'not_ipv4' | 'ihl' | 'fragment' | 'length' | 'not_tcp' | 'bad_doff' | 'bad_csum';
+  | 'ip_header' | 'ip_id' | 'larger' | 'cwr' | 'no_payload' | 'flags' | 'padded';
+type NotEligible = 'not_ip' | 'vlan' | 'ihl' | 'fragment' | 'length' | 'not_tcp' | 'bad_doff' | 'bad_csum';
 
 const FLUSH_KEY: Record<FlushReason, keyof GroStats> = {
   napi: 'flush_napi', old: 'flush_old', evict: 'flush_evict', psh: 'flush_psh', fin: 'flush_fin', short: 'flush_short',
   '64k': 'flush_64k', seq: 'flush_seq', ack: 'flush_ack', tcp_word: 'flush_tcp_word', options: 'flush_options',
   ip_header: 'flush_ip_header', ip_id: 'flush_ip_id', larger: 'flush_larger', cwr: 'flush_cwr', no_payload: 'flush_no_payload',
-  flags: 'flush_flags', not_eligible: 'flush_not_eligible',
+  flags: 'flush_flags', padded: 'flush_padded',
 };
 const NOT_ELIGIBLE_KEY: Record<NotEligible, keyof GroStats> = {
-  not_ipv4: 'not_eligible_not_ipv4', ihl: 'not_eligible_ihl', fragment: 'not_eligible_fragment', length: 'not_eligible_length',
+  not_ip: 'not_eligible_not_ip', vlan: 'not_eligible_vlan', ihl: 'not_eligible_ihl', fragment: 'not_eligible_fragment', length: 'not_eligible_length',
   not_tcp: 'not_eligible_not_tcp', bad_doff: 'not_eligible_bad_doff', bad_csum: 'not_eligible_bad_csum',
 };
 
@@ -101,7 +107,7 @@ export const groConfigSchema = z.object({
   sink: z.custom<RxSink>((v) => typeof v === 'object' && v !== null && typeof (v as RxSink).netifReceiveSkb === 'function', { message: 'sink must be an RxSink' }),
   tracer: z.custom<Tracer>((v) => typeof v === 'object' && v !== null && typeof (v as Tracer).emit === 'function', { message: 'tracer must be a Tracer' }).optional(),
   queue: z.number().int().min(0).default(0),
-  /** dev->gro_max_size: held IP length + new payload must stay below it. */
+  /** dev->gro_max_size: the held packet's length (from its in-band tag or IP header) + the new payload must stay below it. */
   maxSize: z.number().int().min(1500).max(65536).default(65536),
 }).strict();
 
@@ -118,9 +124,15 @@ class GroFlow {
   bucket = 0;
   b: Uint8Array = new Uint8Array(0);
   mac = -1; iph = 0; tcph = 0; doff = 0;
+  /** 4 or 6. */
+  family = 4;
+  /** Bytes of in-band tags between the MAC header and the IP header (compared whole, counted in the length limit). */
+  tags = 0;
   // -0: a double field from the start, so u32 values past 2^31 cause no map change / deopt
   saddr = -0; daddr = -0; ports = -0;
-  nextSeq = -0; gsoSize = 0; count = 0; ipTotLen = 0;
+  nextSeq = -0; gsoSize = 0; count = 0;
+  /** The held packet's IP length (IPv4 total length; IPv6 40 + payload length). */
+  ipTotLen = 0;
   firstId = 0;
   /** -1 undecided (one segment), 0 IP ID increments, 1 fixed. */
   idMode = -1;
@@ -161,30 +173,79 @@ export class GroEngine {
   /** Packets currently held. */
   get heldPackets(): number { let n = 0; for (const c of this.counts) n += c; return n; }
 
-  /** napi_gro_receive. */
+  /** napi_gro_receive: in-band tags (vlan_gro_receive), then inet_gro_receive or ipv6_gro_receive, then tcp_gro_receive. */
   groReceive(skb: SkBuff): void {
     const st = this.stats;
     st.received++;
     this.nowNs = skb.arrivalNs; this.frameId = skb.frameId;
     if (this.cpu !== null) this.cpu.charge('gro_merge');
-    if (skb.protocol !== ETH_P_IP || skb.headLen < 20) return this.notEligible(skb, 'not_ipv4', null);
-    const b = skb.buf, iph = skb.data;
-    if (b[iph] !== 0x45) return this.notEligible(skb, 'ihl', this.heldFor(skb));
-    if ((r16(b, iph + IPV4.FRAG) & 0x3fff) !== 0) return this.notEligible(skb, 'fragment', this.heldFor(skb));
+    const b = skb.buf;
+    // vlan_gro_receive: the tag is pulled and the inner protocol's gro_receive runs; the tag stack
+    // is part of the flow's identity (lookup compares the MAC header through the tags)
+    let iph = skb.data, proto = skb.protocol;
+    const end = skb.data + skb.headLen;
+    while (isVlanTpid(proto)) {
+      if (iph + 4 > end) return this.notEligible(skb, 'vlan');
+      proto = r16(b, iph + 2); iph += 4;
+    }
+    const tags = iph - skb.data;
+    if (proto === ETH_P_IP) return this.receive4(skb, b, iph, tags, end);
+    if (proto === ETH_P_IPV6) return this.receive6(skb, b, iph, tags, end);
+    return this.notEligible(skb, 'not_ip');
+  }
+
+  /** inet_gro_receive + tcp4_gro_receive. */
+  private receive4(skb: SkBuff, b: Uint8Array, iph: number, tags: number, end: number): void {
+    if (iph + 20 > end) return this.notEligible(skb, 'ihl');
+    if (b[iph] !== 0x45) return this.notEligible(skb, 'ihl');
+    if ((r16(b, iph + IPV4.FRAG) & 0x3fff) !== 0) return this.notEligible(skb, 'fragment');
     const totLen = r16(b, iph + IPV4.TOT_LEN);
-    if (totLen !== skb.len) return this.notEligible(skb, 'length', this.heldFor(skb));
-    if (b[iph + IPV4.PROTO] !== 6) return this.notEligible(skb, 'not_tcp', null);
+    if (b[iph + IPV4.PROTO] !== IPPROTO.TCP) return this.notEligible(skb, 'not_tcp');
     const tcph = iph + 20;
     const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
-    if (doff < 20 || 20 + doff > totLen || skb.headLen < 20 + doff) return this.notEligible(skb, 'bad_doff', this.heldFor(skb));
+    if (doff < 20 || 20 + doff > totLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff');
 
     const saddr = r32(b, iph + IPV4.SRC), daddr = r32(b, iph + IPV4.DST), ports = r32(b, tcph + TCP.SPORT);
     const bucket = groBucket(saddr, daddr, ports);
-    const p = this.lookup(skb, bucket, saddr, daddr, ports);
+    const p = this.lookup(skb, bucket, 4, saddr, daddr, ports, iph, 20);
+    if (totLen !== skb.len - tags) return this.lengthMismatch(skb, p);
+    if (fold32(sum16(b, iph, 20)) !== 0xffff) return this.notEligible(skb, 'bad_csum');
+    if (!this.tcpChecksumOk(skb, b, iph, tcph, totLen - 20, sum16(b, iph + IPV4.SRC, 8), 20 + tags)) return this.notEligible(skb, 'bad_csum');
+    this.receiveTcp(skb, p, bucket, b, 4, iph, 20, tcph, doff, saddr, daddr, ports, totLen, tags);
+  }
 
-    if (fold32(sum16(b, iph, 20)) !== 0xffff || !this.tcpChecksumOk(skb, b, iph, tcph, totLen)) return this.notEligible(skb, 'bad_csum', p);
+  /** ipv6_gro_receive + tcp6_gro_receive: hop-by-hop, routing and destination options headers are skipped (and must match byte for byte); anything else before TCP, a fragment header included, is not merged. */
+  private receive6(skb: SkBuff, b: Uint8Array, iph: number, tags: number, end: number): void {
+    if (iph + IPV6.HLEN > end) return this.notEligible(skb, 'ihl');
+    const ipLen = IPV6.HLEN + r16(b, iph + IPV6.PAYLOAD_LEN);
+    const frameIpLen = skb.len - tags;
+    // a padded frame is parsed as far as its own length says; a truncated one not at all
+    if (ipLen > frameIpLen) return this.notEligible(skb, 'length');
+    let next = b[iph + IPV6.NEXT_HDR]!, nlen = IPV6.HLEN;
+    while (next === IPPROTO.HOPOPTS || next === IPPROTO.ROUTING || next === IPPROTO.DSTOPTS) {
+      if (iph + nlen + 8 > end) return this.notEligible(skb, 'ihl');
+      const size = (b[iph + nlen + 1]! + 1) << 3;
+      next = b[iph + nlen]!; nlen += size;
+      if (nlen > ipLen || iph + nlen > end) return this.notEligible(skb, 'ihl');
+    }
+    if (next === IPPROTO.FRAGMENT) return this.notEligible(skb, 'fragment');
+    if (next !== IPPROTO.TCP) return this.notEligible(skb, 'not_tcp');
+    const tcph = iph + nlen;
+    const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
+    if (doff < 20 || nlen + doff > ipLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff');
+    // the flow key folds each address to 32 bits; lookup compares the whole header
+    const saddr = addressKey(b, iph + IPV6.SRC), daddr = addressKey(b, iph + IPV6.DST), ports = r32(b, tcph + TCP.SPORT);
+    const bucket = groBucket(saddr, daddr, ports);
+    const p = this.lookup(skb, bucket, 6, saddr, daddr, ports, iph, nlen);
+    if (ipLen !== frameIpLen) return this.lengthMismatch(skb, p);
+    if (!this.tcpChecksumOk(skb, b, iph, tcph, ipLen - nlen, sum16(b, iph + IPV6.SRC, 32), nlen + tags)) return this.notEligible(skb, 'bad_csum');
+    this.receiveTcp(skb, p, bucket, b, 6, iph, nlen, tcph, doff, saddr, daddr, ports, ipLen, tags);
+  }
 
-    const payload = totLen - 20 - doff;
+  /** tcp_gro_receive, once the network layer found the flow's held packet `p` (or none). */
+  private receiveTcp(skb: SkBuff, p: GroFlow | null, bucket: number, b: Uint8Array, family: number, iph: number, nlen: number,
+    tcph: number, doff: number, saddr: number, daddr: number, ports: number, ipLen: number, tags: number): void {
+    const payload = ipLen - nlen - doff;
     const flags = b[tcph + TCP.FLAGS]!;
     if (p !== null) {
       const why = this.cannotMerge(p, b, iph, tcph, doff, payload, flags);
@@ -195,7 +256,7 @@ export class GroEngine {
     if (payload === 0) return this.pass(skb, 'pass_no_payload');
     if ((flags & TCP_FLAG.CWR) !== 0) return this.pass(skb, 'pass_cwr');
     if ((flags & END_FLAGS) !== 0) return this.pass(skb, 'pass_flags');
-    this.hold(skb, bucket, b, iph, tcph, doff, saddr, daddr, ports, payload, totLen);
+    this.hold(skb, bucket, b, family, iph, nlen, tcph, doff, saddr, daddr, ports, payload, ipLen, tags);
   }
 
   /** napi_gro_flush: deliver held packets, bucket by bucket, oldest first; with `olderThanNs` only those that arrived before it. */
@@ -221,24 +282,27 @@ export class GroEngine {
     return best;
   }
 
-  /** The held packet of the flow of an IPv4/TCP segment that cannot take part (options, fragment, padding…), if any. */
-  private heldFor(skb: SkBuff): GroFlow | null {
-    const b = skb.buf, iph = skb.data;
-    if (b[iph]! >>> 4 !== 4 || b[iph + IPV4.PROTO] !== 6) return null;
-    const tcph = iph + ((b[iph]! & 0x0f) << 2);
-    if (tcph + 4 > skb.tail) return null;
-    const saddr = r32(b, iph + IPV4.SRC), daddr = r32(b, iph + IPV4.DST), ports = r32(b, tcph + TCP.SPORT);
-    return this.lookup(skb, groBucket(saddr, daddr, ports), saddr, daddr, ports);
-  }
-
-  private lookup(skb: SkBuff, bucket: number, saddr: number, daddr: number, ports: number): GroFlow | null {
+  /**
+   * The held packet of the same flow: same addresses and ports, same NIC-extracted tag, same MAC
+   * header through the in-band tags (gro_list_prepare, vlan_gro_receive); for IPv6 also the same flow
+   * label, next header and extension headers (ipv6_gro_receive).
+   */
+  private lookup(skb: SkBuff, bucket: number, family: number, saddr: number, daddr: number, ports: number, iph: number, nlen: number): GroFlow | null {
     const list = this.table[bucket]!, n = this.counts[bucket]!;
+    const b = skb.buf;
+    const tags = iph - skb.data;
     for (let i = 0; i < n; i++) {
       const f = list[i]!;
-      if (f.saddr !== saddr || f.daddr !== daddr || f.ports !== ports) continue;
+      if (f.saddr !== saddr || f.daddr !== daddr || f.ports !== ports || f.family !== family || f.tags !== tags) continue;
       const q = f.parent!;
       if (q.vlanPresent !== skb.vlanPresent || (skb.vlanPresent && q.vlanTci !== skb.vlanTci)) continue;
-      if (f.mac >= 0 && skb.macHeader >= 0 && !sameBytes(f.b, f.mac, skb.buf, skb.macHeader, 14)) continue;
+      if (f.mac >= 0 && skb.macHeader >= 0 && !sameBytes(f.b, f.mac, b, skb.macHeader, 14 + tags)) continue;
+      if (family === 6) {
+        // version and flow label must match (traffic class and hop limit flush instead), then addresses and extension headers
+        if (((r32(f.b, f.iph) ^ r32(b, iph)) & 0xf00fffff) !== 0) continue;
+        if (f.b[f.iph + IPV6.NEXT_HDR] !== b[iph + IPV6.NEXT_HDR] || !sameBytes(f.b, f.iph + IPV6.SRC, b, iph + IPV6.SRC, 32)) continue;
+        if (f.tcph - f.iph !== nlen || !sameBytes(f.b, f.iph + IPV6.HLEN, b, iph + IPV6.HLEN, nlen - IPV6.HLEN)) continue;
+      }
       return f;
     }
     return null;
@@ -253,20 +317,24 @@ export class GroEngine {
     this.csPos += n;
   };
 
-  private tcpChecksumOk(skb: SkBuff, b: Uint8Array, iph: number, tcph: number, totLen: number): boolean {
+  /**
+   * The TCP checksum over `tcpLen` bytes from `tcph`, with the pseudo-header whose address sum is
+   * `addrSum`; `l4Start` is where TCP starts counted from skb.data (for the software sum).
+   */
+  private tcpChecksumOk(skb: SkBuff, b: Uint8Array, iph: number, tcph: number, tcpLen: number, addrSum: number, l4Start: number): boolean {
     const st = this.stats;
     if (skb.ipSummed === CHECKSUM_UNNECESSARY) { st.csum_trusted++; return true; }
-    const ps = sum16(b, iph + IPV4.SRC, 8) + 6 + (totLen - 20);
+    const ps = addrSum + IPPROTO.TCP + tcpLen;
     let ok: boolean;
     if (skb.ipSummed === CHECKSUM_COMPLETE) {
-      // skb.csum: folded sum of everything from the IP header on; the IP header itself sums to 0xffff
+      // skb.csum: folded sum of everything from skb.data on; take the bytes before TCP back out
       st.csum_complete++;
-      ok = fold32(skb.csum + (~fold32(sum16(b, iph, 20)) & 0xffff) + ps) === 0xffff;
+      ok = fold32(skb.csum + (~fold32(sum16(b, skb.data, tcph - skb.data)) & 0xffff) + ps) === 0xffff;
     } else {
       st.csum_software++;
-      if (this.cpu !== null) this.cpu.charge('csum_byte', totLen - 20);
+      if (this.cpu !== null) this.cpu.charge('csum_byte', tcpLen);
       this.csAcc = ps; this.csPos = 0;
-      skb.forEachChunk(20, totLen - 20, this.csChunk);
+      skb.forEachChunk(l4Start, tcpLen, this.csChunk);
       ok = fold32(this.csAcc) === 0xffff;
     }
     if (ok) skb.ipSummed = CHECKSUM_UNNECESSARY;
@@ -276,12 +344,19 @@ export class GroEngine {
   /** Why `skb` may not join `p`, or null (spec/gro.md "When an arriving segment may join"). */
   private cannotMerge(p: GroFlow, b: Uint8Array, iph: number, tcph: number, doff: number, payload: number, flags: number): FlushReason | null {
     const pb = p.b, piph = p.iph, ptcph = p.tcph;
-    if (pb[piph + IPV4.TTL] !== b[iph + IPV4.TTL] || pb[piph + IPV4.TOS] !== b[iph + IPV4.TOS]
-      || (pb[piph + IPV4.FRAG]! & 0x40) !== (b[iph + IPV4.FRAG]! & 0x40)) return 'ip_header';
-    const id = r16(b, iph + IPV4.ID);
-    if (p.idMode === -1) {
-      if (id !== ((p.firstId + 1) & 0xffff) && !(id === p.firstId && (b[iph + IPV4.FRAG]! & 0x40) !== 0)) return 'ip_id';
-    } else if (p.idMode === 0 ? id !== ((p.firstId + p.count) & 0xffff) : id !== p.firstId) return 'ip_id';
+    if (p.family === 4) {
+      // inet_gro_flush: TTL, TOS (ECN included) and DF must match
+      if (pb[piph + IPV4.TTL] !== b[iph + IPV4.TTL] || pb[piph + IPV4.TOS] !== b[iph + IPV4.TOS]
+        || (pb[piph + IPV4.FRAG]! & 0x40) !== (b[iph + IPV4.FRAG]! & 0x40)) return 'ip_header';
+      // the second segment decides: the same ID as the first makes the flow fixed-ID, with or without
+      // DF (Linux 6.18); otherwise every ID must be the first one's plus the segment's place
+      const id = r16(b, iph + IPV4.ID);
+      const offset = (id - p.firstId) & 0xffff;
+      const fixed = p.idMode === 1 || (p.idMode === -1 && offset === 0);
+      if (offset !== (fixed ? 0 : p.count & 0xffff)) return 'ip_id';
+    } else if (((r32(pb, piph) ^ r32(b, iph)) & 0x0ff00000) !== 0 || pb[piph + IPV6.HOP_LIMIT] !== b[iph + IPV6.HOP_LIMIT]) {
+      return 'ip_header'; // ipv6_gro_flush: traffic class and hop limit must match
+    }
     if ((flags & TCP_FLAG.CWR) !== 0) return 'cwr';
     if (((r32(pb, ptcph + TCP.DOFF) ^ r32(b, tcph + TCP.DOFF)) & WORD_MASK) !== 0) return 'tcp_word';
     if (r32(pb, ptcph + TCP.ACK) !== r32(b, tcph + TCP.ACK)) return 'ack';
@@ -289,13 +364,14 @@ export class GroEngine {
     if (payload === 0) return 'no_payload';
     if (payload > p.gsoSize) return 'larger';
     if (r32(b, tcph + TCP.SEQ) !== p.nextSeq) return 'seq';
-    if (p.ipTotLen + payload >= this.maxSize) return '64k';
+    // skb_gro_receive: the held skb's length counts from its data, so an in-band tag counts too
+    if (p.tags + p.ipTotLen + payload >= this.maxSize) return '64k';
     return null;
   }
 
   private merge(p: GroFlow, skb: SkBuff, payloadOff: number, payload: number, flags: number): void {
     const parent = p.parent!;
-    if (p.idMode === -1) p.idMode = r16(skb.buf, skb.data + IPV4.ID) === p.firstId ? 1 : 0;
+    if (p.idMode === -1 && p.family === 4) p.idMode = r16(skb.buf, payloadOff - p.doff - 20 + IPV4.ID) === p.firstId ? 1 : 0;
     skb.pull(payloadOff - skb.data);
     if (p.last === null) parent.fragList = skb; else p.last.next = skb;
     p.last = skb; skb.next = null;
@@ -309,23 +385,23 @@ export class GroEngine {
     else if (payload < p.gsoSize) this.complete(p, 'short');
   }
 
-  private hold(skb: SkBuff, bucket: number, b: Uint8Array, iph: number, tcph: number, doff: number,
-    saddr: number, daddr: number, ports: number, payload: number, totLen: number): void {
+  private hold(skb: SkBuff, bucket: number, b: Uint8Array, family: number, iph: number, nlen: number, tcph: number, doff: number,
+    saddr: number, daddr: number, ports: number, payload: number, ipLen: number, tags: number): void {
     if (this.counts[bucket]! >= MAX_GRO_SKBS) {
       this.stats.evicted++;
       this.complete(this.oldest(bucket, undefined)!, 'evict');
     }
     const f = this.spare.pop()!;
     f.parent = skb; f.last = null; f.bucket = bucket;
-    f.b = b; f.mac = skb.macHeader; f.iph = iph; f.tcph = tcph; f.doff = doff;
+    f.b = b; f.mac = skb.macHeader; f.iph = iph; f.tcph = tcph; f.doff = doff; f.family = family; f.tags = tags;
     f.saddr = saddr; f.daddr = daddr; f.ports = ports;
     f.nextSeq = (r32(b, tcph + TCP.SEQ) + payload) >>> 0;
-    f.gsoSize = payload; f.count = 1; f.ipTotLen = totLen;
-    f.firstId = r16(b, iph + IPV4.ID); f.idMode = -1;
+    f.gsoSize = payload; f.count = 1; f.ipTotLen = ipLen;
+    f.firstId = family === 4 ? r16(b, iph + IPV4.ID) : 0; f.idMode = -1;
     f.age = this.ageCounter++; f.arrivalNs = skb.arrivalNs;
     this.table[bucket]![this.counts[bucket]!++] = f;
     this.stats.held++;
-    if (this.tracer.enabled) this.trace('held', `held as a new packet in bucket ${bucket}, ${payload} bytes`);
+    if (this.tracer.enabled) this.trace('held', `held as a new packet in bucket ${bucket}, ${payload} bytes${nlen > 20 && family === 6 ? `, ${nlen - IPV6.HLEN} bytes of extension headers` : ''}`);
   }
 
   /** napi_gro_complete: finish the GSO packet (or pass a single segment unchanged) and deliver it. */
@@ -336,15 +412,21 @@ export class GroEngine {
     list[i] = list[n]!;
     const parent = p.parent!;
     if (p.count > 1) {
-      const b = p.b, iph = p.iph;
-      w16(b, iph + IPV4.TOT_LEN, p.ipTotLen);
-      w16(b, iph + IPV4.CSUM, 0);
-      w16(b, iph + IPV4.CSUM, ~fold32(sum16(b, iph, 20)) & 0xffff);
-      // CHECKSUM_PARTIAL: the field holds the (uncomplemented) pseudo-header sum
-      w16(b, p.tcph + TCP.CSUM, fold32(sum16(b, iph + IPV4.SRC, 8) + 6 + (p.ipTotLen - 20)));
+      const b = p.b, iph = p.iph, nlen = p.tcph - iph;
+      if (p.family === 4) {
+        w16(b, iph + IPV4.TOT_LEN, p.ipTotLen);
+        w16(b, iph + IPV4.CSUM, 0);
+        w16(b, iph + IPV4.CSUM, ~fold32(sum16(b, iph, 20)) & 0xffff);
+        // CHECKSUM_PARTIAL: the field holds the (uncomplemented) pseudo-header sum
+        w16(b, p.tcph + TCP.CSUM, fold32(sum16(b, iph + IPV4.SRC, 8) + IPPROTO.TCP + (p.ipTotLen - nlen)));
+        parent.gsoType = SKB_GSO_TCPV4 | (p.idMode === 1 ? SKB_GSO_TCP_FIXEDID : 0);
+      } else {
+        w16(b, iph + IPV6.PAYLOAD_LEN, p.ipTotLen - IPV6.HLEN);
+        w16(b, p.tcph + TCP.CSUM, fold32(sum16(b, iph + IPV6.SRC, 32) + IPPROTO.TCP + (p.ipTotLen - nlen)));
+        parent.gsoType = SKB_GSO_TCPV6;
+      }
       parent.ipSummed = CHECKSUM_PARTIAL;
       parent.gsoSize = p.gsoSize; parent.gsoSegs = p.count;
-      parent.gsoType = SKB_GSO_TCPV4 | (p.idMode === 1 ? SKB_GSO_TCP_FIXEDID : 0);
     }
     parent.wireFrames = p.count;
     const st = this.stats;
@@ -356,8 +438,14 @@ export class GroEngine {
     this.deliver(parent);
   }
 
-  private notEligible(skb: SkBuff, why: NotEligible, p: GroFlow | null): void {
-    if (p !== null) this.complete(p, 'not_eligible');
+  /** A frame longer than its IP packet (padding): it goes up alone, and flushes its flow's held packet first (as Linux 6.18 does: the flush mark reaches the flow). */
+  private lengthMismatch(skb: SkBuff, p: GroFlow | null): void {
+    if (p !== null) this.complete(p, 'padded');
+    this.notEligible(skb, 'length');
+  }
+
+  /** The segment goes up alone; a held packet of its flow stays held (the kernel returns no packet to flush: IP options, fragments and bad checksums overtake it). */
+  private notEligible(skb: SkBuff, why: NotEligible): void {
     this.stats[NOT_ELIGIBLE_KEY[why]]++;
     this.stats.passed++;
     if (this.tracer.enabled) this.trace('pass', `passed up alone: not eligible (${why})`, why);
@@ -378,6 +466,11 @@ export class GroEngine {
   private trace(what: string, text: string, reason?: string): void {
     this.tracer.emit({ t: this.nowNs, layer: 'gro', what, text, queue: this.queue, ...(reason !== undefined ? { reason } : {}), ...(this.frameId >= 0 ? { frame: this.frameId } : {}) });
   }
+}
+
+/** An IPv6 address folded to 32 bits (its four words XORed), for the flow key and bucket. */
+function addressKey(b: Uint8Array, o: number): number {
+  return (r32(b, o) ^ r32(b, o + 4) ^ r32(b, o + 8) ^ r32(b, o + 12)) >>> 0;
 }
 
 /** The flow-table bucket of a 4-tuple (a stand-in for skb_get_hash_raw & (GRO_HASH_BUCKETS - 1)). */

@@ -2,7 +2,7 @@
 // supports on a named scenario (summary table, aggregate sizes, latency, ring occupancy), a sweep of TCP
 // segment sizes (cycles per KB) and a sweep of concurrent flows (the max_desc cliff). No number is made up.
 import { runLab, resolveDriver, LabError, type LabConfig, type RunResult } from '../lab/run.ts';
-import { SCENARIOS, getScenario } from '../lab/scenarios.ts';
+import { DEFAULT_SCENARIO, SCENARIOS, getScenario } from '../lab/scenarios.ts';
 import { modelCapabilities } from '../hw-models/registry.ts';
 import { DriverOptionsSchema, type Engine } from '../drivers/index.ts';
 import type { RunReport } from '../sim/report.ts';
@@ -46,7 +46,7 @@ export interface CollectedReport {
   runCount: number;
 }
 
-export const DEFAULT_TRAFFIC = 'bulk-4flows';
+export const DEFAULT_TRAFFIC = DEFAULT_SCENARIO;
 /** inet_lro's descriptor count when the driver is not told otherwise (drivers/driver.ts). */
 const DEFAULT_MAX_DESC = 8;
 const RTO_NS = 10_000_000;

@@ -15,6 +15,8 @@ export const FlowReportSchema = z.object({
   packetsToStack: count,
   acksSent: count,
   byteStreamOk: z.boolean(),
+  /** A stream that fell short: stream offset of the first byte that never arrived, and the bytes missing from there. */
+  missing: z.object({ at: count, bytes: count }).optional(),
 });
 
 export const RunReportSchema = z.object({
@@ -91,6 +93,7 @@ export interface FlowInput {
   packetsToStack: number;
   acksSent: number;
   byteStreamOk: boolean;
+  missing?: { at: number; bytes: number } | undefined;
 }
 
 export interface LroInput { aggregated: number; flushed: number; noDesc: number; reasons?: Readonly<Record<string, number>> }
@@ -147,7 +150,9 @@ export class RunReportBuilder {
   /** The flows and the verification outcome (from Stack.verify). */
   flows(flows: readonly FlowInput[], missing: readonly string[] = [], unexpected: readonly string[] = []): this {
     for (const f of flows) {
-      this.r.flows[f.name] = { bytesDelivered: f.bytesDelivered, segmentsIn: f.segmentsIn, packetsToStack: f.packetsToStack, acksSent: f.acksSent, byteStreamOk: f.byteStreamOk };
+      const flow: FlowReport = { bytesDelivered: f.bytesDelivered, segmentsIn: f.segmentsIn, packetsToStack: f.packetsToStack, acksSent: f.acksSent, byteStreamOk: f.byteStreamOk };
+      if (f.missing !== undefined) flow.missing = { ...f.missing };
+      this.r.flows[f.name] = flow;
     }
     // one push per name: spreading hundreds of thousands of arguments overflows the call stack
     for (const m of missing) this.r.missingFlows.push(m);

@@ -4,7 +4,8 @@
 import { r16, r32 } from '../wire/bytes.ts';
 import { fold, csumBlockAdd } from '../wire/checksum.ts';
 import { bytesSum } from '../sim/byte-kernels.ts';
-import { ETH_P_8021Q, ETH_P_IP, type SkBuff } from './skb.ts';
+import { ARP } from '../wire/constants.ts';
+import { ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, type SkBuff } from './skb.ts';
 
 /**
  * A window onto `len` bytes at data offset `off` of an skb: `buf[base .. base+len)`. Points into the
@@ -87,15 +88,23 @@ export function skbTrim(skb: SkBuff, newLen: number, free: (s: SkBuff) => void):
 /**
  * A NIC that extracts the 802.1Q tag but leaves the EtherType reading 0x8100 (eHEA, the
  * LRO_F_EXTRACT_VLAN_ID case) has the IP header right after the Ethernet header: sets the protocol to
- * IPv4 when the first byte reads as IPv4 (version 4, IHL ≥ 5), and lets IP input judge the rest, so a
+ * IPv4 when the first byte reads as IPv4 (version 4, IHL ≥ 5), to ARP when the bytes read as an
+ * Ethernet/IPv4 ARP header (a tagged ARP must reach ARP, not IP input), and lets IP input judge the rest, so a
  * truncated or damaged header is counted there. The first byte cannot tell an IPv4 header from the
  * inner tag of a double-tagged frame whose TCI begins with 0x45–0x4f (PCP 2, VID ≥ 1280): such a frame
  * is read as IPv4 and dropped by IP input, counted. Returns true when it changed the protocol.
  */
 export function restoreExtractedProtocol(skb: SkBuff): boolean {
   if (skb.protocol !== ETH_P_8021Q || skb.headLen < 1) return false;
-  const first = skb.buf[skb.data]!;
-  if (first >> 4 !== 4 || (first & 0x0f) < 5) return false;
-  skb.protocol = ETH_P_IP;
-  return true;
+  const b = skb.buf, at = skb.data;
+  const first = b[at]!;
+  if (first >> 4 === 4 && (first & 0x0f) >= 5) { skb.protocol = ETH_P_IP; return true; }
+  // ARP for Ethernet/IPv4 (htype 1, ptype 0x0800, hlen 6, plen 4): no in-band tag starts this way,
+  // since an inner tag's type 0x0800 would be followed by an IPv4 header, never by the bytes 06 04
+  if (skb.headLen >= ARP.OPER && ((b[at + ARP.HTYPE]! << 8) | b[at + ARP.HTYPE + 1]!) === 1
+    && ((b[at + ARP.PTYPE]! << 8) | b[at + ARP.PTYPE + 1]!) === ETH_P_IP && b[at + ARP.HLEN_FIELD] === 6 && b[at + ARP.PLEN_FIELD] === 4) {
+    skb.protocol = ETH_P_ARP;
+    return true;
+  }
+  return false;
 }

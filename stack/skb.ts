@@ -19,9 +19,11 @@ export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
 export const ETH_P_8021Q = 0x8100;
 export const ETH_P_8021AD = 0x88a8;
+export const ETH_P_IPV6 = 0x86dd;
 export const SKB_GSO_TCPV4 = 1 << 0;
 export const SKB_GSO_TCP_ECN = 1 << 2;
 export const SKB_GSO_TCP_FIXEDID = 1 << 3;
+export const SKB_GSO_TCPV6 = 1 << 4;
 /** Bytes of bookkeeping charged to truesize for every skb (sizeof(struct sk_buff) on 64-bit 2.6.24, rounded). */
 export const SKB_OVERHEAD = 256;
 
@@ -52,6 +54,8 @@ export class SkBuff {
   tail = 0;
   /** Start of the buffer region the skb may push into (headroom limit). */
   headStart = 0;
+  /** One past the buffer region the linear data may grow into (skb_end_pointer: the tailroom limit). */
+  end = 0;
   /** Offsets in `buf` of the MAC, network and transport headers (-1 when unset). */
   macHeader = -1;
   networkHeader = -1;
@@ -94,8 +98,8 @@ export class SkBuff {
   get headLen(): number { return this.tail - this.data; }
 
   /** Points the skb at `len` bytes of `buf` from `off`, with `headroom` bytes before them it may push into. */
-  setLinear(buf: Uint8Array, off: number, len: number, headroom = 0): this {
-    this.buf = buf; this.data = off; this.tail = off + len; this.headStart = off - headroom;
+  setLinear(buf: Uint8Array, off: number, len: number, headroom = 0, tailroom = 0): this {
+    this.buf = buf; this.data = off; this.tail = off + len; this.headStart = off - headroom; this.end = off + len + tailroom;
     this.len = len; this.dataLen = 0;
     return this;
   }
@@ -104,6 +108,54 @@ export class SkBuff {
   pull(n: number): void {
     if (n > this.headLen) throw new RangeError(`skb pull of ${n} bytes past linear data (${this.headLen})`);
     this.data += n; this.len -= n;
+  }
+
+  /**
+   * __pskb_pull_tail: makes the first `n` bytes of the data linear, moving them from the page
+   * fragments into the tailroom (fragments emptied are released to their owners). Without enough
+   * tailroom the head is reallocated, as pskb_expand_head does: a rare path (deep tag stacks behind a
+   * short header copy) that may allocate. False when the skb is shorter than `n` or the bytes are
+   * beyond the fragments (in chained skbs).
+   */
+  pullTail(n: number): boolean {
+    const need = n - this.headLen;
+    if (need <= 0) return true;
+    let inFrags = 0;
+    for (let k = 0; k < this.nrFrags; k++) inFrags += this.frags[k]!.size;
+    if (need > inFrags) return false;
+    if (this.tail + need > this.end) this.expandHead(need);
+    let left = need;
+    let drop = 0;
+    for (let k = 0; k < this.nrFrags && left > 0; k++) {
+      const f = this.frags[k]!;
+      const take = Math.min(left, f.size);
+      this.buf.set(f.mem.subarray(f.off, f.off + take), this.tail);
+      this.tail += take; left -= take;
+      f.off += take; f.size -= take;
+      if (f.size === 0) { if (f.owner !== null) f.owner.release(f.mem, f.ownerAddr); f.owner = null; drop++; }
+    }
+    if (drop > 0) {
+      // the emptied fragments leave the front of the array; the SkbFrag objects rotate to its end
+      const gone = this.frags.splice(0, drop);
+      this.frags.splice(this.nrFrags - drop, 0, ...gone);
+      this.nrFrags -= drop;
+    }
+    this.dataLen -= need;
+    return true;
+  }
+
+  /** pskb_expand_head: a new head buffer with `extra` more bytes of tailroom; the old one goes back to its owner. */
+  private expandHead(extra: number): void {
+    const from = this.headStart;
+    const fresh = new Uint8Array(this.end - from + extra);
+    fresh.set(this.buf.subarray(from, this.tail));
+    if (this.headOwner !== null) this.headOwner.release(this.buf, this.headOwnerAddr);
+    this.headOwner = null;
+    this.buf = fresh;
+    this.data -= from; this.tail -= from; this.end = fresh.length; this.headStart = 0;
+    if (this.macHeader >= 0) this.macHeader -= from;
+    if (this.networkHeader >= 0) this.networkHeader -= from;
+    if (this.transportHeader >= 0) this.transportHeader -= from;
   }
 
   /** skb_push: extends the linear data `n` bytes to the front. */
@@ -198,7 +250,7 @@ export class SkBuff {
 
   /** Clears every field back to its freshly-allocated state (does not release buffers). */
   reset(): void {
-    this.buf = EMPTY; this.data = 0; this.tail = 0; this.headStart = 0;
+    this.buf = EMPTY; this.data = 0; this.tail = 0; this.headStart = 0; this.end = 0;
     this.macHeader = -1; this.networkHeader = -1; this.transportHeader = -1;
     this.len = 0; this.dataLen = 0; this.truesize = 0;
     for (let k = 0; k < this.nrFrags; k++) { const f = this.frags[k]!; f.mem = EMPTY; f.owner = null; f.off = 0; f.size = 0; f.ownerAddr = 0; }

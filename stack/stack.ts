@@ -15,9 +15,9 @@ import {
   type SkBuff, freeSkb, ethTypeTrans, CHECKSUM_NONE, CHECKSUM_COMPLETE, CHECKSUM_UNNECESSARY, CHECKSUM_PARTIAL,
   ETH_P_IP, ETH_P_8021Q, ETH_P_8021AD,
 } from './skb.ts';
-import type { RxSink } from './rx-sink.ts';
+import type { EngineWatch, RxSink } from './rx-sink.ts';
 import { HeaderAccess, restoreExtractedProtocol, skbTrim } from './skb-util.ts';
-import { NapiStruct, NAPI_WEIGHT, type NapiPollFn } from './napi.ts';
+import { NapiStruct, NAPI_WEIGHT, type NapiPollFn, type NapiWatch } from './napi.ts';
 import { NetDevice, type NetDeviceOptions } from './netdev.ts';
 import { StackStats, type StackDropReason } from './stats.ts';
 import { TcpLayer, type AckCounting, type SendToWire, type TcpFlow } from './tcp.ts';
@@ -71,6 +71,8 @@ export interface FlowVerdict extends FlowResult {
   expectedBytes: number;
   expectedDigest: string;
   byteStreamOk: boolean;
+  /** When the stream fell short: the stream offset (from the ISN) of the first byte that never arrived, and how many bytes from there are missing before the next data the socket holds (or the stream's end). */
+  missing?: { at: number; bytes: number };
 }
 
 export interface VerifyResult {
@@ -102,6 +104,10 @@ export class Stack implements RxSink {
   readonly netdevBudget: number;
   readonly softirqTimeLimitNs: number;
   readonly netdevMaxBacklog: number;
+  /** Watches every driver poll and completion (`vnic test-driver`); null: nobody watches. */
+  napiWatch: NapiWatch | null = null;
+  /** Watches what LRO accepts (`vnic test-driver`); null: nobody watches. */
+  engineWatch: EngineWatch | null = null;
 
   private readonly pollList: NapiStruct[] = [];
   private softirqPending = false;
@@ -188,6 +194,7 @@ export class Stack implements RxSink {
   napiComplete(napi: NapiStruct): void {
     if (!napi.scheduled) return;
     napi.runCompleteHooks();
+    if (this.napiWatch !== null && napi !== this.backlogNapi) this.napiWatch.completing(napi);
     const i = this.pollList.indexOf(napi);
     if (i >= 0) this.pollList.splice(i, 1);
     napi.scheduled = false;
@@ -233,7 +240,10 @@ export class Stack implements RxSink {
       const n = list[0]!;
       this.cpu.charge('napi_poll');
       const weight = n.weight;
+      const watch = n === this.backlogNapi ? null : this.napiWatch;
+      if (watch !== null) watch.beforePoll(n, weight);
       const work = n.poll(n, weight);
+      if (watch !== null) watch.afterPoll(n, weight, work);
       n.polls++; n.work += work;
       this.stats.napiPolls++; this.stats.napiWork += work;
       this.budgetLeft -= work;
@@ -345,6 +355,8 @@ export class Stack implements RxSink {
       if (skb.ipSummed === CHECKSUM_COMPLETE) skb.csum = csumSub(fold(skb.csum), fold(sumBytes(this.iph.buf, this.iph.base, VLAN.HLEN)));
       if (!skb.vlanPresent) { skb.vlanPresent = true; skb.vlanTci = tci; }
       skb.protocol = inner;
+      // the tag may lie past a short linear header copy (myri10ge copies 64 bytes): pskb_may_pull first
+      if (!skb.pullTail(VLAN.HLEN)) return this.drop(skb, 'vlan_hdr_short', 'stack');
       skb.pull(VLAN.HLEN);
       skb.networkHeader = skb.data;
       this.stats.vlanUntagged++;
@@ -429,7 +441,9 @@ export class Stack implements RxSink {
       const r: FlowResult = f !== null ? flowResult(f) : { key: k, name: flowName(k), bytesDelivered: 0, digest: emptyDigest(), segmentsIn: 0, packetsToStack: 0, acksSent: 0 };
       const ok = r.digest === e.digest;
       if (ok) bytesVerified += r.bytesDelivered;
-      flows.push({ ...r, expectedBytes: e.bytes, expectedDigest: e.digest, byteStreamOk: ok });
+      const v: FlowVerdict = { ...r, expectedBytes: e.bytes, expectedDigest: e.digest, byteStreamOk: ok };
+      if (!ok && r.bytesDelivered < e.bytes) v.missing = missingRange(f, e);
+      flows.push(v);
     }
     const unexpectedFlows = this.tcp.flowList.filter((f) => !seen.has(f) && (f.bytesDelivered > 0 || f.ofo.length > 0)).map((f) => f.name);
     const bytesDelivered = this.stats.bytesDelivered;
@@ -463,3 +477,11 @@ function positiveInt(v: number, name: string): number {
 
 
 
+
+/** The first hole in a short stream: in-order delivery stopped at `bytesDelivered`; the hole ends at the first out-of-order segment held, else at the expected end. */
+function missingRange(f: TcpFlow | null, e: FlowExpectation): { at: number; bytes: number } {
+  const at = f?.bytesDelivered ?? 0;
+  let end = e.bytes;
+  if (f !== null) for (const o of f.ofo) end = Math.min(end, Math.max(at, (o.seq - e.isn) >>> 0));
+  return { at, bytes: end - at };
+}

@@ -10,6 +10,7 @@ import '../drivers/index.ts';
 import { CaptureError, CaptureWriter } from '../tap/index.ts';
 import { runLab, LabError, parseLabConfig } from '../lab/run.ts';
 import { Prng } from '../sim/prng.ts';
+import { vnic } from '../cli/test-support.ts';
 import { buildCase, allCombos } from '../fuzz/index.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -139,16 +140,6 @@ describe('config files', () => {
   });
 });
 
-function vnic(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('the CLI: bad flags and bad input exit 2 with one line', () => {
   it('every command, an unknown flag and a bad value; a config file with a bad field; a 4 GiB record', async () => {
     const hugePath = join(dir, 'huge-cli.pcap');
@@ -176,6 +167,7 @@ describe('the CLI: bad flags and bad input exit 2 with one line', () => {
       [['report', '--no-such-flag'], /unknown option/],
       [['no-such-command'], /unknown command/],
     ];
+    // in-process (cli/test-support.ts): the same program and streams as the bin, which cli/bin.test.ts spawns
     const results = await Promise.all(runs.map(([a]) => vnic(a)));
     results.forEach((r, i) => {
       const [args, re] = runs[i]!;

@@ -1,7 +1,6 @@
 // Security properties: the HTML report escapes every string (including strings read from input
 // files), the CLI writes only the paths the user named, and nothing in the lab opens a socket.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -11,6 +10,7 @@ import { sampleReportData } from '../report/sample-data.ts';
 import { CaptureWriter, readCapture } from '../tap/index.ts';
 import { runLab } from '../lab/run.ts';
 import { frame } from '../wire/index.ts';
+import { vnicProcess } from '../cli/test-support.ts';
 import { capturePath } from './captures.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -57,16 +57,6 @@ describe('the HTML report escapes every string', () => {
   });
 });
 
-function tsx(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'cli/main.ts'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stderr = '';
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    p.stdout.resume();
-    p.on('close', (code) => resolve({ code, stderr }));
-  });
-}
-
 function tree(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
@@ -87,8 +77,8 @@ describe('nothing is written outside the paths the user named', () => {
     copyFileSync(capturePath('bulk_mtu1500.tx.pcap'), join(cwd, 'in.pcap'));
     const repoBefore = tree(join(ROOT, 'test'));
     const [a, b] = await Promise.all([
-      tsx(['replay', 'in.pcap', '--only-to', '10.77.0.2', '--out', join(outDir, 'sub', 'out.pcapng')], cwd),
-      tsx(['report', '--quick', '--html', join(outDir, 'r.html')], cwd),
+      vnicProcess(['replay', 'in.pcap', '--only-to', '10.77.0.2', '--out', join(outDir, 'sub', 'out.pcapng')], { cwd }),
+      vnicProcess(['report', '--quick', '--html', join(outDir, 'r.html')], { cwd }),
     ]);
     expect([a.code, a.stderr.split('\n').filter((l) => l.startsWith('vnic:'))]).toEqual([0, []]);
     expect(b.code).toBe(0);

@@ -1,6 +1,7 @@
 // Capture replay as a frame source: a pcap/pcapng's frames at their recorded times (relative to the
 // first record) or as fast as the target takes them, optionally only those to one address. Frames cut
-// by the capture's snaplen are extended with zeros to their original length and flagged
+// by the capture's snaplen are rebuilt to their original length with made-up payload that keeps the
+// captured checksums valid (wire/cut-frame.ts); those it cannot keep valid are flagged
 // FRAME_FLAG.CSUM_UNVERIFIABLE (the Link reports those by arrival index). Each TCP flow's expected
 // byte stream is assembled by sequence number from the frames sent, independently of the receive path.
 
@@ -8,7 +9,7 @@ import type { CaptureRecord } from '../tap/index.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { StreamHash } from '../sim/hash.ts';
 import { flowName, type FlowExpectation, type FlowKey } from '../sim/flows.ts';
-import { ETH, ARP, IPV4, TCP, TCP_FLAG, ETHERTYPE, parseIpv4, parseMac } from '../wire/index.ts';
+import { ETH, ARP, IPV4, TCP, TCP_FLAG, ETHERTYPE, parseIpv4, parseMac, rebuildCutFrame, FrameLayout as WireLayout } from '../wire/index.ts';
 import { FRAME_FLAG, type FrameTx } from './link.ts';
 import { FrameLayout, layoutFrame, r16, r32 } from '../wire/index.ts';
 import { parseReplayConfig, type ReplayConfig } from './config.ts';
@@ -157,8 +158,10 @@ export interface ReplayStats {
   sent: number;
   /** Records dropped by `onlyTo`. */
   filteredOut: number;
-  /** Records shorter than their original length (snaplen), extended with zeros and flagged. */
+  /** Records shorter than their original length (snaplen), rebuilt to it with made-up payload (wire/cut-frame.ts). */
   extended: number;
+  /** Of those, frames whose L4 checksum the made-up payload cannot make verify (cut inside a header, fragments, not TCP/UDP): flagged CSUM_UNVERIFIABLE. */
+  unverifiable: number;
   /** Records whose link type is not Ethernet (skipped). */
   notEthernet: number;
 }
@@ -194,7 +197,7 @@ export class DestinationFilter {
  * of each (record index, index among the frames this source sent).
  */
 export class ReplaySource {
-  readonly stats: ReplayStats = { records: 0, sent: 0, filteredOut: 0, extended: 0, notEthernet: 0 };
+  readonly stats: ReplayStats = { records: 0, sent: 0, filteredOut: 0, extended: 0, unverifiable: 0, notEthernet: 0 };
   readonly config: ReplayConfig;
   /** Capture record indexes of the frames that were extended to their original length. */
   readonly extendedRecords = new Set<number>();
@@ -207,6 +210,7 @@ export class ReplaySource {
   private readonly filter: DestinationFilter | undefined;
   private readonly streams = new CaptureStreams();
   private scratch = new Uint8Array(65536 + 64);
+  private readonly cutLayout = new WireLayout();
   private baseNs = 0;
   private t0Sec = 0; private t0Nsec = 0;
   private started = false;
@@ -280,10 +284,12 @@ export class ReplaySource {
     if (r.origLen > len) {
       if (this.scratch.length < r.origLen) this.scratch = new Uint8Array(r.origLen);
       this.scratch.set(r.data);
-      this.scratch.fill(0, len, r.origLen);
+      if (rebuildCutFrame(this.scratch, len, r.origLen, this.cutLayout) === 'unverifiable') {
+        flags = FRAME_FLAG.CSUM_UNVERIFIABLE;
+        this.stats.unverifiable++;
+      }
       buf = this.scratch;
       len = r.origLen;
-      flags = FRAME_FLAG.CSUM_UNVERIFIABLE;
       this.stats.extended++;
       this.extendedRecords.add(r.index);
       if (this.onExtended !== undefined) this.onExtended(r.index, this.stats.sent);
@@ -299,13 +305,15 @@ export function captureExpectations(records: Iterable<CaptureRecord>, onlyTo?: s
   const filter = onlyTo !== undefined ? new DestinationFilter(onlyTo) : undefined;
   const streams = new CaptureStreams();
   let scratch = new Uint8Array(65536 + 64);
+  const cutLayout = new WireLayout();
   for (const r of records) {
     if (r.linktype !== LINKTYPE_ETHERNET) continue;
     if (filter !== undefined && !filter.accepts(r.data, r.data.length)) continue;
     let buf = r.data, len = r.data.length;
     if (r.origLen > len) {
       if (scratch.length < r.origLen) scratch = new Uint8Array(r.origLen);
-      scratch.set(r.data); scratch.fill(0, len, r.origLen);
+      scratch.set(r.data);
+      rebuildCutFrame(scratch, len, r.origLen, cutLayout);
       buf = scratch; len = r.origLen;
     }
     streams.addFrame(buf, len);

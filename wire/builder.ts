@@ -16,11 +16,11 @@ export interface Ipv4Spec {
 }
 /**
  * One IPv6 extension header. `length` is its size in bytes (a multiple of 8, at least 8; AH: a multiple of 4); the
- * option bytes are PadN-filled zeros. A fragment header takes `offset` (bytes, a multiple of 8), `more` and `id`.
+ * option bytes are PadN-filled zeros unless `options` gives them (length − 2 bytes, written as they are). A fragment header takes `offset` (bytes, a multiple of 8), `more` and `id`.
  * `next` overrides the next-header byte (by default the header or protocol that follows).
  */
 export type Ipv6ExtSpec =
-  | { kind: 'hopByHop' | 'routing' | 'destination' | 'ah'; length?: number; next?: number }
+  | { kind: 'hopByHop' | 'routing' | 'destination' | 'ah'; length?: number; next?: number; options?: Uint8Array }
   | { kind: 'fragment'; offset?: number; more?: boolean; id?: number; next?: number };
 export interface Ipv6Spec {
   src?: string; dst?: string; hopLimit?: number; trafficClass?: number; flowLabel?: number;
@@ -200,7 +200,10 @@ export class FrameBuilder {
           dv.setUint32(p + 4, (e.id ?? 0) >>> 0);
         } else {
           out[p + 1] = e.kind === 'ah' ? n / 4 - 2 : n / 8 - 1;
-          if (e.kind !== 'ah' && n > 2) { out[p + 2] = 1; out[p + 3] = n - 4; } // one PadN option fills the header
+          if (e.options !== undefined) {
+            if (e.options.length !== n - 2) throw new Error(`frame(): ${e.kind} options are ${e.options.length} bytes, the header holds ${n - 2}`);
+            out.set(e.options, p + 2);
+          } else if (e.kind !== 'ah' && n > 2) { out[p + 2] = 1; out[p + 3] = n - 4; } // one PadN option fills the header
         }
         p += n;
       });

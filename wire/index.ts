@@ -19,3 +19,4 @@ export * from './arp.ts';
 export * from './decode.ts';
 export * from './format.ts';
 export * from './l4checksum.ts';
+export * from './cut-frame.ts';

@@ -2,6 +2,7 @@
 // and their translation into a lab config.
 import { type Command, Option } from 'commander';
 import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { choiceFlag, intFlag, UsageError } from '../errors.ts';
 import type { LabConfig } from '../../lab/run.ts';
 
@@ -29,7 +30,7 @@ export function addPathFlags(cmd: Command): Command {
     .addOption(new Option('--engine <engine>', 'receive aggregation: lro, gro or off').argParser(choiceFlag('--engine', ['lro', 'gro', 'off'] as const)))
     .option('--max-aggr <n>', 'LRO max_aggr (default: the driver’s)', intFlag('--max-aggr', 1, 65535))
     .option('--max-desc <n>', 'LRO max_desc (default: the driver’s)', intFlag('--max-desc', 1, 1024))
-    .option('--mtu <n>', 'MTU (default 1500)', intFlag('--mtu', 68, 9000))
+    .option('--mtu <n>', 'MTU (default 1500; replay: the capture’s largest IP packet)', intFlag('--mtu', 68, 9000))
     .option('--queues <n>', 'receive queues (RSS / flow hash)', intFlag('--queues', 1, 64))
     .option('--poll-budget <n>', 'NAPI weight: frames per poll (default 64)', intFlag('--poll-budget', 1, 100_000_000))
     .addOption(new Option('--batch <mode>', "'timestamps': arrival times and interrupts decide the polls; 'all': every frame in the rings before the first poll").argParser(choiceFlag('--batch', ['timestamps', 'all'] as const)))
@@ -57,7 +58,9 @@ export function labFromFlags(f: PathFlags): Partial<LabConfig> {
 /** Checks that a capture file exists and is readable before anything starts. */
 export function checkReadable(path: string, what: string): void {
   try {
-    if (!statSync(path).isFile()) throw new UsageError(`${what} ${path}: not a file`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UsageError(`${what} ${path}: is a directory, not a ${what} file`);
+    if (!st.isFile()) throw new UsageError(`${what} ${path}: not a file`);
     accessSync(path, constants.R_OK);
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -72,4 +75,18 @@ export function outFormat(path: string): 'pcap' | 'pcapng' {
   if (p.endsWith('.pcapng')) return 'pcapng';
   if (p.endsWith('.pcap')) return 'pcap';
   throw new UsageError(`--out ${path}: the file name must end in .pcap or .pcapng`);
+}
+
+/** An output file's folder must exist and be writable, and the path must not be a folder: checked before any run. */
+export function checkWritable(flag: string, path: string): void {
+  const dir = dirname(resolve(path));
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${flag} ${path}: is a directory`);
+    if (!statSync(dir).isDirectory()) throw new UsageError(`${flag} ${path}: ${dir} is not a directory`);
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${flag} ${path}: ${code === 'ENOENT' ? `no such directory ${dir}` : `cannot write (${code ?? (e as Error).message})`}`);
+  }
 }

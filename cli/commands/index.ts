@@ -4,8 +4,10 @@ import { registerRun } from './run.ts';
 import { registerReplay } from './replay.ts';
 import { registerListings } from './listings.ts';
 import { registerTrace } from './trace.ts';
-import { registerMatrix } from './matrix.ts';
+import { registerMatrix } from './matrix-command.ts';
 import { registerReport } from './report.ts';
+import { registerKernelCheck } from './kernel-check.ts';
+import { registerTestDriver } from './test-driver.ts';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
@@ -14,4 +16,6 @@ export function registerCommands(program: Command): void {
   registerTrace(program);
   registerMatrix(program);
   registerReport(program);
+  registerKernelCheck(program);
+  registerTestDriver(program);
 }

@@ -1,17 +1,18 @@
 // vnic matrix: every hardware feature combination the four models can realise (VLAN handling × buffer
 // delivery × checksum offload × queues) × every engine, for one traffic: whether the driver can run the
 // engine there and why not, and what each runnable row achieved. --json: { "rows": [...] }.
-import { type Command, Option } from 'commander';
+// The command's flags and help are ./matrix-command.ts.
 import { z } from 'zod';
 import { runLab } from '../../lab/run.ts';
 import { SCENARIOS, getScenario } from '../../lab/scenarios.ts';
+import { DEFAULT_FLOW_KIB, DEFAULT_TRAFFIC, type MatrixFlags, QUICK_FLOW_KIB } from './matrix-command.ts';
 import { createModel } from '../../hw-models/registry.ts';
 import { DriverOptionsSchema, ENGINES, driverForModel, type Engine } from '../../drivers/index.ts';
 import type { Capabilities } from '../../hw-models/capabilities.ts';
-import { CheckFailed, UsageError, choiceFlag, intFlag } from '../errors.ts';
-import { aggregationRatio, fmtUs, paint, table, throughputGbps, useColour } from '../format.ts';
+import { UsageError } from '../errors.ts';
+import { aggregationRatio, fmtUs, paint, table, throughputGbps } from '../format.ts';
+import { currentIO, stderr } from '../io.ts';
 import { runOrExplain } from './replay.ts';
-import { quietOnClosedPipe } from './trace.ts';
 
 export const VLAN_MODES = ['in-band', 'strip', 'extract-keep-ethertype'] as const;
 export const DELIVERIES = ['linear', 'page-frags', 'header-split'] as const;
@@ -85,47 +86,6 @@ export function realisations(): Realisation[] {
     out.push({ model: 'e1000', modelConfig: { vlanStrip }, queues: 1, softwareChecksum });
   }
   return out;
-}
-
-interface MatrixFlags { traffic?: string; json?: boolean; quick?: boolean; flowKib?: number; model?: string; engine?: Engine }
-
-const DEFAULT_TRAFFIC = 'vlan-mixed';
-const DEFAULT_FLOW_KIB = 1024;
-const QUICK_FLOW_KIB = 24;
-
-export function registerMatrix(program: Command): void {
-  program.command('matrix')
-    .description('every hardware feature combination × LRO/GRO/off for one traffic: who can run what, and what it achieves')
-    .option('--traffic <name>', `the scenario whose traffic to use (default ${DEFAULT_TRAFFIC}): ${SCENARIOS.map((s) => s.name).join(', ')}`)
-    .option('--flow-kib <n>', `bytes per bulk flow, KiB (default ${DEFAULT_FLOW_KIB}; --quick: ${QUICK_FLOW_KIB})`, intFlag('--flow-kib', 1, 1 << 20))
-    .option('--quick', `a small run for a quick look or a test (${QUICK_FLOW_KIB} KiB per flow)`)
-    .option('--model <name>', 'only this model\'s rows', choiceFlag('--model', ['ehea', 'mq', 'myri10ge', 'e1000'] as const))
-    .addOption(new Option('--engine <engine>', 'only this engine\'s rows').argParser(choiceFlag('--engine', ENGINES)))
-    .option('--json', 'print { "traffic", "bytesPerFlow", "rows": [...], "noModel": [...] } on stdout')
-    .addHelpText('after', `
-Axes: VLAN handling (in-band: the tag stays in the frame, as with no VLAN offload · strip-and-report ·
-extract-keep-ethertype), delivery (linear · page-frags · header split), receive checksum offload
-(none · verified · partial), queues (1 · 4), engine (lro · gro · off). Each row is a model with the
-config fields that realise it: ehea vlanExtract/rxChecksum/queues, mq vlanStrip/headerSplit/
-rxChecksum/queues, myri10ge rxChecksum/slices, e1000 vlanStrip and the driver's software checksum.
-A refused row gives the driver's reason; combinations no model has are listed at the end.
-
-The default traffic is vlan-mixed: two tagged and two untagged bulk flows plus UDP/ARP/ICMP, so
-the VLAN mode matters (extracted vs stripped vs in-band tags), non-TCP frames bypass, and the four
-flows spread over the queues. bulk-4flows has no tags: its VLAN axis would change nothing.
-
-Examples:
-  vnic matrix
-  vnic matrix --traffic bulk-4flows --model mq
-  vnic matrix --quick --json | jq '.rows[] | select(.supported == false) | .why'`)
-    .action((f: MatrixFlags) => {
-      const m = buildMatrix(f);
-      quietOnClosedPipe();
-      if (f.json) process.stdout.write(`${JSON.stringify(m)}\n`);
-      else process.stdout.write(`${renderMatrix(m, useColour(process.stdout))}\n`);
-      const bad = m.rows.find((r) => r.result !== null && !r.result.streamsOk);
-      if (bad !== undefined) throw new CheckFailed(`${bad.model} ${JSON.stringify(bad.modelConfig)} ${bad.engine}: a byte stream differs from what was sent`);
-    });
 }
 
 /** Runs every row (progress on stderr when it is a terminal and not CI). */
@@ -237,11 +197,11 @@ export function renderMatrix(m: Matrix, colour: boolean): string {
 
 /** A one-line progress bar on stderr, only on a terminal and never under CI. */
 function progressBar(total: number): (done: number, what: string) => void {
-  const on = process.stderr.isTTY === true && !process.env['CI'];
+  const on = stderr.isTTY === true && !currentIO().env['CI'];
   if (!on) return () => {};
   return (done, what) => {
     const w = 30, k = Math.round((done / Math.max(1, total)) * w);
-    if (done >= total) { process.stderr.write('\r\x1b[K'); return; }
-    process.stderr.write(`\r\x1b[K[${'#'.repeat(k)}${'.'.repeat(w - k)}] ${done}/${total} ${what}`);
+    if (done >= total) { stderr.write('\r\x1b[K'); return; }
+    stderr.write(`\r\x1b[K[${'#'.repeat(k)}${'.'.repeat(w - k)}] ${done}/${total} ${what}`);
   };
 }

@@ -4,12 +4,13 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { runLab, type LabConfig } from '../../lab/run.ts';
+import type { LabConfig } from '../../lab/run.ts';
 import { SCENARIOS, getScenario } from '../../lab/scenarios.ts';
 import type { RunReport } from '../../sim/report.ts';
 import { UsageError, intFlag } from '../errors.ts';
 import { aggregationRatio, fmtInt, paint, reasonLines, useColour } from '../format.ts';
-import { narrate, renderStories, WindowTracer, type FrameStory } from '../trace-narrator.ts';
+import { stdout } from '../io.ts';
+import type { FrameStory } from '../trace-narrator.ts';
 import { addPathFlags, checkReadable, labFromFlags, type PathFlags } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
@@ -41,22 +42,23 @@ Examples:
   vnic trace --scenario vlan-mixed --engine gro --from 100
   vnic trace capture.pcap --only-to 10.77.0.2 --model myri10ge
   vnic trace --json | jq -c 'select(.layer == "lro")'`)
-    .action((capture: string | undefined, f: TraceFlags) => {
+    .action(async (capture: string | undefined, f: TraceFlags) => {
       const { cfg, source } = traceConfig(capture, f);
+      const { runLab } = await import('../../lab/run.ts');
+      const { narrate, renderStories, WindowTracer } = await import('../trace-narrator.ts');
       const from = f.from ?? 0, count = f.packets ?? 40;
       const tracer = new WindowTracer(from + count);
       const res = runOrExplain(() => runLab(cfg, { tracer }));
       const stories = narrate(tracer.events, { from, count });
-      quietOnClosedPipe();
       if (f.json) {
         const lines: string[] = [];
         for (const s of stories) for (const e of s.events) lines.push(JSON.stringify({ ...e, frame: e.frame ?? s.frame, story: s.frame }));
-        process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+        stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
         return;
       }
-      const colour = useColour(process.stdout);
+      const colour = useColour(stdout);
       const p = paint(colour);
-      const model = cfg.model ?? 'ehea', engine = cfg.engine ?? 'lro';
+      const model = cfg.model ?? 'ehea', engine = res.engine;
       const last = Math.min(from + count, res.report.framesIn) - 1;
       const out: string[] = [];
       out.push(p.bold(`${source} on ${model} (driver ${res.driver.name ?? model}), engine ${engine}: frames ${from}–${last} of ${fmtInt(res.report.framesIn)}`));
@@ -65,13 +67,8 @@ Examples:
       if (stories.length === 0) out.push(p.dim(`(no frames in ${from}–${from + count - 1}: the run had ${res.report.framesIn})`));
       out.push('');
       out.push(...footer(res.report, stories, colour));
-      process.stdout.write(`${out.join('\n')}\n`);
+      stdout.write(`${out.join('\n')}\n`);
     });
-}
-
-/** `vnic trace | head`: the reader went away; that is not an error. */
-export function quietOnClosedPipe(): void {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
 }
 
 function traceConfig(capture: string | undefined, f: TraceFlags): { cfg: LabConfig; source: string } {

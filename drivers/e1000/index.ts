@@ -13,7 +13,7 @@ export function e1000Support(engine: Engine, caps: Capabilities, options: Resolv
   if (engine === 'gro') {
     if (options.nonNapi === true) return { ok: false, why: 'GRO runs only in NAPI context (napi_gro_receive, flushed at napi_complete); nonNapi delivers through netif_rx' };
     return { ok: true, why: 'GRO verifies the TCP checksum of CHECKSUM_NONE frames in software itself, so the e1000 needs no checksum offload'
-      + (inband ? '; with vlanStrip off, VLAN-tagged frames keep their tag in-band and are not eligible (they go up alone and the stack untags them)' : '; stripped tags go to GRO as the skb\'s hardware tag') };
+      + (inband ? '; with vlanStrip off, VLAN-tagged frames keep their tag in-band and GRO merges them under it (vlan_gro_receive)' : '; stripped tags go to GRO as the skb\'s hardware tag') };
   }
   if (options.softwareChecksum !== true) {
     return { ok: false, why: 'the e1000 verifies no receive checksums, and inet_lro recomputes the aggregate\'s TCP checksum from the original checksum fields without reading the payload, '
@@ -28,7 +28,7 @@ export const E1000_DRIVER: DriverInfo = {
   name: 'e1000',
   models: ['e1000'],
   summary: 'Intel 8254x-style legacy descriptors, one queue, no rx checksum offload: GRO works, LRO only with softwareChecksum',
-  defaultEngine: 'off',
+  defaultEngine: 'gro',                                                // LRO needs softwareChecksum; GRO checks CHECKSUM_NONE frames itself
   support: e1000Support,
   create: (env) => {
     const s = e1000Support(env.options.engine, env.model.capabilities, env.options);

@@ -14,7 +14,7 @@ export function mqSupport(engine: Engine, caps: Capabilities, options: ResolvedD
     if (options.nonNapi === true) return { ok: false, why: 'GRO runs only in NAPI context (napi_gro_receive, flushed at napi_complete); nonNapi delivers through netif_rx' };
     return { ok: true, why: `${perQueue}GroEngine per NAPI context, flushed at napi_complete; `
       + (verified ? 'verified frames are trusted, error frames are re-checked by GRO and go up alone' : 'rxChecksum is off: GRO verifies every TCP checksum in software')
-      + (inband ? '; vlanStrip is off, so tagged frames are not eligible and go up alone' : '') };
+      + (inband ? '; vlanStrip is off, so tagged frames keep their tag in-band and GRO merges them under it (vlan_gro_receive)' : '') };
   }
   if (!verified) {
     return { ok: false, why: 'rxChecksum is off, so the NIC gives no checksum verdict; inet_lro recomputes the aggregate\'s TCP checksum from the original checksum fields without reading the payload, '

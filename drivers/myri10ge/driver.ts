@@ -202,7 +202,7 @@ export class MyriSlice {
     const mem = this.hdrSlab.alloc(), slot = this.hdrSlab.lastOff;
     copyBytes(f0.mem, f0.off, mem, slot + MYRI10GE_ALIGN_PAD, copy);
     this.stack.cpu.charge('copy_byte', copy);
-    skb.setLinear(mem, slot + MYRI10GE_ALIGN_PAD, copy, MYRI10GE_ALIGN_PAD);
+    skb.setLinear(mem, slot + MYRI10GE_ALIGN_PAD, copy, MYRI10GE_ALIGN_PAD, HEADER_SLOT - MYRI10GE_ALIGN_PAD - copy);
     skb.headOwner = this.hdrSlab; skb.headOwnerAddr = slot;
     if (f0.size > copy) skb.addFrag(f0.mem, f0.off + copy, f0.size - copy, f0.owner, f0.ownerAddr);
     else this.nic.dma.release(f0.mem, f0.ownerAddr);                  // the whole chunk was copied: put_page
@@ -221,7 +221,7 @@ export class MyriSlice {
     if (this.napiMode) this.stack.netifReceiveSkb(skb); else this.stack.netifRx(skb);
   }
 
-  /** Engine 'gro': napi_gro_receive with CHECKSUM_COMPLETE; in-band VLAN frames are not GRO-eligible (they pass). */
+  /** Engine 'gro': napi_gro_receive with CHECKSUM_COMPLETE; in-band 802.1Q frames merge under their tag. */
   groReceive(skb: SkBuff): void {
     this.gro!.groReceive(skb);
   }

@@ -15,7 +15,7 @@ export function myri10geSupport(engine: Engine, caps: Capabilities, options: Res
   if (engine === 'gro') {
     if (options.nonNapi === true) return { ok: false, why: 'GRO runs in NAPI context only (napi_gro_receive, flushed at napi_complete); nonNapi asks for netif_rx' };
     return { ok: true, why: caps.rxChecksum === 'partial'
-      ? 'napi_gro_receive; GRO validates each segment from the CHECKSUM_COMPLETE sum; in-band VLAN frames are not GRO-eligible and go up alone'
+      ? 'napi_gro_receive; GRO validates each segment from the CHECKSUM_COMPLETE sum (which starts at an in-band tag); in-band 802.1Q frames merge under their tag (vlan_gro_receive)'
       : 'napi_gro_receive; rx checksums off, so GRO sums each segment in software (CHECKSUM_NONE)' };
   }
   if (caps.rxChecksum !== 'partial') {

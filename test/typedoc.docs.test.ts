@@ -1,6 +1,6 @@
 // The API reference builds without a warning: TypeDoc over every layer's entry point (typedoc.json, which
 // also sets treatWarningsAsErrors) with broken {@link}s, bad paths and referenced-but-unexported types
-// all validated. `--emit none` checks without writing docs/api. Takes ~20 s.
+// all validated. `--emit none` checks without writing docs/api. Takes ~20 s: part of `npm run docs:check`.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

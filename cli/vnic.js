@@ -1,6 +1,0 @@
-#!/usr/bin/env node
-// The `vnic` command: runs the TypeScript CLI through tsx's loader (no build step).
-import { register } from 'tsx/esm/api';
-
-register();
-await import('./main.ts');

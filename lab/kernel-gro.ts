@@ -1,0 +1,132 @@
+// Asks the running Linux kernel what its GRO makes of a burst of frames: the frames leave one end of
+// a veth pair (each end in a network namespace of its own, made and removed here) and the other end,
+// GRO on, gro_flush_timeout 200 µs and napi_defer_hard_irqs 1 as the kernel's own GRO selftest sets
+// them, hands what its stack received to a packet socket. No other interface is touched and nothing
+// leaves the pair. Needs root, `ip` (iproute2), `ethtool` and `python3` (the packet sockets).
+// Not core: Node's child processes and the host's tools.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, release } from 'node:os';
+import { join, delimiter } from 'node:path';
+import { existsSync } from 'node:fs';
+import { decodeFrame, TCP_FLAG, WireError } from '../wire/index.ts';
+
+/** What a receiver got, packet by packet: TCP sequence number, payload length, and F when FIN is set. */
+export type PacketSummary = [seq: number, payload: number, fin?: 'F'];
+
+/** Summaries of the TCP packets among `frames` (anything else is left out: GRO does not touch it). */
+export function summarize(frames: Iterable<Uint8Array>): PacketSummary[] {
+  const out: PacketSummary[] = [];
+  for (const f of frames) {
+    const d = decodeFrame(f);
+    if (d instanceof WireError || d.tcp === undefined) continue;
+    out.push((d.tcp.flags & TCP_FLAG.FIN) !== 0 ? [d.tcp.seq, d.payloadLength, 'F'] : [d.tcp.seq, d.payloadLength]);
+  }
+  return out;
+}
+
+/** What is missing for asking the kernel, or null when everything is there. */
+export function kernelGroMissing(path = process.env['PATH'] ?? ''): string | null {
+  const missing: string[] = [];
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) missing.push('root');
+  for (const tool of ['ip', 'ethtool', 'python3']) if (!onPath(tool, path)) missing.push(tool);
+  return missing.length === 0 ? null : missing.join(', ');
+}
+
+function onPath(tool: string, path: string): boolean {
+  return path.split(delimiter).some((d) => d !== '' && existsSync(join(d, tool)));
+}
+
+export interface KernelGroAnswer { kernel: string; frames: Uint8Array[] }
+
+/** Sends `frames` back to back into the pair and returns, in order, the frames the receiving stack got after GRO. */
+export function askKernelGro(frames: readonly Uint8Array[], opts: { flushTimeoutUs?: number; settleMs?: number } = {}): KernelGroAnswer {
+  const dir = mkdtempSync(join(tmpdir(), 'vnic-kgro-'));
+  try {
+    const input = join(dir, 'in.bin'), output = join(dir, 'out.bin');
+    // length-prefixed frames: the simplest thing both sides read without a pcap parser in Python
+    const total = frames.reduce((n, f) => n + 4 + f.length, 0);
+    const buf = new Uint8Array(total);
+    const dv = new DataView(buf.buffer);
+    let o = 0;
+    for (const f of frames) { dv.setUint32(o, f.length); buf.set(f, o + 4); o += 4 + f.length; }
+    writeFileSync(input, buf);
+    const res = spawnSync('python3', ['-c', HELPER, input, output, String(opts.flushTimeoutUs ?? 200), String(opts.settleMs ?? 1000)], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+    if (res.status !== 0) throw new Error(`asking the kernel failed: ${(res.stderr ?? '').trim().split('\n').at(-1) ?? `exit ${res.status}`}`);
+    const out = readFileSync(output);
+    const got: Uint8Array[] = [];
+    for (let p = 0; p + 4 <= out.length;) {
+      const n = out.readUInt32BE(p);
+      got.push(new Uint8Array(out.subarray(p + 4, p + 4 + n)));
+      p += 4 + n;
+    }
+    return { kernel: release(), frames: got };
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+}
+
+/** Whether `ip` can make network namespaces here (a container may forbid it even to root). */
+export function canMakeNetns(): boolean {
+  const name = `vnic_probe_${process.pid}`;
+  try {
+    execFileSync('ip', ['netns', 'add', name], { stdio: 'ignore' });
+    execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+    return true;
+  } catch { return false; }
+}
+
+// The Python side: namespaces, veth, sender and receiver. Frames in and out as 4-byte big-endian lengths + bytes.
+const HELPER = String.raw`
+import os, socket, struct, subprocess, sys, threading, time, uuid
+src, dst, flush_us, settle_ms = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+d = open(src, 'rb').read(); frames = []; o = 0
+while o + 4 <= len(d):
+    n = struct.unpack('>I', d[o:o + 4])[0]; frames.append(d[o + 4:o + 4 + n]); o += 4 + n
+if not frames: sys.exit('no frames')
+macs = {}
+for f in frames: macs[f[:6]] = macs.get(f[:6], 0) + 1
+rx_mac = max(macs, key=macs.get); mtu = min(65535, max(1500, max(len(f) for f in frames) - 14))
+tag = uuid.uuid4().hex[:6]; ns_s, ns_c, v_s, v_c = 'vnic_s_' + tag, 'vnic_c_' + tag, 'vks' + tag, 'vkc' + tag
+def sh(*a): subprocess.run(a, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+RX = r'''
+import os, socket, struct, sys
+try: os.nice(-15)  # a busy machine that stalls the burst splits it across polls
+except OSError: pass
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20); s.bind((sys.argv[1], 0))
+s.settimeout(int(sys.argv[2]) / 1000); out = sys.stdout.buffer; out.write(b'ready\n'); out.flush()
+while True:
+    try: b, a = s.recvfrom(262144)
+    except socket.timeout: break
+    if a[2] == socket.PACKET_OUTGOING: continue
+    out.write(struct.pack('>I', len(b)) + b)
+out.flush()
+'''
+TX = r'''
+import os, socket, struct, sys
+try: os.nice(-15)
+except OSError: pass
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind((sys.argv[1], 0))
+d = sys.stdin.buffer.read(); o = 0
+while o + 4 <= len(d):
+    n = struct.unpack('>I', d[o:o + 4])[0]; s.send(d[o + 4:o + 4 + n]); o += 4 + n
+'''
+try:
+    sh('ip', 'netns', 'add', ns_s); sh('ip', 'netns', 'add', ns_c)
+    sh('ip', 'link', 'add', v_s, 'type', 'veth', 'peer', 'name', v_c)
+    sh('ip', 'link', 'set', v_s, 'netns', ns_s); sh('ip', 'link', 'set', v_c, 'netns', ns_c)
+    sh('ip', '-n', ns_s, 'link', 'set', v_s, 'address', ':'.join('%02x' % x for x in rx_mac))
+    for ns, v in ((ns_s, v_s), (ns_c, v_c)):
+        sh('ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.%s.disable_ipv6=1' % v)
+        sh('ip', '-n', ns, 'link', 'set', v, 'mtu', str(mtu), 'up')
+        sh('ip', 'netns', 'exec', ns, 'ethtool', '-K', v, 'gro', 'on', 'tso', 'off')
+    sh('ip', '-n', ns_s, 'link', 'set', v_s, 'promisc', 'on')
+    sh('ip', 'netns', 'exec', ns_s, 'sh', '-c', 'echo %d > /sys/class/net/%s/gro_flush_timeout && echo 1 > /sys/class/net/%s/napi_defer_hard_irqs' % (flush_us * 1000, v_s, v_s))
+    rx = subprocess.Popen(['ip', 'netns', 'exec', ns_s, sys.executable, '-c', RX, v_s, str(settle_ms)], stdout=subprocess.PIPE)
+    rx.stdout.readline(); time.sleep(0.3)
+    tx = subprocess.Popen(['ip', 'netns', 'exec', ns_c, sys.executable, '-c', TX, v_c], stdin=subprocess.PIPE)
+    tx.communicate(b''.join(struct.pack('>I', len(f)) + f for f in frames))
+    data = rx.stdout.read(); rx.wait()
+    open(dst, 'wb').write(data)
+finally:
+    for ns in (ns_s, ns_c): subprocess.run(['ip', 'netns', 'del', ns], stderr=subprocess.DEVNULL)
+`;
