@@ -6,7 +6,7 @@ import { registerListings } from './listings.ts';
 import { registerTrace } from './trace.ts';
 import { registerMatrix } from './matrix-command.ts';
 import { registerReport } from './report.ts';
-import { registerKernelCheck } from './kernel-check.ts';
+import { registerKernelCheck } from './kernel-check-command.ts';
 
 export function registerCommands(program: Command): void {
   registerRun(program);

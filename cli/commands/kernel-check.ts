@@ -2,8 +2,8 @@
 // namespaces of its own, lab/kernel-gro.ts) and through the lab's NIC, driver and GroEngine with
 // --batch all, compared packet by packet (TCP sequence number and payload length); the first
 // difference is printed with both sizes and the lab's flush reason. Exit 1 when they differ, 2 when
-// root, ip, ethtool or python3 is missing.
-import type { Command } from 'commander';
+// root, ip, ethtool or python3 is missing. The flags and help are ./kernel-check-command.ts.
+import type { KernelCheckFlags } from './kernel-check-command.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,62 +12,45 @@ import { askKernelGro, kernelGroMissing, summarize, type PacketSummary } from '.
 import { readCapture, type CaptureRecord } from '../../tap/index.ts';
 import { DestinationFilter } from '../../traffic/index.ts';
 import { TraceLog } from '../../sim/trace.ts';
-import { CheckFailed, UsageError, intFlag } from '../errors.ts';
+import { CheckFailed, UsageError } from '../errors.ts';
 import { checkReadable } from './common.ts';
 import { runOrExplain } from './replay.ts';
 import { currentIO, stderr, stdout } from '../io.ts';
 
-interface KernelCheckFlags { onlyTo?: string; model?: string; flushTimeoutUs?: number; runs?: number; json?: boolean }
-
-export function registerKernelCheck(program: Command): void {
-  program.command('kernel-check')
-    .description("compare the lab's GRO with this machine's kernel GRO on a capture, packet by packet (needs root, ip, ethtool, python3)")
-    .argument('<capture>', 'a pcap or pcapng file (Ethernet)')
-    .option('--only-to <addr>', 'keep only frames addressed to this IPv4 or MAC address')
-    .option('--model <name>', 'NIC model for the lab side (default mq)')
-    .option('--flush-timeout-us <n>', "the kernel side's gro_flush_timeout in µs (default 200, as the kernel's GRO selftest)", intFlag('--flush-timeout-us', 0, 1_000_000))
-    .option('--runs <n>', 'ask the kernel up to N times, stopping at an answer equal to the lab\'s (default 3): a busy machine can stall the burst and split it across polls', intFlag('--runs', 1, 20))
-    .option('--json', 'print { kernel, packets, lab, firstDifference } as JSON on stdout')
-    .addHelpText('after', `
-Both sides get the frames back to back: the kernel's over a veth pair (GRO on, napi_defer_hard_irqs 1),
-the lab's with --batch all. Only TCP packets are compared.
-
-Example:
-  sudo vnic kernel-check bulk_mtu1500.tx.pcap --only-to 10.77.0.2`)
-    .action((capture: string, f: KernelCheckFlags) => {
-      checkReadable(capture, 'capture');
-      const missing = kernelGroMissing(currentIO().env['PATH'] ?? process.env['PATH'] ?? '');
-      if (missing !== null) throw new UsageError(`kernel-check needs root, ip, ethtool and python3 to ask the kernel; missing: ${missing}`);
-      const filter = f.onlyTo !== undefined ? runOrExplain(() => new DestinationFilter(f.onlyTo!)) : undefined;
-      const records: CaptureRecord[] = [];
-      runOrExplain(() => {
-        for (const r of readCapture(capture)) {
-          if (r.linktype !== 1 || (filter !== undefined && !filter.accepts(r.data, r.data.length))) continue;
-          records.push({ ...r, data: r.data.slice() });
-        }
-      });
-      if (records.length === 0) throw new UsageError(`${capture}: no Ethernet frames${f.onlyTo !== undefined ? ` addressed to ${f.onlyTo}` : ''} to replay`);
-      const lab = labSide(capture, records, f.model ?? 'mq');
-      const runs = f.runs ?? 3;
-      // the kernel's answer closest to the lab's (the longest agreeing prefix) of up to `runs` asks
-      let best: { k: PacketSummary[]; diff: number | null; release: string } | undefined;
-      let asked = 0;
-      while (asked < runs && (best === undefined || best.diff !== null)) {
-        asked++;
-        const kernel = askKernelGro(records.map((r) => r.data), f.flushTimeoutUs !== undefined ? { flushTimeoutUs: f.flushTimeoutUs } : {});
-        const k = summarize(kernel.frames);
-        const diff = firstDifference(k, lab.packets);
-        stderr.write(`kernel answer ${asked}: ${k.length} TCP packets${diff === null ? ', equal to the lab\'s' : `, first difference at packet ${diff + 1}`}\n`);
-        if (best === undefined || diff === null || (best.diff !== null && diff > best.diff)) best = { k, diff, release: kernel.kernel };
+/** The command's work (./kernel-check-command.ts registers the flags and loads this when it runs). */
+export function kernelCheck(capture: string, f: KernelCheckFlags): void {
+    checkReadable(capture, 'capture');
+    const missing = kernelGroMissing(currentIO().env['PATH'] ?? process.env['PATH'] ?? '');
+    if (missing !== null) throw new UsageError(`kernel-check needs root, ip, ethtool and python3 to ask the kernel; missing: ${missing}`);
+    const filter = f.onlyTo !== undefined ? runOrExplain(() => new DestinationFilter(f.onlyTo!)) : undefined;
+    const records: CaptureRecord[] = [];
+    runOrExplain(() => {
+      for (const r of readCapture(capture)) {
+        if (r.linktype !== 1 || (filter !== undefined && !filter.accepts(r.data, r.data.length))) continue;
+        records.push({ ...r, data: r.data.slice() });
       }
-      const { k, diff } = best!;
-      const report = { kernel: best!.release, frames: records.length, kernelAsked: asked, kernelPackets: k.length, labPackets: lab.packets.length,
-        firstDifference: diff === null ? null : { packet: diff, kernel: k[diff] ?? null, lab: lab.packets[diff] ?? null, labReason: lab.reasons[diff] ?? null } };
-      if (f.json === true) stdout.write(`${JSON.stringify(report)}\n`);
-      stderr.write(`${records.length} frames: the kernel's GRO (${best!.release}) passed up ${k.length} TCP packets, the lab's ${lab.packets.length}\n`);
-      if (diff === null) { stderr.write(`no difference, packet for packet (kernel answer ${asked} of at most ${runs})\n`); return; }
-      throw new CheckFailed(differenceLine(k, lab.packets, lab.reasons)!);
     });
+    if (records.length === 0) throw new UsageError(`${capture}: no Ethernet frames${f.onlyTo !== undefined ? ` addressed to ${f.onlyTo}` : ''} to replay`);
+    const lab = labSide(capture, records, f.model ?? 'mq');
+    const runs = f.runs ?? 3;
+    // the kernel's answer closest to the lab's (the longest agreeing prefix) of up to `runs` asks
+    let best: { k: PacketSummary[]; diff: number | null; release: string } | undefined;
+    let asked = 0;
+    while (asked < runs && (best === undefined || best.diff !== null)) {
+      asked++;
+      const kernel = askKernelGro(records.map((r) => r.data), f.flushTimeoutUs !== undefined ? { flushTimeoutUs: f.flushTimeoutUs } : {});
+      const k = summarize(kernel.frames);
+      const diff = firstDifference(k, lab.packets);
+      stderr.write(`kernel answer ${asked}: ${k.length} TCP packets${diff === null ? ', equal to the lab\'s' : `, first difference at packet ${diff + 1}`}\n`);
+      if (best === undefined || diff === null || (best.diff !== null && diff > best.diff)) best = { k, diff, release: kernel.kernel };
+    }
+    const { k, diff } = best!;
+    const report = { kernel: best!.release, frames: records.length, kernelAsked: asked, kernelPackets: k.length, labPackets: lab.packets.length,
+      firstDifference: diff === null ? null : { packet: diff, kernel: k[diff] ?? null, lab: lab.packets[diff] ?? null, labReason: lab.reasons[diff] ?? null } };
+    if (f.json === true) stdout.write(`${JSON.stringify(report)}\n`);
+    stderr.write(`${records.length} frames: the kernel's GRO (${best!.release}) passed up ${k.length} TCP packets, the lab's ${lab.packets.length}\n`);
+    if (diff === null) { stderr.write(`no difference, packet for packet (kernel answer ${asked} of at most ${runs})\n`); return; }
+    throw new CheckFailed(differenceLine(k, lab.packets, lab.reasons)!);
 }
 
 function fmt(p: PacketSummary | null): string {
