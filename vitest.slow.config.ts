@@ -1,9 +1,14 @@
 import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
 
 // The checks too slow for every `npm test`, which CI runs after it:
 // - `npm run docs:check` (*.docs.test.ts): TypeDoc over the public API, docs/figures regenerated from lab runs;
 // - `npm run test:package` (*.pack.test.ts): the packed tarball installed and used outside the repository.
 export default defineConfig({
+  // vnic-lab/<sub> is this checkout's source (as in vitest.config.ts)
+  resolve: { alias: [{ find: /^vnic-lab\/([a-z-]+)$/, replacement: `${ROOT}$1/index.ts` }] },
   test: {
     include: ['**/*.docs.test.ts', '**/*.pack.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],

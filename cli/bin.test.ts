@@ -24,6 +24,7 @@ const CASES: Record<string, string[]> = {
   matrix: ['matrix', '--quick', '--model', 'e1000', '--engine', 'off', '--json'],
   report: ['report', '--html', join(dir, 'no-such-dir', 'r.html')],
   'kernel-check': ['kernel-check', join(dir, 'no-such.pcap')],
+  'test-driver': ['test-driver', 'no-such-driver.ts'],
   help: ['--help'],
   usage: ['run', '--mtu', 'big'],
 };

@@ -1,6 +1,7 @@
 // Human-readable output: the side-by-side comparison table of `vnic run`, one run's summary, and
 // plain aligned tables. Colour only on a terminal, and never when NO_COLOR is set.
 import type { RunReport } from '../sim/report.ts';
+import type { SeedSummary, Spread } from '../lab/seeds.ts';
 import { type CliStream, currentIO } from './io.ts';
 
 export function useColour(stream: CliStream): boolean {
@@ -53,21 +54,29 @@ export function throughputGbps(r: RunReport): number {
   return r.durationNs > 0 ? (r.bytesDelivered * 8) / r.durationNs : 0;
 }
 
+/** The core was busy the whole run (≥ 99.5 %): the throughput is what the CPU, not the link, allowed. */
+export function coreSaturated(r: RunReport): boolean { return r.cpu.utilisation >= 0.995; }
+
 /** The rows every comparison shows, one column per run. */
 export function comparisonRows(reports: readonly RunReport[]): { label: string; cells: string[] }[] {
   const row = (label: string, f: (r: RunReport) => string) => ({ label, cells: reports.map(f) });
+  const tx = (r: RunReport, k: string) => { const t = r.counters['transactions']; return t === undefined ? '—' : fmtUs(t[k] ?? 0); };
+  const transactions = reports.some((r) => r.counters['transactions'] !== undefined)
+    ? [row('request → answer p50', (r) => tx(r, 'p50Us')), row('request → answer p99', (r) => tx(r, 'p99Us'))] : [];
   const rows = [
     row('frames in', (r) => fmtInt(r.framesIn)),
     row('packets to the stack', (r) => fmtInt(r.framesToStack)),
     row('aggregation ratio', (r) => `${aggregationRatio(r).toFixed(2)}×`),
     row('LRO avg aggr (aggregated/flushed)', (r) => (r.lro.enabled ? r.lro.avgAggr.toFixed(2) : '—')),
     row('LRO no_desc', (r) => (r.lro.enabled ? fmtInt(r.lro.noDesc) : '—')),
+    row('run time (last delivery)', (r) => fmtUs(r.durationNs / 1000)),
     row('throughput achieved', (r) => `${throughputGbps(r).toFixed(2)} Gb/s`),
     row('CPU cycles per KB', (r) => (r.cpu.cyclesPerKB === null ? '—' : fmtInt(r.cpu.cyclesPerKB))),
-    row('CPU utilisation', (r) => `${(r.cpu.utilisation * 100).toFixed(1)} %`),
+    row('CPU utilisation', (r) => `${(r.cpu.utilisation * 100).toFixed(1)} %${coreSaturated(r) ? ' (core saturated)' : ''}`),
     row('sustainable on one core', (r) => (r.cpu.sustainableGbps === null ? '—' : `${r.cpu.sustainableGbps.toFixed(2)} Gb/s`)),
     row('latency p50', (r) => fmtUs(r.latency.p50Us)),
     row('latency p99', (r) => fmtUs(r.latency.p99Us)),
+    ...transactions,
     row('ACKs sent', (r) => fmtInt(r.acksSent)),
     row('peak DMA memory', (r) => fmtBytes(r.peakDmaBytes)),
     row('bytes delivered', (r) => fmtBytes(r.bytesDelivered)),
@@ -94,4 +103,28 @@ export function reasonLines(r: RunReport): string[] {
   if (r.lro.enabled) for (const [k, v] of Object.entries(r.lro.reasons)) if (v > 0 && (k.startsWith('bypass_') || k.startsWith('flush_'))) out.push(`lro ${k}: ${fmtInt(v)}`);
   if (r.gro.enabled) for (const [k, v] of Object.entries(r.gro.reasons)) if (v > 0) out.push(`gro ${k}: ${fmtInt(v)}`);
   return out;
+}
+
+/** The spread of each figure over seeds, one column per configuration: "median (min–max)". */
+export function spreadTable(summaries: readonly SeedSummary[], colour = false): string {
+  const p = paint(colour);
+  const cell = (s: Spread, f: (x: number) => string) => (s.min === s.max ? f(s.median) : `${f(s.median)} (${f(s.min)}–${f(s.max)})`);
+  const g = (x: number) => x.toFixed(2), pct = (x: number) => `${(x * 100).toFixed(1)} %`, us = (x: number) => fmtUs(x), n = (x: number) => fmtInt(x);
+  const rows: [string, string, (x: number) => string][] = [
+    ['run time (ms)', 'durationMs', (x) => x.toFixed(2)],
+    ['throughput achieved (Gb/s)', 'throughputGbps', g],
+    ['aggregation ratio', 'aggregationRatio', (x) => `${x.toFixed(2)}×`],
+    ['CPU cycles per KB', 'cyclesPerKB', n],
+    ['CPU utilisation', 'cpuUtilisation', pct],
+    ['sustainable on one core (Gb/s)', 'sustainableGbps', g],
+    ['latency p50', 'latencyP50Us', us],
+    ['latency p99', 'latencyP99Us', us],
+    ['ACKs sent', 'acksSent', n],
+    ['drops', 'drops', n],
+    ['retransmitted segments', 'retransmits', n],
+    ['retransmission timeouts', 'timeouts', n],
+  ];
+  const body = rows.map(([label, key, f]) => [label, ...summaries.map((s) => { const x = s.figures[key]; return x === undefined ? '—' : cell(x, f); })]);
+  body.push(['every byte stream intact', ...summaries.map((s) => (s.allOk ? 'yes' : p.red('NO')))]);
+  return table(body, ['', ...summaries.map((s) => p.bold(s.label))]);
 }

@@ -49,6 +49,19 @@ describe.concurrent('--json output against the exported schemas', () => {
     expect(report.label).toBe('ehea/ehea/lro');
   });
 
+  it('vnic run --seeds 3 --json carries every seed\'s run and the median, min and max of each figure', async () => {
+    const r = await vnic('run', '--scenario', 'lossy-link', '--engine', 'gro', '--seeds', '3', '--seed', '4', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = RunOutputSchema.parse(JSON.parse(r.stdout));
+    expect(out.seeds).toEqual([4, 5, 6]);
+    expect(out.runs.map((x) => x.label)).toEqual(['GRO · seed 4', 'GRO · seed 5', 'GRO · seed 6']);
+    expect(out.summary).toHaveLength(1);
+    const s = out.summary[0]!;
+    expect(s).toMatchObject({ label: 'GRO', seeds: [4, 5, 6], allOk: true });
+    const acks = out.runs.map((x) => x.acksSent).sort((a, b) => a - b);
+    expect(s.figures['acksSent']).toEqual({ median: acks[1], min: acks[0], max: acks[2] });
+  });
+
   it('vnic run --scenario bulk-1flow --engine lro --json is { runs: [RunReport] }', async () => {
     const r = await vnic('run', '--scenario', 'bulk-1flow', '--engine', 'lro', '--json');
     expect(r.code, r.stderr).toBe(0);
@@ -80,7 +93,7 @@ describe.concurrent('--json output against the exported schemas', () => {
     expect(d.drivers.map((x) => x.name)).toEqual(['ehea', 'myri10ge', 'e1000', 'mq']);
     expect(d.drivers.find((x) => x.name === 'e1000')!.support['lro']!.ok).toBe(false);
     const s = z.object({ scenarios: z.array(z.object({ name: z.string(), summary: z.string(), lab: z.object({ traffic: z.unknown() }) })) }).parse(JSON.parse(scenarios.stdout));
-    expect(s.scenarios.map((x) => x.name)).toEqual(['bulk-1flow', 'bulk-4flows', 'many-flows', 'small-messages', 'vlan-mixed', 'lossy-link', 'jumbo']);
+    expect(s.scenarios.map((x) => x.name)).toEqual(['bulk-1flow', 'bulk-4flows', 'many-flows', 'small-messages', 'vlan-mixed', 'lossy-link', 'jumbo', 'moderated-2g', 'rr-small', 'slow-start']);
   });
 });
 
@@ -129,7 +142,7 @@ describe.concurrent('bad input: exit 2, one line on stderr naming the problem', 
   });
 
   it('an unknown scenario or traffic name', async () => {
-    expect(await usageError('run', '--scenario', 'nope')).toMatch(/^vnic: --scenario nope: no such scenario \(scenarios: bulk-1flow, .*jumbo\)$/);
+    expect(await usageError('run', '--scenario', 'nope')).toMatch(/^vnic: --scenario nope: no such scenario \(scenarios: bulk-1flow, .*jumbo, moderated-2g, rr-small, slow-start\)$/);
     expect(await usageError('report', '--traffic', 'nope', '--html', join(dir, 'x.html'))).toMatch(/^vnic: --traffic nope: no such scenario/);
   });
 

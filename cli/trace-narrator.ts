@@ -79,6 +79,8 @@ const EXPLAIN: Record<string, string> = {
   'gro/held': 'GRO holds a packet per flow until the end of the NAPI poll and merges the following ones into it',
   'tcp/ofo': 'the segment starts beyond rcv_nxt: TCP queues it and sends a duplicate ACK',
   'tcp/now': 'TCP acknowledges at least every second full-sized segment (counted per segment in an aggregate)',
+  'tcp/quick': 'a new connection starts in quick-ack mode (Linux: up to 16 ACKs), so the sender gets its first ACKs at once',
+  'tcp/answer': 'a request/response application answers at once, and the answer carries the ACK',
   'tcp/delayed': 'nothing more arrived within the delayed-ACK time: the timer sends the ACK',
   'tcp/dup': 'a duplicate ACK tells the sender which byte is missing',
 };
@@ -210,7 +212,7 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
         const own = stories.get(cpu)?.flow;
         if (e.what === 'deliver') add(cpu, line('stack', 'deliver', `delivered in order: ${deliverText(relativeTcp(e.text, seqBase, own))}`));
         else if (e.what === 'ofo') add(cpu, line('stack', 'ooo', relativeTcp(e.text, seqBase, own).replace(/\((\d+) bytes, 1 segs\)$/, '($1 bytes, 1 segment)').replace(/ segs\)$/, ' segments)'), 'tcp/ofo'));
-        else if (e.what === 'ack') add(cpu, line('tcp', 'ack', `ACK sent: ${relativeTcp(e.text, seqBase, own).replace(/ \((now|dup|delayed)\)$/, '').replace(/\bACK (\d+)/, 'ack $1')} (${ackWhy(e.reason)})`, `tcp/${e.reason ?? ''}`));
+        else if (e.what === 'ack') add(cpu, line('tcp', 'ack', `ACK sent: ${relativeTcp(e.text, seqBase, own).replace(/ \((now|quick|answer|dup|delayed)\)$/, '').replace(/\bACK (\d+)/, 'ack $1')} (${ackWhy(e.reason)})`, `tcp/${e.reason ?? ''}`));
         else if (e.what === 'drop') add(cpu, line('stack', 'drop', `dropped: ${e.reason ?? e.text}`));
         else add(cpu, line('tcp', 'info', e.text));
         return;
@@ -260,7 +262,8 @@ function span(frames: number[]): string {
 }
 
 function ackWhy(r: string | undefined): string {
-  return r === 'now' ? 'quick ACK: two full segments or more unacknowledged' : r === 'delayed' ? 'delayed-ACK timer' : r === 'dup' ? 'duplicate ACK' : r ?? '';
+  return r === 'now' ? 'quick ACK: two full segments or more unacknowledged' : r === 'quick' ? 'quick-ack mode: one of a new flow\'s first segments, or after out-of-order data'
+    : r === 'answer' ? "the application's answer to a request carries the ACK" : r === 'delayed' ? 'delayed-ACK timer' : r === 'dup' ? 'duplicate ACK' : r ?? '';
 }
 
 function stripModel(t: string): string { return t.replace(/^(ehea|myri10ge|e1000|mq): /, ''); }

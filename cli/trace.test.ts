@@ -58,8 +58,8 @@ describe('vnic trace <capture>', () => {
       '  lro     flushed descriptor 0: out of order, expected seq 4344, got 5792; 3 packets, 4396 bytes — frames 0–2',
       '          ↳ the segment does not start where the session ends: the session is flushed and a new one may open',
       '  stack   delivered in order: 4344 bytes in 3 segments, rcv_nxt 4344',
-      '  tcp     ACK sent: ack 4344 (quick ACK: two full segments or more unacknowledged)',
-      '          ↳ TCP acknowledges at least every second full-sized segment (counted per segment in an aggregate)',
+      "  tcp     ACK sent: ack 4344 (quick-ack mode: one of a new flow's first segments, or after out-of-order data)",
+      '          ↳ a new connection starts in quick-ack mode (Linux: up to 16 ACKs), so the sender gets its first ACKs at once',
       '  lro     bypass: out of order → goes up alone',
       '  stack   seq 5792 queued out of order: expected 4344 (1448 bytes, 1 segment)',
       '          ↳ the segment starts beyond rcv_nxt: TCP queues it and sends a duplicate ACK',
@@ -110,7 +110,7 @@ describe('vnic trace <capture>', () => {
       [2, 'lro', 'appended', ''],
       [3, 'lro', 'flushed', 'out_of_order'],
       [3, 'tcp', 'deliver', ''],
-      [3, 'tcp', 'ack', 'now'],
+      [3, 'tcp', 'ack', 'quick'],
       [3, 'lro', 'bypass', 'out_of_order'],
       [3, 'tcp', 'ofo', 'out_of_order'],
       [3, 'tcp', 'ack', 'dup'],
@@ -171,11 +171,11 @@ describe('vnic trace with no source: the lesson', () => {
     for (const s of [
       '  lro     session opened: descriptor 0, 1/64 packets, 1500 bytes',
       '  lro     appended to descriptor 0, 2/64 packets, 2948 bytes (+1448)',
-      '  lro     flushed descriptor 0 at the end of the poll (lro_flush_all): 2 packets, 2948 bytes — frames 1–2',
-      '  stack   delivered in order: 2896 bytes in 2 segments, rcv_nxt 4344',
-      '  tcp     ACK sent: ack 4344 (quick ACK: two full segments or more unacknowledged)',
-      '  lro     flushed descriptor 0 at the end of the poll (lro_flush_all): 5 packets, 7292 bytes — frames 3–7',
-      '  napi    poll 2 of eth0-pr0 (budget 64): packet 2 of 2 taken in this poll',
+      '  lro     flushed descriptor 0 at the end of the poll (lro_flush_all): 3 packets, 4396 bytes — frames 1–3',
+      '  stack   delivered in order: 4344 bytes in 3 segments, rcv_nxt 5792',
+      "  tcp     ACK sent: ack 5792 (quick-ack mode: one of a new flow's first segments, or after out-of-order data)",
+      '  lro     flushed descriptor 0 at the end of the poll (lro_flush_all): 5 packets, 7292 bytes — frames 4–8',
+      '  napi    poll 2 of eth0-pr0 (budget 64): packet 2 of 3 taken in this poll',
       '  nic     eHEA RQ2 entry 2, CQE 2, 1514 bytes, status 0x0',
     ]) expect(out).toContain(`${s}\n`);
     expect(out).toMatch(/counters \(whole run\)\n  frames in 2,897 → packets to the stack \d/);
@@ -186,7 +186,7 @@ describe('usage errors: exit 2, one line', () => {
   it.each([
     [['trace', '--packets', '0'], 'vnic: --packets must be between 1 and 100000, not 0'],
     [['trace', '--packets', 'many'], "vnic: --packets takes a whole number, not 'many'"],
-    [['trace', '--scenario', 'nope'], 'vnic: --scenario nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo)'],
+    [['trace', '--scenario', 'nope'], 'vnic: --scenario nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo, moderated-2g, rr-small, slow-start)'],
     [['trace', '/nonexistent/x.pcap'], 'vnic: capture /nonexistent/x.pcap: no such file'],
     [['trace', '--only-to', '10.0.0.2'], 'vnic: --only-to applies to a capture'],
   ])('%j', async (args, line) => {

@@ -19,6 +19,7 @@ import { readCapture } from '../tap/index.ts';
 import { IPV4, TCP, TCP_FLAG } from '../wire/index.ts';
 import { barChart, escapeXml, histogram, lineChart } from '../report/svg.ts';
 import { buildMatrix, type MatrixRow } from '../cli/commands/matrix.ts';
+import { tcpFigures } from './figures-tcp.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -414,30 +415,6 @@ function costModelTable(): string {
   return table(['kind', 'cycles', 'charged for'], rows, 'lrl') + `\nProfile \`${DEFAULT_COST_PROFILE.name}\`, ${fix(DEFAULT_COST_PROFILE.hz / 1e9, 1)} GHz (sim/cost.ts \`DEFAULT_COST_PROFILE\`).\n`;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Lossy links: ACKs and retransmission timeouts
-
-function lossyTable(): string {
-  const s = scenario('lossy-link');
-  const rows: string[][] = [];
-  for (const e of ENGINES) {
-    const log = new TraceLog();
-    const r = run({ ...s.lab, engine: e, label: `lossy/${e}` }, log);
-    let timeouts = 0, fast = 0;
-    const done = new Map<string, number>();
-    for (const ev of log.events) {
-      if (ev.layer === 'traffic') { if (ev.what === 'timeout') timeouts++; else if (ev.what === 'retransmit') fast++; }
-      if (ev.layer === 'tcp' && ev.what === 'deliver') done.set(ev.text.split(' ')[0]!, ev.t);
-    }
-    const rep = r.report;
-    const finish = [...done.values()].sort((a, b) => a - b).map((t) => fix(t / 1e6, 2));
-    rows.push([e, int(rep.acksSent), String(fast), String(timeouts), finish.join(', '), fix(rep.latency.p50Us, 1), fix(rep.latency.p99Us, 1)]);
-  }
-  return table(['engine', 'ACKs sent', 'fast retransmits', 'RTO timeouts', 'flows complete at (ms)', 'p50 µs', 'p99 µs'], rows) +
-    '\nScenario lossy-link (4 flows × 1 MiB, 1 % loss, 1 % reordering, RTO 10 ms, doubling on each repeat) on eHEA. Fast retransmits, timeouts and the time each flow\'s last byte reached its socket come from the trace. ' +
-    'A flow whose last segments are lost waits for its timeout, so the run\'s length says more about where losses fell than about the engine.\n' +
-    cmd('npx vnic run --scenario lossy-link --engine lro');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Trace excerpts
@@ -614,7 +591,7 @@ export function generateFigures(outDir?: string): Record<string, string> {
   add(matrixFigures());
   figs['vnic-matrix.md'] = vnicMatrix();
   add(driversFigures());
-  figs['lossy.md'] = lossyTable();
+  add(tcpFigures());
   add(traceExcerpts());
   figs['gro-vs-lro.md'] = resegmentDemo();
   const sorted: Record<string, string> = {};

@@ -9,8 +9,8 @@ import {
   BaseNic, DmaMemory, Ring, WritebackReference, baseConfigShape, parseConfig, registerModel, ringEntries, scratchBytesFor,
   validateCapabilities, type Capabilities, type DescriptorLayout, type ModelEnv,
   type ReferenceDriver, type WritebackView,
-} from '../hw-models/index.ts';
-import { formatFrame, frame, type FrameLayout } from '../wire/index.ts';
+} from 'vnic-lab/hw-models';
+import { formatFrame, frame, type FrameLayout } from 'vnic-lab/wire';
 
 /** The descriptor (8 bytes, little-endian). Driver writes ADDR and zeroes the rest; device writes LENGTH, then FLAGS. */
 export const TOY_DESC = { ADDR: 0, LENGTH: 4, FLAGS: 6 } as const;

@@ -2,12 +2,12 @@
 // queue read by phase bit, skb-mode inet_lro with hardware VLAN extraction (LRO_F_EXTRACT_VLAN_ID).
 // The full sample is drivers/ehea/; the datasheet docs/hw-models/ehea.md. Run: npx tsx examples/ehea-style-driver.ts
 import { pathToFileURL } from 'node:url';
-import { registerDriver, type Driver, type DriverEnv } from '../drivers/index.ts';
-import { copyBytes, ehea } from '../hw-models/index.ts';
-import { HeaderSlab, LRO_IPV4, LRO_TCP, LroManager, sumLroStats, type LroHeader } from '../lro/index.ts';
-import { CHECKSUM_UNNECESSARY, SKB_OVERHEAD, SkbPool, ethTypeTrans, type RxSink, type SkBuff } from '../stack/index.ts';
-import { getScenario, runLab, type RunResult } from '../lab/index.ts';
-import { comparisonTable } from '../cli/format.ts';
+import { registerDriver, type Driver, type DriverEnv } from 'vnic-lab/drivers';
+import { copyBytes, ehea } from 'vnic-lab/hw-models';
+import { HeaderSlab, LRO_IPV4, LRO_TCP, LroManager, sumLroStats, type LroHeader } from 'vnic-lab/lro';
+import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, SKB_OVERHEAD, SkbPool, ethTypeTrans, type RxSink, type SkBuff } from 'vnic-lab/stack';
+import { getScenario, runLab, type RunResult } from 'vnic-lab/lab';
+import { comparisonTable } from 'vnic-lab/cli';
 
 const { CQE, CQE_SLOT_SIZE, CQE_TYPE_RQ_MASK, FCS_LEN, RWQE, RWQE_SIZE, STATUS, RQ2_BUFFER_BYTES, RQ3_BUFFER_BYTES } = ehea;
 const BUF = [0, 0, RQ2_BUFFER_BYTES, RQ3_BUFFER_BYTES];        // buffer bytes per RQ (RQ1 has none: data is inline)
@@ -26,6 +26,8 @@ function getSkbHeader(skb: SkBuff, out: LroHeader, hdrLen: number): boolean {
 /** One port resource: RQ1-3, the CQ, NAPI, interrupt, LRO. */
 function openQueue(env: DriverEnv, q: number) {
   const { model: nic, stack, options } = env, v = nic.dma.view, mem = nic.dma.bytes;
+  // the NIC's status bits are a verdict only while it checks checksums (rxChecksum); otherwise the stack checks
+  const verified = nic.capabilities.rxChecksum === 'verified' ? CHECKSUM_UNNECESSARY : CHECKSUM_NONE;
   const rq = [1, 2, 3].map((r) => nic.ring(q, `rq${r}`)), cq = nic.ring(q, 'cq');
   const shadow = rq.map((r) => new Int32Array(r.entries));      // ring index (= wr_id) → buffer address
   const tail = [0, 0, 0], posted = [0, 0, 0];
@@ -81,7 +83,7 @@ function openQueue(env: DriverEnv, q: number) {
         skb.setLinear(slab, off, len); skb.headOwner = rq1Slab; skb.headOwnerAddr = off; counters.rx_rq1++;
       } else { skb.setLinear(mem, addr, len); skb.headOwner = nic.dma; skb.headOwnerAddr = addr; }
       skb.truesize = SKB_OVERHEAD + (r === 0 ? 256 : BUF[r + 1]!); skb.queue = q;
-      skb.arrivalNs = v.getUint32(c + CQE.TIMESTAMP) * 2 ** 32 + v.getUint32(c + CQE.TIMESTAMP + 4); skb.ipSummed = CHECKSUM_UNNECESSARY;
+      skb.arrivalNs = v.getUint32(c + CQE.TIMESTAMP) * 2 ** 32 + v.getUint32(c + CQE.TIMESTAMP + 4); skb.ipSummed = verified;
       counters.rx_packets++;
       ethTypeTrans(skb);                                        // tagged: protocol 0x8100, data at the IP header
       const tag = (status & STATUS.VLAN_EXTRACTED) !== 0 ? v.getUint16(c + CQE.VLAN_TAG) : -1;

@@ -2,10 +2,10 @@
 // driver's `support()` with the capabilities of a model instance (so a config such as rxChecksum: false
 // counts) — then confirmed by a short run of every supported pair. Run: npx tsx examples/feature-matrix.ts
 import { pathToFileURL } from 'node:url';
-import { DriverOptionsSchema, driverForModel, type Engine } from '../drivers/index.ts';
-import { createModel } from '../hw-models/index.ts';
-import { runLab } from '../lab/index.ts';
-import { table } from '../cli/format.ts';
+import { DriverOptionsSchema, driverForModel, type Engine } from 'vnic-lab/drivers';
+import { createModel } from 'vnic-lab/hw-models';
+import { runLab } from 'vnic-lab/lab';
+import { table } from 'vnic-lab/cli';
 
 /** One piece of hardware: a model, its config, and driver options that matter for support. */
 export interface Hardware { name: string; model: string; modelConfig: Record<string, unknown>; softwareChecksum?: boolean }

@@ -3,13 +3,13 @@
 // the skbs. get_frag_header verifies the TCP checksum in software from the NIC's sum, because LRO must only
 // see verified segments. Full sample: drivers/myri10ge/. Run: npx tsx examples/frags-style-driver.ts
 import { pathToFileURL } from 'node:url';
-import { registerDriver, type Driver, type DriverEnv } from '../drivers/index.ts';
-import { myri10ge } from '../hw-models/index.ts';
-import { LRO_IPV4, LRO_TCP, LroFragList, LroManager, sumLroStats, type LroHeader } from '../lro/index.ts';
-import { CHECKSUM_COMPLETE, CHECKSUM_UNNECESSARY, MAX_SKB_FRAGS, SkbPool } from '../stack/index.ts';
-import { fold, pseudoHeaderSum, sumBytes } from '../wire/index.ts';
-import { getScenario, runLab, type RunResult } from '../lab/index.ts';
-import { comparisonTable } from '../cli/format.ts';
+import { registerDriver, type Driver, type DriverEnv } from 'vnic-lab/drivers';
+import { myri10ge } from 'vnic-lab/hw-models';
+import { LRO_IPV4, LRO_TCP, LroFragList, LroManager, sumLroStats, type LroHeader } from 'vnic-lab/lro';
+import { CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, MAX_SKB_FRAGS, SkbPool } from 'vnic-lab/stack';
+import { fold, pseudoHeaderSum, sumBytes } from 'vnic-lab/wire';
+import { getScenario, runLab, type RunResult } from 'vnic-lab/lab';
+import { comparisonTable } from 'vnic-lab/cli';
 
 const { MXGEFW_PAD, MYRI_PAGE, RECV_DESC, RECV_DESC_SIZE, RX_DONE, RX_DONE_SIZE, csumWithoutVlan } = myri10ge;
 const r16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
@@ -52,7 +52,7 @@ function openSlice(env: DriverEnv, q: number) {
   const lro = new LroManager<number>({
     maxDesc: options.maxDesc ?? 8, maxAggr: Math.min(options.maxAggr ?? 64, MAX_SKB_FRAGS),   // frags mode counts fragments
     mtu: nic.mtu, sink: stack, skbPool: new SkbPool(64), queue: q, tracer: env.tracer, cpu: stack.cpu, fragAlignPad: 2,
-    ipSummed: CHECKSUM_COMPLETE, ipSummedAggr: CHECKSUM_UNNECESSARY,
+    ipSummed: nic.capabilities.rxChecksum === 'partial' ? CHECKSUM_COMPLETE : CHECKSUM_NONE, ipSummedAggr: CHECKSUM_UNNECESSARY,   // no sum: the stack checks
     getFragHeader: useLro ? getFragHeader : () => false,
   });
 

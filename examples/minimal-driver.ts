@@ -1,12 +1,12 @@
 // The smallest complete LRO driver (walked through in docs/driver-guide.md): the `mq` model's write-back ring,
 // a NAPI poll per queue, skb-mode inet_lro; registered as 'minimal'. Run: npx tsx examples/minimal-driver.ts
 import { pathToFileURL } from 'node:url';
-import { registerDriver, type Driver, type DriverEnv } from '../drivers/index.ts';
-import { mq } from '../hw-models/index.ts';
-import { LRO_IPV4, LRO_TCP, LroManager, sumLroStats, type LroHeader } from '../lro/index.ts';
-import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_P_IP, SKB_OVERHEAD, SkbPool, ethTypeTrans, type SkBuff } from '../stack/index.ts';
-import { getScenario, runLab, type RunResult } from '../lab/index.ts';
-import { comparisonTable } from '../cli/format.ts';
+import { registerDriver, type Driver, type DriverEnv } from 'vnic-lab/drivers';
+import { mq } from 'vnic-lab/hw-models';
+import { LRO_IPV4, LRO_TCP, LroManager, sumLroStats, type LroHeader } from 'vnic-lab/lro';
+import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_P_IP, SKB_OVERHEAD, SkbPool, ethTypeTrans, type SkBuff } from 'vnic-lab/stack';
+import { getScenario, runLab, type RunResult } from 'vnic-lab/lab';
+import { comparisonTable } from 'vnic-lab/cli';
 
 const { RX_READ, RX_WB, RX_DESC_SIZE, MQ_STATUS, MQ_ERRORS } = mq;
 const CSUM_CHECKED = MQ_STATUS.L4CS | MQ_STATUS.IPCS, CSUM_ERRORS = MQ_ERRORS.IPE | MQ_ERRORS.L4E;

@@ -5,9 +5,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runLab, type RunResult } from '../lab/index.ts';
-import { readCapture } from '../tap/index.ts';
-import { decodeFrame, WireError } from '../wire/index.ts';
+import { runLab, type RunResult } from 'vnic-lab/lab';
+import { readCapture } from 'vnic-lab/tap';
+import { decodeFrame, WireError } from 'vnic-lab/wire';
 
 const CAPTURES = fileURLToPath(new URL('../test/captures/', import.meta.url));
 const RECEIVER = '10.77.0.2';

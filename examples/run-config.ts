@@ -3,10 +3,10 @@
 // with `npx vnic run --config examples/scenario.json`. Run: npx tsx examples/run-config.ts [file.json]
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DriverOptionsSchema, type Engine } from '../drivers/index.ts';
-import { modelCapabilities } from '../hw-models/index.ts';
-import { parseLabConfig, resolveDriver, runLab, type LabConfig, type RunResult } from '../lab/index.ts';
-import { comparisonTable } from '../cli/format.ts';
+import { DriverOptionsSchema, type Engine } from 'vnic-lab/drivers';
+import { modelCapabilities } from 'vnic-lab/hw-models';
+import { parseLabConfig, resolveDriver, runLab, type LabConfig, type RunResult } from 'vnic-lab/lab';
+import { comparisonTable } from 'vnic-lab/cli';
 
 export const SCENARIO_FILE = fileURLToPath(new URL('./scenario.json', import.meta.url));
 

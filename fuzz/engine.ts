@@ -153,6 +153,8 @@ export function runCase(spec: CaseSpec, lab: Partial<LabConfig> = {}, keepResult
     // most cases fill the rings before the first poll; some arrive at their times (interrupts, moderation, small polls)
     batch: rng.chance(0.3) ? 'timestamps' : 'all',
     pollBudget,
+    // the cases are built for MTU 1500 (giants must stay oversize): not the replay default, which follows the largest frame
+    mtu: 1500,
     ...(c.softwareChecksum === true ? { softwareChecksum: true } : {}),
     ...(c.engine === 'lro' && rng.chance(0.3) ? { maxDesc: 1 + rng.int(3), maxAggr: 1 + rng.int(64) } : {}),
     ...(c.engine === 'lro' && rng.chance(0.2) ? { lroQuirks: QUIRKS_FIXED } : {}),

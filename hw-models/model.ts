@@ -129,6 +129,10 @@ export interface NicModel {
   maskIrq(queue: number): void;
   /** Re-arms the (one-shot) interrupt; a cause latched meanwhile fires at once (as a clock event). */
   unmaskIrq(queue: number): void;
+  /** Whether the queue's interrupt is masked now (it masks itself when it fires; the driver unmasks it). */
+  irqMasked(queue: number): boolean;
+  /** Descriptors the driver has posted on a driver-produced ring that the device has not consumed yet. */
+  postedDescriptors(queue: number, ring: string): number;
   setModeration(queue: number, m: Moderation): void;
   irqCounters(queue: number): Readonly<IrqCounters>;
   counters(queue: number): Readonly<QueueCounters>;
@@ -265,6 +269,8 @@ export abstract class BaseNic implements NicModel {
   onInterrupt(queue: number, handler: IrqHandler): void { this.line(queue).handler = handler; }
   maskIrq(queue: number): void { this.line(queue).mask(); }
   unmaskIrq(queue: number): void { this.line(queue).unmask(); }
+  irqMasked(queue: number): boolean { return this.line(queue).masked; }
+  postedDescriptors(queue: number, ring: string): number { return this.ringOf(queue, ring).available; }
   setModeration(queue: number, m: Moderation): void { this.line(queue).moderation = { ...m }; }
   irqCounters(queue: number): Readonly<IrqCounters> { return this.line(queue).counters; }
 

@@ -3,3 +3,4 @@ export * from './run.ts';
 export * from './knobs.ts';
 export * from './output.ts';
 export * from './scenarios.ts';
+export * from './seeds.ts';

@@ -288,6 +288,7 @@ export class LroManager<P = unknown> {
     if (!desc.active) {
       const r = this.check(skb.len - vlanHdrLen, null);
       if (r !== OK) return this.bypass(skb, r, null);
+      this.sink.engineWatch?.lroAccept(skb);
       skb.ipSummed = this.ipSummedAggr;
       this.initDesc(desc, skb, b, iph, tcph, vlanTag);
       return this.opened(desc, 1);
@@ -301,6 +302,7 @@ export class LroManager<P = unknown> {
       return this.procSkb(skb, vlanTag, priv);
     }
 
+    this.sink.engineWatch?.lroAccept(skb);
     const payload = this.appendCommon(desc);
     skb.pull(tcph + pk.doff - skb.data);
     const parent = desc.parent!;

@@ -62,3 +62,16 @@ export class NapiStruct {
 
 /** What attachGro needs of a GRO engine (lro/gro.ts GroEngine). */
 export interface GroFlushable { flush(): void }
+
+/**
+ * Told of every driver poll and completion (lab/driver-rules.ts checks the NAPI contract with it). The
+ * stack calls it only when one is set: the hot path pays one test per poll.
+ */
+export interface NapiWatch {
+  /** Before `napi.poll(napi, weight)` runs. */
+  beforePoll(napi: NapiStruct, weight: number): void;
+  /** After it returned `work`. */
+  afterPoll(napi: NapiStruct, weight: number, work: number): void;
+  /** In napi_complete, after the completion hooks (GRO flush) ran, before the context leaves the poll list. */
+  completing(napi: NapiStruct): void;
+}

@@ -28,7 +28,7 @@ export function fillStackReport(b: RunReportBuilder, stack: Stack, expectations:
       udpDelivered: st.udpDelivered, icmpDelivered: st.icmpDelivered, otherProto: st.otherProto, otherL3: st.otherL3,
       vlanHwaccel: st.vlanHwaccel, vlanUntagged: st.vlanUntagged, ipPaddingTrimmed: st.ipPaddingTrimmed,
       csumCompleteDowngraded: st.csumCompleteDowngraded, swCsumSkbs: st.swCsumSkbs, swCsumBytes: st.swCsumBytes,
-      acksSent: st.acksSent, dupAcksSent: st.dupAcksSent, delayedAcksSent: st.delayedAcksSent,
+      acksSent: st.acksSent, dupAcksSent: st.dupAcksSent, delayedAcksSent: st.delayedAcksSent, quickAcksSent: st.quickAcksSent,
       interrupts: st.interrupts, softirqRuns: st.softirqRuns, timeSqueeze: st.timeSqueeze,
       napiPolls: st.napiPolls, napiWork: st.napiWork, napiCompletions: st.napiCompletions,
       napiCompleteAtWeight: st.napiCompleteAtWeight, napiWorkOverWeight: st.napiWorkOverWeight,

@@ -1,6 +1,12 @@
 // Where drivers and LRO/GRO hand finished skbs: the four kernel entry points of a 2.6.24 receive path.
 import type { SkBuff } from './skb.ts';
 
+/** Told of every frame an aggregation engine accepts into a session (lab/driver-rules.ts: was it verified?). */
+export interface EngineWatch {
+  /** inet_lro skb mode: `skb` (data at the network header) joins or opens a session; its ip_summed is still the driver's. */
+  lroAccept(skb: SkBuff): void;
+}
+
 export interface RxSink {
   /** NAPI context delivery (LRO_F_NAPI set). */
   netifReceiveSkb(skb: SkBuff): void;
@@ -10,4 +16,6 @@ export interface RxSink {
   vlanHwaccelReceiveSkb(skb: SkBuff, vlanTag: number): void;
   /** VLAN hw-accel delivery outside NAPI. */
   vlanHwaccelRx(skb: SkBuff, vlanTag: number): void;
+  /** A watcher of what engines accept (absent or null: nobody watches). */
+  readonly engineWatch?: EngineWatch | null;
 }

@@ -15,9 +15,9 @@ import {
   type SkBuff, freeSkb, ethTypeTrans, CHECKSUM_NONE, CHECKSUM_COMPLETE, CHECKSUM_UNNECESSARY, CHECKSUM_PARTIAL,
   ETH_P_IP, ETH_P_8021Q, ETH_P_8021AD,
 } from './skb.ts';
-import type { RxSink } from './rx-sink.ts';
+import type { EngineWatch, RxSink } from './rx-sink.ts';
 import { HeaderAccess, restoreExtractedProtocol, skbTrim } from './skb-util.ts';
-import { NapiStruct, NAPI_WEIGHT, type NapiPollFn } from './napi.ts';
+import { NapiStruct, NAPI_WEIGHT, type NapiPollFn, type NapiWatch } from './napi.ts';
 import { NetDevice, type NetDeviceOptions } from './netdev.ts';
 import { StackStats, type StackDropReason } from './stats.ts';
 import { TcpLayer, type AckCounting, type SendToWire, type TcpFlow } from './tcp.ts';
@@ -40,6 +40,10 @@ export interface StackOptions {
   ackCounting?: AckCounting;
   /** Delayed-ACK timeout, ns (40 ms). */
   delayedAckNs?: number;
+  /** Quick ACKs at a flow's start and after out-of-order data (default 16, Linux TCP_MAX_QUICKACKS). */
+  quickAcks?: number;
+  /** The application answers each PSH-terminated request at once (its answer carries the ACK). */
+  answerRequests?: boolean;
   /** Window field of ACKs (65535). */
   rcvWindow?: number;
   /** Out-of-order queue limit per flow, skbs (10000). */
@@ -104,6 +108,10 @@ export class Stack implements RxSink {
   readonly netdevBudget: number;
   readonly softirqTimeLimitNs: number;
   readonly netdevMaxBacklog: number;
+  /** Watches every driver poll and completion (`vnic test-driver`); null: nobody watches. */
+  napiWatch: NapiWatch | null = null;
+  /** Watches what LRO accepts (`vnic test-driver`); null: nobody watches. */
+  engineWatch: EngineWatch | null = null;
 
   private readonly pollList: NapiStruct[] = [];
   private softirqPending = false;
@@ -135,6 +143,8 @@ export class Stack implements RxSink {
     this.tcp = new TcpLayer(this.clock, this.cpu, this.stats, this.tracer, this.latency, {
       ackCounting: opts.ackCounting ?? 'gso_segs',
       delayedAckNs: opts.delayedAckNs ?? 40_000_000,
+      quickAcks: opts.quickAcks ?? 16,
+      answerRequests: opts.answerRequests ?? false,
       rcvWindow: opts.rcvWindow ?? 65535,
       maxOfoSkbs: opts.maxOfoSkbs ?? 10_000,
       maxFlows: positiveInt(opts.maxFlows ?? 262_144, 'maxFlows'),
@@ -190,6 +200,7 @@ export class Stack implements RxSink {
   napiComplete(napi: NapiStruct): void {
     if (!napi.scheduled) return;
     napi.runCompleteHooks();
+    if (this.napiWatch !== null && napi !== this.backlogNapi) this.napiWatch.completing(napi);
     const i = this.pollList.indexOf(napi);
     if (i >= 0) this.pollList.splice(i, 1);
     napi.scheduled = false;
@@ -235,7 +246,10 @@ export class Stack implements RxSink {
       const n = list[0]!;
       this.cpu.charge('napi_poll');
       const weight = n.weight;
+      const watch = n === this.backlogNapi ? null : this.napiWatch;
+      if (watch !== null) watch.beforePoll(n, weight);
       const work = n.poll(n, weight);
+      if (watch !== null) watch.afterPoll(n, weight, work);
       n.polls++; n.work += work;
       this.stats.napiPolls++; this.stats.napiWork += work;
       this.budgetLeft -= work;

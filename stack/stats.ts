@@ -67,6 +67,8 @@ export class StackStats {
   dupAcksSent = 0;
   /** Of acksSent: sent by the delayed-ACK timer. */
   delayedAcksSent = 0;
+  /** ACKs sent at once in quick-ack mode (a flow's start, after out-of-order data). */
+  quickAcksSent = 0;
   /** NAPI and softirq. */
   softirqRuns = 0;
   /** net_rx_action ran out of budget or time and re-raised itself (softnet_stat time_squeeze). */

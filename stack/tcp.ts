@@ -40,6 +40,18 @@ export interface TcpOptions {
   ackCounting: AckCounting;
   /** Delayed-ACK timeout (Linux TCP_DELACK_MIN: 40 ms). */
   delayedAckNs: number;
+  /**
+   * ACKs a new flow sends at once for every data segment before delaying (Linux's quick-ack mode at
+   * connection start: rcv_wnd / (2 · rcv_mss), at most TCP_MAX_QUICKACKS 16). Out-of-order data
+   * re-enters it, as tcp_data_queue does.
+   */
+  quickAcks: number;
+  /**
+   * The receiving application answers each request (data ending in PSH) at once, and its answer
+   * carries the ACK: the request is acknowledged without waiting for the delayed-ACK timer, as in a
+   * request/response exchange (netperf TCP_RR).
+   */
+  answerRequests: boolean;
   /** Window field of every ACK (no scaling is negotiated: flows may start mid-stream). */
   rcvWindow: number;
   /** Out-of-order queue limit per flow, in skbs. */
@@ -79,6 +91,8 @@ export class TcpFlow {
   /** VLAN TCI the flow arrived with (-1: untagged); ACKs carry the same tag. */
   vlanTci = -1;
   segsSinceAck = 0;
+  /** ACKs still to send at once (quick-ack mode). */
+  quickAcks = 0;
   delack: Timer | null = null;
   finReceived = false;
   ipId = 0;
@@ -131,6 +145,7 @@ export class TcpLayer {
 
   private create(saddr: number, daddr: number, sport: number, dport: number, rcvNxt: number, isn: number | null): TcpFlow {
     const f = new TcpFlow({ saddr: saddr >>> 0, daddr: daddr >>> 0, sport, dport }, rcvNxt, isn);
+    f.quickAcks = this.opts.quickAcks;
     const b = bucketOf(saddr, daddr, sport, dport);
     f.nextInBucket = this.buckets.get(b) ?? null;
     this.buckets.set(b, f);
@@ -214,6 +229,7 @@ export class TcpLayer {
       st.tcpOutOfOrder++;
       if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'ofo', reason: 'out_of_order', text: `${flow.name} seq ${dataSeq} queued out of order: expected ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: skb.queue, frame: skb.frameId });
       this.queueOfo(flow, skb, dataSeq, end, payloadOff, payloadLen, fin, segs);
+      flow.quickAcks = this.opts.quickAcks;
       this.sendAck(flow, 'dup');
       return;
     }
@@ -227,6 +243,8 @@ export class TcpLayer {
     flow.segsSinceAck += this.opts.ackCounting === 'gso_segs' ? segs : 1;
     if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'deliver', text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: traceQueue, frame: traceFrame });
     if (fin || drained || flow.ofo.length > 0) this.sendAck(flow, 'now');
+    else if (flow.quickAcks > 0) { flow.quickAcks--; this.sendAck(flow, 'quick'); }
+    else if (this.opts.answerRequests && (flags & TCP_FLAG.PSH) !== 0) this.sendAck(flow, 'answer');
     else if (flow.segsSinceAck >= 2) this.sendAck(flow, 'now');
     else this.armDelack(flow);
   }
@@ -289,7 +307,7 @@ export class TcpLayer {
   }
 
   /** Builds and sends one ACK for the flow (cumulative, rcv_nxt), echoing TS.Recent when the flow uses timestamps. */
-  sendAck(flow: TcpFlow, why: 'now' | 'dup' | 'delayed'): void {
+  sendAck(flow: TcpFlow, why: 'now' | 'quick' | 'answer' | 'dup' | 'delayed'): void {
     this.cpu.charge('ack_build');
     if (flow.delack !== null) { flow.delack.cancel(); flow.delack = null; }
     flow.segsSinceAck = 0;
@@ -297,6 +315,7 @@ export class TcpLayer {
     this.stats.acksSent++;
     if (why === 'dup') { flow.dupAcksSent++; this.stats.dupAcksSent++; }
     else if (why === 'delayed') this.stats.delayedAcksSent++;
+    else if (why === 'quick') this.stats.quickAcksSent++;
     const len = this.buildAck(flow);
     const now = this.cpu.now;
     if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'ack', reason: why, text: `${flow.name} ACK ${flow.rcvNxt} (${why})` });

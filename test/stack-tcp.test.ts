@@ -15,6 +15,7 @@ const KEY: FlowKey = { saddr: parseIpv4('10.0.0.1'), daddr: parseIpv4('10.0.0.2'
 
 interface SentAck { t: number; f: DecodedFrame; bytes: Uint8Array }
 
+/** A stack whose flows are past their quick-ack start (quickAcks 0) unless `opts` says otherwise: these tests are about the steady-state rule. */
 function setup(opts: Partial<StackOptions> = {}) {
   const clock = new VirtualClock();
   const acks: SentAck[] = [];
@@ -26,6 +27,7 @@ function setup(opts: Partial<StackOptions> = {}) {
       if (f instanceof WireError) throw f;
       acks.push({ t, f, bytes });
     },
+    quickAcks: 0,
     ...opts,
   });
   return { clock, stack, acks };
@@ -157,6 +159,27 @@ describe('TCP receive: ordering', () => {
     expect(v2.unexpectedFlows).toEqual(['10.0.0.1:40000>10.0.0.2:5001']);
     expect(v2.allOk).toBe(false);
     expect(v.bytesVerified).toBe(0);
+  });
+});
+
+describe('TCP receive: quick-ack mode', () => {
+  it('a new flow ACKs its first quickAcks segments at once, then every second one', () => {
+    const { stack, acks } = setup({ ackCounting: 'gso_segs', quickAcks: 3 });
+    const s = testStream(9000);
+    for (let i = 0; i < 9; i++) deliver(stack, seg(s, i * 1000, 1000));
+    expect(ackNos(acks)).toEqual([1000, 2000, 3000, 5000, 7000, 9000]);
+    expect(stack.stats.quickAcksSent).toBe(3);
+  });
+
+  it('out-of-order data puts the flow back in quick-ack mode', () => {
+    const { stack, acks } = setup({ ackCounting: 'gso_segs', quickAcks: 2 });
+    const s = testStream(8000);
+    for (let i = 0; i < 4; i++) deliver(stack, seg(s, i * 1000, 1000));       // quick, quick, -, ACK 4000
+    deliver(stack, seg(s, 5000, 1000));                                        // hole at 4000: dup ACK, quick mode again
+    deliver(stack, seg(s, 4000, 1000));                                        // fills the hole: ACK 6000 at once
+    deliver(stack, seg(s, 6000, 1000));                                        // quick
+    deliver(stack, seg(s, 7000, 1000));                                        // quick
+    expect(ackNos(acks)).toEqual([1000, 2000, 4000, 4000, 6000, 7000, 8000]);
   });
 });
 

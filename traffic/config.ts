@@ -136,8 +136,28 @@ export const TrafficConfig = z.object({
   /** Stop writing new data at this virtual time. */
   durationNs: z.number().positive().optional(),
   bytesPerFlow: z.number().int().min(1).optional(),
-  /** Retransmission timeout (doubles per consecutive timeout, up to 64×). */
+  /** Retransmission timeout (doubles per consecutive timeout, up to 64×); with a congestion-controlled sender, its floor (Linux: 200 ms). */
   rtoNs: z.number().positive().default(1_000_000),
+  /**
+   * The TCP senders: 'fixed-window' sends whatever `sendWindow` and the receiver's window allow (no
+   * congestion control); '2.6.24' and 'modern' are closed-loop senders (slow start, congestion
+   * avoidance, NewReno recovery, RFC 6298 timer) that grow their window per ACK (2.6.24, tcp_abc 0)
+   * or per acknowledged segment (modern Linux).
+   */
+  sender: z.enum(['fixed-window', '2.6.24', 'modern']).default('fixed-window'),
+  /** Congestion control of the closed-loop senders. */
+  congestion: z.strictObject({
+    algorithm: z.enum(['cubic', 'newreno']).default('cubic'),
+    /** Initial window in segments (RFC 6928: 10). */
+    initialWindow: z.number().int().min(1).max(1024).default(10),
+  }).prefault({}),
+  /** Round-trip propagation delay of the path: the host's ACKs reach the partner this much later. */
+  pathDelayNs: nsDuration.default(0),
+  /**
+   * TCP segmentation offload on the sending side: a sender hands its NIC super-segments of up to
+   * 64 KB, which the partner's NIC cuts into MSS-sized frames sent back to back.
+   */
+  tso: z.boolean().default(false),
   partnerMac: MacAddress.default('02:00:00:00:00:01'),
   nicMac: MacAddress.default('02:00:00:00:00:02'),
   impairments: ImpairmentConfig.prefault({}),

@@ -5,6 +5,7 @@
 
 import { Prng } from '../sim/prng.ts';
 import { StreamHash } from '../sim/hash.ts';
+import { LatencyRecorder } from '../sim/stats.ts';
 import { kernelMemory } from '../sim/byte-kernels.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../sim/trace.ts';
@@ -18,6 +19,9 @@ import { PayloadPattern, PATTERN_PERIOD } from './payload.ts';
 import type { FrameTx, FrameSink } from './link.ts';
 import { Link } from './link.ts';
 import { Impairments } from './impair.ts';
+import { CongestionControl, type CongestionStats } from './congestion.ts';
+import { AckDelayLine } from './ack-delay.ts';
+import { TsoNic, TSO_MAX_BYTES } from './tso.ts';
 import { FrameLayout, layoutFrame, r16, r32, w16, w32 } from '../wire/index.ts';
 import {
   parseTrafficConfig, type TrafficConfig, type BulkFlowConfig, type MessageFlowConfig,
@@ -53,6 +57,8 @@ export interface TcpFlowStats {
   staleAcks: number;
   /** Times the flow had data but the window was full. */
   windowLimited: number;
+  /** Request/response flows: requests whose last byte was acknowledged. */
+  transactions: number;
 }
 
 export interface PartnerStats {
@@ -73,14 +79,21 @@ export interface PartnerStats {
 type Kind = 'bulk' | 'messages' | 'rr';
 type AnyTcpConfig = BulkFlowConfig | MessageFlowConfig | RequestResponseFlowConfig;
 
+/** Payload room of a flow's frame buffer: one segment, or with TSO a bulk flow's 64 KB super-segment. */
+function flowSegmentRoom(c: TrafficConfig, fc: AnyTcpConfig): number {
+  return c.tso && fc.kind === 'bulk' ? TSO_MAX_BYTES : fc.mss;
+}
+
 /** `x % m` for integers x ≥ 0, m ≥ 1: an int32 remainder while x fits (stream offsets pass 2^31 only on long runs). */
 function modulo(x: number, m: number): number { return x <= 0x7fffffff ? (x | 0) % m : x % m; }
 
 /** One TCP sender: a retransmit ring of payload, snd_una/snd_nxt/snd_max, a lazy RTO timer. */
 class TcpFlow {
   readonly stats: TcpFlowStats = {
-    segmentsSent: 0, bytesSent: 0, retransmits: 0, fastRetransmits: 0, timeouts: 0, acksReceived: 0, dupAcks: 0, staleAcks: 0, windowLimited: 0,
+    segmentsSent: 0, bytesSent: 0, retransmits: 0, fastRetransmits: 0, timeouts: 0, acksReceived: 0, dupAcks: 0, staleAcks: 0, windowLimited: 0, transactions: 0,
   };
+  /** When the current request was written (request/response flows). */
+  private requestAt = 0;
   readonly key: FlowKey;
   readonly isn: number;
   readonly kind: Kind;
@@ -104,6 +117,13 @@ class TcpFlow {
   writeTimerPending = false;
   /** Already counted as done by the partner. */
   counted = false;
+  /** Index in the partner's flow list. */
+  slot = 0;
+  /** Congestion control of a closed-loop sender ('2.6.24', 'modern'); null for a fixed-window sender. */
+  readonly cc: CongestionControl | null;
+  /** RTT timing (Karn): the segment ending at `timedEnd` was sent at `timedAt` (-1: none timed). */
+  private timedEnd = -1;
+  private timedAt = 0;
 
   /** Where this flow's stream starts in the partner's payload pattern (distinct per flow). */
   readonly salt: number;
@@ -124,6 +144,8 @@ class TcpFlow {
   private readonly tsvalStart: number; private readonly tsTickNs: number; private readonly tsecrFixed: number;
   private readonly unit: number;
   private readonly mss: number;
+  /** With TSO (bulk flows): the most payload one super-segment carries, whole segments (0: no TSO). */
+  private readonly superMax: number;
   /** PSH on every Nth segment / at the end of each burst of N (0: not that pattern). */
   private readonly pshEvery: number; private readonly pshBurst: number;
 
@@ -160,6 +182,11 @@ class TcpFlow {
       this.writeLimit = 0;
     }
     this.rwnd = cfg.sendWindow;
+    this.cc = c.sender === 'fixed-window' || c.openLoop ? null : new CongestionControl({
+      algorithm: c.congestion.algorithm, growth: c.sender === '2.6.24' ? 'per-ack' : 'per-segment',
+      initialWindow: c.congestion.initialWindow, minRtoNs: c.rtoNs, clamp: Math.max(1, Math.floor(cfg.sendWindow / cfg.mss)),
+      cubicBeta: c.sender === '2.6.24' ? 819 : 717,
+    });
 
     const b = frame().eth({ src: c.partnerMac, dst: c.nicMac });
     if (cfg.vlan !== undefined) b.vlan({ vid: cfg.vlan.vid, pcp: cfg.vlan.pcp });
@@ -181,8 +208,10 @@ class TcpFlow {
     // Headers as sent with seq, IP total length, IP ID, TSval/TSecr and both checksums zero: the base of the per-segment sums.
     this.ipSum0 = sumBytes(t, this.l3, IPV4.HLEN);
     this.tcpSum0 = sumBytes(t, this.l4, this.hdrLen - this.l4, pseudoHeaderSumAddrs(this.key.saddr, this.key.daddr, IPPROTO.TCP, 0));
-    this.frameAt = p.claimFrame(FLOW_HEADER_ROOM + cfg.mss);
-    this.buf = p.frameArea.subarray(this.frameAt, this.frameAt + FLOW_HEADER_ROOM + cfg.mss);
+    const room = FLOW_HEADER_ROOM + flowSegmentRoom(c, cfg);
+    this.frameAt = p.claimFrame(room);
+    this.buf = p.frameArea.subarray(this.frameAt, this.frameAt + room);
+    this.superMax = c.tso && cfg.kind === 'bulk' ? Math.floor((TSO_MAX_BYTES - (this.hdrLen - this.l3)) / cfg.mss) * cfg.mss : 0;
     this.buf.set(t);
   }
 
@@ -201,6 +230,7 @@ class TcpFlow {
     if (next > this.total) return;
     this.writeLimit = next;
     this.writesDone++;
+    this.requestAt = this.p.clock.now;
   }
 
   /** Duration over: the stream ends with what has been written (bulk: what has been sent). */
@@ -229,7 +259,17 @@ class TcpFlow {
   }
 
   private window(): number {
-    return this.cfg.useReceiverWindow ? Math.min(this.cfg.sendWindow, this.rwnd) : this.cfg.sendWindow;
+    const w = this.cfg.useReceiverWindow ? Math.min(this.cfg.sendWindow, this.rwnd) : this.cfg.sendWindow;
+    return this.cc === null ? w : Math.min(w, this.cc.cwnd * this.mss);
+  }
+
+  /** The congestion window, not the receiver's or the send buffer, is what holds the flow back. */
+  private cwndLimited(inFlight: number): boolean {
+    const cc = this.cc!;
+    const other = this.cfg.useReceiverWindow ? Math.min(this.cfg.sendWindow, this.rwnd) : this.cfg.sendWindow;
+    if (cc.cwnd * this.mss >= other) return false;
+    // Linux's tcp_is_cwnd_limited: in slow start, growth continues while half the window is in use
+    return cc.inSlowStart ? 2 * inFlight >= cc.cwnd * this.mss : inFlight + this.mss >= cc.cwnd * this.mss;
   }
 
   /** Sends one segment if anything may go now; false when the flow has nothing to send. */
@@ -246,6 +286,7 @@ class TcpFlow {
     const off = this.sndNxt;
     const limit = Math.min(this.writeLimit, this.total);
     if (off >= limit) return false;
+    if (this.superMax > 0 && this.trySuperSegment(off, limit, open)) return true;
     const len = Math.min(this.segLen(off), limit - off);
     if (!open && off + len > this.sndUna + this.window()) {
       if (!this.forceOne) {
@@ -256,6 +297,7 @@ class TcpFlow {
     }
     this.forceOne = false;
     this.sendSegment(off, len);
+    if (this.cc !== null && this.timedEnd < 0 && off >= this.sndMax) { this.timedEnd = off + len; this.timedAt = this.p.clock.now; }
     this.sndNxt = off + len;
     if (this.sndNxt > this.sndMax) {
       this.sndMax = this.sndNxt;
@@ -263,6 +305,43 @@ class TcpFlow {
     }
     if (!open && this.rtoDeadline < 0) this.armRto();
     return true;
+  }
+
+  /** TSO: as many whole segments as the window and 64 KB allow, in one super-segment (false: less than two fit). */
+  private trySuperSegment(off: number, limit: number, open: boolean): boolean {
+    const room = open ? Infinity : this.sndUna + this.window() - off;
+    let len = Math.min(this.superMax, Math.floor(room / this.mss) * this.mss);
+    if (limit - off <= len) len = limit - off; // the stream's tail, short segment included
+    if (len <= this.mss) return false;
+    this.forceOne = false;
+    this.sendSuperSegment(off, len);
+    if (this.cc !== null && this.timedEnd < 0 && off >= this.sndMax) { this.timedEnd = off + len; this.timedAt = this.p.clock.now; }
+    this.sndNxt = off + len;
+    if (this.sndNxt > this.sndMax) this.sndMax = this.sndNxt;
+    if (!open && this.rtoDeadline < 0) this.armRto();
+    return true;
+  }
+
+  /** Builds the super-segment of stream bytes [off, off + len) (headers as for one segment; the NIC sets lengths and checksums) and hands it to the TSO NIC. */
+  private sendSuperSegment(off: number, len: number): void {
+    const p = this.p, f = this.buf, l3 = this.l3, l4 = this.l4, h = this.hdrLen;
+    const frames = TsoNic.framesFor(len, this.mss);
+    let id = 0;
+    if (this.ipIdMode === IP_ID_INCREMENT) { id = this.ipIdNext; this.ipIdNext = (this.ipIdNext + frames) & 0xffff; }
+    else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
+    w16(f, l3 + IPV4.ID, id);
+    w32(f, l4 + TCP.SEQ, this.seqOf(off));
+    f[l4 + TCP.FLAGS] = this.pshFor(off, len) ? TCP_FLAG.ACK | TCP_FLAG.PSH : TCP_FLAG.ACK;
+    if (this.tsOff >= 0) {
+      w32(f, this.tsOff + 2, (this.tsvalStart + Math.floor(p.clock.now / this.tsTickNs)) >>> 0);
+      w32(f, this.tsOff + 6, this.tsecrFixed >= 0 ? this.tsecrFixed : this.tsRecent);
+    }
+    const a = PayloadPattern.start(off, this.salt);
+    p.frameArea.copyWithin(this.frameAt + h, p.patternAt + a, p.patternAt + a + len);
+    this.stats.segmentsSent += frames;
+    this.stats.bytesSent += len;
+    if (off < this.sndMax) { this.stats.retransmits += frames; this.timedEnd = -1; }
+    p.tso.transmit(f, l3, l4, len, this.mss);
   }
 
   private pshFor(off: number, len: number): boolean {
@@ -308,7 +387,7 @@ class TcpFlow {
     w16(f, l4 + TCP.CSUM, finish(sum));
     this.stats.segmentsSent++;
     this.stats.bytesSent += len;
-    if (off < this.sndMax) this.stats.retransmits++;
+    if (off < this.sndMax) { this.stats.retransmits++; this.timedEnd = -1; } // Karn: no sample across a retransmission
     const n = h + len;
     let view = this.views[n];
     if (view === undefined) { view = f.subarray(0, n); this.views[n] = view; }
@@ -316,7 +395,7 @@ class TcpFlow {
   }
 
   armRto(): void {
-    this.rtoDeadline = this.p.clock.now + this.p.config.rtoNs * (1 << this.backoff);
+    this.rtoDeadline = this.p.clock.now + (this.cc !== null ? this.cc.timeoutNs(this.backoff) : this.p.config.rtoNs * (1 << this.backoff));
     if (!this.rtoScheduled) { this.rtoScheduled = true; this.p.clock.at(this.rtoDeadline, this.onRtoEvent); }
   }
 
@@ -330,6 +409,7 @@ class TcpFlow {
     this.stats.timeouts++;
     if (this.p.tracer.enabled) this.p.trace('timeout', 'rto', `${flowName(this.key)}: retransmission timeout, resending from seq ${this.seqOf(this.sndUna)}`);
     if (this.backoff < MAX_BACKOFF) this.backoff++;
+    this.cc?.onTimeout(now);
     // Go-back-N: everything unacknowledged is sent again.
     this.sndNxt = this.sndUna;
     this.dupAcks = 0;
@@ -350,6 +430,8 @@ class TcpFlow {
     this.rwnd = win;
     this.lastWin = win;
     if (d > 0 && this.sndUna + d <= this.sndMax) {
+      const cc = this.cc;
+      if (cc !== null) this.ccOnNewAck(cc, d);
       this.sndUna += d;
       this.dupAcks = 0;
       this.backoff = 0;
@@ -361,12 +443,17 @@ class TcpFlow {
       }
       if (this.sndUna === this.sndMax) this.rtoDeadline = -1;
       else this.armRto();
-      if (this.kind === 'rr' && this.sndUna >= this.writeLimit) this.scheduleWrite();
+      if (this.kind === 'rr' && this.sndUna >= this.writeLimit) {
+        if (this.sndUna - d < this.writeLimit) { this.stats.transactions++; this.p.transactionTimes.record(this.p.clock.now - this.requestAt); }
+        this.scheduleWrite();
+      }
       if (this.sndUna >= this.total) this.p.flowDone(this);
     } else if (d === 0 && this.sndMax > this.sndUna && !hasData && !winChanged) {
       this.dupAcks++;
       this.stats.dupAcks++;
+      if (this.inRecovery) this.cc?.inflate();
       if (this.dupAcks === 3 && !this.inRecovery) {
+        this.cc?.enterRecovery(this.p.clock.now);
         this.inRecovery = true;
         this.recover = this.sndMax;
         this.retransmitPending = true;
@@ -375,6 +462,21 @@ class TcpFlow {
       }
     } else if (d !== 0) {
       this.stats.staleAcks++;
+    }
+    this.cc?.note(this.p.clock.now, this.stats.acksReceived);
+  }
+
+  /** Congestion bookkeeping for an ACK of `d` new bytes, before snd_una moves. */
+  private ccOnNewAck(cc: CongestionControl, d: number): void {
+    const now = this.p.clock.now;
+    const end = this.sndUna + d;
+    if (this.timedEnd >= 0 && end >= this.timedEnd) { cc.sample(now - this.timedAt); this.timedEnd = -1; }
+    const segments = Math.ceil(d / this.mss);
+    if (this.inRecovery) {
+      if (end >= this.recover) cc.exitRecovery();
+      else cc.partialAck(segments);
+    } else {
+      cc.onAck(segments, now, this.cwndLimited(this.sndMax - this.sndUna));
     }
   }
 
@@ -476,6 +578,8 @@ export interface FlowReport extends TcpFlowStats {
   bytes: number;
   /** Bytes acknowledged by the host. */
   ackedBytes: number;
+  /** A closed-loop sender's congestion state at the end (absent for a fixed-window sender). */
+  congestion?: CongestionStats & { cwnd: number; ssthresh: number; srttUs: number; rtoMs: number };
 }
 
 /** Owns several flows; sends through `tx`; answers the host's ACKs. */
@@ -496,6 +600,10 @@ export class LinkPartner {
   readonly frameArea: Uint8Array;
   readonly patternAt = SCRATCH_BYTES;
   readonly pattern: PayloadPattern;
+  /** The partner's TSO NIC (used by bulk flows when config.tso is on). */
+  readonly tso: TsoNic;
+  /** Request/response flows: from writing a request to the ACK covering it, ns. */
+  readonly transactionTimes = new LatencyRecorder();
   private readonly salts = new Set<number>();
   private nextFrameAt: number;
 
@@ -508,15 +616,19 @@ export class LinkPartner {
   private pumpAgain = false;
   private doneCount = 0;
   private started = false;
+  /** The return path's delay (config.pathDelayNs > 0). */
+  private readonly ackLine: AckDelayLine | undefined;
 
   constructor(readonly clock: VirtualClock, private readonly tx: FrameTx, config: unknown, readonly tracer: Tracer = NO_TRACE) {
     this.config = parseTrafficConfig(config);
-    let maxSegment = 1, flowFrames = 0;
+    let maxSegment = 1, flowFrames = 0, maxMss = 1;
     for (const fc of this.config.flows) {
       if (fc.kind === 'background') continue;
-      maxSegment = Math.max(maxSegment, fc.mss);
-      flowFrames += fc.count * (FLOW_HEADER_ROOM + fc.mss);
+      maxSegment = Math.max(maxSegment, flowSegmentRoom(this.config, fc));
+      maxMss = Math.max(maxMss, fc.mss);
+      flowFrames += fc.count * (FLOW_HEADER_ROOM + flowSegmentRoom(this.config, fc));
     }
+    this.tso = new TsoNic(FLOW_HEADER_ROOM + maxMss, (frame, len) => this.emit(frame, len, true));
     this.nextFrameAt = SCRATCH_BYTES + PATTERN_PERIOD + maxSegment;
     // a kernel memory: the expected streams are hashed from the pattern in WebAssembly (sim/byte-kernels.ts)
     this.frameArea = kernelMemory(this.nextFrameAt + flowFrames);
@@ -527,6 +639,7 @@ export class LinkPartner {
       if (fc.kind === 'background') { this.bg.push(new Background(fc, root.fork(), this)); continue; }
       for (let i = 0; i < fc.count; i++) {
         const flow = new TcpFlow(fc, i, root.fork(), this);
+        flow.slot = this.flows.length;
         this.flows.push(flow);
         const k = flow.key.sport * 65536 + flow.key.dport;
         const list = this.byPorts.get(k);
@@ -534,6 +647,12 @@ export class LinkPartner {
       }
     }
     tx.addReadyListener(() => this.pump());
+    if (this.config.pathDelayNs > 0) {
+      this.ackLine = new AckDelayLine(clock, this.config.pathDelayNs, (i, ack, win, hasData, tsval) => {
+        this.flows[i]!.onAck(ack, win, hasData, tsval);
+        this.pump();
+      });
+    }
   }
 
   /** Starts sending (at the clock's current time). */
@@ -626,7 +745,12 @@ export class LinkPartner {
     if (list !== undefined) for (const f of list) if (f.key.daddr === src && f.key.saddr === dst) { flow = f; break; }
     if (flow === undefined) { this.stats.hostUnknownFlow++; return; }
     const tsval = L.tsOff >= 0 ? r32(frame, L.tsOff + 2) : -1;
-    flow.onAck(r32(frame, l4 + TCP.ACK), r16(frame, l4 + TCP.WINDOW) << flow.cfg.receiverWindowShift, L.payloadLen > 0, tsval);
+    const hasData = L.payloadLen > 0;
+    if (this.ackLine !== undefined) {
+      this.ackLine.push(flow.slot, r32(frame, l4 + TCP.ACK), r16(frame, l4 + TCP.WINDOW) << flow.cfg.receiverWindowShift, hasData, tsval);
+      return;
+    }
+    flow.onAck(r32(frame, l4 + TCP.ACK), r16(frame, l4 + TCP.WINDOW) << flow.cfg.receiverWindowShift, hasData, tsval);
     this.pump();
   }
 
@@ -638,7 +762,16 @@ export class LinkPartner {
     return this.flows.map((f) => ({
       ...f.stats, key: { ...f.key }, name: flowName(f.key), kind: f.kind, isn: f.isn,
       bytes: f.total === Infinity ? -1 : f.total, ackedBytes: f.sndUna,
+      ...(f.cc !== null ? { congestion: { ...f.cc.stats, cwnd: f.cc.cwnd, ssthresh: f.cc.ssthresh === Infinity ? -1 : f.cc.ssthresh, srttUs: f.cc.srtt / 1000, rtoMs: f.cc.rto / 1e6 } } : {}),
     }));
+  }
+
+  /** A closed-loop flow's window against time: [ns, cwnd, ACKs received so far] (empty for a fixed-window sender). */
+  windowHistory(flow: number): [number, number, number][] {
+    const h = this.flows[flow]?.cc?.history ?? [];
+    const out: [number, number, number][] = [];
+    for (let i = 0; i + 2 < h.length; i += 3) out.push([h[i]!, h[i + 1]!, h[i + 2]!]);
+    return out;
   }
 
   /** Every flow's whole stream acknowledged. */

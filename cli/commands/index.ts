@@ -7,6 +7,7 @@ import { registerTrace } from './trace.ts';
 import { registerMatrix } from './matrix-command.ts';
 import { registerReport } from './report.ts';
 import { registerKernelCheck } from './kernel-check-command.ts';
+import { registerTestDriver } from './test-driver.ts';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerMatrix(program);
   registerReport(program);
   registerKernelCheck(program);
+  registerTestDriver(program);
 }

@@ -8,12 +8,14 @@ import { DEFAULT_SCENARIO, SCENARIOS, getScenario } from '../../lab/scenarios.ts
 import type { Engine } from '../../drivers/index.ts';
 import type { Capabilities } from '../../hw-models/capabilities.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
-import { comparisonTable, paint, useColour } from '../format.ts';
+import { comparisonTable, spreadTable, paint, useColour } from '../format.ts';
+import { choiceFlag, intFlag } from '../errors.ts';
+import type { RunPlan } from '../../lab/seeds.ts';
 import { stderr, stdout } from '../io.ts';
 import { addPathFlags, checkReadable, labFromFlags, outFormat, type PathFlags } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
-interface RunFlags extends PathFlags { scenario?: string; config?: string; json?: boolean; out?: string; seed?: number }
+interface RunFlags extends PathFlags { scenario?: string; config?: string; json?: boolean; out?: string; seed?: number; seeds?: number; tso?: boolean; sender?: 'fixed-window' | '2.6.24' | 'modern' }
 
 export function registerRun(program: Command): void {
   const cmd = program.command('run')
@@ -22,7 +24,10 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--scenario <name>', `a named scenario: ${SCENARIOS.map((s) => s.name).join(', ')}`).conflicts('config'))
     .option('--config <file>', 'a run configuration in JSON (fields as in docs; flags override it)')
     .option('--seed <n>', 'traffic seed', (v: string) => { if (!/^\d+$/.test(v)) throw new UsageError(`--seed takes a whole number, not '${v}'`); return Number(v); })
-    .option('--json', 'print { "runs": [ <report>, … ] } on stdout')
+    .option('--seeds <n>', 'run each configuration with N traffic seeds (--seed, --seed + 1, …) and show median and min–max (default 1)', intFlag('--seeds', 1, 1000))
+    .addOption(new Option('--sender <kind>', "TCP senders: 'fixed-window' (no congestion control), '2.6.24' (window grows per ACK) or 'modern' (per acknowledged segment)").argParser(choiceFlag('--sender', ['fixed-window', '2.6.24', 'modern'] as const)))
+    .option('--tso', "the senders hand their NIC 64 KB super-segments; the partner's TSO NIC cuts them into MSS frames")
+    .option('--json', 'print { "runs": [ <report>, … ], "seeds": [ … ], "summary": [ <median, min, max per figure>, … ] } on stdout')
     .option('--out <file>', 'write every packet the stack received (needs a single run: give --engine)')
     .addHelpText('after', `
 With no --engine, each scenario runs with every engine the driver supports (no flags: LRO off vs on).
@@ -31,29 +36,57 @@ Examples:
   vnic run
   vnic run --scenario many-flows
   vnic run --scenario lossy-link --engine gro --json
+  vnic run --scenario lossy-link --seeds 5
+  vnic run --scenario slow-start --json
+  vnic run --scenario moderated-2g --sender 2.6.24
   vnic run --config my-run.json --model myri10ge`)
     .action(async (f: RunFlags) => {
-      const { parseLabConfig, resolveDriver, runLab } = await import('../../lab/run.ts');
+      const { parseLabConfig, resolveDriver } = await import('../../lab/run.ts');
+      const { plansFor, runSeed, seedList, summarise } = await import('../../lab/seeds.ts');
       const { parseTrafficConfig } = await import('../../traffic/index.ts');
       const base = baseConfig(f);
-      const engines: Engine[] = f.engine !== undefined ? [f.engine] : await defaultEngines(f, base);
-      if (f.out !== undefined && engines.length !== 1) throw new UsageError('--out needs a single run: add --engine lro|gro|off');
+      const scenario = f.scenario !== undefined ? getScenario(f.scenario) : undefined;
+      const engines: Engine[] | undefined = f.engine !== undefined ? [f.engine] : scenario?.variants !== undefined ? undefined : await defaultEngines(f, base);
+      const plans = plansFor(base, scenario, engines, {
+        ...(f.ackCounting !== undefined ? { ackCounting: f.ackCounting } : {}), ...(f.sender !== undefined ? { sender: f.sender } : {}),
+      });
+      const seedCount = f.seeds ?? 1;
+      if (f.out !== undefined && (plans.length !== 1 || seedCount !== 1)) throw new UsageError('--out needs a single run: add --engine lro|gro|off (and no --seeds)');
       // a bad config is one line on stderr, before any progress line
-      runOrExplain(() => { const c = parseLabConfig({ ...base, engine: engines[0] }); resolveDriver(c); if (c.traffic !== undefined) parseTrafficConfig(c.traffic); });
+      runOrExplain(() => { const c = parseLabConfig(plans[0]!.config); resolveDriver(c); if (c.traffic !== undefined) parseTrafficConfig(c.traffic); });
+      const seeds = seedList(f.seed ?? trafficSeed(base), seedCount);
       const out = f.out !== undefined ? { path: f.out, format: outFormat(f.out) } : undefined;
       const colour = useColour(stderr);
-      const results: RunResult[] = [];
-      for (const engine of engines) {
-        // the progress line follows the run, so a configuration the engine cannot run on stays one line
-        results.push(runOrExplain(() => runLab({ ...base, engine, label: `${engine === 'off' ? 'LRO/GRO off' : engine.toUpperCase()}` }, out !== undefined ? { out } : {})));
-        if (!f.json) stderr.write(paint(colour).dim(`ran ${base.label ?? 'run'} with engine ${engine}\n`));
+      const results: RunResult[][] = [];
+      for (const plan of plans) {
+        const mine: RunResult[] = [];
+        for (const seed of seeds) {
+          // the progress line follows the run, so a configuration the engine cannot run on stays one line
+          mine.push(runOrExplain(() => runSeed(seedLabel(plan, seed, seedCount), seed, out !== undefined ? { out } : {})));
+          if (!f.json) stderr.write(paint(colour).dim(`ran ${base.label ?? 'run'}: ${plan.label}${seedCount > 1 ? `, seed ${seed}` : ''}\n`));
+        }
+        results.push(mine);
       }
-      const reports = results.map((r) => r.report);
-      if (f.json) stdout.write(`${JSON.stringify({ runs: reports })}\n`);
-      else stdout.write(`${base.label ?? ''}\n${comparisonTable(reports, useColour(stdout))}\n`);
-      const bad = results.find((r) => !r.conservation.ok || !r.report.allStreamsOk);
+      const reports = results.flat().map((r) => r.report);
+      const summary = plans.map((p, i) => summarise(p.label, seeds, results[i]!.map((r) => r.report)));
+      if (f.json) stdout.write(`${JSON.stringify({ runs: reports, seeds, summary })}\n`);
+      else if (seedCount === 1) stdout.write(`${base.label ?? ''}\n${comparisonTable(reports, useColour(stdout))}\n`);
+      else stdout.write(`${base.label ?? ''}, seeds ${seeds[0]}–${seeds[seeds.length - 1]}: median (min–max)\n${spreadTable(summary, useColour(stdout))}\n`);
+      const bad = results.flat().find((r) => !r.conservation.ok || !r.report.allStreamsOk);
       if (bad !== undefined) throw new CheckFailed(`${bad.report.label}: ${bad.conservation.ok ? 'a byte stream differs from what was sent' : `frames unaccounted for: ${JSON.stringify(bad.conservation)}`}`);
     });
+}
+
+/** With several seeds each run's report is labelled with its seed. */
+function seedLabel(plan: RunPlan, seed: number, count: number): RunPlan {
+  if (count === 1) return plan;
+  const label = `${plan.label} · seed ${seed}`;
+  return { label, config: { ...plan.config, label } };
+}
+
+function trafficSeed(cfg: LabConfig): number {
+  const t = cfg.traffic as { seed?: unknown } | undefined;
+  return typeof t?.seed === 'number' ? t.seed : 1;
 }
 
 function baseConfig(f: RunFlags): LabConfig {
@@ -75,6 +108,7 @@ function baseConfig(f: RunFlags): LabConfig {
   }
   const merged: LabConfig = { ...cfg, ...labFromFlags(f) };
   if (f.seed !== undefined && merged.traffic !== undefined) merged.traffic = { ...(merged.traffic as object), seed: f.seed };
+  if (f.tso === true && merged.traffic !== undefined) merged.traffic = { ...(merged.traffic as object), tso: true };
   return merged;
 }
 
