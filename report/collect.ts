@@ -6,6 +6,7 @@ import { DEFAULT_SCENARIO, SCENARIOS, getScenario } from '../lab/scenarios.ts';
 import { modelCapabilities } from '../hw-models/registry.ts';
 import { DriverOptionsSchema, type Engine } from '../drivers/index.ts';
 import type { RunReport } from '../sim/report.ts';
+import type { RingInfo } from '../hw-models/ring.ts';
 import { comparisonRows } from '../cli/format.ts';
 import type { ReportData, XySeriesData } from './html.ts';
 
@@ -82,8 +83,37 @@ export function reportEngines(base: Partial<LabConfig>): Engine[] {
   return out;
 }
 
-/** Runs the lab for every chart and assembles the page data. Throws LabError for a bad model/driver/engine/traffic. */
+/** One run of the report, as plain data (a worker thread can do it): the lab config and what to call it in a failure. */
+export interface LabRunTask { config: LabConfig; what: string }
+
+/** What the report keeps of one run: its report, a failure line or null, and the rings of queue 0 (chart 5). */
+export interface LabRunSummary { report: RunReport; failure: string | null; rings: RingInfo[] }
+
+/** Runs one of the report's runs. */
+export function runLabSummary(t: LabRunTask): LabRunSummary {
+  const r = runLab(t.config);
+  const failure = !r.conservation.ok ? `${t.what}: frames unaccounted for (${JSON.stringify(r.conservation)})`
+    : !r.report.allStreamsOk ? `${t.what}: a byte stream differs from what was sent` : null;
+  return { report: r.report, failure, rings: r.model.rings(0).map((x) => ({ ...x })) };
+}
+
+/** The report's runs, in order, and how to assemble the page from their summaries. */
+export interface ReportPlan {
+  tasks: LabRunTask[];
+  /** One line per group of runs (what `progress` is told). */
+  groups: string[];
+  assemble(summaries: readonly LabRunSummary[]): CollectedReport;
+}
+
+/** Runs the lab for every chart in this thread and assembles the page data. Throws LabError for a bad model/driver/engine/traffic. */
 export function collectReport(o: CollectOptions = {}): CollectedReport {
+  const plan = planReport(o);
+  for (const g of plan.groups) o.progress?.(g);
+  return plan.assemble(plan.tasks.map(runLabSummary));
+}
+
+/** Every run the report needs, without running any: `collectReport`, or a pool of workers, runs them. */
+export function planReport(o: CollectOptions = {}): ReportPlan {
   const base: Partial<LabConfig> = { ...(o.base ?? {}) };
   delete base.engine;
   delete base.label;
@@ -96,117 +126,117 @@ export function collectReport(o: CollectOptions = {}): CollectedReport {
   const model = base.model ?? 'ehea';
   const info = resolveDriver({ model, ...(base.driver !== undefined ? { driver: base.driver } : {}) });
   const maxDesc = base.maxDesc ?? DEFAULT_MAX_DESC;
-  const failures: string[] = [];
-  let runCount = 0;
-
-  const run = (cfg: LabConfig, what: string): RunResult => {
-    runCount++;
-    const r = runLab(cfg);
-    if (!r.conservation.ok) failures.push(`${what}: frames unaccounted for (${JSON.stringify(r.conservation)})`);
-    else if (!r.report.allStreamsOk) failures.push(`${what}: a byte stream differs from what was sent`);
-    return r;
-  };
+  const tasks: LabRunTask[] = [];
+  const groups: string[] = [];
 
   // 1. the engine comparison on the named scenario
   const scenarioTraffic = scaleTraffic(scenario.lab.traffic, plan.scenarioScale, seed);
-  o.progress?.(`comparing ${engines.map((e) => ENGINE_NAME[e]).join(', ')} on ${trafficName} (${engines.length} runs)…`);
-  const comparisonResults = engines.map((engine) => ({
-    engine,
-    result: run({ ...scenario.lab, ...base, engine, label: ENGINE_NAME[engine], traffic: scenarioTraffic }, `${trafficName} with ${ENGINE_NAME[engine]}`),
-  }));
-  const comparison: EngineRun[] = comparisonResults.map((c) => ({ engine: c.engine, report: c.result.report }));
+  groups.push(`comparing ${engines.map((e) => ENGINE_NAME[e]).join(', ')} on ${trafficName} (${engines.length} runs)…`);
+  for (const engine of engines) {
+    tasks.push({ config: { ...scenario.lab, ...base, engine, label: ENGINE_NAME[engine], traffic: scenarioTraffic }, what: `${trafficName} with ${ENGINE_NAME[engine]}` });
+  }
 
   // 2. cycles per KB against the TCP segment size: one bulk flow per point
-  const segmentSweep: SegmentPoint[] = [];
-  o.progress?.(`segment sizes ${plan.mss.join(', ')} (${engines.length * plan.mss.length} runs)…`);
+  const segmentPoints: { engine: Engine; mss: number; mtu: number }[] = [];
+  groups.push(`segment sizes ${plan.mss.join(', ')} (${engines.length * plan.mss.length} runs)…`);
   for (const engine of engines) {
     for (const mss of plan.mss) {
       const mtu = Math.max(base.mtu ?? 1500, mss > 1448 ? 9000 : 1500);
       const traffic = { seed, rtoNs: RTO_NS, rateGbps: 10, bytesPerFlow: plan.segmentBytes, flows: [{ kind: 'bulk', mss }] };
-      const r = run({ ...base, engine, mtu, label: `${ENGINE_NAME[engine]} MSS ${mss}`, traffic }, `MSS ${mss} (MTU ${mtu}) with ${ENGINE_NAME[engine]}`);
-      segmentSweep.push({ engine, mss, mtu, report: r.report });
+      tasks.push({ config: { ...base, engine, mtu, label: `${ENGINE_NAME[engine]} MSS ${mss}`, traffic }, what: `MSS ${mss} (MTU ${mtu}) with ${ENGINE_NAME[engine]}` });
+      segmentPoints.push({ engine, mss, mtu });
     }
   }
 
   // 3. throughput against concurrent flows on one queue: the max_desc cliff
-  const flowSweep: FlowPoint[] = [];
-  o.progress?.(`${plan.flows.join(', ')} flows on one queue (${engines.length * plan.flows.length} runs)…`);
+  const flowPoints: { engine: Engine; flows: number }[] = [];
+  groups.push(`${plan.flows.join(', ')} flows on one queue (${engines.length * plan.flows.length} runs)…`);
   for (const engine of engines) {
     for (const flows of plan.flows) {
       const traffic = { seed, rtoNs: RTO_NS, rateGbps: 10, bytesPerFlow: Math.ceil(plan.flowBytes / flows), flows: [{ kind: 'bulk', count: flows, sendWindow: 16384 }] };
-      const r = run({ ...base, engine, queues: 1, label: `${ENGINE_NAME[engine]} ${flows} flows`, traffic }, `${flows} flow${flows === 1 ? '' : 's'} with ${ENGINE_NAME[engine]}`);
-      flowSweep.push({ engine, flows, report: r.report });
+      tasks.push({ config: { ...base, engine, queues: 1, label: `${ENGINE_NAME[engine]} ${flows} flows`, traffic }, what: `${flows} flow${flows === 1 ? '' : 's'} with ${ENGINE_NAME[engine]}` });
+      flowPoints.push({ engine, flows });
     }
   }
 
-  const histogram = aggregateHistogram(comparison);
-  const occupancyRun = comparisonResults.find((c) => c.engine === 'lro') ?? comparisonResults.find((c) => c.engine === 'gro') ?? comparisonResults[0]!;
-  const occ = occupancyRun.result.report;
-  const rings = occupancyRun.result.model.rings(0);
-  const rxRings = rings.filter((r) => r.role !== 'completion');
-  const ringText = rings.map((r) => `${r.name} ${r.entries}`).join(', ');
-  const firstReport = comparison[0]!.report;
-  const seg = (e: Engine) => segmentSweep.filter((p) => p.engine === e);
-  const flo = (e: Engine) => flowSweep.filter((p) => p.engine === e);
+  return { tasks, groups, assemble: (summaries) => {
+    if (summaries.length !== tasks.length) throw new Error(`report: ${summaries.length} run summaries for ${tasks.length} runs`);
+    const failures = summaries.flatMap((x) => (x.failure !== null ? [x.failure] : []));
+    const runCount = summaries.length;
+    const comparisonResults = engines.map((engine, i) => ({ engine, result: summaries[i]! }));
+    const comparison: EngineRun[] = comparisonResults.map((c) => ({ engine: c.engine, report: c.result.report }));
+    const segmentSweep: SegmentPoint[] = segmentPoints.map((p, i) => ({ ...p, report: summaries[engines.length + i]!.report }));
+    const flowSweep: FlowPoint[] = flowPoints.map((p, i) => ({ ...p, report: summaries[engines.length + segmentPoints.length + i]!.report }));
 
-  const data: ReportData = {
-    title: `LRO report: ${model} with driver ${info.name}, traffic ${trafficName}`,
-    generatedBy: o.generatedBy ?? `vnic report (seed ${seed})`,
-    notes: [
-      `NIC model ${model}, driver ${info.name} (${info.summary}).`,
-      `Engines compared: ${engines.map((e) => ENGINE_NAME[e]).join(', ')}; LRO max_desc ${maxDesc}${base.maxDesc === undefined ? ' (the driver’s default)' : ''}, max_aggr ${base.maxAggr ?? 'the driver’s default'}.`,
-      `CPU cost profile ${firstReport.cpu.profile} at ${(firstReport.cpu.hz / 1e9).toFixed(2)} GHz, one core.`,
-      `Traffic: scenario ${trafficName} (${scenario.summary}${plan.scenarioScale !== 1 ? `, scaled to ${plan.scenarioScale * 100} % of its bytes for --quick` : ''}), seed ${seed}.`,
-      `Segment-size sweep: one bulk flow of ${kib(plan.segmentBytes)} per point at 10 Gb/s, MSS ${plan.mss.join(', ')} (MTU 9000 for MSS above 1448).`,
-      `Flow sweep: ${plan.flows.join(', ')} interleaved bulk flows sharing ${kib(plan.flowBytes)} at 10 Gb/s, 16 KiB send window each, on one receive queue.`,
-      `${runCount} lab runs; ${failures.length === 0 ? 'every run accounted for every frame and delivered every byte stream intact' : `problems: ${failures.join('; ')}`}.`,
-    ],
-    summary: {
-      labelHeader: `${trafficName} (seed ${seed})`,
-      columns: comparison.map((c) => c.report.label),
-      rows: comparisonRows(comparison.map((c) => c.report)).map((r) => ({ label: r.label, cells: r.cells })),
-    },
-    charts: {
-      aggregateSizes: {
-        yTitle: 'share of wire packets (%)',
-        note: `Run: ${trafficName}, seed ${seed}.`,
-        bins: [...histogram.bins],
-        series: histogram.counts.map((h) => {
-          const total = h.wirePackets.reduce((a, b) => a + b, 0);
-          return { name: ENGINE_NAME[h.engine], counts: h.wirePackets.map((w) => (total > 0 ? round((100 * w) / total, 2) : 0)) };
-        }),
+    const histogram = aggregateHistogram(comparison);
+    const occupancyRun = comparisonResults.find((c) => c.engine === 'lro') ?? comparisonResults.find((c) => c.engine === 'gro') ?? comparisonResults[0]!;
+    const occ = occupancyRun.result.report;
+    const rings = occupancyRun.result.rings;
+    const rxRings = rings.filter((r) => r.role !== 'completion');
+    const ringText = rings.map((r) => `${r.name} ${r.entries}`).join(', ');
+    const firstReport = comparison[0]!.report;
+    const seg = (e: Engine) => segmentSweep.filter((p) => p.engine === e);
+    const flo = (e: Engine) => flowSweep.filter((p) => p.engine === e);
+
+    const data: ReportData = {
+      title: `LRO report: ${model} with driver ${info.name}, traffic ${trafficName}`,
+      generatedBy: o.generatedBy ?? `vnic report (seed ${seed})`,
+      notes: [
+        `NIC model ${model}, driver ${info.name} (${info.summary}).`,
+        `Engines compared: ${engines.map((e) => ENGINE_NAME[e]).join(', ')}; LRO max_desc ${maxDesc}${base.maxDesc === undefined ? ' (the driver’s default)' : ''}, max_aggr ${base.maxAggr ?? 'the driver’s default'}.`,
+        `CPU cost profile ${firstReport.cpu.profile} at ${(firstReport.cpu.hz / 1e9).toFixed(2)} GHz, one core.`,
+        `Traffic: scenario ${trafficName} (${scenario.summary}${plan.scenarioScale !== 1 ? `, scaled to ${plan.scenarioScale * 100} % of its bytes for --quick` : ''}), seed ${seed}.`,
+        `Segment-size sweep: one bulk flow of ${kib(plan.segmentBytes)} per point at 10 Gb/s, MSS ${plan.mss.join(', ')} (MTU 9000 for MSS above 1448).`,
+        `Flow sweep: ${plan.flows.join(', ')} interleaved bulk flows sharing ${kib(plan.flowBytes)} at 10 Gb/s, 16 KiB send window each, on one receive queue.`,
+        `${runCount} lab runs; ${failures.length === 0 ? 'every run accounted for every frame and delivered every byte stream intact' : `problems: ${failures.join('; ')}`}.`,
+      ],
+      summary: {
+        labelHeader: `${trafficName} (seed ${seed})`,
+        columns: comparison.map((c) => c.report.label),
+        rows: comparisonRows(comparison.map((c) => c.report)).map((r) => ({ label: r.label, cells: r.cells })),
       },
-      cyclesPerKbBySegmentSize: {
-        logX: true,
-        note: `One bulk flow of ${kib(plan.segmentBytes)} per point, ${model}/${info.name}.`,
-        series: engines.map((e): XySeriesData => ({ name: ENGINE_NAME[e], points: seg(e).map((p) => [p.mss, nullableRound(p.report.cpu.cyclesPerKB, 1)]) })),
+      charts: {
+        aggregateSizes: {
+          yTitle: 'share of wire packets (%)',
+          note: `Run: ${trafficName}, seed ${seed}.`,
+          bins: [...histogram.bins],
+          series: histogram.counts.map((h) => {
+            const total = h.wirePackets.reduce((a, b) => a + b, 0);
+            return { name: ENGINE_NAME[h.engine], counts: h.wirePackets.map((w) => (total > 0 ? round((100 * w) / total, 2) : 0)) };
+          }),
+        },
+        cyclesPerKbBySegmentSize: {
+          logX: true,
+          note: `One bulk flow of ${kib(plan.segmentBytes)} per point, ${model}/${info.name}.`,
+          series: engines.map((e): XySeriesData => ({ name: ENGINE_NAME[e], points: seg(e).map((p) => [p.mss, nullableRound(p.report.cpu.cyclesPerKB, 1)]) })),
+        },
+        throughputByFlows: {
+          logX: true,
+          yTitle: 'throughput one core sustains (Gb/s)',
+          note: `Throughput one ${(firstReport.cpu.hz / 1e9).toFixed(1)} GHz core could sustain at each run's cycles per byte; ${kib(plan.flowBytes)} in total per point, one receive queue.`,
+          xRefs: engines.includes('lro') ? [{ value: maxDesc, label: `max_desc = ${maxDesc}` }] : [],
+          series: engines.map((e): XySeriesData => ({ name: ENGINE_NAME[e], points: flo(e).map((p) => [p.flows, nullableRound(p.report.cpu.sustainableGbps, 3)]) })),
+        },
+        latencyByEngine: {
+          note: `Run: ${trafficName}, seed ${seed}.`,
+          groups: comparison.map((c) => ENGINE_NAME[c.engine]),
+          series: [
+            { name: 'p50', values: comparison.map((c) => round(c.report.latency.p50Us, 2)) },
+            { name: 'p99', values: comparison.map((c) => round(c.report.latency.p99Us, 2)) },
+          ],
+        },
+        ringOccupancy: {
+          note: `Run: ${trafficName} with ${ENGINE_NAME[occupancyRun.engine]}; rings of queue 0: ${ringText} entries.`,
+          xEnd: round(occ.durationNs / 1000, 3),
+          ...(rxRings.length === 1 ? { yRefs: [{ value: rxRings[0]!.entries, label: `ring size ${rxRings[0]!.entries}` }] } : {}),
+          series: Object.entries(occ.ringOccupancy)
+            .sort(([a], [b]) => Number(a) - Number(b))
+            .map(([q, s]) => ({ name: `queue ${q}`, points: s.points.map(([t, n]) => [round(t / 1000, 3), n] as [number, number]) })),
+        },
       },
-      throughputByFlows: {
-        logX: true,
-        yTitle: 'throughput one core sustains (Gb/s)',
-        note: `Throughput one ${(firstReport.cpu.hz / 1e9).toFixed(1)} GHz core could sustain at each run's cycles per byte; ${kib(plan.flowBytes)} in total per point, one receive queue.`,
-        xRefs: engines.includes('lro') ? [{ value: maxDesc, label: `max_desc = ${maxDesc}` }] : [],
-        series: engines.map((e): XySeriesData => ({ name: ENGINE_NAME[e], points: flo(e).map((p) => [p.flows, nullableRound(p.report.cpu.sustainableGbps, 3)]) })),
-      },
-      latencyByEngine: {
-        note: `Run: ${trafficName}, seed ${seed}.`,
-        groups: comparison.map((c) => ENGINE_NAME[c.engine]),
-        series: [
-          { name: 'p50', values: comparison.map((c) => round(c.report.latency.p50Us, 2)) },
-          { name: 'p99', values: comparison.map((c) => round(c.report.latency.p99Us, 2)) },
-        ],
-      },
-      ringOccupancy: {
-        note: `Run: ${trafficName} with ${ENGINE_NAME[occupancyRun.engine]}; rings of queue 0: ${ringText} entries.`,
-        xEnd: round(occ.durationNs / 1000, 3),
-        ...(rxRings.length === 1 ? { yRefs: [{ value: rxRings[0]!.entries, label: `ring size ${rxRings[0]!.entries}` }] } : {}),
-        series: Object.entries(occ.ringOccupancy)
-          .sort(([a], [b]) => Number(a) - Number(b))
-          .map(([q, s]) => ({ name: `queue ${q}`, points: s.points.map(([t, n]) => [round(t / 1000, 3), n] as [number, number]) })),
-      },
-    },
-  };
-  return { data, engines, comparison, segmentSweep, flowSweep, histogram, maxDesc, failures, runCount };
+    };
+    return { data, engines, comparison, segmentSweep, flowSweep, histogram, maxDesc, failures, runCount };
+  } };
 }
 
 /** report.counters.aggregateSizes ("k" or "64+" → skbs) folded into AGGREGATE_BINS, per engine. */
