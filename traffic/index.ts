@@ -16,3 +16,5 @@ export {
   parseTrafficConfig, parseImpairmentConfig, parseReplayConfig, parseWith,
 } from './config.ts';
 export type { TrafficConfigInput, ImpairmentConfigInput, ReplayConfigInput } from './config.ts';
+export { TSO_MAX_BYTES, TsoNic, type TsoStats, type FrameEmit } from './tso.ts';
+export { CongestionControl, type CongestionAlgorithm, type CongestionSettings, type CongestionStats, type WindowGrowth } from './congestion.ts';
