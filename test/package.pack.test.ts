@@ -41,7 +41,7 @@ describe('the packed tarball', () => {
   it('npx vnic run works in a project outside the repository', async () => {
     const { stdout, stderr } = await exec('npx', ['--no-install', 'vnic', 'run'], { cwd: project, env, maxBuffer: 1 << 24 });
     expect(stdout).toContain('default comparison: eHEA, 4 bulk flows at 10 Gb/s');
-    expect(stderr).toBe('ran default comparison: eHEA, 4 bulk flows at 10 Gb/s with engine off\nran default comparison: eHEA, 4 bulk flows at 10 Gb/s with engine lro\n');
+    expect(stderr).toBe('ran default comparison: eHEA, 4 bulk flows at 10 Gb/s: LRO/GRO off\nran default comparison: eHEA, 4 bulk flows at 10 Gb/s: LRO\n');
     const version = await exec('npx', ['--no-install', 'vnic', '--version'], { cwd: project, env });
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   }, 120_000);
