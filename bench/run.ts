@@ -1,6 +1,10 @@
-// Benchmark harness: `npm run bench [-- [--json] [--packets=N] [name-filter]]`. Imports every bench/*.bench.ts,
-// runs each case with a warm-up, then measures packets/s and heap bytes allocated per packet.
+// Benchmark harness: `npm run bench [-- [--json] [--packets=N] [name-filter[,name-filter…]]]`. Imports every bench/*.bench.ts,
+// runs each case with a warm-up, then measures packets/s and heap bytes allocated per packet. External cases
+// (the kernel reference, bench/kernel.bench.ts) measure something outside this process once, or are skipped
+// with a reason. The JSON carries `ratios`: every pipeline and replay case divided by `kernel-veth-gro` of the
+// same run, and every engine case divided by `frame-dma-copy-1514`, the two yardsticks the speed targets use.
 import { readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { getGc } from './gc.ts';
@@ -15,12 +19,22 @@ export interface BenchCase {
   warmup?: number;
 }
 
+/** A measurement of something outside this process (the kernel), taken once; or why it cannot be taken here. */
+export interface ExternalCase {
+  name: string;
+  external(): Promise<{ packets: number; seconds: number; extra: Record<string, number>; note: string } | { skipped: string }>;
+}
+
 export interface BenchResult {
   name: string;
   packetsPerSecond: number;
-  /** Packets per second of CPU time used by this process (user + system): less sensitive to other load on the machine. */
-  packetsPerCpuSecond: number;
-  heapBytesPerPacket: number;
+  /** Packets per second of CPU time used by this process (user + system): less sensitive to other load on the
+   *  machine. Null for an external case, whose work is not this process's. */
+  packetsPerCpuSecond: number | null;
+  /** Null for an external case. */
+  heapBytesPerPacket: number | null;
+  /** What an external case measured (kernel release, tool). */
+  note?: string;
   packets: number;
   seconds: number;
   gcAvailable: boolean;
@@ -67,10 +81,10 @@ async function main(): Promise<void> {
   }
   const here = dirname(fileURLToPath(import.meta.url));
   const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
-  const cases: BenchCase[] = [];
+  const cases: (BenchCase | ExternalCase)[] = [];
   for (const f of files) {
-    const mod = (await import(pathToFileURL(join(here, f)).href)) as { cases?: BenchCase[] };
-    for (const c of mod.cases ?? []) if (filter === undefined || c.name.includes(filter)) cases.push(c);
+    const mod = (await import(pathToFileURL(join(here, f)).href)) as { cases?: (BenchCase | ExternalCase)[] };
+    for (const c of mod.cases ?? []) if (filter === undefined || filter.split(',').some((x) => c.name.includes(x))) cases.push(c);
   }
   if (cases.length === 0) {
     process.stderr.write(`bench: no case matches "${filter ?? ''}" in ${files.join(', ') || '(no bench/*.bench.ts files)'}\n`);
@@ -78,17 +92,56 @@ async function main(): Promise<void> {
     return;
   }
   const gc = getGc();
+  const loadAtStart = loadavg();
   const results: BenchResult[] = [];
+  const skipped: { name: string; reason: string }[] = [];
   for (const c of cases) {
-    const r = measure(c, gc, packets);
+    let r: BenchResult;
+    if ('external' in c) {
+      const m = await c.external();
+      if ('skipped' in m) {
+        skipped.push({ name: c.name, reason: m.skipped });
+        process.stderr.write(`bench: ${c.name} skipped: ${m.skipped}\n`);
+        continue;
+      }
+      r = { name: c.name, packets: m.packets, seconds: m.seconds, packetsPerSecond: Math.round(m.packets / m.seconds),
+        packetsPerCpuSecond: null, heapBytesPerPacket: null, gcAvailable: gc !== null, extra: m.extra, note: m.note };
+    } else {
+      r = measure(c, gc, packets);
+    }
     results.push(r);
     if (!json) {
       const extra = Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(' ');
-      process.stdout.write(`${r.name.padEnd(14)} ${(r.packetsPerSecond / 1e6).toFixed(2).padStart(7)} Mpkt/s  ${(r.packetsPerCpuSecond / 1e6).toFixed(2).padStart(7)} Mpkt/cpu-s  ${r.heapBytesPerPacket.toFixed(2).padStart(7)} heap B/pkt  ${extra}\n`);
+      const perCpu = r.packetsPerCpuSecond === null ? '      —' : (r.packetsPerCpuSecond / 1e6).toFixed(2).padStart(7);
+      const heap = r.heapBytesPerPacket === null ? '      —' : r.heapBytesPerPacket.toFixed(2).padStart(7);
+      process.stdout.write(`${r.name.padEnd(14)} ${(r.packetsPerSecond / 1e6).toFixed(2).padStart(7)} Mpkt/s  ${perCpu} Mpkt/cpu-s  ${heap} heap B/pkt  ${extra}${r.note !== undefined ? `  (${r.note})` : ''}\n`);
     }
   }
-  if (json) process.stdout.write(`${JSON.stringify({ results })}\n`);
-  else if (gc === null) process.stdout.write('(no gc(): heap bytes per packet include garbage not yet collected)\n');
+  const ratios = benchRatios(results);
+  const load = { start: loadAtStart.map((x) => Math.round(x * 100) / 100), end: loadavg().map((x) => Math.round(x * 100) / 100) };
+  if (json) process.stdout.write(`${JSON.stringify({ results, skipped, ratios, loadAverage: load })}\n`);
+  else {
+    for (const [k, v] of Object.entries(ratios.toKernelVethGro)) process.stdout.write(`ratio ${k} / kernel-veth-gro = ${v}\n`);
+    for (const [k, v] of Object.entries(ratios.toFrameDmaCopy)) process.stdout.write(`ratio ${k} / frame-dma-copy-1514 = ${v}\n`);
+    process.stdout.write(`load average (1, 5, 15 min) at start ${load.start.join(', ')}, at end ${load.end.join(', ')}\n`);
+    if (gc === null) process.stdout.write('(no gc(): heap bytes per packet include garbage not yet collected)\n');
+  }
+}
+
+/** The speed targets' ratios among the cases of one run: pipeline and replay cases over the kernel's receive rate,
+ *  engine cases over one frame's DMA copy. A ratio whose yardstick did not run (filtered out, skipped) is absent. */
+export function benchRatios(results: readonly BenchResult[]): { toKernelVethGro: Record<string, number>; toFrameDmaCopy: Record<string, number> } {
+  const rate = (name: string) => results.find((r) => r.name === name)?.packetsPerSecond;
+  const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+  const kernel = rate('kernel-veth-gro');
+  const copy = rate('frame-dma-copy-1514');
+  const toKernelVethGro: Record<string, number> = {};
+  const toFrameDmaCopy: Record<string, number> = {};
+  for (const r of results) {
+    if (kernel !== undefined && kernel > 0 && /^(pipeline|replay)/.test(r.name)) toKernelVethGro[r.name] = ratio(r.packetsPerSecond, kernel);
+    if (copy !== undefined && copy > 0 && /^(lro|gro)-/.test(r.name)) toFrameDmaCopy[r.name] = ratio(r.packetsPerSecond, copy);
+  }
+  return { toKernelVethGro, toFrameDmaCopy };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

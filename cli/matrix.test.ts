@@ -1,12 +1,17 @@
 // vnic matrix: the JSON against the exported schema, the refusals each driver's support() gives, the
 // combinations no model has, the human table, no progress bar when stderr is not a terminal, and
 // one-line usage errors.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Ran, vnic as runVnic } from './test-support.ts';
-import { MatrixRowSchema, MatrixSchema, realisations, unrealised, type Matrix } from './commands/matrix.ts';
+import { MatrixRowSchema, MatrixSchema, MatrixShardSchema, mergeMatrixShards, realisations, renderMatrix, unrealised, type Matrix, type MatrixShard } from './commands/matrix.ts';
 
 /** `vnic ...args` in-process (cli/bin.test.ts spawns the bin). */
 const vnic = (...args: string[]) => runVnic(args);
+const vnicEnv = (env: Record<string, string>, ...args: string[]) => runVnic(args, { env: { NO_COLOR: '1', ...env } });
+const vnicInProcess = runVnic;
 
 const cfg = (r: { modelConfig: Record<string, unknown>; softwareChecksum: boolean }) =>
   [...Object.entries(r.modelConfig).map(([k, v]) => `${k}=${String(v)}`), ...(r.softwareChecksum ? ['softwareChecksum'] : [])].join(' ');
@@ -15,9 +20,9 @@ describe('vnic matrix --quick --json', () => {
   let m: Matrix;
   let ran: Ran;
   beforeAll(async () => {
-    ran = await vnic('matrix', '--quick', '--json');
+    ran = await vnic('matrix', '--quick', '--json', '--jobs', '2');
     m = MatrixSchema.parse(JSON.parse(ran.stdout));
-  });
+  }, 180_000);
 
   it('exits 0, prints only JSON on stdout and no progress bar on a piped stderr', () => {
     expect(ran.code).toBe(0);
@@ -65,6 +70,28 @@ describe('vnic matrix --quick --json', () => {
     const gro = m.rows.find((r) => r.model === 'mq' && r.vlan === 'strip' && r.delivery === 'header-split' && r.checksum === 'verified' && r.queues === 4 && r.engine === 'gro')!;
     expect(gro.result!.aggregationRatio).toBeGreaterThan(2);
   });
+
+  it('4 shards (each in this process\'s thread, one from JOB_COMPLETION_INDEX) merged equal the pooled unsharded run, byte for byte', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vnic-shards-'));
+    const shards = await Promise.all([0, 1, 2, 3].map((i) => (i === 2
+      ? vnicEnv({ JOB_COMPLETION_INDEX: '2' }, 'matrix', '--quick', '--shard', '4', '--jobs', '1')
+      : vnic('matrix', '--quick', '--shard', `${i}/4`, '--jobs', '1'))));
+    const files = shards.map((r, i) => {
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      const part = MatrixShardSchema.parse(JSON.parse(r.stdout));
+      expect(part.shard).toEqual({ index: i, count: 4 });
+      expect(part.rows).toHaveLength(24);
+      const f = join(dir, `${i}.json`);
+      writeFileSync(f, r.stdout);
+      return f;
+    });
+    const merged = await vnic('merge', '--json', files[3]!, files[1]!, files[0]!, files[2]!);
+    expect(merged.code).toBe(0);
+    expect(merged.stdout).toBe(ran.stdout);
+    const table = await vnic('merge', ...files);
+    expect(table.stdout).toBe(`${renderMatrix(m, false)}\n`);
+  }, 180_000);
 
   it('lists the hardware combinations no model has', () => {
     expect(m.noModel).toEqual(unrealised());
@@ -140,5 +167,36 @@ describe('vnic matrix usage errors: exit 2, one line', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`${line}\n`);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('vnic merge refuses what is not one whole sweep', () => {
+  const shard = (index: number, count: number, over: Partial<MatrixShard> = {}): MatrixShard => ({
+    kind: 'vnic-matrix-shard', shard: { index, count }, flags: { quick: true }, traffic: 'vlan-mixed', bytesPerFlow: 24 << 10,
+    total: 0, rows: [], noModel: [], ...over,
+  });
+  it('names a missing shard, a duplicate, and shards of different sweeps', () => {
+    expect(() => mergeMatrixShards([shard(0, 3), shard(2, 3)], ['a', 'b'])).toThrow('merge: shard 1/3 missing');
+    expect(() => mergeMatrixShards([shard(0, 2), shard(0, 2)], ['a', 'b'])).toThrow('merge: b: shard 0/2 is also in a');
+    expect(() => mergeMatrixShards([shard(0, 2), shard(1, 2, { flags: { quick: true, model: 'mq' } })], ['a', 'b']))
+      .toThrow('merge: b: flags {"quick":true,"model":"mq"} differs from a\'s {"quick":true}: shards of different sweeps');
+    expect(() => mergeMatrixShards([shard(0, 2), shard(1, 3)], ['a', 'b'])).toThrow('merge: b: shard count 3 differs from a\'s 2');
+  });
+  it('exits 2 with one line for a file that is not a shard', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vnic-merge-'));
+    const f = join(dir, 'x.json');
+    writeFileSync(f, JSON.stringify({ rows: [] }));
+    const r = await vnicInProcess(['merge', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^vnic: shard ${f}: field kind: .*\\(a vnic matrix --shard output is expected\\)\n$`));
+  });
+  it.each([
+    [['matrix', '--shard', '4/4'], 'vnic: --shard 4/4: index 4 is not below the count 4 (indexes run 0…3)'],
+    [['matrix', '--shard', 'x'], "vnic: --shard takes INDEX/COUNT (from 0, e.g. 0/4) or COUNT with JOB_COMPLETION_INDEX set, not 'x'"],
+    [['matrix', '--jobs', '0'], 'vnic: --jobs must be between 1 and 1024, not 0'],
+  ])('%j', async (args, line) => {
+    const r = await vnicInProcess(args, { env: { NO_COLOR: '1' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`${line}\n`);
   });
 });

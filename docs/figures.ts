@@ -2,6 +2,7 @@
 // charts (SVG, report/svg.ts), the receive-path picture, trace excerpts and the GRO-vs-LRO
 // re-segmentation demo. `npm run docs:figures` writes them to docs/figures/ and refills the
 // `<!-- figure:NAME -->` regions of the two pages; test/docs-figures.test.ts fails when they are stale.
+import { r16, r32 } from '../wire/bytes.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -482,8 +483,6 @@ function ipv4Header(skb: SkBuff, out: LroHeader): boolean {
   return true;
 }
 
-const r16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
-const r32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 
 /** Which header fields of a re-made segment differ from the original (IPv4 without options, TCP at +20 after a 14-byte MAC header). */
 function differences(a: Uint8Array, b: Uint8Array): string[] {

@@ -7,12 +7,11 @@ import { registerDriver, type Driver, type DriverEnv } from 'vnic-lab/drivers';
 import { myri10ge } from 'vnic-lab/hw-models';
 import { LRO_IPV4, LRO_TCP, LroFragList, LroManager, sumLroStats, type LroHeader } from 'vnic-lab/lro';
 import { CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, MAX_SKB_FRAGS, SkbPool } from 'vnic-lab/stack';
-import { fold, pseudoHeaderSum, sumBytes } from 'vnic-lab/wire';
+import { fold, pseudoHeaderSum, r16, sumBytes } from 'vnic-lab/wire';
 import { getScenario, runLab, type RunResult } from 'vnic-lab/lab';
 import { comparisonTable } from 'vnic-lab/cli';
 
 const { MXGEFW_PAD, MYRI_PAGE, RECV_DESC, RECV_DESC_SIZE, RX_DONE, RX_DONE_SIZE, csumWithoutVlan } = myri10ge;
-const r16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
 
 /**
  * get_frag_header: the MAC header starts fragment 0; IPv4 (or 802.1Q + IPv4: the NIC summed from byte 14, so

@@ -2,7 +2,7 @@
 // hostile frames of named kinds (truncations at header boundaries, bad lengths, bad options, bad
 // checksums, QinQ, runts, giants, fragments, random mutations) kept off the valid flows' 4-tuples.
 import { Prng } from '../sim/prng.ts';
-import { frame, ETH, IPV4, TCP, IPPROTO, ETHERTYPE, checksum, fillL4Checksum, type TcpOption, type Ipv6ExtSpec } from '../wire/index.ts';
+import { frame, ETH, IPV4, TCP, IPPROTO, ETHERTYPE, checksum, fillL4Checksum, type TcpOption, type Ipv6ExtSpec, w16 } from '../wire/index.ts';
 
 /** The valid flows' addresses: hostile frames never carry the valid (sport, dport) byte pair anywhere. */
 export const VALID_SRC = '10.0.0.1';
@@ -82,15 +82,16 @@ function hostileBase(rng: Prng, opts: { vlans?: number; ipOptions?: boolean; tcp
   return { bytes, l3, l4, ihl, doff: (bytes[l4 + TCP.DOFF]! >> 4) * 4, end: bytes.length };
 }
 
-function put16(b: Uint8Array, off: number, v: number): void { if (off + 1 < b.length) { b[off] = (v >>> 8) & 0xff; b[off + 1] = v & 0xff; } }
+/** w16 where the field lies inside the (possibly cut) frame; nothing otherwise. */
+function put16IfInside(b: Uint8Array, off: number, v: number): void { if (off + 1 < b.length) w16(b, off, v); }
 
 /** Recomputes the IP header checksum (over the claimed header length, clipped) so the frame reaches deeper checks. */
 function fixIpCsum(b: Uint8Array, l3: number): void {
   if (l3 + IPV4.HLEN > b.length) return;
   const ihl = Math.max(20, (b[l3]! & 15) * 4);
   if (l3 + ihl > b.length) return;
-  put16(b, l3 + IPV4.CSUM, 0);
-  put16(b, l3 + IPV4.CSUM, checksum(b, l3, ihl));
+  put16IfInside(b, l3 + IPV4.CSUM, 0);
+  put16IfInside(b, l3 + IPV4.CSUM, checksum(b, l3, ihl));
 }
 
 /** Recomputes the TCP checksum when the lengths the header claims fit in the frame. */
@@ -124,19 +125,19 @@ export function hostileFrame(rng: Prng, kind: HostileKind): Uint8Array {
       B.bytes[B.l3] = 0x40 | (6 + rng.int(10));
       const cut = B.l3 + IPV4.HLEN + rng.int(Math.max(1, B.end - B.l3 - IPV4.HLEN));
       const out = B.bytes.slice(0, Math.min(B.end, Math.max(cut, B.l3 + IPV4.HLEN)));
-      if (rng.chance(0.5)) { const t = out.length - B.l3; put16(out, B.l3 + IPV4.TOT_LEN, t); }
+      if (rng.chance(0.5)) { const t = out.length - B.l3; put16IfInside(out, B.l3 + IPV4.TOT_LEN, t); }
       return out;
     }
     case 'totlen-long': {
       const B = hostileBase(rng);
       const tot = (B.end - B.l3) + 1 + rng.int(rng.chance(0.5) ? 16 : 65535 - (B.end - B.l3));
-      put16(B.bytes, B.l3 + IPV4.TOT_LEN, Math.min(65535, tot));
+      put16IfInside(B.bytes, B.l3 + IPV4.TOT_LEN, Math.min(65535, tot));
       if (rng.chance(0.7)) fixIpCsum(B.bytes, B.l3);
       return B.bytes;
     }
     case 'totlen-short': {
       const B = hostileBase(rng);
-      put16(B.bytes, B.l3 + IPV4.TOT_LEN, rng.int(B.ihl + B.doff + 1));
+      put16IfInside(B.bytes, B.l3 + IPV4.TOT_LEN, rng.int(B.ihl + B.doff + 1));
       if (rng.chance(0.7)) fixIpCsum(B.bytes, B.l3);
       return B.bytes;
     }
@@ -182,7 +183,7 @@ export function hostileFrame(rng: Prng, kind: HostileKind): Uint8Array {
     }
     case 'qinq': {
       const B = hostileBase(rng, { vlans: 2 + (rng.chance(0.2) ? 1 : 0) });
-      if (rng.chance(0.3)) put16(B.bytes, ETH.TYPE, ETHERTYPE.VLAN);
+      if (rng.chance(0.3)) put16IfInside(B.bytes, ETH.TYPE, ETHERTYPE.VLAN);
       return B.bytes;
     }
     case 'runt': {
@@ -294,7 +295,7 @@ export function ipv6Frame(rng: Prng, hostileShare = 0.5): Uint8Array {
   const l3 = ETH.HLEN + 4 * vlans;
   switch (rng.int(5)) {
     case 0: return out.slice(0, rng.int(out.length));
-    case 1: put16(out, l3 + 4, rng.int(65536)); return out;
+    case 1: put16IfInside(out, l3 + 4, rng.int(65536)); return out;
     case 2: { const at = l3 + 40 + rng.int(Math.max(1, Math.min(out.length - l3 - 40, 64))); if (at < out.length) out[at] = rng.int(256); return out; }
     case 3: if (l3 + 6 < out.length) out[l3 + 6] = [0, 43, 44, 51, 60, 6, 17, 59][rng.int(8)]!; return out;
     default: {

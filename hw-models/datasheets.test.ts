@@ -4,13 +4,16 @@
 // byte), and no row reaches past the descriptor (or the slot it sits in). Change a layout and this names the datasheet row to fix.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../cli/test-support.ts';
 import { E1000_DESCRIPTORS } from './e1000.ts';
 import { EHEA_DESCRIPTORS } from './ehea.ts';
 import type { DescriptorLayout } from './model.ts';
 import { MQ_DESCRIPTORS } from './mq.ts';
 import { MYRI10GE_DESCRIPTORS } from './myri10ge.ts';
+
+/** The repository root (a hw-models/ test may not import cli/'s test support: test/import-table.test.ts). */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Per model: its layouts and the datasheet heading (its start) whose table documents each. */
 const SHEETS: Record<string, { layouts: readonly DescriptorLayout[]; headings: Record<string, string> }> = {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { SkbPool, freeSkb, type BufferOwner } from '../stack/skb.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { DMA_NULL_GUARD, DmaMemory, getAddr64, setAddr64 } from './dma.ts';
 import { IrqLine } from './irq.ts';
@@ -35,22 +34,6 @@ describe('DmaMemory', () => {
     expect(dma.freeSlots(4096)).toBe(1);
     expect(() => dma.free(p)).toThrow(`DMA double free of buffer at ${p}`);
     expect(() => dma.free(3)).toThrow('DMA address 3 is not in any buffer class');
-  });
-
-  it('is a BufferOwner: freeSkb returns the linear buffer and every page fragment', () => {
-    const dma = new DmaMemory({ staticBytes: 0, slabs: [{ size: 2048, count: 2 }, { size: 4096, count: 1 }] });
-    const owner: BufferOwner = dma;
-    const pool = new SkbPool();
-    const head = dma.alloc(2048), page = dma.alloc(4096);
-    dma.ref(page);
-    const skb = pool.get().setLinear(dma.bytes, head, 100);
-    skb.headOwner = owner; skb.headOwnerAddr = head;
-    skb.addFrag(dma.bytes, page + 2, 1000, owner, page);
-    skb.addFrag(dma.bytes, page + 2048, 500, owner, page);
-    expect(dma.counters.bytesInUse).toBe(2048 + 4096);
-    freeSkb(skb);
-    expect(dma.counters.bytesInUse).toBe(0);
-    expect(dma.counters.allocations).toBe(dma.counters.releases);
   });
 
   it('carves static ring memory with alignment and refuses to overrun it', () => {

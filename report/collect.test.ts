@@ -1,7 +1,8 @@
 // The report's data comes from real lab runs: quick mode, checked for shape and for what the runs
 // show (LRO saves cycles at MSS 1448, aggregation falls past max_desc flows, histograms add up).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATE_BINS, aggregateHistogram, collectReport, reportEngines, type CollectedReport } from './collect.ts';
+import { AGGREGATE_BINS, aggregateHistogram, collectReport, planReport, reportEngines, type CollectedReport, type LabRunSummary } from './collect.ts';
+import { runTasks } from '../cli/pool/pool.ts';
 import { parseReportData } from './html.ts';
 import { comparisonRows, spreadRows } from '../cli/format.ts';
 import { LabError } from '../lab/run.ts';
@@ -125,9 +126,11 @@ describe('collectReport (quick)', () => {
     expect(ch.note).toContain('rq1 1024, rq2 1024, rq3 128, cq 2176');
   });
 
-  it('is deterministic: the same options give the same data', () => {
-    expect(JSON.stringify(collectReport({ quick: true }).data)).toBe(JSON.stringify(c.data));
-  }, 60_000);
+  it('is deterministic: the same options give the same data, run here or over a pool of two worker threads', async () => {
+    const plan = planReport({ quick: true });
+    const summaries = await runTasks<LabRunSummary>(plan.tasks.map((task) => ({ kind: 'lab-run', task })), { jobs: 2 });
+    expect(JSON.stringify(plan.assemble(summaries).data)).toBe(JSON.stringify(c.data));
+  }, 120_000);
 });
 
 describe('collectReport with 2 seeds (quick)', () => {

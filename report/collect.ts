@@ -1,12 +1,13 @@
 // Fills the HTML report's `ReportData` from real lab runs: one comparison of every engine the driver
 // supports on a named scenario (summary table, aggregate sizes, latency, ring occupancy), a sweep of TCP
 // segment sizes (cycles per KB) and a sweep of concurrent flows (the max_desc cliff). No number is made up.
-import { resolveDriver, LabError, type LabConfig, type RunResult } from '../lab/run.ts';
-import { FIGURES, runSeed, seedList, summarise, type SeedSummary } from '../lab/seeds.ts';
+import { runLab, resolveDriver, LabError, type LabConfig } from '../lab/run.ts';
 import { DEFAULT_SCENARIO, SCENARIOS, getScenario } from '../lab/scenarios.ts';
 import { modelCapabilities } from '../hw-models/registry.ts';
 import { DriverOptionsSchema, type Engine } from '../drivers/index.ts';
 import type { RunReport } from '../sim/report.ts';
+import type { RingInfo } from '../hw-models/ring.ts';
+import { FIGURES, seedList, summarise, withSeed, type SeedSummary } from '../lab/seeds.ts';
 import { comparisonRows, spreadRows } from '../cli/format.ts';
 import type { ReportData, SeedRunsData, XySeriesData } from './html.ts';
 
@@ -86,8 +87,37 @@ export function reportEngines(base: Partial<LabConfig>): Engine[] {
   return out;
 }
 
-/** Runs the lab for every chart and assembles the page data. Throws LabError for a bad model/driver/engine/traffic. */
+/** One run of the report, as plain data (a worker thread can do it): the lab config and what to call it in a failure. */
+export interface LabRunTask { config: LabConfig; what: string }
+
+/** What the report keeps of one run: its report, a failure line or null, and the rings of queue 0 (chart 5). */
+export interface LabRunSummary { report: RunReport; failure: string | null; rings: RingInfo[] }
+
+/** Runs one of the report's runs. */
+export function runLabSummary(t: LabRunTask): LabRunSummary {
+  const r = runLab(t.config);
+  const failure = !r.conservation.ok ? `${t.what}: frames unaccounted for (${JSON.stringify(r.conservation)})`
+    : !r.report.allStreamsOk ? `${t.what}: a byte stream differs from what was sent` : null;
+  return { report: r.report, failure, rings: r.model.rings(0).map((x) => ({ ...x })) };
+}
+
+/** The report's runs, in order, and how to assemble the page from their summaries. */
+export interface ReportPlan {
+  tasks: LabRunTask[];
+  /** One line per group of runs (what `progress` is told). */
+  groups: string[];
+  assemble(summaries: readonly LabRunSummary[]): CollectedReport;
+}
+
+/** Runs the lab for every chart in this thread and assembles the page data. Throws LabError for a bad model/driver/engine/traffic. */
 export function collectReport(o: CollectOptions = {}): CollectedReport {
+  const plan = planReport(o);
+  for (const g of plan.groups) o.progress?.(g);
+  return plan.assemble(plan.tasks.map(runLabSummary));
+}
+
+/** Every run the report needs, without running any: `collectReport`, or a pool of workers, runs them. */
+export function planReport(o: CollectOptions = {}): ReportPlan {
   const base: Partial<LabConfig> = { ...(o.base ?? {}) };
   delete base.engine;
   delete base.label;
@@ -95,6 +125,8 @@ export function collectReport(o: CollectOptions = {}): CollectedReport {
   const seed = o.seed ?? 1;
   const seeds = seedList(seed, o.seeds ?? 1);
   if (seeds.length < 1) throw new LabError(`seeds: ${o.seeds} — at least one seed`);
+  const many = seeds.length > 1;
+  const seedText = many ? `seeds ${seeds[0]}–${seeds[seeds.length - 1]}` : `seed ${seed}`;
   const trafficName = o.traffic ?? DEFAULT_TRAFFIC;
   const scenario = getScenario(trafficName);
   if (scenario === undefined) throw new LabError(`traffic '${trafficName}' is not a scenario (scenarios: ${SCENARIOS.map((s) => s.name).join(', ')})`);
@@ -102,143 +134,145 @@ export function collectReport(o: CollectOptions = {}): CollectedReport {
   const model = base.model ?? 'ehea';
   const info = resolveDriver({ model, ...(base.driver !== undefined ? { driver: base.driver } : {}) });
   const maxDesc = base.maxDesc ?? DEFAULT_MAX_DESC;
-  const failures: string[] = [];
-  let runCount = 0;
-  // every figure of every seed's run, per summary (the JSON's "perSeed")
-  const perSeed = new Map<SeedSummary, Record<string, number[]>>();
-
-  // one configuration with every seed (runSeed is the unit a worker pool may take over)
-  const run = (cfg: LabConfig, what: string): { first: RunResult; summary: SeedSummary } => {
-    const results = seeds.map((s) => {
-      runCount++;
-      const r = runSeed({ label: cfg.label ?? what, config: cfg }, s);
-      const which = seeds.length > 1 ? `${what}, seed ${s}` : what;
-      if (!r.conservation.ok) failures.push(`${which}: frames unaccounted for (${JSON.stringify(r.conservation)})`);
-      else if (!r.report.allStreamsOk) failures.push(`${which}: a byte stream differs from what was sent`);
-      return r;
-    });
-    const summary = summarise(cfg.label ?? what, seeds, results.map((r) => r.report));
-    perSeed.set(summary, Object.fromEntries(Object.entries(FIGURES).map(([name, f]) => [name, results.map((r) => f(r.report))])));
-    return { first: results[0]!, summary };
+  const tasks: LabRunTask[] = [];
+  const groups: string[] = [];
+  // one configuration: one task per seed, consecutive (lab/seeds.ts's unit, as plain data a worker can run)
+  const push = (config: LabConfig, what: string) => {
+    for (const s of seeds) tasks.push({ config: withSeed(config, s), what: many ? `${what}, seed ${s}` : what });
   };
-  const seedText = seeds.length === 1 ? `seed ${seed}` : `seeds ${seeds[0]}–${seeds[seeds.length - 1]}`;
+  const runs = (n: number) => `${n * seeds.length} runs`;
 
   // 1. the engine comparison on the named scenario
   const scenarioTraffic = scaleTraffic(scenario.lab.traffic, plan.scenarioScale, seed);
-  o.progress?.(`comparing ${engines.map((e) => ENGINE_NAME[e]).join(', ')} on ${trafficName} (${engines.length * seeds.length} runs)…`);
-  const comparisonResults = engines.map((engine) => ({
-    engine,
-    result: run({ ...scenario.lab, ...base, engine, label: ENGINE_NAME[engine], traffic: scenarioTraffic }, `${trafficName} with ${ENGINE_NAME[engine]}`),
-  }));
-  const comparison: EngineRun[] = comparisonResults.map((c) => ({ engine: c.engine, report: c.result.first.report, summary: c.result.summary }));
+  groups.push(`comparing ${engines.map((e) => ENGINE_NAME[e]).join(', ')} on ${trafficName} (${runs(engines.length)})…`);
+  for (const engine of engines) {
+    push({ ...scenario.lab, ...base, engine, label: ENGINE_NAME[engine], traffic: scenarioTraffic }, `${trafficName} with ${ENGINE_NAME[engine]}`);
+  }
 
   // 2. cycles per KB against the TCP segment size: one bulk flow per point
-  const segmentSweep: SegmentPoint[] = [];
-  o.progress?.(`segment sizes ${plan.mss.join(', ')} (${engines.length * plan.mss.length * seeds.length} runs)…`);
+  const segmentPoints: { engine: Engine; mss: number; mtu: number }[] = [];
+  groups.push(`segment sizes ${plan.mss.join(', ')} (${runs(engines.length * plan.mss.length)})…`);
   for (const engine of engines) {
     for (const mss of plan.mss) {
       const mtu = Math.max(base.mtu ?? 1500, mss > 1448 ? 9000 : 1500);
       const traffic = { seed, rtoNs: RTO_NS, rateGbps: 10, bytesPerFlow: plan.segmentBytes, flows: [{ kind: 'bulk', mss }] };
-      const r = run({ ...base, engine, mtu, label: `${ENGINE_NAME[engine]} MSS ${mss}`, traffic }, `MSS ${mss} (MTU ${mtu}) with ${ENGINE_NAME[engine]}`);
-      segmentSweep.push({ engine, mss, mtu, report: r.first.report, summary: r.summary });
+      push({ ...base, engine, mtu, label: `${ENGINE_NAME[engine]} MSS ${mss}`, traffic }, `MSS ${mss} (MTU ${mtu}) with ${ENGINE_NAME[engine]}`);
+      segmentPoints.push({ engine, mss, mtu });
     }
   }
 
   // 3. throughput against concurrent flows on one queue: the max_desc cliff
-  const flowSweep: FlowPoint[] = [];
-  o.progress?.(`${plan.flows.join(', ')} flows on one queue (${engines.length * plan.flows.length * seeds.length} runs)…`);
+  const flowPoints: { engine: Engine; flows: number }[] = [];
+  groups.push(`${plan.flows.join(', ')} flows on one queue (${runs(engines.length * plan.flows.length)})…`);
   for (const engine of engines) {
     for (const flows of plan.flows) {
       const traffic = { seed, rtoNs: RTO_NS, rateGbps: 10, bytesPerFlow: Math.ceil(plan.flowBytes / flows), flows: [{ kind: 'bulk', count: flows, sendWindow: 16384 }] };
-      const r = run({ ...base, engine, queues: 1, label: `${ENGINE_NAME[engine]} ${flows} flows`, traffic }, `${flows} flow${flows === 1 ? '' : 's'} with ${ENGINE_NAME[engine]}`);
-      flowSweep.push({ engine, flows, report: r.first.report, summary: r.summary });
+      push({ ...base, engine, queues: 1, label: `${ENGINE_NAME[engine]} ${flows} flows`, traffic }, `${flows} flow${flows === 1 ? '' : 's'} with ${ENGINE_NAME[engine]}`);
+      flowPoints.push({ engine, flows });
     }
   }
 
-  const histogram = aggregateHistogram(comparison);
-  const occupancyRun = comparisonResults.find((c) => c.engine === 'lro') ?? comparisonResults.find((c) => c.engine === 'gro') ?? comparisonResults[0]!;
-  const occ = occupancyRun.result.first.report;
-  const rings = occupancyRun.result.first.model.rings(0);
-  const rxRings = rings.filter((r) => r.role !== 'completion');
-  const ringText = rings.map((r) => `${r.name} ${r.entries}`).join(', ');
-  const firstReport = comparison[0]!.report;
-  const seg = (e: Engine) => segmentSweep.filter((p) => p.engine === e);
-  const flo = (e: Engine) => flowSweep.filter((p) => p.engine === e);
-  const many = seeds.length > 1;
-  const med = (s: SeedSummary, figure: keyof typeof FIGURES) => s.figures[figure]!.median;
-  // the min–max behind each median point, as a sentence for the chart's note (nothing when one seed)
-  const spreadNote = (points: { engine: Engine; x: number; s: SeedSummary }[], figure: keyof typeof FIGURES, digits: number, unit: string) => {
-    if (!many) return '';
-    const parts = engines.map((e) => `${ENGINE_NAME[e]}: ${points.filter((p) => p.engine === e).map((p) => { const f = p.s.figures[figure]!; return `${p.x} ${round(f.min, digits)}–${round(f.max, digits)}`; }).join(', ')}`);
-    return ` Median of ${seeds.length} seeds; min–max per point (${unit}): ${parts.join('; ')}.`;
-  };
-  const seedRuns = (s: SeedSummary): SeedRunsData => ({ label: s.label, seeds: s.seeds, allOk: s.allOk, figures: s.figures, perSeed: perSeed.get(s)! });
+  return { tasks, groups, assemble: (summaries) => {
+    if (summaries.length !== tasks.length) throw new Error(`report: ${summaries.length} run summaries for ${tasks.length} runs`);
+    const failures = summaries.flatMap((x) => (x.failure !== null ? [x.failure] : []));
+    const runCount = summaries.length;
+    // configuration k's runs are summaries[k * seeds.length …]; the first seed's run stands for it where one run is drawn
+    const perSeed = new Map<SeedSummary, Record<string, number[]>>();
+    const config = (k: number): { first: LabRunSummary; summary: SeedSummary } => {
+      const mine = summaries.slice(k * seeds.length, (k + 1) * seeds.length);
+      const summary = summarise(mine[0]!.report.label, seeds, mine.map((x) => x.report));
+      perSeed.set(summary, Object.fromEntries(Object.entries(FIGURES).map(([name, f]) => [name, mine.map((x) => f(x.report))])));
+      return { first: mine[0]!, summary };
+    };
+    const comparisonResults = engines.map((engine, i) => ({ engine, ...config(i) }));
+    const comparison: EngineRun[] = comparisonResults.map((c) => ({ engine: c.engine, report: c.first.report, summary: c.summary }));
+    const segmentSweep: SegmentPoint[] = segmentPoints.map((p, i) => { const c = config(engines.length + i); return { ...p, report: c.first.report, summary: c.summary }; });
+    const flowSweep: FlowPoint[] = flowPoints.map((p, i) => { const c = config(engines.length + segmentPoints.length + i); return { ...p, report: c.first.report, summary: c.summary }; });
 
-  const data: ReportData = {
-    title: `LRO report: ${model} with driver ${info.name}, traffic ${trafficName}`,
-    generatedBy: o.generatedBy ?? `vnic report (${seedText})`,
-    notes: [
-      `NIC model ${model}, driver ${info.name} (${info.summary}).`,
-      `Engines compared: ${engines.map((e) => ENGINE_NAME[e]).join(', ')}; LRO max_desc ${maxDesc}${base.maxDesc === undefined ? ' (the driver’s default)' : ''}, max_aggr ${base.maxAggr ?? 'the driver’s default'}.`,
-      `CPU cost profile ${firstReport.cpu.profile} at ${(firstReport.cpu.hz / 1e9).toFixed(2)} GHz, one core.`,
-      `Traffic: scenario ${trafficName} (${scenario.summary}${plan.scenarioScale !== 1 ? `, scaled to ${plan.scenarioScale * 100} % of its bytes for --quick` : ''}), ${seedText}.`,
-      ...(many ? [`Every configuration ran with ${seeds.length} traffic seeds (${seeds.join(', ')}): the summary and the charts show the median, with min–max beside it; the aggregate-size histogram and the ring occupancy are the first seed's run.`] : []),
-      `Segment-size sweep: one bulk flow of ${kib(plan.segmentBytes)} per point at 10 Gb/s, MSS ${plan.mss.join(', ')} (MTU 9000 for MSS above 1448).`,
-      `Flow sweep: ${plan.flows.join(', ')} interleaved bulk flows sharing ${kib(plan.flowBytes)} at 10 Gb/s, 16 KiB send window each, on one receive queue.`,
-      `${runCount} lab runs; ${failures.length === 0 ? 'every run accounted for every frame and delivered every byte stream intact' : `problems: ${failures.join('; ')}`}.`,
-    ],
-    summary: {
-      labelHeader: many ? `${trafficName} (${seedText}: median (min–max))` : `${trafficName} (seed ${seed})`,
-      columns: comparison.map((c) => c.report.label),
-      rows: (many ? spreadRows(comparison.map((c) => c.summary)) : comparisonRows(comparison.map((c) => c.report))).map((r) => ({ label: r.label, cells: r.cells })),
-    },
-    charts: {
-      aggregateSizes: {
-        yTitle: 'share of wire packets (%)',
-        note: `Run: ${trafficName}, seed ${seed}.`,
-        bins: [...histogram.bins],
-        series: histogram.counts.map((h) => {
-          const total = h.wirePackets.reduce((a, b) => a + b, 0);
-          return { name: ENGINE_NAME[h.engine], counts: h.wirePackets.map((w) => (total > 0 ? round((100 * w) / total, 2) : 0)) };
-        }),
+    const histogram = aggregateHistogram(comparison);
+    const occupancyRun = comparisonResults.find((c) => c.engine === 'lro') ?? comparisonResults.find((c) => c.engine === 'gro') ?? comparisonResults[0]!;
+    const occ = occupancyRun.first.report;
+    const rings = occupancyRun.first.rings;
+    const rxRings = rings.filter((r) => r.role !== 'completion');
+    const ringText = rings.map((r) => `${r.name} ${r.entries}`).join(', ');
+    const firstReport = comparison[0]!.report;
+    const seg = (e: Engine) => segmentSweep.filter((p) => p.engine === e);
+    const flo = (e: Engine) => flowSweep.filter((p) => p.engine === e);
+    const med = (x: SeedSummary, figure: keyof typeof FIGURES) => x.figures[figure]!.median;
+    // the min–max behind each median point, as a sentence for the chart's note (nothing with one seed)
+    const spreadNote = (points: { engine: Engine; x: number; s: SeedSummary }[], figure: keyof typeof FIGURES, digits: number, unit: string) => {
+      if (!many) return '';
+      const parts = engines.map((e) => `${ENGINE_NAME[e]}: ${points.filter((p) => p.engine === e).map((p) => { const f = p.s.figures[figure]!; return `${p.x} ${round(f.min, digits)}–${round(f.max, digits)}`; }).join(', ')}`);
+      return ` Median of ${seeds.length} seeds; min–max per point (${unit}): ${parts.join('; ')}.`;
+    };
+    const seedRuns = (x: SeedSummary): SeedRunsData => ({ label: x.label, seeds: x.seeds, allOk: x.allOk, figures: x.figures, perSeed: perSeed.get(x)! });
+
+    const data: ReportData = {
+      title: `LRO report: ${model} with driver ${info.name}, traffic ${trafficName}`,
+      generatedBy: o.generatedBy ?? `vnic report (${seedText})`,
+      notes: [
+        `NIC model ${model}, driver ${info.name} (${info.summary}).`,
+        `Engines compared: ${engines.map((e) => ENGINE_NAME[e]).join(', ')}; LRO max_desc ${maxDesc}${base.maxDesc === undefined ? ' (the driver’s default)' : ''}, max_aggr ${base.maxAggr ?? 'the driver’s default'}.`,
+        `CPU cost profile ${firstReport.cpu.profile} at ${(firstReport.cpu.hz / 1e9).toFixed(2)} GHz, one core.`,
+        `Traffic: scenario ${trafficName} (${scenario.summary}${plan.scenarioScale !== 1 ? `, scaled to ${plan.scenarioScale * 100} % of its bytes for --quick` : ''}), ${seedText}.`,
+        ...(many ? [`Every configuration ran with ${seeds.length} traffic seeds (${seeds.join(', ')}): the summary and the charts show the median, with min–max beside it; the aggregate-size histogram and the ring occupancy are the first seed's run.`] : []),
+        `Segment-size sweep: one bulk flow of ${kib(plan.segmentBytes)} per point at 10 Gb/s, MSS ${plan.mss.join(', ')} (MTU 9000 for MSS above 1448).`,
+        `Flow sweep: ${plan.flows.join(', ')} interleaved bulk flows sharing ${kib(plan.flowBytes)} at 10 Gb/s, 16 KiB send window each, on one receive queue.`,
+        `${runCount} lab runs; ${failures.length === 0 ? 'every run accounted for every frame and delivered every byte stream intact' : `problems: ${failures.join('; ')}`}.`,
+      ],
+      summary: {
+        labelHeader: many ? `${trafficName} (${seedText}: median (min–max))` : `${trafficName} (seed ${seed})`,
+        columns: comparison.map((c) => c.report.label),
+        rows: (many ? spreadRows(comparison.map((c) => c.summary)) : comparisonRows(comparison.map((c) => c.report))).map((r) => ({ label: r.label, cells: r.cells })),
       },
-      cyclesPerKbBySegmentSize: {
-        logX: true,
-        note: `One bulk flow of ${kib(plan.segmentBytes)} per point, ${model}/${info.name}.${spreadNote(segmentSweep.map((p) => ({ engine: p.engine, x: p.mss, s: p.summary })), 'cyclesPerKB', 1, 'cycles/KB at each MSS')}`,
-        series: engines.map((e): XySeriesData => ({ name: ENGINE_NAME[e], points: seg(e).map((p) => [p.mss, p.report.cpu.cyclesPerKB === null ? null : round(med(p.summary, 'cyclesPerKB'), 1)]) })),
+      charts: {
+        aggregateSizes: {
+          yTitle: 'share of wire packets (%)',
+          note: `Run: ${trafficName}, seed ${seed}.`,
+          bins: [...histogram.bins],
+          series: histogram.counts.map((h) => {
+            const total = h.wirePackets.reduce((a, b) => a + b, 0);
+            return { name: ENGINE_NAME[h.engine], counts: h.wirePackets.map((w) => (total > 0 ? round((100 * w) / total, 2) : 0)) };
+          }),
+        },
+        cyclesPerKbBySegmentSize: {
+          logX: true,
+          note: `One bulk flow of ${kib(plan.segmentBytes)} per point, ${model}/${info.name}.${spreadNote(segmentSweep.map((p) => ({ engine: p.engine, x: p.mss, s: p.summary })), 'cyclesPerKB', 1, 'cycles/KB at each MSS')}`,
+          series: engines.map((e): XySeriesData => ({ name: ENGINE_NAME[e], points: seg(e).map((p) => [p.mss, p.report.cpu.cyclesPerKB === null ? null : round(med(p.summary, 'cyclesPerKB'), 1)]) })),
+        },
+        throughputByFlows: {
+          logX: true,
+          yTitle: 'throughput one core sustains (Gb/s)',
+          note: `Throughput one ${(firstReport.cpu.hz / 1e9).toFixed(1)} GHz core could sustain at each run's cycles per byte; ${kib(plan.flowBytes)} in total per point, one receive queue.${spreadNote(flowSweep.map((p) => ({ engine: p.engine, x: p.flows, s: p.summary })), 'sustainableGbps', 3, 'Gb/s at each flow count')}`,
+          xRefs: engines.includes('lro') ? [{ value: maxDesc, label: `max_desc = ${maxDesc}` }] : [],
+          series: engines.map((e): XySeriesData => ({ name: ENGINE_NAME[e], points: flo(e).map((p) => [p.flows, p.report.cpu.sustainableGbps === null ? null : round(med(p.summary, 'sustainableGbps'), 3)]) })),
+        },
+        latencyByEngine: {
+          note: `Run: ${trafficName}, ${seedText}.${many ? ` Median of ${seeds.length} seeds; min–max (µs): ${comparison.map((c) => { const a = c.summary.figures['latencyP50Us']!, b = c.summary.figures['latencyP99Us']!; return `${ENGINE_NAME[c.engine]} p50 ${round(a.min, 2)}–${round(a.max, 2)}, p99 ${round(b.min, 2)}–${round(b.max, 2)}`; }).join('; ')}.` : ''}`,
+          groups: comparison.map((c) => ENGINE_NAME[c.engine]),
+          series: [
+            { name: 'p50', values: comparison.map((c) => round(med(c.summary, 'latencyP50Us'), 2)) },
+            { name: 'p99', values: comparison.map((c) => round(med(c.summary, 'latencyP99Us'), 2)) },
+          ],
+        },
+        ringOccupancy: {
+          note: `Run: ${trafficName} with ${ENGINE_NAME[occupancyRun.engine]}, seed ${seed}; rings of queue 0: ${ringText} entries.`,
+          xEnd: round(occ.durationNs / 1000, 3),
+          ...(rxRings.length === 1 ? { yRefs: [{ value: rxRings[0]!.entries, label: `ring size ${rxRings[0]!.entries}` }] } : {}),
+          series: Object.entries(occ.ringOccupancy)
+            .sort(([a], [b]) => Number(a) - Number(b))
+            .map(([q, s]) => ({ name: `queue ${q}`, points: s.points.map(([t, n]) => [round(t / 1000, 3), n] as [number, number]) })),
+        },
       },
-      throughputByFlows: {
-        logX: true,
-        yTitle: 'throughput one core sustains (Gb/s)',
-        note: `Throughput one ${(firstReport.cpu.hz / 1e9).toFixed(1)} GHz core could sustain at each run's cycles per byte; ${kib(plan.flowBytes)} in total per point, one receive queue.${spreadNote(flowSweep.map((p) => ({ engine: p.engine, x: p.flows, s: p.summary })), 'sustainableGbps', 3, 'Gb/s at each flow count')}`,
-        xRefs: engines.includes('lro') ? [{ value: maxDesc, label: `max_desc = ${maxDesc}` }] : [],
-        series: engines.map((e): XySeriesData => ({ name: ENGINE_NAME[e], points: flo(e).map((p) => [p.flows, p.report.cpu.sustainableGbps === null ? null : round(med(p.summary, 'sustainableGbps'), 3)]) })),
-      },
-      latencyByEngine: {
-        note: `Run: ${trafficName}, ${seedText}.${many ? ` Median of ${seeds.length} seeds; min–max (µs): ${comparison.map((c) => { const a = c.summary.figures['latencyP50Us']!, b = c.summary.figures['latencyP99Us']!; return `${ENGINE_NAME[c.engine]} p50 ${round(a.min, 2)}–${round(a.max, 2)}, p99 ${round(b.min, 2)}–${round(b.max, 2)}`; }).join('; ')}.` : ''}`,
-        groups: comparison.map((c) => ENGINE_NAME[c.engine]),
-        series: [
-          { name: 'p50', values: comparison.map((c) => round(med(c.summary, 'latencyP50Us'), 2)) },
-          { name: 'p99', values: comparison.map((c) => round(med(c.summary, 'latencyP99Us'), 2)) },
-        ],
-      },
-      ringOccupancy: {
-        note: `Run: ${trafficName} with ${ENGINE_NAME[occupancyRun.engine]}, seed ${seed}; rings of queue 0: ${ringText} entries.`,
-        xEnd: round(occ.durationNs / 1000, 3),
-        ...(rxRings.length === 1 ? { yRefs: [{ value: rxRings[0]!.entries, label: `ring size ${rxRings[0]!.entries}` }] } : {}),
-        series: Object.entries(occ.ringOccupancy)
-          .sort(([a], [b]) => Number(a) - Number(b))
-          .map(([q, s]) => ({ name: `queue ${q}`, points: s.points.map(([t, n]) => [round(t / 1000, 3), n] as [number, number]) })),
-      },
-    },
-  };
-  data.seedRuns = {
-    seeds,
-    comparison: comparison.map((c) => seedRuns(c.summary)),
-    segmentSweep: segmentSweep.map((p) => ({ engine: p.engine, mss: p.mss, mtu: p.mtu, ...seedRuns(p.summary) })),
-    flowSweep: flowSweep.map((p) => ({ engine: p.engine, flows: p.flows, ...seedRuns(p.summary) })),
-  };
-  return { data, engines, comparison, segmentSweep, flowSweep, histogram, maxDesc, failures, runCount };
+    };
+    data.seedRuns = {
+      seeds,
+      comparison: comparison.map((c) => seedRuns(c.summary)),
+      segmentSweep: segmentSweep.map((p) => ({ engine: p.engine, mss: p.mss, mtu: p.mtu, ...seedRuns(p.summary) })),
+      flowSweep: flowSweep.map((p) => ({ engine: p.engine, flows: p.flows, ...seedRuns(p.summary) })),
+    };
+    return { data, engines, comparison, segmentSweep, flowSweep, histogram, maxDesc, failures, runCount };
+  } };
 }
 
 /** report.counters.aggregateSizes ("k" or "64+" → skbs) folded into AGGREGATE_BINS, per engine. */

@@ -182,7 +182,7 @@ describe('the CLI: bad flags and bad input exit 2 with one line', () => {
 
   it('the fuzz command too', async () => {
     const fuzz = (args: string[]): Promise<{ code: number | null; stderr: string }> => new Promise((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'fuzz/main.ts', ...args], { cwd: ROOT });
+      const p = spawn(process.execPath, ['--import', 'tsx', 'cli/fuzz-main.ts', ...args], { cwd: ROOT });
       let stderr = '';
       p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
       p.on('close', (code) => resolve({ code, stderr }));

@@ -57,7 +57,11 @@ function citations(): Citation[] {
     lines.forEach((line, i) => {
       const where = `${relative(ROOT, file)}:${i + 1}`;
       for (const m of line.matchAll(/§(\d+(?:\.\d+)*)(?: (rule|step) (\d+[a-z]?)| (Q)(\d+))?/g)) {
-        if (/(RFC ?\d+|datasheet)\s*$/i.test(line.slice(0, m.index))) continue; // another document's section
+        // another document's section: an RFC, a datasheet or another page (the citation may wrap a line)
+        const before = `${lines[i - 1] ?? ''} ${line.slice(0, m.index)}`;
+        if (/(RFC ?\d+|datasheet)\s*$/i.test(before)) continue;
+        const page = /([\w./-]+\.md)\s*$/.exec(before);
+        if (page !== null && !page[1]!.endsWith('inet_lro.md')) continue;
         out.push({ where, text: m[0], problem: unresolved(m[1]!, m[2] ?? m[4], m[3] ?? m[5]) });
       }
       for (const m of line.matchAll(/spec\/gro\.md "([^"]+)"/g)) {

@@ -36,11 +36,24 @@ describe('formatFrame', () => {
     expect(formatFrame(frame().eth({ dst: 'ff:ff:ff:ff:ff:ff' }).arp().pad(60).build()))
       .toBe('02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff, ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28');
     expect(formatFrame(frame().eth({ type: 0x88cc }).payload(46).build())).toBe(`${MACS}, ethertype 0x88cc, length 46`);
-    expect(formatFrame(frame().eth({ type: 0x86dd }).payload(40).build())).toBe(`${MACS}, ethertype IPv6 (0x86dd), length 40`);
+    // an IPv6 EtherType is decoded as IPv6 (the pattern bytes 00 01 02 … give version 0)
+    expect(formatFrame(frame().eth({ type: 0x86dd }).payload(40).build())).toBe(`${MACS}, [malformed: ipv6 version at byte 14: 0, must be 6]`);
     expect(formatFrame(frame().ipv4({ protocol: 1 }).payload(64).build())).toBe(`${MACS}, 10.0.0.1 > 10.0.0.2: ICMP, length 64`);
     expect(formatFrame(frame().ipv4({ protocol: 47 }).payload(8).build())).toBe(`${MACS}, 10.0.0.1 > 10.0.0.2: ip-proto-47 8`);
     expect(formatFrame(frame().ipv4({ protocol: 6, fragOffset: 185, mf: true, id: 9 }).payload(100).build()))
       .toBe(`${MACS}, 10.0.0.1 > 10.0.0.2: frag (id 9, offset 1480, more, proto 6), length 100`);
+  });
+
+  it('IPv6: TCP and UDP behind extension headers, fragments, ICMPv6 (checksums Good in tshark: checked by hand)', () => {
+    expect(formatFrame(frame().ipv6({ src: '2001:db8::1', dst: 'fd00::2' }).tcp({ flags: 'PA', seq: 1000, ack: 1, ts: [1, 2] }).payload(100).build()))
+      .toBe(`${MACS}, 2001:db8::1.40000 > fd00::2.5001: Flags [P.], seq 1000:1100, ack 1, win 65535, options [nop,nop,TS val 1 ecr 2], length 100`);
+    expect(formatFrame(frame().vlan(7).ipv6({ ext: [{ kind: 'hopByHop' }, { kind: 'destination' }] }).udp({ sport: 53, dport: 5353 }).payload(12).build()))
+      .toBe(`${MACS}, vlan 7, fd00::1.53 > fd00::2.5353: UDP, length 12`);
+    expect(formatFrame(frame().ipv6({ ext: [{ kind: 'fragment', offset: 1448, more: true, id: 77 }] }).tcp().payload(64).build()))
+      .toBe(`${MACS}, fd00::1 > fd00::2: frag (offset 1448, more, id 77, proto 6), length 84`);
+    expect(formatFrame(frame().ipv6({ nextHeader: 58 }).payload(24).build())).toBe(`${MACS}, fd00::1 > fd00::2: ICMP6, length 24`);
+    expect(formatFrame(frame().ipv6({ payloadLength: 99 }).tcp().build()))
+      .toBe(`${MACS}, [malformed: ipv6 payloadLength at byte 18: 99 (139 bytes with the header) is larger than the 60 bytes available]`);
   });
 
   it('describes malformed frames instead of throwing', () => {

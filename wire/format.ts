@@ -6,6 +6,7 @@ import { WireError } from './error.ts';
 import { formatMac } from './address.ts';
 import { parseL2 } from './ethernet.ts';
 import { parseIpv4Header } from './ipv4.ts';
+import { parseIpv6Header } from './ipv6.ts';
 import { parseTcpHeader } from './tcp.ts';
 import type { TcpOption } from './tcp-options.ts';
 import { parseUdpHeader } from './udp.ts';
@@ -72,7 +73,7 @@ function describeL3(frame: Uint8Array, l3: number, len: number, type: number): s
     if (a.op === ARPOP.REPLY) return `ARP, Reply ${a.senderIp} is-at ${a.senderMac}, length 28`;
     return `ARP, op ${a.op}, length 28`;
   }
-  if (type === ETHERTYPE.IPV6) return `ethertype IPv6 (0x86dd), length ${len - l3}`;
+  if (type === ETHERTYPE.IPV6) return describeIpv6(frame, l3, len);
   if (type !== ETHERTYPE.IPV4) return `ethertype 0x${type.toString(16).padStart(4, '0')}, length ${len - l3}`;
   const ip = parseIpv4Header(frame, l3, len - l3);
   if (ip instanceof WireError) return malformed(ip);
@@ -81,6 +82,28 @@ function describeL3(frame: Uint8Array, l3: number, len: number, type: number): s
   if (ip.fragOffset !== 0) {
     return `${ip.src} > ${ip.dst}: frag (id ${ip.id}, offset ${ip.fragOffset * 8}${ip.mf ? ', more' : ''}, proto ${ip.protocol}), length ${l4Len}`;
   }
+  if (ip.protocol === IPPROTO.ICMP) return `${ip.src} > ${ip.dst}: ICMP, length ${l4Len}`;
+  return describeL4(frame, l4, l4Len, ip.protocol, ip.src, ip.dst);
+}
+
+/** IPv6 as tcpdump -n prints it: the upper layer behind the extension headers, or the fragment; ICMPv6 as ICMP6. */
+function describeIpv6(frame: Uint8Array, l3: number, len: number): string {
+  const ip = parseIpv6Header(frame, l3, len - l3);
+  if (ip instanceof WireError) return malformed(ip);
+  const l4 = l3 + ip.upperOffset;
+  const l4Len = 40 + ip.payloadLength - ip.upperOffset;
+  const f = ip.fragment;
+  if (f !== null && f.offset !== 0) {
+    return `${ip.src} > ${ip.dst}: frag (offset ${f.offset}${f.more ? ', more' : ''}, id ${f.id}, proto ${ip.upperProtocol}), length ${l4Len}`;
+  }
+  if (ip.upperProtocol === IPPROTO.ICMPV6) return `${ip.src} > ${ip.dst}: ICMP6, length ${l4Len}`;
+  if (ip.upperProtocol === IPPROTO.NONE) return `${ip.src} > ${ip.dst}: no next header, length ${l4Len}`;
+  return describeL4(frame, l4, l4Len, ip.upperProtocol, ip.src, ip.dst);
+}
+
+/** TCP, UDP or another protocol over IPv4 or IPv6 (addresses as text). */
+function describeL4(frame: Uint8Array, l4: number, l4Len: number, protocol: number, src: string, dst: string): string {
+  const ip = { src, dst, protocol };
   if (ip.protocol === IPPROTO.TCP) {
     const t = parseTcpHeader(frame, l4, l4Len);
     if (t instanceof WireError) return `${ip.src} > ${ip.dst}: ${malformed(t)}`;
@@ -99,6 +122,5 @@ function describeL3(frame: Uint8Array, l3: number, len: number, type: number): s
     if (u instanceof WireError) return `${ip.src} > ${ip.dst}: ${malformed(u)}`;
     return `${ip.src}.${u.sport} > ${ip.dst}.${u.dport}: UDP, length ${u.length - 8}`;
   }
-  if (ip.protocol === IPPROTO.ICMP) return `${ip.src} > ${ip.dst}: ICMP, length ${l4Len}`;
   return `${ip.src} > ${ip.dst}: ip-proto-${ip.protocol} ${l4Len}`;
 }

@@ -77,6 +77,11 @@ export function outFormat(path: string): 'pcap' | 'pcapng' {
   throw new UsageError(`--out ${path}: the file name must end in .pcap or .pcapng`);
 }
 
+/** The `--load` modules given to the program, as absolute paths (what a worker thread imports before its runs). */
+export function loadedModules(program: Command): string[] {
+  return ((program.opts() as { load?: string[] }).load ?? []).map((m) => resolve(m));
+}
+
 /** An output file's folder must exist and be writable, and the path must not be a folder: checked before any run. */
 export function checkWritable(flag: string, path: string): void {
   const dir = dirname(resolve(path));

@@ -6,6 +6,7 @@ import { registerListings } from './listings.ts';
 import { registerTrace } from './trace.ts';
 import { registerMatrix } from './matrix-command.ts';
 import { registerReport } from './report.ts';
+import { registerMerge } from './merge.ts';
 import { registerKernelCheck } from './kernel-check.ts';
 import { registerTestDriver } from './test-driver.ts';
 
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerTrace(program);
   registerMatrix(program);
   registerReport(program);
+  registerMerge(program);
   registerKernelCheck(program);
   registerTestDriver(program);
 }

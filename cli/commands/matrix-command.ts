@@ -1,13 +1,15 @@
 // vnic matrix: its flags and help. The matrix itself (rows, schemas, rendering) is ./matrix.ts, loaded
 // when the command runs so that `vnic --help` loads none of the lab (cli/commands/index.ts).
 import { type Command, Option } from 'commander';
+import { availableParallelism } from 'node:os';
 import type { Engine } from '../../drivers/index.ts';
 import { SCENARIOS } from '../../lab/scenarios.ts';
-import { CheckFailed, choiceFlag, intFlag } from '../errors.ts';
-import { useColour } from '../format.ts';
-import { stdout } from '../io.ts';
+import { choiceFlag, intFlag } from '../errors.ts';
+import { currentIO } from '../io.ts';
+import { parseShard } from '../pool/shard.ts';
+import { loadedModules } from './common.ts';
 
-export interface MatrixFlags { traffic?: string; json?: boolean; quick?: boolean; flowKib?: number; model?: string; engine?: Engine }
+export interface MatrixFlags { traffic?: string; json?: boolean; quick?: boolean; flowKib?: number; model?: string; engine?: Engine; jobs?: number; shard?: string }
 
 export const DEFAULT_TRAFFIC = 'vlan-mixed';
 export const DEFAULT_FLOW_KIB = 1024;
@@ -22,6 +24,8 @@ export function registerMatrix(program: Command): void {
     .option('--model <name>', 'only this model\'s rows', choiceFlag('--model', ['ehea', 'mq', 'myri10ge', 'e1000'] as const))
     .addOption(new Option('--engine <engine>', 'only this engine\'s rows').argParser(choiceFlag('--engine', ['lro', 'gro', 'off'] as const)))
     .option('--json', 'print { "traffic", "bytesPerFlow", "rows": [...], "noModel": [...] } on stdout')
+    .option('--jobs <n>', `runs at a time, each in a worker thread (default: the core count, ${availableParallelism()} here)`, intFlag('--jobs', 1, 1024))
+    .option('--shard <i/n>', 'run only shard i of n (from 0; a bare n takes i from JOB_COMPLETION_INDEX) and print it as JSON for vnic merge')
     .addHelpText('after', `
 Axes: VLAN handling (in-band: the tag stays in the frame, as with no VLAN offload · strip-and-report ·
 extract-keep-ethertype), delivery (linear · page-frags · header split), receive checksum offload
@@ -37,13 +41,12 @@ flows spread over the queues. bulk-4flows has no tags: its VLAN axis would chang
 Examples:
   vnic matrix
   vnic matrix --traffic bulk-4flows --model mq
-  vnic matrix --quick --json | jq '.rows[] | select(.supported == false) | .why'`)
+  vnic matrix --quick --json | jq '.rows[] | select(.supported == false) | .why'
+  vnic matrix --jobs 8
+  for i in 0 1 2 3; do vnic matrix --shard $i/4 > results/$i.json; done; vnic merge results/*.json`)
     .action(async (f: MatrixFlags) => {
-      const { buildMatrix, renderMatrix } = await import('./matrix.ts');
-      const m = buildMatrix(f);
-      if (f.json) stdout.write(`${JSON.stringify(m)}\n`);
-      else stdout.write(`${renderMatrix(m, useColour(stdout))}\n`);
-      const bad = m.rows.find((r) => r.result !== null && !r.result.streamsOk);
-      if (bad !== undefined) throw new CheckFailed(`${bad.model} ${JSON.stringify(bad.modelConfig)} ${bad.engine}: a byte stream differs from what was sent`);
+      const shard = f.shard !== undefined ? parseShard(f.shard, currentIO().env) : undefined;
+      const { runMatrixCommand } = await import('./matrix.ts');
+      await runMatrixCommand(f, shard, { jobs: f.jobs ?? availableParallelism(), loads: loadedModules(program) });
     });
 }

@@ -9,10 +9,13 @@ import { DEFAULT_FLOW_KIB, DEFAULT_TRAFFIC, type MatrixFlags, QUICK_FLOW_KIB } f
 import { createModel } from '../../hw-models/registry.ts';
 import { DriverOptionsSchema, ENGINES, driverForModel, type Engine } from '../../drivers/index.ts';
 import type { Capabilities } from '../../hw-models/capabilities.ts';
-import { UsageError } from '../errors.ts';
-import { aggregationRatio, fmtUs, paint, table, throughputGbps } from '../format.ts';
-import { currentIO, stderr } from '../io.ts';
+import { CheckFailed, UsageError } from '../errors.ts';
+import { aggregationRatio, fmtUs, paint, table, throughputGbps, useColour } from '../format.ts';
+import { stdout } from '../io.ts';
 import { runOrExplain } from './replay.ts';
+import { runTasks } from '../pool/pool.ts';
+import { progressBar } from '../pool/progress.ts';
+import { inShard, type Shard } from '../pool/shard.ts';
 
 export const VLAN_MODES = ['in-band', 'strip', 'extract-keep-ethertype'] as const;
 export const DELIVERIES = ['linear', 'page-frags', 'header-split'] as const;
@@ -65,6 +68,29 @@ export const MatrixSchema = z.strictObject({
 });
 export type Matrix = z.infer<typeof MatrixSchema>;
 
+/** The flags that decide a matrix's rows (a shard records them so that `vnic merge` only joins like with like). */
+export const MatrixFlagsSchema = z.strictObject({
+  traffic: z.string().optional(),
+  flowKib: z.number().int().positive().optional(),
+  quick: z.boolean().optional(),
+  model: z.string().optional(),
+  engine: z.enum(ENGINES as unknown as ['lro', 'gro', 'off']).optional(),
+});
+
+/** One shard's part of a matrix (`vnic matrix --shard i/n`): its rows with their places in the whole. */
+export const MatrixShardSchema = z.strictObject({
+  kind: z.literal('vnic-matrix-shard'),
+  shard: z.strictObject({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
+  flags: MatrixFlagsSchema,
+  traffic: z.string(),
+  bytesPerFlow: z.number().int().positive().nullable(),
+  /** Rows in the whole matrix. */
+  total: z.number().int().nonnegative(),
+  rows: z.array(z.strictObject({ index: z.number().int().nonnegative(), row: MatrixRowSchema })),
+  noModel: z.array(MatrixCombinationSchema),
+});
+export type MatrixShard = z.infer<typeof MatrixShardSchema>;
+
 /** One hardware configuration of a model. */
 interface Realisation { model: string; modelConfig: Record<string, boolean | number>; queues: number; softwareChecksum: boolean }
 
@@ -88,8 +114,33 @@ export function realisations(): Realisation[] {
   return out;
 }
 
-/** Runs every row (progress on stderr when it is a terminal and not CI). */
-export function buildMatrix(f: MatrixFlags): Matrix {
+/** Runs `vnic matrix` with its flags: the whole matrix (table or --json), or with --shard one shard as JSON. */
+export async function runMatrixCommand(f: MatrixFlags, shard: Shard | undefined, o: PoolFlags): Promise<void> {
+  if (shard !== undefined) {
+    const part = await runMatrixShard(f, shard, o);
+    stdout.write(`${JSON.stringify(part)}\n`);
+    const bad = part.rows.find(({ row }) => row.result !== null && !row.result.streamsOk);
+    if (bad !== undefined) throw new CheckFailed(`${bad.row.model} ${JSON.stringify(bad.row.modelConfig)} ${bad.row.engine}: a byte stream differs from what was sent`);
+    return;
+  }
+  printMatrix(await buildMatrixPooled(f, o), f.json === true);
+}
+
+/** Prints a whole matrix as `vnic matrix` does (also `vnic merge`), and fails when a row's byte stream broke. */
+export function printMatrix(m: Matrix, json: boolean): void {
+  if (json) stdout.write(`${JSON.stringify(m)}\n`);
+  else stdout.write(`${renderMatrix(m, useColour(stdout))}\n`);
+  const bad = m.rows.find((r) => r.result !== null && !r.result.streamsOk);
+  if (bad !== undefined) throw new CheckFailed(`${bad.model} ${JSON.stringify(bad.modelConfig)} ${bad.engine}: a byte stream differs from what was sent`);
+}
+
+/** One row's run: plain data in and out, so a worker thread can do it. */
+export interface MatrixRowTask { r: Realisation; engine: Engine; lab: Record<string, unknown>; traffic: Record<string, unknown> }
+
+interface MatrixPlan { traffic: string; bytesPerFlow: number | null; tasks: MatrixRowTask[] }
+
+/** The rows a matrix with these flags has, in order, each as the task that computes it. */
+export function matrixPlan(f: MatrixFlags): MatrixPlan {
   const name = f.traffic ?? DEFAULT_TRAFFIC;
   const s = getScenario(name);
   if (s === undefined) throw new UsageError(`--traffic ${name}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`);
@@ -99,22 +150,91 @@ export function buildMatrix(f: MatrixFlags): Matrix {
   if (sized) traffic['bytesPerFlow'] = kib << 10;
   else if (f.quick && typeof traffic['flows'] === 'object') traffic['flows'] = (traffic['flows'] as Record<string, unknown>[]).map((x) => (x['messages'] !== undefined ? { ...x, messages: 20 } : x));
   const { traffic: _t, ...lab } = s.lab;
-  const plan: { r: Realisation; engine: Engine }[] = [];
+  const tasks: MatrixRowTask[] = [];
   for (const r of realisations()) {
     if (f.model !== undefined && r.model !== f.model) continue;
-    for (const engine of ENGINES) if (f.engine === undefined || engine === f.engine) plan.push({ r, engine });
+    for (const engine of ENGINES) if (f.engine === undefined || engine === f.engine) tasks.push({ r, engine, lab, traffic });
   }
-  const progress = progressBar(plan.length);
-  const rows: MatrixRow[] = [];
-  plan.forEach(({ r, engine }, i) => {
-    progress(i, `${r.model} ${engine}`);
-    rows.push(runRow(r, engine, lab, traffic));
-  });
-  progress(plan.length, '');
-  return { traffic: name, bytesPerFlow: sized ? kib << 10 : null, rows, noModel: unrealised() };
+  return { traffic: name, bytesPerFlow: sized ? kib << 10 : null, tasks };
 }
 
-function runRow(r: Realisation, engine: Engine, lab: Record<string, unknown>, traffic: Record<string, unknown>): MatrixRow {
+/** Runs every row in this thread, one after the other (docs/figures.ts, tests). */
+export function buildMatrix(f: MatrixFlags): Matrix {
+  const plan = matrixPlan(f);
+  return { traffic: plan.traffic, bytesPerFlow: plan.bytesPerFlow, rows: plan.tasks.map(runMatrixRow), noModel: unrealised() };
+}
+
+/** How a sweep's runs are spread: worker threads at a time, and the `--load` modules each worker imports. */
+export interface PoolFlags { jobs: number; loads: string[] }
+
+async function runRows(tasks: MatrixRowTask[], o: PoolFlags): Promise<MatrixRow[]> {
+  const progress = progressBar(tasks.length);
+  try {
+    return await runTasks<MatrixRow>(tasks.map((task) => ({ kind: 'matrix-row', task })), {
+      jobs: o.jobs, loads: o.loads, onDone: (done) => progress.update(done),
+    });
+  } finally {
+    progress.end();
+  }
+}
+
+/** Runs every row over a pool of `jobs` worker threads (progress on stderr when it is a terminal and not CI). */
+export async function buildMatrixPooled(f: MatrixFlags, o: PoolFlags): Promise<Matrix> {
+  const plan = matrixPlan(f);
+  return { traffic: plan.traffic, bytesPerFlow: plan.bytesPerFlow, rows: await runRows(plan.tasks, o), noModel: unrealised() };
+}
+
+/** Runs shard `s` of the matrix's rows: what `vnic merge` joins back into the whole. */
+export async function runMatrixShard(f: MatrixFlags, s: Shard, o: PoolFlags): Promise<MatrixShard> {
+  const plan = matrixPlan(f);
+  const mine = plan.tasks.map((task, index) => ({ task, index })).filter(({ index }) => inShard(index, s));
+  const rows = await runRows(mine.map((m) => m.task), o);
+  return {
+    kind: 'vnic-matrix-shard', shard: s, flags: matrixFlags(f), traffic: plan.traffic, bytesPerFlow: plan.bytesPerFlow,
+    total: plan.tasks.length, rows: rows.map((row, i) => ({ index: mine[i]!.index, row })), noModel: unrealised(),
+  };
+}
+
+/** The flags that decide the rows, as given (defaults left out). */
+function matrixFlags(f: MatrixFlags): z.infer<typeof MatrixFlagsSchema> {
+  return {
+    ...(f.traffic !== undefined ? { traffic: f.traffic } : {}), ...(f.flowKib !== undefined ? { flowKib: f.flowKib } : {}),
+    ...(f.quick === true ? { quick: true } : {}), ...(f.model !== undefined ? { model: f.model } : {}), ...(f.engine !== undefined ? { engine: f.engine } : {}),
+  };
+}
+
+/** Joins the shards of one matrix into the matrix `vnic matrix` would have printed; `names` label the inputs in errors. */
+export function mergeMatrixShards(parts: readonly MatrixShard[], names: readonly string[]): Matrix {
+  const first = parts[0];
+  if (first === undefined) throw new UsageError('merge: no shards given');
+  const count = first.shard.count;
+  const seen = new Map<number, string>();
+  const rows: (MatrixRow | undefined)[] = new Array<MatrixRow | undefined>(first.total).fill(undefined);
+  parts.forEach((p, i) => {
+    const name = names[i] ?? `input ${i + 1}`;
+    const same = (what: string, a: unknown, b: unknown) => {
+      if (JSON.stringify(a) !== JSON.stringify(b)) throw new UsageError(`merge: ${name}: ${what} ${JSON.stringify(a)} differs from ${names[0]}'s ${JSON.stringify(b)}: shards of different sweeps`);
+    };
+    same('shard count', p.shard.count, count);
+    same('flags', p.flags, first.flags);
+    same('total', p.total, first.total);
+    const dup = seen.get(p.shard.index);
+    if (dup !== undefined) throw new UsageError(`merge: ${name}: shard ${p.shard.index}/${count} is also in ${dup}`);
+    seen.set(p.shard.index, name);
+    for (const { index, row } of p.rows) {
+      if (index >= first.total || !inShard(index, p.shard)) throw new UsageError(`merge: ${name}: row ${index} does not belong to shard ${p.shard.index}/${count}`);
+      rows[index] = row;
+    }
+  });
+  const missing = [...Array(count).keys()].filter((k) => !seen.has(k));
+  if (missing.length > 0) throw new UsageError(`merge: shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`);
+  const hole = rows.indexOf(undefined);
+  if (hole >= 0) throw new UsageError(`merge: row ${hole} is in no shard (shard ${hole % count}/${count}, ${seen.get(hole % count)}, lacks it)`);
+  return { traffic: first.traffic, bytesPerFlow: first.bytesPerFlow, rows: rows as MatrixRow[], noModel: first.noModel };
+}
+
+/** Runs one row: the driver's support() verdict and, when it can run, what the lab achieved. */
+export function runMatrixRow({ r, engine, lab, traffic }: MatrixRowTask): MatrixRow {
   const info = driverForModel(r.model);
   if (info === undefined) throw new Error(`no driver registered for model ${r.model}`);
   const caps = capsOf(r, (lab['mtu'] as number | undefined) ?? 1500);
@@ -193,15 +313,4 @@ export function renderMatrix(m: Matrix, colour: boolean): string {
     for (const [k, g] of groups) out.push(`  ${k}: ${g.size === CHECKSUMS.length * QUEUE_COUNTS.length ? 'any checksum, any queues' : [...g].join(', ')}`);
   }
   return out.join('\n');
-}
-
-/** A one-line progress bar on stderr, only on a terminal and never under CI. */
-function progressBar(total: number): (done: number, what: string) => void {
-  const on = stderr.isTTY === true && !currentIO().env['CI'];
-  if (!on) return () => {};
-  return (done, what) => {
-    const w = 30, k = Math.round((done / Math.max(1, total)) * w);
-    if (done >= total) { stderr.write('\r\x1b[K'); return; }
-    stderr.write(`\r\x1b[K[${'#'.repeat(k)}${'.'.repeat(w - k)}] ${done}/${total} ${what}`);
-  };
 }

@@ -1,6 +1,7 @@
 // Software receive-checksum verification for a NIC that verifies nothing (e1000's softwareChecksum
 // option): the IPv4 header sum and the full TCP checksum over every byte of the segment, wherever
 // the bytes sit (linear part, page fragments). One reusable object, so nothing is allocated per frame.
+import { r16 } from '../../wire/bytes.ts';
 import { ETH_P_8021Q, ETH_P_IP, type SkBuff } from '../../stack/skb.ts';
 import { IPPROTO, IPV4, IPV4_FRAG, VLAN } from '../../wire/constants.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../../wire/checksum.ts';
@@ -12,7 +13,6 @@ export const CSUM_GOOD = 1;
 export const CSUM_BAD = 2;
 export type CsumVerdict = typeof CSUM_NONE | typeof CSUM_GOOD | typeof CSUM_BAD;
 
-const r16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
 
 export class TcpChecksumVerifier {
   /** Bytes summed by the last `verify` (what the driver charges as csum_byte); 0 when it did not check. */

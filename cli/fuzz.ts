@@ -3,10 +3,10 @@
 // exit 0 all held, 1 an invariant failed, 2 a bad flag.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import '../drivers/index.ts';
-import { UsageError, intFlag } from '../cli/errors.ts';
-import { allCombos, comboName, fuzz, type FuzzSummary } from './engine.ts';
-import { impairmentMatrix, type MatrixSummary } from './matrix.ts';
-import { manyFlows } from './exhaust.ts';
+import { UsageError, intFlag } from './errors.ts';
+import { allCombos, comboName, fuzz, type FuzzSummary } from '../fuzz/engine.ts';
+import { impairmentMatrix, type MatrixSummary } from '../fuzz/matrix.ts';
+import { manyFlows } from '../fuzz/exhaust.ts';
 
 function shareFlag(v: string): number {
   const n = Number(v);
@@ -55,7 +55,7 @@ export async function fuzzMain(argv: string[]): Promise<number> {
     .option('--flows <n>', 'replay N one-segment flows (distinct 4-tuples) through mq/gro instead: flow table, drops, heap', intFlag('--flows', 1, 10_000_000))
     .option('--json', 'print the summary as JSON on stdout')
     .helpOption('-h, --help', 'show help')
-    .addHelpText('after', '\nExamples:\n  npm run fuzz -- --frames 1000000 --seed 1\n  npm run fuzz -- --frames 5000 --combo ehea/ehea/lro --json\n  npm run fuzz -- --impairments\n  node --max-old-space-size=512 --expose-gc --import tsx fuzz/main.ts --flows 1000000')
+    .addHelpText('after', '\nExamples:\n  npm run fuzz -- --frames 1000000 --seed 1\n  npm run fuzz -- --frames 5000 --combo ehea/ehea/lro --json\n  npm run fuzz -- --impairments\n  node --max-old-space-size=512 --expose-gc --import tsx cli/fuzz-main.ts --flows 1000000')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => process.stdout.write(s),

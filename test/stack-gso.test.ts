@@ -1,10 +1,10 @@
 // GSO re-segmentation: segment(gro(segments)) == segments byte for byte; LRO aggregates lose that.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { segment, segmentFrames } from './gso.ts';
+import { segment, segmentFrames } from '../stack/gso.ts';
 import { GroEngine } from '../lro/gro.ts';
 import { seg, skbOf, RecordingSink, makeLro } from '../lro/test-util.ts';
-import { SKB_GSO_TCPV4 } from './skb.ts';
+import { SKB_GSO_TCPV4 } from '../stack/skb.ts';
 
 const streamArb = fc.record({
   idFixed: fc.boolean(),

@@ -1,0 +1,68 @@
+// Spreads independent runs over worker threads (tinypool: a small, dependency-free worker pool that keeps
+// order-independent tasks flowing to a fixed number of threads; piscina does the same with more we do not use).
+// Results come back in task order whatever order the workers finish in, so the output does not depend on --jobs.
+import Tinypool from 'tinypool';
+import { CheckFailed, UsageError } from '../errors.ts';
+import { runPoolJob, type PoolAnswer, type PoolJob, type PoolTask } from './task.ts';
+
+export interface PoolOptions {
+  /** Worker threads; 1 runs every task in this thread, one after the other. */
+  jobs: number;
+  /** `--load` modules (absolute paths) each worker imports before its first task. */
+  loads?: string[];
+  /** Called after each task completes, with how many are done. */
+  onDone?: (done: number, total: number) => void;
+}
+
+/** The worker script: the compiled task module in a built package, the tsx bootstrap when running from source. */
+function workerFile(): URL {
+  return import.meta.url.endsWith('.js')
+    ? new URL('./task.js', import.meta.url)
+    : new URL('./worker-tsx.mjs', import.meta.url);
+}
+
+function unwrap(a: PoolAnswer): unknown {
+  if (a.ok) return a.value;
+  if (a.kind === 'usage') throw new UsageError(a.message);
+  if (a.kind === 'check') throw new CheckFailed(a.message);
+  const e = new Error(a.message);
+  if (a.stack !== undefined) e.stack = a.stack;
+  throw e;
+}
+
+/** Runs every task, at most `jobs` at a time, and returns their answers in task order. */
+export async function runTasks<R>(tasks: readonly PoolTask[], o: PoolOptions): Promise<R[]> {
+  const loads = o.loads ?? [];
+  let done = 0;
+  const tick = () => {
+    done++;
+    o.onDone?.(done, tasks.length);
+  };
+  if (o.jobs <= 1 || tasks.length <= 1) {
+    const out: R[] = [];
+    for (const task of tasks) {
+      out.push(unwrap(await runPoolJob({ task, loads })) as R);
+      tick();
+    }
+    return out;
+  }
+  const threads = Math.min(o.jobs, tasks.length);
+  const pool = new Tinypool({
+    filename: workerFile().href,
+    minThreads: threads,
+    maxThreads: threads,
+    isolateWorkers: false,
+  });
+  try {
+    const answers = await Promise.all(
+      tasks.map(async (task) => {
+        const a = (await pool.run({ task, loads } satisfies PoolJob)) as PoolAnswer;
+        tick();
+        return a;
+      }),
+    );
+    return answers.map((a) => unwrap(a) as R);
+  } finally {
+    await pool.destroy();
+  }
+}
