@@ -138,7 +138,7 @@ describe('vnic trace <capture>', () => {
 describe('the narrator', () => {
   it('colours layer names and verdicts on a terminal', () => {
     const window = new TraceWindow(5);
-    runLab({ capture: { path: cap }, batch: 'all' }, { tracer: window.listen(new LabEvents()) });
+    runLab({ capture: { path: cap }, batch: 'all' }, { tracer: window.subscribeTo(new LabEvents()) });
     const stories = narrate(window.events, { from: 0, count: 5 });
     expect(stories.map((s) => s.frame)).toEqual([0, 1, 2, 3, 4]);
     const coloured = renderStories(stories, true).join('\n');
@@ -153,7 +153,7 @@ describe('the narrator', () => {
     for (let i = 0; i < 8; i++) w.write({ tsSec: 1, tsNsec: i, data: frame().eth({}).ipv4({ id: i }).tcp({ seq: 1000 + i * 1448, ack: 1, ts: [100, 50] }).payload(1448).build() });
     w.close();
     const window = new TraceWindow(8);
-    runLab({ capture: { path: eight }, batch: 'all' }, { tracer: window.listen(new LabEvents()) });
+    runLab({ capture: { path: eight }, batch: 'all' }, { tracer: window.subscribeTo(new LabEvents()) });
     const lines = renderStories(narrate(window.events, { from: 0, count: 8 }), false, true);
     expect(lines.filter((l) => l.startsWith('frame ') || l.startsWith('  …'))).toEqual([
       'frame 0  10.0.0.1.40000 > 10.0.0.2.5001: Flags [.], seq 0:1448, options [nop,nop,TS val 100 ecr 50], length 1448',

@@ -46,7 +46,7 @@ export class TraceWindow {
   private readonly outstanding = new Set<number>();
   constructor(private readonly end: number) {}
   /** Subscribes to a run's events; returns them, to pass as the run's tracer. */
-  listen(events: LabEvents): LabEvents { return events.on('event', (e) => this.take(e)); }
+  subscribeTo(events: LabEvents): LabEvents { return events.on('event', (e) => this.take(e)); }
   take(e: TraceEvent): void {
     if (this.done) return;
     const f = e.frame;

@@ -50,7 +50,7 @@ Examples:
       const { renderStories } = await import('../trace-narrator.ts');
       const from = f.from ?? 0, count = f.packets ?? 40;
       const window = new TraceWindow(from + count);
-      const res = runOrExplain(() => runLab(cfg, { tracer: window.listen(new LabEvents()) }));
+      const res = runOrExplain(() => runLab(cfg, { tracer: window.subscribeTo(new LabEvents()) }));
       const stories = narrate(window.events, { from, count });
       if (f.json) {
         const lines: string[] = [];
