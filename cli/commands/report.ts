@@ -2,7 +2,6 @@
 // sweep, and writes one self-contained HTML page with the five charts (report/collect.ts fills the data,
 // report/html.ts renders it). --json also prints that data on stdout.
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { DEFAULT_SCENARIO, SCENARIOS, getScenario } from '../../lab/scenarios.ts';
 import { CheckFailed, intFlag, UsageError } from '../errors.ts';
 import { paint, useColour } from '../format.ts';
