@@ -7,9 +7,6 @@ export { Impairments } from './impair.ts';
 export type { ImpairmentStats } from './impair.ts';
 export { LinkPartner, createLinkPartner } from './partner.ts';
 export type { TcpFlowStats, PartnerStats, FlowReport, PartnerSetup } from './partner.ts';
-export { TsoNic } from './tso.ts';
-export type { TsoStats, FrameEmit } from './tso.ts';
-export type { CongestionStats } from './congestion.ts';
 export { ReplaySource, StreamAssembler, CaptureStreams, DestinationFilter, captureExpectations } from './replay.ts';
 export type { ReplayStats, StreamNote } from './replay.ts';
 export { replayFile, fileExpectations } from './replay-file.ts';
@@ -19,3 +16,5 @@ export {
   parseTrafficConfig, parseImpairmentConfig, parseReplayConfig, parseWith,
 } from './config.ts';
 export type { TrafficConfigInput, ImpairmentConfigInput, ReplayConfigInput } from './config.ts';
+export { TSO_MAX_BYTES, TsoNic, type TsoStats, type FrameEmit } from './tso.ts';
+export { CongestionControl, type CongestionAlgorithm, type CongestionSettings, type CongestionStats, type WindowGrowth } from './congestion.ts';
