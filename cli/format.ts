@@ -105,10 +105,13 @@ export function reasonLines(r: RunReport): string[] {
   return out;
 }
 
-/** The spread of each figure over seeds, one column per configuration: "median (min–max)". */
-export function spreadTable(summaries: readonly SeedSummary[], colour = false): string {
-  const p = paint(colour);
-  const cell = (s: Spread, f: (x: number) => string) => (s.min === s.max ? f(s.median) : `${f(s.median)} (${f(s.min)}–${f(s.max)})`);
+/** "median (min–max)", or the one value when every seed gave the same. */
+export function spreadCell(s: Spread, f: (x: number) => string): string {
+  return s.min === s.max ? f(s.median) : `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
+}
+
+/** The spread of each figure over seeds as rows, one cell per configuration: "median (min–max)". */
+export function spreadRows(summaries: readonly SeedSummary[]): { label: string; cells: string[] }[] {
   const g = (x: number) => x.toFixed(2), pct = (x: number) => `${(x * 100).toFixed(1)} %`, us = (x: number) => fmtUs(x), n = (x: number) => fmtInt(x);
   const rows: [string, string, (x: number) => string][] = [
     ['run time (ms)', 'durationMs', (x) => x.toFixed(2)],
@@ -124,7 +127,14 @@ export function spreadTable(summaries: readonly SeedSummary[], colour = false): 
     ['retransmitted segments', 'retransmits', n],
     ['retransmission timeouts', 'timeouts', n],
   ];
-  const body = rows.map(([label, key, f]) => [label, ...summaries.map((s) => { const x = s.figures[key]; return x === undefined ? '—' : cell(x, f); })]);
-  body.push(['every byte stream intact', ...summaries.map((s) => (s.allOk ? 'yes' : p.red('NO')))]);
+  const body = rows.map(([label, key, f]) => ({ label, cells: summaries.map((s) => { const x = s.figures[key]; return x === undefined ? '—' : spreadCell(x, f); }) }));
+  body.push({ label: 'every byte stream intact', cells: summaries.map((s) => (s.allOk ? 'yes' : 'NO')) });
+  return body;
+}
+
+/** The spread of each figure over seeds, one column per configuration: "median (min–max)". */
+export function spreadTable(summaries: readonly SeedSummary[], colour = false): string {
+  const p = paint(colour);
+  const body = spreadRows(summaries).map((r) => [r.label, ...r.cells.map((c) => (c === 'NO' ? p.red(c) : c))]);
   return table(body, ['', ...summaries.map((s) => p.bold(s.label))]);
 }

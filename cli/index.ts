@@ -7,7 +7,7 @@ import { SeedSummarySchema } from '../lab/seeds.ts';
 export { RunReportSchema, FlowReportSchema } from '../sim/report.ts';
 export type { RunReport, FlowReport } from '../sim/report.ts';
 export { ReportDataSchema, parseReportData, ReportDataError } from '../report/html.ts';
-export type { ReportData } from '../report/html.ts';
+export type { ReportData, SeedRunsData } from '../report/html.ts';
 
 /** `vnic run --json`: one report per run, in the order they ran. */
 export const RunOutputSchema = z.object({

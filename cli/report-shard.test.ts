@@ -43,7 +43,7 @@ describe('vnic report --shard and vnic merge --html', () => {
       expect(r.stderr).toBe('');
       const part = ReportShardSchema.parse(JSON.parse(r.stdout));
       expect(part.shard).toEqual({ index: i, count: 3 });
-      expect(part.runs.map((x) => x.index)).toEqual([...Array(27).keys()].filter((k) => k % 3 === i));
+      expect(part.runs.map((x) => x.index)).toEqual([...Array(54).keys()].filter((k) => k % 3 === i));
       const f = join(dir, `${i}.json`);
       writeFileSync(f, r.stdout);
       return f;
@@ -51,8 +51,9 @@ describe('vnic report --shard and vnic merge --html', () => {
     const html = join(dir, 'merged.html');
     const merged = await vnic('merge', '--html', html, '--json', files[2]!, files[0]!, files[1]!);
     expect(merged.code).toBe(0);
-    expect(merged.stderr).toBe(`wrote ${html} (27 runs)\n`);
-    const whole = collectReport({ quick: true, seed: 1, generatedBy: `vnic report ${pkg.version} (seed 1, --quick)` });
+    expect(merged.stderr).toBe(`wrote ${html} (54 runs)\n`);
+    // --quick runs 2 seeds per configuration: 27 configurations, 54 runs
+    const whole = collectReport({ quick: true, seed: 1, seeds: 2, generatedBy: `vnic report ${pkg.version} (seeds 1–2, --quick)` });
     expect(merged.stdout).toBe(`${JSON.stringify(whole.data)}\n`);
     expect(readFileSync(html, 'utf8')).toBe(renderReportHtml(whole.data));
   }, 240_000);

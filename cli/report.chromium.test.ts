@@ -43,13 +43,17 @@ describe('vnic report --quick --html FILE --json', () => {
     expect(ran.code, ran.stderr).toBe(0);
     expect(readdirSync(dir)).toEqual(['report.html']);
     const data = parseReportData(JSON.parse(ran.stdout));
-    expect(data.generatedBy).toBe(`vnic report ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version} (seed 1, --quick)`);
+    expect(data.generatedBy).toBe(`vnic report ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version} (seeds 1–2, --quick)`);
     expect(data.summary.columns).toEqual(['LRO/GRO off', 'inet_lro', 'GRO']);
+    // --quick runs 2 seeds: the table shows median (min–max), the JSON each seed's value
+    expect(data.summary.labelHeader).toBe('bulk-4flows (seeds 1–2: median (min–max))');
+    expect(data.seedRuns!.seeds).toEqual([1, 2]);
+    expect(data.seedRuns!.comparison.map((s) => s.perSeed['acksSent']!.length)).toEqual([2, 2, 2]);
     expect(ran.stderr.split('\n').filter((l) => l !== '')).toEqual([
-      'comparing LRO/GRO off, inet_lro, GRO on bulk-4flows (3 runs)…',
-      'segment sizes 256, 1448, 8948 (9 runs)…',
-      '1, 4, 8, 12, 32 flows on one queue (15 runs)…',
-      `wrote ${join(dir, 'report.html')} (27 runs)`,
+      'comparing LRO/GRO off, inet_lro, GRO on bulk-4flows (6 runs)…',
+      'segment sizes 256, 1448, 8948 (18 runs)…',
+      '1, 4, 8, 12, 32 flows on one queue (30 runs)…',
+      `wrote ${join(dir, 'report.html')} (54 runs)`,
     ]);
   });
 
@@ -99,8 +103,9 @@ describe('vnic report --quick --html FILE --json', () => {
       const maxDescLine = await page.evaluate(() => document.querySelector('figure[data-chart="throughputByFlows"] svg')?.textContent ?? '');
       expect(maxDescLine).toContain('max_desc = 8');
       const firstRow = await page.evaluate(() => Array.from(document.querySelector('table.summary tbody tr')?.children ?? []).map((c) => c.textContent));
-      expect(firstRow[0]).toBe('frames in');
-      expect(firstRow).toHaveLength(4);
+      // 2 seeds: the spread table (median, min–max beside it), as the JSON has it
+      expect(firstRow).toEqual(['run time (ms)', ...data.summary.rows[0]!.cells.map(String)]);
+      expect(data.summary.rows[0]!.cells.every((c) => /^\d+\.\d\d( \(\d+\.\d\d–\d+\.\d\d\))?$/.test(String(c)))).toBe(true);
     } finally {
       await context.close();
     }

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AGGREGATE_BINS, aggregateHistogram, collectReport, planReport, reportEngines, type CollectedReport, type LabRunSummary } from './collect.ts';
 import { runTasks } from '../cli/pool/pool.ts';
 import { parseReportData } from './html.ts';
-import { comparisonRows } from '../cli/format.ts';
+import { comparisonRows, spreadRows } from '../cli/format.ts';
 import { LabError } from '../lab/run.ts';
 import type { RunReport } from '../sim/report.ts';
 
@@ -131,6 +131,45 @@ describe('collectReport (quick)', () => {
     const summaries = await runTasks<LabRunSummary>(plan.tasks.map((task) => ({ kind: 'lab-run', task })), { jobs: 2 });
     expect(JSON.stringify(plan.assemble(summaries).data)).toBe(JSON.stringify(c.data));
   }, 120_000);
+});
+
+describe('collectReport with 2 seeds (quick)', () => {
+  let m: CollectedReport;
+  beforeAll(() => { m = collectReport({ quick: true, seeds: 2 }); }, 120_000);
+
+  it('runs every configuration with seeds 1 and 2; the first seed is the 1-seed run', () => {
+    expect(m.runCount).toBe(2 * 27);
+    expect(m.failures).toEqual([]);
+    expect(() => parseReportData(m.data)).not.toThrow();
+    expect(m.data.generatedBy).toBe('vnic report (seeds 1–2)');
+    expect(m.data.seedRuns!.seeds).toEqual([1, 2]);
+    expect(JSON.stringify(m.comparison.map((r) => r.report))).toBe(JSON.stringify(c.comparison.map((r) => r.report)));
+  });
+
+  it('each figure: perSeed holds both seeds, the spread is their min, max and mean of the two', () => {
+    for (const s of [...m.data.seedRuns!.comparison, ...m.data.seedRuns!.segmentSweep, ...m.data.seedRuns!.flowSweep]) {
+      for (const [name, f] of Object.entries(s.figures)) {
+        const [a, b] = s.perSeed[name]!;
+        expect(f).toEqual({ median: (a! + b!) / 2, min: Math.min(a!, b!), max: Math.max(a!, b!) });
+      }
+    }
+    // seed 1's values are the 1-seed report's
+    expect(m.data.seedRuns!.comparison[1]!.perSeed['acksSent']![0]).toBe(c.comparison[1]!.report.acksSent);
+    expect(m.data.seedRuns!.flowSweep).toHaveLength(15);
+  });
+
+  it('table and charts show the median with min–max beside it', () => {
+    expect(m.data.summary.labelHeader).toBe('bulk-4flows (seeds 1–2: median (min–max))');
+    expect(m.data.summary.rows).toEqual(spreadRows(m.comparison.map((r) => r.summary)));
+    const p99 = m.comparison.map((r) => r.summary.figures['latencyP99Us']!);
+    expect(m.data.charts.latencyByEngine.series[1]!.values).toEqual(p99.map((f) => Math.round(f.median * 100) / 100));
+    expect(m.data.charts.latencyByEngine.note).toContain('Median of 2 seeds; min–max (µs): LRO/GRO off p50 ');
+    const lro8 = m.flowSweep.find((p) => p.engine === 'lro' && p.flows === 8)!.summary.figures['sustainableGbps']!;
+    expect(m.data.charts.throughputByFlows.series[1]!.points.find((p) => p[0] === 8)![1]).toBe(Math.round(lro8.median * 1000) / 1000);
+    expect(m.data.charts.throughputByFlows.note).toContain(`inet_lro: 1 `);
+    expect(m.data.charts.throughputByFlows.note).toContain(`8 ${Math.round(lro8.min * 1000) / 1000}–${Math.round(lro8.max * 1000) / 1000}`);
+    expect(m.data.notes!.join('\n')).toContain('Every configuration ran with 2 traffic seeds (1, 2)');
+  });
 });
 
 describe('reportEngines and bad input', () => {

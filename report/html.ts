@@ -89,6 +89,22 @@ export interface ReportData {
     latencyByEngine: GroupedBarChart;
     ringOccupancy: StepSeriesChart;
   };
+  /** Every configuration's figures over the traffic seeds: median, min and max, and each seed's value. */
+  seedRuns?: {
+    seeds: number[];
+    comparison: SeedRunsData[];
+    segmentSweep: (SeedRunsData & { engine: string; mss: number; mtu: number })[];
+    flowSweep: (SeedRunsData & { engine: string; flows: number })[];
+  };
+}
+
+/** One configuration over its seeds (lab/seeds.ts's summary, plus `perSeed[figure][i]` for `seeds[i]`). */
+export interface SeedRunsData {
+  label: string;
+  seeds: number[];
+  allOk: boolean;
+  figures: Record<string, { median: number; min: number; max: number }>;
+  perSeed: Record<string, number[]>;
 }
 
 const num = z.number().finite();
@@ -102,6 +118,14 @@ const chartText = {
   yTitle: text.optional(),
 };
 const xySeries = z.strictObject({ name: text, points: z.array(z.tuple([num, num.nullable()])) });
+
+const seedRunsSchema = z.strictObject({
+  label: text,
+  seeds: z.array(z.number().int()),
+  allOk: z.boolean(),
+  figures: z.record(text, z.strictObject({ median: num, min: num, max: num })),
+  perSeed: z.record(text, z.array(num)),
+});
 
 export const ReportDataSchema = z.strictObject({
   title: text,
@@ -144,6 +168,12 @@ export const ReportDataSchema = z.strictObject({
       }),
     ringOccupancy: z.strictObject({ ...chartText, series: z.array(xySeries), xEnd: num.optional(), yRefs: z.array(refLine).optional() }),
   }),
+  seedRuns: z.strictObject({
+    seeds: z.array(z.number().int()),
+    comparison: z.array(seedRunsSchema),
+    segmentSweep: z.array(seedRunsSchema.extend({ engine: text, mss: num, mtu: num })),
+    flowSweep: z.array(seedRunsSchema.extend({ engine: text, flows: num })),
+  }).optional(),
 });
 
 // The hand-written type and the schema must describe the same data.

@@ -18,6 +18,7 @@ const ReportOptionsSchema = z.strictObject({
   traffic: z.string().optional(),
   quick: z.boolean(),
   seed: z.number().int().nonnegative(),
+  seeds: z.number().int().positive().optional(),
   generatedBy: z.string(),
 });
 
@@ -27,6 +28,8 @@ export interface ReportOptions {
   traffic?: string;
   quick: boolean;
   seed: number;
+  /** Seeds per configuration (default 1). */
+  seeds?: number;
   generatedBy: string;
 }
 
