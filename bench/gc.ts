@@ -11,5 +11,7 @@ export function getGc(): (() => void) | null {
     v8.setFlagsFromString('--expose-gc');
     const fn = vm.runInNewContext('gc') as unknown;
     return typeof fn === 'function' ? (fn as () => void) : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }

@@ -30,7 +30,14 @@ function memory(alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Ui
  * `kernel(mem, at)` on the 1500 bytes at offset `at` of each slot in turn; `at` places the range's alignment. With
  * `memories` > 1 the slots alternate between that many separate memories (say DMA memory and a sender's buffers).
  */
-function kernelCase(name: string, at: number, kernel: (mem: Uint8Array, off: number) => number, memories = 1, len = LEN, alloc = (n: number) => new Uint8Array(n)): BenchCase {
+function kernelCase(
+  name: string,
+  at: number,
+  kernel: (mem: Uint8Array, off: number) => number,
+  memories = 1,
+  len = LEN,
+  alloc = (n: number) => new Uint8Array(n),
+): BenchCase {
   let mems: Uint8Array[] = [];
   let k = 0;
   return {
@@ -50,7 +57,10 @@ function kernelCase(name: string, at: number, kernel: (mem: Uint8Array, off: num
 /** One StreamHash per case, fed 1500 bytes per packet: one long stream, billions of bytes by the end. */
 function hashCase(name: string, at: number): BenchCase {
   const hash = new StreamHash();
-  return kernelCase(name, at, (m, off) => { hash.update(m, off, LEN); return hash.length & 0xffff; });
+  return kernelCase(name, at, (m, off) => {
+    hash.update(m, off, LEN);
+    return hash.length & 0xffff;
+  });
 }
 
 /** What the eHEA model does to every frame's bytes: copy it from the wire into a DMA buffer, then one fused pass for the FCS and the checksum sum. */
@@ -58,13 +68,60 @@ const wireFrame = memory().subarray(0, FRAME);
 const digest = new FrameDigest();
 
 export const cases: BenchCase[] = [
-  kernelCase('frame-dma-copy-1514', 0, (m, off) => { m.set(wireFrame, off); return m[off + 100]!; }, 1, FRAME),
+  kernelCase(
+    'frame-dma-copy-1514',
+    0,
+    (m, off) => {
+      m.set(wireFrame, off);
+      return m[off + 100]!;
+    },
+    1,
+    FRAME,
+  ),
   // in a DMA memory (WebAssembly-backed, as the models' are) and in a plain Uint8Array (the JavaScript path)
-  kernelCase('frame-fcs-csum-1514', 0, (m, off) => { digest.compute(m, off, FRAME, 14); return digest.fcs ^ digest.sum; }, 1, FRAME, kernelMemory),
-  kernelCase('frame-fcs-csum-1514-js', 0, (m, off) => { digest.compute(m, off, FRAME, 14); return digest.fcs ^ digest.sum; }, 1, FRAME),
+  kernelCase(
+    'frame-fcs-csum-1514',
+    0,
+    (m, off) => {
+      digest.compute(m, off, FRAME, 14);
+      return digest.fcs ^ digest.sum;
+    },
+    1,
+    FRAME,
+    kernelMemory,
+  ),
+  kernelCase(
+    'frame-fcs-csum-1514-js',
+    0,
+    (m, off) => {
+      digest.compute(m, off, FRAME, 14);
+      return digest.fcs ^ digest.sum;
+    },
+    1,
+    FRAME,
+  ),
   // the 1448 payload bytes of a frame, hashed once by the receiving socket and once for the sender's expectation
-  kernelCase('frame-stream-hash-1448', 66, (m, off) => { frameHash.update(m, off, MSS); return frameHash.length & 0xffff; }, 1, MSS, kernelMemory),
-  kernelCase('frame-stream-hash-1448-js', 66, (m, off) => { frameHashJs.update(m, off, MSS); return frameHashJs.length & 0xffff; }, 1, MSS),
+  kernelCase(
+    'frame-stream-hash-1448',
+    66,
+    (m, off) => {
+      frameHash.update(m, off, MSS);
+      return frameHash.length & 0xffff;
+    },
+    1,
+    MSS,
+    kernelMemory,
+  ),
+  kernelCase(
+    'frame-stream-hash-1448-js',
+    66,
+    (m, off) => {
+      frameHashJs.update(m, off, MSS);
+      return frameHashJs.length & 0xffff;
+    },
+    1,
+    MSS,
+  ),
   // IPv4 header + payload of a 1514-byte frame: byte 14 of a slot, 2 mod 4
   kernelCase('csum-1500', 14, (m, off) => fold(sumBytes(m, off, LEN))),
   kernelCase('csum-1500-odd', 15, (m, off) => fold(sumBytes(m, off, LEN))),

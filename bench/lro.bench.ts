@@ -4,7 +4,7 @@ import { frame } from '../wire/index.ts';
 import { CHECKSUM_UNNECESSARY, SkbPool, ethTypeTrans, freeSkb } from '../stack/skb.ts';
 import type { SkBuff } from '../stack/skb.ts';
 import type { RxSink } from '../stack/rx-sink.ts';
-import { LroManager, LroHeader, LRO_IPV4, LRO_TCP } from '../lro/inet-lro.ts';
+import { LroManager, type LroHeader, LRO_IPV4, LRO_TCP } from '../lro/inet-lro.ts';
 import { GroEngine } from '../lro/gro.ts';
 import type { BenchCase } from './run.ts';
 import { IP, TCPH, builtChecksums, stampSeqAndId } from './frame-stamp.ts';
@@ -14,10 +14,22 @@ const FLUSH_EVERY = 64;
 
 class FreeingSink implements RxSink {
   delivered = 0;
-  netifReceiveSkb(skb: SkBuff): void { this.delivered++; freeSkb(skb); }
-  netifRx(skb: SkBuff): void { this.delivered++; freeSkb(skb); }
-  vlanHwaccelReceiveSkb(skb: SkBuff): void { this.delivered++; freeSkb(skb); }
-  vlanHwaccelRx(skb: SkBuff): void { this.delivered++; freeSkb(skb); }
+  netifReceiveSkb(skb: SkBuff): void {
+    this.delivered++;
+    freeSkb(skb);
+  }
+  netifRx(skb: SkBuff): void {
+    this.delivered++;
+    freeSkb(skb);
+  }
+  vlanHwaccelReceiveSkb(skb: SkBuff): void {
+    this.delivered++;
+    freeSkb(skb);
+  }
+  vlanHwaccelRx(skb: SkBuff): void {
+    this.delivered++;
+    freeSkb(skb);
+  }
 }
 
 /** A ring of frames for `flows` flows (slot s carries flow s % flows); `next(k)` readies packet k in its slot. */
@@ -33,22 +45,38 @@ class FrameRing {
     this.flowId = new Uint16Array(flows);
     for (let s = 0; s < RING; s++) {
       const f = s % flows;
-      const fr = frame().ipv4({ id: 0 }).tcp({ sport: 10000 + f, seq: 0, ack: 1, ts: [1000, 2000], window: 5000 }).payload(1448).build();
+      const fr = frame()
+        .ipv4({ id: 0 })
+        .tcp({ sport: 10000 + f, seq: 0, ack: 1, ts: [1000, 2000], window: 5000 })
+        .payload(1448)
+        .build();
       this.frames.push(fr);
       const c = builtChecksums(fr);
-      this.ipCsum0[s] = c.ip; this.tcpCsum0[s] = c.tcp;
+      this.ipCsum0[s] = c.ip;
+      this.tcpCsum0[s] = c.tcp;
     }
   }
   /** Rewrites seq and IP ID of slot k % RING to the flow's next values (RFC 1624 checksum updates). */
   next(k: number): Uint8Array {
-    const s = k & (RING - 1), f = s % this.flows;
+    const s = k & (RING - 1),
+      f = s % this.flows;
     const b = this.frames[s]!;
-    const seq = this.flowSeq[f]!, id = this.flowId[f]!;
+    const seq = this.flowSeq[f]!,
+      id = this.flowId[f]!;
     // the fields a flush may have rewritten: IP length, ack, flags, window, TSecr (values as built)
-    b[IP + 2] = 1500 >>> 8; b[IP + 3] = 1500 & 0xff;
-    b[TCPH + 8] = 0; b[TCPH + 9] = 0; b[TCPH + 10] = 0; b[TCPH + 11] = 1;
-    b[TCPH + 13] = 0x10; b[TCPH + 14] = 5000 >>> 8; b[TCPH + 15] = 5000 & 0xff;
-    b[TCPH + 28] = 0; b[TCPH + 29] = 0; b[TCPH + 30] = 2000 >>> 8; b[TCPH + 31] = 2000 & 0xff;
+    b[IP + 2] = 1500 >>> 8;
+    b[IP + 3] = 1500 & 0xff;
+    b[TCPH + 8] = 0;
+    b[TCPH + 9] = 0;
+    b[TCPH + 10] = 0;
+    b[TCPH + 11] = 1;
+    b[TCPH + 13] = 0x10;
+    b[TCPH + 14] = 5000 >>> 8;
+    b[TCPH + 15] = 5000 & 0xff;
+    b[TCPH + 28] = 0;
+    b[TCPH + 29] = 0;
+    b[TCPH + 30] = 2000 >>> 8;
+    b[TCPH + 31] = 2000 & 0xff;
     stampSeqAndId(b, seq, id, this.tcpCsum0[s]!, this.ipCsum0[s]!);
     this.flowSeq[f] = (seq + 1448) >>> 0;
     this.flowId[f] = (id + 1) & 0xffff;
@@ -69,8 +97,11 @@ function skbFor(pool: SkbPool, b: Uint8Array): SkBuff {
 
 /** eHEA-style get_skb_header: IP at skb.data, TCP after the IP header. */
 function getSkbHeader(skb: SkBuff, out: LroHeader): boolean {
-  const b = skb.buf, iph = skb.data;
-  out.buf = b; out.iphOff = iph; out.tcphOff = iph + ((b[iph]! & 0x0f) << 2);
+  const b = skb.buf,
+    iph = skb.data;
+  out.buf = b;
+  out.iphOff = iph;
+  out.tcphOff = iph + ((b[iph]! & 0x0f) << 2);
   out.flags = b[iph + 9] === 6 ? LRO_IPV4 | LRO_TCP : LRO_IPV4;
   return true;
 }
@@ -85,12 +116,19 @@ function lroCase(name: string, flows: number): BenchCase {
     name,
     run(n) {
       ring ??= new FrameRing(flows);
-      const d0 = sink.delivered, a0 = lro.stats.aggregated, nd0 = lro.stats.no_desc;
+      const d0 = sink.delivered,
+        a0 = lro.stats.aggregated,
+        nd0 = lro.stats.no_desc;
       for (let i = 0; i < n; i++) {
         lro.receiveSkb(skbFor(pool, ring.next(k)), null);
         if ((++k & (FLUSH_EVERY - 1)) === 0) lro.flushAll();
       }
-      return { packets: n, delivered: sink.delivered - d0, aggregated: lro.stats.aggregated - a0, no_desc: lro.stats.no_desc - nd0 };
+      return {
+        packets: n,
+        delivered: sink.delivered - d0,
+        aggregated: lro.stats.aggregated - a0,
+        no_desc: lro.stats.no_desc - nd0,
+      };
     },
   };
 }
@@ -105,7 +143,8 @@ function groCase(name: string, flows: number): BenchCase {
     name,
     run(n) {
       ring ??= new FrameRing(flows);
-      const d0 = sink.delivered, m0 = gro.stats.merged;
+      const d0 = sink.delivered,
+        m0 = gro.stats.merged;
       for (let i = 0; i < n; i++) {
         gro.groReceive(skbFor(pool, ring.next(k)));
         if ((++k & (FLUSH_EVERY - 1)) === 0) gro.flush();

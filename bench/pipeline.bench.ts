@@ -51,7 +51,9 @@ function outcome(res: RunResult, label: string): { packets: number; [k: string]:
   const rep = res.report;
   const verify = res.stack.verify(res.expectations);
   if (!verify.allOk || !res.conservation.ok) {
-    throw new Error(`${label}: byte stream or conservation check failed: ${JSON.stringify({ conservation: res.conservation, flows: verify.flows.map((f) => [f.name, f.byteStreamOk, f.bytesDelivered, f.expectedBytes]) })}`);
+    throw new Error(
+      `${label}: byte stream or conservation check failed: ${JSON.stringify({ conservation: res.conservation, flows: verify.flows.map((f) => [f.name, f.byteStreamOk, f.bytesDelivered, f.expectedBytes]) })}`,
+    );
   }
   const out = {
     packets: res.model.framesOffered,
@@ -71,8 +73,15 @@ function pipelineCase(): BenchCase {
     run(n) {
       const segs = Math.ceil(n / FLOWS);
       const res = runLab({
-        model: 'ehea', engine: 'lro',
-        traffic: { seed: 1, openLoop: true, rateGbps: 10, bytesPerFlow: segs * MSS, flows: [{ kind: 'bulk', count: FLOWS, mss: MSS }] },
+        model: 'ehea',
+        engine: 'lro',
+        traffic: {
+          seed: 1,
+          openLoop: true,
+          rateGbps: 10,
+          bytesPerFlow: segs * MSS,
+          flows: [{ kind: 'bulk', count: FLOWS, mss: MSS }],
+        },
         timeLimitNs: 1e12,
       });
       return outcome(res, 'pipeline-ehea-4flows');
@@ -83,7 +92,6 @@ function pipelineCase(): BenchCase {
 // ---- the frame ring (traffic generation excluded) ------------------------------------------------
 
 const RING = 1024;
-
 
 /** RING frames, slot s for flow s % FLOWS with its own payload bytes; `next()` patches seq, IP ID and checksums. */
 class FrameRing {
@@ -97,19 +105,26 @@ class FrameRing {
     for (let s = 0; s < RING; s++) {
       const payload = new Uint8Array(MSS);
       for (let i = 0; i < MSS; i++) payload[i] = (Math.imul(s * MSS + i, 0x9e3779b1) >>> 24) & 0xff;
-      const fr = frame().eth({ src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' }).ipv4({ id: 0, src: '10.0.0.1', dst: '10.0.0.2' })
-        .tcp({ sport: 40000 + (s % FLOWS), dport: 5001, seq: 0, ack: 1, ts: [1000, 2000], window: 65535 }).payload(payload).build();
+      const fr = frame()
+        .eth({ src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' })
+        .ipv4({ id: 0, src: '10.0.0.1', dst: '10.0.0.2' })
+        .tcp({ sport: 40000 + (s % FLOWS), dport: 5001, seq: 0, ack: 1, ts: [1000, 2000], window: 65535 })
+        .payload(payload)
+        .build();
       this.frames.push(fr);
       const c = builtChecksums(fr);
-      this.ipCsum0[s] = c.ip; this.tcpCsum0[s] = c.tcp;
+      this.ipCsum0[s] = c.ip;
+      this.tcpCsum0[s] = c.tcp;
     }
     this.flowSeq.fill(isn);
   }
   next(): Uint8Array {
-    const s = this.k & (RING - 1), f = s % FLOWS;
+    const s = this.k & (RING - 1),
+      f = s % FLOWS;
     this.k++;
     const b = this.frames[s]!;
-    const seq = this.flowSeq[f]!, id = this.flowId[f]!;
+    const seq = this.flowSeq[f]!,
+      id = this.flowId[f]!;
     stampSeqAndId(b, seq, id, this.tcpCsum0[s]!, this.ipCsum0[s]!);
     this.flowSeq[f] = (seq + MSS) >>> 0;
     this.flowId[f] = (id + 1) & 0xffff;
@@ -133,29 +148,42 @@ function ringCase(name = 'pipeline-ehea-4flows-ring', tracer: Tracer = NO_TRACE)
         const model = createModel('ehea', { promiscuous: true, mtu: 1500 }, { clock, tracer });
         const stack = new Stack({ clock, tracer, netdevBudget: 300, ackCounting: 'gso_segs' });
         const info = resolveDriver({ model: 'ehea' });
-        const driver = info.create({ model, stack, tracer, options: DriverOptionsSchema.parse({ engine: 'lro', pollBudget: 64 }) });
+        const driver = info.create({
+          model,
+          stack,
+          tracer,
+          options: DriverOptionsSchema.parse({ engine: 'lro', pollBudget: 64 }),
+        });
         driver.open();
         const isn = 1000;
-        for (let f = 0; f < FLOWS; f++) stack.tcp.expectFlow({ saddr: 0x0a000001, daddr: 0x0a000002, sport: 40000 + f, dport: 5001 }, isn);
+        for (let f = 0; f < FLOWS; f++)
+          stack.tcp.expectFlow({ saddr: 0x0a000001, daddr: 0x0a000002, sport: 40000 + f, dport: 5001 }, isn);
         stack.sendToWire = () => {};
         // the lab's per-skb tap (aggregate-size histogram)
         const sizes = new Float64Array(65);
-        stack.tap = (skb) => { sizes[Math.min(skb.wireFrames, 64)]!++; };
+        stack.tap = (skb) => {
+          sizes[Math.min(skb.wireFrames, 64)]!++;
+        };
         st = { clock, model, stack, ring: new FrameRing(isn), t: 0 };
       }
       const { clock, model, stack, ring } = st;
-      const f0 = model.framesOffered, w0 = stack.stats.wireFramesIn, b0 = stack.stats.bytesDelivered, s0 = stack.stats.skbsIn;
+      const f0 = model.framesOffered,
+        w0 = stack.stats.wireFramesIn,
+        b0 = stack.stats.bytesDelivered,
+        s0 = stack.stats.skbsIn;
       let t = st.t;
       for (let i = 0; i < n; i++) {
         t += FRAME_NS;
         clock.run(t);
         model.receiveFrame(ring.next(), 1514, t);
       }
-      clock.run(t + 1e6);   // drain: the last polls and LRO flushes
+      clock.run(t + 1e6); // drain: the last polls and LRO flushes
       st.t = clock.now;
-      const frames = model.framesOffered - f0, delivered = stack.stats.wireFramesIn - w0;
+      const frames = model.framesOffered - f0,
+        delivered = stack.stats.wireFramesIn - w0;
       const bytes = stack.stats.bytesDelivered - b0;
-      if (delivered !== frames || bytes !== frames * MSS) throw new Error(`ring: ${frames} frames offered, ${delivered} delivered, ${bytes} bytes`);
+      if (delivered !== frames || bytes !== frames * MSS)
+        throw new Error(`ring: ${frames} frames offered, ${delivered} delivered, ${bytes} bytes`);
       return { packets: frames, skbsToStack: stack.stats.skbsIn - s0, retainedHeapMB: retainedHeapMB() };
     },
   };
@@ -183,15 +211,22 @@ function captureOf(n: number): string {
   return path;
 }
 
-process.on('exit', () => { for (const p of captures.values()) if (existsSync(p)) rmSync(p); });
+process.on('exit', () => {
+  for (const p of captures.values()) if (existsSync(p)) rmSync(p);
+});
 
 /**
  * A case over the replay capture: `pass(capture, outPath)` once per CAPTURE_FRAMES frames asked for (at least once),
  * each time into a new output file; the counters it returns are summed (retainedHeapMB: the last one).
  */
-function captureCase(name: string, pass: (capture: string, outPath: string) => { packets: number; [k: string]: number }): BenchCase {
+function captureCase(
+  name: string,
+  pass: (capture: string, outPath: string) => { packets: number; [k: string]: number },
+): BenchCase {
   const outPath = join(tmpdir(), `vnic-bench-${name}-out-${process.pid}.pcap`);
-  process.on('exit', () => { if (existsSync(outPath)) rmSync(outPath); });
+  process.on('exit', () => {
+    if (existsSync(outPath)) rmSync(outPath);
+  });
   return {
     name,
     packets: CAPTURE_FRAMES,
@@ -204,26 +239,47 @@ function captureCase(name: string, pass: (capture: string, outPath: string) => {
       for (let i = 0; i < times; i++) {
         // a new file, as `vnic replay --out new.pcap` writes (rewriting a truncated one makes ext4 flush it at close)
         if (existsSync(outPath)) rmSync(outPath);
-        for (const [k, v] of Object.entries(pass(path, outPath))) total[k] = k === 'retainedHeapMB' ? v : (total[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(pass(path, outPath)))
+          total[k] = k === 'retainedHeapMB' ? v : (total[k] ?? 0) + v;
       }
       return total as { packets: number; [k: string]: number };
     },
   };
 }
 
-const replayCase = (): BenchCase => captureCase('replay', (path, outPath) =>
-  outcome(runLab({ model: 'ehea', engine: 'lro', capture: { path, onlyTo: '10.0.0.2' }, timeLimitNs: 1e12 }, { out: { path: outPath } }), 'replay'));
+const replayCase = (): BenchCase =>
+  captureCase('replay', (path, outPath) =>
+    outcome(
+      runLab(
+        { model: 'ehea', engine: 'lro', capture: { path, onlyTo: '10.0.0.2' }, timeLimitNs: 1e12 },
+        { out: { path: outPath } },
+      ),
+      'replay',
+    ),
+  );
 
 /**
  * The file work of `replay` alone: read the same capture with tap/'s reader and write every record to a new pcap with
  * tap/'s writer, with nothing in between. Its frames/s is a ceiling for `replay` on this machine's file system.
  */
-const fileIoCase = (): BenchCase => captureCase('replay-file-io-only', (path, outPath) => {
-  let packets = 0, bytes = 0;
-  const w = CaptureWriter.open(outPath, { format: 'pcap', nanosecond: true });
-  for (const r of readCapture(path)) { w.write({ tsSec: r.tsSec, tsNsec: r.tsNsec, data: r.data }); packets++; bytes += r.data.length; }
-  w.close();
-  return { packets, bytes };
-});
+const fileIoCase = (): BenchCase =>
+  captureCase('replay-file-io-only', (path, outPath) => {
+    let packets = 0,
+      bytes = 0;
+    const w = CaptureWriter.open(outPath, { format: 'pcap', nanosecond: true });
+    for (const r of readCapture(path)) {
+      w.write({ tsSec: r.tsSec, tsNsec: r.tsNsec, data: r.data });
+      packets++;
+      bytes += r.data.length;
+    }
+    w.close();
+    return { packets, bytes };
+  });
 
-export const cases: BenchCase[] = [pipelineCase(), ringCase(), ringCase('pipeline-ehea-4flows-ring-events', new LabEvents()), replayCase(), fileIoCase()];
+export const cases: BenchCase[] = [
+  pipelineCase(),
+  ringCase(),
+  ringCase('pipeline-ehea-4flows-ring-events', new LabEvents()),
+  replayCase(),
+  fileIoCase(),
+];

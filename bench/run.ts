@@ -22,7 +22,9 @@ export interface BenchCase {
 /** A measurement of something outside this process (the kernel), taken once; or why it cannot be taken here. */
 export interface ExternalCase {
   name: string;
-  external(): Promise<{ packets: number; seconds: number; extra: Record<string, number>; note: string } | { skipped: string }>;
+  external(): Promise<
+    { packets: number; seconds: number; extra: Record<string, number>; note: string } | { skipped: string }
+  >;
 }
 
 export interface BenchResult {
@@ -40,7 +42,6 @@ export interface BenchResult {
   gcAvailable: boolean;
   extra: Record<string, number>;
 }
-
 
 export function measure(c: BenchCase, gc: (() => void) | null, packets?: number): BenchResult {
   const n = packets ?? c.packets ?? 5_000_000;
@@ -60,11 +61,14 @@ export function measure(c: BenchCase, gc: (() => void) | null, packets?: number)
   const extra: Record<string, number> = {};
   for (const [k, v] of Object.entries(out)) if (k !== 'packets') extra[k] = v;
   return {
-    name: c.name, packets: out.packets, seconds,
+    name: c.name,
+    packets: out.packets,
+    seconds,
     packetsPerSecond: Math.round(out.packets / seconds),
     packetsPerCpuSecond: Math.round(out.packets / ((cpu.user + cpu.system) / 1e6)),
     heapBytesPerPacket: Math.max(0, Math.round(((heap1 - heap0) / out.packets) * 100) / 100),
-    gcAvailable: gc !== null, extra,
+    gcAvailable: gc !== null,
+    extra,
   };
 }
 
@@ -80,14 +84,19 @@ async function main(): Promise<void> {
     return;
   }
   const here = dirname(fileURLToPath(import.meta.url));
-  const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
+  const files = readdirSync(here)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .sort();
   const cases: (BenchCase | ExternalCase)[] = [];
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(here, f)).href)) as { cases?: (BenchCase | ExternalCase)[] };
-    for (const c of mod.cases ?? []) if (filter === undefined || filter.split(',').some((x) => c.name.includes(x))) cases.push(c);
+    for (const c of mod.cases ?? [])
+      if (filter === undefined || filter.split(',').some((x) => c.name.includes(x))) cases.push(c);
   }
   if (cases.length === 0) {
-    process.stderr.write(`bench: no case matches "${filter ?? ''}" in ${files.join(', ') || '(no bench/*.bench.ts files)'}\n`);
+    process.stderr.write(
+      `bench: no case matches "${filter ?? ''}" in ${files.join(', ') || '(no bench/*.bench.ts files)'}\n`,
+    );
     process.exitCode = 1;
     return;
   }
@@ -104,33 +113,56 @@ async function main(): Promise<void> {
         process.stderr.write(`bench: ${c.name} skipped: ${m.skipped}\n`);
         continue;
       }
-      r = { name: c.name, packets: m.packets, seconds: m.seconds, packetsPerSecond: Math.round(m.packets / m.seconds),
-        packetsPerCpuSecond: null, heapBytesPerPacket: null, gcAvailable: gc !== null, extra: m.extra, note: m.note };
+      r = {
+        name: c.name,
+        packets: m.packets,
+        seconds: m.seconds,
+        packetsPerSecond: Math.round(m.packets / m.seconds),
+        packetsPerCpuSecond: null,
+        heapBytesPerPacket: null,
+        gcAvailable: gc !== null,
+        extra: m.extra,
+        note: m.note,
+      };
     } else {
       r = measure(c, gc, packets);
     }
     results.push(r);
     if (!json) {
-      const extra = Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(' ');
+      const extra = Object.entries(r.extra)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       const perCpu = r.packetsPerCpuSecond === null ? '      —' : (r.packetsPerCpuSecond / 1e6).toFixed(2).padStart(7);
       const heap = r.heapBytesPerPacket === null ? '      —' : r.heapBytesPerPacket.toFixed(2).padStart(7);
-      process.stdout.write(`${r.name.padEnd(14)} ${(r.packetsPerSecond / 1e6).toFixed(2).padStart(7)} Mpkt/s  ${perCpu} Mpkt/cpu-s  ${heap} heap B/pkt  ${extra}${r.note !== undefined ? `  (${r.note})` : ''}\n`);
+      process.stdout.write(
+        `${r.name.padEnd(14)} ${(r.packetsPerSecond / 1e6).toFixed(2).padStart(7)} Mpkt/s  ${perCpu} Mpkt/cpu-s  ${heap} heap B/pkt  ${extra}${r.note !== undefined ? `  (${r.note})` : ''}\n`,
+      );
     }
   }
   const ratios = benchRatios(results);
-  const load = { start: loadAtStart.map((x) => Math.round(x * 100) / 100), end: loadavg().map((x) => Math.round(x * 100) / 100) };
+  const load = {
+    start: loadAtStart.map((x) => Math.round(x * 100) / 100),
+    end: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
   if (json) process.stdout.write(`${JSON.stringify({ results, skipped, ratios, loadAverage: load })}\n`);
   else {
-    for (const [k, v] of Object.entries(ratios.toKernelVethGro)) process.stdout.write(`ratio ${k} / kernel-veth-gro = ${v}\n`);
-    for (const [k, v] of Object.entries(ratios.toFrameDmaCopy)) process.stdout.write(`ratio ${k} / frame-dma-copy-1514 = ${v}\n`);
-    process.stdout.write(`load average (1, 5, 15 min) at start ${load.start.join(', ')}, at end ${load.end.join(', ')}\n`);
+    for (const [k, v] of Object.entries(ratios.toKernelVethGro))
+      process.stdout.write(`ratio ${k} / kernel-veth-gro = ${v}\n`);
+    for (const [k, v] of Object.entries(ratios.toFrameDmaCopy))
+      process.stdout.write(`ratio ${k} / frame-dma-copy-1514 = ${v}\n`);
+    process.stdout.write(
+      `load average (1, 5, 15 min) at start ${load.start.join(', ')}, at end ${load.end.join(', ')}\n`,
+    );
     if (gc === null) process.stdout.write('(no gc(): heap bytes per packet include garbage not yet collected)\n');
   }
 }
 
 /** The speed targets' ratios among the cases of one run: pipeline and replay cases over the kernel's receive rate,
  *  engine cases over one frame's DMA copy. A ratio whose yardstick did not run (filtered out, skipped) is absent. */
-export function benchRatios(results: readonly BenchResult[]): { toKernelVethGro: Record<string, number>; toFrameDmaCopy: Record<string, number> } {
+export function benchRatios(results: readonly BenchResult[]): {
+  toKernelVethGro: Record<string, number>;
+  toFrameDmaCopy: Record<string, number>;
+} {
   const rate = (name: string) => results.find((r) => r.name === name)?.packetsPerSecond;
   const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
   const kernel = rate('kernel-veth-gro');
@@ -138,8 +170,10 @@ export function benchRatios(results: readonly BenchResult[]): { toKernelVethGro:
   const toKernelVethGro: Record<string, number> = {};
   const toFrameDmaCopy: Record<string, number> = {};
   for (const r of results) {
-    if (kernel !== undefined && kernel > 0 && /^(pipeline|replay)/.test(r.name)) toKernelVethGro[r.name] = ratio(r.packetsPerSecond, kernel);
-    if (copy !== undefined && copy > 0 && /^(lro|gro)-/.test(r.name)) toFrameDmaCopy[r.name] = ratio(r.packetsPerSecond, copy);
+    if (kernel !== undefined && kernel > 0 && /^(pipeline|replay)/.test(r.name))
+      toKernelVethGro[r.name] = ratio(r.packetsPerSecond, kernel);
+    if (copy !== undefined && copy > 0 && /^(lro|gro)-/.test(r.name))
+      toFrameDmaCopy[r.name] = ratio(r.packetsPerSecond, copy);
   }
   return { toKernelVethGro, toFrameDmaCopy };
 }

@@ -12,7 +12,10 @@ import type { BenchCase } from './run.ts';
 class NullSink implements FrameSink {
   frames = 0;
   bytes = 0;
-  receiveFrame(_frame: Uint8Array, length: number): void { this.frames++; this.bytes += length; }
+  receiveFrame(_frame: Uint8Array, length: number): void {
+    this.frames++;
+    this.bytes += length;
+  }
 }
 
 function bulkCase(name: string, flows: number): BenchCase {
@@ -26,17 +29,25 @@ function bulkCase(name: string, flows: number): BenchCase {
         const clock = new VirtualClock();
         const sink = new NullSink();
         const { partner } = createLinkPartner(clock, sink, {
-          seed: 1, openLoop: true, rateGbps: 100,
+          seed: 1,
+          openLoop: true,
+          rateGbps: 100,
           flows: [{ kind: 'bulk', count: flows, mss: 1448, bytes: Number.MAX_SAFE_INTEGER }],
         });
         partner.start();
         state = { clock, sink, partner };
       }
       const { clock, sink, partner } = state;
-      const f0 = sink.frames, b0 = sink.bytes, s0 = partner.stats.tcpSegments;
+      const f0 = sink.frames,
+        b0 = sink.bytes,
+        s0 = partner.stats.tcpSegments;
       const target = f0 + n;
       while (sink.frames < target && clock.step());
-      return { packets: sink.frames - f0, segmentsBuilt: partner.stats.tcpSegments - s0, bytesPerFrame: Math.round((sink.bytes - b0) / (sink.frames - f0)) };
+      return {
+        packets: sink.frames - f0,
+        segmentsBuilt: partner.stats.tcpSegments - s0,
+        bytesPerFrame: Math.round((sink.bytes - b0) / (sink.frames - f0)),
+      };
     },
   };
 }
@@ -45,8 +56,13 @@ function bulkCase(name: string, flows: number): BenchCase {
 class DroppingTx implements FrameTx {
   budget = 0;
   frames = 0;
-  transmit(): void { this.budget--; this.frames++; }
-  backlog(): number { return this.budget > 0 ? 0 : 2; }
+  transmit(): void {
+    this.budget--;
+    this.frames++;
+  }
+  backlog(): number {
+    return this.budget > 0 ? 0 : 2;
+  }
   addReadyListener(): void {}
 }
 
@@ -59,7 +75,9 @@ function partnerOnlyCase(name: string, flows: number): BenchCase {
       if (state === null) {
         const tx = new DroppingTx();
         const partner = new Partner(new VirtualClock(), tx, {
-          seed: 1, openLoop: true, flows: [{ kind: 'bulk', count: flows, mss: 1448, bytes: Number.MAX_SAFE_INTEGER }],
+          seed: 1,
+          openLoop: true,
+          flows: [{ kind: 'bulk', count: flows, mss: 1448, bytes: Number.MAX_SAFE_INTEGER }],
         });
         partner.start();
         state = { tx, partner };

@@ -34,12 +34,19 @@ const CASES: Record<string, string[]> = {
 describe('the vnic bin, spawned', () => {
   it('has a case for every command', () => {
     const commands = buildProgram().commands.map((c) => c.name());
-    expect(commands.filter((c) => CASES[c] === undefined), 'add a case to CASES').toEqual([]);
+    expect(
+      commands.filter((c) => CASES[c] === undefined),
+      'add a case to CASES',
+    ).toEqual([]);
   });
 
-  it.concurrent.each(Object.entries(CASES))('%s: the same output and exit code as in-process', async (_name, args) => {
-    const [spawned, inProcess] = await Promise.all([vnicProcess(args), vnic(args)]);
-    expect(spawned).toEqual(inProcess);
-    expect(spawned.stdout.length + spawned.stderr.length).toBeGreaterThan(0);
-  }, 180_000); // a Node start through tsx per case: slow only on a loaded machine
+  it.concurrent.each(Object.entries(CASES))(
+    '%s: the same output and exit code as in-process',
+    async (_name, args) => {
+      const [spawned, inProcess] = await Promise.all([vnicProcess(args), vnic(args)]);
+      expect(spawned).toEqual(inProcess);
+      expect(spawned.stdout.length + spawned.stderr.length).toBeGreaterThan(0);
+    },
+    180_000,
+  ); // a Node start through tsx per case: slow only on a loaded machine
 });

@@ -10,7 +10,12 @@ export class UsageError extends Error {
 export class CheckFailed extends Error {
   override name = 'CheckFailed';
   /** Lines that say what failed in detail (one per failing flow, say), printed under the message. */
-  constructor(message: string, readonly details: readonly string[] = []) { super(message); }
+  constructor(
+    message: string,
+    readonly details: readonly string[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /** Parses a whole non-negative integer flag value, naming the flag when it is not one. */
@@ -26,7 +31,8 @@ export function intFlag(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): (
 /** Parses a flag whose value must be one of `choices`. */
 export function choiceFlag<T extends string>(flag: string, choices: readonly T[]): (v: string) => T {
   return (v: string) => {
-    if (!(choices as readonly string[]).includes(v)) throw new UsageError(`${flag} must be one of ${choices.join(', ')}, not '${v}'`);
+    if (!(choices as readonly string[]).includes(v))
+      throw new UsageError(`${flag} must be one of ${choices.join(', ')}, not '${v}'`);
     return v as T;
   };
 }

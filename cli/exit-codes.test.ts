@@ -31,7 +31,9 @@ beforeAll(() => {
   const w = CaptureWriter.open(join(dir, 'empty.pcap'), { format: 'pcap' });
   w.close();
 });
-afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe.concurrent('exit 2: the user’s mistake, named in one line', () => {
   it('a folder given as the capture', async () => {
@@ -43,14 +45,24 @@ describe.concurrent('exit 2: the user’s mistake, named in one line', () => {
   it('--out into a folder that does not exist', async () => {
     const r = await vnic('replay', capturePath('bulk_mtu1500.tx.pcap'), '--out', join(dir, 'missing', 'rx.pcap'));
     expect(r.code).toBe(2);
-    expect(lines(r.stderr)).toEqual([`vnic: --out ${join(dir, 'missing', 'rx.pcap')}: no such directory ${join(dir, 'missing')}`]);
+    expect(lines(r.stderr)).toEqual([
+      `vnic: --out ${join(dir, 'missing', 'rx.pcap')}: no such directory ${join(dir, 'missing')}`,
+    ]);
   });
 
   it.each([
     ['throws.ts', (f: string) => `: boom (at ${f}:3)`],
     ['syntax.ts', (f: string) => `: syntax error at ${f}:2:13: Unexpected ";"`],
-    ['cjs.js', () => `: CommonJS is not supported (it uses module.exports at line 2); write an ES module: import { registerDriver } from 'vnic-lab/drivers', in a .ts or .mjs file (or .js with "type": "module")`],
-    ['nothing.ts', () => ': registered no driver or NIC model (an ES module that calls registerDriver or registerModel when imported)'],
+    [
+      'cjs.js',
+      () =>
+        `: CommonJS is not supported (it uses module.exports at line 2); write an ES module: import { registerDriver } from 'vnic-lab/drivers', in a .ts or .mjs file (or .js with "type": "module")`,
+    ],
+    [
+      'nothing.ts',
+      () =>
+        ': registered no driver or NIC model (an ES module that calls registerDriver or registerModel when imported)',
+    ],
   ])('--load %s names the file and line', async (file, said) => {
     const r = await vnicSpawned('--load', join(esm, file), 'models');
     expect(r.code).toBe(2);
@@ -62,7 +74,9 @@ describe.concurrent('exit 1: a run that delivered nothing, or a stream that diff
   it('--only-to matching no frame', async () => {
     const r = await vnic('replay', capturePath('bulk_mtu1500.tx.pcap'), '--only-to', '10.9.9.9');
     expect(r.code).toBe(1);
-    expect(lines(r.stderr)).toEqual(["vnic: check failed: nothing was delivered: --only-to 10.9.9.9 matched none of the capture's 1,511 frames"]);
+    expect(lines(r.stderr)).toEqual([
+      "vnic: check failed: nothing was delivered: --only-to 10.9.9.9 matched none of the capture's 1,511 frames",
+    ]);
   });
 
   it('an empty capture', async () => {
@@ -82,9 +96,12 @@ describe.concurrent('exit 1: a run that delivered nothing, or a stream that diff
 });
 
 describe('every --help lists the exit codes', () => {
-  it.each(['', 'run', 'replay', 'models', 'drivers', 'scenarios', 'trace', 'matrix', 'report'])('vnic %s --help', async (cmd) => {
-    const r = await vnic(...(cmd === '' ? [] : [cmd]), '--help');
-    expect(r.stdout).toContain('Exit codes: 0 success; 1 a check failed');
-    expect(r.stdout).toContain('70 a bug in vnic-lab');
-  });
+  it.each(['', 'run', 'replay', 'models', 'drivers', 'scenarios', 'trace', 'matrix', 'report'])(
+    'vnic %s --help',
+    async (cmd) => {
+      const r = await vnic(...(cmd === '' ? [] : [cmd]), '--help');
+      expect(r.stdout).toContain('Exit codes: 0 success; 1 a check failed');
+      expect(r.stdout).toContain('70 a bug in vnic-lab');
+    },
+  );
 });

@@ -22,27 +22,40 @@ export const paint = (on: boolean) => ({
 export function table(rows: string[][], header?: string[]): string {
   const all = header !== undefined ? [header, ...rows] : rows;
   const widths: number[] = [];
-  for (const r of all) r.forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, visible(c).length); });
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? pad(c, widths[i]!, 'left') : pad(c, widths[i]!, 'right'))).join('  ').trimEnd();
+  for (const r of all)
+    r.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, visible(c).length);
+    });
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 ? pad(c, widths[i]!, 'left') : pad(c, widths[i]!, 'right')))
+      .join('  ')
+      .trimEnd();
   const out = all.map(line);
   if (header !== undefined) out.splice(1, 0, widths.map((w) => '─'.repeat(w)).join('  '));
   return out.join('\n');
 }
 
-function visible(s: string): string { return s.replace(/\x1b\[[0-9;]*m/g, ''); }
+function visible(s: string): string {
+  return s.replace(/\x1b\[[0-9;]*m/g, '');
+}
 function pad(s: string, w: number, side: 'left' | 'right'): string {
   const n = w - visible(s).length;
   return n <= 0 ? s : side === 'left' ? s + ' '.repeat(n) : ' '.repeat(n) + s;
 }
 
-export function fmtInt(n: number): string { return Math.round(n).toLocaleString('en-US'); }
+export function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
 export function fmtBytes(n: number): string {
   if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
   if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(2)} MiB`;
   if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
   return `${n} B`;
 }
-export function fmtUs(us: number): string { return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`; }
+export function fmtUs(us: number): string {
+  return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`;
+}
 
 /** Wire frames per skb delivered to the stack. */
 export function aggregationRatio(r: RunReport): number {
@@ -55,14 +68,20 @@ export function throughputGbps(r: RunReport): number {
 }
 
 /** The core was busy the whole run (≥ 99.5 %): the throughput is what the CPU, not the link, allowed. */
-export function coreSaturated(r: RunReport): boolean { return r.cpu.utilisation >= 0.995; }
+export function coreSaturated(r: RunReport): boolean {
+  return r.cpu.utilisation >= 0.995;
+}
 
 /** The rows every comparison shows, one column per run. */
 export function comparisonRows(reports: readonly RunReport[]): { label: string; cells: string[] }[] {
   const row = (label: string, f: (r: RunReport) => string) => ({ label, cells: reports.map(f) });
-  const tx = (r: RunReport, k: string) => { const t = r.counters['transactions']; return t === undefined ? '—' : fmtUs(t[k] ?? 0); };
+  const tx = (r: RunReport, k: string) => {
+    const t = r.counters['transactions'];
+    return t === undefined ? '—' : fmtUs(t[k] ?? 0);
+  };
   const transactions = reports.some((r) => r.counters['transactions'] !== undefined)
-    ? [row('request → answer p50', (r) => tx(r, 'p50Us')), row('request → answer p99', (r) => tx(r, 'p99Us'))] : [];
+    ? [row('request → answer p50', (r) => tx(r, 'p50Us')), row('request → answer p99', (r) => tx(r, 'p99Us'))]
+    : [];
   const rows = [
     row('frames in', (r) => fmtInt(r.framesIn)),
     row('packets to the stack', (r) => fmtInt(r.framesToStack)),
@@ -72,8 +91,13 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
     row('run time (last delivery)', (r) => fmtUs(r.durationNs / 1000)),
     row('throughput achieved', (r) => `${throughputGbps(r).toFixed(2)} Gb/s`),
     row('CPU cycles per KB', (r) => (r.cpu.cyclesPerKB === null ? '—' : fmtInt(r.cpu.cyclesPerKB))),
-    row('CPU utilisation', (r) => `${(r.cpu.utilisation * 100).toFixed(1)} %${coreSaturated(r) ? ' (core saturated)' : ''}`),
-    row('sustainable on one core', (r) => (r.cpu.sustainableGbps === null ? '—' : `${r.cpu.sustainableGbps.toFixed(2)} Gb/s`)),
+    row(
+      'CPU utilisation',
+      (r) => `${(r.cpu.utilisation * 100).toFixed(1)} %${coreSaturated(r) ? ' (core saturated)' : ''}`,
+    ),
+    row('sustainable on one core', (r) =>
+      r.cpu.sustainableGbps === null ? '—' : `${r.cpu.sustainableGbps.toFixed(2)} Gb/s`,
+    ),
     row('latency p50', (r) => fmtUs(r.latency.p50Us)),
     row('latency p99', (r) => fmtUs(r.latency.p99Us)),
     ...transactions,
@@ -85,7 +109,9 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
   ];
   // a header-only capture: say plainly what the byte-stream check held over
   if (reports.some((r) => (r.counters['capture']?.['headerOnlyFrames'] ?? 0) > 0)) {
-    rows.push(row('header-only frames (payload made up)', (r) => fmtInt(r.counters['capture']?.['headerOnlyFrames'] ?? 0)));
+    rows.push(
+      row('header-only frames (payload made up)', (r) => fmtInt(r.counters['capture']?.['headerOnlyFrames'] ?? 0)),
+    );
   }
   return rows;
 }
@@ -100,7 +126,9 @@ export function comparisonTable(reports: readonly RunReport[], colour = false): 
 export function reasonLines(r: RunReport): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(r.drops)) if (v > 0) out.push(`drop ${k}: ${fmtInt(v)}`);
-  if (r.lro.enabled) for (const [k, v] of Object.entries(r.lro.reasons)) if (v > 0 && (k.startsWith('bypass_') || k.startsWith('flush_'))) out.push(`lro ${k}: ${fmtInt(v)}`);
+  if (r.lro.enabled)
+    for (const [k, v] of Object.entries(r.lro.reasons))
+      if (v > 0 && (k.startsWith('bypass_') || k.startsWith('flush_'))) out.push(`lro ${k}: ${fmtInt(v)}`);
   if (r.gro.enabled) for (const [k, v] of Object.entries(r.gro.reasons)) if (v > 0) out.push(`gro ${k}: ${fmtInt(v)}`);
   return out;
 }
@@ -112,7 +140,10 @@ export function spreadCell(s: Spread, f: (x: number) => string): string {
 
 /** The spread of each figure over seeds as rows, one cell per configuration: "median (min–max)". */
 export function spreadRows(summaries: readonly SeedSummary[]): { label: string; cells: string[] }[] {
-  const g = (x: number) => x.toFixed(2), pct = (x: number) => `${(x * 100).toFixed(1)} %`, us = (x: number) => fmtUs(x), n = (x: number) => fmtInt(x);
+  const g = (x: number) => x.toFixed(2),
+    pct = (x: number) => `${(x * 100).toFixed(1)} %`,
+    us = (x: number) => fmtUs(x),
+    n = (x: number) => fmtInt(x);
   const rows: [string, string, (x: number) => string][] = [
     ['run time (ms)', 'durationMs', (x) => x.toFixed(2)],
     ['throughput achieved (Gb/s)', 'throughputGbps', g],
@@ -127,7 +158,13 @@ export function spreadRows(summaries: readonly SeedSummary[]): { label: string; 
     ['retransmitted segments', 'retransmits', n],
     ['retransmission timeouts', 'timeouts', n],
   ];
-  const body = rows.map(([label, key, f]) => ({ label, cells: summaries.map((s) => { const x = s.figures[key]; return x === undefined ? '—' : spreadCell(x, f); }) }));
+  const body = rows.map(([label, key, f]) => ({
+    label,
+    cells: summaries.map((s) => {
+      const x = s.figures[key];
+      return x === undefined ? '—' : spreadCell(x, f);
+    }),
+  }));
   body.push({ label: 'every byte stream intact', cells: summaries.map((s) => (s.allOk ? 'yes' : 'NO')) });
   return body;
 }

@@ -28,8 +28,12 @@ async function usageError(...args: string[]): Promise<string> {
 }
 
 let dir = '';
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'vnic-json-')); });
-afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vnic-json-'));
+});
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe.concurrent('--json output against the exported schemas', () => {
   it('vnic replay <capture> --json is a RunReport with the capture’s exact counts', async () => {
@@ -38,10 +42,20 @@ describe.concurrent('--json output against the exported schemas', () => {
     expect(r.code, r.stderr).toBe(0);
     const report = ReplayOutputSchema.parse(JSON.parse(r.stdout));
     let records = 0;
-    for (const rec of readCapture(file)) { void rec; records++; }
+    for (const rec of readCapture(file)) {
+      void rec;
+      records++;
+    }
     expect(records).toBe(1511);
     expect(report.framesIn).toBe(1511);
-    expect(report.counters['replay']).toEqual({ records: 1511, sent: 1511, filteredOut: 0, extended: 0, unverifiable: 0, notEthernet: 0 });
+    expect(report.counters['replay']).toEqual({
+      records: 1511,
+      sent: 1511,
+      filteredOut: 0,
+      extended: 0,
+      unverifiable: 0,
+      notEthernet: 0,
+    });
     expect(report.bytesDelivered).toBe(2 << 20);
     expect(Object.keys(report.flows)).toEqual(['10.77.0.1:57426>10.77.0.2:5001']);
     expect(report.allStreamsOk).toBe(true);
@@ -49,7 +63,7 @@ describe.concurrent('--json output against the exported schemas', () => {
     expect(report.label).toBe('ehea/ehea/lro');
   });
 
-  it('vnic run --seeds 3 --json carries every seed\'s run and the median, min and max of each figure', async () => {
+  it("vnic run --seeds 3 --json carries every seed's run and the median, min and max of each figure", async () => {
     const r = await vnic('run', '--scenario', 'lossy-link', '--engine', 'gro', '--seeds', '3', '--seed', '4', '--json');
     expect(r.code, r.stderr).toBe(0);
     const out = RunOutputSchema.parse(JSON.parse(r.stdout));
@@ -85,15 +99,48 @@ describe.concurrent('--json output against the exported schemas', () => {
   });
 
   it('vnic models / drivers / scenarios --json parse', async () => {
-    const [models, drivers, scenarios] = await Promise.all([vnic('models', '--json'), vnic('drivers', '--json'), vnic('scenarios', '--json')]);
+    const [models, drivers, scenarios] = await Promise.all([
+      vnic('models', '--json'),
+      vnic('drivers', '--json'),
+      vnic('scenarios', '--json'),
+    ]);
     for (const r of [models, drivers, scenarios]) expect(r.code, r.stderr).toBe(0);
-    const m = z.object({ models: z.array(z.object({ name: z.string(), maxQueues: z.number() })) }).parse(JSON.parse(models.stdout));
+    const m = z
+      .object({ models: z.array(z.object({ name: z.string(), maxQueues: z.number() })) })
+      .parse(JSON.parse(models.stdout));
     expect(m.models.map((x) => x.name)).toEqual(['ehea', 'myri10ge', 'e1000', 'mq']);
-    const d = z.object({ drivers: z.array(z.object({ name: z.string(), models: z.array(z.string()), support: z.record(z.string(), z.object({ ok: z.boolean(), why: z.string() })) })) }).parse(JSON.parse(drivers.stdout));
+    const d = z
+      .object({
+        drivers: z.array(
+          z.object({
+            name: z.string(),
+            models: z.array(z.string()),
+            support: z.record(z.string(), z.object({ ok: z.boolean(), why: z.string() })),
+          }),
+        ),
+      })
+      .parse(JSON.parse(drivers.stdout));
     expect(d.drivers.map((x) => x.name)).toEqual(['ehea', 'myri10ge', 'e1000', 'mq']);
     expect(d.drivers.find((x) => x.name === 'e1000')!.support['lro']!.ok).toBe(false);
-    const s = z.object({ scenarios: z.array(z.object({ name: z.string(), summary: z.string(), lab: z.object({ traffic: z.unknown() }) })) }).parse(JSON.parse(scenarios.stdout));
-    expect(s.scenarios.map((x) => x.name)).toEqual(['bulk-1flow', 'bulk-4flows', 'many-flows', 'small-messages', 'vlan-mixed', 'lossy-link', 'jumbo', 'moderated-2g', 'rr-small', 'slow-start']);
+    const s = z
+      .object({
+        scenarios: z.array(
+          z.object({ name: z.string(), summary: z.string(), lab: z.object({ traffic: z.unknown() }) }),
+        ),
+      })
+      .parse(JSON.parse(scenarios.stdout));
+    expect(s.scenarios.map((x) => x.name)).toEqual([
+      'bulk-1flow',
+      'bulk-4flows',
+      'many-flows',
+      'small-messages',
+      'vlan-mixed',
+      'lossy-link',
+      'jumbo',
+      'moderated-2g',
+      'rr-small',
+      'slow-start',
+    ]);
   });
 });
 
@@ -134,40 +181,69 @@ describe.concurrent('bad input: exit 2, one line on stderr naming the problem', 
   it('a bad flag value', async () => {
     expect(await usageError('run', '--engine', 'fast')).toBe("vnic: --engine must be one of lro, gro, off, not 'fast'");
     expect(await usageError('run', '--mtu', '99999')).toBe('vnic: --mtu must be between 68 and 9000, not 99999');
-    expect(await usageError('replay', capturePath('bulk_mtu1500.tx.pcap'), '--poll-budget', 'lots')).toBe("vnic: --poll-budget takes a whole number, not 'lots'");
+    expect(await usageError('replay', capturePath('bulk_mtu1500.tx.pcap'), '--poll-budget', 'lots')).toBe(
+      "vnic: --poll-budget takes a whole number, not 'lots'",
+    );
   });
 
   it('a missing capture file', async () => {
-    expect(await usageError('replay', join(dir, 'none.pcap'))).toBe(`vnic: capture ${join(dir, 'none.pcap')}: no such file`);
+    expect(await usageError('replay', join(dir, 'none.pcap'))).toBe(
+      `vnic: capture ${join(dir, 'none.pcap')}: no such file`,
+    );
   });
 
   it('an unknown scenario or traffic name', async () => {
-    expect(await usageError('run', '--scenario', 'nope')).toMatch(/^vnic: --scenario nope: no such scenario \(scenarios: bulk-1flow, .*jumbo, moderated-2g, rr-small, slow-start\)$/);
-    expect(await usageError('report', '--traffic', 'nope', '--html', join(dir, 'x.html'))).toMatch(/^vnic: --traffic nope: no such scenario/);
+    expect(await usageError('run', '--scenario', 'nope')).toMatch(
+      /^vnic: --scenario nope: no such scenario \(scenarios: bulk-1flow, .*jumbo, moderated-2g, rr-small, slow-start\)$/,
+    );
+    expect(await usageError('report', '--traffic', 'nope', '--html', join(dir, 'x.html'))).toMatch(
+      /^vnic: --traffic nope: no such scenario/,
+    );
   });
 
   it('report without --html, or into a missing directory', async () => {
     expect(await usageError('report', '--quick')).toBe('vnic: report needs --html <file>: where to write the page');
-    expect(await usageError('report', '--html', join(dir, 'no', 'x.html'))).toBe(`vnic: --html ${join(dir, 'no', 'x.html')}: no such directory ${join(dir, 'no')}`);
+    expect(await usageError('report', '--html', join(dir, 'no', 'x.html'))).toBe(
+      `vnic: --html ${join(dir, 'no', 'x.html')}: no such directory ${join(dir, 'no')}`,
+    );
   });
 
   it('a config file with a wrong type, an unknown key, an out-of-range value: field, value and what is allowed', async () => {
     const traffic = { bytesPerFlow: 65536, flows: [{ kind: 'bulk' }] };
-    const file = (name: string, cfg: unknown) => { const p = join(dir, name); writeFileSync(p, JSON.stringify(cfg)); return p; };
+    const file = (name: string, cfg: unknown) => {
+      const p = join(dir, name);
+      writeFileSync(p, JSON.stringify(cfg));
+      return p;
+    };
     const [type, unknown, range, all, bad, missing] = await Promise.all([
       usageError('run', '--config', file('type.json', { mtu: 'big', traffic }), '--engine', 'lro'),
       usageError('run', '--config', file('key.json', { mtuu: 1500, traffic }), '--engine', 'lro'),
       usageError('run', '--config', file('range.json', { mtu: 20000, traffic }), '--engine', 'lro'),
       usageError('run', '--config', file('all.json', { mtu: 'big', mtuu: 1, pollBudget: 0, traffic })),
-      usageError('run', '--config', file('traffic.json', { traffic: { ...traffic, flows: [{ kind: 'bulk', mss: 0 }] } }), '--engine', 'off'),
+      usageError(
+        'run',
+        '--config',
+        file('traffic.json', { traffic: { ...traffic, flows: [{ kind: 'bulk', mss: 0 }] } }),
+        '--engine',
+        'off',
+      ),
       usageError('run', '--config', join(dir, 'missing.json')),
     ]);
     expect(type).toBe('vnic: run config: mtu: "big" — Invalid input: expected number, received string');
-    expect(unknown).toMatch(/^vnic: run config: mtuu: unknown field \(fields: label, model, driver, engine, .*mtu, .*timeLimitNs\)$/);
+    expect(unknown).toMatch(
+      /^vnic: run config: mtuu: unknown field \(fields: label, model, driver, engine, .*mtu, .*timeLimitNs\)$/,
+    );
     expect(range).toBe('vnic: run config: mtu: 20000 — Too big: expected number to be <=9000');
-    expect(all)
-      .toSatisfy((l: string) => l.startsWith('vnic: run config: ') && ['mtu: "big" — ', 'mtuu: unknown field', 'pollBudget: 0 — Too small: expected number to be >=1'].every((p) => l.includes(p)));
-    expect(bad).toBe('vnic: traffic config: invalid configuration; flows[0].mss: 0 — Too small: expected number to be >=1');
+    expect(all).toSatisfy(
+      (l: string) =>
+        l.startsWith('vnic: run config: ') &&
+        ['mtu: "big" — ', 'mtuu: unknown field', 'pollBudget: 0 — Too small: expected number to be >=1'].every((p) =>
+          l.includes(p),
+        ),
+    );
+    expect(bad).toBe(
+      'vnic: traffic config: invalid configuration; flows[0].mss: 0 — Too small: expected number to be >=1',
+    );
     expect(missing).toBe(`vnic: --config ${join(dir, 'missing.json')}: no such file`);
   });
 });

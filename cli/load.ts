@@ -19,7 +19,10 @@ function exportedSubpaths(): string[] {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
       const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; exports?: Record<string, unknown> };
-      if (pkg.name === 'vnic-lab') return Object.keys(pkg.exports ?? {}).filter((k) => /^\.\/[a-z-]+$/.test(k)).map((k) => k.slice(2));
+      if (pkg.name === 'vnic-lab')
+        return Object.keys(pkg.exports ?? {})
+          .filter((k) => /^\.\/[a-z-]+$/.test(k))
+          .map((k) => k.slice(2));
     }
     if (dirname(dir) === dir) return [];
   }
@@ -75,7 +78,8 @@ export function commonJsReason(file: string, text: string): string | null {
   if (cjs !== null && !esm) return `it uses ${cjs[1]!.replace(/\s*\($/, '(')} at line ${lineOf(text, cjs.index)}`;
   if (!esm) return null;
   const type = packageType(dirname(file));
-  if (ext === '.js' && type !== 'module' && type !== 'none') return `a .js file in a package without "type": "module" is CommonJS to Node`;
+  if (ext === '.js' && type !== 'module' && type !== 'none')
+    return `a .js file in a package without "type": "module" is CommonJS to Node`;
   return null;
 }
 
@@ -84,13 +88,19 @@ function packageType(dir: string): string {
   for (let d = dir; ; d = dirname(d)) {
     const p = join(d, 'package.json');
     if (existsSync(p)) {
-      try { return (JSON.parse(readFileSync(p, 'utf8')) as { type?: string }).type ?? 'commonjs'; } catch { return 'commonjs'; }
+      try {
+        return (JSON.parse(readFileSync(p, 'utf8')) as { type?: string }).type ?? 'commonjs';
+      } catch {
+        return 'commonjs';
+      }
     }
     if (dirname(d) === d) return 'none';
   }
 }
 
-function lineOf(text: string, index: number): number { return text.slice(0, index).split('\n').length; }
+function lineOf(text: string, index: number): number {
+  return text.slice(0, index).split('\n').length;
+}
 
 /** Modules this process imported already: importing one again is cached and registers nothing new. */
 const imported = new Set<string>();
@@ -106,7 +116,9 @@ export async function loadUserModule(path: string, flag: string, opts: { mustReg
   const text = readFileSync(file, 'utf8');
   const cjs = commonJsReason(file, text);
   if (cjs !== null) {
-    throw new UsageError(`${flag} ${path}: CommonJS is not supported (${cjs}); write an ES module: import { registerDriver } from 'vnic-lab/drivers', in a .ts or .mjs file (or .js with "type": "module")`);
+    throw new UsageError(
+      `${flag} ${path}: CommonJS is not supported (${cjs}); write an ES module: import { registerDriver } from 'vnic-lab/drivers', in a .ts or .mjs file (or .js with "type": "module")`,
+    );
   }
   if (/\.[cm]?tsx?$/.test(file) && EXT !== '.ts') {
     // the compiled bin runs on plain node: register tsx's loader for TypeScript modules
@@ -114,12 +126,17 @@ export async function loadUserModule(path: string, flag: string, opts: { mustReg
       const api = (await import('tsx/esm/api')) as { register: () => unknown };
       api.register();
     } catch {
-      throw new UsageError(`${flag} ${path}: loading a TypeScript module needs tsx (npm install --save-dev tsx), or give compiled JavaScript`);
+      throw new UsageError(
+        `${flag} ${path}: loading a TypeScript module needs tsx (npm install --save-dev tsx), or give compiled JavaScript`,
+      );
     }
   }
   resolveLabByName();
   const registered = async (): Promise<number> => {
-    const [{ listDrivers }, { listModels }] = await Promise.all([import('../drivers/index.ts'), import('../hw-models/registry.ts')]);
+    const [{ listDrivers }, { listModels }] = await Promise.all([
+      import('../drivers/index.ts'),
+      import('../hw-models/registry.ts'),
+    ]);
     return listDrivers().length + listModels().length;
   };
   const before = opts.mustRegister === true ? await registered() : 0;
@@ -129,7 +146,9 @@ export async function loadUserModule(path: string, flag: string, opts: { mustReg
     throw new UsageError(`${flag} ${path}: ${loadFailure(e, file, text)}`);
   }
   if (opts.mustRegister === true && !imported.has(file) && (await registered()) === before) {
-    throw new UsageError(`${flag} ${path}: registered no driver or NIC model (an ES module that calls registerDriver or registerModel when imported)`);
+    throw new UsageError(
+      `${flag} ${path}: registered no driver or NIC model (an ES module that calls registerDriver or registerModel when imported)`,
+    );
   }
   imported.add(file);
 }
@@ -137,8 +156,12 @@ export async function loadUserModule(path: string, flag: string, opts: { mustReg
 /** One line for what went wrong importing `file`: the message, at file:line where it can be found. */
 function loadFailure(e: unknown, file: string, text: string): string {
   const err = e instanceof Error ? e : new Error(String(e));
-  const msg = err.message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  if (/\b(require|module|exports) is not defined\b/.test(err.message)) return `CommonJS is not supported (${msg[0]}); write an ES module with import/export`;
+  const msg = err.message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  if (/\b(require|module|exports) is not defined\b/.test(err.message))
+    return `CommonJS is not supported (${msg[0]}); write an ES module with import/export`;
   // esbuild (tsx) names the place itself: "<file>:<line>:<col>: ERROR: <what>"
   const syntax = msg.find((l) => l.includes(`${file}:`) && /ERROR:/.test(l));
   if (syntax !== undefined) {
@@ -151,8 +174,13 @@ function loadFailure(e: unknown, file: string, text: string): string {
   }
   const missing = /Cannot find (?:package|module) '([^']+)'/.exec(err.message);
   if (missing !== null) {
-    const idx = text.indexOf(`'${missing[1]}'`) >= 0 ? text.indexOf(`'${missing[1]}'`) : text.indexOf(`"${missing[1]}"`);
-    const hint = missing[1]!.startsWith('vnic-lab') ? ` (the lab offers ${exportedSubpaths().map((s) => `vnic-lab/${s}`).join(', ')})` : '';
+    const idx =
+      text.indexOf(`'${missing[1]}'`) >= 0 ? text.indexOf(`'${missing[1]}'`) : text.indexOf(`"${missing[1]}"`);
+    const hint = missing[1]!.startsWith('vnic-lab')
+      ? ` (the lab offers ${exportedSubpaths()
+          .map((s) => `vnic-lab/${s}`)
+          .join(', ')})`
+      : '';
     return `cannot import '${missing[1]}'${idx >= 0 ? ` at ${file}:${lineOf(text, idx)}` : ''}${hint}`;
   }
   // a throw while the module ran: the first stack frame in the file itself
@@ -162,4 +190,6 @@ function loadFailure(e: unknown, file: string, text: string): string {
   return `${err.name === 'Error' ? '' : `${err.name}: `}${msg[0] ?? 'failed to load'}${line !== null ? ` (at ${file}:${line[1]})` : ''}`;
 }
 
-function fileUrlToPath(s: string): string { return s.startsWith('file://') ? fileURLToPath(s) : s; }
+function fileUrlToPath(s: string): string {
+  return s.startsWith('file://') ? fileURLToPath(s) : s;
+}

@@ -6,7 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Ran, vnic as runVnic } from './test-support.ts';
-import { MatrixRowSchema, MatrixSchema, MatrixShardSchema, mergeMatrixShards, realisations, renderMatrix, unrealised, type Matrix, type MatrixShard } from './commands/matrix.ts';
+import {
+  MatrixRowSchema,
+  MatrixSchema,
+  MatrixShardSchema,
+  mergeMatrixShards,
+  realisations,
+  renderMatrix,
+  unrealised,
+  type Matrix,
+  type MatrixShard,
+} from './commands/matrix.ts';
 
 /** `vnic ...args` in-process (cli/bin.test.ts spawns the bin). */
 const vnic = (...args: string[]) => runVnic(args);
@@ -14,7 +24,10 @@ const vnicEnv = (env: Record<string, string>, ...args: string[]) => runVnic(args
 const vnicInProcess = runVnic;
 
 const cfg = (r: { modelConfig: Record<string, unknown>; softwareChecksum: boolean }) =>
-  [...Object.entries(r.modelConfig).map(([k, v]) => `${k}=${String(v)}`), ...(r.softwareChecksum ? ['softwareChecksum'] : [])].join(' ');
+  [
+    ...Object.entries(r.modelConfig).map(([k, v]) => `${k}=${String(v)}`),
+    ...(r.softwareChecksum ? ['softwareChecksum'] : []),
+  ].join(' ');
 
 describe('vnic matrix --quick --json', () => {
   let m: Matrix;
@@ -42,21 +55,33 @@ describe('vnic matrix --quick --json', () => {
   it('refuses exactly the engines the drivers cannot run, with their reasons', () => {
     const refused = m.rows.filter((r) => !r.supported).map((r) => `${r.model} ${cfg(r)} q${r.queues} ${r.engine}`);
     expect(refused).toEqual([
-      'ehea vlanExtract=true rxChecksum=false q1 lro', 'ehea vlanExtract=true rxChecksum=false q4 lro',
-      'ehea vlanExtract=false rxChecksum=false q1 lro', 'ehea vlanExtract=false rxChecksum=false q4 lro',
-      'mq vlanStrip=true headerSplit=false rxChecksum=false q1 lro', 'mq vlanStrip=true headerSplit=false rxChecksum=false q4 lro',
-      'mq vlanStrip=true headerSplit=true rxChecksum=false q1 lro', 'mq vlanStrip=true headerSplit=true rxChecksum=false q4 lro',
-      'mq vlanStrip=false headerSplit=false rxChecksum=false q1 lro', 'mq vlanStrip=false headerSplit=false rxChecksum=false q4 lro',
-      'mq vlanStrip=false headerSplit=true rxChecksum=false q1 lro', 'mq vlanStrip=false headerSplit=true rxChecksum=false q4 lro',
-      'myri10ge rxChecksum=false q1 lro', 'myri10ge rxChecksum=false q4 lro',
-      'e1000 vlanStrip=true q1 lro', 'e1000 vlanStrip=false q1 lro',
+      'ehea vlanExtract=true rxChecksum=false q1 lro',
+      'ehea vlanExtract=true rxChecksum=false q4 lro',
+      'ehea vlanExtract=false rxChecksum=false q1 lro',
+      'ehea vlanExtract=false rxChecksum=false q4 lro',
+      'mq vlanStrip=true headerSplit=false rxChecksum=false q1 lro',
+      'mq vlanStrip=true headerSplit=false rxChecksum=false q4 lro',
+      'mq vlanStrip=true headerSplit=true rxChecksum=false q1 lro',
+      'mq vlanStrip=true headerSplit=true rxChecksum=false q4 lro',
+      'mq vlanStrip=false headerSplit=false rxChecksum=false q1 lro',
+      'mq vlanStrip=false headerSplit=false rxChecksum=false q4 lro',
+      'mq vlanStrip=false headerSplit=true rxChecksum=false q1 lro',
+      'mq vlanStrip=false headerSplit=true rxChecksum=false q4 lro',
+      'myri10ge rxChecksum=false q1 lro',
+      'myri10ge rxChecksum=false q4 lro',
+      'e1000 vlanStrip=true q1 lro',
+      'e1000 vlanStrip=false q1 lro',
     ]);
     const e1000 = m.rows.find((r) => r.model === 'e1000' && !r.softwareChecksum && r.engine === 'lro')!;
     expect(e1000.result).toBeNull();
     expect(e1000.why).toMatch(/^the e1000 verifies no receive checksums, .*set softwareChecksum: true/);
     const ehea = m.rows.find((r) => r.model === 'ehea' && r.modelConfig['rxChecksum'] === false && r.engine === 'lro')!;
-    expect(ehea.why).toBe('LRO needs checksums verified before aggregation: inet_lro recomputes the aggregate checksum from the original checksum fields, so an unverified bad segment would turn into a valid-looking aggregate (this model instance has rxChecksum off)');
-    const sw = m.rows.find((r) => r.model === 'e1000' && r.softwareChecksum && r.engine === 'lro' && r.vlan === 'strip')!;
+    expect(ehea.why).toBe(
+      'LRO needs checksums verified before aggregation: inet_lro recomputes the aggregate checksum from the original checksum fields, so an unverified bad segment would turn into a valid-looking aggregate (this model instance has rxChecksum off)',
+    );
+    const sw = m.rows.find(
+      (r) => r.model === 'e1000' && r.softwareChecksum && r.engine === 'lro' && r.vlan === 'strip',
+    )!;
     expect(sw.supported).toBe(true);
     expect(sw.result).not.toBeNull();
   });
@@ -67,15 +92,27 @@ describe('vnic matrix --quick --json', () => {
       expect(r.result!.streamsOk, `${r.model} ${cfg(r)} ${r.engine}`).toBe(true);
       if (r.engine === 'off') expect(r.result!.aggregationRatio).toBe(1);
     }
-    const gro = m.rows.find((r) => r.model === 'mq' && r.vlan === 'strip' && r.delivery === 'header-split' && r.checksum === 'verified' && r.queues === 4 && r.engine === 'gro')!;
+    const gro = m.rows.find(
+      (r) =>
+        r.model === 'mq' &&
+        r.vlan === 'strip' &&
+        r.delivery === 'header-split' &&
+        r.checksum === 'verified' &&
+        r.queues === 4 &&
+        r.engine === 'gro',
+    )!;
     expect(gro.result!.aggregationRatio).toBeGreaterThan(2);
   });
 
-  it('4 shards (each in this process\'s thread, one from JOB_COMPLETION_INDEX) merged equal the pooled unsharded run, byte for byte', async () => {
+  it("4 shards (each in this process's thread, one from JOB_COMPLETION_INDEX) merged equal the pooled unsharded run, byte for byte", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vnic-shards-'));
-    const shards = await Promise.all([0, 1, 2, 3].map((i) => (i === 2
-      ? vnicEnv({ JOB_COMPLETION_INDEX: '2' }, 'matrix', '--quick', '--shard', '4', '--jobs', '1')
-      : vnic('matrix', '--quick', '--shard', `${i}/4`, '--jobs', '1'))));
+    const shards = await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        i === 2
+          ? vnicEnv({ JOB_COMPLETION_INDEX: '2' }, 'matrix', '--quick', '--shard', '4', '--jobs', '1')
+          : vnic('matrix', '--quick', '--shard', `${i}/4`, '--jobs', '1'),
+      ),
+    );
     const files = shards.map((r, i) => {
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
@@ -99,7 +136,13 @@ describe('vnic matrix --quick --json', () => {
     expect(m.noModel).toContainEqual({ vlan: 'strip', delivery: 'page-frags', checksum: 'partial', queues: 1 });
     expect(m.noModel).toContainEqual({ vlan: 'in-band', delivery: 'page-frags', checksum: 'verified', queues: 4 });
     expect(m.noModel).not.toContainEqual({ vlan: 'in-band', delivery: 'page-frags', checksum: 'partial', queues: 4 });
-    for (const r of m.rows) expect(m.noModel).not.toContainEqual({ vlan: r.vlan, delivery: r.delivery, checksum: r.checksum, queues: r.queues });
+    for (const r of m.rows)
+      expect(m.noModel).not.toContainEqual({
+        vlan: r.vlan,
+        delivery: r.delivery,
+        checksum: r.checksum,
+        queues: r.queues,
+      });
   });
 });
 
@@ -111,8 +154,26 @@ describe('vnic matrix (table)', () => {
     expect(r.stdout).not.toMatch(/\x1b\[/);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('traffic vlan-mixed, 24 KiB per bulk flow: 12 rows');
-    expect(lines[2]!.split(/\s{2,}/)).toEqual(['model', 'config', 'VLAN', 'delivery', 'rx csum', 'queues', 'engine', 'aggr', 'cycles/KB', 'Gb/s', 'p50', 'streams OK']);
-    const rows = lines.slice(4, 16).map((l) => l.trim().split(/\s{2,}/).slice(0, 7));
+    expect(lines[2]!.split(/\s{2,}/)).toEqual([
+      'model',
+      'config',
+      'VLAN',
+      'delivery',
+      'rx csum',
+      'queues',
+      'engine',
+      'aggr',
+      'cycles/KB',
+      'Gb/s',
+      'p50',
+      'streams OK',
+    ]);
+    const rows = lines.slice(4, 16).map((l) =>
+      l
+        .trim()
+        .split(/\s{2,}/)
+        .slice(0, 7),
+    );
     expect(rows).toEqual([
       ['e1000', 'vlanStrip on', 'strip', 'linear', 'none', '1', 'lro'],
       ['e1000', 'vlanStrip on', 'strip', 'linear', 'none', '1', 'gro'],
@@ -157,7 +218,10 @@ describe('vnic matrix (table)', () => {
 
 describe('vnic matrix usage errors: exit 2, one line', () => {
   it.each([
-    [['matrix', '--traffic', 'nope'], 'vnic: --traffic nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo, moderated-2g, rr-small, slow-start)'],
+    [
+      ['matrix', '--traffic', 'nope'],
+      'vnic: --traffic nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo, moderated-2g, rr-small, slow-start)',
+    ],
     [['matrix', '--flow-kib', 'x'], "vnic: --flow-kib takes a whole number, not 'x'"],
     [['matrix', '--model', 'rtl8139'], "vnic: --model must be one of ehea, mq, myri10ge, e1000, not 'rtl8139'"],
     [['matrix', '--engine', 'tso'], "vnic: --engine must be one of lro, gro, off, not 'tso'"],
@@ -172,15 +236,27 @@ describe('vnic matrix usage errors: exit 2, one line', () => {
 
 describe('vnic merge refuses what is not one whole sweep', () => {
   const shard = (index: number, count: number, over: Partial<MatrixShard> = {}): MatrixShard => ({
-    kind: 'vnic-matrix-shard', shard: { index, count }, flags: { quick: true }, traffic: 'vlan-mixed', bytesPerFlow: 24 << 10,
-    total: 0, rows: [], noModel: [], ...over,
+    kind: 'vnic-matrix-shard',
+    shard: { index, count },
+    flags: { quick: true },
+    traffic: 'vlan-mixed',
+    bytesPerFlow: 24 << 10,
+    total: 0,
+    rows: [],
+    noModel: [],
+    ...over,
   });
   it('names a missing shard, a duplicate, and shards of different sweeps', () => {
     expect(() => mergeMatrixShards([shard(0, 3), shard(2, 3)], ['a', 'b'])).toThrow('merge: shard 1/3 missing');
     expect(() => mergeMatrixShards([shard(0, 2), shard(0, 2)], ['a', 'b'])).toThrow('merge: b: shard 0/2 is also in a');
-    expect(() => mergeMatrixShards([shard(0, 2), shard(1, 2, { flags: { quick: true, model: 'mq' } })], ['a', 'b']))
-      .toThrow('merge: b: flags {"quick":true,"model":"mq"} differs from a\'s {"quick":true}: shards of different sweeps');
-    expect(() => mergeMatrixShards([shard(0, 2), shard(1, 3)], ['a', 'b'])).toThrow('merge: b: shard count 3 differs from a\'s 2');
+    expect(() =>
+      mergeMatrixShards([shard(0, 2), shard(1, 2, { flags: { quick: true, model: 'mq' } })], ['a', 'b']),
+    ).toThrow(
+      'merge: b: flags {"quick":true,"model":"mq"} differs from a\'s {"quick":true}: shards of different sweeps',
+    );
+    expect(() => mergeMatrixShards([shard(0, 2), shard(1, 3)], ['a', 'b'])).toThrow(
+      "merge: b: shard count 3 differs from a's 2",
+    );
   });
   it('exits 2 with one line for a file that is not a shard', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vnic-merge-'));
@@ -188,11 +264,16 @@ describe('vnic merge refuses what is not one whole sweep', () => {
     writeFileSync(f, JSON.stringify({ rows: [] }));
     const r = await vnicInProcess(['merge', f]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^vnic: shard ${f}: field kind: .*\\(a vnic matrix --shard output is expected\\)\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^vnic: shard ${f}: field kind: .*\\(a vnic matrix --shard output is expected\\)\n$`),
+    );
   });
   it.each([
     [['matrix', '--shard', '4/4'], 'vnic: --shard 4/4: index 4 is not below the count 4 (indexes run 0…3)'],
-    [['matrix', '--shard', 'x'], "vnic: --shard takes INDEX/COUNT (from 0, e.g. 0/4) or COUNT with JOB_COMPLETION_INDEX set, not 'x'"],
+    [
+      ['matrix', '--shard', 'x'],
+      "vnic: --shard takes INDEX/COUNT (from 0, e.g. 0/4) or COUNT with JOB_COMPLETION_INDEX set, not 'x'",
+    ],
     [['matrix', '--jobs', '0'], 'vnic: --jobs must be between 1 and 1024, not 0'],
   ])('%j', async (args, line) => {
     const r = await vnicInProcess(args, { env: { NO_COLOR: '1' } });

@@ -53,7 +53,12 @@ describe('vnic report --shard and vnic merge --html', () => {
     expect(merged.code).toBe(0);
     expect(merged.stderr).toBe(`wrote ${html} (54 runs)\n`);
     // --quick runs 2 seeds per configuration: 27 configurations, 54 runs
-    const whole = collectReport({ quick: true, seed: 1, seeds: 2, generatedBy: `vnic report ${pkg.version} (seeds 1–2, --quick)` });
+    const whole = collectReport({
+      quick: true,
+      seed: 1,
+      seeds: 2,
+      generatedBy: `vnic report ${pkg.version} (seeds 1–2, --quick)`,
+    });
     expect(merged.stdout).toBe(`${JSON.stringify(whole.data)}\n`);
     expect(readFileSync(html, 'utf8')).toBe(renderReportHtml(whole.data));
   }, 240_000);

@@ -13,8 +13,14 @@ import { ROOT, type Ran, vnic } from './test-support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 let browser: Browser | undefined;
@@ -23,7 +29,9 @@ let ran: Ran;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: this test needs Debian's chromium (apt-get install chromium); CI installs it`);
+    throw new Error(
+      `${CHROMIUM} not found: this test needs Debian's chromium (apt-get install chromium); CI installs it`,
+    );
   }
   dir = mkdtempSync(join(tmpdir(), 'vnic-cli-report-'));
   [ran, browser] = await Promise.all([
@@ -43,7 +51,9 @@ describe('vnic report --quick --html FILE --json', () => {
     expect(ran.code, ran.stderr).toBe(0);
     expect(readdirSync(dir)).toEqual(['report.html']);
     const data = parseReportData(JSON.parse(ran.stdout));
-    expect(data.generatedBy).toBe(`vnic report ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version} (seeds 1–2, --quick)`);
+    expect(data.generatedBy).toBe(
+      `vnic report ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version} (seeds 1–2, --quick)`,
+    );
     expect(data.summary.columns).toEqual(['LRO/GRO off', 'inet_lro', 'GRO']);
     // --quick runs 2 seeds: the table shows median (min–max), the JSON each seed's value
     expect(data.summary.labelHeader).toBe('bulk-4flows (seeds 1–2: median (min–max))');
@@ -65,7 +75,9 @@ describe('vnic report --quick --html FILE --json', () => {
     const requests: string[] = [];
     const problems: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
     page.on('pageerror', (e) => problems.push(e.message));
     try {
       await page.goto(url, { waitUntil: 'load', timeout: 10_000 });
@@ -78,12 +90,16 @@ describe('vnic report --quick --html FILE --json', () => {
           return {
             key: (fig as HTMLElement).dataset['chart'] ?? '',
             svg: { w: svg.width, h: svg.height },
-            marks: Array.from(fig.querySelectorAll('.mark')).map((m) => { const r = m.getBoundingClientRect(); return { w: r.width, h: r.height }; }),
+            marks: Array.from(fig.querySelectorAll('.mark')).map((m) => {
+              const r = m.getBoundingClientRect();
+              return { w: r.width, h: r.height };
+            }),
           };
         }),
       );
       const ch = data.charts;
-      const points = (s: { points: [number, number | null][] }[]) => s.reduce((n, x) => n + x.points.filter((p) => p[1] !== null).length, 0);
+      const points = (s: { points: [number, number | null][] }[]) =>
+        s.reduce((n, x) => n + x.points.filter((p) => p[1] !== null).length, 0);
       const expected: Record<string, number> = {
         aggregateSizes: ch.aggregateSizes.bins.length * ch.aggregateSizes.series.length,
         cyclesPerKbBySegmentSize: points(ch.cyclesPerKbBySegmentSize.series),
@@ -92,7 +108,13 @@ describe('vnic report --quick --html FILE --json', () => {
         ringOccupancy: ch.ringOccupancy.series.length,
       };
       // quick mode: 7 bins × 3 engines, 3 segment sizes × 3, 5 flow counts × 3, p50/p99 × 3, one queue
-      expect(expected).toEqual({ aggregateSizes: 21, cyclesPerKbBySegmentSize: 9, throughputByFlows: 15, latencyByEngine: 6, ringOccupancy: 1 });
+      expect(expected).toEqual({
+        aggregateSizes: 21,
+        cyclesPerKbBySegmentSize: 9,
+        throughputByFlows: 15,
+        latencyByEngine: 6,
+        ringOccupancy: 1,
+      });
       expect(charts.map((c) => c.key)).toEqual(Object.keys(expected));
       for (const c of charts) {
         expect(c.marks.length, c.key).toBe(expected[c.key]);
@@ -100,12 +122,18 @@ describe('vnic report --quick --html FILE --json', () => {
         expect(c.svg.h, c.key).toBeGreaterThan(200);
         c.marks.forEach((m, i) => expect(m.w > 0 && m.h > 0, `${c.key} mark ${i} box ${m.w}×${m.h}`).toBe(true));
       }
-      const maxDescLine = await page.evaluate(() => document.querySelector('figure[data-chart="throughputByFlows"] svg')?.textContent ?? '');
+      const maxDescLine = await page.evaluate(
+        () => document.querySelector('figure[data-chart="throughputByFlows"] svg')?.textContent ?? '',
+      );
       expect(maxDescLine).toContain('max_desc = 8');
-      const firstRow = await page.evaluate(() => Array.from(document.querySelector('table.summary tbody tr')?.children ?? []).map((c) => c.textContent));
+      const firstRow = await page.evaluate(() =>
+        Array.from(document.querySelector('table.summary tbody tr')?.children ?? []).map((c) => c.textContent),
+      );
       // 2 seeds: the spread table (median, min–max beside it), as the JSON has it
       expect(firstRow).toEqual(['run time (ms)', ...data.summary.rows[0]!.cells.map(String)]);
-      expect(data.summary.rows[0]!.cells.every((c) => /^\d+\.\d\d( \(\d+\.\d\d–\d+\.\d\d\))?$/.test(String(c)))).toBe(true);
+      expect(data.summary.rows[0]!.cells.every((c) => /^\d+\.\d\d( \(\d+\.\d\d–\d+\.\d\d\))?$/.test(String(c)))).toBe(
+        true,
+      );
     } finally {
       await context.close();
     }

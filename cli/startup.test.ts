@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Every module the bin loads before it parses a flag: repository files and package names. */
-function staticImports(entry: string): { files: string[]; packages: string[] } {
+function staticImports(_entry: string): { files: string[]; packages: string[] } {
   const files = new Set<string>();
   const packages = new Set<string>();
   const visit = (file: string): void => {

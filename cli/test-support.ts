@@ -39,7 +39,10 @@ export async function vnic(args: readonly string[], o: VnicOptions = {}): Promis
 }
 
 /** `vnic ...args` as a process (`node --import tsx cli/main.ts`, from the repository root or `cwd`). */
-export function vnicProcess(args: readonly string[], o: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Ran> {
+export function vnicProcess(
+  args: readonly string[],
+  o: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): Promise<Ran> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,

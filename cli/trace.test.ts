@@ -22,11 +22,28 @@ beforeAll(() => {
   cap = join(dir, 'five.pcap');
   // three in-order segments, one after a 1448-byte hole, then a UDP datagram
   const w = CaptureWriter.open(cap, { format: 'pcap' });
-  [1000, 2448, 3896, 6792].forEach((seq, i) => w.write({ tsSec: 1, tsNsec: i * 1000, data: frame().eth({}).ipv4({ id: i }).tcp({ seq, ack: 1, ts: [100 + i, 50] }).payload(1448).build() }));
-  w.write({ tsSec: 1, tsNsec: 4000, data: frame().eth({}).ipv4({ id: 9 }).udp({ sport: 53, dport: 5353 }).payload(40).build() });
+  [1000, 2448, 3896, 6792].forEach((seq, i) =>
+    w.write({
+      tsSec: 1,
+      tsNsec: i * 1000,
+      data: frame()
+        .eth({})
+        .ipv4({ id: i })
+        .tcp({ seq, ack: 1, ts: [100 + i, 50] })
+        .payload(1448)
+        .build(),
+    }),
+  );
+  w.write({
+    tsSec: 1,
+    tsNsec: 4000,
+    data: frame().eth({}).ipv4({ id: 9 }).udp({ sport: 53, dport: 5353 }).payload(40).build(),
+  });
   w.close();
 });
-afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('vnic trace <capture>', () => {
   it('narrates every frame: ring entry, poll, LRO decision with its reason, what the stack did; then the counters', async () => {
@@ -90,11 +107,17 @@ describe('vnic trace <capture>', () => {
   });
 
   it('prints no ANSI codes when piped, with or without NO_COLOR, nor on a terminal with NO_COLOR', async () => {
-    for (const [env, tty] of [[{ NO_COLOR: '1' }, false], [{}, false], [{ NO_COLOR: '1' }, true]] as const) {
+    for (const [env, tty] of [
+      [{ NO_COLOR: '1' }, false],
+      [{}, false],
+      [{ NO_COLOR: '1' }, true],
+    ] as const) {
       const r = await vnic(['trace', cap], { env, tty });
       expect(r.code).toBe(0);
       expect(r.stdout).not.toMatch(/\x1b\[/);
-      expect(r.stdout).toContain('flushed descriptor 0: out of order, expected seq 4344, got 5792; 2 packets, 2948 bytes — frames 1–2');
+      expect(r.stdout).toContain(
+        'flushed descriptor 0: out of order, expected seq 4344, got 5792; 2 packets, 2948 bytes — frames 1–2',
+      );
     }
     const coloured = await vnic(['trace', cap], { env: {}, tty: true });
     expect(coloured.stdout).toMatch(/\x1b\[1m/);
@@ -104,8 +127,16 @@ describe('vnic trace <capture>', () => {
   it('--json prints the narrated events, one JSON object a line, with their decisions', async () => {
     const r = await plain('trace', cap, '--batch', 'all', '--json');
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { layer: string; what: string; reason?: string; frame: number; story: number; text: string });
-    const decisions = events.filter((e) => ['lro', 'tcp', 'stack'].includes(e.layer)).map((e) => [e.story, e.layer, e.what, e.reason ?? '']);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as { layer: string; what: string; reason?: string; frame: number; story: number; text: string },
+      );
+    const decisions = events
+      .filter((e) => ['lro', 'tcp', 'stack'].includes(e.layer))
+      .map((e) => [e.story, e.layer, e.what, e.reason ?? '']);
     expect(decisions).toEqual([
       [0, 'lro', 'held', ''],
       [1, 'lro', 'appended', ''],
@@ -130,7 +161,12 @@ describe('vnic trace <capture>', () => {
 
   it('--packets and --from choose the frames', async () => {
     const r = await plain('trace', cap, '--batch', 'all', '--from', '3', '--packets', '1', '--json');
-    const stories = new Set(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { story: number }).story));
+    const stories = new Set(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { story: number }).story),
+    );
     expect([...stories]).toEqual([3]);
   });
 });
@@ -142,7 +178,9 @@ describe('the narrator', () => {
     const stories = narrate(window.events, { from: 0, count: 5 });
     expect(stories.map((s) => s.frame)).toEqual([0, 1, 2, 3, 4]);
     const coloured = renderStories(stories, true).join('\n');
-    expect(coloured).toContain('\x1b[2mlro    \x1b[22m \x1b[32msession opened: descriptor 0, 1/64 packets, 1500 bytes\x1b[39m');
+    expect(coloured).toContain(
+      '\x1b[2mlro    \x1b[22m \x1b[32msession opened: descriptor 0, 1/64 packets, 1500 bytes\x1b[39m',
+    );
     expect(coloured).toContain('\x1b[33mbypass: out of order → goes up alone\x1b[39m');
     expect(renderStories(stories, false).join('\n')).not.toMatch(/\x1b\[/);
   });
@@ -150,7 +188,17 @@ describe('the narrator', () => {
   it('collapses 3 or more frames that take the same path into one line', () => {
     const eight = join(dir, 'eight.pcap');
     const w = CaptureWriter.open(eight, { format: 'pcap' });
-    for (let i = 0; i < 8; i++) w.write({ tsSec: 1, tsNsec: i, data: frame().eth({}).ipv4({ id: i }).tcp({ seq: 1000 + i * 1448, ack: 1, ts: [100, 50] }).payload(1448).build() });
+    for (let i = 0; i < 8; i++)
+      w.write({
+        tsSec: 1,
+        tsNsec: i,
+        data: frame()
+          .eth({})
+          .ipv4({ id: i })
+          .tcp({ seq: 1000 + i * 1448, ack: 1, ts: [100, 50] })
+          .payload(1448)
+          .build(),
+      });
     w.close();
     const window = new TraceWindow(8);
     runLab({ capture: { path: eight }, batch: 'all' }, { tracer: window.subscribeTo(new LabEvents()) });
@@ -179,8 +227,9 @@ describe('vnic trace with no source: the lesson', () => {
       '  lro     flushed descriptor 0 at the end of the poll (lro_flush_all): 5 packets, 7292 bytes — frames 4–8',
       '  napi    poll 2 of eth0-pr0 (budget 64): packet 2 of 3 taken in this poll',
       '  nic     eHEA RQ2 entry 2, CQE 2, 1514 bytes, status 0x0',
-    ]) expect(out).toContain(`${s}\n`);
-    expect(out).toMatch(/counters \(whole run\)\n  frames in 2,897 → packets to the stack \d/);
+    ])
+      expect(out).toContain(`${s}\n`);
+    expect(out).toMatch(/counters \(whole run\)\n {2}frames in 2,897 → packets to the stack \d/);
   });
 });
 
@@ -188,7 +237,10 @@ describe('usage errors: exit 2, one line', () => {
   it.each([
     [['trace', '--packets', '0'], 'vnic: --packets must be between 1 and 100000, not 0'],
     [['trace', '--packets', 'many'], "vnic: --packets takes a whole number, not 'many'"],
-    [['trace', '--scenario', 'nope'], 'vnic: --scenario nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo, moderated-2g, rr-small, slow-start)'],
+    [
+      ['trace', '--scenario', 'nope'],
+      'vnic: --scenario nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo, moderated-2g, rr-small, slow-start)',
+    ],
     [['trace', '/nonexistent/x.pcap'], 'vnic: capture /nonexistent/x.pcap: no such file'],
     [['trace', '--only-to', '10.0.0.2'], 'vnic: --only-to applies to a capture'],
   ])('%j', async (args, line) => {
@@ -202,6 +254,8 @@ describe('usage errors: exit 2, one line', () => {
     const r = await plain('trace', '--model', 'e1000', '--engine', 'lro', '--packets', '5');
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^vnic: engine lro cannot run with driver e1000 on this e1000: the e1000 verifies no receive checksums/);
+    expect(r.stderr).toMatch(
+      /^vnic: engine lro cannot run with driver e1000 on this e1000: the e1000 verifies no receive checksums/,
+    );
   });
 });

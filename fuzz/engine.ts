@@ -13,9 +13,16 @@ import { modelCapabilities } from '../hw-models/registry.ts';
 import { HOSTILE_KINDS, hostileFrame, touchesValidFlow, validFlows, type HostileKind } from './frames.ts';
 
 /** One model × driver × engine (plus the options it needs) the fuzzer runs. */
-export interface Combo { model: string; driver: string; engine: Engine; softwareChecksum?: boolean }
+export interface Combo {
+  model: string;
+  driver: string;
+  engine: Engine;
+  softwareChecksum?: boolean;
+}
 
-export function comboName(c: Combo): string { return `${c.model}/${c.driver}/${c.engine}${c.softwareChecksum === true ? '+swcsum' : ''}`; }
+export function comboName(c: Combo): string {
+  return `${c.model}/${c.driver}/${c.engine}${c.softwareChecksum === true ? '+swcsum' : ''}`;
+}
 
 /** Every registered driver on every model it is written for, with every engine it supports (e1000 LRO with software checksums). */
 export function allCombos(): Combo[] {
@@ -25,7 +32,8 @@ export function allCombos(): Combo[] {
       const caps = modelCapabilities(m);
       if (caps === undefined) continue;
       for (const engine of ENGINES) {
-        if (d.support(engine, caps, DriverOptionsSchema.parse({ engine })).ok) out.push({ model: m, driver: d.name, engine });
+        if (d.support(engine, caps, DriverOptionsSchema.parse({ engine })).ok)
+          out.push({ model: m, driver: d.name, engine });
         else if (d.support(engine, caps, DriverOptionsSchema.parse({ engine, softwareChecksum: true })).ok) {
           out.push({ model: m, driver: d.name, engine, softwareChecksum: true });
         }
@@ -63,14 +71,31 @@ export interface CaseResult {
 }
 
 /** Every inet_lro quirk switched off (lro/README.md): the fixed engine gets fuzzed too. */
-const QUIRKS_FIXED = { inbandVlanLength: false, fragsDropVlanTag: false, flowKeyIgnoresVlan: false, maxAggrAfterAppend: false, gsoSizeOnly: false, lossyMerge: false, bypassSetsIpSummed: false };
+const QUIRKS_FIXED = {
+  inbandVlanLength: false,
+  fragsDropVlanTag: false,
+  flowKeyIgnoresVlan: false,
+  maxAggrAfterAppend: false,
+  gsoSizeOnly: false,
+  lossyMerge: false,
+  bypassSetsIpSummed: false,
+};
 
 /** 20 µs apart: with --batch timestamps the receive path keeps up, so no valid frame is missed. */
 const FRAME_GAP_NS = 20_000;
 
 function record(index: number, data: Uint8Array): CaptureRecord {
   const t = index * FRAME_GAP_NS;
-  return { index, offset: 0, tsSec: Math.floor(t / 1e9), tsNsec: t % 1e9, data, origLen: data.length, interfaceId: 0, linktype: 1 };
+  return {
+    index,
+    offset: 0,
+    tsSec: Math.floor(t / 1e9),
+    tsNsec: t % 1e9,
+    data,
+    origLen: data.length,
+    interfaceId: 0,
+    linktype: 1,
+  };
 }
 
 /** Damaged copies of a valid segment the fuzzer also sends: a flipped payload byte (stale checksum), a cut, a plain repeat. */
@@ -92,7 +117,13 @@ function poisonedCopy(rng: Prng, f: Uint8Array, kind: PoisonKind): Uint8Array {
 }
 
 /** Builds the records of a case: valid flows' segments in order, hostile frames interleaved at random. */
-export function buildCase(spec: CaseSpec): { records: CaptureRecord[]; hostile: Partial<Record<HostileKind | PoisonKind, number>>; validFrames: number; streams: CaptureStreams; flows: number } {
+export function buildCase(spec: CaseSpec): {
+  records: CaptureRecord[];
+  hostile: Partial<Record<HostileKind | PoisonKind, number>>;
+  validFrames: number;
+  streams: CaptureStreams;
+  flows: number;
+} {
   const rng = new Prng(spec.seed);
   const kinds = spec.kinds ?? HOSTILE_KINDS;
   const nHostile = Math.round(spec.frames * spec.hostileShare) - (spec.extra?.length ?? 0);
@@ -105,7 +136,8 @@ export function buildCase(spec: CaseSpec): { records: CaptureRecord[]; hostile: 
   const hostile: Partial<Record<HostileKind | PoisonKind, number>> = {};
   for (const e of spec.extra ?? []) records.push(record(records.length, e));
   const next = flows.map(() => 0);
-  let validLeft = nValid, hostileLeft = Math.max(0, nHostile);
+  let validLeft = nValid,
+    hostileLeft = Math.max(0, nHostile);
   let lastValid: Uint8Array | undefined;
   while (validLeft + hostileLeft > 0) {
     if (hrng.int(validLeft + hostileLeft) < hostileLeft) {
@@ -142,14 +174,22 @@ export function runCase(spec: CaseSpec, lab: Partial<LabConfig> = {}, keepResult
   const built = buildCase(spec);
   const expectations = built.streams.expectedFlows();
   const out: CaseResult = {
-    spec, framesOffered: built.records.length, hostile: built.hostile, validFrames: built.validFrames, validFlows: expectations.length,
-    validFlowsIntact: 0, drops: {}, failures: [],
+    spec,
+    framesOffered: built.records.length,
+    hostile: built.hostile,
+    validFrames: built.validFrames,
+    validFlows: expectations.length,
+    validFlowsIntact: 0,
+    drops: {},
+    failures: [],
   };
   const rng = new Prng(spec.seed ^ 0x5bd1e995);
   const c = spec.combo;
   const pollBudget = [1, 7, 64, 300, 100_000][rng.int(5)]!;
   const config: LabConfig = {
-    model: c.model, driver: c.driver, engine: c.engine,
+    model: c.model,
+    driver: c.driver,
+    engine: c.engine,
     // most cases fill the rings before the first poll; some arrive at their times (interrupts, moderation, small polls)
     batch: rng.chance(0.3) ? 'timestamps' : 'all',
     pollBudget,
@@ -170,23 +210,36 @@ export function runCase(spec: CaseSpec, lab: Partial<LabConfig> = {}, keepResult
     r = runLab(config, { records: built.records, expectations });
   } catch (e) {
     const err = e as Error;
-    out.failures.push(`exception: ${err.name}: ${err.message} ${(err.stack ?? '').split('\n').slice(1, 4).map((s) => s.trim()).join(' ')}`);
+    out.failures.push(
+      `exception: ${err.name}: ${err.message} ${(err.stack ?? '')
+        .split('\n')
+        .slice(1, 4)
+        .map((s) => s.trim())
+        .join(' ')}`,
+    );
     return out;
   }
   if (keepResult) out.result = r;
   const rep = r.report;
   out.drops = { ...rep.drops };
   const cons = r.conservation;
-  if (!cons.ok) out.failures.push(`conservation: offered ${cons.offered} ≠ nic ${cons.nicDrops} + driver ${cons.driverDrops} + delivered ${cons.delivered} + held ${cons.held}`);
-  if (cons.offered !== built.records.length) out.failures.push(`offered ${cons.offered} frames to the NIC, the case had ${built.records.length}`);
+  if (!cons.ok)
+    out.failures.push(
+      `conservation: offered ${cons.offered} ≠ nic ${cons.nicDrops} + driver ${cons.driverDrops} + delivered ${cons.delivered} + held ${cons.held}`,
+    );
+  if (cons.offered !== built.records.length)
+    out.failures.push(`offered ${cons.offered} frames to the NIC, the case had ${built.records.length}`);
   if (cons.held !== 0) out.failures.push(`driver still holds ${cons.held} frames after the run`);
   const st = r.stack.stats;
   const held = r.stack.held;
   if (st.skbsIn !== st.consumed + st.dropped + held) {
-    out.failures.push(`stack conservation: skbsIn ${st.skbsIn} ≠ consumed ${st.consumed} + dropped ${st.dropped} + held ${held}`);
+    out.failures.push(
+      `stack conservation: skbsIn ${st.skbsIn} ≠ consumed ${st.consumed} + dropped ${st.dropped} + held ${held}`,
+    );
   }
   // every drop counter the report lists must be a named, non-negative integer
-  for (const [k, v] of Object.entries(rep.drops)) if (!Number.isInteger(v) || v < 0 || k === '') out.failures.push(`drop counter '${k}' = ${v}`);
+  for (const [k, v] of Object.entries(rep.drops))
+    if (!Number.isInteger(v) || v < 0 || k === '') out.failures.push(`drop counter '${k}' = ${v}`);
   const byName = new Map(rep.flows !== undefined ? Object.entries(rep.flows) : []);
   for (const e of expectations) {
     const name = flowName(e.key);
@@ -196,7 +249,6 @@ export function runCase(spec: CaseSpec, lab: Partial<LabConfig> = {}, keepResult
   }
   return out;
 }
-
 
 export interface FuzzOptions {
   frames: number;
@@ -230,25 +282,44 @@ export function fuzz(o: FuzzOptions): FuzzSummary {
   const share = o.hostileShare ?? 0.5;
   const rng = new Prng(o.seed);
   const s: FuzzSummary = {
-    seed: o.seed, frames: 0, cases: 0, combos: combos.map(comboName), hostileFrames: 0, hostileByKind: {}, validFrames: 0,
-    validFlows: 0, validFlowsIntact: 0, dropsByReason: {}, failures: [], failedCases: 0,
+    seed: o.seed,
+    frames: 0,
+    cases: 0,
+    combos: combos.map(comboName),
+    hostileFrames: 0,
+    hostileByKind: {},
+    validFrames: 0,
+    validFlows: 0,
+    validFlowsIntact: 0,
+    dropsByReason: {},
+    failures: [],
+    failedCases: 0,
   };
   for (const k of [...HOSTILE_KINDS, ...POISON_KINDS]) s.hostileByKind[k] = 0;
   while (s.frames < o.frames) {
     const n = Math.min(per, o.frames - s.frames);
     const combo = combos[s.cases % combos.length]!;
-    const spec: CaseSpec = { seed: rng.nextU32(), combo, frames: n, hostileShare: Math.min(1, share * (0.25 + 1.5 * rng.next())) };
+    const spec: CaseSpec = {
+      seed: rng.nextU32(),
+      combo,
+      frames: n,
+      hostileShare: Math.min(1, share * (0.25 + 1.5 * rng.next())),
+    };
     const r = runCase(spec);
     s.cases++;
     s.frames += r.framesOffered;
-    for (const [k, v] of Object.entries(r.hostile)) { s.hostileByKind[k] = (s.hostileByKind[k] ?? 0) + v; s.hostileFrames += v; }
+    for (const [k, v] of Object.entries(r.hostile)) {
+      s.hostileByKind[k] = (s.hostileByKind[k] ?? 0) + v;
+      s.hostileFrames += v;
+    }
     s.validFrames += r.validFrames;
     s.validFlows += r.validFlows;
     s.validFlowsIntact += r.validFlowsIntact;
     for (const [k, v] of Object.entries(r.drops)) s.dropsByReason[k] = (s.dropsByReason[k] ?? 0) + v;
     if (r.failures.length > 0) {
       s.failedCases++;
-      for (const f of r.failures.slice(0, 3)) if (s.failures.length < 50) s.failures.push({ seed: spec.seed, combo: comboName(combo), failure: f });
+      for (const f of r.failures.slice(0, 3))
+        if (s.failures.length < 50) s.failures.push({ seed: spec.seed, combo: comboName(combo), failure: f });
     }
     o.onProgress?.(s.frames, o.frames);
     if (r.framesOffered === 0) break;

@@ -1,8 +1,20 @@
 // Frames for the fuzzer: valid TCP flows whose byte streams the stack must deliver intact, and
 // hostile frames of named kinds (truncations at header boundaries, bad lengths, bad options, bad
 // checksums, QinQ, runts, giants, fragments, random mutations) kept off the valid flows' 4-tuples.
-import { Prng } from '../sim/prng.ts';
-import { frame, ETH, IPV4, TCP, IPPROTO, ETHERTYPE, checksum, fillL4Checksum, type TcpOption, type Ipv6ExtSpec, w16 } from '../wire/index.ts';
+import type { Prng } from '../sim/prng.ts';
+import {
+  frame,
+  ETH,
+  IPV4,
+  TCP,
+  IPPROTO,
+  ETHERTYPE,
+  checksum,
+  fillL4Checksum,
+  type TcpOption,
+  type Ipv6ExtSpec,
+  w16,
+} from '../wire/index.ts';
 
 /** The valid flows' addresses: hostile frames never carry the valid (sport, dport) byte pair anywhere. */
 export const VALID_SRC = '10.0.0.1';
@@ -12,21 +24,49 @@ export const VALID_SPORT0 = 40000;
 
 /** Every kind of hostile frame the fuzzer makes, in the order the summary lists them. */
 export const HOSTILE_KINDS = [
-  'truncated', 'ihl-short', 'ihl-past-frame', 'totlen-long', 'totlen-short', 'doff-short', 'doff-past-packet',
-  'bad-option', 'bad-ip-csum', 'bad-tcp-csum', 'ip-version', 'qinq', 'runt', 'giant', 'fragment',
-  'mutated', 'random-bytes', 'tcp-flags', 'non-tcp', 'vlan-short', 'deep-vlan', 'tagged-non-ip',
+  'truncated',
+  'ihl-short',
+  'ihl-past-frame',
+  'totlen-long',
+  'totlen-short',
+  'doff-short',
+  'doff-past-packet',
+  'bad-option',
+  'bad-ip-csum',
+  'bad-tcp-csum',
+  'ip-version',
+  'qinq',
+  'runt',
+  'giant',
+  'fragment',
+  'mutated',
+  'random-bytes',
+  'tcp-flags',
+  'non-tcp',
+  'vlan-short',
+  'deep-vlan',
+  'tagged-non-ip',
 ] as const;
 export type HostileKind = (typeof HOSTILE_KINDS)[number];
 
 /** One valid flow's segments, built in sequence order. */
-export interface ValidFlow { sport: number; vlan: number; mss: number; ts: boolean; isn: number; frames: Uint8Array[] }
+export interface ValidFlow {
+  sport: number;
+  vlan: number;
+  mss: number;
+  ts: boolean;
+  isn: number;
+  frames: Uint8Array[];
+}
 
 function randomBytes(rng: Prng, n: number): Uint8Array {
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i += 4) {
     const v = rng.nextU32();
-    b[i] = v & 0xff; if (i + 1 < n) b[i + 1] = (v >>> 8) & 0xff;
-    if (i + 2 < n) b[i + 2] = (v >>> 16) & 0xff; if (i + 3 < n) b[i + 3] = v >>> 24;
+    b[i] = v & 0xff;
+    if (i + 1 < n) b[i + 1] = (v >>> 8) & 0xff;
+    if (i + 2 < n) b[i + 2] = (v >>> 16) & 0xff;
+    if (i + 3 < n) b[i + 3] = v >>> 24;
   }
   return b;
 }
@@ -48,32 +88,74 @@ export function validFlows(rng: Prng, count: number, total: number): ValidFlow[]
       const b = frame().eth({});
       if (vlan >= 0) b.vlan(vlan);
       b.ipv4({ src: VALID_SRC, dst: VALID_DST, id: s & 0xffff })
-        .tcp({ sport, dport: VALID_DPORT, seq, ack: 1, flags: s === segments - 1 || rng.chance(0.05) ? 'PA' : 'A', ...(ts ? { ts: [1000 + s, 7] as [number, number] } : {}) })
+        .tcp({
+          sport,
+          dport: VALID_DPORT,
+          seq,
+          ack: 1,
+          flags: s === segments - 1 || rng.chance(0.05) ? 'PA' : 'A',
+          ...(ts ? { ts: [1000 + s, 7] as [number, number] } : {}),
+        })
         .payload(randomBytes(rng, len));
       frames.push(b.build());
       seq = (seq + len) >>> 0;
     }
     // a little reordering (never of the first segment: without a SYN, the first segment seen sets the ISN):
     // the out-of-order paths of LRO, GRO and the stack see valid data too
-    for (let s = 1; s + 1 < frames.length; s++) if (rng.chance(0.03)) { const t = frames[s]!; frames[s] = frames[s + 1]!; frames[s + 1] = t; s++; }
+    for (let s = 1; s + 1 < frames.length; s++)
+      if (rng.chance(0.03)) {
+        const t = frames[s]!;
+        frames[s] = frames[s + 1]!;
+        frames[s + 1] = t;
+        s++;
+      }
     flows.push({ sport, vlan, mss, ts, isn, frames });
   }
   return flows;
 }
 
 /** Offsets inside a hostile base frame, for the mutators. */
-interface Base { bytes: Uint8Array; l3: number; l4: number; ihl: number; doff: number; end: number }
+interface Base {
+  bytes: Uint8Array;
+  l3: number;
+  l4: number;
+  ihl: number;
+  doff: number;
+  end: number;
+}
 
-function hostileBase(rng: Prng, opts: { vlans?: number; ipOptions?: boolean; tcpOptions?: boolean; payload?: number } = {}): Base {
+function hostileBase(
+  rng: Prng,
+  opts: { vlans?: number; ipOptions?: boolean; tcpOptions?: boolean; payload?: number } = {},
+): Base {
   const b = frame().eth({});
   const vlans = opts.vlans ?? (rng.chance(0.2) ? 1 : 0);
-  for (let i = 0; i < vlans; i++) b.vlan({ vid: 1 + rng.int(4094), ...(i === 0 && vlans > 1 ? { tpid: ETHERTYPE.QINQ } : {}) });
+  for (let i = 0; i < vlans; i++)
+    b.vlan({ vid: 1 + rng.int(4094), ...(i === 0 && vlans > 1 ? { tpid: ETHERTYPE.QINQ } : {}) });
   const ipOpts = opts.ipOptions ?? rng.chance(0.2);
-  b.ipv4({ src: `172.31.${rng.int(256)}.${1 + rng.int(254)}`, dst: VALID_DST, id: rng.int(65536), ...(ipOpts ? { options: new Uint8Array([1, 1, 1, 0]) } : {}) });
+  b.ipv4({
+    src: `172.31.${rng.int(256)}.${1 + rng.int(254)}`,
+    dst: VALID_DST,
+    id: rng.int(65536),
+    ...(ipOpts ? { options: new Uint8Array([1, 1, 1, 0]) } : {}),
+  });
   const tcpOpts = opts.tcpOptions ?? rng.chance(0.5);
-  const options: TcpOption[] = [{ kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }, { kind: 'sackPermitted' }, { kind: 'nop' }, { kind: 'nop' }];
-  b.tcp({ sport: 50000 + rng.int(10000), dport: 7000 + rng.int(1000), seq: rng.nextU32(), ack: rng.nextU32(), flags: 'A',
-    ...(tcpOpts ? (rng.chance(0.5) ? { ts: [rng.nextU32(), rng.nextU32()] as [number, number] } : { options }) : {}) });
+  const options: TcpOption[] = [
+    { kind: 'mss', value: 1460 },
+    { kind: 'nop' },
+    { kind: 'wscale', shift: 7 },
+    { kind: 'sackPermitted' },
+    { kind: 'nop' },
+    { kind: 'nop' },
+  ];
+  b.tcp({
+    sport: 50000 + rng.int(10000),
+    dport: 7000 + rng.int(1000),
+    seq: rng.nextU32(),
+    ack: rng.nextU32(),
+    flags: 'A',
+    ...(tcpOpts ? (rng.chance(0.5) ? { ts: [rng.nextU32(), rng.nextU32()] as [number, number] } : { options }) : {}),
+  });
   b.payload(randomBytes(rng, opts.payload ?? rng.int(1400)));
   const bytes = b.build();
   const l3 = ETH.HLEN + 4 * vlans;
@@ -83,7 +165,9 @@ function hostileBase(rng: Prng, opts: { vlans?: number; ipOptions?: boolean; tcp
 }
 
 /** w16 where the field lies inside the (possibly cut) frame; nothing otherwise. */
-function put16IfInside(b: Uint8Array, off: number, v: number): void { if (off + 1 < b.length) w16(b, off, v); }
+function put16IfInside(b: Uint8Array, off: number, v: number): void {
+  if (off + 1 < b.length) w16(b, off, v);
+}
 
 /** Recomputes the IP header checksum (over the claimed header length, clipped) so the frame reaches deeper checks. */
 function fixIpCsum(b: Uint8Array, l3: number): void {
@@ -97,20 +181,49 @@ function fixIpCsum(b: Uint8Array, l3: number): void {
 /** Recomputes the TCP checksum when the lengths the header claims fit in the frame. */
 function fixTcpCsum(b: Uint8Array, l3: number): void {
   if (l3 + IPV4.HLEN > b.length) return;
-  const ihl = (b[l3]! & 15) * 4, tot = (b[l3 + IPV4.TOT_LEN]! << 8) | b[l3 + IPV4.TOT_LEN + 1]!;
+  const ihl = (b[l3]! & 15) * 4,
+    tot = (b[l3 + IPV4.TOT_LEN]! << 8) | b[l3 + IPV4.TOT_LEN + 1]!;
   if (ihl < 20 || tot < ihl + TCP.HLEN || l3 + tot > b.length || b[l3 + IPV4.PROTO] !== IPPROTO.TCP) return;
   fillL4Checksum(b, l3);
 }
 
-function fixBoth(b: Uint8Array, l3: number): void { fixTcpCsum(b, l3); fixIpCsum(b, l3); }
+function fixBoth(b: Uint8Array, l3: number): void {
+  fixTcpCsum(b, l3);
+  fixIpCsum(b, l3);
+}
 
 /** One hostile frame of `kind`. */
 export function hostileFrame(rng: Prng, kind: HostileKind): Uint8Array {
   switch (kind) {
     case 'truncated': {
       const B = hostileBase(rng, { payload: 1 + rng.int(64) });
-      const cuts = [0, 1, 6, 12, 13, ETH.HLEN, B.l3 - 2, B.l3, B.l3 + 1, B.l3 + 3, B.l3 + 9, B.l3 + 12, B.l3 + 19, B.l3 + IPV4.HLEN,
-        B.l4 - 1, B.l4, B.l4 + 1, B.l4 + 12, B.l4 + 13, B.l4 + 17, B.l4 + TCP.HLEN - 1, B.l4 + TCP.HLEN, B.l4 + B.doff - 1, B.l4 + B.doff, B.end - 1];
+      const cuts = [
+        0,
+        1,
+        6,
+        12,
+        13,
+        ETH.HLEN,
+        B.l3 - 2,
+        B.l3,
+        B.l3 + 1,
+        B.l3 + 3,
+        B.l3 + 9,
+        B.l3 + 12,
+        B.l3 + 19,
+        B.l3 + IPV4.HLEN,
+        B.l4 - 1,
+        B.l4,
+        B.l4 + 1,
+        B.l4 + 12,
+        B.l4 + 13,
+        B.l4 + 17,
+        B.l4 + TCP.HLEN - 1,
+        B.l4 + TCP.HLEN,
+        B.l4 + B.doff - 1,
+        B.l4 + B.doff,
+        B.end - 1,
+      ];
       const at = Math.max(0, Math.min(B.end, cuts[rng.int(cuts.length)]! + (rng.chance(0.2) ? rng.int(3) - 1 : 0)));
       return B.bytes.slice(0, at);
     }
@@ -125,12 +238,15 @@ export function hostileFrame(rng: Prng, kind: HostileKind): Uint8Array {
       B.bytes[B.l3] = 0x40 | (6 + rng.int(10));
       const cut = B.l3 + IPV4.HLEN + rng.int(Math.max(1, B.end - B.l3 - IPV4.HLEN));
       const out = B.bytes.slice(0, Math.min(B.end, Math.max(cut, B.l3 + IPV4.HLEN)));
-      if (rng.chance(0.5)) { const t = out.length - B.l3; put16IfInside(out, B.l3 + IPV4.TOT_LEN, t); }
+      if (rng.chance(0.5)) {
+        const t = out.length - B.l3;
+        put16IfInside(out, B.l3 + IPV4.TOT_LEN, t);
+      }
       return out;
     }
     case 'totlen-long': {
       const B = hostileBase(rng);
-      const tot = (B.end - B.l3) + 1 + rng.int(rng.chance(0.5) ? 16 : 65535 - (B.end - B.l3));
+      const tot = B.end - B.l3 + 1 + rng.int(rng.chance(0.5) ? 16 : 65535 - (B.end - B.l3));
       put16IfInside(B.bytes, B.l3 + IPV4.TOT_LEN, Math.min(65535, tot));
       if (rng.chance(0.7)) fixIpCsum(B.bytes, B.l3);
       return B.bytes;
@@ -197,8 +313,17 @@ export function hostileFrame(rng: Prng, kind: HostileKind): Uint8Array {
       return hostileBase(rng, { payload: n }).bytes;
     }
     case 'fragment': {
-      const b = frame().eth({}).ipv4({ src: `172.30.${rng.int(256)}.9`, dst: VALID_DST, df: false, mf: rng.chance(0.6), fragOffset: rng.chance(0.5) ? 0 : 1 + rng.int(8000) })
-        .tcp({ sport: 50000 + rng.int(10000), dport: 7000, seq: rng.nextU32(), flags: 'A' }).payload(randomBytes(rng, rng.int(1400)));
+      const b = frame()
+        .eth({})
+        .ipv4({
+          src: `172.30.${rng.int(256)}.9`,
+          dst: VALID_DST,
+          df: false,
+          mf: rng.chance(0.6),
+          fragOffset: rng.chance(0.5) ? 0 : 1 + rng.int(8000),
+        })
+        .tcp({ sport: 50000 + rng.int(10000), dport: 7000, seq: rng.nextU32(), flags: 'A' })
+        .payload(randomBytes(rng, rng.int(1400)));
       const out = b.build();
       if (out[ETH.HLEN + IPV4.FRAG]! === 0x40 && out[ETH.HLEN + IPV4.FRAG + 1] === 0) out[ETH.HLEN + IPV4.FRAG] = 0x20; // keep it a fragment
       fixIpCsum(out, ETH.HLEN);
@@ -207,13 +332,20 @@ export function hostileFrame(rng: Prng, kind: HostileKind): Uint8Array {
     case 'mutated': {
       const B = hostileBase(rng);
       const flips = 1 + rng.int(4);
-      for (let i = 0; i < flips; i++) { const at = rng.int(Math.min(B.end, B.l4 + B.doff + 8)); B.bytes[at] = rng.int(256); }
+      for (let i = 0; i < flips; i++) {
+        const at = rng.int(Math.min(B.end, B.l4 + B.doff + 8));
+        B.bytes[at] = rng.int(256);
+      }
       if (rng.chance(0.6)) fixBoth(B.bytes, B.l3);
       return B.bytes;
     }
     case 'random-bytes': {
       const b = randomBytes(rng, rng.int(1600));
-      if (b.length >= 14 && rng.chance(0.6)) { b[12] = 0x08; b[13] = 0x00; if (b.length > 14) b[14] = 0x45; }
+      if (b.length >= 14 && rng.chance(0.6)) {
+        b[12] = 0x08;
+        b[13] = 0x00;
+        if (b.length > 14) b[14] = 0x45;
+      }
       return b;
     }
     case 'tcp-flags': {
@@ -224,10 +356,24 @@ export function hostileFrame(rng: Prng, kind: HostileKind): Uint8Array {
     }
     case 'non-tcp': {
       const k = rng.int(4);
-      if (k === 0) return frame().eth({}).ipv4({ src: '172.29.0.1', dst: VALID_DST }).udp({ sport: 53, dport: 5353 }).payload(rng.int(200)).build();
+      if (k === 0)
+        return frame()
+          .eth({})
+          .ipv4({ src: '172.29.0.1', dst: VALID_DST })
+          .udp({ sport: 53, dport: 5353 })
+          .payload(rng.int(200))
+          .build();
       if (k === 1) return frame().eth({}).arp({}).build();
-      if (k === 2) return frame().eth({}).ipv4({ src: '172.29.0.2', dst: VALID_DST, protocol: IPPROTO.ICMP }).payload(rng.int(100)).build();
-      return frame().eth({ type: [ETHERTYPE.IPV6, 0x88cc, 0x0000, 0xffff][rng.int(4)]! }).payload(46 + rng.int(200)).build();
+      if (k === 2)
+        return frame()
+          .eth({})
+          .ipv4({ src: '172.29.0.2', dst: VALID_DST, protocol: IPPROTO.ICMP })
+          .payload(rng.int(100))
+          .build();
+      return frame()
+        .eth({ type: [ETHERTYPE.IPV6, 0x88cc, 0x0000, 0xffff][rng.int(4)]! })
+        .payload(46 + rng.int(200))
+        .build();
     }
     case 'deep-vlan': {
       // 3 to 40 stacked tags: more than a short linear header copy holds (myri10ge copies 64 bytes)
@@ -237,17 +383,25 @@ export function hostileFrame(rng: Prng, kind: HostileKind): Uint8Array {
       const k = rng.int(4);
       const b = frame().eth(k === 3 ? { type: [ETHERTYPE.IPV6, 0x88cc, 0x0000, 0xffff][rng.int(4)]! } : {});
       const tags = 1 + (rng.chance(0.3) ? 1 + rng.int(2) : 0);
-      for (let i = 0; i < tags; i++) b.vlan({ vid: 1 + rng.int(4094), ...(i === 0 && tags > 1 && rng.chance(0.5) ? { tpid: ETHERTYPE.QINQ } : {}) });
+      for (let i = 0; i < tags; i++)
+        b.vlan({ vid: 1 + rng.int(4094), ...(i === 0 && tags > 1 && rng.chance(0.5) ? { tpid: ETHERTYPE.QINQ } : {}) });
       if (k === 0) return b.arp({ op: rng.chance(0.5) ? 1 : 2 }).build();
-      if (k === 1) return b.ipv4({ src: '172.28.0.1', dst: VALID_DST }).udp({ sport: 53, dport: 5353 }).payload(rng.int(200)).build();
-      if (k === 2) return b.ipv4({ src: '172.28.0.2', dst: VALID_DST, protocol: IPPROTO.ICMP }).payload(rng.int(100)).build();
+      if (k === 1)
+        return b
+          .ipv4({ src: '172.28.0.1', dst: VALID_DST })
+          .udp({ sport: 53, dport: 5353 })
+          .payload(rng.int(200))
+          .build();
+      if (k === 2)
+        return b.ipv4({ src: '172.28.0.2', dst: VALID_DST, protocol: IPPROTO.ICMP }).payload(rng.int(100)).build();
       return b.payload(46 + rng.int(200)).build();
     }
     case 'vlan-short': {
       const n = ETH.HLEN + rng.int(4);
       const b = new Uint8Array(n);
       b.set(frame().eth({}).build().subarray(0, 12));
-      b[12] = 0x81; b[13] = 0x00;
+      b[12] = 0x81;
+      b[13] = 0x00;
       return b;
     }
   }
@@ -255,7 +409,8 @@ export function hostileFrame(rng: Prng, kind: HostileKind): Uint8Array {
 
 /** True when `b` holds the 4-byte (sport, dport) pair of one of the valid flows anywhere. */
 export function touchesValidFlow(b: Uint8Array, flows: number): boolean {
-  const dHi = VALID_DPORT >>> 8, dLo = VALID_DPORT & 0xff;
+  const dHi = VALID_DPORT >>> 8,
+    dLo = VALID_DPORT & 0xff;
   for (let i = 0; i + 4 <= b.length; i++) {
     if (b[i + 2] !== dHi || b[i + 3] !== dLo) continue;
     const sport = (b[i]! << 8) | b[i + 1]!;
@@ -280,27 +435,57 @@ export function ipv6Frame(rng: Prng, hostileShare = 0.5): Uint8Array {
   const n = rng.chance(0.5) ? 0 : 1 + rng.int(rng.chance(0.1) ? 10 : 4);
   for (let i = 0; i < n; i++) {
     const kind = IPV6_EXT_KINDS[rng.int(IPV6_EXT_KINDS.length)]!;
-    if (kind === 'fragment') ext.push({ kind, offset: rng.chance(0.6) ? 0 : 8 * (1 + rng.int(100)), more: rng.chance(0.5), id: rng.nextU32() });
+    if (kind === 'fragment')
+      ext.push({
+        kind,
+        offset: rng.chance(0.6) ? 0 : 8 * (1 + rng.int(100)),
+        more: rng.chance(0.5),
+        id: rng.nextU32(),
+      });
     else ext.push({ kind, length: kind === 'ah' ? 4 * (3 + rng.int(4)) : 8 * (1 + rng.int(3)) });
   }
-  b.ipv6({ src: `fd00::${(1 + rng.int(0xfffe)).toString(16)}`, dst: `2001:db8::${rng.int(0x10000).toString(16)}`, hopLimit: rng.int(256), flowLabel: rng.int(1 << 20), ext });
+  b.ipv6({
+    src: `fd00::${(1 + rng.int(0xfffe)).toString(16)}`,
+    dst: `2001:db8::${rng.int(0x10000).toString(16)}`,
+    hopLimit: rng.int(256),
+    flowLabel: rng.int(1 << 20),
+    ext,
+  });
   const l4 = rng.int(4);
   if (l4 <= 1) {
-    b.tcp({ sport: 50000 + rng.int(10000), dport: 7000 + rng.int(1000), seq: rng.nextU32(), ack: rng.nextU32(), flags: 'A',
-      ...(l4 === 1 ? { ts: [rng.nextU32(), rng.nextU32()] as [number, number] } : {}) });
+    b.tcp({
+      sport: 50000 + rng.int(10000),
+      dport: 7000 + rng.int(1000),
+      seq: rng.nextU32(),
+      ack: rng.nextU32(),
+      flags: 'A',
+      ...(l4 === 1 ? { ts: [rng.nextU32(), rng.nextU32()] as [number, number] } : {}),
+    });
   } else if (l4 === 2) b.udp({ sport: 53, dport: 5353 });
   b.payload(randomBytes(rng, rng.int(300)));
   const out = b.build();
   if (!rng.chance(hostileShare)) return out;
   const l3 = ETH.HLEN + 4 * vlans;
   switch (rng.int(5)) {
-    case 0: return out.slice(0, rng.int(out.length));
-    case 1: put16IfInside(out, l3 + 4, rng.int(65536)); return out;
-    case 2: { const at = l3 + 40 + rng.int(Math.max(1, Math.min(out.length - l3 - 40, 64))); if (at < out.length) out[at] = rng.int(256); return out; }
-    case 3: if (l3 + 6 < out.length) out[l3 + 6] = [0, 43, 44, 51, 60, 6, 17, 59][rng.int(8)]!; return out;
+    case 0:
+      return out.slice(0, rng.int(out.length));
+    case 1:
+      put16IfInside(out, l3 + 4, rng.int(65536));
+      return out;
+    case 2: {
+      const at = l3 + 40 + rng.int(Math.max(1, Math.min(out.length - l3 - 40, 64)));
+      if (at < out.length) out[at] = rng.int(256);
+      return out;
+    }
+    case 3:
+      if (l3 + 6 < out.length) out[l3 + 6] = [0, 43, 44, 51, 60, 6, 17, 59][rng.int(8)]!;
+      return out;
     default: {
       const flips = 1 + rng.int(4);
-      for (let i = 0; i < flips; i++) { const at = rng.int(Math.min(out.length, l3 + 120)); out[at] = rng.int(256); }
+      for (let i = 0; i < flips; i++) {
+        const at = rng.int(Math.min(out.length, l3 + 120));
+        out[at] = rng.int(256);
+      }
       return out;
     }
   }

@@ -37,7 +37,13 @@ export type RingCapability = z.infer<typeof RingCapabilitySchema>;
 
 /** A config (or capabilities) value that is not allowed. The message names model, field, value and the rule. */
 export class ConfigError extends Error {
-  constructor(message: string, readonly field: string) { super(message); this.name = 'ConfigError'; }
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -52,7 +58,11 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined) return 'missing';
-  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
 }
 
 /** Parses `input` with `schema`; on failure throws a ConfigError listing every bad field. */
@@ -80,8 +90,13 @@ export function intIn(min: number, max: number): z.ZodNumber {
 /** A ring size: a power of two in [min, max] (index arithmetic wraps with a mask on real hardware). */
 export function ringEntries(min: number, max: number, dflt: number) {
   const msg = `must be a power of two from ${min} to ${max}`;
-  return z.number({ error: msg }).int({ error: msg }).min(min, { error: msg }).max(max, { error: msg })
-    .refine((n) => (n & (n - 1)) === 0, { error: msg }).default(dflt);
+  return z
+    .number({ error: msg })
+    .int({ error: msg })
+    .min(min, { error: msg })
+    .max(max, { error: msg })
+    .refine((n) => (n & (n - 1)) === 0, { error: msg })
+    .default(dflt);
 }
 
 const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
@@ -89,18 +104,22 @@ const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 /** Interrupt moderation in microseconds / packets; a model that lacks a knob rejects non-zero values. */
 export function moderationSchema(caps: { packetThreshold: boolean; delayTimer: boolean; absoluteTimer: boolean }) {
   const off = (what: string) => z.literal(0, { error: `this model has no ${what}; only 0 is allowed` });
-  return z.strictObject({
-    packets: caps.packetThreshold ? intIn(0, 4096).default(0) : off('packet-count threshold').default(0),
-    delayUs: caps.delayTimer ? intIn(0, 65535).default(0) : off('delay timer').default(0),
-    absoluteUs: caps.absoluteTimer ? intIn(0, 65535).default(0) : off('absolute timer').default(0),
-  }).default({ packets: 0, delayUs: 0, absoluteUs: 0 });
+  return z
+    .strictObject({
+      packets: caps.packetThreshold ? intIn(0, 4096).default(0) : off('packet-count threshold').default(0),
+      delayUs: caps.delayTimer ? intIn(0, 65535).default(0) : off('delay timer').default(0),
+      absoluteUs: caps.absoluteTimer ? intIn(0, 65535).default(0) : off('absolute timer').default(0),
+    })
+    .default({ packets: 0, delayUs: 0, absoluteUs: 0 });
 }
 
 /** Fields every model's config has. */
 export function baseConfigShape(minMtu: number, maxMtu: number, defaultMtu = 1500) {
   return {
-    mac: z.string({ error: 'must be a MAC address like "02:00:00:00:00:02"' })
-      .regex(MAC_RE, { error: 'must be a MAC address like "02:00:00:00:00:02"' }).default('02:00:00:00:00:02'),
+    mac: z
+      .string({ error: 'must be a MAC address like "02:00:00:00:00:02"' })
+      .regex(MAC_RE, { error: 'must be a MAC address like "02:00:00:00:00:02"' })
+      .default('02:00:00:00:00:02'),
     mtu: intIn(minMtu, maxMtu).default(defaultMtu),
     promiscuous: z.boolean({ error: 'must be true or false' }).default(false),
     /** Accept every multicast frame (there is no multicast hash table in these models). */
@@ -114,6 +133,10 @@ export function baseConfigShape(minMtu: number, maxMtu: number, defaultMtu = 150
 
 export function validateCapabilities(input: unknown, who: string): Capabilities {
   const caps = parseConfig(CapabilitiesSchema, input, `${who} capabilities`);
-  if (caps.minMtu > caps.maxMtu) throw new ConfigError(`${who} capabilities: minMtu = ${caps.minMtu}: must not exceed maxMtu (${caps.maxMtu})`, 'minMtu');
+  if (caps.minMtu > caps.maxMtu)
+    throw new ConfigError(
+      `${who} capabilities: minMtu = ${caps.minMtu}: must not exceed maxMtu (${caps.maxMtu})`,
+      'minMtu',
+    );
   return caps;
 }

@@ -28,25 +28,32 @@ describe('crc32 (Ethernet FCS)', () => {
 
   it('honours the offset and length (every remainder of the 8-byte loop)', () => {
     const b = Uint8Array.from({ length: 80 }, (_, i) => (i * 151 + 7) & 0xff);
-    for (let off = 0; off < 9; off++) for (let len = 0; len <= 64; len++) expect(crc32(b, off, len)).toBe(refCrc32(b, off, len));
+    for (let off = 0; off < 9; off++)
+      for (let len = 0; len <= 64; len++) expect(crc32(b, off, len)).toBe(refCrc32(b, off, len));
     const inner = b.subarray(3, 60);
     expect(crc32(inner, 5, 41)).toBe(refCrc32(b, 8, 41));
   });
 
   it('equals the bitwise definition on random frames', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), fc.nat(), fc.nat(), (b, x, y) => {
-      const off = b.length === 0 ? 0 : x % b.length;
-      const len = b.length === 0 ? 0 : y % (b.length - off + 1);
-      expect(crc32(b, off, len)).toBe(refCrc32(b, off, len));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.nat(), fc.nat(), (b, x, y) => {
+        const off = b.length === 0 ? 0 : x % b.length;
+        const len = b.length === 0 ? 0 : y % (b.length - off + 1);
+        expect(crc32(b, off, len)).toBe(refCrc32(b, off, len));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('a frame followed by its FCS (least significant byte first) leaves the CRC-32 residue 0x2144df1c', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 60, maxLength: 1514 }), (f) => {
-      const withFcs = new Uint8Array(f.length + 4);
-      withFcs.set(f);
-      new DataView(withFcs.buffer).setUint32(f.length, crc32(f, 0, f.length), true);
-      expect(crc32(withFcs, 0, withFcs.length)).toBe(0x2144df1c);
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 60, maxLength: 1514 }), (f) => {
+        const withFcs = new Uint8Array(f.length + 4);
+        withFcs.set(f);
+        new DataView(withFcs.buffer).setUint32(f.length, crc32(f, 0, f.length), true);
+        expect(crc32(withFcs, 0, withFcs.length)).toBe(0x2144df1c);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -18,12 +18,18 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Per model: its layouts and the datasheet heading (its start) whose table documents each. */
 const SHEETS: Record<string, { layouts: readonly DescriptorLayout[]; headings: Record<string, string> }> = {
   ehea: { layouts: EHEA_DESCRIPTORS, headings: { RWQE: 'Receive WQE', CQE: 'Completion entry' } },
-  mq: { layouts: MQ_DESCRIPTORS, headings: { rx_read: 'Descriptor, read format', rx_writeback: 'Descriptor, write-back format' } },
+  mq: {
+    layouts: MQ_DESCRIPTORS,
+    headings: { rx_read: 'Descriptor, read format', rx_writeback: 'Descriptor, write-back format' },
+  },
   e1000: { layouts: E1000_DESCRIPTORS, headings: { rx_desc: 'Receive descriptor' } },
   myri10ge: { layouts: MYRI10GE_DESCRIPTORS, headings: { recv_desc: 'Receive descriptor', rx_done: 'rx_done entry' } },
 };
 
-interface Table { heading: string; rows: { byte: number; size: number; field: string }[] }
+interface Table {
+  heading: string;
+  rows: { byte: number; size: number; field: string }[];
+}
 
 /** The `| byte | size | field | …` tables of a datasheet, each with the `##` heading above it. */
 function tables(markdown: string): Table[] {
@@ -31,10 +37,19 @@ function tables(markdown: string): Table[] {
   let heading = '';
   let table: Table | undefined;
   for (const line of markdown.split('\n')) {
-    if (line.startsWith('## ')) { heading = line.slice(3); table = undefined; continue; }
-    if (/^\| byte \| size \|/.test(line)) { table = { heading, rows: [] }; out.push(table); continue; }
+    if (line.startsWith('## ')) {
+      heading = line.slice(3);
+      table = undefined;
+      continue;
+    }
+    if (/^\| byte \| size \|/.test(line)) {
+      table = { heading, rows: [] };
+      out.push(table);
+      continue;
+    }
     const row = /^\| (\d+) \| (\d+) \| ([^|]+) \|/.exec(line);
-    if (table !== undefined && row !== null) table.rows.push({ byte: Number(row[1]), size: Number(row[2]), field: row[3]!.trim() });
+    if (table !== undefined && row !== null)
+      table.rows.push({ byte: Number(row[1]), size: Number(row[2]), field: row[3]!.trim() });
     else if (!line.startsWith('|')) table = undefined;
   }
   return out;
@@ -48,7 +63,9 @@ describe('datasheets in docs/hw-models/ against the models’ descriptor layouts
       for (const layout of layouts) {
         const t = sheet.find((x) => x.heading.startsWith(headings[layout.name]!));
         expect(t, `${model}.md: no table under "${headings[layout.name]}"`).toBeDefined();
-        expect(t!.heading, `${model}.md "${t!.heading}" must state the size`).toMatch(new RegExp(`\\b${layout.size}[ -]byte`));
+        expect(t!.heading, `${model}.md "${t!.heading}" must state the size`).toMatch(
+          new RegExp(`\\b${layout.size}[ -]byte`),
+        );
         if (!/read and write-back/.test(t!.heading)) expect(t!.heading).toContain(`${layout.writer} writes`);
         const missing = Object.entries(layout.fields)
           .filter(([, f]) => !t!.rows.some((r) => r.byte === f.offset && (f.shift !== undefined || r.size === f.width)))
@@ -56,7 +73,10 @@ describe('datasheets in docs/hw-models/ against the models’ descriptor layouts
         expect(missing, `${model}.md "${t!.heading}": rows missing or of the wrong size`).toEqual([]);
         // a row may reach past the record only into the slot the heading names (eHEA: RQ1 data inline in the CQ slot)
         const slot = Math.max(layout.size, ...[...t!.heading.matchAll(/\b(\d+)[ -]byte/g)].map((m) => Number(m[1])));
-        expect(t!.rows.filter((r) => r.byte + r.size > slot).map((r) => r.field), 'rows past the descriptor').toEqual([]);
+        expect(
+          t!.rows.filter((r) => r.byte + r.size > slot).map((r) => r.field),
+          'rows past the descriptor',
+        ).toEqual([]);
       }
     });
   }

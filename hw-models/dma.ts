@@ -6,7 +6,10 @@
 import { kernelMemory } from '../sim/byte-kernels.ts';
 
 /** One slab class: `count` buffers of `size` bytes. */
-export interface SlabClass { size: number; count: number }
+export interface SlabClass {
+  size: number;
+  count: number;
+}
 
 /** Allocator counters (bytes are slot sizes, not requested sizes). */
 export interface DmaCounters {
@@ -21,11 +24,18 @@ export interface DmaCounters {
 export const DMA_NULL_GUARD = 64;
 const REGION_ALIGN = 4096;
 
-function alignUp(n: number, a: number): number { return Math.ceil(n / a) * a; }
+function alignUp(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
 
 interface Slab {
-  size: number; count: number; base: number; end: number;
-  free: Int32Array; freeTop: number; refs: Uint16Array;
+  size: number;
+  count: number;
+  base: number;
+  end: number;
+  free: Int32Array;
+  freeTop: number;
+  refs: Uint16Array;
 }
 
 /**
@@ -35,7 +45,13 @@ interface Slab {
 export class DmaMemory {
   readonly bytes: Uint8Array;
   readonly view: DataView;
-  readonly counters: DmaCounters = { bytesInUse: 0, peakBytesInUse: 0, failedAllocations: 0, allocations: 0, releases: 0 };
+  readonly counters: DmaCounters = {
+    bytesInUse: 0,
+    peakBytesInUse: 0,
+    failedAllocations: 0,
+    allocations: 0,
+    releases: 0,
+  };
   private readonly slabs: Slab[] = [];
   private carveNext = DMA_NULL_GUARD;
   private readonly carveEnd: number;
@@ -56,23 +72,36 @@ export class DmaMemory {
     const sorted = [...opts.slabs].sort((a, b) => a.size - b.size);
     for (const c of sorted) {
       if (!Number.isInteger(c.size) || c.size <= 0 || !Number.isInteger(c.count) || c.count < 0 || c.count > 0xffffff)
-        throw new RangeError(`DMA slab class {size: ${c.size}, count: ${c.count}}: size must be a positive integer, count 0..16777215`);
+        throw new RangeError(
+          `DMA slab class {size: ${c.size}, count: ${c.count}}: size must be a positive integer, count 0..16777215`,
+        );
       const base = at;
       const free = new Int32Array(c.count);
-      for (let i = 0; i < c.count; i++) free[i] = c.count - 1 - i;   // pop() yields slot 0 first
-      this.slabs.push({ size: c.size, count: c.count, base, end: base + c.size * c.count, free, freeTop: c.count, refs: new Uint16Array(c.count) });
+      for (let i = 0; i < c.count; i++) free[i] = c.count - 1 - i; // pop() yields slot 0 first
+      this.slabs.push({
+        size: c.size,
+        count: c.count,
+        base,
+        end: base + c.size * c.count,
+        free,
+        freeTop: c.count,
+        refs: new Uint16Array(c.count),
+      });
       at = alignUp(base + c.size * c.count, REGION_ALIGN);
     }
     this.bytes = kernelMemory(at);
-    this.view = new DataView(this.bytes.buffer, 0, this.bytes.length);   // the kernels' tables lie past the end
+    this.view = new DataView(this.bytes.buffer, 0, this.bytes.length); // the kernels' tables lie past the end
   }
 
-  get size(): number { return this.bytes.length; }
+  get size(): number {
+    return this.bytes.length;
+  }
 
   /** Reserves `n` bytes of static (ring) memory aligned to `align`; throws when the reservation is exhausted. */
   carve(n: number, align = 64): number {
     const at = alignUp(this.carveNext, align);
-    if (at + n > this.carveEnd) throw new RangeError(`DMA static area exhausted: need ${n} bytes at ${at}, area ends at ${this.carveEnd}`);
+    if (at + n > this.carveEnd)
+      throw new RangeError(`DMA static area exhausted: need ${n} bytes at ${at}, area ends at ${this.carveEnd}`);
     this.carveNext = at + n;
     return at;
   }
@@ -100,7 +129,8 @@ export class DmaMemory {
       s.refs[slot] = 1;
       this.counters.allocations++;
       this.counters.bytesInUse += s.size;
-      if (this.counters.bytesInUse > this.counters.peakBytesInUse) this.counters.peakBytesInUse = this.counters.bytesInUse;
+      if (this.counters.bytesInUse > this.counters.peakBytesInUse)
+        this.counters.peakBytesInUse = this.counters.bytesInUse;
       return s.base + slot * s.size;
     }
     if (this.onExhausted !== undefined && !this.inExhausted) {
@@ -137,7 +167,9 @@ export class DmaMemory {
   }
 
   /** Same as `release(bytes, addr)`. */
-  free(addr: number): void { this.release(this.bytes, addr); }
+  free(addr: number): void {
+    this.release(this.bytes, addr);
+  }
 
   /** References held on the buffer containing `addr`. */
   refcount(addr: number): number {

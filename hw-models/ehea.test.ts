@@ -21,7 +21,10 @@ describe('ehea specifics', () => {
     const nic = new EheaNic({ rq1Entries: 16, rq2Entries: 16, rq3Entries: 16, mtu: 9000 });
     nic.reference.fill();
     const sizes = [60, RQ1_INLINE_MAX - 4, RQ1_INLINE_MAX - 3, 1518, 1519, 9014];
-    for (const n of sizes) { const f = tcp(n - 54); nic.receiveFrame(f, f.length, 0); }
+    for (const n of sizes) {
+      const f = tcp(n - 54);
+      nic.receiveFrame(f, f.length, 0);
+    }
     const got = nic.reference.reap();
     expect(got.map((c) => c.ring)).toEqual(['rq1', 'rq1', 'rq2', 'rq2', 'rq3', 'rq3']);
     expect(got.map((c) => c.frame.length)).toEqual(sizes);
@@ -34,30 +37,61 @@ describe('ehea specifics', () => {
     const clock = new VirtualClock();
     const nic = new EheaNic({ rq1Entries: 16, rq2Entries: 16, rq3Entries: 16 }, { clock });
     nic.reference.fill();
-    const f = tcp(46);                                               // 100-byte frame
+    const f = tcp(46); // 100-byte frame
     nic.receiveFrame(f, f.length, 0x1_2345_6789);
     const cq = nic.ring(0, 'cq');
-    const v = nic.dma.view, mem = nic.dma.bytes, at = cq.base;
+    const v = nic.dma.view,
+      mem = nic.dma.bytes,
+      at = cq.base;
     const rec = Array.from(mem.subarray(at, at + 64));
     const csum = fold(sumBytes(f, 14, f.length - 14));
     const expected = [
-      0, 0, 0, 0, 0, 0, 0, 0,                 // WR_ID: ring index 0 of RQ1
-      1, 0x80,                                // TYPE: RQ1; VALID: phase 1 (first lap)
-      0, 0,                                   // STATUS: no error, no VLAN
-      0, 104,                                 // NUM_BYTES: 100 + FCS
-      0, 0,                                   // VLAN_TAG
-      csum >> 8, csum & 0xff,                 // INET_CSUM: 1's-complement sum from byte 14
-      54, 0,                                  // HEADER_LENGTH: 14 + 20 + 20; reserved
-      0, 0, 0, 1,                             // PAGE_OFFSET 0, WQE_COUNT 1
-      0, 0, 0, 0,                             // QP_TOKEN: queue 0
-      0, 0, 0, 0,                             // reserved
-      0, 0, 0, 1, 0x23, 0x45, 0x67, 0x89,     // TIMESTAMP (ns, big-endian)
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0, // WR_ID: ring index 0 of RQ1
+      1,
+      0x80, // TYPE: RQ1; VALID: phase 1 (first lap)
+      0,
+      0, // STATUS: no error, no VLAN
+      0,
+      104, // NUM_BYTES: 100 + FCS
+      0,
+      0, // VLAN_TAG
+      csum >> 8,
+      csum & 0xff, // INET_CSUM: 1's-complement sum from byte 14
+      54,
+      0, // HEADER_LENGTH: 14 + 20 + 20; reserved
+      0,
+      0,
+      0,
+      1, // PAGE_OFFSET 0, WQE_COUNT 1
+      0,
+      0,
+      0,
+      0, // QP_TOKEN: queue 0
+      0,
+      0,
+      0,
+      0, // reserved
+      0,
+      0,
+      0,
+      1,
+      0x23,
+      0x45,
+      0x67,
+      0x89, // TIMESTAMP (ns, big-endian)
       ...new Array(24).fill(0),
     ];
     expect(rec).toEqual(expected);
     expect(Array.from(mem.subarray(at + CQE.INLINE_DATA, at + CQE.INLINE_DATA + 100))).toEqual(Array.from(f));
     expect(v.getUint32(at + CQE.INLINE_DATA + 100, true)).toBe(crc32(f, 0, 100));
-    expect(crc32(new TextEncoder().encode('123456789'), 0, 9)).toBe(0xcbf43926);   // the CRC-32 check value
+    expect(crc32(new TextEncoder().encode('123456789'), 0, 9)).toBe(0xcbf43926); // the CRC-32 check value
   });
 
   it('RQ2 buffers receive the frame and its FCS at the address the WQE gave; wr_id comes back', () => {
@@ -65,10 +99,12 @@ describe('ehea specifics', () => {
     const v = nic.dma.view;
     const rq2 = nic.ring(0, 'rq2');
     const buf = nic.dma.alloc(1522);
-    const w = rq2.base;                                                   // driver posts one WQE by hand
-    v.setUint32(w + RWQE.WR_ID, 0xdead); v.setUint32(w + RWQE.WR_ID + 4, 0xbeef);
+    const w = rq2.base; // driver posts one WQE by hand
+    v.setUint32(w + RWQE.WR_ID, 0xdead);
+    v.setUint32(w + RWQE.WR_ID + 4, 0xbeef);
     v.setUint8(w + RWQE.NUM_SEGS, 1);
-    v.setUint32(w + RWQE.SG_ADDR + 4, buf); v.setUint32(w + RWQE.SG_LEN, 1522);
+    v.setUint32(w + RWQE.SG_ADDR + 4, buf);
+    v.setUint32(w + RWQE.SG_LEN, 1522);
     nic.doorbell(0, 'rq2', 1);
     const f = tcp(1000);
     nic.receiveFrame(f, f.length, 0);
@@ -83,8 +119,11 @@ describe('ehea specifics', () => {
 
   it('a WQE that points at no buffer is consumed and counted, not written', () => {
     const nic = new EheaNic({ rq1Entries: 16, rq2Entries: 16, rq3Entries: 16 });
-    const v = nic.dma.view, w = nic.ring(0, 'rq2').base;
-    v.setUint8(w + RWQE.NUM_SEGS, 1); v.setUint32(w + RWQE.SG_ADDR + 4, 12345); v.setUint32(w + RWQE.SG_LEN, 1522);
+    const v = nic.dma.view,
+      w = nic.ring(0, 'rq2').base;
+    v.setUint8(w + RWQE.NUM_SEGS, 1);
+    v.setUint32(w + RWQE.SG_ADDR + 4, 12345);
+    v.setUint32(w + RWQE.SG_LEN, 1522);
     nic.doorbell(0, 'rq2', 1);
     const f = tcp(1000);
     nic.receiveFrame(f, f.length, 0);
@@ -102,7 +141,7 @@ describe('ehea specifics', () => {
     expect(Array.from(c.frame.subarray(0, 16))).toEqual([...f.subarray(0, 12), 0x81, 0x00, 0x45, 0x00]);
     expect(c.fields.status).toBe(STATUS.VLAN_EXTRACTED);
     expect(c.fields.vlanTag).toBe((3 << 13) | 42);
-    expect(c.fields.headerLength).toBe(54);                            // counted in the buffer, after extraction
+    expect(c.fields.headerLength).toBe(54); // counted in the buffer, after extraction
     const off = new EheaNic({ rq1Entries: 16, rq2Entries: 16, rq3Entries: 16, vlanExtract: false });
     off.reference.fill();
     off.receiveFrame(f, f.length, 0);
@@ -126,8 +165,13 @@ describe('ehea specifics', () => {
     nic.receiveFrame(frames[0]!, frames[0]!.length, 0, RX_FLAG.BAD_FCS);
     const got = nic.reference.reap();
     expect(got.map((c) => [c.fields.status, c.fields.headerLength])).toEqual([
-      [0, 54], [STATUS.TCP_CSUM_ERR, 54], [STATUS.IP_CSUM_ERR, 54], [0, 42],
-      [STATUS.TCP_CSUM_ERR, 0], [STATUS.TCP_CSUM_ERR, 0], [STATUS.CRC_ERR, 54],
+      [0, 54],
+      [STATUS.TCP_CSUM_ERR, 54],
+      [STATUS.IP_CSUM_ERR, 54],
+      [0, 42],
+      [STATUS.TCP_CSUM_ERR, 0],
+      [STATUS.TCP_CSUM_ERR, 0],
+      [STATUS.CRC_ERR, 54],
     ]);
     expect(nic.totals().rx_csum_errors).toBe(2);
     expect(nic.totals().rx_crc_errors).toBe(1);
@@ -136,7 +180,7 @@ describe('ehea specifics', () => {
   });
 
   it('the CQ phase bit flips on every lap; the driver reports its consumer index with the cq doorbell', () => {
-    const nic = new EheaNic({ rq1Entries: 16, rq2Entries: 16, rq3Entries: 16 });   // CQ: 48 entries
+    const nic = new EheaNic({ rq1Entries: 16, rq2Entries: 16, rq3Entries: 16 }); // CQ: 48 entries
     const cq = nic.ring(0, 'cq');
     expect(cq.entries).toBe(48);
     const f = tcp(10);
@@ -154,13 +198,14 @@ describe('ehea specifics', () => {
   });
 
   it('a CQ the driver never drains fills up and counts rx_cq_full', () => {
-    const nic = new EheaNic({ rq1Entries: 64, rq2Entries: 16, rq3Entries: 16 });   // CQ 96 entries, 95 usable
-    const v = nic.dma.view, rq1 = nic.ring(0, 'rq1');
+    const nic = new EheaNic({ rq1Entries: 64, rq2Entries: 16, rq3Entries: 16 }); // CQ 96 entries, 95 usable
+    const v = nic.dma.view,
+      rq1 = nic.ring(0, 'rq1');
     for (let i = 0; i < 63; i++) v.setUint32(rq1.base + i * RWQE_SIZE + RWQE.WR_ID + 4, i);
     nic.doorbell(0, 'rq1', 63);
     const f = tcp(10);
     for (let i = 0; i < 63; i++) nic.receiveFrame(f, f.length, 0);
-    nic.doorbell(0, 'rq1', 62);                                        // 63 more RQ1 WQEs (head is at 63)
+    nic.doorbell(0, 'rq1', 62); // 63 more RQ1 WQEs (head is at 63)
     for (let i = 0; i < 40; i++) nic.receiveFrame(f, f.length, 0);
     expect(nic.counters(0).rx_packets).toBe(95);
     expect(nic.counters(0).rx_cq_full).toBe(8);
@@ -170,19 +215,28 @@ describe('ehea specifics', () => {
     const nic = new EheaNic({ queues: 16, rq1Entries: 16, rq2Entries: 16, rq3Entries: 16 });
     nic.reference.fill();
     const q = new Map<number, Set<number>>();
-    for (let r = 0; r < 2; r++) for (let s = 0; s < 128; s++) {
-      const f = frame().ipv4().tcp({ sport: 30000 + s }).payload(10).build();
-      nic.receiveFrame(f, f.length, 0);
-      for (const c of nic.reference.reap()) (q.get(s) ?? q.set(s, new Set()).get(s)!).add(c.queue);
-      nic.reference.fill();
-    }
+    for (let r = 0; r < 2; r++)
+      for (let s = 0; s < 128; s++) {
+        const f = frame()
+          .ipv4()
+          .tcp({ sport: 30000 + s })
+          .payload(10)
+          .build();
+        nic.receiveFrame(f, f.length, 0);
+        for (const c of nic.reference.reap()) (q.get(s) ?? q.set(s, new Set()).get(s)!).add(c.queue);
+        nic.reference.fill();
+      }
     expect([...q.values()].every((x) => x.size === 1)).toBe(true);
     expect(new Set([...q.values()].map((x) => [...x][0])).size).toBe(16);
   });
 
   it('config errors name field, value and rule', () => {
     expect(() => new EheaNic({ queues: 17 })).toThrow('ehea config: queues = 17: must be an integer from 1 to 16');
-    expect(() => new EheaNic({ rq2Entries: 100 })).toThrow('ehea config: rq2Entries = 100: must be a power of two from 16 to 16384');
-    expect(() => new EheaNic({ moderation: { absoluteUs: 5 } })).toThrow('moderation.absoluteUs = 5: this model has no absolute timer; only 0 is allowed');
+    expect(() => new EheaNic({ rq2Entries: 100 })).toThrow(
+      'ehea config: rq2Entries = 100: must be a power of two from 16 to 16384',
+    );
+    expect(() => new EheaNic({ moderation: { absoluteUs: 5 } })).toThrow(
+      'moderation.absoluteUs = 5: this model has no absolute timer; only 0 is allowed',
+    );
   });
 });

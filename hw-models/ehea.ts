@@ -7,9 +7,24 @@ import { z } from 'zod';
 import { ETH, ETHERTYPE, IPV4, IPV6, UDP, VLAN } from '../wire/constants.ts';
 import { fold, ipv6PseudoHeaderSum, pseudoHeaderSum, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
 import { r16 } from '../wire/bytes.ts';
-import { baseConfigShape, intIn, moderationSchema, parseConfig, ringEntries, validateCapabilities, type Capabilities } from './capabilities.ts';
+import {
+  baseConfigShape,
+  intIn,
+  moderationSchema,
+  parseConfig,
+  ringEntries,
+  validateCapabilities,
+  type Capabilities,
+} from './capabilities.ts';
 import { DmaMemory, getAddr64, setAddr64 } from './dma.ts';
-import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv, type RefCompletion, type ReferenceDriver } from './model.ts';
+import {
+  BaseNic,
+  scratchBytesFor,
+  type DescriptorLayout,
+  type ModelEnv,
+  type RefCompletion,
+  type ReferenceDriver,
+} from './model.ts';
 import { FrameDigest } from './frame-checks.ts';
 import type { FrameLayout } from '../wire/layout.ts';
 import { registerModel } from './registry.ts';
@@ -22,8 +37,19 @@ export const RWQE_SIZE = 32;
 
 /** Completion queue entry the device writes (64-byte record in a 256-byte slot, big-endian). */
 export const CQE = {
-  WR_ID: 0, TYPE: 8, VALID: 9, STATUS: 10, NUM_BYTES: 12, VLAN_TAG: 14, INET_CSUM: 16, HEADER_LENGTH: 18,
-  PAGE_OFFSET: 20, WQE_COUNT: 22, QP_TOKEN: 24, TIMESTAMP: 32, INLINE_DATA: 64,
+  WR_ID: 0,
+  TYPE: 8,
+  VALID: 9,
+  STATUS: 10,
+  NUM_BYTES: 12,
+  VLAN_TAG: 14,
+  INET_CSUM: 16,
+  HEADER_LENGTH: 18,
+  PAGE_OFFSET: 20,
+  WQE_COUNT: 22,
+  QP_TOKEN: 24,
+  TIMESTAMP: 32,
+  INLINE_DATA: 64,
 } as const;
 export const CQE_RECORD_SIZE = 64;
 export const CQE_SLOT_SIZE = 256;
@@ -39,20 +65,44 @@ export const RQ2_BUFFER_BYTES = 1522;
 export const RQ3_BUFFER_BYTES = 9022;
 export const FCS_LEN = 4;
 export const EHEA_MAX_QUEUES = 16;
-export const EHEA_MAX_MTU = RQ3_BUFFER_BYTES - FCS_LEN - ETH.HLEN - VLAN.HLEN;   // 9000
+export const EHEA_MAX_MTU = RQ3_BUFFER_BYTES - FCS_LEN - ETH.HLEN - VLAN.HLEN; // 9000
 
-export const EHEA_CAPABILITIES: Capabilities = validateCapabilities({
-  vlan: 'extract-keep-ethertype', delivery: 'linear', headerSplit: false, rxChecksum: 'verified',
-  maxQueues: EHEA_MAX_QUEUES, queueSelect: 'flow-hash',
-  moderation: { packetThreshold: true, delayTimer: true, absoluteTimer: false },
-  rings: [
-    { name: 'rq1', role: 'rx', minEntries: 16, maxEntries: 16384, defaultEntries: 1024, bufferBytes: 0 },
-    { name: 'rq2', role: 'rx', minEntries: 16, maxEntries: 16384, defaultEntries: 1024, bufferBytes: RQ2_BUFFER_BYTES },
-    { name: 'rq3', role: 'rx', minEntries: 16, maxEntries: 16384, defaultEntries: 128, bufferBytes: RQ3_BUFFER_BYTES },
-    { name: 'cq', role: 'completion', minEntries: 48, maxEntries: 49152, defaultEntries: 2176, bufferBytes: 0 },
-  ],
-  minMtu: 68, maxMtu: EHEA_MAX_MTU, badFcs: 'report', byteOrder: 'big',
-}, 'ehea');
+export const EHEA_CAPABILITIES: Capabilities = validateCapabilities(
+  {
+    vlan: 'extract-keep-ethertype',
+    delivery: 'linear',
+    headerSplit: false,
+    rxChecksum: 'verified',
+    maxQueues: EHEA_MAX_QUEUES,
+    queueSelect: 'flow-hash',
+    moderation: { packetThreshold: true, delayTimer: true, absoluteTimer: false },
+    rings: [
+      { name: 'rq1', role: 'rx', minEntries: 16, maxEntries: 16384, defaultEntries: 1024, bufferBytes: 0 },
+      {
+        name: 'rq2',
+        role: 'rx',
+        minEntries: 16,
+        maxEntries: 16384,
+        defaultEntries: 1024,
+        bufferBytes: RQ2_BUFFER_BYTES,
+      },
+      {
+        name: 'rq3',
+        role: 'rx',
+        minEntries: 16,
+        maxEntries: 16384,
+        defaultEntries: 128,
+        bufferBytes: RQ3_BUFFER_BYTES,
+      },
+      { name: 'cq', role: 'completion', minEntries: 48, maxEntries: 49152, defaultEntries: 2176, bufferBytes: 0 },
+    ],
+    minMtu: 68,
+    maxMtu: EHEA_MAX_MTU,
+    badFcs: 'report',
+    byteOrder: 'big',
+  },
+  'ehea',
+);
 
 export const EheaConfigSchema = z.strictObject({
   ...baseConfigShape(68, EHEA_MAX_MTU),
@@ -73,7 +123,10 @@ const RQ_NAMES = ['', 'rq1', 'rq2', 'rq3'] as const;
 const RQ_COUNTERS = ['', 'rx_rq1', 'rx_rq2', 'rx_rq3'] as const;
 
 /** Per port resource: RQ1-3 and the CQ. */
-interface PortResource { rq: [Ring, Ring, Ring, Ring]; cq: Ring }
+interface PortResource {
+  rq: [Ring, Ring, Ring, Ring];
+  cq: Ring;
+}
 
 export class EheaNic extends BaseNic {
   readonly name = 'ehea';
@@ -104,12 +157,28 @@ export class EheaNic extends BaseNic {
       ],
       scratchBytes: scratchBytesFor(EHEA_MAX_MTU),
     });
-    super(caps, dma, c.queues, c, env, ['rx_cq_full', 'rx_bad_descriptor', 'rx_rq1', 'rx_rq2', 'rx_rq3'], ['rx_cq_full', 'rx_bad_descriptor']);
+    super(
+      caps,
+      dma,
+      c.queues,
+      c,
+      env,
+      ['rx_cq_full', 'rx_bad_descriptor', 'rx_rq1', 'rx_rq2', 'rx_rq3'],
+      ['rx_cq_full', 'rx_bad_descriptor'],
+    );
     this.config = c;
     this.view = dma.view;
     for (let q = 0; q < c.queues; q++) {
       const mk = (name: string, entries: number, size: number, role: 'rx' | 'completion', buf: number): Ring => {
-        const r = new Ring({ queue: q, name, role, base: dma.carve(entries * size, role === 'completion' ? 256 : 64), entries, entrySize: size, bufferBytes: buf });
+        const r = new Ring({
+          queue: q,
+          name,
+          role,
+          base: dma.carve(entries * size, role === 'completion' ? 256 : 64),
+          entries,
+          entrySize: size,
+          bufferBytes: buf,
+        });
         this.addRing(q, r);
         return r;
       };
@@ -127,8 +196,18 @@ export class EheaNic extends BaseNic {
     return this.hash.hashFrame(frame, p) % this.queueCount;
   }
 
-  protected deliver(q: number, frame: Uint8Array, length: number, wireLen: number, badFcs: boolean, nowNs: number): void {
-    const p = this.parsed, c = this.qc[q]!, v = this.view, mem = this.dma.bytes;
+  protected deliver(
+    q: number,
+    frame: Uint8Array,
+    length: number,
+    wireLen: number,
+    badFcs: boolean,
+    nowNs: number,
+  ): void {
+    const p = this.parsed,
+      c = this.qc[q]!,
+      v = this.view,
+      mem = this.dma.bytes;
     const extract = this.config.vlanExtract && p.vlanCount > 0 && p.outerTpid === ETHERTYPE.VLAN;
     // extraction drops the TCI and the encapsulated ethertype (frame bytes 14..17): bytes 12..13 keep 0x8100
     const cut = extract ? VLAN.HLEN : 0;
@@ -139,34 +218,55 @@ export class EheaNic extends BaseNic {
     const rqn = total <= RQ1_INLINE_MAX ? 1 : total <= RQ2_BUFFER_BYTES ? 2 : 3;
     const pr = this.pr[q]!;
     const rq = pr.rq[rqn];
-    if (rq.available === 0) { this.drop(q, 'rx_missed', nowNs, this.tracer.enabled ? `${RQ_NAMES[rqn]} has no posted WQE` : ''); return; }
-    if (pr.cq.space === 0) { this.drop(q, 'rx_cq_full', nowNs, this.tracer.enabled ? 'completion queue full (driver has not reported consumption)' : ''); return; }
-    const wqeIdx = rq.head, wqe = rq.addr(wqeIdx);
+    if (rq.available === 0) {
+      this.drop(q, 'rx_missed', nowNs, this.tracer.enabled ? `${RQ_NAMES[rqn]} has no posted WQE` : '');
+      return;
+    }
+    if (pr.cq.space === 0) {
+      this.drop(
+        q,
+        'rx_cq_full',
+        nowNs,
+        this.tracer.enabled ? 'completion queue full (driver has not reported consumption)' : '',
+      );
+      return;
+    }
+    const wqeIdx = rq.head,
+      wqe = rq.addr(wqeIdx);
     let bufAddr = 0;
     if (rqn !== 1) {
       bufAddr = getAddr64(v, wqe + RWQE.SG_ADDR, false);
       const sgLen = v.getUint32(wqe + RWQE.SG_LEN);
       if (v.getUint8(wqe + RWQE.NUM_SEGS) !== 1 || sgLen < total || !this.dma.isMapped(bufAddr, total)) {
         rq.advanceHead();
-        this.drop(q, 'rx_bad_descriptor', nowNs, this.tracer.enabled ? `${RQ_NAMES[rqn]} WQE at ${wqe} points at no usable buffer (addr ${bufAddr}, len ${sgLen})` : '');
+        this.drop(
+          q,
+          'rx_bad_descriptor',
+          nowNs,
+          this.tracer.enabled
+            ? `${RQ_NAMES[rqn]} WQE at ${wqe} points at no usable buffer (addr ${bufAddr}, len ${sgLen})`
+            : '',
+        );
         return;
       }
     }
     rq.advanceHead();
-    const cqeIdx = pr.cq.head, slot = pr.cq.addr(cqeIdx);
+    const cqeIdx = pr.cq.head,
+      slot = pr.cq.addr(cqeIdx);
     const dataAt = rqn === 1 ? slot + CQE.INLINE_DATA : bufAddr;
     if (!direct) this.dmaOut(0, dataAt, imageLen);
     else if (length === frame.length) mem.set(frame, dataAt);
-    else mem.set(frame.subarray(0, length), dataAt);               // a view only when the caller passed a longer array
+    else mem.set(frame.subarray(0, length), dataAt); // a view only when the caller passed a longer array
     // one pass over the image: the FCS and the sum of its bytes from the IP header on (INET_CSUM; the TCP/UDP check below)
     const dg = this.digest;
     dg.compute(mem, dataAt, imageLen, ETH.HLEN);
     let fcs = dg.fcs;
     if (badFcs) fcs = ~fcs >>> 0;
-    v.setUint32(dataAt + imageLen, fcs, true);                        // FCS travels least significant byte first
+    v.setUint32(dataAt + imageLen, fcs, true); // FCS travels least significant byte first
 
     // checksum verification reads the wire frame; offsets there are the untouched ones
-    let status = 0, hdrLen = 0;
+    let status = 0,
+      hdrLen = 0;
     if (this.config.rxChecksum) {
       if (p.ipVersion !== 0) {
         // IPv4: the header; IPv6: the fixed header and the extension headers before the segment (no header checksum)
@@ -177,34 +277,45 @@ export class EheaNic extends BaseNic {
           if (!this.csumTrusted) {
             const l4Len = p.ipEnd - p.l4;
             const udpNone = p.isUdp && r16(frame, p.l4 + UDP.CSUM) === 0;
-            if (udpNone && p.ipVersion === 6) status |= STATUS.TCP_CSUM_ERR;    // IPv6 UDP must carry a checksum
-            else if (!udpNone) {                                               // IPv4 UDP checksum 0: none, passes
+            if (udpNone && p.ipVersion === 6)
+              status |= STATUS.TCP_CSUM_ERR; // IPv6 UDP must carry a checksum
+            else if (!udpNone) {
+              // IPv4 UDP checksum 0: none, passes
               // image bytes 14.. are the IP header, then the segment, then zero runt padding when the IP header starts at
               // image byte 14 and the IP packet ends the frame: the segment's sum is then the image sum less the header's
               // (exact integers); otherwise the segment is summed on its own
-              const l4Sum = p.l3 === ETH.HLEN + cut && p.ipEnd === length ? dg.sum - ipSum : sumBytesFolded(frame, p.l4, l4Len);
-              const pseudo = p.ipVersion === 4 ? pseudoHeaderSum(frame, p.l3 + IPV4.SRC, p.l3 + IPV4.DST, p.l4Proto, l4Len)
-                : ipv6PseudoHeaderSum(frame, p.l3 + IPV6.SRC, p.l3 + IPV6.DST, p.l4Proto, l4Len);
+              const l4Sum =
+                p.l3 === ETH.HLEN + cut && p.ipEnd === length ? dg.sum - ipSum : sumBytesFolded(frame, p.l4, l4Len);
+              const pseudo =
+                p.ipVersion === 4
+                  ? pseudoHeaderSum(frame, p.l3 + IPV4.SRC, p.l3 + IPV4.DST, p.l4Proto, l4Len)
+                  : ipv6PseudoHeaderSum(frame, p.l3 + IPV6.SRC, p.l3 + IPV6.DST, p.l4Proto, l4Len);
               if (fold(l4Sum + pseudo) !== 0xffff) status |= STATUS.TCP_CSUM_ERR;
             }
           }
         }
       }
       if (status !== 0) c.rx_csum_errors++;
-      if (hdrLen === 0) status |= STATUS.TCP_CSUM_ERR;                // quirk: not TCP/UDP reads as a TCP checksum error
+      if (hdrLen === 0) status |= STATUS.TCP_CSUM_ERR; // quirk: not TCP/UDP reads as a TCP checksum error
     } else if (p.isTcpOrUdp) hdrLen = p.headerLength - (extract ? VLAN.HLEN : 0);
-    if (badFcs) { status |= STATUS.CRC_ERR; c.rx_crc_errors++; }
-    if (extract) { status |= STATUS.VLAN_EXTRACTED; c.rx_vlan_stripped++; }
+    if (badFcs) {
+      status |= STATUS.CRC_ERR;
+      c.rx_crc_errors++;
+    }
+    if (extract) {
+      status |= STATUS.VLAN_EXTRACTED;
+      c.rx_vlan_stripped++;
+    }
 
     // stage the record (everything but VALID), then publish by writing the phase bit
-    mem.fill(0, slot, slot + CQE_RECORD_SIZE);                        // VALID too: it is written last, below
+    mem.fill(0, slot, slot + CQE_RECORD_SIZE); // VALID too: it is written last, below
     v.setUint32(slot + CQE.WR_ID, v.getUint32(wqe + RWQE.WR_ID));
     v.setUint32(slot + CQE.WR_ID + 4, v.getUint32(wqe + RWQE.WR_ID + 4));
     v.setUint8(slot + CQE.TYPE, rqn);
     v.setUint16(slot + CQE.STATUS, status);
     v.setUint16(slot + CQE.NUM_BYTES, total);
     v.setUint16(slot + CQE.VLAN_TAG, extract ? p.outerTci : 0);
-    v.setUint16(slot + CQE.INET_CSUM, fold(dg.sum));                  // 0 when the image has no byte past the Ethernet header
+    v.setUint16(slot + CQE.INET_CSUM, fold(dg.sum)); // 0 when the image has no byte past the Ethernet header
     v.setUint8(slot + CQE.HEADER_LENGTH, hdrLen);
     v.setUint16(slot + CQE.PAGE_OFFSET, 0);
     v.setUint16(slot + CQE.WQE_COUNT, 1);
@@ -213,22 +324,46 @@ export class EheaNic extends BaseNic {
     v.setUint8(slot + CQE.VALID, pr.cq.phase ? CQE_VALID_PHASE : 0);
     pr.cq.advanceHead();
     c[RQ_COUNTERS[rqn]!]!++;
-    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes via ${RQ_NAMES[rqn]} entry ${wqeIdx}, CQE ${cqeIdx}, status 0x${status.toString(16)}${extract ? `, VLAN ${p.outerTci & 0xfff} extracted` : ''}` : '', pr.cq);
+    this.completed(
+      q,
+      imageLen,
+      nowNs,
+      this.tracer.enabled
+        ? `${imageLen} bytes via ${RQ_NAMES[rqn]} entry ${wqeIdx}, CQE ${cqeIdx}, status 0x${status.toString(16)}${extract ? `, VLAN ${p.outerTci & 0xfff} extracted` : ''}`
+        : '',
+      pr.cq,
+    );
   }
 }
 
 /** Decoded CQE fields (tests and tools; a driver reads the bytes itself). */
 export interface EheaCqe {
-  wrId: number; rq: number; phase: number; status: number; numBytes: number; vlanTag: number;
-  inetCsum: number; headerLength: number; wqeCount: number; qpToken: number; timestamp: number;
+  wrId: number;
+  rq: number;
+  phase: number;
+  status: number;
+  numBytes: number;
+  vlanTag: number;
+  inetCsum: number;
+  headerLength: number;
+  wqeCount: number;
+  qpToken: number;
+  timestamp: number;
 }
 
 export function decodeCqe(v: DataView, at: number): EheaCqe {
   return {
-    wrId: getAddr64(v, at + CQE.WR_ID, false), rq: v.getUint8(at + CQE.TYPE) & CQE_TYPE_RQ_MASK,
-    phase: v.getUint8(at + CQE.VALID) >> 7, status: v.getUint16(at + CQE.STATUS), numBytes: v.getUint16(at + CQE.NUM_BYTES),
-    vlanTag: v.getUint16(at + CQE.VLAN_TAG), inetCsum: v.getUint16(at + CQE.INET_CSUM), headerLength: v.getUint8(at + CQE.HEADER_LENGTH),
-    wqeCount: v.getUint16(at + CQE.WQE_COUNT), qpToken: v.getUint32(at + CQE.QP_TOKEN), timestamp: getAddr64(v, at + CQE.TIMESTAMP, false),
+    wrId: getAddr64(v, at + CQE.WR_ID, false),
+    rq: v.getUint8(at + CQE.TYPE) & CQE_TYPE_RQ_MASK,
+    phase: v.getUint8(at + CQE.VALID) >> 7,
+    status: v.getUint16(at + CQE.STATUS),
+    numBytes: v.getUint16(at + CQE.NUM_BYTES),
+    vlanTag: v.getUint16(at + CQE.VLAN_TAG),
+    inetCsum: v.getUint16(at + CQE.INET_CSUM),
+    headerLength: v.getUint8(at + CQE.HEADER_LENGTH),
+    wqeCount: v.getUint16(at + CQE.WQE_COUNT),
+    qpToken: v.getUint32(at + CQE.QP_TOKEN),
+    timestamp: getAddr64(v, at + CQE.TIMESTAMP, false),
   };
 }
 
@@ -238,39 +373,68 @@ export function encodeCqe(v: DataView, at: number, e: EheaCqe): void {
   setAddr64(v, at + CQE.WR_ID, e.wrId, false);
   v.setUint8(at + CQE.TYPE, e.rq & CQE_TYPE_RQ_MASK);
   v.setUint8(at + CQE.VALID, e.phase ? CQE_VALID_PHASE : 0);
-  v.setUint16(at + CQE.STATUS, e.status); v.setUint16(at + CQE.NUM_BYTES, e.numBytes);
-  v.setUint16(at + CQE.VLAN_TAG, e.vlanTag); v.setUint16(at + CQE.INET_CSUM, e.inetCsum);
-  v.setUint8(at + CQE.HEADER_LENGTH, e.headerLength); v.setUint16(at + CQE.WQE_COUNT, e.wqeCount);
-  v.setUint32(at + CQE.QP_TOKEN, e.qpToken); setAddr64(v, at + CQE.TIMESTAMP, e.timestamp, false);
+  v.setUint16(at + CQE.STATUS, e.status);
+  v.setUint16(at + CQE.NUM_BYTES, e.numBytes);
+  v.setUint16(at + CQE.VLAN_TAG, e.vlanTag);
+  v.setUint16(at + CQE.INET_CSUM, e.inetCsum);
+  v.setUint8(at + CQE.HEADER_LENGTH, e.headerLength);
+  v.setUint16(at + CQE.WQE_COUNT, e.wqeCount);
+  v.setUint32(at + CQE.QP_TOKEN, e.qpToken);
+  setAddr64(v, at + CQE.TIMESTAMP, e.timestamp, false);
 }
 
-export interface EheaRwqe { wrId: number; numSegs: number; addr: number; lkey: number; len: number }
+export interface EheaRwqe {
+  wrId: number;
+  numSegs: number;
+  addr: number;
+  lkey: number;
+  len: number;
+}
 
 export function encodeRwqe(v: DataView, at: number, w: EheaRwqe): void {
   for (let i = 0; i < RWQE_SIZE; i += 4) v.setUint32(at + i, 0);
   setAddr64(v, at + RWQE.WR_ID, w.wrId, false);
   v.setUint8(at + RWQE.NUM_SEGS, w.numSegs);
   setAddr64(v, at + RWQE.SG_ADDR, w.addr, false);
-  v.setUint32(at + RWQE.SG_LKEY, w.lkey); v.setUint32(at + RWQE.SG_LEN, w.len);
+  v.setUint32(at + RWQE.SG_LKEY, w.lkey);
+  v.setUint32(at + RWQE.SG_LEN, w.len);
 }
 
 export function decodeRwqe(v: DataView, at: number): EheaRwqe {
-  return { wrId: getAddr64(v, at + RWQE.WR_ID, false), numSegs: v.getUint8(at + RWQE.NUM_SEGS), addr: getAddr64(v, at + RWQE.SG_ADDR, false),
-    lkey: v.getUint32(at + RWQE.SG_LKEY), len: v.getUint32(at + RWQE.SG_LEN) };
+  return {
+    wrId: getAddr64(v, at + RWQE.WR_ID, false),
+    numSegs: v.getUint8(at + RWQE.NUM_SEGS),
+    addr: getAddr64(v, at + RWQE.SG_ADDR, false),
+    lkey: v.getUint32(at + RWQE.SG_LKEY),
+    len: v.getUint32(at + RWQE.SG_LEN),
+  };
 }
 
 /** The tests' minimal eHEA driver: wr_id = ring index; one shadow array of buffer addresses per RQ2/RQ3. */
 class EheaReference implements ReferenceDriver {
-  private readonly st: { shadow: Int32Array[]; outstanding: number[]; tail: number[]; cqHead: number; cqPhase: number }[] = [];
+  private readonly st: {
+    shadow: Int32Array[];
+    outstanding: number[];
+    tail: number[];
+    cqHead: number;
+    cqPhase: number;
+  }[] = [];
   constructor(private readonly nic: EheaNic) {
     for (let q = 0; q < nic.queueCount; q++) {
       const e = (n: string): number => nic.ring(q, n).entries;
-      this.st.push({ shadow: [new Int32Array(0), new Int32Array(0), new Int32Array(e('rq2')), new Int32Array(e('rq3'))], outstanding: [0, 0, 0, 0], tail: [0, 0, 0, 0], cqHead: 0, cqPhase: 1 });
+      this.st.push({
+        shadow: [new Int32Array(0), new Int32Array(0), new Int32Array(e('rq2')), new Int32Array(e('rq3'))],
+        outstanding: [0, 0, 0, 0],
+        tail: [0, 0, 0, 0],
+        cqHead: 0,
+        cqPhase: 1,
+      });
     }
   }
 
   fill(limitPerRing = Infinity): number {
-    const nic = this.nic, v = nic.dma.view;
+    const nic = this.nic,
+      v = nic.dma.view;
     let posted = 0;
     for (let q = 0; q < nic.queueCount; q++) {
       const s = this.st[q]!;
@@ -284,9 +448,17 @@ class EheaReference implements ReferenceDriver {
             if (addr < 0) break;
             s.shadow[rq]![s.tail[rq]!] = addr;
           }
-          encodeRwqe(v, info.base + s.tail[rq]! * RWQE_SIZE, { wrId: s.tail[rq]!, numSegs: rq === 1 ? 0 : 1, addr, lkey: 0, len: info.bufferBytes });
+          encodeRwqe(v, info.base + s.tail[rq]! * RWQE_SIZE, {
+            wrId: s.tail[rq]!,
+            numSegs: rq === 1 ? 0 : 1,
+            addr,
+            lkey: 0,
+            len: info.bufferBytes,
+          });
           s.tail[rq] = (s.tail[rq]! + 1) % info.entries;
-          s.outstanding[rq]!++; n++; posted++;
+          s.outstanding[rq]!++;
+          n++;
+          posted++;
         }
         if (n > 0) nic.doorbell(q, RQ_NAMES[rq]!, s.tail[rq]!);
       }
@@ -299,21 +471,25 @@ class EheaReference implements ReferenceDriver {
       const s = this.st[q]!;
       for (let rq = 2; rq <= 3; rq++) {
         const entries = s.shadow[rq]!.length;
-        for (let k = 0; k < s.outstanding[rq]!; k++) this.nic.dma.free(s.shadow[rq]![(s.tail[rq]! - 1 - k + entries) % entries]!);
+        for (let k = 0; k < s.outstanding[rq]!; k++)
+          this.nic.dma.free(s.shadow[rq]![(s.tail[rq]! - 1 - k + entries) % entries]!);
         s.outstanding[rq] = 0;
       }
     }
   }
 
   reap(): RefCompletion[] {
-    const nic = this.nic, v = nic.dma.view, mem = nic.dma.bytes;
+    const nic = this.nic,
+      v = nic.dma.view,
+      mem = nic.dma.bytes;
     const out: RefCompletion[] = [];
     for (let q = 0; q < nic.queueCount; q++) {
-      const s = this.st[q]!, cq = nic.ring(q, 'cq');
+      const s = this.st[q]!,
+        cq = nic.ring(q, 'cq');
       let n = 0;
       for (;;) {
         const at = cq.base + s.cqHead * CQE_SLOT_SIZE;
-        if ((v.getUint8(at + CQE.VALID) >> 7) !== s.cqPhase) break;
+        if (v.getUint8(at + CQE.VALID) >> 7 !== s.cqPhase) break;
         const e = decodeCqe(v, at);
         const len = e.numBytes - FCS_LEN;
         const dataAt = e.rq === 1 ? at + CQE.INLINE_DATA : s.shadow[e.rq]![e.wrId]!;
@@ -324,14 +500,22 @@ class EheaReference implements ReferenceDriver {
         const verified = nic.capabilities.rxChecksum === 'verified';
         const bad = (e.status & STATUS.IP_CSUM_ERR) !== 0 || (hasL4 && (e.status & STATUS.TCP_CSUM_ERR) !== 0);
         out.push({
-          queue: q, ring: RQ_NAMES[e.rq]!, frame: fr,
+          queue: q,
+          ring: RQ_NAMES[e.rq]!,
+          frame: fr,
           vlanTag: e.status & STATUS.VLAN_EXTRACTED ? e.vlanTag : -1,
           csum: !verified ? 'none' : bad ? 'bad' : hasL4 ? 'ok' : 'none',
-          partialCsum: -1, crcError: (e.status & STATUS.CRC_ERR) !== 0, fragments: 1, rssHash: -1,
+          partialCsum: -1,
+          crcError: (e.status & STATUS.CRC_ERR) !== 0,
+          fragments: 1,
+          rssHash: -1,
           fields: { ...e },
         });
         s.cqHead++;
-        if (s.cqHead === cq.entries) { s.cqHead = 0; s.cqPhase ^= 1; }
+        if (s.cqHead === cq.entries) {
+          s.cqHead = 0;
+          s.cqPhase ^= 1;
+        }
         n++;
       }
       if (n > 0) nic.doorbell(q, 'cq', s.cqHead);
@@ -342,19 +526,35 @@ class EheaReference implements ReferenceDriver {
 
 export const EHEA_DESCRIPTORS: readonly DescriptorLayout[] = [
   {
-    name: 'RWQE', writer: 'driver', size: RWQE_SIZE,
-    fields: { wrId: { offset: RWQE.WR_ID, width: 8 }, numSegs: { offset: RWQE.NUM_SEGS, width: 1 }, addr: { offset: RWQE.SG_ADDR, width: 8 },
-      lkey: { offset: RWQE.SG_LKEY, width: 4 }, len: { offset: RWQE.SG_LEN, width: 4 } },
+    name: 'RWQE',
+    writer: 'driver',
+    size: RWQE_SIZE,
+    fields: {
+      wrId: { offset: RWQE.WR_ID, width: 8 },
+      numSegs: { offset: RWQE.NUM_SEGS, width: 1 },
+      addr: { offset: RWQE.SG_ADDR, width: 8 },
+      lkey: { offset: RWQE.SG_LKEY, width: 4 },
+      len: { offset: RWQE.SG_LEN, width: 4 },
+    },
     encode: (v, at, d) => encodeRwqe(v, at, d as unknown as EheaRwqe),
     decode: (v, at) => ({ ...decodeRwqe(v, at) }),
   },
   {
-    name: 'CQE', writer: 'device', size: CQE_RECORD_SIZE,
+    name: 'CQE',
+    writer: 'device',
+    size: CQE_RECORD_SIZE,
     fields: {
-      wrId: { offset: CQE.WR_ID, width: 8 }, rq: { offset: CQE.TYPE, width: 1, shift: 0, bits: 2 }, phase: { offset: CQE.VALID, width: 1, shift: 7, bits: 1 },
-      status: { offset: CQE.STATUS, width: 2 }, numBytes: { offset: CQE.NUM_BYTES, width: 2 }, vlanTag: { offset: CQE.VLAN_TAG, width: 2 },
-      inetCsum: { offset: CQE.INET_CSUM, width: 2 }, headerLength: { offset: CQE.HEADER_LENGTH, width: 1 }, wqeCount: { offset: CQE.WQE_COUNT, width: 2 },
-      qpToken: { offset: CQE.QP_TOKEN, width: 4 }, timestamp: { offset: CQE.TIMESTAMP, width: 8 },
+      wrId: { offset: CQE.WR_ID, width: 8 },
+      rq: { offset: CQE.TYPE, width: 1, shift: 0, bits: 2 },
+      phase: { offset: CQE.VALID, width: 1, shift: 7, bits: 1 },
+      status: { offset: CQE.STATUS, width: 2 },
+      numBytes: { offset: CQE.NUM_BYTES, width: 2 },
+      vlanTag: { offset: CQE.VLAN_TAG, width: 2 },
+      inetCsum: { offset: CQE.INET_CSUM, width: 2 },
+      headerLength: { offset: CQE.HEADER_LENGTH, width: 1 },
+      wqeCount: { offset: CQE.WQE_COUNT, width: 2 },
+      qpToken: { offset: CQE.QP_TOKEN, width: 4 },
+      timestamp: { offset: CQE.TIMESTAMP, width: 8 },
     },
     encode: (v, at, d) => encodeCqe(v, at, d as unknown as EheaCqe),
     decode: (v, at) => ({ ...decodeCqe(v, at) }),

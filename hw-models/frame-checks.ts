@@ -23,9 +23,10 @@ export function ipv4HeaderOk(b: Uint8Array, off: number, l3Off: number, ihl: num
 export function l4ChecksumOk(b: Uint8Array, off: number, p: FrameLayout, l3Off: number, l4Off: number): boolean {
   const l4Len = p.ipEnd - p.l4;
   if (p.isUdp && r16(b, off + l4Off + UDP.CSUM) === 0) return p.ipVersion === 4;
-  const sum = p.ipVersion === 6
-    ? ipv6PseudoHeaderSum(b, off + l3Off + IPV6.SRC, off + l3Off + IPV6.DST, p.l4Proto, l4Len)
-    : pseudoHeaderSum(b, off + l3Off + IPV4.SRC, off + l3Off + IPV4.DST, p.l4Proto, l4Len);
+  const sum =
+    p.ipVersion === 6
+      ? ipv6PseudoHeaderSum(b, off + l3Off + IPV6.SRC, off + l3Off + IPV6.DST, p.l4Proto, l4Len)
+      : pseudoHeaderSum(b, off + l3Off + IPV4.SRC, off + l3Off + IPV4.DST, p.l4Proto, l4Len);
   return fold(bytesSum(b, off + l4Off, l4Len) + sum) === 0xffff;
 }
 
@@ -40,20 +41,33 @@ const CRC_T = (() => {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c;
   }
-  for (let k = 1; k < 8; k++) for (let n = 0; n < 256; n++) { const p = t[256 * (k - 1) + n]!; t[256 * k + n] = (p >>> 8) ^ t[p & 0xff]!; }
+  for (let k = 1; k < 8; k++)
+    for (let n = 0; n < 256; n++) {
+      const p = t[256 * (k - 1) + n]!;
+      t[256 * k + n] = (p >>> 8) ^ t[p & 0xff]!;
+    }
   return t;
 })();
 
 /** The Ethernet FCS (CRC-32, IEEE 802.3) of `len` bytes; on the wire it is sent least significant byte first. */
 export function crc32(b: Uint8Array, off: number, len: number): number {
   const t = CRC_T;
-  let c = -1, i = off;
-  const end = off + len, end8 = off + (len & ~7);
+  let c = -1,
+    i = off;
+  const end = off + len,
+    end8 = off + (len & ~7);
   // slicing-by-8: eight lookups per 8 bytes; the last four do not wait for the CRC so far
   for (; i < end8; i += 8) {
     c ^= b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
-    c = t[1792 + (c & 0xff)]! ^ t[1536 + ((c >>> 8) & 0xff)]! ^ t[1280 + ((c >>> 16) & 0xff)]! ^ t[1024 + (c >>> 24)]!
-      ^ t[768 + b[i + 4]!]! ^ t[512 + b[i + 5]!]! ^ t[256 + b[i + 6]!]! ^ t[b[i + 7]!]!;
+    c =
+      t[1792 + (c & 0xff)]! ^
+      t[1536 + ((c >>> 8) & 0xff)]! ^
+      t[1280 + ((c >>> 16) & 0xff)]! ^
+      t[1024 + (c >>> 24)]! ^
+      t[768 + b[i + 4]!]! ^
+      t[512 + b[i + 5]!]! ^
+      t[256 + b[i + 6]!]! ^
+      t[b[i + 7]!]!;
   }
   for (; i < end; i++) c = t[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
@@ -68,26 +82,48 @@ const T16 = CRC16_T.slice();
  * groups, for memories that are not WebAssembly-backed.
  */
 function digestGroups(dv: DataView, at: number, groups: number, out: Int32Array): void {
-  const t = T16, end16 = at + groups;
-  let c = -1, even = 0, odd = 0;
+  const t = T16,
+    end16 = at + groups;
+  let c = -1,
+    even = 0,
+    odd = 0;
   while (at < end16) {
     // 32 groups of 16 bytes per block: each 16-bit half of `e` and `o` stays below 2^15 (see wire/checksum.ts sumBytes)
     const blockEnd = end16 - at > 512 ? at + 512 : end16;
-    let e = 0, o = 0;
+    let e = 0,
+      o = 0;
     for (; at < blockEnd; at += 16) {
-      const w0 = dv.getInt32(at, true), w1 = dv.getInt32(at + 4, true), w2 = dv.getInt32(at + 8, true), w3 = dv.getInt32(at + 12, true);
+      const w0 = dv.getInt32(at, true),
+        w1 = dv.getInt32(at + 4, true),
+        w2 = dv.getInt32(at + 8, true),
+        w3 = dv.getInt32(at + 12, true);
       e += (w0 & 0xff00ff) + (w1 & 0xff00ff) + (w2 & 0xff00ff) + (w3 & 0xff00ff);
       o += ((w0 >>> 8) & 0xff00ff) + ((w1 >>> 8) & 0xff00ff) + ((w2 >>> 8) & 0xff00ff) + ((w3 >>> 8) & 0xff00ff);
       c ^= w0;
-      c = t[3840 + (c & 0xff)]! ^ t[3584 + ((c >>> 8) & 0xff)]! ^ t[3328 + ((c >>> 16) & 0xff)]! ^ t[3072 + (c >>> 24)]!
-        ^ t[2816 + (w1 & 0xff)]! ^ t[2560 + ((w1 >>> 8) & 0xff)]! ^ t[2304 + ((w1 >>> 16) & 0xff)]! ^ t[2048 + (w1 >>> 24)]!
-        ^ t[1792 + (w2 & 0xff)]! ^ t[1536 + ((w2 >>> 8) & 0xff)]! ^ t[1280 + ((w2 >>> 16) & 0xff)]! ^ t[1024 + (w2 >>> 24)]!
-        ^ t[768 + (w3 & 0xff)]! ^ t[512 + ((w3 >>> 8) & 0xff)]! ^ t[256 + ((w3 >>> 16) & 0xff)]! ^ t[w3 >>> 24]!;
+      c =
+        t[3840 + (c & 0xff)]! ^
+        t[3584 + ((c >>> 8) & 0xff)]! ^
+        t[3328 + ((c >>> 16) & 0xff)]! ^
+        t[3072 + (c >>> 24)]! ^
+        t[2816 + (w1 & 0xff)]! ^
+        t[2560 + ((w1 >>> 8) & 0xff)]! ^
+        t[2304 + ((w1 >>> 16) & 0xff)]! ^
+        t[2048 + (w1 >>> 24)]! ^
+        t[1792 + (w2 & 0xff)]! ^
+        t[1536 + ((w2 >>> 8) & 0xff)]! ^
+        t[1280 + ((w2 >>> 16) & 0xff)]! ^
+        t[1024 + (w2 >>> 24)]! ^
+        t[768 + (w3 & 0xff)]! ^
+        t[512 + ((w3 >>> 8) & 0xff)]! ^
+        t[256 + ((w3 >>> 16) & 0xff)]! ^
+        t[w3 >>> 24]!;
     }
     even += (e & 0xffff) + (e >>> 16);
     odd += (o & 0xffff) + (o >>> 16);
   }
-  out[0] = c; out[1] = even; out[2] = odd;
+  out[0] = c;
+  out[1] = even;
+  out[2] = odd;
 }
 
 /**
@@ -108,10 +144,27 @@ export class FrameDigest {
 
   /** `sumFrom` (relative to `off`) must be even: the sum's 16-bit words start there. */
   compute(b: Uint8Array, off: number, len: number, sumFrom: number): void {
-    if (!(Number.isInteger(off) && Number.isInteger(len) && off >= 0 && len >= 0 && off + len <= b.length && Number.isInteger(sumFrom) && sumFrom >= 0 && (sumFrom & 1) === 0)) {
-      throw new RangeError(`FrameDigest: bytes ${off}..${off + len} (sum from an even offset, got +${sumFrom}) are not inside a buffer of ${b.length}`);
+    if (
+      !(
+        Number.isInteger(off) &&
+        Number.isInteger(len) &&
+        off >= 0 &&
+        len >= 0 &&
+        off + len <= b.length &&
+        Number.isInteger(sumFrom) &&
+        sumFrom >= 0 &&
+        (sumFrom & 1) === 0
+      )
+    ) {
+      throw new RangeError(
+        `FrameDigest: bytes ${off}..${off + len} (sum from an even offset, got +${sumFrom}) are not inside a buffer of ${b.length}`,
+      );
     }
-    if (b.buffer !== this.buffer) { this.buffer = b.buffer; this.view = new DataView(b.buffer); this.kernel = kernelsFor(b.buffer) ?? null; }
+    if (b.buffer !== this.buffer) {
+      this.buffer = b.buffer;
+      this.view = new DataView(b.buffer);
+      this.kernel = kernelsFor(b.buffer) ?? null;
+    }
     const kernel = this.kernel;
     if (kernel !== null && len <= DIGEST_KERNEL_MAX_BYTES) {
       // a memory with the WebAssembly kernels (a DMA memory): the same pass, about twice as fast
@@ -119,17 +172,24 @@ export class FrameDigest {
       this.sum = kernel.results.getInt32(0, true) * 256 + kernel.results.getInt32(4, true);
       return;
     }
-    const t = T16, groups = len & ~15;
+    const t = T16,
+      groups = len & ~15;
     digestGroups(this.view!, b.byteOffset + off, groups, this.groups);
-    let c = this.groups[0]!, even = this.groups[1]!, odd = this.groups[2]!;
+    let c = this.groups[0]!,
+      even = this.groups[1]!,
+      odd = this.groups[2]!;
     // the last 0-15 bytes one at a time (byte k of the image is a high byte of its word when k is even)
     for (let k = len & ~15; k < len; k++) {
       const x = b[off + k]!;
       c = t[(c ^ x) & 0xff]! ^ (c >>> 8);
-      if ((k & 1) === 0) even += x; else odd += x;
+      if ((k & 1) === 0) even += x;
+      else odd += x;
     }
     // the bytes before sumFrom are not part of the sum
-    for (let k = 0; k < sumFrom && k < len; k++) { if ((k & 1) === 0) even -= b[off + k]!; else odd -= b[off + k]!; }
+    for (let k = 0; k < sumFrom && k < len; k++) {
+      if ((k & 1) === 0) even -= b[off + k]!;
+      else odd -= b[off + k]!;
+    }
     this.fcs = ~c >>> 0;
     this.sum = even * 256 + odd;
   }

@@ -11,7 +11,10 @@ import { fold, sumBytesSimple } from '../wire/checksum.ts';
 function bytes(n: number, seed: number): Uint8Array {
   const b = new Uint8Array(n);
   let x = seed >>> 0;
-  for (let i = 0; i < n; i++) { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; b[i] = x >>> 24; }
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    b[i] = x >>> 24;
+  }
   return b;
 }
 
@@ -71,10 +74,10 @@ describe('the WebAssembly digest kernel', () => {
 
   it('agrees with the JavaScript path on any bytes, offset, length and sum start (property)', () => {
     const kernelMem = kernelMemory(4096);
-    const k = new FrameDigest(), js = new FrameDigest();
-    fc.assert(fc.property(
-      fc.uint8Array({ minLength: 0, maxLength: 3000 }), fc.nat(1000), fc.nat(100),
-      (data, off, sumHalf) => {
+    const k = new FrameDigest(),
+      js = new FrameDigest();
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 3000 }), fc.nat(1000), fc.nat(100), (data, off, sumHalf) => {
         kernelMem.fill(0);
         kernelMem.set(data, off);
         const plain = kernelMem.slice();
@@ -83,7 +86,9 @@ describe('the WebAssembly digest kernel', () => {
         js.compute(plain, off, data.length, sumFrom);
         expect([k.fcs, k.sum]).toEqual([js.fcs, js.sum]);
         expect(k.fcs).toBe(crc32(plain, off, data.length));
-      }), { numRuns: 300 });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('leaves runs longer than its limit to the JavaScript path, with the same result', () => {

@@ -45,10 +45,20 @@ export class IrqLine {
     if (this.clock.now < due) this.delayTimer = this.clock.at(due, this.onDelay);
     else this.cause('delay');
   };
-  private readonly onAbs = (): void => { this.absTimer = null; this.cause('absolute'); };
-  private readonly onUnmask = (): void => { this.unmaskTimer = null; if (!this.masked && this.asserted) this.fire('unmask'); };
+  private readonly onAbs = (): void => {
+    this.absTimer = null;
+    this.cause('absolute');
+  };
+  private readonly onUnmask = (): void => {
+    this.unmaskTimer = null;
+    if (!this.masked && this.asserted) this.fire('unmask');
+  };
 
-  constructor(private readonly clock: VirtualClock, readonly queue: number, public moderation: Moderation = NO_MODERATION) {}
+  constructor(
+    private readonly clock: VirtualClock,
+    readonly queue: number,
+    public moderation: Moderation = NO_MODERATION,
+  ) {}
 
   /** The device published one completion. */
   event(): void {
@@ -65,7 +75,9 @@ export class IrqLine {
     if (m.absoluteNs > 0 && this.absTimer === null) this.absTimer = this.clock.after(m.absoluteNs, this.onAbs);
   }
 
-  mask(): void { this.masked = true; }
+  mask(): void {
+    this.masked = true;
+  }
 
   /** Re-arms the line; a cause latched while masked fires at the current virtual time (not inside this call). */
   unmask(): void {
@@ -74,16 +86,21 @@ export class IrqLine {
   }
 
   private cause(kind: 'count' | 'delay' | 'absolute'): void {
-    if (this.masked) { this.asserted = true; return; }
+    if (this.masked) {
+      this.asserted = true;
+      return;
+    }
     this.fire(kind);
   }
 
   private fire(kind: 'count' | 'delay' | 'absolute' | 'unmask'): void {
-    this.delayTimer?.cancel(); this.delayTimer = null;
-    this.absTimer?.cancel(); this.absTimer = null;
+    this.delayTimer?.cancel();
+    this.delayTimer = null;
+    this.absTimer?.cancel();
+    this.absTimer = null;
     this.pending = 0;
     this.asserted = false;
-    this.masked = true;                                   // one-shot: the driver unmasks after its poll
+    this.masked = true; // one-shot: the driver unmasks after its poll
     this.counters.irqs++;
     if (kind === 'count') this.counters.irq_by_count++;
     else if (kind === 'delay') this.counters.irq_by_delay++;

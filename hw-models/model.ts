@@ -54,8 +54,16 @@ export interface QueueCounters {
 
 export function newQueueCounters(extra: readonly string[] = []): QueueCounters {
   const c: QueueCounters = {
-    rx_packets: 0, rx_bytes: 0, rx_missed: 0, rx_crc_errors: 0, rx_length_errors: 0, rx_csum_errors: 0,
-    rx_oversize: 0, rx_filtered: 0, rx_runts_padded: 0, rx_vlan_stripped: 0,
+    rx_packets: 0,
+    rx_bytes: 0,
+    rx_missed: 0,
+    rx_crc_errors: 0,
+    rx_length_errors: 0,
+    rx_csum_errors: 0,
+    rx_oversize: 0,
+    rx_filtered: 0,
+    rx_runts_padded: 0,
+    rx_vlan_stripped: 0,
   };
   for (const k of extra) c[k] = 0;
   return c;
@@ -84,7 +92,12 @@ export interface RefCompletion {
 }
 
 /** One field of a descriptor layout: `width` bytes at `offset`; a bit field also gives `shift` and `bits`. */
-export interface DescriptorField { offset: number; width: 1 | 2 | 4 | 8; shift?: number; bits?: number }
+export interface DescriptorField {
+  offset: number;
+  width: 1 | 2 | 4 | 8;
+  shift?: number;
+  bits?: number;
+}
 
 /** A descriptor's byte layout as data, with its encoder/decoder (hw-models/datasheets.test.ts holds the datasheet tables to it). */
 export interface DescriptorLayout {
@@ -157,14 +170,23 @@ export interface NicModel {
   takeCompletedFrame?(queue: number): number;
 }
 
-export interface ModelEnv { clock?: VirtualClock; tracer?: Tracer }
+export interface ModelEnv {
+  clock?: VirtualClock;
+  tracer?: Tracer;
+}
 
 export interface BaseSettings {
-  mac: string; mtu: number; promiscuous: boolean; allMulticast: boolean; padRunts: boolean;
+  mac: string;
+  mtu: number;
+  promiscuous: boolean;
+  allMulticast: boolean;
+  padRunts: boolean;
 }
 
 /** Staging bytes a model with this maximum MTU needs (pass as DmaMemory's `scratchBytes`). */
-export function scratchBytesFor(maxMtu: number): number { return maxMtu + 14 + 8 + 64; }
+export function scratchBytesFor(maxMtu: number): number {
+  return maxMtu + 14 + 8 + 64;
+}
 
 const BASE_DROPS = ['rx_missed', 'rx_length_errors', 'rx_oversize', 'rx_filtered'] as const;
 
@@ -196,8 +218,15 @@ export abstract class BaseNic implements NicModel {
   allMulticast: boolean;
   padRunts: boolean;
 
-  constructor(readonly capabilities: Capabilities, readonly dma: DmaMemory, readonly queueCount: number,
-    settings: BaseSettings, env: ModelEnv, extraCounters: readonly string[], extraDrops: readonly string[]) {
+  constructor(
+    readonly capabilities: Capabilities,
+    readonly dma: DmaMemory,
+    readonly queueCount: number,
+    settings: BaseSettings,
+    env: ModelEnv,
+    extraCounters: readonly string[],
+    extraDrops: readonly string[],
+  ) {
     this.clock = env.clock ?? new VirtualClock();
     this.tracer = env.tracer ?? NO_TRACE;
     this.littleEndian = capabilities.byteOrder === 'little';
@@ -208,7 +237,9 @@ export abstract class BaseNic implements NicModel {
       this.ringTable.push(new Map());
     }
     if (dma.scratchBytes < scratchBytesFor(capabilities.maxMtu))
-      throw new RangeError(`${capabilities.maxMtu}-byte MTU model needs DmaMemory({ scratchBytes: ${scratchBytesFor(capabilities.maxMtu)} }), got ${dma.scratchBytes}`);
+      throw new RangeError(
+        `${capabilities.maxMtu}-byte MTU model needs DmaMemory({ scratchBytes: ${scratchBytesFor(capabilities.maxMtu)} }), got ${dma.scratchBytes}`,
+      );
     this.scratchAt = dma.scratchAt;
     this.macAddress = settings.mac;
     this.mtuValue = settings.mtu;
@@ -217,7 +248,9 @@ export abstract class BaseNic implements NicModel {
     this.padRunts = settings.padRunts;
   }
 
-  get framesOffered(): number { return this.offered; }
+  get framesOffered(): number {
+    return this.offered;
+  }
 
   get macAddress(): string {
     return Array.from(this.macBytes, (b) => b.toString(16).padStart(2, '0')).join(':');
@@ -225,11 +258,18 @@ export abstract class BaseNic implements NicModel {
   set macAddress(s: string) {
     const parts = s.split(':');
     if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p)))
-      throw new ConfigError(`${this.name ?? 'nic'}: macAddress = ${JSON.stringify(s)}: must be a MAC address like "02:00:00:00:00:02"`, 'mac');
-    parts.forEach((p, i) => { this.macBytes[i] = parseInt(p, 16); });
+      throw new ConfigError(
+        `${this.name ?? 'nic'}: macAddress = ${JSON.stringify(s)}: must be a MAC address like "02:00:00:00:00:02"`,
+        'mac',
+      );
+    parts.forEach((p, i) => {
+      this.macBytes[i] = parseInt(p, 16);
+    });
   }
 
-  get mtu(): number { return this.mtuValue; }
+  get mtu(): number {
+    return this.mtuValue;
+  }
   set mtu(v: number) {
     const { minMtu, maxMtu } = this.capabilities;
     if (!Number.isInteger(v) || v < minMtu || v > maxMtu)
@@ -241,43 +281,75 @@ export abstract class BaseNic implements NicModel {
 
   protected ringOf(queue: number, name: string): Ring {
     const t = this.ringTable[queue];
-    if (t === undefined) throw new RangeError(`${this.name}: queue ${queue} does not exist (0..${this.queueCount - 1})`);
+    if (t === undefined)
+      throw new RangeError(`${this.name}: queue ${queue} does not exist (0..${this.queueCount - 1})`);
     const r = t.get(name);
-    if (r === undefined) throw new RangeError(`${this.name}: queue ${queue} has no ring "${name}" (rings: ${[...t.keys()].join(', ')})`);
+    if (r === undefined)
+      throw new RangeError(`${this.name}: queue ${queue} has no ring "${name}" (rings: ${[...t.keys()].join(', ')})`);
     return r;
   }
 
   rings(queue: number): readonly RingInfo[] {
     const t = this.ringTable[queue];
-    if (t === undefined) throw new RangeError(`${this.name}: queue ${queue} does not exist (0..${this.queueCount - 1})`);
+    if (t === undefined)
+      throw new RangeError(`${this.name}: queue ${queue} does not exist (0..${this.queueCount - 1})`);
     return [...t.values()].map((r) => r.info);
   }
 
-  ring(queue: number, name: string): RingInfo { return this.ringOf(queue, name).info; }
+  ring(queue: number, name: string): RingInfo {
+    return this.ringOf(queue, name).info;
+  }
 
   doorbell(queue: number, ring: string, value: number): void {
     this.ringOf(queue, ring).writeTail(value, `${this.name} queue ${queue} ${ring} doorbell`);
-    if (this.tracer.enabled) this.tracer.emit({ t: this.clock.now, layer: 'nic', what: 'doorbell', text: `${this.name}: queue ${queue} ${ring} doorbell ${value}`, queue, ring, slot: value });
+    if (this.tracer.enabled)
+      this.tracer.emit({
+        t: this.clock.now,
+        layer: 'nic',
+        what: 'doorbell',
+        text: `${this.name}: queue ${queue} ${ring} doorbell ${value}`,
+        queue,
+        ring,
+        slot: value,
+      });
   }
 
-  readHead(queue: number, ring: string): number { return this.ringOf(queue, ring).head; }
+  readHead(queue: number, ring: string): number {
+    return this.ringOf(queue, ring).head;
+  }
 
   private line(queue: number): IrqLine {
     const l = this.irq[queue];
-    if (l === undefined) throw new RangeError(`${this.name}: queue ${queue} does not exist (0..${this.queueCount - 1})`);
+    if (l === undefined)
+      throw new RangeError(`${this.name}: queue ${queue} does not exist (0..${this.queueCount - 1})`);
     return l;
   }
-  onInterrupt(queue: number, handler: IrqHandler): void { this.line(queue).handler = handler; }
-  maskIrq(queue: number): void { this.line(queue).mask(); }
-  unmaskIrq(queue: number): void { this.line(queue).unmask(); }
-  irqMasked(queue: number): boolean { return this.line(queue).masked; }
-  postedDescriptors(queue: number, ring: string): number { return this.ringOf(queue, ring).available; }
-  setModeration(queue: number, m: Moderation): void { this.line(queue).moderation = { ...m }; }
-  irqCounters(queue: number): Readonly<IrqCounters> { return this.line(queue).counters; }
+  onInterrupt(queue: number, handler: IrqHandler): void {
+    this.line(queue).handler = handler;
+  }
+  maskIrq(queue: number): void {
+    this.line(queue).mask();
+  }
+  unmaskIrq(queue: number): void {
+    this.line(queue).unmask();
+  }
+  irqMasked(queue: number): boolean {
+    return this.line(queue).masked;
+  }
+  postedDescriptors(queue: number, ring: string): number {
+    return this.ringOf(queue, ring).available;
+  }
+  setModeration(queue: number, m: Moderation): void {
+    this.line(queue).moderation = { ...m };
+  }
+  irqCounters(queue: number): Readonly<IrqCounters> {
+    return this.line(queue).counters;
+  }
 
   counters(queue: number): Readonly<QueueCounters> {
     const c = this.qc[queue];
-    if (c === undefined) throw new RangeError(`${this.name}: queue ${queue} does not exist (0..${this.queueCount - 1})`);
+    if (c === undefined)
+      throw new RangeError(`${this.name}: queue ${queue} does not exist (0..${this.queueCount - 1})`);
     return c;
   }
 
@@ -296,27 +368,64 @@ export abstract class BaseNic implements NicModel {
    * Puts the frame (already checked) into DMA memory and publishes its completion, or counts rx_missed.
    * `wireLen` is the length after runt padding; `badFcs` only reaches here when the model reports it.
    */
-  protected abstract deliver(queue: number, frame: Uint8Array, length: number, wireLen: number, badFcs: boolean, nowNs: number): void;
+  protected abstract deliver(
+    queue: number,
+    frame: Uint8Array,
+    length: number,
+    wireLen: number,
+    badFcs: boolean,
+    nowNs: number,
+  ): void;
 
   receiveFrame(frame: Uint8Array, length: number, nowNs: number, flags = 0): void {
     this.offered++;
     this.frameId++;
     const p = this.parsed;
-    if (!(length >= ETH.HLEN && length <= frame.length)) {       // also catches NaN
-      this.drop(0, 'rx_length_errors', nowNs, this.tracer.enabled ? `length ${length} (array ${frame.length}) cannot hold an Ethernet header` : '');
+    if (!(length >= ETH.HLEN && length <= frame.length)) {
+      // also catches NaN
+      this.drop(
+        0,
+        'rx_length_errors',
+        nowNs,
+        this.tracer.enabled ? `length ${length} (array ${frame.length}) cannot hold an Ethernet header` : '',
+      );
       return;
     }
-    if (this.tracer.enabled) this.tracer.emit({ t: nowNs, layer: 'wire', what: 'frame', text: formatFrame(frame, length), frame: this.frameId - 1 });
+    if (this.tracer.enabled)
+      this.tracer.emit({
+        t: nowNs,
+        layer: 'wire',
+        what: 'frame',
+        text: formatFrame(frame, length),
+        frame: this.frameId - 1,
+      });
     layoutFrame(frame, 0, length, p, NIC_MAX_TAGS);
     this.csumTrusted = (flags & RX_FLAG.CSUM_TRUSTED) !== 0;
     const q = this.queueCount === 1 ? 0 : this.selectQueue(p, frame);
     const badFcs = (flags & RX_FLAG.BAD_FCS) !== 0;
-    if (badFcs && this.capabilities.badFcs === 'drop') { this.drop(q, 'rx_crc_errors', nowNs, 'bad FCS'); return; }
-    if (!this.macAccepts(frame)) { this.drop(q, 'rx_filtered', nowNs, 'destination MAC not ours'); return; }
+    if (badFcs && this.capabilities.badFcs === 'drop') {
+      this.drop(q, 'rx_crc_errors', nowNs, 'bad FCS');
+      return;
+    }
+    if (!this.macAccepts(frame)) {
+      this.drop(q, 'rx_filtered', nowNs, 'destination MAC not ours');
+      return;
+    }
     const maxLen = this.mtuValue + ETH.HLEN + 4 * p.vlanCount;
-    if (length > maxLen) { this.drop(q, 'rx_oversize', nowNs, this.tracer.enabled ? `${length} bytes > ${maxLen} (MTU ${this.mtuValue})` : ''); return; }
+    if (length > maxLen) {
+      this.drop(
+        q,
+        'rx_oversize',
+        nowNs,
+        this.tracer.enabled ? `${length} bytes > ${maxLen} (MTU ${this.mtuValue})` : '',
+      );
+      return;
+    }
     let wireLen = length;
-    if (length < ETH_ZLEN && this.padRunts) { wireLen = ETH_ZLEN; this.qc[q]!.rx_runts_padded++; }
+    if (length < ETH_ZLEN && this.padRunts) {
+      wireLen = ETH_ZLEN;
+      this.qc[q]!.rx_runts_padded++;
+    }
     this.deliver(q, frame, length, wireLen, badFcs, nowNs);
   }
 
@@ -326,7 +435,16 @@ export abstract class BaseNic implements NicModel {
    */
   protected drop(queue: number, counter: string, nowNs: number, why: string): void {
     this.qc[queue]![counter]!++;
-    if (this.tracer.enabled) this.tracer.emit({ t: nowNs, layer: 'nic', what: 'drop', reason: counter, text: `${this.name}: ${why}`, queue, frame: this.frameId - 1 });
+    if (this.tracer.enabled)
+      this.tracer.emit({
+        t: nowNs,
+        layer: 'nic',
+        what: 'drop',
+        reason: counter,
+        text: `${this.name}: ${why}`,
+        queue,
+        frame: this.frameId - 1,
+      });
   }
 
   /**
@@ -339,8 +457,19 @@ export abstract class BaseNic implements NicModel {
     c.rx_bytes += bytes;
     if (this.tracer.enabled) {
       (this.tracedFrames[queue] ??= []).push(this.frameId - 1);
-      const n = ring.entries, slot = (ring.head - slots + n) % n;
-      this.tracer.emit({ t: nowNs, layer: 'nic', what: 'dma', text: `${this.name}: ${text}`, queue, frame: this.frameId - 1, ring: ring.info.name, slot, ...(slots > 1 ? { slots } : {}) });
+      const n = ring.entries,
+        slot = (ring.head - slots + n) % n;
+      this.tracer.emit({
+        t: nowNs,
+        layer: 'nic',
+        what: 'dma',
+        text: `${this.name}: ${text}`,
+        queue,
+        frame: this.frameId - 1,
+        ring: ring.info.name,
+        slot,
+        ...(slots > 1 ? { slots } : {}),
+      });
     }
     this.irq[queue]!.event();
   }
@@ -352,9 +481,14 @@ export abstract class BaseNic implements NicModel {
 
   private macAccepts(frame: Uint8Array): boolean {
     if (this.promiscuous) return true;
-    if (frame[0]! & 1) {                                            // group address
+    if (frame[0]! & 1) {
+      // group address
       let bcast = true;
-      for (let i = 0; i < 6; i++) if (frame[i] !== 0xff) { bcast = false; break; }
+      for (let i = 0; i < 6; i++)
+        if (frame[i] !== 0xff) {
+          bcast = false;
+          break;
+        }
       return bcast || this.allMulticast;
     }
     const m = this.macBytes;
@@ -367,9 +501,10 @@ export abstract class BaseNic implements NicModel {
    * at `cutAt` left out (VLAN removal). Returns the image length.
    */
   protected assemble(frame: Uint8Array, length: number, wireLen: number, cutAt: number, cutLen: number): number {
-    const mem = this.dma.bytes, s = this.scratchAt;
+    const mem = this.dma.bytes,
+      s = this.scratchAt;
     if (length === frame.length) mem.set(frame, s);
-    else mem.set(frame.subarray(0, length), s);                   // a view only when the caller passed a longer array
+    else mem.set(frame.subarray(0, length), s); // a view only when the caller passed a longer array
     if (cutLen > 0) mem.copyWithin(s + cutAt, s + cutAt + cutLen, s + length);
     const out = wireLen - cutLen;
     mem.fill(0, s + length - cutLen, s + out);
@@ -383,5 +518,7 @@ export abstract class BaseNic implements NicModel {
   }
 
   /** Registers a ring for a queue (model constructors). */
-  protected addRing(queue: number, ring: Ring): void { this.ringTable[queue]!.set(ring.info.name, ring); }
+  protected addRing(queue: number, ring: Ring): void {
+    this.ringTable[queue]!.set(ring.info.name, ring);
+  }
 }

@@ -34,10 +34,15 @@ describe('mq specifics', () => {
     const L = new FrameLayout();
     for (const [dst, dport, src, sport, h2, h4] of MS_VECTORS_V6) {
       const b = new Uint8Array(32);
-      b.set(parseIpv6(src), 0); b.set(parseIpv6(dst), 16);
+      b.set(parseIpv6(src), 0);
+      b.set(parseIpv6(dst), 16);
       expect(t.hashIpv6(b, 0, 16, sport, dport, false) >>> 0).toBe(h2);
       expect(t.hashIpv6(b, 0, 16, sport, dport, true) >>> 0).toBe(h4);
-      const f = frame().ipv6({ src, dst, ext: [{ kind: 'hopByHop' }, { kind: 'destination' }] }).tcp({ sport, dport }).payload(10).build();
+      const f = frame()
+        .ipv6({ src, dst, ext: [{ kind: 'hopByHop' }, { kind: 'destination' }] })
+        .tcp({ sport, dport })
+        .payload(10)
+        .build();
       expect(t.hashFrame(f, layoutFrame(f, 0, f.length, L)) >>> 0).toBe(h4);
       const u = frame().ipv6({ src, dst }).udp({ sport, dport }).build();
       expect(t.hashFrame(u, layoutFrame(u, 0, u.length, L)) >>> 0).toBe(h2);
@@ -79,43 +84,76 @@ describe('mq specifics', () => {
   it('setRss changes key and table; bad ones are refused with the reason', () => {
     const nic = new MqNic({ queues: 2, ringEntries: 16 });
     expect(() => nic.setRss([1, 2, 3])).toThrow('mq: RSS key has 3 bytes; must have exactly 40');
-    expect(() => nic.setRss(DEFAULT_RSS_KEY, new Array(128).fill(2))).toThrow('mq: reta[0] = 2: must be a queue number from 0 to 1');
+    expect(() => nic.setRss(DEFAULT_RSS_KEY, new Array(128).fill(2))).toThrow(
+      'mq: reta[0] = 2: must be a queue number from 0 to 1',
+    );
     nic.setRss(DEFAULT_RSS_KEY, new Array(128).fill(1));
     nic.reference.fill();
-    for (let s = 0; s < 10; s++) { const f = frame().ipv4().tcp({ sport: s + 1 }).build(); nic.receiveFrame(f, f.length, 0); }
+    for (let s = 0; s < 10; s++) {
+      const f = frame()
+        .ipv4()
+        .tcp({ sport: s + 1 })
+        .build();
+      nic.receiveFrame(f, f.length, 0);
+    }
     expect(nic.counters(1).rx_packets).toBe(10);
-    expect(() => new MqNic({ queues: 2, reta: new Array(128).fill(3) })).toThrow('mq config: reta.0 = 3: must be a queue number from 0 to 1');
+    expect(() => new MqNic({ queues: 2, reta: new Array(128).fill(3) })).toThrow(
+      'mq config: reta.0 = 3: must be a queue number from 0 to 1',
+    );
     expect(() => new MqNic({ rssKey: [1] })).toThrow('mq config: rssKey = [1]: must have exactly 40 bytes');
   });
 
   it('write-back descriptor bytes are exact (little-endian), STATUS with DD written over the read format', () => {
     const nic = new MqNic({ queues: 1, ringEntries: 16 });
-    const v = nic.dma.view, mem = nic.dma.bytes, rx = nic.ring(0, 'rx');
+    const v = nic.dma.view,
+      mem = nic.dma.bytes,
+      rx = nic.ring(0, 'rx');
     const buf = nic.dma.alloc(2048);
     v.setUint32(rx.base + RX_READ.PKT_ADDR, buf, true);
     nic.doorbell(0, 'rx', 1);
-    const f = frame().vlan({ vid: 10, pcp: 1 }).ipv4({ src: '66.9.149.187', dst: '161.142.100.80' }).tcp({ sport: 2794, dport: 1766, checksum: 0xbad }).payload(100).build();
+    const f = frame()
+      .vlan({ vid: 10, pcp: 1 })
+      .ipv4({ src: '66.9.149.187', dst: '161.142.100.80' })
+      .tcp({ sport: 2794, dport: 1766, checksum: 0xbad })
+      .payload(100)
+      .build();
     nic.receiveFrame(f, f.length, 0);
     expect(Array.from(mem.subarray(rx.base, rx.base + 16))).toEqual([
-      0x78, 0xc1, 0xcc, 0x51,                                   // RSS_HASH 0x51ccc178
-      0, 0,                                                     // HDR_INFO: no split
-      PKT_INFO.IPV4 | PKT_INFO.TCP | PKT_INFO.VLAN | PKT_INFO.RSS, 0,
-      MQ_STATUS.DD | MQ_STATUS.EOP | MQ_STATUS.VP | MQ_STATUS.L4CS | MQ_STATUS.IPCS, 0,
-      MQ_ERRORS.L4E, 0,
-      154, 0,                                                   // LENGTH 158 - 4
-      10, 0x20,                                                 // VLAN TCI 0x200a
+      0x78,
+      0xc1,
+      0xcc,
+      0x51, // RSS_HASH 0x51ccc178
+      0,
+      0, // HDR_INFO: no split
+      PKT_INFO.IPV4 | PKT_INFO.TCP | PKT_INFO.VLAN | PKT_INFO.RSS,
+      0,
+      MQ_STATUS.DD | MQ_STATUS.EOP | MQ_STATUS.VP | MQ_STATUS.L4CS | MQ_STATUS.IPCS,
+      0,
+      MQ_ERRORS.L4E,
+      0,
+      154,
+      0, // LENGTH 158 - 4
+      10,
+      0x20, // VLAN TCI 0x200a
     ]);
     expect(RX_WB.STATUS).toBe(8);
   });
 
   it('header split: headers land in the header buffer, payload in the packet buffer, HDR_INFO says how much', () => {
     const nic = new MqNic({ queues: 1, ringEntries: 16, headerSplit: true, bufferBytes: 4096 });
-    const v = nic.dma.view, mem = nic.dma.bytes, rx = nic.ring(0, 'rx');
-    const pkt = nic.dma.alloc(4096), hdr = nic.dma.alloc(256);
+    const v = nic.dma.view,
+      mem = nic.dma.bytes,
+      rx = nic.ring(0, 'rx');
+    const pkt = nic.dma.alloc(4096),
+      hdr = nic.dma.alloc(256);
     v.setUint32(rx.base + RX_READ.PKT_ADDR, pkt, true);
     v.setUint32(rx.base + RX_READ.HDR_ADDR, hdr, true);
     nic.doorbell(0, 'rx', 1);
-    const f = frame().ipv4().tcp({ ts: [1, 2] }).payload(1000).build();     // 14 + 20 + 32 header bytes
+    const f = frame()
+      .ipv4()
+      .tcp({ ts: [1, 2] })
+      .payload(1000)
+      .build(); // 14 + 20 + 32 header bytes
     nic.receiveFrame(f, f.length, 0);
     expect(v.getUint16(rx.base + RX_WB.HDR_INFO, true)).toBe(HDR_INFO.SPH | 66);
     expect(v.getUint16(rx.base + RX_WB.LENGTH, true)).toBe(1000);
@@ -129,15 +167,22 @@ describe('mq specifics', () => {
     nic.reference.fill();
     nic.setModeration(1, { packets: 3, delayNs: 0, absoluteNs: 0 });
     const fired = [0, 0];
-    nic.onInterrupt(0, () => { fired[0]!++; nic.unmaskIrq(0); });
-    nic.onInterrupt(1, () => { fired[1]!++; nic.unmaskIrq(1); });
+    nic.onInterrupt(0, () => {
+      fired[0]!++;
+      nic.unmaskIrq(0);
+    });
+    nic.onInterrupt(1, () => {
+      fired[1]!++;
+      nic.unmaskIrq(1);
+    });
     let sent = [0, 0];
     for (let s = 1; sent[0]! < 3 || sent[1]! < 3; s++) {
       const f = frame().ipv4().tcp({ sport: s }).build();
       const q = nic.rssHash(parseIpv4('10.0.0.1'), parseIpv4('10.0.0.2'), s, 5001, true) & 1;
       if (sent[q]! >= 3) continue;
       nic.receiveFrame(f, f.length, 0);
-      sent = [...sent]; sent[q]!++;
+      sent = [...sent];
+      sent[q]!++;
     }
     expect(fired).toEqual([3, 1]);
   });

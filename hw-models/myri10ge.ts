@@ -6,9 +6,24 @@ import { z } from 'zod';
 import { ETH } from '../wire/constants.ts';
 import { fold } from '../wire/checksum.ts';
 import { bytesSum } from '../sim/byte-kernels.ts';
-import { baseConfigShape, intIn, moderationSchema, parseConfig, ringEntries, validateCapabilities, type Capabilities } from './capabilities.ts';
+import {
+  baseConfigShape,
+  intIn,
+  moderationSchema,
+  parseConfig,
+  ringEntries,
+  validateCapabilities,
+  type Capabilities,
+} from './capabilities.ts';
 import { DmaMemory } from './dma.ts';
-import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv, type RefCompletion, type ReferenceDriver } from './model.ts';
+import {
+  BaseNic,
+  scratchBytesFor,
+  type DescriptorLayout,
+  type ModelEnv,
+  type RefCompletion,
+  type ReferenceDriver,
+} from './model.ts';
 import type { FrameLayout } from '../wire/layout.ts';
 import { registerModel } from './registry.ts';
 import { Ring } from './ring.ts';
@@ -26,20 +41,33 @@ export const MYRI_PAGE = 4096;
 export const MYRI_MAX_SLICES = 16;
 export const MYRI_MAX_MTU = 9000;
 
-export const MYRI10GE_CAPABILITIES: Capabilities = validateCapabilities({
-  vlan: 'none', delivery: 'page-frags', headerSplit: false, rxChecksum: 'partial',
-  maxQueues: MYRI_MAX_SLICES, queueSelect: 'flow-hash',
-  moderation: { packetThreshold: false, delayTimer: true, absoluteTimer: false },
-  rings: [
-    { name: 'small', role: 'rx', minEntries: 16, maxEntries: 4096, defaultEntries: 512, bufferBytes: 128 },
-    { name: 'big', role: 'rx', minEntries: 16, maxEntries: 4096, defaultEntries: 512, bufferBytes: 4096 },
-    { name: 'rx_done', role: 'completion', minEntries: 32, maxEntries: 8192, defaultEntries: 1024, bufferBytes: 0 },
-  ],
-  minMtu: 68, maxMtu: MYRI_MAX_MTU, badFcs: 'drop', byteOrder: 'big',
-}, 'myri10ge');
+export const MYRI10GE_CAPABILITIES: Capabilities = validateCapabilities(
+  {
+    vlan: 'none',
+    delivery: 'page-frags',
+    headerSplit: false,
+    rxChecksum: 'partial',
+    maxQueues: MYRI_MAX_SLICES,
+    queueSelect: 'flow-hash',
+    moderation: { packetThreshold: false, delayTimer: true, absoluteTimer: false },
+    rings: [
+      { name: 'small', role: 'rx', minEntries: 16, maxEntries: 4096, defaultEntries: 512, bufferBytes: 128 },
+      { name: 'big', role: 'rx', minEntries: 16, maxEntries: 4096, defaultEntries: 512, bufferBytes: 4096 },
+      { name: 'rx_done', role: 'completion', minEntries: 32, maxEntries: 8192, defaultEntries: 1024, bufferBytes: 0 },
+    ],
+    minMtu: 68,
+    maxMtu: MYRI_MAX_MTU,
+    badFcs: 'drop',
+    byteOrder: 'big',
+  },
+  'myri10ge',
+);
 
 const chunkSize = (allowed: readonly number[], dflt: number) =>
-  z.number({ error: `must be one of ${allowed.join(', ')}` }).refine((n) => allowed.includes(n), { error: `must be one of ${allowed.join(', ')}` }).default(dflt);
+  z
+    .number({ error: `must be one of ${allowed.join(', ')}` })
+    .refine((n) => allowed.includes(n), { error: `must be one of ${allowed.join(', ')}` })
+    .default(dflt);
 
 export const Myri10geConfigSchema = z.strictObject({
   ...baseConfigShape(68, MYRI_MAX_MTU),
@@ -57,7 +85,11 @@ export const Myri10geConfigSchema = z.strictObject({
 });
 export type Myri10geConfig = z.input<typeof Myri10geConfigSchema>;
 
-interface Slice { small: Ring; big: Ring; done: Ring }
+interface Slice {
+  small: Ring;
+  big: Ring;
+  done: Ring;
+}
 
 export class Myri10geNic extends BaseNic {
   readonly name = 'myri10ge';
@@ -71,9 +103,17 @@ export class Myri10geNic extends BaseNic {
   constructor(config: Myri10geConfig = {}, env: ModelEnv = {}) {
     const c = parseConfig(Myri10geConfigSchema, config, 'myri10ge');
     const caps: Capabilities = {
-      ...MYRI10GE_CAPABILITIES, rxChecksum: c.rxChecksum ? 'partial' : 'none', maxQueues: c.slices,
+      ...MYRI10GE_CAPABILITIES,
+      rxChecksum: c.rxChecksum ? 'partial' : 'none',
+      maxQueues: c.slices,
       queueSelect: c.slices > 1 ? 'flow-hash' : 'single',
-      rings: MYRI10GE_CAPABILITIES.rings.map((r) => r.name === 'small' ? { ...r, bufferBytes: c.smallBytes } : r.name === 'big' ? { ...r, bufferBytes: c.bigBytes } : r),
+      rings: MYRI10GE_CAPABILITIES.rings.map((r) =>
+        r.name === 'small'
+          ? { ...r, bufferBytes: c.smallBytes }
+          : r.name === 'big'
+            ? { ...r, bufferBytes: c.bigBytes }
+            : r,
+      ),
     };
     const doneEntries = c.smallEntries + c.bigEntries;
     const pagesPerSlice = Math.ceil((c.smallEntries * c.smallBytes + c.bigEntries * c.bigBytes) / MYRI_PAGE) + 2;
@@ -82,12 +122,28 @@ export class Myri10geNic extends BaseNic {
       slabs: [{ size: MYRI_PAGE, count: pagesPerSlice * c.slices * c.bufferFactor }],
       scratchBytes: scratchBytesFor(MYRI_MAX_MTU),
     });
-    super(caps, dma, c.slices, c, env, ['rx_done_full', 'rx_bad_descriptor', 'rx_small', 'rx_big'], ['rx_done_full', 'rx_bad_descriptor']);
+    super(
+      caps,
+      dma,
+      c.slices,
+      c,
+      env,
+      ['rx_done_full', 'rx_bad_descriptor', 'rx_small', 'rx_big'],
+      ['rx_done_full', 'rx_bad_descriptor'],
+    );
     this.config = c;
     this.view = dma.view;
     for (let q = 0; q < c.slices; q++) {
       const mk = (name: string, entries: number, size: number, role: 'rx' | 'completion', buf: number): Ring => {
-        const r = new Ring({ queue: q, name, role, base: dma.carve(entries * size), entries, entrySize: size, bufferBytes: buf });
+        const r = new Ring({
+          queue: q,
+          name,
+          role,
+          base: dma.carve(entries * size),
+          entries,
+          entrySize: size,
+          bufferBytes: buf,
+        });
         this.addRing(q, r);
         return r;
       };
@@ -101,10 +157,22 @@ export class Myri10geNic extends BaseNic {
     this.reference = new MyriReference(this);
   }
 
-  protected selectQueue(p: FrameLayout, frame: Uint8Array): number { return this.hash.hashFrame(frame, p) % this.queueCount; }
+  protected selectQueue(p: FrameLayout, frame: Uint8Array): number {
+    return this.hash.hashFrame(frame, p) % this.queueCount;
+  }
 
-  protected deliver(q: number, frame: Uint8Array, length: number, wireLen: number, _badFcs: boolean, nowNs: number): void {
-    const s = this.slices[q]!, v = this.view, mem = this.dma.bytes, c = this.qc[q]!;
+  protected deliver(
+    q: number,
+    frame: Uint8Array,
+    length: number,
+    wireLen: number,
+    _badFcs: boolean,
+    nowNs: number,
+  ): void {
+    const s = this.slices[q]!,
+      v = this.view,
+      mem = this.dma.bytes,
+      c = this.qc[q]!;
     const imageLen = this.assemble(frame, length, wireLen, 0, 0);
     const total = MXGEFW_PAD + imageLen;
     const small = total <= this.config.smallBytes;
@@ -112,20 +180,36 @@ export class Myri10geNic extends BaseNic {
     const chunk = small ? this.config.smallBytes : this.config.bigBytes;
     const need = small ? 1 : Math.ceil(total / chunk);
     if (ring.available < need) {
-      this.drop(q, 'rx_missed', nowNs, this.tracer.enabled ? `${ring.info.name} ring has ${ring.available} chunks posted, frame needs ${need}` : '');
+      this.drop(
+        q,
+        'rx_missed',
+        nowNs,
+        this.tracer.enabled ? `${ring.info.name} ring has ${ring.available} chunks posted, frame needs ${need}` : '',
+      );
       return;
     }
     const doneAt = s.done.addr(s.done.head);
     if (v.getUint16(doneAt + RX_DONE.LENGTH) !== 0) {
-      this.drop(q, 'rx_done_full', nowNs, this.tracer.enabled ? 'rx_done slot still owned by the driver (LENGTH not zeroed)' : '');
+      this.drop(
+        q,
+        'rx_done_full',
+        nowNs,
+        this.tracer.enabled ? 'rx_done slot still owned by the driver (LENGTH not zeroed)' : '',
+      );
       return;
     }
-    for (let k = 0; k < need; k++) {                               // check every chunk before writing any
+    for (let k = 0; k < need; k++) {
+      // check every chunk before writing any
       const d = ring.addr(ring.peek(k));
       const addr = v.getUint32(d + RECV_DESC.ADDR_HIGH) * 0x100000000 + v.getUint32(d + RECV_DESC.ADDR_LOW);
       if (!this.dma.isMapped(addr, Math.min(chunk, total - k * chunk))) {
         for (let j = 0; j < need; j++) ring.advanceHead();
-        this.drop(q, 'rx_bad_descriptor', nowNs, this.tracer.enabled ? `${ring.info.name} descriptor at ${d} points at no usable buffer (addr ${addr})` : '');
+        this.drop(
+          q,
+          'rx_bad_descriptor',
+          nowNs,
+          this.tracer.enabled ? `${ring.info.name} descriptor at ${d} points at no usable buffer (addr ${addr})` : '',
+        );
         return;
       }
     }
@@ -134,17 +218,34 @@ export class Myri10geNic extends BaseNic {
     for (let k = 0; k < need; k++) {
       const d = ring.addr(ring.advanceHead());
       const addr = v.getUint32(d + RECV_DESC.ADDR_HIGH) * 0x100000000 + v.getUint32(d + RECV_DESC.ADDR_LOW);
-      let n = Math.min(chunk, imageLen - src), at = addr;
-      if (src < 0) { mem[at] = 0; mem[at + 1] = 0; at += MXGEFW_PAD; n -= MXGEFW_PAD; src = 0; }
+      let n = Math.min(chunk, imageLen - src),
+        at = addr;
+      if (src < 0) {
+        mem[at] = 0;
+        mem[at + 1] = 0;
+        at += MXGEFW_PAD;
+        n -= MXGEFW_PAD;
+        src = 0;
+      }
       this.dmaOut(src, at, n);
       src += n;
     }
-    const csum = this.config.rxChecksum && imageLen > ETH.HLEN ? fold(bytesSum(mem, this.scratchAt + ETH.HLEN, imageLen - ETH.HLEN)) : 0;
+    const csum =
+      this.config.rxChecksum && imageLen > ETH.HLEN
+        ? fold(bytesSum(mem, this.scratchAt + ETH.HLEN, imageLen - ETH.HLEN))
+        : 0;
     v.setUint16(doneAt + RX_DONE.CSUM, csum);
-    v.setUint16(doneAt + RX_DONE.LENGTH, total);                    // publish: LENGTH is written last
+    v.setUint16(doneAt + RX_DONE.LENGTH, total); // publish: LENGTH is written last
     s.done.advanceHead();
-    if (small) c.rx_small!++; else c.rx_big!++;
-    this.completed(q, imageLen, nowNs, this.tracer.enabled ? `${imageLen} bytes in ${need} ${ring.info.name} chunk(s), csum 0x${csum.toString(16)}` : '', s.done);
+    if (small) c.rx_small!++;
+    else c.rx_big!++;
+    this.completed(
+      q,
+      imageLen,
+      nowNs,
+      this.tracer.enabled ? `${imageLen} bytes in ${need} ${ring.info.name} chunk(s), csum 0x${csum.toString(16)}` : '',
+      s.done,
+    );
   }
 }
 
@@ -154,18 +255,35 @@ export function csumWithoutVlan(csum: number, tagTci: number, innerType: number)
   return fold(csum + (~tagTci & 0xffff) + (~innerType & 0xffff));
 }
 
-
 /** The tests' minimal myri10ge driver: carves chunks from pages (one page reference per chunk). */
 class MyriReference implements ReferenceDriver {
-  private readonly st: { shadow: Int32Array[]; clean: number[]; tail: number[]; outstanding: number[]; page: number[]; pageOff: number[]; doneHead: number }[] = [];
+  private readonly st: {
+    shadow: Int32Array[];
+    clean: number[];
+    tail: number[];
+    outstanding: number[];
+    page: number[];
+    pageOff: number[];
+    doneHead: number;
+  }[] = [];
   constructor(private readonly nic: Myri10geNic) {
     for (let q = 0; q < nic.queueCount; q++) {
-      this.st.push({ shadow: [new Int32Array(nic.ring(q, 'small').entries), new Int32Array(nic.ring(q, 'big').entries)], clean: [0, 0], tail: [0, 0], outstanding: [0, 0], page: [-1, -1], pageOff: [0, 0], doneHead: 0 });
+      this.st.push({
+        shadow: [new Int32Array(nic.ring(q, 'small').entries), new Int32Array(nic.ring(q, 'big').entries)],
+        clean: [0, 0],
+        tail: [0, 0],
+        outstanding: [0, 0],
+        page: [-1, -1],
+        pageOff: [0, 0],
+        doneHead: 0,
+      });
     }
   }
 
   fill(limitPerRing = Infinity): number {
-    const nic = this.nic, dma = nic.dma, v = dma.view;
+    const nic = this.nic,
+      dma = nic.dma,
+      v = dma.view;
     let posted = 0;
     for (let q = 0; q < nic.queueCount; q++) {
       const s = this.st[q]!;
@@ -174,19 +292,26 @@ class MyriReference implements ReferenceDriver {
         let n = 0;
         while (n < limitPerRing && s.outstanding[r]! < info.entries - 1) {
           if (s.page[r]! < 0 || s.pageOff[r]! + info.bufferBytes > MYRI_PAGE) {
-            if (s.page[r]! >= 0) dma.free(s.page[r]!);           // drop the carving reference of the used-up page
+            if (s.page[r]! >= 0) dma.free(s.page[r]!); // drop the carving reference of the used-up page
             const p = dma.alloc(MYRI_PAGE);
-            if (p < 0) { s.page[r] = -1; break; }
-            s.page[r] = p; s.pageOff[r] = 0;
+            if (p < 0) {
+              s.page[r] = -1;
+              break;
+            }
+            s.page[r] = p;
+            s.pageOff[r] = 0;
           }
           const addr = s.page[r]! + s.pageOff[r]!;
-          dma.ref(addr);                                          // one reference per chunk handed to the NIC
+          dma.ref(addr); // one reference per chunk handed to the NIC
           s.pageOff[r]! += info.bufferBytes;
           const at = info.base + s.tail[r]! * RECV_DESC_SIZE;
-          v.setUint32(at + RECV_DESC.ADDR_HIGH, 0); v.setUint32(at + RECV_DESC.ADDR_LOW, addr);
+          v.setUint32(at + RECV_DESC.ADDR_HIGH, 0);
+          v.setUint32(at + RECV_DESC.ADDR_LOW, addr);
           s.shadow[r]![s.tail[r]!] = addr;
           s.tail[r] = (s.tail[r]! + 1) % info.entries;
-          s.outstanding[r]!++; n++; posted++;
+          s.outstanding[r]!++;
+          n++;
+          posted++;
         }
         if (n > 0) nic.doorbell(q, name, s.tail[r]!);
       });
@@ -201,16 +326,23 @@ class MyriReference implements ReferenceDriver {
         const entries = s.shadow[r]!.length;
         for (let k = 0; k < s.outstanding[r]!; k++) this.nic.dma.free(s.shadow[r]![(s.clean[r]! + k) % entries]!);
         s.outstanding[r] = 0;
-        if (s.page[r]! >= 0) { this.nic.dma.free(s.page[r]!); s.page[r] = -1; }
+        if (s.page[r]! >= 0) {
+          this.nic.dma.free(s.page[r]!);
+          s.page[r] = -1;
+        }
       }
     }
   }
 
   reap(): RefCompletion[] {
-    const nic = this.nic, v = nic.dma.view, mem = nic.dma.bytes, cfg = nic.config;
+    const nic = this.nic,
+      v = nic.dma.view,
+      mem = nic.dma.bytes,
+      cfg = nic.config;
     const out: RefCompletion[] = [];
     for (let q = 0; q < nic.queueCount; q++) {
-      const s = this.st[q]!, done = nic.ring(q, 'rx_done');
+      const s = this.st[q]!,
+        done = nic.ring(q, 'rx_done');
       for (;;) {
         const at = done.base + s.doneHead * RX_DONE_SIZE;
         const total = v.getUint16(at + RX_DONE.LENGTH);
@@ -226,17 +358,29 @@ class MyriReference implements ReferenceDriver {
           const addr = s.shadow[r]![s.clean[r]!]!;
           s.clean[r] = (s.clean[r]! + 1) % ent;
           s.outstanding[r]!--;
-          let n = Math.min(chunk, fr.length - got), a = addr;
-          if (got < 0) { a += MXGEFW_PAD; n -= MXGEFW_PAD; got = 0; }
+          let n = Math.min(chunk, fr.length - got),
+            a = addr;
+          if (got < 0) {
+            a += MXGEFW_PAD;
+            n -= MXGEFW_PAD;
+            got = 0;
+          }
           fr.set(mem.subarray(a, a + n), got);
           got += n;
           nic.dma.free(addr);
         }
-        v.setUint16(at + RX_DONE.LENGTH, 0);                       // hand the slot back
+        v.setUint16(at + RX_DONE.LENGTH, 0); // hand the slot back
         s.doneHead = (s.doneHead + 1) % done.entries;
         out.push({
-          queue: q, ring: r === 0 ? 'small' : 'big', frame: fr, vlanTag: -1, csum: 'none',
-          partialCsum: cfg.rxChecksum ? csum : -1, crcError: false, fragments: need, rssHash: -1,
+          queue: q,
+          ring: r === 0 ? 'small' : 'big',
+          frame: fr,
+          vlanTag: -1,
+          csum: 'none',
+          partialCsum: cfg.rxChecksum ? csum : -1,
+          crcError: false,
+          fragments: need,
+          rssHash: -1,
           fields: { CSUM: csum, LENGTH: total },
         });
       }
@@ -247,15 +391,28 @@ class MyriReference implements ReferenceDriver {
 
 export const MYRI10GE_DESCRIPTORS: readonly DescriptorLayout[] = [
   {
-    name: 'recv_desc', writer: 'driver', size: RECV_DESC_SIZE,
+    name: 'recv_desc',
+    writer: 'driver',
+    size: RECV_DESC_SIZE,
     fields: { addrHigh: { offset: RECV_DESC.ADDR_HIGH, width: 4 }, addrLow: { offset: RECV_DESC.ADDR_LOW, width: 4 } },
-    encode: (v, at, d) => { v.setUint32(at + RECV_DESC.ADDR_HIGH, d.addrHigh!); v.setUint32(at + RECV_DESC.ADDR_LOW, d.addrLow!); },
-    decode: (v, at) => ({ addrHigh: v.getUint32(at + RECV_DESC.ADDR_HIGH), addrLow: v.getUint32(at + RECV_DESC.ADDR_LOW) }),
+    encode: (v, at, d) => {
+      v.setUint32(at + RECV_DESC.ADDR_HIGH, d.addrHigh!);
+      v.setUint32(at + RECV_DESC.ADDR_LOW, d.addrLow!);
+    },
+    decode: (v, at) => ({
+      addrHigh: v.getUint32(at + RECV_DESC.ADDR_HIGH),
+      addrLow: v.getUint32(at + RECV_DESC.ADDR_LOW),
+    }),
   },
   {
-    name: 'rx_done', writer: 'device', size: RX_DONE_SIZE,
+    name: 'rx_done',
+    writer: 'device',
+    size: RX_DONE_SIZE,
     fields: { csum: { offset: RX_DONE.CSUM, width: 2 }, length: { offset: RX_DONE.LENGTH, width: 2 } },
-    encode: (v, at, d) => { v.setUint16(at + RX_DONE.CSUM, d.csum!); v.setUint16(at + RX_DONE.LENGTH, d.length!); },
+    encode: (v, at, d) => {
+      v.setUint16(at + RX_DONE.CSUM, d.csum!);
+      v.setUint16(at + RX_DONE.LENGTH, d.length!);
+    },
     decode: (v, at) => ({ csum: v.getUint16(at + RX_DONE.CSUM), length: v.getUint16(at + RX_DONE.LENGTH) }),
   },
 ];

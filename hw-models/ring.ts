@@ -37,14 +37,22 @@ export class Ring {
   laps = 0;
   constructor(readonly info: RingInfo) {}
 
-  get entries(): number { return this.info.entries; }
-  addr(index: number): number { return this.info.base + index * this.info.entrySize; }
+  get entries(): number {
+    return this.info.entries;
+  }
+  addr(index: number): number {
+    return this.info.base + index * this.info.entrySize;
+  }
 
   /** Descriptors posted by the driver and not yet used by the device (driver-produced rings). */
-  get available(): number { return (this.tail - this.head + this.info.entries) % this.info.entries; }
+  get available(): number {
+    return (this.tail - this.head + this.info.entries) % this.info.entries;
+  }
 
   /** Entry `k` after the head (k < available). */
-  peek(k: number): number { return (this.head + k) % this.info.entries; }
+  peek(k: number): number {
+    return (this.head + k) % this.info.entries;
+  }
 
   /** The device consumes the descriptor at the head. */
   advanceHead(): number {
@@ -55,10 +63,14 @@ export class Ring {
   }
 
   /** Completion rings: free entries the device may still write (the driver's consumer index is `tail`). */
-  get space(): number { return this.info.entries - 1 - ((this.head - this.tail + this.info.entries) % this.info.entries); }
+  get space(): number {
+    return this.info.entries - 1 - ((this.head - this.tail + this.info.entries) % this.info.entries);
+  }
 
   /** Completion rings: the phase value entries written on the current lap carry (1 on the first lap). */
-  get phase(): number { return (this.laps & 1) === 0 ? 1 : 0; }
+  get phase(): number {
+    return (this.laps & 1) === 0 ? 1 : 0;
+  }
 
   /** Validates a doorbell value (a ring index) and stores it as the new tail. */
   writeTail(value: number, who: string): void {

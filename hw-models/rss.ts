@@ -5,16 +5,17 @@ import { r32 } from '../wire/bytes.ts';
 
 /** Microsoft's default 40-byte RSS key (the one in "Verifying the RSS Hash Calculation"). */
 export const DEFAULT_RSS_KEY: readonly number[] = [
-  0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
-  0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
-  0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+  0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b,
+  0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac,
+  0x01, 0xfa,
 ];
 
 /** A Toeplitz hasher with a fixed key (at least 12 bytes for the IPv4 4-tuple). */
 export class Toeplitz {
   private readonly key: Uint8Array;
   constructor(key: ArrayLike<number>) {
-    if (key.length < 12) throw new RangeError(`RSS key has ${key.length} bytes; at least 12 are needed for the IPv4 4-tuple`);
+    if (key.length < 12)
+      throw new RangeError(`RSS key has ${key.length} bytes; at least 12 are needed for the IPv4 4-tuple`);
     this.key = Uint8Array.from(key);
   }
 
@@ -26,11 +27,14 @@ export class Toeplitz {
   hashIpv4(saddr: number, daddr: number, sport: number, dport: number, withPorts: boolean): number {
     const k = this.key;
     this.result = 0;
-    this.win = ((k[0]! << 24) | (k[1]! << 16) | (k[2]! << 8) | k[3]!) >>> 0;   // key bits i..i+31
+    this.win = ((k[0]! << 24) | (k[1]! << 16) | (k[2]! << 8) | k[3]!) >>> 0; // key bits i..i+31
     this.bitPos = 32;
     this.feed(saddr >>> 0, 32);
     this.feed(daddr >>> 0, 32);
-    if (withPorts) { this.feed(sport, 16); this.feed(dport, 16); }
+    if (withPorts) {
+      this.feed(sport, 16);
+      this.feed(dport, 16);
+    }
     return this.result;
   }
 
@@ -42,7 +46,10 @@ export class Toeplitz {
     this.bitPos = 32;
     for (let i = 0; i < 16; i += 4) this.feed(r32(b, srcOff + i), 32);
     for (let i = 0; i < 16; i += 4) this.feed(r32(b, dstOff + i), 32);
-    if (withPorts) { this.feed(sport, 16); this.feed(dport, 16); }
+    if (withPorts) {
+      this.feed(sport, 16);
+      this.feed(dport, 16);
+    }
     return this.result;
   }
 

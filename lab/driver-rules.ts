@@ -43,7 +43,7 @@ export const DRIVER_RULES = {
     broken: 'frames were missed while buffers sat unposted (the ring was left short after a poll)',
     fix: 'refill every slot the poll emptied before the poll returns (a failed allocation is counted and retried next poll)',
   },
-  'conservation': {
+  conservation: {
     broken: 'a frame was lost or duplicated: offered ≠ NIC drops + driver drops + delivered + held',
     fix: 'deliver each completed frame exactly once or count it in drops() under a reason',
   },
@@ -67,7 +67,9 @@ export interface Violation {
 /** Thrown inside the run to stop it at the first broken rule (caught by `checkRun`). */
 export class RuleBroken extends Error {
   override name = 'RuleBroken';
-  constructor(readonly violation: Violation) { super(`${violation.rule}: ${violation.detail}`); }
+  constructor(readonly violation: Violation) {
+    super(`${violation.rule}: ${violation.detail}`);
+  }
 }
 
 /** A ring short by more than this fraction of what was posted at open counts as "not refilled". */
@@ -85,10 +87,19 @@ export class RuleWatch implements NapiWatch, EngineWatch {
   private readonly shortAfter: (string | null)[] = [];
   private failedAllocsAtPoll = 0;
 
-  constructor(private readonly model: NicModel, private readonly driver: Driver, private readonly stack: Stack) {
+  constructor(
+    private readonly model: NicModel,
+    private readonly driver: Driver,
+    private readonly stack: Stack,
+  ) {
     this.dmaAtOpen = model.dma.counters.bytesInUse;
     for (let q = 0; q < model.queueCount; q++) {
-      this.rxRings.push(model.rings(q).filter((r) => r.role !== 'completion').map((r) => ({ ring: r.name, full: r.entries - 1, bufferBytes: r.bufferBytes })));
+      this.rxRings.push(
+        model
+          .rings(q)
+          .filter((r) => r.role !== 'completion')
+          .map((r) => ({ ring: r.name, full: r.entries - 1, bufferBytes: r.bufferBytes })),
+      );
       this.missedSeen.push(model.counters(q).rx_missed);
       this.shortAfter.push(this.shortRing(q, 'open'));
     }
@@ -98,7 +109,9 @@ export class RuleWatch implements NapiWatch, EngineWatch {
 
   private where(): string {
     const c = this.current;
-    return c === null ? `outside any poll (t=${ms(this.model.clock.now)})` : `poll ${c.index} (${c.napi.name}, t=${ms(this.stack.cpu.now)})`;
+    return c === null
+      ? `outside any poll (t=${ms(this.model.clock.now)})`
+      : `poll ${c.index} (${c.napi.name}, t=${ms(this.stack.cpu.now)})`;
   }
 
   private broken(rule: RuleName, detail: string, where = this.where()): never {
@@ -115,10 +128,21 @@ export class RuleWatch implements NapiWatch, EngineWatch {
     const q = napi.queue;
     if (work > weight) this.broken('poll-over-budget', `returned ${work} with a budget of ${weight}`);
     if (work < weight) {
-      if (napi.scheduled) this.broken('poll-not-completed', `returned ${work} of ${weight} but never called napiComplete: the context stays on the poll list`);
-      if (this.model.irqMasked(q)) this.broken('poll-not-completed', `returned ${work} of ${weight} and completed NAPI, but queue ${q}'s interrupt stays masked: the queue goes deaf`);
+      if (napi.scheduled)
+        this.broken(
+          'poll-not-completed',
+          `returned ${work} of ${weight} but never called napiComplete: the context stays on the poll list`,
+        );
+      if (this.model.irqMasked(q))
+        this.broken(
+          'poll-not-completed',
+          `returned ${work} of ${weight} and completed NAPI, but queue ${q}'s interrupt stays masked: the queue goes deaf`,
+        );
     } else if (napi.scheduled && !this.model.irqMasked(q)) {
-      this.broken('irq-enabled-while-polling', `returned its whole budget (${work}) and stays scheduled, yet queue ${q}'s interrupt was re-enabled`);
+      this.broken(
+        'irq-enabled-while-polling',
+        `returned its whole budget (${work}) and stays scheduled, yet queue ${q}'s interrupt was re-enabled`,
+      );
     }
     this.noteShortRing(q);
     this.current = null;
@@ -126,24 +150,33 @@ export class RuleWatch implements NapiWatch, EngineWatch {
 
   completing(napi: NapiStruct): void {
     const others = this.stack.napis.some((n) => n !== napi && n.scheduled);
-    if (!others && this.driver.held > 0) this.broken('engine-not-flushed', `${this.driver.held} packet(s) still held by LRO/GRO at napiComplete of ${napi.name}`);
+    if (!others && this.driver.held > 0)
+      this.broken(
+        'engine-not-flushed',
+        `${this.driver.held} packet(s) still held by LRO/GRO at napiComplete of ${napi.name}`,
+      );
   }
 
   lroAccept(skb: SkBuff): void {
     if (skb.ipSummed !== CHECKSUM_UNNECESSARY) {
-      this.broken('unverified-checksum-to-lro', `frame of ${skb.len} bytes on queue ${skb.queue} (arrived t=${ms(skb.arrivalNs)}) joined an LRO session with ip_summed ${skb.ipSummed} (CHECKSUM_UNNECESSARY is ${CHECKSUM_UNNECESSARY})`);
+      this.broken(
+        'unverified-checksum-to-lro',
+        `frame of ${skb.len} bytes on queue ${skb.queue} (arrived t=${ms(skb.arrivalNs)}) joined an LRO session with ip_summed ${skb.ipSummed} (CHECKSUM_UNNECESSARY is ${CHECKSUM_UNNECESSARY})`,
+      );
     }
   }
 
   /** A ring left short after a poll that had no allocation failure: remember where, in case frames are missed. */
   private noteShortRing(q: number): void {
-    this.shortAfter[q] = this.model.dma.counters.failedAllocations !== this.failedAllocsAtPoll ? null : this.shortRing(q, this.where());
+    this.shortAfter[q] =
+      this.model.dma.counters.failedAllocations !== this.failedAllocsAtPoll ? null : this.shortRing(q, this.where());
   }
 
   private shortRing(q: number, when: string): string | null {
     for (const r of this.rxRings[q] ?? []) {
       const now = this.model.postedDescriptors(q, r.ring);
-      if (r.full - now > r.full * SHORT_RING_FRACTION) return `${r.ring} had ${now} of ${r.full} buffers posted after ${when}`;
+      if (r.full - now > r.full * SHORT_RING_FRACTION)
+        return `${r.ring} had ${now} of ${r.full} buffers posted after ${when}`;
     }
     return null;
   }
@@ -152,7 +185,9 @@ export class RuleWatch implements NapiWatch, EngineWatch {
   private postedBytes(): number {
     let n = 0;
     for (let q = 0; q < this.model.queueCount; q++) {
-      for (const r of this.rxRings[q]!) if (r.bufferBytes > 0) n += this.model.postedDescriptors(q, r.ring) * Math.max(0, this.model.dma.classFor(r.bufferBytes));
+      for (const r of this.rxRings[q]!)
+        if (r.bufferBytes > 0)
+          n += this.model.postedDescriptors(q, r.ring) * Math.max(0, this.model.dma.classFor(r.bufferBytes));
     }
     return n;
   }
@@ -162,7 +197,11 @@ export class RuleWatch implements NapiWatch, EngineWatch {
       const missed = this.model.counters(q).rx_missed;
       const short = this.shortAfter[q];
       if (missed > this.missedSeen[q]! && short !== undefined && short !== null) {
-        this.broken('ring-not-refilled', `queue ${q} missed ${missed - this.missedSeen[q]!} frame(s) while ${short}`, short.replace(/^.* after /, ''));
+        this.broken(
+          'ring-not-refilled',
+          `queue ${q} missed ${missed - this.missedSeen[q]!} frame(s) while ${short}`,
+          short.replace(/^.* after /, ''),
+        );
       }
       this.missedSeen[q] = missed;
     }
@@ -179,26 +218,62 @@ export class RuleWatch implements NapiWatch, EngineWatch {
   /** The end-of-run rules, once the clock is idle. */
   finish(r: RunResult): Violation[] {
     this.current = null;
-    try { this.checkMissed(); } catch (e) { if (e instanceof RuleBroken) return [e.violation]; throw e; }
+    try {
+      this.checkMissed();
+    } catch (e) {
+      if (e instanceof RuleBroken) return [e.violation];
+      throw e;
+    }
     const end = 'end of run';
-    if (this.driver.held > 0) return [{ rule: 'engine-not-flushed', where: end, detail: `${this.driver.held} packet(s) still held by LRO/GRO after the run drained` }];
-    const inUse = this.model.dma.counters.bytesInUse, rings = Math.max(this.dmaAtOpen, this.postedBytes());
+    if (this.driver.held > 0)
+      return [
+        {
+          rule: 'engine-not-flushed',
+          where: end,
+          detail: `${this.driver.held} packet(s) still held by LRO/GRO after the run drained`,
+        },
+      ];
+    const inUse = this.model.dma.counters.bytesInUse,
+      rings = Math.max(this.dmaAtOpen, this.postedBytes());
     if (this.stack.held === 0 && inUse > rings) {
-      return [{ rule: 'buffer-leak', where: end, detail: `${inUse - rings} bytes of DMA memory in use beyond the ${rings} the rings hold` }];
+      return [
+        {
+          rule: 'buffer-leak',
+          where: end,
+          detail: `${inUse - rings} bytes of DMA memory in use beyond the ${rings} the rings hold`,
+        },
+      ];
     }
     const out: Violation[] = [];
     const c = r.conservation;
     if (!c.ok) {
       const diff = c.offered - (c.nicDrops + c.driverDrops + c.delivered + c.held);
-      out.push({ rule: 'conservation', where: end, detail: `offered ${c.offered} ≠ NIC drops ${c.nicDrops} + driver drops ${c.driverDrops} + delivered ${c.delivered} + held ${c.held} (${diff > 0 ? `${diff} lost` : `${-diff} duplicated`})` });
+      out.push({
+        rule: 'conservation',
+        where: end,
+        detail: `offered ${c.offered} ≠ NIC drops ${c.nicDrops} + driver drops ${c.driverDrops} + delivered ${c.delivered} + held ${c.held} (${diff > 0 ? `${diff} lost` : `${-diff} duplicated`})`,
+      });
     }
     const v = this.stack.verify(r.expectations);
     const bad = v.flows.filter((f) => !f.byteStreamOk);
     if (bad.length > 0) {
-      out.push({ rule: 'byte-stream', where: end, detail: bad.slice(0, 3).map((f) => `${f.name}: ${f.bytesDelivered} of ${f.expectedBytes} bytes, digest ${f.digest === f.expectedDigest ? 'equal' : 'differs'}`).join('; ') + (bad.length > 3 ? `; and ${bad.length - 3} more flow(s)` : '') });
+      out.push({
+        rule: 'byte-stream',
+        where: end,
+        detail:
+          bad
+            .slice(0, 3)
+            .map(
+              (f) =>
+                `${f.name}: ${f.bytesDelivered} of ${f.expectedBytes} bytes, digest ${f.digest === f.expectedDigest ? 'equal' : 'differs'}`,
+            )
+            .join('; ') + (bad.length > 3 ? `; and ${bad.length - 3} more flow(s)` : ''),
+      });
     }
     return out;
   }
 }
 
-function ms(ns: number): string { return `${(ns / 1e6).toFixed(6)} ms`; }
+function ms(ns: number): string {
+  return `${(ns / 1e6).toFixed(6)} ms`;
+}

@@ -37,31 +37,51 @@ function onPath(tool: string, path: string): boolean {
   return path.split(delimiter).some((d) => d !== '' && existsSync(join(d, tool)));
 }
 
-export interface KernelGroAnswer { kernel: string; frames: Uint8Array[] }
+export interface KernelGroAnswer {
+  kernel: string;
+  frames: Uint8Array[];
+}
 
 /** Sends `frames` back to back into the pair and returns, in order, the frames the receiving stack got after GRO. */
-export function askKernelGro(frames: readonly Uint8Array[], opts: { flushTimeoutUs?: number; settleMs?: number } = {}): KernelGroAnswer {
+export function askKernelGro(
+  frames: readonly Uint8Array[],
+  opts: { flushTimeoutUs?: number; settleMs?: number } = {},
+): KernelGroAnswer {
   const dir = mkdtempSync(join(tmpdir(), 'vnic-kgro-'));
   try {
-    const input = join(dir, 'in.bin'), output = join(dir, 'out.bin');
+    const input = join(dir, 'in.bin'),
+      output = join(dir, 'out.bin');
     // length-prefixed frames: the simplest thing both sides read without a pcap parser in Python
     const total = frames.reduce((n, f) => n + 4 + f.length, 0);
     const buf = new Uint8Array(total);
     const dv = new DataView(buf.buffer);
     let o = 0;
-    for (const f of frames) { dv.setUint32(o, f.length); buf.set(f, o + 4); o += 4 + f.length; }
+    for (const f of frames) {
+      dv.setUint32(o, f.length);
+      buf.set(f, o + 4);
+      o += 4 + f.length;
+    }
     writeFileSync(input, buf);
-    const res = spawnSync('python3', ['-c', HELPER, input, output, String(opts.flushTimeoutUs ?? 200), String(opts.settleMs ?? 1000)], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
-    if (res.status !== 0) throw new Error(`asking the kernel failed: ${(res.stderr ?? '').trim().split('\n').at(-1) ?? `exit ${res.status}`}`);
+    const res = spawnSync(
+      'python3',
+      ['-c', HELPER, input, output, String(opts.flushTimeoutUs ?? 200), String(opts.settleMs ?? 1000)],
+      { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 },
+    );
+    if (res.status !== 0)
+      throw new Error(
+        `asking the kernel failed: ${(res.stderr ?? '').trim().split('\n').at(-1) ?? `exit ${res.status}`}`,
+      );
     const out = readFileSync(output);
     const got: Uint8Array[] = [];
-    for (let p = 0; p + 4 <= out.length;) {
+    for (let p = 0; p + 4 <= out.length; ) {
       const n = out.readUInt32BE(p);
       got.push(new Uint8Array(out.subarray(p + 4, p + 4 + n)));
       p += 4 + n;
     }
     return { kernel: release(), frames: got };
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Whether `ip` can make network namespaces here (a container may forbid it even to root). */
@@ -71,7 +91,9 @@ export function canMakeNetns(): boolean {
     execFileSync('ip', ['netns', 'add', name], { stdio: 'ignore' });
     execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
     return true;
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 // The Python side: namespaces, veth, sender and receiver. Frames in and out as 4-byte big-endian lengths + bytes.

@@ -11,13 +11,29 @@ export interface ModelKnobs {
 }
 
 export const MODEL_KNOBS: Readonly<Record<string, ModelKnobs>> = {
-  ehea: { queues: 'queues', rings: [{ field: 'rq1Entries', max: 16384 }, { field: 'rq2Entries', max: 16384 }, { field: 'rq3Entries', max: 16384 }],
-    variants: { vlanExtract: [false], rxChecksum: [false], queues: [4] } },
-  myri10ge: { queues: 'slices', rings: [{ field: 'smallEntries', max: 4096 }, { field: 'bigEntries', max: 4096 }],
-    variants: { rxChecksum: [false], slices: [4] } },
+  ehea: {
+    queues: 'queues',
+    rings: [
+      { field: 'rq1Entries', max: 16384 },
+      { field: 'rq2Entries', max: 16384 },
+      { field: 'rq3Entries', max: 16384 },
+    ],
+    variants: { vlanExtract: [false], rxChecksum: [false], queues: [4] },
+  },
+  myri10ge: {
+    queues: 'slices',
+    rings: [
+      { field: 'smallEntries', max: 4096 },
+      { field: 'bigEntries', max: 4096 },
+    ],
+    variants: { rxChecksum: [false], slices: [4] },
+  },
   e1000: { rings: [{ field: 'ringEntries', max: 4096 }], variants: { vlanStrip: [true] } },
-  mq: { queues: 'queues', rings: [{ field: 'ringEntries', max: 8192 }],
-    variants: { vlanStrip: [false], rxChecksum: [false], headerSplit: [true], queues: [1] } },
+  mq: {
+    queues: 'queues',
+    rings: [{ field: 'ringEntries', max: 8192 }],
+    variants: { vlanStrip: [false], rxChecksum: [false], headerSplit: [true], queues: [1] },
+  },
 };
 
 /** Config fields that make every ring as large as the model allows (for `--batch all`). */

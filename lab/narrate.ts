@@ -46,29 +46,45 @@ export class TraceWindow {
   private readonly outstanding = new Set<number>();
   constructor(private readonly end: number) {}
   /** Subscribes to a run's events; returns them, to pass as the run's tracer. */
-  subscribeTo(events: LabEvents): LabEvents { return events.on('event', (e) => this.take(e)); }
+  subscribeTo(events: LabEvents): LabEvents {
+    return events.on('event', (e) => this.take(e));
+  }
   take(e: TraceEvent): void {
     if (this.done) return;
     const f = e.frame;
     if (f !== undefined && f >= this.end && (e.layer === 'wire' || e.layer === 'nic')) return;
     if (e.layer === 'nic' && e.what === 'dma' && f !== undefined) this.outstanding.add(f);
-    if (e.layer === 'driver' && f !== undefined) { this.outstanding.delete(f); if (f >= this.end) this.pastEnd = true; }
+    if (e.layer === 'driver' && f !== undefined) {
+      this.outstanding.delete(f);
+      if (f >= this.end) this.pastEnd = true;
+    }
     this.events.push(e);
     if (this.pastEnd && this.outstanding.size === 0 && e.layer === 'napi' && e.what === 'poll') this.done = true;
   }
 }
 
-interface PollInfo { number: number; name: string; work: number; weight: number; index: number }
+interface PollInfo {
+  number: number;
+  name: string;
+  work: number;
+  weight: number;
+  index: number;
+}
 
 /** Why a reason happens, said once per trace. */
 const EXPLAIN: Record<string, string> = {
-  'lro/held': 'inet_lro keeps one descriptor per flow; the first in-order segment opens it and later ones are appended to it',
+  'lro/held':
+    'inet_lro keeps one descriptor per flow; the first in-order segment opens it and later ones are appended to it',
   'lro/all': 'the driver calls lro_flush_all at the end of every NAPI poll: whatever was aggregated goes up now',
-  'lro/tsecr_zero': 'inet_lro refuses segments whose timestamp echo (TSecr) is 0 (§2.2 rule 9): a sender that has not yet seen a timestamp from this host echoes 0, so such segments go up alone',
-  'lro/ineligible': 'a packet of this flow that LRO may not merge ends the flow’s session first, keeping the byte order',
-  'lro/out_of_order': 'the segment does not start where the session ends: the session is flushed and a new one may open',
+  'lro/tsecr_zero':
+    'inet_lro refuses segments whose timestamp echo (TSecr) is 0 (§2.2 rule 9): a sender that has not yet seen a timestamp from this host echoes 0, so such segments go up alone',
+  'lro/ineligible':
+    'a packet of this flow that LRO may not merge ends the flow’s session first, keeping the byte order',
+  'lro/out_of_order':
+    'the segment does not start where the session ends: the session is flushed and a new one may open',
   'lro/not_tcp': 'only IPv4/TCP is aggregated; everything else goes up alone',
-  'lro/not_lro': 'the driver’s get_skb_header callback said this frame is not for LRO (not TCP, or the NIC found no L4 header)',
+  'lro/not_lro':
+    'the driver’s get_skb_header callback said this frame is not for LRO (not TCP, or the NIC found no L4 header)',
   'lro/no_desc': 'all max_desc descriptors are busy with other flows: this flow cannot aggregate now',
   'lro/max_aggr': 'the session reached max_aggr packets and is flushed',
   'lro/64k': 'one more segment would make the aggregate longer than an IP datagram may be',
@@ -79,7 +95,8 @@ const EXPLAIN: Record<string, string> = {
   'gro/held': 'GRO holds a packet per flow until the end of the NAPI poll and merges the following ones into it',
   'tcp/ofo': 'the segment starts beyond rcv_nxt: TCP queues it and sends a duplicate ACK',
   'tcp/now': 'TCP acknowledges at least every second full-sized segment (counted per segment in an aggregate)',
-  'tcp/quick': 'a new connection starts in quick-ack mode (Linux: up to 16 ACKs), so the sender gets its first ACKs at once',
+  'tcp/quick':
+    'a new connection starts in quick-ack mode (Linux: up to 16 ACKs), so the sender gets its first ACKs at once',
   'tcp/answer': 'a request/response application answers at once, and the answer carries the ACK',
   'tcp/delayed': 'nothing more arrived within the delayed-ACK time: the timer sends the ACK',
   'tcp/dup': 'a duplicate ACK tells the sender which byte is missing',
@@ -93,7 +110,10 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
   const story = (f: number): FrameStory | undefined => {
     if (f < opts.from || f >= end) return undefined;
     let s = stories.get(f);
-    if (s === undefined) { s = { frame: f, lines: [], events: [] }; stories.set(f, s); }
+    if (s === undefined) {
+      s = { frame: f, lines: [], events: [] };
+      stories.set(f, s);
+    }
     return s;
   };
   const seqBase = new Map<string, number>();
@@ -131,7 +151,14 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
           const fl = flowOf(e.text);
           if (fl !== undefined) s.flow = fl;
           s.events.push(e);
-          for (const l of pendingLink) { s.lines.push({ layer: 'link', verdict: l.what === 'drop' ? 'drop' : 'info', text: `before this frame: ${l.text} (the sender's numbering)` }); s.events.push(l); }
+          for (const l of pendingLink) {
+            s.lines.push({
+              layer: 'link',
+              verdict: l.what === 'drop' ? 'drop' : 'info',
+              text: `before this frame: ${l.text} (the sender's numbering)`,
+            });
+            s.events.push(l);
+          }
         }
         pendingLink.length = 0;
         return;
@@ -146,13 +173,24 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
         else add(e.frame, line('nic', 'drop', `dropped (${e.reason ?? e.what}): ${stripModel(e.text)}`));
         return;
       case 'napi':
-        if (e.what === 'irq') { pendingIrq.set(e.queue ?? 0, e); return; }
+        if (e.what === 'irq') {
+          pendingIrq.set(e.queue ?? 0, e);
+          return;
+        }
         if (e.what === 'poll') {
           const m = /^(\S+) polled: (\d+)\/(\d+)/.exec(e.text);
           const p = polls.get(i);
           if (m !== null && cpu >= 0) {
-            const used = Number(m[2]), weight = Number(m[3]);
-            add(cpu, line('napi', 'info', `poll ${p?.number ?? '?'} of ${m[1]} ends: ${used} of its budget ${weight} used${used < weight ? ' (napi_complete: the interrupt is re-armed)' : ' (budget exhausted: polled again)'}`));
+            const used = Number(m[2]),
+              weight = Number(m[3]);
+            add(
+              cpu,
+              line(
+                'napi',
+                'info',
+                `poll ${p?.number ?? '?'} of ${m[1]} ends: ${used} of its budget ${weight} used${used < weight ? ' (napi_complete: the interrupt is re-armed)' : ' (budget exhausted: polled again)'}`,
+              ),
+            );
           }
           return;
         }
@@ -165,12 +203,23 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
         if (irq !== undefined) {
           pendingIrq.delete(e.queue ?? 0);
           const st = story(cpu);
-          if (st !== undefined) { st.lines.push(line('irq', 'info', `${irq.text} → NAPI poll scheduled`)); st.events.push(irq); }
+          if (st !== undefined) {
+            st.lines.push(line('irq', 'info', `${irq.text} → NAPI poll scheduled`));
+            st.events.push(irq);
+          }
         }
         if (e.what === 'completion') {
           add(cpu, line('driver', 'info', stripModel(e.text)));
           const p = polls.get(i);
-          if (p !== undefined) add(cpu, line('napi', 'info', `poll ${p.number} of ${p.name} (budget ${p.weight}): packet ${p.index} of ${p.work} taken in this poll`));
+          if (p !== undefined)
+            add(
+              cpu,
+              line(
+                'napi',
+                'info',
+                `poll ${p.number} of ${p.name} (budget ${p.weight}): packet ${p.index} of ${p.work} taken in this poll`,
+              ),
+            );
         } else add(cpu, line('driver', 'drop', `dropped (${e.reason ?? e.what}): ${stripModel(e.text)}`));
         return;
       }
@@ -192,27 +241,80 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
           const frames = sessions.get(key) ?? [];
           sessions.delete(key);
           const base = seqBase.get(stories.get(cpu)?.flow ?? '');
-          let text = e.reason === 'all' ? e.text.replace(': flush_all,', ' at the end of the poll (lro_flush_all):') : e.text;
-          if (base !== undefined) text = text.replace(/expected seq (\d+), got (\d+)/, (_, x: string, y: string) => `expected seq ${rel(Number(x), base)}, got ${rel(Number(y), base)}`);
-          add(cpu, line('lro', 'flush', `${text}${frames.length > 0 ? ` — frame${frames.length > 1 ? 's' : ''} ${span(frames)}` : ''}`, `lro/${e.reason ?? ''}`));
+          let text =
+            e.reason === 'all' ? e.text.replace(': flush_all,', ' at the end of the poll (lro_flush_all):') : e.text;
+          if (base !== undefined)
+            text = text.replace(
+              /expected seq (\d+), got (\d+)/,
+              (_, x: string, y: string) => `expected seq ${rel(Number(x), base)}, got ${rel(Number(y), base)}`,
+            );
+          add(
+            cpu,
+            line(
+              'lro',
+              'flush',
+              `${text}${frames.length > 0 ? ` — frame${frames.length > 1 ? 's' : ''} ${span(frames)}` : ''}`,
+              `lro/${e.reason ?? ''}`,
+            ),
+          );
         } else if (e.what === 'bypass') {
-          add(cpu, line('lro', 'bypass', `${e.text.replace(/^bypassed: /, 'bypass: ')} → goes up alone`, `lro/${e.reason ?? ''}`));
+          add(
+            cpu,
+            line(
+              'lro',
+              'bypass',
+              `${e.text.replace(/^bypassed: /, 'bypass: ')} → goes up alone`,
+              `lro/${e.reason ?? ''}`,
+            ),
+          );
         } else add(cpu, line('lro', 'info', e.text));
         return;
       }
       case 'gro': {
         if (e.frame !== undefined && e.what !== 'flushed') cpu = e.frame;
         if (cpu < 0) return;
-        const v: Verdict = e.what === 'held' ? 'open' : e.what === 'merged' ? 'merge' : e.what === 'flushed' ? 'flush' : e.what === 'pass' ? 'bypass' : 'info';
+        const v: Verdict =
+          e.what === 'held'
+            ? 'open'
+            : e.what === 'merged'
+              ? 'merge'
+              : e.what === 'flushed'
+                ? 'flush'
+                : e.what === 'pass'
+                  ? 'bypass'
+                  : 'info';
         add(cpu, line('gro', v, e.text, e.what === 'held' ? 'gro/held' : undefined));
         return;
       }
       case 'tcp': {
         if (cpu < 0) return;
         const own = stories.get(cpu)?.flow;
-        if (e.what === 'deliver') add(cpu, line('stack', 'deliver', `delivered in order: ${deliverText(relativeTcp(e.text, seqBase, own))}`));
-        else if (e.what === 'ofo') add(cpu, line('stack', 'ooo', relativeTcp(e.text, seqBase, own).replace(/\((\d+) bytes, 1 segs\)$/, '($1 bytes, 1 segment)').replace(/ segs\)$/, ' segments)'), 'tcp/ofo'));
-        else if (e.what === 'ack') add(cpu, line('tcp', 'ack', `ACK sent: ${relativeTcp(e.text, seqBase, own).replace(/ \((now|quick|answer|dup|delayed)\)$/, '').replace(/\bACK (\d+)/, 'ack $1')} (${ackWhy(e.reason)})`, `tcp/${e.reason ?? ''}`));
+        if (e.what === 'deliver')
+          add(cpu, line('stack', 'deliver', `delivered in order: ${deliverText(relativeTcp(e.text, seqBase, own))}`));
+        else if (e.what === 'ofo')
+          add(
+            cpu,
+            line(
+              'stack',
+              'ooo',
+              relativeTcp(e.text, seqBase, own)
+                .replace(/\((\d+) bytes, 1 segs\)$/, '($1 bytes, 1 segment)')
+                .replace(/ segs\)$/, ' segments)'),
+              'tcp/ofo',
+            ),
+          );
+        else if (e.what === 'ack')
+          add(
+            cpu,
+            line(
+              'tcp',
+              'ack',
+              `ACK sent: ${relativeTcp(e.text, seqBase, own)
+                .replace(/ \((now|quick|answer|dup|delayed)\)$/, '')
+                .replace(/\bACK (\d+)/, 'ack $1')} (${ackWhy(e.reason)})`,
+              `tcp/${e.reason ?? ''}`,
+            ),
+          );
         else if (e.what === 'drop') add(cpu, line('stack', 'drop', `dropped: ${e.reason ?? e.text}`));
         else add(cpu, line('tcp', 'info', e.text));
         return;
@@ -220,7 +322,15 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
       case 'stack':
         if (cpu < 0) return;
         if (e.what === 'drop') add(cpu, line('stack', 'drop', `dropped: ${e.reason ?? e.text}`));
-        else if (e.what === 'deliver') add(cpu, line('stack', 'deliver', e.text.replace(/^IPv4 protocol (\d+)/, (_, n: string) => `${PROTO_NAMES[n] ?? `IPv4 protocol ${n}`}`)));
+        else if (e.what === 'deliver')
+          add(
+            cpu,
+            line(
+              'stack',
+              'deliver',
+              e.text.replace(/^IPv4 protocol (\d+)/, (_, n: string) => `${PROTO_NAMES[n] ?? `IPv4 protocol ${n}`}`),
+            ),
+          );
         else add(cpu, line('stack', 'info', e.text));
         return;
     }
@@ -237,7 +347,10 @@ function assignPolls(events: readonly TraceEvent[]): Map<number, PollInfo> {
     const q = e.queue ?? 0;
     if (e.layer === 'driver' && e.what === 'completion') {
       let l = pending.get(q);
-      if (l === undefined) { l = []; pending.set(q, l); }
+      if (l === undefined) {
+        l = [];
+        pending.set(q, l);
+      }
       l.push(i);
     } else if (e.layer === 'napi' && e.what === 'poll') {
       const m = /^(\S+) polled: (\d+)\/(\d+)/.exec(e.text);
@@ -262,11 +375,22 @@ function span(frames: number[]): string {
 }
 
 function ackWhy(r: string | undefined): string {
-  return r === 'now' ? 'quick ACK: two full segments or more unacknowledged' : r === 'quick' ? 'quick-ack mode: one of a new flow\'s first segments, or after out-of-order data'
-    : r === 'answer' ? "the application's answer to a request carries the ACK" : r === 'delayed' ? 'delayed-ACK timer' : r === 'dup' ? 'duplicate ACK' : r ?? '';
+  return r === 'now'
+    ? 'quick ACK: two full segments or more unacknowledged'
+    : r === 'quick'
+      ? "quick-ack mode: one of a new flow's first segments, or after out-of-order data"
+      : r === 'answer'
+        ? "the application's answer to a request carries the ACK"
+        : r === 'delayed'
+          ? 'delayed-ACK timer'
+          : r === 'dup'
+            ? 'duplicate ACK'
+            : (r ?? '');
 }
 
-function stripModel(t: string): string { return t.replace(/^(ehea|myri10ge|e1000|mq): /, ''); }
+function stripModel(t: string): string {
+  return t.replace(/^(ehea|myri10ge|e1000|mq): /, '');
+}
 
 /** "ehea: 1514 bytes via rq2 entry 17, CQE 17, status 0x0" → "eHEA RQ2 entry 17, CQE 17, 1514 bytes, status 0x0". */
 function nicText(t: string): string {
@@ -284,7 +408,8 @@ export function relativeWire(text: string, base: Map<string, number>): string {
   const m = /(\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+): Flags \[([^\]]*)\], seq (\d+):(\d+)/.exec(t);
   if (m !== null) {
     const flow = `${m[1]}:${m[2]}>${m[3]}:${m[4]}`;
-    const s0 = Number(m[6]), s1 = Number(m[7]);
+    const s0 = Number(m[6]),
+      s1 = Number(m[7]);
     if (!base.has(flow)) base.set(flow, s0);
     const b = base.get(flow)!;
     t = t.replace(`seq ${m[6]}:${m[7]}`, `seq ${rel(s0, b)}:${rel(s1, b)}`);
@@ -307,13 +432,19 @@ function relativeTcp(text: string, base: Map<string, number>, own?: string): str
   const m = /^(\S+>\S+) (.*)$/.exec(text);
   if (m === null) return text;
   const b = base.get(m[1]!);
-  const rest = b === undefined ? m[2]! : m[2]!.replace(/(rcv_nxt|ACK|seq|expected) (\d+)/g, (_, w: string, n: string) => `${w} ${rel(Number(n), b)}`);
+  const rest =
+    b === undefined
+      ? m[2]!
+      : m[2]!.replace(/(rcv_nxt|ACK|seq|expected) (\d+)/g, (_, w: string, n: string) => `${w} ${rel(Number(n), b)}`);
   return m[1] === own ? rest : `${m[1]!.replace('>', ' → ')} ${rest}`;
 }
 
 /** "rcv_nxt 4344 (2896 bytes, 2 segs)" → "2896 bytes in 2 segments, rcv_nxt 4344". */
 function deliverText(t: string): string {
-  return t.replace(/rcv_nxt (\d+) \((\d+) bytes, (\d+) segs\)$/, (_, n: string, b: string, k: string) => `${b} bytes in ${k} segment${k === '1' ? '' : 's'}, rcv_nxt ${n}`);
+  return t.replace(
+    /rcv_nxt (\d+) \((\d+) bytes, (\d+) segs\)$/,
+    (_, n: string, b: string, k: string) => `${b} bytes in ${k} segment${k === '1' ? '' : 's'}, rcv_nxt ${n}`,
+  );
 }
 
 /** "a.p > b.q: " of a tcpdump line as "a:p>b:q" (the stack's flow names). */
@@ -322,5 +453,6 @@ function flowOf(text: string): string | undefined {
   return m === null ? undefined : `${m[1]}:${m[2]}>${m[3]}:${m[4]}`;
 }
 
-function rel(n: number, base: number): number { return (n - base) >>> 0; }
-
+function rel(n: number, base: number): number {
+  return (n - base) >>> 0;
+}

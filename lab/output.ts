@@ -21,8 +21,12 @@ export class OutputTap {
   constructor(opts: OutputOptions, queues: number) {
     const format = opts.format ?? (opts.path.toLowerCase().endsWith('.pcapng') ? 'pcapng' : 'pcap');
     this.writer = CaptureWriter.open(opts.path, {
-      format, nanosecond: true, snaplen: opts.snaplen,
-      ...(format === 'pcapng' ? { interfaces: queues, interfaceNames: Array.from({ length: queues }, (_, q) => `rx${q}`) } : {}),
+      format,
+      nanosecond: true,
+      snaplen: opts.snaplen,
+      ...(format === 'pcapng'
+        ? { interfaces: queues, interfaceNames: Array.from({ length: queues }, (_, q) => `rx${q}`) }
+        : {}),
     });
   }
 
@@ -36,19 +40,29 @@ export class OutputTap {
     frame.set(skb.buf.subarray(mac, mac + 12), 0);
     let o = 12;
     if (tagged) {
-      frame[o++] = ETH_P_8021Q >> 8; frame[o++] = ETH_P_8021Q & 0xff;
-      frame[o++] = skb.vlanTci >> 8; frame[o++] = skb.vlanTci & 0xff;
-      frame[o++] = skb.protocol >> 8; frame[o++] = skb.protocol & 0xff;
+      frame[o++] = ETH_P_8021Q >> 8;
+      frame[o++] = ETH_P_8021Q & 0xff;
+      frame[o++] = skb.vlanTci >> 8;
+      frame[o++] = skb.vlanTci & 0xff;
+      frame[o++] = skb.protocol >> 8;
+      frame[o++] = skb.protocol & 0xff;
     } else {
-      frame[o++] = skb.buf[mac + 12]!; frame[o++] = skb.buf[mac + 13]!;
+      frame[o++] = skb.buf[mac + 12]!;
+      frame[o++] = skb.buf[mac + 13]!;
     }
     skb.copyBits(0, frame, o, skb.len);
     this.writer.write({
-      tsSec: Math.floor(nowNs / 1e9), tsNsec: Math.floor(nowNs % 1e9), data: frame, length: len, origLen: len,
+      tsSec: Math.floor(nowNs / 1e9),
+      tsNsec: Math.floor(nowNs % 1e9),
+      data: frame,
+      length: len,
+      origLen: len,
       ...(skb.queue > 0 ? { interfaceId: skb.queue } : {}),
     });
     this.packets++;
   }
 
-  close(): void { this.writer.close(); }
+  close(): void {
+    this.writer.close();
+  }
 }

@@ -14,8 +14,26 @@ import { RX_FLAG, type NicModel } from '../hw-models/model.ts';
 import type { Capabilities } from '../hw-models/capabilities.ts';
 import { Stack, fillStackReport, type SkBuff } from '../stack/index.ts';
 import { lroQuirksSchema, type LroStats } from '../lro/index.ts';
-import { DriverOptionsSchema, driverForModel, getDriver, listDrivers, type Driver, type DriverInfo, type Engine, type ResolvedDriverOptions } from '../drivers/index.ts';
-import { createLinkPartner, FRAME_FLAG, DirectTx, ReplaySource, CaptureStreams, DestinationFilter, type FrameSink, type LinkPartner } from '../traffic/index.ts';
+import {
+  DriverOptionsSchema,
+  driverForModel,
+  getDriver,
+  listDrivers,
+  type Driver,
+  type DriverInfo,
+  type Engine,
+  type ResolvedDriverOptions,
+} from '../drivers/index.ts';
+import {
+  createLinkPartner,
+  FRAME_FLAG,
+  DirectTx,
+  ReplaySource,
+  CaptureStreams,
+  DestinationFilter,
+  type FrameSink,
+  type LinkPartner,
+} from '../traffic/index.ts';
 import { readCapture, captureInfo, type CaptureRecord } from '../tap/index.ts';
 import { MODEL_KNOBS } from './knobs.ts';
 import { OutputTap, type OutputOptions } from './output.ts';
@@ -65,11 +83,13 @@ export const LabConfigSchema = z.strictObject({
   /** Generated traffic (traffic/config.ts TrafficConfig); one of `traffic` or `capture`. */
   traffic: z.unknown().optional(),
   /** A capture to replay. */
-  capture: z.strictObject({
-    path: z.string().min(1),
-    /** Keep only frames to this IPv4 or MAC address. */
-    onlyTo: z.string().optional(),
-  }).optional(),
+  capture: z
+    .strictObject({
+      path: z.string().min(1),
+      /** Keep only frames to this IPv4 or MAC address. */
+      onlyTo: z.string().optional(),
+    })
+    .optional(),
   /** Stop the virtual clock here at the latest (ns). */
   timeLimitNs: z.number().positive().default(60e9),
 });
@@ -94,7 +114,14 @@ export interface RunOptions {
 export interface RunResult {
   report: RunReport;
   /** Every frame accounted for: offered = NIC drops + driver drops + delivered wire frames (+ held). */
-  conservation: { offered: number; nicDrops: number; driverDrops: number; delivered: number; held: number; ok: boolean };
+  conservation: {
+    offered: number;
+    nicDrops: number;
+    driverDrops: number;
+    delivered: number;
+    held: number;
+    ok: boolean;
+  };
   expectations: FlowExpectation[];
   /** The engine that ran (the default when none was asked for). */
   engine: Engine;
@@ -111,7 +138,8 @@ export interface RunResult {
 export function parseLabConfig(input: unknown): Resolved {
   const r = LabConfigSchema.safeParse(input);
   if (!r.success) throw new LabError(`run config: ${r.error.issues.map((i) => configIssue(input, i)).join('; ')}`);
-  if ((r.data.traffic === undefined) === (r.data.capture === undefined)) throw new LabError('run config: give exactly one of traffic or capture');
+  if ((r.data.traffic === undefined) === (r.data.capture === undefined))
+    throw new LabError('run config: give exactly one of traffic or capture');
   return r.data;
 }
 
@@ -128,14 +156,24 @@ function configIssue(input: unknown, i: z.core.$ZodIssue): string {
 }
 
 export function resolveDriver(c: { model: string; driver?: string | undefined }): DriverInfo {
-  if (!isRegistered(c.model)) throw new LabError(`model '${c.model}' is not registered (models: ${listModels().map((m) => m.name).join(', ')})`);
+  if (!isRegistered(c.model))
+    throw new LabError(
+      `model '${c.model}' is not registered (models: ${listModels()
+        .map((m) => m.name)
+        .join(', ')})`,
+    );
   const d = c.driver !== undefined ? getDriver(c.driver) : driverForModel(c.model);
   if (d === undefined) {
-    throw new LabError(c.driver !== undefined
-      ? `driver '${c.driver}' is not registered (drivers: ${listDrivers().map((x) => x.name).join(', ')})`
-      : `no driver is registered for model '${c.model}'`);
+    throw new LabError(
+      c.driver !== undefined
+        ? `driver '${c.driver}' is not registered (drivers: ${listDrivers()
+            .map((x) => x.name)
+            .join(', ')})`
+        : `no driver is registered for model '${c.model}'`,
+    );
   }
-  if (!d.models.includes(c.model)) throw new LabError(`driver '${d.name}' is written for ${d.models.join(', ')}, not for model '${c.model}'`);
+  if (!d.models.includes(c.model))
+    throw new LabError(`driver '${d.name}' is written for ${d.models.join(', ')}, not for model '${c.model}'`);
   return d;
 }
 
@@ -145,33 +183,60 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const given = opts.tracer ?? NO_TRACE;
   // Every event carries the CPU cycles charged so far, so a subscriber can chart CPU time as the run goes.
   let cyclesNow = (): number => 0;
-  const tracer: Tracer = given === NO_TRACE ? NO_TRACE : {
-    get enabled() { return given.enabled; },
-    emit(e) { e.cycles = cyclesNow(); given.emit(e); },
-  };
+  const tracer: Tracer =
+    given === NO_TRACE
+      ? NO_TRACE
+      : {
+          get enabled() {
+            return given.enabled;
+          },
+          emit(e) {
+            e.cycles = cyclesNow();
+            given.emit(e);
+          },
+        };
   const info = resolveDriver(c);
   const clock = new VirtualClock();
 
   const capture = c.capture;
-  const frameCount = capture !== undefined && c.batch === 'all' ? (opts.records === undefined ? captureRecords(capture.path) : Array.isArray(opts.records) ? opts.records.length : 0) : 0;
+  const frameCount =
+    capture !== undefined && c.batch === 'all'
+      ? opts.records === undefined
+        ? captureRecords(capture.path)
+        : Array.isArray(opts.records)
+          ? opts.records.length
+          : 0
+      : 0;
   const mtu = chooseMtu(c, opts.records);
   const model = buildModel(c, mtu.value, clock, tracer, frameCount);
   const engine = c.engine ?? defaultEngine(info, model.capabilities, (e) => resolveDriverOptions(c, e));
   const options = resolveDriverOptions(c, engine);
   const support = info.support(engine, model.capabilities, options);
-  if (!support.ok) throw new LabError(`engine ${engine} cannot run with driver ${info.name} on this ${c.model}: ${support.why}`);
+  if (!support.ok)
+    throw new LabError(`engine ${engine} cannot run with driver ${info.name} on this ${c.model}: ${support.why}`);
 
-  const stack = new Stack({ clock, tracer, netdevBudget: Math.max(300, c.pollBudget), ackCounting: c.ackCounting, answerRequests: c.answerRequests, ...(opts.maxFlows !== undefined ? { maxFlows: opts.maxFlows } : {}) });
+  const stack = new Stack({
+    clock,
+    tracer,
+    netdevBudget: Math.max(300, c.pollBudget),
+    ackCounting: c.ackCounting,
+    answerRequests: c.answerRequests,
+    ...(opts.maxFlows !== undefined ? { maxFlows: opts.maxFlows } : {}),
+  });
   // receive buffers exhausted: prune the out-of-order queues that pin them, as Linux does under memory pressure
   model.dma.onExhausted = () => stack.pruneOutOfOrder() > 0;
   const driver = info.create({ model, stack, tracer, options });
   cyclesNow = () => stack.cpu.cycles;
   driver.open();
   opts.onOpen?.({ model, driver, stack });
-  const out = opts.out !== undefined ? new OutputTap({ ...opts.out, snaplen: opts.out.snaplen ?? inputSnaplen(c, opts.records) }, model.queueCount) : undefined;
+  const out =
+    opts.out !== undefined
+      ? new OutputTap({ ...opts.out, snaplen: opts.out.snaplen ?? inputSnaplen(c, opts.records) }, model.queueCount)
+      : undefined;
   // wire frames per skb reaching the stack: the aggregate-size histogram
   const sizes = new Float64Array(MAX_HIST + 1);
-  let lastDeliveryNs = 0, cyclesByLastDelivery = 0;
+  let lastDeliveryNs = 0,
+    cyclesByLastDelivery = 0;
   stack.tap = (skb: SkBuff) => {
     sizes[Math.min(skb.wireFrames, MAX_HIST)]!++;
     lastDeliveryNs = stack.cpu.now;
@@ -185,9 +250,10 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   try {
     if (capture !== undefined) {
       const records = opts.records ?? readCapture(capture.path);
-      expectationsOf = c.batch === 'all'
-        ? replayAll(records, capture.onlyTo, model, clock, replayCounters, opts.expectations === undefined)
-        : replayTimed(records, capture.onlyTo, model, clock, replayCounters);
+      expectationsOf =
+        c.batch === 'all'
+          ? replayAll(records, capture.onlyTo, model, clock, replayCounters, opts.expectations === undefined)
+          : replayTimed(records, capture.onlyTo, model, clock, replayCounters);
     } else {
       const sink = flagTranslator(model, () => link.deliveringFlags);
       const setup = createLinkPartner(clock, sink, c.traffic, tracer);
@@ -198,7 +264,9 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
       partner.start();
       expectationsOf = () => setup.partner.expectedFlows();
     }
-    while (clock.step(c.timeLimitNs)) { /* run the receive path until it is idle or the time limit */ }
+    while (clock.step(c.timeLimitNs)) {
+      /* run the receive path until it is idle or the time limit */
+    }
   } finally {
     out?.close();
   }
@@ -209,15 +277,32 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   // had finished by then (the core is one work-conserving server from time 0), so utilisation
   // never exceeds 100 % and throughput never exceeds what the core sustains.
   const owedNs = stack.cpu.cyclesToNs(stack.cpu.cycles - cyclesByLastDelivery);
-  const report = buildReport(c, engine, info, model, driver, stack, Math.max(lastDeliveryNs + owedNs, 1), expectations, replayCounters);
+  const report = buildReport(
+    c,
+    engine,
+    info,
+    model,
+    driver,
+    stack,
+    Math.max(lastDeliveryNs + owedNs, 1),
+    expectations,
+    replayCounters,
+  );
   if (tracer.enabled) {
     const cpu = report.cpu;
-    tracer.emit({ t: report.durationNs, layer: 'lab', what: 'end', text: `run ended at ${(report.durationNs / 1000).toFixed(1)} µs: ${cpu.cycles} CPU cycles, utilisation ${(cpu.utilisation * 100).toFixed(1)} %` });
+    tracer.emit({
+      t: report.durationNs,
+      layer: 'lab',
+      what: 'end',
+      text: `run ended at ${(report.durationNs / 1000).toFixed(1)} µs: ${cpu.cycles} CPU cycles, utilisation ${(cpu.utilisation * 100).toFixed(1)} %`,
+    });
   }
   const conservation = conserve(model, driver, stack);
   report.counters['conservation'] = { ...conservation, ok: conservation.ok ? 1 : 0 };
   const hist: Record<string, number> = {};
-  sizes.forEach((n, k) => { if (n > 0) hist[k === MAX_HIST ? `${MAX_HIST}+` : String(k)] = n; });
+  sizes.forEach((n, k) => {
+    if (n > 0) hist[k === MAX_HIST ? `${MAX_HIST}+` : String(k)] = n;
+  });
   report.counters['aggregateSizes'] = hist;
   if (partner !== undefined) {
     report.counters['traffic'] = { ...partner.stats } as unknown as Record<string, number>;
@@ -225,18 +310,44 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
     const tt = partner.transactionTimes;
     if (tt.count > 0) {
       const [p50, p99] = tt.percentiles([50, 99]);
-      report.counters['transactions'] = { count: tt.count, p50Us: p50! / 1000, p99Us: p99! / 1000, meanUs: tt.sum / tt.count / 1000 };
+      report.counters['transactions'] = {
+        count: tt.count,
+        p50Us: p50! / 1000,
+        p99Us: p99! / 1000,
+        meanUs: tt.sum / tt.count / 1000,
+      };
     }
   }
-  return { report, conservation, expectations, engine, mtu, model, driver, stack, ...(partner !== undefined ? { partner } : {}) };
+  return {
+    report,
+    conservation,
+    expectations,
+    engine,
+    mtu,
+    model,
+    driver,
+    stack,
+    ...(partner !== undefined ? { partner } : {}),
+  };
 }
 
 /** The TCP senders' counters summed over flows; window figures (maxCwnd, slowStartExitNs) are the largest. */
 function senderTotals(partner: LinkPartner): Record<string, number> {
-  const t: Record<string, number> = { segmentsSent: 0, retransmits: 0, fastRetransmits: 0, timeouts: 0, acksReceived: 0, dupAcks: 0 };
+  const t: Record<string, number> = {
+    segmentsSent: 0,
+    retransmits: 0,
+    fastRetransmits: 0,
+    timeouts: 0,
+    acksReceived: 0,
+    dupAcks: 0,
+  };
   for (const f of partner.flowReports()) {
-    t['segmentsSent']! += f.segmentsSent; t['retransmits']! += f.retransmits; t['fastRetransmits']! += f.fastRetransmits;
-    t['timeouts']! += f.timeouts; t['acksReceived']! += f.acksReceived; t['dupAcks']! += f.dupAcks;
+    t['segmentsSent']! += f.segmentsSent;
+    t['retransmits']! += f.retransmits;
+    t['fastRetransmits']! += f.fastRetransmits;
+    t['timeouts']! += f.timeouts;
+    t['acksReceived']! += f.acksReceived;
+    t['dupAcks']! += f.dupAcks;
     const cc = f.congestion;
     if (cc !== undefined) {
       t['recoveries'] = (t['recoveries'] ?? 0) + cc.recoveries;
@@ -253,7 +364,11 @@ function senderTotals(partner: LinkPartner): Record<string, number> {
  * model, else LRO where the driver can, else GRO (else off). Every model/driver pair thus has a
  * default that runs (`vnic models` and `vnic drivers` show it).
  */
-export function defaultEngine(info: DriverInfo, caps: Capabilities, optionsFor: (e: Engine) => ResolvedDriverOptions = (e) => ({ engine: e, pollBudget: 64 }) as ResolvedDriverOptions): Engine {
+export function defaultEngine(
+  info: DriverInfo,
+  caps: Capabilities,
+  optionsFor: (e: Engine) => ResolvedDriverOptions = (e) => ({ engine: e, pollBudget: 64 }) as ResolvedDriverOptions,
+): Engine {
   const order: Engine[] = [info.defaultEngine, 'lro', 'gro', 'off'];
   for (const e of order) if (info.support(e, caps, optionsFor(e)).ok) return e;
   return 'off';
@@ -281,7 +396,11 @@ const DEFAULT_MTU = 1500;
  */
 function chooseMtu(c: Resolved, records: Iterable<CaptureRecord> | undefined): RunResult['mtu'] {
   if (c.mtu !== undefined) return { value: c.mtu, from: 'config', largestIpPacket: 0 };
-  if (c.modelConfig['mtu'] !== undefined || c.capture === undefined || (records !== undefined && !Array.isArray(records))) {
+  if (
+    c.modelConfig['mtu'] !== undefined ||
+    c.capture === undefined ||
+    (records !== undefined && !Array.isArray(records))
+  ) {
     return { value: DEFAULT_MTU, from: 'default', largestIpPacket: 0 };
   }
   const largest = largestIpPacket(records ?? readCapture(c.capture.path));
@@ -313,7 +432,8 @@ function buildModel(c: Resolved, mtu: number, clock: VirtualClock, tracer: Trace
   }
   if (batchFrames > 0 && knobs !== undefined) {
     // rings that hold the whole input (or as much of it as the model allows; the rest is paced)
-    for (const r of knobs.rings) if (cfg[r.field] === undefined) cfg[r.field] = Math.min(r.max, nextPow2(batchFrames + 2));
+    for (const r of knobs.rings)
+      if (cfg[r.field] === undefined) cfg[r.field] = Math.min(r.max, nextPow2(batchFrames + 2));
   }
   try {
     return createModel(c.model, cfg, { clock, tracer });
@@ -322,7 +442,11 @@ function buildModel(c: Resolved, mtu: number, clock: VirtualClock, tracer: Trace
   }
 }
 
-function nextPow2(n: number): number { let p = 16; while (p < n) p *= 2; return p; }
+function nextPow2(n: number): number {
+  let p = 16;
+  while (p < n) p *= 2;
+  return p;
+}
 
 /** The snap length of the capture replayed (null-safe: undefined for generated traffic, records given in memory, or a file that states none). */
 function inputSnaplen(c: Resolved, records: Iterable<CaptureRecord> | undefined): number | undefined {
@@ -345,8 +469,17 @@ function flagTranslator(model: NicModel, flagsNow: () => number): FrameSink {
 }
 
 /** --batch timestamps: frames arrive at the capture's times (relative to its first). */
-function replayTimed(records: Iterable<CaptureRecord>, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>): () => FlowExpectation[] {
-  const tx: DirectTx = new DirectTx(clock, flagTranslator(model, () => tx.deliveringFlags));
+function replayTimed(
+  records: Iterable<CaptureRecord>,
+  onlyTo: string | undefined,
+  model: NicModel,
+  clock: VirtualClock,
+  counters: Record<string, number>,
+): () => FlowExpectation[] {
+  const tx: DirectTx = new DirectTx(
+    clock,
+    flagTranslator(model, () => tx.deliveringFlags),
+  );
   const src = new ReplaySource(clock, tx, records, { timing: 'recorded', ...(onlyTo !== undefined ? { onlyTo } : {}) });
   src.start();
   return () => {
@@ -362,7 +495,14 @@ function replayTimed(records: Iterable<CaptureRecord>, onlyTo: string | undefine
  * largest buffer spans several descriptors (e1000 and mq chain 2 KiB buffers, myri10ge 4 KiB page
  * chunks), so a jumbo frame uses up to five, and counting frames would overrun the ring (rx_missed).
  */
-function replayAll(records: Iterable<CaptureRecord>, onlyTo: string | undefined, model: NicModel, clock: VirtualClock, counters: Record<string, number>, assemble = true): () => FlowExpectation[] {
+function replayAll(
+  records: Iterable<CaptureRecord>,
+  onlyTo: string | undefined,
+  model: NicModel,
+  clock: VirtualClock,
+  counters: Record<string, number>,
+  assemble = true,
+): () => FlowExpectation[] {
   const filter = onlyTo !== undefined ? new DestinationFilter(onlyTo) : undefined;
   const streams = new CaptureStreams();
   const chunk = Math.max(1, minRxRing(model) - 2);
@@ -373,19 +513,35 @@ function replayAll(records: Iterable<CaptureRecord>, onlyTo: string | undefined,
   const cutLayout = new FrameLayout();
   for (const r of records) {
     st.records++;
-    if (r.linktype !== 1) { st.notEthernet++; continue; }
-    let buf = r.data, len = r.data.length, flags = 0;
-    if (filter !== undefined && !filter.accepts(buf, len)) { st.filteredOut++; continue; }
+    if (r.linktype !== 1) {
+      st.notEthernet++;
+      continue;
+    }
+    let buf = r.data,
+      len = r.data.length,
+      flags = 0;
+    if (filter !== undefined && !filter.accepts(buf, len)) {
+      st.filteredOut++;
+      continue;
+    }
     if (r.origLen > len) {
       if (scratch.length < r.origLen) scratch = new Uint8Array(r.origLen);
       scratch.set(r.data);
-      if (rebuildCutFrame(scratch, len, r.origLen, cutLayout) === 'unverifiable') { flags = RX_FLAG.CSUM_TRUSTED; st.unverifiable++; }
-      buf = scratch; len = r.origLen; st.extended++;
+      if (rebuildCutFrame(scratch, len, r.origLen, cutLayout) === 'unverifiable') {
+        flags = RX_FLAG.CSUM_TRUSTED;
+        st.unverifiable++;
+      }
+      buf = scratch;
+      len = r.origLen;
+      st.extended++;
     }
     if (assemble) streams.addFrame(buf, len); // (the caller's expectations replace these: no per-flow state)
     st.sent++;
     const cost = buffer > 0 ? Math.ceil(len / buffer) : 1;
-    if (inChunk > 0 && inChunk + cost > chunk) { clock.run(); inChunk = 0; }
+    if (inChunk > 0 && inChunk + cost > chunk) {
+      clock.run();
+      inChunk = 0;
+    }
     model.receiveFrame(buf, len, clock.now, flags);
     inChunk += cost;
   }
@@ -425,8 +581,17 @@ function conserve(model: NicModel, driver: Driver, stack: Stack): RunResult['con
   return { offered, nicDrops, driverDrops, delivered, held, ok: offered === nicDrops + driverDrops + delivered + held };
 }
 
-function buildReport(c: Resolved, engine: Engine, info: DriverInfo, model: NicModel, driver: Driver, stack: Stack, durationNs: number,
-  expectations: FlowExpectation[], replayCounters: Record<string, number>): RunReport {
+function buildReport(
+  c: Resolved,
+  engine: Engine,
+  info: DriverInfo,
+  model: NicModel,
+  driver: Driver,
+  stack: Stack,
+  durationNs: number,
+  expectations: FlowExpectation[],
+  replayCounters: Record<string, number>,
+): RunReport {
   const label = c.label ?? `${c.model}/${info.name}/${engine}`;
   const b = new RunReportBuilder(label)
     .duration(durationNs)
@@ -452,8 +617,10 @@ function buildReport(c: Resolved, engine: Engine, info: DriverInfo, model: NicMo
   if (Object.keys(replayCounters).length > 0) {
     b.counters('replay', replayCounters);
     // what the byte-stream check held over: frames the capture cut short, their payload made up by the lab
-    b.counters('capture', { headerOnlyFrames: replayCounters['extended'] ?? 0, checksumsUnverifiable: replayCounters['unverifiable'] ?? 0 });
+    b.counters('capture', {
+      headerOnlyFrames: replayCounters['extended'] ?? 0,
+      checksumsUnverifiable: replayCounters['unverifiable'] ?? 0,
+    });
   }
   return b.build();
 }
-

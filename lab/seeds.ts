@@ -36,14 +36,27 @@ export function withSeed(config: LabConfig, seed: number): LabConfig {
  * The plans for a base config: one per engine in `engines`, or, when `engines` is undefined and the
  * scenario names variants, one per variant. `over` is applied last.
  */
-export function plansFor(base: LabConfig, scenario: Scenario | undefined, engines: readonly Engine[] | undefined, over: PlanOverrides = {}): RunPlan[] {
+export function plansFor(
+  base: LabConfig,
+  scenario: Scenario | undefined,
+  engines: readonly Engine[] | undefined,
+  over: PlanOverrides = {},
+): RunPlan[] {
   const finish = (label: string, c: LabConfig): RunPlan => {
     let config = over.ackCounting !== undefined ? { ...c, ackCounting: over.ackCounting } : c;
     config = withSender(config, over.sender);
     return { label, config: { ...config, label } };
   };
   if (engines === undefined && scenario?.variants !== undefined) {
-    return scenario.variants.map((v) => finish(v.label, withSender({ ...base, engine: v.engine, ...(v.ackCounting !== undefined ? { ackCounting: v.ackCounting } : {}) }, v.sender)));
+    return scenario.variants.map((v) =>
+      finish(
+        v.label,
+        withSender(
+          { ...base, engine: v.engine, ...(v.ackCounting !== undefined ? { ackCounting: v.ackCounting } : {}) },
+          v.sender,
+        ),
+      ),
+    );
   }
   return (engines ?? ['off', 'lro']).map((e) => finish(engineLabel(e), { ...base, engine: e }));
 }
@@ -104,8 +117,24 @@ export function summarise(label: string, seeds: readonly number[], reports: read
 }
 
 /** Every plan with every seed, in a plain loop; `done` is told after each run. */
-export function runSeeds(plans: readonly RunPlan[], seeds: readonly number[], done: (plan: RunPlan, seed: number, r: RunResult) => void = () => {}): { results: RunResult[][]; summaries: SeedSummary[] } {
-  const results = plans.map((plan) => seeds.map((seed) => { const r = runSeed(plan, seed); done(plan, seed, r); return r; }));
-  const summaries = plans.map((p, i) => summarise(p.label, seeds, results[i]!.map((r) => r.report)));
+export function runSeeds(
+  plans: readonly RunPlan[],
+  seeds: readonly number[],
+  done: (plan: RunPlan, seed: number, r: RunResult) => void = () => {},
+): { results: RunResult[][]; summaries: SeedSummary[] } {
+  const results = plans.map((plan) =>
+    seeds.map((seed) => {
+      const r = runSeed(plan, seed);
+      done(plan, seed, r);
+      return r;
+    }),
+  );
+  const summaries = plans.map((p, i) =>
+    summarise(
+      p.label,
+      seeds,
+      results[i]!.map((r) => r.report),
+    ),
+  );
   return { results, summaries };
 }

@@ -50,7 +50,8 @@ export function testConfigs(model: string): DriverTestConfig[] {
   const base = { model };
   const out: DriverTestConfig[] = [{ model, label: 'defaults', lab: base }];
   for (const [field, values] of Object.entries(MODEL_KNOBS[model]?.variants ?? {})) {
-    for (const v of values) out.push({ model, label: `${field}=${String(v)}`, lab: { ...base, modelConfig: { [field]: v } } });
+    for (const v of values)
+      out.push({ model, label: `${field}=${String(v)}`, lab: { ...base, modelConfig: { [field]: v } } });
   }
   const caps = createModel(model).capabilities;
   if (caps.maxMtu >= JUMBO_MTU) out.push({ model, label: `mtu=${JUMBO_MTU}`, lab: { ...base, mtu: JUMBO_MTU } });
@@ -62,18 +63,23 @@ export function testConfigs(model: string): DriverTestConfig[] {
 
 /** The generated traffic of one kind, sized for the MTU. */
 export function testTraffic(kind: TestTraffic, mtu: number, seed = 11): Record<string, unknown> {
-  const mss = mtu - 52;                                        // IPv4 + TCP with timestamps
+  const mss = mtu - 52; // IPv4 + TCP with timestamps
   const bulk = { kind: 'bulk', count: 2, mss };
   const impairments: Record<TestTraffic, Record<string, unknown>> = {
-    'clean': {},
-    'lossy': { loss: 0.02 },
-    'reordered': { reorder: { p: 0.05, depth: 4 }, duplicate: 0.01 },
-    'corrupted': { corrupt: { p: 0.01, where: 'any' }, badChecksum: { p: 0.01 } },
+    clean: {},
+    lossy: { loss: 0.02 },
+    reordered: { reorder: { p: 0.05, depth: 4 }, duplicate: 0.01 },
+    corrupted: { corrupt: { p: 0.01, where: 'any' }, badChecksum: { p: 0.01 } },
     'vlan-mixed': {},
   };
-  const flows = kind === 'vlan-mixed'
-    ? [{ ...bulk, count: 1, vlan: { vid: 5 } }, { ...bulk, count: 1, sport: 41000 }, { ...bulk, count: 1, sport: 42000, vlan: { vid: 7 } }]
-    : [bulk];
+  const flows =
+    kind === 'vlan-mixed'
+      ? [
+          { ...bulk, count: 1, vlan: { vid: 5 } },
+          { ...bulk, count: 1, sport: 41000 },
+          { ...bulk, count: 1, sport: 42000, vlan: { vid: 7 } },
+        ]
+      : [bulk];
   return { seed, rateGbps: 10, bytesPerFlow: BYTES_PER_FLOW, flows, impairments: impairments[kind] };
 }
 
@@ -81,13 +87,23 @@ export function testTraffic(kind: TestTraffic, mtu: number, seed = 11): Record<s
  * Runs one configuration with one engine and one traffic kind, the rules watched: what broke, or why the
  * driver refused the configuration (it threw while being created or opened, as a probe that fails).
  */
-export function checkRun(config: DriverTestConfig, driver: string, engine: Engine, traffic: TestTraffic): Violation[] | { refused: string } {
+export function checkRun(
+  config: DriverTestConfig,
+  driver: string,
+  engine: Engine,
+  traffic: TestTraffic,
+): Violation[] | { refused: string } {
   let watch: RuleWatch | null = null;
   const mtu = config.lab.mtu ?? 1500;
   try {
-    const r = runLab({ ...config.lab, driver, engine, traffic: testTraffic(traffic, mtu) }, {
-      onOpen: ({ model, driver: d, stack }) => { watch = new RuleWatch(model, d, stack); },
-    });
+    const r = runLab(
+      { ...config.lab, driver, engine, traffic: testTraffic(traffic, mtu) },
+      {
+        onOpen: ({ model, driver: d, stack }) => {
+          watch = new RuleWatch(model, d, stack);
+        },
+      },
+    );
     return (watch as RuleWatch | null)?.finish(r) ?? [];
   } catch (e) {
     const w = watch as RuleWatch | null;
@@ -100,7 +116,11 @@ export function checkRun(config: DriverTestConfig, driver: string, engine: Engin
 
 /** Whether `info` supports `engine` in `config`, asked with the model built as the run would build it. */
 function supportOf(info: DriverInfo, config: DriverTestConfig, engine: Engine): { ok: boolean; why: string } {
-  const caps = createModel(config.model, { promiscuous: true, mtu: config.lab.mtu ?? 1500, ...config.lab.modelConfig }).capabilities;
+  const caps = createModel(config.model, {
+    promiscuous: true,
+    mtu: config.lab.mtu ?? 1500,
+    ...config.lab.modelConfig,
+  }).capabilities;
   const options = DriverOptionsSchema.parse({
     engine,
     ...(config.lab.pollBudget !== undefined ? { pollBudget: config.lab.pollBudget } : {}),
@@ -115,15 +135,28 @@ export function testDriver(info: DriverInfo, onRun?: (r: DriverTestRun) => void)
   const runs: DriverTestRun[] = [];
   const skipped: DriverTestReport['skipped'] = [];
   for (const model of info.models) {
-    if (!isRegistered(model)) { skipped.push({ model, config: '-', engine: info.defaultEngine, why: `model '${model}' is not registered` }); continue; }
+    if (!isRegistered(model)) {
+      skipped.push({ model, config: '-', engine: info.defaultEngine, why: `model '${model}' is not registered` });
+      continue;
+    }
     for (const config of testConfigs(model)) {
       for (const engine of ENGINES) {
         let s: { ok: boolean; why: string };
-        try { s = supportOf(info, config, engine); } catch (e) { s = { ok: false, why: (e as Error).message }; }
-        if (!s.ok) { skipped.push({ model, config: config.label, engine, why: s.why }); continue; }
+        try {
+          s = supportOf(info, config, engine);
+        } catch (e) {
+          s = { ok: false, why: (e as Error).message };
+        }
+        if (!s.ok) {
+          skipped.push({ model, config: config.label, engine, why: s.why });
+          continue;
+        }
         for (const traffic of TEST_TRAFFIC) {
           const v = checkRun(config, info.name, engine, traffic);
-          if (!Array.isArray(v)) { skipped.push({ model, config: config.label, engine, why: v.refused }); break; }
+          if (!Array.isArray(v)) {
+            skipped.push({ model, config: config.label, engine, why: v.refused });
+            break;
+          }
           const run: DriverTestRun = { model, config: config.label, engine, traffic, violations: v };
           runs.push(run);
           onRun?.(run);
@@ -135,7 +168,12 @@ export function testDriver(info: DriverInfo, onRun?: (r: DriverTestRun) => void)
   for (const rule of RULE_NAMES) {
     const hit = runs.filter((r) => r.violations.some((v) => v.rule === rule));
     const first = hit[0];
-    if (first !== undefined) broken.push({ rule, runs: hit.length, first: { ...first, violation: first.violations.find((v) => v.rule === rule)! } });
+    if (first !== undefined)
+      broken.push({
+        rule,
+        runs: hit.length,
+        first: { ...first, violation: first.violations.find((v) => v.rule === rule)! },
+      });
   }
   return { driver: info.name, runs, skipped, broken, ok: broken.length === 0 && runs.length > 0 };
 }

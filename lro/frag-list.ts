@@ -14,13 +14,23 @@ export class LroFragList {
   /** Receive queue, copied to the skb built from it. */
   queue = 0;
 
-  clear(): this { this.count = 0; this.arrivalNs = 0; this.frameId = -1; return this; }
+  clear(): this {
+    this.count = 0;
+    this.arrivalNs = 0;
+    this.frameId = -1;
+    return this;
+  }
 
   /** Appends a fragment: `size` bytes at `off` of `mem`, released to `owner` (with `ownerAddr`) when its skb is freed. */
   add(mem: Uint8Array, off: number, size: number, owner: BufferOwner | null = null, ownerAddr = off): this {
-    if (this.count >= MAX_SKB_FRAGS) throw new RangeError(`a frame has at most MAX_SKB_FRAGS (${MAX_SKB_FRAGS}) fragments`);
+    if (this.count >= MAX_SKB_FRAGS)
+      throw new RangeError(`a frame has at most MAX_SKB_FRAGS (${MAX_SKB_FRAGS}) fragments`);
     const f = this.frags[this.count++]!;
-    f.mem = mem; f.off = off; f.size = size; f.owner = owner; f.ownerAddr = ownerAddr;
+    f.mem = mem;
+    f.off = off;
+    f.size = size;
+    f.owner = owner;
+    f.ownerAddr = ownerAddr;
     return this;
   }
 }

@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { GroEngine, groBucket, GRO_HASH_BUCKETS } from './gro.ts';
 import { seg, skbOf, RecordingSink, field16, field32, ipChecksumOk } from './test-util.ts';
-import { CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SKB_GSO_TCPV4, SKB_GSO_TCP_FIXEDID } from '../stack/skb.ts';
+import {
+  CHECKSUM_COMPLETE,
+  CHECKSUM_NONE,
+  CHECKSUM_PARTIAL,
+  CHECKSUM_UNNECESSARY,
+  SKB_GSO_TCPV4,
+  SKB_GSO_TCP_FIXEDID,
+} from '../stack/skb.ts';
 import { sumBytes, fold } from '../wire/index.ts';
 import { TraceLog } from '../sim/trace.ts';
 import { frame } from '../wire/builder.ts';
@@ -26,7 +33,12 @@ describe('GRO (spec/gro.md)', () => {
     const d = sink.got[0]!;
     expect(field16(d.bytes, 2)).toBe(65212);
     expect(ipChecksumOk(d.bytes)).toBe(true);
-    expect([d.skb.gsoSize, d.skb.gsoSegs, d.skb.gsoType, d.skb.ipSummed]).toEqual([MSS, 45, SKB_GSO_TCPV4, CHECKSUM_PARTIAL]);
+    expect([d.skb.gsoSize, d.skb.gsoSegs, d.skb.gsoType, d.skb.ipSummed]).toEqual([
+      MSS,
+      45,
+      SKB_GSO_TCPV4,
+      CHECKSUM_PARTIAL,
+    ]);
     expect(field16(d.bytes, 36)).toBe(fold(sumBytes(d.bytes, 12, 8) + 6 + 65212 - 20));
     expect(field16(d.bytes, 4)).toBe(100);
     g.flush();
@@ -156,7 +168,9 @@ describe('GRO (spec/gro.md)', () => {
     const { g } = gro();
     g.groReceive(skbOf(seg({ seq: at(0), id: 1 })));
     g.groReceive(skbOf(seg({ seq: at(1), id: 2, srcMac: '02:00:00:00:00:09' })));
-    const v = skbOf(seg({ seq: at(1), id: 2 })); v.vlanPresent = true; v.vlanTci = 5;
+    const v = skbOf(seg({ seq: at(1), id: 2 }));
+    v.vlanPresent = true;
+    v.vlanTci = 5;
     g.groReceive(v);
     expect(g.heldPackets).toBe(3);
   });
@@ -164,15 +178,25 @@ describe('GRO (spec/gro.md)', () => {
   it('checksums: trusted (UNNECESSARY), validated (COMPLETE) or computed (NONE); a bad one goes up alone, ahead of the held packet', () => {
     const { g, sink } = gro();
     const a = skbOf(seg({ seq: at(0), id: 1 }));
-    const b = skbOf(seg({ seq: at(1), id: 2 })); b.ipSummed = CHECKSUM_COMPLETE; b.csum = fold(sumBytes(b.buf, b.data, b.len));
-    const c = skbOf(seg({ seq: at(2), id: 3 })); c.ipSummed = CHECKSUM_NONE;
-    g.groReceive(a); g.groReceive(b); g.groReceive(c);
-    const bad = skbOf(seg({ seq: at(3), id: 4, tcpChecksum: 0x1234 })); bad.ipSummed = CHECKSUM_NONE;
+    const b = skbOf(seg({ seq: at(1), id: 2 }));
+    b.ipSummed = CHECKSUM_COMPLETE;
+    b.csum = fold(sumBytes(b.buf, b.data, b.len));
+    const c = skbOf(seg({ seq: at(2), id: 3 }));
+    c.ipSummed = CHECKSUM_NONE;
+    g.groReceive(a);
+    g.groReceive(b);
+    g.groReceive(c);
+    const bad = skbOf(seg({ seq: at(3), id: 4, tcpChecksum: 0x1234 }));
+    bad.ipSummed = CHECKSUM_NONE;
     g.groReceive(bad);
     expect([frames(sink), g.heldPackets]).toEqual([[1], 1]);
-    expect([g.stats.csum_trusted, g.stats.csum_complete, g.stats.csum_software, g.stats.not_eligible_bad_csum]).toEqual([1, 1, 2, 1]);
+    expect([g.stats.csum_trusted, g.stats.csum_complete, g.stats.csum_software, g.stats.not_eligible_bad_csum]).toEqual(
+      [1, 1, 2, 1],
+    );
     expect(sink.got[0]!.skb.ipSummed).toBe(CHECKSUM_NONE);
-    const e = skbOf(seg({ seq: at(9), id: 1 })); e.ipSummed = CHECKSUM_COMPLETE; e.csum = 0x4321;
+    const e = skbOf(seg({ seq: at(9), id: 1 }));
+    e.ipSummed = CHECKSUM_COMPLETE;
+    e.csum = 0x4321;
     g.groReceive(e);
     expect(g.stats.not_eligible_bad_csum).toBe(2);
     expect(c.ipSummed).toBe(CHECKSUM_UNNECESSARY);
@@ -183,10 +207,13 @@ describe('GRO (spec/gro.md)', () => {
     g.groReceive(skbOf(frame().arp().build()));
     g.groReceive(skbOf(seg({ ipOptions: new Uint8Array([1, 1, 1, 0]) })));
     g.groReceive(skbOf(seg({ payload: 2, ts: null, pad: 60 })));
-    const fr = skbOf(seg()); fr.buf[fr.data + 6] = 0x20; // MF
+    const fr = skbOf(seg());
+    fr.buf[fr.data + 6] = 0x20; // MF
     g.groReceive(fr);
     const s = g.stats;
-    expect([s.not_eligible_not_ip, s.not_eligible_ihl, s.not_eligible_length, s.not_eligible_fragment]).toEqual([1, 1, 1, 1]);
+    expect([s.not_eligible_not_ip, s.not_eligible_ihl, s.not_eligible_length, s.not_eligible_fragment]).toEqual([
+      1, 1, 1, 1,
+    ]);
   });
 
   it('in-band 802.1Q: tagged segments merge under the same tag (vlan_gro_receive); another tag is another flow', () => {
@@ -207,7 +234,11 @@ describe('GRO (spec/gro.md)', () => {
     g.flush();
     expect(frames(sink)).toEqual([3]);
     const h = gro();
-    [[20, 0], [21, 1], [21, 2]].forEach(([id, i]) => h.g.groReceive(skbOf(seg({ seq: at(i!), id: id! }))));
+    [
+      [20, 0],
+      [21, 1],
+      [21, 2],
+    ].forEach(([id, i]) => h.g.groReceive(skbOf(seg({ seq: at(i!), id: id! }))));
     h.g.flush();
     expect([frames(h.sink), h.g.stats.flush_ip_id]).toEqual([[2, 1], 1]);
   });
@@ -225,7 +256,8 @@ describe('GRO (spec/gro.md)', () => {
     const { g, sink } = gro();
     const sports: number[] = [];
     const want = groBucket(0x0a000001, 0x0a000002, (1000 << 16) | 5001);
-    for (let p = 1000; sports.length < 9; p++) if (groBucket(0x0a000001, 0x0a000002, ((p << 16) | 5001) >>> 0) === want) sports.push(p);
+    for (let p = 1000; sports.length < 9; p++)
+      if (groBucket(0x0a000001, 0x0a000002, ((p << 16) | 5001) >>> 0) === want) sports.push(p);
     for (const sp of sports) g.groReceive(skbOf(seg({ sport: sp })));
     expect(g.stats.evicted).toBe(1);
     expect(field16(sink.got[0]!.bytes, 20)).toBe(sports[0]);
@@ -244,7 +276,12 @@ describe('GRO (spec/gro.md)', () => {
 
   it('hw-accel VLAN aggregates go up the VLAN path with their tag', () => {
     const { g, sink } = gro();
-    for (let i = 0; i < 2; i++) { const s = skbOf(seg({ seq: at(i), id: i })); s.vlanPresent = true; s.vlanTci = 77; g.groReceive(s); }
+    for (let i = 0; i < 2; i++) {
+      const s = skbOf(seg({ seq: at(i), id: i }));
+      s.vlanPresent = true;
+      s.vlanTci = 77;
+      g.groReceive(s);
+    }
     g.flush();
     expect(sink.got.map((d) => [d.path, d.tag, d.skb.wireFrames])).toEqual([['vlanHwaccelReceiveSkb', 77, 2]]);
   });

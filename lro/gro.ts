@@ -8,7 +8,14 @@ import { r16, r32, w16 } from '../wire/bytes.ts';
 import { z } from 'zod';
 import { IPV4, IPV6, IPPROTO, TCP, TCP_FLAG, isVlanTpid } from '../wire/index.ts';
 import {
-  CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, ETH_P_IP, ETH_P_IPV6, SKB_GSO_TCPV4, SKB_GSO_TCPV6, SKB_GSO_TCP_FIXEDID,
+  CHECKSUM_COMPLETE,
+  CHECKSUM_PARTIAL,
+  CHECKSUM_UNNECESSARY,
+  ETH_P_IP,
+  ETH_P_IPV6,
+  SKB_GSO_TCPV4,
+  SKB_GSO_TCPV6,
+  SKB_GSO_TCP_FIXEDID,
 } from '../stack/skb.ts';
 import type { SkBuff } from '../stack/skb.ts';
 import type { RxSink } from '../stack/rx-sink.ts';
@@ -71,13 +78,44 @@ export interface GroStats {
 
 export function newGroStats(): GroStats {
   return {
-    received: 0, merged: 0, held: 0, passed: 0, flushed: 0, evicted: 0,
-    not_eligible_not_ip: 0, not_eligible_vlan: 0, not_eligible_ihl: 0, not_eligible_fragment: 0, not_eligible_length: 0, not_eligible_not_tcp: 0,
-    not_eligible_bad_doff: 0, not_eligible_bad_csum: 0, pass_no_payload: 0, pass_flags: 0, pass_cwr: 0,
-    csum_trusted: 0, csum_complete: 0, csum_software: 0,
-    flush_napi: 0, flush_old: 0, flush_evict: 0, flush_psh: 0, flush_fin: 0, flush_short: 0, flush_64k: 0, flush_seq: 0,
-    flush_ack: 0, flush_tcp_word: 0, flush_options: 0, flush_ip_header: 0, flush_ip_id: 0, flush_larger: 0, flush_cwr: 0,
-    flush_no_payload: 0, flush_flags: 0, flush_padded: 0,
+    received: 0,
+    merged: 0,
+    held: 0,
+    passed: 0,
+    flushed: 0,
+    evicted: 0,
+    not_eligible_not_ip: 0,
+    not_eligible_vlan: 0,
+    not_eligible_ihl: 0,
+    not_eligible_fragment: 0,
+    not_eligible_length: 0,
+    not_eligible_not_tcp: 0,
+    not_eligible_bad_doff: 0,
+    not_eligible_bad_csum: 0,
+    pass_no_payload: 0,
+    pass_flags: 0,
+    pass_cwr: 0,
+    csum_trusted: 0,
+    csum_complete: 0,
+    csum_software: 0,
+    flush_napi: 0,
+    flush_old: 0,
+    flush_evict: 0,
+    flush_psh: 0,
+    flush_fin: 0,
+    flush_short: 0,
+    flush_64k: 0,
+    flush_seq: 0,
+    flush_ack: 0,
+    flush_tcp_word: 0,
+    flush_options: 0,
+    flush_ip_header: 0,
+    flush_ip_id: 0,
+    flush_larger: 0,
+    flush_cwr: 0,
+    flush_no_payload: 0,
+    flush_flags: 0,
+    flush_padded: 0,
   };
 }
 
@@ -87,50 +125,113 @@ export function sumGroStats(all: readonly GroStats[]): GroStats {
   return t;
 }
 
-type FlushReason = 'napi' | 'old' | 'evict' | 'psh' | 'fin' | 'short' | '64k' | 'seq' | 'ack' | 'tcp_word' | 'options'
-  | 'ip_header' | 'ip_id' | 'larger' | 'cwr' | 'no_payload' | 'flags' | 'padded';
+type FlushReason =
+  | 'napi'
+  | 'old'
+  | 'evict'
+  | 'psh'
+  | 'fin'
+  | 'short'
+  | '64k'
+  | 'seq'
+  | 'ack'
+  | 'tcp_word'
+  | 'options'
+  | 'ip_header'
+  | 'ip_id'
+  | 'larger'
+  | 'cwr'
+  | 'no_payload'
+  | 'flags'
+  | 'padded';
 type NotEligible = 'not_ip' | 'vlan' | 'ihl' | 'fragment' | 'length' | 'not_tcp' | 'bad_doff' | 'bad_csum';
 
 const FLUSH_KEY: Record<FlushReason, keyof GroStats> = {
-  napi: 'flush_napi', old: 'flush_old', evict: 'flush_evict', psh: 'flush_psh', fin: 'flush_fin', short: 'flush_short',
-  '64k': 'flush_64k', seq: 'flush_seq', ack: 'flush_ack', tcp_word: 'flush_tcp_word', options: 'flush_options',
-  ip_header: 'flush_ip_header', ip_id: 'flush_ip_id', larger: 'flush_larger', cwr: 'flush_cwr', no_payload: 'flush_no_payload',
-  flags: 'flush_flags', padded: 'flush_padded',
+  napi: 'flush_napi',
+  old: 'flush_old',
+  evict: 'flush_evict',
+  psh: 'flush_psh',
+  fin: 'flush_fin',
+  short: 'flush_short',
+  '64k': 'flush_64k',
+  seq: 'flush_seq',
+  ack: 'flush_ack',
+  tcp_word: 'flush_tcp_word',
+  options: 'flush_options',
+  ip_header: 'flush_ip_header',
+  ip_id: 'flush_ip_id',
+  larger: 'flush_larger',
+  cwr: 'flush_cwr',
+  no_payload: 'flush_no_payload',
+  flags: 'flush_flags',
+  padded: 'flush_padded',
 };
 const NOT_ELIGIBLE_KEY: Record<NotEligible, keyof GroStats> = {
-  not_ip: 'not_eligible_not_ip', vlan: 'not_eligible_vlan', ihl: 'not_eligible_ihl', fragment: 'not_eligible_fragment', length: 'not_eligible_length',
-  not_tcp: 'not_eligible_not_tcp', bad_doff: 'not_eligible_bad_doff', bad_csum: 'not_eligible_bad_csum',
+  not_ip: 'not_eligible_not_ip',
+  vlan: 'not_eligible_vlan',
+  ihl: 'not_eligible_ihl',
+  fragment: 'not_eligible_fragment',
+  length: 'not_eligible_length',
+  not_tcp: 'not_eligible_not_tcp',
+  bad_doff: 'not_eligible_bad_doff',
+  bad_csum: 'not_eligible_bad_csum',
 };
 
-export const groConfigSchema = z.object({
-  cpu: z.custom<Cpu>((v) => typeof v === 'object' && v !== null && typeof (v as Cpu).charge === 'function', { message: 'cpu must be a Cpu (sim/cost.ts)' }).optional(),
-  sink: z.custom<RxSink>((v) => typeof v === 'object' && v !== null && typeof (v as RxSink).netifReceiveSkb === 'function', { message: 'sink must be an RxSink' }),
-  tracer: z.custom<Tracer>((v) => typeof v === 'object' && v !== null && typeof (v as Tracer).emit === 'function', { message: 'tracer must be a Tracer' }).optional(),
-  queue: z.number().int().min(0).default(0),
-  /** dev->gro_max_size: the held packet's length (from its in-band tag or IP header) + the new payload must stay below it. */
-  maxSize: z.number().int().min(1500).max(65536).default(65536),
-}).strict();
+export const groConfigSchema = z
+  .object({
+    cpu: z
+      .custom<Cpu>((v) => typeof v === 'object' && v !== null && typeof (v as Cpu).charge === 'function', {
+        message: 'cpu must be a Cpu (sim/cost.ts)',
+      })
+      .optional(),
+    sink: z.custom<RxSink>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as RxSink).netifReceiveSkb === 'function',
+      { message: 'sink must be an RxSink' },
+    ),
+    tracer: z
+      .custom<Tracer>((v) => typeof v === 'object' && v !== null && typeof (v as Tracer).emit === 'function', {
+        message: 'tracer must be a Tracer',
+      })
+      .optional(),
+    queue: z.number().int().min(0).default(0),
+    /** dev->gro_max_size: the held packet's length (from its in-band tag or IP header) + the new payload must stay below it. */
+    maxSize: z.number().int().min(1500).max(65536).default(65536),
+  })
+  .strict();
 
 /** `cpu`: the core GRO's work is charged to — a `gro_merge` per packet, `csum_byte` per byte it checksums in software. */
-export interface GroConfig { sink: RxSink; tracer?: Tracer; queue?: number; maxSize?: number; cpu?: Cpu }
+export interface GroConfig {
+  sink: RxSink;
+  tracer?: Tracer;
+  queue?: number;
+  maxSize?: number;
+  cpu?: Cpu;
+}
 
 const END_FLAGS = TCP_FLAG.PSH | TCP_FLAG.FIN | TCP_FLAG.URG | TCP_FLAG.RST | TCP_FLAG.SYN;
 /** Bits of the doff/flags/window word that may differ: CWR, FIN, PSH (in the flags byte). */
-const WORD_MASK = ~(((TCP_FLAG.CWR | TCP_FLAG.FIN | TCP_FLAG.PSH) << 16)) >>> 0;
+const WORD_MASK = ~((TCP_FLAG.CWR | TCP_FLAG.FIN | TCP_FLAG.PSH) << 16) >>> 0;
 
 class GroFlow {
   parent: SkBuff | null = null;
   last: SkBuff | null = null;
   bucket = 0;
   b: Uint8Array = new Uint8Array(0);
-  mac = -1; iph = 0; tcph = 0; doff = 0;
+  mac = -1;
+  iph = 0;
+  tcph = 0;
+  doff = 0;
   /** 4 or 6. */
   family = 4;
   /** Bytes of in-band tags between the MAC header and the IP header (compared whole, counted in the length limit). */
   tags = 0;
   // -0: a double field from the start, so u32 values past 2^31 cause no map change / deopt
-  saddr = -0; daddr = -0; ports = -0;
-  nextSeq = -0; gsoSize = 0; count = 0;
+  saddr = -0;
+  daddr = -0;
+  ports = -0;
+  nextSeq = -0;
+  gsoSize = 0;
+  count = 0;
   /** The held packet's IP length (IPv4 total length; IPv6 40 + payload length). */
   ipTotLen = 0;
   firstId = 0;
@@ -171,22 +272,29 @@ export class GroEngine {
   }
 
   /** Packets currently held. */
-  get heldPackets(): number { let n = 0; for (const c of this.counts) n += c; return n; }
+  get heldPackets(): number {
+    let n = 0;
+    for (const c of this.counts) n += c;
+    return n;
+  }
 
   /** napi_gro_receive: in-band tags (vlan_gro_receive), then inet_gro_receive or ipv6_gro_receive, then tcp_gro_receive. */
   groReceive(skb: SkBuff): void {
     const st = this.stats;
     st.received++;
-    this.nowNs = skb.arrivalNs; this.frameId = skb.frameId;
+    this.nowNs = skb.arrivalNs;
+    this.frameId = skb.frameId;
     if (this.cpu !== null) this.cpu.charge('gro_merge');
     const b = skb.buf;
     // vlan_gro_receive: the tag is pulled and the inner protocol's gro_receive runs; the tag stack
     // is part of the flow's identity (lookup compares the MAC header through the tags)
-    let iph = skb.data, proto = skb.protocol;
+    let iph = skb.data,
+      proto = skb.protocol;
     const end = skb.data + skb.headLen;
     while (isVlanTpid(proto)) {
       if (iph + 4 > end) return this.notEligible(skb, 'vlan');
-      proto = r16(b, iph + 2); iph += 4;
+      proto = r16(b, iph + 2);
+      iph += 4;
     }
     const tags = iph - skb.data;
     if (proto === ETH_P_IP) return this.receive4(skb, b, iph, tags, end);
@@ -205,12 +313,15 @@ export class GroEngine {
     const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
     if (doff < 20 || 20 + doff > totLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff');
 
-    const saddr = r32(b, iph + IPV4.SRC), daddr = r32(b, iph + IPV4.DST), ports = r32(b, tcph + TCP.SPORT);
+    const saddr = r32(b, iph + IPV4.SRC),
+      daddr = r32(b, iph + IPV4.DST),
+      ports = r32(b, tcph + TCP.SPORT);
     const bucket = groBucket(saddr, daddr, ports);
     const p = this.lookup(skb, bucket, 4, saddr, daddr, ports, iph, 20);
     if (totLen !== skb.len - tags) return this.lengthMismatch(skb, p);
     if (fold32(sum16(b, iph, 20)) !== 0xffff) return this.notEligible(skb, 'bad_csum');
-    if (!this.tcpChecksumOk(skb, b, iph, tcph, totLen - 20, sum16(b, iph + IPV4.SRC, 8), 20 + tags)) return this.notEligible(skb, 'bad_csum');
+    if (!this.tcpChecksumOk(skb, b, iph, tcph, totLen - 20, sum16(b, iph + IPV4.SRC, 8), 20 + tags))
+      return this.notEligible(skb, 'bad_csum');
     this.receiveTcp(skb, p, bucket, b, 4, iph, 20, tcph, doff, saddr, daddr, ports, totLen, tags);
   }
 
@@ -221,11 +332,13 @@ export class GroEngine {
     const frameIpLen = skb.len - tags;
     // a padded frame is parsed as far as its own length says; a truncated one not at all
     if (ipLen > frameIpLen) return this.notEligible(skb, 'length');
-    let next = b[iph + IPV6.NEXT_HDR]!, nlen = IPV6.HLEN;
+    let next = b[iph + IPV6.NEXT_HDR]!,
+      nlen = IPV6.HLEN;
     while (next === IPPROTO.HOPOPTS || next === IPPROTO.ROUTING || next === IPPROTO.DSTOPTS) {
       if (iph + nlen + 8 > end) return this.notEligible(skb, 'ihl');
       const size = (b[iph + nlen + 1]! + 1) << 3;
-      next = b[iph + nlen]!; nlen += size;
+      next = b[iph + nlen]!;
+      nlen += size;
       if (nlen > ipLen || iph + nlen > end) return this.notEligible(skb, 'ihl');
     }
     if (next === IPPROTO.FRAGMENT) return this.notEligible(skb, 'fragment');
@@ -234,22 +347,42 @@ export class GroEngine {
     const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
     if (doff < 20 || nlen + doff > ipLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff');
     // the flow key folds each address to 32 bits; lookup compares the whole header
-    const saddr = addressKey(b, iph + IPV6.SRC), daddr = addressKey(b, iph + IPV6.DST), ports = r32(b, tcph + TCP.SPORT);
+    const saddr = addressKey(b, iph + IPV6.SRC),
+      daddr = addressKey(b, iph + IPV6.DST),
+      ports = r32(b, tcph + TCP.SPORT);
     const bucket = groBucket(saddr, daddr, ports);
     const p = this.lookup(skb, bucket, 6, saddr, daddr, ports, iph, nlen);
     if (ipLen !== frameIpLen) return this.lengthMismatch(skb, p);
-    if (!this.tcpChecksumOk(skb, b, iph, tcph, ipLen - nlen, sum16(b, iph + IPV6.SRC, 32), nlen + tags)) return this.notEligible(skb, 'bad_csum');
+    if (!this.tcpChecksumOk(skb, b, iph, tcph, ipLen - nlen, sum16(b, iph + IPV6.SRC, 32), nlen + tags))
+      return this.notEligible(skb, 'bad_csum');
     this.receiveTcp(skb, p, bucket, b, 6, iph, nlen, tcph, doff, saddr, daddr, ports, ipLen, tags);
   }
 
   /** tcp_gro_receive, once the network layer found the flow's held packet `p` (or none). */
-  private receiveTcp(skb: SkBuff, p: GroFlow | null, bucket: number, b: Uint8Array, family: number, iph: number, nlen: number,
-    tcph: number, doff: number, saddr: number, daddr: number, ports: number, ipLen: number, tags: number): void {
+  private receiveTcp(
+    skb: SkBuff,
+    p: GroFlow | null,
+    bucket: number,
+    b: Uint8Array,
+    family: number,
+    iph: number,
+    nlen: number,
+    tcph: number,
+    doff: number,
+    saddr: number,
+    daddr: number,
+    ports: number,
+    ipLen: number,
+    tags: number,
+  ): void {
     const payload = ipLen - nlen - doff;
     const flags = b[tcph + TCP.FLAGS]!;
     if (p !== null) {
       const why = this.cannotMerge(p, b, iph, tcph, doff, payload, flags);
-      if (why === null) { this.merge(p, skb, tcph + doff, payload, flags); return; }
+      if (why === null) {
+        this.merge(p, skb, tcph + doff, payload, flags);
+        return;
+      }
       this.complete(p, why);
     }
     // start a new held packet, or pass up alone
@@ -272,7 +405,8 @@ export class GroEngine {
   }
 
   private oldest(bkt: number, olderThanNs: number | undefined): GroFlow | null {
-    const list = this.table[bkt]!, n = this.counts[bkt]!;
+    const list = this.table[bkt]!,
+      n = this.counts[bkt]!;
     let best: GroFlow | null = null;
     for (let i = 0; i < n; i++) {
       const f = list[i]!;
@@ -287,21 +421,37 @@ export class GroEngine {
    * header through the in-band tags (gro_list_prepare, vlan_gro_receive); for IPv6 also the same flow
    * label, next header and extension headers (ipv6_gro_receive).
    */
-  private lookup(skb: SkBuff, bucket: number, family: number, saddr: number, daddr: number, ports: number, iph: number, nlen: number): GroFlow | null {
-    const list = this.table[bucket]!, n = this.counts[bucket]!;
+  private lookup(
+    skb: SkBuff,
+    bucket: number,
+    family: number,
+    saddr: number,
+    daddr: number,
+    ports: number,
+    iph: number,
+    nlen: number,
+  ): GroFlow | null {
+    const list = this.table[bucket]!,
+      n = this.counts[bucket]!;
     const b = skb.buf;
     const tags = iph - skb.data;
     for (let i = 0; i < n; i++) {
       const f = list[i]!;
-      if (f.saddr !== saddr || f.daddr !== daddr || f.ports !== ports || f.family !== family || f.tags !== tags) continue;
+      if (f.saddr !== saddr || f.daddr !== daddr || f.ports !== ports || f.family !== family || f.tags !== tags)
+        continue;
       const q = f.parent!;
       if (q.vlanPresent !== skb.vlanPresent || (skb.vlanPresent && q.vlanTci !== skb.vlanTci)) continue;
       if (f.mac >= 0 && skb.macHeader >= 0 && !sameBytes(f.b, f.mac, b, skb.macHeader, 14 + tags)) continue;
       if (family === 6) {
         // version and flow label must match (traffic class and hop limit flush instead), then addresses and extension headers
         if (((r32(f.b, f.iph) ^ r32(b, iph)) & 0xf00fffff) !== 0) continue;
-        if (f.b[f.iph + IPV6.NEXT_HDR] !== b[iph + IPV6.NEXT_HDR] || !sameBytes(f.b, f.iph + IPV6.SRC, b, iph + IPV6.SRC, 32)) continue;
-        if (f.tcph - f.iph !== nlen || !sameBytes(f.b, f.iph + IPV6.HLEN, b, iph + IPV6.HLEN, nlen - IPV6.HLEN)) continue;
+        if (
+          f.b[f.iph + IPV6.NEXT_HDR] !== b[iph + IPV6.NEXT_HDR] ||
+          !sameBytes(f.b, f.iph + IPV6.SRC, b, iph + IPV6.SRC, 32)
+        )
+          continue;
+        if (f.tcph - f.iph !== nlen || !sameBytes(f.b, f.iph + IPV6.HLEN, b, iph + IPV6.HLEN, nlen - IPV6.HLEN))
+          continue;
       }
       return f;
     }
@@ -321,9 +471,20 @@ export class GroEngine {
    * The TCP checksum over `tcpLen` bytes from `tcph`, with the pseudo-header whose address sum is
    * `addrSum`; `l4Start` is where TCP starts counted from skb.data (for the software sum).
    */
-  private tcpChecksumOk(skb: SkBuff, b: Uint8Array, iph: number, tcph: number, tcpLen: number, addrSum: number, l4Start: number): boolean {
+  private tcpChecksumOk(
+    skb: SkBuff,
+    b: Uint8Array,
+    _iph: number,
+    tcph: number,
+    tcpLen: number,
+    addrSum: number,
+    l4Start: number,
+  ): boolean {
     const st = this.stats;
-    if (skb.ipSummed === CHECKSUM_UNNECESSARY) { st.csum_trusted++; return true; }
+    if (skb.ipSummed === CHECKSUM_UNNECESSARY) {
+      st.csum_trusted++;
+      return true;
+    }
     const ps = addrSum + IPPROTO.TCP + tcpLen;
     let ok: boolean;
     if (skb.ipSummed === CHECKSUM_COMPLETE) {
@@ -333,7 +494,8 @@ export class GroEngine {
     } else {
       st.csum_software++;
       if (this.cpu !== null) this.cpu.charge('csum_byte', tcpLen);
-      this.csAcc = ps; this.csPos = 0;
+      this.csAcc = ps;
+      this.csPos = 0;
       skb.forEachChunk(l4Start, tcpLen, this.csChunk);
       ok = fold32(this.csAcc) === 0xffff;
     }
@@ -342,19 +504,36 @@ export class GroEngine {
   }
 
   /** Why `skb` may not join `p`, or null (spec/gro.md "When an arriving segment may join"). */
-  private cannotMerge(p: GroFlow, b: Uint8Array, iph: number, tcph: number, doff: number, payload: number, flags: number): FlushReason | null {
-    const pb = p.b, piph = p.iph, ptcph = p.tcph;
+  private cannotMerge(
+    p: GroFlow,
+    b: Uint8Array,
+    iph: number,
+    tcph: number,
+    doff: number,
+    payload: number,
+    flags: number,
+  ): FlushReason | null {
+    const pb = p.b,
+      piph = p.iph,
+      ptcph = p.tcph;
     if (p.family === 4) {
       // inet_gro_flush: TTL, TOS (ECN included) and DF must match
-      if (pb[piph + IPV4.TTL] !== b[iph + IPV4.TTL] || pb[piph + IPV4.TOS] !== b[iph + IPV4.TOS]
-        || (pb[piph + IPV4.FRAG]! & 0x40) !== (b[iph + IPV4.FRAG]! & 0x40)) return 'ip_header';
+      if (
+        pb[piph + IPV4.TTL] !== b[iph + IPV4.TTL] ||
+        pb[piph + IPV4.TOS] !== b[iph + IPV4.TOS] ||
+        (pb[piph + IPV4.FRAG]! & 0x40) !== (b[iph + IPV4.FRAG]! & 0x40)
+      )
+        return 'ip_header';
       // the second segment decides: the same ID as the first makes the flow fixed-ID, with or without
       // DF (Linux 6.18); otherwise every ID must be the first one's plus the segment's place
       const id = r16(b, iph + IPV4.ID);
       const offset = (id - p.firstId) & 0xffff;
       const fixed = p.idMode === 1 || (p.idMode === -1 && offset === 0);
       if (offset !== (fixed ? 0 : p.count & 0xffff)) return 'ip_id';
-    } else if (((r32(pb, piph) ^ r32(b, iph)) & 0x0ff00000) !== 0 || pb[piph + IPV6.HOP_LIMIT] !== b[iph + IPV6.HOP_LIMIT]) {
+    } else if (
+      ((r32(pb, piph) ^ r32(b, iph)) & 0x0ff00000) !== 0 ||
+      pb[piph + IPV6.HOP_LIMIT] !== b[iph + IPV6.HOP_LIMIT]
+    ) {
       return 'ip_header'; // ipv6_gro_flush: traffic class and hop limit must match
     }
     if ((flags & TCP_FLAG.CWR) !== 0) return 'cwr';
@@ -371,37 +550,79 @@ export class GroEngine {
 
   private merge(p: GroFlow, skb: SkBuff, payloadOff: number, payload: number, flags: number): void {
     const parent = p.parent!;
-    if (p.idMode === -1 && p.family === 4) p.idMode = r16(skb.buf, payloadOff - p.doff - 20 + IPV4.ID) === p.firstId ? 1 : 0;
+    if (p.idMode === -1 && p.family === 4)
+      p.idMode = r16(skb.buf, payloadOff - p.doff - 20 + IPV4.ID) === p.firstId ? 1 : 0;
     skb.pull(payloadOff - skb.data);
-    if (p.last === null) parent.fragList = skb; else p.last.next = skb;
-    p.last = skb; skb.next = null;
-    parent.len += payload; parent.dataLen += payload; parent.truesize += skb.truesize;
-    p.count++; p.ipTotLen += payload; p.nextSeq = (p.nextSeq + payload) >>> 0;
+    if (p.last === null) parent.fragList = skb;
+    else p.last.next = skb;
+    p.last = skb;
+    skb.next = null;
+    parent.len += payload;
+    parent.dataLen += payload;
+    parent.truesize += skb.truesize;
+    p.count++;
+    p.ipTotLen += payload;
+    p.nextSeq = (p.nextSeq + payload) >>> 0;
     p.b[p.tcph + TCP.FLAGS] = p.b[p.tcph + TCP.FLAGS]! | (flags & (TCP_FLAG.PSH | TCP_FLAG.FIN));
     this.stats.merged++;
-    if (this.tracer.enabled) this.trace('merged', `merged into held packet, ${p.count} segments, ${parent.len} bytes`, undefined, p);
+    if (this.tracer.enabled)
+      this.trace('merged', `merged into held packet, ${p.count} segments, ${parent.len} bytes`, undefined, p);
     if ((flags & TCP_FLAG.FIN) !== 0) this.complete(p, 'fin');
     else if ((flags & TCP_FLAG.PSH) !== 0) this.complete(p, 'psh');
     else if (payload < p.gsoSize) this.complete(p, 'short');
   }
 
-  private hold(skb: SkBuff, bucket: number, b: Uint8Array, family: number, iph: number, nlen: number, tcph: number, doff: number,
-    saddr: number, daddr: number, ports: number, payload: number, ipLen: number, tags: number): void {
+  private hold(
+    skb: SkBuff,
+    bucket: number,
+    b: Uint8Array,
+    family: number,
+    iph: number,
+    nlen: number,
+    tcph: number,
+    doff: number,
+    saddr: number,
+    daddr: number,
+    ports: number,
+    payload: number,
+    ipLen: number,
+    tags: number,
+  ): void {
     if (this.counts[bucket]! >= MAX_GRO_SKBS) {
       this.stats.evicted++;
       this.complete(this.oldest(bucket, undefined)!, 'evict');
     }
     const f = this.spare.pop()!;
-    f.parent = skb; f.last = null; f.bucket = bucket;
-    f.b = b; f.mac = skb.macHeader; f.iph = iph; f.tcph = tcph; f.doff = doff; f.family = family; f.tags = tags;
-    f.saddr = saddr; f.daddr = daddr; f.ports = ports;
+    f.parent = skb;
+    f.last = null;
+    f.bucket = bucket;
+    f.b = b;
+    f.mac = skb.macHeader;
+    f.iph = iph;
+    f.tcph = tcph;
+    f.doff = doff;
+    f.family = family;
+    f.tags = tags;
+    f.saddr = saddr;
+    f.daddr = daddr;
+    f.ports = ports;
     f.nextSeq = (r32(b, tcph + TCP.SEQ) + payload) >>> 0;
-    f.gsoSize = payload; f.count = 1; f.ipTotLen = ipLen;
-    f.firstId = family === 4 ? r16(b, iph + IPV4.ID) : 0; f.idMode = -1;
-    f.age = this.ageCounter++; f.arrivalNs = skb.arrivalNs;
+    f.gsoSize = payload;
+    f.count = 1;
+    f.ipTotLen = ipLen;
+    f.firstId = family === 4 ? r16(b, iph + IPV4.ID) : 0;
+    f.idMode = -1;
+    f.age = this.ageCounter++;
+    f.arrivalNs = skb.arrivalNs;
     this.table[bucket]![this.counts[bucket]!++] = f;
     this.stats.held++;
-    if (this.tracer.enabled) this.trace('held', `held as a new packet in bucket ${bucket}, ${payload} bytes${nlen > 20 && family === 6 ? `, ${nlen - IPV6.HLEN} bytes of extension headers` : ''}`, undefined, f);
+    if (this.tracer.enabled)
+      this.trace(
+        'held',
+        `held as a new packet in bucket ${bucket}, ${payload} bytes${nlen > 20 && family === 6 ? `, ${nlen - IPV6.HLEN} bytes of extension headers` : ''}`,
+        undefined,
+        f,
+      );
   }
 
   /** napi_gro_complete: finish the GSO packet (or pass a single segment unchanged) and deliver it. */
@@ -412,7 +633,9 @@ export class GroEngine {
     list[i] = list[n]!;
     const parent = p.parent!;
     if (p.count > 1) {
-      const b = p.b, iph = p.iph, nlen = p.tcph - iph;
+      const b = p.b,
+        iph = p.iph,
+        nlen = p.tcph - iph;
       if (p.family === 4) {
         w16(b, iph + IPV4.TOT_LEN, p.ipTotLen);
         w16(b, iph + IPV4.CSUM, 0);
@@ -426,14 +649,22 @@ export class GroEngine {
         parent.gsoType = SKB_GSO_TCPV6;
       }
       parent.ipSummed = CHECKSUM_PARTIAL;
-      parent.gsoSize = p.gsoSize; parent.gsoSegs = p.count;
+      parent.gsoSize = p.gsoSize;
+      parent.gsoSegs = p.count;
     }
     parent.wireFrames = p.count;
     const st = this.stats;
     st.flushed++;
     st[FLUSH_KEY[reason]]++;
-    if (this.tracer.enabled) this.trace('flushed', `flushed (${reason}): ${p.count} segment${p.count === 1 ? '' : 's'}, ${parent.len} bytes`, reason, p);
-    p.parent = null; p.last = null;
+    if (this.tracer.enabled)
+      this.trace(
+        'flushed',
+        `flushed (${reason}): ${p.count} segment${p.count === 1 ? '' : 's'}, ${parent.len} bytes`,
+        reason,
+        p,
+      );
+    p.parent = null;
+    p.last = null;
     this.spare.push(p);
     this.deliver(parent);
   }
@@ -460,13 +691,22 @@ export class GroEngine {
   }
 
   private deliver(skb: SkBuff): void {
-    if (skb.vlanPresent) this.sink.vlanHwaccelReceiveSkb(skb, skb.vlanTci); else this.sink.netifReceiveSkb(skb);
+    if (skb.vlanPresent) this.sink.vlanHwaccelReceiveSkb(skb, skb.vlanTci);
+    else this.sink.netifReceiveSkb(skb);
   }
 
   /** `held` names the packet a held/merged/flushed event is about (its age is its identity in the trace). */
   private trace(what: string, text: string, reason?: string, held?: GroFlow): void {
-    this.tracer.emit({ t: this.nowNs, layer: 'gro', what, text, queue: this.queue, ...(reason !== undefined ? { reason } : {}), ...(this.frameId >= 0 ? { frame: this.frameId } : {}),
-      ...(held !== undefined ? { desc: held.age, segs: held.count, bytes: held.ipTotLen } : {}) });
+    this.tracer.emit({
+      t: this.nowNs,
+      layer: 'gro',
+      what,
+      text,
+      queue: this.queue,
+      ...(reason !== undefined ? { reason } : {}),
+      ...(this.frameId >= 0 ? { frame: this.frameId } : {}),
+      ...(held !== undefined ? { desc: held.age, segs: held.count, bytes: held.ipTotLen } : {}),
+    });
   }
 }
 
@@ -484,10 +724,12 @@ export function groBucket(saddr: number, daddr: number, ports: number): number {
 function sameBytes(a: Uint8Array, ao: number, b: Uint8Array, bo: number, n: number): boolean {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    if (((a[ao + i]! << 24) | (a[ao + i + 1]! << 16) | (a[ao + i + 2]! << 8) | a[ao + i + 3]!)
-      !== ((b[bo + i]! << 24) | (b[bo + i + 1]! << 16) | (b[bo + i + 2]! << 8) | b[bo + i + 3]!)) return false;
+    if (
+      ((a[ao + i]! << 24) | (a[ao + i + 1]! << 16) | (a[ao + i + 2]! << 8) | a[ao + i + 3]!) !==
+      ((b[bo + i]! << 24) | (b[bo + i + 1]! << 16) | (b[bo + i + 2]! << 8) | b[bo + i + 3]!)
+    )
+      return false;
   }
   for (; i < n; i++) if (a[ao + i] !== b[bo + i]) return false;
   return true;
 }
-

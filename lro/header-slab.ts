@@ -9,7 +9,10 @@ export class HeaderSlab implements BufferOwner {
   created = 0;
   inUse = 0;
 
-  constructor(readonly slotSize: number, private readonly slotsPerChunk = 64) {}
+  constructor(
+    readonly slotSize: number,
+    private readonly slotsPerChunk = 64,
+  ) {}
 
   /** A free slot: the chunk it lives in (`mem`) and its offset there (`lastOff`). */
   lastOff = 0;
@@ -28,7 +31,10 @@ export class HeaderSlab implements BufferOwner {
 
   private grow(): void {
     const chunk = new Uint8Array(this.slotSize * this.slotsPerChunk);
-    for (let i = this.slotsPerChunk - 1; i >= 0; i--) { this.freeMem.push(chunk); this.freeOff.push(i * this.slotSize); }
+    for (let i = this.slotsPerChunk - 1; i >= 0; i--) {
+      this.freeMem.push(chunk);
+      this.freeOff.push(i * this.slotSize);
+    }
     this.created += this.slotsPerChunk;
   }
 }

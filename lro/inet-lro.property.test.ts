@@ -7,8 +7,19 @@ import { LroManager } from './inet-lro.ts';
 import { GroEngine } from './gro.ts';
 import { LroFragList } from './frag-list.ts';
 import {
-  seg, skbOf, RecordingSink, makeGetSkbHeader, getFragHeader, fragsOf, CountingOwner, ipChecksumOk, tcpChecksumOk,
-  field16, field32, streamByte, ipOffset,
+  seg,
+  skbOf,
+  RecordingSink,
+  makeGetSkbHeader,
+  getFragHeader,
+  fragsOf,
+  CountingOwner,
+  ipChecksumOk,
+  tcpChecksumOk,
+  field16,
+  field32,
+  streamByte,
+  ipOffset,
 } from './test-util.ts';
 import type { Delivery } from './test-util.ts';
 import { SkbPool, freeSkb } from '../stack/skb.ts';
@@ -41,7 +52,13 @@ const scenarioArb = fc.record({
   fragSize: fc.constantFrom(4096, 800),
 });
 
-interface Input { flow: number; frame: Uint8Array; seq: number; len: number; vlan: 'none' | 'hw' | 'inband' }
+interface Input {
+  flow: number;
+  frame: Uint8Array;
+  seq: number;
+  len: number;
+  vlan: 'none' | 'hw' | 'inband';
+}
 
 /** Flows: 0 plain, 1 plain, 2 hw-accel VLAN, 3 in-band VLAN, 4 same 4-tuple as 0 but on hw VLAN 9 (Q3). */
 const FLOW_SPORT = [40000, 40001, 40002, 40003, 40000];
@@ -66,17 +83,42 @@ function buildInputs(pkts: Pkt[]): { inputs: Input[]; flushAfter: boolean[] } {
     const tsOdd = o >= 14 && o < 17 ? TS_ODD[o - 14]! : 'ok';
     const tos = o === 17 ? 3 : o === 18 ? 1 : 0;
     // o 19: NOP,NOP,SACK (12 option bytes that are not the timestamp layout); o 20: MSS (doff 6)
-    const options = o === 19 ? new Uint8Array([1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 9]) : o === 20 ? new Uint8Array([2, 4, 5, 0xb4]) : undefined;
-    const tsv: [number, number] | null = options !== undefined || tsOdd === 'none' ? null : tsOdd === 'zero' ? [ts[f]!, 0] : tsOdd === 'back' ? [ts[f]! - 50, 1] : [ts[f]!, 1];
+    const options =
+      o === 19
+        ? new Uint8Array([1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 9])
+        : o === 20
+          ? new Uint8Array([2, 4, 5, 0xb4])
+          : undefined;
+    const tsv: [number, number] | null =
+      options !== undefined || tsOdd === 'none'
+        ? null
+        : tsOdd === 'zero'
+          ? [ts[f]!, 0]
+          : tsOdd === 'back'
+            ? [ts[f]! - 50, 1]
+            : [ts[f]!, 1];
     const frame = seg({
-      seq: seq[f]!, payload: len, flags, ts: tsv, ack: ack[f]!, tos, sport: FLOW_SPORT[f]!, ...(options !== undefined ? { options } : {}),
+      seq: seq[f]!,
+      payload: len,
+      flags,
+      ts: tsv,
+      ack: ack[f]!,
+      tos,
+      sport: FLOW_SPORT[f]!,
+      ...(options !== undefined ? { options } : {}),
       ...(FLOW_VLAN[f] === 'inband' ? { vlan: 3 } : {}),
     });
     const inp: Input = { flow: f, frame, seq: seq[f]!, len, vlan: FLOW_VLAN[f]! };
-    inputs.push(inp); flushAfter.push(p.flushAfter === 13);
-    if (p.dup === 11) { inputs.push(inp); flushAfter.push(false); }
+    inputs.push(inp);
+    flushAfter.push(p.flushAfter === 13);
+    if (p.dup === 11) {
+      inputs.push(inp);
+      flushAfter.push(false);
+    }
     if (p.swap === 7 && inputs.length >= 2) {
-      const a = inputs[inputs.length - 2]!; inputs[inputs.length - 2] = inputs[inputs.length - 1]!; inputs[inputs.length - 1] = a;
+      const a = inputs[inputs.length - 2]!;
+      inputs[inputs.length - 2] = inputs[inputs.length - 1]!;
+      inputs[inputs.length - 1] = a;
     }
     seq[f] = (seq[f]! + len) >>> 0;
   }
@@ -102,18 +144,42 @@ function checkLroCounters(s: LroStats, inputs: number, delivered: number): void 
   expect(s.aggregated).toBe(s.held + s.appended);
   expect(inputs).toBe(s.aggregated + s.bypassed);
   expect(delivered).toBe(s.flushed + s.bypassed);
-  expect(s.flushed).toBe(s.flush_out_of_order + s.flush_ineligible + s.flush_max_aggr + s.flush_64k + s.flush_all + s.flush_pkt
-    + s.flush_frags_full + s.flush_header_changed + s.flush_psh);
-  expect(s.bypassed).toBe(s.bypass_not_lro + s.bypass_not_tcp + s.bypass_no_desc + s.bypass_length_mismatch + s.bypass_no_payload
-    + s.bypass_ip_options + s.bypass_tcp_flags + s.bypass_ecn_ce + s.bypass_tcp_options + s.bypass_tsval_backwards
-    + s.bypass_tsecr_zero + s.bypass_out_of_order);
+  expect(s.flushed).toBe(
+    s.flush_out_of_order +
+      s.flush_ineligible +
+      s.flush_max_aggr +
+      s.flush_64k +
+      s.flush_all +
+      s.flush_pkt +
+      s.flush_frags_full +
+      s.flush_header_changed +
+      s.flush_psh,
+  );
+  expect(s.bypassed).toBe(
+    s.bypass_not_lro +
+      s.bypass_not_tcp +
+      s.bypass_no_desc +
+      s.bypass_length_mismatch +
+      s.bypass_no_payload +
+      s.bypass_ip_options +
+      s.bypass_tcp_flags +
+      s.bypass_ecn_ce +
+      s.bypass_tcp_options +
+      s.bypass_tsval_backwards +
+      s.bypass_tsecr_zero +
+      s.bypass_out_of_order,
+  );
   expect(s.no_desc).toBe(s.bypass_no_desc);
 }
 
 /** Per flow, delivered payloads in delivery order must equal input payloads in input order; every byte matches its seq. */
 function checkStreams(inputs: Input[], got: Delivery[], tcpCsum: boolean): void {
   const want = new Map<number, number[]>();
-  for (const i of inputs) { const a = want.get(i.flow) ?? []; for (let k = 0; k < i.len; k++) a.push(streamByte((i.seq + k) >>> 0, FLOW_SPORT[i.flow])); want.set(i.flow, a); }
+  for (const i of inputs) {
+    const a = want.get(i.flow) ?? [];
+    for (let k = 0; k < i.len; k++) a.push(streamByte((i.seq + k) >>> 0, FLOW_SPORT[i.flow]));
+    want.set(i.flow, a);
+  }
   const have = new Map<number, number[]>();
   let frames = 0;
   for (const d of got) {
@@ -144,40 +210,55 @@ function checkStreams(inputs: Input[], got: Delivery[], tcpCsum: boolean): void 
 describe('inet_lro properties', () => {
   it('random streams: nothing lost or duplicated, byte streams kept, packets valid, counters add up', () => {
     let appended = 0;
-    fc.assert(fc.property(scenarioArb, (sc) => {
-      const { inputs, flushAfter } = buildInputs(sc.pkts);
-      const sink = new RecordingSink();
-      const pool = new SkbPool();
-      const lro = new LroManager({
-        maxDesc: sc.maxDesc, maxAggr: sc.mode === 'frags' ? Math.min(sc.maxAggr, 18) : sc.maxAggr, mtu: 1500, sink,
-        getSkbHeader: makeGetSkbHeader(false), getFragHeader, skbPool: pool,
-        quirks: { lossyMerge: sc.lossyMerge, maxAggrAfterAppend: sc.maxAggrAfterAppend, flowKeyIgnoresVlan: sc.flowKeyIgnoresVlan, inbandVlanLength: sc.inbandVlanLength },
-      });
-      const list = new LroFragList();
-      const owner = new CountingOwner();
-      let frags = 0;
-      inputs.forEach((inp, i) => {
-        if (sc.mode === 'skb') {
-          const skb = skbOf(inp.frame);
-          if (inp.vlan === 'hw') lro.vlanHwaccelReceiveSkb(skb, HW_TAG[inp.flow]!, null); else lro.receiveSkb(skb, null);
-        } else {
-          fragsOf(inp.frame, list, owner, sc.fragSize);
-          frags += list.count;
-          if (inp.vlan === 'hw') lro.vlanHwaccelReceiveFrags(list, inp.frame.length, inp.frame.length, HW_TAG[inp.flow]!, null, 0);
-          else lro.receiveFrags(list, inp.frame.length, inp.frame.length, null, 0);
+    fc.assert(
+      fc.property(scenarioArb, (sc) => {
+        const { inputs, flushAfter } = buildInputs(sc.pkts);
+        const sink = new RecordingSink();
+        const pool = new SkbPool();
+        const lro = new LroManager({
+          maxDesc: sc.maxDesc,
+          maxAggr: sc.mode === 'frags' ? Math.min(sc.maxAggr, 18) : sc.maxAggr,
+          mtu: 1500,
+          sink,
+          getSkbHeader: makeGetSkbHeader(false),
+          getFragHeader,
+          skbPool: pool,
+          quirks: {
+            lossyMerge: sc.lossyMerge,
+            maxAggrAfterAppend: sc.maxAggrAfterAppend,
+            flowKeyIgnoresVlan: sc.flowKeyIgnoresVlan,
+            inbandVlanLength: sc.inbandVlanLength,
+          },
+        });
+        const list = new LroFragList();
+        const owner = new CountingOwner();
+        let frags = 0;
+        inputs.forEach((inp, i) => {
+          if (sc.mode === 'skb') {
+            const skb = skbOf(inp.frame);
+            if (inp.vlan === 'hw') lro.vlanHwaccelReceiveSkb(skb, HW_TAG[inp.flow]!, null);
+            else lro.receiveSkb(skb, null);
+          } else {
+            fragsOf(inp.frame, list, owner, sc.fragSize);
+            frags += list.count;
+            if (inp.vlan === 'hw')
+              lro.vlanHwaccelReceiveFrags(list, inp.frame.length, inp.frame.length, HW_TAG[inp.flow]!, null, 0);
+            else lro.receiveFrags(list, inp.frame.length, inp.frame.length, null, 0);
+          }
+          if (flushAfter[i]) lro.flushAll();
+        });
+        lro.flushAll();
+        checkStreams(inputs, sink.got, true);
+        checkLroCounters(lro.stats, inputs.length, sink.got.length);
+        appended += lro.stats.appended;
+        if (sc.mode === 'frags') {
+          for (const d of sink.got) freeSkb(d.skb);
+          expect(owner.released).toBe(frags);
+          expect(pool.inUse).toBe(0);
         }
-        if (flushAfter[i]) lro.flushAll();
-      });
-      lro.flushAll();
-      checkStreams(inputs, sink.got, true);
-      checkLroCounters(lro.stats, inputs.length, sink.got.length);
-      appended += lro.stats.appended;
-      if (sc.mode === 'frags') {
-        for (const d of sink.got) freeSkb(d.skb);
-        expect(owner.released).toBe(frags);
-        expect(pool.inUse).toBe(0);
-      }
-    }), { numRuns: 300 });
+      }),
+      { numRuns: 300 },
+    );
     expect(appended).toBeGreaterThan(1000);
   });
 });
@@ -185,26 +266,32 @@ describe('inet_lro properties', () => {
 describe('GRO properties', () => {
   it('random streams: nothing lost or duplicated, byte streams kept, counters add up', () => {
     let merged = 0;
-    fc.assert(fc.property(scenarioArb, (sc) => {
-      const { inputs, flushAfter } = buildInputs(sc.pkts);
-      const sink = new RecordingSink();
-      const g = new GroEngine({ sink });
-      inputs.forEach((inp, i) => {
-        const skb = skbOf(inp.frame);
-        if (inp.vlan === 'hw') { skb.vlanPresent = true; skb.vlanTci = HW_TAG[inp.flow]!; }
-        g.groReceive(skb);
-        if (flushAfter[i]) g.flush();
-      });
-      g.flush();
-      // GRO aggregates carry the pseudo-header sum (CHECKSUM_PARTIAL), not a full TCP checksum
-      checkStreams(inputs, sink.got, false);
-      const s = g.stats;
-      expect(s.received).toBe(inputs.length);
-      expect(s.received).toBe(s.merged + s.held + s.passed);
-      expect(sink.got.length).toBe(s.flushed + s.passed);
-      expect(g.heldPackets).toBe(0);
-      merged += s.merged;
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(scenarioArb, (sc) => {
+        const { inputs, flushAfter } = buildInputs(sc.pkts);
+        const sink = new RecordingSink();
+        const g = new GroEngine({ sink });
+        inputs.forEach((inp, i) => {
+          const skb = skbOf(inp.frame);
+          if (inp.vlan === 'hw') {
+            skb.vlanPresent = true;
+            skb.vlanTci = HW_TAG[inp.flow]!;
+          }
+          g.groReceive(skb);
+          if (flushAfter[i]) g.flush();
+        });
+        g.flush();
+        // GRO aggregates carry the pseudo-header sum (CHECKSUM_PARTIAL), not a full TCP checksum
+        checkStreams(inputs, sink.got, false);
+        const s = g.stats;
+        expect(s.received).toBe(inputs.length);
+        expect(s.received).toBe(s.merged + s.held + s.passed);
+        expect(sink.got.length).toBe(s.flushed + s.passed);
+        expect(g.heldPackets).toBe(0);
+        merged += s.merged;
+      }),
+      { numRuns: 300 },
+    );
     expect(merged).toBeGreaterThan(1000);
   });
 });

@@ -4,10 +4,28 @@ import { LroManager, LRO_IPV4 } from './inet-lro.ts';
 import { sumLroStats } from './stats.ts';
 import { LroFragList } from './frag-list.ts';
 import {
-  seg, skbOf, makeLro, field16, field32, ipChecksumOk, tcpChecksumOk, ipOffset, RecordingSink, getFragHeader,
-  fragsOf, CountingOwner, makeGetSkbHeader,
+  seg,
+  skbOf,
+  makeLro,
+  field16,
+  field32,
+  ipChecksumOk,
+  tcpChecksumOk,
+  ipOffset,
+  RecordingSink,
+  getFragHeader,
+  fragsOf,
+  CountingOwner,
+  makeGetSkbHeader,
 } from './test-util.ts';
-import { CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, SkbPool, SKB_GSO_TCPV4, freeSkb } from '../stack/skb.ts';
+import {
+  CHECKSUM_COMPLETE,
+  CHECKSUM_NONE,
+  CHECKSUM_UNNECESSARY,
+  SkbPool,
+  SKB_GSO_TCPV4,
+  freeSkb,
+} from '../stack/skb.ts';
 import { TraceLog } from '../sim/trace.ts';
 
 const MSS = 1448;
@@ -134,7 +152,7 @@ describe('inet_lro skb mode (§2.1–§2.6)', () => {
     expect(lro.stats.bypass_tcp_options).toBe(1);
   });
 
-  it('§2.2 rule 8: a TSval older than the first packet\'s flushes and bypasses; equal and newer append', () => {
+  it("§2.2 rule 8: a TSval older than the first packet's flushes and bypasses; equal and newer append", () => {
     const { lro, sink } = makeLro();
     lro.receiveSkb(skbOf(seg({ seq: at(0), ts: [100, 5] })), null);
     lro.receiveSkb(skbOf(seg({ seq: at(1), ts: [100, 5] })), null);
@@ -163,7 +181,16 @@ describe('inet_lro skb mode (§2.1–§2.6)', () => {
     const lro = new LroManager({ maxDesc: 8, maxAggr: 64, mtu: 1500, sink, getSkbHeader: () => false });
     lro.receiveSkb(skbOf(seg()), null);
     expect(lro.stats.bypass_not_lro).toBe(1);
-    const lro2 = new LroManager({ maxDesc: 8, maxAggr: 64, mtu: 1500, sink, getSkbHeader: (_s, h) => { h.flags = LRO_IPV4; return true; } });
+    const lro2 = new LroManager({
+      maxDesc: 8,
+      maxAggr: 64,
+      mtu: 1500,
+      sink,
+      getSkbHeader: (_s, h) => {
+        h.flags = LRO_IPV4;
+        return true;
+      },
+    });
     lro2.receiveSkb(skbOf(seg()), null);
     expect(lro2.stats.bypass_not_tcp).toBe(1);
     expect(sink.got.length).toBe(2);
@@ -186,7 +213,10 @@ describe('inet_lro skb mode (§2.1–§2.6)', () => {
     lro.receiveSkb(skbOf(seg({ seq: at(1), sport: 1 })), null);
     lro.receiveSkb(skbOf(seg({ seq: at(1), sport: 2 })), null);
     lro.flushAll();
-    expect(sink.got.map((d) => [field16(d.bytes, 20), d.skb.wireFrames])).toEqual([[1, 2], [2, 2]]);
+    expect(sink.got.map((d) => [field16(d.bytes, 20), d.skb.wireFrames])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
   });
 
   it('§2.5: latest ack, window and TSecr; first TSval; truesize and frag_list', () => {
@@ -195,7 +225,10 @@ describe('inet_lro skb mode (§2.1–§2.6)', () => {
     const b = skbOf(seg({ seq: at(1), ack: 2, window: 20, ts: [105, 8] }));
     const c = skbOf(seg({ seq: at(2), ack: 3, window: 30, ts: [106, 9] }));
     const ts = a.truesize + b.truesize + c.truesize;
-    lro.receiveSkb(a, null); lro.receiveSkb(b, null); lro.receiveSkb(c, null); lro.flushAll();
+    lro.receiveSkb(a, null);
+    lro.receiveSkb(b, null);
+    lro.receiveSkb(c, null);
+    lro.flushAll();
     const d = sink.got[0]!;
     expect(d.skb).toBe(a);
     expect(a.fragList).toBe(b);
@@ -203,14 +236,19 @@ describe('inet_lro skb mode (§2.1–§2.6)', () => {
     expect(a.truesize).toBe(ts);
     expect(a.len).toBe(52 + 3 * MSS);
     expect(a.dataLen).toBe(2 * MSS);
-    expect([field32(d.bytes, 28), field16(d.bytes, 34), field32(d.bytes, 44), field32(d.bytes, 48)]).toEqual([3, 30, 100, 9]);
+    expect([field32(d.bytes, 28), field16(d.bytes, 34), field32(d.bytes, 44), field32(d.bytes, 48)]).toEqual([
+      3, 30, 100, 9,
+    ]);
     expect(tcpChecksumOk(d.bytes)).toBe(true);
   });
 
   it('§2.5: odd payload lengths keep the checksum right (odd-offset add)', () => {
     const { lro, sink } = makeLro();
     let s = S0;
-    for (const p of [3, 1001, 7, 1448]) { lro.receiveSkb(skbOf(seg({ seq: s, payload: p })), null); s += p; }
+    for (const p of [3, 1001, 7, 1448]) {
+      lro.receiveSkb(skbOf(seg({ seq: s, payload: p })), null);
+      s += p;
+    }
     lro.flushAll();
     expect(tcpChecksumOk(sink.got[0]!.bytes)).toBe(true);
   });
@@ -225,7 +263,8 @@ describe('inet_lro skb mode (§2.1–§2.6)', () => {
     const d = sink.got[0]!;
     expect(tcpChecksumOk(d.bytes)).toBe(false);
     // the aggregate checksum is what the uncorrupted payload would give
-    const good = new Uint8Array(d.bytes); good[good.length - 1] = good[good.length - 1]! ^ 0xff;
+    const good = new Uint8Array(d.bytes);
+    good[good.length - 1] = good[good.length - 1]! ^ 0xff;
     expect(tcpChecksumOk(good)).toBe(true);
   });
 
@@ -274,7 +313,7 @@ describe('inet_lro skb mode (§2.1–§2.6)', () => {
     expect(sink.got.map((d) => d.skb.ipSummed)).toEqual([CHECKSUM_NONE, CHECKSUM_COMPLETE]);
   });
 
-  it('§2.7: bypassSetsIpSummed = false keeps the driver\'s value (VL)', () => {
+  it("§2.7: bypassSetsIpSummed = false keeps the driver's value (VL)", () => {
     const { lro, sink } = makeLro({ ipSummed: CHECKSUM_COMPLETE, quirks: { bypassSetsIpSummed: false } });
     lro.receiveSkb(skbOf(seg({ payload: 0 })), null);
     expect(sink.got[0]!.skb.ipSummed).toBe(CHECKSUM_UNNECESSARY);
@@ -295,13 +334,20 @@ describe('inet_lro skb mode (§2.1–§2.6)', () => {
     lro.vlanHwaccelReceiveSkb(skbOf(seg({ seq: at(1) })), 42, null);
     lro.vlanHwaccelReceiveSkb(skbOf(seg({ payload: 0, sport: 3 })), 42, null);
     lro.flushAll();
-    expect(sink.got.map((d) => [d.path, d.tag, d.skb.wireFrames])).toEqual([['vlanHwaccelReceiveSkb', 42, 1], ['vlanHwaccelReceiveSkb', 42, 2]]);
+    expect(sink.got.map((d) => [d.path, d.tag, d.skb.wireFrames])).toEqual([
+      ['vlanHwaccelReceiveSkb', 42, 1],
+      ['vlanHwaccelReceiveSkb', 42, 2],
+    ]);
   });
 
   it('§2.8 LRO_F_EXTRACT_VLAN_ID: protocol says 8021Q but no bytes are subtracted', () => {
     const { lro, sink } = makeLro({}, true);
     // the NIC stripped the tag: frame without tag, but protocol forced to 8021Q as eHEA leaves it
-    for (let i = 0; i < 3; i++) { const s = skbOf(seg({ seq: at(i) })); s.protocol = 0x8100; lro.vlanHwaccelReceiveSkb(s, 7, null); }
+    for (let i = 0; i < 3; i++) {
+      const s = skbOf(seg({ seq: at(i) }));
+      s.protocol = 0x8100;
+      lro.vlanHwaccelReceiveSkb(s, 7, null);
+    }
     lro.flushAll();
     expect(sink.got.map((d) => d.skb.wireFrames)).toEqual([3]);
   });
@@ -332,12 +378,25 @@ describe('inet_lro quirks (§2.10)', () => {
   it('Q2 fragsDropVlanTag: a frags-mode VLAN session goes up untagged; fixed keeps the tag', () => {
     for (const drop of [true, false]) {
       const sink = new RecordingSink();
-      const lro = new LroManager({ maxDesc: 8, maxAggr: 16, mtu: 1500, sink, getFragHeader, skbPool: new SkbPool(), quirks: { fragsDropVlanTag: drop } });
+      const lro = new LroManager({
+        maxDesc: 8,
+        maxAggr: 16,
+        mtu: 1500,
+        sink,
+        getFragHeader,
+        skbPool: new SkbPool(),
+        quirks: { fragsDropVlanTag: drop },
+      });
       const list = new LroFragList();
       const owner = new CountingOwner();
-      for (let i = 0; i < 2; i++) { const fr = seg({ seq: at(i) }); lro.vlanHwaccelReceiveFrags(fragsOf(fr, list, owner), fr.length, fr.length, 33, null, 0); }
+      for (let i = 0; i < 2; i++) {
+        const fr = seg({ seq: at(i) });
+        lro.vlanHwaccelReceiveFrags(fragsOf(fr, list, owner), fr.length, fr.length, 33, null, 0);
+      }
       lro.flushAll();
-      expect(sink.got.map((d) => [d.path, d.tag])).toEqual([drop ? ['netifReceiveSkb', -1] : ['vlanHwaccelReceiveSkb', 33]]);
+      expect(sink.got.map((d) => [d.path, d.tag])).toEqual([
+        drop ? ['netifReceiveSkb', -1] : ['vlanHwaccelReceiveSkb', 33],
+      ]);
     }
   });
 
@@ -347,7 +406,14 @@ describe('inet_lro quirks (§2.10)', () => {
       lro.vlanHwaccelReceiveSkb(skbOf(seg({ seq: at(0) })), 1, null);
       lro.vlanHwaccelReceiveSkb(skbOf(seg({ seq: at(1) })), 2, null);
       lro.flushAll();
-      expect(sink.got.map((d) => [d.tag, d.skb.wireFrames])).toEqual(ignore ? [[1, 2]] : [[1, 1], [2, 1]]);
+      expect(sink.got.map((d) => [d.tag, d.skb.wireFrames])).toEqual(
+        ignore
+          ? [[1, 2]]
+          : [
+              [1, 1],
+              [2, 1],
+            ],
+      );
     }
   });
 
@@ -375,7 +441,10 @@ describe('inet_lro quirks (§2.10)', () => {
     lro.receiveSkb(skbOf(seg({ seq: at(1) })), null);
     lro.receiveSkb(skbOf(seg({ sport: 5 })), null);
     lro.flushAll();
-    expect(sink.got.map((d) => [d.skb.gsoSize, d.skb.gsoSegs, d.skb.gsoType])).toEqual([[MSS, 2, SKB_GSO_TCPV4], [0, 0, 0]]);
+    expect(sink.got.map((d) => [d.skb.gsoSize, d.skb.gsoSegs, d.skb.gsoType])).toEqual([
+      [MSS, 2, SKB_GSO_TCPV4],
+      [0, 0, 0],
+    ]);
   });
 
   it('Q7 lossyMerge: a PSH and intermediate acks in the middle are lost', () => {
@@ -407,13 +476,26 @@ describe('inet_lro quirks (§2.10)', () => {
 describe('inet_lro frags mode (§2.9)', () => {
   function fragsLro(over: Record<string, unknown> = {}) {
     const sink = new RecordingSink();
-    const lro = new LroManager({ maxDesc: 8, maxAggr: 18, mtu: 1500, sink, getFragHeader, skbPool: new SkbPool(), fragAlignPad: 2, ipSummed: CHECKSUM_COMPLETE, ...over });
+    const lro = new LroManager({
+      maxDesc: 8,
+      maxAggr: 18,
+      mtu: 1500,
+      sink,
+      getFragHeader,
+      skbPool: new SkbPool(),
+      fragAlignPad: 2,
+      ipSummed: CHECKSUM_COMPLETE,
+      ...over,
+    });
     return { lro, sink, list: new LroFragList(), owner: new CountingOwner() };
   }
 
   it('§2.9: generated head skb with header copy, first fragment trimmed, truesize accounted', () => {
     const { lro, sink, list, owner } = fragsLro();
-    for (let i = 0; i < 3; i++) { const fr = seg({ seq: at(i) }); lro.receiveFrags(fragsOf(fr, list, owner), fr.length, 2048, null, 0); }
+    for (let i = 0; i < 3; i++) {
+      const fr = seg({ seq: at(i) });
+      lro.receiveFrags(fragsOf(fr, list, owner), fr.length, 2048, null, 0);
+    }
     lro.flushAll();
     const d = sink.got[0]!;
     expect(d.skb.wireFrames).toBe(3);
@@ -431,7 +513,10 @@ describe('inet_lro frags mode (§2.9)', () => {
 
   it('§2.9 step 5: nr_frags >= max_aggr flushes (several fragments per frame)', () => {
     const { lro, sink, list, owner } = fragsLro({ maxAggr: 5 });
-    for (let i = 0; i < 3; i++) { const fr = seg({ seq: at(i) }); lro.receiveFrags(fragsOf(fr, list, owner, 1000), fr.length, fr.length, null, 0); }
+    for (let i = 0; i < 3; i++) {
+      const fr = seg({ seq: at(i) });
+      lro.receiveFrags(fragsOf(fr, list, owner, 1000), fr.length, fr.length, null, 0);
+    }
     expect(sink.got.map((d) => [d.skb.wireFrames, d.skb.nrFrags])).toEqual([[3, 6]]);
     expect(lro.stats.flush_max_aggr).toBe(1);
   });
@@ -456,7 +541,10 @@ describe('inet_lro frags mode (§2.9)', () => {
 
   it('§2.9 step 2: in-band VLAN frames aggregate in frags mode (mac_hdr_len includes the tag; no Q1 here)', () => {
     const { lro, sink, list, owner } = fragsLro();
-    for (let i = 0; i < 3; i++) { const fr = seg({ seq: at(i), vlan: 12 }); lro.receiveFrags(fragsOf(fr, list, owner), fr.length, fr.length, null, 0); }
+    for (let i = 0; i < 3; i++) {
+      const fr = seg({ seq: at(i), vlan: 12 });
+      lro.receiveFrags(fragsOf(fr, list, owner), fr.length, fr.length, null, 0);
+    }
     lro.flushAll();
     const d = sink.got[0]!;
     expect(d.skb.wireFrames).toBe(3);
@@ -467,7 +555,10 @@ describe('inet_lro frags mode (§2.9)', () => {
   it('§2.9: the frags worked example also gives 45 segments and 65212 bytes when max_aggr allows', () => {
     const { lro, sink, list, owner } = fragsLro({ maxAggr: 64 });
     // frames of 2 fragments each would overflow MAX_SKB_FRAGS; one fragment per frame fits 18
-    for (let i = 0; i < 18; i++) { const fr = seg({ seq: at(i) }); lro.receiveFrags(fragsOf(fr, list, owner), fr.length, fr.length, null, 0); }
+    for (let i = 0; i < 18; i++) {
+      const fr = seg({ seq: at(i) });
+      lro.receiveFrags(fragsOf(fr, list, owner), fr.length, fr.length, null, 0);
+    }
     lro.receiveFrags(fragsOf(seg({ seq: at(18) }), list, owner), 1514, 1514, null, 0);
     expect(lro.stats.flush_frags_full).toBe(1);
     expect(sink.got[0]!.skb.nrFrags).toBe(18);
@@ -475,10 +566,15 @@ describe('inet_lro frags mode (§2.9)', () => {
 });
 
 describe('inet_lro counters, tracing and config', () => {
-  it('§1.4 sumLroStats adds per-queue counters (not V24\'s bitwise OR)', () => {
-    const a = makeLro().lro, b = makeLro().lro;
-    a.receiveSkb(skbOf(seg({ seq: at(0) })), null); a.flushAll();
-    b.receiveSkb(skbOf(seg({ seq: at(0) })), null); b.receiveSkb(skbOf(seg({ seq: at(1) })), null); b.receiveSkb(skbOf(seg({ seq: at(2) })), null); b.flushAll();
+  it("§1.4 sumLroStats adds per-queue counters (not V24's bitwise OR)", () => {
+    const a = makeLro().lro,
+      b = makeLro().lro;
+    a.receiveSkb(skbOf(seg({ seq: at(0) })), null);
+    a.flushAll();
+    b.receiveSkb(skbOf(seg({ seq: at(0) })), null);
+    b.receiveSkb(skbOf(seg({ seq: at(1) })), null);
+    b.receiveSkb(skbOf(seg({ seq: at(2) })), null);
+    b.flushAll();
     const t = sumLroStats([a.stats, b.stats]);
     expect([t.aggregated, t.flushed]).toEqual([4, 2]);
   });
@@ -498,13 +594,25 @@ describe('inet_lro counters, tracing and config', () => {
 
   it('rejects a bad config naming the field', () => {
     expect(() => new LroManager({ maxDesc: 0, maxAggr: 64, mtu: 1500, sink: new RecordingSink() })).toThrow(/maxDesc/);
-    expect(() => new LroManager({ maxDesc: 8, maxAggr: 64, mtu: 1500, sink: new RecordingSink(), quirks: { bogus: true } as never })).toThrow(/quirks/);
-    expect(() => new LroManager({ maxDesc: 8, maxAggr: 64, mtu: 1500, sink: new RecordingSink(), getSkbHeader: 3 as never })).toThrow(/getSkbHeader/);
+    expect(
+      () =>
+        new LroManager({
+          maxDesc: 8,
+          maxAggr: 64,
+          mtu: 1500,
+          sink: new RecordingSink(),
+          quirks: { bogus: true } as never,
+        }),
+    ).toThrow(/quirks/);
+    expect(
+      () => new LroManager({ maxDesc: 8, maxAggr: 64, mtu: 1500, sink: new RecordingSink(), getSkbHeader: 3 as never }),
+    ).toThrow(/getSkbHeader/);
   });
 
   it('makeGetSkbHeader refuses non-IP', () => {
     const { lro } = makeLro({ getSkbHeader: makeGetSkbHeader() });
-    const s = skbOf(seg()); s.protocol = 0x0806;
+    const s = skbOf(seg());
+    s.protocol = 0x0806;
     lro.receiveSkb(s, null);
     expect(lro.stats.bypass_not_lro).toBe(1);
   });

@@ -6,7 +6,13 @@ import { r16, r32, w16, w32 } from '../wire/bytes.ts';
 import { z } from 'zod';
 import { IPV4, TCP, TCP_FLAG, TCPOPT } from '../wire/index.ts';
 import {
-  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_P_8021Q, MAX_SKB_FRAGS, SKB_GSO_TCPV4, SKB_OVERHEAD, ethTypeTrans,
+  CHECKSUM_NONE,
+  CHECKSUM_UNNECESSARY,
+  ETH_P_8021Q,
+  MAX_SKB_FRAGS,
+  SKB_GSO_TCPV4,
+  SKB_OVERHEAD,
+  ethTypeTrans,
 } from '../stack/skb.ts';
 import type { IpSummed, SkBuff, SkbPool } from '../stack/skb.ts';
 import type { RxSink } from '../stack/rx-sink.ts';
@@ -44,47 +50,75 @@ export type GetSkbHeader<P> = (skb: SkBuff, out: LroHeader, priv: P) => boolean;
 /** get_frag_header: same for a frame in page fragments (the first must hold all headers). */
 export type GetFragHeader<P> = (frags: LroFragList, out: LroHeader, priv: P) => boolean;
 
-const fn = (name: string) => z.custom<(...a: never[]) => unknown>((v) => typeof v === 'function', { message: `${name} must be a function` });
+const fn = (name: string) =>
+  z.custom<(...a: never[]) => unknown>((v) => typeof v === 'function', { message: `${name} must be a function` });
 
-export const lroQuirksSchema = z.object({
-  /** Q1: an in-band-tagged continuation packet is measured without subtracting the 4-byte tag. */
-  inbandVlanLength: z.boolean().default(true),
-  /** Q2: frags-mode sessions forget the hw-accel VLAN tag (the aggregate goes up untagged). */
-  fragsDropVlanTag: z.boolean().default(true),
-  /** Q3: the flow key is the 4-tuple only; the VLAN tag is ignored. */
-  flowKeyIgnoresVlan: z.boolean().default(true),
-  /** Q5: max_aggr is only tested after an append, so max_aggr = 1 still merges two packets. */
-  maxAggrAfterAppend: z.boolean().default(true),
-  /** Q6: gso_size is set on every delivered session (even one packet); gso_type/gso_segs never. */
-  gsoSizeOnly: z.boolean().default(true),
-  /** Q7: later segments' PSH, IP ID/TTL/TOS, TSval and intermediate ack/window are discarded. */
-  lossyMerge: z.boolean().default(true),
-  /** V24: a bypassed skb gets ip_summed = mgr.ipSummed in skb mode too (VL left the driver's value). */
-  bypassSetsIpSummed: z.boolean().default(true),
-}).strict();
+export const lroQuirksSchema = z
+  .object({
+    /** Q1: an in-band-tagged continuation packet is measured without subtracting the 4-byte tag. */
+    inbandVlanLength: z.boolean().default(true),
+    /** Q2: frags-mode sessions forget the hw-accel VLAN tag (the aggregate goes up untagged). */
+    fragsDropVlanTag: z.boolean().default(true),
+    /** Q3: the flow key is the 4-tuple only; the VLAN tag is ignored. */
+    flowKeyIgnoresVlan: z.boolean().default(true),
+    /** Q5: max_aggr is only tested after an append, so max_aggr = 1 still merges two packets. */
+    maxAggrAfterAppend: z.boolean().default(true),
+    /** Q6: gso_size is set on every delivered session (even one packet); gso_type/gso_segs never. */
+    gsoSizeOnly: z.boolean().default(true),
+    /** Q7: later segments' PSH, IP ID/TTL/TOS, TSval and intermediate ack/window are discarded. */
+    lossyMerge: z.boolean().default(true),
+    /** V24: a bypassed skb gets ip_summed = mgr.ipSummed in skb mode too (VL left the driver's value). */
+    bypassSetsIpSummed: z.boolean().default(true),
+  })
+  .strict();
 
 const ipSummed = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]);
 
-export const lroConfigSchema = z.object({
-  maxDesc: z.number().int().min(1).max(1024),
-  maxAggr: z.number().int().min(1).max(65535),
-  features: z.object({ napi: z.boolean().default(true), extractVlanId: z.boolean().default(false) }).strict().default({ napi: true, extractVlanId: false }),
-  ipSummed: ipSummed.default(CHECKSUM_UNNECESSARY),
-  ipSummedAggr: ipSummed.default(CHECKSUM_UNNECESSARY),
-  fragAlignPad: z.number().int().min(0).max(64).default(0),
-  mtu: z.number().int().min(68).max(65535),
-  sink: z.custom<RxSink>((v) => typeof v === 'object' && v !== null && typeof (v as RxSink).netifReceiveSkb === 'function', { message: 'sink must be an RxSink' }),
-  skbPool: z.custom<SkbPool>((v) => typeof v === 'object' && v !== null && typeof (v as SkbPool).get === 'function', { message: 'skbPool must be an SkbPool' }).optional(),
-  tracer: z.custom<Tracer>((v) => typeof v === 'object' && v !== null && typeof (v as Tracer).emit === 'function', { message: 'tracer must be a Tracer' }).optional(),
-  cpu: z.custom<Cpu>((v) => typeof v === 'object' && v !== null && typeof (v as Cpu).charge === 'function', { message: 'cpu must be a Cpu (sim/cost.ts)' }).optional(),
-  getSkbHeader: fn('getSkbHeader').optional(),
-  getFragHeader: fn('getFragHeader').optional(),
-  queue: z.number().int().min(0).default(0),
-  quirks: lroQuirksSchema.default({
-    inbandVlanLength: true, fragsDropVlanTag: true, flowKeyIgnoresVlan: true, maxAggrAfterAppend: true,
-    gsoSizeOnly: true, lossyMerge: true, bypassSetsIpSummed: true,
-  }),
-}).strict();
+export const lroConfigSchema = z
+  .object({
+    maxDesc: z.number().int().min(1).max(1024),
+    maxAggr: z.number().int().min(1).max(65535),
+    features: z
+      .object({ napi: z.boolean().default(true), extractVlanId: z.boolean().default(false) })
+      .strict()
+      .default({ napi: true, extractVlanId: false }),
+    ipSummed: ipSummed.default(CHECKSUM_UNNECESSARY),
+    ipSummedAggr: ipSummed.default(CHECKSUM_UNNECESSARY),
+    fragAlignPad: z.number().int().min(0).max(64).default(0),
+    mtu: z.number().int().min(68).max(65535),
+    sink: z.custom<RxSink>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as RxSink).netifReceiveSkb === 'function',
+      { message: 'sink must be an RxSink' },
+    ),
+    skbPool: z
+      .custom<SkbPool>((v) => typeof v === 'object' && v !== null && typeof (v as SkbPool).get === 'function', {
+        message: 'skbPool must be an SkbPool',
+      })
+      .optional(),
+    tracer: z
+      .custom<Tracer>((v) => typeof v === 'object' && v !== null && typeof (v as Tracer).emit === 'function', {
+        message: 'tracer must be a Tracer',
+      })
+      .optional(),
+    cpu: z
+      .custom<Cpu>((v) => typeof v === 'object' && v !== null && typeof (v as Cpu).charge === 'function', {
+        message: 'cpu must be a Cpu (sim/cost.ts)',
+      })
+      .optional(),
+    getSkbHeader: fn('getSkbHeader').optional(),
+    getFragHeader: fn('getFragHeader').optional(),
+    queue: z.number().int().min(0).default(0),
+    quirks: lroQuirksSchema.default({
+      inbandVlanLength: true,
+      fragsDropVlanTag: true,
+      flowKeyIgnoresVlan: true,
+      maxAggrAfterAppend: true,
+      gsoSizeOnly: true,
+      lossyMerge: true,
+      bypassSetsIpSummed: true,
+    }),
+  })
+  .strict();
 
 export type LroQuirks = z.output<typeof lroQuirksSchema>;
 
@@ -114,19 +148,67 @@ export function configError(what: string, err: z.ZodError): Error {
 }
 
 // Eligibility verdicts (§2.2), in evaluation order; 0 = eligible.
-const OK = 0, R_LENGTH = 1, R_NO_PAYLOAD = 2, R_IP_OPTIONS = 3, R_TCP_FLAGS = 4, R_ECN_CE = 5, R_TCP_OPTIONS = 6,
-  R_TSVAL = 7, R_TSECR = 8, R_NOT_LRO = 9, R_NOT_TCP = 10, R_NO_DESC = 11, R_OUT_OF_ORDER = 12;
-const BYPASS_TEXT = ['', 'IP total length differs from the received length (padded or truncated)', 'no TCP payload',
-  'IP options present', 'TCP flags other than ACK/PSH (or ACK clear)', 'IP ECN field is CE', 'TCP options other than NOP,NOP,TIMESTAMP',
-  'TSval older than the session\'s first', 'TSecr is zero', 'driver callback said not for LRO', 'not IPv4/TCP',
-  'no free descriptor', 'out of order'];
+const OK = 0,
+  R_LENGTH = 1,
+  R_NO_PAYLOAD = 2,
+  R_IP_OPTIONS = 3,
+  R_TCP_FLAGS = 4,
+  R_ECN_CE = 5,
+  R_TCP_OPTIONS = 6,
+  R_TSVAL = 7,
+  R_TSECR = 8,
+  R_NOT_LRO = 9,
+  R_NOT_TCP = 10,
+  R_NO_DESC = 11,
+  R_OUT_OF_ORDER = 12;
+const BYPASS_TEXT = [
+  '',
+  'IP total length differs from the received length (padded or truncated)',
+  'no TCP payload',
+  'IP options present',
+  'TCP flags other than ACK/PSH (or ACK clear)',
+  'IP ECN field is CE',
+  'TCP options other than NOP,NOP,TIMESTAMP',
+  "TSval older than the session's first",
+  'TSecr is zero',
+  'driver callback said not for LRO',
+  'not IPv4/TCP',
+  'no free descriptor',
+  'out of order',
+];
 
 // Flush reasons.
-const F_OUT_OF_ORDER = 0, F_INELIGIBLE = 1, F_MAX_AGGR = 2, F_64K = 3, F_ALL = 4, F_PKT = 5, F_FRAGS_FULL = 6,
-  F_HEADER_CHANGED = 7, F_PSH = 8;
-const FLUSH_NAMES = ['out_of_order', 'ineligible', 'max_aggr', '64k', 'all', 'pkt', 'frags_full', 'header_changed', 'psh'] as const;
-const FLUSH_TEXT = ['out of order', 'packet not eligible', 'max_aggr reached', 'length above 65535 - MTU', 'flush_all',
-  'flush_pkt', 'no room for more fragments', 'header changed', 'PSH ends the session'];
+const F_OUT_OF_ORDER = 0,
+  F_INELIGIBLE = 1,
+  F_MAX_AGGR = 2,
+  F_64K = 3,
+  F_ALL = 4,
+  F_PKT = 5,
+  F_FRAGS_FULL = 6,
+  F_HEADER_CHANGED = 7,
+  F_PSH = 8;
+const FLUSH_NAMES = [
+  'out_of_order',
+  'ineligible',
+  'max_aggr',
+  '64k',
+  'all',
+  'pkt',
+  'frags_full',
+  'header_changed',
+  'psh',
+] as const;
+const FLUSH_TEXT = [
+  'out of order',
+  'packet not eligible',
+  'max_aggr reached',
+  'length above 65535 - MTU',
+  'flush_all',
+  'flush_pkt',
+  'no room for more fragments',
+  'header changed',
+  'PSH ends the session',
+];
 
 const DISALLOWED_FLAGS = TCP_FLAG.CWR | TCP_FLAG.ECE | TCP_FLAG.URG | TCP_FLAG.RST | TCP_FLAG.SYN | TCP_FLAG.FIN;
 /** NOP, NOP, TIMESTAMP, length 10 as one big-endian word. */
@@ -137,15 +219,33 @@ const U32 = -0;
 
 /** The header fields of the packet being processed, read once (big-endian words as unsigned numbers). */
 class Pkt {
-  saddr = U32; daddr = U32; ports = U32; seq = U32; ack = U32;
+  saddr = U32;
+  daddr = U32;
+  ports = U32;
+  seq = U32;
+  ack = U32;
   /** TCP bytes 12..15 (doff, flags, window) and 16..19 (check, urgent pointer). */
-  w12 = U32; w16 = U32;
+  w12 = U32;
+  w16 = U32;
   /** Option word 0 and the timestamp values (0 unless doff is 8). */
-  opt0 = U32; tsval = U32; tsecr = U32;
-  totLen = 0; ihl = 0; doff = 0; tos = 0; ttl = 0; ipId = 0;
-  get flags(): number { return (this.w12 >>> 16) & 0xff; }
-  get window(): number { return this.w12 & 0xffff; }
-  get payload(): number { return this.totLen - this.ihl - this.doff; }
+  opt0 = U32;
+  tsval = U32;
+  tsecr = U32;
+  totLen = 0;
+  ihl = 0;
+  doff = 0;
+  tos = 0;
+  ttl = 0;
+  ipId = 0;
+  get flags(): number {
+    return (this.w12 >>> 16) & 0xff;
+  }
+  get window(): number {
+    return this.w12 & 0xffff;
+  }
+  get payload(): number {
+    return this.totLen - this.ihl - this.doff;
+  }
 
   read(b: Uint8Array, iph: number, tcph: number): void {
     this.ihl = (b[iph]! & 0x0f) << 2;
@@ -153,17 +253,30 @@ class Pkt {
     this.totLen = r16(b, iph + IPV4.TOT_LEN);
     this.ipId = r16(b, iph + IPV4.ID);
     this.ttl = b[iph + IPV4.TTL]!;
-    this.saddr = r32(b, iph + IPV4.SRC); this.daddr = r32(b, iph + IPV4.DST);
-    this.ports = r32(b, tcph + TCP.SPORT); this.seq = r32(b, tcph + TCP.SEQ); this.ack = r32(b, tcph + TCP.ACK);
-    this.w12 = r32(b, tcph + TCP.DOFF); this.w16 = r32(b, tcph + TCP.CSUM);
+    this.saddr = r32(b, iph + IPV4.SRC);
+    this.daddr = r32(b, iph + IPV4.DST);
+    this.ports = r32(b, tcph + TCP.SPORT);
+    this.seq = r32(b, tcph + TCP.SEQ);
+    this.ack = r32(b, tcph + TCP.ACK);
+    this.w12 = r32(b, tcph + TCP.DOFF);
+    this.w16 = r32(b, tcph + TCP.CSUM);
     this.doff = (this.w12 >>> 28) << 2;
-    if (this.doff === 32) { this.opt0 = r32(b, tcph + 20); this.tsval = r32(b, tcph + 24); this.tsecr = r32(b, tcph + 28); }
-    else { this.opt0 = 0; this.tsval = 0; this.tsecr = 0; }
+    if (this.doff === 32) {
+      this.opt0 = r32(b, tcph + 20);
+      this.tsval = r32(b, tcph + 24);
+      this.tsecr = r32(b, tcph + 28);
+    } else {
+      this.opt0 = 0;
+      this.tsval = 0;
+      this.tsecr = 0;
+    }
   }
 
   /** Only the flow key (flushPkt). */
   readKey(b: Uint8Array, iph: number, tcph: number): void {
-    this.saddr = r32(b, iph + IPV4.SRC); this.daddr = r32(b, iph + IPV4.DST); this.ports = r32(b, tcph + TCP.SPORT);
+    this.saddr = r32(b, iph + IPV4.SRC);
+    this.daddr = r32(b, iph + IPV4.DST);
+    this.ports = r32(b, tcph + TCP.SPORT);
   }
 
   /**
@@ -173,10 +286,31 @@ class Pkt {
    * Valid for doff 5 or 8 (the only ones §2.2 lets through).
    */
   payloadCsum(): number {
-    let s = (this.saddr >>> 16) + (this.saddr & 0xffff) + (this.daddr >>> 16) + (this.daddr & 0xffff) + 6 + (this.totLen - this.ihl)
-      + (this.ports >>> 16) + (this.ports & 0xffff) + (this.seq >>> 16) + (this.seq & 0xffff) + (this.ack >>> 16) + (this.ack & 0xffff)
-      + (this.w12 >>> 16) + (this.w12 & 0xffff) + (this.w16 >>> 16) + (this.w16 & 0xffff);
-    if (this.doff === 32) s += (this.opt0 >>> 16) + (this.opt0 & 0xffff) + (this.tsval >>> 16) + (this.tsval & 0xffff) + (this.tsecr >>> 16) + (this.tsecr & 0xffff);
+    let s =
+      (this.saddr >>> 16) +
+      (this.saddr & 0xffff) +
+      (this.daddr >>> 16) +
+      (this.daddr & 0xffff) +
+      6 +
+      (this.totLen - this.ihl) +
+      (this.ports >>> 16) +
+      (this.ports & 0xffff) +
+      (this.seq >>> 16) +
+      (this.seq & 0xffff) +
+      (this.ack >>> 16) +
+      (this.ack & 0xffff) +
+      (this.w12 >>> 16) +
+      (this.w12 & 0xffff) +
+      (this.w16 >>> 16) +
+      (this.w16 & 0xffff);
+    if (this.doff === 32)
+      s +=
+        (this.opt0 >>> 16) +
+        (this.opt0 & 0xffff) +
+        (this.tsval >>> 16) +
+        (this.tsval & 0xffff) +
+        (this.tsecr >>> 16) +
+        (this.tsecr & 0xffff);
     return ~fold32(s) & 0xffff;
   }
 }
@@ -190,20 +324,34 @@ class LroDesc {
   hbuf: Uint8Array = new Uint8Array(0);
   iph = 0;
   tcph = 0;
-  saddr = U32; daddr = U32; ports = U32;
+  saddr = U32;
+  daddr = U32;
+  ports = U32;
   /** Flow key VLAN (-1: none or ignored) and the hw-accel tag to deliver with (-1: plain path). */
   vlanKey = -1;
   vlanTag = -1;
   dataCsum = 0;
-  tsval = U32; tsecr = U32; sawTstamp = false;
-  ack = U32; window = 0; nextSeq = U32; ipTotLen = 0;
-  pktCount = 0; mss = 0;
+  tsval = U32;
+  tsecr = U32;
+  sawTstamp = false;
+  ack = U32;
+  window = 0;
+  nextSeq = U32;
+  ipTotLen = 0;
+  pktCount = 0;
+  mss = 0;
   /** For quirks.lossyMerge = false: the previous packet's IP ID, TTL and TOS. */
-  ipId = 0; ttlTos = 0;
+  ipId = 0;
+  ttlTos = 0;
   constructor(readonly index: number) {}
   clear(): void {
-    this.active = false; this.parent = null; this.last = null; this.pktCount = 0; this.sawTstamp = false;
-    this.vlanKey = -1; this.vlanTag = -1;
+    this.active = false;
+    this.parent = null;
+    this.last = null;
+    this.pktCount = 0;
+    this.sawTstamp = false;
+    this.vlanKey = -1;
+    this.vlanTag = -1;
   }
 }
 
@@ -237,10 +385,15 @@ export class LroManager<P = unknown> {
     const parsed = lroConfigSchema.safeParse(config);
     if (!parsed.success) throw configError('LroManager', parsed.error);
     const c = parsed.data;
-    this.maxDesc = c.maxDesc; this.maxAggr = c.maxAggr;
-    this.napi = c.features.napi; this.extractVlanId = c.features.extractVlanId;
-    this.ipSummed = c.ipSummed as IpSummed; this.ipSummedAggr = c.ipSummedAggr as IpSummed;
-    this.fragAlignPad = c.fragAlignPad; this.mtu = c.mtu; this.queue = c.queue;
+    this.maxDesc = c.maxDesc;
+    this.maxAggr = c.maxAggr;
+    this.napi = c.features.napi;
+    this.extractVlanId = c.features.extractVlanId;
+    this.ipSummed = c.ipSummed as IpSummed;
+    this.ipSummedAggr = c.ipSummedAggr as IpSummed;
+    this.fragAlignPad = c.fragAlignPad;
+    this.mtu = c.mtu;
+    this.queue = c.queue;
     this.quirks = c.quirks;
     this.sink = config.sink;
     this.pool = config.skbPool ?? null;
@@ -253,36 +406,48 @@ export class LroManager<P = unknown> {
   }
 
   /** Sessions currently open. */
-  get activeSessions(): number { let n = 0; for (const d of this.descs) if (d.active) n++; return n; }
+  get activeSessions(): number {
+    let n = 0;
+    for (const d of this.descs) if (d.active) n++;
+    return n;
+  }
 
   // ---------------------------------------------------------------- skb mode
 
   /** lro_receive_skb: absorb `skb` (data at the network header, after eth_type_trans) or deliver it at once. Returns true when absorbed. */
   receiveSkb(skb: SkBuff, priv: P): boolean {
     if (this.procSkb(skb, -1, priv)) return true;
-    if (this.napi) this.sink.netifReceiveSkb(skb); else this.sink.netifRx(skb);
+    if (this.napi) this.sink.netifReceiveSkb(skb);
+    else this.sink.netifRx(skb);
     return false;
   }
 
   /** lro_vlan_hwaccel_receive_skb: the same for a frame whose 802.1Q tag the NIC stripped (`vlanTag` = TCI). */
   vlanHwaccelReceiveSkb(skb: SkBuff, vlanTag: number, priv: P): boolean {
     if (this.procSkb(skb, vlanTag & 0xffff, priv)) return true;
-    if (this.napi) this.sink.vlanHwaccelReceiveSkb(skb, vlanTag); else this.sink.vlanHwaccelRx(skb, vlanTag);
+    if (this.napi) this.sink.vlanHwaccelReceiveSkb(skb, vlanTag);
+    else this.sink.vlanHwaccelRx(skb, vlanTag);
     return false;
   }
 
   private procSkb(skb: SkBuff, vlanTag: number, priv: P): boolean {
-    this.nowNs = skb.arrivalNs; this.frameId = skb.frameId;
+    this.nowNs = skb.arrivalNs;
+    this.frameId = skb.frameId;
     if (this.cpu !== null) this.cpu.charge('lro_merge');
     const h = this.hdr;
     if (this.getSkbHeader === null || !this.getSkbHeader(skb, h, priv)) return this.bypass(skb, R_NOT_LRO, null);
     if ((h.flags & (LRO_IPV4 | LRO_TCP)) !== (LRO_IPV4 | LRO_TCP)) return this.bypass(skb, R_NOT_TCP, null);
-    const b = h.buf, iph = h.iphOff, tcph = h.tcphOff;
+    const b = h.buf,
+      iph = h.iphOff,
+      tcph = h.tcphOff;
     const pk = this.pk;
     pk.read(b, iph, tcph);
     const inband = skb.protocol === ETH_P_8021Q && !this.extractVlanId;
     const desc = this.getDesc(this.vlanKeyOf(vlanTag, inband ? r16(skb.buf, skb.data) : -1));
-    if (desc === null) { this.stats.no_desc++; return this.bypass(skb, R_NO_DESC, null); }
+    if (desc === null) {
+      this.stats.no_desc++;
+      return this.bypass(skb, R_NO_DESC, null);
+    }
     const vlanHdrLen = inband ? 4 : 0;
 
     if (!desc.active) {
@@ -307,7 +472,8 @@ export class LroManager<P = unknown> {
     skb.pull(tcph + pk.doff - skb.data);
     const parent = desc.parent!;
     parent.truesize += skb.truesize;
-    if (desc.last === null) parent.fragList = skb; else desc.last.next = skb;
+    if (desc.last === null) parent.fragList = skb;
+    else desc.last.next = skb;
     desc.last = skb;
     skb.next = null;
     return this.appended(desc, payload, pk.flags, parent.len, desc.pktCount);
@@ -319,30 +485,56 @@ export class LroManager<P = unknown> {
   receiveFrags(frags: LroFragList, len: number, trueSize: number, priv: P, sum: number): void {
     const skb = this.procFrags(frags, len, trueSize, priv, sum, -1);
     if (skb === null) return;
-    if (this.napi) this.sink.netifReceiveSkb(skb); else this.sink.netifRx(skb);
+    if (this.napi) this.sink.netifReceiveSkb(skb);
+    else this.sink.netifRx(skb);
   }
 
   /** lro_vlan_hwaccel_receive_frags. */
-  vlanHwaccelReceiveFrags(frags: LroFragList, len: number, trueSize: number, vlanTag: number, priv: P, sum: number): void {
+  vlanHwaccelReceiveFrags(
+    frags: LroFragList,
+    len: number,
+    trueSize: number,
+    vlanTag: number,
+    priv: P,
+    sum: number,
+  ): void {
     const skb = this.procFrags(frags, len, trueSize, priv, sum, vlanTag & 0xffff);
     if (skb === null) return;
-    if (this.napi) this.sink.vlanHwaccelReceiveSkb(skb, vlanTag); else this.sink.vlanHwaccelRx(skb, vlanTag);
+    if (this.napi) this.sink.vlanHwaccelReceiveSkb(skb, vlanTag);
+    else this.sink.vlanHwaccelRx(skb, vlanTag);
   }
 
-  private procFrags(frags: LroFragList, len: number, trueSize: number, priv: P, sum: number, vlanTag: number): SkBuff | null {
-    this.nowNs = frags.arrivalNs; this.frameId = frags.frameId;
+  private procFrags(
+    frags: LroFragList,
+    len: number,
+    trueSize: number,
+    priv: P,
+    sum: number,
+    vlanTag: number,
+  ): SkBuff | null {
+    this.nowNs = frags.arrivalNs;
+    this.frameId = frags.frameId;
     if (this.cpu !== null) this.cpu.charge('lro_merge');
     const h = this.hdr;
-    if (this.getFragHeader === null || !this.getFragHeader(frags, h, priv)) return this.bypassFrags(frags, len, trueSize, LRO_MAX_PG_HLEN, sum, R_NOT_LRO, null);
-    if ((h.flags & (LRO_IPV4 | LRO_TCP)) !== (LRO_IPV4 | LRO_TCP)) return this.bypassFrags(frags, len, trueSize, LRO_MAX_PG_HLEN, sum, R_NOT_TCP, null);
-    const b = h.buf, mac = h.macOff, iph = h.iphOff, tcph = h.tcphOff;
+    if (this.getFragHeader === null || !this.getFragHeader(frags, h, priv))
+      return this.bypassFrags(frags, len, trueSize, LRO_MAX_PG_HLEN, sum, R_NOT_LRO, null);
+    if ((h.flags & (LRO_IPV4 | LRO_TCP)) !== (LRO_IPV4 | LRO_TCP))
+      return this.bypassFrags(frags, len, trueSize, LRO_MAX_PG_HLEN, sum, R_NOT_TCP, null);
+    const b = h.buf,
+      mac = h.macOff,
+      iph = h.iphOff,
+      tcph = h.tcphOff;
     const pk = this.pk;
     pk.read(b, iph, tcph);
     const hdrLen = tcph + pk.doff - mac;
     const macHdrLen = iph - mac;
-    const inbandTci = macHdrLen >= 18 && r16(b, mac + 12) === ETH_P_8021Q && !this.extractVlanId ? r16(b, mac + 14) : -1;
+    const inbandTci =
+      macHdrLen >= 18 && r16(b, mac + 12) === ETH_P_8021Q && !this.extractVlanId ? r16(b, mac + 14) : -1;
     const desc = this.getDesc(this.vlanKeyOf(vlanTag, inbandTci));
-    if (desc === null) { this.stats.no_desc++; return this.bypassFrags(frags, len, trueSize, hdrLen, sum, R_NO_DESC, null); }
+    if (desc === null) {
+      this.stats.no_desc++;
+      return this.bypassFrags(frags, len, trueSize, hdrLen, sum, R_NO_DESC, null);
+    }
 
     if (!desc.active) {
       const r = this.check(len - macHdrLen, null);
@@ -350,7 +542,14 @@ export class LroManager<P = unknown> {
       const skb = this.genSkb(frags, len, trueSize, hdrLen, this.ipSummedAggr, 0);
       const vlanHdrLen = skb.protocol === ETH_P_8021Q && !this.extractVlanId ? 4 : 0;
       const niph = skb.data + vlanHdrLen;
-      this.initDesc(desc, skb, skb.buf, niph, niph + ((skb.buf[niph]! & 0x0f) << 2), this.quirks.fragsDropVlanTag ? -1 : vlanTag);
+      this.initDesc(
+        desc,
+        skb,
+        skb.buf,
+        niph,
+        niph + ((skb.buf[niph]! & 0x0f) << 2),
+        this.quirks.fragsDropVlanTag ? -1 : vlanTag,
+      );
       this.opened(desc, skb.nrFrags);
       return null;
     }
@@ -374,13 +573,18 @@ export class LroManager<P = unknown> {
     let payload = this.appendCommon(desc);
     parent.truesize += trueSize;
     const f0 = frags.frags[0]!;
-    f0.off += hdrLen; f0.size -= hdrLen;
+    f0.off += hdrLen;
+    f0.size -= hdrLen;
     // copy fragment descriptors until the payload is covered (page references move to the parent)
     let k = 0;
     while (payload > 0) {
       const f = frags.frags[k++]!;
       const d = parent.frags[parent.nrFrags++]!;
-      d.mem = f.mem; d.off = f.off; d.size = f.size; d.owner = f.owner; d.ownerAddr = f.ownerAddr;
+      d.mem = f.mem;
+      d.off = f.off;
+      d.size = f.size;
+      d.owner = f.owner;
+      d.ownerAddr = f.ownerAddr;
       payload -= f.size;
     }
     for (; k < frags.count; k++) {
@@ -393,7 +597,14 @@ export class LroManager<P = unknown> {
   }
 
   /** lro_gen_skb: a pooled skb with a copy of the first `hlen` bytes and the frame's fragments attached. */
-  private genSkb(frags: LroFragList, len: number, trueSize: number, hlen: number, ipSummed: IpSummed, csum: number): SkBuff {
+  private genSkb(
+    frags: LroFragList,
+    len: number,
+    trueSize: number,
+    hlen: number,
+    ipSummed: IpSummed,
+    csum: number,
+  ): SkBuff {
     if (this.pool === null) throw new Error('LroManager: frags mode needs config.skbPool');
     const skb = this.pool.get();
     if (this.cpu !== null) this.cpu.charge('skb_alloc');
@@ -404,22 +615,36 @@ export class LroManager<P = unknown> {
     const slot = this.slab.lastOff;
     mem.set(f0.mem.subarray(f0.off, f0.off + copy), slot + pad);
     skb.setLinear(mem, slot + pad, copy, pad);
-    skb.headOwner = this.slab; skb.headOwnerAddr = slot;
+    skb.headOwner = this.slab;
+    skb.headOwnerAddr = slot;
     for (let k = 0; k < frags.count; k++) {
       const f = frags.frags[k]!;
       skb.addFrag(f.mem, f.off, f.size, f.owner, f.ownerAddr);
     }
     const s0 = skb.frags[0]!;
-    s0.off += copy; s0.size -= copy;
-    skb.len = len; skb.dataLen = len - copy;
+    s0.off += copy;
+    s0.size -= copy;
+    skb.len = len;
+    skb.dataLen = len - copy;
     skb.truesize = SKB_OVERHEAD + hlen + pad + trueSize;
-    skb.ipSummed = ipSummed; skb.csum = csum;
-    skb.arrivalNs = frags.arrivalNs; skb.frameId = frags.frameId; skb.queue = frags.queue;
+    skb.ipSummed = ipSummed;
+    skb.csum = csum;
+    skb.arrivalNs = frags.arrivalNs;
+    skb.frameId = frags.frameId;
+    skb.queue = frags.queue;
     ethTypeTrans(skb);
     return skb;
   }
 
-  private bypassFrags(frags: LroFragList, len: number, trueSize: number, hlen: number, sum: number, reason: number, _desc: LroDesc | null): SkBuff {
+  private bypassFrags(
+    frags: LroFragList,
+    len: number,
+    trueSize: number,
+    hlen: number,
+    sum: number,
+    reason: number,
+    _desc: LroDesc | null,
+  ): SkBuff {
     const skb = this.genSkb(frags, len, trueSize, hlen, this.ipSummed, sum);
     this.countBypass(reason);
     return skb;
@@ -439,8 +664,10 @@ export class LroManager<P = unknown> {
     const desc = this.getDesc(this.vlanKeyOf(vlanTag, -1));
     if (desc === null) {
       // Q4: the original dereferenced the NULL lookup result here
-      this.stats.no_desc++; this.stats.flush_pkt_no_desc++;
-      if (this.tracer.enabled) this.trace('flush_pkt_no_desc', 'flush_pkt found no descriptor (all busy with other flows): nothing to flush');
+      this.stats.no_desc++;
+      this.stats.flush_pkt_no_desc++;
+      if (this.tracer.enabled)
+        this.trace('flush_pkt_no_desc', 'flush_pkt found no descriptor (all busy with other flows): nothing to flush');
       return;
     }
     if (desc.active) this.flush(desc, F_PKT);
@@ -451,35 +678,62 @@ export class LroManager<P = unknown> {
     const n = desc.pktCount;
     if (n > 1) this.updateHeaders(desc);
     if (this.quirks.gsoSizeOnly) parent.gsoSize = desc.mss;
-    else if (n > 1) { parent.gsoSize = desc.mss; parent.gsoSegs = n; parent.gsoType = SKB_GSO_TCPV4; }
+    else if (n > 1) {
+      parent.gsoSize = desc.mss;
+      parent.gsoSegs = n;
+      parent.gsoType = SKB_GSO_TCPV4;
+    }
     parent.wireFrames = n;
     const tag = desc.vlanTag;
     const st = this.stats;
     st.flushed++;
     switch (reason) {
-      case F_OUT_OF_ORDER: st.flush_out_of_order++; break;
-      case F_INELIGIBLE: st.flush_ineligible++; break;
-      case F_MAX_AGGR: st.flush_max_aggr++; break;
-      case F_64K: st.flush_64k++; break;
-      case F_ALL: st.flush_all++; break;
-      case F_PKT: st.flush_pkt++; break;
-      case F_FRAGS_FULL: st.flush_frags_full++; break;
-      case F_HEADER_CHANGED: st.flush_header_changed++; break;
-      default: st.flush_psh++;
+      case F_OUT_OF_ORDER:
+        st.flush_out_of_order++;
+        break;
+      case F_INELIGIBLE:
+        st.flush_ineligible++;
+        break;
+      case F_MAX_AGGR:
+        st.flush_max_aggr++;
+        break;
+      case F_64K:
+        st.flush_64k++;
+        break;
+      case F_ALL:
+        st.flush_all++;
+        break;
+      case F_PKT:
+        st.flush_pkt++;
+        break;
+      case F_FRAGS_FULL:
+        st.flush_frags_full++;
+        break;
+      case F_HEADER_CHANGED:
+        st.flush_header_changed++;
+        break;
+      default:
+        st.flush_psh++;
     }
     if (this.tracer.enabled) {
       let text = `flushed descriptor ${desc.index}: ${FLUSH_TEXT[reason]}, ${n} packet${n === 1 ? '' : 's'}, ${parent.len} bytes`;
-      if (reason === F_OUT_OF_ORDER) text = `flushed descriptor ${desc.index}: out of order, expected seq ${desc.nextSeq}, got ${this.pk.seq}; ${n} packet${n === 1 ? '' : 's'}, ${parent.len} bytes`;
+      if (reason === F_OUT_OF_ORDER)
+        text = `flushed descriptor ${desc.index}: out of order, expected seq ${desc.nextSeq}, got ${this.pk.seq}; ${n} packet${n === 1 ? '' : 's'}, ${parent.len} bytes`;
       this.trace('flushed', text, FLUSH_NAMES[reason]!, desc);
     }
     desc.clear();
-    if (tag >= 0) { if (this.napi) this.sink.vlanHwaccelReceiveSkb(parent, tag); else this.sink.vlanHwaccelRx(parent, tag); }
-    else if (this.napi) this.sink.netifReceiveSkb(parent); else this.sink.netifRx(parent);
+    if (tag >= 0) {
+      if (this.napi) this.sink.vlanHwaccelReceiveSkb(parent, tag);
+      else this.sink.vlanHwaccelRx(parent, tag);
+    } else if (this.napi) this.sink.netifReceiveSkb(parent);
+    else this.sink.netifRx(parent);
   }
 
   /** lro_update_tcp_ip_header: latest ack/window/TSecr, IP length and checksum, TCP checksum from the accumulated payload sum. */
   private updateHeaders(desc: LroDesc): void {
-    const b = desc.hbuf, iph = desc.iph, tcph = desc.tcph;
+    const b = desc.hbuf,
+      iph = desc.iph,
+      tcph = desc.tcph;
     w32(b, tcph + TCP.ACK, desc.ack);
     w16(b, tcph + TCP.WINDOW, desc.window);
     if (desc.sawTstamp) w32(b, tcph + 28, desc.tsecr);
@@ -503,7 +757,9 @@ export class LroManager<P = unknown> {
 
   /** lro_get_desc: the first active descriptor of this 4-tuple, else the first free one, else null. */
   private getDesc(vlanKey: number): LroDesc | null {
-    const saddr = this.pk.saddr, daddr = this.pk.daddr, ports = this.pk.ports;
+    const saddr = this.pk.saddr,
+      daddr = this.pk.daddr,
+      ports = this.pk.ports;
     const d = this.descs;
     let free: LroDesc | null = null;
     for (let i = 0; i < d.length; i++) {
@@ -512,7 +768,12 @@ export class LroManager<P = unknown> {
         if (x.saddr === saddr && x.daddr === daddr && x.ports === ports && x.vlanKey === vlanKey) return x;
       } else if (free === null) free = x;
     }
-    if (free !== null) { free.saddr = saddr; free.daddr = daddr; free.ports = ports; free.vlanKey = vlanKey; }
+    if (free !== null) {
+      free.saddr = saddr;
+      free.daddr = daddr;
+      free.ports = ports;
+      free.vlanKey = vlanKey;
+    }
     return free;
   }
 
@@ -539,14 +800,21 @@ export class LroManager<P = unknown> {
   private initDesc(desc: LroDesc, skb: SkBuff, b: Uint8Array, iph: number, tcph: number, vlanTag: number): void {
     const pk = this.pk;
     const payload = pk.totLen - pk.ihl - pk.doff;
-    desc.parent = skb; desc.last = null;
-    desc.hbuf = b; desc.iph = iph; desc.tcph = tcph;
+    desc.parent = skb;
+    desc.last = null;
+    desc.hbuf = b;
+    desc.iph = iph;
+    desc.tcph = tcph;
     desc.nextSeq = (pk.seq + payload) >>> 0;
     desc.ack = pk.ack;
     desc.window = pk.w12 & 0xffff;
     desc.pktCount = 1;
     desc.ipTotLen = pk.totLen;
-    if (pk.doff === 32) { desc.sawTstamp = true; desc.tsval = pk.tsval; desc.tsecr = pk.tsecr; }
+    if (pk.doff === 32) {
+      desc.sawTstamp = true;
+      desc.tsval = pk.tsval;
+      desc.tsecr = pk.tsecr;
+    }
     desc.mss = payload;
     desc.vlanTag = vlanTag;
     desc.active = true;
@@ -556,8 +824,15 @@ export class LroManager<P = unknown> {
   }
 
   private opened(desc: LroDesc, count: number): boolean {
-    this.stats.aggregated++; this.stats.held++;
-    if (this.tracer.enabled) this.trace('held', `opened descriptor ${desc.index}, 1/${this.maxAggr} packets, ${desc.parent!.len} bytes`, undefined, desc);
+    this.stats.aggregated++;
+    this.stats.held++;
+    if (this.tracer.enabled)
+      this.trace(
+        'held',
+        `opened descriptor ${desc.index}, 1/${this.maxAggr} packets, ${desc.parent!.len} bytes`,
+        undefined,
+        desc,
+      );
     // Q5 fixed: a session already at max_aggr is delivered at once
     if (!this.quirks.maxAggrAfterAppend && count >= this.maxAggr) this.flush(desc, F_MAX_AGGR);
     return true;
@@ -587,8 +862,15 @@ export class LroManager<P = unknown> {
 
   /** After an append: count it, then flush when max_aggr (packets or fragments) or the 64 KiB margin is reached. */
   private appended(desc: LroDesc, payload: number, flags: number, parentLen: number, count: number): boolean {
-    this.stats.aggregated++; this.stats.appended++;
-    if (this.tracer.enabled) this.trace('appended', `appended to descriptor ${desc.index}, ${desc.pktCount}/${this.maxAggr} packets, ${parentLen} bytes (+${payload})`, undefined, desc);
+    this.stats.aggregated++;
+    this.stats.appended++;
+    if (this.tracer.enabled)
+      this.trace(
+        'appended',
+        `appended to descriptor ${desc.index}, ${desc.pktCount}/${this.maxAggr} packets, ${parentLen} bytes (+${payload})`,
+        undefined,
+        desc,
+      );
     if (count >= this.maxAggr) this.flush(desc, F_MAX_AGGR);
     else if (parentLen > 65535 - this.mtu) this.flush(desc, F_64K);
     else if (!this.quirks.lossyMerge && (flags & TCP_FLAG.PSH) !== 0) this.flush(desc, F_PSH);
@@ -620,31 +902,75 @@ export class LroManager<P = unknown> {
     const st = this.stats;
     st.bypassed++;
     switch (reason) {
-      case R_LENGTH: st.bypass_length_mismatch++; break;
-      case R_NO_PAYLOAD: st.bypass_no_payload++; break;
-      case R_IP_OPTIONS: st.bypass_ip_options++; break;
-      case R_TCP_FLAGS: st.bypass_tcp_flags++; break;
-      case R_ECN_CE: st.bypass_ecn_ce++; break;
-      case R_TCP_OPTIONS: st.bypass_tcp_options++; break;
-      case R_TSVAL: st.bypass_tsval_backwards++; break;
-      case R_TSECR: st.bypass_tsecr_zero++; break;
-      case R_NOT_LRO: st.bypass_not_lro++; break;
-      case R_NOT_TCP: st.bypass_not_tcp++; break;
-      case R_NO_DESC: st.bypass_no_desc++; break;
-      default: st.bypass_out_of_order++;
+      case R_LENGTH:
+        st.bypass_length_mismatch++;
+        break;
+      case R_NO_PAYLOAD:
+        st.bypass_no_payload++;
+        break;
+      case R_IP_OPTIONS:
+        st.bypass_ip_options++;
+        break;
+      case R_TCP_FLAGS:
+        st.bypass_tcp_flags++;
+        break;
+      case R_ECN_CE:
+        st.bypass_ecn_ce++;
+        break;
+      case R_TCP_OPTIONS:
+        st.bypass_tcp_options++;
+        break;
+      case R_TSVAL:
+        st.bypass_tsval_backwards++;
+        break;
+      case R_TSECR:
+        st.bypass_tsecr_zero++;
+        break;
+      case R_NOT_LRO:
+        st.bypass_not_lro++;
+        break;
+      case R_NOT_TCP:
+        st.bypass_not_tcp++;
+        break;
+      case R_NO_DESC:
+        st.bypass_no_desc++;
+        break;
+      default:
+        st.bypass_out_of_order++;
     }
     if (this.tracer.enabled) this.trace('bypass', `bypassed: ${BYPASS_TEXT[reason]}`, BYPASS_NAMES[reason]!);
   }
 
   private trace(what: string, text: string, reason?: string, desc?: LroDesc): void {
-    const e = { t: this.nowNs, layer: 'lro' as const, what, text, queue: this.queue, ...(reason !== undefined ? { reason } : {}), ...(this.frameId >= 0 ? { frame: this.frameId } : {}),
-      ...(desc !== undefined ? { desc: desc.index, segs: desc.pktCount, bytes: desc.ipTotLen } : {}) };
+    const e = {
+      t: this.nowNs,
+      layer: 'lro' as const,
+      what,
+      text,
+      queue: this.queue,
+      ...(reason !== undefined ? { reason } : {}),
+      ...(this.frameId >= 0 ? { frame: this.frameId } : {}),
+      ...(desc !== undefined ? { desc: desc.index, segs: desc.pktCount, bytes: desc.ipTotLen } : {}),
+    };
     this.tracer.emit(e);
   }
 }
 
-const BYPASS_NAMES = ['', 'length_mismatch', 'no_payload', 'ip_options', 'tcp_flags', 'ecn_ce', 'tcp_options', 'tsval_backwards',
-  'tsecr_zero', 'not_lro', 'not_tcp', 'no_desc', 'out_of_order'];
+const BYPASS_NAMES = [
+  '',
+  'length_mismatch',
+  'no_payload',
+  'ip_options',
+  'tcp_flags',
+  'ecn_ce',
+  'tcp_options',
+  'tsval_backwards',
+  'tsecr_zero',
+  'not_lro',
+  'not_tcp',
+  'no_desc',
+  'out_of_order',
+];
 
 /** Values for config.ipSummed / ipSummedAggr, re-exported for drivers. */
 export { CHECKSUM_NONE, CHECKSUM_UNNECESSARY };

@@ -1,7 +1,15 @@
 // The report's data comes from real lab runs: quick mode, checked for shape and for what the runs
 // show (LRO saves cycles at MSS 1448, aggregation falls past max_desc flows, histograms add up).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATE_BINS, aggregateHistogram, collectReport, planReport, reportEngines, type CollectedReport, type LabRunSummary } from './collect.ts';
+import {
+  AGGREGATE_BINS,
+  aggregateHistogram,
+  collectReport,
+  planReport,
+  reportEngines,
+  type CollectedReport,
+  type LabRunSummary,
+} from './collect.ts';
 import { runTasks } from '../cli/pool/pool.ts';
 import { parseReportData } from './html.ts';
 import { comparisonRows, spreadRows } from '../cli/format.ts';
@@ -9,7 +17,9 @@ import { LabError } from '../lab/run.ts';
 import type { RunReport } from '../sim/report.ts';
 
 let c: CollectedReport;
-beforeAll(() => { c = collectReport({ quick: true }); }, 60_000);
+beforeAll(() => {
+  c = collectReport({ quick: true });
+}, 60_000);
 
 const ratio = (r: RunReport) => r.wireFramesToStack / r.framesToStack;
 const sum = (a: readonly number[]) => a.reduce((x, y) => x + y, 0);
@@ -63,7 +73,11 @@ describe('collectReport (quick)', () => {
   });
 
   it('histogram bins: sizes fold into powers of two; 64+ gets the packets the others leave over', () => {
-    const report = { framesToStack: 6, wireFramesToStack: 1 + 2 + 3 + 8 + 70 + 64, counters: { aggregateSizes: { '1': 1, '2': 1, '3': 1, '8': 1, '64+': 2 } } } as unknown as RunReport;
+    const report = {
+      framesToStack: 6,
+      wireFramesToStack: 1 + 2 + 3 + 8 + 70 + 64,
+      counters: { aggregateSizes: { '1': 1, '2': 1, '3': 1, '8': 1, '64+': 2 } },
+    } as unknown as RunReport;
     const h = aggregateHistogram([{ engine: 'lro', report }]);
     expect(h.counts[0]!.skbs).toEqual([1, 2, 0, 1, 0, 0, 2]);
     expect(h.counts[0]!.wirePackets).toEqual([1, 5, 0, 8, 0, 0, 134]);
@@ -128,14 +142,19 @@ describe('collectReport (quick)', () => {
 
   it('is deterministic: the same options give the same data, run here or over a pool of two worker threads', async () => {
     const plan = planReport({ quick: true });
-    const summaries = await runTasks<LabRunSummary>(plan.tasks.map((task) => ({ kind: 'lab-run', task })), { jobs: 2 });
+    const summaries = await runTasks<LabRunSummary>(
+      plan.tasks.map((task) => ({ kind: 'lab-run', task })),
+      { jobs: 2 },
+    );
     expect(JSON.stringify(plan.assemble(summaries).data)).toBe(JSON.stringify(c.data));
   }, 120_000);
 });
 
 describe('collectReport with 2 seeds (quick)', () => {
   let m: CollectedReport;
-  beforeAll(() => { m = collectReport({ quick: true, seeds: 2 }); }, 120_000);
+  beforeAll(() => {
+    m = collectReport({ quick: true, seeds: 2 });
+  }, 120_000);
 
   it('runs every configuration with seeds 1 and 2; the first seed is the 1-seed run', () => {
     expect(m.runCount).toBe(2 * 27);
@@ -165,9 +184,13 @@ describe('collectReport with 2 seeds (quick)', () => {
     expect(m.data.charts.latencyByEngine.series[1]!.values).toEqual(p99.map((f) => Math.round(f.median * 100) / 100));
     expect(m.data.charts.latencyByEngine.note).toContain('Median of 2 seeds; min–max (µs): LRO/GRO off p50 ');
     const lro8 = m.flowSweep.find((p) => p.engine === 'lro' && p.flows === 8)!.summary.figures['sustainableGbps']!;
-    expect(m.data.charts.throughputByFlows.series[1]!.points.find((p) => p[0] === 8)![1]).toBe(Math.round(lro8.median * 1000) / 1000);
+    expect(m.data.charts.throughputByFlows.series[1]!.points.find((p) => p[0] === 8)![1]).toBe(
+      Math.round(lro8.median * 1000) / 1000,
+    );
     expect(m.data.charts.throughputByFlows.note).toContain(`inet_lro: 1 `);
-    expect(m.data.charts.throughputByFlows.note).toContain(`8 ${Math.round(lro8.min * 1000) / 1000}–${Math.round(lro8.max * 1000) / 1000}`);
+    expect(m.data.charts.throughputByFlows.note).toContain(
+      `8 ${Math.round(lro8.min * 1000) / 1000}–${Math.round(lro8.max * 1000) / 1000}`,
+    );
     expect(m.data.notes!.join('\n')).toContain('Every configuration ran with 2 traffic seeds (1, 2)');
   });
 });
@@ -184,6 +207,8 @@ describe('reportEngines and bad input', () => {
   it('throws LabError naming the problem', () => {
     expect(() => reportEngines({ model: 'e1000', engine: 'lro' })).toThrow(/engine lro cannot run with driver e1000/);
     expect(() => collectReport({ quick: true, base: { model: 'nope' } })).toThrow(LabError);
-    expect(() => collectReport({ quick: true, traffic: 'nope' })).toThrow("traffic 'nope' is not a scenario (scenarios: bulk-1flow");
+    expect(() => collectReport({ quick: true, traffic: 'nope' })).toThrow(
+      "traffic 'nope' is not a scenario (scenarios: bulk-1flow",
+    );
   });
 });

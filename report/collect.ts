@@ -30,11 +30,30 @@ export interface CollectOptions {
 }
 
 /** `report` is the first seed's run (histogram, ring occupancy); `summary` the median and min–max over every seed. */
-export interface EngineRun { engine: Engine; report: RunReport; summary: SeedSummary }
-export interface SegmentPoint { engine: Engine; mss: number; mtu: number; report: RunReport; summary: SeedSummary }
-export interface FlowPoint { engine: Engine; flows: number; report: RunReport; summary: SeedSummary }
+export interface EngineRun {
+  engine: Engine;
+  report: RunReport;
+  summary: SeedSummary;
+}
+export interface SegmentPoint {
+  engine: Engine;
+  mss: number;
+  mtu: number;
+  report: RunReport;
+  summary: SeedSummary;
+}
+export interface FlowPoint {
+  engine: Engine;
+  flows: number;
+  report: RunReport;
+  summary: SeedSummary;
+}
 /** Per engine, per histogram bin: skbs delivered and the wire packets inside them. */
-export interface HistogramCounts { engine: Engine; skbs: number[]; wirePackets: number[] }
+export interface HistogramCounts {
+  engine: Engine;
+  skbs: number[];
+  wirePackets: number[];
+}
 
 export interface CollectedReport {
   data: ReportData;
@@ -60,44 +79,71 @@ const ENGINE_NAME: Record<Engine, string> = { off: 'LRO/GRO off', lro: 'inet_lro
 const ENGINE_ORDER: readonly Engine[] = ['off', 'lro', 'gro'];
 
 const PLAN = {
-  full: { mss: [128, 256, 536, 1024, 1448, 8948], flows: [1, 2, 4, 6, 8, 10, 12, 16, 24, 32], segmentBytes: 2 << 20, flowBytes: 4 << 20, scenarioScale: 1 },
-  quick: { mss: [256, 1448, 8948], flows: [1, 4, 8, 12, 32], segmentBytes: 1 << 20, flowBytes: 2 << 20, scenarioScale: 1 / 4 },
+  full: {
+    mss: [128, 256, 536, 1024, 1448, 8948],
+    flows: [1, 2, 4, 6, 8, 10, 12, 16, 24, 32],
+    segmentBytes: 2 << 20,
+    flowBytes: 4 << 20,
+    scenarioScale: 1,
+  },
+  quick: {
+    mss: [256, 1448, 8948],
+    flows: [1, 4, 8, 12, 32],
+    segmentBytes: 1 << 20,
+    flowBytes: 2 << 20,
+    scenarioScale: 1 / 4,
+  },
 } as const;
 
 /** Histogram bins over wire packets per skb: 1, 2–3, 4–7, …, 32–63, 64+. */
 export const AGGREGATE_BINS = ['1', '2–3', '4–7', '8–15', '16–31', '32–63', '64+'] as const;
-function binOf(size: number): number { return Math.min(AGGREGATE_BINS.length - 1, Math.floor(Math.log2(Math.max(1, size)))); }
+function binOf(size: number): number {
+  return Math.min(AGGREGATE_BINS.length - 1, Math.floor(Math.log2(Math.max(1, size))));
+}
 
 /** The engines the report compares: every one the driver runs on this model (or 'off' and the one asked for). */
 export function reportEngines(base: Partial<LabConfig>): Engine[] {
   const model = base.model ?? 'ehea';
   const info = resolveDriver({ model, ...(base.driver !== undefined ? { driver: base.driver } : {}) });
   const caps = modelCapabilities(model)!;
-  const wanted = base.engine !== undefined ? ENGINE_ORDER.filter((e) => e === 'off' || e === base.engine) : ENGINE_ORDER;
+  const wanted =
+    base.engine !== undefined ? ENGINE_ORDER.filter((e) => e === 'off' || e === base.engine) : ENGINE_ORDER;
   const out: Engine[] = [];
   for (const engine of wanted) {
     const options = DriverOptionsSchema.parse({
-      engine, pollBudget: base.pollBudget ?? 64,
+      engine,
+      pollBudget: base.pollBudget ?? 64,
       ...(base.softwareChecksum !== undefined ? { softwareChecksum: base.softwareChecksum } : {}),
     });
     const s = info.support(engine, caps, options);
     if (s.ok) out.push(engine);
-    else if (engine === base.engine) throw new LabError(`engine ${engine} cannot run with driver ${info.name} on this ${model}: ${s.why}`);
+    else if (engine === base.engine)
+      throw new LabError(`engine ${engine} cannot run with driver ${info.name} on this ${model}: ${s.why}`);
   }
   return out;
 }
 
 /** One run of the report, as plain data (a worker thread can do it): the lab config and what to call it in a failure. */
-export interface LabRunTask { config: LabConfig; what: string }
+export interface LabRunTask {
+  config: LabConfig;
+  what: string;
+}
 
 /** What the report keeps of one run: its report, a failure line or null, and the rings of queue 0 (chart 5). */
-export interface LabRunSummary { report: RunReport; failure: string | null; rings: RingInfo[] }
+export interface LabRunSummary {
+  report: RunReport;
+  failure: string | null;
+  rings: RingInfo[];
+}
 
 /** Runs one of the report's runs. */
 export function runLabSummary(t: LabRunTask): LabRunSummary {
   const r = runLab(t.config);
-  const failure = !r.conservation.ok ? `${t.what}: frames unaccounted for (${JSON.stringify(r.conservation)})`
-    : !r.report.allStreamsOk ? `${t.what}: a byte stream differs from what was sent` : null;
+  const failure = !r.conservation.ok
+    ? `${t.what}: frames unaccounted for (${JSON.stringify(r.conservation)})`
+    : !r.report.allStreamsOk
+      ? `${t.what}: a byte stream differs from what was sent`
+      : null;
   return { report: r.report, failure, rings: r.model.rings(0).map((x) => ({ ...x })) };
 }
 
@@ -129,7 +175,10 @@ export function planReport(o: CollectOptions = {}): ReportPlan {
   const seedText = many ? `seeds ${seeds[0]}–${seeds[seeds.length - 1]}` : `seed ${seed}`;
   const trafficName = o.traffic ?? DEFAULT_TRAFFIC;
   const scenario = getScenario(trafficName);
-  if (scenario === undefined) throw new LabError(`traffic '${trafficName}' is not a scenario (scenarios: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+  if (scenario === undefined)
+    throw new LabError(
+      `traffic '${trafficName}' is not a scenario (scenarios: ${SCENARIOS.map((s) => s.name).join(', ')})`,
+    );
   const engines = reportEngines(o.base ?? {});
   const model = base.model ?? 'ehea';
   const info = resolveDriver({ model, ...(base.driver !== undefined ? { driver: base.driver } : {}) });
@@ -144,9 +193,14 @@ export function planReport(o: CollectOptions = {}): ReportPlan {
 
   // 1. the engine comparison on the named scenario
   const scenarioTraffic = scaleTraffic(scenario.lab.traffic, plan.scenarioScale, seed);
-  groups.push(`comparing ${engines.map((e) => ENGINE_NAME[e]).join(', ')} on ${trafficName} (${runs(engines.length)})…`);
+  groups.push(
+    `comparing ${engines.map((e) => ENGINE_NAME[e]).join(', ')} on ${trafficName} (${runs(engines.length)})…`,
+  );
   for (const engine of engines) {
-    push({ ...scenario.lab, ...base, engine, label: ENGINE_NAME[engine], traffic: scenarioTraffic }, `${trafficName} with ${ENGINE_NAME[engine]}`);
+    push(
+      { ...scenario.lab, ...base, engine, label: ENGINE_NAME[engine], traffic: scenarioTraffic },
+      `${trafficName} with ${ENGINE_NAME[engine]}`,
+    );
   }
 
   // 2. cycles per KB against the TCP segment size: one bulk flow per point
@@ -155,8 +209,17 @@ export function planReport(o: CollectOptions = {}): ReportPlan {
   for (const engine of engines) {
     for (const mss of plan.mss) {
       const mtu = Math.max(base.mtu ?? 1500, mss > 1448 ? 9000 : 1500);
-      const traffic = { seed, rtoNs: RTO_NS, rateGbps: 10, bytesPerFlow: plan.segmentBytes, flows: [{ kind: 'bulk', mss }] };
-      push({ ...base, engine, mtu, label: `${ENGINE_NAME[engine]} MSS ${mss}`, traffic }, `MSS ${mss} (MTU ${mtu}) with ${ENGINE_NAME[engine]}`);
+      const traffic = {
+        seed,
+        rtoNs: RTO_NS,
+        rateGbps: 10,
+        bytesPerFlow: plan.segmentBytes,
+        flows: [{ kind: 'bulk', mss }],
+      };
+      push(
+        { ...base, engine, mtu, label: `${ENGINE_NAME[engine]} MSS ${mss}`, traffic },
+        `MSS ${mss} (MTU ${mtu}) with ${ENGINE_NAME[engine]}`,
+      );
       segmentPoints.push({ engine, mss, mtu });
     }
   }
@@ -166,124 +229,236 @@ export function planReport(o: CollectOptions = {}): ReportPlan {
   groups.push(`${plan.flows.join(', ')} flows on one queue (${runs(engines.length * plan.flows.length)})…`);
   for (const engine of engines) {
     for (const flows of plan.flows) {
-      const traffic = { seed, rtoNs: RTO_NS, rateGbps: 10, bytesPerFlow: Math.ceil(plan.flowBytes / flows), flows: [{ kind: 'bulk', count: flows, sendWindow: 16384 }] };
-      push({ ...base, engine, queues: 1, label: `${ENGINE_NAME[engine]} ${flows} flows`, traffic }, `${flows} flow${flows === 1 ? '' : 's'} with ${ENGINE_NAME[engine]}`);
+      const traffic = {
+        seed,
+        rtoNs: RTO_NS,
+        rateGbps: 10,
+        bytesPerFlow: Math.ceil(plan.flowBytes / flows),
+        flows: [{ kind: 'bulk', count: flows, sendWindow: 16384 }],
+      };
+      push(
+        { ...base, engine, queues: 1, label: `${ENGINE_NAME[engine]} ${flows} flows`, traffic },
+        `${flows} flow${flows === 1 ? '' : 's'} with ${ENGINE_NAME[engine]}`,
+      );
       flowPoints.push({ engine, flows });
     }
   }
 
-  return { tasks, groups, assemble: (summaries) => {
-    if (summaries.length !== tasks.length) throw new Error(`report: ${summaries.length} run summaries for ${tasks.length} runs`);
-    const failures = summaries.flatMap((x) => (x.failure !== null ? [x.failure] : []));
-    const runCount = summaries.length;
-    // configuration k's runs are summaries[k * seeds.length …]; the first seed's run stands for it where one run is drawn
-    const perSeed = new Map<SeedSummary, Record<string, number[]>>();
-    const config = (k: number): { first: LabRunSummary; summary: SeedSummary } => {
-      const mine = summaries.slice(k * seeds.length, (k + 1) * seeds.length);
-      const summary = summarise(mine[0]!.report.label, seeds, mine.map((x) => x.report));
-      perSeed.set(summary, Object.fromEntries(Object.entries(FIGURES).map(([name, f]) => [name, mine.map((x) => f(x.report))])));
-      return { first: mine[0]!, summary };
-    };
-    const comparisonResults = engines.map((engine, i) => ({ engine, ...config(i) }));
-    const comparison: EngineRun[] = comparisonResults.map((c) => ({ engine: c.engine, report: c.first.report, summary: c.summary }));
-    const segmentSweep: SegmentPoint[] = segmentPoints.map((p, i) => { const c = config(engines.length + i); return { ...p, report: c.first.report, summary: c.summary }; });
-    const flowSweep: FlowPoint[] = flowPoints.map((p, i) => { const c = config(engines.length + segmentPoints.length + i); return { ...p, report: c.first.report, summary: c.summary }; });
+  return {
+    tasks,
+    groups,
+    assemble: (summaries) => {
+      if (summaries.length !== tasks.length)
+        throw new Error(`report: ${summaries.length} run summaries for ${tasks.length} runs`);
+      const failures = summaries.flatMap((x) => (x.failure !== null ? [x.failure] : []));
+      const runCount = summaries.length;
+      // configuration k's runs are summaries[k * seeds.length …]; the first seed's run stands for it where one run is drawn
+      const perSeed = new Map<SeedSummary, Record<string, number[]>>();
+      const config = (k: number): { first: LabRunSummary; summary: SeedSummary } => {
+        const mine = summaries.slice(k * seeds.length, (k + 1) * seeds.length);
+        const summary = summarise(
+          mine[0]!.report.label,
+          seeds,
+          mine.map((x) => x.report),
+        );
+        perSeed.set(
+          summary,
+          Object.fromEntries(Object.entries(FIGURES).map(([name, f]) => [name, mine.map((x) => f(x.report))])),
+        );
+        return { first: mine[0]!, summary };
+      };
+      const comparisonResults = engines.map((engine, i) => ({ engine, ...config(i) }));
+      const comparison: EngineRun[] = comparisonResults.map((c) => ({
+        engine: c.engine,
+        report: c.first.report,
+        summary: c.summary,
+      }));
+      const segmentSweep: SegmentPoint[] = segmentPoints.map((p, i) => {
+        const c = config(engines.length + i);
+        return { ...p, report: c.first.report, summary: c.summary };
+      });
+      const flowSweep: FlowPoint[] = flowPoints.map((p, i) => {
+        const c = config(engines.length + segmentPoints.length + i);
+        return { ...p, report: c.first.report, summary: c.summary };
+      });
 
-    const histogram = aggregateHistogram(comparison);
-    const occupancyRun = comparisonResults.find((c) => c.engine === 'lro') ?? comparisonResults.find((c) => c.engine === 'gro') ?? comparisonResults[0]!;
-    const occ = occupancyRun.first.report;
-    const rings = occupancyRun.first.rings;
-    const rxRings = rings.filter((r) => r.role !== 'completion');
-    const ringText = rings.map((r) => `${r.name} ${r.entries}`).join(', ');
-    const firstReport = comparison[0]!.report;
-    const seg = (e: Engine) => segmentSweep.filter((p) => p.engine === e);
-    const flo = (e: Engine) => flowSweep.filter((p) => p.engine === e);
-    const med = (x: SeedSummary, figure: keyof typeof FIGURES) => x.figures[figure]!.median;
-    // the min–max behind each median point, as a sentence for the chart's note (nothing with one seed)
-    const spreadNote = (points: { engine: Engine; x: number; s: SeedSummary }[], figure: keyof typeof FIGURES, digits: number, unit: string) => {
-      if (!many) return '';
-      const parts = engines.map((e) => `${ENGINE_NAME[e]}: ${points.filter((p) => p.engine === e).map((p) => { const f = p.s.figures[figure]!; return `${p.x} ${round(f.min, digits)}–${round(f.max, digits)}`; }).join(', ')}`);
-      return ` Median of ${seeds.length} seeds; min–max per point (${unit}): ${parts.join('; ')}.`;
-    };
-    const seedRuns = (x: SeedSummary): SeedRunsData => ({ label: x.label, seeds: x.seeds, allOk: x.allOk, figures: x.figures, perSeed: perSeed.get(x)! });
+      const histogram = aggregateHistogram(comparison);
+      const occupancyRun =
+        comparisonResults.find((c) => c.engine === 'lro') ??
+        comparisonResults.find((c) => c.engine === 'gro') ??
+        comparisonResults[0]!;
+      const occ = occupancyRun.first.report;
+      const rings = occupancyRun.first.rings;
+      const rxRings = rings.filter((r) => r.role !== 'completion');
+      const ringText = rings.map((r) => `${r.name} ${r.entries}`).join(', ');
+      const firstReport = comparison[0]!.report;
+      const seg = (e: Engine) => segmentSweep.filter((p) => p.engine === e);
+      const flo = (e: Engine) => flowSweep.filter((p) => p.engine === e);
+      const med = (x: SeedSummary, figure: keyof typeof FIGURES) => x.figures[figure]!.median;
+      // the min–max behind each median point, as a sentence for the chart's note (nothing with one seed)
+      const spreadNote = (
+        points: { engine: Engine; x: number; s: SeedSummary }[],
+        figure: keyof typeof FIGURES,
+        digits: number,
+        unit: string,
+      ) => {
+        if (!many) return '';
+        const parts = engines.map(
+          (e) =>
+            `${ENGINE_NAME[e]}: ${points
+              .filter((p) => p.engine === e)
+              .map((p) => {
+                const f = p.s.figures[figure]!;
+                return `${p.x} ${round(f.min, digits)}–${round(f.max, digits)}`;
+              })
+              .join(', ')}`,
+        );
+        return ` Median of ${seeds.length} seeds; min–max per point (${unit}): ${parts.join('; ')}.`;
+      };
+      const seedRuns = (x: SeedSummary): SeedRunsData => ({
+        label: x.label,
+        seeds: x.seeds,
+        allOk: x.allOk,
+        figures: x.figures,
+        perSeed: perSeed.get(x)!,
+      });
 
-    const data: ReportData = {
-      title: `LRO report: ${model} with driver ${info.name}, traffic ${trafficName}`,
-      generatedBy: o.generatedBy ?? `vnic report (${seedText})`,
-      notes: [
-        `NIC model ${model}, driver ${info.name} (${info.summary}).`,
-        `Engines compared: ${engines.map((e) => ENGINE_NAME[e]).join(', ')}; LRO max_desc ${maxDesc}${base.maxDesc === undefined ? ' (the driver’s default)' : ''}, max_aggr ${base.maxAggr ?? 'the driver’s default'}.`,
-        `CPU cost profile ${firstReport.cpu.profile} at ${(firstReport.cpu.hz / 1e9).toFixed(2)} GHz, one core.`,
-        `Traffic: scenario ${trafficName} (${scenario.summary}${plan.scenarioScale !== 1 ? `, scaled to ${plan.scenarioScale * 100} % of its bytes for --quick` : ''}), ${seedText}.`,
-        ...(many ? [`Every configuration ran with ${seeds.length} traffic seeds (${seeds.join(', ')}): the summary and the charts show the median, with min–max beside it; the aggregate-size histogram and the ring occupancy are the first seed's run.`] : []),
-        `Segment-size sweep: one bulk flow of ${kib(plan.segmentBytes)} per point at 10 Gb/s, MSS ${plan.mss.join(', ')} (MTU 9000 for MSS above 1448).`,
-        `Flow sweep: ${plan.flows.join(', ')} interleaved bulk flows sharing ${kib(plan.flowBytes)} at 10 Gb/s, 16 KiB send window each, on one receive queue.`,
-        `${runCount} lab runs; ${failures.length === 0 ? 'every run accounted for every frame and delivered every byte stream intact' : `problems: ${failures.join('; ')}`}.`,
-      ],
-      summary: {
-        labelHeader: many ? `${trafficName} (${seedText}: median (min–max))` : `${trafficName} (seed ${seed})`,
-        columns: comparison.map((c) => c.report.label),
-        rows: (many ? spreadRows(comparison.map((c) => c.summary)) : comparisonRows(comparison.map((c) => c.report))).map((r) => ({ label: r.label, cells: r.cells })),
-      },
-      charts: {
-        aggregateSizes: {
-          yTitle: 'share of wire packets (%)',
-          note: `Run: ${trafficName}, seed ${seed}.`,
-          bins: [...histogram.bins],
-          series: histogram.counts.map((h) => {
-            const total = h.wirePackets.reduce((a, b) => a + b, 0);
-            return { name: ENGINE_NAME[h.engine], counts: h.wirePackets.map((w) => (total > 0 ? round((100 * w) / total, 2) : 0)) };
-          }),
+      const data: ReportData = {
+        title: `LRO report: ${model} with driver ${info.name}, traffic ${trafficName}`,
+        generatedBy: o.generatedBy ?? `vnic report (${seedText})`,
+        notes: [
+          `NIC model ${model}, driver ${info.name} (${info.summary}).`,
+          `Engines compared: ${engines.map((e) => ENGINE_NAME[e]).join(', ')}; LRO max_desc ${maxDesc}${base.maxDesc === undefined ? ' (the driver’s default)' : ''}, max_aggr ${base.maxAggr ?? 'the driver’s default'}.`,
+          `CPU cost profile ${firstReport.cpu.profile} at ${(firstReport.cpu.hz / 1e9).toFixed(2)} GHz, one core.`,
+          `Traffic: scenario ${trafficName} (${scenario.summary}${plan.scenarioScale !== 1 ? `, scaled to ${plan.scenarioScale * 100} % of its bytes for --quick` : ''}), ${seedText}.`,
+          ...(many
+            ? [
+                `Every configuration ran with ${seeds.length} traffic seeds (${seeds.join(', ')}): the summary and the charts show the median, with min–max beside it; the aggregate-size histogram and the ring occupancy are the first seed's run.`,
+              ]
+            : []),
+          `Segment-size sweep: one bulk flow of ${kib(plan.segmentBytes)} per point at 10 Gb/s, MSS ${plan.mss.join(', ')} (MTU 9000 for MSS above 1448).`,
+          `Flow sweep: ${plan.flows.join(', ')} interleaved bulk flows sharing ${kib(plan.flowBytes)} at 10 Gb/s, 16 KiB send window each, on one receive queue.`,
+          `${runCount} lab runs; ${failures.length === 0 ? 'every run accounted for every frame and delivered every byte stream intact' : `problems: ${failures.join('; ')}`}.`,
+        ],
+        summary: {
+          labelHeader: many ? `${trafficName} (${seedText}: median (min–max))` : `${trafficName} (seed ${seed})`,
+          columns: comparison.map((c) => c.report.label),
+          rows: (many
+            ? spreadRows(comparison.map((c) => c.summary))
+            : comparisonRows(comparison.map((c) => c.report))
+          ).map((r) => ({ label: r.label, cells: r.cells })),
         },
-        cyclesPerKbBySegmentSize: {
-          logX: true,
-          note: `One bulk flow of ${kib(plan.segmentBytes)} per point, ${model}/${info.name}.${spreadNote(segmentSweep.map((p) => ({ engine: p.engine, x: p.mss, s: p.summary })), 'cyclesPerKB', 1, 'cycles/KB at each MSS')}`,
-          series: engines.map((e): XySeriesData => ({ name: ENGINE_NAME[e], points: seg(e).map((p) => [p.mss, p.report.cpu.cyclesPerKB === null ? null : round(med(p.summary, 'cyclesPerKB'), 1)]) })),
+        charts: {
+          aggregateSizes: {
+            yTitle: 'share of wire packets (%)',
+            note: `Run: ${trafficName}, seed ${seed}.`,
+            bins: [...histogram.bins],
+            series: histogram.counts.map((h) => {
+              const total = h.wirePackets.reduce((a, b) => a + b, 0);
+              return {
+                name: ENGINE_NAME[h.engine],
+                counts: h.wirePackets.map((w) => (total > 0 ? round((100 * w) / total, 2) : 0)),
+              };
+            }),
+          },
+          cyclesPerKbBySegmentSize: {
+            logX: true,
+            note: `One bulk flow of ${kib(plan.segmentBytes)} per point, ${model}/${info.name}.${spreadNote(
+              segmentSweep.map((p) => ({ engine: p.engine, x: p.mss, s: p.summary })),
+              'cyclesPerKB',
+              1,
+              'cycles/KB at each MSS',
+            )}`,
+            series: engines.map(
+              (e): XySeriesData => ({
+                name: ENGINE_NAME[e],
+                points: seg(e).map((p) => [
+                  p.mss,
+                  p.report.cpu.cyclesPerKB === null ? null : round(med(p.summary, 'cyclesPerKB'), 1),
+                ]),
+              }),
+            ),
+          },
+          throughputByFlows: {
+            logX: true,
+            yTitle: 'throughput one core sustains (Gb/s)',
+            note: `Throughput one ${(firstReport.cpu.hz / 1e9).toFixed(1)} GHz core could sustain at each run's cycles per byte; ${kib(plan.flowBytes)} in total per point, one receive queue.${spreadNote(
+              flowSweep.map((p) => ({ engine: p.engine, x: p.flows, s: p.summary })),
+              'sustainableGbps',
+              3,
+              'Gb/s at each flow count',
+            )}`,
+            xRefs: engines.includes('lro') ? [{ value: maxDesc, label: `max_desc = ${maxDesc}` }] : [],
+            series: engines.map(
+              (e): XySeriesData => ({
+                name: ENGINE_NAME[e],
+                points: flo(e).map((p) => [
+                  p.flows,
+                  p.report.cpu.sustainableGbps === null ? null : round(med(p.summary, 'sustainableGbps'), 3),
+                ]),
+              }),
+            ),
+          },
+          latencyByEngine: {
+            note: `Run: ${trafficName}, ${seedText}.${
+              many
+                ? ` Median of ${seeds.length} seeds; min–max (µs): ${comparison
+                    .map((c) => {
+                      const a = c.summary.figures['latencyP50Us']!,
+                        b = c.summary.figures['latencyP99Us']!;
+                      return `${ENGINE_NAME[c.engine]} p50 ${round(a.min, 2)}–${round(a.max, 2)}, p99 ${round(b.min, 2)}–${round(b.max, 2)}`;
+                    })
+                    .join('; ')}.`
+                : ''
+            }`,
+            groups: comparison.map((c) => ENGINE_NAME[c.engine]),
+            series: [
+              { name: 'p50', values: comparison.map((c) => round(med(c.summary, 'latencyP50Us'), 2)) },
+              { name: 'p99', values: comparison.map((c) => round(med(c.summary, 'latencyP99Us'), 2)) },
+            ],
+          },
+          ringOccupancy: {
+            note: `Run: ${trafficName} with ${ENGINE_NAME[occupancyRun.engine]}, seed ${seed}; rings of queue 0: ${ringText} entries.`,
+            xEnd: round(occ.durationNs / 1000, 3),
+            ...(rxRings.length === 1
+              ? { yRefs: [{ value: rxRings[0]!.entries, label: `ring size ${rxRings[0]!.entries}` }] }
+              : {}),
+            series: Object.entries(occ.ringOccupancy)
+              .sort(([a], [b]) => Number(a) - Number(b))
+              .map(([q, s]) => ({
+                name: `queue ${q}`,
+                points: s.points.map(([t, n]) => [round(t / 1000, 3), n] as [number, number]),
+              })),
+          },
         },
-        throughputByFlows: {
-          logX: true,
-          yTitle: 'throughput one core sustains (Gb/s)',
-          note: `Throughput one ${(firstReport.cpu.hz / 1e9).toFixed(1)} GHz core could sustain at each run's cycles per byte; ${kib(plan.flowBytes)} in total per point, one receive queue.${spreadNote(flowSweep.map((p) => ({ engine: p.engine, x: p.flows, s: p.summary })), 'sustainableGbps', 3, 'Gb/s at each flow count')}`,
-          xRefs: engines.includes('lro') ? [{ value: maxDesc, label: `max_desc = ${maxDesc}` }] : [],
-          series: engines.map((e): XySeriesData => ({ name: ENGINE_NAME[e], points: flo(e).map((p) => [p.flows, p.report.cpu.sustainableGbps === null ? null : round(med(p.summary, 'sustainableGbps'), 3)]) })),
-        },
-        latencyByEngine: {
-          note: `Run: ${trafficName}, ${seedText}.${many ? ` Median of ${seeds.length} seeds; min–max (µs): ${comparison.map((c) => { const a = c.summary.figures['latencyP50Us']!, b = c.summary.figures['latencyP99Us']!; return `${ENGINE_NAME[c.engine]} p50 ${round(a.min, 2)}–${round(a.max, 2)}, p99 ${round(b.min, 2)}–${round(b.max, 2)}`; }).join('; ')}.` : ''}`,
-          groups: comparison.map((c) => ENGINE_NAME[c.engine]),
-          series: [
-            { name: 'p50', values: comparison.map((c) => round(med(c.summary, 'latencyP50Us'), 2)) },
-            { name: 'p99', values: comparison.map((c) => round(med(c.summary, 'latencyP99Us'), 2)) },
-          ],
-        },
-        ringOccupancy: {
-          note: `Run: ${trafficName} with ${ENGINE_NAME[occupancyRun.engine]}, seed ${seed}; rings of queue 0: ${ringText} entries.`,
-          xEnd: round(occ.durationNs / 1000, 3),
-          ...(rxRings.length === 1 ? { yRefs: [{ value: rxRings[0]!.entries, label: `ring size ${rxRings[0]!.entries}` }] } : {}),
-          series: Object.entries(occ.ringOccupancy)
-            .sort(([a], [b]) => Number(a) - Number(b))
-            .map(([q, s]) => ({ name: `queue ${q}`, points: s.points.map(([t, n]) => [round(t / 1000, 3), n] as [number, number]) })),
-        },
-      },
-    };
-    data.seedRuns = {
-      seeds,
-      comparison: comparison.map((c) => seedRuns(c.summary)),
-      segmentSweep: segmentSweep.map((p) => ({ engine: p.engine, mss: p.mss, mtu: p.mtu, ...seedRuns(p.summary) })),
-      flowSweep: flowSweep.map((p) => ({ engine: p.engine, flows: p.flows, ...seedRuns(p.summary) })),
-    };
-    return { data, engines, comparison, segmentSweep, flowSweep, histogram, maxDesc, failures, runCount };
-  } };
+      };
+      data.seedRuns = {
+        seeds,
+        comparison: comparison.map((c) => seedRuns(c.summary)),
+        segmentSweep: segmentSweep.map((p) => ({ engine: p.engine, mss: p.mss, mtu: p.mtu, ...seedRuns(p.summary) })),
+        flowSweep: flowSweep.map((p) => ({ engine: p.engine, flows: p.flows, ...seedRuns(p.summary) })),
+      };
+      return { data, engines, comparison, segmentSweep, flowSweep, histogram, maxDesc, failures, runCount };
+    },
+  };
 }
 
 /** report.counters.aggregateSizes ("k" or "64+" → skbs) folded into AGGREGATE_BINS, per engine. */
-export function aggregateHistogram(runs: readonly Pick<EngineRun, 'engine' | 'report'>[]): { bins: string[]; counts: HistogramCounts[] } {
+export function aggregateHistogram(runs: readonly Pick<EngineRun, 'engine' | 'report'>[]): {
+  bins: string[];
+  counts: HistogramCounts[];
+} {
   const counts = runs.map((r): HistogramCounts => {
     const skbs = AGGREGATE_BINS.map(() => 0);
     const wirePackets = AGGREGATE_BINS.map(() => 0);
     let wireKnown = 0;
     let over: number | undefined;
     for (const [k, n] of Object.entries(r.report.counters['aggregateSizes'] ?? {})) {
-      if (k.endsWith('+')) { over = n; skbs[AGGREGATE_BINS.length - 1]! += n; continue; }
+      if (k.endsWith('+')) {
+        over = n;
+        skbs[AGGREGATE_BINS.length - 1]! += n;
+        continue;
+      }
       const size = Number(k);
       const b = binOf(size);
       skbs[b]! += n;
@@ -300,13 +475,20 @@ export function aggregateHistogram(runs: readonly Pick<EngineRun, 'engine' | 're
 /** A scenario's traffic with the seed set and the byte counts scaled (at least 64 KiB per flow). */
 function scaleTraffic(t: Record<string, unknown>, scale: number, seed: number): Record<string, unknown> {
   const out: Record<string, unknown> = { ...t, seed };
-  if (scale !== 1 && typeof t['bytesPerFlow'] === 'number') out['bytesPerFlow'] = Math.max(64 << 10, Math.round((t['bytesPerFlow'] * scale) / 1024) * 1024);
+  if (scale !== 1 && typeof t['bytesPerFlow'] === 'number')
+    out['bytesPerFlow'] = Math.max(64 << 10, Math.round((t['bytesPerFlow'] * scale) / 1024) * 1024);
   if (scale !== 1 && Array.isArray(t['flows'])) {
-    out['flows'] = (t['flows'] as Record<string, unknown>[]).map((f) => (typeof f['messages'] === 'number' ? { ...f, messages: Math.max(20, Math.round(f['messages'] * scale)) } : f));
+    out['flows'] = (t['flows'] as Record<string, unknown>[]).map((f) =>
+      typeof f['messages'] === 'number' ? { ...f, messages: Math.max(20, Math.round(f['messages'] * scale)) } : f,
+    );
   }
   return out;
 }
 
-function kib(n: number): string { return n >= 1 << 20 ? `${n / (1 << 20)} MiB` : `${n / 1024} KiB`; }
-function round(v: number, digits: number): number { const f = 10 ** digits; return Math.round(v * f) / f; }
-
+function kib(n: number): string {
+  return n >= 1 << 20 ? `${n / (1 << 20)} MiB` : `${n / 1024} KiB`;
+}
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

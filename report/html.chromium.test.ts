@@ -13,8 +13,14 @@ import { HOSTILE, hostileReportData, SAMPLE_MARKS, sampleReportData } from './sa
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 let browser: Browser | undefined;
@@ -22,7 +28,9 @@ let dir = '';
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: this test needs Debian's chromium (apt-get install chromium); CI installs it`);
+    throw new Error(
+      `${CHROMIUM} not found: this test needs Debian's chromium (apt-get install chromium); CI installs it`,
+    );
   }
   dir = mkdtempSync(join(tmpdir(), 'vnic-report-'));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 15_000 });
@@ -50,9 +58,14 @@ async function load(name: string, html: string): Promise<Loaded> {
   const page = await context.newPage();
   const l: Loaded = { page, url, requests: [], consoleErrors: [], pageErrors: [], dialogs: [] };
   page.on('request', (r) => l.requests.push(r.url()));
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') l.consoleErrors.push(`${m.type()}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') l.consoleErrors.push(`${m.type()}: ${m.text()}`);
+  });
   page.on('pageerror', (e) => l.pageErrors.push(e.message));
-  page.on('dialog', (d) => { l.dialogs.push(d.message()); void d.dismiss(); });
+  page.on('dialog', (d) => {
+    l.dialogs.push(d.message());
+    void d.dismiss();
+  });
   await page.goto(url, { waitUntil: 'load', timeout: 10_000 });
   return l;
 }
@@ -64,7 +77,12 @@ function measureCharts(page: Page) {
       const svg = fig.querySelector('svg')!.getBoundingClientRect();
       const marks = Array.from(fig.querySelectorAll('.mark')).map((m) => {
         const r = m.getBoundingClientRect();
-        return { w: r.width, h: r.height, inside: r.left >= svg.left - 1 && r.right <= svg.right + 1 && r.top >= svg.top - 1 && r.bottom <= svg.bottom + 1 };
+        return {
+          w: r.width,
+          h: r.height,
+          inside:
+            r.left >= svg.left - 1 && r.right <= svg.right + 1 && r.top >= svg.top - 1 && r.bottom <= svg.bottom + 1,
+        };
       });
       return {
         key: (fig as HTMLElement).dataset['chart'] ?? '',
@@ -80,8 +98,14 @@ function measureCharts(page: Page) {
 function unsafeBits(page: Page) {
   return page.evaluate(() => ({
     scripts: document.querySelectorAll('script').length,
-    handlers: Array.from(document.querySelectorAll('*')).flatMap((e) => Array.from(e.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName}[${a.name}]`)),
-    loaders: document.querySelectorAll('img, iframe, object, embed, link, audio, video, source, image, use, foreignObject').length,
+    handlers: Array.from(document.querySelectorAll('*')).flatMap((e) =>
+      Array.from(e.attributes)
+        .filter((a) => /^on/i.test(a.name))
+        .map((a) => `${e.tagName}[${a.name}]`),
+    ),
+    loaders: document.querySelectorAll(
+      'img, iframe, object, embed, link, audio, video, source, image, use, foreignObject',
+    ).length,
   }));
 }
 
@@ -109,15 +133,26 @@ describe('report page in Chromium', () => {
       }
 
       const rows = await l.page.evaluate(() =>
-        Array.from(document.querySelectorAll('table.summary tbody tr')).map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')),
+        Array.from(document.querySelectorAll('table.summary tbody tr')).map((tr) =>
+          Array.from(tr.children).map((c) => c.textContent ?? ''),
+        ),
       );
       expect(rows.map((r) => r[0])).toEqual([
-        'packets to stack', 'aggregation ratio (packets per skb)', 'CPU cycles per KB (cycles/KB)', 'CPU utilisation',
-        'latency p50 (µs)', 'latency p99 (µs)', 'ACKs sent', 'peak DMA memory (bytes)', 'byte streams',
+        'packets to stack',
+        'aggregation ratio (packets per skb)',
+        'CPU cycles per KB (cycles/KB)',
+        'CPU utilisation',
+        'latency p50 (µs)',
+        'latency p99 (µs)',
+        'ACKs sent',
+        'peak DMA memory (bytes)',
+        'byte streams',
       ]);
       expect(rows.every((r) => r.length === 4)).toBe(true);
       expect(rows[0]).toEqual(['packets to stack', '46,346', '2,214', '1,583']);
-      const headers = await l.page.evaluate(() => Array.from(document.querySelectorAll('table.summary thead th')).map((t) => t.textContent));
+      const headers = await l.page.evaluate(() =>
+        Array.from(document.querySelectorAll('table.summary thead th')).map((t) => t.textContent),
+      );
       expect(headers).toEqual(['metric', 'LRO off', 'inet_lro', 'GRO']);
 
       expect(await unsafeBits(l.page)).toEqual({ scripts: 0, handlers: [], loaders: 0 });
@@ -149,7 +184,9 @@ describe('report page in Chromium', () => {
         h1: document.querySelector('h1')?.textContent,
         notes: Array.from(document.querySelectorAll('ul.notes li')).map((li) => li.textContent),
         svgTitles: Array.from(document.querySelectorAll('figure.chart svg > title')).map((t) => t.textContent),
-        series: Array.from(document.querySelectorAll('figure[data-chart="aggregateSizes"] .mark')).map((m) => m.getAttribute('data-series')),
+        series: Array.from(document.querySelectorAll('figure[data-chart="aggregateSizes"] .mark')).map((m) =>
+          m.getAttribute('data-series'),
+        ),
         figures: document.querySelectorAll('figure.chart svg').length,
         marks: document.querySelectorAll('.mark').length,
       }));

@@ -5,9 +5,44 @@ import { HOSTILE, hostileReportData, SAMPLE_MARKS, sampleReportData } from './sa
 import { decodeEntities, elementsWithClass, nestingProblem, scanTags, textsOf } from './testing.ts';
 
 const HTML_TAGS = new Set([
-  '!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'header', 'main', 'footer', 'section', 'h1', 'h2', 'p', 'ul', 'li',
-  'div', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span', 'figure', 'figcaption', 'details', 'summary',
-  'svg', 'desc', 'defs', 'pattern', 'rect', 'path', 'circle', 'line', 'g', 'text',
+  '!doctype',
+  'html',
+  'head',
+  'meta',
+  'title',
+  'style',
+  'body',
+  'header',
+  'main',
+  'footer',
+  'section',
+  'h1',
+  'h2',
+  'p',
+  'ul',
+  'li',
+  'div',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'span',
+  'figure',
+  'figcaption',
+  'details',
+  'summary',
+  'svg',
+  'desc',
+  'defs',
+  'pattern',
+  'rect',
+  'path',
+  'circle',
+  'line',
+  'g',
+  'text',
 ]);
 
 /** Structural safety: only known elements, no handlers, no URL-bearing attributes, tags nest. */
@@ -18,13 +53,18 @@ function expectSafePage(html: string): void {
     expect(HTML_TAGS.has(t.name), `unexpected <${t.name}>`).toBe(true);
     for (const a of t.attrs.keys()) {
       expect(a.startsWith('on'), `handler attribute ${a} on <${t.name}>`).toBe(false);
-      expect(['href', 'src', 'srcset', 'action', 'formaction', 'xlink:href', 'style'].includes(a), `${a} on <${t.name}>`).toBe(false);
+      expect(
+        ['href', 'src', 'srcset', 'action', 'formaction', 'xlink:href', 'style'].includes(a),
+        `${a} on <${t.name}>`,
+      ).toBe(false);
     }
   }
   expect(tags.filter((t) => t.name === 'script').length).toBe(0);
   // The only URL in the page is the SVG namespace name, which is never fetched (hostile text aside, shown as text).
   const urls = html.match(/[a-z]+:\/\/[^\s"'<>)]*/gi) ?? [];
-  expect(new Set(urls.filter((u) => !u.startsWith('https://example.i')))).toEqual(new Set(['http://www.w3.org/2000/svg']));
+  expect(new Set(urls.filter((u) => !u.startsWith('https://example.i')))).toEqual(
+    new Set(['http://www.w3.org/2000/svg']),
+  );
 }
 
 /** The markup of one figure (its section). */
@@ -39,7 +79,9 @@ describe('renderReportHtml', () => {
 
   it('is one self-contained document with a CSP that forbids every load', () => {
     expect(html.startsWith('<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n')).toBe(true);
-    const csp = scanTags(html).find((t) => t.name === 'meta' && t.attrs.get('http-equiv') === 'Content-Security-Policy');
+    const csp = scanTags(html).find(
+      (t) => t.name === 'meta' && t.attrs.get('http-equiv') === 'Content-Security-Policy',
+    );
     expect(csp?.attrs.get('content')).toBe(REPORT_CSP);
     expect(REPORT_CSP.startsWith("default-src 'none'; style-src 'unsafe-inline'; img-src data:")).toBe(true);
     expect(textsOf(html, 'title')[0]).toBe('LRO comparison: eHEA model, 8 TCP flows, 64 MiB');
@@ -68,16 +110,27 @@ describe('renderReportHtml', () => {
 
   it('draws the five charts in order, each with heading, caption and its marks', () => {
     const keys = [...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1]);
-    expect(keys).toEqual(['aggregateSizes', 'cyclesPerKbBySegmentSize', 'throughputByFlows', 'latencyByEngine', 'ringOccupancy']);
+    expect(keys).toEqual([
+      'aggregateSizes',
+      'cyclesPerKbBySegmentSize',
+      'throughputByFlows',
+      'latencyByEngine',
+      'ringOccupancy',
+    ]);
     for (const [key, n] of Object.entries(SAMPLE_MARKS)) {
       const fig = section(html, key);
       expect(elementsWithClass(fig, 'mark').length, key).toBe(n);
       expect(textsOf(fig, 'figcaption')[0]!.length, key).toBeGreaterThan(100);
     }
     expect(textsOf(html, 'h2')).toEqual([
-      'Summary', 'Notes', 'Inputs',
-      'Aggregate sizes: packets per skb delivered to the stack', 'CPU cost per KB against segment size',
-      'Throughput against number of concurrent flows', 'Latency added by aggregation', 'Receive ring occupancy over time',
+      'Summary',
+      'Notes',
+      'Inputs',
+      'Aggregate sizes: packets per skb delivered to the stack',
+      'CPU cost per KB against segment size',
+      'Throughput against number of concurrent flows',
+      'Latency added by aggregation',
+      'Receive ring occupancy over time',
     ]);
     expect(textsOf(section(html, 'throughputByFlows'), 'text')).toContain('max_desc = 8');
     expect(textsOf(section(html, 'aggregateSizes'), 'text')).toContain('share of wire packets (%)');
@@ -119,7 +172,14 @@ describe('hostile input', () => {
   it('shows every string as the text it was', () => {
     expect(textsOf(html, 'h1')[0]).toBe(HOSTILE.script);
     expect(textsOf(html, 'title')[0]).toBe(HOSTILE.script);
-    expect(textsOf(html, 'li')).toEqual([HOSTILE.svgClose, HOSTILE.entity, HOSTILE.style, HOSTILE.title, HOSTILE.iframe, HOSTILE.entity]);
+    expect(textsOf(html, 'li')).toEqual([
+      HOSTILE.svgClose,
+      HOSTILE.entity,
+      HOSTILE.style,
+      HOSTILE.title,
+      HOSTILE.iframe,
+      HOSTILE.entity,
+    ]);
     const gen = scanTags(html).find((t) => t.name === 'meta' && t.attrs.get('name') === 'generator');
     expect(gen?.attrs.get('content')).toBe(HOSTILE.attr);
     expect(html).toContain('R&amp;amp;D'); // '&amp;' in the input survives as literal text
@@ -142,7 +202,12 @@ describe('parseReportData', () => {
     d.charts.cyclesPerKbBySegmentSize.series[0]!.points[2] = [256, Number.NaN];
     (d as Record<string, unknown>)['colour'] = 'red';
     let msg = '';
-    try { parseReportData(d); } catch (e) { expect(e).toBeInstanceOf(ReportDataError); msg = (e as Error).message; }
+    try {
+      parseReportData(d);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ReportDataError);
+      msg = (e as Error).message;
+    }
     expect(msg).toContain("summary.rows.1.cells: row 'aggregation ratio' has 2 cells for 3 columns");
     expect(msg).toContain("charts.latencyByEngine.series.0.values: series 'p50' has 4 values for 3 groups");
     expect(msg).toContain('charts.cyclesPerKbBySegmentSize.series.0.points.2.1');
@@ -152,7 +217,9 @@ describe('parseReportData', () => {
   it('rejects a histogram whose counts do not match its bins, and negative counts', () => {
     const d = sampleReportData();
     d.charts.aggregateSizes.series[1]!.counts = [1, -2];
-    expect(() => parseReportData(d)).toThrow(/charts\.aggregateSizes\.series\.1\.counts\.1: .*>=0[\s\S]*has 2 counts for 7 bins/);
+    expect(() => parseReportData(d)).toThrow(
+      /charts\.aggregateSizes\.series\.1\.counts\.1: .*>=0[\s\S]*has 2 counts for 7 bins/,
+    );
     expect(() => renderReportHtml(d)).toThrow(ReportDataError);
   });
 });

@@ -136,44 +136,85 @@ export const ReportDataSchema = z.strictObject({
     .strictObject({
       labelHeader: text.optional(),
       columns: z.array(text),
-      rows: z.array(z.strictObject({ label: text, unit: text.optional(), cells: z.array(z.union([text, num, z.null()])) })),
+      rows: z.array(
+        z.strictObject({ label: text, unit: text.optional(), cells: z.array(z.union([text, num, z.null()])) }),
+      ),
     })
     .superRefine((s, ctx) => {
       s.rows.forEach((r, i) => {
         if (r.cells.length !== s.columns.length) {
-          ctx.addIssue({ code: 'custom', path: ['rows', i, 'cells'], message: `row '${r.label}' has ${r.cells.length} cells for ${s.columns.length} columns` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rows', i, 'cells'],
+            message: `row '${r.label}' has ${r.cells.length} cells for ${s.columns.length} columns`,
+          });
         }
       });
     }),
   charts: z.strictObject({
     aggregateSizes: z
-      .strictObject({ ...chartText, bins: z.array(text), series: z.array(z.strictObject({ name: text, counts: z.array(num.nonnegative()) })) })
+      .strictObject({
+        ...chartText,
+        bins: z.array(text),
+        series: z.array(z.strictObject({ name: text, counts: z.array(num.nonnegative()) })),
+      })
       .superRefine((c, ctx) => {
         c.series.forEach((s, i) => {
           if (s.counts.length !== c.bins.length) {
-            ctx.addIssue({ code: 'custom', path: ['series', i, 'counts'], message: `series '${s.name}' has ${s.counts.length} counts for ${c.bins.length} bins` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['series', i, 'counts'],
+              message: `series '${s.name}' has ${s.counts.length} counts for ${c.bins.length} bins`,
+            });
           }
         });
       }),
-    cyclesPerKbBySegmentSize: z.strictObject({ ...chartText, series: z.array(xySeries), logX: z.boolean().optional(), xRefs: z.array(refLine).optional(), yRefs: z.array(refLine).optional() }),
-    throughputByFlows: z.strictObject({ ...chartText, series: z.array(xySeries), logX: z.boolean().optional(), xRefs: z.array(refLine).optional(), yRefs: z.array(refLine).optional() }),
+    cyclesPerKbBySegmentSize: z.strictObject({
+      ...chartText,
+      series: z.array(xySeries),
+      logX: z.boolean().optional(),
+      xRefs: z.array(refLine).optional(),
+      yRefs: z.array(refLine).optional(),
+    }),
+    throughputByFlows: z.strictObject({
+      ...chartText,
+      series: z.array(xySeries),
+      logX: z.boolean().optional(),
+      xRefs: z.array(refLine).optional(),
+      yRefs: z.array(refLine).optional(),
+    }),
     latencyByEngine: z
-      .strictObject({ ...chartText, groups: z.array(text), series: z.array(z.strictObject({ name: text, values: z.array(num.nonnegative().nullable()) })) })
+      .strictObject({
+        ...chartText,
+        groups: z.array(text),
+        series: z.array(z.strictObject({ name: text, values: z.array(num.nonnegative().nullable()) })),
+      })
       .superRefine((c, ctx) => {
         c.series.forEach((s, i) => {
           if (s.values.length !== c.groups.length) {
-            ctx.addIssue({ code: 'custom', path: ['series', i, 'values'], message: `series '${s.name}' has ${s.values.length} values for ${c.groups.length} groups` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['series', i, 'values'],
+              message: `series '${s.name}' has ${s.values.length} values for ${c.groups.length} groups`,
+            });
           }
         });
       }),
-    ringOccupancy: z.strictObject({ ...chartText, series: z.array(xySeries), xEnd: num.optional(), yRefs: z.array(refLine).optional() }),
+    ringOccupancy: z.strictObject({
+      ...chartText,
+      series: z.array(xySeries),
+      xEnd: num.optional(),
+      yRefs: z.array(refLine).optional(),
+    }),
   }),
-  seedRuns: z.strictObject({
-    seeds: z.array(z.number().int()),
-    comparison: z.array(seedRunsSchema),
-    segmentSweep: z.array(seedRunsSchema.extend({ engine: text, mss: num, mtu: num })),
-    flowSweep: z.array(seedRunsSchema.extend({ engine: text, flows: num })),
-  }).optional(),
+  seedRuns: z
+    .strictObject({
+      seeds: z.array(z.number().int()),
+      comparison: z.array(seedRunsSchema),
+      segmentSweep: z.array(seedRunsSchema.extend({ engine: text, mss: num, mtu: num })),
+      flowSweep: z.array(seedRunsSchema.extend({ engine: text, flows: num })),
+    })
+    .optional(),
 });
 
 // The hand-written type and the schema must describe the same data.
@@ -190,7 +231,9 @@ export class ReportDataError extends Error {
 export function parseReportData(input: unknown): ReportData {
   const r = ReportDataSchema.safeParse(input);
   if (r.success) return r.data as ReportData;
-  const lines = r.error.issues.slice(0, 8).map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+  const lines = r.error.issues
+    .slice(0, 8)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
   const more = r.error.issues.length > 8 ? `; and ${r.error.issues.length - 8} more` : '';
   throw new ReportDataError(`report data: ${lines.join('; ')}${more}`);
 }
@@ -244,12 +287,16 @@ export const DEFAULT_CHART_TEXT = {
       'Occupancy rises while interrupts are moderated or the CPU is busy and falls as NAPI polls drain the ring; ' +
       'a queue that reaches the ring size has no posted buffer left and drops frames (rx_missed).',
   },
-} as const satisfies Record<keyof ReportData['charts'], Required<Pick<ChartText, 'title' | 'caption' | 'xTitle' | 'yTitle'>>>;
+} as const satisfies Record<
+  keyof ReportData['charts'],
+  Required<Pick<ChartText, 'title' | 'caption' | 'xTitle' | 'yTitle'>>
+>;
 
 // ---------------------------------------------------------------------------------------------
 // Page
 
-export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+export const REPORT_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const CSS = `
 :root { color-scheme: light; }
@@ -296,7 +343,10 @@ function cell(v: string | number | null): string {
 function summaryTable(s: ReportData['summary']): string {
   const head = `<tr><th scope="col">${esc(s.labelHeader ?? 'metric')}</th>${s.columns.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr>`;
   const rows = s.rows
-    .map((r) => `<tr><th scope="row">${esc(r.label)}${r.unit ? ` <span class="unit">(${esc(r.unit)})</span>` : ''}</th>${r.cells.map(cell).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr><th scope="row">${esc(r.label)}${r.unit ? ` <span class="unit">(${esc(r.unit)})</span>` : ''}</th>${r.cells.map(cell).join('')}</tr>`,
+    )
     .join('\n');
   return `<div class="table-wrap"><table class="summary"><thead>${head}</thead>\n<tbody>\n${rows}\n</tbody></table></div>`;
 }
@@ -305,7 +355,9 @@ function summaryTable(s: ReportData['summary']): string {
 function dataTable(headers: string[], rows: (string | number | null)[][]): string {
   if (rows.length === 0) return '';
   const head = `<tr>${headers.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr>`;
-  const body = rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c ?? '')}</th>` : cell(c))).join('')}</tr>`).join('');
+  const body = rows
+    .map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c ?? '')}</th>` : cell(c))).join('')}</tr>`)
+    .join('');
   return `<details class="data"><summary>Data</summary><div class="table-wrap"><table><thead>${head}</thead><tbody>${body}</tbody></table></div></details>`;
 }
 
@@ -323,7 +375,13 @@ function xyRows(series: XySeriesData[], limit: number): (string | number | null)
   return rows;
 }
 
-interface Figure { key: keyof ReportData['charts']; title: string; svg: string; caption: string; data: string }
+interface Figure {
+  key: keyof ReportData['charts'];
+  title: string;
+  svg: string;
+  caption: string;
+  data: string;
+}
 
 function figure(f: Figure): string {
   const slug = f.key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -340,7 +398,13 @@ function captionOf(c: ChartText, d: { caption: string }): string {
 
 function textOf<K extends keyof ReportData['charts']>(key: K, c: ChartText) {
   const d = DEFAULT_CHART_TEXT[key];
-  return { id: `chart-${key}`, title: c.title ?? d.title, xTitle: c.xTitle ?? d.xTitle, yTitle: c.yTitle ?? d.yTitle, desc: captionOf(c, d) };
+  return {
+    id: `chart-${key}`,
+    title: c.title ?? d.title,
+    xTitle: c.xTitle ?? d.xTitle,
+    yTitle: c.yTitle ?? d.yTitle,
+    desc: captionOf(c, d),
+  };
 }
 
 /** Renders the report page. Validates `data` first (ReportDataError names bad fields); the result is a complete HTML document. */
@@ -352,16 +416,23 @@ export function renderReportHtml(data: ReportData): string {
   {
     const t = textOf('aggregateSizes', c.aggregateSizes);
     figures.push({
-      key: 'aggregateSizes', title: t.title, caption: t.desc,
+      key: 'aggregateSizes',
+      title: t.title,
+      caption: t.desc,
       svg: histogram({ ...t, bins: c.aggregateSizes.bins, series: c.aggregateSizes.series }),
-      data: dataTable([t.xTitle, ...c.aggregateSizes.series.map((s) => s.name)], c.aggregateSizes.bins.map((b, i) => [b, ...c.aggregateSizes.series.map((s) => s.counts[i] ?? null)])),
+      data: dataTable(
+        [t.xTitle, ...c.aggregateSizes.series.map((s) => s.name)],
+        c.aggregateSizes.bins.map((b, i) => [b, ...c.aggregateSizes.series.map((s) => s.counts[i] ?? null)]),
+      ),
     });
   }
   for (const key of ['cyclesPerKbBySegmentSize', 'throughputByFlows'] as const) {
     const ch = c[key];
     const t = textOf(key, ch);
     figures.push({
-      key, title: t.title, caption: t.desc,
+      key,
+      title: t.title,
+      caption: t.desc,
       svg: lineChart({ ...t, series: ch.series, logX: ch.logX ?? false, xRefs: ch.xRefs ?? [], yRefs: ch.yRefs ?? [] }),
       data: dataTable(['series', t.xTitle, t.yTitle], xyRows(ch.series, 200)),
     });
@@ -370,9 +441,14 @@ export function renderReportHtml(data: ReportData): string {
     const ch = c.latencyByEngine;
     const t = textOf('latencyByEngine', ch);
     figures.push({
-      key: 'latencyByEngine', title: t.title, caption: t.desc,
+      key: 'latencyByEngine',
+      title: t.title,
+      caption: t.desc,
       svg: barChart({ ...t, groups: ch.groups, series: ch.series }),
-      data: dataTable([t.xTitle, ...ch.series.map((s) => s.name)], ch.groups.map((g, i) => [g, ...ch.series.map((s) => s.values[i] ?? null)])),
+      data: dataTable(
+        [t.xTitle, ...ch.series.map((s) => s.name)],
+        ch.groups.map((g, i) => [g, ...ch.series.map((s) => s.values[i] ?? null)]),
+      ),
     });
   }
   {
@@ -380,14 +456,16 @@ export function renderReportHtml(data: ReportData): string {
     const t = textOf('ringOccupancy', ch);
     const opts = { ...t, series: ch.series, yRefs: ch.yRefs ?? [] };
     figures.push({
-      key: 'ringOccupancy', title: t.title, caption: t.desc,
+      key: 'ringOccupancy',
+      title: t.title,
+      caption: t.desc,
       svg: stepChart(ch.xEnd === undefined ? opts : { ...opts, xEnd: ch.xEnd }),
       data: dataTable(['series', t.xTitle, t.yTitle], xyRows(ch.series, 50)),
     });
   }
 
   const list = (items: string[] | undefined, cls: string) =>
-    items && items.length ? `<ul class="${cls}">${items.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>` : '';
+    items?.length ? `<ul class="${cls}">${items.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>` : '';
 
   return [
     '<!doctype html>',

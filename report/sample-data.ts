@@ -20,7 +20,10 @@ function occupancy(queue: number, samples: number, stepUs: number): [number, num
   for (let i = 0; i < samples; i++) {
     const phase = (i + queue * 7) % 25;
     const burst = Math.round(40 + 30 * Math.sin((i + queue * 13) / 17));
-    pts.push([i * stepUs, phase < 18 ? Math.min(256, phase * Math.max(1, burst / 6) | 0) : Math.max(0, (25 - phase) * 3)]);
+    pts.push([
+      i * stepUs,
+      phase < 18 ? Math.min(256, (phase * Math.max(1, burst / 6)) | 0) : Math.max(0, (25 - phase) * 3),
+    ]);
   }
   return pts;
 }
@@ -76,7 +79,10 @@ export function sampleReportData(): ReportData {
         series: [
           { name: 'LRO off', points: flows.map((f) => [f, 3.1 - f * 0.005] as [number, number]) },
           { name: 'inet_lro', points: flows.map((f) => [f, f <= 8 ? 7.9 : 3.2 + 4.0 / (f - 7)] as [number, number]) },
-          { name: 'GRO', points: flows.map((f) => [f, f <= 8 ? 8.4 : 8.4 - Math.log2(f / 8) * 1.1] as [number, number]) },
+          {
+            name: 'GRO',
+            points: flows.map((f) => [f, f <= 8 ? 8.4 : 8.4 - Math.log2(f / 8) * 1.1] as [number, number]),
+          },
         ],
       },
       latencyByEngine: {
@@ -125,11 +131,35 @@ export function hostileReportData(): ReportData {
       ],
     },
     charts: {
-      aggregateSizes: { ...d.charts.aggregateSizes, title: h.title, caption: h.script, note: h.entity, bins: [h.script, h.svgClose, '3', '4', '5', '6', h.entity], series: d.charts.aggregateSizes.series.map((s, i) => ({ ...s, name: [h.attr, h.svgClose, h.attrSingle][i]! })) },
-      cyclesPerKbBySegmentSize: { ...d.charts.cyclesPerKbBySegmentSize, xTitle: h.svgClose, yTitle: h.attr, series: d.charts.cyclesPerKbBySegmentSize.series.map((s, i) => ({ ...s, name: `${h.script}${i}` })) },
-      throughputByFlows: { ...d.charts.throughputByFlows, xRefs: [{ value: 8, label: h.svgClose }], series: d.charts.throughputByFlows.series.map((s) => ({ ...s, name: h.attrSingle })) },
-      latencyByEngine: { ...d.charts.latencyByEngine, groups: [h.script, h.attr, h.entity], series: d.charts.latencyByEngine.series.map((s) => ({ ...s, name: h.style })) },
-      ringOccupancy: { ...d.charts.ringOccupancy, yRefs: [{ value: 256, label: h.title }], series: d.charts.ringOccupancy.series.map((s) => ({ ...s, name: h.iframe })) },
+      aggregateSizes: {
+        ...d.charts.aggregateSizes,
+        title: h.title,
+        caption: h.script,
+        note: h.entity,
+        bins: [h.script, h.svgClose, '3', '4', '5', '6', h.entity],
+        series: d.charts.aggregateSizes.series.map((s, i) => ({ ...s, name: [h.attr, h.svgClose, h.attrSingle][i]! })),
+      },
+      cyclesPerKbBySegmentSize: {
+        ...d.charts.cyclesPerKbBySegmentSize,
+        xTitle: h.svgClose,
+        yTitle: h.attr,
+        series: d.charts.cyclesPerKbBySegmentSize.series.map((s, i) => ({ ...s, name: `${h.script}${i}` })),
+      },
+      throughputByFlows: {
+        ...d.charts.throughputByFlows,
+        xRefs: [{ value: 8, label: h.svgClose }],
+        series: d.charts.throughputByFlows.series.map((s) => ({ ...s, name: h.attrSingle })),
+      },
+      latencyByEngine: {
+        ...d.charts.latencyByEngine,
+        groups: [h.script, h.attr, h.entity],
+        series: d.charts.latencyByEngine.series.map((s) => ({ ...s, name: h.style })),
+      },
+      ringOccupancy: {
+        ...d.charts.ringOccupancy,
+        yRefs: [{ value: 256, label: h.title }],
+        series: d.charts.ringOccupancy.series.map((s) => ({ ...s, name: h.iframe })),
+      },
     },
   };
 }

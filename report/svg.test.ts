@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, escapeXml, formatFull, formatNumber, formatTicks, histogram, lineChart, logTicks, niceTicks, stepChart } from './svg.ts';
+import {
+  barChart,
+  escapeXml,
+  formatFull,
+  formatNumber,
+  formatTicks,
+  histogram,
+  lineChart,
+  logTicks,
+  niceTicks,
+  stepChart,
+} from './svg.ts';
 import { decodeEntities, elementsWithClass, nestingProblem, scanTags, textsOf } from './testing.ts';
 
 const SVG_TAGS = new Set(['svg', 'title', 'desc', 'defs', 'pattern', 'rect', 'path', 'circle', 'line', 'g', 'text']);
@@ -27,7 +38,8 @@ function expectSoundSvg(svg: string, title: string): void {
 }
 
 const marks = (svg: string) => elementsWithClass(svg, 'mark');
-const axisGroup = (svg: string, axis: 'x' | 'y') => new RegExp(`<g class="axis axis-${axis}"[\\s\\S]*?</g>`).exec(svg)![0];
+const axisGroup = (svg: string, axis: 'x' | 'y') =>
+  new RegExp(`<g class="axis axis-${axis}"[\\s\\S]*?</g>`).exec(svg)![0];
 
 describe('niceTicks', () => {
   it('covers the range with 1-2-5 steps', () => {
@@ -69,9 +81,25 @@ describe('logTicks', () => {
 describe('number formatting', () => {
   it('formats short', () => {
     const cases: [number, string][] = [
-      [0, '0'], [7, '7'], [0.25, '0.25'], [12.345, '12.3'], [999, '999'], [999.96, '1k'], [1000, '1k'], [1200, '1.2k'],
-      [1234, '1.23k'], [15_000, '15k'], [999_999, '1M'], [3_400_000, '3.4M'], [5e9, '5G'], [2.5e12, '2.5T'],
-      [1.2e21, '1.2e21'], [-1500, '-1.5k'], [0.000123, '0.000123'], [Number.NaN, 'NaN'], [Number.POSITIVE_INFINITY, '∞'],
+      [0, '0'],
+      [7, '7'],
+      [0.25, '0.25'],
+      [12.345, '12.3'],
+      [999, '999'],
+      [999.96, '1k'],
+      [1000, '1k'],
+      [1200, '1.2k'],
+      [1234, '1.23k'],
+      [15_000, '15k'],
+      [999_999, '1M'],
+      [3_400_000, '3.4M'],
+      [5e9, '5G'],
+      [2.5e12, '2.5T'],
+      [1.2e21, '1.2e21'],
+      [-1500, '-1.5k'],
+      [0.000123, '0.000123'],
+      [Number.NaN, 'NaN'],
+      [Number.POSITIVE_INFINITY, '∞'],
     ];
     for (const [v, s] of cases) expect(formatNumber(v), String(v)).toBe(s);
   });
@@ -90,7 +118,9 @@ describe('number formatting', () => {
 
 describe('escapeXml', () => {
   it('escapes the five characters and replaces XML-forbidden controls', () => {
-    expect(escapeXml(`<a href="x" title='y'>&amp;</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
+    expect(escapeXml(`<a href="x" title='y'>&amp;</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;',
+    );
     expect(escapeXml('a\u0000b\u001fc\td\ne')).toBe('a\ufffdb\ufffdc\td\ne');
     expect(decodeEntities(escapeXml('R&amp;D </svg> "x"'))).toBe('R&amp;D </svg> "x"');
     expect(escapeXml(42)).toBe('42');
@@ -99,17 +129,27 @@ describe('escapeXml', () => {
 
 describe('histogram', () => {
   const svg = histogram({
-    id: 'h', title: 'sizes', xTitle: 'packets per skb', yTitle: 'skbs',
+    id: 'h',
+    title: 'sizes',
+    xTitle: 'packets per skb',
+    yTitle: 'skbs',
     bins: ['1', '2', '3'],
-    series: [{ name: 'lro', counts: [5, 0, 12] }, { name: 'gro', counts: [2, 9, 1] }],
+    series: [
+      { name: 'lro', counts: [5, 0, 12] },
+      { name: 'gro', counts: [2, 9, 1] },
+    ],
   });
   it('draws one bar per bin per series with its data', () => {
     expectSoundSvg(svg, 'sizes');
     const m = marks(svg);
     expect(m.length).toBe(6);
     expect(m.map((a) => [a.get('data-series'), a.get('data-x'), a.get('data-y')])).toEqual([
-      ['lro', '1', '5'], ['lro', '2', '0'], ['lro', '3', '12'],
-      ['gro', '1', '2'], ['gro', '2', '9'], ['gro', '3', '1'],
+      ['lro', '1', '5'],
+      ['lro', '2', '0'],
+      ['lro', '3', '12'],
+      ['gro', '1', '2'],
+      ['gro', '2', '9'],
+      ['gro', '3', '1'],
     ]);
     expect(m.every((a) => Number(a.get('height')) > 0 && Number(a.get('width')) > 0)).toBe(true);
   });
@@ -131,7 +171,11 @@ describe('histogram', () => {
     expect(textsOf(axisGroup(svg, 'x'), 'text')).toEqual(bins.filter((_, i) => i % 2 === 0)); // 1, 3, 5, …, 63
   });
   it('gives each series a hatch pattern and a legend entry', () => {
-    expect(scanTags(svg).filter((t) => t.name === 'pattern' && t.kind === 'open').map((t) => t.attrs.get('id'))).toEqual(['h-fill0', 'h-fill1']);
+    expect(
+      scanTags(svg)
+        .filter((t) => t.name === 'pattern' && t.kind === 'open')
+        .map((t) => t.attrs.get('id')),
+    ).toEqual(['h-fill0', 'h-fill1']);
     expect(elementsWithClass(svg, 'legend-item').map((a) => a.get('data-series'))).toEqual(['lro', 'gro']);
     expect(textsOf(svg, 'text')).toContain('packets per skb');
   });
@@ -140,13 +184,23 @@ describe('histogram', () => {
 describe('barChart', () => {
   it('draws grouped bars and marks a missing value n/a', () => {
     const svg = barChart({
-      title: 'latency', groups: ['off', 'lro', 'gro'],
-      series: [{ name: 'p50', values: [12, 19, 17] }, { name: 'p99', values: [41, null, 76] }],
+      title: 'latency',
+      groups: ['off', 'lro', 'gro'],
+      series: [
+        { name: 'p50', values: [12, 19, 17] },
+        { name: 'p99', values: [41, null, 76] },
+      ],
     });
     expectSoundSvg(svg, 'latency');
     const m = marks(svg);
     expect(m.length).toBe(5);
-    expect(m.map((a) => `${a.get('data-series')}/${a.get('data-x')}`)).toEqual(['p50/off', 'p50/lro', 'p50/gro', 'p99/off', 'p99/gro']);
+    expect(m.map((a) => `${a.get('data-series')}/${a.get('data-x')}`)).toEqual([
+      'p50/off',
+      'p50/lro',
+      'p50/gro',
+      'p99/off',
+      'p99/gro',
+    ]);
     expect(elementsWithClass(svg, 'na').length).toBe(1);
     // Bars of one group sit side by side, p50 left of p99.
     expect(Number(m[0]!.get('x'))).toBeLessThan(Number(m[3]!.get('x')));
@@ -165,10 +219,26 @@ describe('barChart', () => {
 describe('lineChart', () => {
   it('draws a marker per point, a line per unbroken run, and breaks at null', () => {
     const svg = lineChart({
-      title: 'cost', xTitle: 'segment', yTitle: 'cycles/KB',
+      title: 'cost',
+      xTitle: 'segment',
+      yTitle: 'cycles/KB',
       series: [
-        { name: 'off', points: [[64, 40_000], [1448, 2800], [8948, 1400]] },
-        { name: 'lro', points: [[64, 5200], [1448, null], [8948, 640]] },
+        {
+          name: 'off',
+          points: [
+            [64, 40_000],
+            [1448, 2800],
+            [8948, 1400],
+          ],
+        },
+        {
+          name: 'lro',
+          points: [
+            [64, 5200],
+            [1448, null],
+            [8948, 640],
+          ],
+        },
       ],
     });
     expectSoundSvg(svg, 'cost');
@@ -178,16 +248,39 @@ describe('lineChart', () => {
     expect(textsOf(svg, 'text')).toEqual(expect.arrayContaining(['0', '10k', '20k', '30k', '40k']));
   });
   it('tells series apart by marker shape and dash, not only colour', () => {
-    const svg = lineChart({ title: 't', series: [0, 1, 2].map((i) => ({ name: `s${i}`, points: [[1, i], [2, i + 1]] as [number, number][] })) });
+    const svg = lineChart({
+      title: 't',
+      series: [0, 1, 2].map((i) => ({
+        name: `s${i}`,
+        points: [
+          [1, i],
+          [2, i + 1],
+        ] as [number, number][],
+      })),
+    });
     const shapes = marks(svg).map((a) => a.get('d')!.replace(/[-\d.,\s]/g, ''));
     expect(new Set([shapes[0], shapes[2], shapes[4]]).size).toBe(3);
-    const dashes = scanTags(svg).filter((t) => t.attrs.get('class') === 'line').map((t) => t.attrs.get('stroke-dasharray') ?? 'solid');
+    const dashes = scanTags(svg)
+      .filter((t) => t.attrs.get('class') === 'line')
+      .map((t) => t.attrs.get('stroke-dasharray') ?? 'solid');
     expect(dashes).toEqual(['solid', '7 3', '2 3']);
   });
   it('log x: leaves out x ≤ 0 with a note, draws reference lines', () => {
     const svg = lineChart({
-      title: 'flows', logX: true, xRefs: [{ value: 8, label: 'max_desc = 8' }],
-      series: [{ name: 'lro', points: [[0, 1], [1, 7.9], [8, 7.9], [64, 3.2]] }],
+      title: 'flows',
+      logX: true,
+      xRefs: [{ value: 8, label: 'max_desc = 8' }],
+      series: [
+        {
+          name: 'lro',
+          points: [
+            [0, 1],
+            [1, 7.9],
+            [8, 7.9],
+            [64, 3.2],
+          ],
+        },
+      ],
     });
     expect(marks(svg).length).toBe(3);
     const texts = textsOf(svg, 'text');
@@ -208,15 +301,34 @@ describe('lineChart', () => {
 describe('stepChart', () => {
   it('draws one step path per series with its sample count and peak', () => {
     const svg = stepChart({
-      title: 'ring', xEnd: 40, yRefs: [{ value: 256, label: 'ring size' }],
+      title: 'ring',
+      xEnd: 40,
+      yRefs: [{ value: 256, label: 'ring size' }],
       series: [
-        { name: 'q0', points: [[0, 0], [10, 30], [20, 5], [30, 12]] },
-        { name: 'q1', points: [[20, 7], [0, 3]] }, // unsorted: drawn in time order
+        {
+          name: 'q0',
+          points: [
+            [0, 0],
+            [10, 30],
+            [20, 5],
+            [30, 12],
+          ],
+        },
+        {
+          name: 'q1',
+          points: [
+            [20, 7],
+            [0, 3],
+          ],
+        }, // unsorted: drawn in time order
       ],
     });
     expectSoundSvg(svg, 'ring');
     const m = marks(svg);
-    expect(m.map((a) => [a.get('data-series'), a.get('data-points'), a.get('data-y-max')])).toEqual([['q0', '4', '30'], ['q1', '2', '7']]);
+    expect(m.map((a) => [a.get('data-series'), a.get('data-points'), a.get('data-y-max')])).toEqual([
+      ['q0', '4', '30'],
+      ['q1', '2', '7'],
+    ]);
     // x ticks 0..40: q0 holds its last value to xEnd = 40, the right end of the axis; q1 starts at 0, the left end.
     const [x0, x1] = /<g class="axis axis-x"[^>]*><line x1="([\d.]+)" x2="([\d.]+)"/.exec(svg)!.slice(1);
     expect(m[0]!.get('d')!.endsWith(`H${x1}`)).toBe(true);
@@ -257,19 +369,71 @@ describe('empty data', () => {
     expect(textsOf(svg, 'text')).toContain('no data');
   });
   it('treats non-finite values as left out, not as a crash', () => {
-    const svg = lineChart({ title: 'nf', series: [{ name: 's', points: [[1, Number.NaN], [2, 3], [Number.POSITIVE_INFINITY, 1]] }] });
+    const svg = lineChart({
+      title: 'nf',
+      series: [
+        {
+          name: 's',
+          points: [
+            [1, Number.NaN],
+            [2, 3],
+            [Number.POSITIVE_INFINITY, 1],
+          ],
+        },
+      ],
+    });
     expect(marks(svg).length).toBe(1);
     expect(textsOf(svg, 'text')).toContain('2 non-finite values left out');
   });
 });
 
 describe('hostile strings', () => {
-  const evil = ['<script>alert(1)</script>', '"onload="alert(1)', "' onmouseover='x", '</svg><img src=x onerror=alert(1)>', 'R&amp;D', 'a\u0000b'];
+  const evil = [
+    '<script>alert(1)</script>',
+    '"onload="alert(1)',
+    "' onmouseover='x",
+    '</svg><img src=x onerror=alert(1)>',
+    'R&amp;D',
+    'a\u0000b',
+  ];
   const charts = evil.flatMap((s) => [
-    histogram({ title: s, id: s, xTitle: s, yTitle: s, desc: s, bins: [s, 'b'], series: [{ name: s, counts: [1, 2] }] }),
+    histogram({
+      title: s,
+      id: s,
+      xTitle: s,
+      yTitle: s,
+      desc: s,
+      bins: [s, 'b'],
+      series: [{ name: s, counts: [1, 2] }],
+    }),
     barChart({ title: s, groups: [s], series: [{ name: s, values: [1] }] }),
-    lineChart({ title: s, xRefs: [{ value: 1, label: s }], yRefs: [{ value: 1, label: s }], series: [{ name: s, points: [[1, 1], [2, 2]] }] }),
-    stepChart({ title: s, yRefs: [{ value: 1, label: s }], series: [{ name: s, points: [[1, 1], [2, 2]] }] }),
+    lineChart({
+      title: s,
+      xRefs: [{ value: 1, label: s }],
+      yRefs: [{ value: 1, label: s }],
+      series: [
+        {
+          name: s,
+          points: [
+            [1, 1],
+            [2, 2],
+          ],
+        },
+      ],
+    }),
+    stepChart({
+      title: s,
+      yRefs: [{ value: 1, label: s }],
+      series: [
+        {
+          name: s,
+          points: [
+            [1, 1],
+            [2, 2],
+          ],
+        },
+      ],
+    }),
   ]);
   it('stay text: no new elements, no handlers, well-formed', () => {
     for (const svg of charts) {
@@ -290,6 +454,10 @@ describe('hostile strings', () => {
   });
   it('ids keep only safe characters', () => {
     const svg = histogram({ title: 't', id: '1"><x', bins: ['1'], series: [{ name: 's', counts: [1] }] });
-    expect(scanTags(svg).find((t) => t.name === 'pattern')!.attrs.get('id')).toBe('c1x-fill0');
+    expect(
+      scanTags(svg)
+        .find((t) => t.name === 'pattern')!
+        .attrs.get('id'),
+    ).toBe('c1x-fill0');
   });
 });

@@ -77,7 +77,12 @@ export function escapeXml(s: unknown): string {
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
 }
 
-const UNITS: readonly [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+const UNITS: readonly [number, string][] = [
+  [1e12, 'T'],
+  [1e9, 'G'],
+  [1e6, 'M'],
+  [1e3, 'k'],
+];
 
 /** Short human form: 0, 7, 0.25, 12.3, 1.2k, 3.4M, 5G; at most 3 significant digits; 1e15 and up in e-notation. */
 export function formatNumber(v: number): string {
@@ -153,7 +158,10 @@ export function niceTicks(min: number, max: number, target = 5): number[] {
 export function logTicks(min: number, max: number): number[] {
   if (!(min > 0) || !(max > 0) || !Number.isFinite(min) || !Number.isFinite(max)) return [1, 10];
   if (max < min) [min, max] = [max, min];
-  if (max === min) { min /= Math.SQRT2 * 2; max *= Math.SQRT2 * 2; }
+  if (max === min) {
+    min /= Math.SQRT2 * 2;
+    max *= Math.SQRT2 * 2;
+  }
   const e0 = Math.floor(Math.log10(min) + 1e-9);
   const e1 = Math.ceil(Math.log10(max) - 1e-9);
   const round = (v: number) => Number(v.toPrecision(12));
@@ -177,7 +185,16 @@ export function logTicks(min: number, max: number): number[] {
 // Look: Okabe–Ito colours (distinguishable with the common colour-vision deficiencies and in grey
 // print), plus a dash pattern, a marker shape and a bar hatch per series so colour is never the only cue.
 
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#B8860B'] as const;
+export const PALETTE = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#000000',
+  '#B8860B',
+] as const;
 const DASHES = ['', '7 3', '2 3', '9 3 2 3', '4 4', '1 2'] as const;
 type Shape = 'circle' | 'square' | 'triangle' | 'diamond' | 'triangle-down';
 const SHAPES: readonly Shape[] = ['circle', 'square', 'triangle', 'diamond', 'triangle-down'];
@@ -213,11 +230,16 @@ function safeId(id: string | undefined): string {
 
 function markerPath(shape: Shape, x: number, y: number, r: number): string {
   switch (shape) {
-    case 'circle': return `M${n2(x - r)},${n2(y)}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0Z`;
-    case 'square': return `M${n2(x - r * 0.85)},${n2(y - r * 0.85)}h${n2(r * 1.7)}v${n2(r * 1.7)}h${n2(-r * 1.7)}Z`;
-    case 'triangle': return `M${n2(x)},${n2(y - r * 1.15)}L${n2(x + r)},${n2(y + r * 0.75)}L${n2(x - r)},${n2(y + r * 0.75)}Z`;
-    case 'triangle-down': return `M${n2(x)},${n2(y + r * 1.15)}L${n2(x + r)},${n2(y - r * 0.75)}L${n2(x - r)},${n2(y - r * 0.75)}Z`;
-    case 'diamond': return `M${n2(x)},${n2(y - r * 1.2)}L${n2(x + r * 1.2)},${n2(y)}L${n2(x)},${n2(y + r * 1.2)}L${n2(x - r * 1.2)},${n2(y)}Z`;
+    case 'circle':
+      return `M${n2(x - r)},${n2(y)}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0Z`;
+    case 'square':
+      return `M${n2(x - r * 0.85)},${n2(y - r * 0.85)}h${n2(r * 1.7)}v${n2(r * 1.7)}h${n2(-r * 1.7)}Z`;
+    case 'triangle':
+      return `M${n2(x)},${n2(y - r * 1.15)}L${n2(x + r)},${n2(y + r * 0.75)}L${n2(x - r)},${n2(y + r * 0.75)}Z`;
+    case 'triangle-down':
+      return `M${n2(x)},${n2(y + r * 1.15)}L${n2(x + r)},${n2(y - r * 0.75)}L${n2(x - r)},${n2(y - r * 0.75)}Z`;
+    case 'diamond':
+      return `M${n2(x)},${n2(y - r * 1.2)}L${n2(x + r * 1.2)},${n2(y)}L${n2(x)},${n2(y + r * 1.2)}L${n2(x - r * 1.2)},${n2(y)}Z`;
   }
 }
 
@@ -227,23 +249,30 @@ function hatchPattern(id: string, i: number): string {
   const bg = `<rect width="6" height="6" fill="${c}"/>`;
   const line = (d: string) => `<path d="${d}" stroke="#fff" stroke-width="1.4" stroke-opacity="0.85"/>`;
   const body =
-    kind === 'solid' ? '' :
-    kind === 'diagonal' ? line('M-1,1L1,-1M0,6L6,0M5,7L7,5') :
-    kind === 'backdiagonal' ? line('M-1,5L1,7M0,0L6,6M5,-1L7,1') :
-    kind === 'horizontal' ? line('M0,3H6') :
-    kind === 'cross' ? line('M0,3H6M3,0V6') :
-    '<circle cx="3" cy="3" r="1.3" fill="#fff" fill-opacity="0.85"/>';
+    kind === 'solid'
+      ? ''
+      : kind === 'diagonal'
+        ? line('M-1,1L1,-1M0,6L6,0M5,7L7,5')
+        : kind === 'backdiagonal'
+          ? line('M-1,5L1,7M0,0L6,6M5,-1L7,1')
+          : kind === 'horizontal'
+            ? line('M0,3H6')
+            : kind === 'cross'
+              ? line('M0,3H6M3,0V6')
+              : '<circle cx="3" cy="3" r="1.3" fill="#fff" fill-opacity="0.85"/>';
   return `<pattern id="${id}-fill${i}" patternUnits="userSpaceOnUse" width="6" height="6">${bg}${body}</pattern>`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Shared frame: margins, grid, axes, legend, notes
 
-type XAxis =
-  | { kind: 'band'; labels: readonly string[] }
-  | { kind: 'linear' | 'log'; ticks: readonly number[] };
+type XAxis = { kind: 'band'; labels: readonly string[] } | { kind: 'linear' | 'log'; ticks: readonly number[] };
 
-interface LegendEntry { name: string; index: number; kind: 'bar' | 'line' | 'step' }
+interface LegendEntry {
+  name: string;
+  index: number;
+  kind: 'bar' | 'line' | 'step';
+}
 
 interface Frame {
   width: number;
@@ -258,7 +287,12 @@ interface Frame {
   band(i: number): { x0: number; w: number };
 }
 
-function buildFrame(o: ChartBase, xAxis: XAxis, yTicks: readonly number[], legend: readonly LegendEntry[]): { frame: Frame; parts: string[] } {
+function buildFrame(
+  o: ChartBase,
+  xAxis: XAxis,
+  yTicks: readonly number[],
+  legend: readonly LegendEntry[],
+): { frame: Frame; parts: string[] } {
   const width = Math.max(240, o.width ?? 720);
   const plotH = Math.max(80, o.plotHeight ?? 280);
   const yLabels = formatTicks(yTicks);
@@ -275,7 +309,10 @@ function buildFrame(o: ChartBase, xAxis: XAxis, yTicks: readonly number[], legen
   for (const e of legend) {
     const label = truncate(e.name, 40);
     const w = 34 + textWidth(label, TICK_FONT) + 16;
-    if (lx > 0 && lx + w > width - 16) { row++; lx = 0; }
+    if (lx > 0 && lx + w > width - 16) {
+      row++;
+      lx = 0;
+    }
     legendRows.push({ e, x: lx, row, label });
     lx += w;
   }
@@ -292,9 +329,10 @@ function buildFrame(o: ChartBase, xAxis: XAxis, yTicks: readonly number[], legen
   if (xAxis.kind !== 'band') {
     const d0 = xAxis.ticks[0]!;
     const d1 = xAxis.ticks[xAxis.ticks.length - 1]!;
-    x = xAxis.kind === 'log'
-      ? (v: number) => left + ((Math.log10(v) - Math.log10(d0)) / (Math.log10(d1) - Math.log10(d0) || 1)) * plotW
-      : (v: number) => left + ((v - d0) / (d1 - d0 || 1)) * plotW;
+    x =
+      xAxis.kind === 'log'
+        ? (v: number) => left + ((Math.log10(v) - Math.log10(d0)) / (Math.log10(d1) - Math.log10(d0) || 1)) * plotW
+        : (v: number) => left + ((v - d0) / (d1 - d0 || 1)) * plotW;
   }
   const nBands = xAxis.kind === 'band' ? Math.max(1, xAxis.labels.length) : 1;
   const band = (i: number) => ({ x0: left + (plotW / nBands) * i, w: plotW / nBands });
@@ -308,7 +346,9 @@ function buildFrame(o: ChartBase, xAxis: XAxis, yTicks: readonly number[], legen
   yTicks.forEach((t, i) => {
     const py = n2(y(t));
     grid.push(`<line x1="${left}" x2="${left + plotW}" y1="${py}" y2="${py}"/>`);
-    yTickText.push(`<text class="tick" x="${left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${escapeXml(yLabels[i])}</text>`);
+    yTickText.push(
+      `<text class="tick" x="${left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${escapeXml(yLabels[i])}</text>`,
+    );
   });
   // Vertical gridlines for numeric x.
   const xTickText: string[] = [];
@@ -318,7 +358,9 @@ function buildFrame(o: ChartBase, xAxis: XAxis, yTicks: readonly number[], legen
     xAxis.ticks.forEach((t, i) => {
       const px = n2(x(t));
       grid.push(`<line x1="${px}" x2="${px}" y1="${top}" y2="${top + plotH}"/>`);
-      xTickText.push(`<line class="tick-mark" x1="${px}" x2="${px}" y1="${top + plotH}" y2="${top + plotH + 4}" stroke="${INK}"/>`);
+      xTickText.push(
+        `<line class="tick-mark" x1="${px}" x2="${px}" y1="${top + plotH}" y2="${top + plotH + 4}" stroke="${INK}"/>`,
+      );
       xTickText.push(`<text class="tick" x="${px}" y="${tickY}" text-anchor="middle">${escapeXml(labels[i])}</text>`);
     });
   } else {
@@ -340,14 +382,18 @@ function buildFrame(o: ChartBase, xAxis: XAxis, yTicks: readonly number[], legen
     `<g class="axis axis-x" fill="${INK}" font-size="${TICK_FONT}">` +
       `<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="${INK}"/>` +
       xTickText.join('') +
-      (o.xTitle ? `<text class="axis-title" x="${n2(left + plotW / 2)}" y="${tickY + TITLE_FONT + 8}" text-anchor="middle" font-size="${TITLE_FONT}">${escapeXml(o.xTitle)}</text>` : '') +
+      (o.xTitle
+        ? `<text class="axis-title" x="${n2(left + plotW / 2)}" y="${tickY + TITLE_FONT + 8}" text-anchor="middle" font-size="${TITLE_FONT}">${escapeXml(o.xTitle)}</text>`
+        : '') +
       `</g>`,
   );
   parts.push(
     `<g class="axis axis-y" fill="${INK}" font-size="${TICK_FONT}">` +
       `<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="${INK}"/>` +
       yTickText.join('') +
-      (o.yTitle ? `<text class="axis-title" transform="translate(${TITLE_FONT + 2},${n2(top + plotH / 2)}) rotate(-90)" text-anchor="middle" font-size="${TITLE_FONT}">${escapeXml(o.yTitle)}</text>` : '') +
+      (o.yTitle
+        ? `<text class="axis-title" transform="translate(${TITLE_FONT + 2},${n2(top + plotH / 2)}) rotate(-90)" text-anchor="middle" font-size="${TITLE_FONT}">${escapeXml(o.yTitle)}</text>`
+        : '') +
       `</g>`,
   );
 
@@ -362,7 +408,8 @@ function buildFrame(o: ChartBase, xAxis: XAxis, yTicks: readonly number[], legen
       } else {
         const dash = dashOf(e.index);
         swatch = `<line x1="${gx}" x2="${gx + 30}" y1="${gy}" y2="${gy}" stroke="${c}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`;
-        if (e.kind === 'line') swatch += `<path d="${markerPath(shapeOf(e.index), gx + 15, gy, 4)}" fill="${c}" stroke="#fff" stroke-width="0.8"/>`;
+        if (e.kind === 'line')
+          swatch += `<path d="${markerPath(shapeOf(e.index), gx + 15, gy, 4)}" fill="${c}" stroke="#fff" stroke-width="0.8"/>`;
       }
       const tip = label === e.name ? '' : `<title>${escapeXml(e.name)}</title>`;
       return `<g class="legend-item" data-series="${escapeXml(e.name)}">${swatch}<text x="${gx + 34}" y="${gy}" dominant-baseline="middle">${tip}${escapeXml(label)}</text></g>`;
@@ -395,10 +442,14 @@ function refLines(f: Frame, xRefs: readonly RefLine[], yRefs: readonly RefLine[]
 function notesText(f: Frame, notes: readonly string[], empty: boolean): string {
   const out: string[] = [];
   if (empty) {
-    out.push(`<text class="no-data" x="${n2(f.left + f.plotW / 2)}" y="${n2(f.top + f.plotH / 2)}" text-anchor="middle" dominant-baseline="middle" fill="${MUTED}" font-size="14">no data</text>`);
+    out.push(
+      `<text class="no-data" x="${n2(f.left + f.plotW / 2)}" y="${n2(f.top + f.plotH / 2)}" text-anchor="middle" dominant-baseline="middle" fill="${MUTED}" font-size="14">no data</text>`,
+    );
   }
   notes.forEach((s, i) => {
-    out.push(`<text class="note" x="${f.left + 8}" y="${f.top + 14 + i * 14}" fill="${MUTED}" font-size="${TICK_FONT}">${escapeXml(s)}</text>`);
+    out.push(
+      `<text class="note" x="${f.left + 8}" y="${f.top + 14 + i * 14}" fill="${MUTED}" font-size="${TICK_FONT}">${escapeXml(s)}</text>`,
+    );
   });
   return out.join('');
 }
@@ -420,13 +471,20 @@ class Cleaner {
   negatives = 0;
   nonFinite = 0;
   y(v: number): number | null {
-    if (!Number.isFinite(v)) { this.nonFinite++; return null; }
-    if (v < 0) { this.negatives++; return 0; }
+    if (!Number.isFinite(v)) {
+      this.nonFinite++;
+      return null;
+    }
+    if (v < 0) {
+      this.negatives++;
+      return 0;
+    }
     return v;
   }
   notes(): string[] {
     const n: string[] = [];
-    if (this.negatives) n.push(`${this.negatives} negative value${this.negatives > 1 ? 's' : ''} drawn as 0 (not expected here)`);
+    if (this.negatives)
+      n.push(`${this.negatives} negative value${this.negatives > 1 ? 's' : ''} drawn as 0 (not expected here)`);
     if (this.nonFinite) n.push(`${this.nonFinite} non-finite value${this.nonFinite > 1 ? 's' : ''} left out`);
     return n;
   }
@@ -444,16 +502,23 @@ function bars(
 ): string {
   const id = safeId(o.id);
   const clean = new Cleaner();
-  const vals = series.map((s) => labels.map((_, i) => {
-    const v = s.values[i];
-    return v === null || v === undefined ? null : clean.y(v);
-  }));
+  const vals = series.map((s) =>
+    labels.map((_, i) => {
+      const v = s.values[i];
+      return v === null || v === undefined ? null : clean.y(v);
+    }),
+  );
   const missing = series.reduce((n, s) => n + Math.max(0, labels.length - s.values.length), 0);
   let max = 0;
   for (const row of vals) for (const v of row) if (v !== null && v > max) max = v;
   const empty = labels.length === 0 || series.length === 0 || vals.every((r) => r.every((v) => v === null));
   const yTicks = niceTicks(0, max);
-  const { frame: f, parts } = buildFrame(o, { kind: 'band', labels }, yTicks, series.map((s, index) => ({ name: s.name, index, kind: 'bar' as const })));
+  const { frame: f, parts } = buildFrame(
+    o,
+    { kind: 'band', labels },
+    yTicks,
+    series.map((s, index) => ({ name: s.name, index, kind: 'bar' as const })),
+  );
 
   const nSeries = Math.max(1, series.length);
   const marks: string[] = [];
@@ -468,7 +533,9 @@ function bars(
       const bx = x0 + (w - inner) / 2 + bw * si;
       const v = vals[si]![bi]!;
       if (v === null) {
-        g.push(`<text class="na" x="${n2(bx + bw / 2)}" y="${n2(baseline - 4)}" text-anchor="middle" fill="${MUTED}" font-size="9">n/a</text>`);
+        g.push(
+          `<text class="na" x="${n2(bx + bw / 2)}" y="${n2(baseline - 4)}" text-anchor="middle" fill="${MUTED}" font-size="9">n/a</text>`,
+        );
         return;
       }
       // Every value gets a visible bar; a zero is a hairline on the axis, not nothing.
@@ -482,21 +549,32 @@ function bars(
       );
       const text = formatNumber(raw);
       if (nBars <= 40 && textWidth(text, 9) + 2 <= bw) {
-        g.push(`<text class="value" x="${n2(bx + bw / 2)}" y="${n2(baseline - h - 3)}" text-anchor="middle" fill="${INK}" font-size="9">${escapeXml(text)}</text>`);
+        g.push(
+          `<text class="value" x="${n2(bx + bw / 2)}" y="${n2(baseline - h - 3)}" text-anchor="middle" fill="${INK}" font-size="9">${escapeXml(text)}</text>`,
+        );
       }
     });
     marks.push(`<g class="series series-${si}" data-series="${escapeXml(s.name)}">${g.join('')}</g>`);
   });
 
   const notes = clean.notes();
-  if (missing) notes.push(`${missing} value${missing > 1 ? 's' : ''} missing (series shorter than the ${kind === 'histogram' ? 'bins' : 'groups'})`);
+  if (missing)
+    notes.push(
+      `${missing} value${missing > 1 ? 's' : ''} missing (series shorter than the ${kind === 'histogram' ? 'bins' : 'groups'})`,
+    );
   const defs = series.map((_, i) => hatchPattern(id, i)).join('');
   return wrapSvg(o, kind, f, defs, [...parts, ...marks, notesText(f, notes, empty)]);
 }
 
 /** Bars over labelled bins (one bar per series in each bin): e.g. packets per delivered skb, per engine. */
 export function histogram(o: HistogramOptions): string {
-  return bars(o, 'histogram', o.bins, o.series.map((s) => ({ name: s.name, values: s.counts })), 0.08);
+  return bars(
+    o,
+    'histogram',
+    o.bins,
+    o.series.map((s) => ({ name: s.name, values: s.counts })),
+    0.08,
+  );
 }
 
 /** Grouped bars: one group per category, one bar per series in each group. */
@@ -507,17 +585,31 @@ export function barChart(o: BarChartOptions): string {
 // ---------------------------------------------------------------------------------------------
 // Line and step charts
 
-interface CleanPoint { x: number; y: number; rawY: number }
+interface CleanPoint {
+  x: number;
+  y: number;
+  rawY: number;
+}
 
 /** Splits a series into drawable runs (broken at null y) and counts what was left out. */
 function cleanSeries(s: XySeries, logX: boolean, clean: Cleaner, skipped: { logX: number }): CleanPoint[][] {
   const runs: CleanPoint[][] = [];
   let run: CleanPoint[] = [];
   for (const [x, rawY] of s.points) {
-    if (!Number.isFinite(x)) { clean.nonFinite++; continue; }
-    if (logX && x <= 0) { skipped.logX++; continue; }
+    if (!Number.isFinite(x)) {
+      clean.nonFinite++;
+      continue;
+    }
+    if (logX && x <= 0) {
+      skipped.logX++;
+      continue;
+    }
     const y = rawY === null ? null : clean.y(rawY);
-    if (y === null) { if (run.length) runs.push(run); run = []; continue; }
+    if (y === null) {
+      if (run.length) runs.push(run);
+      run = [];
+      continue;
+    }
     run.push({ x, y, rawY: rawY! });
   }
   if (run.length) runs.push(run);
@@ -528,7 +620,10 @@ function xTicksFor(xs: number[], logX: boolean): number[] {
   if (xs.length === 0) return logX ? [1, 10] : [0, 1];
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of xs) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  for (const v of xs) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   return logX ? logTicks(lo, hi) : niceTicks(lo, hi);
 }
 
@@ -540,7 +635,12 @@ export function lineChart(o: LineChartOptions): string {
   const runs = o.series.map((s) => cleanSeries(s, logX, clean, skipped));
   const xs: number[] = [];
   let yMax = 0;
-  for (const r of runs) for (const run of r) for (const p of run) { xs.push(p.x); if (p.y > yMax) yMax = p.y; }
+  for (const r of runs)
+    for (const run of r)
+      for (const p of run) {
+        xs.push(p.x);
+        if (p.y > yMax) yMax = p.y;
+      }
   const empty = xs.length === 0;
   const xRefs = (o.xRefs ?? []).filter((r) => Number.isFinite(r.value) && (!logX || r.value > 0));
   const yRefs = (o.yRefs ?? []).filter((r) => Number.isFinite(r.value) && r.value >= 0);
@@ -548,7 +648,12 @@ export function lineChart(o: LineChartOptions): string {
   for (const r of yRefs) if (r.value > yMax) yMax = r.value;
   const xTicks = xTicksFor(xs, logX);
   const yTicks = niceTicks(0, yMax);
-  const { frame: f, parts } = buildFrame(o, { kind: logX ? 'log' : 'linear', ticks: xTicks }, yTicks, o.series.map((s, index) => ({ name: s.name, index, kind: 'line' as const })));
+  const { frame: f, parts } = buildFrame(
+    o,
+    { kind: logX ? 'log' : 'linear', ticks: xTicks },
+    yTicks,
+    o.series.map((s, index) => ({ name: s.name, index, kind: 'line' as const })),
+  );
 
   const body: string[] = [refLines(f, xRefs, yRefs)];
   o.series.forEach((s, si) => {
@@ -558,7 +663,9 @@ export function lineChart(o: LineChartOptions): string {
     for (const run of runs[si]!) {
       if (run.length > 1) {
         const d = run.map((p, i) => `${i ? 'L' : 'M'}${n2(f.x(p.x))},${n2(f.y(p.y))}`).join('');
-        g.push(`<path class="line" d="${d}" fill="none" stroke="${c}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+        g.push(
+          `<path class="line" d="${d}" fill="none" stroke="${c}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
+        );
       }
     }
     for (const run of runs[si]!) {
@@ -611,7 +718,12 @@ export function stepChart(o: StepChartOptions): string {
   });
   const xs: number[] = [];
   let yMax = 0;
-  for (const r of runsBySeries) for (const run of r) for (const p of run) { xs.push(p.x); if (p.y > yMax) yMax = p.y; }
+  for (const r of runsBySeries)
+    for (const run of r)
+      for (const p of run) {
+        xs.push(p.x);
+        if (p.y > yMax) yMax = p.y;
+      }
   const empty = xs.length === 0;
   const xEnd = o.xEnd !== undefined && Number.isFinite(o.xEnd) ? o.xEnd : undefined;
   if (xEnd !== undefined && !empty) xs.push(xEnd);
@@ -621,7 +733,12 @@ export function stepChart(o: StepChartOptions): string {
   for (const r of yRefs) if (r.value > yMax) yMax = r.value;
   const xTicks = xTicksFor(xs, false);
   const yTicks = niceTicks(0, yMax);
-  const { frame: f, parts } = buildFrame(o, { kind: 'linear', ticks: xTicks }, yTicks, o.series.map((s, index) => ({ name: s.name, index, kind: 'step' as const })));
+  const { frame: f, parts } = buildFrame(
+    o,
+    { kind: 'linear', ticks: xTicks },
+    yTicks,
+    o.series.map((s, index) => ({ name: s.name, index, kind: 'step' as const })),
+  );
   const maxPoints = o.maxPointsPerSeries ?? 2000;
 
   const body: string[] = [refLines(f, xRefs, yRefs)];

@@ -21,14 +21,17 @@ describe('kernelMemory', () => {
 describe('bytesSum', () => {
   it('equals the exact word sum in a kernel memory and folds like sumBytes anywhere (property)', () => {
     const mem = kernelMemory(12_000);
-    fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 9100 }), fc.nat(2000), (data, off) => {
-      mem.fill(0);
-      mem.set(data, off);
-      const plain = mem.slice();
-      const exact = sumBytesSimple(plain, off, data.length);
-      expect(bytesSum(mem, off, data.length)).toBe(exact);
-      expect(fold(bytesSum(plain, off, data.length))).toBe(fold(sumBytes(plain, off, data.length)));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 9100 }), fc.nat(2000), (data, off) => {
+        mem.fill(0);
+        mem.set(data, off);
+        const plain = mem.slice();
+        const exact = sumBytesSimple(plain, off, data.length);
+        expect(bytesSum(mem, off, data.length)).toBe(exact);
+        expect(fold(bytesSum(plain, off, data.length))).toBe(fold(sumBytes(plain, off, data.length)));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('takes an odd offset and an odd length, and the largest sums', () => {

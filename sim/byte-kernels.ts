@@ -35,7 +35,11 @@ export const CRC16_T = (() => {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c;
   }
-  for (let k = 1; k < 16; k++) for (let n = 0; n < 256; n++) { const p = t[256 * (k - 1) + n]!; t[256 * k + n] = (p >>> 8) ^ t[p & 0xff]!; }
+  for (let k = 1; k < 16; k++)
+    for (let n = 0; n < 256; n++) {
+      const p = t[256 * (k - 1) + n]!;
+      t[256 * k + n] = (p >>> 8) ^ t[p & 0xff]!;
+    }
   return t;
 })();
 
@@ -54,7 +58,12 @@ export const HASH_PRIME = 0x9e3779b1 | 0;
 
 function uleb(n: number): number[] {
   const out: number[] = [];
-  do { let b = n & 0x7f; n >>>= 7; if (n !== 0) b |= 0x80; out.push(b); } while (n !== 0);
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
   return out;
 }
 function sleb(n: number): number[] {
@@ -62,7 +71,10 @@ function sleb(n: number): number[] {
   for (;;) {
     const b = n & 0x7f;
     n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out; }
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
     out.push(b | 0x80);
   }
 }
@@ -70,48 +82,122 @@ const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.fl
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 const name = (s: string): number[] => vec([...new TextEncoder().encode(s)].map((b) => [b]));
 
-const T_I32 = 0x7f, T_V128 = 0x7b;
+const T_I32 = 0x7f,
+  T_V128 = 0x7b;
 const get = (i: number): number[] => [0x20, ...uleb(i)];
 const set = (i: number): number[] => [0x21, ...uleb(i)];
 const tee = (i: number): number[] => [0x22, ...uleb(i)];
 const i32 = (n: number): number[] => [0x41, ...sleb(n | 0)];
-const load32 = (offset: number): number[] => [0x28, 2, ...uleb(offset)];     // align 2^2, then the offset
+const load32 = (offset: number): number[] => [0x28, 2, ...uleb(offset)]; // align 2^2, then the offset
 const load8u = [0x2d, 0, 0];
 const store32 = (offset: number): number[] => [0x36, 2, ...uleb(offset)];
-const ADD = 0x6a, SUB = 0x6b, MUL = 0x6c, AND = 0x71, XOR = 0x73, SHL = 0x74, SHR_U = 0x76, LT_U = 0x49, GE_U = 0x4f;
-const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], ELSE = 0x05, END = 0x0b;
+const ADD = 0x6a,
+  SUB = 0x6b,
+  MUL = 0x6c,
+  AND = 0x71,
+  XOR = 0x73,
+  SHL = 0x74,
+  SHR_U = 0x76,
+  LT_U = 0x49,
+  GE_U = 0x4f;
+const BLOCK = [0x02, 0x40],
+  LOOP = [0x03, 0x40],
+  IF = [0x04, 0x40],
+  ELSE = 0x05,
+  END = 0x0b;
 const BR_IF = (depth: number): number[] => [0x0d, depth];
 const BR = (depth: number): number[] => [0x0c, depth];
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-const V128_LOAD = [...simd(0), 4, 0];                                             // align 2^4, offset 0
+const V128_LOAD = [...simd(0), 4, 0]; // align 2^4, offset 0
 const V128_CONST_I16X8_00FF = [...simd(12), ...new Array<number[]>(8).fill([0xff, 0x00]).flat()];
-const V128_AND = simd(78), I16X8_SHR_U = simd(141), I32X4_ADD = simd(174), I32X4_EXTADD_PAIRWISE_I16X8_U = simd(127);
-const lane = (l: number): number[] => [...simd(27), l];                          // i32x4.extract_lane
+const V128_AND = simd(78),
+  I16X8_SHR_U = simd(141),
+  I32X4_ADD = simd(174),
+  I32X4_EXTADD_PAIRWISE_I16X8_U = simd(127);
+const lane = (l: number): number[] => [...simd(27), l]; // i32x4.extract_lane
 /** `while (cond) { body }` */
-const whileLoop = (cond: number[], body: number[]): number[] => [...BLOCK, ...LOOP, ...cond, ...BR_IF(1), ...body, ...BR(0), END, END];
+const whileLoop = (cond: number[], body: number[]): number[] => [
+  ...BLOCK,
+  ...LOOP,
+  ...cond,
+  ...BR_IF(1),
+  ...body,
+  ...BR(0),
+  END,
+  END,
+];
 
 // ---- digest ----------------------------------------------------------------------------------------------------------
 
 // parameters, then locals
-const D_AT = 0, D_LEN = 1, D_SUM_FROM = 2, D_TABLES = 3;
-const D_W0 = 4, D_W1 = 5, D_W2 = 6, D_W3 = 7, D_C = 8, D_P = 9, D_END = 10, D_EVEN = 11, D_ODD = 12, D_X = 13;
-const D_ACC_E = 14, D_ACC_O = 15, D_V = 16;
+const D_AT = 0,
+  D_LEN = 1,
+  D_SUM_FROM = 2,
+  D_TABLES = 3;
+const D_W0 = 4,
+  D_W1 = 5,
+  D_W2 = 6,
+  D_W3 = 7,
+  D_C = 8,
+  D_P = 9,
+  D_END = 10,
+  D_EVEN = 11,
+  D_ODD = 12,
+  D_X = 13;
+const D_ACC_E = 14,
+  D_ACC_O = 15,
+  D_V = 16;
 
 /** CRC16_T[256·k + byte `shift` of local `w`], as a load from the tables. */
 function lookup(k: number, w: number, shift: number): number[] {
-  const byte = shift === 0 ? [...get(w), ...i32(0xff), AND] : shift === 24 ? [...get(w), ...i32(24), SHR_U] : [...get(w), ...i32(shift), SHR_U, ...i32(0xff), AND];
+  const byte =
+    shift === 0
+      ? [...get(w), ...i32(0xff), AND]
+      : shift === 24
+        ? [...get(w), ...i32(24), SHR_U]
+        : [...get(w), ...i32(shift), SHR_U, ...i32(0xff), AND];
   return [...byte, ...i32(2), SHL, ...get(D_TABLES), ADD, ...load32(1024 * k)];
 }
 /** The four lookups of word `w` (tables k0 … k0-3 for its bytes 0 … 3), xor'd as a tree. */
-const word = (w: number, k0: number): number[] =>
-  [...lookup(k0, w, 0), ...lookup(k0 - 1, w, 8), XOR, ...lookup(k0 - 2, w, 16), ...lookup(k0 - 3, w, 24), XOR, XOR];
-const sumLanes = (acc: number): number[] => [...get(acc), ...lane(0), ...get(acc), ...lane(1), ADD, ...get(acc), ...lane(2), ADD, ...get(acc), ...lane(3), ADD];
+const word = (w: number, k0: number): number[] => [
+  ...lookup(k0, w, 0),
+  ...lookup(k0 - 1, w, 8),
+  XOR,
+  ...lookup(k0 - 2, w, 16),
+  ...lookup(k0 - 3, w, 24),
+  XOR,
+  XOR,
+];
+const sumLanes = (acc: number): number[] => [
+  ...get(acc),
+  ...lane(0),
+  ...get(acc),
+  ...lane(1),
+  ADD,
+  ...get(acc),
+  ...lane(2),
+  ADD,
+  ...get(acc),
+  ...lane(3),
+  ADD,
+];
 /** local += or -= the byte in D_X, into D_EVEN or D_ODD by the parity of D_P − D_AT. */
 const byParity = (op: number): number[] => [
-  ...get(D_P), ...get(D_AT), SUB, ...i32(1), AND, ...IF,
-  ...get(D_ODD), ...get(D_X), op, ...set(D_ODD),
+  ...get(D_P),
+  ...get(D_AT),
+  SUB,
+  ...i32(1),
+  AND,
+  ...IF,
+  ...get(D_ODD),
+  ...get(D_X),
+  op,
+  ...set(D_ODD),
   ELSE,
-  ...get(D_EVEN), ...get(D_X), op, ...set(D_EVEN),
+  ...get(D_EVEN),
+  ...get(D_X),
+  op,
+  ...set(D_EVEN),
   END,
 ];
 
@@ -124,63 +210,163 @@ function passBody(withCrc: boolean): number[] {
   return [
     ...crc([...i32(-1), ...set(D_C)]),
     // the 16-byte groups
-    ...get(D_AT), ...set(D_P),
-    ...get(D_AT), ...get(D_LEN), ...i32(-16), AND, ADD, ...set(D_END),
-    ...whileLoop([...get(D_P), ...get(D_END), GE_U], [
-      // the sums: 16-bit lanes hold (byte at an even offset) | (byte at an odd offset) << 8; widen and add pairwise
-      ...get(D_P), ...V128_LOAD, ...set(D_V),
-      ...get(D_ACC_E), ...get(D_V), ...V128_CONST_I16X8_00FF, ...V128_AND, ...I32X4_EXTADD_PAIRWISE_I16X8_U, ...I32X4_ADD, ...set(D_ACC_E),
-      ...get(D_ACC_O), ...get(D_V), ...i32(8), ...I16X8_SHR_U, ...I32X4_EXTADD_PAIRWISE_I16X8_U, ...I32X4_ADD, ...set(D_ACC_O),
-      // the CRC, slicing-by-16: the twelve lookups that do not wait for the CRC so far first, then the four that do
-      ...crc([
-        ...get(D_P), ...load32(0), ...get(D_C), XOR, ...set(D_W0),
-        ...get(D_P), ...load32(4), ...set(D_W1),
-        ...get(D_P), ...load32(8), ...set(D_W2),
-        ...get(D_P), ...load32(12), ...set(D_W3),
-        ...word(D_W1, 11), ...word(D_W2, 7), XOR, ...word(D_W3, 3), XOR, ...word(D_W0, 15), XOR, ...set(D_C),
-      ]),
-      ...get(D_P), ...i32(16), ADD, ...set(D_P),
-    ]),
-    ...sumLanes(D_ACC_E), ...set(D_EVEN),
-    ...sumLanes(D_ACC_O), ...set(D_ODD),
+    ...get(D_AT),
+    ...set(D_P),
+    ...get(D_AT),
+    ...get(D_LEN),
+    ...i32(-16),
+    AND,
+    ADD,
+    ...set(D_END),
+    ...whileLoop(
+      [...get(D_P), ...get(D_END), GE_U],
+      [
+        // the sums: 16-bit lanes hold (byte at an even offset) | (byte at an odd offset) << 8; widen and add pairwise
+        ...get(D_P),
+        ...V128_LOAD,
+        ...set(D_V),
+        ...get(D_ACC_E),
+        ...get(D_V),
+        ...V128_CONST_I16X8_00FF,
+        ...V128_AND,
+        ...I32X4_EXTADD_PAIRWISE_I16X8_U,
+        ...I32X4_ADD,
+        ...set(D_ACC_E),
+        ...get(D_ACC_O),
+        ...get(D_V),
+        ...i32(8),
+        ...I16X8_SHR_U,
+        ...I32X4_EXTADD_PAIRWISE_I16X8_U,
+        ...I32X4_ADD,
+        ...set(D_ACC_O),
+        // the CRC, slicing-by-16: the twelve lookups that do not wait for the CRC so far first, then the four that do
+        ...crc([
+          ...get(D_P),
+          ...load32(0),
+          ...get(D_C),
+          XOR,
+          ...set(D_W0),
+          ...get(D_P),
+          ...load32(4),
+          ...set(D_W1),
+          ...get(D_P),
+          ...load32(8),
+          ...set(D_W2),
+          ...get(D_P),
+          ...load32(12),
+          ...set(D_W3),
+          ...word(D_W1, 11),
+          ...word(D_W2, 7),
+          XOR,
+          ...word(D_W3, 3),
+          XOR,
+          ...word(D_W0, 15),
+          XOR,
+          ...set(D_C),
+        ]),
+        ...get(D_P),
+        ...i32(16),
+        ADD,
+        ...set(D_P),
+      ],
+    ),
+    ...sumLanes(D_ACC_E),
+    ...set(D_EVEN),
+    ...sumLanes(D_ACC_O),
+    ...set(D_ODD),
     // the last 0-15 bytes one at a time
-    ...get(D_AT), ...get(D_LEN), ADD, ...set(D_END),
-    ...whileLoop([...get(D_P), ...get(D_END), GE_U], [
-      ...get(D_P), ...load8u, ...set(D_X),
-      ...crc([...get(D_C), ...get(D_X), XOR, ...i32(0xff), AND, ...i32(2), SHL, ...get(D_TABLES), ADD, ...load32(0), ...get(D_C), ...i32(8), SHR_U, XOR, ...set(D_C)]),
-      ...byParity(ADD),
-      ...get(D_P), ...i32(1), ADD, ...set(D_P),
-    ]),
+    ...get(D_AT),
+    ...get(D_LEN),
+    ADD,
+    ...set(D_END),
+    ...whileLoop(
+      [...get(D_P), ...get(D_END), GE_U],
+      [
+        ...get(D_P),
+        ...load8u,
+        ...set(D_X),
+        ...crc([
+          ...get(D_C),
+          ...get(D_X),
+          XOR,
+          ...i32(0xff),
+          AND,
+          ...i32(2),
+          SHL,
+          ...get(D_TABLES),
+          ADD,
+          ...load32(0),
+          ...get(D_C),
+          ...i32(8),
+          SHR_U,
+          XOR,
+          ...set(D_C),
+        ]),
+        ...byParity(ADD),
+        ...get(D_P),
+        ...i32(1),
+        ADD,
+        ...set(D_P),
+      ],
+    ),
     // the bytes before sumFrom are not part of the sums
-    ...get(D_AT), ...get(D_SUM_FROM), ...get(D_LEN), ...get(D_SUM_FROM), ...get(D_LEN), LT_U, 0x1b /* select: min */, ADD, ...set(D_END),
-    ...get(D_AT), ...set(D_P),
-    ...whileLoop([...get(D_P), ...get(D_END), GE_U], [
-      ...get(D_P), ...load8u, ...set(D_X),
-      ...byParity(SUB),
-      ...get(D_P), ...i32(1), ADD, ...set(D_P),
-    ]),
-    ...get(D_TABLES), ...get(D_EVEN), ...store32(EVEN_SUM),
-    ...get(D_TABLES), ...get(D_ODD), ...store32(ODD_SUM),
+    ...get(D_AT),
+    ...get(D_SUM_FROM),
+    ...get(D_LEN),
+    ...get(D_SUM_FROM),
+    ...get(D_LEN),
+    LT_U,
+    0x1b /* select: min */,
+    ADD,
+    ...set(D_END),
+    ...get(D_AT),
+    ...set(D_P),
+    ...whileLoop(
+      [...get(D_P), ...get(D_END), GE_U],
+      [...get(D_P), ...load8u, ...set(D_X), ...byParity(SUB), ...get(D_P), ...i32(1), ADD, ...set(D_P)],
+    ),
+    ...get(D_TABLES),
+    ...get(D_EVEN),
+    ...store32(EVEN_SUM),
+    ...get(D_TABLES),
+    ...get(D_ODD),
+    ...store32(ODD_SUM),
     ...crc([...get(D_C), ...i32(-1), XOR]),
     END,
   ];
 }
-const passLocals = vec([[...uleb(10), T_I32], [...uleb(3), T_V128]]);
+const passLocals = vec([
+  [...uleb(10), T_I32],
+  [...uleb(3), T_V128],
+]);
 const digestCode = [...passLocals, ...passBody(true)];
 const sumCode = [...passLocals, ...passBody(false)];
 
 // ---- hash16 ----------------------------------------------------------------------------------------------------------
 
-const H_AT = 0, H_END = 1, H_V0 = 2, H_TABLES = 6;
+const H_AT = 0,
+  H_END = 1,
+  H_V0 = 2,
+  H_TABLES = 6;
 const absorb = (lane: number): number[] => [
-  ...get(H_V0 + lane), ...get(H_AT), ...load32(4 * lane), XOR, ...i32(HASH_PRIME), MUL, ...tee(H_V0 + lane),
-  ...get(H_V0 + lane), ...i32(15), SHR_U, XOR, ...set(H_V0 + lane),
+  ...get(H_V0 + lane),
+  ...get(H_AT),
+  ...load32(4 * lane),
+  XOR,
+  ...i32(HASH_PRIME),
+  MUL,
+  ...tee(H_V0 + lane),
+  ...get(H_V0 + lane),
+  ...i32(15),
+  SHR_U,
+  XOR,
+  ...set(H_V0 + lane),
 ];
 const hashBody = [
-  ...whileLoop([...get(H_AT), ...get(H_END), GE_U], [
-    ...absorb(0), ...absorb(1), ...absorb(2), ...absorb(3),
-    ...get(H_AT), ...i32(16), ADD, ...set(H_AT),
-  ]),
+  ...whileLoop(
+    [...get(H_AT), ...get(H_END), GE_U],
+    [...absorb(0), ...absorb(1), ...absorb(2), ...absorb(3), ...get(H_AT), ...i32(16), ADD, ...set(H_AT)],
+  ),
   ...[0, 1, 2, 3].flatMap((l) => [...get(H_TABLES), ...get(H_V0 + l), ...store32(LANES + 4 * l)]),
   END,
 ];
@@ -189,16 +375,40 @@ const hashCode = [...vec([]), ...hashBody];
 function kernelsModule(): Uint8Array<ArrayBuffer> {
   const i32s = (n: number): number[][] => new Array<number[]>(n).fill([T_I32]);
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([
-      [0x60, ...vec(i32s(4)), ...vec(i32s(1))],           // digest
-      [0x60, ...vec(i32s(7)), ...vec([])],                // hash16
-      [0x60, ...vec(i32s(4)), ...vec([])],                // sum
-    ])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])),     // memory, min 1 page
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(
+      1,
+      vec([
+        [0x60, ...vec(i32s(4)), ...vec(i32s(1))], // digest
+        [0x60, ...vec(i32s(7)), ...vec([])], // hash16
+        [0x60, ...vec(i32s(4)), ...vec([])], // sum
+      ]),
+    ),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])), // memory, min 1 page
     ...section(3, vec([uleb(0), uleb(1), uleb(2)])),
-    ...section(7, vec([[...name('digest'), 0x00, ...uleb(0)], [...name('hash16'), 0x00, ...uleb(1)], [...name('sum'), 0x00, ...uleb(2)]])),
-    ...section(10, vec([[...uleb(digestCode.length), ...digestCode], [...uleb(hashCode.length), ...hashCode], [...uleb(sumCode.length), ...sumCode]])),
+    ...section(
+      7,
+      vec([
+        [...name('digest'), 0x00, ...uleb(0)],
+        [...name('hash16'), 0x00, ...uleb(1)],
+        [...name('sum'), 0x00, ...uleb(2)],
+      ]),
+    ),
+    ...section(
+      10,
+      vec([
+        [...uleb(digestCode.length), ...digestCode],
+        [...uleb(hashCode.length), ...hashCode],
+        [...uleb(sumCode.length), ...sumCode],
+      ]),
+    ),
   ]);
 }
 
@@ -234,7 +444,10 @@ let lastKernels: ByteKernels | undefined;
 
 /** The kernels that run over `buffer`, when it is a kernel memory. */
 export function kernelsFor(buffer: ArrayBufferLike): ByteKernels | undefined {
-  if (buffer !== lastBuffer) { lastBuffer = buffer; lastKernels = kernels.get(buffer); }
+  if (buffer !== lastBuffer) {
+    lastBuffer = buffer;
+    lastKernels = kernels.get(buffer);
+  }
   return lastKernels;
 }
 
@@ -251,10 +464,10 @@ export function kernelMemory(size: number): Uint8Array<ArrayBuffer> {
     memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     instance = new WebAssembly.Instance(MODULE, { env: { memory } });
   } catch {
-    return new Uint8Array(size);     // no room for another WebAssembly memory here: the JavaScript paths serve it
+    return new Uint8Array(size); // no room for another WebAssembly memory here: the JavaScript paths serve it
   }
   const dv = new DataView(memory.buffer);
-  for (let i = 0; i < CRC16_T.length; i++) dv.setInt32(tables + 4 * i, CRC16_T[i]!, true);   // WebAssembly memory is little-endian
+  for (let i = 0; i < CRC16_T.length; i++) dv.setInt32(tables + 4 * i, CRC16_T[i]!, true); // WebAssembly memory is little-endian
   kernels.set(memory.buffer, {
     digest: instance.exports['digest'] as ByteKernels['digest'],
     hash16: instance.exports['hash16'] as ByteKernels['hash16'],

@@ -4,13 +4,22 @@
 export type EventFn = () => void;
 
 /** A timer handle returned by `schedule`; `cancel()` makes the event a no-op. */
-export interface Timer { readonly at: number; cancel(): void }
+export interface Timer {
+  readonly at: number;
+  cancel(): void;
+}
 
 /** A queued event, which is also its own Timer handle (one object per event, no closure). */
 class Slot implements Timer {
   cancelled = false;
-  constructor(readonly at: number, readonly seq: number, readonly fn: EventFn) {}
-  cancel(): void { this.cancelled = true; }
+  constructor(
+    readonly at: number,
+    readonly seq: number,
+    readonly fn: EventFn,
+  ) {}
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 /** A binary-heap event queue on a virtual nanosecond clock. Events at equal times run in scheduling order. */
@@ -19,8 +28,12 @@ export class VirtualClock {
   private seq = 0;
   private nowNs = 0;
 
-  get now(): number { return this.nowNs; }
-  get pending(): number { return this.heap.length; }
+  get now(): number {
+    return this.nowNs;
+  }
+  get pending(): number {
+    return this.heap.length;
+  }
 
   /** Runs `fn` at absolute time `at` (ns); a time in the past runs at the current time. */
   at(at: number, fn: EventFn): Timer {
@@ -30,10 +43,14 @@ export class VirtualClock {
   }
 
   /** Runs `fn` `delayNs` from now. */
-  after(delayNs: number, fn: EventFn): Timer { return this.at(this.nowNs + delayNs, fn); }
+  after(delayNs: number, fn: EventFn): Timer {
+    return this.at(this.nowNs + delayNs, fn);
+  }
 
   /** Moves time forward without running anything (time may never go backwards). */
-  advanceTo(t: number): void { if (t > this.nowNs) this.nowNs = t; }
+  advanceTo(t: number): void {
+    if (t > this.nowNs) this.nowNs = t;
+  }
 
   /** Runs the next event; false when none is left (or the next is after `until`). */
   step(until = Infinity): boolean {
@@ -56,7 +73,9 @@ export class VirtualClock {
     return n;
   }
 
-  private less(a: Slot, b: Slot): boolean { return a.at < b.at || (a.at === b.at && a.seq < b.seq); }
+  private less(a: Slot, b: Slot): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
 
   private push(s: Slot): void {
     const h = this.heap;
@@ -77,7 +96,8 @@ export class VirtualClock {
     h[0] = last;
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1, r = l + 1;
+      const l = 2 * i + 1,
+        r = l + 1;
       let m = i;
       if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
       if (r < h.length && this.less(h[r]!, h[m]!)) m = r;

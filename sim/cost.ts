@@ -6,19 +6,19 @@ import type { VirtualClock } from './clock.ts';
 
 /** What work is charged for. One counter per kind; the total is their sum. */
 export const COST_KINDS = [
-  'interrupt',   // hard IRQ entry/exit, handler, device register access (per interrupt)
-  'softirq',     // one net_rx_action run (per softirq entry)
-  'napi_poll',   // one call of a NAPI poll function (per poll)
-  'descriptor',  // reading one completion descriptor the device wrote (per descriptor)
-  'skb_alloc',   // allocating and later freeing one sk_buff (per skb)
-  'netif_rx',    // queueing one skb on the backlog (non-NAPI path, per skb)
-  'ip_rcv',      // netif_receive_skb + ip_rcv + route lookup (per skb reaching IP)
-  'tcp_rcv',     // tcp_v4_rcv: socket lookup, sequence checks, queueing (per skb reaching TCP)
-  'copy_byte',   // copying payload to the socket reader (per byte)
-  'csum_byte',   // software checksum (per byte; only when the NIC did not verify)
-  'ack_build',   // building and transmitting one ACK (per ACK)
-  'lro_merge',   // one LRO aggregation attempt (per packet offered to LRO)
-  'gro_merge',   // one GRO aggregation attempt (per packet offered to GRO)
+  'interrupt', // hard IRQ entry/exit, handler, device register access (per interrupt)
+  'softirq', // one net_rx_action run (per softirq entry)
+  'napi_poll', // one call of a NAPI poll function (per poll)
+  'descriptor', // reading one completion descriptor the device wrote (per descriptor)
+  'skb_alloc', // allocating and later freeing one sk_buff (per skb)
+  'netif_rx', // queueing one skb on the backlog (non-NAPI path, per skb)
+  'ip_rcv', // netif_receive_skb + ip_rcv + route lookup (per skb reaching IP)
+  'tcp_rcv', // tcp_v4_rcv: socket lookup, sequence checks, queueing (per skb reaching TCP)
+  'copy_byte', // copying payload to the socket reader (per byte)
+  'csum_byte', // software checksum (per byte; only when the NIC did not verify)
+  'ack_build', // building and transmitting one ACK (per ACK)
+  'lro_merge', // one LRO aggregation attempt (per packet offered to LRO)
+  'gro_merge', // one GRO aggregation attempt (per packet offered to GRO)
 ] as const;
 export type CostKind = (typeof COST_KINDS)[number];
 
@@ -85,7 +85,14 @@ const cyclesField = z.number().finite().nonnegative();
 export const CostProfileOverrideSchema = z.strictObject({
   name: z.string().optional(),
   hz: z.number().finite().positive().optional(),
-  cycles: z.strictObject(Object.fromEntries(COST_KINDS.map((k) => [k, cyclesField.optional()])) as Record<CostKind, z.ZodOptional<typeof cyclesField>>).optional(),
+  cycles: z
+    .strictObject(
+      Object.fromEntries(COST_KINDS.map((k) => [k, cyclesField.optional()])) as Record<
+        CostKind,
+        z.ZodOptional<typeof cyclesField>
+      >,
+    )
+    .optional(),
 });
 export type CostProfileOverride = z.infer<typeof CostProfileOverrideSchema>;
 
@@ -93,7 +100,11 @@ export type CostProfileOverride = z.infer<typeof CostProfileOverrideSchema>;
 export function costProfile(override: unknown = {}, base: CostProfile = DEFAULT_COST_PROFILE): CostProfile {
   const o = CostProfileOverrideSchema.parse(override);
   const cycles = { ...base.cycles };
-  if (o.cycles) for (const k of COST_KINDS) { const v = o.cycles[k]; if (v !== undefined) cycles[k] = v; }
+  if (o.cycles)
+    for (const k of COST_KINDS) {
+      const v = o.cycles[k];
+      if (v !== undefined) cycles[k] = v;
+    }
   return { name: o.name ?? (o.cycles || o.hz ? `${base.name}+custom` : base.name), hz: o.hz ?? base.hz, cycles };
 }
 
@@ -125,18 +136,28 @@ export class Cpu {
   /** Virtual time (ns, may be fractional) until which the core is busy. */
   busyUntil = 0;
 
-  constructor(private readonly clock: VirtualClock, profile: CostProfile = DEFAULT_COST_PROFILE) {
+  constructor(
+    private readonly clock: VirtualClock,
+    profile: CostProfile = DEFAULT_COST_PROFILE,
+  ) {
     this.profile = profile;
     this.hz = profile.hz;
     this.nsPerCycle = 1e9 / profile.hz;
-    this.kinds = Object.fromEntries(COST_KINDS.map((k) => [k, new KindAccount(profile.cycles[k])])) as Record<CostKind, KindAccount>;
+    this.kinds = Object.fromEntries(COST_KINDS.map((k) => [k, new KindAccount(profile.cycles[k])])) as Record<
+      CostKind,
+      KindAccount
+    >;
   }
 
   /** The core's current time: the clock's time, or later while earlier work is still running. */
-  get now(): number { return this.busyUntil > this.clock.now ? this.busyUntil : this.clock.now; }
+  get now(): number {
+    return Math.max(this.busyUntil, this.clock.now);
+  }
 
   /** True when work is queued past the clock's current time. */
-  get busy(): boolean { return this.busyUntil > this.clock.now; }
+  get busy(): boolean {
+    return this.busyUntil > this.clock.now;
+  }
 
   /** Charges `n` events (or bytes) of `kind`; returns the cycles charged. */
   charge(kind: CostKind, n = 1): number {
@@ -145,25 +166,38 @@ export class Cpu {
     a.cycles += c;
     a.events += n;
     this.total += c;
-    const start = this.busyUntil > this.clock.now ? this.busyUntil : this.clock.now;
+    const start = Math.max(this.busyUntil, this.clock.now);
     this.busyUntil = start + c * this.nsPerCycle;
     return c;
   }
 
   /** Total cycles charged. */
-  get cycles(): number { return this.total; }
+  get cycles(): number {
+    return this.total;
+  }
 
-  cyclesOf(kind: CostKind): number { return this.kinds[kind].cycles; }
+  cyclesOf(kind: CostKind): number {
+    return this.kinds[kind].cycles;
+  }
 
   /** Cycles → ns at this core's clock rate. */
-  cyclesToNs(c: number): number { return c * this.nsPerCycle; }
+  cyclesToNs(c: number): number {
+    return c * this.nsPerCycle;
+  }
 
   private table(field: 'cycles' | 'events'): CostTable {
     return Object.fromEntries(COST_KINDS.map((k) => [k, this.kinds[k][field]])) as CostTable;
   }
 
   snapshot(): CpuSnapshot {
-    return { profile: this.profile.name, hz: this.hz, cycles: this.total, byKind: this.table('cycles'), events: this.table('events'), busyNs: this.total * this.nsPerCycle };
+    return {
+      profile: this.profile.name,
+      hz: this.hz,
+      cycles: this.total,
+      byKind: this.table('cycles'),
+      events: this.table('events'),
+      busyNs: this.total * this.nsPerCycle,
+    };
   }
 }
 

@@ -2,10 +2,20 @@
 // partner (which knows what it sent) and the stack's sockets (which know what arrived).
 
 /** A 4-tuple in the receive direction; addresses as unsigned 32-bit numbers. */
-export interface FlowKey { saddr: number; daddr: number; sport: number; dport: number }
+export interface FlowKey {
+  saddr: number;
+  daddr: number;
+  sport: number;
+  dport: number;
+}
 
 /** What the socket of a flow must receive: `bytes` bytes starting at sequence `isn`, fingerprinted by `digest` (sim/hash.ts StreamHash). */
-export interface FlowExpectation { key: FlowKey; isn: number; bytes: number; digest: string }
+export interface FlowExpectation {
+  key: FlowKey;
+  isn: number;
+  bytes: number;
+  digest: string;
+}
 
 export function formatAddr(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;

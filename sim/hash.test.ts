@@ -9,7 +9,7 @@ function refDigest(b: Uint8Array): string {
   const lanes = [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344];
   for (let j = 0; j * 4 < b.length; j++) {
     let w = 0;
-    for (let k = 0; k < 4; k++) w += (b[j * 4 + k] ?? 0) * 2 ** (8 * k);   // little-endian, zero-padded
+    for (let k = 0; k < 4; k++) w += (b[j * 4 + k] ?? 0) * 2 ** (8 * k); // little-endian, zero-padded
     let v = Math.imul(lanes[j % 4]! ^ w, 0x9e3779b1);
     v ^= v >>> 15;
     lanes[j % 4] = v;
@@ -19,7 +19,8 @@ function refDigest(b: Uint8Array): string {
     v = Math.imul(v ^ (v >>> 13), 0xc2b2ae35);
     return (v ^ (v >>> 16)) >>> 0;
   };
-  for (let round = 0; round < 2; round++) for (let i = 0; i < 4; i++) lanes[i] = fmix32(lanes[i]! + lanes[(i + 3) % 4]!);
+  for (let round = 0; round < 2; round++)
+    for (let i = 0; i < 4; i++) lanes[i] = fmix32(lanes[i]! + lanes[(i + 3) % 4]!);
   return `${lanes.map((v) => v.toString(16).padStart(8, '0')).join('')}:${b.length}`;
 }
 
@@ -42,24 +43,35 @@ describe('StreamHash', () => {
   });
 
   it('equals the one-word-at-a-time reference for every length, offset and buffer alignment', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(7), fc.nat(7), (data, shift, lead) => {
-      const store = new Uint8Array(shift + lead + data.length);
-      store.set(data, shift + lead);
-      const h = new StreamHash();
-      h.update(store.subarray(shift), lead, data.length);
-      expect(h.digest()).toBe(refDigest(data));
-      expect(h.length).toBe(data.length);
-    }), { numRuns: 400 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(7), fc.nat(7), (data, shift, lead) => {
+        const store = new Uint8Array(shift + lead + data.length);
+        store.set(data, shift + lead);
+        const h = new StreamHash();
+        h.update(store.subarray(shift), lead, data.length);
+        expect(h.digest()).toBe(refDigest(data));
+        expect(h.length).toBe(data.length);
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it('does not depend on how the stream is split into update() calls', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), fc.array(fc.nat(), { maxLength: 12 }), (data, cuts) => {
-      const points = [...new Set(cuts.map((c) => (data.length === 0 ? 0 : c % (data.length + 1))))].sort((a, b) => a - b);
-      const h = new StreamHash();
-      let at = 0;
-      for (const p of [...points, data.length]) { h.update(data, at, p - at); at = p; }
-      expect(h.digest()).toBe(digestOf(data));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.array(fc.nat(), { maxLength: 12 }), (data, cuts) => {
+        const points = [...new Set(cuts.map((c) => (data.length === 0 ? 0 : c % (data.length + 1))))].sort(
+          (a, b) => a - b,
+        );
+        const h = new StreamHash();
+        let at = 0;
+        for (const p of [...points, data.length]) {
+          h.update(data, at, p - at);
+          at = p;
+        }
+        expect(h.digest()).toBe(digestOf(data));
+      }),
+      { numRuns: 300 },
+    );
     // every split point of a stream that crosses several 16-byte groups, pieces from different buffers
     const data = pattern(77);
     for (let split = 0; split <= data.length; split++) {
@@ -75,12 +87,20 @@ describe('StreamHash', () => {
   });
 
   it('catches every single-byte change', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 2000 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (data, at, delta) => {
-      const changed = data.slice();
-      const i = at % data.length;
-      changed[i] = (changed[i]! + delta) & 0xff;
-      expect(digestOf(changed)).not.toBe(digestOf(data));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 2000 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (data, at, delta) => {
+          const changed = data.slice();
+          const i = at % data.length;
+          changed[i] = (changed[i]! + delta) & 0xff;
+          expect(digestOf(changed)).not.toBe(digestOf(data));
+        },
+      ),
+      { numRuns: 500 },
+    );
     // exhaustively: every flipped bit of a 64-byte stream gives its own digest
     const base = pattern(64);
     const seen = new Set([digestOf(base)]);
@@ -93,13 +113,14 @@ describe('StreamHash', () => {
   });
 
   it('catches swapped bytes', () => {
-    const base = Uint8Array.from({ length: 48 }, (_, i) => (i * 97 + 13) & 0xff);   // all different
+    const base = Uint8Array.from({ length: 48 }, (_, i) => (i * 97 + 13) & 0xff); // all different
     const original = digestOf(base);
     const seen = new Set<string>();
     for (let i = 0; i < base.length; i++) {
       for (let j = i + 1; j < base.length; j++) {
         const c = base.slice();
-        c[i] = base[j]!; c[j] = base[i]!;
+        c[i] = base[j]!;
+        c[j] = base[i]!;
         seen.add(digestOf(c));
       }
     }
@@ -108,32 +129,40 @@ describe('StreamHash', () => {
   });
 
   it('catches swapped blocks, including words of one lane that differ only in their top bit', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 2, maxLength: 1500 }), fc.nat(), fc.nat(), fc.nat(), (data, x, y, z) => {
-      const n = 1 + (z % Math.floor(data.length / 2));
-      const a = x % (data.length - 2 * n + 1);
-      const b = a + n + (y % (data.length - a - 2 * n + 1));
-      const c = data.slice();
-      c.set(data.subarray(b, b + n), a);
-      c.set(data.subarray(a, a + n), b);
-      fc.pre(c.some((v, i) => v !== data[i]));
-      expect(digestOf(c)).not.toBe(digestOf(data));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 2, maxLength: 1500 }), fc.nat(), fc.nat(), fc.nat(), (data, x, y, z) => {
+        const n = 1 + (z % Math.floor(data.length / 2));
+        const a = x % (data.length - 2 * n + 1);
+        const b = a + n + (y % (data.length - a - 2 * n + 1));
+        const c = data.slice();
+        c.set(data.subarray(b, b + n), a);
+        c.set(data.subarray(a, a + n), b);
+        fc.pre(c.some((v, i) => v !== data[i]));
+        expect(digestOf(c)).not.toBe(digestOf(data));
+      }),
+      { numRuns: 500 },
+    );
     const s = pattern(32);
-    s[3] = 0x12; s[19] = 0x92;   // words 0 and 4 (both lane 0) differ only in bit 31
+    s[3] = 0x12;
+    s[19] = 0x92; // words 0 and 4 (both lane 0) differ only in bit 31
     const t = s.slice();
-    t.set(s.subarray(0, 4), 16); t.set(s.subarray(16, 20), 0);
+    t.set(s.subarray(0, 4), 16);
+    t.set(s.subarray(16, 20), 0);
     expect(digestOf(t)).not.toBe(digestOf(s));
   });
 
   it('catches a shifted stream of the same length', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 2, maxLength: 1500 }), fc.nat(), (data, k) => {
-      const by = 1 + (k % (data.length - 1));
-      const rotated = new Uint8Array(data.length);
-      rotated.set(data.subarray(by));
-      rotated.set(data.subarray(0, by), data.length - by);
-      fc.pre(rotated.some((v, i) => v !== data[i]));
-      expect(digestOf(rotated)).not.toBe(digestOf(data));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 2, maxLength: 1500 }), fc.nat(), (data, k) => {
+        const by = 1 + (k % (data.length - 1));
+        const rotated = new Uint8Array(data.length);
+        rotated.set(data.subarray(by));
+        rotated.set(data.subarray(0, by), data.length - by);
+        fc.pre(rotated.some((v, i) => v !== data[i]));
+        expect(digestOf(rotated)).not.toBe(digestOf(data));
+      }),
+      { numRuns: 300 },
+    );
     // a lost byte padded at the end, as a receiver that skipped one would see it
     const data = pattern(1448);
     const lost = new Uint8Array(1448);
@@ -150,7 +179,9 @@ describe('StreamHash', () => {
 
   it('rejects a range outside the buffer', () => {
     const h = new StreamHash();
-    expect(() => h.update(new Uint8Array(10), 8, 4)).toThrow('StreamHash.update: bytes 8..12 are not inside a buffer of 10');
+    expect(() => h.update(new Uint8Array(10), 8, 4)).toThrow(
+      'StreamHash.update: bytes 8..12 are not inside a buffer of 10',
+    );
     expect(() => h.update(new Uint8Array(10), -1, 2)).toThrow(RangeError);
     expect(h.length).toBe(0);
   });
@@ -160,20 +191,27 @@ describe('StreamHash over a kernel memory (WebAssembly hash16)', () => {
   it('gives the same digests as over a plain Uint8Array, however the stream is split (property)', () => {
     const mem = kernelMemory(8192);
     expect(kernelsFor(mem.buffer)).toBeDefined();
-    fc.assert(fc.property(
-      fc.uint8Array({ minLength: 0, maxLength: 6000 }), fc.nat(64), fc.array(fc.nat(6000), { maxLength: 6 }),
-      (data, off, cuts) => {
-        mem.set(data, off);
-        const plain = mem.slice();
-        const points = [0, ...cuts.map((c) => c % (data.length + 1)).sort((a, b) => a - b), data.length];
-        const k = new StreamHash(), js = new StreamHash();
-        for (let i = 1; i < points.length; i++) {
-          k.update(mem, off + points[i - 1]!, points[i]! - points[i - 1]!);
-          js.update(plain, off + points[i - 1]!, points[i]! - points[i - 1]!);
-        }
-        expect(k.digest()).toBe(js.digest());
-        expect(k.digest()).toBe(refDigest(data));
-      }), { numRuns: 200 });
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 6000 }),
+        fc.nat(64),
+        fc.array(fc.nat(6000), { maxLength: 6 }),
+        (data, off, cuts) => {
+          mem.set(data, off);
+          const plain = mem.slice();
+          const points = [0, ...cuts.map((c) => c % (data.length + 1)).sort((a, b) => a - b), data.length];
+          const k = new StreamHash(),
+            js = new StreamHash();
+          for (let i = 1; i < points.length; i++) {
+            k.update(mem, off + points[i - 1]!, points[i]! - points[i - 1]!);
+            js.update(plain, off + points[i - 1]!, points[i]! - points[i - 1]!);
+          }
+          expect(k.digest()).toBe(js.digest());
+          expect(k.digest()).toBe(refDigest(data));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('keeps the fixed digests', () => {

@@ -47,20 +47,32 @@ function absorbGroups(s: Int32Array, b: Uint8Array, i: number, groups: number): 
     const at = b.byteOffset + i;
     k.hash16(at, at + groups * 16, s[0]!, s[1]!, s[2]!, s[3]!, k.tables);
     const r = k.results;
-    s[0] = r.getInt32(RESULT_LANES, true); s[1] = r.getInt32(RESULT_LANES + 4, true);
-    s[2] = r.getInt32(RESULT_LANES + 8, true); s[3] = r.getInt32(RESULT_LANES + 12, true);
+    s[0] = r.getInt32(RESULT_LANES, true);
+    s[1] = r.getInt32(RESULT_LANES + 4, true);
+    s[2] = r.getInt32(RESULT_LANES + 8, true);
+    s[3] = r.getInt32(RESULT_LANES + 12, true);
     return;
   }
   const dv = cachedDataView(b.buffer);
-  let v0 = s[0]!, v1 = s[1]!, v2 = s[2]!, v3 = s[3]!;
+  let v0 = s[0]!,
+    v1 = s[1]!,
+    v2 = s[2]!,
+    v3 = s[3]!;
   // four independent multiply chains, so the CPU overlaps them
   for (let at = b.byteOffset + i, end = at + groups * 16; at < end; at += 16) {
-    v0 = Math.imul(v0 ^ dv.getInt32(at, true), P); v0 ^= v0 >>> 15;
-    v1 = Math.imul(v1 ^ dv.getInt32(at + 4, true), P); v1 ^= v1 >>> 15;
-    v2 = Math.imul(v2 ^ dv.getInt32(at + 8, true), P); v2 ^= v2 >>> 15;
-    v3 = Math.imul(v3 ^ dv.getInt32(at + 12, true), P); v3 ^= v3 >>> 15;
+    v0 = Math.imul(v0 ^ dv.getInt32(at, true), P);
+    v0 ^= v0 >>> 15;
+    v1 = Math.imul(v1 ^ dv.getInt32(at + 4, true), P);
+    v1 ^= v1 >>> 15;
+    v2 = Math.imul(v2 ^ dv.getInt32(at + 8, true), P);
+    v2 ^= v2 >>> 15;
+    v3 = Math.imul(v3 ^ dv.getInt32(at + 12, true), P);
+    v3 ^= v3 >>> 15;
   }
-  s[0] = v0; s[1] = v1; s[2] = v2; s[3] = v3;
+  s[0] = v0;
+  s[1] = v1;
+  s[2] = v2;
+  s[3] = v3;
 }
 
 export class StreamHash {
@@ -70,7 +82,9 @@ export class StreamHash {
   private readonly n = new Float64Array(1);
 
   /** Bytes hashed so far. */
-  get length(): number { return this.n[0]!; }
+  get length(): number {
+    return this.n[0]!;
+  }
 
   update(buf: Uint8Array, off: number, len: number): void {
     const end = off + len;
@@ -78,12 +92,14 @@ export class StreamHash {
       throw new RangeError(`StreamHash.update: bytes ${off}..${end} are not inside a buffer of ${buf.length}`);
     }
     const s = this.s;
-    let pos = this.n[0]!, i = off;
+    let pos = this.n[0]!,
+      i = off;
     this.n[0] = pos + len;
     // finish the word an earlier call began (pos & 3 and pos >>> 2 & 3 stay right past 2^32: 2^32 is a multiple of 16)
     while ((pos & 3) !== 0 && i < end) {
       s[4] = s[4]! | (buf[i]! << ((pos & 3) * 8));
-      i++; pos++;
+      i++;
+      pos++;
       if ((pos & 3) === 0) {
         const lane = ((pos >>> 2) + 3) & 3;
         s[lane] = absorb(s[lane]!, s[4]!);
@@ -94,17 +110,20 @@ export class StreamHash {
     while (end - i >= 4 && (pos & 15) !== 0) {
       const lane = (pos >>> 2) & 3;
       s[lane] = absorb(s[lane]!, wordAt(buf, i));
-      i += 4; pos += 4;
+      i += 4;
+      pos += 4;
     }
     const groups = (end - i) >>> 4;
     if (groups > 0) {
       absorbGroups(s, buf, i, groups);
-      i += groups * 16; pos += groups * 16;
+      i += groups * 16;
+      pos += groups * 16;
     }
     while (end - i >= 4) {
       const lane = (pos >>> 2) & 3;
       s[lane] = absorb(s[lane]!, wordAt(buf, i));
-      i += 4; pos += 4;
+      i += 4;
+      pos += 4;
     }
     // the last 0–3 bytes begin the next word
     for (let shift = 0; i < end; i++, shift += 8) s[4] = s[4]! | (buf[i]! << shift);

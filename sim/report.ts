@@ -96,7 +96,12 @@ export interface FlowInput {
   missing?: { at: number; bytes: number } | undefined;
 }
 
-export interface LroInput { aggregated: number; flushed: number; noDesc: number; reasons?: Readonly<Record<string, number>> }
+export interface LroInput {
+  aggregated: number;
+  flushed: number;
+  noDesc: number;
+  reasons?: Readonly<Record<string, number>>;
+}
 
 /**
  * Assembles a RunReport from the parts each layer knows. Every setter returns `this`; counters given
@@ -108,34 +113,78 @@ export class RunReportBuilder {
 
   constructor(label = 'run') {
     this.r = {
-      version: 1, label, durationNs: 0, framesIn: 0, framesToStack: 0, wireFramesToStack: 0,
-      drops: {}, dropsTotal: 0,
+      version: 1,
+      label,
+      durationNs: 0,
+      framesIn: 0,
+      framesToStack: 0,
+      wireFramesToStack: 0,
+      drops: {},
+      dropsTotal: 0,
       lro: { enabled: false, aggregated: 0, flushed: 0, noDesc: 0, avgAggr: 0, reasons: {} },
       gro: { enabled: false, reasons: {} },
-      acksSent: 0, bytesDelivered: 0, bytesVerified: 0, allStreamsOk: true,
-      flows: {}, missingFlows: [], unexpectedFlows: [],
-      cpu: { profile: '', hz: 1, cycles: 0, byKind: {}, cyclesPerKB: null, utilisation: 0, busyNs: 0, budgetHz: 1, sustainableGbps: null },
+      acksSent: 0,
+      bytesDelivered: 0,
+      bytesVerified: 0,
+      allStreamsOk: true,
+      flows: {},
+      missingFlows: [],
+      unexpectedFlows: [],
+      cpu: {
+        profile: '',
+        hz: 1,
+        cycles: 0,
+        byKind: {},
+        cyclesPerKB: null,
+        utilisation: 0,
+        busyNs: 0,
+        budgetHz: 1,
+        sustainableGbps: null,
+      },
       latency: { samples: 0, p50Us: 0, p99Us: 0, maxUs: 0, meanUs: 0, exact: true },
-      peakDmaBytes: 0, ringOccupancy: {}, counters: {},
+      peakDmaBytes: 0,
+      ringOccupancy: {},
+      counters: {},
     };
   }
 
-  duration(ns: number): this { this.r.durationNs = ns; return this; }
-  framesIn(n: number): this { this.r.framesIn += n; return this; }
-  framesToStack(skbs: number, wireFrames = skbs): this { this.r.framesToStack += skbs; this.r.wireFramesToStack += wireFrames; return this; }
-  acksSent(n: number): this { this.r.acksSent += n; return this; }
-  peakDmaBytes(n: number): this { this.r.peakDmaBytes = Math.max(this.r.peakDmaBytes, n); return this; }
+  duration(ns: number): this {
+    this.r.durationNs = ns;
+    return this;
+  }
+  framesIn(n: number): this {
+    this.r.framesIn += n;
+    return this;
+  }
+  framesToStack(skbs: number, wireFrames = skbs): this {
+    this.r.framesToStack += skbs;
+    this.r.wireFramesToStack += wireFrames;
+    return this;
+  }
+  acksSent(n: number): this {
+    this.r.acksSent += n;
+    return this;
+  }
+  peakDmaBytes(n: number): this {
+    this.r.peakDmaBytes = Math.max(this.r.peakDmaBytes, n);
+    return this;
+  }
 
   /** Adds drop counters (reason → count); reasons from several sources sum. Zero counts are kept (they show a reason was possible). */
   addDrops(drops: Readonly<Record<string, number>>): this {
-    for (const [k, v] of Object.entries(drops)) { this.r.drops[k] = (this.r.drops[k] ?? 0) + v; this.r.dropsTotal += v; }
+    for (const [k, v] of Object.entries(drops)) {
+      this.r.drops[k] = (this.r.drops[k] ?? 0) + v;
+      this.r.dropsTotal += v;
+    }
     return this;
   }
 
   addLro(l: LroInput): this {
     const o = this.r.lro;
     o.enabled = true;
-    o.aggregated += l.aggregated; o.flushed += l.flushed; o.noDesc += l.noDesc;
+    o.aggregated += l.aggregated;
+    o.flushed += l.flushed;
+    o.noDesc += l.noDesc;
     o.avgAggr = o.flushed > 0 ? o.aggregated / o.flushed : 0;
     if (l.reasons) addInto(o.reasons, l.reasons);
     return this;
@@ -150,7 +199,13 @@ export class RunReportBuilder {
   /** The flows and the verification outcome (from Stack.verify). */
   flows(flows: readonly FlowInput[], missing: readonly string[] = [], unexpected: readonly string[] = []): this {
     for (const f of flows) {
-      const flow: FlowReport = { bytesDelivered: f.bytesDelivered, segmentsIn: f.segmentsIn, packetsToStack: f.packetsToStack, acksSent: f.acksSent, byteStreamOk: f.byteStreamOk };
+      const flow: FlowReport = {
+        bytesDelivered: f.bytesDelivered,
+        segmentsIn: f.segmentsIn,
+        packetsToStack: f.packetsToStack,
+        acksSent: f.acksSent,
+        byteStreamOk: f.byteStreamOk,
+      };
       if (f.missing !== undefined) flow.missing = { ...f.missing };
       this.r.flows[f.name] = flow;
     }
@@ -161,13 +216,20 @@ export class RunReportBuilder {
     return this;
   }
 
-  bytesDelivered(n: number): this { this.r.bytesDelivered = n; return this; }
+  bytesDelivered(n: number): this {
+    this.r.bytesDelivered = n;
+    return this;
+  }
 
   /** CPU figures; call after `duration` and after the flows/bytes are known (or call `build`, which recomputes). */
   cpu(cpu: Cpu | CpuSnapshot, budgetHz?: number): this {
     const s = cpu instanceof Cpu ? cpu.snapshot() : cpu;
     const c = this.r.cpu;
-    c.profile = s.profile; c.hz = s.hz; c.cycles = s.cycles; c.byKind = { ...s.byKind }; c.busyNs = s.busyNs;
+    c.profile = s.profile;
+    c.hz = s.hz;
+    c.cycles = s.cycles;
+    c.byKind = { ...s.byKind };
+    c.busyNs = s.busyNs;
     c.budgetHz = budgetHz ?? s.hz;
     return this;
   }
@@ -175,20 +237,28 @@ export class RunReportBuilder {
   latency(rec: LatencyRecorder): this {
     const [p50, p99] = rec.percentiles([50, 99]);
     this.r.latency = {
-      samples: rec.count, p50Us: p50! / 1000, p99Us: p99! / 1000, maxUs: rec.max / 1000,
-      meanUs: rec.count > 0 ? rec.sum / rec.count / 1000 : 0, exact: rec.exact,
+      samples: rec.count,
+      p50Us: p50! / 1000,
+      p99Us: p99! / 1000,
+      maxUs: rec.max / 1000,
+      meanUs: rec.count > 0 ? rec.sum / rec.count / 1000 : 0,
+      exact: rec.exact,
     };
     return this;
   }
 
   ringOccupancy(s: OccupancySampler): this {
-    for (const q of s.queues()) this.r.ringOccupancy[String(q)] = { peak: s.peak(q), points: s.points(q).map((p) => [p.t, p.occupancy] as [number, number]) };
+    for (const q of s.queues())
+      this.r.ringOccupancy[String(q)] = {
+        peak: s.peak(q),
+        points: s.points(q).map((p) => [p.t, p.occupancy] as [number, number]),
+      };
     return this;
   }
 
   /** A named group of extra counters (e.g. 'ethtool:eth0', 'nic', 'stack'); groups given twice sum. */
   counters(group: string, values: Readonly<Record<string, number>>): this {
-    addInto(this.r.counters[group] ??= {}, values);
+    addInto((this.r.counters[group] ??= {}), values);
     return this;
   }
 
@@ -203,11 +273,13 @@ export class RunReportBuilder {
   }
 
   private recount(): void {
-    let verified = 0, ok = this.r.missingFlows.length === 0 && this.r.unexpectedFlows.length === 0;
+    let verified = 0,
+      ok = this.r.missingFlows.length === 0 && this.r.unexpectedFlows.length === 0;
     let delivered = 0;
     for (const f of Object.values(this.r.flows)) {
       delivered += f.bytesDelivered;
-      if (f.byteStreamOk) verified += f.bytesDelivered; else ok = false;
+      if (f.byteStreamOk) verified += f.bytesDelivered;
+      else ok = false;
     }
     this.r.bytesVerified = verified;
     if (this.r.bytesDelivered < delivered) this.r.bytesDelivered = delivered;

@@ -26,7 +26,9 @@ export class LatencyRecorder {
     this.weights = new Float64Array(cap);
   }
 
-  get exact(): boolean { return this.stride === 1; }
+  get exact(): boolean {
+    return this.stride === 1;
+  }
 
   record(valueNs: number, weight = 1): void {
     if (weight <= 0) return;
@@ -48,40 +50,57 @@ export class LatencyRecorder {
    * Nearest-rank percentile (p in (0,100]): the smallest recorded value v such that the weight of
    * samples ≤ v is at least ceil(p/100 · total weight). 0 when nothing was recorded.
    */
-  percentile(p: number): number { return this.percentiles([p])[0]!; }
+  percentile(p: number): number {
+    return this.percentiles([p])[0]!;
+  }
 
   /** Several percentiles with one sort. */
   percentiles(ps: readonly number[]): number[] {
     if (this.n === 0) return ps.map(() => 0);
     const idx = Array.from({ length: this.n }, (_, i) => i);
-    const v = this.values, w = this.weights;
+    const v = this.values,
+      w = this.weights;
     idx.sort((a, b) => v[a]! - v[b]! || a - b);
     let total = 0;
     for (let i = 0; i < this.n; i++) total += w[i]!;
     return ps.map((p) => {
       const rank = Math.max(1, Math.ceil((p / 100) * total - 1e-9));
       let acc = 0;
-      for (const i of idx) { acc += w[i]!; if (acc >= rank) return v[i]!; }
+      for (const i of idx) {
+        acc += w[i]!;
+        if (acc >= rank) return v[i]!;
+      }
       return v[idx[idx.length - 1]!]!;
     });
   }
 
   private grow(): void {
     const cap = Math.min(this.maxEntries, this.values.length * 2);
-    const nv = new Float64Array(cap); nv.set(this.values); this.values = nv;
-    const nw = new Float64Array(cap); nw.set(this.weights); this.weights = nw;
+    const nv = new Float64Array(cap);
+    nv.set(this.values);
+    this.values = nv;
+    const nw = new Float64Array(cap);
+    nw.set(this.weights);
+    this.weights = nw;
   }
 
   private decimate(): void {
     let j = 0;
-    for (let i = 0; i < this.n; i += 2) { this.values[j] = this.values[i]!; this.weights[j] = this.weights[i]!; j++; }
+    for (let i = 0; i < this.n; i += 2) {
+      this.values[j] = this.values[i]!;
+      this.weights[j] = this.weights[i]!;
+      j++;
+    }
     this.n = j;
     this.stride *= 2;
     this.calls = 1; // the call being recorded now is kept; the next kept one is `stride` calls later
   }
 }
 
-export interface OccupancyPoint { t: number; occupancy: number }
+export interface OccupancyPoint {
+  t: number;
+  occupancy: number;
+}
 
 /**
  * Records (t, occupancy) points per queue. Each queue keeps at most `maxPoints`: when full it drops
@@ -89,7 +108,10 @@ export interface OccupancyPoint { t: number; occupancy: number }
  * gives an evenly thinned series covering the whole run.
  */
 export class OccupancySampler {
-  private readonly series = new Map<number, { t: number[]; occ: number[]; stride: number; calls: number; peak: number }>();
+  private readonly series = new Map<
+    number,
+    { t: number[]; occ: number[]; stride: number; calls: number; peak: number }
+  >();
 
   constructor(readonly maxPoints = 1024) {
     if (maxPoints < 2) throw new RangeError(`OccupancySampler maxPoints must be at least 2 (got ${maxPoints})`);
@@ -97,20 +119,31 @@ export class OccupancySampler {
 
   record(queue: number, tNs: number, occupancy: number): void {
     let s = this.series.get(queue);
-    if (s === undefined) { s = { t: [], occ: [], stride: 1, calls: 0, peak: 0 }; this.series.set(queue, s); }
+    if (s === undefined) {
+      s = { t: [], occ: [], stride: 1, calls: 0, peak: 0 };
+      this.series.set(queue, s);
+    }
     if (occupancy > s.peak) s.peak = occupancy;
     if (s.calls++ % s.stride !== 0) return;
     if (s.t.length >= this.maxPoints) {
       let j = 0;
-      for (let i = 0; i < s.t.length; i += 2) { s.t[j] = s.t[i]!; s.occ[j] = s.occ[i]!; j++; }
-      s.t.length = j; s.occ.length = j;
+      for (let i = 0; i < s.t.length; i += 2) {
+        s.t[j] = s.t[i]!;
+        s.occ[j] = s.occ[i]!;
+        j++;
+      }
+      s.t.length = j;
+      s.occ.length = j;
       s.stride *= 2;
       s.calls = 1;
     }
-    s.t.push(tNs); s.occ.push(occupancy);
+    s.t.push(tNs);
+    s.occ.push(occupancy);
   }
 
-  queues(): number[] { return [...this.series.keys()].sort((a, b) => a - b); }
+  queues(): number[] {
+    return [...this.series.keys()].sort((a, b) => a - b);
+  }
 
   points(queue: number): OccupancyPoint[] {
     const s = this.series.get(queue);
@@ -118,5 +151,7 @@ export class OccupancySampler {
   }
 
   /** Highest occupancy ever recorded for the queue (exact, including thinned-out points). */
-  peak(queue: number): number { return this.series.get(queue)?.peak ?? 0; }
+  peak(queue: number): number {
+    return this.series.get(queue)?.peak ?? 0;
+  }
 }

@@ -30,7 +30,8 @@ export function segmentFrames(skb: SkBuff): GsoSegment[] {
   const seq0 = r32(first, ihl + TCP.SEQ);
   const flags0 = first[ihl + TCP.FLAGS]!;
   const out: GsoSegment[] = [];
-  let off = 0, i = 0;
+  let off = 0,
+    i = 0;
   do {
     const n = Math.min(mss, total - off);
     const last = off + n >= total;
@@ -38,13 +39,17 @@ export function segmentFrames(skb: SkBuff): GsoSegment[] {
     if (macLen > 0) f.set(skb.buf.subarray(skb.macHeader, skb.data), 0);
     f.set(first.subarray(0, hdrLen), macLen);
     skb.copyBits(hdrLen + off, f, macLen + hdrLen, n);
-    const ip = macLen, th = macLen + ihl;
+    const ip = macLen,
+      th = macLen + ihl;
     w16(f, ip + IPV4.TOT_LEN, hdrLen + n);
     w16(f, ip + IPV4.ID, fixedId ? id0 : (id0 + i) & 0xffff);
     w16(f, ip + IPV4.CSUM, 0);
     w16(f, ip + IPV4.CSUM, checksum(f, ip, ihl));
     const seq = (seq0 + off) >>> 0;
-    f[th + TCP.SEQ] = seq >>> 24; f[th + TCP.SEQ + 1] = seq >>> 16; f[th + TCP.SEQ + 2] = seq >>> 8; f[th + TCP.SEQ + 3] = seq;
+    f[th + TCP.SEQ] = seq >>> 24;
+    f[th + TCP.SEQ + 1] = seq >>> 16;
+    f[th + TCP.SEQ + 2] = seq >>> 8;
+    f[th + TCP.SEQ + 3] = seq;
     let fl = flags0;
     if (!last) fl &= ~(TCP_FLAG.PSH | TCP_FLAG.FIN);
     if (i > 0) fl &= ~TCP_FLAG.CWR;
@@ -53,7 +58,8 @@ export function segmentFrames(skb: SkBuff): GsoSegment[] {
     const s = sumBytes(f, ip + IPV4.SRC, 8) + 6 + (doff + n) + sumBytes(f, th, doff + n);
     w16(f, th + TCP.CSUM, ~fold(s) & 0xffff);
     out.push({ frame: f, ipOffset: macLen });
-    off += n; i++;
+    off += n;
+    i++;
   } while (off < total);
   return out;
 }
@@ -66,8 +72,11 @@ export function segment(skb: SkBuff): SkBuff[] {
     if (ipOffset > 0) s.macHeader = 0;
     s.networkHeader = ipOffset;
     s.transportHeader = ipOffset + ((frame[ipOffset]! & 0x0f) << 2);
-    s.protocol = skb.protocol; s.vlanPresent = skb.vlanPresent; s.vlanTci = skb.vlanTci;
-    s.queue = skb.queue; s.arrivalNs = skb.arrivalNs;
+    s.protocol = skb.protocol;
+    s.vlanPresent = skb.vlanPresent;
+    s.vlanTci = skb.vlanTci;
+    s.queue = skb.queue;
+    s.arrivalNs = skb.arrivalNs;
     s.ipSummed = CHECKSUM_NONE;
     s.truesize = frame.length;
     return s;

@@ -7,6 +7,13 @@ export * from './netdev.ts';
 export * from './napi.ts';
 export * from './stats.ts';
 export { TcpLayer, TcpFlow, segsOf, type AckCounting, type SendToWire, type TcpOptions } from './tcp.ts';
-export { Stack, type StackOptions, type FlowResult, type FlowVerdict, type VerifyResult, type IrqEntry } from './stack.ts';
+export {
+  Stack,
+  type StackOptions,
+  type FlowResult,
+  type FlowVerdict,
+  type VerifyResult,
+  type IrqEntry,
+} from './stack.ts';
 export { fillStackReport } from './report.ts';
 export { segment, segmentFrames } from './gso.ts';

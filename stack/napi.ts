@@ -27,17 +27,22 @@ export class NapiStruct {
     /** The receive queue it serves (for traces and occupancy sampling). */
     readonly queue = 0,
   ) {
-    if (!Number.isInteger(weight) || weight < 1) throw new RangeError(`napi ${name}: weight must be a positive integer (got ${weight})`);
+    if (!Number.isInteger(weight) || weight < 1)
+      throw new RangeError(`napi ${name}: weight must be a positive integer (got ${weight})`);
   }
 
   /**
    * Registers a hook run at every napiComplete, before the context is taken off the poll list — the
    * GRO flush (`attachGro` registers it). The stack never imports lro/: this is the seam.
    */
-  onComplete(fn: () => void): void { this.completeHooks.push(fn); }
+  onComplete(fn: () => void): void {
+    this.completeHooks.push(fn);
+  }
 
   /** Internal: run the completion hooks. */
-  runCompleteHooks(): void { for (const h of this.completeHooks) h(); }
+  runCompleteHooks(): void {
+    for (const h of this.completeHooks) h();
+  }
 
   private readonly repollHooks: Array<() => void> = [];
   /**
@@ -45,10 +50,14 @@ export class NapiStruct {
    * where modern net_rx_action calls napi_gro_flush (all held packets when HZ < 1000, only old ones
    * at HZ ≥ 1000; which one is the GRO engine's choice).
    */
-  onRepoll(fn: () => void): void { this.repollHooks.push(fn); }
+  onRepoll(fn: () => void): void {
+    this.repollHooks.push(fn);
+  }
 
   /** Internal: run the re-poll hooks. */
-  runRepollHooks(): void { for (const h of this.repollHooks) h(); }
+  runRepollHooks(): void {
+    for (const h of this.repollHooks) h();
+  }
 
   /**
    * Gives this context a GRO engine, as netif_napi_add gives a napi_struct its gro_list: the engine is flushed at
@@ -61,7 +70,9 @@ export class NapiStruct {
 }
 
 /** What attachGro needs of a GRO engine (lro/gro.ts GroEngine). */
-export interface GroFlushable { flush(): void }
+export interface GroFlushable {
+  flush(): void;
+}
 
 /**
  * Told of every driver poll and completion (lab/driver-rules.ts checks the NAPI contract with it). The

@@ -41,8 +41,14 @@ export class NetDevice {
   readonly mac: Uint8Array;
   features: number;
   readonly stats: NetDeviceStats = {
-    rx_packets: 0, rx_bytes: 0, rx_dropped: 0, rx_errors: 0,
-    rx_crc_errors: 0, rx_length_errors: 0, rx_missed_errors: 0, multicast: 0,
+    rx_packets: 0,
+    rx_bytes: 0,
+    rx_dropped: 0,
+    rx_errors: 0,
+    rx_crc_errors: 0,
+    rx_length_errors: 0,
+    rx_missed_errors: 0,
+    multicast: 0,
   };
   private readonly providers: StatsProvider[] = [];
 
@@ -56,15 +62,21 @@ export class NetDevice {
     this.features = opts.features ?? 0;
   }
 
-  get macString(): string { return formatMac(this.mac); }
+  get macString(): string {
+    return formatMac(this.mac);
+  }
 
-  hasFeature(f: number): boolean { return (this.features & f) === f; }
+  hasFeature(f: number): boolean {
+    return (this.features & f) === f;
+  }
 
   /**
    * Adds a source of ethtool statistics (the driver's get_ethtool_stats): called at read time,
    * returns name → value under the names drivers used ("LRO aggregated", "LRO flushed", ...).
    */
-  registerStatsProvider(fn: StatsProvider): void { this.providers.push(fn); }
+  registerStatsProvider(fn: StatsProvider): void {
+    this.providers.push(fn);
+  }
 
   /** The providers' names and values, in registration order (internal; use ethtoolStats). */
   collectProviders(into: Record<string, number>): void {

@@ -10,7 +10,12 @@ import { ethtoolStats } from './netdev.ts';
  * `framesIn`, NIC/driver/LRO drops, `addLro`/`addGro`, `peakDmaBytes`, `duration`.
  * `budgetHz` is the CPU budget for `cpu.sustainableGbps` (default: one core of the cost profile).
  */
-export function fillStackReport(b: RunReportBuilder, stack: Stack, expectations: readonly FlowExpectation[], budgetHz?: number): VerifyResult {
+export function fillStackReport(
+  b: RunReportBuilder,
+  stack: Stack,
+  expectations: readonly FlowExpectation[],
+  budgetHz?: number,
+): VerifyResult {
   const st = stack.stats;
   const v = stack.verify(expectations);
   b.framesToStack(st.skbsIn, st.wireFramesIn)
@@ -22,16 +27,39 @@ export function fillStackReport(b: RunReportBuilder, stack: Stack, expectations:
     .latency(stack.latency)
     .ringOccupancy(stack.occupancy)
     .counters('stack', {
-      skbsIn: st.skbsIn, wireFramesIn: st.wireFramesIn, ipIn: st.ipIn, tcpIn: st.tcpIn,
-      tcpInOrder: st.tcpInOrder, tcpOutOfOrder: st.tcpOutOfOrder, tcpPartialOverlap: st.tcpPartialOverlap,
-      tcpDataDelivered: st.tcpDataDelivered, tcpPureAcks: st.tcpPureAcks, tcpSyn: st.tcpSyn, tcpFin: st.tcpFin,
-      udpDelivered: st.udpDelivered, icmpDelivered: st.icmpDelivered, otherProto: st.otherProto, otherL3: st.otherL3,
-      vlanHwaccel: st.vlanHwaccel, vlanUntagged: st.vlanUntagged, ipPaddingTrimmed: st.ipPaddingTrimmed,
-      csumCompleteDowngraded: st.csumCompleteDowngraded, swCsumSkbs: st.swCsumSkbs, swCsumBytes: st.swCsumBytes,
-      acksSent: st.acksSent, dupAcksSent: st.dupAcksSent, delayedAcksSent: st.delayedAcksSent, quickAcksSent: st.quickAcksSent,
-      interrupts: st.interrupts, softirqRuns: st.softirqRuns, timeSqueeze: st.timeSqueeze,
-      napiPolls: st.napiPolls, napiWork: st.napiWork, napiCompletions: st.napiCompletions,
-      napiCompleteAtWeight: st.napiCompleteAtWeight, napiWorkOverWeight: st.napiWorkOverWeight,
+      skbsIn: st.skbsIn,
+      wireFramesIn: st.wireFramesIn,
+      ipIn: st.ipIn,
+      tcpIn: st.tcpIn,
+      tcpInOrder: st.tcpInOrder,
+      tcpOutOfOrder: st.tcpOutOfOrder,
+      tcpPartialOverlap: st.tcpPartialOverlap,
+      tcpDataDelivered: st.tcpDataDelivered,
+      tcpPureAcks: st.tcpPureAcks,
+      tcpSyn: st.tcpSyn,
+      tcpFin: st.tcpFin,
+      udpDelivered: st.udpDelivered,
+      icmpDelivered: st.icmpDelivered,
+      otherProto: st.otherProto,
+      otherL3: st.otherL3,
+      vlanHwaccel: st.vlanHwaccel,
+      vlanUntagged: st.vlanUntagged,
+      ipPaddingTrimmed: st.ipPaddingTrimmed,
+      csumCompleteDowngraded: st.csumCompleteDowngraded,
+      swCsumSkbs: st.swCsumSkbs,
+      swCsumBytes: st.swCsumBytes,
+      acksSent: st.acksSent,
+      dupAcksSent: st.dupAcksSent,
+      delayedAcksSent: st.delayedAcksSent,
+      quickAcksSent: st.quickAcksSent,
+      interrupts: st.interrupts,
+      softirqRuns: st.softirqRuns,
+      timeSqueeze: st.timeSqueeze,
+      napiPolls: st.napiPolls,
+      napiWork: st.napiWork,
+      napiCompletions: st.napiCompletions,
+      napiCompleteAtWeight: st.napiCompleteAtWeight,
+      napiWorkOverWeight: st.napiWorkOverWeight,
       held: stack.held,
     });
   for (const d of stack.devices) b.counters(`ethtool:${d.name}`, ethtoolStats(d));

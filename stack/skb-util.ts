@@ -15,32 +15,49 @@ export class HeaderAccess {
   buf: Uint8Array;
   base = 0;
   private readonly scratch: Uint8Array;
-  constructor(maxLen = 128) { this.scratch = new Uint8Array(maxLen); this.buf = this.scratch; }
+  constructor(maxLen = 128) {
+    this.scratch = new Uint8Array(maxLen);
+    this.buf = this.scratch;
+  }
 
   /** pskb_may_pull's read side: false when the skb has fewer than off+len bytes. */
   peek(skb: SkBuff, off: number, len: number): boolean {
     if (off + len > skb.len) return false;
-    if (off + len <= skb.headLen) { this.buf = skb.buf; this.base = skb.data + off; return true; }
-    if (len > this.scratch.length) throw new RangeError(`header of ${len} bytes exceeds accessor scratch (${this.scratch.length})`);
+    if (off + len <= skb.headLen) {
+      this.buf = skb.buf;
+      this.base = skb.data + off;
+      return true;
+    }
+    if (len > this.scratch.length)
+      throw new RangeError(`header of ${len} bytes exceeds accessor scratch (${this.scratch.length})`);
     skb.copyBits(off, this.scratch, 0, len);
-    this.buf = this.scratch; this.base = 0;
+    this.buf = this.scratch;
+    this.base = 0;
     return true;
   }
 
-  u8(i: number): number { return this.buf[this.base + i]!; }
-  u16(i: number): number { return r16(this.buf, this.base + i); }
-  u32(i: number): number { return r32(this.buf, this.base + i); }
+  u8(i: number): number {
+    return this.buf[this.base + i]!;
+  }
+  u16(i: number): number {
+    return r16(this.buf, this.base + i);
+  }
+  u32(i: number): number {
+    return r32(this.buf, this.base + i);
+  }
 }
 
-let csumAcc = 0, csumPos = 0;
+let csumAcc = 0,
+  csumPos = 0;
 const csumChunk = (mem: Uint8Array, start: number, n: number): void => {
-  csumAcc = csumBlockAdd(csumAcc, fold(bytesSum(mem, start, n)), csumPos);   // WebAssembly in DMA memory
+  csumAcc = csumBlockAdd(csumAcc, fold(bytesSum(mem, start, n)), csumPos); // WebAssembly in DMA memory
   csumPos += n;
 };
 
 /** Folded 1's-complement sum (not complemented) of `len` bytes of the skb's data from `off`, across linear part, frags and frag_list. */
 export function skbChecksum(skb: SkBuff, off: number, len: number): number {
-  csumAcc = 0; csumPos = 0;
+  csumAcc = 0;
+  csumPos = 0;
   skb.forEachChunk(off, len, csumChunk);
   return csumAcc;
 }
@@ -54,18 +71,27 @@ export function skbTrim(skb: SkBuff, newLen: number, free: (s: SkBuff) => void):
   if (newLen >= skb.len) return;
   let keep = newLen;
   const hl = skb.headLen;
-  if (keep <= hl) { skb.tail = skb.data + keep; keep = 0; } else keep -= hl;
+  if (keep <= hl) {
+    skb.tail = skb.data + keep;
+    keep = 0;
+  } else keep -= hl;
   let k = 0;
   for (; k < skb.nrFrags; k++) {
     const f = skb.frags[k]!;
     if (keep === 0) break;
-    if (keep < f.size) { f.size = keep; keep = 0; k++; break; }
+    if (keep < f.size) {
+      f.size = keep;
+      keep = 0;
+      k++;
+      break;
+    }
     keep -= f.size;
   }
   for (let j = k; j < skb.nrFrags; j++) {
     const f = skb.frags[j]!;
     if (f.owner !== null) f.owner.release(f.mem, f.ownerAddr);
-    f.owner = null; f.size = 0;
+    f.owner = null;
+    f.size = 0;
   }
   skb.nrFrags = Math.min(skb.nrFrags, k);
   // the chained skbs
@@ -73,13 +99,22 @@ export function skbTrim(skb: SkBuff, newLen: number, free: (s: SkBuff) => void):
   for (let s = skb.fragList; s !== null; ) {
     const nextS: SkBuff | null = s.next;
     if (keep === 0) {
-      if (prev === null) skb.fragList = null; else prev.next = null;
-      for (let d: SkBuff | null = s; d !== null; ) { const nx: SkBuff | null = d.next; d.next = null; free(d); d = nx; }
+      if (prev === null) skb.fragList = null;
+      else prev.next = null;
+      for (let d: SkBuff | null = s; d !== null; ) {
+        const nx: SkBuff | null = d.next;
+        d.next = null;
+        free(d);
+        d = nx;
+      }
       break;
     }
-    if (keep < s.len) { skbTrim(s, keep, free); keep = 0; }
-    else keep -= s.len;
-    prev = s; s = nextS;
+    if (keep < s.len) {
+      skbTrim(s, keep, free);
+      keep = 0;
+    } else keep -= s.len;
+    prev = s;
+    s = nextS;
   }
   skb.len = newLen;
   skb.dataLen = newLen - skb.headLen;
@@ -96,13 +131,22 @@ export function skbTrim(skb: SkBuff, newLen: number, free: (s: SkBuff) => void):
  */
 export function restoreExtractedProtocol(skb: SkBuff): boolean {
   if (skb.protocol !== ETH_P_8021Q || skb.headLen < 1) return false;
-  const b = skb.buf, at = skb.data;
+  const b = skb.buf,
+    at = skb.data;
   const first = b[at]!;
-  if (first >> 4 === 4 && (first & 0x0f) >= 5) { skb.protocol = ETH_P_IP; return true; }
+  if (first >> 4 === 4 && (first & 0x0f) >= 5) {
+    skb.protocol = ETH_P_IP;
+    return true;
+  }
   // ARP for Ethernet/IPv4 (htype 1, ptype 0x0800, hlen 6, plen 4): no in-band tag starts this way,
   // since an inner tag's type 0x0800 would be followed by an IPv4 header, never by the bytes 06 04
-  if (skb.headLen >= ARP.OPER && ((b[at + ARP.HTYPE]! << 8) | b[at + ARP.HTYPE + 1]!) === 1
-    && ((b[at + ARP.PTYPE]! << 8) | b[at + ARP.PTYPE + 1]!) === ETH_P_IP && b[at + ARP.HLEN_FIELD] === 6 && b[at + ARP.PLEN_FIELD] === 4) {
+  if (
+    skb.headLen >= ARP.OPER &&
+    ((b[at + ARP.HTYPE]! << 8) | b[at + ARP.HTYPE + 1]!) === 1 &&
+    ((b[at + ARP.PTYPE]! << 8) | b[at + ARP.PTYPE + 1]!) === ETH_P_IP &&
+    b[at + ARP.HLEN_FIELD] === 6 &&
+    b[at + ARP.PLEN_FIELD] === 4
+  ) {
     skb.protocol = ETH_P_ARP;
     return true;
   }

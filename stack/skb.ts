@@ -8,7 +8,12 @@ export const CHECKSUM_UNNECESSARY = 1;
 export const CHECKSUM_COMPLETE = 2;
 export const CHECKSUM_PARTIAL = 3;
 export type IpSummed = 0 | 1 | 2 | 3;
-export const IP_SUMMED_NAMES = ['CHECKSUM_NONE', 'CHECKSUM_UNNECESSARY', 'CHECKSUM_COMPLETE', 'CHECKSUM_PARTIAL'] as const;
+export const IP_SUMMED_NAMES = [
+  'CHECKSUM_NONE',
+  'CHECKSUM_UNNECESSARY',
+  'CHECKSUM_COMPLETE',
+  'CHECKSUM_PARTIAL',
+] as const;
 
 /** Linux 2.6.24 with 4 KiB pages: 65536 / PAGE_SIZE + 2. */
 export const MAX_SKB_FRAGS = 18;
@@ -95,19 +100,27 @@ export class SkBuff {
   pool: SkbPool | null = null;
 
   /** Bytes in the linear part. */
-  get headLen(): number { return this.tail - this.data; }
+  get headLen(): number {
+    return this.tail - this.data;
+  }
 
   /** Points the skb at `len` bytes of `buf` from `off`, with `headroom` bytes before them it may push into. */
   setLinear(buf: Uint8Array, off: number, len: number, headroom = 0, tailroom = 0): this {
-    this.buf = buf; this.data = off; this.tail = off + len; this.headStart = off - headroom; this.end = off + len + tailroom;
-    this.len = len; this.dataLen = 0;
+    this.buf = buf;
+    this.data = off;
+    this.tail = off + len;
+    this.headStart = off - headroom;
+    this.end = off + len + tailroom;
+    this.len = len;
+    this.dataLen = 0;
     return this;
   }
 
   /** skb_pull: drops `n` bytes from the front of the linear data. */
   pull(n: number): void {
     if (n > this.headLen) throw new RangeError(`skb pull of ${n} bytes past linear data (${this.headLen})`);
-    this.data += n; this.len -= n;
+    this.data += n;
+    this.len -= n;
   }
 
   /**
@@ -130,9 +143,15 @@ export class SkBuff {
       const f = this.frags[k]!;
       const take = Math.min(left, f.size);
       this.buf.set(f.mem.subarray(f.off, f.off + take), this.tail);
-      this.tail += take; left -= take;
-      f.off += take; f.size -= take;
-      if (f.size === 0) { if (f.owner !== null) f.owner.release(f.mem, f.ownerAddr); f.owner = null; drop++; }
+      this.tail += take;
+      left -= take;
+      f.off += take;
+      f.size -= take;
+      if (f.size === 0) {
+        if (f.owner !== null) f.owner.release(f.mem, f.ownerAddr);
+        f.owner = null;
+        drop++;
+      }
     }
     if (drop > 0) {
       // the emptied fragments leave the front of the array; the SkbFrag objects rotate to its end
@@ -152,7 +171,10 @@ export class SkBuff {
     if (this.headOwner !== null) this.headOwner.release(this.buf, this.headOwnerAddr);
     this.headOwner = null;
     this.buf = fresh;
-    this.data -= from; this.tail -= from; this.end = fresh.length; this.headStart = 0;
+    this.data -= from;
+    this.tail -= from;
+    this.end = fresh.length;
+    this.headStart = 0;
     if (this.macHeader >= 0) this.macHeader -= from;
     if (this.networkHeader >= 0) this.networkHeader -= from;
     if (this.transportHeader >= 0) this.transportHeader -= from;
@@ -161,15 +183,21 @@ export class SkBuff {
   /** skb_push: extends the linear data `n` bytes to the front. */
   push(n: number): void {
     if (this.data - n < this.headStart) throw new RangeError(`skb push of ${n} bytes past headroom`);
-    this.data -= n; this.len += n;
+    this.data -= n;
+    this.len += n;
   }
 
   /** Attaches a page fragment (skb_fill_page_desc) and accounts it in len/data_len. */
   addFrag(mem: Uint8Array, off: number, size: number, owner: BufferOwner | null = null, ownerAddr = off): SkbFrag {
     if (this.nrFrags >= MAX_SKB_FRAGS) throw new RangeError(`skb has MAX_SKB_FRAGS (${MAX_SKB_FRAGS}) fragments`);
     const f = this.frags[this.nrFrags++]!;
-    f.mem = mem; f.off = off; f.size = size; f.owner = owner; f.ownerAddr = ownerAddr;
-    this.len += size; this.dataLen += size;
+    f.mem = mem;
+    f.off = off;
+    f.size = size;
+    f.owner = owner;
+    f.ownerAddr = ownerAddr;
+    this.len += size;
+    this.dataLen += size;
     return f;
   }
 
@@ -197,21 +225,27 @@ export class SkBuff {
     if (off < hl) {
       const n = Math.min(len, hl - off);
       dst.set(this.buf.subarray(this.data + off, this.data + off + n), dstOff);
-      dstOff += n; len -= n; off = 0;
+      dstOff += n;
+      len -= n;
+      off = 0;
     } else off -= hl;
     for (let k = 0; k < this.nrFrags && len > 0; k++) {
       const f = this.frags[k]!;
       if (off < f.size) {
         const n = Math.min(len, f.size - off);
         dst.set(f.mem.subarray(f.off + off, f.off + off + n), dstOff);
-        dstOff += n; len -= n; off = 0;
+        dstOff += n;
+        len -= n;
+        off = 0;
       } else off -= f.size;
     }
     for (let s = this.fragList; s !== null && len > 0; s = s.next) {
       if (off < s.len) {
         const n = Math.min(len, s.len - off);
         s.copyBits(off, dst, dstOff, n);
-        dstOff += n; len -= n; off = 0;
+        dstOff += n;
+        len -= n;
+        off = 0;
       } else off -= s.len;
     }
   }
@@ -222,21 +256,24 @@ export class SkBuff {
     if (off < hl) {
       const n = Math.min(len, hl - off);
       if (n > 0) fn(this.buf, this.data + off, n);
-      len -= n; off = 0;
+      len -= n;
+      off = 0;
     } else off -= hl;
     for (let k = 0; k < this.nrFrags && len > 0; k++) {
       const f = this.frags[k]!;
       if (off < f.size) {
         const n = Math.min(len, f.size - off);
         fn(f.mem, f.off + off, n);
-        len -= n; off = 0;
+        len -= n;
+        off = 0;
       } else off -= f.size;
     }
     for (let s = this.fragList; s !== null && len > 0; s = s.next) {
       if (off < s.len) {
         const n = Math.min(len, s.len - off);
         s.forEachChunk(off, n, fn);
-        len -= n; off = 0;
+        len -= n;
+        off = 0;
       } else off -= s.len;
     }
   }
@@ -250,16 +287,42 @@ export class SkBuff {
 
   /** Clears every field back to its freshly-allocated state (does not release buffers). */
   reset(): void {
-    this.buf = EMPTY; this.data = 0; this.tail = 0; this.headStart = 0; this.end = 0;
-    this.macHeader = -1; this.networkHeader = -1; this.transportHeader = -1;
-    this.len = 0; this.dataLen = 0; this.truesize = 0;
-    for (let k = 0; k < this.nrFrags; k++) { const f = this.frags[k]!; f.mem = EMPTY; f.owner = null; f.off = 0; f.size = 0; f.ownerAddr = 0; }
-    this.nrFrags = 0; this.fragList = null; this.next = null;
-    this.protocol = 0; this.ipSummed = CHECKSUM_NONE; this.csum = 0;
-    this.vlanPresent = false; this.vlanTci = 0;
-    this.gsoSize = 0; this.gsoSegs = 0; this.gsoType = 0;
-    this.queue = 0; this.arrivalNs = 0; this.wireFrames = 1; this.frameId = -1;
-    this.headOwner = null; this.headOwnerAddr = 0;
+    this.buf = EMPTY;
+    this.data = 0;
+    this.tail = 0;
+    this.headStart = 0;
+    this.end = 0;
+    this.macHeader = -1;
+    this.networkHeader = -1;
+    this.transportHeader = -1;
+    this.len = 0;
+    this.dataLen = 0;
+    this.truesize = 0;
+    for (let k = 0; k < this.nrFrags; k++) {
+      const f = this.frags[k]!;
+      f.mem = EMPTY;
+      f.owner = null;
+      f.off = 0;
+      f.size = 0;
+      f.ownerAddr = 0;
+    }
+    this.nrFrags = 0;
+    this.fragList = null;
+    this.next = null;
+    this.protocol = 0;
+    this.ipSummed = CHECKSUM_NONE;
+    this.csum = 0;
+    this.vlanPresent = false;
+    this.vlanTci = 0;
+    this.gsoSize = 0;
+    this.gsoSegs = 0;
+    this.gsoType = 0;
+    this.queue = 0;
+    this.arrivalNs = 0;
+    this.wireFrames = 1;
+    this.frameId = -1;
+    this.headOwner = null;
+    this.headOwnerAddr = 0;
   }
 }
 
@@ -304,9 +367,17 @@ export class SkbPool {
     return s;
   }
 
-  put(s: SkBuff): void { this.inUse--; this.free.push(s); }
+  put(s: SkBuff): void {
+    this.inUse--;
+    this.free.push(s);
+  }
 
-  private make(): SkBuff { const s = new SkBuff(); s.pool = this; this.created++; return s; }
+  private make(): SkBuff {
+    const s = new SkBuff();
+    s.pool = this;
+    this.created++;
+    return s;
+  }
 }
 
 /**
@@ -316,7 +387,8 @@ export class SkbPool {
  */
 export function ethTypeTrans(skb: SkBuff): number {
   skb.macHeader = skb.data;
-  const b = skb.buf, o = skb.data;
+  const b = skb.buf,
+    o = skb.data;
   skb.protocol = (b[o + 12]! << 8) | b[o + 13]!;
   skb.pull(ETH_HLEN);
   skb.networkHeader = skb.data;

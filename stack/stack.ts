@@ -12,8 +12,16 @@ import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
 import { flowName } from '../sim/flows.ts';
 import { StreamHash } from '../sim/hash.ts';
 import {
-  type SkBuff, freeSkb, ethTypeTrans, CHECKSUM_NONE, CHECKSUM_COMPLETE, CHECKSUM_UNNECESSARY, CHECKSUM_PARTIAL,
-  ETH_P_IP, ETH_P_8021Q, ETH_P_8021AD,
+  type SkBuff,
+  freeSkb,
+  ethTypeTrans,
+  CHECKSUM_NONE,
+  CHECKSUM_COMPLETE,
+  CHECKSUM_UNNECESSARY,
+  CHECKSUM_PARTIAL,
+  ETH_P_IP,
+  ETH_P_8021Q,
+  ETH_P_8021AD,
 } from './skb.ts';
 import type { EngineWatch, RxSink } from './rx-sink.ts';
 import { HeaderAccess, restoreExtractedProtocol, skbTrim } from './skb-util.ts';
@@ -139,7 +147,11 @@ export class Stack implements RxSink {
     this.latency = new LatencyRecorder(opts.latencyMaxEntries);
     this.occupancy = new OccupancySampler(opts.occupancyMaxPoints);
     this.backlog = new Array<SkBuff | null>(this.netdevMaxBacklog + 1).fill(null);
-    this.backlogNapi = new NapiStruct('process_backlog', (n, budget) => this.processBacklog(n, budget), positiveInt(opts.backlogWeight ?? NAPI_WEIGHT, 'backlogWeight'));
+    this.backlogNapi = new NapiStruct(
+      'process_backlog',
+      (n, budget) => this.processBacklog(n, budget),
+      positiveInt(opts.backlogWeight ?? NAPI_WEIGHT, 'backlogWeight'),
+    );
     this.tcp = new TcpLayer(this.clock, this.cpu, this.stats, this.tracer, this.latency, {
       ackCounting: opts.ackCounting ?? 'gso_segs',
       delayedAckNs: opts.delayedAckNs ?? 40_000_000,
@@ -153,8 +165,12 @@ export class Stack implements RxSink {
     if (opts.sendToWire) this.tcp.sendToWire = opts.sendToWire;
   }
 
-  get sendToWire(): SendToWire | null { return this.tcp.sendToWire; }
-  set sendToWire(fn: SendToWire | null) { this.tcp.sendToWire = fn; }
+  get sendToWire(): SendToWire | null {
+    return this.tcp.sendToWire;
+  }
+  set sendToWire(fn: SendToWire | null) {
+    this.tcp.sendToWire = fn;
+  }
 
   // ───────────── devices, IRQs, NAPI ─────────────
 
@@ -182,7 +198,8 @@ export class Stack implements RxSink {
     return (queue = 0) => {
       this.cpu.charge('interrupt');
       this.stats.interrupts++;
-      if (this.tracer.enabled) this.tracer.emit({ t: this.clock.now, layer: 'napi', what: 'irq', text: `interrupt ${name}`, queue });
+      if (this.tracer.enabled)
+        this.tracer.emit({ t: this.clock.now, layer: 'napi', what: 'irq', text: `interrupt ${name}`, queue });
       handler(queue);
     };
   }
@@ -209,7 +226,9 @@ export class Stack implements RxSink {
   }
 
   /** True while a softirq run is in progress (between polls it may be waiting for the CPU). */
-  get softirqActive(): boolean { return this.inSoftirq || this.softirqPending; }
+  get softirqActive(): boolean {
+    return this.inSoftirq || this.softirqPending;
+  }
 
   private raiseSoftirq(): void {
     if (this.inSoftirq || this.softirqPending) return;
@@ -239,7 +258,14 @@ export class Stack implements RxSink {
         // softnet_break: out of budget or time; run again later (ksoftirqd)
         this.stats.timeSqueeze++;
         this.inSoftirq = false;
-        if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'napi', what: 'squeeze', reason: 'time_squeeze', text: `net_rx_action re-raised with ${list.length} contexts listed` });
+        if (this.tracer.enabled)
+          this.tracer.emit({
+            t: this.cpu.now,
+            layer: 'napi',
+            what: 'squeeze',
+            reason: 'time_squeeze',
+            text: `net_rx_action re-raised with ${list.length} contexts listed`,
+          });
         this.raiseSoftirq();
         return;
       }
@@ -250,17 +276,31 @@ export class Stack implements RxSink {
       if (watch !== null) watch.beforePoll(n, weight);
       const work = n.poll(n, weight);
       if (watch !== null) watch.afterPoll(n, weight, work);
-      n.polls++; n.work += work;
-      this.stats.napiPolls++; this.stats.napiWork += work;
+      n.polls++;
+      n.work += work;
+      this.stats.napiPolls++;
+      this.stats.napiWork += work;
       this.budgetLeft -= work;
-      if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'napi', what: 'poll', text: `${n.name} polled: ${work}/${weight}`, queue: n.queue, work, budget: weight });
+      if (this.tracer.enabled)
+        this.tracer.emit({
+          t: this.cpu.now,
+          layer: 'napi',
+          what: 'poll',
+          text: `${n.name} polled: ${work}/${weight}`,
+          queue: n.queue,
+          work,
+          budget: weight,
+        });
       if (work > weight) this.stats.napiWorkOverWeight++;
       if (work >= weight) {
         if (n.scheduled) {
           // still has work: to the tail, polled again in this run if budget allows
           n.runRepollHooks();
           const i = list.indexOf(n);
-          if (i >= 0) { list.splice(i, 1); list.push(n); }
+          if (i >= 0) {
+            list.splice(i, 1);
+            list.push(n);
+          }
         } else this.stats.napiCompleteAtWeight++;
       }
       // a context that returned less than its weight without completing stays at the head (as in 2.6.24)
@@ -303,7 +343,8 @@ export class Stack implements RxSink {
    */
   private hwaccelTag(skb: SkBuff, vlanTag: number): void {
     this.stats.vlanHwaccel++;
-    skb.vlanPresent = true; skb.vlanTci = vlanTag & 0xffff;
+    skb.vlanPresent = true;
+    skb.vlanTci = vlanTag & 0xffff;
     if (restoreExtractedProtocol(skb)) this.stats.vlanExtractedInPlace++;
   }
 
@@ -327,7 +368,9 @@ export class Stack implements RxSink {
   }
 
   /** Skbs waiting in the backlog. */
-  get backlogQueued(): number { return this.backlogLen; }
+  get backlogQueued(): number {
+    return this.backlogLen;
+  }
 
   private processBacklog(napi: NapiStruct, budget: number): number {
     let work = 0;
@@ -357,9 +400,14 @@ export class Stack implements RxSink {
     while (skb.protocol === ETH_P_8021Q || skb.protocol === ETH_P_8021AD) {
       if (!this.iph.peek(skb, 0, VLAN.HLEN)) return this.drop(skb, 'vlan_hdr_short', 'stack');
       // eth_type_trans consumed the TPID as the EtherType: the data starts at the TCI
-      const tci = this.iph.u16(VLAN.TCI - VLAN.TCI), inner = this.iph.u16(VLAN.TYPE - VLAN.TCI);
-      if (skb.ipSummed === CHECKSUM_COMPLETE) skb.csum = csumSub(fold(skb.csum), fold(sumBytes(this.iph.buf, this.iph.base, VLAN.HLEN)));
-      if (!skb.vlanPresent) { skb.vlanPresent = true; skb.vlanTci = tci; }
+      const tci = this.iph.u16(VLAN.TCI - VLAN.TCI),
+        inner = this.iph.u16(VLAN.TYPE - VLAN.TCI);
+      if (skb.ipSummed === CHECKSUM_COMPLETE)
+        skb.csum = csumSub(fold(skb.csum), fold(sumBytes(this.iph.buf, this.iph.base, VLAN.HLEN)));
+      if (!skb.vlanPresent) {
+        skb.vlanPresent = true;
+        skb.vlanTci = tci;
+      }
       skb.protocol = inner;
       // the tag may lie past a short linear header copy (myri10ge copies 64 bytes): pskb_may_pull first
       if (!skb.pullTail(VLAN.HLEN)) return this.drop(skb, 'vlan_hdr_short', 'stack');
@@ -370,7 +418,15 @@ export class Stack implements RxSink {
     if (skb.protocol === ETH_P_IP) this.ipRcv(skb);
     else {
       this.stats.otherL3++;
-      if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'stack', what: 'deliver', text: `ethertype 0x${skb.protocol.toString(16).padStart(4, '0')} handed to its protocol (not IPv4)`, queue: skb.queue, frame: skb.frameId });
+      if (this.tracer.enabled)
+        this.tracer.emit({
+          t: this.cpu.now,
+          layer: 'stack',
+          what: 'deliver',
+          text: `ethertype 0x${skb.protocol.toString(16).padStart(4, '0')} handed to its protocol (not IPv4)`,
+          queue: skb.queue,
+          frame: skb.frameId,
+        });
       freeSkb(skb);
     }
   }
@@ -397,27 +453,55 @@ export class Stack implements RxSink {
     }
     const frag = h.u16(IPV4.FRAG);
     const proto = h.u8(IPV4.PROTO);
-    const saddr = h.u32(IPV4.SRC), daddr = h.u32(IPV4.DST);
+    const saddr = h.u32(IPV4.SRC),
+      daddr = h.u32(IPV4.DST);
     if (skb.len > totLen) {
       // pskb_trim_rcsum: Ethernet padding; 2.6.24 gives up a CHECKSUM_COMPLETE sum that covered it
       skbTrim(skb, totLen, freeSkb);
       st.ipPaddingTrimmed++;
-      if (skb.ipSummed === CHECKSUM_COMPLETE) { skb.ipSummed = CHECKSUM_NONE; st.csumCompleteDowngraded++; }
+      if (skb.ipSummed === CHECKSUM_COMPLETE) {
+        skb.ipSummed = CHECKSUM_NONE;
+        st.csumCompleteDowngraded++;
+      }
     }
     if ((frag & (IPV4_FRAG.MF | IPV4_FRAG.OFFSET_MASK)) !== 0) return this.drop(skb, 'ip_frag_dropped', 'stack');
     switch (proto) {
-      case IPPROTO.TCP: this.tcp.rcv(skb, ihl, totLen, saddr, daddr, hdrSum); return;
-      case IPPROTO.UDP: st.udpDelivered++; break;
-      case IPPROTO.ICMP: st.icmpDelivered++; break;
-      default: st.otherProto++;
+      case IPPROTO.TCP:
+        this.tcp.rcv(skb, ihl, totLen, saddr, daddr, hdrSum);
+        return;
+      case IPPROTO.UDP:
+        st.udpDelivered++;
+        break;
+      case IPPROTO.ICMP:
+        st.icmpDelivered++;
+        break;
+      default:
+        st.otherProto++;
     }
-    if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'stack', what: 'deliver', text: `IPv4 protocol ${proto} delivered (${totLen} bytes)`, queue: skb.queue, frame: skb.frameId });
+    if (this.tracer.enabled)
+      this.tracer.emit({
+        t: this.cpu.now,
+        layer: 'stack',
+        what: 'deliver',
+        text: `IPv4 protocol ${proto} delivered (${totLen} bytes)`,
+        queue: skb.queue,
+        frame: skb.frameId,
+      });
     freeSkb(skb);
   }
 
   private drop(skb: SkBuff, reason: StackDropReason, layer: 'stack' | 'napi'): void {
     this.stats.drops[reason]++;
-    if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer, what: 'drop', reason, text: `stack drop: ${reason}`, queue: skb.queue, frame: skb.frameId });
+    if (this.tracer.enabled)
+      this.tracer.emit({
+        t: this.cpu.now,
+        layer,
+        what: 'drop',
+        reason,
+        text: `stack drop: ${reason}`,
+        queue: skb.queue,
+        frame: skb.frameId,
+      });
     freeSkb(skb);
   }
 
@@ -444,17 +528,34 @@ export class Stack implements RxSink {
       const f = this.tcp.lookup(k.saddr, k.daddr, k.sport, k.dport);
       if (f === null || (f.packetsToStack === 0 && e.bytes > 0)) missingFlows.push(flowName(k));
       if (f !== null) seen.add(f);
-      const r: FlowResult = f !== null ? flowResult(f) : { key: k, name: flowName(k), bytesDelivered: 0, digest: emptyDigest(), segmentsIn: 0, packetsToStack: 0, acksSent: 0 };
+      const r: FlowResult =
+        f !== null
+          ? flowResult(f)
+          : {
+              key: k,
+              name: flowName(k),
+              bytesDelivered: 0,
+              digest: emptyDigest(),
+              segmentsIn: 0,
+              packetsToStack: 0,
+              acksSent: 0,
+            };
       const ok = r.digest === e.digest;
       if (ok) bytesVerified += r.bytesDelivered;
       const v: FlowVerdict = { ...r, expectedBytes: e.bytes, expectedDigest: e.digest, byteStreamOk: ok };
       if (!ok && r.bytesDelivered < e.bytes) v.missing = missingRange(f, e);
       flows.push(v);
     }
-    const unexpectedFlows = this.tcp.flowList.filter((f) => !seen.has(f) && (f.bytesDelivered > 0 || f.ofo.length > 0)).map((f) => f.name);
+    const unexpectedFlows = this.tcp.flowList
+      .filter((f) => !seen.has(f) && (f.bytesDelivered > 0 || f.ofo.length > 0))
+      .map((f) => f.name);
     const bytesDelivered = this.stats.bytesDelivered;
     return {
-      flows, missingFlows, unexpectedFlows, bytesDelivered, bytesVerified,
+      flows,
+      missingFlows,
+      unexpectedFlows,
+      bytesDelivered,
+      bytesVerified,
       allOk: missingFlows.length === 0 && unexpectedFlows.length === 0 && flows.every((f) => f.byteStreamOk),
     };
   }
@@ -463,26 +564,37 @@ export class Stack implements RxSink {
    * Skbs the stack holds right now (backlog + out-of-order queues). With `stats`, conservation reads:
    * skbsIn = delivered-or-consumed + dropped + held.
    */
-  get held(): number { return this.backlogLen + this.tcp.ofoHeld; }
+  get held(): number {
+    return this.backlogLen + this.tcp.ofoHeld;
+  }
 
   /** Memory pressure: drops every skb parked in an out-of-order queue (counted as tcp_ofo_pruned); returns how many. */
-  pruneOutOfOrder(): number { return this.tcp.pruneOfo(); }
+  pruneOutOfOrder(): number {
+    return this.tcp.pruneOfo();
+  }
 }
 
 function flowResult(f: TcpFlow): FlowResult {
-  return { key: f.key, name: f.name, bytesDelivered: f.bytesDelivered, digest: f.hash.digest(), segmentsIn: f.segmentsIn, packetsToStack: f.packetsToStack, acksSent: f.acksSent };
+  return {
+    key: f.key,
+    name: f.name,
+    bytesDelivered: f.bytesDelivered,
+    digest: f.hash.digest(),
+    segmentsIn: f.segmentsIn,
+    packetsToStack: f.packetsToStack,
+    acksSent: f.acksSent,
+  };
 }
 
 const EMPTY_DIGEST = new StreamHash().digest();
-function emptyDigest(): string { return EMPTY_DIGEST; }
+function emptyDigest(): string {
+  return EMPTY_DIGEST;
+}
 
 function positiveInt(v: number, name: string): number {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`stack option ${name} must be a positive integer (got ${v})`);
   return v;
 }
-
-
-
 
 /** The first hole in a short stream: in-order delivery stopped at `bytesDelivered`; the hole ends at the first out-of-order segment held, else at the expected end. */
 function missingRange(f: TcpFlow | null, e: FlowExpectation): { at: number; bytes: number } {

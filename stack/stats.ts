@@ -3,25 +3,25 @@
 
 /** Why the stack dropped an skb. Each is a counter in `StackStats.drops`. */
 export const STACK_DROP_REASONS = [
-  'backlog_drop',        // netif_rx: backlog queue longer than netdev_max_backlog
-  'vlan_hdr_short',      // in-band 802.1Q tag but fewer than 4 bytes after the Ethernet header
-  'ip_hdr_short',        // fewer than 20 bytes, or fewer than ihl·4
-  'ip_bad_version',      // version nibble not 4
-  'ip_bad_ihl',          // ihl < 5
-  'ip_bad_tot_len',      // tot_len < ihl·4
-  'ip_truncated',        // skb shorter than tot_len
-  'ip_csum_errors',      // header checksum wrong (checked unless ip_summed is CHECKSUM_UNNECESSARY/PARTIAL)
-  'ip_frag_dropped',     // MF set or fragment offset non-zero: the lab does not reassemble (deliberate)
-  'tcp_hdr_short',       // fewer than 20 bytes of TCP header, or fewer than doff·4
-  'tcp_bad_doff',        // doff < 5
-  'tcp_csum_errors',     // TCP checksum wrong (per ip_summed)
-  'tcp_rst',             // RST segments are counted and discarded (no connection teardown in the lab)
-  'tcp_duplicate',       // every payload byte already received (retransmission / duplicate)
-  'tcp_ofo_duplicate',   // out-of-order segment whose bytes are already in the out-of-order queue
-  'tcp_ofo_superseded',  // queued out-of-order segment whose bytes were all delivered by later arrivals
-  'tcp_ofo_overflow',    // out-of-order queue full (maxOfoSkbs)
+  'backlog_drop', // netif_rx: backlog queue longer than netdev_max_backlog
+  'vlan_hdr_short', // in-band 802.1Q tag but fewer than 4 bytes after the Ethernet header
+  'ip_hdr_short', // fewer than 20 bytes, or fewer than ihl·4
+  'ip_bad_version', // version nibble not 4
+  'ip_bad_ihl', // ihl < 5
+  'ip_bad_tot_len', // tot_len < ihl·4
+  'ip_truncated', // skb shorter than tot_len
+  'ip_csum_errors', // header checksum wrong (checked unless ip_summed is CHECKSUM_UNNECESSARY/PARTIAL)
+  'ip_frag_dropped', // MF set or fragment offset non-zero: the lab does not reassemble (deliberate)
+  'tcp_hdr_short', // fewer than 20 bytes of TCP header, or fewer than doff·4
+  'tcp_bad_doff', // doff < 5
+  'tcp_csum_errors', // TCP checksum wrong (per ip_summed)
+  'tcp_rst', // RST segments are counted and discarded (no connection teardown in the lab)
+  'tcp_duplicate', // every payload byte already received (retransmission / duplicate)
+  'tcp_ofo_duplicate', // out-of-order segment whose bytes are already in the out-of-order queue
+  'tcp_ofo_superseded', // queued out-of-order segment whose bytes were all delivered by later arrivals
+  'tcp_ofo_overflow', // out-of-order queue full (maxOfoSkbs)
   'tcp_flow_table_full', // a segment of a new 4-tuple while the flow table holds maxFlows flows (memory stays bounded)
-  'tcp_ofo_pruned',      // out-of-order queues purged under memory pressure (tcp_prune_ofo_queue): the receive buffers ran out
+  'tcp_ofo_pruned', // out-of-order queues purged under memory pressure (tcp_prune_ofo_queue): the receive buffers ran out
 ] as const;
 export type StackDropReason = (typeof STACK_DROP_REASONS)[number];
 
@@ -80,11 +80,16 @@ export class StackStats {
   napiCompleteAtWeight = 0;
   napiWorkOverWeight = 0;
   interrupts = 0;
-  readonly drops: Record<StackDropReason, number> = Object.fromEntries(STACK_DROP_REASONS.map((r) => [r, 0])) as Record<StackDropReason, number>;
+  readonly drops: Record<StackDropReason, number> = Object.fromEntries(STACK_DROP_REASONS.map((r) => [r, 0])) as Record<
+    StackDropReason,
+    number
+  >;
 
   /** Skbs the stack finished with without a drop: socket deliveries, pure ACKs, and the null handlers. */
   get consumed(): number {
-    return this.tcpDataDelivered + this.tcpPureAcks + this.otherL3 + this.udpDelivered + this.icmpDelivered + this.otherProto;
+    return (
+      this.tcpDataDelivered + this.tcpPureAcks + this.otherL3 + this.udpDelivered + this.icmpDelivered + this.otherProto
+    );
   }
 
   get dropped(): number {

@@ -62,7 +62,15 @@ export interface TcpOptions {
   hostMac: Uint8Array;
 }
 
-interface OfoEntry { skb: SkBuff; seq: number; end: number; payloadOff: number; payloadLen: number; fin: boolean; segs: number }
+interface OfoEntry {
+  skb: SkBuff;
+  seq: number;
+  end: number;
+  payloadOff: number;
+  payloadLen: number;
+  fin: boolean;
+  segs: number;
+}
 
 /** a < b in sequence space. */
 const seqLt = (a: number, b: number): boolean => ((a - b) | 0) < 0;
@@ -99,7 +107,11 @@ export class TcpFlow {
   /** Hash chain in the flow table. */
   nextInBucket: TcpFlow | null = null;
 
-  constructor(readonly key: FlowKey, rcvNxt: number, readonly expectedIsn: number | null) {
+  constructor(
+    readonly key: FlowKey,
+    rcvNxt: number,
+    readonly expectedIsn: number | null,
+  ) {
     this.name = flowName(key);
     this.rcvNxt = rcvNxt >>> 0;
   }
@@ -116,7 +128,9 @@ export class TcpLayer {
   private readonly ackBuf = new Uint8Array(ETH.HLEN + VLAN.HLEN + IPV4.HLEN + TCP.HLEN + TS_OPT_LEN);
   private readonly ofoFree: OfoEntry[] = [];
   private curHash: StreamHash | null = null;
-  private readonly hashChunk = (mem: Uint8Array, start: number, n: number): void => { this.curHash!.update(mem, start, n); };
+  private readonly hashChunk = (mem: Uint8Array, start: number, n: number): void => {
+    this.curHash!.update(mem, start, n);
+  };
   sendToWire: SendToWire | null = null;
   /** Latency samples of the delivery being traced ([ns, segments] pairs), only while a tracer listens. */
   private tracedLatency: number[] | undefined;
@@ -145,7 +159,14 @@ export class TcpLayer {
     return null;
   }
 
-  private create(saddr: number, daddr: number, sport: number, dport: number, rcvNxt: number, isn: number | null): TcpFlow {
+  private create(
+    saddr: number,
+    daddr: number,
+    sport: number,
+    dport: number,
+    rcvNxt: number,
+    isn: number | null,
+  ): TcpFlow {
     const f = new TcpFlow({ saddr: saddr >>> 0, daddr: daddr >>> 0, sport, dport }, rcvNxt, isn);
     f.quickAcks = this.opts.quickAcks;
     const b = bucketOf(saddr, daddr, sport, dport);
@@ -176,15 +197,19 @@ export class TcpLayer {
       if (skb.ipSummed === CHECKSUM_NONE) {
         segSum = skbChecksum(skb, ihl, tcpLen);
         this.cpu.charge('csum_byte', tcpLen);
-        st.swCsumSkbs++; st.swCsumBytes += tcpLen;
+        st.swCsumSkbs++;
+        st.swCsumBytes += tcpLen;
       } else {
         segSum = csumSub(fold(skb.csum), ipHdrSum);
       }
-      if (fold(segSum + pseudoHeaderSumAddrs(saddr, daddr, IPPROTO.TCP, tcpLen)) !== 0xffff) return this.drop(skb, 'tcp_csum_errors');
+      if (fold(segSum + pseudoHeaderSumAddrs(saddr, daddr, IPPROTO.TCP, tcpLen)) !== 0xffff)
+        return this.drop(skb, 'tcp_csum_errors');
     }
 
-    const sport = th.u16(TCP.SPORT), dport = th.u16(TCP.DPORT);
-    const seq = th.u32(TCP.SEQ), ack = th.u32(TCP.ACK);
+    const sport = th.u16(TCP.SPORT),
+      dport = th.u16(TCP.DPORT);
+    const seq = th.u32(TCP.SEQ),
+      ack = th.u32(TCP.ACK);
     const flags = th.u8(TCP.FLAGS);
     const syn = (flags & TCP_FLAG.SYN) !== 0;
     let flow = this.lookup(saddr, daddr, sport, dport);
@@ -205,7 +230,8 @@ export class TcpLayer {
     // the one option walker; a timestamp seen before a malformed option still counts, as the kernel's parser keeps it
     scanTcpOptions(th.buf, th.base + TCP.HLEN, hl - TCP.HLEN, this.optScan);
     const tsAt = this.optScan.timestamp;
-    const hasTs = tsAt >= 0, tsval = hasTs ? r32(th.buf, tsAt + 2) : 0;
+    const hasTs = tsAt >= 0,
+      tsval = hasTs ? r32(th.buf, tsAt + 2) : 0;
     if (hasTs) flow.usesTs = true;
 
     const payloadOff = ihl + hl;
@@ -229,7 +255,16 @@ export class TcpLayer {
     }
     if (seqLt(flow.rcvNxt, dataSeq)) {
       st.tcpOutOfOrder++;
-      if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'ofo', reason: 'out_of_order', text: `${flow.name} seq ${dataSeq} queued out of order: expected ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: skb.queue, frame: skb.frameId });
+      if (this.tracer.enabled)
+        this.tracer.emit({
+          t: now,
+          layer: 'tcp',
+          what: 'ofo',
+          reason: 'out_of_order',
+          text: `${flow.name} seq ${dataSeq} queued out of order: expected ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`,
+          queue: skb.queue,
+          frame: skb.frameId,
+        });
       this.queueOfo(flow, skb, dataSeq, end, payloadOff, payloadLen, fin, segs);
       flow.quickAcks = this.opts.quickAcks;
       this.sendAck(flow, 'dup');
@@ -239,24 +274,45 @@ export class TcpLayer {
     st.tcpInOrder++;
     if (seqLt(dataSeq, flow.rcvNxt)) st.tcpPartialOverlap++;
     if (hasTs) flow.tsRecent = tsval;
-    const traceFrame = skb.frameId, traceQueue = skb.queue, rcvFrom = flow.rcvNxt;   // deliver frees the skb
+    const traceFrame = skb.frameId,
+      traceQueue = skb.queue,
+      rcvFrom = flow.rcvNxt; // deliver frees the skb
     this.deliver(flow, skb, dataSeq, payloadOff, payloadLen, fin, segs);
     const drained = this.drainOfo(flow);
     flow.segsSinceAck += this.opts.ackCounting === 'gso_segs' ? segs : 1;
     if (this.tracer.enabled) {
       const latency = this.tracedLatency;
       this.tracedLatency = undefined;
-      this.tracer.emit({ t: now, layer: 'tcp', what: 'deliver', text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`, queue: traceQueue, frame: traceFrame, bytes: (flow.rcvNxt - rcvFrom) >>> 0, ...(latency !== undefined ? { latency } : {}) });
+      this.tracer.emit({
+        t: now,
+        layer: 'tcp',
+        what: 'deliver',
+        text: `${flow.name} rcv_nxt ${flow.rcvNxt} (${payloadLen} bytes, ${segs} segs)`,
+        queue: traceQueue,
+        frame: traceFrame,
+        bytes: (flow.rcvNxt - rcvFrom) >>> 0,
+        ...(latency !== undefined ? { latency } : {}),
+      });
     }
     if (fin || drained || flow.ofo.length > 0) this.sendAck(flow, 'now');
-    else if (flow.quickAcks > 0) { flow.quickAcks--; this.sendAck(flow, 'quick'); }
-    else if (this.opts.answerRequests && (flags & TCP_FLAG.PSH) !== 0) this.sendAck(flow, 'answer');
+    else if (flow.quickAcks > 0) {
+      flow.quickAcks--;
+      this.sendAck(flow, 'quick');
+    } else if (this.opts.answerRequests && (flags & TCP_FLAG.PSH) !== 0) this.sendAck(flow, 'answer');
     else if (flow.segsSinceAck >= 2) this.sendAck(flow, 'now');
     else this.armDelack(flow);
   }
 
   /** Copies the new bytes of a segment to the socket, advances rcv_nxt, frees the skb. */
-  private deliver(flow: TcpFlow, skb: SkBuff, dataSeq: number, payloadOff: number, payloadLen: number, fin: boolean, segs: number): void {
+  private deliver(
+    flow: TcpFlow,
+    skb: SkBuff,
+    dataSeq: number,
+    payloadOff: number,
+    payloadLen: number,
+    fin: boolean,
+    segs: number,
+  ): void {
     const skip = (flow.rcvNxt - dataSeq) >>> 0;
     const n = payloadLen - skip;
     if (n > 0) {
@@ -270,12 +326,25 @@ export class TcpLayer {
       this.latency.record(this.cpu.now - skb.arrivalNs, segs);
       if (this.tracer.enabled) (this.tracedLatency ??= []).push(this.cpu.now - skb.arrivalNs, segs);
     }
-    if (fin && !flow.finReceived) { flow.finReceived = true; flow.rcvNxt = (flow.rcvNxt + 1) >>> 0; this.stats.tcpFin++; }
+    if (fin && !flow.finReceived) {
+      flow.finReceived = true;
+      flow.rcvNxt = (flow.rcvNxt + 1) >>> 0;
+      this.stats.tcpFin++;
+    }
     this.stats.tcpDataDelivered++;
     freeSkb(skb);
   }
 
-  private queueOfo(flow: TcpFlow, skb: SkBuff, seq: number, end: number, payloadOff: number, payloadLen: number, fin: boolean, segs: number): void {
+  private queueOfo(
+    flow: TcpFlow,
+    skb: SkBuff,
+    seq: number,
+    end: number,
+    payloadOff: number,
+    payloadLen: number,
+    fin: boolean,
+    segs: number,
+  ): void {
     const q = flow.ofo;
     let i = q.length;
     while (i > 0 && seqLt(seq, q[i - 1]!.seq)) i--;
@@ -287,7 +356,13 @@ export class TcpLayer {
     }
     if (q.length >= this.opts.maxOfoSkbs) return this.drop(skb, 'tcp_ofo_overflow');
     const e = this.ofoFree.pop() ?? { skb, seq: 0, end: 0, payloadOff: 0, payloadLen: 0, fin: false, segs: 0 };
-    e.skb = skb; e.seq = seq; e.end = end; e.payloadOff = payloadOff; e.payloadLen = payloadLen; e.fin = fin; e.segs = segs;
+    e.skb = skb;
+    e.seq = seq;
+    e.end = end;
+    e.payloadOff = payloadOff;
+    e.payloadLen = payloadLen;
+    e.fin = fin;
+    e.segs = segs;
     q.splice(i, 0, e);
   }
 
@@ -298,7 +373,10 @@ export class TcpLayer {
     while (q.length > 0 && seqLeq(q[0]!.seq, flow.rcvNxt)) {
       const e = q.shift()!;
       if (seqLeq(e.end, flow.rcvNxt)) this.drop(e.skb, 'tcp_ofo_superseded');
-      else { this.deliver(flow, e.skb, e.seq, e.payloadOff, e.payloadLen, e.fin, e.segs); delivered = true; }
+      else {
+        this.deliver(flow, e.skb, e.seq, e.payloadOff, e.payloadLen, e.fin, e.segs);
+        delivered = true;
+      }
       e.skb = null as unknown as SkBuff;
       this.ofoFree.push(e);
     }
@@ -316,16 +394,28 @@ export class TcpLayer {
   /** Builds and sends one ACK for the flow (cumulative, rcv_nxt), echoing TS.Recent when the flow uses timestamps. */
   sendAck(flow: TcpFlow, why: 'now' | 'quick' | 'answer' | 'dup' | 'delayed'): void {
     this.cpu.charge('ack_build');
-    if (flow.delack !== null) { flow.delack.cancel(); flow.delack = null; }
+    if (flow.delack !== null) {
+      flow.delack.cancel();
+      flow.delack = null;
+    }
     flow.segsSinceAck = 0;
     flow.acksSent++;
     this.stats.acksSent++;
-    if (why === 'dup') { flow.dupAcksSent++; this.stats.dupAcksSent++; }
-    else if (why === 'delayed') this.stats.delayedAcksSent++;
+    if (why === 'dup') {
+      flow.dupAcksSent++;
+      this.stats.dupAcksSent++;
+    } else if (why === 'delayed') this.stats.delayedAcksSent++;
     else if (why === 'quick') this.stats.quickAcksSent++;
     const len = this.buildAck(flow);
     const now = this.cpu.now;
-    if (this.tracer.enabled) this.tracer.emit({ t: now, layer: 'tcp', what: 'ack', reason: why, text: `${flow.name} ACK ${flow.rcvNxt} (${why})` });
+    if (this.tracer.enabled)
+      this.tracer.emit({
+        t: now,
+        layer: 'tcp',
+        what: 'ack',
+        reason: why,
+        text: `${flow.name} ACK ${flow.rcvNxt} (${why})`,
+      });
     if (this.sendToWire !== null) this.sendToWire(this.ackBuf, len, now);
   }
 
@@ -336,29 +426,43 @@ export class TcpLayer {
     b.set(this.opts.hostMac, ETH.SRC);
     let o = ETH.TYPE;
     if (flow.vlanTci >= 0) {
-      w16(b, o, ETHERTYPE.VLAN); w16(b, o + 2, flow.vlanTci); o += VLAN.HLEN;
+      w16(b, o, ETHERTYPE.VLAN);
+      w16(b, o + 2, flow.vlanTci);
+      o += VLAN.HLEN;
     }
     w16(b, o, ETHERTYPE.IPV4);
     const ip = o + 2;
     const optLen = flow.usesTs ? TS_OPT_LEN : 0;
     const tcpLen = TCP.HLEN + optLen;
     const totLen = IPV4.HLEN + tcpLen;
-    b[ip + IPV4.VER_IHL] = 0x45; b[ip + IPV4.TOS] = 0;
+    b[ip + IPV4.VER_IHL] = 0x45;
+    b[ip + IPV4.TOS] = 0;
     w16(b, ip + IPV4.TOT_LEN, totLen);
-    w16(b, ip + IPV4.ID, flow.ipId); flow.ipId = (flow.ipId + 1) & 0xffff;
+    w16(b, ip + IPV4.ID, flow.ipId);
+    flow.ipId = (flow.ipId + 1) & 0xffff;
     w16(b, ip + IPV4.FRAG, 0x4000);
-    b[ip + IPV4.TTL] = 64; b[ip + IPV4.PROTO] = IPPROTO.TCP;
+    b[ip + IPV4.TTL] = 64;
+    b[ip + IPV4.PROTO] = IPPROTO.TCP;
     w16(b, ip + IPV4.CSUM, 0);
-    w32(b, ip + IPV4.SRC, k.daddr); w32(b, ip + IPV4.DST, k.saddr);
+    w32(b, ip + IPV4.SRC, k.daddr);
+    w32(b, ip + IPV4.DST, k.saddr);
     w16(b, ip + IPV4.CSUM, finish(sumBytes(b, ip, IPV4.HLEN)));
     const t = ip + IPV4.HLEN;
-    w16(b, t + TCP.SPORT, k.dport); w16(b, t + TCP.DPORT, k.sport);
-    w32(b, t + TCP.SEQ, flow.sndNxt); w32(b, t + TCP.ACK, flow.rcvNxt);
-    b[t + TCP.DOFF] = (tcpLen / 4) << 4; b[t + TCP.FLAGS] = TCP_FLAG.ACK;
-    w16(b, t + TCP.WINDOW, this.opts.rcvWindow); w16(b, t + TCP.CSUM, 0); w16(b, t + TCP.URP, 0);
+    w16(b, t + TCP.SPORT, k.dport);
+    w16(b, t + TCP.DPORT, k.sport);
+    w32(b, t + TCP.SEQ, flow.sndNxt);
+    w32(b, t + TCP.ACK, flow.rcvNxt);
+    b[t + TCP.DOFF] = (tcpLen / 4) << 4;
+    b[t + TCP.FLAGS] = TCP_FLAG.ACK;
+    w16(b, t + TCP.WINDOW, this.opts.rcvWindow);
+    w16(b, t + TCP.CSUM, 0);
+    w16(b, t + TCP.URP, 0);
     if (flow.usesTs) {
       const x = t + TCP.HLEN;
-      b[x] = TCPOPT.NOP; b[x + 1] = TCPOPT.NOP; b[x + 2] = TCPOPT.TIMESTAMP; b[x + 3] = 10;
+      b[x] = TCPOPT.NOP;
+      b[x + 1] = TCPOPT.NOP;
+      b[x + 2] = TCPOPT.TIMESTAMP;
+      b[x + 3] = 10;
       w32(b, x + 4, (INITIAL_JIFFIES + Math.floor(this.cpu.now / 1e6)) >>> 0); // TSval: jiffies at HZ=1000
       w32(b, x + 8, flow.tsRecent);
     }
@@ -368,7 +472,16 @@ export class TcpLayer {
 
   private drop(skb: SkBuff, reason: StackDropReason): void {
     this.stats.drops[reason]++;
-    if (this.tracer.enabled) this.tracer.emit({ t: this.cpu.now, layer: 'tcp', what: 'drop', reason, text: `tcp drop: ${reason}`, queue: skb.queue, frame: skb.frameId });
+    if (this.tracer.enabled)
+      this.tracer.emit({
+        t: this.cpu.now,
+        layer: 'tcp',
+        what: 'drop',
+        reason,
+        text: `tcp drop: ${reason}`,
+        queue: skb.queue,
+        frame: skb.frameId,
+      });
     freeSkb(skb);
   }
 
@@ -406,4 +519,3 @@ export function segsOf(skb: SkBuff): number {
 function bucketOf(saddr: number, daddr: number, sport: number, dport: number): number {
   return (Math.imul(saddr ^ Math.imul(daddr, 0x9e3779b1), 0x85ebca6b) ^ ((sport << 16) | dport)) >>> 0;
 }
-

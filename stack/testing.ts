@@ -4,7 +4,15 @@
 import { sumBytes, fold } from '../wire/checksum.ts';
 import { StreamHash } from '../sim/hash.ts';
 import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
-import { SkBuff, SkbPool, ethTypeTrans, CHECKSUM_NONE, CHECKSUM_COMPLETE, ETH_HLEN, type IpSummed } from './skb.ts';
+import {
+  SkBuff,
+  type SkbPool,
+  ethTypeTrans,
+  CHECKSUM_NONE,
+  CHECKSUM_COMPLETE,
+  ETH_HLEN,
+  type IpSummed,
+} from './skb.ts';
 
 export interface SkbFromFrameOptions {
   pool?: SkbPool;
@@ -39,9 +47,11 @@ export function skbFromFrame(frame: Uint8Array, o: SkbFromFrameOptions = {}): Sk
     while (off < bytes.length) {
       const n = Math.min(o.chainSize, bytes.length - off);
       const c = new SkBuff().setLinear(bytes.slice(off, off + n), 0, n);
-      if (last === null) skb.fragList = c; else last.next = c;
+      if (last === null) skb.fragList = c;
+      else last.next = c;
       last = c;
-      skb.len += n; skb.dataLen += n;
+      skb.len += n;
+      skb.dataLen += n;
       off += n;
     }
   } else {

@@ -11,7 +11,11 @@ export class CaptureError extends Error {
   /** The file name, when known. */
   readonly file: string | undefined;
 
-  constructor(message: string, offset: number, opts: { record?: number | undefined; file?: string | undefined; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    offset: number,
+    opts: { record?: number | undefined; file?: string | undefined; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.offset = offset;
     this.record = opts.record;

@@ -3,7 +3,13 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CaptureError } from './errors.ts';
-import { CaptureReader, formatResolution, type CaptureFormat, type CaptureInterface, type CaptureRecord } from './reader.ts';
+import {
+  CaptureReader,
+  formatResolution,
+  type CaptureFormat,
+  type CaptureInterface,
+  type CaptureRecord,
+} from './reader.ts';
 import type { ByteSource } from './source.ts';
 
 /** Initial chunk: big enough for a few hundred MTU frames per read(2). */
@@ -21,7 +27,11 @@ export class FileSource implements ByteSource {
   private winLen = 0;
   private closed = false;
 
-  constructor(private readonly fd: number, readonly name: string | undefined, chunkBytes = CHUNK_BYTES) {
+  constructor(
+    private readonly fd: number,
+    readonly name: string | undefined,
+    chunkBytes = CHUNK_BYTES,
+  ) {
     this.size = fstatSync(fd).size;
     this.buf = new Uint8Array(Math.min(chunkBytes, Math.max(this.size, 16)));
     this.dv = new DataView(this.buf.buffer);

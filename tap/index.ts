@@ -5,8 +5,23 @@ export { CaptureError } from './errors.ts';
 export type { ByteSource } from './source.ts';
 export { MemorySource } from './source.ts';
 export {
-  CaptureReader, parseCapture, formatResolution, MAX_RECORD_BYTES, DEFAULT_SNAPLEN, LINKTYPE_ETHERNET,
-  PCAP_MAGIC, PCAP_HDR, PCAP_REC, PCAPNG_BLOCK, PCAPNG_BYTE_ORDER_MAGIC, PCAPNG_OPT, SHB, IDB, EPB, OPB, SPB,
+  CaptureReader,
+  parseCapture,
+  formatResolution,
+  MAX_RECORD_BYTES,
+  DEFAULT_SNAPLEN,
+  LINKTYPE_ETHERNET,
+  PCAP_MAGIC,
+  PCAP_HDR,
+  PCAP_REC,
+  PCAPNG_BLOCK,
+  PCAPNG_BYTE_ORDER_MAGIC,
+  PCAPNG_OPT,
+  SHB,
+  IDB,
+  EPB,
+  OPB,
+  SPB,
 } from './reader.ts';
 export type { CaptureRecord, CaptureInterface, CaptureFormat, TsResolution } from './reader.ts';
 export { FileSource, openCapture, readCapture, captureInfo } from './file.ts';

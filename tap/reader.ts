@@ -12,17 +12,44 @@ export const DEFAULT_SNAPLEN = 262144;
 export const LINKTYPE_ETHERNET = 1;
 
 export const PCAP_MAGIC = { MICRO: 0xa1b2c3d4, NANO: 0xa1b23c4d } as const;
-export const PCAP_HDR = { MAGIC: 0, VERSION_MAJOR: 4, VERSION_MINOR: 6, THISZONE: 8, SIGFIGS: 12, SNAPLEN: 16, LINKTYPE: 20, SIZE: 24 } as const;
+export const PCAP_HDR = {
+  MAGIC: 0,
+  VERSION_MAJOR: 4,
+  VERSION_MINOR: 6,
+  THISZONE: 8,
+  SIGFIGS: 12,
+  SNAPLEN: 16,
+  LINKTYPE: 20,
+  SIZE: 24,
+} as const;
 export const PCAP_REC = { TS_SEC: 0, TS_FRAC: 4, INCL_LEN: 8, ORIG_LEN: 12, SIZE: 16 } as const;
 
 export const PCAPNG_BLOCK = { SHB: 0x0a0d0d0a, IDB: 1, OPB: 2, SPB: 3, NRB: 4, ISB: 5, EPB: 6, DSB: 0x0a } as const;
 export const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 export const PCAPNG_OPT = { ENDOFOPT: 0, COMMENT: 1, IF_NAME: 2, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
 /** Offsets inside blocks, from the block start. */
-export const SHB = { TYPE: 0, TOTAL_LEN: 4, BOM: 8, MAJOR: 12, MINOR: 14, SECTION_LEN: 16, OPTIONS: 24, MIN_SIZE: 28 } as const;
+export const SHB = {
+  TYPE: 0,
+  TOTAL_LEN: 4,
+  BOM: 8,
+  MAJOR: 12,
+  MINOR: 14,
+  SECTION_LEN: 16,
+  OPTIONS: 24,
+  MIN_SIZE: 28,
+} as const;
 export const IDB = { LINKTYPE: 8, RESERVED: 10, SNAPLEN: 12, OPTIONS: 16, MIN_SIZE: 20 } as const;
 export const EPB = { IFACE: 8, TS_HIGH: 12, TS_LOW: 16, CAP_LEN: 20, ORIG_LEN: 24, DATA: 28, MIN_SIZE: 32 } as const;
-export const OPB = { IFACE: 8, DROPS: 10, TS_HIGH: 12, TS_LOW: 16, CAP_LEN: 20, ORIG_LEN: 24, DATA: 28, MIN_SIZE: 32 } as const;
+export const OPB = {
+  IFACE: 8,
+  DROPS: 10,
+  TS_HIGH: 12,
+  TS_LOW: 16,
+  CAP_LEN: 20,
+  ORIG_LEN: 24,
+  DATA: 28,
+  MIN_SIZE: 32,
+} as const;
 export const SPB = { ORIG_LEN: 8, DATA: 12, MIN_SIZE: 16 } as const;
 /** Room for options (comments) beyond the packet bytes in one block we read whole. */
 const MAX_OPTIONS_BYTES = 65536;
@@ -125,7 +152,8 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
   constructor(private readonly src: ByteSource) {
     const name = src.name;
     const n = src.fetch(0, 4);
-    if (n === 0) throw new CaptureError(`${name ?? 'capture'}: empty file (expected a pcap or pcapng header)`, 0, { file: name });
+    if (n === 0)
+      throw new CaptureError(`${name ?? 'capture'}: empty file (expected a pcap or pcapng header)`, 0, { file: name });
     if (n < 4) throw this.fail(0, `truncated file header (4-byte magic expected, ${n} present)`);
     const be = src.dv.getUint32(src.at, false);
     const le = src.dv.getUint32(src.at, true);
@@ -139,7 +167,10 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     if (le === PCAP_MAGIC.MICRO || le === PCAP_MAGIC.NANO) this.le = true;
     else if (be === PCAP_MAGIC.MICRO || be === PCAP_MAGIC.NANO) this.le = false;
     else {
-      throw this.fail(0, `bad magic ${hex32(be)} (expected pcap ${hex32(PCAP_MAGIC.MICRO)}/${hex32(PCAP_MAGIC.NANO)} in either byte order, or pcapng ${hex32(PCAPNG_BLOCK.SHB)})`);
+      throw this.fail(
+        0,
+        `bad magic ${hex32(be)} (expected pcap ${hex32(PCAP_MAGIC.MICRO)}/${hex32(PCAP_MAGIC.NANO)} in either byte order, or pcapng ${hex32(PCAPNG_BLOCK.SHB)})`,
+      );
     }
     this.littleEndian = this.le;
     this.nano = (this.le ? le : be) === PCAP_MAGIC.NANO;
@@ -197,7 +228,10 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
   private failRecord(offset: number, what: string): CaptureError {
     const name = this.src.name ?? 'capture';
     const record = this.records + 1;
-    return new CaptureError(`${name}: record ${record} at byte ${offset} ${what}`, offset, { file: this.src.name, record });
+    return new CaptureError(`${name}: record ${record} at byte ${offset} ${what}`, offset, {
+      file: this.src.name,
+      record,
+    });
   }
 
   /** A framing error in a pcapng block; packet blocks are named by their record number too. */
@@ -205,7 +239,11 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     const name = this.src.name ?? 'capture';
     if (type === PCAPNG_BLOCK.EPB || type === PCAPNG_BLOCK.SPB || type === PCAPNG_BLOCK.OPB) {
       const record = this.records + 1;
-      return new CaptureError(`${name}: record ${record} (${blockName(type)} block) at byte ${offset} ${what}`, offset, { file: this.src.name, record });
+      return new CaptureError(
+        `${name}: record ${record} (${blockName(type)} block) at byte ${offset} ${what}`,
+        offset,
+        { file: this.src.name, record },
+      );
     }
     const kind = type === undefined ? 'block' : `${blockName(type)} block`;
     return new CaptureError(`${name}: ${kind} at byte ${offset} ${what}`, offset, { file: this.src.name });
@@ -216,7 +254,8 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
   private readPcapHeader(): void {
     const src = this.src;
     const n = src.fetch(0, PCAP_HDR.SIZE);
-    if (n < PCAP_HDR.SIZE) throw this.fail(0, `truncated pcap global header (${PCAP_HDR.SIZE} bytes expected, ${n} present)`);
+    if (n < PCAP_HDR.SIZE)
+      throw this.fail(0, `truncated pcap global header (${PCAP_HDR.SIZE} bytes expected, ${n} present)`);
     const dv = src.dv;
     const at = src.at;
     const major = dv.getUint16(at + PCAP_HDR.VERSION_MAJOR, this.le);
@@ -224,11 +263,19 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     this.snaplen = dv.getUint32(at + PCAP_HDR.SNAPLEN, this.le);
     this.linktype = dv.getUint32(at + PCAP_HDR.LINKTYPE, this.le);
     if (this.linktype !== LINKTYPE_ETHERNET) {
-      throw this.fail(PCAP_HDR.LINKTYPE, `unsupported linktype ${this.linktype} (only Ethernet = ${LINKTYPE_ETHERNET} is supported)`);
+      throw this.fail(
+        PCAP_HDR.LINKTYPE,
+        `unsupported linktype ${this.linktype} (only Ethernet = ${LINKTYPE_ETHERNET} is supported)`,
+      );
     }
     this.interfaces.push({
-      id: 0, section: 0, localId: 0, linktype: this.linktype, snaplen: this.snaplen,
-      resolution: this.nano ? NANO : MICRO, tsOffsetSec: 0,
+      id: 0,
+      section: 0,
+      localId: 0,
+      linktype: this.linktype,
+      snaplen: this.snaplen,
+      resolution: this.nano ? NANO : MICRO,
+      tsOffsetSec: 0,
     });
     this.pos = PCAP_HDR.SIZE;
   }
@@ -238,7 +285,11 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     const pos = this.pos;
     const got = src.fetch(pos, PCAP_REC.SIZE);
     if (got === 0) return undefined;
-    if (got < PCAP_REC.SIZE) throw this.failRecord(pos, `is cut short: truncated record header (${PCAP_REC.SIZE} bytes expected, ${got} present)`);
+    if (got < PCAP_REC.SIZE)
+      throw this.failRecord(
+        pos,
+        `is cut short: truncated record header (${PCAP_REC.SIZE} bytes expected, ${got} present)`,
+      );
     const dv = src.dv;
     const at = src.at;
     const tsSec = dv.getUint32(at + PCAP_REC.TS_SEC, this.le);
@@ -249,12 +300,21 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     const total = PCAP_REC.SIZE + inclLen;
     const have = src.fetch(pos, total);
     if (have < total) {
-      throw this.failRecord(pos, `is cut short: truncated record body (${inclLen} bytes expected, ${have - PCAP_REC.SIZE} present)`);
+      throw this.failRecord(
+        pos,
+        `is cut short: truncated record body (${inclLen} bytes expected, ${have - PCAP_REC.SIZE} present)`,
+      );
     }
     const start = src.at + PCAP_REC.SIZE;
     const rec: CaptureRecord = {
-      index: this.records, offset: pos, tsSec, tsNsec: this.nano ? frac : frac * 1000,
-      data: src.buf.subarray(start, start + inclLen), origLen, interfaceId: 0, linktype: this.linktype,
+      index: this.records,
+      offset: pos,
+      tsSec,
+      tsNsec: this.nano ? frac : frac * 1000,
+      data: src.buf.subarray(start, start + inclLen),
+      origLen,
+      interfaceId: 0,
+      linktype: this.linktype,
     };
     this.records++;
     this.pos = pos + total;
@@ -276,7 +336,8 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     const src = this.src;
     const got = src.fetch(pos, 8);
     if (got === 0) return undefined;
-    if (got < 8) throw this.failBlock(pos, undefined, `is cut short: truncated block header (8 bytes expected, ${got} present)`);
+    if (got < 8)
+      throw this.failBlock(pos, undefined, `is cut short: truncated block header (8 bytes expected, ${got} present)`);
     return src.dv.getUint32(src.at, this.le);
   }
 
@@ -284,7 +345,8 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     if (total < min) throw this.failBlock(pos, type, `has total length ${total} (at least ${min} expected)`);
     if (total % 4 !== 0) throw this.failBlock(pos, type, `has total length ${total}, not a multiple of 4`);
     const left = this.src.size - pos;
-    if (total > left) throw this.failBlock(pos, type, `claims ${total} bytes, past the end of the file (${left} bytes left)`);
+    if (total > left)
+      throw this.failBlock(pos, type, `claims ${total} bytes, past the end of the file (${left} bytes left)`);
   }
 
   /** Fetches a whole block we interpret and checks its trailing length copy. */
@@ -298,7 +360,11 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
   private checkTrailer(pos: number, type: number, total: number, trailerAt: number): void {
     const trailer = this.src.dv.getUint32(trailerAt, this.le);
     if (trailer !== total) {
-      throw this.failBlock(pos, type, `ends with total length ${trailer} at byte ${pos + total - 4} (expected ${total}, as at its start)`);
+      throw this.failBlock(
+        pos,
+        type,
+        `ends with total length ${trailer} at byte ${pos + total - 4} (expected ${total}, as at its start)`,
+      );
     }
   }
 
@@ -311,7 +377,12 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     let le: boolean;
     if (bom === PCAPNG_BYTE_ORDER_MAGIC) le = true;
     else if (src.dv.getUint32(src.at + SHB.BOM, false) === PCAPNG_BYTE_ORDER_MAGIC) le = false;
-    else throw this.failBlock(pos, PCAPNG_BLOCK.SHB, `has byte-order magic ${hex32(bom)} at byte ${pos + SHB.BOM} (expected ${hex32(PCAPNG_BYTE_ORDER_MAGIC)})`);
+    else
+      throw this.failBlock(
+        pos,
+        PCAPNG_BLOCK.SHB,
+        `has byte-order magic ${hex32(bom)} at byte ${pos + SHB.BOM} (expected ${hex32(PCAPNG_BYTE_ORDER_MAGIC)})`,
+      );
     this.le = le;
     const total = src.dv.getUint32(src.at + SHB.TOTAL_LEN, le);
     this.checkBlockLength(pos, PCAPNG_BLOCK.SHB, total, SHB.MIN_SIZE);
@@ -327,7 +398,8 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
 
   private readInterface(pos: number, total: number): void {
     const src = this.src;
-    if (total < IDB.MIN_SIZE) throw this.failBlock(pos, PCAPNG_BLOCK.IDB, `has total length ${total} (at least ${IDB.MIN_SIZE} expected)`);
+    if (total < IDB.MIN_SIZE)
+      throw this.failBlock(pos, PCAPNG_BLOCK.IDB, `has total length ${total} (at least ${IDB.MIN_SIZE} expected)`);
     this.fetchBlock(pos, PCAPNG_BLOCK.IDB, total);
     const dv = src.dv;
     const at = src.at;
@@ -335,9 +407,21 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     const snaplen = dv.getUint32(at + IDB.SNAPLEN, this.le);
     const id = this.interfaces.length;
     if (linktype !== LINKTYPE_ETHERNET) {
-      throw this.failBlock(pos, PCAPNG_BLOCK.IDB, `defines interface ${id - this.sectionBase} with unsupported linktype ${linktype} (only Ethernet = ${LINKTYPE_ETHERNET} is supported)`);
+      throw this.failBlock(
+        pos,
+        PCAPNG_BLOCK.IDB,
+        `defines interface ${id - this.sectionBase} with unsupported linktype ${linktype} (only Ethernet = ${LINKTYPE_ETHERNET} is supported)`,
+      );
     }
-    const iface: CaptureInterface = { id, section: this.sections - 1, localId: id - this.sectionBase, linktype, snaplen, resolution: MICRO, tsOffsetSec: 0 };
+    const iface: CaptureInterface = {
+      id,
+      section: this.sections - 1,
+      localId: id - this.sectionBase,
+      linktype,
+      snaplen,
+      resolution: MICRO,
+      tsOffsetSec: 0,
+    };
     this.forEachOption(pos, PCAPNG_BLOCK.IDB, at + IDB.OPTIONS, at + total - 4, (code, o, len) => {
       if (code === PCAPNG_OPT.IF_NAME) iface.name = utf8.decode(src.buf.subarray(o, o + len));
       else if (code === PCAPNG_OPT.IF_TSRESOL && len >= 1) {
@@ -355,7 +439,13 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
    * Walks the options in [start, end) calling `fn(code, offset, length)` for each; stops at
    * opt_endofopt. An option running past the block is an error.
    */
-  private forEachOption(pos: number, type: number, start: number, end: number, fn: (code: number, at: number, len: number) => void): void {
+  private forEachOption(
+    pos: number,
+    type: number,
+    start: number,
+    end: number,
+    fn: (code: number, at: number, len: number) => void,
+  ): void {
     const dv = this.src.dv;
     let o = start;
     while (o + 4 <= end) {
@@ -364,7 +454,11 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
       if (code === PCAPNG_OPT.ENDOFOPT) return;
       if (o + 4 + len > end) {
         const fileOff = pos + (o - this.src.at);
-        throw this.failBlock(pos, type, `has option ${code} at byte ${fileOff} of ${len} bytes running past the block's end`);
+        throw this.failBlock(
+          pos,
+          type,
+          `has option ${code} at byte ${fileOff} of ${len} bytes running past the block's end`,
+        );
       }
       fn(code, o + 4, len);
       o += 4 + pad4(len);
@@ -405,7 +499,10 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
   private iface(pos: number, local: number): CaptureInterface {
     const count = this.interfaces.length - this.sectionBase;
     if (local >= count) {
-      throw this.failRecord(pos, `references interface ${local}, but ${count === 0 ? 'no interface is' : count === 1 ? 'only interface 0 is' : `only interfaces 0..${count - 1} are`} defined in its section`);
+      throw this.failRecord(
+        pos,
+        `references interface ${local}, but ${count === 0 ? 'no interface is' : count === 1 ? 'only interface 0 is' : `only interfaces 0..${count - 1} are`} defined in its section`,
+      );
     }
     return this.interfaces[this.sectionBase + local]!;
   }
@@ -413,12 +510,18 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
   /** EPB (and the obsolete OPB, whose interface id is 16 bits). */
   private readPacketBlock(pos: number, type: number, total: number): CaptureRecord {
     const src = this.src;
-    if (total < EPB.MIN_SIZE) throw this.failRecord(pos, `is an ${blockName(type)} block of ${total} bytes (at least ${EPB.MIN_SIZE} expected)`);
-    if (total > MAX_BLOCK_BYTES) throw this.failRecord(pos, `claims ${total} bytes (limit ${MAX_BLOCK_BYTES} for a block)`);
+    if (total < EPB.MIN_SIZE)
+      throw this.failRecord(
+        pos,
+        `is an ${blockName(type)} block of ${total} bytes (at least ${EPB.MIN_SIZE} expected)`,
+      );
+    if (total > MAX_BLOCK_BYTES)
+      throw this.failRecord(pos, `claims ${total} bytes (limit ${MAX_BLOCK_BYTES} for a block)`);
     this.fetchBlock(pos, type, total);
     const dv = src.dv;
     const at = src.at;
-    const local = type === PCAPNG_BLOCK.EPB ? dv.getUint32(at + EPB.IFACE, this.le) : dv.getUint16(at + OPB.IFACE, this.le);
+    const local =
+      type === PCAPNG_BLOCK.EPB ? dv.getUint32(at + EPB.IFACE, this.le) : dv.getUint16(at + OPB.IFACE, this.le);
     const iface = this.iface(pos, local);
     const capLen = dv.getUint32(at + EPB.CAP_LEN, this.le);
     const origLen = dv.getUint32(at + EPB.ORIG_LEN, this.le);
@@ -436,8 +539,14 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
       });
     }
     const rec: CaptureRecord = {
-      index: this.records, offset: pos, tsSec: this.tsSec, tsNsec: this.tsNsec, data, origLen,
-      interfaceId: iface.id, linktype: iface.linktype,
+      index: this.records,
+      offset: pos,
+      tsSec: this.tsSec,
+      tsNsec: this.tsNsec,
+      data,
+      origLen,
+      interfaceId: iface.id,
+      linktype: iface.linktype,
     };
     if (comment !== undefined) rec.comment = comment;
     this.records++;
@@ -448,8 +557,10 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
   /** SPB: no timestamp, interface 0, captured length = min(original length, snaplen, block room). */
   private readSimplePacket(pos: number, total: number): CaptureRecord {
     const src = this.src;
-    if (total < SPB.MIN_SIZE) throw this.failRecord(pos, `is an SPB block of ${total} bytes (at least ${SPB.MIN_SIZE} expected)`);
-    if (total > MAX_BLOCK_BYTES) throw this.failRecord(pos, `claims ${total} bytes (limit ${MAX_BLOCK_BYTES} for a block)`);
+    if (total < SPB.MIN_SIZE)
+      throw this.failRecord(pos, `is an SPB block of ${total} bytes (at least ${SPB.MIN_SIZE} expected)`);
+    if (total > MAX_BLOCK_BYTES)
+      throw this.failRecord(pos, `claims ${total} bytes (limit ${MAX_BLOCK_BYTES} for a block)`);
     this.fetchBlock(pos, PCAPNG_BLOCK.SPB, total);
     const iface = this.iface(pos, 0);
     const origLen = src.dv.getUint32(src.at + SPB.ORIG_LEN, this.le);
@@ -458,8 +569,14 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     this.checkLength(pos, capLen, iface.snaplen);
     const start = src.at + SPB.DATA;
     const rec: CaptureRecord = {
-      index: this.records, offset: pos, tsSec: 0, tsNsec: 0, data: src.buf.subarray(start, start + capLen),
-      origLen, interfaceId: iface.id, linktype: iface.linktype,
+      index: this.records,
+      offset: pos,
+      tsSec: 0,
+      tsNsec: 0,
+      data: src.buf.subarray(start, start + capLen),
+      origLen,
+      interfaceId: iface.id,
+      linktype: iface.linktype,
     };
     this.records++;
     this.pos = pos + total;
@@ -495,15 +612,24 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
 
 function blockName(type: number): string {
   switch (type) {
-    case PCAPNG_BLOCK.SHB: return 'SHB';
-    case PCAPNG_BLOCK.IDB: return 'IDB';
-    case PCAPNG_BLOCK.OPB: return 'OPB';
-    case PCAPNG_BLOCK.SPB: return 'SPB';
-    case PCAPNG_BLOCK.NRB: return 'NRB';
-    case PCAPNG_BLOCK.ISB: return 'ISB';
-    case PCAPNG_BLOCK.EPB: return 'EPB';
-    case PCAPNG_BLOCK.DSB: return 'DSB';
-    default: return `type ${hex32(type)}`;
+    case PCAPNG_BLOCK.SHB:
+      return 'SHB';
+    case PCAPNG_BLOCK.IDB:
+      return 'IDB';
+    case PCAPNG_BLOCK.OPB:
+      return 'OPB';
+    case PCAPNG_BLOCK.SPB:
+      return 'SPB';
+    case PCAPNG_BLOCK.NRB:
+      return 'NRB';
+    case PCAPNG_BLOCK.ISB:
+      return 'ISB';
+    case PCAPNG_BLOCK.EPB:
+      return 'EPB';
+    case PCAPNG_BLOCK.DSB:
+      return 'DSB';
+    default:
+      return `type ${hex32(type)}`;
   }
 }
 

@@ -27,7 +27,10 @@ export class MemorySource implements ByteSource {
   readonly stableViews = true;
   at = 0;
 
-  constructor(readonly buf: Uint8Array, readonly name: string | undefined) {
+  constructor(
+    readonly buf: Uint8Array,
+    readonly name: string | undefined,
+  ) {
     this.size = buf.length;
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }

@@ -19,14 +19,23 @@ describe('streaming', () => {
       const { dir, cleanup } = tmpDir();
       try {
         const path = join(dir, `big.${format}`);
-        const w = CaptureWriter.open(path, { format, nanosecond: true, interfaces: format === 'pcapng' ? 2 : undefined });
+        const w = CaptureWriter.open(path, {
+          format,
+          nanosecond: true,
+          interfaces: format === 'pcapng' ? 2 : undefined,
+        });
         let written = 0;
         let bytes = 0;
         while (bytes < TARGET_BYTES) {
           // one 64 KiB aggregate, then 30 MTU frames; the TCP sequence field carries the record number
           const frame = written % 31 === 0 ? big : small;
           new DataView(frame.buffer).setUint32(14 + 20 + 4, written);
-          w.write({ tsSec: 1_700_000_000 + Math.floor(written / 1000), tsNsec: (written % 1000) * 1000, data: frame, interfaceId: written % 2 === 0 || format === 'pcap' ? 0 : 1 });
+          w.write({
+            tsSec: 1_700_000_000 + Math.floor(written / 1000),
+            tsNsec: (written % 1000) * 1000,
+            data: frame,
+            interfaceId: written % 2 === 0 || format === 'pcap' ? 0 : 1,
+          });
           bytes += frame.length + 16;
           written++;
         }

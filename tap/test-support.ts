@@ -21,12 +21,30 @@ export function sampleFrames(): Uint8Array[] {
   const base = { src: '10.77.0.1', dst: '10.77.0.2' };
   return [
     frame().arp({ senderIp: '10.77.0.1', targetIp: '10.77.0.2' }).pad(60).build(),
-    frame().ipv4(base).tcp({ sport: 40000, dport: 5001, seq: 2313147363, flags: 'S', ts: [1, 0] }).build(),
-    frame().ipv4({ src: base.dst, dst: base.src }).tcp({ sport: 5001, dport: 40000, seq: 4263193684, ack: 2313147364, flags: 'SA', ts: [2, 1] }).build(),
+    frame()
+      .ipv4(base)
+      .tcp({ sport: 40000, dport: 5001, seq: 2313147363, flags: 'S', ts: [1, 0] })
+      .build(),
+    frame()
+      .ipv4({ src: base.dst, dst: base.src })
+      .tcp({ sport: 5001, dport: 40000, seq: 4263193684, ack: 2313147364, flags: 'SA', ts: [2, 1] })
+      .build(),
     frame().ipv4(base).tcp({ sport: 40000, dport: 5001, seq: 2313147364, ack: 4263193685, flags: 'A' }).pad(60).build(),
-    frame().ipv4(base).tcp({ sport: 40000, dport: 5001, seq: 2313147364, ack: 4263193685, flags: 'PA', ts: [3, 2] }).payload(1448).build(),
-    frame().ipv4(base).tcp({ sport: 40000, dport: 5001, seq: 2313148812, ack: 4263193685, flags: 'PA', ts: [3, 2] }).payload(65160).build(),
-    frame().ipv4(base).tcp({ sport: 40000, dport: 5001, seq: 2313213972, ack: 4263193685, flags: 'FA', ts: [4, 2] }).payload(7).build(),
+    frame()
+      .ipv4(base)
+      .tcp({ sport: 40000, dport: 5001, seq: 2313147364, ack: 4263193685, flags: 'PA', ts: [3, 2] })
+      .payload(1448)
+      .build(),
+    frame()
+      .ipv4(base)
+      .tcp({ sport: 40000, dport: 5001, seq: 2313148812, ack: 4263193685, flags: 'PA', ts: [3, 2] })
+      .payload(65160)
+      .build(),
+    frame()
+      .ipv4(base)
+      .tcp({ sport: 40000, dport: 5001, seq: 2313213972, ack: 4263193685, flags: 'FA', ts: [4, 2] })
+      .payload(7)
+      .build(),
   ];
 }
 
@@ -60,15 +78,26 @@ export function tmpDir(): { dir: string; cleanup: () => void } {
 export function tsharkFields(file: string, fields: string[]): string[][] {
   const args = ['-r', file, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=f'];
   for (const f of fields) args.push('-e', f);
-  const out = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
-  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+  const out = execFileSync('tshark', args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 << 20,
+  });
+  return out
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => l.split('\t'));
 }
 
 let commentField: string | undefined;
 /** The field name of packet comments in this tshark: 'frame.comment' (3.6+) or 'pkt_comment'. */
 export function tsharkCommentField(): string {
   if (commentField === undefined) {
-    const fields = execFileSync('tshark', ['-G', 'fields'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 << 20 });
+    const fields = execFileSync('tshark', ['-G', 'fields'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 256 << 20,
+    });
     commentField = /^F\t[^\t]*\tframe\.comment\t/m.test(fields) ? 'frame.comment' : 'pkt_comment';
   }
   return commentField;
@@ -105,16 +134,26 @@ export function tcpFields(data: Uint8Array): TcpFields | undefined {
 export class Bytes {
   private readonly out: number[] = [];
   constructor(private readonly le: boolean) {}
-  u8(...v: number[]): this { this.out.push(...v.map((x) => x & 0xff)); return this; }
+  u8(...v: number[]): this {
+    this.out.push(...v.map((x) => x & 0xff));
+    return this;
+  }
   u16(v: number): this {
     return this.le ? this.u8(v, v >> 8) : this.u8(v >> 8, v);
   }
   u32(v: number): this {
     return this.le ? this.u8(v, v >>> 8, v >>> 16, v >>> 24) : this.u8(v >>> 24, v >>> 16, v >>> 8, v);
   }
-  bytes(b: Uint8Array | number[]): this { for (const x of b) this.out.push(x); return this; }
-  get length(): number { return this.out.length; }
-  build(): Uint8Array { return Uint8Array.from(this.out); }
+  bytes(b: Uint8Array | number[]): this {
+    for (const x of b) this.out.push(x);
+    return this;
+  }
+  get length(): number {
+    return this.out.length;
+  }
+  build(): Uint8Array {
+    return Uint8Array.from(this.out);
+  }
 }
 
 /** A pcapng block: type, total length, body (padded by the caller), trailing total length. */
@@ -133,7 +172,10 @@ export function option(le: boolean, code: number, value: Uint8Array | number[]):
 export function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -147,11 +189,23 @@ export function idb(le: boolean, linktype: number, snaplen: number, ...options: 
   return block(le, 1, concat(new Bytes(le).u16(linktype).u16(0).u32(snaplen).build(), ...opts));
 }
 
-export function epb(le: boolean, iface: number, hi: number, lo: number, data: Uint8Array, origLen = data.length, ...options: Uint8Array[]): Uint8Array {
+export function epb(
+  le: boolean,
+  iface: number,
+  hi: number,
+  lo: number,
+  data: Uint8Array,
+  origLen = data.length,
+  ...options: Uint8Array[]
+): Uint8Array {
   const padded = new Uint8Array((data.length + 3) & ~3);
   padded.set(data);
   const opts = options.length === 0 ? [] : [...options, option(le, 0, [])];
-  return block(le, 6, concat(new Bytes(le).u32(iface).u32(hi).u32(lo).u32(data.length).u32(origLen).build(), padded, ...opts));
+  return block(
+    le,
+    6,
+    concat(new Bytes(le).u32(iface).u32(hi).u32(lo).u32(data.length).u32(origLen).build(), padded, ...opts),
+  );
 }
 
 export function spb(le: boolean, origLen: number, data: Uint8Array): Uint8Array {
@@ -159,4 +213,3 @@ export function spb(le: boolean, origLen: number, data: Uint8Array): Uint8Array 
   padded.set(data);
   return block(le, 3, concat(new Bytes(le).u32(origLen).build(), padded));
 }
-

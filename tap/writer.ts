@@ -4,8 +4,18 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import {
-  DEFAULT_SNAPLEN, EPB, IDB, LINKTYPE_ETHERNET, MAX_RECORD_BYTES, PCAP_HDR, PCAP_MAGIC, PCAP_REC,
-  PCAPNG_BLOCK, PCAPNG_BYTE_ORDER_MAGIC, PCAPNG_OPT, SHB,
+  DEFAULT_SNAPLEN,
+  EPB,
+  IDB,
+  LINKTYPE_ETHERNET,
+  MAX_RECORD_BYTES,
+  PCAP_HDR,
+  PCAP_MAGIC,
+  PCAP_REC,
+  PCAPNG_BLOCK,
+  PCAPNG_BYTE_ORDER_MAGIC,
+  PCAPNG_OPT,
+  SHB,
 } from './reader.ts';
 
 export interface CaptureWriterOptions {
@@ -124,7 +134,10 @@ export class CaptureWriter {
     return w;
   }
 
-  private constructor(private readonly sink: ByteSink, opts: CaptureWriterOptions) {
+  private constructor(
+    private readonly sink: ByteSink,
+    opts: CaptureWriterOptions,
+  ) {
     validate(opts);
     this.format = opts.format;
     this.snaplen = opts.snaplen ?? DEFAULT_SNAPLEN;
@@ -142,9 +155,12 @@ export class CaptureWriter {
       throw new RangeError(`CaptureWriter.write: length ${length} outside the data (${r.data.length} bytes)`);
     }
     const origLen = r.origLen ?? length;
-    if (!Number.isInteger(origLen) || origLen < 0 || origLen > 0xffffffff) throw new RangeError(`CaptureWriter.write: origLen ${origLen} is not a u32`);
-    if (!Number.isInteger(r.tsSec) || r.tsSec < 0 || r.tsSec > 0xffffffff) throw new RangeError(`CaptureWriter.write: tsSec ${r.tsSec} is not a u32`);
-    if (!Number.isInteger(r.tsNsec) || r.tsNsec < 0 || r.tsNsec >= 1e9) throw new RangeError(`CaptureWriter.write: tsNsec ${r.tsNsec} outside [0, 1e9)`);
+    if (!Number.isInteger(origLen) || origLen < 0 || origLen > 0xffffffff)
+      throw new RangeError(`CaptureWriter.write: origLen ${origLen} is not a u32`);
+    if (!Number.isInteger(r.tsSec) || r.tsSec < 0 || r.tsSec > 0xffffffff)
+      throw new RangeError(`CaptureWriter.write: tsSec ${r.tsSec} is not a u32`);
+    if (!Number.isInteger(r.tsNsec) || r.tsNsec < 0 || r.tsNsec >= 1e9)
+      throw new RangeError(`CaptureWriter.write: tsNsec ${r.tsNsec} outside [0, 1e9)`);
     const capLen = Math.min(length, this.snaplen);
     if (this.format === 'pcap') this.writePcapRecord(r, capLen, origLen);
     else this.writeEpb(r, capLen, origLen);
@@ -247,12 +263,15 @@ export class CaptureWriter {
   private writeEpb(r: CaptureWriteRecord, capLen: number, origLen: number): void {
     const iface = r.interfaceId ?? 0;
     if (!Number.isInteger(iface) || iface < 0 || iface >= this.interfaces) {
-      throw new RangeError(`CaptureWriter.write: interfaceId ${iface} (the file has interfaces 0..${this.interfaces - 1})`);
+      throw new RangeError(
+        `CaptureWriter.write: interfaceId ${iface} (the file has interfaces 0..${this.interfaces - 1})`,
+      );
     }
     let comment: Uint8Array | undefined;
     if (r.comment !== undefined) {
       comment = utf8.encode(r.comment);
-      if (comment.length > MAX_COMMENT_BYTES) throw new RangeError(`CaptureWriter.write: comment of ${comment.length} bytes (limit ${MAX_COMMENT_BYTES})`);
+      if (comment.length > MAX_COMMENT_BYTES)
+        throw new RangeError(`CaptureWriter.write: comment of ${comment.length} bytes (limit ${MAX_COMMENT_BYTES})`);
     }
     const options = comment === undefined ? 0 : 4 + pad4(comment.length) + 4;
     const total = EPB.DATA + pad4(capLen) + options + 4;
@@ -282,11 +301,13 @@ export class CaptureWriter {
 }
 
 function validate(opts: CaptureWriterOptions): void {
-  if (opts.format !== 'pcap' && opts.format !== 'pcapng') throw new RangeError(`CaptureWriter: format '${String(opts.format)}' (expected 'pcap' or 'pcapng')`);
+  if (opts.format !== 'pcap' && opts.format !== 'pcapng')
+    throw new RangeError(`CaptureWriter: format '${String(opts.format)}' (expected 'pcap' or 'pcapng')`);
   const snaplen = opts.snaplen ?? DEFAULT_SNAPLEN;
   if (!Number.isInteger(snaplen) || snaplen < 1 || snaplen > MAX_RECORD_BYTES) {
     throw new RangeError(`CaptureWriter: snaplen ${snaplen} outside 1..${MAX_RECORD_BYTES}`);
   }
   const n = opts.interfaces ?? opts.interfaceNames?.length ?? 1;
-  if (!Number.isInteger(n) || n < 1 || n > 0xffff) throw new RangeError(`CaptureWriter: interfaces ${n} outside 1..65535`);
+  if (!Number.isInteger(n) || n < 1 || n > 0xffff)
+    throw new RangeError(`CaptureWriter: interfaces ${n} outside 1..65535`);
 }

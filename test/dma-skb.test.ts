@@ -6,13 +6,21 @@ import { SkbPool, freeSkb, type BufferOwner } from '../stack/skb.ts';
 
 describe('DmaMemory under skbs', () => {
   it('is a BufferOwner: freeSkb returns the linear buffer and every page fragment', () => {
-    const dma = new DmaMemory({ staticBytes: 0, slabs: [{ size: 2048, count: 2 }, { size: 4096, count: 1 }] });
+    const dma = new DmaMemory({
+      staticBytes: 0,
+      slabs: [
+        { size: 2048, count: 2 },
+        { size: 4096, count: 1 },
+      ],
+    });
     const owner: BufferOwner = dma;
     const pool = new SkbPool();
-    const head = dma.alloc(2048), page = dma.alloc(4096);
+    const head = dma.alloc(2048),
+      page = dma.alloc(4096);
     dma.ref(page);
     const skb = pool.get().setLinear(dma.bytes, head, 100);
-    skb.headOwner = owner; skb.headOwnerAddr = head;
+    skb.headOwner = owner;
+    skb.headOwnerAddr = head;
     skb.addFrag(dma.bytes, page + 2, 1000, owner, page);
     skb.addFrag(dma.bytes, page + 2048, 500, owner, page);
     expect(dma.counters.bytesInUse).toBe(2048 + 4096);
@@ -20,5 +28,4 @@ describe('DmaMemory under skbs', () => {
     expect(dma.counters.bytesInUse).toBe(0);
     expect(dma.counters.allocations).toBe(dma.counters.releases);
   });
-
 });

@@ -19,7 +19,9 @@ describe('docs figures', () => {
     const fresh = readdirSync(out).sort();
     expect(committed, STALE).toEqual(fresh);
     const stale: string[] = [];
-    for (const f of fresh) if (readFileSync(join(out, f), 'utf8') !== readFileSync(join(FIGURES_DIR, f), 'utf8')) stale.push(`docs/figures/${f}`);
+    for (const f of fresh)
+      if (readFileSync(join(out, f), 'utf8') !== readFileSync(join(FIGURES_DIR, f), 'utf8'))
+        stale.push(`docs/figures/${f}`);
     for (const page of PAGES) {
       const text = readFileSync(page, 'utf8');
       if (fillMarkers(text, figs) !== text) stale.push(page);

@@ -5,7 +5,8 @@ import { fillMarkers } from '../docs/figures.ts';
 
 describe('fillMarkers', () => {
   it('replaces the body of each marked region with the named figure and leaves the rest alone', () => {
-    const md = 'intro\n<!-- figure:a -->\nold\nlines\n<!-- /figure:a -->\nmiddle\n<!-- figure:b.svg -->\n<!-- /figure:b.svg -->\nend\n';
+    const md =
+      'intro\n<!-- figure:a -->\nold\nlines\n<!-- /figure:a -->\nmiddle\n<!-- figure:b.svg -->\n<!-- /figure:b.svg -->\nend\n';
     expect(fillMarkers(md, { 'a.md': '| x |\n', 'b.svg': '<svg/>' })).toBe(
       'intro\n<!-- figure:a -->\n| x |\n<!-- /figure:a -->\nmiddle\n<!-- figure:b.svg -->\n<svg/>\n<!-- /figure:b.svg -->\nend\n',
     );

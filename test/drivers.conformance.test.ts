@@ -12,7 +12,11 @@ import { runLab, type LabConfig } from '../lab/run.ts';
 import { TEST_TRAFFIC, testConfigs, testDriver } from '../lab/test-driver.ts';
 
 const bulk = (extra: Record<string, unknown> = {}) => ({
-  rateGbps: 10, seed: 7, bytesPerFlow: 64 << 10, flows: [{ kind: 'bulk', count: 3 }], ...extra,
+  rateGbps: 10,
+  seed: 7,
+  bytesPerFlow: 64 << 10,
+  flows: [{ kind: 'bulk', count: 3 }],
+  ...extra,
 });
 
 function supported(d: DriverInfo): Engine[] {
@@ -29,10 +33,12 @@ for (const d of listDrivers()) {
       expect(r.broken).toEqual([]);
       expect(r.ok).toBe(true);
       expect(new Set(r.runs.map((x) => x.traffic))).toEqual(new Set(TEST_TRAFFIC));
-      for (const m of d.models) for (const c of testConfigs(m)) {
-        const ran = r.runs.some((x) => x.model === m && x.config === c.label), refused = r.skipped.some((x) => x.model === m && x.config === c.label);
-        expect(ran || refused, `${m} ${c.label}`).toBe(true);
-      }
+      for (const m of d.models)
+        for (const c of testConfigs(m)) {
+          const ran = r.runs.some((x) => x.model === m && x.config === c.label),
+            refused = r.skipped.some((x) => x.model === m && x.config === c.label);
+          expect(ran || refused, `${m} ${c.label}`).toBe(true);
+        }
     });
 
     for (const engine of supported(d)) {
@@ -40,11 +46,19 @@ for (const d of listDrivers()) {
       it(`${engine}: same seed, same report and same output bytes`, () => {
         const dir = mkdtempSync(join(tmpdir(), 'vnic-det-'));
         try {
-          const a = runLab({ ...base, traffic: bulk({ impairments: { loss: 0.01 } }) }, { out: { path: join(dir, 'a.pcap') } });
-          const b = runLab({ ...base, traffic: bulk({ impairments: { loss: 0.01 } }) }, { out: { path: join(dir, 'b.pcap') } });
+          const a = runLab(
+            { ...base, traffic: bulk({ impairments: { loss: 0.01 } }) },
+            { out: { path: join(dir, 'a.pcap') } },
+          );
+          const b = runLab(
+            { ...base, traffic: bulk({ impairments: { loss: 0.01 } }) },
+            { out: { path: join(dir, 'b.pcap') } },
+          );
           expect(JSON.stringify(b.report)).toBe(JSON.stringify(a.report));
           expect(readFileSync(join(dir, 'b.pcap')).equals(readFileSync(join(dir, 'a.pcap')))).toBe(true);
-        } finally { rmSync(dir, { recursive: true, force: true }); }
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       });
     }
   });

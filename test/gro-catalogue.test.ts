@@ -22,10 +22,24 @@ import type { KernelAnswers } from './gro-catalogue/ask-kernel.ts';
 
 /** The answers committed with the kernel release they came from. */
 const KERNEL = '6.18.44-fc-v1045';
-const answers = JSON.parse(readFileSync(join(import.meta.dirname, 'gro-catalogue', `kernel-${KERNEL}.json`), 'utf8')) as KernelAnswers;
+const answers = JSON.parse(
+  readFileSync(join(import.meta.dirname, 'gro-catalogue', `kernel-${KERNEL}.json`), 'utf8'),
+) as KernelAnswers;
 
 function records(c: CatalogueCase): CaptureRecord[] {
-  return c.frames.map((data, index) => ({ index, offset: 0, tsSec: 0, tsNsec: 0, data, origLen: data.length, interfaceId: 0, linktype: 1 }) as CaptureRecord);
+  return c.frames.map(
+    (data, index) =>
+      ({
+        index,
+        offset: 0,
+        tsSec: 0,
+        tsNsec: 0,
+        data,
+        origLen: data.length,
+        interfaceId: 0,
+        linktype: 1,
+      }) as CaptureRecord,
+  );
 }
 
 /** What the lab's stack received for a case, through mq with GRO and --batch all, the NIC stripping VLAN tags or not. */
@@ -33,19 +47,30 @@ function labAnswer(c: CatalogueCase, vlanStrip: boolean): PacketSummary[] {
   const dir = mkdtempSync(join(tmpdir(), 'vnic-gro-cat-'));
   try {
     const out = join(dir, 'rx.pcap');
-    const res = runLab({
-      capture: { path: `${c.id}.pcap` }, model: 'mq', engine: 'gro', batch: 'all', pollBudget: 1_000_000, mtu: 9000,
-      // rings of 256: --batch all sizes them to the frame count, too few for 4 KB frames in 2 KB buffers (the replay issue, #14)
-      modelConfig: { ringEntries: 256, vlanStrip },
-    }, { out: { path: out }, records: records(c) });
+    const res = runLab(
+      {
+        capture: { path: `${c.id}.pcap` },
+        model: 'mq',
+        engine: 'gro',
+        batch: 'all',
+        pollBudget: 1_000_000,
+        mtu: 9000,
+        // rings of 256: --batch all sizes them to the frame count, too few for 4 KB frames in 2 KB buffers (the replay issue, #14)
+        modelConfig: { ringEntries: 256, vlanStrip },
+      },
+      { out: { path: out }, records: records(c) },
+    );
     expect([res.conservation.ok, res.conservation.offered]).toEqual([true, c.frames.length]);
     return summarize(readFrames(out));
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function kernelAnswer(c: CatalogueCase): PacketSummary[] {
   const a = answers.cases[c.id];
-  if (a === undefined) throw new Error(`${c.id}: no kernel answer in kernel-${KERNEL}.json (run test/gro-catalogue/ask-kernel.ts)`);
+  if (a === undefined)
+    throw new Error(`${c.id}: no kernel answer in kernel-${KERNEL}.json (run test/gro-catalogue/ask-kernel.ts)`);
   return a.packets;
 }
 
@@ -54,12 +79,16 @@ const payloads = (p: PacketSummary[]): number[] => p.filter((x) => x[2] !== 'F')
 describe(`GRO selftest catalogue against Linux ${KERNEL}`, () => {
   const cases = catalogue();
 
-  it('the kernel answered every case it can be asked, and agrees with the selftest\'s own expectations', () => {
+  it("the kernel answered every case it can be asked, and agrees with the selftest's own expectations", () => {
     for (const c of cases) {
       if (c.id.startsWith('vlan/tag/')) continue;
       const k = kernelAnswer(c);
       // the selftest paces its stages with sleeps, so a packet that overtakes a held one may come in another order: compare the lengths as a set
-      if (c.selftest !== undefined) expect({ id: c.id, got: payloads(k).sort((a, b) => a - b) }).toEqual({ id: c.id, got: [...c.selftest].sort((a, b) => a - b) });
+      if (c.selftest !== undefined)
+        expect({ id: c.id, got: payloads(k).sort((a, b) => a - b) }).toEqual({
+          id: c.id,
+          got: [...c.selftest].sort((a, b) => a - b),
+        });
     }
   });
 
@@ -70,7 +99,7 @@ describe(`GRO selftest catalogue against Linux ${KERNEL}`, () => {
   }
 
   for (const c of cases.filter((x) => x.family === 'vlan')) {
-    it(`${c.id}: tag left in the frame — ${c.fromSource !== undefined ? 'vlan_gro_receive\'s rule' : 'the kernel\'s packets'}`, () => {
+    it(`${c.id}: tag left in the frame — ${c.fromSource !== undefined ? "vlan_gro_receive's rule" : "the kernel's packets"}`, () => {
       const got = labAnswer(c, false);
       if (c.fromSource !== undefined) expect(payloads(got)).toEqual(c.fromSource.payloads);
       else expect(got).toEqual(kernelAnswer(c));

@@ -10,34 +10,55 @@ import { CapabilitiesSchema, ConfigError } from '../hw-models/capabilities.ts';
 import { RX_FLAG, type NicModel, type RefCompletion } from '../hw-models/model.ts';
 import { createModel, isRegistered } from '../hw-models/registry.ts';
 
-export interface ConformanceSkip { reason: string; cases: SkippableCase[] }
+export interface ConformanceSkip {
+  reason: string;
+  cases: SkippableCase[];
+}
 
 /** Cases that depend on an optional feature, and how the suite checks that a skipping model truly lacks it. */
 const OPTIONAL = {
   'rss-spreads-flows': { needs: 'more than one queue', present: (m: NicModel) => m.queueCount > 1 },
-  'moderation-count': { needs: 'a packet-count threshold', present: (m: NicModel) => m.capabilities.moderation.packetThreshold },
+  'moderation-count': {
+    needs: 'a packet-count threshold',
+    present: (m: NicModel) => m.capabilities.moderation.packetThreshold,
+  },
   'moderation-timer': { needs: 'a delay timer', present: (m: NicModel) => m.capabilities.moderation.delayTimer },
-  'moderation-absolute': { needs: 'an absolute timer', present: (m: NicModel) => m.capabilities.moderation.absoluteTimer },
+  'moderation-absolute': {
+    needs: 'an absolute timer',
+    present: (m: NicModel) => m.capabilities.moderation.absoluteTimer,
+  },
   'header-split': { needs: 'header split enabled', present: (m: NicModel) => m.capabilities.headerSplit },
 } as const;
 export type SkippableCase = keyof typeof OPTIONAL;
 
 const DST = '02:00:00:00:00:02';
 
-function tcpFrame(payload: number, opts: { sport?: number; saddr?: string; seq?: number; vlan?: number } = {}): Uint8Array {
+function tcpFrame(
+  payload: number,
+  opts: { sport?: number; saddr?: string; seq?: number; vlan?: number } = {},
+): Uint8Array {
   let b = frame().eth({ dst: DST });
   if (opts.vlan !== undefined) b = b.vlan(opts.vlan);
-  return b.ipv4({ src: opts.saddr ?? '10.0.0.1', dst: '10.0.0.2' }).tcp({ sport: opts.sport ?? 40000, dport: 5001, seq: opts.seq ?? 1 }).payload(payload).build();
+  return b
+    .ipv4({ src: opts.saddr ?? '10.0.0.1', dst: '10.0.0.2' })
+    .tcp({ sport: opts.sport ?? 40000, dport: 5001, seq: opts.seq ?? 1 })
+    .payload(payload)
+    .build();
 }
 
-function offer(m: NicModel, f: Uint8Array, flags = 0): void { m.receiveFrame(f, f.length, m.clock.now, flags); }
+function offer(m: NicModel, f: Uint8Array, flags = 0): void {
+  m.receiveFrame(f, f.length, m.clock.now, flags);
+}
 
 function sumDrops(m: NicModel): number {
   const t = m.totals();
   return m.dropCounters.reduce((a, k) => a + (t[k] ?? 0), 0);
 }
 
-function only<T>(xs: T[]): T { expect(xs).toHaveLength(1); return xs[0]!; }
+function only<T>(xs: T[]): T {
+  expect(xs).toHaveLength(1);
+  return xs[0]!;
+}
 
 /** Registers the suite for one model. `make` returns a fresh model with its optional features switched on. */
 export function nicConformance(name: string, make: () => NicModel, skips: ConformanceSkip[] = []): void {
@@ -59,7 +80,9 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
       expect(() => createModel(name, { mac: 'nope' })).toThrow(/mac = "nope": must be a MAC address/);
       expect(() => createModel(name, { bogusField: 1 })).toThrow(/unknown field bogusField/);
       const m = make();
-      expect(() => { m.mtu = m.capabilities.maxMtu + 1; }).toThrow(/mtu = \d+: must be an integer/);
+      expect(() => {
+        m.mtu = m.capabilities.maxMtu + 1;
+      }).toThrow(/mtu = \d+: must be an integer/);
     });
 
     it('descriptor layouts round-trip and sit at their documented offsets', () => {
@@ -77,10 +100,11 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
           const bits = f.bits ?? Math.min(f.width * 8, 48);
           vals[fname] = (0x5a3c97e1 * (i + 1) + 0x1234567) % 2 ** Math.min(bits, 31) || 1;
           i++;
-          if (f.bits === undefined) for (let b = f.offset; b < f.offset + f.width; b++) {
-            expect(covered.get(b), `${d.name}.${fname} overlaps ${covered.get(b)}`).toBeUndefined();
-            covered.set(b, fname);
-          }
+          if (f.bits === undefined)
+            for (let b = f.offset; b < f.offset + f.width; b++) {
+              expect(covered.get(b), `${d.name}.${fname} overlaps ${covered.get(b)}`).toBeUndefined();
+              covered.set(b, fname);
+            }
         }
         d.encode(v, 8, vals);
         expect(d.decode(v, 8)).toEqual(vals);
@@ -90,11 +114,17 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
           if (f.width === 1) raw = v.getUint8(at);
           else if (f.width === 2) raw = v.getUint16(at, le);
           else if (f.width === 4) raw = v.getUint32(at, le);
-          else raw = le ? v.getUint32(at, true) + v.getUint32(at + 4, true) * 2 ** 32 : v.getUint32(at) * 2 ** 32 + v.getUint32(at + 4);
+          else
+            raw = le
+              ? v.getUint32(at, true) + v.getUint32(at + 4, true) * 2 ** 32
+              : v.getUint32(at) * 2 ** 32 + v.getUint32(at + 4);
           if (f.bits !== undefined) raw = Math.floor(raw / 2 ** (f.shift ?? 0)) % 2 ** f.bits;
           expect(raw, `${d.name}.${fname} at byte ${f.offset}`).toBe(vals[fname]);
         }
-        expect(buf.subarray(0, 8).every((x) => x === 0) && buf.subarray(8 + d.size).every((x) => x === 0), `${d.name} writes only its ${d.size} bytes`).toBe(true);
+        expect(
+          buf.subarray(0, 8).every((x) => x === 0) && buf.subarray(8 + d.size).every((x) => x === 0),
+          `${d.name} writes only its ${d.size} bytes`,
+        ).toBe(true);
       }
     });
 
@@ -149,9 +179,9 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
     it('drops frames longer than the MTU allows (tagged frames get 4 bytes more)', () => {
       const m = make();
       m.reference.fill();
-      offer(m, tcpFrame(1460));                                 // 1514: MTU 1500 exactly
+      offer(m, tcpFrame(1460)); // 1514: MTU 1500 exactly
       offer(m, tcpFrame(1461));
-      offer(m, tcpFrame(1460, { vlan: 7 }));                   // 1518 tagged
+      offer(m, tcpFrame(1460, { vlan: 7 })); // 1518 tagged
       offer(m, tcpFrame(1461, { vlan: 7 }));
       m.mtu = 1000;
       offer(m, tcpFrame(960));
@@ -159,7 +189,11 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
       const t = m.totals();
       expect(t.rx_oversize).toBe(3);
       expect(t.rx_packets).toBe(3);
-      expect(m.reference.reap().map((c) => c.frame.length)).toEqual([1514, m.capabilities.vlan === 'none' ? 1518 : 1514, 1014]);
+      expect(m.reference.reap().map((c) => c.frame.length)).toEqual([
+        1514,
+        m.capabilities.vlan === 'none' ? 1518 : 1514,
+        1014,
+      ]);
     });
 
     it('pads runts to 60 bytes with zeros, or leaves them when padding is off', () => {
@@ -256,7 +290,7 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
         expect(t!.vlanTag).toBe(tci);
         expect(m.totals().rx_vlan_stripped).toBe(1);
         if (mode === 'strip') {
-          expect(Array.from(t!.frame)).toEqual(Array.from(plain));             // the tag is gone, the ethertype is the inner one
+          expect(Array.from(t!.frame)).toEqual(Array.from(plain)); // the tag is gone, the ethertype is the inner one
         } else {
           // LRO_F_EXTRACT_VLAN_ID: TCI and inner ethertype removed, bytes 12..13 still 0x8100, IP header at byte 14
           expect(Array.from(t!.frame)).toEqual([...tagged.subarray(0, 14), ...tagged.subarray(18)]);
@@ -270,14 +304,17 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
       const m = make();
       m.reference.fill();
       const calls: number[] = [];
-      for (let q = 0; q < m.queueCount; q++) { m.onInterrupt(q, (qq) => calls.push(qq)); m.setModeration(q, { packets: 0, delayNs: 0, absoluteNs: 0 }); }
+      for (let q = 0; q < m.queueCount; q++) {
+        m.onInterrupt(q, (qq) => calls.push(qq));
+        m.setModeration(q, { packets: 0, delayNs: 0, absoluteNs: 0 });
+      }
       offer(m, tcpFrame(100));
       expect(calls).toHaveLength(1);
       const q = calls[0]!;
       offer(m, tcpFrame(100, { seq: 2 }));
       expect(calls).toHaveLength(1);
       m.unmaskIrq(q);
-      expect(calls).toHaveLength(1);                                       // not inside unmask
+      expect(calls).toHaveLength(1); // not inside unmask
       m.clock.run();
       expect(calls).toEqual([q, q]);
       expect(m.irqCounters(q).irq_by_unmask).toBe(1);
@@ -300,7 +337,9 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
         return;
       }
       it(c, () => {
-        expect(OPTIONAL[c].present(make()), `model lacks ${OPTIONAL[c].needs}: pass it in skips with a reason`).toBe(true);
+        expect(OPTIONAL[c].present(make()), `model lacks ${OPTIONAL[c].needs}: pass it in skips with a reason`).toBe(
+          true,
+        );
         body();
       });
     };
@@ -308,7 +347,8 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
     optional('rss-spreads-flows', () => {
       const m = make();
       m.reference.fill();
-      for (let k = 0; k < 3; k++) for (let f = 0; f < 64; f++) offer(m, tcpFrame(64, { sport: 1000 + f * 7, saddr: `10.0.${f}.1`, seq: k }));
+      for (let k = 0; k < 3; k++)
+        for (let f = 0; f < 64; f++) offer(m, tcpFrame(64, { sport: 1000 + f * 7, saddr: `10.0.${f}.1`, seq: k }));
       const got = m.reference.reap();
       expect(got).toHaveLength(192);
       const queueOf = new Map<number, Set<number>>();
@@ -317,16 +357,18 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
         (queueOf.get(sport) ?? queueOf.set(sport, new Set()).get(sport)!).add(c.queue);
       }
       expect(queueOf.size).toBe(64);
-      for (const qs of queueOf.values()) expect(qs.size).toBe(1);          // a flow stays on one queue
+      for (const qs of queueOf.values()) expect(qs.size).toBe(1); // a flow stays on one queue
       const used = new Set(got.map((c) => c.queue));
-      expect(used.size).toBe(m.queueCount);                                   // and 64 flows reach every queue
+      expect(used.size).toBe(m.queueCount); // and 64 flows reach every queue
     });
 
     const oneQueueFlow = (m: NicModel): number => {
       m.reference.fill();
       offer(m, tcpFrame(10));
       const q = only(m.reference.reap()).queue;
-      for (let i = 0; i < m.queueCount; i++) { m.unmaskIrq(i); }
+      for (let i = 0; i < m.queueCount; i++) {
+        m.unmaskIrq(i);
+      }
       m.clock.run();
       return q;
     };
@@ -355,7 +397,7 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
       const t0 = m.clock.now;
       offer(m, tcpFrame(10, { seq: 1 }));
       m.clock.run(t0 + 30_000);
-      offer(m, tcpFrame(10, { seq: 2 }));                                    // restarts the delay
+      offer(m, tcpFrame(10, { seq: 2 })); // restarts the delay
       m.clock.run(t0 + 79_999);
       expect(fired).toEqual([]);
       m.clock.run(t0 + 80_000);
@@ -385,7 +427,8 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
       offer(m, f);
       offer(m, frame().eth({ dst: 'ff:ff:ff:ff:ff:ff' }).arp({}).build());
       const got = m.reference.reap();
-      const tcp = got.find((c) => c.frame.length === f.length), arp = got.find((c) => c.frame.length === 60);
+      const tcp = got.find((c) => c.frame.length === f.length),
+        arp = got.find((c) => c.frame.length === 60);
       expect(Array.from(tcp!.frame)).toEqual(Array.from(f));
       expect(tcp!.fields.firstHdrLength).toBe(54);
       expect(arp!.fields.firstHdrLength).toBe(0);
@@ -399,17 +442,26 @@ export function nicConformance(name: string, make: () => NicModel, skips: Confor
       for (let i = 0; i < 600; i++) {
         const r = rng.int(10);
         const sport = 2000 + rng.int(16);
-        let f: Uint8Array, flags = 0;
+        let f: Uint8Array,
+          flags = 0;
         if (r === 0) f = frame().eth({ dst: '02:00:00:00:00:77' }).ipv4().tcp().payload(20).build();
-        else if (r === 1) { f = tcpFrame(100, { sport }); flags = RX_FLAG.BAD_FCS; }
-        else if (r === 2) f = tcpFrame(1600, { sport });
+        else if (r === 1) {
+          f = tcpFrame(100, { sport });
+          flags = RX_FLAG.BAD_FCS;
+        } else if (r === 2) f = tcpFrame(1600, { sport });
         else if (r === 3) f = frame().eth({ dst: 'ff:ff:ff:ff:ff:ff' }).arp({}).build();
         else if (r === 4) f = tcpFrame(rng.int(1400), { sport, vlan: 1 + rng.int(4000) });
         else if (r === 5) f = frame().eth({ dst: DST }).ipv4().udp({ sport }).payload(rng.int(300)).build();
         else f = tcpFrame(rng.int(1460), { sport, seq: i });
-        if (rng.chance(0.02)) { m.receiveFrame(f, 5, m.clock.now); continue; }
+        if (rng.chance(0.02)) {
+          m.receiveFrame(f, 5, m.clock.now);
+          continue;
+        }
         m.receiveFrame(f, f.length, m.clock.now, flags);
-        if (rng.chance(0.05)) { reaped += m.reference.reap().length; m.reference.fill(rng.int(4)); }
+        if (rng.chance(0.05)) {
+          reaped += m.reference.reap().length;
+          m.reference.fill(rng.int(4));
+        }
       }
       reaped += m.reference.reap().length;
       const t = m.totals();

@@ -33,7 +33,9 @@ function tsFiles(dir: string): string[] {
 /** Every relative module a file imports or re-exports (static and dynamic). */
 function importsOf(source: string): string[] {
   const out: string[] = [];
-  for (const m of source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"\n;]*?\bfrom\s+['"](\.[^'"]+)['"]|(?:^|\n)\s*import\s+['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+  for (const m of source.matchAll(
+    /(?:^|\n)\s*(?:import|export)\b[^'"\n;]*?\bfrom\s+['"](\.[^'"]+)['"]|(?:^|\n)\s*import\s+['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+  )) {
     out.push((m[1] ?? m[2] ?? m[3])!);
   }
   return out;
@@ -56,11 +58,14 @@ describe('the import table', () => {
       }
     }
     expect(breaches).toEqual([]);
-    expect(checked).toBeGreaterThan(300);   // the walk found the code
+    expect(checked).toBeGreaterThan(300); // the walk found the code
   });
 
   it('recognises the import forms it checks', () => {
-    expect(importsOf(`import { a } from './x.ts';\nimport type { B } from "../y/z.ts";\nexport * from './w.ts';\nimport './side.ts';\nconst m = await import('../q.ts');`))
-      .toEqual(['./x.ts', '../y/z.ts', './w.ts', './side.ts', '../q.ts']);
+    expect(
+      importsOf(
+        `import { a } from './x.ts';\nimport type { B } from "../y/z.ts";\nexport * from './w.ts';\nimport './side.ts';\nconst m = await import('../q.ts');`,
+      ),
+    ).toEqual(['./x.ts', '../y/z.ts', './w.ts', './side.ts', '../q.ts']);
   });
 });

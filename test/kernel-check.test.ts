@@ -17,7 +17,9 @@ if (why !== null) process.stderr.write(`kernel-check.test: the comparison with t
 
 describe('vnic kernel-check', () => {
   it('exits 2 with one line naming what is missing when ip, ethtool and python3 are not on the PATH', async () => {
-    const r = await vnic(['kernel-check', join(import.meta.dirname, 'captures', 'bulk_mtu1500.tx.pcap')], { env: { NO_COLOR: '1', PATH: '/nonexistent' } });
+    const r = await vnic(['kernel-check', join(import.meta.dirname, 'captures', 'bulk_mtu1500.tx.pcap')], {
+      env: { NO_COLOR: '1', PATH: '/nonexistent' },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/needs root, ip, ethtool and python3 .*missing: .*ip, ethtool, python3/);
@@ -29,33 +31,72 @@ describe('vnic kernel-check', () => {
     try {
       const path = join(dir, 'cases.pcap');
       const w = CaptureWriter.open(path, { format: 'pcap' });
-      for (const f of catalogue().find((x) => x.id === 'ipv4/data/same-size')!.frames) w.write({ tsSec: 0, tsNsec: 0, data: f });
+      for (const f of catalogue().find((x) => x.id === 'ipv4/data/same-size')!.frames)
+        w.write({ tsSec: 0, tsNsec: 0, data: f });
       w.close();
       const r = await vnic(['kernel-check', path, '--json']);
       expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
       expect(JSON.parse(r.stdout)).toMatchObject({ frames: 3, kernelPackets: 2, labPackets: 2, firstDifference: null });
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   // reason for skipping: as above
-  it.skipIf(why !== null)('a FIN padded to 60 bytes (as a NIC hands it up) flushes the held packet first, in the kernel and in the lab', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vnic-kcheck-test-'));
-    try {
-      const path = join(dir, 'pad.pcap');
-      const c = catalogue().find((x) => x.id === 'ipv4/ip/padded-fin')!;
-      const w = CaptureWriter.open(path, { format: 'pcap' });
-      for (const f of c.frames) w.write({ tsSec: 0, tsNsec: 0, data: f });
-      w.close();
-      const r = await vnic(['kernel-check', path, '--json']);
-      expect(r.code).toBe(0);
-      expect(JSON.parse(r.stdout)).toMatchObject({ kernelPackets: 3, labPackets: 3, firstDifference: null });
-    } finally { rmSync(dir, { recursive: true, force: true }); }
-  });
+  it.skipIf(why !== null)(
+    'a FIN padded to 60 bytes (as a NIC hands it up) flushes the held packet first, in the kernel and in the lab',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'vnic-kcheck-test-'));
+      try {
+        const path = join(dir, 'pad.pcap');
+        const c = catalogue().find((x) => x.id === 'ipv4/ip/padded-fin')!;
+        const w = CaptureWriter.open(path, { format: 'pcap' });
+        for (const f of c.frames) w.write({ tsSec: 0, tsNsec: 0, data: f });
+        w.close();
+        const r = await vnic(['kernel-check', path, '--json']);
+        expect(r.code).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ kernelPackets: 3, labPackets: 3, firstDifference: null });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
-  it('names the first differing packet with both sizes and the lab\'s flush reason', () => {
-    expect(differenceLine([[100, 200], [300, 0, 'F']], [[100, 200], [300, 0, 'F']], [])).toBeNull();
-    expect(differenceLine([[100, 40544], [40644, 24616]], [[100, 65160]], ['flushed (psh): 45 segments, 65212 bytes']))
-      .toBe("first difference at TCP packet 1: kernel seq 100 with 40544 payload bytes, lab seq 100 with 65160 payload bytes (the lab's GRO: flushed (psh): 45 segments, 65212 bytes)");
-    expect(differenceLine([[100, 1], [101, 1]], [[100, 1]], ['passed up alone (no_payload)'])).toBe('first difference at TCP packet 2: kernel seq 101 with 1 payload bytes, lab nothing');
+  it("names the first differing packet with both sizes and the lab's flush reason", () => {
+    expect(
+      differenceLine(
+        [
+          [100, 200],
+          [300, 0, 'F'],
+        ],
+        [
+          [100, 200],
+          [300, 0, 'F'],
+        ],
+        [],
+      ),
+    ).toBeNull();
+    expect(
+      differenceLine(
+        [
+          [100, 40544],
+          [40644, 24616],
+        ],
+        [[100, 65160]],
+        ['flushed (psh): 45 segments, 65212 bytes'],
+      ),
+    ).toBe(
+      "first difference at TCP packet 1: kernel seq 100 with 40544 payload bytes, lab seq 100 with 65160 payload bytes (the lab's GRO: flushed (psh): 45 segments, 65212 bytes)",
+    );
+    expect(
+      differenceLine(
+        [
+          [100, 1],
+          [101, 1],
+        ],
+        [[100, 1]],
+        ['passed up alone (no_payload)'],
+      ),
+    ).toBe('first difference at TCP packet 2: kernel seq 101 with 1 payload bytes, lab nothing');
   });
 });

@@ -15,9 +15,22 @@ beforeAll(() => {
   records = [];
   let seq = 1;
   for (let i = 0; i < FRAMES; i++) {
-    const data = frame().eth({}).ipv4({ src: '10.77.0.1', dst: '10.77.0.2', id: i & 0xffff })
-      .tcp({ sport: 40000, dport: 5001, seq, ack: 1, flags: i % 7 === 6 ? 'PA' : 'A' }).payload(MSS).build();
-    records.push({ index: i, offset: 0, tsSec: 0, tsNsec: i * 8000, data, origLen: data.length, interfaceId: 0, linktype: 1 } as CaptureRecord);
+    const data = frame()
+      .eth({})
+      .ipv4({ src: '10.77.0.1', dst: '10.77.0.2', id: i & 0xffff })
+      .tcp({ sport: 40000, dport: 5001, seq, ack: 1, flags: i % 7 === 6 ? 'PA' : 'A' })
+      .payload(MSS)
+      .build();
+    records.push({
+      index: i,
+      offset: 0,
+      tsSec: 0,
+      tsNsec: i * 8000,
+      data,
+      origLen: data.length,
+      interfaceId: 0,
+      linktype: 1,
+    } as CaptureRecord);
     seq = (seq + MSS) >>> 0;
   }
 });

@@ -10,11 +10,28 @@ import { readCapture, type CaptureRecord } from '../tap/index.ts';
 import { capturePath } from './captures.ts';
 
 function records(frames: Uint8Array[], origLen?: number): CaptureRecord[] {
-  return frames.map((data, index) => ({ index, offset: 0, tsSec: 0, tsNsec: index * 1000, data, origLen: origLen ?? data.length, interfaceId: 0, linktype: 1 }) as CaptureRecord);
+  return frames.map(
+    (data, index) =>
+      ({
+        index,
+        offset: 0,
+        tsSec: 0,
+        tsNsec: index * 1000,
+        data,
+        origLen: origLen ?? data.length,
+        interfaceId: 0,
+        linktype: 1,
+      }) as CaptureRecord,
+  );
 }
 
 describe('the default engine of each model with its own driver', () => {
-  it.each([['ehea', 'lro'], ['myri10ge', 'lro'], ['e1000', 'gro'], ['mq', 'gro']])('%s: %s', (model, engine) => {
+  it.each([
+    ['ehea', 'lro'],
+    ['myri10ge', 'lro'],
+    ['e1000', 'gro'],
+    ['mq', 'gro'],
+  ])('%s: %s', (model, engine) => {
     expect(defaultEngine(driverForModel(model)!, modelCapabilities(model)!)).toBe(engine);
   });
 
@@ -28,7 +45,13 @@ describe('the default engine of each model with its own driver', () => {
 });
 
 describe('the MTU from the capture', () => {
-  const tcp = (payload: number) => frame().eth({}).ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }).tcp({ sport: 1, dport: 2, seq: 1, flags: 'A' }).payload(payload).build();
+  const tcp = (payload: number) =>
+    frame()
+      .eth({})
+      .ipv4({ src: '10.0.0.1', dst: '10.0.0.2' })
+      .tcp({ sport: 1, dport: 2, seq: 1, flags: 'A' })
+      .payload(payload)
+      .build();
 
   it('the largest IP packet by wire length: header-only records count whole, non-IP frames not at all', () => {
     expect(largestIpPacket(readCapture(capturePath('bulk_mtu1500.tx.pcap')))).toBe(1500);

@@ -11,7 +11,8 @@ function stackBalanced(r: ReturnType<typeof runLab>): boolean {
   return st.skbsIn === st.consumed + st.dropped + r.stack.held;
 }
 
-const positive = (o: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(o).filter(([, v]) => v > 0));
+const positive = (o: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v > 0));
 
 describe('impairment matrix', () => {
   it('the CI matrix: 4 impairments × 3 rates × bulk and many-flow traffic × one combination per engine family, every stream intact', () => {
@@ -34,9 +35,24 @@ describe('impairment matrix', () => {
   });
 });
 
-const starved = (model: string, engine: 'lro' | 'gro' | 'off', modelConfig: Record<string, unknown>, impairments: Record<string, unknown> = {}, flows = 4, window = 65536): LabConfig => ({
-  model, engine, pollBudget: 1, modelConfig,
-  traffic: { rtoNs: 2_000_000, bytesPerFlow: 256 << 10, flows: [{ kind: 'bulk', count: flows, sendWindow: window }], impairments },
+const starved = (
+  model: string,
+  engine: 'lro' | 'gro' | 'off',
+  modelConfig: Record<string, unknown>,
+  impairments: Record<string, unknown> = {},
+  flows = 4,
+  window = 65536,
+): LabConfig => ({
+  model,
+  engine,
+  pollBudget: 1,
+  modelConfig,
+  traffic: {
+    rtoNs: 2_000_000,
+    bytesPerFlow: 256 << 10,
+    flows: [{ kind: 'bulk', count: flows, sendWindow: window }],
+    impairments,
+  },
 });
 
 const TINY: Record<string, Record<string, unknown>> = {
@@ -66,7 +82,14 @@ describe('the DMA pool runs out', () => {
   // prunes the out-of-order queues when an allocation finds the pool empty (tcp_prune_ofo_queue).
   for (const model of Object.keys(TINY)) {
     it(`${model}: one buffer per ring entry, loss and reordering: the out-of-order queues are pruned (counted), nothing stalls`, () => {
-      const r = runLab(starved(model, model === 'e1000' ? 'gro' : 'lro', { ...TINY[model], bufferFactor: 1 }, { loss: 0.05, reorder: { p: 0.05, depth: 8 } }));
+      const r = runLab(
+        starved(
+          model,
+          model === 'e1000' ? 'gro' : 'lro',
+          { ...TINY[model], bufferFactor: 1 },
+          { loss: 0.05, reorder: { p: 0.05, depth: 8 } },
+        ),
+      );
       expect(r.report.allStreamsOk).toBe(true);
       expect(r.conservation.ok).toBe(true);
       expect(stackBalanced(r)).toBe(true);
@@ -76,7 +99,16 @@ describe('the DMA pool runs out', () => {
   }
 
   it('default rings, 128 flows with 64 KiB windows and 1 % loss (stalled before the fix) complete on the e1000', () => {
-    const r = runLab({ model: 'e1000', engine: 'gro', traffic: { rtoNs: 2_000_000, bytesPerFlow: 64 << 10, flows: [{ kind: 'bulk', count: 128, sendWindow: 65536 }], impairments: { loss: 0.01 } } });
+    const r = runLab({
+      model: 'e1000',
+      engine: 'gro',
+      traffic: {
+        rtoNs: 2_000_000,
+        bytesPerFlow: 64 << 10,
+        flows: [{ kind: 'bulk', count: 128, sendWindow: 65536 }],
+        impairments: { loss: 0.01 },
+      },
+    });
     expect(r.report.allStreamsOk).toBe(true);
     expect(Object.keys(r.report.flows)).toHaveLength(128);
     expect(r.conservation.ok).toBe(true);
@@ -87,8 +119,12 @@ describe('the DMA pool runs out', () => {
 describe('more flows than descriptors', () => {
   it('64 interleaved flows against 8 LRO descriptors: bypasses counted as no_desc, every stream intact', () => {
     for (const combo of allCombos().filter((c) => c.engine === 'lro')) {
-      const r = runLab({ model: combo.model, engine: 'lro', ...(combo.softwareChecksum === true ? { softwareChecksum: true } : {}),
-        traffic: { rtoNs: 2_000_000, bytesPerFlow: 32 << 10, flows: [{ kind: 'bulk', count: 64, sendWindow: 16384 }] } });
+      const r = runLab({
+        model: combo.model,
+        engine: 'lro',
+        ...(combo.softwareChecksum === true ? { softwareChecksum: true } : {}),
+        traffic: { rtoNs: 2_000_000, bytesPerFlow: 32 << 10, flows: [{ kind: 'bulk', count: 64, sendWindow: 16384 }] },
+      });
       expect([comboName(combo), r.report.allStreamsOk, r.conservation.ok]).toEqual([comboName(combo), true, true]);
       expect(r.report.lro.noDesc).toBeGreaterThan(0);
     }
@@ -98,7 +134,12 @@ describe('more flows than descriptors', () => {
 describe('the flow table', () => {
   it('one-segment flows beyond maxFlows are dropped as tcp_flow_table_full, exactly', () => {
     const m = manyFlows(5000, { model: 'mq', driver: 'mq', engine: 'gro' }, 3000);
-    expect([m.flowsInTable, m.flowTableFull, m.conservationOk, m.stackConservationOk]).toEqual([3000, 2000, true, true]);
+    expect([m.flowsInTable, m.flowTableFull, m.conservationOk, m.stackConservationOk]).toEqual([
+      3000,
+      2000,
+      true,
+      true,
+    ]);
     expect(positive(m.result.report.drops)).toEqual({ tcp_flow_table_full: 2000 });
     expect(m.result.report.unexpectedFlows).toHaveLength(3000);
   });

@@ -21,12 +21,22 @@ function corpusBase(format: 'pcap' | 'pcapng', hostileShare: number): Uint8Array
   const path = join(dir, `base.${format}`);
   const c = buildCase({ seed: 42, combo: allCombos()[0]!, frames: 40, hostileShare });
   const w = CaptureWriter.open(path, { format, nanosecond: true });
-  for (const r of c.records) w.write({ tsSec: 1, tsNsec: r.index * 1200, data: r.data, ...(format === 'pcapng' && r.index % 7 === 0 ? { comment: `record ${r.index}` } : {}) });
+  for (const r of c.records)
+    w.write({
+      tsSec: 1,
+      tsNsec: r.index * 1200,
+      data: r.data,
+      ...(format === 'pcapng' && r.index % 7 === 0 ? { comment: `record ${r.index}` } : {}),
+    });
   w.close();
   return new Uint8Array(readFileSync(path));
 }
 
-interface Outcome { kind: 'ok' | 'capture-error' | 'other'; offset?: number; message?: string }
+interface Outcome {
+  kind: 'ok' | 'capture-error' | 'other';
+  offset?: number;
+  message?: string;
+}
 
 /**
  * Replays the file through the lab; a CaptureError must name the file and a byte offset inside it.
@@ -41,8 +51,10 @@ function replay(path: string, batch: 'timestamps' | 'all', size: number, streams
     return { kind: 'ok' };
   } catch (e) {
     if (e instanceof CaptureError) {
-      if (!(e.offset >= 0 && e.offset <= size)) return { kind: 'other', message: `offset ${e.offset} outside the file (${size})` };
-      if (!e.message.startsWith(`${path}: `) || !/byte \d+|empty file/.test(e.message) || e.message.includes('\n')) return { kind: 'other', message: e.message };
+      if (!(e.offset >= 0 && e.offset <= size))
+        return { kind: 'other', message: `offset ${e.offset} outside the file (${size})` };
+      if (!e.message.startsWith(`${path}: `) || !/byte \d+|empty file/.test(e.message) || e.message.includes('\n'))
+        return { kind: 'other', message: e.message };
       return { kind: 'capture-error', offset: e.offset, message: e.message };
     }
     return { kind: 'other', message: `${(e as Error).name}: ${(e as Error).message}` };
@@ -65,7 +77,7 @@ describe('captures truncated at every offset, through the whole lab', () => {
         if (o.kind === 'other') others.push(`${n}: ${o.message}`);
       }
       expect(others).toEqual([]);
-      expect(counts.ok).toBeGreaterThan(0);                // cuts at record boundaries
+      expect(counts.ok).toBeGreaterThan(0); // cuts at record boundaries
       expect(counts['capture-error']).toBeGreaterThan(counts.ok);
     });
   }
@@ -83,7 +95,10 @@ describe('mutated captures (flipped bytes, a seeded corpus)', () => {
         const m = base.slice();
         const flips = 1 + rng.int(4);
         // bias to the headers: the first 64 bytes and each record header are where the lengths live
-        for (let k = 0; k < flips; k++) { const at = rng.chance(0.3) ? rng.int(64) : rng.int(m.length); m[at] = rng.int(256); }
+        for (let k = 0; k < flips; k++) {
+          const at = rng.chance(0.3) ? rng.int(64) : rng.int(m.length);
+          m[at] = rng.int(256);
+        }
         writeFileSync(path, m);
         const o = replay(path, 'timestamps', m.length, false);
         if (o.kind === 'other') others.push(`mutant ${i}: ${o.message}`);
@@ -95,13 +110,30 @@ describe('mutated captures (flipped bytes, a seeded corpus)', () => {
   }
 });
 
-function le32(v: number): number[] { return [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24]; }
+function le32(v: number): number[] {
+  return [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24];
+}
 
 describe('records claiming 4 GiB', () => {
   it('classic pcap: the lab stops at the record with its offset, without allocating it', () => {
     const rec = (len: number, cap: number): number[] => [...le32(1), ...le32(0), ...le32(cap), ...le32(len)];
-    const bytes = Uint8Array.from([...le32(0xa1b2c3d4), 2, 0, 4, 0, ...le32(0), ...le32(0), ...le32(0xffffffff), ...le32(1),
-      ...rec(60, 60), ...new Array<number>(60).fill(0), ...rec(0xfffffff0, 0xfffffff0), 1, 2, 3]);
+    const bytes = Uint8Array.from([
+      ...le32(0xa1b2c3d4),
+      2,
+      0,
+      4,
+      0,
+      ...le32(0),
+      ...le32(0),
+      ...le32(0xffffffff),
+      ...le32(1),
+      ...rec(60, 60),
+      ...new Array<number>(60).fill(0),
+      ...rec(0xfffffff0, 0xfffffff0),
+      1,
+      2,
+      3,
+    ]);
     const path = join(dir, 'huge.pcap');
     writeFileSync(path, bytes);
     const before = process.memoryUsage().arrayBuffers;
@@ -129,22 +161,46 @@ describe('config files', () => {
   }
 
   it('a bad traffic field names its path', () => {
-    expect(() => runLab({ traffic: { flows: [{ kind: 'bulk', bytes: 1000, mss: 'big' }] } })).toThrow(/flows\[0\]\.mss/);
-    expect(() => runLab({ traffic: { flows: [{ kind: 'bulk', bytes: 1000 }], impairments: { loss: 2 } } })).toThrow(/impairments\.loss/);
+    expect(() => runLab({ traffic: { flows: [{ kind: 'bulk', bytes: 1000, mss: 'big' }] } })).toThrow(
+      /flows\[0\]\.mss/,
+    );
+    expect(() => runLab({ traffic: { flows: [{ kind: 'bulk', bytes: 1000 }], impairments: { loss: 2 } } })).toThrow(
+      /impairments\.loss/,
+    );
     expect(() => runLab({ traffic: { flows: [{ kind: 'bulk', bytes: 1000, colour: 'red' }] } })).toThrow(/colour/);
   });
 
   it('a bad model config field names the model and field', () => {
-    expect(() => runLab({ modelConfig: { rq2Entries: 3 }, traffic: { flows: [{ kind: 'bulk', bytes: 1000 }] } })).toThrow(/rq2Entries/);
-    expect(() => runLab({ modelConfig: { warpDrive: true }, traffic: { flows: [{ kind: 'bulk', bytes: 1000 }] } })).toThrow(/warpDrive/);
+    expect(() =>
+      runLab({ modelConfig: { rq2Entries: 3 }, traffic: { flows: [{ kind: 'bulk', bytes: 1000 }] } }),
+    ).toThrow(/rq2Entries/);
+    expect(() =>
+      runLab({ modelConfig: { warpDrive: true }, traffic: { flows: [{ kind: 'bulk', bytes: 1000 }] } }),
+    ).toThrow(/warpDrive/);
   });
 });
 
 describe('the CLI: bad flags and bad input exit 2 with one line', () => {
   it('every command, an unknown flag and a bad value; a config file with a bad field; a 4 GiB record', async () => {
     const hugePath = join(dir, 'huge-cli.pcap');
-    writeFileSync(hugePath, Uint8Array.from([...le32(0xa1b2c3d4), 2, 0, 4, 0, ...le32(0), ...le32(0), ...le32(65535), ...le32(1),
-      ...le32(1), ...le32(0), ...le32(0xfffffff0), ...le32(0xfffffff0)]));
+    writeFileSync(
+      hugePath,
+      Uint8Array.from([
+        ...le32(0xa1b2c3d4),
+        2,
+        0,
+        4,
+        0,
+        ...le32(0),
+        ...le32(0),
+        ...le32(65535),
+        ...le32(1),
+        ...le32(1),
+        ...le32(0),
+        ...le32(0xfffffff0),
+        ...le32(0xfffffff0),
+      ]),
+    );
     const cfgPath = join(dir, 'bad-config.json');
     writeFileSync(cfgPath, JSON.stringify({ pollBudget: 'many', traffic: { flows: [{ kind: 'bulk', bytes: 1000 }] } }));
     const notJson = join(dir, 'not.json');
@@ -181,13 +237,21 @@ describe('the CLI: bad flags and bad input exit 2 with one line', () => {
   }, 60_000);
 
   it('the fuzz command too', async () => {
-    const fuzz = (args: string[]): Promise<{ code: number | null; stderr: string }> => new Promise((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'cli/fuzz-main.ts', ...args], { cwd: ROOT });
-      let stderr = '';
-      p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      p.on('close', (code) => resolve({ code, stderr }));
-    });
-    const rs = await Promise.all([fuzz(['--frames', 'lots']), fuzz(['--bogus']), fuzz(['--hostile-share', '2']), fuzz(['--combo', 'ehea/e1000/lro'])]);
+    const fuzz = (args: string[]): Promise<{ code: number | null; stderr: string }> =>
+      new Promise((resolve) => {
+        const p = spawn(process.execPath, ['--import', 'tsx', 'cli/fuzz-main.ts', ...args], { cwd: ROOT });
+        let stderr = '';
+        p.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        p.on('close', (code) => resolve({ code, stderr }));
+      });
+    const rs = await Promise.all([
+      fuzz(['--frames', 'lots']),
+      fuzz(['--bogus']),
+      fuzz(['--hostile-share', '2']),
+      fuzz(['--combo', 'ehea/e1000/lro']),
+    ]);
     for (const r of rs) {
       expect(r.code).toBe(2);
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);

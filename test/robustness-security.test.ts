@@ -19,7 +19,8 @@ const ROOT = new URL('..', import.meta.url).pathname;
 function poison(v: unknown, n: { i: number }): unknown {
   if (typeof v === 'string') return `<x${n.i++}>"'&</script><img src=y onerror=alert(1)>`;
   if (Array.isArray(v)) return v.map((x) => poison(x, n));
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, poison(x, n)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, poison(x, n)]));
   return v;
 }
 
@@ -44,13 +45,23 @@ describe('the HTML report escapes every string', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vnic-sec-'));
     const path = join(dir, 'hostile.pcapng');
     const w = CaptureWriter.open(path, { format: 'pcapng', interfaceNames: ['eth0"><script>alert(7)</script>'] });
-    w.write({ tsSec: 1, tsNsec: 0, data: frame().eth({}).ipv4({}).tcp({}).payload(10).build(), comment: '</title><svg onload=alert(8)>' });
+    w.write({
+      tsSec: 1,
+      tsNsec: 0,
+      data: frame().eth({}).ipv4({}).tcp({}).payload(10).build(),
+      comment: '</title><svg onload=alert(8)>',
+    });
     w.close();
     const comments: string[] = [];
     for (const r of readCapture(path)) if (r.comment !== undefined) comments.push(r.comment);
     expect(comments).toEqual(['</title><svg onload=alert(8)>']);
     const d = sampleReportData();
-    const html = renderReportHtml({ ...d, title: comments[0]!, inputs: [path, 'eth0"><script>alert(7)</script>'], notes: comments });
+    const html = renderReportHtml({
+      ...d,
+      title: comments[0]!,
+      inputs: [path, 'eth0"><script>alert(7)</script>'],
+      notes: comments,
+    });
     expect(html).not.toMatch(/<svg onload/i);
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain('&lt;/title&gt;&lt;svg onload=alert(8)&gt;');
@@ -62,7 +73,8 @@ function tree(dir: string): string[] {
   const walk = (d: string): void => {
     for (const e of readdirSync(d)) {
       const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p); else out.push(relative(dir, p));
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(relative(dir, p));
     }
   };
   walk(dir);
@@ -99,7 +111,8 @@ describe('nothing listens on the network', () => {
         if (statSync(p).isDirectory()) walk(p);
         else if (/\.(ts|js|mjs)$/.test(e) && !e.startsWith('robustness-security')) {
           const s = readFileSync(p, 'utf8');
-          if (/['"](node:)?(net|http|https|http2|dgram|tls)['"]|createServer\(|\.listen\(/.test(s)) offenders.push(relative(ROOT, p));
+          if (/['"](node:)?(net|http|https|http2|dgram|tls)['"]|createServer\(|\.listen\(/.test(s))
+            offenders.push(relative(ROOT, p));
         }
       }
     };

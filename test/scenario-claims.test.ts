@@ -10,10 +10,14 @@ import type { RunReport } from '../sim/report.ts';
 const FIGURE = /\d[\d.,]*(?:\s*(?:×|%|ms\b|µs\b|Gb\/s|KiB|MiB|KB\b|segments?\b|frames?\b)|-byte\b)/g;
 
 function figuresOutsideClaims(s: Scenario): string[] {
-  const spans = (s.claims ?? []).map((c) => { const at = s.teaches.indexOf(c.says); return [at, at + c.says.length] as const; });
+  const spans = (s.claims ?? []).map((c) => {
+    const at = s.teaches.indexOf(c.says);
+    return [at, at + c.says.length] as const;
+  });
   const out: string[] = [];
   for (const m of s.teaches.matchAll(FIGURE)) {
-    const at = m.index, end = at + m[0].length;
+    const at = m.index,
+      end = at + m[0].length;
     if (!spans.some(([a, b]) => a >= 0 && a <= at && end <= b)) out.push(m[0]);
   }
   return out;
@@ -28,7 +32,12 @@ describe('scenario descriptions', () => {
   }
 
   it('the figure finder sees the figures the old texts stated without a run behind them', () => {
-    const old = { name: 'x', summary: '', lab: { traffic: {} }, teaches: 'jumbo: 7 segments reach the 64 KiB limit; 45-segment aggregates; RTO 10 ms; ratio 1.00×' } as Scenario;
+    const old = {
+      name: 'x',
+      summary: '',
+      lab: { traffic: {} },
+      teaches: 'jumbo: 7 segments reach the 64 KiB limit; 45-segment aggregates; RTO 10 ms; ratio 1.00×',
+    } as Scenario;
     expect(figuresOutsideClaims(old)).toEqual(['7 segments', '64 KiB', '10 ms', '1.00×']);
   });
 });

@@ -12,8 +12,9 @@ const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'captures', 'api']);
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir)) {
     const p = join(dir, e);
-    if (statSync(p).isDirectory()) { if (!SKIP_DIRS.has(e)) sourceFiles(p, out); }
-    else if (/\.(ts|md)$/.test(e)) out.push(p);
+    if (statSync(p).isDirectory()) {
+      if (!SKIP_DIRS.has(e)) sourceFiles(p, out);
+    } else if (/\.(ts|md)$/.test(e)) out.push(p);
   }
   return out;
 }
@@ -24,15 +25,25 @@ function sections(markdown: string): Map<string, string> {
   let current: string | undefined;
   for (const line of markdown.split('\n')) {
     const h = /^#{2,4} (\d+(?:\.\d+)*)\.? /.exec(line);
-    if (h !== null) { current = h[1]!; out.set(current, ''); continue; }
-    if (/^#{1,4} /.test(line)) { current = undefined; continue; }
+    if (h !== null) {
+      current = h[1]!;
+      out.set(current, '');
+      continue;
+    }
+    if (/^#{1,4} /.test(line)) {
+      current = undefined;
+      continue;
+    }
     if (current !== undefined) out.set(current, `${out.get(current)!}${line}\n`);
   }
   return out;
 }
 
 const INET_LRO = sections(readFileSync(join(ROOT, 'docs/spec/inet_lro.md'), 'utf8'));
-const GRO_HEADINGS = readFileSync(join(ROOT, 'docs/spec/gro.md'), 'utf8').split('\n').filter((l) => l.startsWith('## ')).map((l) => l.slice(3));
+const GRO_HEADINGS = readFileSync(join(ROOT, 'docs/spec/gro.md'), 'utf8')
+  .split('\n')
+  .filter((l) => l.startsWith('## '))
+  .map((l) => l.slice(3));
 
 /** Why the citation `§<section>[ rule|step <n>| Q<n>]` does not resolve, or null when it does. */
 function unresolved(section: string, kind: string | undefined, item: string | undefined): string | null {
@@ -42,13 +53,20 @@ function unresolved(section: string, kind: string | undefined, item: string | un
   if (kind === 'Q') return new RegExp(`\\*\\*Q${item}\\*\\*`).test(body) ? null : `no quirk Q${item} in §${section}`;
   const [, n, letter] = /^(\d+)([a-z]?)$/.exec(item)!;
   if (!new RegExp(`^${n}\\. `, 'm').test(body)) return `no ${kind} ${n} in §${section}`;
-  if (letter !== '' && !new RegExp(`^\\s+${letter}\\. `, 'm').test(body.split(new RegExp(`^${n}\\. `, 'm'))[1]!.split(/^\d+\. /m)[0]!)) {
+  if (
+    letter !== '' &&
+    !new RegExp(`^\\s+${letter}\\. `, 'm').test(body.split(new RegExp(`^${n}\\. `, 'm'))[1]!.split(/^\d+\. /m)[0]!)
+  ) {
     return `no ${kind} ${n}${letter} in §${section}`;
   }
   return null;
 }
 
-interface Citation { where: string; text: string; problem: string | null }
+interface Citation {
+  where: string;
+  text: string;
+  problem: string | null;
+}
 
 function citations(): Citation[] {
   const out: Citation[] = [];
@@ -65,7 +83,11 @@ function citations(): Citation[] {
         out.push({ where, text: m[0], problem: unresolved(m[1]!, m[2] ?? m[4], m[3] ?? m[5]) });
       }
       for (const m of line.matchAll(/spec\/gro\.md "([^"]+)"/g)) {
-        out.push({ where, text: m[0], problem: GRO_HEADINGS.some((h) => h.startsWith(m[1]!)) ? null : `no heading "${m[1]}" in docs/spec/gro.md` });
+        out.push({
+          where,
+          text: m[0],
+          problem: GRO_HEADINGS.some((h) => h.startsWith(m[1]!)) ? null : `no heading "${m[1]}" in docs/spec/gro.md`,
+        });
       }
     });
   }

@@ -113,7 +113,8 @@ describe('RunReportBuilder', () => {
     const lat = new LatencyRecorder();
     for (const v of [1000, 2000, 3000, 4000]) lat.record(v);
     const occ = new OccupancySampler();
-    occ.record(0, 0, 3); occ.record(0, 10, 5);
+    occ.record(0, 0, 3);
+    occ.record(0, 10, 5);
     const r = new RunReportBuilder('unit')
       .duration(1_000_000)
       .framesIn(1000)
@@ -123,7 +124,16 @@ describe('RunReportBuilder', () => {
       .addLro({ aggregated: 600, flushed: 20, noDesc: 1, reasons: { flush_max_aggr: 5 } })
       .addLro({ aggregated: 300, flushed: 10, noDesc: 0, reasons: { flush_max_aggr: 1 } })
       .acksSent(50)
-      .flows([{ name: 'a', bytesDelivered: 1_024_000, segmentsIn: 990, packetsToStack: 100, acksSent: 50, byteStreamOk: true }])
+      .flows([
+        {
+          name: 'a',
+          bytesDelivered: 1_024_000,
+          segmentsIn: 990,
+          packetsToStack: 100,
+          acksSent: 50,
+          byteStreamOk: true,
+        },
+      ])
       .cpu(cpu)
       .latency(lat)
       .peakDmaBytes(4096)
@@ -133,7 +143,14 @@ describe('RunReportBuilder', () => {
     expect(RunReportSchema.parse(JSON.parse(JSON.stringify(r)))).toEqual(r);
     expect(r.drops).toEqual({ rx_missed: 10, tcp_csum_errors: 0 });
     expect(r.dropsTotal).toBe(10);
-    expect(r.lro).toEqual({ enabled: true, aggregated: 900, flushed: 30, noDesc: 1, avgAggr: 30, reasons: { flush_max_aggr: 6 } });
+    expect(r.lro).toEqual({
+      enabled: true,
+      aggregated: 900,
+      flushed: 30,
+      noDesc: 1,
+      avgAggr: 30,
+      reasons: { flush_max_aggr: 6 },
+    });
     expect(r.gro.enabled).toBe(false);
     expect(r.bytesDelivered).toBe(1_024_000);
     expect(r.bytesVerified).toBe(1_024_000);
@@ -144,14 +161,40 @@ describe('RunReportBuilder', () => {
     // 8,192,000 bits for 1e6 cycles; 2e9 cycles/s → 16.384 Gb/s
     expect(r.cpu.sustainableGbps).toBeCloseTo(16.384, 9);
     expect(r.latency).toEqual({ samples: 4, p50Us: 2, p99Us: 4, maxUs: 4, meanUs: 2.5, exact: true });
-    expect(r.ringOccupancy).toEqual({ '0': { peak: 5, points: [[0, 3], [10, 5]] } });
-    for (const k of ['framesIn', 'framesToStack', 'drops', 'lro', 'gro', 'flows', 'cpu', 'latency', 'acksSent', 'bytesDelivered', 'peakDmaBytes', 'ringOccupancy']) {
+    expect(r.ringOccupancy).toEqual({
+      '0': {
+        peak: 5,
+        points: [
+          [0, 3],
+          [10, 5],
+        ],
+      },
+    });
+    for (const k of [
+      'framesIn',
+      'framesToStack',
+      'drops',
+      'lro',
+      'gro',
+      'flows',
+      'cpu',
+      'latency',
+      'acksSent',
+      'bytesDelivered',
+      'peakDmaBytes',
+      'ringOccupancy',
+    ]) {
       expect(r).toHaveProperty(k);
     }
   });
 
   it('a failed stream makes allStreamsOk false; missing flows too', () => {
-    const r = new RunReportBuilder().flows([{ name: 'a', bytesDelivered: 5, segmentsIn: 1, packetsToStack: 1, acksSent: 0, byteStreamOk: false }], ['b']).build();
+    const r = new RunReportBuilder()
+      .flows(
+        [{ name: 'a', bytesDelivered: 5, segmentsIn: 1, packetsToStack: 1, acksSent: 0, byteStreamOk: false }],
+        ['b'],
+      )
+      .build();
     expect(r.allStreamsOk).toBe(false);
     expect(r.bytesVerified).toBe(0);
     expect(r.missingFlows).toEqual(['b']);

@@ -34,7 +34,10 @@ class TinyNic {
   dmaInUse = 0;
   peakDma = 0;
   raiseIrq: () => void = () => {};
-  constructor(readonly slots: number, private readonly clock: VirtualClock) {
+  constructor(
+    readonly slots: number,
+    private readonly clock: VirtualClock,
+  ) {
     this.mem = new Uint8Array(slots * SLOT);
     this.desc = new Uint8Array(slots * DESC.SIZE);
     this.dv = new DataView(this.desc.buffer);
@@ -43,15 +46,22 @@ class TinyNic {
   }
   receiveFrame(f: Uint8Array, len: number): void {
     this.framesIn++;
-    if (!this.posted[this.head]) { this.rxMissed++; return; }
+    if (!this.posted[this.head]) {
+      this.rxMissed++;
+      return;
+    }
     this.mem.set(f.subarray(0, len), this.head * SLOT);
     this.dv.setUint16(this.head * DESC.SIZE + DESC.LEN, len);
     this.desc[this.head * DESC.SIZE + DESC.FLAGS] = DONE;
     this.arrival[this.head] = this.clock.now;
     this.posted[this.head] = false;
-    this.dmaInUse += SLOT; this.peakDma = Math.max(this.peakDma, this.dmaInUse);
+    this.dmaInUse += SLOT;
+    this.peakDma = Math.max(this.peakDma, this.dmaInUse);
     this.head = (this.head + 1) % this.slots;
-    if (this.irqEnabled) { this.irqEnabled = false; this.raiseIrq(); }
+    if (this.irqEnabled) {
+      this.irqEnabled = false;
+      this.raiseIrq();
+    }
   }
 }
 
@@ -60,7 +70,12 @@ function tinyDriver(stack: Stack, nic: TinyNic) {
   const pool = new SkbPool(64);
   let tail = 0;
   const dev = stack.registerNetdev(new NetDevice({ name: 'tiny0' }));
-  const owner: BufferOwner = { release: (_mem, addr) => { nic.posted[addr / SLOT] = true; nic.dmaInUse -= SLOT; } }; // refill on free
+  const owner: BufferOwner = {
+    release: (_mem, addr) => {
+      nic.posted[addr / SLOT] = true;
+      nic.dmaInUse -= SLOT;
+    },
+  }; // refill on free
   const pending = (): boolean => (nic.desc[tail * DESC.SIZE + DESC.FLAGS]! & DONE) !== 0;
   const poll = (napi: NapiStruct, budget: number): number => {
     let done = 0;
@@ -71,10 +86,12 @@ function tinyDriver(stack: Stack, nic: TinyNic) {
       nic.desc[tail * DESC.SIZE + DESC.FLAGS] = 0;
       stack.cpu.charge('skb_alloc');
       const skb = pool.get().setLinear(nic.mem, tail * SLOT, len);
-      skb.headOwner = owner; skb.headOwnerAddr = tail * SLOT;
+      skb.headOwner = owner;
+      skb.headOwnerAddr = tail * SLOT;
       skb.arrivalNs = nic.arrival[tail]!;
       skb.ipSummed = CHECKSUM_NONE;
-      dev.stats.rx_packets++; dev.stats.rx_bytes += len;
+      dev.stats.rx_packets++;
+      dev.stats.rx_bytes += len;
       ethTypeTrans(skb);
       stack.netifReceiveSkb(skb);
       tail = (tail + 1) % nic.slots;
@@ -83,12 +100,17 @@ function tinyDriver(stack: Stack, nic: TinyNic) {
     if (done < budget) {
       stack.napiComplete(napi);
       nic.irqEnabled = true;
-      if (pending()) { nic.irqEnabled = false; nic.raiseIrq(); } // a frame slipped in: the device raises again
+      if (pending()) {
+        nic.irqEnabled = false;
+        nic.raiseIrq();
+      } // a frame slipped in: the device raises again
     }
     return done;
   };
   const napi = stack.napiAdd('tiny0-rx0', poll, 64, 0);
-  nic.raiseIrq = stack.requestIrq('tiny0', () => { stack.napiSchedule(napi); });
+  nic.raiseIrq = stack.requestIrq('tiny0', () => {
+    stack.napiSchedule(napi);
+  });
   dev.registerStatsProvider(() => ({ rx_missed: nic.rxMissed }));
   return { dev, pool };
 }
@@ -96,27 +118,47 @@ function tinyDriver(stack: Stack, nic: TinyNic) {
 const KEY: FlowKey = { saddr: parseIpv4('10.0.0.1'), daddr: parseIpv4('10.0.0.2'), sport: 40000, dport: 5001 };
 const ISN = 4_000_000_000; // wraps past 2^32 during the run
 
-interface RunResult { report: RunReport; acks: number[]; stack: Stack; nic: TinyNic; exp: FlowExpectation; poolInUse: number }
+interface RunResult {
+  report: RunReport;
+  acks: number[];
+  stack: Stack;
+  nic: TinyNic;
+  exp: FlowExpectation;
+  poolInUse: number;
+}
 
 function run(segments: number, gapNs: number, slots: number, traced = false): RunResult {
   const clock = new VirtualClock();
   const cpu = new Cpu(clock, DEFAULT_COST_PROFILE);
   const acks: number[] = [];
   const stack = new Stack({
-    clock, cpu, ...(traced ? { tracer: new TraceLog() } : {}),
-    sendToWire: (f, len) => { const d = decodeFrame(f, len); if (d instanceof WireError) throw d; acks.push((d.tcp!.ack - ISN) >>> 0); },
+    clock,
+    cpu,
+    ...(traced ? { tracer: new TraceLog() } : {}),
+    sendToWire: (f, len) => {
+      const d = decodeFrame(f, len);
+      if (d instanceof WireError) throw d;
+      acks.push((d.tcp!.ack - ISN) >>> 0);
+    },
   });
   const nic = new TinyNic(slots, clock);
   const { pool } = tinyDriver(stack, nic);
   const stream = testStream(segments * 1448, 3);
   const exp = expectationOf(KEY, ISN, stream);
   for (let i = 0; i < segments; i++) {
-    const f = frame().ipv4({ id: i }).tcp({ seq: (ISN + i * 1448) >>> 0, ack: 1, flags: 'A', ts: [1000 + i, 5] })
-      .payload(stream.subarray(i * 1448, (i + 1) * 1448)).build();
+    const f = frame()
+      .ipv4({ id: i })
+      .tcp({ seq: (ISN + i * 1448) >>> 0, ack: 1, flags: 'A', ts: [1000 + i, 5] })
+      .payload(stream.subarray(i * 1448, (i + 1) * 1448))
+      .build();
     clock.at(i * gapNs, () => nic.receiveFrame(f, f.length));
   }
   clock.run();
-  const b = new RunReportBuilder('tiny').duration(clock.now).framesIn(nic.framesIn).addDrops({ rx_missed: nic.rxMissed }).peakDmaBytes(nic.peakDma);
+  const b = new RunReportBuilder('tiny')
+    .duration(clock.now)
+    .framesIn(nic.framesIn)
+    .addDrops({ rx_missed: nic.rxMissed })
+    .peakDmaBytes(nic.peakDma);
   fillStackReport(b, stack, [exp]);
   return { report: b.build(), acks, stack, nic, exp, poolInUse: pool.inUse };
 }
@@ -125,7 +167,13 @@ describe('minimal driver over a tiny ring, end to end', () => {
   it('delivers a 300-segment stream intact, one interrupt per frame at a gentle rate, ACK every segment in quick-ack (the first 16), then every 2nd', () => {
     const { report: r, acks, stack, nic, poolInUse } = run(300, 10_000, 64);
     expect(r.allStreamsOk).toBe(true);
-    expect(r.flows['10.0.0.1:40000>10.0.0.2:5001']).toEqual({ bytesDelivered: 300 * 1448, segmentsIn: 300, packetsToStack: 300, acksSent: 158, byteStreamOk: true });
+    expect(r.flows['10.0.0.1:40000>10.0.0.2:5001']).toEqual({
+      bytesDelivered: 300 * 1448,
+      segmentsIn: 300,
+      packetsToStack: 300,
+      acksSent: 158,
+      byteStreamOk: true,
+    });
     expect(r.framesIn).toBe(300);
     expect(r.framesToStack).toBe(300);
     expect(r.dropsTotal).toBe(0);
@@ -140,7 +188,10 @@ describe('minimal driver over a tiny ring, end to end', () => {
     // CPU: the total is exactly the sum of events × profile cost
     const snap = stack.cpu.snapshot();
     let sum = 0;
-    for (const k of COST_KINDS) { expect(snap.byKind[k]).toBe(Math.round(snap.events[k] * DEFAULT_COST_PROFILE.cycles[k])); sum += snap.byKind[k]; }
+    for (const k of COST_KINDS) {
+      expect(snap.byKind[k]).toBe(Math.round(snap.events[k] * DEFAULT_COST_PROFILE.cycles[k]));
+      sum += snap.byKind[k];
+    }
     expect(r.cpu.cycles).toBe(sum);
     expect(snap.events.interrupt).toBe(300);
     expect(snap.events.tcp_rcv).toBe(300);

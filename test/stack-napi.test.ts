@@ -11,14 +11,25 @@ import { frame } from '../wire/index.ts';
 /** A pretend device queue: `pending` packets; its poll consumes up to budget and completes below budget. */
 function fakeQueue(stack: Stack, name: string, pending: number, log: string[], weight = 64) {
   const q = { pending, irqEnabled: true, irqEnables: 0, napi: null as unknown as NapiStruct };
-  q.napi = stack.napiAdd(name, (napi, budget) => {
-    const n = Math.min(q.pending, budget);
-    q.pending -= n;
-    log.push(`${name}:${n}`);
-    if (n < budget) { stack.napiComplete(napi); q.irqEnabled = true; q.irqEnables++; }
-    return n;
-  }, weight);
-  const irq = stack.requestIrq(name, () => { q.irqEnabled = false; stack.napiSchedule(q.napi); });
+  q.napi = stack.napiAdd(
+    name,
+    (napi, budget) => {
+      const n = Math.min(q.pending, budget);
+      q.pending -= n;
+      log.push(`${name}:${n}`);
+      if (n < budget) {
+        stack.napiComplete(napi);
+        q.irqEnabled = true;
+        q.irqEnables++;
+      }
+      return n;
+    },
+    weight,
+  );
+  const irq = stack.requestIrq(name, () => {
+    q.irqEnabled = false;
+    stack.napiSchedule(q.napi);
+  });
   return { q, irq };
 }
 
@@ -75,7 +86,8 @@ describe('NAPI and net_rx_action', () => {
     const log: string[] = [];
     const a = fakeQueue(stack, 'A', 150, log);
     const b = fakeQueue(stack, 'B', 100, log);
-    a.irq(); b.irq();
+    a.irq();
+    b.irq();
     clock.run();
     expect(log).toEqual(['A:64', 'B:64', 'A:64', 'B:36', 'A:22']);
     expect(stack.stats.softirqRuns).toBe(1);
@@ -108,8 +120,12 @@ describe('NAPI and net_rx_action', () => {
     const { q, irq } = fakeQueue(stack, 'rx0', 10, log);
     let flushes = 0;
     let repolls = 0;
-    q.napi.onComplete(() => { flushes++; });
-    q.napi.onRepoll(() => { repolls++; });
+    q.napi.onComplete(() => {
+      flushes++;
+    });
+    q.napi.onRepoll(() => {
+      repolls++;
+    });
     q.pending = 140; // 64 (re-poll), 64 (re-poll), 12 (complete)
     irq();
     clock.run();
@@ -121,7 +137,11 @@ describe('NAPI and net_rx_action', () => {
     const { clock, stack } = zeroStack();
     const { q, irq } = fakeQueue(stack, 'rx0', 10, []);
     let flushes = 0;
-    q.napi.attachGro({ flush: () => { flushes++; } });
+    q.napi.attachGro({
+      flush: () => {
+        flushes++;
+      },
+    });
     q.pending = 140; // 64 (re-poll), 64 (re-poll), 12 (complete)
     irq();
     clock.run();
@@ -130,7 +150,10 @@ describe('NAPI and net_rx_action', () => {
 
   it('counts a driver that completes while returning its whole weight', () => {
     const { clock, stack } = zeroStack();
-    const n = stack.napiAdd('bad', (napi, budget) => { stack.napiComplete(napi); return budget; });
+    const n = stack.napiAdd('bad', (napi, budget) => {
+      stack.napiComplete(napi);
+      return budget;
+    });
     stack.napiSchedule(n);
     clock.run();
     expect(stack.stats.napiCompleteAtWeight).toBe(1);
@@ -143,9 +166,14 @@ describe('NAPI and net_rx_action', () => {
     const cpu = new Cpu(clock, costProfile({ cycles: { napi_poll: 3_000_000 } }, ZERO_COST_PROFILE));
     const stack = new Stack({ clock, cpu, netdevBudget: 1_000_000 });
     const times: number[] = [];
-    const n = stack.napiAdd('slow', (_napi, budget) => { times.push(cpu.now); return budget; });
+    const n = stack.napiAdd('slow', (_napi, budget) => {
+      times.push(cpu.now);
+      return budget;
+    });
     stack.napiSchedule(n);
-    clock.step(); clock.step(); clock.step();
+    clock.step();
+    clock.step();
+    clock.step();
     // polls at 1, 2, 3 ms (each poll's cost is charged before it runs); the run yields to the clock after each
     expect(times).toEqual([1e6, 2e6, 3e6]);
     expect(clock.now).toBe(2e6);

@@ -8,19 +8,34 @@ import type { FlowKey } from '../sim/flows.ts';
 import { Stack, type StackOptions } from '../stack/stack.ts';
 import { skbFromFrame, expectationOf, testStream, type SkbFromFrameOptions } from '../stack/testing.ts';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, CHECKSUM_COMPLETE, CHECKSUM_PARTIAL } from '../stack/skb.ts';
-import { frame, decodeFrame, WireError, parseIpv4, checksum, sumBytes, fold, pseudoHeaderSum, type DecodedFrame } from '../wire/index.ts';
+import {
+  frame,
+  decodeFrame,
+  WireError,
+  parseIpv4,
+  checksum,
+  sumBytes,
+  fold,
+  pseudoHeaderSum,
+  type DecodedFrame,
+} from '../wire/index.ts';
 
 const ISN = 1_000_000;
 const KEY: FlowKey = { saddr: parseIpv4('10.0.0.1'), daddr: parseIpv4('10.0.0.2'), sport: 40000, dport: 5001 };
 
-interface SentAck { t: number; f: DecodedFrame; bytes: Uint8Array }
+interface SentAck {
+  t: number;
+  f: DecodedFrame;
+  bytes: Uint8Array;
+}
 
 /** A stack whose flows are past their quick-ack start (quickAcks 0) unless `opts` says otherwise: these tests are about the steady-state rule. */
 function setup(opts: Partial<StackOptions> = {}) {
   const clock = new VirtualClock();
   const acks: SentAck[] = [];
   const stack = new Stack({
-    clock, cpu: new Cpu(clock, ZERO_COST_PROFILE),
+    clock,
+    cpu: new Cpu(clock, ZERO_COST_PROFILE),
     sendToWire: (fr, len, t) => {
       const bytes = fr.slice(0, len);
       const f = decodeFrame(bytes);
@@ -34,11 +49,19 @@ function setup(opts: Partial<StackOptions> = {}) {
 }
 
 /** A segment of `stream` at byte offset `off`. */
-function seg(stream: Uint8Array, off: number, len: number, o: { flags?: string; ts?: [number, number]; vlan?: number } = {}): Uint8Array {
+function seg(
+  stream: Uint8Array,
+  off: number,
+  len: number,
+  o: { flags?: string; ts?: [number, number]; vlan?: number } = {},
+): Uint8Array {
   let b = frame();
   if (o.vlan !== undefined) b = b.vlan(o.vlan);
-  return b.ipv4({}).tcp({ seq: ISN + off, ack: 777, flags: o.flags ?? 'A', ...(o.ts ? { ts: o.ts } : {}) })
-    .payload(stream.subarray(off, off + len)).build();
+  return b
+    .ipv4({})
+    .tcp({ seq: ISN + off, ack: 777, flags: o.flags ?? 'A', ...(o.ts ? { ts: o.ts } : {}) })
+    .payload(stream.subarray(off, off + len))
+    .build();
 }
 
 const ackNos = (acks: SentAck[]): number[] => acks.map((a) => a.f.tcp!.ack - ISN);
@@ -55,7 +78,13 @@ describe('TCP receive: ordering', () => {
     expect(ackNos(acks)).toEqual([2000, 4000, 6000, 8000, 10000]);
     const v = stack.verify([expectationOf(KEY, ISN, s)]);
     expect(v.allOk).toBe(true);
-    expect(v.flows[0]).toMatchObject({ bytesDelivered: 10_000, segmentsIn: 10, packetsToStack: 10, acksSent: 5, byteStreamOk: true });
+    expect(v.flows[0]).toMatchObject({
+      bytesDelivered: 10_000,
+      segmentsIn: 10,
+      packetsToStack: 10,
+      acksSent: 5,
+      byteStreamOk: true,
+    });
     expect(stack.stats.consumed).toBe(10);
   });
 
@@ -108,11 +137,11 @@ describe('TCP receive: ordering', () => {
     const { clock, stack } = setup();
     const s = testStream(5000);
     deliver(stack, seg(s, 0, 1000));
-    deliver(stack, seg(s, 500, 1000));   // partial overlap, in order
-    deliver(stack, seg(s, 3000, 1000));  // out of order
-    deliver(stack, seg(s, 2000, 1500));  // out of order, overlaps the queued one
-    deliver(stack, seg(s, 3200, 300));   // inside a queued one: ofo duplicate
-    deliver(stack, seg(s, 1200, 1000));  // overlaps delivered data, fills the hole
+    deliver(stack, seg(s, 500, 1000)); // partial overlap, in order
+    deliver(stack, seg(s, 3000, 1000)); // out of order
+    deliver(stack, seg(s, 2000, 1500)); // out of order, overlaps the queued one
+    deliver(stack, seg(s, 3200, 300)); // inside a queued one: ofo duplicate
+    deliver(stack, seg(s, 1200, 1000)); // overlaps delivered data, fills the hole
     deliver(stack, seg(s, 4000, 1000));
     clock.run();
     expect(stack.stats.tcpPartialOverlap).toBe(2);
@@ -126,7 +155,13 @@ describe('TCP receive: ordering', () => {
   it('a flow may begin mid-stream (first segment sets rcv_nxt) or with a SYN', () => {
     const { stack } = setup();
     const s = testStream(2000);
-    deliver(stack, frame().ipv4({}).tcp({ seq: ISN - 1, flags: 'S' }).build());
+    deliver(
+      stack,
+      frame()
+        .ipv4({})
+        .tcp({ seq: ISN - 1, flags: 'S' })
+        .build(),
+    );
     deliver(stack, seg(s, 0, 1000));
     deliver(stack, seg(s, 1000, 1000));
     const other: FlowKey = { ...KEY, sport: 40001 };
@@ -174,11 +209,11 @@ describe('TCP receive: quick-ack mode', () => {
   it('out-of-order data puts the flow back in quick-ack mode', () => {
     const { stack, acks } = setup({ ackCounting: 'gso_segs', quickAcks: 2 });
     const s = testStream(8000);
-    for (let i = 0; i < 4; i++) deliver(stack, seg(s, i * 1000, 1000));       // quick, quick, -, ACK 4000
-    deliver(stack, seg(s, 5000, 1000));                                        // hole at 4000: dup ACK, quick mode again
-    deliver(stack, seg(s, 4000, 1000));                                        // fills the hole: ACK 6000 at once
-    deliver(stack, seg(s, 6000, 1000));                                        // quick
-    deliver(stack, seg(s, 7000, 1000));                                        // quick
+    for (let i = 0; i < 4; i++) deliver(stack, seg(s, i * 1000, 1000)); // quick, quick, -, ACK 4000
+    deliver(stack, seg(s, 5000, 1000)); // hole at 4000: dup ACK, quick mode again
+    deliver(stack, seg(s, 4000, 1000)); // fills the hole: ACK 6000 at once
+    deliver(stack, seg(s, 6000, 1000)); // quick
+    deliver(stack, seg(s, 7000, 1000)); // quick
     expect(ackNos(acks)).toEqual([1000, 2000, 4000, 4000, 6000, 7000, 8000]);
   });
 });
@@ -187,13 +222,19 @@ describe('TCP receive: aggregates and ACK counting', () => {
   /** One 5-segment aggregate (as LRO would build it) covering stream[off, off+5000). */
   const agg = (s: Uint8Array, off: number) => seg(s, off, 5000);
 
-  for (const [mode, expected] of [['gso_segs', [5000, 10000, 15000, 20000]], ['per-packet', [10000, 20000]]] as const) {
+  for (const [mode, expected] of [
+    ['gso_segs', [5000, 10000, 15000, 20000]],
+    ['per-packet', [10000, 20000]],
+  ] as const) {
     it(`4 aggregates of 5 segments, ackCounting ${mode}: ACKs ${expected.join(',')}`, () => {
       const { clock, stack, acks } = setup({ ackCounting: mode });
       const s = testStream(20_000);
       for (let i = 0; i < 4; i++) {
         // alternate frag_list chains (skb mode) and page frags (frags mode); software checksum over both
-        const o: SkbFromFrameOptions = i % 2 === 0 ? { headLen: 66 + 1000, chainSize: 1000, wireFrames: 5 } : { headLen: 66, fragSize: 1000, wireFrames: 5 };
+        const o: SkbFromFrameOptions =
+          i % 2 === 0
+            ? { headLen: 66 + 1000, chainSize: 1000, wireFrames: 5 }
+            : { headLen: 66, fragSize: 1000, wireFrames: 5 };
         deliver(stack, agg(s, i * 5000), o);
       }
       clock.run();
@@ -209,7 +250,13 @@ describe('TCP receive: aggregates and ACK counting', () => {
   it('GRO aggregates (CHECKSUM_PARTIAL, gso_segs) count gso_segs', () => {
     const { stack, acks } = setup({ ackCounting: 'gso_segs' });
     const s = testStream(3000);
-    deliver(stack, seg(s, 0, 3000), { ipSummed: CHECKSUM_PARTIAL, gsoSegs: 3, gsoSize: 1000, headLen: 66, fragSize: 700 });
+    deliver(stack, seg(s, 0, 3000), {
+      ipSummed: CHECKSUM_PARTIAL,
+      gsoSegs: 3,
+      gsoSize: 1000,
+      headLen: 66,
+      fragSize: 700,
+    });
     expect(ackNos(acks)).toEqual([3000]);
     expect(stack.stats.swCsumSkbs).toBe(0);
     expect(stack.verify([expectationOf(KEY, ISN, s)]).allOk).toBe(true);
@@ -225,7 +272,11 @@ describe('TCP receive: aggregates and ACK counting', () => {
 
 describe('checksums per ip_summed', () => {
   const s = testStream(1000);
-  const corrupt = (): Uint8Array => { const f = seg(s, 0, 1000); f[100]! ^= 0xff; return f; };
+  const corrupt = (): Uint8Array => {
+    const f = seg(s, 0, 1000);
+    f[100]! ^= 0xff;
+    return f;
+  };
 
   it('CHECKSUM_NONE: a bad TCP checksum is dropped (tcp_csum_errors)', () => {
     const { stack, acks } = setup();
@@ -274,7 +325,12 @@ describe('IPv4 input and VLAN', () => {
     const { stack } = setup();
     const s = testStream(8);
     const f1 = frame().ipv4({}).tcp({ seq: ISN }).payload(s.subarray(0, 4)).pad(60).build();
-    const f2 = frame().ipv4({}).tcp({ seq: ISN + 4 }).payload(s.subarray(4, 8)).pad(60).build();
+    const f2 = frame()
+      .ipv4({})
+      .tcp({ seq: ISN + 4 })
+      .payload(s.subarray(4, 8))
+      .pad(60)
+      .build();
     expect(f1.length).toBe(60);
     deliver(stack, f1);
     deliver(stack, f2, { ipSummed: CHECKSUM_COMPLETE });
@@ -296,10 +352,19 @@ describe('IPv4 input and VLAN', () => {
     deliver(stack, frame().ipv4({ protocol: 1 }).payload(10).build());
     deliver(stack, frame().ipv4({ protocol: 47 }).payload(10).build());
     deliver(stack, frame().arp({}).build());
-    deliver(stack, frame().ipv4({}).tcp({}).build().subarray(0, 14 + 20 + 10)); // TCP header cut short (tot_len says 40)
+    deliver(
+      stack,
+      frame()
+        .ipv4({})
+        .tcp({})
+        .build()
+        .subarray(0, 14 + 20 + 10),
+    ); // TCP header cut short (tot_len says 40)
     const d = stack.stats.drops;
     expect([d.ip_truncated, d.ip_bad_version, d.ip_bad_ihl, d.ip_frag_dropped]).toEqual([2, 1, 1, 2]);
-    expect([stack.stats.udpDelivered, stack.stats.icmpDelivered, stack.stats.otherProto, stack.stats.otherL3]).toEqual([1, 1, 1, 1]);
+    expect([stack.stats.udpDelivered, stack.stats.icmpDelivered, stack.stats.otherProto, stack.stats.otherL3]).toEqual([
+      1, 1, 1, 1,
+    ]);
     expect(stack.stats.consumed + stack.stats.dropped).toBe(10);
   });
 
@@ -334,10 +399,19 @@ describe('ACK frames', () => {
     expect(a.f.eth.dst).toBe('02:00:00:00:00:01');
     expect(a.f.eth.src).toBe('02:00:00:00:00:02');
     expect(a.f.ipv4).toMatchObject({ src: '10.0.0.2', dst: '10.0.0.1', protocol: 6, totalLength: 52, df: true });
-    expect(a.f.tcp).toMatchObject({ sport: 5001, dport: 40000, seq: 777, ack: ISN + 2000, flags: 0x10, window: 65535, dataOffset: 8 });
+    expect(a.f.tcp).toMatchObject({
+      sport: 5001,
+      dport: 40000,
+      seq: 777,
+      ack: ISN + 2000,
+      flags: 0x10,
+      window: 65535,
+      dataOffset: 8,
+    });
     // TSval: the host's jiffies, which start 300 s (at HZ 1000) before they wrap, as Linux's do
     expect(a.f.tcp!.options).toContainEqual({ kind: 'timestamp', tsval: 0x100000000 - 300_000, tsecr: 501 });
-    const ip = a.f.l3Offset, l4 = a.f.l4Offset!;
+    const ip = a.f.l3Offset,
+      l4 = a.f.l4Offset!;
     expect(checksum(a.bytes, ip, 20)).toBe(0);
     expect(fold(sumBytes(a.bytes, l4, 32, pseudoHeaderSum(a.bytes, ip + 12, ip + 16, 6, 32)))).toBe(0xffff);
     expect(a.bytes.length).toBe(66);

@@ -11,17 +11,35 @@ const MODELS = ['ehea', 'myri10ge', 'e1000', 'mq'] as const;
 const ENGINES = ['lro', 'gro', 'off'] as const;
 
 function record(data: Uint8Array, index: number): CaptureRecord {
-  return { index, offset: 0, tsSec: 0, tsNsec: index * 1000, data, origLen: data.length, interfaceId: 0, linktype: 1 } as CaptureRecord;
+  return {
+    index,
+    offset: 0,
+    tsSec: 0,
+    tsNsec: index * 1000,
+    data,
+    origLen: data.length,
+    interfaceId: 0,
+    linktype: 1,
+  } as CaptureRecord;
 }
 
 function deepTagged(tags: number, payload: number): Uint8Array {
   const b = frame().eth({});
   for (let i = 0; i < tags; i++) b.vlan(10 + i);
-  return b.ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }).tcp({ sport: 40000 + tags, dport: 5001, seq: 1000, flags: 'PA' }).payload(payload).build();
+  return b
+    .ipv4({ src: '10.0.0.1', dst: '10.0.0.2' })
+    .tcp({ sport: 40000 + tags, dport: 5001, seq: 1000, flags: 'PA' })
+    .payload(payload)
+    .build();
 }
 
 function run(model: string, engine: (typeof ENGINES)[number], frames: Uint8Array[]) {
-  const cfg: LabConfig = { model, engine, capture: { path: 'regression' }, ...(model === 'e1000' && engine === 'lro' ? { softwareChecksum: true } : {}) };
+  const cfg: LabConfig = {
+    model,
+    engine,
+    capture: { path: 'regression' },
+    ...(model === 'e1000' && engine === 'lro' ? { softwareChecksum: true } : {}),
+  };
   return runLab(cfg, { records: frames.map(record) });
 }
 

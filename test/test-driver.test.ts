@@ -21,8 +21,12 @@ const MINIMAL = readFileSync(join(ROOT, 'examples/minimal-driver.ts'), 'utf8');
 const vnicThere = (args: string[]) => vnicProcess(args, { cwd: dir });
 
 let dir = '';
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'vnic-driver-')); });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vnic-driver-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('each rule broken on purpose in a copy of the minimal driver is reported, alone', () => {
   it('the table breaks every rule once (and vnic test-driver --help lists the same rules)', () => {
@@ -38,7 +42,11 @@ describe('each rule broken on purpose in a copy of the minimal driver is reporte
       expect(r.ok).toBe(false);
       expect(r.broken.map((x) => x.rule)).toEqual([b.rule]);
       const v = r.broken[0]!.first.violation;
-      expect(v.where).toMatch(b.rule === 'buffer-leak' || b.rule === 'conservation' || b.rule === 'byte-stream' ? /^end of run$/ : /^poll \d+ \(broken-\S+ \w|^poll \d+ \(min-rx\d+, t=/);
+      expect(v.where).toMatch(
+        b.rule === 'buffer-leak' || b.rule === 'conservation' || b.rule === 'byte-stream'
+          ? /^end of run$/
+          : /^poll \d+ \(broken-\S+ \w|^poll \d+ \(min-rx\d+, t=/,
+      );
       expect(v.detail.length).toBeGreaterThan(10);
     });
   }
@@ -47,7 +55,9 @@ describe('each rule broken on purpose in a copy of the minimal driver is reporte
 describe('the example drivers pass (the sample drivers: test/drivers.conformance.test.ts)', () => {
   for (const example of ['minimal-driver.ts', 'ehea-style-driver.ts', 'frags-style-driver.ts']) {
     it(`examples/${example}`, async () => {
-      const name = /registerDriver\(\{\s*name: '([^']+)'/.exec(readFileSync(join(ROOT, 'examples', example), 'utf8'))![1]!;
+      const name = /registerDriver\(\{\s*name: '([^']+)'/.exec(
+        readFileSync(join(ROOT, 'examples', example), 'utf8'),
+      )![1]!;
       await loadUserModule(join(ROOT, 'examples', example), 'test');
       const r = testDriver(getDriver(name)!);
       expect(r.broken).toEqual([]);
@@ -60,7 +70,18 @@ describe('a driver written in a folder outside the repo', () => {
   it('loads with --load (TypeScript, imports by package name), runs, and passes vnic test-driver (exit 0)', async () => {
     const file = join(dir, 'my-driver.ts');
     writeFileSync(file, MINIMAL.replaceAll(`'minimal'`, `'my-driver'`));
-    const run = await vnicThere(['--load', file, 'run', '--model', 'mq', '--driver', 'my-driver', '--engine', 'lro', '--json']);
+    const run = await vnicThere([
+      '--load',
+      file,
+      'run',
+      '--model',
+      'mq',
+      '--driver',
+      'my-driver',
+      '--engine',
+      'lro',
+      '--json',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).runs[0].allStreamsOk).toBe(true);
@@ -73,10 +94,13 @@ describe('a driver written in a folder outside the repo', () => {
 
   it('JavaScript ESM (.mjs) loads the same way', async () => {
     const file = join(dir, 'tiny.mjs');
-    writeFileSync(file, `import { registerDriver, getDriver } from 'vnic-lab/drivers';
+    writeFileSync(
+      file,
+      `import { registerDriver, getDriver } from 'vnic-lab/drivers';
 const mq = getDriver('mq');
 registerDriver({ ...mq, name: 'tiny-js', summary: 'the mq driver under another name' });
-`);
+`,
+    );
     const r = await vnic(['test-driver', file]);
     expect(r.stdout).toMatch(/driver tiny-js: every rule holds/);
     expect(r.code).toBe(0);
@@ -88,18 +112,40 @@ registerDriver({ ...mq, name: 'tiny-js', summary: 'the mq driver under another n
     const r = await vnic(['test-driver', join(dir, 'unflushed.ts')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`FAIL  engine-not-flushed: ${DRIVER_RULES['engine-not-flushed'].broken}`);
-    expect(r.stdout).toMatch(/first: mq defaults, engine lro, clean traffic — poll \d+ \(min-rx\d, t=[\d.]+ ms\): \d+ packet\(s\) still held by LRO\/GRO at napiComplete/);
+    expect(r.stdout).toMatch(
+      /first: mq defaults, engine lro, clean traffic — poll \d+ \(min-rx\d, t=[\d.]+ ms\): \d+ packet\(s\) still held by LRO\/GRO at napiComplete/,
+    );
     expect(r.stdout).toContain(`fix: ${DRIVER_RULES['engine-not-flushed'].fix}`);
     expect(r.stderr).toBe('vnic: check failed: driver unflushed: engine-not-flushed\n');
   });
 
   it('CommonJS, a syntax error, a missing import and a throw at load each exit 2 with file and line', async () => {
     const cases: [string, string, RegExp][] = [
-      ['old.cjs', `const { registerDriver } = require('vnic-lab/drivers');\n`, /^vnic: test-driver old\.cjs: CommonJS is not supported \(a \.cjs file is CommonJS\); write an ES module/],
-      ['old.js', `// a driver\nconst lab = require('vnic-lab/drivers');\nmodule.exports = {};\n`, /^vnic: test-driver old\.js: CommonJS is not supported \(it uses require\( at line 2\)/],
-      ['typo.ts', `import { registerDriver } from 'vnic-lab/drivers';\n\nregisterDriver({ name: 'x', \n  models: ['mq'],, });\n`, /^vnic: test-driver typo\.ts: syntax error at .*typo\.ts:4:\d+: /],
-      ['nope.ts', `import { x } from 'vnic-lab/nope';\nconsole.log(x);\n`, /^vnic: test-driver nope\.ts: cannot import 'vnic-lab\/nope' at .*nope\.ts:1 \(the lab offers vnic-lab\/wire, /],
-      ['throws.ts', `import { registerDriver } from 'vnic-lab/drivers';\n\nregisterDriver({ name: 'mq' } as never);\n`, /^vnic: test-driver throws\.ts: driver 'mq' is already registered \(at .*throws\.ts:3\)$/m],
+      [
+        'old.cjs',
+        `const { registerDriver } = require('vnic-lab/drivers');\n`,
+        /^vnic: test-driver old\.cjs: CommonJS is not supported \(a \.cjs file is CommonJS\); write an ES module/,
+      ],
+      [
+        'old.js',
+        `// a driver\nconst lab = require('vnic-lab/drivers');\nmodule.exports = {};\n`,
+        /^vnic: test-driver old\.js: CommonJS is not supported \(it uses require\( at line 2\)/,
+      ],
+      [
+        'typo.ts',
+        `import { registerDriver } from 'vnic-lab/drivers';\n\nregisterDriver({ name: 'x', \n  models: ['mq'],, });\n`,
+        /^vnic: test-driver typo\.ts: syntax error at .*typo\.ts:4:\d+: /,
+      ],
+      [
+        'nope.ts',
+        `import { x } from 'vnic-lab/nope';\nconsole.log(x);\n`,
+        /^vnic: test-driver nope\.ts: cannot import 'vnic-lab\/nope' at .*nope\.ts:1 \(the lab offers vnic-lab\/wire, /,
+      ],
+      [
+        'throws.ts',
+        `import { registerDriver } from 'vnic-lab/drivers';\n\nregisterDriver({ name: 'mq' } as never);\n`,
+        /^vnic: test-driver throws\.ts: driver 'mq' is already registered \(at .*throws\.ts:3\)$/m,
+      ],
     ];
     for (const [name, text] of cases) writeFileSync(join(dir, name), text);
     const results = await Promise.all(cases.map(([name]) => vnicThere(['test-driver', name])));
@@ -109,5 +155,5 @@ registerDriver({ ...mq, name: 'tiny-js', summary: 'the mq driver under another n
     });
     const missing = await vnicThere(['--load', 'absent.ts', 'drivers']);
     expect([missing.code, missing.stderr]).toEqual([2, 'vnic: --load absent.ts: no such file\n']);
-  }, 240_000);   // six Node starts on a shared machine
+  }, 240_000); // six Node starts on a shared machine
 });

@@ -10,8 +10,14 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 describe('npm run docs:api', () => {
   it('TypeDoc finds no errors and no warnings', async () => {
-    const r = await promisify(execFile)(process.execPath, ['node_modules/typedoc/bin/typedoc', '--emit', 'none'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 24 })
-      .then((x) => ({ code: 0, out: x.stdout + x.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }));
+    const r = await promisify(execFile)(process.execPath, ['node_modules/typedoc/bin/typedoc', '--emit', 'none'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      maxBuffer: 1 << 24,
+    }).then(
+      (x) => ({ code: 0, out: x.stdout + x.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+    );
     expect(r.out).not.toMatch(/\[(warning|error)\]/);
     expect(r.code).toBe(0);
   }, 180_000);

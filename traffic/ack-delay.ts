@@ -20,18 +20,31 @@ export class AckDelayLine {
   /** Most ACKs in flight at once. */
   peak = 0;
 
-  constructor(private readonly clock: VirtualClock, private readonly delayNs: number, private readonly deliver: AckHandler) {}
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly delayNs: number,
+    private readonly deliver: AckHandler,
+  ) {}
 
-  get length(): number { return this.count; }
+  get length(): number {
+    return this.count;
+  }
 
   push(flow: number, ack: number, win: number, hasData: boolean, tsval: number): void {
     if (this.count === this.cap) this.grow();
     const i = (this.head + this.count) % this.cap;
-    this.flow[i] = flow; this.ack[i] = ack; this.win[i] = win; this.tsval[i] = tsval; this.hasData[i] = hasData ? 1 : 0;
+    this.flow[i] = flow;
+    this.ack[i] = ack;
+    this.win[i] = win;
+    this.tsval[i] = tsval;
+    this.hasData[i] = hasData ? 1 : 0;
     this.due[i] = this.clock.now + this.delayNs;
     this.count++;
     if (this.count > this.peak) this.peak = this.count;
-    if (!this.scheduled) { this.scheduled = true; this.clock.at(this.due[i]!, this.onDue); }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.clock.at(this.due[i]!, this.onDue);
+    }
   }
 
   private readonly onDue = (): void => {
@@ -43,7 +56,10 @@ export class AckDelayLine {
       this.count--;
       this.deliver(this.flow[i]!, this.ack[i]!, this.win[i]!, this.hasData[i] === 1, this.tsval[i]!);
     }
-    if (this.count > 0 && !this.scheduled) { this.scheduled = true; this.clock.at(this.due[this.head]!, this.onDue); }
+    if (this.count > 0 && !this.scheduled) {
+      this.scheduled = true;
+      this.clock.at(this.due[this.head]!, this.onDue);
+    }
   };
 
   private grow(): void {

@@ -10,8 +10,22 @@ const u32 = z.number().int().min(0).max(0xffffffff);
 const probability = z.number().min(0).max(1);
 const nsDuration = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
 
-function validIpv4(s: string): boolean { try { parseIpv4(s); return true; } catch { return false; } }
-function validMac(s: string): boolean { try { parseMac(s); return true; } catch { return false; } }
+function validIpv4(s: string): boolean {
+  try {
+    parseIpv4(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function validMac(s: string): boolean {
+  try {
+    parseMac(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const Ipv4Address = z.string().refine(validIpv4, { error: 'expected a dotted-quad IPv4 address like 10.0.0.1' });
 export const MacAddress = z.string().refine(validMac, { error: 'expected a MAC address like 02:00:00:00:00:01' });
@@ -59,130 +73,196 @@ const tcpCommon = {
   /** Sequence number of the first payload byte; drawn from the flow's PRNG when absent. */
   isn: u32.optional(),
   /** Most unacknowledged bytes in flight (also the size of the retransmit buffer). */
-  sendWindow: z.number().int().min(1).max(1 << 24).default(65536),
+  sendWindow: z
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 24)
+    .default(65536),
   /** Also limit by the window the host advertises in its ACKs. */
   useReceiverWindow: z.boolean().default(true),
   /** Window scale the host's window field is shifted by. */
   receiverWindowShift: z.number().int().min(0).max(14).default(0),
 };
 
-export const BulkFlowConfig = z.object({
-  kind: z.literal('bulk'),
-  ...tcpCommon,
-  psh: PshPattern.default({ burst: 45 }),
-  /** Stream length; falls back to TrafficConfig.bytesPerFlow, else the flow runs until durationNs. */
-  bytes: z.number().int().min(1).optional(),
-}).strict();
+export const BulkFlowConfig = z
+  .object({
+    kind: z.literal('bulk'),
+    ...tcpCommon,
+    psh: PshPattern.default({ burst: 45 }),
+    /** Stream length; falls back to TrafficConfig.bytesPerFlow, else the flow runs until durationNs. */
+    bytes: z.number().int().min(1).optional(),
+  })
+  .strict();
 
-export const MessageFlowConfig = z.object({
-  kind: z.literal('messages'),
-  ...tcpCommon,
-  /** Each message goes out as one segment with PSH, so it must fit in the MSS. */
-  messageBytes: z.number().int().min(1).max(9000),
-  messages: z.number().int().min(1).optional(),
-  /** Pause after each message before the next is written. */
-  thinkNs: nsDuration.default(0),
-}).strict().refine((f) => f.messageBytes <= f.mss, { error: 'messageBytes must not exceed mss (one segment per message)', path: ['messageBytes'] });
-
-export const RequestResponseFlowConfig = z.object({
-  kind: z.literal('rr'),
-  ...tcpCommon,
-  /** A request of this many bytes (split at the MSS, PSH on its last segment); the next waits for the ACK covering it. */
-  requestBytes: z.number().int().min(1),
-  requests: z.number().int().min(1).optional(),
-  thinkNs: nsDuration.default(0),
-}).strict();
-
-export const BackgroundConfig = z.object({
-  kind: z.literal('background'),
-  /** Fraction of all frames that are background (0 ≤ share < 1); interleaved deterministically with the TCP frames. */
-  share: z.number().min(0).lt(1),
-  /** Relative weights of the kinds of background frame. */
-  mix: z.object({ udp: z.number().min(0).default(1), arp: z.number().min(0).default(1), icmp: z.number().min(0).default(1) }).strict().prefault({})
-    .refine((m) => m.udp + m.arp + m.icmp > 0, { error: 'at least one of udp, arp, icmp needs a weight above 0' }),
-  src: Ipv4Address.default('10.0.0.1'),
-  dst: Ipv4Address.default('10.0.0.2'),
-  udpBytes: z.number().int().min(0).max(1472).default(64),
-  icmpBytes: z.number().int().min(0).max(1472).default(56),
-  vlan: VlanTagConfig.optional(),
-}).strict();
-
-export const FlowConfig = z.discriminatedUnion('kind', [BulkFlowConfig, MessageFlowConfig, RequestResponseFlowConfig, BackgroundConfig]);
-
-export const ImpairmentConfig = z.object({
-  /** Seed of the impairments' PRNG; defaults to TrafficConfig.seed. */
-  seed: u32.optional(),
-  loss: probability.default(0),
-  /** Hold a frame back and release it after 1..depth later frames (or after holdNs without traffic). */
-  reorder: z.object({ p: probability.default(0), depth: z.number().int().min(1).max(1024).default(3), holdNs: nsDuration.default(100_000) }).strict().prefault({}),
-  duplicate: probability.default(0),
-  /** Flip one byte; 'header' means the IP/L4 headers; checksums are left stale. */
-  corrupt: z.object({ p: probability.default(0), where: z.enum(['payload', 'header', 'any']).default('payload') }).strict().prefault({}),
-  /** Alter the TCP or IP checksum field. */
-  badChecksum: z.object({ p: probability.default(0), which: z.enum(['tcp', 'ip', 'any']).default('tcp') }).strict().prefault({}),
-  /** Cut the frame somewhere after the IP header (header lengths left stale). */
-  truncate: probability.default(0),
-  /** Append 1..maxBytes zero bytes after the frame (Ethernet padding past the IP packet). */
-  pad: z.object({ p: probability.default(0), maxBytes: z.number().int().min(1).max(1500).default(8) }).strict().prefault({}),
-}).strict();
-
-export const TrafficConfig = z.object({
-  seed: u32.default(1),
-  rateGbps: z.number().positive().max(1000).default(10),
-  /** Frames shorter than 60 bytes reach the NIC padded with zeros to 60, as on a real wire. */
-  padShortFrames: z.boolean().default(true),
-  /** Send at line rate ignoring windows and ACKs (no retransmission). */
-  openLoop: z.boolean().default(false),
-  /** Stop writing new data at this virtual time. */
-  durationNs: z.number().positive().optional(),
-  bytesPerFlow: z.number().int().min(1).optional(),
-  /** Retransmission timeout (doubles per consecutive timeout, up to 64×); with a congestion-controlled sender, its floor (Linux: 200 ms). */
-  rtoNs: z.number().positive().default(1_000_000),
-  /**
-   * The TCP senders: 'fixed-window' sends whatever `sendWindow` and the receiver's window allow (no
-   * congestion control); '2.6.24' and 'modern' are closed-loop senders (slow start, congestion
-   * avoidance, NewReno recovery, RFC 6298 timer) that grow their window per ACK (2.6.24, tcp_abc 0)
-   * or per acknowledged segment (modern Linux).
-   */
-  sender: z.enum(['fixed-window', '2.6.24', 'modern']).default('fixed-window'),
-  /** Congestion control of the closed-loop senders. */
-  congestion: z.strictObject({
-    algorithm: z.enum(['cubic', 'newreno']).default('cubic'),
-    /** Initial window in segments (RFC 6928: 10). */
-    initialWindow: z.number().int().min(1).max(1024).default(10),
-  }).prefault({}),
-  /** Round-trip propagation delay of the path: the host's ACKs reach the partner this much later. */
-  pathDelayNs: nsDuration.default(0),
-  /**
-   * TCP segmentation offload on the sending side: a sender hands its NIC super-segments of up to
-   * 64 KB, which the partner's NIC cuts into MSS-sized frames sent back to back.
-   */
-  tso: z.boolean().default(false),
-  partnerMac: MacAddress.default('02:00:00:00:00:01'),
-  nicMac: MacAddress.default('02:00:00:00:00:02'),
-  impairments: ImpairmentConfig.prefault({}),
-  flows: z.array(FlowConfig).min(1),
-}).strict().superRefine((c, ctx) => {
-  c.flows.forEach((f, i) => {
-    if (c.durationNs !== undefined) return;
-    if (f.kind === 'bulk' && f.bytes === undefined && c.bytesPerFlow === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['flows', i, 'bytes'], message: 'a bulk flow needs bytes, or TrafficConfig.bytesPerFlow or durationNs' });
-    }
-    if (f.kind === 'messages' && f.messages === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['flows', i, 'messages'], message: 'a messages flow needs messages, or TrafficConfig.durationNs' });
-    }
-    if (f.kind === 'rr' && f.requests === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['flows', i, 'requests'], message: 'an rr flow needs requests, or TrafficConfig.durationNs' });
-    }
+export const MessageFlowConfig = z
+  .object({
+    kind: z.literal('messages'),
+    ...tcpCommon,
+    /** Each message goes out as one segment with PSH, so it must fit in the MSS. */
+    messageBytes: z.number().int().min(1).max(9000),
+    messages: z.number().int().min(1).optional(),
+    /** Pause after each message before the next is written. */
+    thinkNs: nsDuration.default(0),
+  })
+  .strict()
+  .refine((f) => f.messageBytes <= f.mss, {
+    error: 'messageBytes must not exceed mss (one segment per message)',
+    path: ['messageBytes'],
   });
-});
 
-export const ReplayConfig = z.object({
-  /** 'recorded': at the capture's times relative to its first record; 'asap': as fast as the target takes them (line rate through a Link, all at once through DirectTx). */
-  timing: z.enum(['recorded', 'asap']).default('recorded'),
-  /** Keep only frames to this IPv4 address (IPv4 destination, or ARP target) or MAC (Ethernet destination). */
-  onlyTo: z.union([Ipv4Address, MacAddress]).optional(),
-}).strict();
+export const RequestResponseFlowConfig = z
+  .object({
+    kind: z.literal('rr'),
+    ...tcpCommon,
+    /** A request of this many bytes (split at the MSS, PSH on its last segment); the next waits for the ACK covering it. */
+    requestBytes: z.number().int().min(1),
+    requests: z.number().int().min(1).optional(),
+    thinkNs: nsDuration.default(0),
+  })
+  .strict();
+
+export const BackgroundConfig = z
+  .object({
+    kind: z.literal('background'),
+    /** Fraction of all frames that are background (0 ≤ share < 1); interleaved deterministically with the TCP frames. */
+    share: z.number().min(0).lt(1),
+    /** Relative weights of the kinds of background frame. */
+    mix: z
+      .object({
+        udp: z.number().min(0).default(1),
+        arp: z.number().min(0).default(1),
+        icmp: z.number().min(0).default(1),
+      })
+      .strict()
+      .prefault({})
+      .refine((m) => m.udp + m.arp + m.icmp > 0, { error: 'at least one of udp, arp, icmp needs a weight above 0' }),
+    src: Ipv4Address.default('10.0.0.1'),
+    dst: Ipv4Address.default('10.0.0.2'),
+    udpBytes: z.number().int().min(0).max(1472).default(64),
+    icmpBytes: z.number().int().min(0).max(1472).default(56),
+    vlan: VlanTagConfig.optional(),
+  })
+  .strict();
+
+export const FlowConfig = z.discriminatedUnion('kind', [
+  BulkFlowConfig,
+  MessageFlowConfig,
+  RequestResponseFlowConfig,
+  BackgroundConfig,
+]);
+
+export const ImpairmentConfig = z
+  .object({
+    /** Seed of the impairments' PRNG; defaults to TrafficConfig.seed. */
+    seed: u32.optional(),
+    loss: probability.default(0),
+    /** Hold a frame back and release it after 1..depth later frames (or after holdNs without traffic). */
+    reorder: z
+      .object({
+        p: probability.default(0),
+        depth: z.number().int().min(1).max(1024).default(3),
+        holdNs: nsDuration.default(100_000),
+      })
+      .strict()
+      .prefault({}),
+    duplicate: probability.default(0),
+    /** Flip one byte; 'header' means the IP/L4 headers; checksums are left stale. */
+    corrupt: z
+      .object({ p: probability.default(0), where: z.enum(['payload', 'header', 'any']).default('payload') })
+      .strict()
+      .prefault({}),
+    /** Alter the TCP or IP checksum field. */
+    badChecksum: z
+      .object({ p: probability.default(0), which: z.enum(['tcp', 'ip', 'any']).default('tcp') })
+      .strict()
+      .prefault({}),
+    /** Cut the frame somewhere after the IP header (header lengths left stale). */
+    truncate: probability.default(0),
+    /** Append 1..maxBytes zero bytes after the frame (Ethernet padding past the IP packet). */
+    pad: z
+      .object({ p: probability.default(0), maxBytes: z.number().int().min(1).max(1500).default(8) })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const TrafficConfig = z
+  .object({
+    seed: u32.default(1),
+    rateGbps: z.number().positive().max(1000).default(10),
+    /** Frames shorter than 60 bytes reach the NIC padded with zeros to 60, as on a real wire. */
+    padShortFrames: z.boolean().default(true),
+    /** Send at line rate ignoring windows and ACKs (no retransmission). */
+    openLoop: z.boolean().default(false),
+    /** Stop writing new data at this virtual time. */
+    durationNs: z.number().positive().optional(),
+    bytesPerFlow: z.number().int().min(1).optional(),
+    /** Retransmission timeout (doubles per consecutive timeout, up to 64×); with a congestion-controlled sender, its floor (Linux: 200 ms). */
+    rtoNs: z.number().positive().default(1_000_000),
+    /**
+     * The TCP senders: 'fixed-window' sends whatever `sendWindow` and the receiver's window allow (no
+     * congestion control); '2.6.24' and 'modern' are closed-loop senders (slow start, congestion
+     * avoidance, NewReno recovery, RFC 6298 timer) that grow their window per ACK (2.6.24, tcp_abc 0)
+     * or per acknowledged segment (modern Linux).
+     */
+    sender: z.enum(['fixed-window', '2.6.24', 'modern']).default('fixed-window'),
+    /** Congestion control of the closed-loop senders. */
+    congestion: z
+      .strictObject({
+        algorithm: z.enum(['cubic', 'newreno']).default('cubic'),
+        /** Initial window in segments (RFC 6928: 10). */
+        initialWindow: z.number().int().min(1).max(1024).default(10),
+      })
+      .prefault({}),
+    /** Round-trip propagation delay of the path: the host's ACKs reach the partner this much later. */
+    pathDelayNs: nsDuration.default(0),
+    /**
+     * TCP segmentation offload on the sending side: a sender hands its NIC super-segments of up to
+     * 64 KB, which the partner's NIC cuts into MSS-sized frames sent back to back.
+     */
+    tso: z.boolean().default(false),
+    partnerMac: MacAddress.default('02:00:00:00:00:01'),
+    nicMac: MacAddress.default('02:00:00:00:00:02'),
+    impairments: ImpairmentConfig.prefault({}),
+    flows: z.array(FlowConfig).min(1),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    c.flows.forEach((f, i) => {
+      if (c.durationNs !== undefined) return;
+      if (f.kind === 'bulk' && f.bytes === undefined && c.bytesPerFlow === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['flows', i, 'bytes'],
+          message: 'a bulk flow needs bytes, or TrafficConfig.bytesPerFlow or durationNs',
+        });
+      }
+      if (f.kind === 'messages' && f.messages === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['flows', i, 'messages'],
+          message: 'a messages flow needs messages, or TrafficConfig.durationNs',
+        });
+      }
+      if (f.kind === 'rr' && f.requests === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['flows', i, 'requests'],
+          message: 'an rr flow needs requests, or TrafficConfig.durationNs',
+        });
+      }
+    });
+  });
+
+export const ReplayConfig = z
+  .object({
+    /** 'recorded': at the capture's times relative to its first record; 'asap': as fast as the target takes them (line rate through a Link, all at once through DirectTx). */
+    timing: z.enum(['recorded', 'asap']).default('recorded'),
+    /** Keep only frames to this IPv4 address (IPv4 destination, or ARP target) or MAC (Ethernet destination). */
+    onlyTo: z.union([Ipv4Address, MacAddress]).optional(),
+  })
+  .strict();
 
 export type BulkFlowConfig = z.infer<typeof BulkFlowConfig>;
 export type MessageFlowConfig = z.infer<typeof MessageFlowConfig>;
@@ -198,7 +278,10 @@ export type ReplayConfigInput = z.input<typeof ReplayConfig>;
 
 /** Thrown for a bad configuration; the message has one line per problem: `field: value — what is allowed`. */
 export class TrafficConfigError extends Error {
-  constructor(readonly what: string, readonly issues: readonly string[]) {
+  constructor(
+    readonly what: string,
+    readonly issues: readonly string[],
+  ) {
     super(`${what}: invalid configuration\n  ${issues.join('\n  ')}`);
     this.name = 'TrafficConfigError';
   }
@@ -231,6 +314,12 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: 
   throw new TrafficConfigError(what, lines);
 }
 
-export function parseTrafficConfig(input: unknown): TrafficConfig { return parseWith(TrafficConfig, input, 'traffic config'); }
-export function parseImpairmentConfig(input: unknown): ImpairmentConfig { return parseWith(ImpairmentConfig, input, 'impairment config'); }
-export function parseReplayConfig(input: unknown): ReplayConfig { return parseWith(ReplayConfig, input, 'replay config'); }
+export function parseTrafficConfig(input: unknown): TrafficConfig {
+  return parseWith(TrafficConfig, input, 'traffic config');
+}
+export function parseImpairmentConfig(input: unknown): ImpairmentConfig {
+  return parseWith(ImpairmentConfig, input, 'impairment config');
+}
+export function parseReplayConfig(input: unknown): ReplayConfig {
+  return parseWith(ReplayConfig, input, 'replay config');
+}

@@ -3,7 +3,14 @@ import { CongestionControl, type CongestionSettings } from './congestion.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { AckDelayLine } from './ack-delay.ts';
 
-const base: CongestionSettings = { algorithm: 'newreno', growth: 'per-ack', initialWindow: 10, minRtoNs: 200e6, clamp: 10_000, cubicBeta: 819 };
+const base: CongestionSettings = {
+  algorithm: 'newreno',
+  growth: 'per-ack',
+  initialWindow: 10,
+  minRtoNs: 200e6,
+  clamp: 10_000,
+  cubicBeta: 819,
+};
 
 describe('CongestionControl', () => {
   it('slow start, per ACK (2.6.24, tcp_abc 0): one segment per ACK however many it covers', () => {
@@ -28,7 +35,8 @@ describe('CongestionControl', () => {
     const cc = new CongestionControl({ ...base, initialWindow: 40 });
     cc.enterRecovery(1000);
     expect([cc.ssthresh, cc.cwnd]).toEqual([20, 23]);
-    cc.inflate(); cc.inflate();
+    cc.inflate();
+    cc.inflate();
     expect(cc.cwnd).toBe(25);
     cc.partialAck(5);
     expect(cc.cwnd).toBe(21);
@@ -51,8 +59,13 @@ describe('CongestionControl', () => {
     cc.enterRecovery(0);
     cc.exitRecovery();
     expect(cc.cwnd).toBe(79);
-    let t = 0, atOneSecond = 0;
-    while (cc.cwnd < 100 && t < 10e9) { t += 100e6; cc.onAck(cc.cwnd, t, true); if (t === 1e9) atOneSecond = cc.cwnd; } // one window per 100 ms round trip
+    let t = 0,
+      atOneSecond = 0;
+    while (cc.cwnd < 100 && t < 10e9) {
+      t += 100e6;
+      cc.onAck(cc.cwnd, t, true);
+      if (t === 1e9) atOneSecond = cc.cwnd;
+    } // one window per 100 ms round trip
     // W(t) = 100 + 0.4 (t − K)³ with K = cbrt(21 / 0.4) ≈ 3.74 s: 91.7 at 1 s; concave, so the last segments come slowly
     expect(atOneSecond).toBe(91);
     expect(t / 1e9).toBeGreaterThanOrEqual(2.0);
@@ -65,7 +78,10 @@ describe('CongestionControl', () => {
     cc.enterRecovery(0);
     cc.exitRecovery();
     let rtts = 0;
-    while (cc.cwnd < 100 && rtts < 1000) { rtts++; cc.onAck(cc.cwnd, rtts * 100_000, true); }
+    while (cc.cwnd < 100 && rtts < 1000) {
+      rtts++;
+      cc.onAck(cc.cwnd, rtts * 100_000, true);
+    }
     // Reno with beta 0.8 adds 8·3/23 ≈ 1/3 segment per round trip: 21 segments in about 63 round trips (the cubic curve alone would take 37,000)
     expect(rtts).toBeGreaterThan(55);
     expect(rtts).toBeLessThan(75);

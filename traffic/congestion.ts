@@ -82,11 +82,14 @@ export class CongestionControl {
     this.rto = s.minRtoNs;
   }
 
-  get inSlowStart(): boolean { return this.cwnd < this.ssthresh; }
+  get inSlowStart(): boolean {
+    return this.cwnd < this.ssthresh;
+  }
 
   /** Called for every ACK the flow receives, after the window was updated. */
   note(nowNs: number, acks: number): void {
-    const h = this.history, n = h.length;
+    const h = this.history,
+      n = h.length;
     if (n >= MAX_HISTORY_POINTS * 3) return;
     if (n === 0 || h[n - 2] !== this.cwnd || nowNs - h[n - 3]! >= HISTORY_STEP_NS) h.push(nowNs, this.cwnd, acks);
   }
@@ -96,8 +99,10 @@ export class CongestionControl {
     const r = Math.max(rttNs, 1);
     this.stats.rttSamples++;
     if (r < this.minRtt) this.minRtt = r;
-    if (this.srtt < 0) { this.srtt = r; this.rttvar = r / 2; }
-    else {
+    if (this.srtt < 0) {
+      this.srtt = r;
+      this.rttvar = r / 2;
+    } else {
       this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
       this.srtt = 0.875 * this.srtt + 0.125 * r;
     }
@@ -106,7 +111,9 @@ export class CongestionControl {
   }
 
   /** The timeout for the `backoff`-th consecutive expiry. */
-  timeoutNs(backoff: number): number { return Math.min(MAX_RTO_NS, this.rto * 2 ** backoff); }
+  timeoutNs(backoff: number): number {
+    return Math.min(MAX_RTO_NS, this.rto * 2 ** backoff);
+  }
 
   /**
    * An ACK acknowledged `segments` new segments outside recovery. `cwndLimited`: the flow had
@@ -127,7 +134,10 @@ export class CongestionControl {
     if (acked > 0 && !this.inSlowStart) {
       const w = this.s.algorithm === 'cubic' ? this.cubicCount(nowNs, acked) : this.cwnd;
       // tcp_cong_avoid_ai: a count reached under a larger w (the curve moved) gives one segment and restarts
-      if (this.cwndCnt >= w) { this.cwndCnt = 0; this.cwnd++; }
+      if (this.cwndCnt >= w) {
+        this.cwndCnt = 0;
+        this.cwnd++;
+      }
       this.cwndCnt += acked;
       if (this.cwndCnt >= w) {
         const delta = Math.floor(this.cwndCnt / w);
@@ -164,12 +174,16 @@ export class CongestionControl {
     const t = (nowNs - this.epochStart + rtt) / 1e9;
     const target = this.originPoint + CUBIC_C * (t - this.k) ** 3;
     let cnt = target > this.cwnd ? this.cwnd / (target - this.cwnd) : 100 * this.cwnd;
-    if (this.lastMaxCwnd === 0 && cnt > 20) cnt = 20; // no loss yet: grow at least 5 % per RTT
+    if (this.lastMaxCwnd === 0 && cnt > 20)
+      cnt = 20; // no loss yet: grow at least 5 % per RTT
     else this.ackCnt += acked;
     // the Reno estimate: one segment per (8·(1024 + β)/3/(1024 − β)) / 8 windows of acknowledgements
     const b = this.s.cubicBeta;
     const perSegment = (this.cwnd * Math.floor((8 * (1024 + b)) / 3 / (1024 - b))) / 8;
-    while (this.ackCnt > perSegment) { this.ackCnt -= perSegment; this.tcpCwnd++; }
+    while (this.ackCnt > perSegment) {
+      this.ackCnt -= perSegment;
+      this.tcpCwnd++;
+    }
     if (this.tcpCwnd > this.cwnd) cnt = Math.min(cnt, this.cwnd / (this.tcpCwnd - this.cwnd));
     return Math.max(cnt, 2);
   }
@@ -180,7 +194,7 @@ export class CongestionControl {
       const beta = this.s.cubicBeta / 1024;
       this.epochStart = -1;
       // fast convergence: a flow whose maximum keeps falling gives way sooner
-      this.lastMaxCwnd = this.cwnd < this.lastMaxCwnd ? this.cwnd * (1 + beta) / 2 : this.cwnd;
+      this.lastMaxCwnd = this.cwnd < this.lastMaxCwnd ? (this.cwnd * (1 + beta)) / 2 : this.cwnd;
       return Math.max(Math.floor(this.cwnd * beta), MIN_SSTHRESH);
     }
     return Math.max(Math.floor(this.cwnd / 2), MIN_SSTHRESH);
@@ -196,13 +210,20 @@ export class CongestionControl {
   }
 
   /** A further duplicate ACK in recovery: one more segment has left the network. */
-  inflate(): void { if (this.cwnd < this.s.clamp) this.cwnd++; }
+  inflate(): void {
+    if (this.cwnd < this.s.clamp) this.cwnd++;
+  }
 
   /** A partial ACK in recovery (RFC 6582): deflate by what it acknowledged, add back one for the retransmission. */
-  partialAck(segments: number): void { this.cwnd = Math.max(this.cwnd - segments + 1, 1); }
+  partialAck(segments: number): void {
+    this.cwnd = Math.max(this.cwnd - segments + 1, 1);
+  }
 
   /** The ACK that covers `recover`: the window is ssthresh again. */
-  exitRecovery(): void { this.cwnd = Math.min(this.ssthresh, this.cwnd); this.cwndCnt = 0; }
+  exitRecovery(): void {
+    this.cwnd = Math.min(this.ssthresh, this.cwnd);
+    this.cwndCnt = 0;
+  }
 
   /** Retransmission timeout: ssthresh from the window, the window back to one segment (slow start again). */
   onTimeout(nowNs: number): void {

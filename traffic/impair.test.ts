@@ -12,8 +12,13 @@ import { createLinkPartner } from './partner.ts';
 class Collect implements FrameTx {
   readonly frames: Uint8Array[] = [];
   readonly flags: number[] = [];
-  transmit(f: Uint8Array, len: number, flags = 0): void { this.frames.push(f.slice(0, len)); this.flags.push(flags); }
-  backlog(): number { return 0; }
+  transmit(f: Uint8Array, len: number, flags = 0): void {
+    this.frames.push(f.slice(0, len));
+    this.flags.push(flags);
+  }
+  backlog(): number {
+    return 0;
+  }
   addReadyListener(): void {}
 }
 
@@ -21,9 +26,13 @@ class Collect implements FrameTx {
 const PAY = 54;
 function tagged(i: number, payload = 200): Uint8Array {
   const p = new Uint8Array(payload);
-  p[0] = i >> 8; p[1] = i & 0xff;
+  p[0] = i >> 8;
+  p[1] = i & 0xff;
   for (let k = 2; k < payload; k++) p[k] = (i * 7 + k) & 0xff;
-  return frame().tcp({ seq: i * payload, flags: 'A' }).payload(p).build();
+  return frame()
+    .tcp({ seq: i * payload, flags: 'A' })
+    .payload(p)
+    .build();
 }
 const tagOf = (f: Uint8Array): number => (f[PAY]! << 8) | f[PAY + 1]!;
 
@@ -31,7 +40,11 @@ function run(config: ImpairmentConfigInput, n = 10_000): { out: Collect; imp: Im
   const out = new Collect();
   const imp = new Impairments(out, { seed: 1234, ...config });
   const sent: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) { const f = tagged(i); sent.push(f); imp.transmit(f, f.length); }
+  for (let i = 0; i < n; i++) {
+    const f = tagged(i);
+    sent.push(f);
+    imp.transmit(f, f.length);
+  }
   imp.flush();
   return { out, imp, sent };
 }
@@ -54,7 +67,8 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.leng
 function differingFrames(frames: readonly Uint8Array[], expected: readonly Uint8Array[]): number[] {
   const bad: number[] = [];
   for (let i = 0; i < Math.max(frames.length, expected.length); i++) {
-    const f = frames[i], e = expected[i];
+    const f = frames[i],
+      e = expected[i];
     if (f === undefined || e === undefined || !sameBytes(f, e)) bad.push(i);
   }
   return bad;
@@ -83,7 +97,10 @@ describe('Impairments', () => {
     let dups = 0;
     const unlike: number[] = [];
     for (let i = 1; i < out.frames.length; i++) {
-      if (out.flags[i]! & FRAME_FLAG.DUPLICATE) { dups++; if (!sameBytes(out.frames[i]!, out.frames[i - 1]!)) unlike.push(i); }
+      if (out.flags[i]! & FRAME_FLAG.DUPLICATE) {
+        dups++;
+        if (!sameBytes(out.frames[i]!, out.frames[i - 1]!)) unlike.push(i);
+      }
     }
     expect(dups).toBe(466);
     expect(unlike, 'duplicates unlike their original').toEqual([]);
@@ -97,7 +114,8 @@ describe('Impairments', () => {
       expect(imp.stats.reordered + imp.stats.reorderSkipped).toBeGreaterThan(900);
       // how many later frames overtook each frame
       const tags = out.frames.map(tagOf);
-      let maxOvertaken = 0, displaced = 0;
+      let maxOvertaken = 0,
+        displaced = 0;
       const seen: number[] = [];
       tags.forEach((t) => {
         let overtaken = 0;
@@ -138,8 +156,10 @@ describe('Impairments', () => {
       const diff = diffOffsets(f, sent[i]!);
       if (out.flags[i]! & FRAME_FLAG.CORRUPTED) {
         n++;
-        if (diff.length !== 1 || diff[0]! < PAY || tcpChecksumOk(f) || !ipChecksumOk(f)) wrong.push(`frame ${i}: changed at ${diff.join(',')}`);
-      } else if (diff.length !== 0 || f.length !== sent[i]!.length) wrong.push(`frame ${i}: not corrupted, yet changed at ${diff.join(',')}`);
+        if (diff.length !== 1 || diff[0]! < PAY || tcpChecksumOk(f) || !ipChecksumOk(f))
+          wrong.push(`frame ${i}: changed at ${diff.join(',')}`);
+      } else if (diff.length !== 0 || f.length !== sent[i]!.length)
+        wrong.push(`frame ${i}: not corrupted, yet changed at ${diff.join(',')}`);
     });
     expect(wrong).toEqual([]);
     expect(n).toBe(208);
@@ -152,7 +172,8 @@ describe('Impairments', () => {
     out.frames.forEach((f, i) => {
       if (!(out.flags[i]! & FRAME_FLAG.CORRUPTED)) return;
       const diff = diffOffsets(f, sent[i]!);
-      if (diff.length !== 1 || diff[0]! < 14 || diff[0]! >= PAY || (ipChecksumOk(f) && tcpChecksumOk(f))) wrong.push(`frame ${i}: changed at ${diff.join(',')}`);
+      if (diff.length !== 1 || diff[0]! < 14 || diff[0]! >= PAY || (ipChecksumOk(f) && tcpChecksumOk(f)))
+        wrong.push(`frame ${i}: changed at ${diff.join(',')}`);
     });
     expect(wrong).toEqual([]);
   });
@@ -160,14 +181,22 @@ describe('Impairments', () => {
   it('bad checksum: the TCP or IP checksum field altered, nothing else', () => {
     for (const which of ['tcp', 'ip', 'any'] as const) {
       const { out, imp, sent } = run({ badChecksum: { p: 0.03, which } });
-      let tcp = 0, ip = 0;
+      let tcp = 0,
+        ip = 0;
       const untouchedButChanged: number[] = [];
       out.frames.forEach((f, i) => {
         const diff = diffOffsets(f, sent[i]!);
-        if (!(out.flags[i]! & FRAME_FLAG.BAD_CSUM)) { if (diff.length !== 0 || f.length !== sent[i]!.length) untouchedButChanged.push(i); return; }
-        if (diff.every((k) => k === 50 || k === 51)) { tcp++; expect(tcpChecksumOk(f)).toBe(false); }
-        else if (diff.every((k) => k === 24 || k === 25)) { ip++; expect(ipChecksumOk(f)).toBe(false); }
-        else throw new Error(`unexpected change at ${diff.join(',')}`);
+        if (!(out.flags[i]! & FRAME_FLAG.BAD_CSUM)) {
+          if (diff.length !== 0 || f.length !== sent[i]!.length) untouchedButChanged.push(i);
+          return;
+        }
+        if (diff.every((k) => k === 50 || k === 51)) {
+          tcp++;
+          expect(tcpChecksumOk(f)).toBe(false);
+        } else if (diff.every((k) => k === 24 || k === 25)) {
+          ip++;
+          expect(ipChecksumOk(f)).toBe(false);
+        } else throw new Error(`unexpected change at ${diff.join(',')}`);
       });
       expect(untouchedButChanged).toEqual([]);
       expect(tcp + ip).toBe(imp.stats.badChecksum);
@@ -183,9 +212,10 @@ describe('Impairments', () => {
     const wrong: number[] = [];
     out.frames.forEach((f, i) => {
       const s = sent[i]!;
-      const ok = out.flags[i]! & FRAME_FLAG.TRUNCATED
-        ? f.length < s.length && f.length >= 34 && sameBytes(f, s.subarray(0, f.length))
-        : sameBytes(f, s);
+      const ok =
+        out.flags[i]! & FRAME_FLAG.TRUNCATED
+          ? f.length < s.length && f.length >= 34 && sameBytes(f, s.subarray(0, f.length))
+          : sameBytes(f, s);
       if (!ok) wrong.push(i);
     });
     expect(wrong).toEqual([]);
@@ -199,8 +229,10 @@ describe('Impairments', () => {
       const s = sent[i]!;
       if (!sameBytes(f.subarray(0, s.length), s)) throw new Error(`frame ${i}: the IP packet changed`);
       const n = f.length - s.length;
-      if (out.flags[i]! & FRAME_FLAG.PADDED) { extra.add(n); expect([...f.subarray(s.length)].every((b) => b === 0)).toBe(true); }
-      else expect(n).toBe(0);
+      if (out.flags[i]! & FRAME_FLAG.PADDED) {
+        extra.add(n);
+        expect([...f.subarray(s.length)].every((b) => b === 0)).toBe(true);
+      } else expect(n).toBe(0);
     });
     expect([...extra].sort()).toEqual([1, 2, 3, 4, 5, 6]);
   });
@@ -210,14 +242,20 @@ describe('Impairments', () => {
     const mixed = run({ duplicate: 0.05, corrupt: { p: 0.3 }, pad: { p: 0.2 } });
     expect(mixed.imp.stats.duplicated).toBe(alone);
     const again = run({ duplicate: 0.05, corrupt: { p: 0.3 }, pad: { p: 0.2 } });
-    const digest = (fs: Uint8Array[]): string => { const h = new StreamHash(); for (const f of fs) h.update(f, 0, f.length); return h.digest(); };
+    const digest = (fs: Uint8Array[]): string => {
+      const h = new StreamHash();
+      for (const f of fs) h.update(f, 0, f.length);
+      return h.digest();
+    };
     expect(digest(again.out.frames)).toBe(digest(mixed.out.frames));
     expect(again.out.frames.length).toBe(mixed.out.frames.length);
   });
 
   it('rejects a probability above 1 naming the field', () => {
     expect(() => new Impairments(new Collect(), { loss: 1.5 })).toThrow(TrafficConfigError);
-    expect(() => new Impairments(new Collect(), { loss: 1.5 })).toThrow(/loss: 1\.5 — Too big: expected number to be <=1/);
+    expect(() => new Impairments(new Collect(), { loss: 1.5 })).toThrow(
+      /loss: 1\.5 — Too big: expected number to be <=1/,
+    );
     expect(() => new Impairments(new Collect(), { reorder: { p: 0.1, depth: 0 } })).toThrow(/reorder\.depth: 0/);
   });
 });
@@ -227,18 +265,33 @@ describe('loss recovery', () => {
     const clock = new VirtualClock();
     const rx = new FakeReceiver(clock, { ackDelayNs: 5_000 });
     const log = new TraceLog();
-    const { partner, impairments } = createLinkPartner(clock, rx, {
-      seed: 77, rateGbps: 10, rtoNs: 200_000,
-      impairments: { loss: 0.1, reorder: { p: 0.1, depth: 4 }, duplicate: 0.02, corrupt: { p: 0.02 }, truncate: 0.01 },
-      flows: [
-        { kind: 'bulk', bytes: 300_000, count: 3, sendWindow: 32768 },
-        { kind: 'messages', sport: 41000, messageBytes: 300, messages: 50, thinkNs: 2_000 },
-        { kind: 'rr', sport: 42000, requestBytes: 5000, requests: 10 },
-      ],
-    }, log);
+    const { partner, impairments } = createLinkPartner(
+      clock,
+      rx,
+      {
+        seed: 77,
+        rateGbps: 10,
+        rtoNs: 200_000,
+        impairments: {
+          loss: 0.1,
+          reorder: { p: 0.1, depth: 4 },
+          duplicate: 0.02,
+          corrupt: { p: 0.02 },
+          truncate: 0.01,
+        },
+        flows: [
+          { kind: 'bulk', bytes: 300_000, count: 3, sendWindow: 32768 },
+          { kind: 'messages', sport: 41000, messageBytes: 300, messages: 50, thinkNs: 2_000 },
+          { kind: 'rr', sport: 42000, requestBytes: 5000, requests: 10 },
+        ],
+      },
+      log,
+    );
     rx.partner = partner;
     let doneAt = -1;
-    partner.onAllAcked = () => { doneAt = clock.now; };
+    partner.onAllAcked = () => {
+      doneAt = clock.now;
+    };
     partner.start();
     clock.run(1e10);
     expect(doneAt).toBeGreaterThan(0);
@@ -265,7 +318,11 @@ describe('loss recovery', () => {
   it('recovers a whole stream when the host closes its window (zero-window probe on the timer)', () => {
     const clock = new VirtualClock();
     const rx = new FakeReceiver(clock, { ackDelayNs: 2_000, window: 0 });
-    const { partner } = createLinkPartner(clock, rx, { rateGbps: 10, rtoNs: 50_000, flows: [{ kind: 'bulk', bytes: 10 * 1448 }] });
+    const { partner } = createLinkPartner(clock, rx, {
+      rateGbps: 10,
+      rtoNs: 50_000,
+      flows: [{ kind: 'bulk', bytes: 10 * 1448 }],
+    });
     rx.partner = partner;
     partner.start();
     clock.run(1e9);

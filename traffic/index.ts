@@ -11,10 +11,30 @@ export { ReplaySource, StreamAssembler, CaptureStreams, DestinationFilter, captu
 export type { ReplayStats, StreamNote } from './replay.ts';
 export { replayFile, fileExpectations } from './replay-file.ts';
 export {
-  BulkFlowConfig, MessageFlowConfig, RequestResponseFlowConfig, BackgroundConfig, FlowConfig, PshPattern, VlanTagConfig,
-  ImpairmentConfig, TrafficConfig, ReplayConfig, Ipv4Address, MacAddress, TrafficConfigError,
-  parseTrafficConfig, parseImpairmentConfig, parseReplayConfig, parseWith,
+  BulkFlowConfig,
+  MessageFlowConfig,
+  RequestResponseFlowConfig,
+  BackgroundConfig,
+  FlowConfig,
+  PshPattern,
+  VlanTagConfig,
+  ImpairmentConfig,
+  TrafficConfig,
+  ReplayConfig,
+  Ipv4Address,
+  MacAddress,
+  TrafficConfigError,
+  parseTrafficConfig,
+  parseImpairmentConfig,
+  parseReplayConfig,
+  parseWith,
 } from './config.ts';
 export type { TrafficConfigInput, ImpairmentConfigInput, ReplayConfigInput } from './config.ts';
 export { TSO_MAX_BYTES, TsoNic, type TsoStats, type FrameEmit } from './tso.ts';
-export { CongestionControl, type CongestionAlgorithm, type CongestionSettings, type CongestionStats, type WindowGrowth } from './congestion.ts';
+export {
+  CongestionControl,
+  type CongestionAlgorithm,
+  type CongestionSettings,
+  type CongestionStats,
+  type WindowGrowth,
+} from './congestion.ts';

@@ -45,7 +45,13 @@ describe('Link', () => {
     // last FCS bit = start + (1538 - 12) * 0.8 ns; the gap follows it
     expect(rec.times).toEqual([1220.8, 2451.2, 3681.6, 4912, 6142.4]);
     expect(rec.firstBytes).toEqual([0, 1, 2, 3, 4]);
-    expect(link.stats).toEqual({ framesDelivered: 5, bytesDelivered: 5 * 1514, wireBytes: 5 * 1538, maxQueued: 5, framesPadded: 0 });
+    expect(link.stats).toEqual({
+      framesDelivered: 5,
+      bytesDelivered: 5 * 1514,
+      wireBytes: 5 * 1538,
+      maxQueued: 5,
+      framesPadded: 0,
+    });
     expect(link.backlog()).toBe(0);
   });
 
@@ -53,7 +59,7 @@ describe('Link', () => {
     const clock = new VirtualClock();
     const rec = new Recorder();
     const link = new Link(clock, rec, 1);
-    link.transmit(frameOf(42, 1), 42);   // 84 bytes of wire time: 672 ns, arrival after 72 bytes
+    link.transmit(frameOf(42, 1), 42); // 84 bytes of wire time: 672 ns, arrival after 72 bytes
     link.transmit(frameOf(1514, 2), 1514);
     clock.run();
     expect(rec.times).toEqual([576, 672 + 1526 * 8]);
@@ -91,7 +97,10 @@ describe('Link', () => {
     const rec = new Recorder(() => link);
     link = new Link(clock, rec, 10, { initialSlots: 2 });
     const f = new Uint8Array(100);
-    for (let i = 0; i < 10; i++) { f[0] = i; link.transmit(f, 100, i === 3 ? FRAME_FLAG.CSUM_UNVERIFIABLE : 0); }
+    for (let i = 0; i < 10; i++) {
+      f[0] = i;
+      link.transmit(f, 100, i === 3 ? FRAME_FLAG.CSUM_UNVERIFIABLE : 0);
+    }
     clock.run();
     expect(rec.firstBytes).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(rec.flags).toEqual([0, 0, 0, FRAME_FLAG.CSUM_UNVERIFIABLE, 0, 0, 0, 0, 0, 0]);
@@ -111,7 +120,9 @@ describe('Link', () => {
       },
     };
     link = new Link(clock, sink, 10, { initialSlots: 1 });
-    link.addReadyListener(() => { if (sent < 3) link.transmit(frameOf(60, 10 + sent++), 60); });
+    link.addReadyListener(() => {
+      if (sent < 3) link.transmit(frameOf(60, 10 + sent++), 60);
+    });
     link.transmit(frameOf(60, 0), 60);
     clock.run();
     expect(got).toEqual([0, 99, 10, 11, 12]);
@@ -128,7 +139,9 @@ describe('Link', () => {
   });
 
   it('rejects a bad rate with a message naming it', () => {
-    expect(() => new Link(new VirtualClock(), new Recorder(), 0)).toThrow('link rateGbps: 0 is not a positive rate in Gb/s');
+    expect(() => new Link(new VirtualClock(), new Recorder(), 0)).toThrow(
+      'link rateGbps: 0 is not a positive rate in Gb/s',
+    );
   });
 });
 

@@ -5,7 +5,9 @@
 import type { VirtualClock } from '../sim/clock.ts';
 
 /** What a NIC model implements. `frame` is the frame as on the wire without preamble and FCS; it may be reused after the call returns. */
-export interface FrameSink { receiveFrame(frame: Uint8Array, length: number, nowNs: number): void }
+export interface FrameSink {
+  receiveFrame(frame: Uint8Array, length: number, nowNs: number): void;
+}
 
 /** Per-frame metadata bits a source attaches to a frame; the link exposes them while the frame is delivered (`Link.deliveringFlags`). */
 export const FRAME_FLAG = {
@@ -50,7 +52,12 @@ export interface FrameTx {
 }
 
 /** A queued frame: `view` is `buf`'s first `len` bytes, made again only when the length changes (the sink gets an exact-length array). */
-interface Slot { buf: Uint8Array; len: number; flags: number; view: Uint8Array }
+interface Slot {
+  buf: Uint8Array;
+  len: number;
+  flags: number;
+  view: Uint8Array;
+}
 
 export interface LinkStats {
   /** Frames handed to the sink. */
@@ -97,8 +104,14 @@ export class Link implements FrameTx {
   private readonly slotBytes: number;
   private readonly padShort: boolean;
 
-  constructor(private readonly clock: VirtualClock, private readonly sink: FrameSink, readonly rateGbps: number, options: LinkOptions = {}) {
-    if (!(rateGbps > 0) || !Number.isFinite(rateGbps)) throw new Error(`link rateGbps: ${rateGbps} is not a positive rate in Gb/s`);
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly sink: FrameSink,
+    readonly rateGbps: number,
+    options: LinkOptions = {},
+  ) {
+    if (!(rateGbps > 0) || !Number.isFinite(rateGbps))
+      throw new Error(`link rateGbps: ${rateGbps} is not a positive rate in Gb/s`);
     const initialSlots = options.initialSlots ?? 64;
     this.slotBytes = Math.max(options.slotBytes ?? 16384, WIRE.MIN_DATA);
     this.padShort = options.padShortFrames ?? true;
@@ -107,9 +120,13 @@ export class Link implements FrameTx {
     for (let i = 0; i < initialSlots; i++) this.slots.push(newSlot(this.slotBytes));
   }
 
-  backlog(): number { return this.count; }
+  backlog(): number {
+    return this.count;
+  }
 
-  addReadyListener(fn: () => void): void { this.listeners.push(fn); }
+  addReadyListener(fn: () => void): void {
+    this.listeners.push(fn);
+  }
 
   /** Queues a copy of the frame; it starts on the wire when every frame before it has left. */
   transmit(frame: Uint8Array, length: number, flags = 0): void {
@@ -132,7 +149,9 @@ export class Link implements FrameTx {
   }
 
   /** When the frame at the head of the queue finishes arriving (ns); -1 if the queue is empty. */
-  nextArrivalNs(): number { return this.scheduled ? this.nextArrivalPs / 1000 : -1; }
+  nextArrivalNs(): number {
+    return this.scheduled ? this.nextArrivalPs / 1000 : -1;
+  }
 
   private scheduleHead(): void {
     const slot = this.slots[this.head]!;
@@ -186,7 +205,10 @@ export class DirectTx implements FrameTx {
   deliveringFlags = 0;
   deliveringIndex = -1;
   readonly uncheckableFrames = new Set<number>();
-  constructor(private readonly clock: VirtualClock, private readonly sink: FrameSink) {}
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly sink: FrameSink,
+  ) {}
   transmit(frame: Uint8Array, length: number, flags = 0): void {
     const index = this.framesDelivered++;
     if (flags & FRAME_FLAG.CSUM_UNVERIFIABLE) this.uncheckableFrames.add(index);
@@ -195,6 +217,8 @@ export class DirectTx implements FrameTx {
     this.sink.receiveFrame(frame, length, this.clock.now);
     this.deliveringFlags = 0;
   }
-  backlog(): number { return 0; }
+  backlog(): number {
+    return 0;
+  }
   addReadyListener(): void {}
 }

@@ -12,8 +12,17 @@ import { NO_TRACE, type Tracer } from '../sim/trace.ts';
 import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
 import { flowName } from '../sim/flows.ts';
 import {
-  frame, parseIpv4, IPV4, IPV4_FRAG, TCP, UDP, TCP_FLAG, IPPROTO, ARPOP,
-  sumBytes, finish, pseudoHeaderSumAddrs,
+  frame,
+  parseIpv4,
+  IPV4,
+  TCP,
+  UDP,
+  TCP_FLAG,
+  IPPROTO,
+  ARPOP,
+  sumBytes,
+  finish,
+  pseudoHeaderSumAddrs,
 } from '../wire/index.ts';
 import { PayloadPattern, PATTERN_PERIOD } from './payload.ts';
 import type { FrameTx, FrameSink } from './link.ts';
@@ -24,8 +33,12 @@ import { AckDelayLine } from './ack-delay.ts';
 import { TsoNic, TSO_MAX_BYTES } from './tso.ts';
 import { FrameLayout, layoutFrame, r16, r32, w16, w32 } from '../wire/index.ts';
 import {
-  parseTrafficConfig, type TrafficConfig, type BulkFlowConfig, type MessageFlowConfig,
-  type RequestResponseFlowConfig, type BackgroundConfig,
+  parseTrafficConfig,
+  type TrafficConfig,
+  type BulkFlowConfig,
+  type MessageFlowConfig,
+  type RequestResponseFlowConfig,
+  type BackgroundConfig,
 } from './config.ts';
 
 /** Frames the partner keeps waiting in the transmit queue: enough to keep the wire busy, few enough to react to ACKs at once. */
@@ -39,7 +52,9 @@ const FLOW_HEADER_ROOM = 128;
 const PATTERN_SEED_MIX = 0x70617474;
 /** Step between salts when a flow's drawn salt is taken (coprime with the prime period: every salt is reachable). */
 const SALT_STRIDE = 4099;
-const IP_ID_INCREMENT = 0, IP_ID_ZERO = 1, IP_ID_RANDOM = 2;
+const IP_ID_INCREMENT = 0,
+  IP_ID_ZERO = 1,
+  IP_ID_RANDOM = 2;
 
 export interface TcpFlowStats {
   /** Data segments sent, retransmissions included. */
@@ -85,12 +100,23 @@ function flowSegmentRoom(c: TrafficConfig, fc: AnyTcpConfig): number {
 }
 
 /** `x % m` for integers x ≥ 0, m ≥ 1: an int32 remainder while x fits (stream offsets pass 2^31 only on long runs). */
-function modulo(x: number, m: number): number { return x <= 0x7fffffff ? (x | 0) % m : x % m; }
+function modulo(x: number, m: number): number {
+  return x <= 0x7fffffff ? (x | 0) % m : x % m;
+}
 
 /** One TCP sender: a retransmit ring of payload, snd_una/snd_nxt/snd_max, a lazy RTO timer. */
 class TcpFlow {
   readonly stats: TcpFlowStats = {
-    segmentsSent: 0, bytesSent: 0, retransmits: 0, fastRetransmits: 0, timeouts: 0, acksReceived: 0, dupAcks: 0, staleAcks: 0, windowLimited: 0, transactions: 0,
+    segmentsSent: 0,
+    bytesSent: 0,
+    retransmits: 0,
+    fastRetransmits: 0,
+    timeouts: 0,
+    acksReceived: 0,
+    dupAcks: 0,
+    staleAcks: 0,
+    windowLimited: 0,
+    transactions: 0,
   };
   /** When the current request was written (request/response flows). */
   private requestAt = 0;
@@ -101,7 +127,9 @@ class TcpFlow {
   total: number;
   /** Bytes the application has written so far (messages and requests arrive over time). */
   writeLimit: number;
-  sndUna = 0; sndNxt = 0; sndMax = 0;
+  sndUna = 0;
+  sndNxt = 0;
+  sndMax = 0;
   rwnd: number;
   lastWin = -1;
   dupAcks = 0;
@@ -138,21 +166,34 @@ class TcpFlow {
   private readonly buf: Uint8Array;
   /** Exact-length views of `buf`, made once per segment length: the link copies a whole view with one `set`. */
   private readonly views: (Uint8Array | undefined)[] = [];
-  private readonly l3: number; private readonly l4: number; private readonly hdrLen: number; private readonly tsOff: number;
+  private readonly l3: number;
+  private readonly l4: number;
+  private readonly hdrLen: number;
+  private readonly tsOff: number;
   /** Unfolded sums of the template's IP header and of its TCP header plus the pseudo-header without the length. */
-  private readonly ipSum0: number; private readonly tcpSum0: number;
-  private readonly tsvalStart: number; private readonly tsTickNs: number; private readonly tsecrFixed: number;
+  private readonly ipSum0: number;
+  private readonly tcpSum0: number;
+  private readonly tsvalStart: number;
+  private readonly tsTickNs: number;
+  private readonly tsecrFixed: number;
   private readonly unit: number;
   private readonly mss: number;
   /** With TSO (bulk flows): the most payload one super-segment carries, whole segments (0: no TSO). */
   private readonly superMax: number;
   /** PSH on every Nth segment / at the end of each burst of N (0: not that pattern). */
-  private readonly pshEvery: number; private readonly pshBurst: number;
+  private readonly pshEvery: number;
+  private readonly pshBurst: number;
 
-  constructor(readonly cfg: AnyTcpConfig, index: number, rng: Prng, private readonly p: LinkPartner) {
+  constructor(
+    readonly cfg: AnyTcpConfig,
+    index: number,
+    rng: Prng,
+    private readonly p: LinkPartner,
+  ) {
     this.kind = cfg.kind;
     const sport = cfg.sport + index;
-    if (sport > 65535) throw new Error(`flow ${cfg.kind}: sport ${cfg.sport} + count ${cfg.count} runs past port 65535`);
+    if (sport > 65535)
+      throw new Error(`flow ${cfg.kind}: sport ${cfg.sport} + count ${cfg.count} runs past port 65535`);
     this.key = { saddr: parseIpv4(cfg.src), daddr: parseIpv4(cfg.dst), sport, dport: cfg.dport };
     this.salt = p.claimSalt(rng.nextU32());
     this.ipIdRng = rng.fork();
@@ -165,7 +206,8 @@ class TcpFlow {
     const psh = cfg.kind === 'bulk' ? cfg.psh : 'never';
     this.pshEvery = psh !== 'never' && 'every' in psh ? psh.every : 0;
     this.pshBurst = psh !== 'never' && 'burst' in psh ? psh.burst : 0;
-    this.tsvalStart = cfg.tsvalStart; this.tsTickNs = cfg.tsTickNs;
+    this.tsvalStart = cfg.tsvalStart;
+    this.tsTickNs = cfg.tsTickNs;
     this.tsecrFixed = cfg.tsecr === 'echo' ? -1 : cfg.tsecr;
     const c = p.config;
     if (cfg.kind === 'bulk') {
@@ -182,19 +224,33 @@ class TcpFlow {
       this.writeLimit = 0;
     }
     this.rwnd = cfg.sendWindow;
-    this.cc = c.sender === 'fixed-window' || c.openLoop ? null : new CongestionControl({
-      algorithm: c.congestion.algorithm, growth: c.sender === '2.6.24' ? 'per-ack' : 'per-segment',
-      initialWindow: c.congestion.initialWindow, minRtoNs: c.rtoNs, clamp: Math.max(1, Math.floor(cfg.sendWindow / cfg.mss)),
-      cubicBeta: c.sender === '2.6.24' ? 819 : 717,
-    });
+    this.cc =
+      c.sender === 'fixed-window' || c.openLoop
+        ? null
+        : new CongestionControl({
+            algorithm: c.congestion.algorithm,
+            growth: c.sender === '2.6.24' ? 'per-ack' : 'per-segment',
+            initialWindow: c.congestion.initialWindow,
+            minRtoNs: c.rtoNs,
+            clamp: Math.max(1, Math.floor(cfg.sendWindow / cfg.mss)),
+            cubicBeta: c.sender === '2.6.24' ? 819 : 717,
+          });
 
     const b = frame().eth({ src: c.partnerMac, dst: c.nicMac });
     if (cfg.vlan !== undefined) b.vlan({ vid: cfg.vlan.vid, pcp: cfg.vlan.pcp });
-    b.ipv4({ src: cfg.src, dst: cfg.dst, tos: cfg.tos, ttl: cfg.ttl, df: cfg.df || cfg.ipId === 'zero' })
-      .tcp({ sport, dport: cfg.dport, seq: 0, ack: cfg.ack, window: cfg.window, flags: 'A', ...(cfg.timestamps ? { ts: [0, 0] as [number, number] } : {}) });
+    b.ipv4({ src: cfg.src, dst: cfg.dst, tos: cfg.tos, ttl: cfg.ttl, df: cfg.df || cfg.ipId === 'zero' }).tcp({
+      sport,
+      dport: cfg.dport,
+      seq: 0,
+      ack: cfg.ack,
+      window: cfg.window,
+      flags: 'A',
+      ...(cfg.timestamps ? { ts: [0, 0] as [number, number] } : {}),
+    });
     const t = b.build();
     this.hdrLen = t.length;
-    if (this.hdrLen > FLOW_HEADER_ROOM) throw new Error(`flow ${cfg.kind}: ${this.hdrLen} bytes of headers do not fit the ${FLOW_HEADER_ROOM} reserved`);
+    if (this.hdrLen > FLOW_HEADER_ROOM)
+      throw new Error(`flow ${cfg.kind}: ${this.hdrLen} bytes of headers do not fit the ${FLOW_HEADER_ROOM} reserved`);
     this.l3 = cfg.vlan !== undefined ? 18 : 14;
     this.l4 = this.l3 + IPV4.HLEN;
     this.tsOff = cfg.timestamps ? layoutFrame(t, 0, t.length, new FrameLayout()).tsOff : -1;
@@ -207,15 +263,23 @@ class TcpFlow {
     w16(t, this.l4 + TCP.CSUM, 0);
     // Headers as sent with seq, IP total length, IP ID, TSval/TSecr and both checksums zero: the base of the per-segment sums.
     this.ipSum0 = sumBytes(t, this.l3, IPV4.HLEN);
-    this.tcpSum0 = sumBytes(t, this.l4, this.hdrLen - this.l4, pseudoHeaderSumAddrs(this.key.saddr, this.key.daddr, IPPROTO.TCP, 0));
+    this.tcpSum0 = sumBytes(
+      t,
+      this.l4,
+      this.hdrLen - this.l4,
+      pseudoHeaderSumAddrs(this.key.saddr, this.key.daddr, IPPROTO.TCP, 0),
+    );
     const room = FLOW_HEADER_ROOM + flowSegmentRoom(c, cfg);
     this.frameAt = p.claimFrame(room);
     this.buf = p.frameArea.subarray(this.frameAt, this.frameAt + room);
-    this.superMax = c.tso && cfg.kind === 'bulk' ? Math.floor((TSO_MAX_BYTES - (this.hdrLen - this.l3)) / cfg.mss) * cfg.mss : 0;
+    this.superMax =
+      c.tso && cfg.kind === 'bulk' ? Math.floor((TSO_MAX_BYTES - (this.hdrLen - this.l3)) / cfg.mss) * cfg.mss : 0;
     this.buf.set(t);
   }
 
-  seqOf(off: number): number { return (this.isn + off) >>> 0; } // ToUint32 is exact modulo 2^32 for integers
+  seqOf(off: number): number {
+    return (this.isn + off) >>> 0;
+  } // ToUint32 is exact modulo 2^32 for integers
 
   /** The application writes its first message/request. */
   start(): void {
@@ -242,12 +306,18 @@ class TcpFlow {
   private scheduleWrite(): void {
     if (this.writeTimerPending || this.p.writesStopped || this.writeLimit >= this.total) return;
     const think = (this.cfg as MessageFlowConfig | RequestResponseFlowConfig).thinkNs;
-    if (think === 0) { this.write(); return; }
+    if (think === 0) {
+      this.write();
+      return;
+    }
     this.writeTimerPending = true;
     this.p.clock.after(think, this.onWriteTimer);
   }
 
-  private readonly onWriteTimer = (): void => { this.write(); this.p.pump(); };
+  private readonly onWriteTimer = (): void => {
+    this.write();
+    this.p.pump();
+  };
 
   /** Bytes from `off` to the next segment boundary (MSS, message, request). */
   private segLen(off: number): number {
@@ -297,11 +367,16 @@ class TcpFlow {
     }
     this.forceOne = false;
     this.sendSegment(off, len);
-    if (this.cc !== null && this.timedEnd < 0 && off >= this.sndMax) { this.timedEnd = off + len; this.timedAt = this.p.clock.now; }
+    if (this.cc !== null && this.timedEnd < 0 && off >= this.sndMax) {
+      this.timedEnd = off + len;
+      this.timedAt = this.p.clock.now;
+    }
     this.sndNxt = off + len;
     if (this.sndNxt > this.sndMax) {
       this.sndMax = this.sndNxt;
-      if (this.kind === 'messages' || (this.kind === 'rr' && open)) { if (this.sndMax === this.writeLimit) this.scheduleWrite(); }
+      if (this.kind === 'messages' || (this.kind === 'rr' && open)) {
+        if (this.sndMax === this.writeLimit) this.scheduleWrite();
+      }
     }
     if (!open && this.rtoDeadline < 0) this.armRto();
     return true;
@@ -315,7 +390,10 @@ class TcpFlow {
     if (len <= this.mss) return false;
     this.forceOne = false;
     this.sendSuperSegment(off, len);
-    if (this.cc !== null && this.timedEnd < 0 && off >= this.sndMax) { this.timedEnd = off + len; this.timedAt = this.p.clock.now; }
+    if (this.cc !== null && this.timedEnd < 0 && off >= this.sndMax) {
+      this.timedEnd = off + len;
+      this.timedAt = this.p.clock.now;
+    }
     this.sndNxt = off + len;
     if (this.sndNxt > this.sndMax) this.sndMax = this.sndNxt;
     if (!open && this.rtoDeadline < 0) this.armRto();
@@ -324,11 +402,17 @@ class TcpFlow {
 
   /** Builds the super-segment of stream bytes [off, off + len) (headers as for one segment; the NIC sets lengths and checksums) and hands it to the TSO NIC. */
   private sendSuperSegment(off: number, len: number): void {
-    const p = this.p, f = this.buf, l3 = this.l3, l4 = this.l4, h = this.hdrLen;
+    const p = this.p,
+      f = this.buf,
+      l3 = this.l3,
+      l4 = this.l4,
+      h = this.hdrLen;
     const frames = TsoNic.framesFor(len, this.mss);
     let id = 0;
-    if (this.ipIdMode === IP_ID_INCREMENT) { id = this.ipIdNext; this.ipIdNext = (this.ipIdNext + frames) & 0xffff; }
-    else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
+    if (this.ipIdMode === IP_ID_INCREMENT) {
+      id = this.ipIdNext;
+      this.ipIdNext = (this.ipIdNext + frames) & 0xffff;
+    } else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
     w16(f, l3 + IPV4.ID, id);
     w32(f, l4 + TCP.SEQ, this.seqOf(off));
     f[l4 + TCP.FLAGS] = this.pshFor(off, len) ? TCP_FLAG.ACK | TCP_FLAG.PSH : TCP_FLAG.ACK;
@@ -340,7 +424,10 @@ class TcpFlow {
     p.frameArea.copyWithin(this.frameAt + h, p.patternAt + a, p.patternAt + a + len);
     this.stats.segmentsSent += frames;
     this.stats.bytesSent += len;
-    if (off < this.sndMax) { this.stats.retransmits += frames; this.timedEnd = -1; }
+    if (off < this.sndMax) {
+      this.stats.retransmits += frames;
+      this.timedEnd = -1;
+    }
     p.tso.transmit(f, l3, l4, len, this.mss);
   }
 
@@ -348,7 +435,8 @@ class TcpFlow {
     const end = off + len;
     if (this.kind === 'messages') return true;
     if (this.kind === 'rr') return modulo(end, this.unit) === 0 || end === this.total;
-    const every = this.pshEvery, burst = this.pshBurst;
+    const every = this.pshEvery,
+      burst = this.pshBurst;
     if (every === 0 && burst === 0) return false;
     if (modulo(end, this.unit) !== 0) return end === this.total && burst !== 0;
     const idx = end / this.unit; // 1-based index of the segment ending here
@@ -360,19 +448,26 @@ class TcpFlow {
   private sendSegment(off: number, len: number): void {
     const p = this.p;
     const f = this.buf;
-    const l3 = this.l3, l4 = this.l4, h = this.hdrLen;
+    const l3 = this.l3,
+      l4 = this.l4,
+      h = this.hdrLen;
     const ipLen = h - l3 + len;
     w16(f, l3 + IPV4.TOT_LEN, ipLen);
     let id = 0;
-    if (this.ipIdMode === IP_ID_INCREMENT) { id = this.ipIdNext; this.ipIdNext = (this.ipIdNext + 1) & 0xffff; }
-    else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
+    if (this.ipIdMode === IP_ID_INCREMENT) {
+      id = this.ipIdNext;
+      this.ipIdNext = (this.ipIdNext + 1) & 0xffff;
+    } else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
     w16(f, l3 + IPV4.ID, id);
     w16(f, l3 + IPV4.CSUM, finish(this.ipSum0 + ipLen + id));
     const seq = this.seqOf(off);
     w32(f, l4 + TCP.SEQ, seq);
     const l4Len = h - l4 + len;
     let sum = this.tcpSum0 + l4Len + (seq >>> 16) + (seq & 0xffff);
-    if (this.pshFor(off, len)) { f[l4 + TCP.FLAGS] = TCP_FLAG.ACK | TCP_FLAG.PSH; sum += TCP_FLAG.PSH; } // FLAGS is the low byte of its word
+    if (this.pshFor(off, len)) {
+      f[l4 + TCP.FLAGS] = TCP_FLAG.ACK | TCP_FLAG.PSH;
+      sum += TCP_FLAG.PSH;
+    } // FLAGS is the low byte of its word
     else f[l4 + TCP.FLAGS] = TCP_FLAG.ACK;
     if (this.tsOff >= 0) {
       const tsval = (this.tsvalStart + Math.floor(p.clock.now / this.tsTickNs)) >>> 0;
@@ -387,27 +482,47 @@ class TcpFlow {
     w16(f, l4 + TCP.CSUM, finish(sum));
     this.stats.segmentsSent++;
     this.stats.bytesSent += len;
-    if (off < this.sndMax) { this.stats.retransmits++; this.timedEnd = -1; } // Karn: no sample across a retransmission
+    if (off < this.sndMax) {
+      this.stats.retransmits++;
+      this.timedEnd = -1;
+    } // Karn: no sample across a retransmission
     const n = h + len;
     let view = this.views[n];
-    if (view === undefined) { view = f.subarray(0, n); this.views[n] = view; }
+    if (view === undefined) {
+      view = f.subarray(0, n);
+      this.views[n] = view;
+    }
     p.emit(view, n, true);
   }
 
   armRto(): void {
-    this.rtoDeadline = this.p.clock.now + (this.cc !== null ? this.cc.timeoutNs(this.backoff) : this.p.config.rtoNs * (1 << this.backoff));
-    if (!this.rtoScheduled) { this.rtoScheduled = true; this.p.clock.at(this.rtoDeadline, this.onRtoEvent); }
+    this.rtoDeadline =
+      this.p.clock.now +
+      (this.cc !== null ? this.cc.timeoutNs(this.backoff) : this.p.config.rtoNs * (1 << this.backoff));
+    if (!this.rtoScheduled) {
+      this.rtoScheduled = true;
+      this.p.clock.at(this.rtoDeadline, this.onRtoEvent);
+    }
   }
 
   private readonly onRtoEvent = (): void => {
     this.rtoScheduled = false;
     if (this.rtoDeadline < 0) return;
     const now = this.p.clock.now;
-    if (now < this.rtoDeadline) { this.rtoScheduled = true; this.p.clock.at(this.rtoDeadline, this.onRtoEvent); return; }
+    if (now < this.rtoDeadline) {
+      this.rtoScheduled = true;
+      this.p.clock.at(this.rtoDeadline, this.onRtoEvent);
+      return;
+    }
     this.rtoDeadline = -1;
     if (this.sndUna >= Math.min(this.total, this.writeLimit) && this.sndUna >= this.sndMax) return;
     this.stats.timeouts++;
-    if (this.p.tracer.enabled) this.p.trace('timeout', 'rto', `${flowName(this.key)}: retransmission timeout, resending from seq ${this.seqOf(this.sndUna)}`);
+    if (this.p.tracer.enabled)
+      this.p.trace(
+        'timeout',
+        'rto',
+        `${flowName(this.key)}: retransmission timeout, resending from seq ${this.seqOf(this.sndUna)}`,
+      );
     if (this.backoff < MAX_BACKOFF) this.backoff++;
     this.cc?.onTimeout(now);
     // Go-back-N: everything unacknowledged is sent again.
@@ -444,7 +559,10 @@ class TcpFlow {
       if (this.sndUna === this.sndMax) this.rtoDeadline = -1;
       else this.armRto();
       if (this.kind === 'rr' && this.sndUna >= this.writeLimit) {
-        if (this.sndUna - d < this.writeLimit) { this.stats.transactions++; this.p.transactionTimes.record(this.p.clock.now - this.requestAt); }
+        if (this.sndUna - d < this.writeLimit) {
+          this.stats.transactions++;
+          this.p.transactionTimes.record(this.p.clock.now - this.requestAt);
+        }
         this.scheduleWrite();
       }
       if (this.sndUna >= this.total) this.p.flowDone(this);
@@ -458,7 +576,12 @@ class TcpFlow {
         this.recover = this.sndMax;
         this.retransmitPending = true;
         this.stats.fastRetransmits++;
-        if (this.p.tracer.enabled) this.p.trace('retransmit', 'fast_retransmit', `${flowName(this.key)}: 3 duplicate ACKs, resending seq ${this.seqOf(this.sndUna)}`);
+        if (this.p.tracer.enabled)
+          this.p.trace(
+            'retransmit',
+            'fast_retransmit',
+            `${flowName(this.key)}: 3 duplicate ACKs, resending seq ${this.seqOf(this.sndUna)}`,
+          );
       }
     } else if (d !== 0) {
       this.stats.staleAcks++;
@@ -470,7 +593,10 @@ class TcpFlow {
   private ccOnNewAck(cc: CongestionControl, d: number): void {
     const now = this.p.clock.now;
     const end = this.sndUna + d;
-    if (this.timedEnd >= 0 && end >= this.timedEnd) { cc.sample(now - this.timedAt); this.timedEnd = -1; }
+    if (this.timedEnd >= 0 && end >= this.timedEnd) {
+      cc.sample(now - this.timedAt);
+      this.timedEnd = -1;
+    }
     const segments = Math.ceil(d / this.mss);
     if (this.inRecovery) {
       if (end >= this.recover) cc.exitRecovery();
@@ -480,13 +606,20 @@ class TcpFlow {
     }
   }
 
-  get acked(): boolean { return this.total !== Infinity && this.sndUna >= this.total; }
-  get sent(): boolean { return this.total !== Infinity && this.sndMax >= this.total; }
+  get acked(): boolean {
+    return this.total !== Infinity && this.sndUna >= this.total;
+  }
+  get sent(): boolean {
+    return this.total !== Infinity && this.sndMax >= this.total;
+  }
 
   /** The stream so far (a duration-limited flow: what has been sent) or the whole stream, fingerprinted from the pattern. */
   expectation(): FlowExpectation {
     const bytes = this.total === Infinity ? this.sndMax : this.total;
-    if (bytes < this.hashedBytes) { this.expHash = new StreamHash(); this.hashedBytes = 0; }
+    if (bytes < this.hashedBytes) {
+      this.expHash = new StreamHash();
+      this.hashedBytes = 0;
+    }
     this.p.pattern.hashStream(this.expHash, this.salt, this.hashedBytes, bytes);
     this.hashedBytes = bytes;
     return { key: { ...this.key }, isn: this.isn, bytes, digest: this.expHash.digest() };
@@ -498,14 +631,22 @@ class Background {
   credit = 0;
   private readonly perTcpFrame: number;
   private readonly rng: Prng;
-  private readonly udp: Uint8Array; private readonly arp: Uint8Array; private readonly icmp: Uint8Array;
+  private readonly udp: Uint8Array;
+  private readonly arp: Uint8Array;
+  private readonly icmp: Uint8Array;
   /** Exact-length views of the partner's scratch buffer the frames are built in. */
-  private readonly udpView: Uint8Array; private readonly arpView: Uint8Array; private readonly icmpView: Uint8Array;
+  private readonly udpView: Uint8Array;
+  private readonly arpView: Uint8Array;
+  private readonly icmpView: Uint8Array;
   private readonly l3: number;
   private ipId = 0;
   private icmpSeq = 0;
 
-  constructor(private readonly cfg: BackgroundConfig, rng: Prng, private readonly p: LinkPartner) {
+  constructor(
+    private readonly cfg: BackgroundConfig,
+    rng: Prng,
+    private readonly p: LinkPartner,
+  ) {
     this.perTcpFrame = cfg.share / (1 - cfg.share);
     this.rng = rng;
     const c = p.config;
@@ -515,20 +656,33 @@ class Background {
       return b;
     };
     this.l3 = cfg.vlan !== undefined ? 18 : 14;
-    this.udp = base().ipv4({ src: cfg.src, dst: cfg.dst }).udp({ sport: 53000, dport: 53 }).payload(cfg.udpBytes).build();
-    this.arp = base().eth({ dst: 'ff:ff:ff:ff:ff:ff' }).arp({ op: ARPOP.REQUEST, senderMac: c.partnerMac, senderIp: cfg.src, targetIp: cfg.dst }).build();
+    this.udp = base()
+      .ipv4({ src: cfg.src, dst: cfg.dst })
+      .udp({ sport: 53000, dport: 53 })
+      .payload(cfg.udpBytes)
+      .build();
+    this.arp = base()
+      .eth({ dst: 'ff:ff:ff:ff:ff:ff' })
+      .arp({ op: ARPOP.REQUEST, senderMac: c.partnerMac, senderIp: cfg.src, targetIp: cfg.dst })
+      .build();
     // ICMP echo request: type 8, code 0, checksum, id, seq, then data.
     const icmpLen = 8 + cfg.icmpBytes;
     this.icmp = base().ipv4({ src: cfg.src, dst: cfg.dst, protocol: IPPROTO.ICMP }).payload(icmpLen).build();
     const o = this.l3 + IPV4.HLEN;
-    this.icmp[o] = 8; this.icmp[o + 1] = 0; w16(this.icmp, o + 2, 0); w16(this.icmp, o + 4, 0x7a11); w16(this.icmp, o + 6, 0);
+    this.icmp[o] = 8;
+    this.icmp[o + 1] = 0;
+    w16(this.icmp, o + 2, 0);
+    w16(this.icmp, o + 4, 0x7a11);
+    w16(this.icmp, o + 6, 0);
     this.udpView = p.scratch.subarray(0, this.udp.length);
     this.arpView = p.scratch.subarray(0, this.arp.length);
     this.icmpView = p.scratch.subarray(0, this.icmp.length);
   }
 
   /** Credit for one TCP frame sent. */
-  onTcpFrame(): void { this.credit += this.perTcpFrame; }
+  onTcpFrame(): void {
+    this.credit += this.perTcpFrame;
+  }
 
   send(): void {
     this.credit -= 1;
@@ -542,9 +696,12 @@ class Background {
       this.ipId = (this.ipId + 1) & 0xffff;
       w16(f, l3 + IPV4.CSUM, 0);
       w16(f, l3 + IPV4.CSUM, finish(sumBytes(f, l3, IPV4.HLEN)));
-      const l4 = l3 + IPV4.HLEN, l4Len = this.udp.length - l4;
+      const l4 = l3 + IPV4.HLEN,
+        l4Len = this.udp.length - l4;
       w16(f, l4 + UDP.CSUM, 0);
-      const s = finish(sumBytes(f, l4, l4Len, pseudoHeaderSumAddrs(r32(f, l3 + IPV4.SRC), r32(f, l3 + IPV4.DST), IPPROTO.UDP, l4Len)));
+      const s = finish(
+        sumBytes(f, l4, l4Len, pseudoHeaderSumAddrs(r32(f, l3 + IPV4.SRC), r32(f, l3 + IPV4.DST), IPPROTO.UDP, l4Len)),
+      );
       w16(f, l4 + UDP.CSUM, s === 0 ? 0xffff : s);
       this.p.stats.udpFrames++;
       this.p.emit(this.udpView, this.udp.length, false);
@@ -586,7 +743,14 @@ export interface FlowReport extends TcpFlowStats {
 export class LinkPartner {
   readonly config: TrafficConfig;
   readonly stats: PartnerStats = {
-    framesSent: 0, tcpSegments: 0, udpFrames: 0, arpFrames: 0, icmpFrames: 0, hostFrames: 0, hostNotTcpAck: 0, hostUnknownFlow: 0,
+    framesSent: 0,
+    tcpSegments: 0,
+    udpFrames: 0,
+    arpFrames: 0,
+    icmpFrames: 0,
+    hostFrames: 0,
+    hostNotTcpAck: 0,
+    hostUnknownFlow: 0,
   };
   /** Called once when every flow's whole stream is acknowledged. */
   onAllAcked: (() => void) | undefined;
@@ -619,9 +783,16 @@ export class LinkPartner {
   /** The return path's delay (config.pathDelayNs > 0). */
   private readonly ackLine: AckDelayLine | undefined;
 
-  constructor(readonly clock: VirtualClock, private readonly tx: FrameTx, config: unknown, readonly tracer: Tracer = NO_TRACE) {
+  constructor(
+    readonly clock: VirtualClock,
+    private readonly tx: FrameTx,
+    config: unknown,
+    readonly tracer: Tracer = NO_TRACE,
+  ) {
     this.config = parseTrafficConfig(config);
-    let maxSegment = 1, flowFrames = 0, maxMss = 1;
+    let maxSegment = 1,
+      flowFrames = 0,
+      maxMss = 1;
     for (const fc of this.config.flows) {
       if (fc.kind === 'background') continue;
       maxSegment = Math.max(maxSegment, flowSegmentRoom(this.config, fc));
@@ -633,17 +804,25 @@ export class LinkPartner {
     // a kernel memory: the expected streams are hashed from the pattern in WebAssembly (sim/byte-kernels.ts)
     this.frameArea = kernelMemory(this.nextFrameAt + flowFrames);
     this.scratch = this.frameArea.subarray(0, SCRATCH_BYTES);
-    this.pattern = new PayloadPattern((this.config.seed ^ PATTERN_SEED_MIX) >>> 0, maxSegment, this.frameArea.subarray(SCRATCH_BYTES));
+    this.pattern = new PayloadPattern(
+      (this.config.seed ^ PATTERN_SEED_MIX) >>> 0,
+      maxSegment,
+      this.frameArea.subarray(SCRATCH_BYTES),
+    );
     const root = new Prng(this.config.seed);
     for (const fc of this.config.flows) {
-      if (fc.kind === 'background') { this.bg.push(new Background(fc, root.fork(), this)); continue; }
+      if (fc.kind === 'background') {
+        this.bg.push(new Background(fc, root.fork(), this));
+        continue;
+      }
       for (let i = 0; i < fc.count; i++) {
         const flow = new TcpFlow(fc, i, root.fork(), this);
         flow.slot = this.flows.length;
         this.flows.push(flow);
         const k = flow.key.sport * 65536 + flow.key.dport;
         const list = this.byPorts.get(k);
-        if (list === undefined) this.byPorts.set(k, [flow]); else list.push(flow);
+        if (list === undefined) this.byPorts.set(k, [flow]);
+        else list.push(flow);
       }
     }
     tx.addReadyListener(() => this.pump());
@@ -664,7 +843,10 @@ export class LinkPartner {
     if (d !== undefined) {
       this.clock.at(d, () => {
         this.writesStopped = true;
-        for (const f of this.flows) { f.stopWriting(); if (f.acked) this.flowDone(f); }
+        for (const f of this.flows) {
+          f.stopWriting();
+          if (f.acked) this.flowDone(f);
+        }
       });
     }
     this.pump();
@@ -672,7 +854,10 @@ export class LinkPartner {
 
   /** Fills the transmit queue up to its low-water mark, round robin over the flows. */
   pump(): void {
-    if (this.pumping) { this.pumpAgain = true; return; }
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
     this.pumping = true;
     try {
       do {
@@ -686,11 +871,18 @@ export class LinkPartner {
 
   private sendOne(): boolean {
     const bg = this.bg;
-    for (let i = 0; i < bg.length; i++) if (bg[i]!.credit >= 1) { bg[i]!.send(); return true; }
+    for (let i = 0; i < bg.length; i++)
+      if (bg[i]!.credit >= 1) {
+        bg[i]!.send();
+        return true;
+      }
     const n = this.flows.length;
     for (let i = 0; i < n; i++) {
       const f = this.flows[(this.rr + i) % n]!;
-      if (f.trySend()) { this.rr = (this.rr + i + 1) % n; return true; }
+      if (f.trySend()) {
+        this.rr = (this.rr + i + 1) % n;
+        return true;
+      }
     }
     return false;
   }
@@ -717,7 +909,11 @@ export class LinkPartner {
   /** Called by flows for every frame they build; `frame` is exactly `len` bytes long. */
   emit(frame: Uint8Array, len: number, tcp: boolean): void {
     this.stats.framesSent++;
-    if (tcp) { this.stats.tcpSegments++; const bg = this.bg; for (let i = 0; i < bg.length; i++) bg[i]!.onTcpFrame(); }
+    if (tcp) {
+      this.stats.tcpSegments++;
+      const bg = this.bg;
+      for (let i = 0; i < bg.length; i++) bg[i]!.onTcpFrame();
+    }
     this.tx.transmit(frame, len);
   }
 
@@ -733,21 +929,37 @@ export class LinkPartner {
   receiveFromHost(frame: Uint8Array, length: number, _nowNs: number): void {
     this.stats.hostFrames++;
     const L = layoutFrame(frame, 0, length, this.layout);
-    if (!L.isTcp || L.ipVersion !== 4 || (frame[L.l4 + TCP.FLAGS]! & TCP_FLAG.ACK) === 0) {   // isTcp: not a fragment
+    if (!L.isTcp || L.ipVersion !== 4 || (frame[L.l4 + TCP.FLAGS]! & TCP_FLAG.ACK) === 0) {
+      // isTcp: not a fragment
       this.stats.hostNotTcpAck++;
       return;
     }
     const l4 = L.l4;
     // The host's source port is the flow's destination port.
     const list = this.byPorts.get(L.dport * 65536 + L.sport);
-    const src = L.saddr, dst = L.daddr;
+    const src = L.saddr,
+      dst = L.daddr;
     let flow: TcpFlow | undefined;
-    if (list !== undefined) for (const f of list) if (f.key.daddr === src && f.key.saddr === dst) { flow = f; break; }
-    if (flow === undefined) { this.stats.hostUnknownFlow++; return; }
+    if (list !== undefined)
+      for (const f of list)
+        if (f.key.daddr === src && f.key.saddr === dst) {
+          flow = f;
+          break;
+        }
+    if (flow === undefined) {
+      this.stats.hostUnknownFlow++;
+      return;
+    }
     const tsval = L.tsOff >= 0 ? r32(frame, L.tsOff + 2) : -1;
     const hasData = L.payloadLen > 0;
     if (this.ackLine !== undefined) {
-      this.ackLine.push(flow.slot, r32(frame, l4 + TCP.ACK), r16(frame, l4 + TCP.WINDOW) << flow.cfg.receiverWindowShift, hasData, tsval);
+      this.ackLine.push(
+        flow.slot,
+        r32(frame, l4 + TCP.ACK),
+        r16(frame, l4 + TCP.WINDOW) << flow.cfg.receiverWindowShift,
+        hasData,
+        tsval,
+      );
       return;
     }
     flow.onAck(r32(frame, l4 + TCP.ACK), r16(frame, l4 + TCP.WINDOW) << flow.cfg.receiverWindowShift, hasData, tsval);
@@ -755,14 +967,31 @@ export class LinkPartner {
   }
 
   /** What each TCP flow's socket must end up with (receive-direction keys: saddr is this sender). */
-  expectedFlows(): FlowExpectation[] { return this.flows.map((f) => f.expectation()); }
+  expectedFlows(): FlowExpectation[] {
+    return this.flows.map((f) => f.expectation());
+  }
 
   /** Per-flow state and counters. */
   flowReports(): FlowReport[] {
     return this.flows.map((f) => ({
-      ...f.stats, key: { ...f.key }, name: flowName(f.key), kind: f.kind, isn: f.isn,
-      bytes: f.total === Infinity ? -1 : f.total, ackedBytes: f.sndUna,
-      ...(f.cc !== null ? { congestion: { ...f.cc.stats, cwnd: f.cc.cwnd, ssthresh: f.cc.ssthresh === Infinity ? -1 : f.cc.ssthresh, srttUs: f.cc.srtt / 1000, rtoMs: f.cc.rto / 1e6 } } : {}),
+      ...f.stats,
+      key: { ...f.key },
+      name: flowName(f.key),
+      kind: f.kind,
+      isn: f.isn,
+      bytes: f.total === Infinity ? -1 : f.total,
+      ackedBytes: f.sndUna,
+      ...(f.cc !== null
+        ? {
+            congestion: {
+              ...f.cc.stats,
+              cwnd: f.cc.cwnd,
+              ssthresh: f.cc.ssthresh === Infinity ? -1 : f.cc.ssthresh,
+              srttUs: f.cc.srtt / 1000,
+              rtoMs: f.cc.rto / 1e6,
+            },
+          }
+        : {}),
     }));
   }
 
@@ -775,9 +1004,13 @@ export class LinkPartner {
   }
 
   /** Every flow's whole stream acknowledged. */
-  allAcked(): boolean { return this.flows.every((f) => f.acked); }
+  allAcked(): boolean {
+    return this.flows.every((f) => f.acked);
+  }
   /** Every flow's whole stream sent at least once (open loop). */
-  allSent(): boolean { return this.flows.every((f) => f.sent); }
+  allSent(): boolean {
+    return this.flows.every((f) => f.sent);
+  }
 }
 
 export interface PartnerSetup {
@@ -788,7 +1021,12 @@ export interface PartnerSetup {
 }
 
 /** Builds the usual chain: partner → impairments (if any) → link at config.rateGbps → `sink` (the NIC). */
-export function createLinkPartner(clock: VirtualClock, sink: FrameSink, config: unknown, tracer: Tracer = NO_TRACE): PartnerSetup {
+export function createLinkPartner(
+  clock: VirtualClock,
+  sink: FrameSink,
+  config: unknown,
+  tracer: Tracer = NO_TRACE,
+): PartnerSetup {
   const cfg = parseTrafficConfig(config);
   const link = new Link(clock, sink, cfg.rateGbps, { padShortFrames: cfg.padShortFrames });
   const imp = new Impairments(link, cfg.impairments, clock, cfg.seed, tracer);

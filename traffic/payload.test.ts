@@ -23,15 +23,19 @@ describe('PayloadPattern', () => {
   });
 
   it('sum(start, len) folds to what sumBytes gives for the same bytes (odd starts and lengths included)', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: PATTERN_PERIOD - 1 }), fc.integer({ min: 0, max: 1448 }), (start, len) => {
-      expect(fold(pat.sum(start, len))).toBe(fold(sumBytes(pat.bytes, start, len)));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: PATTERN_PERIOD - 1 }), fc.integer({ min: 0, max: 1448 }), (start, len) => {
+        expect(fold(pat.sum(start, len))).toBe(fold(sumBytes(pat.bytes, start, len)));
+      }),
+      { numRuns: 2000 },
+    );
     expect(fold(pat.sum(PATTERN_PERIOD - 1, 1448))).toBe(fold(sumBytes(pat.bytes, PATTERN_PERIOD - 1, 1448)));
     expect(pat.sum(1234, 0)).toBe(0);
   });
 
   it('hashStream gives the StreamHash of the materialized stream, across the period and in pieces', () => {
-    const salt = 60_000, n = 150_001;
+    const salt = 60_000,
+      n = 150_001;
     const stream = new Uint8Array(n);
     for (let o = 0; o < n; o++) stream[o] = pat.bytes[PayloadPattern.start(o, salt)]!;
     const want = new StreamHash();

@@ -21,24 +21,34 @@ export class PayloadPattern {
    * Fills `into` (at least PATTERN_PERIOD + maxSegment bytes; a view lets the caller keep the pattern in
    * the same ArrayBuffer as its frame buffer, for `copyWithin`) from a PRNG seeded with `seed`.
    */
-  constructor(seed: number, readonly maxSegment: number, into?: Uint8Array) {
+  constructor(
+    seed: number,
+    readonly maxSegment: number,
+    into?: Uint8Array,
+  ) {
     const len = PATTERN_PERIOD + maxSegment;
-    if (into !== undefined && into.length < len) throw new Error(`payload pattern: buffer of ${into.length} bytes, need ${len}`);
+    if (into !== undefined && into.length < len)
+      throw new Error(`payload pattern: buffer of ${into.length} bytes, need ${len}`);
     this.bytes = into === undefined ? kernelMemory(len) : into.subarray(0, len);
     const b = this.bytes;
     const rng = new Prng(seed);
     let i = 0;
     for (; i + 4 <= PATTERN_PERIOD; i += 4) {
       const w = rng.nextU32();
-      b[i] = w & 0xff; b[i + 1] = (w >>> 8) & 0xff; b[i + 2] = (w >>> 16) & 0xff; b[i + 3] = w >>> 24;
+      b[i] = w & 0xff;
+      b[i + 1] = (w >>> 8) & 0xff;
+      b[i + 2] = (w >>> 16) & 0xff;
+      b[i + 3] = w >>> 24;
     }
     for (let w = rng.nextU32(); i < PATTERN_PERIOD; i++, w >>>= 8) b[i] = w & 0xff;
     for (let k = 0; k < maxSegment; k++) b[PATTERN_PERIOD + k] = b[k % PATTERN_PERIOD]!;
     this.evenSums = new Uint32Array(len + 1);
     this.oddSums = new Uint32Array(len + 1);
-    let e = 0, o = 0;
+    let e = 0,
+      o = 0;
     for (let k = 0; k < len; k++) {
-      if ((k & 1) === 0) e += b[k]!; else o += b[k]!;
+      if ((k & 1) === 0) e += b[k]!;
+      else o += b[k]!;
       this.evenSums[k + 1] = e;
       this.oddSums[k + 1] = o;
     }
@@ -63,7 +73,7 @@ export class PayloadPattern {
 
   /** Feeds bytes [from, to) of the stream of a flow with `salt` to `hash`, in order. */
   hashStream(hash: StreamHash, salt: number, from: number, to: number): void {
-    for (let done = from; done < to;) {
+    for (let done = from; done < to; ) {
       const a = PayloadPattern.start(done, salt);
       const n = Math.min(to - done, PATTERN_PERIOD - a);
       hash.update(this.bytes, a, n);

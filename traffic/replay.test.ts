@@ -31,19 +31,36 @@ describe('replay of real captures', () => {
     const cap = new Capture();
     const src = replayFile(clock, new DirectTx(clock, cap), BULK, { onlyTo: '10.77.0.2' });
     let done = false;
-    src.onDone = () => { done = true; };
+    src.onDone = () => {
+      done = true;
+    };
     src.start();
     clock.run();
     expect(done).toBe(true);
     // 1459 IPv4 frames to the receiver and the ARP request for it; 50 ACKs and the ARP reply filtered
-    expect(src.stats).toEqual({ records: 1511, sent: 1460, filteredOut: 51, extended: 0, unverifiable: 0, notEthernet: 0 });
+    expect(src.stats).toEqual({
+      records: 1511,
+      sent: 1460,
+      filteredOut: 51,
+      extended: 0,
+      unverifiable: 0,
+      notEthernet: 0,
+    });
     expect(cap.lengths.length).toBe(1460);
     const flows = src.expectedFlows();
-    expect(flows.map((f) => [flowName(f.key), f.isn, f.bytes])).toEqual([['10.77.0.1:57426>10.77.0.2:5001', 2313147364, 2097152]]);
+    expect(flows.map((f) => [flowName(f.key), f.isn, f.bytes])).toEqual([
+      ['10.77.0.1:57426>10.77.0.2:5001', 2313147364, 2097152],
+    ]);
     // reference: tshark's tcp.payload of every segment placed by tcp.seq_raw, hashed in order
     expect(flows[0]!.digest).toBe('05947300701071c82d47de3272364005:2097152');
     const [note] = src.streamNotes();
-    expect(note).toMatchObject({ bytes: 2097152, bytesBeyondHole: 0, duplicateBytes: 0, bytesBeforeIsn: 0, segments: 1456 });
+    expect(note).toMatchObject({
+      bytes: 2097152,
+      bytesBeyondHole: 0,
+      duplicateBytes: 0,
+      bytesBeforeIsn: 0,
+      segments: 1456,
+    });
     expect(note!.holeAt).toBeUndefined();
     // the same without replaying
     expect(fileExpectations(BULK, '10.77.0.2').flows).toEqual(flows);
@@ -79,10 +96,19 @@ describe('replay of real captures', () => {
     cap.link = link;
     const src = replayFile(clock, link, PAR4, { timing: 'asap' });
     const seen: number[] = [];
-    src.onExtended = (record) => { seen.push(record); };
+    src.onExtended = (record) => {
+      seen.push(record);
+    };
     src.start();
     clock.run();
-    expect(src.stats).toEqual({ records: 1549, sent: 1549, filteredOut: 0, extended: 1455, unverifiable: 0, notEthernet: 0 });
+    expect(src.stats).toEqual({
+      records: 1549,
+      sent: 1549,
+      filteredOut: 0,
+      extended: 1455,
+      unverifiable: 0,
+      notEthernet: 0,
+    });
     expect(src.extendedRecords.size).toBe(1455);
     expect(seen.length).toBe(1455);
     // the made-up payload keeps every captured TCP checksum valid: nothing is flagged unverifiable
@@ -93,30 +119,50 @@ describe('replay of real captures', () => {
     const flows = src.expectedFlows();
     // in order of first appearance on the wire
     expect(flows.map((f) => [f.key.sport, f.isn, f.bytes])).toEqual([
-      [46608, 2049564366, 524288], [46614, 2870871573, 524288], [46624, 1978274122, 524288], [46638, 3250923944, 524288],
+      [46608, 2049564366, 524288],
+      [46614, 2870871573, 524288],
+      [46624, 1978274122, 524288],
+      [46638, 3250923944, 524288],
     ]);
     // captured bytes by sequence, then zeros and one compensating word per segment (wire/cut-frame.ts): the word
     // restores the real payload's sum, so flows that carried the same bytes get the same made-up stream, as with zeros
-    expect(flows.map((f) => f.digest)).toEqual(['885490a715c66df881f08a467315f3b7:524288', '885490a715c66df881f08a467315f3b7:524288', '7408d95861b1509d55fdf3c7799defee:524288', '885490a715c66df881f08a467315f3b7:524288']);
+    expect(flows.map((f) => f.digest)).toEqual([
+      '885490a715c66df881f08a467315f3b7:524288',
+      '885490a715c66df881f08a467315f3b7:524288',
+      '7408d95861b1509d55fdf3c7799defee:524288',
+      '885490a715c66df881f08a467315f3b7:524288',
+    ]);
     const only = captureExpectations(readCapture(PAR4), '10.77.0.2');
     expect(only.flows).toEqual(flows);
     const c2 = new VirtualClock();
     const src2 = replayFile(c2, new DirectTx(c2, new Capture()), PAR4, { timing: 'asap', onlyTo: '10.77.0.2' });
     src2.start();
-    expect(src2.stats).toEqual({ records: 1549, sent: 1473, filteredOut: 76, extended: 1455, unverifiable: 0, notEthernet: 0 });
+    expect(src2.stats).toEqual({
+      records: 1549,
+      sent: 1473,
+      filteredOut: 76,
+      extended: 1455,
+      unverifiable: 0,
+      notEthernet: 0,
+    });
   });
 });
 
 describe('replay of a synthetic pcapng', () => {
   function capture(): Uint8Array {
     const w = CaptureWriter.toMemory({ format: 'pcapng', snaplen: 80, nanosecond: true });
-    const seg = (seq: number, len: number, flags = 'A') => frame().ipv4({ src: '10.1.0.1', dst: '10.1.0.2' }).tcp({ sport: 1000, dport: 80, seq, flags }).payload(len).build();
+    const seg = (seq: number, len: number, flags = 'A') =>
+      frame()
+        .ipv4({ src: '10.1.0.1', dst: '10.1.0.2' })
+        .tcp({ sport: 1000, dport: 80, seq, flags })
+        .payload(len)
+        .build();
     w.write({ tsSec: 100, tsNsec: 0, data: seg(999, 0, 'S') });
     w.write({ tsSec: 100, tsNsec: 500, data: seg(1000, 100) });
-    w.write({ tsSec: 100, tsNsec: 900, data: seg(1200, 100) });   // out of order
-    w.write({ tsSec: 100, tsNsec: 1500, data: seg(1100, 100) });  // fills the gap
-    w.write({ tsSec: 100, tsNsec: 2000, data: seg(1150, 100) });  // overlap
-    w.write({ tsSec: 101, tsNsec: 0, data: seg(1400, 10) });      // beyond a hole at 1300
+    w.write({ tsSec: 100, tsNsec: 900, data: seg(1200, 100) }); // out of order
+    w.write({ tsSec: 100, tsNsec: 1500, data: seg(1100, 100) }); // fills the gap
+    w.write({ tsSec: 100, tsNsec: 2000, data: seg(1150, 100) }); // overlap
+    w.write({ tsSec: 101, tsNsec: 0, data: seg(1400, 10) }); // beyond a hole at 1300
     w.close();
     return w.bytes();
   }
@@ -141,11 +187,19 @@ describe('replay of a synthetic pcapng', () => {
     for (const [k, base] of [0, 100, 200].entries()) {
       for (let i = 0; i < 26; i++) ref[base + i] = i;
       const seq = [1000, 1100, 1200][k]!;
-      const whole = frame().ipv4({ src: '10.1.0.1', dst: '10.1.0.2' }).tcp({ sport: 1000, dport: 80, seq, flags: 'A' }).payload(100).build();
-      const made = whole.slice(); made.fill(0, 80);
+      const whole = frame()
+        .ipv4({ src: '10.1.0.1', dst: '10.1.0.2' })
+        .tcp({ sport: 1000, dport: 80, seq, flags: 'A' })
+        .payload(100)
+        .build();
+      const made = whole.slice();
+      made.fill(0, 80);
       const L = layoutFrame(made, 0, made.length, new FrameLayout());
-      const word = 0xffff - fold(pseudoHeaderSum(made, L.srcOff, L.srcOff + 4, 6, L.ipEnd - L.l4) + sumBytes(made, L.l4, L.ipEnd - L.l4));
-      ref[base + 26] = word >>> 8; ref[base + 27] = word & 0xff;
+      const word =
+        0xffff -
+        fold(pseudoHeaderSum(made, L.srcOff, L.srcOff + 4, 6, L.ipEnd - L.l4) + sumBytes(made, L.l4, L.ipEnd - L.l4));
+      ref[base + 26] = word >>> 8;
+      ref[base + 27] = word & 0xff;
     }
     const h = new StreamHash();
     h.update(ref, 0, 300);
@@ -155,8 +209,12 @@ describe('replay of a synthetic pcapng', () => {
 
   it('rejects a bad onlyTo naming it', () => {
     const clock = new VirtualClock();
-    expect(() => new ReplaySource(clock, new DirectTx(clock, new Capture()), [], { onlyTo: 'ten.0.0.1' })).toThrow(TrafficConfigError);
-    expect(() => new ReplaySource(clock, new DirectTx(clock, new Capture()), [], { onlyTo: 'ten.0.0.1' })).toThrow(/onlyTo: "ten\.0\.0\.1"/);
+    expect(() => new ReplaySource(clock, new DirectTx(clock, new Capture()), [], { onlyTo: 'ten.0.0.1' })).toThrow(
+      TrafficConfigError,
+    );
+    expect(() => new ReplaySource(clock, new DirectTx(clock, new Capture()), [], { onlyTo: 'ten.0.0.1' })).toThrow(
+      /onlyTo: "ten\.0\.0\.1"/,
+    );
   });
 });
 
@@ -166,10 +224,10 @@ describe('StreamAssembler', () => {
 
   it('handles retransmissions, overlaps, reordering and data before the ISN', () => {
     const a = new StreamAssembler(key);
-    a.add(5000, false, bytes(0, 10), 0, 10);      // sets the ISN
-    a.add(5020, false, bytes(20, 10), 0, 10);     // ahead
-    a.add(5000, false, bytes(0, 10), 0, 10);      // retransmission
-    a.add(5005, false, bytes(5, 20), 0, 20);      // overlaps both sides, fills the gap
+    a.add(5000, false, bytes(0, 10), 0, 10); // sets the ISN
+    a.add(5020, false, bytes(20, 10), 0, 10); // ahead
+    a.add(5000, false, bytes(0, 10), 0, 10); // retransmission
+    a.add(5005, false, bytes(5, 20), 0, 20); // overlaps both sides, fills the gap
     a.add(4990, false, bytes(-10 & 0xff, 15), 0, 15); // starts before the ISN
     const h = new StreamHash();
     h.update(bytes(0, 30), 0, 30);

@@ -9,9 +9,20 @@ import type { CaptureRecord } from '../tap/index.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { StreamHash } from '../sim/hash.ts';
 import { flowName, type FlowExpectation, type FlowKey } from '../sim/flows.ts';
-import { ETH, ARP, IPV4, TCP, TCP_FLAG, ETHERTYPE, parseIpv4, parseMac, rebuildCutFrame, FrameLayout as WireLayout } from '../wire/index.ts';
+import {
+  ETH,
+  ARP,
+  IPV4,
+  TCP,
+  TCP_FLAG,
+  ETHERTYPE,
+  parseIpv4,
+  parseMac,
+  rebuildCutFrame,
+  FrameLayout as WireLayout,
+} from '../wire/index.ts';
 import { FRAME_FLAG, type FrameTx } from './link.ts';
-import { FrameLayout, layoutFrame, r16, r32 } from '../wire/index.ts';
+import { FrameLayout, layoutFrame, r32 } from '../wire/index.ts';
 import { parseReplayConfig, type ReplayConfig } from './config.ts';
 
 const LINKTYPE_ETHERNET = 1;
@@ -63,11 +74,16 @@ export class StreamAssembler {
     if (rel < 0) {
       const skip = Math.min(-rel, len);
       this.bytesBeforeIsn += skip;
-      off += skip; len -= skip; rel = 0;
+      off += skip;
+      len -= skip;
+      rel = 0;
       if (len === 0) return;
     }
     const end = rel + len;
-    if (end <= this.next) { this.duplicateBytes += len; return; }
+    if (end <= this.next) {
+      this.duplicateBytes += len;
+      return;
+    }
     if (rel > this.next) {
       const have = this.pending.get(rel);
       if (have === undefined || have.length < len) {
@@ -88,7 +104,7 @@ export class StreamAssembler {
   }
 
   private drain(): void {
-    for (let progress = true; progress && this.pending.size > 0;) {
+    for (let progress = true; progress && this.pending.size > 0; ) {
       progress = false;
       for (const [rel, data] of this.pending) {
         if (rel > this.next) continue;
@@ -101,15 +117,21 @@ export class StreamAssembler {
   }
 
   expectation(): FlowExpectation {
-    return { key: { ...this.key }, isn: this.isn < 0 ? 0 : this.isn, bytes: this.next, digest: this.hash.digest() };
+    return { key: { ...this.key }, isn: Math.max(this.isn, 0), bytes: this.next, digest: this.hash.digest() };
   }
 
   note(): StreamNote {
     let beyond = 0;
     for (const d of this.pending.values()) beyond += d.length;
     const n: StreamNote = {
-      name: flowName(this.key), key: { ...this.key }, isn: this.isn < 0 ? 0 : this.isn, bytes: this.next,
-      bytesBeyondHole: beyond, duplicateBytes: this.duplicateBytes, bytesBeforeIsn: this.bytesBeforeIsn, segments: this.segments,
+      name: flowName(this.key),
+      key: { ...this.key },
+      isn: Math.max(this.isn, 0),
+      bytes: this.next,
+      bytesBeyondHole: beyond,
+      duplicateBytes: this.duplicateBytes,
+      bytesBeforeIsn: this.bytesBeforeIsn,
+      segments: this.segments,
     };
     if (this.pending.size > 0) n.holeAt = (this.isn + this.next) >>> 0;
     return n;
@@ -128,9 +150,15 @@ export class CaptureStreams {
     const L = layoutFrame(frame, 0, length, this.layout);
     if (!L.isTcp || L.ipVersion !== 4) return;
     const l4 = L.l4;
-    const saddr = L.saddr, daddr = L.daddr, sport = L.sport, dport = L.dport;
+    const saddr = L.saddr,
+      daddr = L.daddr,
+      sport = L.sport,
+      dport = L.dport;
     let byDest = this.bySource.get(saddr * 65536 + sport);
-    if (byDest === undefined) { byDest = new Map(); this.bySource.set(saddr * 65536 + sport, byDest); }
+    if (byDest === undefined) {
+      byDest = new Map();
+      this.bySource.set(saddr * 65536 + sport, byDest);
+    }
     let a = byDest.get(daddr * 65536 + dport);
     if (a === undefined) {
       a = new StreamAssembler({ saddr, daddr, sport, dport });
@@ -212,35 +240,50 @@ export class ReplaySource {
   private scratch = new Uint8Array(65536 + 64);
   private readonly cutLayout = new WireLayout();
   private baseNs = 0;
-  private t0Sec = 0; private t0Nsec = 0;
+  private t0Sec = 0;
+  private t0Nsec = 0;
   private started = false;
   private finished = false;
   private pumping = false;
   private readonly onTimer = (): void => this.timedStep();
 
-  constructor(private readonly clock: VirtualClock, private readonly tx: FrameTx, records: Iterable<CaptureRecord>, config: unknown = {}) {
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly tx: FrameTx,
+    records: Iterable<CaptureRecord>,
+    config: unknown = {},
+  ) {
     this.config = parseReplayConfig(config);
     this.filter = this.config.onlyTo !== undefined ? new DestinationFilter(this.config.onlyTo) : undefined;
     this.iter = records[Symbol.iterator]();
     if (this.config.timing === 'asap') tx.addReadyListener(() => this.pump());
   }
 
-  get done(): boolean { return this.finished; }
+  get done(): boolean {
+    return this.finished;
+  }
 
   start(): void {
     if (this.started) return;
     this.started = true;
     this.baseNs = this.clock.now;
     this.advance();
-    if (this.current !== undefined) { this.t0Sec = this.current.tsSec; this.t0Nsec = this.current.tsNsec; }
+    if (this.current !== undefined) {
+      this.t0Sec = this.current.tsSec;
+      this.t0Nsec = this.current.tsNsec;
+    }
     if (this.config.timing === 'asap') this.pump();
     else this.scheduleCurrent();
   }
 
   /** Expected byte streams of the TCP flows sent so far (all of them once `done`). */
-  expectedFlows(): FlowExpectation[] { return this.streams.expectedFlows(); }
+  expectedFlows(): FlowExpectation[] {
+    return this.streams.expectedFlows();
+  }
   /** How each stream's assembly went (holes, duplicates). */
-  streamNotes(): StreamNote[] { return this.streams.notes(); }
+  streamNotes(): StreamNote[] {
+    return this.streams.notes();
+  }
 
   private advance(): void {
     const r = this.iter.next();
@@ -255,8 +298,13 @@ export class ReplaySource {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.current !== undefined && this.tx.backlog() < LOW_WATER) { this.sendRecord(this.current); this.advance(); }
-    } finally { this.pumping = false; }
+      while (this.current !== undefined && this.tx.backlog() < LOW_WATER) {
+        this.sendRecord(this.current);
+        this.advance();
+      }
+    } finally {
+      this.pumping = false;
+    }
   }
 
   private scheduleCurrent(): void {
@@ -276,10 +324,16 @@ export class ReplaySource {
 
   private sendRecord(r: CaptureRecord): void {
     this.stats.records++;
-    if (r.linktype !== LINKTYPE_ETHERNET) { this.stats.notEthernet++; return; }
+    if (r.linktype !== LINKTYPE_ETHERNET) {
+      this.stats.notEthernet++;
+      return;
+    }
     let buf = r.data;
     let len = r.data.length;
-    if (this.filter !== undefined && !this.filter.accepts(buf, len)) { this.stats.filteredOut++; return; }
+    if (this.filter !== undefined && !this.filter.accepts(buf, len)) {
+      this.stats.filteredOut++;
+      return;
+    }
     let flags = 0;
     if (r.origLen > len) {
       if (this.scratch.length < r.origLen) this.scratch = new Uint8Array(r.origLen);
@@ -301,7 +355,10 @@ export class ReplaySource {
 }
 
 /** The expected streams of a capture without replaying it (a pre-pass over the records). */
-export function captureExpectations(records: Iterable<CaptureRecord>, onlyTo?: string): { flows: FlowExpectation[]; notes: StreamNote[] } {
+export function captureExpectations(
+  records: Iterable<CaptureRecord>,
+  onlyTo?: string,
+): { flows: FlowExpectation[]; notes: StreamNote[] } {
   const filter = onlyTo !== undefined ? new DestinationFilter(onlyTo) : undefined;
   const streams = new CaptureStreams();
   let scratch = new Uint8Array(65536 + 64);
@@ -309,12 +366,14 @@ export function captureExpectations(records: Iterable<CaptureRecord>, onlyTo?: s
   for (const r of records) {
     if (r.linktype !== LINKTYPE_ETHERNET) continue;
     if (filter !== undefined && !filter.accepts(r.data, r.data.length)) continue;
-    let buf = r.data, len = r.data.length;
+    let buf = r.data,
+      len = r.data.length;
     if (r.origLen > len) {
       if (scratch.length < r.origLen) scratch = new Uint8Array(r.origLen);
       scratch.set(r.data);
       rebuildCutFrame(scratch, len, r.origLen, cutLayout);
-      buf = scratch; len = r.origLen;
+      buf = scratch;
+      len = r.origLen;
     }
     streams.addFrame(buf, len);
   }

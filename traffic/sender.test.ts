@@ -22,7 +22,14 @@ function run(traffic: Record<string, unknown>, opts: { loss?: number; ackDelayNs
 describe('closed-loop senders', () => {
   for (const tso of [false, true]) {
     it(`send exactly the initial window (10 segments) before the first ACK${tso ? ', as one TSO super-segment' : ''}`, () => {
-      const { rx, partner } = run({ sender: 'modern', tso, flows: [{ kind: 'bulk', bytes: 200 * 1448, sendWindow: 1 << 20, receiverWindowShift: 4 }] }, { ackDelayNs: 1_000_000 });
+      const { rx, partner } = run(
+        {
+          sender: 'modern',
+          tso,
+          flows: [{ kind: 'bulk', bytes: 200 * 1448, sendWindow: 1 << 20, receiverWindowShift: 4 }],
+        },
+        { ackDelayNs: 1_000_000 },
+      );
       expect(rx.segments.filter((s) => s.t < 1_000_000).length).toBe(10);
       expect(partner.allAcked()).toBe(true);
       expect(rx.check(partner.expectedFlows())).toEqual([true]);
@@ -32,7 +39,14 @@ describe('closed-loop senders', () => {
   for (const sender of ['2.6.24', 'modern'] as const) {
     for (const tso of [false, true]) {
       it(`${sender}${tso ? ' with TSO' : ''}: 2 % loss: fast retransmits enter recovery, RTT is sampled, every byte arrives`, () => {
-        const { rx, partner } = run({ sender, tso, flows: [{ kind: 'bulk', bytes: 600_000, count: 2, sendWindow: 1 << 20, receiverWindowShift: 4 }] }, { loss: 0.02 });
+        const { rx, partner } = run(
+          {
+            sender,
+            tso,
+            flows: [{ kind: 'bulk', bytes: 600_000, count: 2, sendWindow: 1 << 20, receiverWindowShift: 4 }],
+          },
+          { loss: 0.02 },
+        );
         expect(partner.allAcked()).toBe(true);
         expect(rx.check(partner.expectedFlows())).toEqual([true, true]);
         expect(rx.dropped).toBe(0); // every frame, TSO-cut or not, has valid checksums

@@ -9,9 +9,20 @@ import { decodeFrame, isWireError, sumBytes, fold, pseudoHeaderSum, frame, IPPRO
 import type { FrameSink } from './link.ts';
 import type { LinkPartner } from './partner.ts';
 
-interface RxFlow { isn: number; next: number; ooo: Map<number, Uint8Array>; hash: StreamHash; acks: number; acked: number }
+interface RxFlow {
+  isn: number;
+  next: number;
+  ooo: Map<number, Uint8Array>;
+  hash: StreamHash;
+  acks: number;
+  acked: number;
+}
 
-export interface FakeReceiverOptions { ackDelayNs?: number; window?: number; tsval?: number }
+export interface FakeReceiverOptions {
+  ackDelayNs?: number;
+  window?: number;
+  tsval?: number;
+}
 
 export class FakeReceiver implements FrameSink {
   partner: LinkPartner | undefined;
@@ -27,7 +38,10 @@ export class FakeReceiver implements FrameSink {
   private readonly window: number;
   private readonly tsval: number;
 
-  constructor(private readonly clock: VirtualClock, opts: FakeReceiverOptions = {}) {
+  constructor(
+    private readonly clock: VirtualClock,
+    opts: FakeReceiverOptions = {},
+  ) {
     this.ackDelayNs = opts.ackDelayNs ?? 10_000;
     this.window = opts.window ?? 65535;
     this.tsval = opts.tsval ?? 7;
@@ -35,13 +49,26 @@ export class FakeReceiver implements FrameSink {
 
   receiveFrame(f: Uint8Array, length: number, nowNs: number): void {
     const d = decodeFrame(f, length);
-    if (isWireError(d) || d.ipv4 === undefined) { if (isWireError(d)) this.dropped++; else this.nonTcp++; return; }
+    if (isWireError(d) || d.ipv4 === undefined) {
+      if (isWireError(d)) this.dropped++;
+      else this.nonTcp++;
+      return;
+    }
     const ip = d.ipv4;
     const l3 = d.l3Offset;
-    if (l3 + ip.totalLength > length || fold(sumBytes(f, l3, ip.ihl * 4)) !== 0xffff) { this.dropped++; return; }
-    if (d.tcp === undefined) { this.nonTcp++; return; }
+    if (l3 + ip.totalLength > length || fold(sumBytes(f, l3, ip.ihl * 4)) !== 0xffff) {
+      this.dropped++;
+      return;
+    }
+    if (d.tcp === undefined) {
+      this.nonTcp++;
+      return;
+    }
     const l4Len = ip.totalLength - ip.ihl * 4;
-    if (fold(sumBytes(f, d.l4Offset!, l4Len, pseudoHeaderSum(f, l3 + 12, l3 + 16, IPPROTO.TCP, l4Len))) !== 0xffff) { this.dropped++; return; }
+    if (fold(sumBytes(f, d.l4Offset!, l4Len, pseudoHeaderSum(f, l3 + 12, l3 + 16, IPPROTO.TCP, l4Len))) !== 0xffff) {
+      this.dropped++;
+      return;
+    }
     const tcp = d.tcp;
     const len = d.payloadLength;
     this.segments.push({ t: nowNs, sport: tcp.sport, seq: tcp.seq, len, psh: (tcp.flags & 8) !== 0 });
@@ -56,18 +83,23 @@ export class FakeReceiver implements FrameSink {
     const rel = (tcp.seq - fl.isn) | 0;
     const inFlight = rel + len - fl.acked;
     if (inFlight > this.maxInFlight) this.maxInFlight = inFlight;
-    if (this.firstAckAt >= 0 && nowNs > this.firstAckAt + 3000 && inFlight > this.maxInFlightAfterFirstAck) this.maxInFlightAfterFirstAck = inFlight;
+    if (this.firstAckAt >= 0 && nowNs > this.firstAckAt + 3000 && inFlight > this.maxInFlightAfterFirstAck)
+      this.maxInFlightAfterFirstAck = inFlight;
     if (len > 0) {
-      if (rel > fl.next) { if (!fl.ooo.has(rel)) fl.ooo.set(rel, f.slice(d.payloadOffset, d.payloadOffset + len)); }
-      else if (rel + len > fl.next) {
+      if (rel > fl.next) {
+        if (!fl.ooo.has(rel)) fl.ooo.set(rel, f.slice(d.payloadOffset, d.payloadOffset + len));
+      } else if (rel + len > fl.next) {
         fl.hash.update(f, d.payloadOffset + (fl.next - rel), rel + len - fl.next);
         fl.next = rel + len;
-        for (let again = true; again;) {
+        for (let again = true; again; ) {
           again = false;
           for (const [r, data] of fl.ooo) {
             if (r > fl.next) continue;
             fl.ooo.delete(r);
-            if (r + data.length > fl.next) { fl.hash.update(data, fl.next - r, r + data.length - fl.next); fl.next = r + data.length; }
+            if (r + data.length > fl.next) {
+              fl.hash.update(data, fl.next - r, r + data.length - fl.next);
+              fl.next = r + data.length;
+            }
             again = true;
           }
         }
@@ -75,9 +107,18 @@ export class FakeReceiver implements FrameSink {
     }
     const ackSeq = (fl.isn + fl.next) >>> 0;
     const tsecr = ts !== undefined && ts.kind === 'timestamp' ? ts.tsval : 0;
-    const ack = frame().eth({ src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01' })
+    const ack = frame()
+      .eth({ src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01' })
       .ipv4({ src: ip.dst, dst: ip.src })
-      .tcp({ sport: tcp.dport, dport: tcp.sport, seq: 1, ack: ackSeq, flags: 'A', window: this.window, ts: [this.tsval, tsecr] })
+      .tcp({
+        sport: tcp.dport,
+        dport: tcp.sport,
+        seq: 1,
+        ack: ackSeq,
+        flags: 'A',
+        window: this.window,
+        ts: [this.tsval, tsecr],
+      })
       .build();
     const flow = fl;
     const next = fl.next;
@@ -89,7 +130,9 @@ export class FakeReceiver implements FrameSink {
     });
   }
 
-  acksSentTo(sport: number): number { return this.flows.get(sport)?.acks ?? 0; }
+  acksSentTo(sport: number): number {
+    return this.flows.get(sport)?.acks ?? 0;
+  }
 
   /** Per expectation: did this receiver get exactly that byte stream? */
   check(expected: FlowExpectation[]): boolean[] {
@@ -100,6 +143,9 @@ export class FakeReceiver implements FrameSink {
   }
 
   describe(): string {
-    return [...this.flows].map(([p, f]) => `${p}: ${f.hash.digest()} ooo=${f.ooo.size}`).join(', ') + ` dropped=${this.dropped}`;
+    return (
+      [...this.flows].map(([p, f]) => `${p}: ${f.hash.digest()} ooo=${f.ooo.size}`).join(', ') +
+      ` dropped=${this.dropped}`
+    );
   }
 }

@@ -5,8 +5,13 @@ import { frame, decodeFrame, WireError, checksum, verifyL4Checksum, TCP_FLAG } f
 describe('TsoNic', () => {
   it('cuts a 10,000-byte super-segment into MSS frames as a TSO NIC puts them on the wire', () => {
     const payload = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 7 + 3) & 0xff);
-    const sup = frame().ipv4({ src: '10.0.0.1', dst: '10.0.0.2', df: true }).tcp({ seq: 0xfffff000, ack: 5, flags: 'AP', ts: [111, 222] }).payload(payload).build();
-    sup[18] = 0x12; sup[19] = 0x34; // IP ID 0x1234
+    const sup = frame()
+      .ipv4({ src: '10.0.0.1', dst: '10.0.0.2', df: true })
+      .tcp({ seq: 0xfffff000, ack: 5, flags: 'AP', ts: [111, 222] })
+      .payload(payload)
+      .build();
+    sup[18] = 0x12;
+    sup[19] = 0x34; // IP ID 0x1234
     const out: Uint8Array[] = [];
     const nic = new TsoNic(128 + 1448, (f, n) => out.push(f.slice(0, n)));
     nic.transmit(sup, 14, 34, 10_000, 1448);

@@ -25,7 +25,10 @@ export class TsoNic {
   private readonly buf: Uint8Array;
   private readonly views: (Uint8Array | undefined)[] = [];
 
-  constructor(maxFrame: number, private readonly emit: FrameEmit) {
+  constructor(
+    maxFrame: number,
+    private readonly emit: FrameEmit,
+  ) {
     this.buf = new Uint8Array(maxFrame);
   }
 
@@ -34,9 +37,11 @@ export class TsoNic {
    * frames of at most `mss` payload bytes and emits each. `l3`/`l4` are the IP and TCP header offsets.
    */
   transmit(sup: Uint8Array, l3: number, l4: number, payloadLen: number, mss: number): void {
-    const hdrLen = l4 + ((sup[l4 + TCP.DOFF]! >> 4) * 4);
-    if (hdrLen + mss > this.buf.length) throw new Error(`TSO: a ${hdrLen}-byte header and MSS ${mss} do not fit a ${this.buf.length}-byte frame`);
-    if (hdrLen - l3 + payloadLen > TSO_MAX_BYTES) throw new Error(`TSO: a super-segment of ${payloadLen} payload bytes passes the 64 KB limit`);
+    const hdrLen = l4 + (sup[l4 + TCP.DOFF]! >> 4) * 4;
+    if (hdrLen + mss > this.buf.length)
+      throw new Error(`TSO: a ${hdrLen}-byte header and MSS ${mss} do not fit a ${this.buf.length}-byte frame`);
+    if (hdrLen - l3 + payloadLen > TSO_MAX_BYTES)
+      throw new Error(`TSO: a super-segment of ${payloadLen} payload bytes passes the 64 KB limit`);
     this.stats.superSegments++;
     const f = this.buf;
     f.set(sup.subarray(0, hdrLen));
@@ -45,7 +50,8 @@ export class TsoNic {
     const keepIdZero = id0 === 0 && (r16(sup, l3 + IPV4.FRAG) & 0x4000) !== 0;
     const flags = sup[l4 + TCP.FLAGS]!;
     const lastOnly = TCP_FLAG.PSH | TCP_FLAG.FIN;
-    const saddr = r32(sup, l3 + IPV4.SRC), daddr = r32(sup, l3 + IPV4.DST);
+    const saddr = r32(sup, l3 + IPV4.SRC),
+      daddr = r32(sup, l3 + IPV4.DST);
     let i = 0;
     for (let done = 0; done < payloadLen; done += mss, i++) {
       const len = Math.min(mss, payloadLen - done);
@@ -62,12 +68,17 @@ export class TsoNic {
       w16(f, l4 + TCP.CSUM, finish(sumBytes(f, l4, l4Len, pseudoHeaderSumAddrs(saddr, daddr, IPPROTO.TCP, l4Len))));
       const n = hdrLen + len;
       let view = this.views[n];
-      if (view === undefined) { view = f.subarray(0, n); this.views[n] = view; }
+      if (view === undefined) {
+        view = f.subarray(0, n);
+        this.views[n] = view;
+      }
       this.stats.frames++;
       this.emit(view, n);
     }
   }
 
   /** Frames a super-segment of `payloadLen` bytes becomes. */
-  static framesFor(payloadLen: number, mss: number): number { return Math.ceil(payloadLen / mss); }
+  static framesFor(payloadLen: number, mss: number): number {
+    return Math.ceil(payloadLen / mss);
+  }
 }

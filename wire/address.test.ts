@@ -27,7 +27,15 @@ describe('addresses', () => {
   });
 
   it('round-trips', () => {
-    fc.assert(fc.property(fc.nat({ max: 0xffffffff }), (a) => { expect(parseIpv4(formatIpv4(a))).toBe(a); }));
-    fc.assert(fc.property(fc.uint8Array({ minLength: 6, maxLength: 6 }), (m) => { expect(parseMac(formatMac(m))).toEqual(m); }));
+    fc.assert(
+      fc.property(fc.nat({ max: 0xffffffff }), (a) => {
+        expect(parseIpv4(formatIpv4(a))).toBe(a);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 6, maxLength: 6 }), (m) => {
+        expect(parseMac(formatMac(m))).toEqual(m);
+      }),
+    );
   });
 });

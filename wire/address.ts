@@ -43,7 +43,10 @@ export function readIpv4(buf: Uint8Array, off: number): number {
 /** Writes an IPv4 address given as text or u32 at `off`. */
 export function writeIpv4(buf: Uint8Array, off: number, a: string | number): void {
   const v = typeof a === 'string' ? parseIpv4(a) : a >>> 0;
-  buf[off] = v >>> 24; buf[off + 1] = (v >>> 16) & 0xff; buf[off + 2] = (v >>> 8) & 0xff; buf[off + 3] = v & 0xff;
+  buf[off] = v >>> 24;
+  buf[off + 1] = (v >>> 16) & 0xff;
+  buf[off + 2] = (v >>> 8) & 0xff;
+  buf[off + 3] = v & 0xff;
 }
 
 /**
@@ -57,12 +60,19 @@ export function parseIpv6(s: string): Uint8Array {
   if (text.includes('.')) {
     // a dotted-quad tail is the last two groups
     let v4: number;
-    try { v4 = parseIpv4(text.slice(lastColon + 1)); } catch { throw bad(); }
+    try {
+      v4 = parseIpv4(text.slice(lastColon + 1));
+    } catch {
+      throw bad();
+    }
     text = `${text.slice(0, lastColon + 1)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
   }
   const halves = text.split('::');
   if (halves.length > 2) throw bad();
-  const group = (g: string): number => { if (!/^[0-9a-fA-F]{1,4}$/.test(g)) throw bad(); return parseInt(g, 16); };
+  const group = (g: string): number => {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) throw bad();
+    return parseInt(g, 16);
+  };
   const parts = (h: string): number[] => (h === '' ? [] : h.split(':').map(group));
   const head = parts(halves[0]!);
   const rest = halves.length === 2 ? parts(halves[1]!) : [];
@@ -70,7 +80,10 @@ export function parseIpv6(s: string): Uint8Array {
   if (halves.length === 1 ? given !== 8 : given > 7) throw bad();
   const groups = [...head, ...new Array<number>(8 - given).fill(0), ...rest];
   const out = new Uint8Array(16);
-  groups.forEach((g, i) => { out[2 * i] = g >>> 8; out[2 * i + 1] = g & 0xff; });
+  groups.forEach((g, i) => {
+    out[2 * i] = g >>> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
   return out;
 }
 
@@ -78,12 +91,19 @@ export function parseIpv6(s: string): Uint8Array {
 export function formatIpv6(b: Uint8Array, off = 0): string {
   const g: number[] = [];
   for (let i = 0; i < 8; i++) g.push((b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!);
-  let bestAt = -1, bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
+  let bestAt = -1,
+    bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { bestAt = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hexes = g.map((x) => x.toString(16));

@@ -1,8 +1,19 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
-  sumBytes, fold, finish, checksum, csumAdd, csumSub, incrementalUpdate16, incrementalUpdate32,
-  pseudoHeaderSum, pseudoHeaderSumAddrs, csumBlockAdd, sumBytesSimple, sumBytesFolded,
+  sumBytes,
+  fold,
+  finish,
+  checksum,
+  csumAdd,
+  csumSub,
+  incrementalUpdate16,
+  incrementalUpdate32,
+  pseudoHeaderSum,
+  pseudoHeaderSumAddrs,
+  csumBlockAdd,
+  sumBytesSimple,
+  sumBytesFolded,
 } from './checksum.ts';
 
 /** Reference: RFC 1071 done the slow way, end-around carry after every word. */
@@ -33,33 +44,40 @@ describe('checksum (RFC 1071)', () => {
     // 45 00 00 73 00 00 40 00 40 11 b8 61 c0 a8 00 01 c0 a8 00 c7 (checksum 0xb861, the classic example)
     const h = Uint8Array.from('450000730000400040110000c0a80001c0a800c7'.match(/../g)!, (x) => parseInt(x, 16));
     expect(checksum(h, 0, 20)).toBe(0xb861);
-    h[10] = 0xb8; h[11] = 0x61;
+    h[10] = 0xb8;
+    h[11] = 0x61;
     expect(fold(sumBytes(h, 0, 20))).toBe(0xffff);
   });
 
   it('equals the reference on random data', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), (b) => {
-      expect(checksum(b, 0, b.length)).toBe(refChecksum(b));
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), (b) => {
+        expect(checksum(b, 0, b.length)).toBe(refChecksum(b));
+      }),
+    );
   });
 
   it('chains: the sum of two halves equals the sum of the whole (even split)', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(200), (b, k) => {
-      const split = Math.min(b.length, k * 2);
-      expect(fold(sumBytes(b, split, b.length - split, sumBytes(b, 0, split)))).toBe(fold(sumBytes(b, 0, b.length)));
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(200), (b, k) => {
+        const split = Math.min(b.length, k * 2);
+        expect(fold(sumBytes(b, split, b.length - split, sumBytes(b, 0, split)))).toBe(fold(sumBytes(b, 0, b.length)));
+      }),
+    );
   });
 
   it('csumBlockAdd handles a block at an odd offset (byte swapped)', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.nat(199), (b, k) => {
-      const split = k % b.length;
-      const whole = fold(sumBytes(b, 0, b.length));
-      const head = fold(sumBytes(b, 0, split));
-      const tail = fold(sumBytes(b, split, b.length - split));
-      // 1's-complement sums are equal modulo the two zeros (0 and 0xffff)
-      const got = csumBlockAdd(head, tail, split);
-      expect(got % 0xffff).toBe(whole % 0xffff);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.nat(199), (b, k) => {
+        const split = k % b.length;
+        const whole = fold(sumBytes(b, 0, b.length));
+        const head = fold(sumBytes(b, 0, split));
+        const tail = fold(sumBytes(b, split, b.length - split));
+        // 1's-complement sums are equal modulo the two zeros (0 and 0xffff)
+        const got = csumBlockAdd(head, tail, split);
+        expect(got % 0xffff).toBe(whole % 0xffff);
+      }),
+    );
   });
 
   it('csumAdd / csumSub', () => {
@@ -78,23 +96,38 @@ function refSumBytes(b: Uint8Array, off: number, len: number, sum: number): numb
 
 describe('sumBytes word loop (exact unfolded value)', () => {
   it('equals the reference for any buffer placement, offset, length and running sum', () => {
-    const initial = fc.oneof(fc.constant(0), fc.nat({ max: 0xffff }), fc.integer({ min: 0x7fff0000, max: 0x7fffffff }), fc.nat({ max: 2 ** 40 }));
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(7), fc.nat(), fc.nat(), initial, (data, shift, a, b, sum) => {
-      // the same bytes at every alignment of the underlying ArrayBuffer
-      const store = new Uint8Array(data.length + shift);
-      store.set(data, shift);
-      const buf = store.subarray(shift);
-      const off = data.length === 0 ? 0 : a % data.length;
-      const len = data.length === 0 ? 0 : b % (data.length - off + 1);
-      const want = refSumBytes(buf, off, len, sum);
-      expect(sumBytes(buf, off, len, sum)).toBe(want);
-      expect(sumBytesSimple(buf, off, len, sum)).toBe(want);
-    }), { numRuns: 500 });
+    const initial = fc.oneof(
+      fc.constant(0),
+      fc.nat({ max: 0xffff }),
+      fc.integer({ min: 0x7fff0000, max: 0x7fffffff }),
+      fc.nat({ max: 2 ** 40 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.nat(7),
+        fc.nat(),
+        fc.nat(),
+        initial,
+        (data, shift, a, b, sum) => {
+          // the same bytes at every alignment of the underlying ArrayBuffer
+          const store = new Uint8Array(data.length + shift);
+          store.set(data, shift);
+          const buf = store.subarray(shift);
+          const off = data.length === 0 ? 0 : a % data.length;
+          const len = data.length === 0 ? 0 : b % (data.length - off + 1);
+          const want = refSumBytes(buf, off, len, sum);
+          expect(sumBytes(buf, off, len, sum)).toBe(want);
+          expect(sumBytesSimple(buf, off, len, sum)).toBe(want);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('gives exact values on long runs at even and odd offsets', () => {
     const ff = new Uint8Array(1600).fill(0xff);
-    for (let off = 0; off < 8; off++) expect(sumBytes(ff, off, 1500)).toBe(750 * 0xffff);   // 49151250, below 2^31: not folded
+    for (let off = 0; off < 8; off++) expect(sumBytes(ff, off, 1500)).toBe(750 * 0xffff); // 49151250, below 2^31: not folded
     expect(sumBytes(ff, 3, 1501)).toBe(750 * 0xffff + 0xff00);
     // past 2^31 the result is partly folded, exactly as the word-at-a-time loop does it
     expect(sumBytes(ff, 1, 64, 0x7fffffff)).toBe(98302);
@@ -117,7 +150,14 @@ describe('sumBytes word loop (exact unfolded value)', () => {
   it('keeps the old answers for ranges that leave the buffer or are not whole numbers (missing bytes count as zero)', () => {
     const b = Uint8Array.from({ length: 64 }, (_, i) => i + 1);
     expect(sumBytes(b, 40, 40)).toBe(sumBytesSimple(b, 40, 40));
-    expect(sumBytes(b, 40, 40)).toBe(refSumBytes(Uint8Array.from({ length: 80 }, (_, i) => (i < 64 ? i + 1 : 0)), 40, 40, 0));
+    expect(sumBytes(b, 40, 40)).toBe(
+      refSumBytes(
+        Uint8Array.from({ length: 80 }, (_, i) => (i < 64 ? i + 1 : 0)),
+        40,
+        40,
+        0,
+      ),
+    );
     expect(sumBytes(b, -2, 40)).toBe(sumBytesSimple(b, -2, 40));
     expect(sumBytes(b, 0, -5, 3)).toBe(3);
     expect(sumBytes(b, 1.5, 40)).toBe(sumBytesSimple(b, 1.5, 40));
@@ -126,9 +166,11 @@ describe('sumBytes word loop (exact unfolded value)', () => {
   it('the checksum of a 1514-byte frame body from the builder still verifies', () => {
     // pseudo-header + TCP header + payload chained through sumBytes, as l4checksum and the stack do
     const f = new Uint8Array(1514).map((_, i) => (i * 131) & 0xff);
-    f[34 + 16] = 0; f[34 + 17] = 0;
+    f[34 + 16] = 0;
+    f[34 + 17] = 0;
     const c = finish(sumBytes(f, 34, 1480, pseudoHeaderSum(f, 26, 30, 6, 1480)));
-    f[34 + 16] = c >>> 8; f[34 + 17] = c & 0xff;
+    f[34 + 16] = c >>> 8;
+    f[34 + 17] = c & 0xff;
     expect(fold(sumBytes(f, 34, 1480, pseudoHeaderSum(f, 26, 30, 6, 1480)))).toBe(0xffff);
     expect(fold(sumBytesSimple(f, 34, 1480, pseudoHeaderSum(f, 26, 30, 6, 1480)))).toBe(0xffff);
   });
@@ -136,16 +178,29 @@ describe('sumBytes word loop (exact unfolded value)', () => {
 
 describe('sumBytesFolded', () => {
   it('equals fold(sumBytes(…)) for any buffer placement, offset, length and running sum', () => {
-    const initial = fc.oneof(fc.constant(0), fc.constant(0xffff), fc.constant(3 * 0xffff), fc.nat({ max: 0xffff }), fc.nat({ max: 2 ** 40 }));
-    const bytes = fc.oneof(fc.uint8Array({ maxLength: 3000 }), fc.nat(300).map((n) => new Uint8Array(n)), fc.nat(300).map((n) => new Uint8Array(n).fill(0xff)));
-    fc.assert(fc.property(bytes, fc.nat(7), fc.nat(), fc.nat(), initial, (data, shift, a, b, sum) => {
-      const store = new Uint8Array(data.length + shift);
-      store.set(data, shift);
-      const buf = store.subarray(shift);
-      const off = data.length === 0 ? 0 : a % data.length;
-      const len = data.length === 0 ? 0 : b % (data.length - off + 1);
-      expect(sumBytesFolded(buf, off, len, sum)).toBe(fold(sumBytes(buf, off, len, sum)));
-    }), { numRuns: 500 });
+    const initial = fc.oneof(
+      fc.constant(0),
+      fc.constant(0xffff),
+      fc.constant(3 * 0xffff),
+      fc.nat({ max: 0xffff }),
+      fc.nat({ max: 2 ** 40 }),
+    );
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 3000 }),
+      fc.nat(300).map((n) => new Uint8Array(n)),
+      fc.nat(300).map((n) => new Uint8Array(n).fill(0xff)),
+    );
+    fc.assert(
+      fc.property(bytes, fc.nat(7), fc.nat(), fc.nat(), initial, (data, shift, a, b, sum) => {
+        const store = new Uint8Array(data.length + shift);
+        store.set(data, shift);
+        const buf = store.subarray(shift);
+        const off = data.length === 0 ? 0 : a % data.length;
+        const len = data.length === 0 ? 0 : b % (data.length - off + 1);
+        expect(sumBytesFolded(buf, off, len, sum)).toBe(fold(sumBytes(buf, off, len, sum)));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('tells the two zeros apart: 0 only when everything summed was zero', () => {
@@ -156,7 +211,7 @@ describe('sumBytesFolded', () => {
     expect(sumBytesFolded(ff, 0, 64)).toBe(0xffff);
     expect(sumBytesFolded(ff, 3, 65)).toBe(fold(sumBytes(ff, 3, 65)));
     const one = new Uint8Array(100);
-    one[97] = 1;   // only the odd tail byte is non-zero
+    one[97] = 1; // only the odd tail byte is non-zero
     expect(sumBytesFolded(one, 60, 38)).toBe(fold(sumBytes(one, 60, 38)));
   });
 
@@ -174,30 +229,45 @@ describe('incremental update (RFC 1624)', () => {
   });
 
   it('equals recomputing after a 16-bit word changes', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 2, maxLength: 200 }), fc.nat(), fc.integer({ min: 0, max: 0xffff }), (data, k, word) => {
-      const b = data.length % 2 === 0 ? data : data.subarray(0, data.length - 1);
-      const at = (k % (b.length / 2)) * 2;
-      const before = checksum(b, 0, b.length);
-      const oldWord = (b[at]! << 8) | b[at + 1]!;
-      const c = b.slice();
-      c[at] = word >>> 8; c[at + 1] = word & 0xff;
-      fc.pre(c.some((x) => x !== 0)); // all-zero data is the one case where +0 and -0 differ
-      expect(incrementalUpdate16(before, oldWord, word)).toBe(checksum(c, 0, c.length));
-    }));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 2, maxLength: 200 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 0xffff }),
+        (data, k, word) => {
+          const b = data.length % 2 === 0 ? data : data.subarray(0, data.length - 1);
+          const at = (k % (b.length / 2)) * 2;
+          const before = checksum(b, 0, b.length);
+          const oldWord = (b[at]! << 8) | b[at + 1]!;
+          const c = b.slice();
+          c[at] = word >>> 8;
+          c[at + 1] = word & 0xff;
+          fc.pre(c.some((x) => x !== 0)); // all-zero data is the one case where +0 and -0 differ
+          expect(incrementalUpdate16(before, oldWord, word)).toBe(checksum(c, 0, c.length));
+        },
+      ),
+    );
   });
 
   it('equals recomputing after a 32-bit field changes (e.g. a sequence number)', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 4, maxLength: 200 }), fc.nat(), fc.nat({ max: 0xffffffff }), (data, k, value) => {
-      const b = data.subarray(0, data.length & ~3);
-      const at = (k % (b.length / 4)) * 4;
-      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-      const before = checksum(b, 0, b.length);
-      const oldValue = dv.getUint32(at);
-      const c = b.slice();
-      new DataView(c.buffer).setUint32(at, value);
-      fc.pre(c.some((x) => x !== 0));
-      expect(incrementalUpdate32(before, oldValue, value)).toBe(checksum(c, 0, c.length));
-    }));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 4, maxLength: 200 }),
+        fc.nat(),
+        fc.nat({ max: 0xffffffff }),
+        (data, k, value) => {
+          const b = data.subarray(0, data.length & ~3);
+          const at = (k % (b.length / 4)) * 4;
+          const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+          const before = checksum(b, 0, b.length);
+          const oldValue = dv.getUint32(at);
+          const c = b.slice();
+          new DataView(c.buffer).setUint32(at, value);
+          fc.pre(c.some((x) => x !== 0));
+          expect(incrementalUpdate32(before, oldValue, value)).toBe(checksum(c, 0, c.length));
+        },
+      ),
+    );
   });
 });
 

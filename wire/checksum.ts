@@ -36,13 +36,18 @@ export function sumBytes(buf: Uint8Array, off: number, len: number, sum = 0): nu
   const dv = cachedDataView(buf.buffer);
   let at = buf.byteOffset + off;
   const wordsEnd = at + (len & ~3);
-  let even = 0, odd = 0;
+  let even = 0,
+    odd = 0;
   while (at < wordsEnd) {
     // 128 words per block: each 16-bit half of a and b stays below 2^15, so the int32 sums never overflow
     const blockEnd = wordsEnd - at > 512 ? at + 512 : wordsEnd;
-    let a = 0, b = 0;   // bytes 0 and 2 of each word (even distances); bytes 1 and 3 (odd)
+    let a = 0,
+      b = 0; // bytes 0 and 2 of each word (even distances); bytes 1 and 3 (odd)
     for (; at + 15 < blockEnd; at += 16) {
-      const w0 = dv.getInt32(at, true), w1 = dv.getInt32(at + 4, true), w2 = dv.getInt32(at + 8, true), w3 = dv.getInt32(at + 12, true);
+      const w0 = dv.getInt32(at, true),
+        w1 = dv.getInt32(at + 4, true),
+        w2 = dv.getInt32(at + 8, true),
+        w3 = dv.getInt32(at + 12, true);
       a += (w0 & 0xff00ff) + (w1 & 0xff00ff) + (w2 & 0xff00ff) + (w3 & 0xff00ff);
       b += ((w0 >>> 8) & 0xff00ff) + ((w1 >>> 8) & 0xff00ff) + ((w2 >>> 8) & 0xff00ff) + ((w3 >>> 8) & 0xff00ff);
     }
@@ -72,19 +77,23 @@ export function sumBytes(buf: Uint8Array, off: number, len: number, sum = 0): nu
  */
 export function sumBytesFolded(buf: Uint8Array, off: number, len: number, sum = 0): number {
   const end = off + len;
-  if (len < SHORT || !(off >= 0 && end <= buf.length && Number.isInteger(off) && Number.isInteger(len))
-    || !(sum >= 0 && sum <= Number.MAX_SAFE_INTEGER && Number.isInteger(sum))) {
+  if (
+    len < SHORT ||
+    !(off >= 0 && end <= buf.length && Number.isInteger(off) && Number.isInteger(len)) ||
+    !(sum >= 0 && sum <= Number.MAX_SAFE_INTEGER && Number.isInteger(sum))
+  ) {
     return fold(sumBytes(buf, off, len, sum));
   }
   const dv = cachedDataView(buf.buffer);
   let at = buf.byteOffset + off;
   const wordsEnd = at + (len & ~3);
-  let words = 0;          // the little-endian words modulo 0xffff
-  let anyByte = false;    // a zero total folds to 0, any other multiple of 0xffff to 0xffff
+  let words = 0; // the little-endian words modulo 0xffff
+  let anyByte = false; // a zero total folds to 0, any other multiple of 0xffff to 0xffff
   while (at < wordsEnd) {
     // 2^16 words per block keep the double sums below 2^48, exact
     const blockEnd = wordsEnd - at > 0x40000 ? at + 0x40000 : wordsEnd;
-    let a = 0, b = 0;
+    let a = 0,
+      b = 0;
     for (; at + 15 < blockEnd; at += 16) {
       a += dv.getUint32(at, true) + dv.getUint32(at + 4, true);
       b += dv.getUint32(at + 8, true) + dv.getUint32(at + 12, true);
@@ -121,7 +130,10 @@ export function fold(sum: number): number {
 }
 
 /** Folds a sum below 2^32 to 16 bits with two end-around carries: `fold`'s value, for per-packet header sums. */
-export function fold32(s: number): number { s = (s & 0xffff) + (s >>> 16); return (s & 0xffff) + (s >>> 16); }
+export function fold32(s: number): number {
+  s = (s & 0xffff) + (s >>> 16);
+  return (s & 0xffff) + (s >>> 16);
+}
 
 /** The unfolded sum of the 16-bit words of `len` bytes at `o` (an odd last byte padded with zero): short ranges only, it never folds. */
 export function sum16(b: Uint8Array, o: number, len: number): number {
@@ -164,12 +176,24 @@ export function incrementalUpdate32(oldCheck: number, oldValue: number, newValue
 }
 
 /** IPv4 pseudo-header sum (unfolded) for an L4 segment of `l4Len` bytes, addresses read from `buf` at `srcOff`/`dstOff`. */
-export function pseudoHeaderSum(buf: Uint8Array, srcOff: number, dstOff: number, protocol: number, l4Len: number): number {
+export function pseudoHeaderSum(
+  buf: Uint8Array,
+  srcOff: number,
+  dstOff: number,
+  protocol: number,
+  l4Len: number,
+): number {
   return sumBytes(buf, srcOff, 4) + sumBytes(buf, dstOff, 4) + protocol + l4Len;
 }
 
 /** IPv6 pseudo-header sum (unfolded, RFC 8200 §8.1): both 16-byte addresses, the upper-layer length and next header. */
-export function ipv6PseudoHeaderSum(buf: Uint8Array, srcOff: number, dstOff: number, protocol: number, l4Len: number): number {
+export function ipv6PseudoHeaderSum(
+  buf: Uint8Array,
+  srcOff: number,
+  dstOff: number,
+  protocol: number,
+  l4Len: number,
+): number {
   return sum16(buf, srcOff, 16) + sum16(buf, dstOff, 16) + protocol + (l4Len >>> 16) + (l4Len & 0xffff);
 }
 

@@ -8,13 +8,36 @@ export const ETH = { DST: 0, SRC: 6, TYPE: 12, HLEN: 14 } as const;
 export const VLAN = { TPID: 0, TCI: 2, TYPE: 4, HLEN: 4 } as const;
 
 /** IPv4 header (RFC 791). HLEN is the size without options. */
-export const IPV4 = { VER_IHL: 0, TOS: 1, TOT_LEN: 2, ID: 4, FRAG: 6, TTL: 8, PROTO: 9, CSUM: 10, SRC: 12, DST: 16, HLEN: 20 } as const;
+export const IPV4 = {
+  VER_IHL: 0,
+  TOS: 1,
+  TOT_LEN: 2,
+  ID: 4,
+  FRAG: 6,
+  TTL: 8,
+  PROTO: 9,
+  CSUM: 10,
+  SRC: 12,
+  DST: 16,
+  HLEN: 20,
+} as const;
 
 /** Bits of the IPv4 flags/fragment-offset word (the offset counts 8-byte units). */
 export const IPV4_FRAG = { RESERVED: 0x8000, DF: 0x4000, MF: 0x2000, OFFSET_MASK: 0x1fff } as const;
 
 /** TCP header (RFC 9293). HLEN is the size without options; DOFF holds the data offset in its high nibble. */
-export const TCP = { SPORT: 0, DPORT: 2, SEQ: 4, ACK: 8, DOFF: 12, FLAGS: 13, WINDOW: 14, CSUM: 16, URP: 18, HLEN: 20 } as const;
+export const TCP = {
+  SPORT: 0,
+  DPORT: 2,
+  SEQ: 4,
+  ACK: 8,
+  DOFF: 12,
+  FLAGS: 13,
+  WINDOW: 14,
+  CSUM: 16,
+  URP: 18,
+  HLEN: 20,
+} as const;
 
 /** UDP header (RFC 768). */
 export const UDP = { SPORT: 0, DPORT: 2, LEN: 4, CSUM: 6, HLEN: 8 } as const;
@@ -23,7 +46,18 @@ export const UDP = { SPORT: 0, DPORT: 2, LEN: 4, CSUM: 6, HLEN: 8 } as const;
 export const ICMP = { TYPE: 0, CODE: 1, CSUM: 2, ID: 4, SEQ: 6, HLEN: 8 } as const;
 
 /** ARP for Ethernet/IPv4 (RFC 826); HLEN is the whole 28-byte packet. */
-export const ARP = { HTYPE: 0, PTYPE: 2, HLEN_FIELD: 4, PLEN_FIELD: 5, OPER: 6, SHA: 8, SPA: 14, THA: 18, TPA: 24, HLEN: 28 } as const;
+export const ARP = {
+  HTYPE: 0,
+  PTYPE: 2,
+  HLEN_FIELD: 4,
+  PLEN_FIELD: 5,
+  OPER: 6,
+  SHA: 8,
+  SPA: 14,
+  THA: 18,
+  TPA: 24,
+  HLEN: 28,
+} as const;
 
 /** ARP opcodes. */
 export const ARPOP = { REQUEST: 1, REPLY: 2 } as const;
@@ -47,7 +81,17 @@ export const IPV6_EXT = { NEXT_HDR: 0, LEN: 1, HLEN: 8 } as const;
 export const IPV6_FRAG = { NEXT_HDR: 0, FRAG: 2, ID: 4, HLEN: 8, OFFSET_MASK: 0xfff8, MF: 1 } as const;
 
 export const IPPROTO = {
-  HOPOPTS: 0, ICMP: 1, TCP: 6, UDP: 17, ROUTING: 43, FRAGMENT: 44, ESP: 50, AH: 51, ICMPV6: 58, NONE: 59, DSTOPTS: 60,
+  HOPOPTS: 0,
+  ICMP: 1,
+  TCP: 6,
+  UDP: 17,
+  ROUTING: 43,
+  FRAGMENT: 44,
+  ESP: 50,
+  AH: 51,
+  ICMPV6: 58,
+  NONE: 59,
+  DSTOPTS: 60,
 } as const;
 
 /** Most 802.1Q/802.1ad tags a frame may stack before it is refused: Linux's VLAN_MAX_DEPTH. */

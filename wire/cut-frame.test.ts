@@ -10,7 +10,10 @@ import { fold, ipv6PseudoHeaderSum, pseudoHeaderSum, sumBytes } from './checksum
 function l4Verifies(b: Uint8Array): boolean {
   const L = layoutFrame(b, 0, b.length, new FrameLayout());
   const len = L.ipEnd - L.l4;
-  const pseudo = L.ipVersion === 4 ? pseudoHeaderSum(b, L.srcOff, L.srcOff + 4, L.l4Proto, len) : ipv6PseudoHeaderSum(b, L.srcOff, L.srcOff + 16, L.l4Proto, len);
+  const pseudo =
+    L.ipVersion === 4
+      ? pseudoHeaderSum(b, L.srcOff, L.srcOff + 4, L.l4Proto, len)
+      : ipv6PseudoHeaderSum(b, L.srcOff, L.srcOff + 16, L.l4Proto, len);
   return fold(pseudo + sumBytes(b, L.l4, len)) === 0xffff;
 }
 
@@ -24,7 +27,12 @@ const payload = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 +
 
 describe('rebuildCutFrame', () => {
   it.each([128, 96, 97, 68, 1512])('a TCP/IPv4 frame cut at %i: captured bytes kept, checksum verifies', (snap) => {
-    const whole = frame().eth({}).ipv4({ src: '10.77.0.1', dst: '10.77.0.2' }).tcp({ sport: 5, dport: 6, seq: 9, flags: 'A', ts: [1, 2] }).payload(payload(1448)).build();
+    const whole = frame()
+      .eth({})
+      .ipv4({ src: '10.77.0.1', dst: '10.77.0.2' })
+      .tcp({ sport: 5, dport: 6, seq: 9, flags: 'A', ts: [1, 2] })
+      .payload(payload(1448))
+      .build();
     const b = cut(whole, snap);
     expect(rebuildCutFrame(b, snap, whole.length, new FrameLayout())).toBe('verifies');
     expect(b.subarray(0, snap)).toEqual(whole.subarray(0, snap));
@@ -35,18 +43,34 @@ describe('rebuildCutFrame', () => {
   });
 
   it('tagged TCP/IPv6 and UDP with a checksum verify too', () => {
-    const v6 = frame().eth({}).vlan(5).ipv6({ src: '2001:db8::1', dst: '2001:db8::2' }).tcp({ sport: 1, dport: 2, seq: 3, flags: 'A' }).payload(payload(900)).build();
+    const v6 = frame()
+      .eth({})
+      .vlan(5)
+      .ipv6({ src: '2001:db8::1', dst: '2001:db8::2' })
+      .tcp({ sport: 1, dport: 2, seq: 3, flags: 'A' })
+      .payload(payload(900))
+      .build();
     const b6 = cut(v6, 128);
     expect(rebuildCutFrame(b6, 128, v6.length, new FrameLayout())).toBe('verifies');
     expect(l4Verifies(b6)).toBe(true);
-    const udp = frame().eth({}).ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }).udp({ sport: 53, dport: 5353 }).payload(payload(500)).build();
+    const udp = frame()
+      .eth({})
+      .ipv4({ src: '10.0.0.1', dst: '10.0.0.2' })
+      .udp({ sport: 53, dport: 5353 })
+      .payload(payload(500))
+      .build();
     const bu = cut(udp, 100);
     expect(rebuildCutFrame(bu, 100, udp.length, new FrameLayout())).toBe('verifies');
     expect(l4Verifies(bu)).toBe(true);
   });
 
   it('a wrong checksum where the bytes are present stays wrong; a cut inside the TCP header is unverifiable', () => {
-    const whole = frame().eth({}).ipv4({ src: '10.77.0.1', dst: '10.77.0.2' }).tcp({ sport: 5, dport: 6, seq: 9, flags: 'A' }).payload(payload(600)).build();
+    const whole = frame()
+      .eth({})
+      .ipv4({ src: '10.77.0.1', dst: '10.77.0.2' })
+      .tcp({ sport: 5, dport: 6, seq: 9, flags: 'A' })
+      .payload(payload(600))
+      .build();
     const inHeader = cut(whole, 40);
     expect(rebuildCutFrame(inHeader, 40, whole.length, new FrameLayout())).toBe('unverifiable');
     expect([...inHeader.subarray(40)].every((x) => x === 0)).toBe(true);

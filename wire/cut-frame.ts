@@ -6,7 +6,7 @@
 
 import { fold, ipv6PseudoHeaderSum, pseudoHeaderSum, sumBytes } from './checksum.ts';
 import { IPPROTO, UDP } from './constants.ts';
-import { FrameLayout, layoutFrame } from './layout.ts';
+import { type FrameLayout, layoutFrame } from './layout.ts';
 
 /** What rebuilding did: 'verifies' — the L4 checksum as captured now holds over the made-up payload; 'unverifiable' — zeros only (the cut fell inside a header, the packet is a fragment or not TCP/UDP, or no word fits). */
 export type CutFrameRebuild = 'verifies' | 'unverifiable';
@@ -21,16 +21,18 @@ export function rebuildCutFrame(frame: Uint8Array, captured: number, wireLen: nu
   if (L.ipVersion === 0 || L.fragment || L.l4 < 0 || L.l4HdrLen === 0) return 'unverifiable';
   const proto = L.l4Proto;
   if (proto !== IPPROTO.TCP && proto !== IPPROTO.UDP) return 'unverifiable';
-  const l4 = L.l4, end = L.ipEnd;
+  const l4 = L.l4,
+    end = L.ipEnd;
   if (captured < l4 + L.l4HdrLen || captured >= end) return 'unverifiable';
   // UDP with checksum 0: none was computed, nothing to keep valid
   if (proto === IPPROTO.UDP && frame[l4 + UDP.CSUM] === 0 && frame[l4 + UDP.CSUM + 1] === 0) return 'verifies';
   const at = captured + ((captured - l4) & 1);
   if (at + 2 > end) return 'unverifiable';
   const l4Len = end - l4;
-  const pseudo = L.ipVersion === 4
-    ? pseudoHeaderSum(frame, L.srcOff, L.srcOff + 4, proto, l4Len)
-    : ipv6PseudoHeaderSum(frame, L.srcOff, L.srcOff + 16, proto, l4Len);
+  const pseudo =
+    L.ipVersion === 4
+      ? pseudoHeaderSum(frame, L.srcOff, L.srcOff + 4, proto, l4Len)
+      : ipv6PseudoHeaderSum(frame, L.srcOff, L.srcOff + 16, proto, l4Len);
   const sum = fold(pseudo + sumBytes(frame, l4, l4Len));
   const word = 0xffff - sum;
   frame[at] = word >>> 8;

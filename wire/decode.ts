@@ -55,12 +55,17 @@ export function decodeFrame(frame: Uint8Array, frameLen = frame.length): Decoded
     const ipv4 = parseIpv4Header(frame, l3Offset, len - l3Offset);
     if (ipv4 instanceof WireError) return ipv4;
     ip = { ipv4 };
-    l4Offset = l3Offset + ipv4.ihl * 4; ipEnd = l3Offset + ipv4.totalLength; protocol = ipv4.protocol; firstFragment = ipv4.fragOffset === 0;
+    l4Offset = l3Offset + ipv4.ihl * 4;
+    ipEnd = l3Offset + ipv4.totalLength;
+    protocol = ipv4.protocol;
+    firstFragment = ipv4.fragOffset === 0;
   } else if (l2.innerType === ETHERTYPE.IPV6) {
     const ipv6 = parseIpv6Header(frame, l3Offset, len - l3Offset);
     if (ipv6 instanceof WireError) return ipv6;
     ip = { ipv6 };
-    l4Offset = l3Offset + ipv6.upperOffset; ipEnd = l3Offset + 40 + ipv6.payloadLength; protocol = ipv6.upperProtocol;
+    l4Offset = l3Offset + ipv6.upperOffset;
+    ipEnd = l3Offset + 40 + ipv6.payloadLength;
+    protocol = ipv6.upperProtocol;
     firstFragment = (ipv6.fragment?.offset ?? 0) === 0;
   } else {
     return { ...base, payloadOffset: l3Offset, payloadLength: len - l3Offset };

@@ -3,7 +3,12 @@
 /** A header that cannot be what it claims. `offset` is the byte offset of the offending field in the buffer given. */
 export class WireError extends Error {
   override readonly name = 'WireError';
-  constructor(readonly layer: string, readonly field: string, readonly offset: number, detail: string) {
+  constructor(
+    readonly layer: string,
+    readonly field: string,
+    readonly offset: number,
+    detail: string,
+  ) {
     super(`${layer} ${field} at byte ${offset}: ${detail}`);
   }
 }

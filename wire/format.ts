@@ -14,8 +14,14 @@ import { parseArp } from './arp.ts';
 
 // tcpdump's order and letters; ACK is "."
 const FLAG_CHARS: [number, string][] = [
-  [TCP_FLAG.FIN, 'F'], [TCP_FLAG.SYN, 'S'], [TCP_FLAG.RST, 'R'], [TCP_FLAG.PSH, 'P'],
-  [TCP_FLAG.ACK, '.'], [TCP_FLAG.URG, 'U'], [TCP_FLAG.ECE, 'E'], [TCP_FLAG.CWR, 'W'],
+  [TCP_FLAG.FIN, 'F'],
+  [TCP_FLAG.SYN, 'S'],
+  [TCP_FLAG.RST, 'R'],
+  [TCP_FLAG.PSH, 'P'],
+  [TCP_FLAG.ACK, '.'],
+  [TCP_FLAG.URG, 'U'],
+  [TCP_FLAG.ECE, 'E'],
+  [TCP_FLAG.CWR, 'W'],
 ];
 
 /** TCP flags as tcpdump prints them inside `Flags [...]`: "S.", "P.", "none" for no flag. */
@@ -32,14 +38,22 @@ function hex(b: Uint8Array): string {
 /** One option as tcpdump prints it. */
 export function formatTcpOption(o: TcpOption): string {
   switch (o.kind) {
-    case 'eol': return 'eol';
-    case 'nop': return 'nop';
-    case 'mss': return `mss ${o.value}`;
-    case 'wscale': return `wscale ${o.shift}`;
-    case 'sackPermitted': return 'sackOK';
-    case 'sack': return `sack ${o.blocks.length} ${o.blocks.map(([l, r]) => `{${l}:${r}}`).join('')}`;
-    case 'timestamp': return `TS val ${o.tsval} ecr ${o.tsecr}`;
-    case 'unknown': return o.data.length === 0 ? `unknown-${o.type}` : `unknown-${o.type} 0x${hex(o.data)}`;
+    case 'eol':
+      return 'eol';
+    case 'nop':
+      return 'nop';
+    case 'mss':
+      return `mss ${o.value}`;
+    case 'wscale':
+      return `wscale ${o.shift}`;
+    case 'sackPermitted':
+      return 'sackOK';
+    case 'sack':
+      return `sack ${o.blocks.length} ${o.blocks.map(([l, r]) => `{${l}:${r}}`).join('')}`;
+    case 'timestamp':
+      return `TS val ${o.tsval} ecr ${o.tsecr}`;
+    case 'unknown':
+      return o.data.length === 0 ? `unknown-${o.type}` : `unknown-${o.type} 0x${hex(o.data)}`;
   }
 }
 
@@ -58,7 +72,9 @@ export function formatFrame(frame: Uint8Array, frameLen = frame.length): string 
   }
   const parts = [`${l2.eth.src} > ${l2.eth.dst}`];
   for (const t of l2.vlans) {
-    parts.push(`vlan ${t.vid}${t.pcp !== 0 ? ` p ${t.pcp}` : ''}${t.dei ? ' DEI' : ''}${t.tpid === ETHERTYPE.QINQ ? ' (802.1ad)' : ''}`);
+    parts.push(
+      `vlan ${t.vid}${t.pcp !== 0 ? ` p ${t.pcp}` : ''}${t.dei ? ' DEI' : ''}${t.tpid === ETHERTYPE.QINQ ? ' (802.1ad)' : ''}`,
+    );
   }
   const l3 = 14 + 4 * l2.vlans.length;
   parts.push(describeL3(frame, l3, len, l2.innerType));

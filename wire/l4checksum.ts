@@ -28,12 +28,15 @@ export function l4Checksum(buf: Uint8Array, ipOff: number): number {
 export function verifyL4Checksum(buf: Uint8Array, ipOff: number): boolean {
   const [l4Off, l4Len, csumOff, proto] = l4Layout(buf, ipOff);
   if (proto === IPPROTO.UDP && buf[l4Off + csumOff] === 0 && buf[l4Off + csumOff + 1] === 0) return true;
-  return fold(sumBytes(buf, l4Off, l4Len, pseudoHeaderSum(buf, ipOff + IPV4.SRC, ipOff + IPV4.DST, proto, l4Len))) === 0xffff;
+  return (
+    fold(sumBytes(buf, l4Off, l4Len, pseudoHeaderSum(buf, ipOff + IPV4.SRC, ipOff + IPV4.DST, proto, l4Len))) === 0xffff
+  );
 }
 
 /** Writes the correct TCP/UDP checksum into the segment of the IPv4 packet at `ipOff`. */
 export function fillL4Checksum(buf: Uint8Array, ipOff: number): void {
   const [l4Off, , csumOff] = l4Layout(buf, ipOff);
   const c = l4Checksum(buf, ipOff);
-  buf[l4Off + csumOff] = c >>> 8; buf[l4Off + csumOff + 1] = c & 0xff;
+  buf[l4Off + csumOff] = c >>> 8;
+  buf[l4Off + csumOff + 1] = c & 0xff;
 }

@@ -33,17 +33,56 @@ function pcapBytes(frames: Uint8Array[]): Uint8Array {
 // tshark's proto_checksum_enum_e: 0 Bad, 1 Good, 2 Unverified, 3 Not present (Wireshark 3.x–4.0);
 // newer releases may renumber, so the Good value is read from a frame known to be good.
 function tshark(file: string, fields: string[]): string[][] {
-  const out = execFileSync('tshark', ['-r', file, '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE',
-    '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return out.replace(/\n$/, '').split('\n').map((l) => l.split('\t'));
+  const out = execFileSync(
+    'tshark',
+    [
+      '-r',
+      file,
+      '-o',
+      'tcp.check_checksum:TRUE',
+      '-o',
+      'ip.check_checksum:TRUE',
+      '-o',
+      'udp.check_checksum:TRUE',
+      '-T',
+      'fields',
+      ...fields.flatMap((f) => ['-e', f]),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return out
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => l.split('\t'));
 }
 
 describe('tshark agrees with the builder', () => {
   it('sequence numbers, lengths and Good checksums', () => {
     const frames = [
-      frame().vlan(100).tcp({ flags: 'PA', seq: 1000, ack: 1, ts: [1, 2] }).payload(1448).build(),
-      frame().tcp({ flags: 'S', seq: 0xfffffff0, options: [{ kind: 'mss', value: 1460 }, { kind: 'sackPermitted' }, { kind: 'timestamp', tsval: 5, tsecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] }).build(),
-      frame().ipv4({ options: Uint8Array.of(1, 1, 1, 1), src: '192.168.7.9', dst: '10.1.2.3', id: 4242 }).tcp({ seq: 123456789, sport: 5001, dport: 40001 }).payload(777).pad(1000).build(),
+      frame()
+        .vlan(100)
+        .tcp({ flags: 'PA', seq: 1000, ack: 1, ts: [1, 2] })
+        .payload(1448)
+        .build(),
+      frame()
+        .tcp({
+          flags: 'S',
+          seq: 0xfffffff0,
+          options: [
+            { kind: 'mss', value: 1460 },
+            { kind: 'sackPermitted' },
+            { kind: 'timestamp', tsval: 5, tsecr: 0 },
+            { kind: 'nop' },
+            { kind: 'wscale', shift: 7 },
+          ],
+        })
+        .build(),
+      frame()
+        .ipv4({ options: Uint8Array.of(1, 1, 1, 1), src: '192.168.7.9', dst: '10.1.2.3', id: 4242 })
+        .tcp({ seq: 123456789, sport: 5001, dport: 40001 })
+        .payload(777)
+        .pad(1000)
+        .build(),
       frame().vlan({ vid: 5, tpid: 0x88a8 }).vlan(6).tcp({ seq: 42, flags: 'FPA' }).payload(1).build(),
       hex(LITERAL.tcpPsh),
       hex(LITERAL.syn),
@@ -54,10 +93,23 @@ describe('tshark agrees with the builder', () => {
     try {
       const file = join(dir, 'frames.pcap');
       writeFileSync(file, pcapBytes(frames));
-      const rows = tshark(file, ['tcp.seq_raw', 'tcp.len', 'ip.checksum.status', 'tcp.checksum.status', 'vlan.id', 'ieee8021ad.id']);
+      const rows = tshark(file, [
+        'tcp.seq_raw',
+        'tcp.len',
+        'ip.checksum.status',
+        'tcp.checksum.status',
+        'vlan.id',
+        'ieee8021ad.id',
+      ]);
       expect(rows.map((r) => [r[0], r[1], r[4], r[5]])).toEqual([
-        ['1000', '1448', '100', ''], ['4294967280', '0', '', ''], ['123456789', '777', '', ''], ['42', '1', '6', '5'],
-        ['1000', '4', '', ''], ['16909060', '0', '', ''], ['7', '10', '', ''], ['8', '10', '', ''],
+        ['1000', '1448', '100', ''],
+        ['4294967280', '0', '', ''],
+        ['123456789', '777', '', ''],
+        ['42', '1', '6', '5'],
+        ['1000', '4', '', ''],
+        ['16909060', '0', '', ''],
+        ['7', '10', '', ''],
+        ['8', '10', '', ''],
       ]);
       const good = rows[0]![2]!;
       expect(good).toBe('1'); // Good in this tshark (4.0)
@@ -71,13 +123,27 @@ describe('tshark agrees with the builder', () => {
   });
 
   it('UDP and the tagged UDP literal', () => {
-    const frames = [hex(LITERAL.udpVlan), frame().udp({ sport: 53, dport: 9999 }).payload(1001).build(), hex(LITERAL.arpReply)];
+    const frames = [
+      hex(LITERAL.udpVlan),
+      frame().udp({ sport: 53, dport: 9999 }).payload(1001).build(),
+      hex(LITERAL.arpReply),
+    ];
     const dir = mkdtempSync(join(tmpdir(), 'vnic-wire-'));
     try {
       const file = join(dir, 'udp.pcap');
       writeFileSync(file, pcapBytes(frames));
-      const rows = tshark(file, ['udp.srcport', 'udp.length', 'ip.checksum.status', 'udp.checksum.status', 'arp.opcode']);
-      expect(rows).toEqual([['1234', '13', '1', '1', ''], ['53', '1009', '1', '1', ''], ['', '', '', '', '2']]);
+      const rows = tshark(file, [
+        'udp.srcport',
+        'udp.length',
+        'ip.checksum.status',
+        'udp.checksum.status',
+        'arp.opcode',
+      ]);
+      expect(rows).toEqual([
+        ['1234', '13', '1', '1', ''],
+        ['53', '1009', '1', '1', ''],
+        ['', '', '', '', '2'],
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -11,20 +11,42 @@ export class UdpView extends HeaderView {
     if (have < UDP.HLEN) return new WireError('udp', 'header', off, `truncated: ${have} bytes, need ${UDP.HLEN}`);
     const v = new UdpView(buf, off);
     if (v.length < UDP.HLEN) return new WireError('udp', 'length', off + UDP.LEN, `${v.length} is below the minimum 8`);
-    if (v.length > len) return new WireError('udp', 'length', off + UDP.LEN, `${v.length} is larger than the ${len} bytes available`);
+    if (v.length > len)
+      return new WireError('udp', 'length', off + UDP.LEN, `${v.length} is larger than the ${len} bytes available`);
     return v;
   }
-  get sport(): number { return this.dv.getUint16(this.off + UDP.SPORT); }
-  set sport(v: number) { this.dv.setUint16(this.off + UDP.SPORT, v); }
-  get dport(): number { return this.dv.getUint16(this.off + UDP.DPORT); }
-  set dport(v: number) { this.dv.setUint16(this.off + UDP.DPORT, v); }
-  get length(): number { return this.dv.getUint16(this.off + UDP.LEN); }
-  set length(v: number) { this.dv.setUint16(this.off + UDP.LEN, v); }
-  get checksum(): number { return this.dv.getUint16(this.off + UDP.CSUM); }
-  set checksum(v: number) { this.dv.setUint16(this.off + UDP.CSUM, v); }
+  get sport(): number {
+    return this.dv.getUint16(this.off + UDP.SPORT);
+  }
+  set sport(v: number) {
+    this.dv.setUint16(this.off + UDP.SPORT, v);
+  }
+  get dport(): number {
+    return this.dv.getUint16(this.off + UDP.DPORT);
+  }
+  set dport(v: number) {
+    this.dv.setUint16(this.off + UDP.DPORT, v);
+  }
+  get length(): number {
+    return this.dv.getUint16(this.off + UDP.LEN);
+  }
+  set length(v: number) {
+    this.dv.setUint16(this.off + UDP.LEN, v);
+  }
+  get checksum(): number {
+    return this.dv.getUint16(this.off + UDP.CSUM);
+  }
+  set checksum(v: number) {
+    this.dv.setUint16(this.off + UDP.CSUM, v);
+  }
 }
 
-export interface UdpRepr { sport: number; dport: number; length: number; checksum: number }
+export interface UdpRepr {
+  sport: number;
+  dport: number;
+  length: number;
+  checksum: number;
+}
 
 export function parseUdpHeader(buf: Uint8Array, off = 0, len = buf.length - off): UdpRepr | WireError {
   const v = UdpView.checked(buf, off, len);
@@ -35,6 +57,9 @@ export function parseUdpHeader(buf: Uint8Array, off = 0, len = buf.length - off)
 /** Writes the 8 bytes as given; returns 8. */
 export function emitUdpHeader(r: UdpRepr, buf: Uint8Array, off = 0): number {
   const v = new UdpView(buf, off);
-  v.sport = r.sport; v.dport = r.dport; v.length = r.length; v.checksum = r.checksum;
+  v.sport = r.sport;
+  v.dport = r.dport;
+  v.length = r.length;
+  v.checksum = r.checksum;
   return UDP.HLEN;
 }

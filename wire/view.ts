@@ -15,5 +15,9 @@ export function captured(buf: Uint8Array, off: number, len: number): number {
 
 export abstract class HeaderView {
   /** `dv` may be passed in to share one DataView over `buf` between several views. */
-  constructor(readonly buf: Uint8Array, readonly off = 0, readonly dv: DataView = dataViewOf(buf)) {}
+  constructor(
+    readonly buf: Uint8Array,
+    readonly off = 0,
+    readonly dv: DataView = dataViewOf(buf),
+  ) {}
 }

@@ -27,15 +27,29 @@ export function addPathFlags(cmd: Command): Command {
   return cmd
     .option('--model <name>', 'NIC model (vnic models)')
     .option('--driver <name>', "driver (default: the model's own; vnic drivers)")
-    .addOption(new Option('--engine <engine>', 'receive aggregation: lro, gro or off').argParser(choiceFlag('--engine', ['lro', 'gro', 'off'] as const)))
+    .addOption(
+      new Option('--engine <engine>', 'receive aggregation: lro, gro or off').argParser(
+        choiceFlag('--engine', ['lro', 'gro', 'off'] as const),
+      ),
+    )
     .option('--max-aggr <n>', 'LRO max_aggr (default: the driver’s)', intFlag('--max-aggr', 1, 65535))
     .option('--max-desc <n>', 'LRO max_desc (default: the driver’s)', intFlag('--max-desc', 1, 1024))
     .option('--mtu <n>', 'MTU (default 1500; replay: the capture’s largest IP packet)', intFlag('--mtu', 68, 9000))
     .option('--queues <n>', 'receive queues (RSS / flow hash)', intFlag('--queues', 1, 64))
     .option('--poll-budget <n>', 'NAPI weight: frames per poll (default 64)', intFlag('--poll-budget', 1, 100_000_000))
-    .addOption(new Option('--batch <mode>', "'timestamps': arrival times and interrupts decide the polls; 'all': every frame in the rings before the first poll").argParser(choiceFlag('--batch', ['timestamps', 'all'] as const)))
+    .addOption(
+      new Option(
+        '--batch <mode>',
+        "'timestamps': arrival times and interrupts decide the polls; 'all': every frame in the rings before the first poll",
+      ).argParser(choiceFlag('--batch', ['timestamps', 'all'] as const)),
+    )
     .option('--sw-csum', 'e1000: verify checksums in software so LRO may run')
-    .addOption(new Option('--ack-counting <mode>', "delayed ACKs count an aggregate as its segments ('gso_segs') or as one ('per-packet')").argParser(choiceFlag('--ack-counting', ['gso_segs', 'per-packet'] as const)));
+    .addOption(
+      new Option(
+        '--ack-counting <mode>',
+        "delayed ACKs count an aggregate as its segments ('gso_segs') or as one ('per-packet')",
+      ).argParser(choiceFlag('--ack-counting', ['gso_segs', 'per-packet'] as const)),
+    );
 }
 
 /** The lab settings named by the flags (only those given). */
@@ -65,7 +79,9 @@ export function checkReadable(path: string, what: string): void {
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${what} ${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`}`);
+    throw new UsageError(
+      `${what} ${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`}`,
+    );
   }
 }
 
@@ -86,12 +102,15 @@ export function loadedModules(program: Command): string[] {
 export function checkWritable(flag: string, path: string): void {
   const dir = dirname(resolve(path));
   try {
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${flag} ${path}: is a directory`);
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
+      throw new UsageError(`${flag} ${path}: is a directory`);
     if (!statSync(dir).isDirectory()) throw new UsageError(`${flag} ${path}: ${dir} is not a directory`);
     accessSync(dir, constants.W_OK);
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${flag} ${path}: ${code === 'ENOENT' ? `no such directory ${dir}` : `cannot write (${code ?? (e as Error).message})`}`);
+    throw new UsageError(
+      `${flag} ${path}: ${code === 'ENOENT' ? `no such directory ${dir}` : `cannot write (${code ?? (e as Error).message})`}`,
+    );
   }
 }

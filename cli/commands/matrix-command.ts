@@ -9,24 +9,60 @@ import { currentIO } from '../io.ts';
 import { parseShard } from '../pool/shard.ts';
 import { loadedModules } from './common.ts';
 
-export interface MatrixFlags { traffic?: string; json?: boolean; quick?: boolean; flowKib?: number; model?: string; engine?: Engine; jobs?: number; shard?: string }
+export interface MatrixFlags {
+  traffic?: string;
+  json?: boolean;
+  quick?: boolean;
+  flowKib?: number;
+  model?: string;
+  engine?: Engine;
+  jobs?: number;
+  shard?: string;
+}
 
 export const DEFAULT_TRAFFIC = 'vlan-mixed';
 export const DEFAULT_FLOW_KIB = 1024;
 export const QUICK_FLOW_KIB = 24;
 
 export function registerMatrix(program: Command): void {
-  program.command('matrix')
-    .description('every hardware feature combination × LRO/GRO/off for one traffic: who can run what, and what it achieves')
-    .option('--traffic <name>', `the scenario whose traffic to use (default ${DEFAULT_TRAFFIC}): ${SCENARIOS.map((s) => s.name).join(', ')}`)
-    .option('--flow-kib <n>', `bytes per bulk flow, KiB (default ${DEFAULT_FLOW_KIB}; --quick: ${QUICK_FLOW_KIB})`, intFlag('--flow-kib', 1, 1 << 20))
+  program
+    .command('matrix')
+    .description(
+      'every hardware feature combination × LRO/GRO/off for one traffic: who can run what, and what it achieves',
+    )
+    .option(
+      '--traffic <name>',
+      `the scenario whose traffic to use (default ${DEFAULT_TRAFFIC}): ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    )
+    .option(
+      '--flow-kib <n>',
+      `bytes per bulk flow, KiB (default ${DEFAULT_FLOW_KIB}; --quick: ${QUICK_FLOW_KIB})`,
+      intFlag('--flow-kib', 1, 1 << 20),
+    )
     .option('--quick', `a small run for a quick look or a test (${QUICK_FLOW_KIB} KiB per flow)`)
-    .option('--model <name>', 'only this model\'s rows', choiceFlag('--model', ['ehea', 'mq', 'myri10ge', 'e1000'] as const))
-    .addOption(new Option('--engine <engine>', 'only this engine\'s rows').argParser(choiceFlag('--engine', ['lro', 'gro', 'off'] as const)))
+    .option(
+      '--model <name>',
+      "only this model's rows",
+      choiceFlag('--model', ['ehea', 'mq', 'myri10ge', 'e1000'] as const),
+    )
+    .addOption(
+      new Option('--engine <engine>', "only this engine's rows").argParser(
+        choiceFlag('--engine', ['lro', 'gro', 'off'] as const),
+      ),
+    )
     .option('--json', 'print { "traffic", "bytesPerFlow", "rows": [...], "noModel": [...] } on stdout')
-    .option('--jobs <n>', `runs at a time, each in a worker thread (default: the core count, ${availableParallelism()} here)`, intFlag('--jobs', 1, 1024))
-    .option('--shard <i/n>', 'run only shard i of n (from 0; a bare n takes i from JOB_COMPLETION_INDEX) and print it as JSON for vnic merge')
-    .addHelpText('after', `
+    .option(
+      '--jobs <n>',
+      `runs at a time, each in a worker thread (default: the core count, ${availableParallelism()} here)`,
+      intFlag('--jobs', 1, 1024),
+    )
+    .option(
+      '--shard <i/n>',
+      'run only shard i of n (from 0; a bare n takes i from JOB_COMPLETION_INDEX) and print it as JSON for vnic merge',
+    )
+    .addHelpText(
+      'after',
+      `
 Axes: VLAN handling (in-band: the tag stays in the frame, as with no VLAN offload · strip-and-report ·
 extract-keep-ethertype), delivery (linear · page-frags · header split), receive checksum offload
 (none · verified · partial), queues (1 · 4), engine (lro · gro · off). Each row is a model with the
@@ -43,7 +79,8 @@ Examples:
   vnic matrix --traffic bulk-4flows --model mq
   vnic matrix --quick --json | jq '.rows[] | select(.supported == false) | .why'
   vnic matrix --jobs 8
-  for i in 0 1 2 3; do vnic matrix --shard $i/4 > results/$i.json; done; vnic merge results/*.json`)
+  for i in 0 1 2 3; do vnic matrix --shard $i/4 > results/$i.json; done; vnic merge results/*.json`,
+    )
     .action(async (f: MatrixFlags) => {
       const shard = f.shard !== undefined ? parseShard(f.shard, currentIO().env) : undefined;
       const { runMatrixCommand } = await import('./matrix.ts');

@@ -56,7 +56,10 @@ export const MatrixRowSchema = z.strictObject({
 export type MatrixRow = z.infer<typeof MatrixRowSchema>;
 
 export const MatrixCombinationSchema = z.strictObject({
-  vlan: z.enum(VLAN_MODES), delivery: z.enum(DELIVERIES), checksum: z.enum(CHECKSUMS), queues: z.number().int(),
+  vlan: z.enum(VLAN_MODES),
+  delivery: z.enum(DELIVERIES),
+  checksum: z.enum(CHECKSUMS),
+  queues: z.number().int(),
 });
 
 export const MatrixSchema = z.strictObject({
@@ -92,25 +95,42 @@ export const MatrixShardSchema = z.strictObject({
 export type MatrixShard = z.infer<typeof MatrixShardSchema>;
 
 /** One hardware configuration of a model. */
-interface Realisation { model: string; modelConfig: Record<string, boolean | number>; queues: number; softwareChecksum: boolean }
+interface Realisation {
+  model: string;
+  modelConfig: Record<string, boolean | number>;
+  queues: number;
+  softwareChecksum: boolean;
+}
 
 const bools = [true, false] as const;
 
 /** Every configuration of the four models that changes one of the matrix's hardware features. */
 export function realisations(): Realisation[] {
   const out: Realisation[] = [];
-  for (const vlanExtract of bools) for (const rxChecksum of bools) for (const queues of QUEUE_COUNTS) {
-    out.push({ model: 'ehea', modelConfig: { vlanExtract, rxChecksum }, queues, softwareChecksum: false });
-  }
-  for (const vlanStrip of bools) for (const headerSplit of [false, true]) for (const rxChecksum of bools) for (const queues of QUEUE_COUNTS) {
-    out.push({ model: 'mq', modelConfig: { vlanStrip, headerSplit, rxChecksum }, queues, softwareChecksum: false });
-  }
-  for (const rxChecksum of bools) for (const queues of QUEUE_COUNTS) {
-    out.push({ model: 'myri10ge', modelConfig: { rxChecksum }, queues, softwareChecksum: false });
-  }
-  for (const vlanStrip of bools) for (const softwareChecksum of [false, true]) {
-    out.push({ model: 'e1000', modelConfig: { vlanStrip }, queues: 1, softwareChecksum });
-  }
+  for (const vlanExtract of bools)
+    for (const rxChecksum of bools)
+      for (const queues of QUEUE_COUNTS) {
+        out.push({ model: 'ehea', modelConfig: { vlanExtract, rxChecksum }, queues, softwareChecksum: false });
+      }
+  for (const vlanStrip of bools)
+    for (const headerSplit of [false, true])
+      for (const rxChecksum of bools)
+        for (const queues of QUEUE_COUNTS) {
+          out.push({
+            model: 'mq',
+            modelConfig: { vlanStrip, headerSplit, rxChecksum },
+            queues,
+            softwareChecksum: false,
+          });
+        }
+  for (const rxChecksum of bools)
+    for (const queues of QUEUE_COUNTS) {
+      out.push({ model: 'myri10ge', modelConfig: { rxChecksum }, queues, softwareChecksum: false });
+    }
+  for (const vlanStrip of bools)
+    for (const softwareChecksum of [false, true]) {
+      out.push({ model: 'e1000', modelConfig: { vlanStrip }, queues: 1, softwareChecksum });
+    }
   return out;
 }
 
@@ -120,7 +140,10 @@ export async function runMatrixCommand(f: MatrixFlags, shard: Shard | undefined,
     const part = await runMatrixShard(f, shard, o);
     stdout.write(`${JSON.stringify(part)}\n`);
     const bad = part.rows.find(({ row }) => row.result !== null && !row.result.streamsOk);
-    if (bad !== undefined) throw new CheckFailed(`${bad.row.model} ${JSON.stringify(bad.row.modelConfig)} ${bad.row.engine}: a byte stream differs from what was sent`);
+    if (bad !== undefined)
+      throw new CheckFailed(
+        `${bad.row.model} ${JSON.stringify(bad.row.modelConfig)} ${bad.row.engine}: a byte stream differs from what was sent`,
+      );
     return;
   }
   printMatrix(await buildMatrixPooled(f, o), f.json === true);
@@ -131,29 +154,46 @@ export function printMatrix(m: Matrix, json: boolean): void {
   if (json) stdout.write(`${JSON.stringify(m)}\n`);
   else stdout.write(`${renderMatrix(m, useColour(stdout))}\n`);
   const bad = m.rows.find((r) => r.result !== null && !r.result.streamsOk);
-  if (bad !== undefined) throw new CheckFailed(`${bad.model} ${JSON.stringify(bad.modelConfig)} ${bad.engine}: a byte stream differs from what was sent`);
+  if (bad !== undefined)
+    throw new CheckFailed(
+      `${bad.model} ${JSON.stringify(bad.modelConfig)} ${bad.engine}: a byte stream differs from what was sent`,
+    );
 }
 
 /** One row's run: plain data in and out, so a worker thread can do it. */
-export interface MatrixRowTask { r: Realisation; engine: Engine; lab: Record<string, unknown>; traffic: Record<string, unknown> }
+export interface MatrixRowTask {
+  r: Realisation;
+  engine: Engine;
+  lab: Record<string, unknown>;
+  traffic: Record<string, unknown>;
+}
 
-interface MatrixPlan { traffic: string; bytesPerFlow: number | null; tasks: MatrixRowTask[] }
+interface MatrixPlan {
+  traffic: string;
+  bytesPerFlow: number | null;
+  tasks: MatrixRowTask[];
+}
 
 /** The rows a matrix with these flags has, in order, each as the task that computes it. */
 export function matrixPlan(f: MatrixFlags): MatrixPlan {
   const name = f.traffic ?? DEFAULT_TRAFFIC;
   const s = getScenario(name);
-  if (s === undefined) throw new UsageError(`--traffic ${name}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`);
+  if (s === undefined)
+    throw new UsageError(`--traffic ${name}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`);
   const kib = f.flowKib ?? (f.quick ? QUICK_FLOW_KIB : DEFAULT_FLOW_KIB);
   const traffic: Record<string, unknown> = { ...s.lab.traffic };
   const sized = traffic['bytesPerFlow'] !== undefined;
   if (sized) traffic['bytesPerFlow'] = kib << 10;
-  else if (f.quick && typeof traffic['flows'] === 'object') traffic['flows'] = (traffic['flows'] as Record<string, unknown>[]).map((x) => (x['messages'] !== undefined ? { ...x, messages: 20 } : x));
+  else if (f.quick && typeof traffic['flows'] === 'object')
+    traffic['flows'] = (traffic['flows'] as Record<string, unknown>[]).map((x) =>
+      x['messages'] !== undefined ? { ...x, messages: 20 } : x,
+    );
   const { traffic: _t, ...lab } = s.lab;
   const tasks: MatrixRowTask[] = [];
   for (const r of realisations()) {
     if (f.model !== undefined && r.model !== f.model) continue;
-    for (const engine of ENGINES) if (f.engine === undefined || engine === f.engine) tasks.push({ r, engine, lab, traffic });
+    for (const engine of ENGINES)
+      if (f.engine === undefined || engine === f.engine) tasks.push({ r, engine, lab, traffic });
   }
   return { traffic: name, bytesPerFlow: sized ? kib << 10 : null, tasks };
 }
@@ -161,18 +201,31 @@ export function matrixPlan(f: MatrixFlags): MatrixPlan {
 /** Runs every row in this thread, one after the other (docs/figures.ts, tests). */
 export function buildMatrix(f: MatrixFlags): Matrix {
   const plan = matrixPlan(f);
-  return { traffic: plan.traffic, bytesPerFlow: plan.bytesPerFlow, rows: plan.tasks.map(runMatrixRow), noModel: unrealised() };
+  return {
+    traffic: plan.traffic,
+    bytesPerFlow: plan.bytesPerFlow,
+    rows: plan.tasks.map(runMatrixRow),
+    noModel: unrealised(),
+  };
 }
 
 /** How a sweep's runs are spread: worker threads at a time, and the `--load` modules each worker imports. */
-export interface PoolFlags { jobs: number; loads: string[] }
+export interface PoolFlags {
+  jobs: number;
+  loads: string[];
+}
 
 async function runRows(tasks: MatrixRowTask[], o: PoolFlags): Promise<MatrixRow[]> {
   const progress = progressBar(tasks.length);
   try {
-    return await runTasks<MatrixRow>(tasks.map((task) => ({ kind: 'matrix-row', task })), {
-      jobs: o.jobs, loads: o.loads, onDone: (done) => progress.update(done),
-    });
+    return await runTasks<MatrixRow>(
+      tasks.map((task) => ({ kind: 'matrix-row', task })),
+      {
+        jobs: o.jobs,
+        loads: o.loads,
+        onDone: (done) => progress.update(done),
+      },
+    );
   } finally {
     progress.end();
   }
@@ -181,25 +234,42 @@ async function runRows(tasks: MatrixRowTask[], o: PoolFlags): Promise<MatrixRow[
 /** Runs every row over a pool of `jobs` worker threads (progress on stderr when it is a terminal and not CI). */
 export async function buildMatrixPooled(f: MatrixFlags, o: PoolFlags): Promise<Matrix> {
   const plan = matrixPlan(f);
-  return { traffic: plan.traffic, bytesPerFlow: plan.bytesPerFlow, rows: await runRows(plan.tasks, o), noModel: unrealised() };
+  return {
+    traffic: plan.traffic,
+    bytesPerFlow: plan.bytesPerFlow,
+    rows: await runRows(plan.tasks, o),
+    noModel: unrealised(),
+  };
 }
 
 /** Runs shard `s` of the matrix's rows: what `vnic merge` joins back into the whole. */
 export async function runMatrixShard(f: MatrixFlags, s: Shard, o: PoolFlags): Promise<MatrixShard> {
   const plan = matrixPlan(f);
   const mine = plan.tasks.map((task, index) => ({ task, index })).filter(({ index }) => inShard(index, s));
-  const rows = await runRows(mine.map((m) => m.task), o);
+  const rows = await runRows(
+    mine.map((m) => m.task),
+    o,
+  );
   return {
-    kind: 'vnic-matrix-shard', shard: s, flags: matrixFlags(f), traffic: plan.traffic, bytesPerFlow: plan.bytesPerFlow,
-    total: plan.tasks.length, rows: rows.map((row, i) => ({ index: mine[i]!.index, row })), noModel: unrealised(),
+    kind: 'vnic-matrix-shard',
+    shard: s,
+    flags: matrixFlags(f),
+    traffic: plan.traffic,
+    bytesPerFlow: plan.bytesPerFlow,
+    total: plan.tasks.length,
+    rows: rows.map((row, i) => ({ index: mine[i]!.index, row })),
+    noModel: unrealised(),
   };
 }
 
 /** The flags that decide the rows, as given (defaults left out). */
 function matrixFlags(f: MatrixFlags): z.infer<typeof MatrixFlagsSchema> {
   return {
-    ...(f.traffic !== undefined ? { traffic: f.traffic } : {}), ...(f.flowKib !== undefined ? { flowKib: f.flowKib } : {}),
-    ...(f.quick === true ? { quick: true } : {}), ...(f.model !== undefined ? { model: f.model } : {}), ...(f.engine !== undefined ? { engine: f.engine } : {}),
+    ...(f.traffic !== undefined ? { traffic: f.traffic } : {}),
+    ...(f.flowKib !== undefined ? { flowKib: f.flowKib } : {}),
+    ...(f.quick === true ? { quick: true } : {}),
+    ...(f.model !== undefined ? { model: f.model } : {}),
+    ...(f.engine !== undefined ? { engine: f.engine } : {}),
   };
 }
 
@@ -213,7 +283,10 @@ export function mergeMatrixShards(parts: readonly MatrixShard[], names: readonly
   parts.forEach((p, i) => {
     const name = names[i] ?? `input ${i + 1}`;
     const same = (what: string, a: unknown, b: unknown) => {
-      if (JSON.stringify(a) !== JSON.stringify(b)) throw new UsageError(`merge: ${name}: ${what} ${JSON.stringify(a)} differs from ${names[0]}'s ${JSON.stringify(b)}: shards of different sweeps`);
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        throw new UsageError(
+          `merge: ${name}: ${what} ${JSON.stringify(a)} differs from ${names[0]}'s ${JSON.stringify(b)}: shards of different sweeps`,
+        );
     };
     same('shard count', p.shard.count, count);
     same('flags', p.flags, first.flags);
@@ -222,15 +295,27 @@ export function mergeMatrixShards(parts: readonly MatrixShard[], names: readonly
     if (dup !== undefined) throw new UsageError(`merge: ${name}: shard ${p.shard.index}/${count} is also in ${dup}`);
     seen.set(p.shard.index, name);
     for (const { index, row } of p.rows) {
-      if (index >= first.total || !inShard(index, p.shard)) throw new UsageError(`merge: ${name}: row ${index} does not belong to shard ${p.shard.index}/${count}`);
+      if (index >= first.total || !inShard(index, p.shard))
+        throw new UsageError(`merge: ${name}: row ${index} does not belong to shard ${p.shard.index}/${count}`);
       rows[index] = row;
     }
   });
   const missing = [...Array(count).keys()].filter((k) => !seen.has(k));
-  if (missing.length > 0) throw new UsageError(`merge: shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`);
+  if (missing.length > 0)
+    throw new UsageError(
+      `merge: shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`,
+    );
   const hole = rows.indexOf(undefined);
-  if (hole >= 0) throw new UsageError(`merge: row ${hole} is in no shard (shard ${hole % count}/${count}, ${seen.get(hole % count)}, lacks it)`);
-  return { traffic: first.traffic, bytesPerFlow: first.bytesPerFlow, rows: rows as MatrixRow[], noModel: first.noModel };
+  if (hole >= 0)
+    throw new UsageError(
+      `merge: row ${hole} is in no shard (shard ${hole % count}/${count}, ${seen.get(hole % count)}, lacks it)`,
+    );
+  return {
+    traffic: first.traffic,
+    bytesPerFlow: first.bytesPerFlow,
+    rows: rows as MatrixRow[],
+    noModel: first.noModel,
+  };
 }
 
 /** Runs one row: the driver's support() verdict and, when it can run, what the lab achieved. */
@@ -238,29 +323,57 @@ export function runMatrixRow({ r, engine, lab, traffic }: MatrixRowTask): Matrix
   const info = driverForModel(r.model);
   if (info === undefined) throw new Error(`no driver registered for model ${r.model}`);
   const caps = capsOf(r, (lab['mtu'] as number | undefined) ?? 1500);
-  const options = DriverOptionsSchema.parse({ engine, pollBudget: 64, ...(r.softwareChecksum ? { softwareChecksum: true } : {}) });
+  const options = DriverOptionsSchema.parse({
+    engine,
+    pollBudget: 64,
+    ...(r.softwareChecksum ? { softwareChecksum: true } : {}),
+  });
   const support = info.support(engine, caps, options);
   const base = {
-    model: r.model, driver: info.name, vlan: vlanOf(caps), delivery: deliveryOf(caps), checksum: caps.rxChecksum,
-    softwareChecksum: r.softwareChecksum, queues: r.queues, modelConfig: r.modelConfig, engine, supported: support.ok, why: support.why,
+    model: r.model,
+    driver: info.name,
+    vlan: vlanOf(caps),
+    delivery: deliveryOf(caps),
+    checksum: caps.rxChecksum,
+    softwareChecksum: r.softwareChecksum,
+    queues: r.queues,
+    modelConfig: r.modelConfig,
+    engine,
+    supported: support.ok,
+    why: support.why,
   } satisfies Omit<MatrixRow, 'result'>;
   if (!support.ok) return { ...base, result: null };
-  const res = runOrExplain(() => runLab({
-    ...lab, model: r.model, engine, modelConfig: r.modelConfig, traffic,
-    ...(r.model !== 'e1000' ? { queues: r.queues } : {}), ...(r.softwareChecksum ? { softwareChecksum: true } : {}),
-  }));
+  const res = runOrExplain(() =>
+    runLab({
+      ...lab,
+      model: r.model,
+      engine,
+      modelConfig: r.modelConfig,
+      traffic,
+      ...(r.model !== 'e1000' ? { queues: r.queues } : {}),
+      ...(r.softwareChecksum ? { softwareChecksum: true } : {}),
+    }),
+  );
   const rep = res.report;
   return {
     ...base,
     result: {
-      framesIn: rep.framesIn, packetsToStack: rep.framesToStack, aggregationRatio: round(aggregationRatio(rep), 3),
-      cyclesPerKB: rep.cpu.cyclesPerKB === null ? null : Math.round(rep.cpu.cyclesPerKB), throughputGbps: round(throughputGbps(rep), 3),
-      latencyP50Us: round(rep.latency.p50Us, 2), drops: rep.dropsTotal, streamsOk: rep.allStreamsOk && res.conservation.ok,
+      framesIn: rep.framesIn,
+      packetsToStack: rep.framesToStack,
+      aggregationRatio: round(aggregationRatio(rep), 3),
+      cyclesPerKB: rep.cpu.cyclesPerKB === null ? null : Math.round(rep.cpu.cyclesPerKB),
+      throughputGbps: round(throughputGbps(rep), 3),
+      latencyP50Us: round(rep.latency.p50Us, 2),
+      drops: rep.dropsTotal,
+      streamsOk: rep.allStreamsOk && res.conservation.ok,
     },
   };
 }
 
-function round(x: number, d: number): number { const k = 10 ** d; return Math.round(x * k) / k; }
+function round(x: number, d: number): number {
+  const k = 10 ** d;
+  return Math.round(x * k) / k;
+}
 
 /** The capabilities of a model instance with this config (what the driver's support() looks at). */
 function capsOf(r: Realisation, mtu: number): Capabilities {
@@ -268,8 +381,12 @@ function capsOf(r: Realisation, mtu: number): Capabilities {
   return createModel(r.model, { promiscuous: true, mtu, ...r.modelConfig, ...q }).capabilities;
 }
 
-function vlanOf(c: Capabilities): MatrixRow['vlan'] { return c.vlan === 'none' ? 'in-band' : c.vlan; }
-function deliveryOf(c: Capabilities): MatrixRow['delivery'] { return c.headerSplit ? 'header-split' : c.delivery; }
+function vlanOf(c: Capabilities): MatrixRow['vlan'] {
+  return c.vlan === 'none' ? 'in-band' : c.vlan;
+}
+function deliveryOf(c: Capabilities): MatrixRow['delivery'] {
+  return c.headerSplit ? 'header-split' : c.delivery;
+}
 
 /** Hardware combinations (engine aside) that none of the realisations has. */
 export function unrealised(): z.infer<typeof MatrixCombinationSchema>[] {
@@ -279,9 +396,12 @@ export function unrealised(): z.infer<typeof MatrixCombinationSchema>[] {
     have.add(`${vlanOf(c)}|${deliveryOf(c)}|${c.rxChecksum}|${r.queues}`);
   }
   const out: z.infer<typeof MatrixCombinationSchema>[] = [];
-  for (const vlan of VLAN_MODES) for (const delivery of DELIVERIES) for (const checksum of CHECKSUMS) for (const queues of QUEUE_COUNTS) {
-    if (!have.has(`${vlan}|${delivery}|${checksum}|${queues}`)) out.push({ vlan, delivery, checksum, queues });
-  }
+  for (const vlan of VLAN_MODES)
+    for (const delivery of DELIVERIES)
+      for (const checksum of CHECKSUMS)
+        for (const queues of QUEUE_COUNTS) {
+          if (!have.has(`${vlan}|${delivery}|${checksum}|${queues}`)) out.push({ vlan, delivery, checksum, queues });
+        }
   return out;
 }
 
@@ -289,28 +409,82 @@ export function unrealised(): z.infer<typeof MatrixCombinationSchema>[] {
 export function renderMatrix(m: Matrix, colour: boolean): string {
   const p = paint(colour);
   const notes: string[] = [];
-  const note = (why: string) => { let i = notes.indexOf(why); if (i < 0) { notes.push(why); i = notes.length - 1; } return i + 1; };
+  const note = (why: string) => {
+    let i = notes.indexOf(why);
+    if (i < 0) {
+      notes.push(why);
+      i = notes.length - 1;
+    }
+    return i + 1;
+  };
   const rows = m.rows.map((r) => {
-    const settings = [...Object.entries(r.modelConfig).map(([k, v]) => `${k} ${v === true ? 'on' : v === false ? 'off' : v}`), ...(r.softwareChecksum ? ['softwareChecksum on'] : [])].join(', ');
+    const settings = [
+      ...Object.entries(r.modelConfig).map(([k, v]) => `${k} ${v === true ? 'on' : v === false ? 'off' : v}`),
+      ...(r.softwareChecksum ? ['softwareChecksum on'] : []),
+    ].join(', ');
     const hw = [r.vlan, r.delivery, r.checksum, String(r.queues)];
-    if (r.result === null) return [r.model, settings, ...hw, r.engine, p.yellow(`refused [${note(r.why)}]`), '', '', '', ''];
+    if (r.result === null)
+      return [r.model, settings, ...hw, r.engine, p.yellow(`refused [${note(r.why)}]`), '', '', '', ''];
     const x = r.result;
-    return [r.model, settings, ...hw, r.engine, `${x.aggregationRatio.toFixed(2)}×`, x.cyclesPerKB === null ? '—' : String(x.cyclesPerKB),
-      x.throughputGbps.toFixed(2), fmtUs(x.latencyP50Us), x.streamsOk ? p.green('yes') : p.red('NO')];
+    return [
+      r.model,
+      settings,
+      ...hw,
+      r.engine,
+      `${x.aggregationRatio.toFixed(2)}×`,
+      x.cyclesPerKB === null ? '—' : String(x.cyclesPerKB),
+      x.throughputGbps.toFixed(2),
+      fmtUs(x.latencyP50Us),
+      x.streamsOk ? p.green('yes') : p.red('NO'),
+    ];
   });
-  const out = [p.bold(`traffic ${m.traffic}${m.bytesPerFlow !== null ? `, ${m.bytesPerFlow >> 10} KiB per bulk flow` : ''}: ${m.rows.length} rows`), ''];
-  out.push(table(rows, ['model', 'config', 'VLAN', 'delivery', 'rx csum', 'queues', 'engine', 'aggr', 'cycles/KB', 'Gb/s', 'p50', 'streams OK']));
-  if (notes.length > 0) { out.push('', p.bold('refused:')); notes.forEach((n, i) => out.push(`  [${i + 1}] ${n}`)); }
+  const out = [
+    p.bold(
+      `traffic ${m.traffic}${m.bytesPerFlow !== null ? `, ${m.bytesPerFlow >> 10} KiB per bulk flow` : ''}: ${m.rows.length} rows`,
+    ),
+    '',
+  ];
+  out.push(
+    table(rows, [
+      'model',
+      'config',
+      'VLAN',
+      'delivery',
+      'rx csum',
+      'queues',
+      'engine',
+      'aggr',
+      'cycles/KB',
+      'Gb/s',
+      'p50',
+      'streams OK',
+    ]),
+  );
+  if (notes.length > 0) {
+    out.push('', p.bold('refused:'));
+    notes.forEach((n, i) => out.push(`  [${i + 1}] ${n}`));
+  }
   if (m.noModel.length > 0) {
-    out.push('', p.bold(`no model realises (${m.noModel.length} of ${VLAN_MODES.length * DELIVERIES.length * CHECKSUMS.length * QUEUE_COUNTS.length} combinations):`));
+    out.push(
+      '',
+      p.bold(
+        `no model realises (${m.noModel.length} of ${VLAN_MODES.length * DELIVERIES.length * CHECKSUMS.length * QUEUE_COUNTS.length} combinations):`,
+      ),
+    );
     const groups = new Map<string, Set<string>>();
     for (const c of m.noModel) {
       const k = `${c.vlan} + ${c.delivery}`;
       let g = groups.get(k);
-      if (g === undefined) { g = new Set(); groups.set(k, g); }
+      if (g === undefined) {
+        g = new Set();
+        groups.set(k, g);
+      }
       g.add(`${c.checksum}/${c.queues}q`);
     }
-    for (const [k, g] of groups) out.push(`  ${k}: ${g.size === CHECKSUMS.length * QUEUE_COUNTS.length ? 'any checksum, any queues' : [...g].join(', ')}`);
+    for (const [k, g] of groups)
+      out.push(
+        `  ${k}: ${g.size === CHECKSUMS.length * QUEUE_COUNTS.length ? 'any checksum, any queues' : [...g].join(', ')}`,
+      );
   }
   return out.join('\n');
 }

@@ -7,17 +7,23 @@ import { stderr, stdout } from '../io.ts';
 import { addPathFlags, checkReadable, checkWritable, labFromFlags, outFormat, type PathFlags } from './common.ts';
 import { failureLines, nothingDelivered } from '../verdict.ts';
 
-interface ReplayFlags extends PathFlags { out?: string; json?: boolean }
+interface ReplayFlags extends PathFlags {
+  out?: string;
+  json?: boolean;
+}
 
 export function registerReplay(program: Command): void {
-  const cmd = program.command('replay')
+  const cmd = program
+    .command('replay')
     .description('replay a pcap/pcapng capture through a NIC model, its driver, LRO/GRO and the stack')
     .argument('<capture>', 'a pcap or pcapng file (Ethernet)');
   addPathFlags(cmd)
     .option('--only-to <addr>', 'keep only frames addressed to this IPv4 or MAC address (others count as filteredOut)')
     .option('--out <file>', 'write every packet the stack received to FILE.pcap or FILE.pcapng')
     .option('--json', 'print the run report as JSON on stdout')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Defaults: model ehea with its driver, the pair's default engine (vnic models: LRO where the
 driver can, else GRO), the driver's max-aggr/max-desc, MTU from the capture (its largest IP packet, 1500 at least, the model's maximum at most),
 poll budget 64, batch
@@ -26,17 +32,26 @@ timestamps. The NIC runs promiscuous.
 Examples:
   vnic replay capture.pcap
   vnic replay bulk.tx.pcap --only-to 10.77.0.2 --engine gro --batch all --poll-budget 1000000 --out rx.pcap
-  vnic replay capture.pcapng --model myri10ge --engine lro --json`)
+  vnic replay capture.pcapng --model myri10ge --engine lro --json`,
+    )
     .action(async (capture: string, f: ReplayFlags) => {
       checkReadable(capture, 'capture');
       const { runLab } = await import('../../lab/run.ts');
       const out = f.out !== undefined ? { path: f.out, format: outFormat(f.out) } : undefined;
       if (f.out !== undefined) checkWritable('--out', f.out);
-      const res = runOrExplain(() => runLab({
-        ...labFromFlags(f),
-        capture: { path: capture, ...(f.onlyTo !== undefined ? { onlyTo: f.onlyTo } : {}) },
-      }, out !== undefined ? { out } : {}));
-      if (res.mtu.from === 'capture') stderr.write(`vnic: MTU ${res.mtu.value} from the capture (its largest IP packet is ${res.mtu.largestIpPacket} bytes); --mtu sets another\n`);
+      const res = runOrExplain(() =>
+        runLab(
+          {
+            ...labFromFlags(f),
+            capture: { path: capture, ...(f.onlyTo !== undefined ? { onlyTo: f.onlyTo } : {}) },
+          },
+          out !== undefined ? { out } : {},
+        ),
+      );
+      if (res.mtu.from === 'capture')
+        stderr.write(
+          `vnic: MTU ${res.mtu.value} from the capture (its largest IP packet is ${res.mtu.largestIpPacket} bytes); --mtu sets another\n`,
+        );
       if (f.json) stdout.write(`${JSON.stringify(res.report)}\n`);
       else {
         stdout.write(`${comparisonTable([res.report], useColour(stdout))}\n`);
@@ -62,7 +77,8 @@ export function runOrExplain<T>(fn: () => T): T {
   } catch (e) {
     // by name: the lab's layers load only when a command runs (cli/commands/index.ts)
     if (e instanceof Error && (e.name === 'LabError' || e.name === 'CaptureError')) throw new UsageError(e.message);
-    if (e instanceof Error && (e.name === 'TrafficConfigError' || e.name === 'ConfigError')) throw new UsageError(e.message.replace(/\n\s*/g, '; '));
+    if (e instanceof Error && (e.name === 'TrafficConfigError' || e.name === 'ConfigError'))
+      throw new UsageError(e.message.replace(/\n\s*/g, '; '));
     throw e;
   }
 }

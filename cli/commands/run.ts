@@ -15,21 +15,52 @@ import { stderr, stdout } from '../io.ts';
 import { addPathFlags, checkReadable, labFromFlags, outFormat, type PathFlags } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
-interface RunFlags extends PathFlags { scenario?: string; config?: string; json?: boolean; out?: string; seed?: number; seeds?: number; tso?: boolean; sender?: 'fixed-window' | '2.6.24' | 'modern' }
+interface RunFlags extends PathFlags {
+  scenario?: string;
+  config?: string;
+  json?: boolean;
+  out?: string;
+  seed?: number;
+  seeds?: number;
+  tso?: boolean;
+  sender?: 'fixed-window' | '2.6.24' | 'modern';
+}
 
 export function registerRun(program: Command): void {
-  const cmd = program.command('run')
+  const cmd = program
+    .command('run')
     .description('run a scenario (default: eHEA, 4 bulk flows at 10 Gb/s, LRO off vs on) and compare');
   addPathFlags(cmd)
-    .addOption(new Option('--scenario <name>', `a named scenario: ${SCENARIOS.map((s) => s.name).join(', ')}`).conflicts('config'))
+    .addOption(
+      new Option('--scenario <name>', `a named scenario: ${SCENARIOS.map((s) => s.name).join(', ')}`).conflicts(
+        'config',
+      ),
+    )
     .option('--config <file>', 'a run configuration in JSON (fields as in docs; flags override it)')
-    .option('--seed <n>', 'traffic seed', (v: string) => { if (!/^\d+$/.test(v)) throw new UsageError(`--seed takes a whole number, not '${v}'`); return Number(v); })
-    .option('--seeds <n>', 'run each configuration with N traffic seeds (--seed, --seed + 1, …) and show median and min–max (default 1)', intFlag('--seeds', 1, 1000))
-    .addOption(new Option('--sender <kind>', "TCP senders: 'fixed-window' (no congestion control), '2.6.24' (window grows per ACK) or 'modern' (per acknowledged segment)").argParser(choiceFlag('--sender', ['fixed-window', '2.6.24', 'modern'] as const)))
+    .option('--seed <n>', 'traffic seed', (v: string) => {
+      if (!/^\d+$/.test(v)) throw new UsageError(`--seed takes a whole number, not '${v}'`);
+      return Number(v);
+    })
+    .option(
+      '--seeds <n>',
+      'run each configuration with N traffic seeds (--seed, --seed + 1, …) and show median and min–max (default 1)',
+      intFlag('--seeds', 1, 1000),
+    )
+    .addOption(
+      new Option(
+        '--sender <kind>',
+        "TCP senders: 'fixed-window' (no congestion control), '2.6.24' (window grows per ACK) or 'modern' (per acknowledged segment)",
+      ).argParser(choiceFlag('--sender', ['fixed-window', '2.6.24', 'modern'] as const)),
+    )
     .option('--tso', "the senders hand their NIC 64 KB super-segments; the partner's TSO NIC cuts them into MSS frames")
-    .option('--json', 'print { "runs": [ <report>, … ], "seeds": [ … ], "summary": [ <median, min, max per figure>, … ] } on stdout')
+    .option(
+      '--json',
+      'print { "runs": [ <report>, … ], "seeds": [ … ], "summary": [ <median, min, max per figure>, … ] } on stdout',
+    )
     .option('--out <file>', 'write every packet the stack received (needs a single run: give --engine)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 With no --engine, each scenario runs with every engine the driver supports (no flags: LRO off vs on).
 
 Examples:
@@ -39,21 +70,33 @@ Examples:
   vnic run --scenario lossy-link --seeds 5
   vnic run --scenario slow-start --json
   vnic run --scenario moderated-2g --sender 2.6.24
-  vnic run --config my-run.json --model myri10ge`)
+  vnic run --config my-run.json --model myri10ge`,
+    )
     .action(async (f: RunFlags) => {
       const { parseLabConfig, resolveDriver } = await import('../../lab/run.ts');
       const { plansFor, runSeed, seedList, summarise } = await import('../../lab/seeds.ts');
       const { parseTrafficConfig } = await import('../../traffic/index.ts');
       const base = baseConfig(f);
       const scenario = f.scenario !== undefined ? getScenario(f.scenario) : undefined;
-      const engines: Engine[] | undefined = f.engine !== undefined ? [f.engine] : scenario?.variants !== undefined ? undefined : await defaultEngines(f, base);
+      const engines: Engine[] | undefined =
+        f.engine !== undefined
+          ? [f.engine]
+          : scenario?.variants !== undefined
+            ? undefined
+            : await defaultEngines(f, base);
       const plans = plansFor(base, scenario, engines, {
-        ...(f.ackCounting !== undefined ? { ackCounting: f.ackCounting } : {}), ...(f.sender !== undefined ? { sender: f.sender } : {}),
+        ...(f.ackCounting !== undefined ? { ackCounting: f.ackCounting } : {}),
+        ...(f.sender !== undefined ? { sender: f.sender } : {}),
       });
       const seedCount = f.seeds ?? 1;
-      if (f.out !== undefined && (plans.length !== 1 || seedCount !== 1)) throw new UsageError('--out needs a single run: add --engine lro|gro|off (and no --seeds)');
+      if (f.out !== undefined && (plans.length !== 1 || seedCount !== 1))
+        throw new UsageError('--out needs a single run: add --engine lro|gro|off (and no --seeds)');
       // a bad config is one line on stderr, before any progress line
-      runOrExplain(() => { const c = parseLabConfig(plans[0]!.config); resolveDriver(c); if (c.traffic !== undefined) parseTrafficConfig(c.traffic); });
+      runOrExplain(() => {
+        const c = parseLabConfig(plans[0]!.config);
+        resolveDriver(c);
+        if (c.traffic !== undefined) parseTrafficConfig(c.traffic);
+      });
       const seeds = seedList(f.seed ?? trafficSeed(base), seedCount);
       const out = f.out !== undefined ? { path: f.out, format: outFormat(f.out) } : undefined;
       const colour = useColour(stderr);
@@ -62,18 +105,35 @@ Examples:
         const mine: RunResult[] = [];
         for (const seed of seeds) {
           // the progress line follows the run, so a configuration the engine cannot run on stays one line
-          mine.push(runOrExplain(() => runSeed(seedLabel(plan, seed, seedCount), seed, out !== undefined ? { out } : {})));
-          if (!f.json) stderr.write(paint(colour).dim(`ran ${base.label ?? 'run'}: ${plan.label}${seedCount > 1 ? `, seed ${seed}` : ''}\n`));
+          mine.push(
+            runOrExplain(() => runSeed(seedLabel(plan, seed, seedCount), seed, out !== undefined ? { out } : {})),
+          );
+          if (!f.json)
+            stderr.write(
+              paint(colour).dim(`ran ${base.label ?? 'run'}: ${plan.label}${seedCount > 1 ? `, seed ${seed}` : ''}\n`),
+            );
         }
         results.push(mine);
       }
       const reports = results.flat().map((r) => r.report);
-      const summary = plans.map((p, i) => summarise(p.label, seeds, results[i]!.map((r) => r.report)));
+      const summary = plans.map((p, i) =>
+        summarise(
+          p.label,
+          seeds,
+          results[i]!.map((r) => r.report),
+        ),
+      );
       if (f.json) stdout.write(`${JSON.stringify({ runs: reports, seeds, summary })}\n`);
       else if (seedCount === 1) stdout.write(`${base.label ?? ''}\n${comparisonTable(reports, useColour(stdout))}\n`);
-      else stdout.write(`${base.label ?? ''}, seeds ${seeds[0]}–${seeds[seeds.length - 1]}: median (min–max)\n${spreadTable(summary, useColour(stdout))}\n`);
+      else
+        stdout.write(
+          `${base.label ?? ''}, seeds ${seeds[0]}–${seeds[seeds.length - 1]}: median (min–max)\n${spreadTable(summary, useColour(stdout))}\n`,
+        );
       const bad = results.flat().find((r) => !r.conservation.ok || !r.report.allStreamsOk);
-      if (bad !== undefined) throw new CheckFailed(`${bad.report.label}: ${bad.conservation.ok ? 'a byte stream differs from what was sent' : `frames unaccounted for: ${JSON.stringify(bad.conservation)}`}`);
+      if (bad !== undefined)
+        throw new CheckFailed(
+          `${bad.report.label}: ${bad.conservation.ok ? 'a byte stream differs from what was sent' : `frames unaccounted for: ${JSON.stringify(bad.conservation)}`}`,
+        );
     });
 }
 
@@ -94,20 +154,33 @@ function baseConfig(f: RunFlags): LabConfig {
   if (f.config !== undefined) {
     checkReadable(f.config, '--config');
     let text: unknown;
-    try { text = JSON.parse(readFileSync(f.config, 'utf8')); } catch (e) {
+    try {
+      text = JSON.parse(readFileSync(f.config, 'utf8'));
+    } catch (e) {
       throw new UsageError(`--config ${f.config}: not valid JSON (${(e as Error).message})`);
     }
-    if (typeof text !== 'object' || text === null || Array.isArray(text)) throw new UsageError(`--config ${f.config}: must hold a JSON object`);
+    if (typeof text !== 'object' || text === null || Array.isArray(text))
+      throw new UsageError(`--config ${f.config}: must hold a JSON object`);
     cfg = text as LabConfig;
     cfg.label ??= f.config;
   } else {
     const name = f.scenario ?? DEFAULT_SCENARIO;
     const s = getScenario(name);
-    if (s === undefined) throw new UsageError(`--scenario ${name}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`);
-    cfg = { ...s.lab, label: f.scenario === undefined && noPathFlags(f) ? 'default comparison: eHEA, 4 bulk flows at 10 Gb/s' : `scenario ${s.name}` };
+    if (s === undefined)
+      throw new UsageError(
+        `--scenario ${name}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`,
+      );
+    cfg = {
+      ...s.lab,
+      label:
+        f.scenario === undefined && noPathFlags(f)
+          ? 'default comparison: eHEA, 4 bulk flows at 10 Gb/s'
+          : `scenario ${s.name}`,
+    };
   }
   const merged: LabConfig = { ...cfg, ...labFromFlags(f) };
-  if (f.seed !== undefined && merged.traffic !== undefined) merged.traffic = { ...(merged.traffic as object), seed: f.seed };
+  if (f.seed !== undefined && merged.traffic !== undefined)
+    merged.traffic = { ...(merged.traffic as object), seed: f.seed };
   if (f.tso === true && merged.traffic !== undefined) merged.traffic = { ...(merged.traffic as object), tso: true };
   return merged;
 }
@@ -124,7 +197,15 @@ async function defaultEngines(f: RunFlags, cfg: LabConfig): Promise<Engine[]> {
   const model = cfg.model ?? 'ehea';
   const d = cfg.driver !== undefined ? getDriver(cfg.driver) : driverForModel(model);
   if (d === undefined) return ['off'];
-  return ['off', 'lro', 'gro'].filter((e) => e === 'off' || d.support(e as Engine, { ...modelCaps(modelCapabilities, model) } as never, { engine: e as Engine, pollBudget: 64, ...(cfg.softwareChecksum !== undefined ? { softwareChecksum: cfg.softwareChecksum } : {}) }).ok) as Engine[];
+  return ['off', 'lro', 'gro'].filter(
+    (e) =>
+      e === 'off' ||
+      d.support(e as Engine, { ...modelCaps(modelCapabilities, model) } as never, {
+        engine: e as Engine,
+        pollBudget: 64,
+        ...(cfg.softwareChecksum !== undefined ? { softwareChecksum: cfg.softwareChecksum } : {}),
+      }).ok,
+  ) as Engine[];
 }
 
 function modelCaps(modelCapabilities: (name: string) => Capabilities | undefined, model: string): Capabilities {

@@ -14,24 +14,47 @@ import type { FrameStory } from '../../lab/narrate.ts';
 import { addPathFlags, checkReadable, labFromFlags, type PathFlags } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
-interface TraceFlags extends PathFlags { scenario?: string; config?: string; packets?: number; from?: number; json?: boolean; seed?: number; everyFrame?: boolean }
+interface TraceFlags extends PathFlags {
+  scenario?: string;
+  config?: string;
+  packets?: number;
+  from?: number;
+  json?: boolean;
+  seed?: number;
+  everyFrame?: boolean;
+}
 
 export const DEFAULT_TRACE_SCENARIO = 'bulk-1flow';
 
 export function registerTrace(program: Command): void {
-  const cmd = program.command('trace')
-    .description('narrate what happens to each frame: ring entry, NAPI poll, LRO/GRO decision and reason, stack verdict')
+  const cmd = program
+    .command('trace')
+    .description(
+      'narrate what happens to each frame: ring entry, NAPI poll, LRO/GRO decision and reason, stack verdict',
+    )
     .argument('[capture]', 'a pcap or pcapng file to replay (instead of a scenario)');
   addPathFlags(cmd)
-    .addOption(new Option('--scenario <name>', `a named scenario: ${SCENARIOS.map((s) => s.name).join(', ')}`).conflicts('config'))
+    .addOption(
+      new Option('--scenario <name>', `a named scenario: ${SCENARIOS.map((s) => s.name).join(', ')}`).conflicts(
+        'config',
+      ),
+    )
     .option('--config <file>', 'a run configuration in JSON (fields as in docs; flags override it)')
     .option('--only-to <addr>', 'capture: keep only frames addressed to this IPv4 or MAC address')
     .option('--seed <n>', 'traffic seed', intFlag('--seed'))
     .option('--packets <n>', 'how many frames to narrate (default 40)', intFlag('--packets', 1, 100_000))
     .option('--from <n>', 'first frame to narrate (default 0)', intFlag('--from'))
-    .option('--every-frame', 'narrate every frame in full (default: 3 or more frames in a row that take the same path print as one line)')
-    .option('--json', 'print the narrated events as JSON lines on stdout: a TraceEvent each, plus "story" (the frame it is narrated with)')
-    .addHelpText('after', `
+    .option(
+      '--every-frame',
+      'narrate every frame in full (default: 3 or more frames in a row that take the same path print as one line)',
+    )
+    .option(
+      '--json',
+      'print the narrated events as JSON lines on stdout: a TraceEvent each, plus "story" (the frame it is narrated with)',
+    )
+    .addHelpText(
+      'after',
+      `
 With no capture, scenario or config: the ${DEFAULT_TRACE_SCENARIO} scenario on the eHEA with LRO, first 40 frames —
 a session opening, appends, the flush at the end of each NAPI poll, and the ACKs. Frames are numbered in order of arrival at the NIC. The whole run is
 simulated; the counters at the end are the whole run's.
@@ -41,32 +64,41 @@ Examples:
   vnic trace --scenario lossy-link --packets 80
   vnic trace --scenario vlan-mixed --engine gro --from 100
   vnic trace capture.pcap --only-to 10.77.0.2 --model myri10ge
-  vnic trace --json | jq -c 'select(.layer == "lro")'`)
+  vnic trace --json | jq -c 'select(.layer == "lro")'`,
+    )
     .action(async (capture: string | undefined, f: TraceFlags) => {
       const { cfg, source } = traceConfig(capture, f);
       const { runLab } = await import('../../lab/run.ts');
       const { narrate, TraceWindow } = await import('../../lab/narrate.ts');
       const { LabEvents } = await import('../../sim/trace.ts');
       const { renderStories } = await import('../trace-narrator.ts');
-      const from = f.from ?? 0, count = f.packets ?? 40;
+      const from = f.from ?? 0,
+        count = f.packets ?? 40;
       const window = new TraceWindow(from + count);
       const res = runOrExplain(() => runLab(cfg, { tracer: window.subscribeTo(new LabEvents()) }));
       const stories = narrate(window.events, { from, count });
       if (f.json) {
         const lines: string[] = [];
-        for (const s of stories) for (const e of s.events) lines.push(JSON.stringify({ ...e, frame: e.frame ?? s.frame, story: s.frame }));
+        for (const s of stories)
+          for (const e of s.events) lines.push(JSON.stringify({ ...e, frame: e.frame ?? s.frame, story: s.frame }));
         stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
         return;
       }
       const colour = useColour(stdout);
       const p = paint(colour);
-      const model = cfg.model ?? 'ehea', engine = res.engine;
+      const model = cfg.model ?? 'ehea',
+        engine = res.engine;
       const last = Math.min(from + count, res.report.framesIn) - 1;
       const out: string[] = [];
-      out.push(p.bold(`${source} on ${model} (driver ${res.driver.name ?? model}), engine ${engine}: frames ${from}–${last} of ${fmtInt(res.report.framesIn)}`));
+      out.push(
+        p.bold(
+          `${source} on ${model} (driver ${res.driver.name ?? model}), engine ${engine}: frames ${from}–${last} of ${fmtInt(res.report.framesIn)}`,
+        ),
+      );
       out.push('');
       out.push(...renderStories(stories, colour, f.everyFrame !== true));
-      if (stories.length === 0) out.push(p.dim(`(no frames in ${from}–${from + count - 1}: the run had ${res.report.framesIn})`));
+      if (stories.length === 0)
+        out.push(p.dim(`(no frames in ${from}–${from + count - 1}: the run had ${res.report.framesIn})`));
       out.push('');
       out.push(...footer(res.report, stories, colour));
       stdout.write(`${out.join('\n')}\n`);
@@ -85,14 +117,22 @@ function traceConfig(capture: string | undefined, f: TraceFlags): { cfg: LabConf
   } else if (f.config !== undefined) {
     checkReadable(f.config, '--config');
     let v: unknown;
-    try { v = JSON.parse(readFileSync(f.config, 'utf8')); } catch (e) { throw new UsageError(`--config ${f.config}: not valid JSON (${(e as Error).message})`); }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`--config ${f.config}: must hold a JSON object`);
+    try {
+      v = JSON.parse(readFileSync(f.config, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`--config ${f.config}: not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new UsageError(`--config ${f.config}: must hold a JSON object`);
     cfg = v as LabConfig;
     source = `config ${f.config}`;
   } else {
     const name = f.scenario ?? DEFAULT_TRACE_SCENARIO;
     const s = getScenario(name);
-    if (s === undefined) throw new UsageError(`--scenario ${name}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`);
+    if (s === undefined)
+      throw new UsageError(
+        `--scenario ${name}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`,
+      );
     cfg = { ...s.lab };
     source = `scenario ${name}`;
   }
@@ -105,9 +145,16 @@ function traceConfig(capture: string | undefined, f: TraceFlags): { cfg: LabConf
 function footer(r: RunReport, stories: readonly FrameStory[], colour: boolean): string[] {
   const p = paint(colour);
   const out = [p.bold('counters (whole run)')];
-  out.push(`  frames in ${fmtInt(r.framesIn)} → packets to the stack ${fmtInt(r.framesToStack)} (aggregation ${aggregationRatio(r).toFixed(2)}×)`);
-  if (r.lro.enabled) out.push(`  LRO: ${fmtInt(r.lro.aggregated)} aggregated, ${fmtInt(r.lro.flushed)} flushed (avg ${r.lro.avgAggr.toFixed(2)} per flush), no_desc ${fmtInt(r.lro.noDesc)}`);
-  out.push(`  ACKs sent ${fmtInt(r.acksSent)}, drops ${fmtInt(r.dropsTotal)}, bytes delivered ${fmtInt(r.bytesDelivered)}, every byte stream intact: ${r.allStreamsOk ? p.green('yes') : p.red('NO')}`);
+  out.push(
+    `  frames in ${fmtInt(r.framesIn)} → packets to the stack ${fmtInt(r.framesToStack)} (aggregation ${aggregationRatio(r).toFixed(2)}×)`,
+  );
+  if (r.lro.enabled)
+    out.push(
+      `  LRO: ${fmtInt(r.lro.aggregated)} aggregated, ${fmtInt(r.lro.flushed)} flushed (avg ${r.lro.avgAggr.toFixed(2)} per flush), no_desc ${fmtInt(r.lro.noDesc)}`,
+    );
+  out.push(
+    `  ACKs sent ${fmtInt(r.acksSent)}, drops ${fmtInt(r.dropsTotal)}, bytes delivered ${fmtInt(r.bytesDelivered)}, every byte stream intact: ${r.allStreamsOk ? p.green('yes') : p.red('NO')}`,
+  );
   for (const l of reasonLines(r)) out.push(`  ${l}`);
   out.push(p.dim(`  (${stories.length} frames narrated)`));
   return out;

@@ -24,14 +24,22 @@ export interface KernelAnswers {
   cases: Record<string, { packets: PacketSummary[]; runs: number }>;
 }
 
-export function answersPath(kernel = release()): string { return join(import.meta.dirname, `kernel-${kernel}.json`); }
+export function answersPath(kernel = release()): string {
+  return join(import.meta.dirname, `kernel-${kernel}.json`);
+}
 
 /** Cases put to the kernel in one run, each a burst of its own (equal capture times), 50 ms apart. */
 function askOnce(tool: string, dir: string, cases: CatalogueCase[]): Map<string, string> {
-  const inPath = join(dir, 'in.pcap'), outPath = join(dir, 'out.pcap');
+  const inPath = join(dir, 'in.pcap'),
+    outPath = join(dir, 'out.pcap');
   const w = CaptureWriter.open(inPath, { format: 'pcap' });
   cases.forEach((c, i) => {
-    for (const f of c.frames) w.write({ tsSec: Math.floor(i / 20), tsNsec: (i % 20) * 50_000_000, data: c.family === 'vlan' ? stripTags(f) : f });
+    for (const f of c.frames)
+      w.write({
+        tsSec: Math.floor(i / 20),
+        tsNsec: (i % 20) * 50_000_000,
+        data: c.family === 'vlan' ? stripTags(f) : f,
+      });
   });
   w.close();
   execFileSync(tool, [inPath, outPath], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -53,14 +61,22 @@ function askOnce(tool: string, dir: string, cases: CatalogueCase[]): Map<string,
 
 function main(): void {
   const args = process.argv.slice(2);
-  const tool = args.includes('--tool') ? args[args.indexOf('--tool') + 1]! : join(import.meta.dirname, '../../../shared/tools/kernel-gro-replay');
+  const tool = args.includes('--tool')
+    ? args[args.indexOf('--tool') + 1]!
+    : join(import.meta.dirname, '../../../shared/tools/kernel-gro-replay');
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1]! : '';
-  if (!existsSync(tool)) { process.stderr.write(`ask-kernel: no kernel-gro-replay at ${tool} (give --tool PATH)\n`); process.exit(2); }
+  if (!existsSync(tool)) {
+    process.stderr.write(`ask-kernel: no kernel-gro-replay at ${tool} (give --tool PATH)\n`);
+    process.exit(2);
+  }
   const path = answersPath();
-  const prev: KernelAnswers | undefined = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) as KernelAnswers : undefined;
+  const prev: KernelAnswers | undefined = existsSync(path)
+    ? (JSON.parse(readFileSync(path, 'utf8')) as KernelAnswers)
+    : undefined;
   const answers: KernelAnswers = {
-    kernel: release(), tool: 'kernel-gro-replay (veth, gro_flush_timeout 200 µs, napi_defer_hard_irqs 1); each case one back-to-back burst, 50 ms from the next',
-    note: 'tagged cases were asked with the tags taken out (the tag as packet metadata); see catalogue.ts for the cases whose answer comes from vlan_gro_receive\'s rules',
+    kernel: release(),
+    tool: 'kernel-gro-replay (veth, gro_flush_timeout 200 µs, napi_defer_hard_irqs 1); each case one back-to-back burst, 50 ms from the next',
+    note: "tagged cases were asked with the tags taken out (the tag as packet metadata); see catalogue.ts for the cases whose answer comes from vlan_gro_receive's rules",
     cases: { ...(prev?.cases ?? {}) },
   };
   let pending = catalogue().filter((c) => c.id.startsWith(only) && !c.id.startsWith('vlan/tag/'));
@@ -82,8 +98,11 @@ function main(): void {
       }
       pending = next;
     }
-  } finally { rmSync(dir, { recursive: true, force: true }); }
-  for (const c of pending) process.stderr.write(`${c.id}: no two answers alike: ${(seen.get(c.id) ?? []).join(' | ')}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  for (const c of pending)
+    process.stderr.write(`${c.id}: no two answers alike: ${(seen.get(c.id) ?? []).join(' | ')}\n`);
   writeFileSync(path, `${JSON.stringify(answers, null, 1)}\n`);
   process.stderr.write(`wrote ${path}\n`);
   if (pending.length > 0) process.exit(1);
