@@ -15,7 +15,7 @@ import { stdout } from '../io.ts';
 import { runOrExplain } from './replay.ts';
 import { runTasks } from '../pool/pool.ts';
 import { progressBar } from '../pool/progress.ts';
-import { inShard, type Shard } from '../pool/shard.ts';
+import { inShard, joinShards, type Shard } from '../pool/shard.ts';
 
 export const VLAN_MODES = ['in-band', 'strip', 'extract-keep-ethertype'] as const;
 export const DELIVERIES = ['linear', 'page-frags', 'header-split'] as const;
@@ -275,45 +275,22 @@ function matrixFlags(f: MatrixFlags): z.infer<typeof MatrixFlagsSchema> {
 
 /** Joins the shards of one matrix into the matrix `vnic matrix` would have printed; `names` label the inputs in errors. */
 export function mergeMatrixShards(parts: readonly MatrixShard[], names: readonly string[]): Matrix {
-  const first = parts[0];
-  if (first === undefined) throw new UsageError('merge: no shards given');
-  const count = first.shard.count;
-  const seen = new Map<number, string>();
-  const rows: (MatrixRow | undefined)[] = new Array<MatrixRow | undefined>(first.total).fill(undefined);
-  parts.forEach((p, i) => {
-    const name = names[i] ?? `input ${i + 1}`;
-    const same = (what: string, a: unknown, b: unknown) => {
-      if (JSON.stringify(a) !== JSON.stringify(b))
-        throw new UsageError(
-          `merge: ${name}: ${what} ${JSON.stringify(a)} differs from ${names[0]}'s ${JSON.stringify(b)}: shards of different sweeps`,
-        );
-    };
-    same('shard count', p.shard.count, count);
-    same('flags', p.flags, first.flags);
-    same('total', p.total, first.total);
-    const dup = seen.get(p.shard.index);
-    if (dup !== undefined) throw new UsageError(`merge: ${name}: shard ${p.shard.index}/${count} is also in ${dup}`);
-    seen.set(p.shard.index, name);
-    for (const { index, row } of p.rows) {
-      if (index >= first.total || !inShard(index, p.shard))
-        throw new UsageError(`merge: ${name}: row ${index} does not belong to shard ${p.shard.index}/${count}`);
-      rows[index] = row;
-    }
-  });
-  const missing = [...Array(count).keys()].filter((k) => !seen.has(k));
-  if (missing.length > 0)
-    throw new UsageError(
-      `merge: shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`,
-    );
-  const hole = rows.indexOf(undefined);
-  if (hole >= 0)
-    throw new UsageError(
-      `merge: row ${hole} is in no shard (shard ${hole % count}/${count}, ${seen.get(hole % count)}, lacks it)`,
-    );
+  const { items: rows } = joinShards(
+    parts.map((p) => ({
+      shard: p.shard,
+      total: p.total,
+      settings: p.flags,
+      items: p.rows.map((r) => ({ index: r.index, item: r.row })),
+    })),
+    names,
+    'flags',
+    'row',
+  );
+  const first = parts[0]!;
   return {
     traffic: first.traffic,
     bytesPerFlow: first.bytesPerFlow,
-    rows: rows as MatrixRow[],
+    rows,
     noModel: first.noModel,
   };
 }

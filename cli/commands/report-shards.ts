@@ -8,7 +8,7 @@ import { planReport, type CollectedReport, type LabRunSummary } from '../../repo
 import { renderReportHtml } from '../../report/html.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { stderr, stdout } from '../io.ts';
-import { inShard } from '../pool/shard.ts';
+import { joinShards } from '../pool/shard.ts';
 import { checkWritable } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
@@ -87,45 +87,22 @@ export function mergeReportShards(
 ): void {
   if (html === undefined) throw new UsageError('merge: report shards need --html <file>: where to write the page');
   checkWritable('--html', html);
-  const first = parts[0];
-  if (first === undefined) throw new UsageError('merge: no shards given');
-  const count = first.shard.count;
-  const seen = new Map<number, string>();
-  const summaries: (LabRunSummary | undefined)[] = new Array<LabRunSummary | undefined>(first.total).fill(undefined);
-  parts.forEach((p, i) => {
-    const name = names[i] ?? `input ${i + 1}`;
-    const same = (what: string, a: unknown, b: unknown) => {
-      if (JSON.stringify(a) !== JSON.stringify(b))
-        throw new UsageError(
-          `merge: ${name}: ${what} ${JSON.stringify(a)} differs from ${names[0]}'s ${JSON.stringify(b)}: shards of different sweeps`,
-        );
-    };
-    same('shard count', p.shard.count, count);
-    same('options', p.options, first.options);
-    same('total', p.total, first.total);
-    const dup = seen.get(p.shard.index);
-    if (dup !== undefined) throw new UsageError(`merge: ${name}: shard ${p.shard.index}/${count} is also in ${dup}`);
-    seen.set(p.shard.index, name);
-    for (const { index, summary } of p.runs) {
-      if (index >= first.total || !inShard(index, p.shard))
-        throw new UsageError(`merge: ${name}: run ${index} does not belong to shard ${p.shard.index}/${count}`);
-      summaries[index] = summary;
-    }
-  });
-  const missing = [...Array(count).keys()].filter((k) => !seen.has(k));
-  if (missing.length > 0)
-    throw new UsageError(
-      `merge: shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`,
-    );
-  const hole = summaries.indexOf(undefined);
-  if (hole >= 0)
-    throw new UsageError(
-      `merge: run ${hole} is in no shard (shard ${hole % count}/${count}, ${seen.get(hole % count)}, lacks it)`,
-    );
+  const { items: summaries } = joinShards(
+    parts.map((p) => ({
+      shard: p.shard,
+      total: p.total,
+      settings: p.options,
+      items: p.runs.map((r) => ({ index: r.index, item: r.summary })),
+    })),
+    names,
+    'options',
+    'run',
+  );
+  const first = parts[0]!;
   const plan = runOrExplain(() => planReport(first.options));
   if (plan.tasks.length !== first.total)
     throw new UsageError(
       `merge: the shards hold ${first.total} runs, this vnic plans ${plan.tasks.length} for their options (another version?)`,
     );
-  writeReport(plan.assemble(summaries as LabRunSummary[]), html, json);
+  writeReport(plan.assemble(summaries), html, json);
 }
