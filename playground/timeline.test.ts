@@ -1,8 +1,9 @@
 // The playground's picture is made from the lab's events alone; at the end of a run it must agree with
 // the counters the lab keeps, for every model and engine.
 import { describe, expect, it } from 'vitest';
-import { Lockstep, record, SLOT, ViewState } from './timeline.ts';
+import { Lockstep, postedRingFigures, record, SLOT, ViewState } from './timeline.ts';
 import type { LabConfig } from '../lab/run.ts';
+import { postedRingsAtPolls } from '../test/posted-rings-truth.ts';
 
 const traffic = {
   seed: 5,
@@ -123,4 +124,43 @@ describe('the playground timeline', () => {
     expect(polled.length).toBe(1);
     for (const v of again.views) expect(v.nowNs).toBeLessThanOrEqual(polled[0]!.nowNs);
   });
+
+  // frames of two size classes: RQ1 (inline in the CQE) and RQ2 on eHEA, the small and big rings on myri10ge
+  const mixed = {
+    seed: 9,
+    rateGbps: 5,
+    flows: [
+      { kind: 'bulk', bytes: 60_000, count: 2 },
+      { kind: 'messages', sport: 41000, messageBytes: 40, messages: 40, thinkNs: 2_000 },
+    ],
+  };
+  for (const model of ['ehea', 'myri10ge'] as const)
+    it(`${model}: the rings the driver posts to hold, poll by poll, what the lab's registers and counters say`, () => {
+      const lab: LabConfig = { model, engine: 'lro', traffic: mixed };
+      const truth = postedRingsAtPolls(lab);
+      const v = new ViewState(record(lab));
+      expect(v.rings.map((r) => `${r.name}:${r.role}`)).toEqual(
+        model === 'ehea'
+          ? ['rq1:rx', 'rq2:rx', 'rq3:rx', 'cq:completion']
+          : ['small:rx', 'big:rx', 'rx_done:completion'],
+      );
+      // before the first frame: the driver has posted entries − 1 descriptors on every ring (the open)
+      const first = postedRingFigures(v);
+      while (v.counters.dma === 0 && v.step()) {
+        /* up to the first frame */
+      }
+      for (const r of v.rings.filter((x) => x.role === 'rx'))
+        expect([r.name, r.totals.posted, r.totals.refilled]).toEqual([r.name, r.state.length - 1, 0]);
+      expect(first.every((r) => r.posted === 0)).toBe(true);
+      const v2 = new ViewState(v.rec);
+      let polls = 0;
+      while (v2.stepPoll()) {
+        expect([polls, postedRingFigures(v2)]).toEqual([polls, truth[polls]]);
+        polls++;
+      }
+      expect(polls).toBe(truth.length);
+      // both size classes were used, and refilled
+      const end = postedRingFigures(v2);
+      expect(end.filter((r) => r.filled > 0 && r.refilled > 0).length).toBeGreaterThanOrEqual(2);
+    });
 });

@@ -7,6 +7,7 @@ import { LabEvents, type TraceEvent } from '../sim/trace.ts';
 import type { CaptureRecord } from '../tap/index.ts';
 import type { RunReport } from '../sim/report.ts';
 import { LatencyRecorder } from '../sim/stats.ts';
+import { PostedRingRecorder, type RingMove } from './posted-rings.ts';
 
 /** Who owns a ring entry, as the page colours it. */
 export const SLOT = {
@@ -20,17 +21,42 @@ export const SLOT = {
   CONSUMED: 3,
 } as const;
 
+/** What a ring is for: buffers posted and written back in place, buffers posted (completions elsewhere), completions. */
+export type RingViewRole = 'rx-writeback' | 'rx' | 'completion';
+
+/** Buffers a posted ('rx') ring has seen since the driver opened the device, slot by slot. */
+export interface PostedTotals {
+  /** Descriptors the driver posted (doorbells), those at open included. */
+  posted: number;
+  /** Of them, posted after the open: refills. */
+  refilled: number;
+  /** Descriptors the device used for a frame. */
+  filled: number;
+  /** Buffers the driver took with the frame's completion. */
+  taken: number;
+  /** Descriptors the device used for no completion (a drop). */
+  skipped: number;
+}
+
 export interface RingView {
   queue: number;
   name: string;
-  role: 'rx-writeback' | 'completion';
+  role: RingViewRole;
   state: Uint8Array;
-  /** Wire frame whose completion an entry holds (-1: none). */
+  /** Wire frame whose completion an entry holds (-1: none); a posted ring's buffer keeps it until re-posted. */
   frame: Int32Array;
   /** The driver's last doorbell value. */
   doorbell: number;
   /** True when the driver hands entries back by writing them (myri10ge zeroes LENGTH), not by a doorbell. */
   returnsOnConsume: boolean;
+  /** Posted rings: bytes of buffer each descriptor points at (0: none, the frame comes inline in the completion). */
+  bufferBytes: number;
+  /** Posted rings: the descriptor layout's datasheet name and each slot's descriptor as last posted. */
+  layout: string;
+  descriptors: (Record<string, number> | undefined)[];
+  /** Posted rings: the completion entry the device wrote for each filled slot's frame. */
+  completions: ({ ring: string; slot: number; fields: Record<string, number> } | undefined)[];
+  totals: PostedTotals;
 }
 
 export interface AggregateView {
@@ -96,14 +122,21 @@ export interface Recording {
   events: TraceEvent[];
   report: RunReport;
   result: RunResult;
-  /** Per queue: the ring the completions land in. */
+  /**
+   * Per queue, every ring the driver posts buffers to, then the ring the completions land in (one ring
+   * when the device writes completions back into the ring the driver posted to: e1000, mq).
+   */
   rings: {
     queue: number;
     name: string;
-    role: 'rx-writeback' | 'completion';
+    role: RingViewRole;
     entries: number;
     returnsOnConsume: boolean;
+    bufferBytes: number;
+    layout: string;
   }[];
+  /** Steps of the posted rings, by the index of the event that made them (read from the model as it ran). */
+  moves: ReadonlyMap<number, readonly RingMove[]>;
   /** Index of each poll's closing event, in order. */
   pollEnds: number[];
   /** LRO descriptors per queue (max_desc), for the empty boxes. */
@@ -113,10 +146,13 @@ export interface Recording {
 /** Runs one configuration with every event recorded. */
 export function record(lab: LabConfig, records?: CaptureRecord[]): Recording {
   const events: TraceEvent[] = [];
+  const posted = new PostedRingRecorder();
   const bus = new LabEvents().on('event', (e) => {
+    posted.observe(events.length, e);
     events.push(e);
   });
-  const result = runLab(lab, records !== undefined ? { tracer: bus, records } : { tracer: bus });
+  const onOpen = ({ model }: { model: RunResult['model'] }) => posted.attach(model);
+  const result = runLab(lab, records !== undefined ? { tracer: bus, records, onOpen } : { tracer: bus, onOpen });
   const doorbells = new Set<string>();
   const pollEnds: number[] = [];
   events.forEach((e, i) => {
@@ -126,6 +162,7 @@ export function record(lab: LabConfig, records?: CaptureRecord[]): Recording {
   const rings: Recording['rings'] = [];
   for (let q = 0; q < result.model.queueCount; q++) {
     const all = result.model.rings(q);
+    for (const p of posted.rings) if (p.queue === q) rings.push({ ...p, role: 'rx', returnsOnConsume: false });
     const r = all.find((x) => x.role === 'completion') ?? all.find((x) => x.role === 'rx-writeback');
     if (r === undefined) continue;
     const role = r.role === 'completion' ? 'completion' : 'rx-writeback';
@@ -135,6 +172,8 @@ export function record(lab: LabConfig, records?: CaptureRecord[]): Recording {
       role,
       entries: r.entries,
       returnsOnConsume: role === 'completion' && !doorbells.has(`${q}/${r.name}`),
+      bufferBytes: r.bufferBytes,
+      layout: '',
     });
   }
   return {
@@ -144,6 +183,7 @@ export function record(lab: LabConfig, records?: CaptureRecord[]): Recording {
     report: result.report,
     result,
     rings,
+    moves: posted.moves,
     pollEnds,
     maxDesc: lab.maxDesc ?? 8,
   };
@@ -229,6 +269,11 @@ export class ViewState {
       returnsOnConsume: r.returnsOnConsume,
       state: new Uint8Array(r.entries).fill(r.role === 'completion' ? SLOT.POSTED : SLOT.EMPTY),
       frame: new Int32Array(r.entries).fill(-1),
+      bufferBytes: r.bufferBytes,
+      layout: r.layout,
+      descriptors: r.role === 'rx' ? new Array<undefined>(r.entries).fill(undefined) : [],
+      completions: r.role === 'rx' ? new Array<undefined>(r.entries).fill(undefined) : [],
+      totals: { posted: 0, refilled: 0, filled: 0, taken: 0, skipped: 0 },
     }));
   }
 
@@ -242,6 +287,8 @@ export class ViewState {
     if (e === undefined) return false;
     this.at++;
     this.apply(e);
+    const moves = this.rec.moves.get(this.at - 1);
+    if (moves !== undefined) for (const m of moves) this.move(m);
     return true;
   }
 
@@ -279,7 +326,7 @@ export class ViewState {
           c.dma++;
           if (r !== undefined && e.slot !== undefined) this.mark(r, e.slot, e.slots ?? 1, SLOT.FILLED, e.frame ?? -1);
         } else if (e.what === 'drop') c.nicDrops++;
-        else if (e.what === 'doorbell' && r !== undefined && e.slot !== undefined) {
+        else if (e.what === 'doorbell' && r !== undefined && r.role !== 'rx' && e.slot !== undefined) {
           const n = r.state.length,
             from = r.doorbell;
           const count = (e.slot - from + n) % n;
@@ -385,6 +432,33 @@ export class ViewState {
     };
   }
 
+  /** A posted ring's step, as the model held it when the event happened. */
+  private move(m: RingMove): void {
+    const r = this.rings.find((x) => x.queue === m.queue && x.name === m.ring);
+    if (r === undefined) return;
+    const n = r.state.length,
+      t = r.totals;
+    for (let k = 0; k < m.count; k++) {
+      const s = (m.from + k) % n;
+      if (m.what === 'post') {
+        r.state[s] = SLOT.POSTED;
+        r.frame[s] = -1;
+        r.descriptors[s] = m.descriptors?.[k];
+        r.completions[s] = undefined;
+      } else if (m.what === 'fill') {
+        r.state[s] = SLOT.FILLED;
+        r.frame[s] = m.frame ?? -1;
+        r.completions[s] = m.completion;
+      } else r.state[s] = SLOT.CONSUMED;
+    }
+    if (m.what === 'post') {
+      t.posted += m.count;
+      if (m.atOpen !== true) t.refilled += m.count;
+    } else if (m.what === 'fill') t.filled += m.count;
+    else if (m.what === 'take') t.taken += m.count;
+    else t.skipped += m.count;
+  }
+
   private mark(r: RingView, from: number, count: number, state: number, frame: number): void {
     const n = r.state.length;
     for (let k = 0; k < count; k++) {
@@ -462,4 +536,32 @@ export class Lockstep {
   toEnd(): void {
     for (const v of this.views) v.toEnd();
   }
+}
+
+/** A posted ring as the page shows it, in the figures the lab keeps for it (test/posted-rings-truth.ts). */
+export interface PostedRingFigures {
+  queue: number;
+  ring: string;
+  /** Slots posted and not yet used by the device. */
+  posted: number;
+  /** Slots the device filled, since the open. */
+  filled: number;
+  /** Slots the driver took back with their frame's completion, since the open. */
+  taken: number;
+  /** Slots posted after the open. */
+  refilled: number;
+}
+
+/** Every posted ring of a view, counted from its slots and the steps it has applied. */
+export function postedRingFigures(v: ViewState): PostedRingFigures[] {
+  return v.rings
+    .filter((r) => r.role === 'rx')
+    .map((r) => ({
+      queue: r.queue,
+      ring: r.name,
+      posted: r.state.reduce((n, s) => n + (s === SLOT.POSTED ? 1 : 0), 0),
+      filled: r.totals.filled,
+      taken: r.totals.taken,
+      refilled: r.totals.refilled,
+    }));
 }
