@@ -6,6 +6,7 @@ import { listDrivers } from '../drivers/index.ts';
 import { parseCapture, type CaptureRecord } from '../tap/index.ts';
 import { DEFAULTS, fromQuery, PlaygroundSchema, toLabConfig, toQuery, type PlaygroundConfig } from './config.ts';
 import { Lockstep, record, SLOT, storiesOf, ViewState, type Recording, type RingView } from './timeline.ts';
+import { describeDescriptor } from './posted-rings.ts';
 import { reportFigures } from './figures.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -234,14 +235,34 @@ class Lane {
     this.wire = el('div', { class: 'wire', role: 'group', 'aria-label': 'Latest frames on the wire' });
     this.root.append(this.wire);
 
+    // per queue: the rings the driver posts to side by side, then the ring the completions land in
+    let box: HTMLElement | undefined, posted: HTMLElement | undefined;
     for (const r of this.view.rings) {
-      this.root.append(el('h3', {}, `Ring ${r.name}, queue ${r.queue}: ${r.state.length} entries`));
-      const c = el('canvas', { class: 'ring', role: 'img', 'data-queue': String(r.queue) });
+      if (box === undefined || box.dataset['queue'] !== String(r.queue)) {
+        box = el('div', { class: 'rings', 'data-queue': String(r.queue) });
+        posted = undefined;
+        this.root.append(box);
+      }
+      if (r.role === 'rx' && posted === undefined) {
+        posted = el('div', { class: 'posted-rings' });
+        box.append(posted);
+      }
+      const fig = el('div', { class: `ring-box ${r.role}`, 'data-ring': r.name });
+      const title = ringTitle(r, this.view.rings);
+      fig.append(el('h3', {}, title.name), el('p', { class: 'ring-what' }, title.what));
+      const c = el('canvas', { class: 'ring', role: 'img', 'data-queue': String(r.queue), 'data-ring': r.name });
       c.addEventListener('click', (ev) => this.clickRing(r, c, ev));
       this.canvases.push(c);
-      const t = el('p', { class: 'ring-summary', 'data-testid': 'ring-summary', 'data-queue': String(r.queue) });
+      const t = el('p', {
+        class: 'ring-summary',
+        'data-testid': 'ring-summary',
+        'data-queue': String(r.queue),
+        'data-ring': r.name,
+        'data-role': r.role,
+      });
       this.ringText.push(t);
-      this.root.append(c, t);
+      fig.append(c, t);
+      (r.role === 'rx' ? posted! : box).append(fig);
     }
     const legend = el('ul', { class: 'legend', 'aria-label': 'Ring entry colours' });
     STATE_NAMES.forEach((n, i) => {
@@ -435,22 +456,25 @@ class Lane {
       if (a === undefined) b.disabled = true;
       boxes.push(b);
     };
+    const queues = [...new Set(v.rings.map((r) => r.queue))];
     if (rec.engine === 'lro') {
-      for (const r of v.rings)
+      for (const q of queues)
         for (let d = 0; d < rec.maxDesc; d++)
-          box(`${v.rings.length > 1 ? `q${r.queue} ` : ''}descriptor ${d}`, v.aggregates.get(`${r.queue}/${d}`));
+          box(`${queues.length > 1 ? `q${q} ` : ''}descriptor ${d}`, v.aggregates.get(`${q}/${d}`));
     } else {
-      for (const a of v.aggregates.values()) box(`${v.rings.length > 1 ? `q${a.queue} ` : ''}held packet #${a.id}`, a);
+      for (const a of v.aggregates.values()) box(`${queues.length > 1 ? `q${a.queue} ` : ''}held packet #${a.id}`, a);
       if (boxes.length === 0) box('no packet held', undefined);
     }
     this.aggs.replaceChildren(...boxes);
   }
 
   private geometry(r: RingView, c: HTMLCanvasElement): { cols: number; cell: number } {
-    // cells as large as fit in a band about 130 px high (4 to 14 px), so the whole ring stays in view
+    // cells as large as fit in a band about 130 px high (60 px for a ring the driver posts to and 90 px
+    // for the completion ring beside them; 4 to 14 px a cell), so the whole ring stays in view
     const width = Math.max(120, c.clientWidth || 300);
     const n = r.state.length;
-    const cell = Math.min(14, Math.max(4, Math.sqrt((width * 130) / n)));
+    const band = r.role === 'rx' ? 60 : this.view.rings.some((x) => x.role === 'rx') ? 90 : 130;
+    const cell = Math.min(14, Math.max(4, Math.sqrt((width * band) / n)));
     const cols = Math.min(n, Math.max(8, Math.floor(width / cell)));
     return { cols, cell: width / cols };
   }
@@ -477,8 +501,20 @@ class Lane {
         g.fillRect((s % cols) * cell, Math.floor(s / cols) * cell, Math.max(1, cell - 1), Math.max(1, cell - 1));
       }
     }
-    const summary = `${counts[SLOT.FILLED]} filled by the device, ${counts[SLOT.CONSUMED]} taken by the driver, ${counts[SLOT.POSTED]} the device’s, ${counts[SLOT.EMPTY]} the driver’s without a buffer`;
-    text.textContent = `${r.name}: ${summary}`;
+    const summary =
+      r.role === 'rx'
+        ? `${counts[SLOT.POSTED]} posted, ${counts[SLOT.FILLED]} filled, ${counts[SLOT.CONSUMED]} taken${counts[SLOT.EMPTY]! > 0 ? `, ${counts[SLOT.EMPTY]} never posted` : ''}`
+        : `${counts[SLOT.FILLED]} filled by the device, ${counts[SLOT.CONSUMED]} taken by the driver, ${counts[SLOT.POSTED]} the device’s, ${counts[SLOT.EMPTY]} the driver’s without a buffer`;
+    const t = r.totals;
+    text.textContent =
+      r.role === 'rx'
+        ? `${r.name}: ${summary}. Since the open: ${t.filled.toLocaleString('en')} filled, ${t.taken.toLocaleString('en')} taken, ${t.refilled.toLocaleString('en')} refilled${t.skipped > 0 ? `, ${t.skipped} used for no frame` : ''}.`
+        : `${r.name}: ${summary}`;
+    if (r.role === 'rx') {
+      text.dataset['totalFilled'] = String(t.filled);
+      text.dataset['totalTaken'] = String(t.taken);
+      text.dataset['refilled'] = String(t.refilled);
+    }
     for (const [k, i] of [
       ['filled', SLOT.FILLED],
       ['consumed', SLOT.CONSUMED],
@@ -493,14 +529,47 @@ class Lane {
     const { cols, cell } = this.geometry(r, c);
     const rect = c.getBoundingClientRect();
     const s = Math.floor((ev.clientY - rect.top) / cell) * cols + Math.floor((ev.clientX - rect.left) / cell);
-    const f = r.frame[s];
-    if (f !== undefined && f >= 0) showStories(this.rec, [f], `ring ${r.name} entry ${s}`);
+    if (s < 0 || s >= r.state.length) return;
+    const f = r.frame[s]!;
+    const what = `ring ${r.name} entry ${s}${this.view.rings.some((x) => x.queue !== r.queue) ? ` (queue ${r.queue})` : ''}`;
+    if (r.role !== 'rx') {
+      if (f >= 0) showStories(this.rec, [f], what);
+      return;
+    }
+    // a ring the driver posts to: the descriptor as posted, the completion that reported its frame, the frame
+    const lines = [`${STATE_NAMES[r.state[s]!]}`, `posted: ${describeDescriptor(r.layout, r.descriptors[s])}`];
+    const done = r.completions[s];
+    if (done !== undefined && r.state[s] !== SLOT.POSTED)
+      lines.push(`reported in ${done.ring} entry ${done.slot}: ${describeDescriptor('', done.fields).trim()}`);
+    showStories(this.rec, f >= 0 && r.state[s] !== SLOT.POSTED ? [f] : [], what, lines);
   }
 }
 
-function showStories(rec: Recording, frames: number[], what: string): void {
+/** A ring's heading (its name as the model gives it) and what it is for. */
+function ringTitle(r: RingView, all: readonly RingView[]): { name: string; what: string } {
+  const q = all.some((x) => x.queue !== r.queue) ? `, queue ${r.queue}` : '';
+  const done = all.find((x) => x.queue === r.queue && x.role === 'completion')?.name ?? 'its completion ring';
+  const name = `Ring ${r.name}${q} · ${r.state.length.toLocaleString('en')} entries`;
+  if (r.role === 'rx')
+    return {
+      name,
+      what:
+        r.bufferBytes > 0
+          ? `The driver posts ${r.bufferBytes.toLocaleString('en')}-byte buffers; the device reports them in ${done}.`
+          : `The driver posts ${r.layout}s without a buffer; the frame comes inline in its ${done} entry.`,
+    };
+  if (r.role === 'completion')
+    return {
+      name,
+      what: `The device writes an entry per frame, whichever ring’s buffer holds it${r.returnsOnConsume ? '; the driver hands it back by clearing it' : '; the driver hands entries back with its doorbell'}.`,
+    };
+  return { name, what: 'The driver posts buffers; the device writes each completion back into the descriptor.' };
+}
+
+function showStories(rec: Recording, frames: number[], what: string, about: string[] = []): void {
   const stories = storiesOf(rec, frames);
   const out: HTMLElement[] = [el('h3', {}, `${what} (${rec.report.label})`)];
+  for (const line of about) out.push(el('p', { class: 'story-frame' }, line));
   for (const s of stories) {
     out.push(el('p', { class: 'story-frame' }, `frame ${s.frame}${s.wire !== undefined ? `  ${s.wire}` : ''}`));
     const ul = el('ul', { class: 'story' });
@@ -512,7 +581,7 @@ function showStories(rec: Recording, frames: number[], what: string): void {
     }
     out.push(ul);
   }
-  if (stories.length === 0) out.push(el('p', {}, 'No events for it.'));
+  if (stories.length === 0 && about.length === 0) out.push(el('p', {}, 'No events for it.'));
   storyBox.replaceChildren(...out);
 }
 
