@@ -1,7 +1,7 @@
-// Tests only: what the lab itself says about the rings a driver posts buffers to, at the end of every
-// NAPI poll of a run — the device's registers (descriptors posted and not yet used) and the counters the
-// model and the driver keep (frames each ring's buffers carried, frames the driver took from each ring).
-// The playground's posted-ring views are held to these (playground/timeline.test.ts, the browser check).
+// Tests only: what the lab itself says about the rings a driver posts buffers to, after every event of a
+// run — the device's registers (descriptors posted and not yet used) and the counters the model and the
+// driver keep (frames each ring's buffers carried, frames the driver took from each ring). The
+// playground's posted-ring views are held to these (playground/timeline.test.ts, the browser check).
 import { runLab, type LabConfig } from '../lab/run.ts';
 import type { NicModel } from '../hw-models/model.ts';
 import type { Driver } from '../drivers/driver.ts';
@@ -15,7 +15,10 @@ export interface PostedRingTruth {
   posted: number;
   /** Frames whose data the device put in this ring's buffers (the model's per-ring counter). */
   filled: number;
-  /** Frames the driver took from this ring (the driver's per-ring counter, ethtool -S). */
+  /**
+   * Frames the driver took from this ring (the driver's per-ring counter, ethtool -S). A driver may count
+   * a frame after it tells of taking it (eHEA counts when it builds the skb): compare at a poll's end.
+   */
   taken: number;
   /** Descriptors posted after the driver opened the device: posted now + used − posted at open. */
   refilled: number;
@@ -27,17 +30,22 @@ const COUNTERS: Readonly<Record<string, (q: number, ring: string) => { filled: s
   myri10ge: (q, ring) => ({ filled: `rx_${ring}`, taken: `slice${q} rx_${ring}_cnt` }),
 };
 
-/** Runs `lab` and reads every posted ring at the end of each NAPI poll (one array per poll, in order). */
-export function postedRingsAtPolls(lab: LabConfig): PostedRingTruth[][] {
+/** Runs `lab` and reads every posted ring after each event: by event index (empty before the driver opened). */
+export function postedRingsByEvent(lab: LabConfig): { rings: PostedRingTruth[][]; pollEnds: number[] } {
   let model: NicModel | undefined, driver: Driver | undefined;
   const atOpen = new Map<string, number>();
-  const out: PostedRingTruth[][] = [];
+  const out: PostedRingTruth[][] = [],
+    pollEnds: number[] = [];
   const rings = () =>
     model === undefined
       ? []
       : Array.from({ length: model.queueCount }, (_, q) => model!.rings(q).filter((r) => r.role === 'rx')).flat();
-  const events = new LabEvents().on('napi', (e) => {
-    if (e.what !== 'poll' || model === undefined || driver === undefined) return;
+  const events = new LabEvents().on('event', (e) => {
+    if (e.layer === 'napi' && e.what === 'poll') pollEnds.push(out.length);
+    if (model === undefined || driver === undefined) {
+      out.push([]);
+      return;
+    }
     const names = COUNTERS[model.name];
     if (names === undefined) throw new Error(`no per-ring counters known for model ${model.name}`);
     const ethtool = driver.ethtoolStats();
@@ -67,5 +75,5 @@ export function postedRingsAtPolls(lab: LabConfig): PostedRingTruth[][] {
       for (const r of rings()) atOpen.set(`${r.queue}/${r.name}`, model.postedDescriptors(r.queue, r.name));
     },
   });
-  return out;
+  return { rings: out, pollEnds };
 }
