@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RunReport } from '../sim/report.ts';
 import { DEFAULTS, toLabConfig, type PlaygroundConfig } from './config.ts';
+import { POSTED_RING_COUNTERS, postedRingsByEvent, type PostedRingTruth } from '../test/posted-rings-truth.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -100,6 +101,42 @@ async function expectReport(page: Page, lane: number, cli: RunReport): Promise<v
   for (const [k, v] of Object.entries(shown)) expect([k, v]).toEqual([k, at(cli, k)]);
 }
 
+/** axe-core's WCAG 2 A/AA and best-practice violations on the page as it stands. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  return page.evaluate(async () => {
+    const r = await (
+      window as unknown as {
+        axe: { run(c: unknown, o: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> };
+      }
+    ).axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] });
+    return r.violations.map((v) => `${v.id} (${v.nodes.length})`);
+  });
+}
+
+/** The rings the driver posts to, as the page shows them: slots posted now, and buffers since the open. */
+async function postedRings(page: Page): Promise<(PostedRingTruth & { entries: number })[]> {
+  return page.$$eval('[data-testid=ring-summary][data-role=rx]', (ts) =>
+    ts.map((t) => {
+      const d = t.dataset,
+        n = (k: string) => Number(d[k]);
+      return {
+        queue: n('queue'),
+        ring: d['ring']!,
+        posted: n('posted'),
+        filled: n('totalFilled'),
+        taken: n('totalTaken'),
+        refilled: n('refilled'),
+        entries: n('posted') + n('filled') + n('consumed') + n('empty'),
+      };
+    }),
+  );
+}
+
+async function cursor(page: Page): Promise<number> {
+  return Number(/^event (\d+)/.exec((await page.textContent('[data-testid=now]')) ?? '')?.[1]);
+}
+
 async function poll(page: Page): Promise<{ number: number; work: number; budget: number; ended: boolean }> {
   return page.$eval('.lane [data-testid=poll]', (p) => ({
     number: Number(p.dataset['number']),
@@ -165,7 +202,7 @@ describe('the built playground page', () => {
       expect(so['durationNs']).toBeLessThan(lro.durationNs);
       expect(live['polls']).toBe(n);
       expect(await page.$$eval('.agg.open', (x) => x.length)).toBe(0);
-      const ring = await page.$eval('[data-testid=ring-summary]', (t) => ({ ...t.dataset }));
+      const ring = await page.$eval('[data-testid=ring-summary][data-ring=cq]', (t) => ({ ...t.dataset }));
       expect(Number(ring['filled']) + Number(ring['consumed']) + Number(ring['posted']) + Number(ring['empty'])).toBe(
         2176,
       );
@@ -210,6 +247,66 @@ describe('the built playground page', () => {
     await page.screenshot({ path: join(SHOTS, 'default-end-1280x720.png'), fullPage: true });
     await page.close();
   }, 180_000);
+
+  for (const model of ['ehea', 'myri10ge'] as const)
+    it(`${model}: the rings the driver posts to, stepped poll by poll, hold the lab's registers and counters`, async () => {
+      // VLAN-tagged bulk flows beside ARP/ICMP/UDP background: frames for the small and the large buffers
+      const c: PlaygroundConfig = { ...DEFAULTS, scenario: 'vlan-mixed', model };
+      const lab = toLabConfig(c, 'lro');
+      const [page, cli] = await Promise.all([open(`scenario=vlan-mixed&model=${model}`), vnicRun(lab)]);
+      const truth = postedRingsByEvent(lab);
+      const names = (await postedRings(page)).map((r) => r.ring);
+      expect(names).toEqual(model === 'ehea' ? ['rq1', 'rq2', 'rq3'] : ['small', 'big']);
+      let midFlight = 0;
+      for (let n = 1; n <= 30; n++) {
+        await page.click('#step-poll');
+        const i = (await cursor(page)) - 1;
+        expect(truth.pollEnds[n - 1]).toBe(i);
+        // descriptors posted now (the device's register), filled (the model's counter), taken (the
+        // driver's counter) and refilled since the open
+        const shown = await postedRings(page);
+        expect([n, shown.map(({ entries: _, ...r }) => r)]).toEqual([n, truth.rings[i]]);
+        if (n % 5 === 0) {
+          // into the next poll: buffers filled and not yet refilled (the driver counts a frame taken as it builds its skb)
+          for (let k = 0; k < 12; k++) await page.click('#step-event');
+          const j = (await cursor(page)) - 1;
+          const mid = await postedRings(page);
+          expect([j, mid.map(({ entries: _, taken: _t, ...r }) => r)]).toEqual([
+            j,
+            truth.rings[j]!.map(({ taken: _, ...r }) => r),
+          ]);
+          midFlight += mid.filter((r) => r.posted < r.entries - 1).length;
+        }
+      }
+      expect(midFlight).toBeGreaterThan(0);
+      await page.screenshot({ path: join(SHOTS, `${model}-posted-rings-1280x720.png`) });
+      expect(await axeViolations(page)).toEqual([]);
+
+      // at the end: every buffer used was taken, and the totals are the run's own (vnic run --json)
+      await page.click('#to-end');
+      const end = await postedRings(page),
+        report = cli.get('lro')!;
+      expect(end.map(({ entries: _, ...r }) => r)).toEqual(truth.rings.at(-1));
+      for (const r of end) {
+        const k = POSTED_RING_COUNTERS[model]!(r.queue, r.ring);
+        expect([r.ring, r.filled, r.taken]).toEqual([
+          r.ring,
+          report.counters['nic']![k.filled],
+          report.counters['driver']![k.taken],
+        ]);
+      }
+      expect(end.filter((r) => r.filled > 0).length).toBe(2);
+      // a click on a slot of a ring the driver posts to tells its descriptor as the driver wrote it
+      await page.click(`canvas[data-ring=${names[1]}]`, { position: { x: 2, y: 2 } });
+      await expect
+        .poll(() => page.textContent('#story-lines'))
+        .toMatch(
+          model === 'ehea'
+            ? /ring rq2 entry 0.*posted: RWQE wrId 0, numSegs 1, addr 0x/s
+            : /ring big entry 0.*posted: recv_desc addrHigh 0x0, addrLow 0x/s,
+        );
+      await page.close();
+    }, 180_000);
 
   it('switches engines and shows two side by side, each equal to its vnic run --json report', async () => {
     const c: PlaygroundConfig = { ...DEFAULTS, scenario: 'many-flows', engine: 'gro', compare: 'lro' };
@@ -278,16 +375,7 @@ describe('the built playground page', () => {
 
   it('is keyboard operable, its controls are labelled (axe-core), and it reads on a phone', async () => {
     const page = await open('');
-    await page.addScriptTag({ content: AXE });
-    const violations = await page.evaluate(async () => {
-      const r = await (
-        window as unknown as {
-          axe: { run(c: unknown, o: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> };
-        }
-      ).axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] });
-      return r.violations.map((v) => `${v.id} (${v.nodes.length})`);
-    });
-    expect(violations).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     // keys: p steps a poll, → an event; Tab reaches Play and Enter presses it
     await page.focus('body');
     await page.keyboard.press('p');

@@ -25,7 +25,9 @@ export interface PostedRingTruth {
 }
 
 /** The model's and the driver's counter names for a posted ring's frames. */
-const COUNTERS: Readonly<Record<string, (q: number, ring: string) => { filled: string; taken: string }>> = {
+export const POSTED_RING_COUNTERS: Readonly<
+  Record<string, (q: number, ring: string) => { filled: string; taken: string }>
+> = {
   ehea: (q, ring) => ({ filled: `rx_${ring}`, taken: `PR${q} rx_${ring}` }),
   myri10ge: (q, ring) => ({ filled: `rx_${ring}`, taken: `slice${q} rx_${ring}_cnt` }),
 };
@@ -46,7 +48,7 @@ export function postedRingsByEvent(lab: LabConfig): { rings: PostedRingTruth[][]
       out.push([]);
       return;
     }
-    const names = COUNTERS[model.name];
+    const names = POSTED_RING_COUNTERS[model.name];
     if (names === undefined) throw new Error(`no per-ring counters known for model ${model.name}`);
     const ethtool = driver.ethtoolStats();
     out.push(
