@@ -25,6 +25,8 @@ interface Capture {
 let capture: Capture | undefined;
 let lanes: Lane[] = [];
 let playing = false;
+/** The status line of the run on show ('' before the first run). */
+let ready = '';
 let lastTick = 0;
 let owed = 0;
 
@@ -107,7 +109,8 @@ function run(c: PlaygroundConfig): void {
       : 'The page’s address holds this configuration: share it to share the run.';
   storyBox.replaceChildren();
   render();
-  statusLine.textContent = `Ready: ${recs.map((r) => `${r.report.label}, ${r.events.length} events, ${r.pollEnds.length} polls`).join(' · ')}. Press Play, or step.`;
+  ready = `Ready: ${recs.map((r) => `${r.report.label}, ${r.events.length} events, ${r.pollEnds.length} polls`).join(' · ')}.`;
+  statusLine.textContent = `${ready} Press Play, or step.`;
 }
 
 function showError(message: string): void {
@@ -149,6 +152,8 @@ function stepAll(f: (both: Lockstep) => void): void {
 function play(): void {
   if (lanes.length === 0 || lanes.every((l) => l.view.done)) return;
   playing = true;
+  if (ready !== '' && statusLine.textContent?.startsWith(ready))
+    statusLine.textContent = `${ready} Playing: Space pauses, → steps an event, P a poll.`;
   playButton.textContent = 'Pause';
   playButton.setAttribute('aria-pressed', 'true');
   lastTick = performance.now();
@@ -157,6 +162,7 @@ function play(): void {
 }
 
 function pause(): void {
+  if (playing && statusLine.textContent?.startsWith(ready)) statusLine.textContent = `${ready} Paused: Play, or step.`;
   playing = false;
   playButton.textContent = 'Play';
   playButton.setAttribute('aria-pressed', 'false');
@@ -245,11 +251,13 @@ class Lane {
       }
       if (r.role === 'rx' && posted === undefined) {
         posted = el('div', { class: 'posted-rings' });
-        box.append(posted);
+        box.append(el('p', { class: 'ring-what' }, postedGroupWords(r.queue, this.view.rings)), posted);
       }
       const fig = el('div', { class: `ring-box ${r.role}`, 'data-ring': r.name });
       const title = ringTitle(r, this.view.rings);
-      fig.append(el('h3', {}, title.name), el('p', { class: 'ring-what' }, title.what));
+      const h = el('h3', {}, title.name);
+      if (title.what !== '') h.append(' ', el('span', { class: 'ring-what' }, title.what));
+      fig.append(h);
       const c = el('canvas', { class: 'ring', role: 'img', 'data-queue': String(r.queue), 'data-ring': r.name });
       c.addEventListener('click', (ev) => this.clickRing(r, c, ev));
       this.canvases.push(c);
@@ -469,11 +477,12 @@ class Lane {
   }
 
   private geometry(r: RingView, c: HTMLCanvasElement): { cols: number; cell: number } {
-    // cells as large as fit in a band about 130 px high (60 px for a ring the driver posts to and 90 px
-    // for the completion ring beside them; 4 to 14 px a cell), so the whole ring stays in view
+    // cells as large as fit in a band about 130 px high (48 px for a ring the driver posts to and 60 px
+    // for the completion ring below them; 4 to 14 px a cell), so the whole ring stays in view and the
+    // poll and the LRO descriptors stay near
     const width = Math.max(120, c.clientWidth || 300);
     const n = r.state.length;
-    const band = r.role === 'rx' ? 60 : this.view.rings.some((x) => x.role === 'rx') ? 90 : 130;
+    const band = r.role === 'rx' ? 48 : this.view.rings.some((x) => x.role === 'rx') ? 60 : 130;
     const cell = Math.min(14, Math.max(4, Math.sqrt((width * band) / n)));
     const cols = Math.min(n, Math.max(8, Math.floor(width / cell)));
     return { cols, cell: width / cols };
@@ -508,7 +517,7 @@ class Lane {
     const t = r.totals;
     text.textContent =
       r.role === 'rx'
-        ? `${r.name}: ${summary}. Since the open: ${t.filled.toLocaleString('en')} filled, ${t.taken.toLocaleString('en')} taken, ${t.refilled.toLocaleString('en')} refilled${t.skipped > 0 ? `, ${t.skipped} used for no frame` : ''}.`
+        ? `${summary} · since the open: ${t.filled.toLocaleString('en')} filled, ${t.taken.toLocaleString('en')} taken, ${t.refilled.toLocaleString('en')} refilled${t.skipped > 0 ? `, ${t.skipped} used for no frame` : ''}`
         : `${r.name}: ${summary}`;
     if (r.role === 'rx') {
       text.dataset['totalFilled'] = String(t.filled);
@@ -545,18 +554,28 @@ class Lane {
   }
 }
 
+/** The line above a queue's rings the driver posts to: what they are for. */
+function postedGroupWords(queue: number, all: readonly RingView[]): string {
+  const mine = all.filter((x) => x.queue === queue);
+  const names = mine.filter((x) => x.role === 'rx').map((x) => x.name);
+  const inline = mine.filter((x) => x.role === 'rx' && x.bufferBytes === 0).map((x) => x.name);
+  const done = mine.find((x) => x.role === 'completion')?.name ?? 'its completion ring';
+  const q = all.some((x) => x.queue !== queue) ? ` (queue ${queue})` : '';
+  return `The driver posts on ${names.join(', ')}${q}; a frame takes the next posted buffer of the ring for its size, reported in ${done}${inline.length > 0 ? ` (${inline.join(', ')}: inline in the ${done} entry)` : ''}.`;
+}
+
 /** A ring's heading (its name as the model gives it) and what it is for. */
 function ringTitle(r: RingView, all: readonly RingView[]): { name: string; what: string } {
   const q = all.some((x) => x.queue !== r.queue) ? `, queue ${r.queue}` : '';
-  const done = all.find((x) => x.queue === r.queue && x.role === 'completion')?.name ?? 'its completion ring';
-  const name = `Ring ${r.name}${q} · ${r.state.length.toLocaleString('en')} entries`;
+  const n = r.state.length.toLocaleString('en');
+  const name = `Ring ${r.name}${q} · ${n} entries`;
   if (r.role === 'rx')
     return {
-      name,
-      what:
+      name:
         r.bufferBytes > 0
-          ? `The driver posts ${r.bufferBytes.toLocaleString('en')}-byte buffers; the device reports them in ${done}.`
-          : `The driver posts ${r.layout}s without a buffer; the frame comes inline in its ${done} entry.`,
+          ? `${r.name}${q} · ${n} × ${r.bufferBytes.toLocaleString('en')}-byte buffers`
+          : `${r.name}${q} · ${n} ${r.layout}s, no buffer`,
+      what: '',
     };
   if (r.role === 'completion')
     return {
