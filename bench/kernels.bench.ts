@@ -1,13 +1,13 @@
 // The per-byte kernels every received frame goes through: the Internet checksum (wire/checksum.ts sumBytes, and
 // sumBytesFolded for callers that fold at once), the Ethernet FCS (hw-models/parse.ts crc32) and the byte-stream
-// fingerprint (sim/hash.ts StreamHash). One "packet" is one 1500-byte buffer, taken in turn from a ring of 2 KiB
+// fingerprint (wire/stream-hash.ts StreamHash). One "packet" is one 1500-byte buffer, taken in turn from a ring of 2 KiB
 // slots in a DMA-like memory; ns per buffer = 1000 / Mpkt/s (Mpkt/cpu-s when other work shares the machine).
 // The `frame-*` cases are the per-frame byte work a 1514-byte frame costs on the pipeline's path, each on its own:
 // their summed ns per frame is a floor under the pipeline's ns per frame (docs/performance.md, "the byte budget").
 import { fold, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
 import { crc32, FrameDigest } from '../hw-models/frame-checks.ts';
-import { kernelMemory } from '../sim/byte-kernels.ts';
-import { StreamHash } from '../sim/hash.ts';
+import { kernelMemory } from '../wire/byte-passes.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import type { BenchCase } from './run.ts';
 
 const SLOTS = 64;

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
 import { runLab, resolveDriver, type RunResult } from '../lab/run.ts';
 import { VirtualClock } from '../sim/clock.ts';
-import { LabEvents, NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { LabEvents, NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { createModel } from '../hw-models/registry.ts';
 import { Stack } from '../stack/index.ts';
 import { DriverOptionsSchema } from '../drivers/index.ts';

@@ -4,7 +4,7 @@ import { IPV4, IPV6, UDP } from '../wire/constants.ts';
 import { fold, pseudoHeaderSum, ipv6PseudoHeaderSum, sumBytes } from '../wire/checksum.ts';
 import { r16 } from '../wire/bytes.ts';
 import type { FrameLayout } from '../wire/layout.ts';
-import { bytesSum, CRC16_T, DIGEST_KERNEL_MAX_BYTES, kernelsFor, type ByteKernels } from '../sim/byte-kernels.ts';
+import { bytesSum, CRC16_T, DIGEST_KERNEL_MAX_BYTES, kernelsFor, type ByteKernels } from '../wire/byte-passes.ts';
 
 /** The tags a modelled NIC's parser reads (an outer and an inner one); a frame with more is not IP to it. */
 export const NIC_MAX_TAGS = 2;
@@ -78,7 +78,7 @@ const T16 = CRC16_T.slice();
 
 /**
  * The JavaScript pass over the 16-byte groups of [at, at + groups) of `dv`: CRC-32 register from -1 (slicing-by-16)
- * and the byte sums at even and odd offsets from `at`, into out[0..2]. What sim/byte-kernels.ts's digest does over the
+ * and the byte sums at even and odd offsets from `at`, into out[0..2]. What wire/byte-passes.ts's digest does over the
  * groups, for memories that are not WebAssembly-backed.
  */
 function digestGroups(dv: DataView, at: number, groups: number, out: Int32Array): void {

@@ -1,10 +1,10 @@
 // FrameDigest (hw-models/parse.ts): one pass giving the FCS and the RFC 1071 sum of a frame image, against crc32 and
 // sumBytesSimple on the same bytes, over every alignment, short and jumbo lengths; in a plain Uint8Array (the
-// JavaScript path) and in a WebAssembly-backed DMA memory (sim/byte-kernels.ts), which must agree bit for bit.
+// JavaScript path) and in a WebAssembly-backed DMA memory (wire/byte-passes.ts), which must agree bit for bit.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FrameDigest, crc32 } from './frame-checks.ts';
-import { DIGEST_KERNEL_MAX_BYTES, byteKernelsAvailable, kernelsFor, kernelMemory } from '../sim/byte-kernels.ts';
+import { DIGEST_KERNEL_MAX_BYTES, byteKernelsAvailable, kernelsFor, kernelMemory } from '../wire/byte-passes.ts';
 import { DmaMemory } from './dma.ts';
 import { fold, sumBytesSimple } from '../wire/checksum.ts';
 

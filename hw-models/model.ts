@@ -2,7 +2,7 @@
 // (length check → FCS → MAC filter → oversize → runt pad), queue counters, IRQ lines and the scratch
 // frame a model scatters into DMA buffers. A model supplies queue selection and the DMA/completion step.
 import { VirtualClock } from '../sim/clock.ts';
-import { NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { ETH } from '../wire/constants.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import { formatFrame } from '../wire/format.ts';

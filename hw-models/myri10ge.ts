@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ETH } from '../wire/constants.ts';
 import { fold } from '../wire/checksum.ts';
-import { bytesSum } from '../sim/byte-kernels.ts';
+import { bytesSum } from '../wire/byte-passes.ts';
 import {
   baseConfigShape,
   intIn,

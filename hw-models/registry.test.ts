@@ -39,7 +39,7 @@ describe('model registry', () => {
   });
 });
 
-import { TraceLog } from '../sim/trace.ts';
+import { TraceLog } from '../observe/trace.ts';
 import { frame } from '../wire/index.ts';
 
 describe('tracing', () => {

@@ -11,7 +11,7 @@ import {
   SKB_GSO_TCP_FIXEDID,
 } from '../stack/skb.ts';
 import { sumBytes, fold } from '../wire/index.ts';
-import { TraceLog } from '../sim/trace.ts';
+import { TraceLog } from '../observe/trace.ts';
 import { frame } from '../wire/builder.ts';
 
 const MSS = 1448;

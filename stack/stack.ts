@@ -6,11 +6,11 @@ import { sumBytes, fold, csumSub } from '../wire/checksum.ts';
 import { parseMac } from '../wire/address.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { Cpu, DEFAULT_COST_PROFILE } from '../sim/cost.ts';
-import { NO_TRACE, type Tracer } from '../sim/trace.ts';
-import { LatencyRecorder, OccupancySampler } from '../sim/stats.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
+import { LatencyRecorder, OccupancySampler } from '../observe/recorders.ts';
 import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
 import { flowName } from '../sim/flows.ts';
-import { StreamHash } from '../sim/hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import {
   type SkBuff,
   freeSkb,

@@ -2,7 +2,7 @@
 // driver would build them — linear, with the payload in page fragments, or as a frag_list chain —
 // and the FlowExpectation of a byte stream.
 import { sumBytes, fold } from '../wire/checksum.ts';
-import { StreamHash } from '../sim/hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
 import {
   SkBuff,

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
-import { StreamHash } from '../sim/hash.ts';
-import { TraceLog } from '../sim/trace.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
+import { TraceLog } from '../observe/trace.ts';
 import { frame, sumBytes, fold, pseudoHeaderSum, IPPROTO } from '../wire/index.ts';
 import { FRAME_FLAG, type FrameTx } from './link.ts';
 import { Impairments } from './impair.ts';

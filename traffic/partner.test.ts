@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
-import { StreamHash } from '../sim/hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import { flowName } from '../sim/flows.ts';
 import {
   decodeFrame,

@@ -4,8 +4,8 @@
 // contiguous copy, and its Internet checksum sum comes from two prefix sums instead of a byte loop.
 
 import { Prng } from '../sim/prng.ts';
-import type { StreamHash } from '../sim/hash.ts';
-import { kernelMemory } from '../sim/byte-kernels.ts';
+import type { StreamHash } from '../wire/stream-hash.ts';
+import { kernelMemory } from '../wire/byte-passes.ts';
 
 /** A prime: a byte misplaced by any multiple of a segment size (< 65521 of them) lands on other bytes. */
 export const PATTERN_PERIOD = 65521;

@@ -3,7 +3,7 @@
 // with a cumulative ACK to the link partner after a fixed delay. Allocates freely: tests only.
 
 import type { VirtualClock } from '../sim/clock.ts';
-import { StreamHash } from '../sim/hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import type { FlowExpectation } from '../sim/flows.ts';
 import { decodeFrame, isWireError, sumBytes, fold, pseudoHeaderSum, frame, IPPROTO } from '../wire/index.ts';
 import type { FrameSink } from './link.ts';

@@ -4,7 +4,7 @@ import '../../hw-models/index.ts';
 import { createModel } from '../../hw-models/registry.ts';
 import { RX_FLAG, type NicModel } from '../../hw-models/model.ts';
 import { VirtualClock } from '../../sim/clock.ts';
-import { NO_TRACE, TraceLog, type Tracer } from '../../sim/trace.ts';
+import { NO_TRACE, TraceLog, type Tracer } from '../../observe/trace.ts';
 import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
 import { Stack } from '../../stack/stack.ts';
 import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, ETH_P_8021Q, ETH_P_IP, SkBuff, ethTypeTrans } from '../../stack/skb.ts';

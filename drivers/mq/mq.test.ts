@@ -5,7 +5,7 @@ import '../../hw-models/index.ts';
 import { createModel } from '../../hw-models/registry.ts';
 import type { MqNic } from '../../hw-models/mq.ts';
 import { VirtualClock } from '../../sim/clock.ts';
-import { NO_TRACE, TraceLog, type Tracer } from '../../sim/trace.ts';
+import { NO_TRACE, TraceLog, type Tracer } from '../../observe/trace.ts';
 import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
 import { Stack } from '../../stack/stack.ts';
 import type { SkBuff } from '../../stack/skb.ts';

@@ -1,10 +1,10 @@
 // StreamHash: the documented algorithm, chunking and alignment independence, and the changes it must catch.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { StreamHash } from './hash.ts';
-import { kernelMemory, kernelsFor } from './byte-kernels.ts';
+import { StreamHash } from './stream-hash.ts';
+import { kernelMemory, kernelsFor } from './byte-passes.ts';
 
-/** The algorithm in the header of sim/hash.ts, one word at a time, written for clarity. */
+/** The algorithm in the header of wire/stream-hash.ts, one word at a time, written for clarity. */
 function refDigest(b: Uint8Array): string {
   const lanes = [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344];
   for (let j = 0; j * 4 < b.length; j++) {

@@ -2,7 +2,7 @@
 // NICs' DMA memories and the link partner's payload pattern):
 //   - digest: the Ethernet FCS (CRC-32) and checksum byte sums of a received frame, one pass (hw-models/parse.ts
 //     FrameDigest). A real NIC does this in silicon; the lab does it in software for every frame.
-//   - hash16: StreamHash's four multiply chains over whole 16-byte groups (sim/hash.ts), which every received and
+//   - hash16: StreamHash's four multiply chains over whole 16-byte groups (wire/stream-hash.ts), which every received and
 //     every expected byte goes through.
 //   - sum: the Internet checksum's byte sums over a range (bytesSum below): the other models' checksum offloads and
 //     the drivers' software checksums.
@@ -22,7 +22,7 @@
 //     for each 16-byte group at g in [at, end): v_i = imul(v_i ^ word_i, 0x9e3779b1); v_i ^= v_i >>> 15, i = 0..3,
 //     word_i = the little-endian i32 at g + 4·i
 //
-import { sumBytes } from '../wire/checksum.ts';
+import { sumBytes } from './checksum.ts';
 
 // Memory layout of a kernel memory: [0, size) the caller's bytes (a Uint8Array of exactly that length, byteOffset 0),
 // then, 64 KiB aligned, the CRC tables and the result words. Nothing else addresses the area past `size`.

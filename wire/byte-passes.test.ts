@@ -1,10 +1,10 @@
-// sim/byte-kernels.ts: kernel memories, and bytesSum against wire/checksum.ts's sums on any bytes, offset and length.
+// wire/byte-passes.ts: kernel memories, and bytesSum against wire/checksum.ts's sums on any bytes, offset and length.
 // (The digest and the hash are checked against their JavaScript paths in hw-models/frame-digest.test.ts and
-// sim/hash.test.ts.)
+// wire/stream-hash.test.ts.)
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { byteKernelsAvailable, bytesSum, kernelMemory, kernelsFor } from './byte-kernels.ts';
-import { fold, sumBytes, sumBytesSimple } from '../wire/checksum.ts';
+import { byteKernelsAvailable, bytesSum, kernelMemory, kernelsFor } from './byte-passes.ts';
+import { fold, sumBytes, sumBytesSimple } from './checksum.ts';
 
 describe('kernelMemory', () => {
   it('hands out zeroed WebAssembly-backed bytes of the exact size at byteOffset 0', () => {
