@@ -17,7 +17,7 @@ import {
   fragsOf,
   CountingOwner,
   makeGetSkbHeader,
-} from './test-util.ts';
+} from '../test/support/lro.ts';
 import {
   CHECKSUM_COMPLETE,
   CHECKSUM_NONE,

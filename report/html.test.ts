@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReportData, renderReportHtml, REPORT_CSP, ReportDataError } from './html.ts';
 import type { ReportData } from './html.ts';
 import { HOSTILE, hostileReportData, SAMPLE_MARKS, sampleReportData } from './sample-data.ts';
-import { decodeEntities, elementsWithClass, nestingProblem, scanTags, textsOf } from './testing.ts';
+import { decodeEntities, elementsWithClass, nestingProblem, scanTags, textsOf } from '../test/support/markup.ts';
 
 const HTML_TAGS = new Set([
   '!doctype',

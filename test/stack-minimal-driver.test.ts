@@ -13,7 +13,7 @@ import { NetDevice, ethtoolStats } from '../stack/netdev.ts';
 import { fillStackReport } from '../lab/stack-report.ts';
 import { SkbPool, ethTypeTrans, CHECKSUM_NONE, type BufferOwner } from '../stack/skb.ts';
 import type { NapiStruct } from '../stack/napi.ts';
-import { expectationOf, testStream } from '../stack/testing.ts';
+import { expectationOf, testStream } from './support/skb.ts';
 import { frame, parseIpv4, decodeFrame, WireError } from '../wire/index.ts';
 
 const SLOT = 2048;

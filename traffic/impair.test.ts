@@ -6,7 +6,7 @@ import { frame, sumBytes, fold, pseudoHeaderSum, IPPROTO } from '../wire/index.t
 import { FRAME_FLAG, type FrameTx } from './link.ts';
 import { Impairments } from './impair.ts';
 import { TrafficConfigError, type ImpairmentConfigInput } from './config.ts';
-import { FakeReceiver } from './test-support.ts';
+import { FakeReceiver } from '../test/support/fake-receiver.ts';
 import { createLinkPartner } from './partner.ts';
 
 class Collect implements FrameTx {

@@ -15,7 +15,7 @@ import { DirectTx, Link, type FrameSink, type FrameTx } from './link.ts';
 import { Impairments } from './impair.ts';
 import { LinkPartner, createLinkPartner } from './partner.ts';
 import { TrafficConfigError, parseTrafficConfig, type TrafficConfigInput } from './config.ts';
-import { FakeReceiver } from './test-support.ts';
+import { FakeReceiver } from '../test/support/fake-receiver.ts';
 
 class Capture implements FrameSink {
   readonly frames: Uint8Array[] = [];

@@ -8,7 +8,7 @@ import { VirtualClock } from '../../sim/clock.ts';
 import { NO_TRACE, TraceLog, type Tracer } from '../../observe/trace.ts';
 import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
 import { Stack } from '../../stack/stack.ts';
-import { expectationOf, testStream } from '../../stack/testing.ts';
+import { expectationOf, testStream } from '../../test/support/skb.ts';
 import { frame, parseIpv4 } from '../../wire/index.ts';
 import { DriverOptionsSchema, type DriverOptions, type ResolvedDriverOptions } from '../driver.ts';
 import { E1000_DRIVER } from './index.ts';

@@ -8,7 +8,7 @@ import { NO_TRACE, TraceLog, type Tracer } from '../../observe/trace.ts';
 import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
 import { Stack } from '../../stack/stack.ts';
 import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, ETH_P_8021Q, ETH_P_IP, SkBuff, ethTypeTrans } from '../../stack/skb.ts';
-import { expectationOf, testStream } from '../../stack/testing.ts';
+import { expectationOf, testStream } from '../../test/support/skb.ts';
 import { LroHeader } from '../../lro/index.ts';
 import { frame, parseIpv4 } from '../../wire/index.ts';
 import { DriverOptionsSchema, type DriverOptions, type Engine, type ResolvedDriverOptions } from '../driver.ts';

@@ -9,7 +9,7 @@ import { NO_TRACE, TraceLog, type Tracer } from '../../observe/trace.ts';
 import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
 import { Stack } from '../../stack/stack.ts';
 import type { SkBuff } from '../../stack/skb.ts';
-import { expectationOf, testStream } from '../../stack/testing.ts';
+import { expectationOf, testStream } from '../../test/support/skb.ts';
 import { frame, parseIpv4 } from '../../wire/index.ts';
 import { DriverOptionsSchema, type DriverOptions, type ResolvedDriverOptions } from '../driver.ts';
 import { MQ_DRIVER } from './index.ts';
