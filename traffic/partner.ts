@@ -6,7 +6,7 @@
 import { Prng } from '../sim/prng.ts';
 import { StreamHash } from '../wire/stream-hash.ts';
 import { LatencyRecorder } from '../observe/recorders.ts';
-import { kernelMemory } from '../wire/byte-passes.ts';
+import { wasmBytes } from '../wire/byte-passes.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
@@ -801,8 +801,8 @@ export class LinkPartner {
     }
     this.tso = new TsoNic(FLOW_HEADER_ROOM + maxMss, (frame, len) => this.emit(frame, len, true));
     this.nextFrameAt = SCRATCH_BYTES + PATTERN_PERIOD + maxSegment;
-    // a kernel memory: the expected streams are hashed from the pattern in WebAssembly (wire/byte-passes.ts)
-    this.frameArea = kernelMemory(this.nextFrameAt + flowFrames);
+    // a WebAssembly memory: the expected streams are hashed from the pattern in WebAssembly (wire/byte-passes.ts)
+    this.frameArea = wasmBytes(this.nextFrameAt + flowFrames);
     this.scratch = this.frameArea.subarray(0, SCRATCH_BYTES);
     this.pattern = new PayloadPattern(
       (this.config.seed ^ PATTERN_SEED_MIX) >>> 0,
