@@ -159,9 +159,9 @@ function ringCase(name = 'pipeline-ehea-4flows-ring', tracer: Tracer = NO_TRACE)
         for (let f = 0; f < FLOWS; f++)
           stack.tcp.expectFlow({ saddr: 0x0a000001, daddr: 0x0a000002, sport: 40000 + f, dport: 5001 }, isn);
         stack.sendToWire = () => {};
-        // the lab's per-skb tap (aggregate-size histogram)
+        // the lab's per-skb receive hook (aggregate-size histogram)
         const sizes = new Float64Array(65);
-        stack.tap = (skb) => {
+        stack.onNetifReceive = (skb) => {
           sizes[Math.min(skb.wireFrames, 64)]!++;
         };
         st = { clock, model, stack, ring: new FrameRing(isn), t: 0 };

@@ -238,7 +238,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const sizes = new Float64Array(MAX_HIST + 1);
   let lastDeliveryNs = 0,
     cyclesByLastDelivery = 0;
-  stack.tap = (skb: SkBuff) => {
+  stack.onNetifReceive = (skb: SkBuff) => {
     sizes[Math.min(skb.wireFrames, MAX_HIST)]!++;
     lastDeliveryNs = stack.cpu.now;
     cyclesByLastDelivery = stack.cpu.cycles;
