@@ -54,7 +54,7 @@ export class ToyNic extends BaseNic {
 
   protected selectQueue(_p: FrameLayout): number { return 0; }
 
-  protected deliver(q: number, frame: Uint8Array, length: number, wireLen: number, _badFcs: boolean, nowNs: number): void {
+  protected dmaFrame(q: number, frame: Uint8Array, length: number, wireLen: number, _badFcs: boolean, nowNs: number): void {
     const rx = this.rx, v = this.dma.view;
     if (rx.available === 0) { this.drop(q, 'rx_missed', nowNs, this.tracer.enabled ? 'no descriptor posted' : ''); return; }
     const n = this.assemble(frame, length, wireLen, 0, 0);         // the padded frame, in the staging area

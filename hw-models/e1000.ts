@@ -112,7 +112,7 @@ export class E1000Nic extends BaseNic {
     return 0;
   }
 
-  protected deliver(
+  protected dmaFrame(
     q: number,
     frame: Uint8Array,
     length: number,

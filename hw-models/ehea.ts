@@ -196,7 +196,7 @@ export class EheaNic extends BaseNic {
     return this.hash.hashFrame(frame, p) % this.queueCount;
   }
 
-  protected deliver(
+  protected dmaFrame(
     q: number,
     frame: Uint8Array,
     length: number,

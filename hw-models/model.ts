@@ -190,7 +190,7 @@ export function scratchBytesFor(maxMtu: number): number {
 
 const BASE_DROPS = ['rx_missed', 'rx_length_errors', 'rx_oversize', 'rx_filtered'] as const;
 
-/** Shared receive steps; subclasses implement `selectQueue` and `deliver`. */
+/** Shared receive steps; subclasses implement `selectQueue` and `dmaFrame`. */
 export abstract class BaseNic implements NicModel {
   abstract readonly name: string;
   abstract readonly reference: ReferenceDriver;
@@ -368,7 +368,7 @@ export abstract class BaseNic implements NicModel {
    * Puts the frame (already checked) into DMA memory and publishes its completion, or counts rx_missed.
    * `wireLen` is the length after runt padding; `badFcs` only reaches here when the model reports it.
    */
-  protected abstract deliver(
+  protected abstract dmaFrame(
     queue: number,
     frame: Uint8Array,
     length: number,
@@ -426,7 +426,7 @@ export abstract class BaseNic implements NicModel {
       wireLen = ETH_ZLEN;
       this.qc[q]!.rx_runts_padded++;
     }
-    this.deliver(q, frame, length, wireLen, badFcs, nowNs);
+    this.dmaFrame(q, frame, length, wireLen, badFcs, nowNs);
   }
 
   /**

@@ -201,7 +201,7 @@ export class MqNic extends BaseNic {
     return this.reta[this.hash & (MQ_RETA_SIZE - 1)]!;
   }
 
-  protected deliver(
+  protected dmaFrame(
     q: number,
     frame: Uint8Array,
     length: number,

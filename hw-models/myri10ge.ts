@@ -161,7 +161,7 @@ export class Myri10geNic extends BaseNic {
     return this.hash.hashFrame(frame, p) % this.queueCount;
   }
 
-  protected deliver(
+  protected dmaFrame(
     q: number,
     frame: Uint8Array,
     length: number,

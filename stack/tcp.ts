@@ -276,8 +276,8 @@ export class TcpLayer {
     if (hasTs) flow.tsRecent = tsval;
     const traceFrame = skb.frameId,
       traceQueue = skb.queue,
-      rcvFrom = flow.rcvNxt; // deliver frees the skb
-    this.deliver(flow, skb, dataSeq, payloadOff, payloadLen, fin, segs);
+      rcvFrom = flow.rcvNxt; // copyToSocket frees the skb
+    this.copyToSocket(flow, skb, dataSeq, payloadOff, payloadLen, fin, segs);
     const drained = this.drainOfo(flow);
     flow.segsSinceAck += this.opts.ackCounting === 'gso_segs' ? segs : 1;
     if (this.tracer.enabled) {
@@ -304,7 +304,7 @@ export class TcpLayer {
   }
 
   /** Copies the new bytes of a segment to the socket, advances rcv_nxt, frees the skb. */
-  private deliver(
+  private copyToSocket(
     flow: TcpFlow,
     skb: SkBuff,
     dataSeq: number,
@@ -366,7 +366,7 @@ export class TcpLayer {
     q.splice(i, 0, e);
   }
 
-  /** Delivers queued segments that have become in order; true if any delivered new data. */
+  /** Copies queued segments that have become in order to the socket; true if any carried new data. */
   private drainOfo(flow: TcpFlow): boolean {
     const q = flow.ofo;
     let delivered = false;
@@ -374,7 +374,7 @@ export class TcpLayer {
       const e = q.shift()!;
       if (seqLeq(e.end, flow.rcvNxt)) this.drop(e.skb, 'tcp_ofo_superseded');
       else {
-        this.deliver(flow, e.skb, e.seq, e.payloadOff, e.payloadLen, e.fin, e.segs);
+        this.copyToSocket(flow, e.skb, e.seq, e.payloadOff, e.payloadLen, e.fin, e.segs);
         delivered = true;
       }
       e.skb = null as unknown as SkBuff;
