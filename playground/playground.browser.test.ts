@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { RunReport } from '../sim/report.ts';
+import type { RunReport } from '../lab/run-report.ts';
 import { DEFAULTS, toLabConfig, type PlaygroundConfig } from './config.ts';
-import { POSTED_RING_COUNTERS, postedRingsByEvent, type PostedRingTruth } from '../test/posted-rings-truth.ts';
+import { POSTED_RING_COUNTERS, postedRingsByEvent, type PostedRingTruth } from '../test/support/posted-rings-truth.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [

@@ -5,7 +5,7 @@
 // memory through the model's documented layouts (`NicModel.descriptors`). Nothing private is read.
 import type { DescriptorLayout, NicModel } from '../hw-models/model.ts';
 import type { RingInfo } from '../hw-models/ring.ts';
-import type { TraceEvent } from '../sim/trace.ts';
+import type { TraceEvent } from '../observe/trace.ts';
 
 /** One step of a posted ring, attached to the event that caused it. */
 export interface RingMove {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Lockstep, postedRingFigures, record, SLOT, ViewState } from './timeline.ts';
 import type { LabConfig } from '../lab/run.ts';
-import { postedRingsByEvent } from '../test/posted-rings-truth.ts';
+import { postedRingsByEvent } from '../test/support/posted-rings-truth.ts';
 
 const traffic = {
   seed: 5,

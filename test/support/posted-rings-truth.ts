@@ -2,10 +2,10 @@
 // run — the device's registers (descriptors posted and not yet used) and the counters the model and the
 // driver keep (frames each ring's buffers carried, frames the driver took from each ring). The
 // playground's posted-ring views are held to these (playground/timeline.test.ts, the browser check).
-import { runLab, type LabConfig } from '../lab/run.ts';
-import type { NicModel } from '../hw-models/model.ts';
-import type { Driver } from '../drivers/driver.ts';
-import { LabEvents } from '../sim/trace.ts';
+import { runLab, type LabConfig } from '../../lab/run.ts';
+import type { NicModel } from '../../hw-models/model.ts';
+import type { Driver } from '../../drivers/driver.ts';
+import { LabEvents } from '../../observe/trace.ts';
 
 /** One posted ring at a poll's end, in the lab's own figures. */
 export interface PostedRingTruth {
