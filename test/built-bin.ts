@@ -3,18 +3,24 @@
 // any test file runs, dist/ is rebuilt when a product source is newer than the last build (`npm ci` builds it
 // through `prepare`; an edit since then rebuilds here, incrementally). Once per vitest run, in the main process.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** tsconfig.build.json's `include`: the layers dist/ is compiled from. */
-const LAYERS = ['wire', 'sim', 'hw-models', 'drivers', 'lro', 'stack', 'traffic', 'tap', 'lab', 'cli', 'report'];
+/** tsconfig.build.json's `include`: the layers dist/ is compiled from (its comments and trailing commas aside). */
+const LAYERS = (
+  JSON.parse(
+    readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')
+      .replace(/^\s*\/\/.*$/gm, '')
+      .replace(/,(\s*[}\]])/g, '$1'),
+  ) as { include: string[] }
+).include;
 /** What the last build wrote last (tsconfig.build.json `tsBuildInfoFile`). */
 const STAMP = join(ROOT, 'dist/.tsbuildinfo');
 
-/** tsconfig.build.json's `exclude`: test code in those layers, which dist/ leaves out. */
+/** Test code in those layers: not what the bin runs, so an edit there needs no rebuild. */
 const TEST_CODE = /(\.test|\.conformance|\/(test-support|test-util|testutil|testing|sample-data))\.ts$/;
 
 /** The newest modification time among the sources dist/ is built from. */
