@@ -8,7 +8,7 @@
 // check for any GSO packet; modern kernels check that its segments fit (ip_exceeds_mtu). Every
 // decision is counted by reason and traced.
 import { r16, w16, w32 } from '../wire/bytes.ts';
-import { ETH, ETHERTYPE, ICMP, IPV4, IPV4_FRAG, IPPROTO } from '../wire/constants.ts';
+import { ETH, ETHERTYPE, ICMP, IPV4, IPV4_FRAG, IPPROTO, TCP } from '../wire/constants.ts';
 import { finish, sumBytes } from '../wire/checksum.ts';
 import type { Cpu } from '../sim/cost.ts';
 import { NO_TRACE, type Tracer } from '../sim/trace.ts';
@@ -83,6 +83,7 @@ export class IpForwarder {
   onForward: ((skb: SkBuff) => void) | null = null;
   private readonly l2 = new Uint8Array(ETH.HLEN);
   private readonly hdr = new Uint8Array(60 + 8);
+  private readonly tcpHdr = new Uint8Array(TCP.HLEN);
   private readonly tracer: Tracer;
   private readonly mask: number;
 
@@ -161,8 +162,8 @@ export class IpForwarder {
     if (totLen <= mtu) return false;
     if (skb.gsoSize === 0) return true;
     if (this.o.kernel !== 'modern') return false;
-    skb.copyBits(ihl, this.hdr, 0, 13);
-    const doff = (this.hdr[12]! >>> 4) << 2;
+    skb.copyBits(ihl, this.tcpHdr, 0, TCP.HLEN);
+    const doff = (this.tcpHdr[TCP.DOFF]! >>> 4) << 2;
     return ihl + doff + skb.gsoSize > mtu;
   }
 
