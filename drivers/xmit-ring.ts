@@ -123,6 +123,7 @@ export class TxRingDriver implements TxDevice {
     this.skbOf[q]![first] = skb;
     this.bufOf[q]![first] = buffer;
     this.tails[q] = (first + used) % n;
+    dev.traceFrame = skb.frameId;
     dev.writeTail(this.tails[q]!);
     return true;
   }

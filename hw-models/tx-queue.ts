@@ -80,6 +80,8 @@ export abstract class TxQueueDevice {
     tx_csum_inserted: 0,
     tx_bad_packet: 0,
   };
+  /** For traces: the index of the (first) received frame the packet now being sent came from (-1: none), set by the driver before the doorbell. */
+  traceFrame = -1;
   /** Where frames go (the far side's receiveFrame); null: the wire is unplugged and frames are counted only. */
   wire: WireEmit | null = null;
   private readonly d = new TxDescriptor();
@@ -208,7 +210,7 @@ export abstract class TxQueueDevice {
       f[c.l4 + TCP.FLAGS] = fl;
       this.insertChecksums(f, c.hdrLen + n, ipCsum, true);
       this.counters.tx_tso_frames++;
-      this.put(f, c.hdrLen + n);
+      this.put(f, c.hdrLen + n, i, Math.ceil(payload / c.mss));
     }
   }
 
@@ -236,13 +238,20 @@ export abstract class TxQueueDevice {
   }
 
   /** One frame onto the wire: it occupies the wire for its bytes plus preamble, FCS and gap. */
-  private put(b: Uint8Array, len: number): void {
+  private put(b: Uint8Array, len: number, segment = 0, segments = 1): void {
     const now = this.clock.now;
     this.wireBusyUntil = Math.max(this.wireBusyUntil, now) + ((len + WIRE_OVERHEAD) * 8) / this.gbps;
     this.counters.tx_frames++;
     this.counters.tx_bytes += len;
     if (this.tracer.enabled)
-      this.tracer.emit({ t: now, layer: 'nic', what: 'tx', text: `${this.name}: ${len}-byte frame onto the wire` });
+      this.tracer.emit({
+        t: now,
+        layer: 'nic',
+        what: 'tx',
+        text: `${this.name} ring entry ${this.ring.head === 0 ? this.ring.entries - 1 : this.ring.head - 1}: ${len}-byte frame onto the egress wire${segments > 1 ? ` (TSO segment ${segment + 1} of ${segments}, flags 0x${b[this.ctx.l4 + TCP.FLAGS]!.toString(16)})` : ''}`,
+        ...(this.traceFrame >= 0 ? { frame: this.traceFrame } : {}),
+        queue: this.ring.info.queue,
+      });
     this.wire?.(b, len, now);
   }
 

@@ -78,6 +78,26 @@ describe('vnic run --scenario forward, one policy row each', () => {
     ]).toEqual([2450, 2450, true, 0, 0]);
   });
 
+  it('vnic trace --scenario forward narrates an aggregate from the ingress ring to the egress wire', async () => {
+    const out = await vnic([
+      'trace',
+      '--scenario',
+      'forward',
+      '--engine',
+      'lro',
+      '--kernel',
+      '2.6.24',
+      '--packets',
+      '6',
+    ]);
+    expect(out.code).toBe(0);
+    const frame3 = out.stdout.slice(out.stdout.indexOf('frame 3 '), out.stdout.indexOf('frame 4 '));
+    expect(frame3).toContain('eHEA RQ2 entry 3');
+    expect(frame3).toContain('ip_forward: 2948 bytes (2 wire frames, gso_size 1448, gso_type 0) out of mq, TTL 63');
+    expect(frame3).toContain('1514-byte frame onto the egress wire (TSO segment 2 of 2, flags 0x10)');
+    expect(out.stdout).toContain('forwarding (kernel 2.6.24): 820 packets forwarded (713 aggregates)');
+  });
+
   it('--kernel outside a forwarding run is a usage error', async () => {
     const out = await vnic(['run', '--scenario', 'bulk-1flow', '--kernel', '2.6.27']);
     expect(out.code).toBe(2);
