@@ -4,7 +4,7 @@
 // for TSO) and the extended data descriptor (a buffer, with TSE and the IXSM/TXSM insert options).
 // The device writes DD into the STA nibble of every descriptor whose command had RS; TXDW interrupts.
 import type { VirtualClock } from '../sim/clock.ts';
-import type { Tracer } from '../sim/trace.ts';
+import type { Tracer } from '../observe/trace.ts';
 import { DmaMemory } from './dma.ts';
 import { type TxDescriptor, TxQueueDevice, TX_MAX_PACKET } from './tx-queue.ts';
 

@@ -4,7 +4,7 @@
 // MSS) and the advanced data descriptor (a buffer, DCMD with EOP/RS/TSE, POPTS with IXSM/TXSM, the
 // packet's payload length). The device writes DD into STA (bit 0 of byte 12) of RS descriptors.
 import type { VirtualClock } from '../sim/clock.ts';
-import type { Tracer } from '../sim/trace.ts';
+import type { Tracer } from '../observe/trace.ts';
 import { DmaMemory } from './dma.ts';
 import { type TxDescriptor, TxQueueDevice, TX_MAX_PACKET } from './tx-queue.ts';
 

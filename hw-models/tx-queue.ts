@@ -9,7 +9,7 @@ import { r16, r32, w16, w32 } from '../wire/bytes.ts';
 import { IPV4, IPPROTO, TCP, TCP_FLAG, UDP } from '../wire/constants.ts';
 import { finish, pseudoHeaderSumAddrs, sumBytes } from '../wire/checksum.ts';
 import type { VirtualClock } from '../sim/clock.ts';
-import { NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import type { DmaMemory } from './dma.ts';
 import { IrqLine, NO_MODERATION } from './irq.ts';
 import { Ring, type RingInfo } from './ring.ts';

@@ -17,7 +17,7 @@ import { IPV4, TCP } from '../wire/constants.ts';
 import { finish, sumBytes } from '../wire/checksum.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import type { VirtualClock } from '../sim/clock.ts';
-import { NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import type { FlowExpectation } from '../sim/flows.ts';
 import { createModel } from '../hw-models/registry.ts';
 import type { NicModel } from '../hw-models/model.ts';

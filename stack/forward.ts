@@ -11,7 +11,7 @@ import { r16, w16, w32 } from '../wire/bytes.ts';
 import { ETH, ETHERTYPE, ICMP, IPV4, IPV4_FRAG, IPPROTO, TCP } from '../wire/constants.ts';
 import { finish, sumBytes } from '../wire/checksum.ts';
 import type { Cpu } from '../sim/cost.ts';
-import { NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { freeSkb, type SkBuff } from './skb.ts';
 import type { XmitPath } from './xmit.ts';
 

@@ -9,7 +9,7 @@ import { r16, r32, w16 } from '../wire/bytes.ts';
 import { IPV4, IPPROTO, TCP } from '../wire/constants.ts';
 import { finish, pseudoHeaderSumAddrs, sumBytes } from '../wire/checksum.ts';
 import type { Cpu } from '../sim/cost.ts';
-import { NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SKB_GSO_TCP_FIXEDID, type SkBuff, freeSkb } from './skb.ts';
 import { segment } from './gso.ts';
 

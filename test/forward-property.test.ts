@@ -10,7 +10,7 @@ import { Stack } from '../stack/stack.ts';
 import { XmitPath } from '../stack/xmit.ts';
 import { IpForwarder } from '../stack/forward.ts';
 import { GroEngine } from '../lro/gro.ts';
-import { seg, skbOf, RecordingSink } from '../lro/test-util.ts';
+import { seg, skbOf, RecordingSink } from './support/lro.ts';
 import { mqTransmitter } from '../drivers/mq/xmit.ts';
 import { e1000Transmitter } from '../drivers/e1000/xmit.ts';
 import { parseIpv4, parseMac } from '../wire/address.ts';

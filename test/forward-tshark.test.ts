@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { runLab } from '../lab/run.ts';
 import { getScenario } from '../lab/scenarios.ts';
 import { execFileSync } from 'node:child_process';
-import { tmpDir } from '../tap/test-support.ts';
+import { tmpDir } from './support/pcap.ts';
 
 const { dir, cleanup } = tmpDir();
 afterAll(cleanup);

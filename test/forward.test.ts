@@ -9,7 +9,7 @@ import { Stack } from '../stack/stack.ts';
 import { XmitPath } from '../stack/xmit.ts';
 import { IpForwarder, type ForwardKernel } from '../stack/forward.ts';
 import { GroEngine } from '../lro/gro.ts';
-import { seg, skbOf, RecordingSink, makeLro } from '../lro/test-util.ts';
+import { seg, skbOf, RecordingSink, makeLro } from './support/lro.ts';
 import { mqTransmitter } from '../drivers/mq/xmit.ts';
 import { parseIpv4, parseMac } from '../wire/address.ts';
 import { decodeFrame } from '../wire/decode.ts';

@@ -7,7 +7,7 @@ import { VirtualClock } from '../sim/clock.ts';
 import { Stack } from '../stack/stack.ts';
 import { XmitPath } from '../stack/xmit.ts';
 import { GroEngine } from '../lro/gro.ts';
-import { seg, skbOf, RecordingSink } from '../lro/test-util.ts';
+import { seg, skbOf, RecordingSink } from './support/lro.ts';
 import { e1000Transmitter } from '../drivers/e1000/xmit.ts';
 import { mqTransmitter } from '../drivers/mq/xmit.ts';
 import type { TxQueueDevice } from '../hw-models/tx-queue.ts';
