@@ -107,6 +107,33 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
     row('drops', (r) => fmtInt(r.dropsTotal)),
     row('every byte stream intact', (r) => (r.allStreamsOk ? 'yes' : 'NO')),
   ];
+  // a forwarding host: what entered the ingress wire against what left the egress wire
+  if (reports.some((r) => r.forward !== undefined)) {
+    const fw = (r: RunReport, k: string): unknown => r.forward?.[k];
+    const n = (k: string) => (r: RunReport) => {
+      const v = fw(r, k);
+      return typeof v === 'number' ? fmtInt(v) : '—';
+    };
+    const byReason = (k: string) => (r: RunReport) => {
+      const v = fw(r, k) as Record<string, number> | undefined;
+      if (v === undefined) return '—';
+      const parts = Object.entries(v).map(([why, x]) => `${why} ${fmtInt(x)}`);
+      return parts.length === 0 ? 'none' : parts.join(', ');
+    };
+    rows.push(
+      row('forwarding kernel', (r) => String(fw(r, 'kernel') ?? '—')),
+      row('LRO disabled by forwarding', (r) => (fw(r, 'lroDisabledByForwarding') === 1 ? 'yes' : 'no')),
+      row('ingress frames', n('ingressFrames')),
+      row('egress frames', n('egressFrames')),
+      row('egress frames differing from ingress', n('egressDiffering')),
+      row('  differing by', byReason('differsBy')),
+      row('forwarding drops', byReason('drops')),
+      row('ICMP fragmentation needed sent', n('icmpFragNeeded')),
+      row('egress identical to ingress', (r) =>
+        fw(r, 'egressIdenticalToIngress') === undefined ? '—' : fw(r, 'egressIdenticalToIngress') ? 'yes' : 'no',
+      ),
+    );
+  }
   // a header-only capture: say plainly what the byte-stream check held over
   if (reports.some((r) => (r.counters['capture']?.['headerOnlyFrames'] ?? 0) > 0)) {
     rows.push(

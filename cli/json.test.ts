@@ -140,6 +140,7 @@ describe.concurrent('--json output against the exported schemas', () => {
       'moderated-2g',
       'rr-small',
       'slow-start',
+      'forward',
     ]);
   });
 });
@@ -194,7 +195,7 @@ describe.concurrent('bad input: exit 2, one line on stderr naming the problem', 
 
   it('an unknown scenario or traffic name', async () => {
     expect(await usageError('run', '--scenario', 'nope')).toMatch(
-      /^vnic: --scenario nope: no such scenario \(scenarios: bulk-1flow, .*jumbo, moderated-2g, rr-small, slow-start\)$/,
+      /^vnic: --scenario nope: no such scenario \(scenarios: bulk-1flow, .*jumbo, moderated-2g, rr-small, slow-start, forward\)$/,
     );
     expect(await usageError('report', '--traffic', 'nope', '--html', join(dir, 'x.html'))).toMatch(
       /^vnic: --traffic nope: no such scenario/,
@@ -231,7 +232,7 @@ describe.concurrent('bad input: exit 2, one line on stderr naming the problem', 
     ]);
     expect(type).toBe('vnic: run config: mtu: "big" — Invalid input: expected number, received string');
     expect(unknown).toMatch(
-      /^vnic: run config: mtuu: unknown field \(fields: label, model, driver, engine, .*mtu, .*timeLimitNs\)$/,
+      /^vnic: run config: mtuu: unknown field \(fields: label, model, driver, engine, .*mtu, .*timeLimitNs, forward\)$/,
     );
     expect(range).toBe('vnic: run config: mtu: 20000 — Too big: expected number to be <=9000');
     expect(all).toSatisfy(

@@ -21,6 +21,7 @@ import { IPV4, TCP, TCP_FLAG } from '../wire/index.ts';
 import { barChart, escapeXml, histogram, lineChart } from '../report/svg.ts';
 import { buildMatrix, type MatrixRow } from '../cli/commands/matrix.ts';
 import { tcpFigures } from './figures-tcp.ts';
+import { forwardFigures } from './figures-forward.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -209,7 +210,9 @@ export function receivePathSvg(): string {
 
 function scenarioRuns(): Map<string, Map<Engine, RunResult>> {
   const out = new Map<string, Map<Engine, RunResult>>();
+  // a forwarding scenario compares kernel policies, not engines alone: it has its own figure (forward.md)
   for (const s of SCENARIOS) {
+    if (s.lab.forward !== undefined) continue;
     const m = new Map<Engine, RunResult>();
     for (const e of ENGINES) m.set(e, run({ ...s.lab, engine: e, label: `${s.name}/${e}` }));
     out.set(s.name, m);
@@ -863,6 +866,8 @@ function costModelTable(): string {
     ack_build: 'building and sending one ACK',
     lro_merge: 'one LRO attempt, per packet offered',
     gro_merge: 'one GRO attempt, per packet offered',
+    ip_forward: 'ip_forward: route, TTL, header checksum, MTU check, per forwarded skb',
+    xmit: "dev_queue_xmit + the driver's start_xmit, per packet a driver takes",
   };
   const rows = COST_KINDS.map((k) => [`\`${k}\``, int(DEFAULT_COST_PROFILE.cycles[k]), what[k] ?? '']);
   return (
@@ -1117,6 +1122,7 @@ export function generateFigures(outDir?: string): Record<string, string> {
   add(tcpFigures());
   add(traceExcerpts());
   figs['gro-vs-lro.md'] = resegmentDemo();
+  add(forwardFigures());
   const sorted: Record<string, string> = {};
   for (const k of Object.keys(figs).sort()) sorted[k] = figs[k]!;
   if (outDir !== undefined) {

@@ -170,6 +170,8 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
       case 'nic':
         if (e.frame === undefined) return;
         if (e.what === 'dma') add(e.frame, line('nic', 'info', nicText(e.text)));
+        // a forwarding host's egress NIC: the frame that left for the one it came from
+        else if (e.what === 'tx') add(e.frame, line('egress', 'deliver', e.text));
         else add(e.frame, line('nic', 'drop', `dropped (${e.reason ?? e.what}): ${stripModel(e.text)}`));
         return;
       case 'napi':
@@ -320,6 +322,11 @@ export function narrate(events: readonly TraceEvent[], opts: NarrateOptions): Fr
         return;
       }
       case 'stack':
+        // ip_forward and GSO name the (first) frame of the packet they handle
+        if ((e.what === 'forward' || e.what === 'gso') && e.frame !== undefined) {
+          add(e.frame, line('forward', 'info', e.text));
+          return;
+        }
         if (cpu < 0) return;
         if (e.what === 'drop') add(cpu, line('stack', 'drop', `dropped: ${e.reason ?? e.text}`));
         else if (e.what === 'deliver')

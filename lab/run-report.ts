@@ -80,6 +80,8 @@ export const RunReportSchema = z.object({
   ringOccupancy: z.record(z.string(), z.object({ peak: count, points: z.array(z.tuple([z.number(), count])) })),
   /** Any further named counter groups (ethtool stats per device, NIC model counters, stack internals). */
   counters: z.record(z.string(), counters),
+  /** A forwarding host's run (lab/forward.ts ForwardReportSchema): ingress against egress, drops, policy. */
+  forward: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type RunReport = z.infer<typeof RunReportSchema>;

@@ -38,6 +38,7 @@ import {
 import { readCapture, captureInfo, type CaptureRecord } from '../tap/index.ts';
 import { MODEL_KNOBS } from './knobs.ts';
 import { OutputTap, type OutputOptions } from './output.ts';
+import { ForwardConfigSchema, ForwardingHost, ingressEngine } from './forward.ts';
 
 /** Aggregate sizes above this are counted together in the histogram. */
 const MAX_HIST = 64;
@@ -93,6 +94,8 @@ export const LabConfigSchema = z.strictObject({
     .optional(),
   /** Stop the virtual clock here at the latest (ns). */
   timeLimitNs: z.number().positive().default(60e9),
+  /** The host forwards: the NIC is its ingress interface, a second NIC transmits to the far subnet (lab/forward.ts). */
+  forward: ForwardConfigSchema.optional(),
 });
 export type LabConfig = z.input<typeof LabConfigSchema>;
 type Resolved = z.output<typeof LabConfigSchema>;
@@ -107,6 +110,8 @@ export interface RunOptions {
   expectations?: FlowExpectation[];
   /** The stack's flow table limit (default the stack's own). */
   maxFlows?: number;
+  /** A forwarding run: write every frame leaving the egress interface here (`--out-egress`). */
+  outEgress?: OutputOptions;
   /** Called once the driver is open, before any traffic (`vnic test-driver` attaches its rule checker here). */
   onOpen?: (parts: { model: NicModel; driver: Driver; stack: Stack }) => void;
 }
@@ -211,8 +216,9 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const mtu = chooseMtu(c, opts.records);
   const model = buildModel(c, mtu.value, clock, tracer, frameCount);
   const engine = c.engine ?? defaultEngine(info, model.capabilities, (e) => resolveDriverOptions(c, e));
-  const options = resolveDriverOptions(c, engine);
-  const support = info.support(engine, model.capabilities, options);
+  // a forwarding host's kernel may have turned LRO off on this device (dev_disable_lro)
+  const options = resolveDriverOptions(c, c.forward !== undefined ? ingressEngine(c.forward.kernel, engine) : engine);
+  const support = info.support(options.engine, model.capabilities, options);
   if (!support.ok)
     throw new LabError(`engine ${engine} cannot run with driver ${info.name} on this ${c.model}: ${support.why}`);
 
@@ -229,6 +235,19 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const driver = info.create({ model, stack, tracer, options });
   cyclesNow = () => stack.cpu.cycles;
   driver.open();
+  if (c.forward !== undefined && capture !== undefined)
+    throw new LabError('forward: needs generated traffic (a replayed capture has no sender for the far host to ACK)');
+  const fwd =
+    c.forward !== undefined
+      ? new ForwardingHost(c.forward, {
+          clock,
+          tracer,
+          stack,
+          ingressMtu: mtu.value,
+          engine,
+          ...(opts.outEgress !== undefined ? { egressOut: opts.outEgress } : {}),
+        })
+      : undefined;
   opts.onOpen?.({ model, driver, stack });
   const out =
     opts.out !== undefined
@@ -256,12 +275,17 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
           ? replayAll(records, capture.onlyTo, model, clock, replayCounters, opts.expectations === undefined)
           : replayTimed(records, capture.onlyTo, model, clock, replayCounters);
     } else {
-      const sink = flagTranslator(model, () => link.deliveringFlags);
-      const setup = createLinkPartner(clock, sink, c.traffic, tracer);
+      const nic = flagTranslator(model, () => link.deliveringFlags);
+      const setup = createLinkPartner(clock, fwd?.ingressTap(nic) ?? nic, c.traffic, tracer);
       const link = setup.link;
       partner = setup.partner;
-      stack.sendToWire = (frame, len, nowNs) => setup.partner.receiveFromHost(frame, len, nowNs);
-      stack.expectFlows(partner.expectedFlows());
+      const toSender = (frame: Uint8Array, len: number, nowNs: number) =>
+        setup.partner.receiveFromHost(frame, len, nowNs);
+      if (fwd !== undefined) fwd.connect({ receiveFrame: toSender }, partner.expectedFlows());
+      else {
+        stack.sendToWire = toSender;
+        stack.expectFlows(partner.expectedFlows());
+      }
       partner.start();
       expectationsOf = () => setup.partner.expectedFlows();
     }
@@ -270,6 +294,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
     }
   } finally {
     out?.close();
+    fwd?.close();
   }
 
   const expectations = opts.expectations ?? expectationsOf();
@@ -288,6 +313,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
     Math.max(lastDeliveryNs + owedNs, 1),
     expectations,
     replayCounters,
+    fwd,
   );
   if (tracer.enabled) {
     const cpu = report.cpu;
@@ -592,6 +618,7 @@ function buildReport(
   durationNs: number,
   expectations: FlowExpectation[],
   replayCounters: Record<string, number>,
+  fwd: ForwardingHost | undefined,
 ): RunReport {
   const label = c.label ?? `${c.model}/${info.name}/${engine}`;
   const b = new RunReportBuilder(label)
@@ -612,7 +639,9 @@ function buildReport(
     for (const [k, v] of Object.entries(gro)) if (typeof v === 'number') reasons[k] = v;
     b.addGro(reasons);
   }
-  fillStackReport(b, stack, expectations);
+  const forward = fwd?.report();
+  if (forward !== undefined) b.addDrops(forward.drops);
+  fillStackReport(b, stack, expectations, undefined, fwd?.far.stack);
   b.counters('nic', model.totals());
   b.counters('driver', driver.ethtoolStats());
   if (Object.keys(replayCounters).length > 0) {
@@ -623,5 +652,7 @@ function buildReport(
       checksumsUnverifiable: replayCounters['unverifiable'] ?? 0,
     });
   }
-  return b.build();
+  const report = b.build();
+  if (forward !== undefined) report.forward = forward;
+  return report;
 }

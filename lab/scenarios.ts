@@ -6,6 +6,7 @@
 import type { LabConfig } from './run.ts';
 import type { RunReport } from './run-report.ts';
 import type { Engine } from '../drivers/index.ts';
+import type { ForwardKernel } from '../stack/forward.ts';
 
 export type SenderKind = 'fixed-window' | '2.6.24' | 'modern';
 
@@ -15,6 +16,8 @@ export interface ScenarioVariant {
   engine: Engine;
   ackCounting?: 'gso_segs' | 'per-packet';
   sender?: SenderKind;
+  /** A forwarding scenario's kernel policy (lab/forward.ts). */
+  kernel?: ForwardKernel;
 }
 
 /** A statement in `teaches` and the check that a run of the scenario shows it. */
@@ -312,7 +315,56 @@ export const SCENARIOS: readonly Scenario[] = [
       },
     ],
   },
+  {
+    name: 'forward',
+    summary:
+      'a router: two bulk flows and a flow of 1000-byte messages (each its own PSH segment) from 10.0.0.1 through ip_forward to 10.0.1.2 (mq egress with TSO, far host checks every byte)',
+    teaches:
+      'LRO must be off when a host routes: 2.6.24 forwards its aggregates as they are, so what leaves the egress wire differs from what arrived (segment boundaries, lost PSH, renumbered IP IDs); 2.6.27 turns LRO off on the ingress device (dev_disable_lro) and egress equals ingress; GRO re-segments exactly, so egress equals ingress byte for byte',
+    lab: {
+      forward: { kernel: 'modern', egressModel: 'mq' },
+      traffic: {
+        rtoNs: RTO_NS,
+        rateGbps: 10,
+        bytesPerFlow: 1 << 20,
+        flows: [
+          bulk({ count: 2, dst: '10.0.1.2' }),
+          { kind: 'messages', sport: 42000, dst: '10.0.1.2', messageBytes: 1000, messages: 1000, thinkNs: 0 },
+        ],
+      },
+    },
+    variants: [
+      { label: 'off, modern', engine: 'off', kernel: 'modern' },
+      { label: 'LRO, 2.6.24', engine: 'lro', kernel: '2.6.24' },
+      { label: 'LRO, 2.6.27', engine: 'lro', kernel: '2.6.27' },
+      { label: 'GRO, modern', engine: 'gro', kernel: 'modern' },
+    ],
+    claims: [
+      {
+        says: 'what leaves the egress wire differs from what arrived',
+        holds: (r) => fwd(run(r, 'LRO, 2.6.24'), 'egressDiffering') > 0,
+      },
+      {
+        says: 'turns LRO off on the ingress device (dev_disable_lro)',
+        holds: (r) => fwd(run(r, 'LRO, 2.6.27'), 'lroDisabledByForwarding') === 1,
+      },
+      {
+        says: 'egress equals ingress byte for byte',
+        holds: (r) =>
+          ['off, modern', 'LRO, 2.6.27', 'GRO, modern'].every(
+            (l) => run(r, l).forward?.['egressIdenticalToIngress'] === true,
+          ),
+      },
+      { says: 'GRO re-segments exactly', holds: (r) => fwd(run(r, 'GRO, modern'), 'forwardedAggregates') > 0 },
+    ],
+  },
 ];
+
+/** A number from a forwarding run's `forward` report (0 when absent). */
+function fwd(r: RunReport, k: string): number {
+  const v = r.forward?.[k];
+  return typeof v === 'number' ? v : 0;
+}
 
 export function getScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

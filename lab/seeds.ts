@@ -52,7 +52,12 @@ export function plansFor(
       finish(
         v.label,
         withSender(
-          { ...base, engine: v.engine, ...(v.ackCounting !== undefined ? { ackCounting: v.ackCounting } : {}) },
+          {
+            ...base,
+            engine: v.engine,
+            ...(v.ackCounting !== undefined ? { ackCounting: v.ackCounting } : {}),
+            ...(v.kernel !== undefined ? { forward: { ...base.forward, kernel: v.kernel } } : {}),
+          },
           v.sender,
         ),
       ),

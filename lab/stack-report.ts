@@ -9,20 +9,22 @@ import { ethtoolStats } from '../stack/netdev.ts';
  * Adds the stack's figures to `b` and returns the verification result. The pipeline adds the rest:
  * `framesIn`, NIC/driver/LRO drops, `addLro`/`addGro`, `peakDmaBytes`, `duration`.
  * `budgetHz` is the CPU budget for `cpu.sustainableGbps` (default: one core of the cost profile).
+ * `receiver` is the stack whose sockets get the streams (a forwarding host's far side; default `stack`).
  */
 export function fillStackReport(
   b: RunReportBuilder,
   stack: Stack,
   expectations: readonly FlowExpectation[],
   budgetHz?: number,
+  receiver: Stack = stack,
 ): VerifyResult {
   const st = stack.stats;
-  const v = stack.verify(expectations);
+  const v = receiver.verify(expectations);
   b.framesToStack(st.skbsIn, st.wireFramesIn)
     .addDrops(st.drops)
     .acksSent(st.acksSent)
     .flows(v.flows, v.missingFlows, v.unexpectedFlows)
-    .bytesDelivered(st.bytesDelivered)
+    .bytesDelivered(receiver.stats.bytesDelivered)
     .cpu(stack.cpu, budgetHz)
     .latency(stack.latency)
     .ringOccupancy(stack.occupancy)

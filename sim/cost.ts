@@ -19,6 +19,8 @@ export const COST_KINDS = [
   'ack_build', // building and transmitting one ACK (per ACK)
   'lro_merge', // one LRO aggregation attempt (per packet offered to LRO)
   'gro_merge', // one GRO aggregation attempt (per packet offered to GRO)
+  'ip_forward', // ip_forward: route to the other interface, TTL, header checksum, MTU check (per forwarded skb)
+  'xmit', // dev_queue_xmit + ndo_start_xmit: descriptors, buffer, doorbell (per packet a driver takes)
 ] as const;
 export type CostKind = (typeof COST_KINDS)[number];
 
@@ -49,6 +51,8 @@ export interface CostProfile {
  * - copy_byte 1, csum_byte 1: a cache-cold copy / checksum streams ~3 GB/s at 3 GHz.
  * - ack_build 3000: allocate, build, checksum and transmit a pure ACK through IP and the driver.
  * - lro_merge / gro_merge 300: flow lookup, header comparison, fragment append.
+ * - ip_forward 1000 (like ip_rcv: route lookup, TTL, checksum update), xmit 1500 (queue, descriptors,
+ *   doorbell write; the TX completion's descriptor read is a `descriptor`).
  * With these, plain 1448-byte receive costs ~8k cycles per segment (≈4 Gb/s on one core) and a
  * 45-segment aggregate ~3k cycles per segment: the 2-3x saving LRO was reported to give.
  * Change them by passing a profile (or `costProfile({ hz, cycles: { tcp_rcv: 2500 } })`).
@@ -70,6 +74,8 @@ export const DEFAULT_COST_PROFILE: CostProfile = Object.freeze({
     ack_build: 3000,
     lro_merge: 300,
     gro_merge: 300,
+    ip_forward: 1000,
+    xmit: 1500,
   }),
 });
 

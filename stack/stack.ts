@@ -354,6 +354,12 @@ export class Stack implements RxSink {
    */
   onNetifReceive: ((skb: SkBuff) => void) | null = null;
 
+  /**
+   * ip_forward, when the host routes (stack/forward.ts): sees every valid IPv4 packet after ip_rcv's
+   * checks and returns true when it took it (forwarded or dropped), false to deliver it locally.
+   */
+  ipForward: ((skb: SkBuff, ihl: number, totLen: number, daddr: number) => boolean) | null = null;
+
   /** netif_rx: queue on the backlog (dropping past netdev_max_backlog) and schedule process_backlog. */
   private enqueueBacklog(skb: SkBuff): void {
     this.cpu.charge('netif_rx');
@@ -464,6 +470,7 @@ export class Stack implements RxSink {
         st.csumCompleteDowngraded++;
       }
     }
+    if (this.ipForward?.(skb, ihl, totLen, daddr)) return;
     if ((frag & (IPV4_FRAG.MF | IPV4_FRAG.OFFSET_MASK)) !== 0) return this.drop(skb, 'ip_frag_dropped', 'stack');
     switch (proto) {
       case IPPROTO.TCP:

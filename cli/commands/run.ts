@@ -24,6 +24,8 @@ interface RunFlags extends PathFlags {
   seeds?: number;
   tso?: boolean;
   sender?: 'fixed-window' | '2.6.24' | 'modern';
+  kernel?: '2.6.24' | '2.6.27' | 'modern';
+  outEgress?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -58,6 +60,16 @@ export function registerRun(program: Command): void {
       'print { "runs": [ <report>, … ], "seeds": [ … ], "summary": [ <median, min, max per figure>, … ] } on stdout',
     )
     .option('--out <file>', 'write every packet the stack received (needs a single run: give --engine)')
+    .addOption(
+      new Option(
+        '--kernel <policy>',
+        "a forwarding scenario's kernel: '2.6.24' (LRO aggregates forwarded as they are), '2.6.27' (dev_disable_lro, skb_warn_if_lro) or 'modern'",
+      ).argParser(choiceFlag('--kernel', ['2.6.24', '2.6.27', 'modern'] as const)),
+    )
+    .option(
+      '--out-egress <file>',
+      'a forwarding scenario: write every frame leaving the egress interface (needs a single run: give --engine)',
+    )
     .addHelpText(
       'after',
       `
@@ -70,6 +82,9 @@ Examples:
   vnic run --scenario lossy-link --seeds 5
   vnic run --scenario slow-start --json
   vnic run --scenario moderated-2g --sender 2.6.24
+  vnic run --scenario forward
+  vnic run --scenario forward --engine lro --kernel 2.6.24 --json
+  vnic run --scenario forward --engine gro --out-egress egress.pcap
   vnic run --config my-run.json --model myri10ge`,
     )
     .action(async (f: RunFlags) => {
@@ -81,7 +96,7 @@ Examples:
       const engines: Engine[] | undefined =
         f.engine !== undefined
           ? [f.engine]
-          : scenario?.variants !== undefined
+          : scenario?.variants !== undefined && f.kernel === undefined
             ? undefined
             : await defaultEngines(f, base);
       const plans = plansFor(base, scenario, engines, {
@@ -91,6 +106,8 @@ Examples:
       const seedCount = f.seeds ?? 1;
       if (f.out !== undefined && (plans.length !== 1 || seedCount !== 1))
         throw new UsageError('--out needs a single run: add --engine lro|gro|off (and no --seeds)');
+      if (f.outEgress !== undefined && (plans.length !== 1 || seedCount !== 1))
+        throw new UsageError('--out-egress needs a single run: add --engine lro|gro|off (and no --seeds)');
       // a bad config is one line on stderr, before any progress line
       runOrExplain(() => {
         const c = parseLabConfig(plans[0]!.config);
@@ -99,6 +116,7 @@ Examples:
       });
       const seeds = seedList(f.seed ?? trafficSeed(base), seedCount);
       const out = f.out !== undefined ? { path: f.out, format: outFormat(f.out) } : undefined;
+      const outEgress = f.outEgress !== undefined ? { path: f.outEgress, format: outFormat(f.outEgress) } : undefined;
       const colour = useColour(stderr);
       const results: RunResult[][] = [];
       for (const plan of plans) {
@@ -106,7 +124,12 @@ Examples:
         for (const seed of seeds) {
           // the progress line follows the run, so a configuration the engine cannot run on stays one line
           mine.push(
-            runOrExplain(() => runSeed(seedLabel(plan, seed, seedCount), seed, out !== undefined ? { out } : {})),
+            runOrExplain(() =>
+              runSeed(seedLabel(plan, seed, seedCount), seed, {
+                ...(out !== undefined ? { out } : {}),
+                ...(outEgress !== undefined ? { outEgress } : {}),
+              }),
+            ),
           );
           if (!f.json)
             stderr.write(
@@ -182,6 +205,13 @@ function baseConfig(f: RunFlags): LabConfig {
   if (f.seed !== undefined && merged.traffic !== undefined)
     merged.traffic = { ...(merged.traffic as object), seed: f.seed };
   if (f.tso === true && merged.traffic !== undefined) merged.traffic = { ...(merged.traffic as object), tso: true };
+  if (f.kernel !== undefined || f.outEgress !== undefined) {
+    if (merged.forward === undefined)
+      throw new UsageError(
+        `${f.kernel !== undefined ? '--kernel' : '--out-egress'} applies to a forwarding run (--scenario forward, or a config with "forward")`,
+      );
+    if (f.kernel !== undefined) merged.forward = { ...merged.forward, kernel: f.kernel };
+  }
   return merged;
 }
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { LabConfig } from '../../lab/run.ts';
 import { SCENARIOS, getScenario } from '../../lab/scenarios.ts';
 import type { RunReport } from '../../lab/run-report.ts';
-import { UsageError, intFlag } from '../errors.ts';
+import { UsageError, choiceFlag, intFlag } from '../errors.ts';
 import { aggregationRatio, fmtInt, paint, reasonLines, useColour } from '../format.ts';
 import { stdout } from '../io.ts';
 import type { FrameStory } from '../../lab/narrate.ts';
@@ -22,6 +22,7 @@ interface TraceFlags extends PathFlags {
   json?: boolean;
   seed?: number;
   everyFrame?: boolean;
+  kernel?: '2.6.24' | '2.6.27' | 'modern';
 }
 
 export const DEFAULT_TRACE_SCENARIO = 'bulk-1flow';
@@ -43,6 +44,11 @@ export function registerTrace(program: Command): void {
     .option('--only-to <addr>', 'capture: keep only frames addressed to this IPv4 or MAC address')
     .option('--seed <n>', 'traffic seed', intFlag('--seed'))
     .option('--packets <n>', 'how many frames to narrate (default 40)', intFlag('--packets', 1, 100_000))
+    .addOption(
+      new Option('--kernel <policy>', "a forwarding scenario's kernel: '2.6.24', '2.6.27' or 'modern'").argParser(
+        choiceFlag('--kernel', ['2.6.24', '2.6.27', 'modern'] as const),
+      ),
+    )
     .option('--from <n>', 'first frame to narrate (default 0)', intFlag('--from'))
     .option(
       '--every-frame',
@@ -63,6 +69,7 @@ Examples:
   vnic trace
   vnic trace --scenario lossy-link --packets 80
   vnic trace --scenario vlan-mixed --engine gro --from 100
+  vnic trace --scenario forward --engine lro --kernel 2.6.24 --packets 12
   vnic trace capture.pcap --only-to 10.77.0.2 --model myri10ge
   vnic trace --json | jq -c 'select(.layer == "lro")'`,
     )
@@ -138,6 +145,11 @@ function traceConfig(capture: string | undefined, f: TraceFlags): { cfg: LabConf
   }
   cfg = { ...cfg, ...labFromFlags(f) };
   if (f.seed !== undefined && cfg.traffic !== undefined) cfg.traffic = { ...(cfg.traffic as object), seed: f.seed };
+  if (f.kernel !== undefined) {
+    if (cfg.forward === undefined)
+      throw new UsageError('--kernel applies to a forwarding run (--scenario forward, or a config with "forward")');
+    cfg.forward = { ...cfg.forward, kernel: f.kernel };
+  }
   return { cfg, source };
 }
 
@@ -156,6 +168,13 @@ function footer(r: RunReport, stories: readonly FrameStory[], colour: boolean): 
     `  ACKs sent ${fmtInt(r.acksSent)}, drops ${fmtInt(r.dropsTotal)}, bytes delivered ${fmtInt(r.bytesDelivered)}, every byte stream intact: ${r.allStreamsOk ? p.green('yes') : p.red('NO')}`,
   );
   for (const l of reasonLines(r)) out.push(`  ${l}`);
+  const fw = r.forward;
+  if (fw !== undefined) {
+    const n = (k: string) => fmtInt(Number(fw[k] ?? 0));
+    out.push(
+      `  forwarding (kernel ${String(fw['kernel'])}): ${n('forwarded')} packets forwarded (${n('forwardedAggregates')} aggregates)${fw['lroDisabledByForwarding'] === 1 ? ', LRO disabled by dev_disable_lro' : ''}; ingress frames ${n('ingressFrames')}, egress frames ${n('egressFrames')}, ${n('egressDiffering')} differ; egress identical to ingress: ${fw['egressIdenticalToIngress'] === true ? p.green('yes') : p.red('no')}`,
+    );
+  }
   out.push(p.dim(`  (${stories.length} frames narrated)`));
   return out;
 }

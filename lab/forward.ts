@@ -1,0 +1,355 @@
+// A forwarding host: the run's NIC is the ingress interface (10.0.0.254, facing the link partner),
+// a second NIC's transmit side is the egress interface (10.0.1.254, facing 10.0.1.0/24), ip_forward
+// routes between them (stack/forward.ts), and on the far side a host with an mq NIC (LRO and GRO off)
+// receives every frame, checks every byte and ACKs to the sender, so a forwarded flow is end to end.
+// The kernel policy decides what happens to LRO: 2.6.24 forwards aggregates as they are; 2.6.27 and
+// later turn LRO off on the ingress device when forwarding is enabled (dev_disable_lro) and drop any
+// aggregate that still arrives (skb_warn_if_lro); GRO stays on everywhere. A comparison counts every
+// frame entering the ingress wire and leaving the egress wire, and says whether egress equals ingress
+// from the IP header on (a router rewrites the MAC header and takes one off the TTL), and how not.
+//
+// The ACKs of the far host and the router's ICMP errors reach the sender directly: the reverse path
+// through the router is not modelled.
+import { z } from 'zod';
+import { parseIpv4, parseMac } from '../wire/address.ts';
+import { r16, r32, w16 } from '../wire/bytes.ts';
+import { IPV4, TCP } from '../wire/constants.ts';
+import { finish, sumBytes } from '../wire/checksum.ts';
+import { FrameLayout, layoutFrame } from '../wire/layout.ts';
+import type { VirtualClock } from '../sim/clock.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
+import type { FlowExpectation } from '../sim/flows.ts';
+import { createModel } from '../hw-models/registry.ts';
+import type { NicModel } from '../hw-models/model.ts';
+import type { TxQueueDevice } from '../hw-models/tx-queue.ts';
+import { E1000_LINE_GBPS } from '../hw-models/e1000-tx.ts';
+import { MQ_LINE_GBPS } from '../hw-models/mq-tx.ts';
+import { Stack } from '../stack/stack.ts';
+import { XmitPath } from '../stack/xmit.ts';
+import { IpForwarder, type ForwardKernel } from '../stack/forward.ts';
+import { DriverOptionsSchema, getDriver, type Driver, type Engine } from '../drivers/index.ts';
+import { e1000Transmitter } from '../drivers/e1000/xmit.ts';
+import { mqTransmitter } from '../drivers/mq/xmit.ts';
+import type { TxRingDriver } from '../drivers/xmit-ring.ts';
+import type { FrameSink } from '../traffic/index.ts';
+import { CaptureWriter } from '../tap/index.ts';
+
+export const ForwardConfigSchema = z.strictObject({
+  /** Whose forwarding rules: 2.6.24 (aggregates forwarded as they are), 2.6.27 (dev_disable_lro, skb_warn_if_lro), modern. */
+  kernel: z.enum(['2.6.24', '2.6.27', 'modern']).default('modern'),
+  /** The egress NIC (its transmit ring and driver). */
+  egressModel: z.enum(['mq', 'e1000']).default('mq'),
+  /** The egress link's MTU; default: the ingress MTU. */
+  egressMtu: z.number().int().min(68).max(9000).optional(),
+  /** The egress NIC cuts GSO packets itself (TSO); false: the stack segments in software. */
+  egressTso: z.boolean().default(true),
+  /** The egress line rate, Gb/s; default the model's (mq 10, e1000 1). */
+  egressGbps: z.number().positive().max(400).optional(),
+});
+export type ForwardConfig = z.input<typeof ForwardConfigSchema>;
+
+/** The addresses of the two subnets and the router's interfaces. */
+export const FORWARD_NET = {
+  ingressAddr: '10.0.0.254',
+  egressAddr: '10.0.1.254',
+  egressNet: '10.0.1.0',
+  egressPrefix: 24,
+  routerIngressMac: '02:00:00:00:00:fe',
+  routerEgressMac: '02:00:00:00:01:fe',
+  farHostMac: '02:00:00:00:01:02',
+} as const;
+
+/** What `forward` in a run's report says. */
+export const ForwardReportSchema = z.object({
+  kernel: z.enum(['2.6.24', '2.6.27', 'modern']),
+  egressModel: z.string(),
+  egressMtu: z.number().int(),
+  /** TCP/IPv4 frames for the far subnet that entered the ingress wire, and frames that left the egress wire. */
+  ingressFrames: z.number().int().nonnegative(),
+  egressFrames: z.number().int().nonnegative(),
+  /** Egress frames equal to an ingress frame from the IP header on (TTL one less, header checksum updated). */
+  egressIdentical: z.number().int().nonnegative(),
+  egressDiffering: z.number().int().nonnegative(),
+  /** Every ingress frame left as itself and nothing else left: what a router must do. */
+  egressIdenticalToIngress: z.boolean(),
+  /** How differing egress frames differ from the ingress frame at the same sequence number (first difference found). */
+  differsBy: z.record(z.string(), z.number().int().nonnegative()),
+  /** Packets ip_forward took, how many were aggregates, and the wire frames they carried. */
+  forwarded: z.number().int().nonnegative(),
+  forwardedAggregates: z.number().int().nonnegative(),
+  /** ip_forward's drops by reason. */
+  drops: z.record(z.string(), z.number().int().nonnegative()),
+  icmpFragNeeded: z.number().int().nonnegative(),
+  /** 1 when dev_disable_lro turned LRO off on the ingress device (LRO asked for, kernel 2.6.27 or later). */
+  lroDisabledByForwarding: z.number().int().nonnegative(),
+  /** skb_warn_if_lro fired (an LRO aggregate reached ip_forward on 2.6.27 or later). */
+  skbWarnIfLro: z.number().int().nonnegative(),
+  /** Transmit side: packets the device cut (TSO), software GSO segments, frames on the egress wire. */
+  tsoPackets: z.number().int().nonnegative(),
+  gsoSoftwareSegments: z.number().int().nonnegative(),
+  txQueueFull: z.number().int().nonnegative(),
+  /** The far host: frames its NIC dropped. */
+  farNicDrops: z.number().int().nonnegative(),
+});
+export type ForwardReport = z.infer<typeof ForwardReportSchema>;
+
+/** The engine the ingress driver runs: dev_disable_lro turns LRO off when the kernel has it. */
+export function ingressEngine(kernel: ForwardKernel, engine: Engine): Engine {
+  return engine === 'lro' && kernel !== '2.6.24' ? 'off' : engine;
+}
+
+/** Egress frames against ingress frames, from the IP header on. Instrumentation: it keeps copies. */
+export class ForwardComparison {
+  ingressFrames = 0;
+  egressFrames = 0;
+  identical = 0;
+  readonly differsBy: Record<string, number> = {
+    segmentBoundary: 0,
+    length: 0,
+    tcpFlags: 0,
+    ipId: 0,
+    tcpOptions: 0,
+    ackOrWindow: 0,
+    other: 0,
+  };
+  private readonly waiting = new Map<string, Uint8Array[]>();
+  private readonly L = new FrameLayout();
+
+  constructor(
+    private readonly net: number,
+    private readonly mask: number,
+  ) {}
+
+  /** A frame on the ingress wire: what a router must send on for it (TTL − 1, header checksum recomputed). */
+  ingress(frame: Uint8Array, len: number): void {
+    const L = layoutFrame(frame, 0, len, this.L);
+    if (!L.isTcp || L.ipVersion !== 4 || (L.daddr & this.mask) >>> 0 !== this.net) return;
+    this.ingressFrames++;
+    const ip = frame.slice(L.l3, L.l3 + r16(frame, L.l3 + IPV4.TOT_LEN));
+    ip[IPV4.TTL] = ip[IPV4.TTL]! - 1;
+    w16(ip, IPV4.CSUM, 0);
+    w16(ip, IPV4.CSUM, finish(sumBytes(ip, 0, (ip[0]! & 0x0f) << 2)));
+    const key = this.key(L, frame);
+    const list = this.waiting.get(key);
+    if (list === undefined) this.waiting.set(key, [ip]);
+    else list.push(ip);
+  }
+
+  /** A frame on the egress wire. */
+  egress(frame: Uint8Array, len: number): void {
+    this.egressFrames++;
+    const L = layoutFrame(frame, 0, len, this.L);
+    if (L.l3 < 0 || L.ipVersion !== 4) {
+      this.differsBy['other']!++;
+      return;
+    }
+    const ipLen = Math.min(len - L.l3, r16(frame, L.l3 + IPV4.TOT_LEN));
+    const list = L.isTcp ? this.waiting.get(this.key(L, frame)) : undefined;
+    if (list === undefined || list.length === 0) {
+      this.differsBy['segmentBoundary']!++;
+      return;
+    }
+    for (let i = 0; i < list.length; i++) {
+      if (sameBytes(list[i]!, frame, L.l3, ipLen)) {
+        this.identical++;
+        list.splice(i, 1);
+        return;
+      }
+    }
+    this.differsBy[firstDifference(list[0]!, frame, L.l3, ipLen, L.l4 - L.l3)]!++;
+  }
+
+  private key(L: FrameLayout, frame: Uint8Array): string {
+    return `${L.saddr}:${L.sport}>${L.daddr}:${L.dport}@${r32(frame, L.l4 + TCP.SEQ)}`;
+  }
+}
+
+function sameBytes(a: Uint8Array, f: Uint8Array, off: number, len: number): boolean {
+  if (a.length !== len) return false;
+  for (let i = 0; i < len; i++) if (a[i] !== f[off + i]) return false;
+  return true;
+}
+
+/** The first way an egress packet differs from the ingress packet with the same flow and sequence number. */
+function firstDifference(want: Uint8Array, f: Uint8Array, ip: number, len: number, ihl: number): string {
+  if (want.length !== len) return 'length';
+  const th = ip + ihl;
+  if (want[ihl + TCP.FLAGS] !== f[th + TCP.FLAGS]) return 'tcpFlags';
+  if (r16(want, IPV4.ID) !== r16(f, ip + IPV4.ID)) return 'ipId';
+  if (r32(want, ihl + TCP.ACK) !== r32(f, th + TCP.ACK) || r16(want, ihl + TCP.WINDOW) !== r16(f, th + TCP.WINDOW))
+    return 'ackOrWindow';
+  const doff = (want[ihl + TCP.DOFF]! >>> 4) << 2;
+  for (let i = ihl + TCP.HLEN; i < ihl + doff; i++) if (want[i] !== f[ip + i]) return 'tcpOptions';
+  return 'other';
+}
+
+export interface ForwardParts {
+  clock: VirtualClock;
+  tracer: Tracer;
+  /** The router's stack (its NIC and driver are the run's). */
+  stack: Stack;
+  ingressMtu: number;
+  /** The engine asked for (LRO may have been disabled by forwarding). */
+  engine: Engine;
+  /** Write every egress frame here (`--out-egress`). */
+  egressOut?: { path: string; format?: 'pcap' | 'pcapng' };
+}
+
+/** The egress interface, ip_forward and the far host, attached to a run's router stack. */
+export class ForwardingHost {
+  readonly config: z.output<typeof ForwardConfigSchema>;
+  readonly forwarder: IpForwarder;
+  readonly xmit: XmitPath;
+  readonly txDriver: TxRingDriver;
+  readonly txNics: readonly TxQueueDevice[];
+  readonly far: { stack: Stack; model: NicModel; driver: Driver };
+  readonly comparison: ForwardComparison;
+  readonly lroDisabledByForwarding: boolean;
+  readonly egressMtu: number;
+  private readonly egressWriter: CaptureWriter | undefined;
+  private icmpTo: FrameSink['receiveFrame'] | null = null;
+
+  constructor(config: ForwardConfig, p: ForwardParts) {
+    const c = ForwardConfigSchema.parse(config);
+    this.config = c;
+    const { clock, tracer, stack } = p;
+    this.egressMtu = c.egressMtu ?? p.ingressMtu;
+    this.lroDisabledByForwarding = ingressEngine(c.kernel, p.engine) !== p.engine;
+    if (this.lroDisabledByForwarding && tracer.enabled)
+      tracer.emit({
+        t: clock.now,
+        layer: 'stack',
+        what: 'forward',
+        reason: 'dev_disable_lro',
+        text: `ip_forward enabled: dev_disable_lro turned LRO off on the ingress device (kernel ${c.kernel})`,
+      });
+    const mac = parseMac(FORWARD_NET.routerEgressMac);
+    const gbps = c.egressGbps ?? (c.egressModel === 'mq' ? MQ_LINE_GBPS : E1000_LINE_GBPS);
+    const o = { clock, stack, mac, mtu: this.egressMtu, tso: c.egressTso, gbps };
+    if (c.egressModel === 'mq') {
+      const t = mqTransmitter(o);
+      this.txNics = t.nics;
+      this.txDriver = t.driver;
+    } else {
+      const t = e1000Transmitter(o);
+      this.txNics = [t.nic];
+      this.txDriver = t.driver;
+    }
+    this.xmit = new XmitPath(this.txDriver, stack.cpu, tracer);
+    const egressNet = parseIpv4(FORWARD_NET.egressNet);
+    const mask = (0xffffffff << (32 - FORWARD_NET.egressPrefix)) >>> 0;
+    this.comparison = new ForwardComparison(egressNet, mask);
+    this.forwarder = new IpForwarder({
+      kernel: c.kernel,
+      localAddrs: [parseIpv4(FORWARD_NET.ingressAddr), parseIpv4(FORWARD_NET.egressAddr)],
+      egressNet,
+      egressPrefix: FORWARD_NET.egressPrefix,
+      egress: this.xmit,
+      nextHopMac: parseMac(FORWARD_NET.farHostMac),
+      ingressMac: parseMac(FORWARD_NET.routerIngressMac),
+      ingressAddr: parseIpv4(FORWARD_NET.ingressAddr),
+      sendIcmp: (f, len, now) => this.icmpTo?.(f, len, now),
+      cpu: stack.cpu,
+      tracer,
+    });
+    stack.ipForward = (skb, ihl, totLen, daddr) => this.forwarder.forward(skb, ihl, totLen, daddr);
+    // the far host: an mq NIC without LRO or GRO, its own CPU, sockets that check every byte
+    const farStack = new Stack({ clock, hostMac: FORWARD_NET.farHostMac });
+    const farModel = createModel(
+      'mq',
+      { promiscuous: true, mtu: this.egressMtu, queues: 1, mac: FORWARD_NET.farHostMac },
+      { clock, tracer: NO_TRACE },
+    );
+    const farDriver = getDriver('mq')!.create({
+      model: farModel,
+      stack: farStack,
+      tracer: NO_TRACE,
+      options: DriverOptionsSchema.parse({ engine: 'off', pollBudget: 64 }),
+    });
+    farDriver.open();
+    this.far = { stack: farStack, model: farModel, driver: farDriver };
+    this.egressWriter =
+      p.egressOut !== undefined
+        ? CaptureWriter.open(p.egressOut.path, {
+            format: p.egressOut.format ?? (p.egressOut.path.toLowerCase().endsWith('.pcapng') ? 'pcapng' : 'pcap'),
+            nanosecond: true,
+          })
+        : undefined;
+    for (const nic of this.txNics)
+      nic.wire = (f, len, now) => {
+        this.comparison.egress(f, len);
+        this.egressWriter?.write({
+          tsSec: Math.floor(now / 1e9),
+          tsNsec: Math.floor(now % 1e9),
+          data: f,
+          length: len,
+          origLen: len,
+        });
+        farModel.receiveFrame(f, len, now);
+      };
+  }
+
+  /** The link partner's frames pass the comparison on their way into the ingress NIC. */
+  ingressTap(sink: FrameSink): FrameSink {
+    return {
+      receiveFrame: (frame, len, now) => {
+        this.comparison.ingress(frame, len);
+        sink.receiveFrame(frame, len, now);
+      },
+    };
+  }
+
+  /** The sender: the far host's ACKs and the router's ICMP errors go to it; the far host expects its flows. */
+  connect(partner: FrameSink, expectations: readonly FlowExpectation[]): void {
+    this.far.stack.sendToWire = (f, len, now) => partner.receiveFrame(f, len, now);
+    this.icmpTo = (f, len, now) => partner.receiveFrame(f, len, now);
+    this.far.stack.expectFlows(expectations);
+  }
+
+  close(): void {
+    this.egressWriter?.close();
+  }
+
+  report(): ForwardReport {
+    const cmp = this.comparison,
+      st = this.forwarder.stats,
+      x = this.xmit.stats;
+    const drops: Record<string, number> = {};
+    for (const k of [
+      'forward_lro_aggregate',
+      'forward_ttl_exceeded',
+      'forward_no_route',
+      'forward_frag_needed',
+      'forward_would_fragment',
+    ] as const)
+      if (st[k] > 0) drops[k] = st[k];
+    if (x.tx_queue_full > 0) drops['tx_queue_full'] = x.tx_queue_full;
+    const differsBy: Record<string, number> = {};
+    for (const [k, v] of Object.entries(cmp.differsBy)) if (v > 0) differsBy[k] = v;
+    const farTotals = this.far.model.totals();
+    let farNicDrops = 0;
+    for (const k of this.far.model.dropCounters) farNicDrops += farTotals[k] ?? 0;
+    const differing = cmp.egressFrames - cmp.identical;
+    return {
+      kernel: this.config.kernel,
+      egressModel: this.config.egressModel,
+      egressMtu: this.egressMtu,
+      ingressFrames: cmp.ingressFrames,
+      egressFrames: cmp.egressFrames,
+      egressIdentical: cmp.identical,
+      egressDiffering: differing,
+      egressIdenticalToIngress: cmp.ingressFrames === cmp.egressFrames && differing === 0,
+      differsBy,
+      forwarded: st.forwarded,
+      forwardedAggregates: st.forwardedAggregates,
+      drops,
+      icmpFragNeeded: st.icmpFragNeeded,
+      lroDisabledByForwarding: this.lroDisabledByForwarding ? 1 : 0,
+      skbWarnIfLro: st.forward_lro_aggregate,
+      tsoPackets: x.tsoPackets,
+      gsoSoftwareSegments: x.gsoSoftwareSegments,
+      txQueueFull: x.tx_queue_full,
+      farNicDrops,
+    };
+  }
+}
