@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
 import { Cpu, COST_KINDS, DEFAULT_COST_PROFILE } from '../sim/cost.ts';
-import type { FlowKey, FlowExpectation } from '../sim/flows.ts';
+import { flowKey, type FlowKey, type FlowExpectation } from '../wire/flow.ts';
 import { RunReportBuilder, RunReportSchema, type RunReport } from '../sim/report.ts';
 import { TraceLog } from '../sim/trace.ts';
 import { Stack } from '../stack/stack.ts';
@@ -115,7 +115,7 @@ function tinyDriver(stack: Stack, nic: TinyNic) {
   return { dev, pool };
 }
 
-const KEY: FlowKey = { saddr: parseIpv4('10.0.0.1'), daddr: parseIpv4('10.0.0.2'), sport: 40000, dport: 5001 };
+const KEY: FlowKey = flowKey('10.0.0.1', '10.0.0.2', 40000, 5001);
 const ISN = 4_000_000_000; // wraps past 2^32 during the run
 
 interface RunResult {
