@@ -156,8 +156,7 @@ function ringCase(name = 'pipeline-ehea-4flows-ring', tracer: Tracer = NO_TRACE)
         });
         driver.open();
         const isn = 1000;
-        for (let f = 0; f < FLOWS; f++)
-          stack.tcp.expectFlow(flowKey('10.0.0.1', '10.0.0.2', 40000 + f, 5001), isn);
+        for (let f = 0; f < FLOWS; f++) stack.tcp.expectFlow(flowKey('10.0.0.1', '10.0.0.2', 40000 + f, 5001), isn);
         stack.sendToWire = () => {};
         // the lab's per-skb tap (aggregate-size histogram)
         const sizes = new Float64Array(65);

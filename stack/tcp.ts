@@ -145,7 +145,12 @@ export class TcpLayer {
   expectFlow(key: FlowKey, isn: number): TcpFlow {
     const f = this.lookup(key);
     if (f !== null) return f;
-    return this.create(flowKeyAt(key.addrs, 0, key.addrs.length >>> 1, key.sport, key.dport), flowKeyHash(key), isn, isn);
+    return this.create(
+      flowKeyAt(key.addrs, 0, key.addrs.length >>> 1, key.sport, key.dport),
+      flowKeyHash(key),
+      isn,
+      isn,
+    );
   }
 
   /** The flow of `key`, or null. */

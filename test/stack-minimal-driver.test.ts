@@ -14,7 +14,7 @@ import { fillStackReport } from '../stack/report.ts';
 import { SkbPool, ethTypeTrans, CHECKSUM_NONE, type BufferOwner } from '../stack/skb.ts';
 import type { NapiStruct } from '../stack/napi.ts';
 import { expectationOf, testStream } from '../stack/testing.ts';
-import { frame, parseIpv4, decodeFrame, WireError } from '../wire/index.ts';
+import { frame, decodeFrame, WireError } from '../wire/index.ts';
 
 const SLOT = 2048;
 const DESC = { LEN: 0, FLAGS: 2, SIZE: 4 } as const; // completion entry: u16 length, u8 flags

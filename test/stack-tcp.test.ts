@@ -12,7 +12,6 @@ import {
   frame,
   decodeFrame,
   WireError,
-  parseIpv4,
   checksum,
   sumBytes,
   fold,

@@ -52,9 +52,7 @@ export class TsoNic {
     const flags = sup[l4 + TCP.FLAGS]!;
     const lastOnly = TCP_FLAG.PSH | TCP_FLAG.FIN;
     // the pseudo-header's addresses and protocol; its length is added per frame (below 64 KiB in both families)
-    const pseudo = v6
-      ? sumBytes(sup, l3 + IPV6.SRC, 32, IPPROTO.TCP)
-      : sumBytes(sup, l3 + IPV4.SRC, 8, IPPROTO.TCP);
+    const pseudo = v6 ? sumBytes(sup, l3 + IPV6.SRC, 32, IPPROTO.TCP) : sumBytes(sup, l3 + IPV4.SRC, 8, IPPROTO.TCP);
     let i = 0;
     for (let done = 0; done < payloadLen; done += mss, i++) {
       const len = Math.min(mss, payloadLen - done);

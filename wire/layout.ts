@@ -191,7 +191,13 @@ export function layoutFrame(
  * untagging have consumed the MAC header. `etherType` is the protocol the MAC header named (IPv4 or IPv6; any other
  * leaves the bytes as payload), `len` the packet's length as received, Ethernet padding included; `l3` is 0.
  */
-export function layoutPacket(b: Uint8Array, off: number, len: number, etherType: number, into: FrameLayout): FrameLayout {
+export function layoutPacket(
+  b: Uint8Array,
+  off: number,
+  len: number,
+  etherType: number,
+  into: FrameLayout,
+): FrameLayout {
   const L = resetLayout(into, len);
   L.etherType = etherType;
   L.l3 = 0;

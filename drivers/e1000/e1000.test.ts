@@ -9,7 +9,7 @@ import { NO_TRACE, TraceLog, type Tracer } from '../../sim/trace.ts';
 import { flowDestination, flowKey, flowSource, type FlowExpectation, type FlowKey } from '../../wire/flow.ts';
 import { Stack } from '../../stack/stack.ts';
 import { expectationOf, testStream } from '../../stack/testing.ts';
-import { frame, parseIpv4 } from '../../wire/index.ts';
+import { frame, } from '../../wire/index.ts';
 import { DriverOptionsSchema, type DriverOptions, type ResolvedDriverOptions } from '../driver.ts';
 import { E1000_DRIVER } from './index.ts';
 import type { E1000Driver } from './driver.ts';
@@ -57,7 +57,6 @@ function sendStream(r: Rig, o: StreamOpts, key = KEY, start = 0): FlowExpectatio
   return exp;
 }
 
-function fmt(a: number): string { return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`; }
 
 /** Conservation, empty engines and no DMA leak after the run drained. */
 function checkDrained(r: Rig): void {

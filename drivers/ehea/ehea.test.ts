@@ -10,7 +10,7 @@ import { Stack } from '../../stack/stack.ts';
 import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, ETH_P_8021Q, ETH_P_IP, SkBuff, ethTypeTrans } from '../../stack/skb.ts';
 import { expectationOf, testStream } from '../../stack/testing.ts';
 import { LroHeader } from '../../lro/index.ts';
-import { frame, parseIpv4 } from '../../wire/index.ts';
+import { frame, } from '../../wire/index.ts';
 import { DriverOptionsSchema, type DriverOptions, type Engine, type ResolvedDriverOptions } from '../driver.ts';
 import { EHEA_DRIVER, EheaCqe, type EheaDriver } from './index.ts';
 

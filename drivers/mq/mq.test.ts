@@ -31,7 +31,6 @@ function rig(model: Record<string, unknown>, opts: DriverOptions, tracer: Tracer
 }
 
 function key(i: number): FlowKey { return flowKey('10.0.0.1', '10.0.0.2', 40000 + i, 5001); }
-function fmt(a: number): string { return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`; }
 
 interface Traffic { flows: number; segments: number; mss?: number; gapNs?: number; vlan?: number; corrupt?: [number, number] }
 

@@ -9,7 +9,7 @@ import { flowKey, type FlowExpectation, type FlowKey } from '../../wire/flow.ts'
 import { Stack } from '../../stack/stack.ts';
 import { CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_P_8021Q, type SkBuff } from '../../stack/skb.ts';
 import { expectationOf, testStream } from '../../stack/testing.ts';
-import { fold, frame, parseIpv4, sumBytes } from '../../wire/index.ts';
+import { fold, frame, sumBytes } from '../../wire/index.ts';
 import { DriverOptionsSchema, type DriverOptions, type Engine, type ResolvedDriverOptions } from '../driver.ts';
 import { MYRI10GE_DRIVER, type Myri10geDriver } from './index.ts';
 
