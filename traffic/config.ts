@@ -69,6 +69,7 @@ const tcpCommon = {
   sport: u16.default(40000),
   dport: u16.default(5001),
   count: z.number().int().min(1).max(4096).default(1),
+  /** Default 1448 (MTU 1500 less IPv4, TCP and timestamps); over IPv6 1428 (its header is 20 bytes longer). */
   mss: z.number().int().min(1).max(9000).default(1448),
   /** Carry the timestamp option (NOP, NOP, TS: 12 bytes, as Linux sends it). */
   timestamps: z.boolean().default(true),
@@ -207,7 +208,23 @@ export const ImpairmentConfig = z
   })
   .strict();
 
-export const TrafficConfig = z
+/** The MSS a TCP flow over IPv6 gets when it names none: 1500 less 40 (IPv6), 20 (TCP) and 12 (timestamps). */
+export const IPV6_DEFAULT_MSS = 1428;
+
+/** Over IPv6 a flow without `mss` gets IPV6_DEFAULT_MSS, so the default flow still fits a 1500-byte MTU. */
+function ipv6MssDefault(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || !Array.isArray((input as { flows?: unknown }).flows)) return input;
+  const c = input as { ipv6?: unknown; flows: unknown[] };
+  const flows = c.flows.map((f) => {
+    if (typeof f !== 'object' || f === null) return f;
+    const fc = f as { kind?: unknown; ipv6?: unknown; mss?: unknown };
+    const v6 = fc.ipv6 ?? c.ipv6;
+    return fc.kind !== 'background' && v6 === true && fc.mss === undefined ? { ...fc, mss: IPV6_DEFAULT_MSS } : f;
+  });
+  return { ...c, flows };
+}
+
+const TrafficConfigFields = z
   .object({
     seed: u32.default(1),
     rateGbps: z.number().positive().max(1000).default(10),
@@ -292,6 +309,8 @@ export const TrafficConfig = z
     });
   });
 
+export const TrafficConfig = z.preprocess(ipv6MssDefault, TrafficConfigFields);
+
 export const ReplayConfig = z
   .object({
     /** 'recorded': at the capture's times relative to its first record; 'asap': as fast as the target takes them (line rate through a Link, all at once through DirectTx). */
@@ -309,7 +328,7 @@ export type FlowConfig = z.infer<typeof FlowConfig>;
 export type ImpairmentConfig = z.infer<typeof ImpairmentConfig>;
 export type TrafficConfig = z.infer<typeof TrafficConfig>;
 export type ReplayConfig = z.infer<typeof ReplayConfig>;
-export type TrafficConfigInput = z.input<typeof TrafficConfig>;
+export type TrafficConfigInput = z.input<typeof TrafficConfigFields>;
 export type ImpairmentConfigInput = z.input<typeof ImpairmentConfig>;
 export type ReplayConfigInput = z.input<typeof ReplayConfig>;
 

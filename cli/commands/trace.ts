@@ -11,7 +11,7 @@ import { UsageError, intFlag } from '../errors.ts';
 import { aggregationRatio, fmtInt, paint, reasonLines, useColour } from '../format.ts';
 import { stdout } from '../io.ts';
 import type { FrameStory } from '../../lab/narrate.ts';
-import { addPathFlags, checkReadable, labFromFlags, type PathFlags } from './common.ts';
+import { addPathFlags, checkReadable, ipVersionOption, labFromFlags, withIpVersion, type PathFlags } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
 interface TraceFlags extends PathFlags {
@@ -22,6 +22,7 @@ interface TraceFlags extends PathFlags {
   json?: boolean;
   seed?: number;
   everyFrame?: boolean;
+  ip?: '4' | '6';
 }
 
 export const DEFAULT_TRACE_SCENARIO = 'bulk-1flow';
@@ -42,6 +43,7 @@ export function registerTrace(program: Command): void {
     .option('--config <file>', 'a run configuration in JSON (fields as in docs; flags override it)')
     .option('--only-to <addr>', 'capture: keep only frames addressed to this IPv4 or MAC address')
     .option('--seed <n>', 'traffic seed', intFlag('--seed'))
+    .addOption(ipVersionOption())
     .option('--packets <n>', 'how many frames to narrate (default 40)', intFlag('--packets', 1, 100_000))
     .option('--from <n>', 'first frame to narrate (default 0)', intFlag('--from'))
     .option(
@@ -138,7 +140,7 @@ function traceConfig(capture: string | undefined, f: TraceFlags): { cfg: LabConf
   }
   cfg = { ...cfg, ...labFromFlags(f) };
   if (f.seed !== undefined && cfg.traffic !== undefined) cfg.traffic = { ...(cfg.traffic as object), seed: f.seed };
-  return { cfg, source };
+  return { cfg: withIpVersion(cfg, f.ip), source };
 }
 
 /** The whole run in a few lines: what went in, what the engine did, what the stack got. */
