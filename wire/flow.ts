@@ -18,7 +18,7 @@ export interface FlowKey {
   readonly dport: number;
 }
 
-/** What the socket of a flow must receive: `bytes` bytes starting at sequence `isn`, fingerprinted by `digest` (sim/hash.ts StreamHash). */
+/** What the socket of a flow must receive: `bytes` bytes starting at sequence `isn`, fingerprinted by `digest` (StreamHash, wire/stream-hash.ts). */
 export interface FlowExpectation {
   key: FlowKey;
   isn: number;
