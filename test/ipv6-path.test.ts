@@ -29,7 +29,16 @@ function config(model: Model, engine: Engine, more: Partial<LabConfig>): LabConf
 function bulk(model: Model, engine: Engine): RunResult {
   return runLab(
     config(model, engine, {
-      traffic: { ipv6: true, rateGbps: 10, bytesPerFlow: FLOW_BYTES, flows: [{ kind: 'bulk', count: 2 }] },
+      traffic: {
+        ipv6: true,
+        rateGbps: 10,
+        bytesPerFlow: FLOW_BYTES,
+        // one flow on VLAN 100 (eHEA extracts the tag in place: the stack reads IPv6 from the version nibble)
+        flows: [
+          { kind: 'bulk', vlan: { vid: 100 } },
+          { kind: 'bulk', sport: 40001 },
+        ],
+      },
     }),
   );
 }
