@@ -23,7 +23,7 @@ import { createModel } from '../hw-models/registry.ts';
 import { Stack } from '../stack/index.ts';
 import { DriverOptionsSchema } from '../drivers/index.ts';
 import { CaptureWriter, readCapture } from '../tap/index.ts';
-import { frame } from '../wire/index.ts';
+import { flowKey, frame } from '../wire/index.ts';
 import type { NicModel } from '../hw-models/model.ts';
 import type { BenchCase } from './run.ts';
 import { getGc } from './gc.ts';
@@ -156,8 +156,7 @@ function ringCase(name = 'pipeline-ehea-4flows-ring', tracer: Tracer = NO_TRACE)
         });
         driver.open();
         const isn = 1000;
-        for (let f = 0; f < FLOWS; f++)
-          stack.tcp.expectFlow({ saddr: 0x0a000001, daddr: 0x0a000002, sport: 40000 + f, dport: 5001 }, isn);
+        for (let f = 0; f < FLOWS; f++) stack.tcp.expectFlow(flowKey('10.0.0.1', '10.0.0.2', 40000 + f, 5001), isn);
         stack.sendToWire = () => {};
         // the lab's per-skb receive hook (aggregate-size histogram)
         const sizes = new Float64Array(65);

@@ -3,7 +3,7 @@
 // frame conservation at the NIC/driver, skb conservation in the stack, every drop in a named
 // counter, and the valid flows' byte streams intact. Same seed ⇒ same cases ⇒ same figures.
 import { Prng } from '../sim/prng.ts';
-import { flowName } from '../sim/flows.ts';
+import { flowName } from '../wire/flow.ts';
 import type { CaptureRecord } from '../tap/index.ts';
 import { CaptureStreams } from '../traffic/index.ts';
 import { FrameLayout, layoutFrame } from '../wire/index.ts';

@@ -18,7 +18,7 @@ import { finish, sumBytes } from '../wire/checksum.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
-import type { FlowExpectation } from '../sim/flows.ts';
+import type { FlowExpectation } from '../wire/flow.ts';
 import { createModel } from '../hw-models/registry.ts';
 import type { NicModel } from '../hw-models/model.ts';
 import type { TxQueueDevice } from '../hw-models/tx-queue.ts';

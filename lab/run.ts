@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
-import type { FlowExpectation } from '../sim/flows.ts';
+import type { FlowExpectation } from '../wire/flow.ts';
 import { RunReportBuilder, type RunReport } from './run-report.ts';
 import { createModel, isRegistered, listModels, modelCapabilities } from '../hw-models/registry.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';

@@ -1,7 +1,7 @@
 // The stack's share of a run report: what reached it, what it dropped and why, ACKs, flows and
 // their verification, CPU, latency and ring occupancy (the sampler drivers record into).
 import type { RunReportBuilder } from './run-report.ts';
-import type { FlowExpectation } from '../sim/flows.ts';
+import type { FlowExpectation } from '../wire/flow.ts';
 import type { Stack, VerifyResult } from '../stack/stack.ts';
 import { ethtoolStats } from '../stack/netdev.ts';
 
@@ -32,6 +32,7 @@ export function fillStackReport(
       skbsIn: st.skbsIn,
       wireFramesIn: st.wireFramesIn,
       ipIn: st.ipIn,
+      ipv6In: st.ipv6In,
       tcpIn: st.tcpIn,
       tcpInOrder: st.tcpInOrder,
       tcpOutOfOrder: st.tcpOutOfOrder,

@@ -5,7 +5,7 @@ import { r16, r32 } from '../wire/bytes.ts';
 import { fold, csumBlockAdd } from '../wire/checksum.ts';
 import { bytesSum } from '../wire/byte-passes.ts';
 import { ARP } from '../wire/constants.ts';
-import { ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, type SkBuff } from './skb.ts';
+import { ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, type SkBuff } from './skb.ts';
 
 /**
  * A window onto `len` bytes at data offset `off` of an skb: `buf[base .. base+len)`. Points into the
@@ -123,7 +123,7 @@ export function skbTrim(skb: SkBuff, newLen: number, free: (s: SkBuff) => void):
 /**
  * A NIC that extracts the 802.1Q tag but leaves the EtherType reading 0x8100 (eHEA, the
  * LRO_F_EXTRACT_VLAN_ID case) has the IP header right after the Ethernet header: sets the protocol to
- * IPv4 when the first byte reads as IPv4 (version 4, IHL ≥ 5), to ARP when the bytes read as an
+ * IPv4 when the first byte reads as IPv4 (version 4, IHL ≥ 5), to IPv6 when it reads version 6, to ARP when the bytes read as an
  * Ethernet/IPv4 ARP header (a tagged ARP must reach ARP, not IP input), and lets IP input judge the rest, so a
  * truncated or damaged header is counted there. The first byte cannot tell an IPv4 header from the
  * inner tag of a double-tagged frame whose TCI begins with 0x45–0x4f (PCP 2, VID ≥ 1280): such a frame
@@ -136,6 +136,11 @@ export function restoreExtractedProtocol(skb: SkBuff): boolean {
   const first = b[at]!;
   if (first >> 4 === 4 && (first & 0x0f) >= 5) {
     skb.protocol = ETH_P_IP;
+    return true;
+  }
+  // IPv6 the same way (version 6); an inner tag whose TCI begins 0x60–0x6f (PCP 3) is read as IPv6 and IP input judges it
+  if (first >> 4 === 6) {
+    skb.protocol = ETH_P_IPV6;
     return true;
   }
   // ARP for Ethernet/IPv4 (htype 1, ptype 0x0800, hlen 6, plen 4): no in-band tag starts this way,

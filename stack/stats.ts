@@ -6,12 +6,13 @@ export const STACK_DROP_REASONS = [
   'backlog_drop', // netif_rx: backlog queue longer than netdev_max_backlog
   'vlan_hdr_short', // in-band 802.1Q tag but fewer than 4 bytes after the Ethernet header
   'ip_hdr_short', // fewer than 20 bytes, or fewer than ihl·4
-  'ip_bad_version', // version nibble not 4
+  'ip_bad_version', // version nibble not the one the EtherType names (4 for IPv4, 6 for IPv6)
   'ip_bad_ihl', // ihl < 5
   'ip_bad_tot_len', // tot_len < ihl·4
   'ip_truncated', // skb shorter than tot_len
   'ip_csum_errors', // header checksum wrong (checked unless ip_summed is CHECKSUM_UNNECESSARY/PARTIAL)
-  'ip_frag_dropped', // MF set or fragment offset non-zero: the lab does not reassemble (deliberate)
+  'ipv6_ext_hdr_bad', // an IPv6 extension header past the packet, hop-by-hop options not first, or more than 8 in a chain
+  'ip_frag_dropped', // IPv4 MF or offset, an IPv6 fragment header with M or an offset: the lab does not reassemble (deliberate)
   'tcp_hdr_short', // fewer than 20 bytes of TCP header, or fewer than doff·4
   'tcp_bad_doff', // doff < 5
   'tcp_csum_errors', // TCP checksum wrong (per ip_summed)
@@ -38,8 +39,9 @@ export class StackStats {
   vlanExtractedInPlace = 0;
   /** In-band 802.1Q tags removed in software. */
   vlanUntagged = 0;
-  /** Skbs that reached ip_rcv / tcp_v4_rcv. */
+  /** Skbs that reached ip_rcv or ipv6_rcv, of them IPv6, and those that reached tcp_v4_rcv / tcp_v6_rcv. */
   ipIn = 0;
+  ipv6In = 0;
   tcpIn = 0;
   /** Ethernet padding trimmed (pskb_trim_rcsum), and CHECKSUM_COMPLETE skbs downgraded to NONE by the trim (2.6.24 behaviour). */
   ipPaddingTrimmed = 0;
@@ -47,7 +49,7 @@ export class StackStats {
   /** Software checksum work: skbs and bytes summed. */
   swCsumSkbs = 0;
   swCsumBytes = 0;
-  /** Consumed without error: non-IPv4 frames, non-TCP IPv4, pure ACKs, SYNs seen, FINs seen. */
+  /** Consumed without error: non-IP frames, non-TCP IP packets, pure ACKs, SYNs seen, FINs seen. */
   otherL3 = 0;
   udpDelivered = 0;
   icmpDelivered = 0;

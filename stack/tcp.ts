@@ -1,20 +1,19 @@
 // TCP receive: per-flow state created on a flow's first segment (with or without SYN), in-order
 // delivery to a socket that fingerprints the byte stream, an out-of-order queue, duplicate and
 // overlap trimming, and ACK generation (delayed ACK every 2nd segment or on a timer, immediate
-// ACKs for out-of-order and duplicate data) as real Ethernet/IPv4/TCP frames back to the wire.
-import { ETH, VLAN, IPV4, TCP, TCP_FLAG, TCPOPT, IPPROTO, ETHERTYPE } from '../wire/constants.ts';
-import { sumBytes, finish, fold, csumSub, pseudoHeaderSumAddrs } from '../wire/checksum.ts';
+// ACKs for out-of-order and duplicate data) as real Ethernet/IPv4/TCP or Ethernet/IPv6/TCP frames back to the wire.
+import { ETH, VLAN, IPV4, IPV6, TCP, TCP_FLAG, TCPOPT, IPPROTO, ETHERTYPE } from '../wire/constants.ts';
+import { sumBytes, finish, fold, csumSub, ipv6PseudoHeaderSum, pseudoHeaderSumAddrs } from '../wire/checksum.ts';
 import { r32, w16, w32 } from '../wire/bytes.ts';
-import { TcpOptionScan, scanTcpOptions } from '../wire/tcp-options.ts';
+import type { FrameLayout } from '../wire/layout.ts';
 import type { VirtualClock, Timer } from '../sim/clock.ts';
 import type { Cpu } from '../sim/cost.ts';
 import { StreamHash } from '../wire/stream-hash.ts';
-import type { FlowKey } from '../sim/flows.ts';
-import { flowName } from '../sim/flows.ts';
+import { type FlowKey, flowHash, flowKeyAt, flowKeyHash, flowMatches, flowName } from '../wire/flow.ts';
 import type { Tracer } from '../observe/trace.ts';
 import type { LatencyRecorder } from '../observe/recorders.ts';
 import { type SkBuff, freeSkb, CHECKSUM_NONE, CHECKSUM_COMPLETE } from './skb.ts';
-import { HeaderAccess, skbChecksum } from './skb-util.ts';
+import { skbChecksum } from './skb-util.ts';
 import type { StackStats, StackDropReason } from './stats.ts';
 
 /**
@@ -123,9 +122,7 @@ export class TcpLayer {
   private readonly buckets = new Map<number, TcpFlow>();
   /** Flows in creation order (reports list them in this order). */
   readonly flowList: TcpFlow[] = [];
-  private readonly th = new HeaderAccess(60);
-  private readonly optScan = new TcpOptionScan();
-  private readonly ackBuf = new Uint8Array(ETH.HLEN + VLAN.HLEN + IPV4.HLEN + TCP.HLEN + TS_OPT_LEN);
+  private readonly ackBuf = new Uint8Array(ETH.HLEN + VLAN.HLEN + IPV6.HLEN + TCP.HLEN + TS_OPT_LEN);
   private readonly ofoFree: OfoEntry[] = [];
   private curHash: StreamHash | null = null;
   private readonly hashChunk = (mem: Uint8Array, start: number, n: number): void => {
@@ -146,76 +143,90 @@ export class TcpLayer {
 
   /** Creates a flow ahead of its first segment so that its stream starts at `isn` even if the first segment to arrive is a later one. */
   expectFlow(key: FlowKey, isn: number): TcpFlow {
-    const f = this.lookup(key.saddr, key.daddr, key.sport, key.dport);
+    const f = this.lookup(key);
     if (f !== null) return f;
-    return this.create(key.saddr, key.daddr, key.sport, key.dport, isn, isn);
+    return this.create(
+      flowKeyAt(key.addrs, 0, key.addrs.length >>> 1, key.sport, key.dport),
+      flowKeyHash(key),
+      isn,
+      isn,
+    );
   }
 
-  lookup(saddr: number, daddr: number, sport: number, dport: number): TcpFlow | null {
-    for (let f = this.buckets.get(bucketOf(saddr, daddr, sport, dport)) ?? null; f !== null; f = f.nextInBucket) {
-      const k = f.key;
-      if (k.saddr === saddr && k.daddr === daddr && k.sport === sport && k.dport === dport) return f;
-    }
+  /** The flow of `key`, or null. */
+  lookup(key: FlowKey): TcpFlow | null {
+    return this.lookupAt(flowKeyHash(key), key.addrs, 0, key.addrs.length >>> 1, key.sport, key.dport);
+  }
+
+  /** The flow whose addresses lie at `b[addrs ..]` (source then destination, `addrLen` bytes each): compares in place. */
+  private lookupAt(
+    bucket: number,
+    b: Uint8Array,
+    addrs: number,
+    addrLen: number,
+    sport: number,
+    dport: number,
+  ): TcpFlow | null {
+    for (let f = this.buckets.get(bucket) ?? null; f !== null; f = f.nextInBucket)
+      if (flowMatches(f.key, b, addrs, addrLen, sport, dport)) return f;
     return null;
   }
 
-  private create(
-    saddr: number,
-    daddr: number,
-    sport: number,
-    dport: number,
-    rcvNxt: number,
-    isn: number | null,
-  ): TcpFlow {
-    const f = new TcpFlow({ saddr: saddr >>> 0, daddr: daddr >>> 0, sport, dport }, rcvNxt, isn);
+  private create(key: FlowKey, bucket: number, rcvNxt: number, isn: number | null): TcpFlow {
+    const f = new TcpFlow(key, rcvNxt, isn);
     f.quickAcks = this.opts.quickAcks;
-    const b = bucketOf(saddr, daddr, sport, dport);
-    f.nextInBucket = this.buckets.get(b) ?? null;
-    this.buckets.set(b, f);
+    f.nextInBucket = this.buckets.get(bucket) ?? null;
+    this.buckets.set(bucket, f);
     this.flowList.push(f);
     return f;
   }
 
   /**
-   * tcp_v4_rcv. `skb.data` is at the IP header; `ihl`/`totLen` validated by IP, `ipHdrSum` the
-   * folded sum of the IP header (for CHECKSUM_COMPLETE). Consumes the skb.
+   * tcp_v4_rcv / tcp_v6_rcv. `skb.data` is at the IP header; `L` is the packet's layout (wire/layout.ts), its offsets
+   * relative to `b[base]`; IP validated it up to TCP. `netHdrSum` is the folded sum of the network headers (for
+   * CHECKSUM_COMPLETE). Consumes the skb.
    */
-  rcv(skb: SkBuff, ihl: number, totLen: number, saddr: number, daddr: number, ipHdrSum: number): void {
+  rcv(skb: SkBuff, L: FrameLayout, b: Uint8Array, base: number, netHdrSum: number): void {
     const st = this.stats;
     st.tcpIn++;
     this.cpu.charge('tcp_rcv');
-    const th = this.th;
-    const tcpLen = totLen - ihl;
-    if (tcpLen < TCP.HLEN || !th.peek(skb, ihl, TCP.HLEN)) return this.drop(skb, 'tcp_hdr_short');
-    const hl = (th.u8(TCP.DOFF) >> 4) * 4;
-    if (hl < TCP.HLEN) return this.drop(skb, 'tcp_bad_doff');
-    if (hl > tcpLen || !th.peek(skb, ihl, hl)) return this.drop(skb, 'tcp_hdr_short');
+    const l4 = L.l4,
+      tcpLen = L.ipEnd - l4;
+    if (L.l4HdrLen === 0) return this.drop(skb, tcpDropReason(b, base + l4, tcpLen));
+    const hl = L.l4HdrLen;
 
     // checksum per ip_summed
     if (skb.ipSummed === CHECKSUM_NONE || skb.ipSummed === CHECKSUM_COMPLETE) {
       let segSum: number;
       if (skb.ipSummed === CHECKSUM_NONE) {
-        segSum = skbChecksum(skb, ihl, tcpLen);
+        segSum = skbChecksum(skb, l4, tcpLen);
         this.cpu.charge('csum_byte', tcpLen);
         st.swCsumSkbs++;
         st.swCsumBytes += tcpLen;
       } else {
-        segSum = csumSub(fold(skb.csum), ipHdrSum);
+        segSum = csumSub(fold(skb.csum), netHdrSum);
       }
-      if (fold(segSum + pseudoHeaderSumAddrs(saddr, daddr, IPPROTO.TCP, tcpLen)) !== 0xffff)
-        return this.drop(skb, 'tcp_csum_errors');
+      const src = base + L.srcOff;
+      const pseudo = L.isIpv6
+        ? ipv6PseudoHeaderSum(b, src, src + 16, IPPROTO.TCP, tcpLen)
+        : pseudoHeaderSumAddrs(L.saddr, L.daddr, IPPROTO.TCP, tcpLen);
+      if (fold(segSum + pseudo) !== 0xffff) return this.drop(skb, 'tcp_csum_errors');
     }
 
-    const sport = th.u16(TCP.SPORT),
-      dport = th.u16(TCP.DPORT);
-    const seq = th.u32(TCP.SEQ),
-      ack = th.u32(TCP.ACK);
-    const flags = th.u8(TCP.FLAGS);
+    const th = base + l4;
+    const sport = L.sport,
+      dport = L.dport;
+    const seq = r32(b, th + TCP.SEQ),
+      ack = r32(b, th + TCP.ACK);
+    const flags = b[th + TCP.FLAGS]!;
     const syn = (flags & TCP_FLAG.SYN) !== 0;
-    let flow = this.lookup(saddr, daddr, sport, dport);
+    const addrs = base + L.srcOff,
+      addrLen = L.addrLen;
+    const bucket = flowHash(b, addrs, addrLen, sport, dport);
+    let flow = this.lookupAt(bucket, b, addrs, addrLen, sport, dport);
     if (flow === null) {
       if (this.flowList.length >= this.opts.maxFlows) return this.drop(skb, 'tcp_flow_table_full');
-      flow = this.create(saddr, daddr, sport, dport, syn ? seq + 1 : seq, null);
+      flow = this.create(flowKeyAt(b, addrs, addrLen, sport, dport), bucket, syn ? seq + 1 : seq, null);
     }
     flow.packetsToStack++;
     const segs = segsOf(skb);
@@ -226,16 +237,15 @@ export class TcpLayer {
     if (flags & TCP_FLAG.RST) return this.drop(skb, 'tcp_rst');
     if (syn) st.tcpSyn++;
 
-    // timestamps (the layout Linux sends; any other position is parsed too)
-    // the one option walker; a timestamp seen before a malformed option still counts, as the kernel's parser keeps it
-    scanTcpOptions(th.buf, th.base + TCP.HLEN, hl - TCP.HLEN, this.optScan);
-    const tsAt = this.optScan.timestamp;
+    // timestamps, as the layout's one option walker found them (anywhere in the options); a timestamp seen before a
+    // malformed option still counts, as the kernel's parser keeps it
+    const tsAt = hl > TCP.HLEN ? L.tcpOptions.timestamp : -1;
     const hasTs = tsAt >= 0,
-      tsval = hasTs ? r32(th.buf, tsAt + 2) : 0;
+      tsval = hasTs ? r32(b, tsAt + 2) : 0;
     if (hasTs) flow.usesTs = true;
 
-    const payloadOff = ihl + hl;
-    const payloadLen = tcpLen - hl;
+    const payloadOff = L.payload;
+    const payloadLen = L.payloadLen;
     const fin = (flags & TCP_FLAG.FIN) !== 0;
     const dataSeq = (seq + (syn ? 1 : 0)) >>> 0;
     const end = (dataSeq + payloadLen + (fin ? 1 : 0)) >>> 0;
@@ -430,24 +440,37 @@ export class TcpLayer {
       w16(b, o + 2, flow.vlanTci);
       o += VLAN.HLEN;
     }
-    w16(b, o, ETHERTYPE.IPV4);
     const ip = o + 2;
     const optLen = flow.usesTs ? TS_OPT_LEN : 0;
     const tcpLen = TCP.HLEN + optLen;
-    const totLen = IPV4.HLEN + tcpLen;
-    b[ip + IPV4.VER_IHL] = 0x45;
-    b[ip + IPV4.TOS] = 0;
-    w16(b, ip + IPV4.TOT_LEN, totLen);
-    w16(b, ip + IPV4.ID, flow.ipId);
-    flow.ipId = (flow.ipId + 1) & 0xffff;
-    w16(b, ip + IPV4.FRAG, 0x4000);
-    b[ip + IPV4.TTL] = 64;
-    b[ip + IPV4.PROTO] = IPPROTO.TCP;
-    w16(b, ip + IPV4.CSUM, 0);
-    w32(b, ip + IPV4.SRC, k.daddr);
-    w32(b, ip + IPV4.DST, k.saddr);
-    w16(b, ip + IPV4.CSUM, finish(sumBytes(b, ip, IPV4.HLEN)));
-    const t = ip + IPV4.HLEN;
+    // the addresses reversed: the ACK goes from the flow's destination (this host) to its source
+    const n = k.addrs.length >>> 1;
+    let t: number, addrAt: number;
+    if (k.family === 6) {
+      w16(b, o, ETHERTYPE.IPV6);
+      w32(b, ip + IPV6.VER_TC_FL, 0x60000000);
+      w16(b, ip + IPV6.PAYLOAD_LEN, tcpLen);
+      b[ip + IPV6.NEXT_HDR] = IPPROTO.TCP;
+      b[ip + IPV6.HOP_LIMIT] = 64;
+      addrAt = ip + IPV6.SRC;
+      t = ip + IPV6.HLEN;
+    } else {
+      w16(b, o, ETHERTYPE.IPV4);
+      b[ip + IPV4.VER_IHL] = 0x45;
+      b[ip + IPV4.TOS] = 0;
+      w16(b, ip + IPV4.TOT_LEN, IPV4.HLEN + tcpLen);
+      w16(b, ip + IPV4.ID, flow.ipId);
+      flow.ipId = (flow.ipId + 1) & 0xffff;
+      w16(b, ip + IPV4.FRAG, 0x4000);
+      b[ip + IPV4.TTL] = 64;
+      b[ip + IPV4.PROTO] = IPPROTO.TCP;
+      w16(b, ip + IPV4.CSUM, 0);
+      addrAt = ip + IPV4.SRC;
+      t = ip + IPV4.HLEN;
+    }
+    b.set(k.addrs.subarray(n), addrAt);
+    b.set(k.addrs.subarray(0, n), addrAt + n);
+    if (k.family === 4) w16(b, ip + IPV4.CSUM, finish(sumBytes(b, ip, IPV4.HLEN)));
     w16(b, t + TCP.SPORT, k.dport);
     w16(b, t + TCP.DPORT, k.sport);
     w32(b, t + TCP.SEQ, flow.sndNxt);
@@ -466,7 +489,8 @@ export class TcpLayer {
       w32(b, x + 4, (INITIAL_JIFFIES + Math.floor(this.cpu.now / 1e6)) >>> 0); // TSval: jiffies at HZ=1000
       w32(b, x + 8, flow.tsRecent);
     }
-    w16(b, t + TCP.CSUM, finish(sumBytes(b, t, tcpLen, pseudoHeaderSumAddrs(k.daddr, k.saddr, IPPROTO.TCP, tcpLen))));
+    // the pseudo-header: both addresses, the protocol and the TCP length (one formula for IPv4 and IPv6 below 64 KiB)
+    w16(b, t + TCP.CSUM, finish(sumBytes(b, t, tcpLen, sumBytes(b, addrAt, 2 * n, IPPROTO.TCP + tcpLen))));
     return t + tcpLen;
   }
 
@@ -516,6 +540,8 @@ export function segsOf(skb: SkBuff): number {
   return skb.gsoSegs > 0 ? skb.gsoSegs : skb.wireFrames > 0 ? skb.wireFrames : 1;
 }
 
-function bucketOf(saddr: number, daddr: number, sport: number, dport: number): number {
-  return (Math.imul(saddr ^ Math.imul(daddr, 0x9e3779b1), 0x85ebca6b) ^ ((sport << 16) | dport)) >>> 0;
+/** Why a TCP header the layout did not accept is dropped (its bytes at `b[th]`, `tcpLen` bytes of segment). */
+function tcpDropReason(b: Uint8Array, th: number, tcpLen: number): StackDropReason {
+  if (tcpLen < TCP.HLEN) return 'tcp_hdr_short';
+  return b[th + TCP.DOFF]! >>> 4 < 5 ? 'tcp_bad_doff' : 'tcp_hdr_short';
 }

@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
 import { Cpu, COST_KINDS, DEFAULT_COST_PROFILE } from '../sim/cost.ts';
-import type { FlowKey, FlowExpectation } from '../sim/flows.ts';
+import { flowKey, type FlowKey, type FlowExpectation } from '../wire/flow.ts';
 import { RunReportBuilder, RunReportSchema, type RunReport } from '../lab/run-report.ts';
 import { TraceLog } from '../observe/trace.ts';
 import { Stack } from '../stack/stack.ts';
@@ -14,7 +14,7 @@ import { fillStackReport } from '../lab/stack-report.ts';
 import { SkbPool, ethTypeTrans, CHECKSUM_NONE, type BufferOwner } from '../stack/skb.ts';
 import type { NapiStruct } from '../stack/napi.ts';
 import { expectationOf, testStream } from './support/skb.ts';
-import { frame, parseIpv4, decodeFrame, WireError } from '../wire/index.ts';
+import { frame, decodeFrame, WireError } from '../wire/index.ts';
 
 const SLOT = 2048;
 const DESC = { LEN: 0, FLAGS: 2, SIZE: 4 } as const; // completion entry: u16 length, u8 flags
@@ -115,7 +115,7 @@ function tinyDriver(stack: Stack, nic: TinyNic) {
   return { dev, pool };
 }
 
-const KEY: FlowKey = { saddr: parseIpv4('10.0.0.1'), daddr: parseIpv4('10.0.0.2'), sport: 40000, dport: 5001 };
+const KEY: FlowKey = flowKey('10.0.0.1', '10.0.0.2', 40000, 5001);
 const ISN = 4_000_000_000; // wraps past 2^32 during the run
 
 interface RunResult {

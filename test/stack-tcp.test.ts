@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
 import { Cpu, ZERO_COST_PROFILE } from '../sim/cost.ts';
-import type { FlowKey } from '../sim/flows.ts';
+import { flowKey, type FlowKey } from '../wire/flow.ts';
 import { Stack, type StackOptions } from '../stack/stack.ts';
 import { skbFromFrame, expectationOf, testStream, type SkbFromFrameOptions } from './support/skb.ts';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, CHECKSUM_COMPLETE, CHECKSUM_PARTIAL } from '../stack/skb.ts';
@@ -12,7 +12,6 @@ import {
   frame,
   decodeFrame,
   WireError,
-  parseIpv4,
   checksum,
   sumBytes,
   fold,
@@ -21,7 +20,7 @@ import {
 } from '../wire/index.ts';
 
 const ISN = 1_000_000;
-const KEY: FlowKey = { saddr: parseIpv4('10.0.0.1'), daddr: parseIpv4('10.0.0.2'), sport: 40000, dport: 5001 };
+const KEY: FlowKey = flowKey('10.0.0.1', '10.0.0.2', 40000, 5001);
 
 interface SentAck {
   t: number;

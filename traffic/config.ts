@@ -2,7 +2,7 @@
 // `parseTrafficConfig` (or the schema's `parse`): an error names the field, the value and what is allowed.
 
 import { z } from 'zod';
-import { parseIpv4, parseMac } from '../wire/index.ts';
+import { parseIpv4, parseIpv6, parseMac } from '../wire/index.ts';
 
 const u8 = z.number().int().min(0).max(255);
 const u16 = z.number().int().min(0).max(65535);
@@ -18,6 +18,14 @@ function validIpv4(s: string): boolean {
     return false;
   }
 }
+function validIpv6(s: string): boolean {
+  try {
+    parseIpv6(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
 function validMac(s: string): boolean {
   try {
     parseMac(s);
@@ -28,6 +36,15 @@ function validMac(s: string): boolean {
 }
 
 export const Ipv4Address = z.string().refine(validIpv4, { error: 'expected a dotted-quad IPv4 address like 10.0.0.1' });
+/** An IPv4 or an IPv6 address; which one a flow needs is checked against its `ipv6` switch. */
+export const IpAddress = z.string().refine((s) => (s.includes(':') ? validIpv6(s) : validIpv4(s)), {
+  error: 'expected an IPv4 address like 10.0.0.1 or an IPv6 address like 2001:db8::1',
+});
+/** The addresses a TCP flow takes when its config gives none. */
+export const DEFAULT_FLOW_ADDRESSES = {
+  4: { src: '10.0.0.1', dst: '10.0.0.2' },
+  6: { src: '2001:db8::1', dst: '2001:db8::2' },
+} as const;
 export const MacAddress = z.string().refine(validMac, { error: 'expected a MAC address like 02:00:00:00:00:01' });
 
 export const VlanTagConfig = z.object({
@@ -44,11 +61,15 @@ export const PshPattern = z.union([
 
 /** Fields every TCP flow kind shares. `count` > 1 makes that many flows, source ports sport, sport+1, … */
 const tcpCommon = {
-  src: Ipv4Address.default('10.0.0.1'),
-  dst: Ipv4Address.default('10.0.0.2'),
+  /** Over IPv6 (default: TrafficConfig.ipv6). inet_lro leaves IPv6 alone, as 2.6.24 did; GRO merges it. */
+  ipv6: z.boolean().optional(),
+  /** Addresses of the family `ipv6` names; default 10.0.0.1 → 10.0.0.2, or 2001:db8::1 → 2001:db8::2 over IPv6. */
+  src: IpAddress.optional(),
+  dst: IpAddress.optional(),
   sport: u16.default(40000),
   dport: u16.default(5001),
   count: z.number().int().min(1).max(4096).default(1),
+  /** Default 1448 (MTU 1500 less IPv4, TCP and timestamps); over IPv6 1428 (its header is 20 bytes longer). */
   mss: z.number().int().min(1).max(9000).default(1448),
   /** Carry the timestamp option (NOP, NOP, TS: 12 bytes, as Linux sends it). */
   timestamps: z.boolean().default(true),
@@ -187,7 +208,23 @@ export const ImpairmentConfig = z
   })
   .strict();
 
-export const TrafficConfig = z
+/** The MSS a TCP flow over IPv6 gets when it names none: 1500 less 40 (IPv6), 20 (TCP) and 12 (timestamps). */
+export const IPV6_DEFAULT_MSS = 1428;
+
+/** Over IPv6 a flow without `mss` gets IPV6_DEFAULT_MSS, so the default flow still fits a 1500-byte MTU. */
+function ipv6MssDefault(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || !Array.isArray((input as { flows?: unknown }).flows)) return input;
+  const c = input as { ipv6?: unknown; flows: unknown[] };
+  const flows = c.flows.map((f) => {
+    if (typeof f !== 'object' || f === null) return f;
+    const fc = f as { kind?: unknown; ipv6?: unknown; mss?: unknown };
+    const v6 = fc.ipv6 ?? c.ipv6;
+    return fc.kind !== 'background' && v6 === true && fc.mss === undefined ? { ...fc, mss: IPV6_DEFAULT_MSS } : f;
+  });
+  return { ...c, flows };
+}
+
+const TrafficConfigFields = z
   .object({
     seed: u32.default(1),
     rateGbps: z.number().positive().max(1000).default(10),
@@ -222,6 +259,8 @@ export const TrafficConfig = z
      * 64 KB, which the partner's NIC cuts into MSS-sized frames sent back to back.
      */
     tso: z.boolean().default(false),
+    /** Every TCP flow goes over IPv6 unless it says otherwise (`vnic run --ip 6`); background frames stay IPv4. */
+    ipv6: z.boolean().default(false),
     partnerMac: MacAddress.default('02:00:00:00:00:01'),
     nicMac: MacAddress.default('02:00:00:00:00:02'),
     impairments: ImpairmentConfig.prefault({}),
@@ -229,6 +268,21 @@ export const TrafficConfig = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    c.flows.forEach((f, i) => {
+      if (f.kind === 'background') return;
+      const v6 = f.ipv6 ?? c.ipv6;
+      for (const field of ['src', 'dst'] as const) {
+        const a = f[field];
+        if (a !== undefined && a.includes(':') !== v6)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['flows', i, field],
+            message: v6
+              ? 'expected an IPv6 address like 2001:db8::1: the flow goes over IPv6 (ipv6 is true)'
+              : 'expected an IPv4 address like 10.0.0.1: the flow goes over IPv4 (set ipv6 to true for IPv6)',
+          });
+      }
+    });
     c.flows.forEach((f, i) => {
       if (c.durationNs !== undefined) return;
       if (f.kind === 'bulk' && f.bytes === undefined && c.bytesPerFlow === undefined) {
@@ -255,6 +309,8 @@ export const TrafficConfig = z
     });
   });
 
+export const TrafficConfig = z.preprocess(ipv6MssDefault, TrafficConfigFields);
+
 export const ReplayConfig = z
   .object({
     /** 'recorded': at the capture's times relative to its first record; 'asap': as fast as the target takes them (line rate through a Link, all at once through DirectTx). */
@@ -272,7 +328,7 @@ export type FlowConfig = z.infer<typeof FlowConfig>;
 export type ImpairmentConfig = z.infer<typeof ImpairmentConfig>;
 export type TrafficConfig = z.infer<typeof TrafficConfig>;
 export type ReplayConfig = z.infer<typeof ReplayConfig>;
-export type TrafficConfigInput = z.input<typeof TrafficConfig>;
+export type TrafficConfigInput = z.input<typeof TrafficConfigFields>;
 export type ImpairmentConfigInput = z.input<typeof ImpairmentConfig>;
 export type ReplayConfigInput = z.input<typeof ReplayConfig>;
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
 import { StreamHash } from '../wire/stream-hash.ts';
-import { flowName } from '../sim/flows.ts';
+import { flowKey, flowName } from '../wire/flow.ts';
 import {
   decodeFrame,
   isWireError,
@@ -105,7 +105,7 @@ describe('bulk flow segments', () => {
     for (const p of payloads) h.update(p, 0, p.length);
     expect(partner.expectedFlows()).toEqual([
       {
-        key: { saddr: 0x0a000001, daddr: 0x0a000002, sport: 40000, dport: 5001 },
+        key: flowKey('10.0.0.1', '10.0.0.2', 40000, 5001),
         isn: 1000,
         bytes: 14580,
         digest: h.digest(),
@@ -377,7 +377,16 @@ describe('closed loop with a receiver', () => {
       /flows\[0\]\.mss: 70000 — Too big: expected number to be <=9000/,
     );
     expect(() => parseTrafficConfig({ flows: [{ kind: 'bulk', src: '10.0.0.300', bytes: 1 }] })).toThrow(
-      /flows\[0\]\.src: "10\.0\.0\.300" — expected a dotted-quad IPv4 address/,
+      /flows\[0\]\.src: "10\.0\.0\.300" — expected an IPv4 address like 10\.0\.0\.1 or an IPv6 address/,
+    );
+    expect(() => parseTrafficConfig({ flows: [{ kind: 'bulk', dst: '2001:db8::2', bytes: 1 }] })).toThrow(
+      /flows\[0\]\.dst: "2001:db8::2" — expected an IPv4 address like 10\.0\.0\.1: the flow goes over IPv4/,
+    );
+    expect(() => parseTrafficConfig({ ipv6: true, flows: [{ kind: 'bulk', src: '10.0.0.1', bytes: 1 }] })).toThrow(
+      /flows\[0\]\.src: "10\.0\.0\.1" — expected an IPv6 address like 2001:db8::1: the flow goes over IPv6/,
+    );
+    expect(() => parseTrafficConfig({ ipv6: 'yes', flows: [{ kind: 'bulk', bytes: 1 }] })).toThrow(
+      /ipv6: "yes" — Invalid input: expected boolean/,
     );
     expect(() => parseTrafficConfig({ flows: [{ kind: 'bulk' }] })).toThrow(
       /flows\[0\]\.bytes: missing — a bulk flow needs bytes/,

@@ -9,12 +9,11 @@ import { LatencyRecorder } from '../observe/recorders.ts';
 import { wasmBytes } from '../wire/byte-passes.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
-import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
-import { flowName } from '../sim/flows.ts';
+import { type FlowExpectation, type FlowKey, flowKey, flowMatchesReversed, flowName } from '../wire/flow.ts';
 import {
   frame,
-  parseIpv4,
   IPV4,
+  IPV6,
   TCP,
   UDP,
   TCP_FLAG,
@@ -39,6 +38,7 @@ import {
   type MessageFlowConfig,
   type RequestResponseFlowConfig,
   type BackgroundConfig,
+  DEFAULT_FLOW_ADDRESSES,
 } from './config.ts';
 
 /** Frames the partner keeps waiting in the transmit queue: enough to keep the wire busy, few enough to react to ACKs at once. */
@@ -121,6 +121,8 @@ class TcpFlow {
   /** When the current request was written (request/response flows). */
   private requestAt = 0;
   readonly key: FlowKey;
+  /** The flow goes over IPv6 (no IP ID, no IP header checksum). */
+  readonly v6: boolean;
   readonly isn: number;
   readonly kind: Kind;
   /** Stream length; Infinity until a duration-limited flow stops writing. */
@@ -194,7 +196,10 @@ class TcpFlow {
     const sport = cfg.sport + index;
     if (sport > 65535)
       throw new Error(`flow ${cfg.kind}: sport ${cfg.sport} + count ${cfg.count} runs past port 65535`);
-    this.key = { saddr: parseIpv4(cfg.src), daddr: parseIpv4(cfg.dst), sport, dport: cfg.dport };
+    this.v6 = cfg.ipv6 ?? p.config.ipv6;
+    const src = cfg.src ?? DEFAULT_FLOW_ADDRESSES[this.v6 ? 6 : 4].src,
+      dst = cfg.dst ?? DEFAULT_FLOW_ADDRESSES[this.v6 ? 6 : 4].dst;
+    this.key = flowKey(src, dst, sport, cfg.dport);
     this.salt = p.claimSalt(rng.nextU32());
     this.ipIdRng = rng.fork();
     this.ipIdMode = cfg.ipId === 'increment' ? IP_ID_INCREMENT : cfg.ipId === 'zero' ? IP_ID_ZERO : IP_ID_RANDOM;
@@ -238,7 +243,9 @@ class TcpFlow {
 
     const b = frame().eth({ src: c.partnerMac, dst: c.nicMac });
     if (cfg.vlan !== undefined) b.vlan({ vid: cfg.vlan.vid, pcp: cfg.vlan.pcp });
-    b.ipv4({ src: cfg.src, dst: cfg.dst, tos: cfg.tos, ttl: cfg.ttl, df: cfg.df || cfg.ipId === 'zero' }).tcp({
+    if (this.v6) b.ipv6({ src, dst, trafficClass: cfg.tos, hopLimit: cfg.ttl });
+    else b.ipv4({ src, dst, tos: cfg.tos, ttl: cfg.ttl, df: cfg.df || cfg.ipId === 'zero' });
+    b.tcp({
       sport,
       dport: cfg.dport,
       seq: 0,
@@ -252,22 +259,26 @@ class TcpFlow {
     if (this.hdrLen > FLOW_HEADER_ROOM)
       throw new Error(`flow ${cfg.kind}: ${this.hdrLen} bytes of headers do not fit the ${FLOW_HEADER_ROOM} reserved`);
     this.l3 = cfg.vlan !== undefined ? 18 : 14;
-    this.l4 = this.l3 + IPV4.HLEN;
+    this.l4 = this.l3 + (this.v6 ? IPV6.HLEN : IPV4.HLEN);
     this.tsOff = cfg.timestamps ? layoutFrame(t, 0, t.length, new FrameLayout()).tsOff : -1;
     // The per-segment sums below add 16-bit words: the TS values and the payload must start at even offsets of the TCP header.
     if ((this.hdrLen - this.l4) % 2 !== 0 || (this.tsOff >= 0 && (this.tsOff + 2 - this.l4) % 2 !== 0)) {
       throw new Error(`flow ${cfg.kind}: TCP header layout puts the timestamps or the payload at an odd offset`);
     }
-    w16(t, this.l3 + IPV4.TOT_LEN, 0);
-    w16(t, this.l3 + IPV4.CSUM, 0);
+    if (this.v6) w16(t, this.l3 + IPV6.PAYLOAD_LEN, 0);
+    else {
+      w16(t, this.l3 + IPV4.TOT_LEN, 0);
+      w16(t, this.l3 + IPV4.CSUM, 0);
+    }
     w16(t, this.l4 + TCP.CSUM, 0);
-    // Headers as sent with seq, IP total length, IP ID, TSval/TSecr and both checksums zero: the base of the per-segment sums.
-    this.ipSum0 = sumBytes(t, this.l3, IPV4.HLEN);
+    // Headers as sent with seq, IP length, IP ID, TSval/TSecr and both checksums zero: the base of the per-segment sums
+    // (the pseudo-header's addresses and protocol included; its length is added per segment, below 64 KiB in both families).
+    this.ipSum0 = this.v6 ? 0 : sumBytes(t, this.l3, IPV4.HLEN);
     this.tcpSum0 = sumBytes(
       t,
       this.l4,
       this.hdrLen - this.l4,
-      pseudoHeaderSumAddrs(this.key.saddr, this.key.daddr, IPPROTO.TCP, 0),
+      sumBytes(this.key.addrs, 0, this.key.addrs.length, IPPROTO.TCP),
     );
     const room = FLOW_HEADER_ROOM + flowSegmentRoom(c, cfg);
     this.frameAt = p.claimFrame(room);
@@ -408,12 +419,14 @@ class TcpFlow {
       l4 = this.l4,
       h = this.hdrLen;
     const frames = TsoNic.framesFor(len, this.mss);
-    let id = 0;
-    if (this.ipIdMode === IP_ID_INCREMENT) {
-      id = this.ipIdNext;
-      this.ipIdNext = (this.ipIdNext + frames) & 0xffff;
-    } else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
-    w16(f, l3 + IPV4.ID, id);
+    if (!this.v6) {
+      let id = 0;
+      if (this.ipIdMode === IP_ID_INCREMENT) {
+        id = this.ipIdNext;
+        this.ipIdNext = (this.ipIdNext + frames) & 0xffff;
+      } else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
+      w16(f, l3 + IPV4.ID, id);
+    }
     w32(f, l4 + TCP.SEQ, this.seqOf(off));
     f[l4 + TCP.FLAGS] = this.pshFor(off, len) ? TCP_FLAG.ACK | TCP_FLAG.PSH : TCP_FLAG.ACK;
     if (this.tsOff >= 0) {
@@ -451,15 +464,18 @@ class TcpFlow {
     const l3 = this.l3,
       l4 = this.l4,
       h = this.hdrLen;
-    const ipLen = h - l3 + len;
-    w16(f, l3 + IPV4.TOT_LEN, ipLen);
-    let id = 0;
-    if (this.ipIdMode === IP_ID_INCREMENT) {
-      id = this.ipIdNext;
-      this.ipIdNext = (this.ipIdNext + 1) & 0xffff;
-    } else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
-    w16(f, l3 + IPV4.ID, id);
-    w16(f, l3 + IPV4.CSUM, finish(this.ipSum0 + ipLen + id));
+    if (this.v6) w16(f, l3 + IPV6.PAYLOAD_LEN, h - l4 + len);
+    else {
+      const ipLen = h - l3 + len;
+      w16(f, l3 + IPV4.TOT_LEN, ipLen);
+      let id = 0;
+      if (this.ipIdMode === IP_ID_INCREMENT) {
+        id = this.ipIdNext;
+        this.ipIdNext = (this.ipIdNext + 1) & 0xffff;
+      } else if (this.ipIdMode === IP_ID_RANDOM) id = this.ipIdRng.nextU32() & 0xffff;
+      w16(f, l3 + IPV4.ID, id);
+      w16(f, l3 + IPV4.CSUM, finish(this.ipSum0 + ipLen + id));
+    }
     const seq = this.seqOf(off);
     w32(f, l4 + TCP.SEQ, seq);
     const l4Len = h - l4 + len;
@@ -929,7 +945,7 @@ export class LinkPartner {
   receiveFromHost(frame: Uint8Array, length: number, _nowNs: number): void {
     this.stats.hostFrames++;
     const L = layoutFrame(frame, 0, length, this.layout);
-    if (!L.isTcp || L.ipVersion !== 4 || (frame[L.l4 + TCP.FLAGS]! & TCP_FLAG.ACK) === 0) {
+    if (!L.isTcp || (frame[L.l4 + TCP.FLAGS]! & TCP_FLAG.ACK) === 0) {
       // isTcp: not a fragment
       this.stats.hostNotTcpAck++;
       return;
@@ -937,12 +953,10 @@ export class LinkPartner {
     const l4 = L.l4;
     // The host's source port is the flow's destination port.
     const list = this.byPorts.get(L.dport * 65536 + L.sport);
-    const src = L.saddr,
-      dst = L.daddr;
     let flow: TcpFlow | undefined;
     if (list !== undefined)
       for (const f of list)
-        if (f.key.daddr === src && f.key.saddr === dst) {
+        if (flowMatchesReversed(f.key, frame, L.srcOff, L.addrLen, L.sport, L.dport)) {
           flow = f;
           break;
         }

@@ -4,7 +4,7 @@ import { readCapture } from '../tap/index.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import type { FrameTx } from './link.ts';
 import { ReplaySource, captureExpectations, type StreamNote } from './replay.ts';
-import type { FlowExpectation } from '../sim/flows.ts';
+import type { FlowExpectation } from '../wire/flow.ts';
 
 /** A ReplaySource over the capture at `path` (pcap or pcapng). */
 export function replayFile(clock: VirtualClock, tx: FrameTx, path: string, config: unknown = {}): ReplaySource {

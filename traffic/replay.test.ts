@@ -2,7 +2,7 @@ import { capturePath } from '../test/captures.ts';
 import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
 import { StreamHash } from '../wire/stream-hash.ts';
-import { flowName } from '../sim/flows.ts';
+import { flowKey, flowName } from '../wire/flow.ts';
 import { frame, FrameLayout, layoutFrame, fold, pseudoHeaderSum, sumBytes } from '../wire/index.ts';
 import { CaptureWriter, parseCapture, readCapture } from '../tap/index.ts';
 import { DirectTx, Link, FRAME_FLAG, type FrameSink } from './link.ts';
@@ -219,7 +219,7 @@ describe('replay of a synthetic pcapng', () => {
 });
 
 describe('StreamAssembler', () => {
-  const key = { saddr: 1, daddr: 2, sport: 3, dport: 4 };
+  const key = flowKey('0.0.0.1', '0.0.0.2', 3, 4);
   const bytes = (from: number, n: number) => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
 
   it('handles retransmissions, overlaps, reordering and data before the ISN', () => {

@@ -8,7 +8,7 @@
 import type { CaptureRecord } from '../tap/index.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { StreamHash } from '../wire/stream-hash.ts';
-import { flowName, type FlowExpectation, type FlowKey } from '../sim/flows.ts';
+import { flowHash, flowKeyAt, flowMatches, flowName, type FlowExpectation, type FlowKey } from '../wire/flow.ts';
 import {
   ETH,
   ARP,
@@ -140,29 +140,31 @@ export class StreamAssembler {
 
 /** The TCP streams carried by a set of frames, keyed in the receive direction (saddr = the sender). */
 export class CaptureStreams {
-  /** saddr·2¹⁶+sport → daddr·2¹⁶+dport → assembler: a lookup that builds no key per frame. */
-  private readonly bySource = new Map<number, Map<number, StreamAssembler>>();
+  /** flowHash of the 4-tuple → the assemblers in that bucket: a lookup that builds no key per frame. */
+  private readonly byHash = new Map<number, StreamAssembler[]>();
   private readonly inOrder: StreamAssembler[] = [];
   private readonly layout = new FrameLayout();
 
-  /** Adds one frame; frames other than TCP/IPv4 and IP fragments (they carry no whole segment) are ignored. */
+  /** Adds one frame; frames other than TCP over IPv4 or IPv6 and IP fragments (they carry no whole segment) are ignored. */
   addFrame(frame: Uint8Array, length: number): void {
     const L = layoutFrame(frame, 0, length, this.layout);
-    if (!L.isTcp || L.ipVersion !== 4) return;
+    if (!L.isTcp) return;
     const l4 = L.l4;
-    const saddr = L.saddr,
-      daddr = L.daddr,
-      sport = L.sport,
-      dport = L.dport;
-    let byDest = this.bySource.get(saddr * 65536 + sport);
-    if (byDest === undefined) {
-      byDest = new Map();
-      this.bySource.set(saddr * 65536 + sport, byDest);
+    const h = flowHash(frame, L.srcOff, L.addrLen, L.sport, L.dport);
+    let bucket = this.byHash.get(h);
+    if (bucket === undefined) {
+      bucket = [];
+      this.byHash.set(h, bucket);
     }
-    let a = byDest.get(daddr * 65536 + dport);
+    let a: StreamAssembler | undefined;
+    for (const x of bucket)
+      if (flowMatches(x.key, frame, L.srcOff, L.addrLen, L.sport, L.dport)) {
+        a = x;
+        break;
+      }
     if (a === undefined) {
-      a = new StreamAssembler({ saddr, daddr, sport, dport });
-      byDest.set(daddr * 65536 + dport, a);
+      a = new StreamAssembler(flowKeyAt(frame, L.srcOff, L.addrLen, L.sport, L.dport));
+      bucket.push(a);
       this.inOrder.push(a);
     }
     const flags = frame[l4 + TCP.FLAGS]!;

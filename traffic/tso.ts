@@ -1,10 +1,10 @@
-// The link partner's TSO NIC: the sending stack hands it one super-segment (Ethernet/IPv4/TCP headers
+// The link partner's TSO NIC: the sending stack hands it one super-segment (Ethernet/IPv4 or IPv6/TCP headers
 // and up to 64 KB of payload) and it puts MSS-sized frames on the wire, back to back, as a TSO NIC
 // does: each frame has the super-segment's headers with the sequence number advanced, the IP total
-// length set, the IP ID counting up from the super-segment's (unless it is 0 with DF), PSH and FIN
+// length (IPv6: payload length) set, the IPv4 ID counting up from the super-segment's (unless it is 0 with DF), PSH and FIN
 // only on the last frame, every other option (the timestamps) copied unchanged, and both checksums
 // computed over the frame. LRO is the receive-side mirror of this: it glues such trains back together.
-import { IPV4, TCP, TCP_FLAG, IPPROTO, sumBytes, finish, pseudoHeaderSumAddrs } from '../wire/index.ts';
+import { IPV4, IPV6, TCP, TCP_FLAG, IPPROTO, sumBytes, finish } from '../wire/index.ts';
 import { r16, r32, w16, w32 } from '../wire/index.ts';
 
 /** The largest super-segment a TSO NIC accepts: the IP total length field's limit. */
@@ -46,26 +46,30 @@ export class TsoNic {
     const f = this.buf;
     f.set(sup.subarray(0, hdrLen));
     const seq0 = r32(sup, l4 + TCP.SEQ);
-    const id0 = r16(sup, l3 + IPV4.ID);
+    const v6 = sup[l3]! >>> 4 === 6;
+    const id0 = v6 ? 0 : r16(sup, l3 + IPV4.ID);
     const keepIdZero = id0 === 0 && (r16(sup, l3 + IPV4.FRAG) & 0x4000) !== 0;
     const flags = sup[l4 + TCP.FLAGS]!;
     const lastOnly = TCP_FLAG.PSH | TCP_FLAG.FIN;
-    const saddr = r32(sup, l3 + IPV4.SRC),
-      daddr = r32(sup, l3 + IPV4.DST);
+    // the pseudo-header's addresses and protocol; its length is added per frame (below 64 KiB in both families)
+    const pseudo = v6 ? sumBytes(sup, l3 + IPV6.SRC, 32, IPPROTO.TCP) : sumBytes(sup, l3 + IPV4.SRC, 8, IPPROTO.TCP);
     let i = 0;
     for (let done = 0; done < payloadLen; done += mss, i++) {
       const len = Math.min(mss, payloadLen - done);
       const last = done + len === payloadLen;
       f.set(sup.subarray(hdrLen + done, hdrLen + done + len), hdrLen);
-      w16(f, l3 + IPV4.TOT_LEN, hdrLen - l3 + len);
-      w16(f, l3 + IPV4.ID, keepIdZero ? 0 : (id0 + i) & 0xffff);
-      w16(f, l3 + IPV4.CSUM, 0);
-      w16(f, l3 + IPV4.CSUM, finish(sumBytes(f, l3, l4 - l3)));
+      if (v6) w16(f, l3 + IPV6.PAYLOAD_LEN, hdrLen - l3 - IPV6.HLEN + len);
+      else {
+        w16(f, l3 + IPV4.TOT_LEN, hdrLen - l3 + len);
+        w16(f, l3 + IPV4.ID, keepIdZero ? 0 : (id0 + i) & 0xffff);
+        w16(f, l3 + IPV4.CSUM, 0);
+        w16(f, l3 + IPV4.CSUM, finish(sumBytes(f, l3, l4 - l3)));
+      }
       w32(f, l4 + TCP.SEQ, (seq0 + done) >>> 0);
       f[l4 + TCP.FLAGS] = last ? flags : flags & ~lastOnly;
       w16(f, l4 + TCP.CSUM, 0);
       const l4Len = hdrLen - l4 + len;
-      w16(f, l4 + TCP.CSUM, finish(sumBytes(f, l4, l4Len, pseudoHeaderSumAddrs(saddr, daddr, IPPROTO.TCP, l4Len))));
+      w16(f, l4 + TCP.CSUM, finish(sumBytes(f, l4, l4Len, pseudo + l4Len)));
       const n = hdrLen + len;
       let view = this.views[n];
       if (view === undefined) {

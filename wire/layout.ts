@@ -145,32 +145,7 @@ export function layoutFrame(
   into: FrameLayout,
   maxTags: number = MAX_VLAN_TAGS,
 ): FrameLayout {
-  const L = into;
-  L.len = len;
-  L.vlanCount = 0;
-  L.outerTpid = 0;
-  L.outerTci = 0;
-  L.etherType = 0;
-  L.l3 = -1;
-  L.ipVersion = 0;
-  L.ipHdrLen = 0;
-  L.ipEnd = -1;
-  L.srcOff = -1;
-  L.addrLen = 0;
-  L.saddr = 0;
-  L.daddr = 0;
-  L.fragment = false;
-  L.fragOffset = 0;
-  L.l4Proto = -1;
-  L.l4 = -1;
-  L.l4HdrLen = 0;
-  L.sport = 0;
-  L.dport = 0;
-  L.tsOff = -1;
-  L.payload = -1;
-  L.payloadLen = 0;
-  L.refusal = null;
-  L.refusalAt = -1;
+  const L = resetLayout(into, len);
   if (len < ETH.HLEN) return refuse(L, 'runt', 0);
   let at: number = ETH.TYPE;
   let type = r16(b, off + at);
@@ -208,6 +183,57 @@ export function layoutFrame(
   }
   L.payload = l3;
   L.payloadLen = len - l3;
+  return L;
+}
+
+/**
+ * Lays out an IP packet that starts at `b[off]` rather than a frame: the stack's view once eth_type_trans and the VLAN
+ * untagging have consumed the MAC header. `etherType` is the protocol the MAC header named (IPv4 or IPv6; any other
+ * leaves the bytes as payload), `len` the packet's length as received, Ethernet padding included; `l3` is 0.
+ */
+export function layoutPacket(
+  b: Uint8Array,
+  off: number,
+  len: number,
+  etherType: number,
+  into: FrameLayout,
+): FrameLayout {
+  const L = resetLayout(into, len);
+  L.etherType = etherType;
+  L.l3 = 0;
+  if (etherType === ETHERTYPE.IPV4) return layoutIpv4(b, off, len, 0, L);
+  if (etherType === ETHERTYPE.IPV6) return layoutIpv6(b, off, len, 0, L);
+  L.payload = 0;
+  L.payloadLen = len;
+  return L;
+}
+
+function resetLayout(L: FrameLayout, len: number): FrameLayout {
+  L.len = len;
+  L.vlanCount = 0;
+  L.outerTpid = 0;
+  L.outerTci = 0;
+  L.etherType = 0;
+  L.l3 = -1;
+  L.ipVersion = 0;
+  L.ipHdrLen = 0;
+  L.ipEnd = -1;
+  L.srcOff = -1;
+  L.addrLen = 0;
+  L.saddr = 0;
+  L.daddr = 0;
+  L.fragment = false;
+  L.fragOffset = 0;
+  L.l4Proto = -1;
+  L.l4 = -1;
+  L.l4HdrLen = 0;
+  L.sport = 0;
+  L.dport = 0;
+  L.tsOff = -1;
+  L.payload = -1;
+  L.payloadLen = 0;
+  L.refusal = null;
+  L.refusalAt = -1;
   return L;
 }
 

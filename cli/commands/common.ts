@@ -114,3 +114,18 @@ export function checkWritable(flag: string, path: string): void {
     );
   }
 }
+
+/** `--ip 4|6` of the commands that generate traffic (run, trace): the TCP flows' IP version. */
+export function ipVersionOption(): Option {
+  return new Option(
+    '--ip <version>',
+    "the generated TCP flows' IP version: 4 (default) or 6 (2001:db8::1 → 2001:db8::2; inet_lro leaves IPv6 to the stack, GRO merges it)",
+  ).argParser(choiceFlag('--ip', ['4', '6'] as const));
+}
+
+/** Applies `--ip` to a config's generated traffic (its `ipv6` field); a capture has no flows to switch. */
+export function withIpVersion(cfg: LabConfig, ip: '4' | '6' | undefined): LabConfig {
+  if (ip === undefined) return cfg;
+  if (cfg.traffic === undefined) throw new UsageError(`--ip ${ip} applies to generated traffic, not to a capture`);
+  return { ...cfg, traffic: { ...(cfg.traffic as object), ipv6: ip === '6' } };
+}

@@ -12,7 +12,15 @@ import { comparisonTable, spreadTable, paint, useColour } from '../format.ts';
 import { choiceFlag, intFlag } from '../errors.ts';
 import type { RunPlan } from '../../lab/seeds.ts';
 import { stderr, stdout } from '../io.ts';
-import { addPathFlags, checkReadable, labFromFlags, outFormat, type PathFlags } from './common.ts';
+import {
+  addPathFlags,
+  checkReadable,
+  ipVersionOption,
+  labFromFlags,
+  outFormat,
+  withIpVersion,
+  type PathFlags,
+} from './common.ts';
 import { runOrExplain } from './replay.ts';
 
 interface RunFlags extends PathFlags {
@@ -23,6 +31,7 @@ interface RunFlags extends PathFlags {
   seed?: number;
   seeds?: number;
   tso?: boolean;
+  ip?: '4' | '6';
   sender?: 'fixed-window' | '2.6.24' | 'modern';
   kernel?: '2.6.24' | '2.6.27' | 'modern';
   outEgress?: string;
@@ -55,6 +64,7 @@ export function registerRun(program: Command): void {
       ).argParser(choiceFlag('--sender', ['fixed-window', '2.6.24', 'modern'] as const)),
     )
     .option('--tso', "the senders hand their NIC 64 KB super-segments; the partner's TSO NIC cuts them into MSS frames")
+    .addOption(ipVersionOption())
     .option(
       '--json',
       'print { "runs": [ <report>, … ], "seeds": [ … ], "summary": [ <median, min, max per figure>, … ] } on stdout',
@@ -85,6 +95,7 @@ Examples:
   vnic run --scenario forward
   vnic run --scenario forward --engine lro --kernel 2.6.24 --json
   vnic run --scenario forward --engine gro --out-egress egress.pcap
+  vnic run --ip 6 --model mq --engine gro
   vnic run --config my-run.json --model myri10ge`,
     )
     .action(async (f: RunFlags) => {
@@ -212,11 +223,11 @@ function baseConfig(f: RunFlags): LabConfig {
       );
     if (f.kernel !== undefined) merged.forward = { ...merged.forward, kernel: f.kernel };
   }
-  return merged;
+  return withIpVersion(merged, f.ip);
 }
 
 function noPathFlags(f: RunFlags): boolean {
-  return Object.keys(labFromFlags(f)).length === 0;
+  return Object.keys(labFromFlags(f)).length === 0 && f.ip === undefined;
 }
 
 /** No --engine: LRO off vs on for the default comparison; otherwise every engine the driver offers. */

@@ -11,7 +11,7 @@ import { UsageError, choiceFlag, intFlag } from '../errors.ts';
 import { aggregationRatio, fmtInt, paint, reasonLines, useColour } from '../format.ts';
 import { stdout } from '../io.ts';
 import type { FrameStory } from '../../lab/narrate.ts';
-import { addPathFlags, checkReadable, labFromFlags, type PathFlags } from './common.ts';
+import { addPathFlags, checkReadable, ipVersionOption, labFromFlags, withIpVersion, type PathFlags } from './common.ts';
 import { runOrExplain } from './replay.ts';
 
 interface TraceFlags extends PathFlags {
@@ -23,6 +23,7 @@ interface TraceFlags extends PathFlags {
   seed?: number;
   everyFrame?: boolean;
   kernel?: '2.6.24' | '2.6.27' | 'modern';
+  ip?: '4' | '6';
 }
 
 export const DEFAULT_TRACE_SCENARIO = 'bulk-1flow';
@@ -43,6 +44,7 @@ export function registerTrace(program: Command): void {
     .option('--config <file>', 'a run configuration in JSON (fields as in docs; flags override it)')
     .option('--only-to <addr>', 'capture: keep only frames addressed to this IPv4 or MAC address')
     .option('--seed <n>', 'traffic seed', intFlag('--seed'))
+    .addOption(ipVersionOption())
     .option('--packets <n>', 'how many frames to narrate (default 40)', intFlag('--packets', 1, 100_000))
     .addOption(
       new Option('--kernel <policy>', "a forwarding scenario's kernel: '2.6.24', '2.6.27' or 'modern'").argParser(
@@ -150,7 +152,7 @@ function traceConfig(capture: string | undefined, f: TraceFlags): { cfg: LabConf
       throw new UsageError('--kernel applies to a forwarding run (--scenario forward, or a config with "forward")');
     cfg.forward = { ...cfg.forward, kernel: f.kernel };
   }
-  return { cfg, source };
+  return { cfg: withIpVersion(cfg, f.ip), source };
 }
 
 /** The whole run in a few lines: what went in, what the engine did, what the stack got. */

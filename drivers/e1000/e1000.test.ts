@@ -6,15 +6,15 @@ import { createModel } from '../../hw-models/registry.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import { VirtualClock } from '../../sim/clock.ts';
 import { NO_TRACE, TraceLog, type Tracer } from '../../observe/trace.ts';
-import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
+import { flowDestination, flowKey, flowSource, type FlowExpectation, type FlowKey } from '../../wire/flow.ts';
 import { Stack } from '../../stack/stack.ts';
 import { expectationOf, testStream } from '../../test/support/skb.ts';
-import { frame, parseIpv4 } from '../../wire/index.ts';
+import { frame, } from '../../wire/index.ts';
 import { DriverOptionsSchema, type DriverOptions, type ResolvedDriverOptions } from '../driver.ts';
 import { E1000_DRIVER } from './index.ts';
 import type { E1000Driver } from './driver.ts';
 
-const KEY: FlowKey = { saddr: parseIpv4('10.0.0.1'), daddr: parseIpv4('10.0.0.2'), sport: 40000, dport: 5001 };
+const KEY: FlowKey = flowKey('10.0.0.1', '10.0.0.2', 40000, 5001);
 const ISN = 1_000_000;
 
 /** Parsed options (the cast: under exactOptionalPropertyTypes zod's `lroQuirks?: … | undefined` does not fit ResolvedDriverOptions). */
@@ -40,7 +40,7 @@ function sendStream(r: Rig, o: StreamOpts, key = KEY, start = 0): FlowExpectatio
   const build = (i: number): Uint8Array => {
     let f = frame();
     if (o.vlan !== undefined) f = f.vlan(o.vlan);
-    return f.ipv4({ src: fmt(key.saddr), dst: fmt(key.daddr), id: i })
+    return f.ipv4({ src: flowSource(key), dst: flowDestination(key), id: i })
       .tcp({ sport: key.sport, dport: key.dport, seq: (ISN + i * mss) >>> 0, ack: 1, flags: 'A', ...(o.ts === false ? {} : { ts: [1000 + Math.floor(i / 1000), 7] as [number, number] }) })
       .payload(stream.subarray(i * mss, (i + 1) * mss)).build();
   };
@@ -57,7 +57,6 @@ function sendStream(r: Rig, o: StreamOpts, key = KEY, start = 0): FlowExpectatio
   return exp;
 }
 
-function fmt(a: number): string { return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`; }
 
 /** Conservation, empty engines and no DMA leak after the run drained. */
 function checkDrained(r: Rig): void {

@@ -5,12 +5,12 @@ import { createModel } from '../../hw-models/registry.ts';
 import { RX_FLAG, type NicModel } from '../../hw-models/model.ts';
 import { VirtualClock } from '../../sim/clock.ts';
 import { NO_TRACE, TraceLog, type Tracer } from '../../observe/trace.ts';
-import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
+import { flowKey, type FlowExpectation, type FlowKey } from '../../wire/flow.ts';
 import { Stack } from '../../stack/stack.ts';
 import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, ETH_P_8021Q, ETH_P_IP, SkBuff, ethTypeTrans } from '../../stack/skb.ts';
 import { expectationOf, testStream } from '../../test/support/skb.ts';
 import { LroHeader } from '../../lro/index.ts';
-import { frame, parseIpv4 } from '../../wire/index.ts';
+import { frame, } from '../../wire/index.ts';
 import { DriverOptionsSchema, type DriverOptions, type Engine, type ResolvedDriverOptions } from '../driver.ts';
 import { EHEA_DRIVER, EheaCqe, type EheaDriver } from './index.ts';
 
@@ -42,7 +42,7 @@ function setup(engine: Engine, model: Record<string, unknown> = {}, opts: Partia
 }
 
 function key(sport = 40000, saddr = '10.0.0.1'): FlowKey {
-  return { saddr: parseIpv4(saddr), daddr: parseIpv4('10.0.0.2'), sport, dport: 5001 };
+  return flowKey(saddr, '10.0.0.2', sport, 5001);
 }
 
 /** `n` in-order segments of `size` bytes with timestamps, and the expectation for their stream. */
@@ -105,7 +105,7 @@ describe('ehea driver, engine lro (spec §3.1)', () => {
     expect(t.nic.totals().rx_vlan_stripped).toBe(10);
     expect(t.stack.stats.vlanHwaccel).toBe(1);
     expect(t.stack.stats.vlanUntagged).toBe(0);
-    expect(t.stack.tcp.lookup(parseIpv4('10.0.0.1'), parseIpv4('10.0.0.2'), 40000, 5001)!.vlanTci).toBe(42);
+    expect(t.stack.tcp.lookup(key())!.vlanTci).toBe(42);
     const lro = t.drv.lroStats()!;
     expect([lro.aggregated, lro.flushed, lro.bypassed]).toEqual([10, 1, 0]);
     expect(t.stack.verify([exp]).allOk).toBe(true);

@@ -156,7 +156,8 @@ export class MqQueue {
     skb.queue = this.q; skb.arrivalNs = this.arrival[first]!; skb.wireFrames = 1; skb.frameId = this.traceFrame;
     this.frameVlan = (status & MQ_STATUS.VP) !== 0 ? v.getUint16(last + RX_WB.VLAN, true) : -1;
     if ((errors & (MQ_ERRORS.IPE | MQ_ERRORS.L4E)) !== 0) { this.frameCsum = CSUM_BAD; skb.ipSummed = CHECKSUM_NONE; c.rx_csum_error++; }
-    else if ((status & (MQ_STATUS.L4CS | MQ_STATUS.IPCS)) === (MQ_STATUS.L4CS | MQ_STATUS.IPCS)) { this.frameCsum = CSUM_GOOD; skb.ipSummed = CHECKSUM_UNNECESSARY; c.csum_good++; }
+    // L4CS without an error is a verified segment, as ixgbe_rx_checksum reads it: IPv6 has no header checksum, so no IPCS
+    else if ((status & MQ_STATUS.L4CS) !== 0) { this.frameCsum = CSUM_GOOD; skb.ipSummed = CHECKSUM_UNNECESSARY; c.csum_good++; }
     else { this.frameCsum = CSUM_NONE; skb.ipSummed = CHECKSUM_NONE; }
     c.packets++; c.bytes += skb.len;
     if (split) c.header_split++;

@@ -6,7 +6,7 @@ import { createModel } from '../../hw-models/registry.ts';
 import type { MqNic } from '../../hw-models/mq.ts';
 import { VirtualClock } from '../../sim/clock.ts';
 import { NO_TRACE, TraceLog, type Tracer } from '../../observe/trace.ts';
-import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
+import { flowDestination, flowKey, flowSource, type FlowExpectation, type FlowKey } from '../../wire/flow.ts';
 import { Stack } from '../../stack/stack.ts';
 import type { SkBuff } from '../../stack/skb.ts';
 import { expectationOf, testStream } from '../../test/support/skb.ts';
@@ -30,8 +30,7 @@ function rig(model: Record<string, unknown>, opts: DriverOptions, tracer: Tracer
   return { clock, nic, stack, driver, baseline: nic.dma.counters.bytesInUse, exps: [] };
 }
 
-function key(i: number): FlowKey { return { saddr: parseIpv4('10.0.0.1'), daddr: parseIpv4('10.0.0.2'), sport: 40000 + i, dport: 5001 }; }
-function fmt(a: number): string { return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`; }
+function key(i: number): FlowKey { return flowKey('10.0.0.1', '10.0.0.2', 40000 + i, 5001); }
 
 interface Traffic { flows: number; segments: number; mss?: number; gapNs?: number; vlan?: number; corrupt?: [number, number] }
 
@@ -43,7 +42,7 @@ function send(r: Rig, t: Traffic): void {
     const k = key(f);
     let b = frame();
     if (t.vlan !== undefined) b = b.vlan(t.vlan);
-    return b.ipv4({ src: fmt(k.saddr), dst: fmt(k.daddr), id: i })
+    return b.ipv4({ src: flowSource(k), dst: flowDestination(k), id: i })
       .tcp({ sport: k.sport, dport: k.dport, seq: (ISN + i * mss) >>> 0, ack: 1, flags: 'A', ts: [500, 9] })
       .payload(streams[f]!.subarray(i * mss, (i + 1) * mss)).build();
   };
@@ -117,7 +116,7 @@ describe('mq driver', () => {
     send(r, { flows: 16, segments: 45, gapNs: 1_000 });
     r.clock.run();
     expect(r.stack.verify(r.exps).allOk).toBe(true);
-    const expectedQueue = (f: number): number => { const k = key(f); return r.nic.rssHash(k.saddr, k.daddr, k.sport, k.dport, true) & 3; };
+    const expectedQueue = (f: number): number => { const k = key(f); return r.nic.rssHash(parseIpv4(flowSource(k)), parseIpv4(flowDestination(k)), k.sport, k.dport, true) & 3; };
     for (let f = 0; f < 16; f++) expect([...seen.get(40000 + f)!]).toEqual([expectedQueue(f)]);
     const perQueueFlows = [0, 1, 2, 3].map((q) => Array.from({ length: 16 }, (_, f) => f).filter((f) => expectedQueue(f) === q).length);
     expect(perQueueFlows).toEqual([4, 4, 4, 4]);                             // the default key spreads these 16 ports evenly
@@ -284,7 +283,7 @@ describe('mq driver', () => {
     const r = rig({ queues: 1, headerSplit: true }, { engine: 'off' }, log);
     send(r, { flows: 1, segments: 1, vlan: 3 });
     r.clock.run();
-    const k = key(0), rss = r.nic.rssHash(k.saddr, k.daddr, k.sport, k.dport, true);
+    const k = key(0), rss = r.nic.rssHash(parseIpv4(flowSource(k)), parseIpv4(flowDestination(k)), k.sport, k.dport, true);
     const ev = log.events.filter((e) => e.layer === 'driver');
     expect(ev.map((e) => e.text)).toEqual([`queue 0 slot 0: 1514 bytes in 1 descriptor(s) (66-byte header split), status 0x6b, errors 0x0, RSS 0x${rss.toString(16)}, VLAN tag 3`]);
   });

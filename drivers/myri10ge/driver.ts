@@ -2,6 +2,7 @@
 // a small and a big ring of page chunks (one page reference per chunk), the rx_done ring, one NAPI
 // context, one interrupt and one LroManager in frags mode (or GroEngine). The poll is in poll.ts.
 import { r16 } from '../../wire/bytes.ts';
+import { FrameLayout, layoutFrame } from '../../wire/layout.ts';
 import { MXGEFW_PAD, MYRI_PAGE, RECV_DESC, RECV_DESC_SIZE, RX_DONE, RX_DONE_SIZE, csumWithoutVlan } from '../../hw-models/myri10ge.ts';
 import { copyBytes } from '../../hw-models/dma.ts';
 import type { NicModel } from '../../hw-models/model.ts';
@@ -71,6 +72,8 @@ export class MyriSlice {
   readonly pool = new SkbPool(64);
   /** The frame being processed, as page fragments (reused for every frame). */
   readonly frags = new LroFragList();
+  /** Where the headers of the frame being copied end (GRO's header copy). */
+  private readonly headerLayout = new FrameLayout();
   /** Linear buffers of the skbs the driver builds itself (header copies). */
   readonly hdrSlab = new HeaderSlab(HEADER_SLOT, 128);
   readonly lro: LroManager<number> | null = null;
@@ -197,7 +200,7 @@ export class MyriSlice {
     const f = this.frags, f0 = f.frags[0]!, len = this.len;
     this.stack.cpu.charge('skb_alloc');
     const skb = this.pool.get();
-    const hlen = this.gro !== null ? Math.max(MYRI10GE_HLEN, this.headerLength(f0.mem, f0.off, f0.size)) : MYRI10GE_HLEN;
+    const hlen = this.gro !== null ? Math.max(MYRI10GE_HLEN, this.headerLength(f0.mem, f0.off, f0.size, len)) : MYRI10GE_HLEN;
     const copy = Math.min(len, hlen, f0.size);
     const mem = this.hdrSlab.alloc(), slot = this.hdrSlab.lastOff;
     copyBytes(f0.mem, f0.off, mem, slot + MYRI10GE_ALIGN_PAD, copy);
@@ -226,15 +229,10 @@ export class MyriSlice {
     this.gro!.groReceive(skb);
   }
 
-  /** Bytes from the MAC header to the end of the TCP header, 0 when not TCP/IPv4 (for the GRO header copy). */
-  private headerLength(b: Uint8Array, mac: number, avail: number): number {
-    let iph = mac + ETH_HLEN;
-    let type = r16(b, mac + 12);
-    if (type === ETH_P_8021Q) { type = r16(b, mac + 16); iph += VLAN_HLEN; }
-    if (type !== ETH_P_IP || iph + IPV4.HLEN > mac + avail) return 0;
-    const ihl = (b[iph]! & 0x0f) * 4;
-    if (b[iph + IPV4.PROTO] !== IPPROTO.TCP || iph + ihl + TCP.HLEN > mac + avail) return 0;
-    return iph + ihl + (b[iph + ihl + TCP.DOFF]! >> 4) * 4 - mac;
+  /** Bytes from the MAC header to the end of the TCP (or UDP) header, IPv4 or IPv6, through wire's layout; 0 when there is none or it is not all in the first fragment (for the GRO header copy). */
+  private headerLength(b: Uint8Array, mac: number, avail: number, frameLen: number): number {
+    const hl = layoutFrame(b, mac, frameLen, this.headerLayout).headerLength;
+    return hl <= avail ? hl : 0;
   }
 
   /**

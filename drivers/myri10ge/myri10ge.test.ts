@@ -5,11 +5,11 @@ import { createModel } from '../../hw-models/registry.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import { VirtualClock } from '../../sim/clock.ts';
 import { NO_TRACE, TraceLog, type Tracer } from '../../observe/trace.ts';
-import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
+import { flowKey, type FlowExpectation, type FlowKey } from '../../wire/flow.ts';
 import { Stack } from '../../stack/stack.ts';
 import { CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_P_8021Q, type SkBuff } from '../../stack/skb.ts';
 import { expectationOf, testStream } from '../../test/support/skb.ts';
-import { fold, frame, parseIpv4, sumBytes } from '../../wire/index.ts';
+import { fold, frame, sumBytes } from '../../wire/index.ts';
 import { DriverOptionsSchema, type DriverOptions, type Engine, type ResolvedDriverOptions } from '../driver.ts';
 import { MYRI10GE_DRIVER, type Myri10geDriver } from './index.ts';
 
@@ -39,7 +39,7 @@ function setup(engine: Engine, model: Record<string, unknown> = {}, opts: Partia
   return { clock, nic, stack, drv, got, send, baseline };
 }
 
-function key(sport = 40000): FlowKey { return { saddr: parseIpv4('10.0.0.1'), daddr: parseIpv4('10.0.0.2'), sport, dport: 5001 }; }
+function key(sport = 40000): FlowKey { return flowKey('10.0.0.1', '10.0.0.2', sport, 5001); }
 
 function flow(n: number, size = MSS, sport = 40000, o: { vlan?: number; fixedTs?: boolean } = {}): { frames: Uint8Array[]; exp: FlowExpectation } {
   const stream = testStream(n * size, sport);
@@ -103,7 +103,7 @@ describe('myri10ge driver, engine lro (spec §3.2)', () => {
     expect([lro.aggregated, lro.flushed, lro.flush_ineligible, lro.bypass_length_mismatch]).toEqual([10, 1, 0, 0]);
     expect(t.drv.ethtoolStats()['slice0 lro_hdr_tcp_csum_bad']).toBe(0);
     expect(t.stack.stats.vlanUntagged).toBe(1);
-    expect(t.stack.tcp.lookup(parseIpv4('10.0.0.1'), parseIpv4('10.0.0.2'), 40000, 5001)!.vlanTci).toBe(5);
+    expect(t.stack.tcp.lookup(key())!.vlanTci).toBe(5);
     expect(t.stack.verify([exp]).allOk).toBe(true);
   });
 

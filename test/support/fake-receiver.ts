@@ -4,7 +4,7 @@
 
 import type { VirtualClock } from '../../sim/clock.ts';
 import { StreamHash } from '../../wire/stream-hash.ts';
-import type { FlowExpectation } from '../../sim/flows.ts';
+import type { FlowExpectation } from '../../wire/flow.ts';
 import { decodeFrame, isWireError, sumBytes, fold, pseudoHeaderSum, frame, IPPROTO } from '../../wire/index.ts';
 import type { FrameSink } from '../../traffic/link.ts';
 import type { LinkPartner } from '../../traffic/partner.ts';

@@ -3,7 +3,7 @@
 // and the FlowExpectation of a byte stream.
 import { sumBytes, fold } from '../../wire/checksum.ts';
 import { StreamHash } from '../../wire/stream-hash.ts';
-import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
+import type { FlowExpectation, FlowKey } from '../../wire/flow.ts';
 import {
   SkBuff,
   type SkbPool,
