@@ -6,7 +6,7 @@ import { EheaDriver } from './driver.ts';
 
 export { EheaDriver, EheaRxQueue, EheaCqe, EHEA_LRO_MAX_AGGR, EHEA_MAX_LRO_DESCRIPTORS, RQ1_SKB_BYTES, restoreExtractedProtocol } from './driver.ts';
 export type { EheaQueueStats } from './driver.ts';
-export { eheaPoll } from './poll.ts';
+export { poll } from './poll.ts';
 
 export function eheaSupport(engine: Engine, caps: Capabilities, options: ResolvedDriverOptions): EngineSupport {
   if (caps.delivery !== 'linear') return { ok: false, why: 'the eHEA driver posts linear buffers (RQ1 inline, RQ2/RQ3); this model delivers page fragments' };

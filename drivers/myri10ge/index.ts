@@ -7,7 +7,7 @@ import { Myri10geDriver, MYRI10GE_LRO_MAX_PKTS } from './driver.ts';
 
 export { Myri10geDriver, MyriSlice, MYRI10GE_LRO_MAX_PKTS, MYRI10GE_MAX_LRO_DESCRIPTORS, MYRI10GE_HLEN, MYRI10GE_ALIGN_PAD } from './driver.ts';
 export type { MyriSliceStats } from './driver.ts';
-export { myri10gePoll } from './poll.ts';
+export { poll } from './poll.ts';
 
 export function myri10geSupport(engine: Engine, caps: Capabilities, options: ResolvedDriverOptions): EngineSupport {
   if (caps.delivery !== 'page-frags') return { ok: false, why: 'the myri10ge driver posts page chunks and receives frames as page fragments; this model delivers linear buffers' };
