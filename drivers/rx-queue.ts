@@ -7,11 +7,11 @@
 import type { NicModel } from '../hw-models/model.ts';
 import type { Stack } from '../stack/stack.ts';
 import type { NapiStruct } from '../stack/napi.ts';
-import type { NetDevice } from '../stack/netdev.ts';
+import { ethtoolStats, type NetDevice } from '../stack/netdev.ts';
 import { SkbPool, type SkBuff } from '../stack/skb.ts';
-import { GroEngine, LroManager, type LroConfig } from '../lro/index.ts';
+import { GroEngine, LroManager, sumGroStats, sumLroStats, type GroStats, type LroConfig, type LroStats } from '../lro/index.ts';
 import type { Tracer } from '../sim/trace.ts';
-import type { ResolvedDriverOptions } from './driver.ts';
+import type { DriverEnv, Engine, ResolvedDriverOptions } from './driver.ts';
 
 /** inet_lro's defaults in every sample driver: max_aggr (module parameter lro_max_aggr) and max_desc (sessions per queue). */
 export const LRO_MAX_AGGR = 64;
@@ -96,4 +96,49 @@ export function receiveSkb(stack: Stack, skb: SkBuff, vlanTag: number, napi: boo
     if (napi) stack.vlanHwaccelReceiveSkb(skb, vlanTag); else stack.vlanHwaccelRx(skb, vlanTag);
   } else if (napi) stack.netifReceiveSkb(skb);
   else stack.netifRx(skb);
+}
+
+/**
+ * The part of a Driver every sample driver answers from its queues the same way: the queues themselves (one
+ * per hardware queue, made by `makeQueue`), opening them, the LRO/GRO counters and held packets summed over them.
+ */
+export abstract class RxDriver<Q extends RxQueue<never> & { open(weight: number): void }> {
+  readonly queues: Q[] = [];
+  readonly engine: Engine;
+
+  constructor(protected readonly env: DriverEnv, readonly dev: NetDevice, makeQueue: (q: number) => Q) {
+    this.engine = env.options.engine;
+    for (let q = 0; q < env.model.queueCount; q++) this.queues.push(makeQueue(q));
+  }
+
+  /** probe + open: every queue's NAPI context, interrupt and posted buffers. */
+  open(): void { for (const q of this.queues) q.open(this.env.options.pollBudget); }
+
+  lroStats(): LroStats | null {
+    const q0 = this.queues[0];
+    return q0 !== undefined && q0.lro !== null ? sumLroStats(this.queues.map((q) => q.lro!.stats)) : null;
+  }
+
+  groStats(): GroStats | null {
+    const q0 = this.queues[0];
+    return q0 !== undefined && q0.gro !== null ? sumGroStats(this.queues.map((q) => q.gro!.stats)) : null;
+  }
+
+  /** Packets LRO or GRO hold across the queues (0 after every poll). */
+  get held(): number { return this.sum((q) => q.held); }
+
+  ethtoolStats(): Record<string, number> { return ethtoolStats(this.dev); }
+
+  /** A counter summed over the queues. */
+  protected sum(count: (q: Q) => number): number {
+    let n = 0;
+    for (const q of this.queues) n += count(q);
+    return n;
+  }
+}
+
+/** ethtool -S lines of per-queue counters: `${prefix}${queue} ${name}` for every counter of each queue. */
+export function perQueueStats<S extends object>(out: Record<string, number>, prefix: string, queues: readonly { q: number; stats: S }[]): Record<string, number> {
+  for (const pr of queues) for (const [k, n] of Object.entries(pr.stats)) out[`${prefix}${pr.q} ${k}`] = n as number;
+  return out;
 }

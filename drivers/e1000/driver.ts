@@ -3,14 +3,13 @@
 // The NIC verifies no checksums: LRO needs `softwareChecksum`, GRO checks in software itself. Datasheet: docs/hw-models/e1000.md.
 import { linearTcpSkbHeader } from '../skb-header.ts';
 import { RxRing, type RxBufferSource } from '../rx-ring.ts';
-import { CSUM_BAD, CSUM_GOOD, CSUM_NONE, LRO_MAX_AGGR, LRO_MAX_DESC, RxQueue, type CsumVerdict } from '../rx-queue.ts';
-import type { Driver, DriverEnv, Engine } from '../driver.ts';
+import { CSUM_BAD, CSUM_GOOD, CSUM_NONE, LRO_MAX_AGGR, LRO_MAX_DESC, RxDriver, RxQueue, type CsumVerdict } from '../rx-queue.ts';
+import type { Driver, DriverEnv } from '../driver.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import { RX_DESC, RX_DESC_SIZE, RX_ERRORS, RX_STATUS } from '../../hw-models/e1000.ts';
 import type { Stack } from '../../stack/stack.ts';
-import { NETIF_F_GRO, NETIF_F_HW_VLAN_RX, NETIF_F_LRO, type NetDevice, ethtoolStats } from '../../stack/netdev.ts';
+import { NETIF_F_GRO, NETIF_F_HW_VLAN_RX, NETIF_F_LRO, type NetDevice } from '../../stack/netdev.ts';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, MAX_SKB_FRAGS, SKB_OVERHEAD, ethTypeTrans, type SkBuff } from '../../stack/skb.ts';
-import { sumGroStats, sumLroStats, type GroStats, type LroStats } from '../../lro/index.ts';
 import type { Tracer } from '../../sim/trace.ts';
 import { TcpChecksumVerifier } from './sw-checksum.ts';
 import { poll } from './poll.ts';
@@ -57,6 +56,13 @@ export class E1000Queue extends RxQueue<null> implements RxBufferSource {
       getSkbHeader: e1000GetSkbHeader,
     });
     this.ring = new RxRing(nic, 0, 'rx');
+  }
+
+  /** The NAPI context and interrupt (hard IRQ: ICR read, the one-shot line is the ack; IMC masks; the poll is scheduled), the ring's buffers, IMS. */
+  open(weight: number): void {
+    this.registerNapi('eth0-rx0', weight, (budget) => poll(this, budget), () => { this.ring.noteArrivals(); this.nic.maskIrq(0); });
+    this.allocRxBuffers();
+    this.nic.unmaskIrq(0);
   }
 
   /** The DD-bit completion: descriptors of the next complete frame at next_to_clean (DD on each, EOP on the last), or 0. */
@@ -132,43 +138,26 @@ export class E1000Queue extends RxQueue<null> implements RxBufferSource {
   }
 }
 
-export class E1000Driver implements Driver {
+/** The e1000 driver instance: one receive queue. */
+export class E1000Driver extends RxDriver<E1000Queue> implements Driver {
   readonly name = 'e1000';
-  readonly engine: Engine;
-  readonly queue: E1000Queue;
-  readonly dev: NetDevice;
-  private readonly env: DriverEnv;
 
   constructor(env: DriverEnv) {
     const { model: nic, stack, tracer, options: o } = env;
     if (nic.name !== 'e1000') throw new Error(`e1000 driver: model "${nic.name}" is not an e1000 (the driver reads e1000 legacy descriptors)`);
-    this.env = env;
-    this.engine = o.engine;
-    this.dev = stack.registerNetdev({ name: 'eth0', mtu: nic.mtu, mac: nic.macAddress,
+    const dev = stack.registerNetdev({ name: 'eth0', mtu: nic.mtu, mac: nic.macAddress,
       features: (nic.capabilities.vlan === 'strip' ? NETIF_F_HW_VLAN_RX : 0) | (o.engine === 'lro' ? NETIF_F_LRO : o.engine === 'gro' ? NETIF_F_GRO : 0) });
-    this.queue = new E1000Queue(nic, stack, tracer, this.dev, o.softwareChecksum === true, env);
+    super(env, dev, () => new E1000Queue(nic, stack, tracer, dev, o.softwareChecksum === true, env));
     this.dev.registerStatsProvider(() => this.driverStats());
   }
 
-  open(): void {
-    const { model: nic, options } = this.env, q = this.queue;
-    // hard IRQ: ICR read (the one-shot line is the ack), IMC (mask), schedule the poll
-    q.registerNapi('eth0-rx0', options.pollBudget, (budget) => poll(q, budget), () => { q.ring.noteArrivals(); nic.maskIrq(0); });
-    q.allocRxBuffers();
-    nic.unmaskIrq(0);
-  }
-
-  lroStats(): LroStats | null { return this.queue.lro !== null ? sumLroStats([this.queue.lro.stats]) : null; }
-  groStats(): GroStats | null { return this.queue.gro !== null ? sumGroStats([this.queue.gro.stats]) : null; }
+  /** The one receive queue. */
+  get queue(): E1000Queue { return this.queues[0]!; }
 
   drops(): Record<string, number> {
     const c = this.queue.counters;
     return { rx_error_completion: c.rx_error_completion, rx_too_many_frags: c.rx_too_many_frags };
   }
-
-  ethtoolStats(): Record<string, number> { return ethtoolStats(this.dev); }
-
-  get held(): number { return this.queue.held; }
 
   private driverStats(): Record<string, number> {
     const q = this.queue, out: Record<string, number> = { ...q.counters };

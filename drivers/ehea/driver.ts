@@ -3,7 +3,7 @@
 // phase bit, one NAPI context, one interrupt and one LroManager (skb mode, EXTRACT_VLAN_ID) or GroEngine
 // (drivers/rx-queue.ts). The poll is in poll.ts.
 import { CompletionQueue, RxRing, type RxBufferSource } from '../rx-ring.ts';
-import { LRO_MAX_AGGR, LRO_MAX_DESC, RxQueue } from '../rx-queue.ts';
+import { LRO_MAX_AGGR, LRO_MAX_DESC, RxDriver, RxQueue, perQueueStats } from '../rx-queue.ts';
 import { CQE, CQE_TYPE_RQ_MASK, CQE_VALID_PHASE, FCS_LEN, RQ2_BUFFER_BYTES, RQ3_BUFFER_BYTES, RWQE, RWQE_SIZE, STATUS } from '../../hw-models/ehea.ts';
 import { copyBytes } from '../../hw-models/dma.ts';
 import type { NicModel } from '../../hw-models/model.ts';
@@ -11,7 +11,7 @@ import type { Stack } from '../../stack/stack.ts';
 import { NetDevice } from '../../stack/netdev.ts';
 import { restoreExtractedProtocol } from '../../stack/skb-util.ts';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, SKB_OVERHEAD, ethTypeTrans, type IpSummed, type SkBuff } from '../../stack/skb.ts';
-import { HeaderSlab, LRO_IPV4, LRO_TCP, sumGroStats, sumLroStats, type GroStats, type LroHeader, type LroStats } from '../../lro/index.ts';
+import { HeaderSlab, LRO_IPV4, LRO_TCP, type LroHeader } from '../../lro/index.ts';
 import type { Tracer } from '../../sim/trace.ts';
 import { IPPROTO, IPV4, TCP } from '../../wire/constants.ts';
 import { r16 } from '../../wire/bytes.ts';
@@ -217,59 +217,27 @@ export class EheaRxQueue extends RxQueue<EheaCqe> implements RxBufferSource {
 }
 
 /** The eHEA driver instance: one EheaRxQueue per port resource. */
-export class EheaDriver implements Driver {
+export class EheaDriver extends RxDriver<EheaRxQueue> implements Driver {
   readonly name = 'ehea';
-  readonly queues: EheaRxQueue[] = [];
-  readonly dev: NetDevice;
-  private readonly stack: Stack;
-  private readonly options: ResolvedDriverOptions;
 
-  constructor(env: DriverEnv, readonly engine: Engine) {
-    const { model, stack, tracer, options } = env;
-    this.stack = stack;
-    this.dev = new NetDevice({ name: 'eth0', mtu: model.mtu, mac: model.macAddress });
-    this.options = options;
-    for (let q = 0; q < model.queueCount; q++) this.queues.push(new EheaRxQueue(q, model, stack, this.dev, tracer, engine, options));
+  constructor(env: DriverEnv, engine: Engine) {
+    const { model, stack, tracer, options } = env, dev = new NetDevice({ name: 'eth0', mtu: model.mtu, mac: model.macAddress });
+    super(env, dev, (q) => new EheaRxQueue(q, model, stack, dev, tracer, engine, options));
   }
 
-  open(): void {
-    this.stack.registerNetdev(this.dev);
+  override open(): void {
+    this.env.stack.registerNetdev(this.dev);
     this.dev.registerStatsProvider(() => this.ethtoolStats());
-    for (const pr of this.queues) pr.open(this.options.pollBudget);
+    super.open();
   }
 
-  lroStats(): LroStats | null {
-    return this.engine === 'lro' ? sumLroStats(this.queues.map((pr) => pr.lro!.stats)) : null;
-  }
-
-  groStats(): GroStats | null {
-    return this.engine === 'gro' ? sumGroStats(this.queues.map((pr) => pr.gro!.stats)) : null;
-  }
-
-  drops(): Record<string, number> {
-    let errors = 0;
-    for (const pr of this.queues) errors += pr.stats.rx_errors;
-    return { rx_error_completion: errors };
-  }
+  drops(): Record<string, number> { return { rx_error_completion: this.sum((pr) => pr.stats.rx_errors) }; }
 
   /** ethtool -S: LRO counters summed across queues (V24 OR-ed them), then per-queue rx counters. */
-  ethtoolStats(): Record<string, number> {
-    const out: Record<string, number> = {};
+  override ethtoolStats(): Record<string, number> {
     const lro = this.lroStats();
-    out['LRO aggregated'] = lro?.aggregated ?? 0;
-    out['LRO flushed'] = lro?.flushed ?? 0;
-    out['LRO no_desc'] = lro?.no_desc ?? 0;
-    for (const pr of this.queues) {
-      const s = pr.stats as unknown as Record<string, number>;
-      for (const k of Object.keys(s)) out[`PR${pr.q} ${k}`] = s[k]!;
-    }
-    return out;
-  }
-
-  get held(): number {
-    let n = 0;
-    for (const pr of this.queues) n += pr.held;
-    return n;
+    const out = { 'LRO aggregated': lro?.aggregated ?? 0, 'LRO flushed': lro?.flushed ?? 0, 'LRO no_desc': lro?.no_desc ?? 0 };
+    return perQueueStats(out, 'PR', this.queues);
   }
 
   /** Unload (tests): gives every posted buffer back; call with the device idle and the stack drained. */

@@ -5,14 +5,13 @@
 // Datasheet: docs/hw-models/mq.md.
 import { linearTcpSkbHeader } from '../skb-header.ts';
 import { RxRing, type RxBufferSource } from '../rx-ring.ts';
-import { CSUM_BAD, CSUM_GOOD, CSUM_NONE, LRO_MAX_AGGR, LRO_MAX_DESC, RxQueue, type CsumVerdict } from '../rx-queue.ts';
-import type { Driver, DriverEnv, Engine } from '../driver.ts';
+import { CSUM_BAD, CSUM_GOOD, CSUM_NONE, LRO_MAX_AGGR, LRO_MAX_DESC, RxDriver, RxQueue, type CsumVerdict } from '../rx-queue.ts';
+import type { Driver, DriverEnv } from '../driver.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import { HDR_INFO, MQ_ERRORS, MQ_HDR_BUFFER_BYTES, MQ_STATUS, RX_READ, RX_WB } from '../../hw-models/mq.ts';
 import type { Stack } from '../../stack/stack.ts';
-import { NETIF_F_GRO, NETIF_F_HW_VLAN_RX, NETIF_F_LRO, NETIF_F_RXCSUM, type NetDevice, ethtoolStats } from '../../stack/netdev.ts';
+import { NETIF_F_GRO, NETIF_F_HW_VLAN_RX, NETIF_F_LRO, NETIF_F_RXCSUM, type NetDevice } from '../../stack/netdev.ts';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, MAX_SKB_FRAGS, SKB_OVERHEAD, ethTypeTrans, type SkBuff } from '../../stack/skb.ts';
-import { sumGroStats, sumLroStats, type GroStats, type LroStats } from '../../lro/index.ts';
 import type { Tracer } from '../../sim/trace.ts';
 import { poll } from './poll.ts';
 
@@ -66,6 +65,13 @@ export class MqQueue extends RxQueue<null> implements RxBufferSource {
     this.ring = new RxRing(nic, q, 'rx');
     this.headerSplit = nic.capabilities.headerSplit;
     this.hdr = new Int32Array(this.ring.entries);
+  }
+
+  /** The queue's NAPI context and MSI-X vector (its hard IRQ masks it and schedules the poll), its buffers, the interrupt enabled. */
+  open(weight: number): void {
+    this.registerNapi(`eth0-rx${this.q}`, weight, (budget) => poll(this, budget), () => { this.ring.noteArrivals(); this.nic.maskIrq(this.q); });
+    this.allocRxBuffers();
+    this.nic.unmaskIrq(this.q);
   }
 
   /** The DD-bit completion: descriptors of the next complete frame at next_to_clean (DD on each, EOP on the last), or 0. */
@@ -166,59 +172,30 @@ export class MqQueue extends RxQueue<null> implements RxBufferSource {
   }
 }
 
-export class MqDriver implements Driver {
+/** The mq driver instance: one MqQueue per receive queue. */
+export class MqDriver extends RxDriver<MqQueue> implements Driver {
   readonly name = 'mq';
-  readonly engine: Engine;
-  readonly queues: MqQueue[] = [];
-  readonly dev: NetDevice;
-  private readonly env: DriverEnv;
 
   constructor(env: DriverEnv) {
-    const { model: nic, stack, tracer, options: o } = env;
+    const { model: nic, stack, tracer, options: o } = env, caps = nic.capabilities;
     if (nic.name !== 'mq') throw new Error(`mq driver: model "${nic.name}" is not an mq NIC (the driver reads mq descriptors)`);
-    this.env = env;
-    this.engine = o.engine;
-    const caps = nic.capabilities;
-    this.dev = stack.registerNetdev({ name: 'eth0', mtu: nic.mtu, mac: nic.macAddress,
+    const dev = stack.registerNetdev({ name: 'eth0', mtu: nic.mtu, mac: nic.macAddress,
       features: (caps.vlan === 'strip' ? NETIF_F_HW_VLAN_RX : 0) | (caps.rxChecksum === 'verified' ? NETIF_F_RXCSUM : 0)
         | (o.engine === 'lro' ? NETIF_F_LRO : o.engine === 'gro' ? NETIF_F_GRO : 0) });
-    for (let q = 0; q < nic.queueCount; q++) this.queues.push(new MqQueue(q, nic, stack, tracer, this.dev, env));
+    super(env, dev, (q) => new MqQueue(q, nic, stack, tracer, dev, env));
     this.dev.registerStatsProvider(() => this.driverStats());
   }
 
-  open(): void {
-    const { model: nic, options } = this.env;
-    for (const q of this.queues) {
-      q.registerNapi(`eth0-rx${q.q}`, options.pollBudget, (budget) => poll(q, budget), () => { q.ring.noteArrivals(); nic.maskIrq(q.q); });
-      q.allocRxBuffers();
-      nic.unmaskIrq(q.q);
-    }
-  }
-
-  lroStats(): LroStats | null { return this.engine === 'lro' ? sumLroStats(this.queues.map((q) => q.lro!.stats)) : null; }
-  groStats(): GroStats | null { return this.engine === 'gro' ? sumGroStats(this.queues.map((q) => q.gro!.stats)) : null; }
-
-  drops(): Record<string, number> {
-    let tooMany = 0;
-    for (const q of this.queues) tooMany += q.counters.rx_too_many_frags;
-    return { rx_too_many_frags: tooMany };
-  }
-
-  ethtoolStats(): Record<string, number> { return ethtoolStats(this.dev); }
-
-  get held(): number {
-    return this.queues.reduce((n, q) => n + q.held, 0);
-  }
+  drops(): Record<string, number> { return { rx_too_many_frags: this.sum((q) => q.counters.rx_too_many_frags) }; }
 
   private driverStats(): Record<string, number> {
     const out: Record<string, number> = {};
-    let good = 0, bad = 0, split = 0, allocFail = 0;
     for (const q of this.queues) {
       const c = q.counters;
       out[`rx_queue_${q.q}_packets`] = c.packets; out[`rx_queue_${q.q}_bytes`] = c.bytes; out[`rx_queue_${q.q}_csum_err`] = c.rx_csum_error;
-      good += c.csum_good; bad += c.rx_csum_error; split += c.header_split; allocFail += c.alloc_rx_buff_failed;
     }
-    out['hw_csum_rx_good'] = good; out['hw_csum_rx_error'] = bad; out['rx_hdr_split'] = split; out['alloc_rx_buff_failed'] = allocFail;
+    out['hw_csum_rx_good'] = this.sum((q) => q.counters.csum_good); out['hw_csum_rx_error'] = this.sum((q) => q.counters.rx_csum_error);
+    out['rx_hdr_split'] = this.sum((q) => q.counters.header_split); out['alloc_rx_buff_failed'] = this.sum((q) => q.counters.alloc_rx_buff_failed);
     const lro = this.lroStats();
     if (lro !== null) { out['lro_aggregated'] = lro.aggregated; out['lro_flushed'] = lro.flushed; out['lro_no_desc'] = lro.no_desc; }
     const gro = this.groStats();

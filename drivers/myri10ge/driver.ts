@@ -13,14 +13,14 @@ import {
   VLAN_HLEN, ethTypeTrans, type SkBuff,
 } from '../../stack/skb.ts';
 import {
-  HeaderSlab, LRO_IPV4, LRO_TCP, LroFragList, sumGroStats, sumLroStats, type GroStats, type LroHeader, type LroStats,
+  HeaderSlab, LRO_IPV4, LRO_TCP, LroFragList, type LroHeader,
 } from '../../lro/index.ts';
 import type { Tracer } from '../../sim/trace.ts';
 import { IPPROTO, IPV4, TCP } from '../../wire/constants.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../../wire/checksum.ts';
 import type { Driver, DriverEnv, Engine, ResolvedDriverOptions } from '../driver.ts';
 import { CompletionQueue, RxRing, type RxBufferSource } from '../rx-ring.ts';
-import { LRO_MAX_AGGR, LRO_MAX_DESC, RxQueue } from '../rx-queue.ts';
+import { LRO_MAX_AGGR, LRO_MAX_DESC, RxDriver, RxQueue, perQueueStats } from '../rx-queue.ts';
 import { poll } from './poll.ts';
 
 /** Module parameter myri10ge_lro_max_pkts (MYRI10GE_LRO_MAX_PKTS). */
@@ -262,57 +262,34 @@ export class MyriSlice extends RxQueue<number> {
   }
 }
 
-export class Myri10geDriver implements Driver {
+/** The myri10ge driver instance: one MyriSlice per slice. */
+export class Myri10geDriver extends RxDriver<MyriSlice> implements Driver {
   readonly name = 'myri10ge';
-  readonly slices: MyriSlice[] = [];
-  readonly dev: NetDevice;
-  private readonly stack: Stack;
-  private readonly options: ResolvedDriverOptions;
 
-  constructor(env: DriverEnv, readonly engine: Engine) {
-    const { model, stack, tracer, options } = env;
-    this.stack = stack;
-    this.options = options;
-    this.dev = new NetDevice({ name: 'eth0', mtu: model.mtu, mac: model.macAddress });
-    for (let q = 0; q < model.queueCount; q++) this.slices.push(new MyriSlice(q, model, stack, this.dev, tracer, engine, options));
+  constructor(env: DriverEnv, engine: Engine) {
+    const { model, stack, tracer, options } = env, dev = new NetDevice({ name: 'eth0', mtu: model.mtu, mac: model.macAddress });
+    super(env, dev, (q) => new MyriSlice(q, model, stack, dev, tracer, engine, options));
   }
 
-  open(): void {
-    this.stack.registerNetdev(this.dev);
+  /** The queues under myri10ge's name for them. */
+  get slices(): readonly MyriSlice[] { return this.queues; }
+
+  override open(): void {
+    this.env.stack.registerNetdev(this.dev);
     this.dev.registerStatsProvider(() => this.ethtoolStats());
-    for (const ss of this.slices) ss.open(this.options.pollBudget);
+    super.open();
   }
 
-  lroStats(): LroStats | null { return this.engine === 'lro' ? sumLroStats(this.slices.map((s) => s.lro!.stats)) : null; }
-
-  groStats(): GroStats | null { return this.engine === 'gro' ? sumGroStats(this.slices.map((s) => s.gro!.stats)) : null; }
-
-  drops(): Record<string, number> {
-    let runts = 0;
-    for (const s of this.slices) runts += s.stats.rx_runt_completion;
-    return { rx_runt_completion: runts };
-  }
+  drops(): Record<string, number> { return { rx_runt_completion: this.sum((s) => s.stats.rx_runt_completion) }; }
 
   /** ethtool -S: the four LRO lines of myri10ge (summed over slices; avg aggr as the integer quotient), then per slice. */
-  ethtoolStats(): Record<string, number> {
+  override ethtoolStats(): Record<string, number> {
     const lro = this.lroStats();
     const agg = lro?.aggregated ?? 0, fl = lro?.flushed ?? 0;
-    const out: Record<string, number> = {
-      'LRO aggregated': agg, 'LRO flushed': fl, 'LRO avg aggr': fl > 0 ? Math.floor(agg / fl) : 0, 'LRO no_desc': lro?.no_desc ?? 0,
-    };
-    for (const ss of this.slices) {
-      const s = ss.stats as unknown as Record<string, number>;
-      for (const k of Object.keys(s)) out[`slice${ss.q} ${k}`] = s[k]!;
-    }
-    return out;
-  }
-
-  get held(): number {
-    let n = 0;
-    for (const s of this.slices) n += s.held;
-    return n;
+    const out = { 'LRO aggregated': agg, 'LRO flushed': fl, 'LRO avg aggr': fl > 0 ? Math.floor(agg / fl) : 0, 'LRO no_desc': lro?.no_desc ?? 0 };
+    return perQueueStats(out, 'slice', this.queues);
   }
 
   /** Unload (tests): gives every posted chunk back; call with the device idle and the stack drained. */
-  close(): void { for (const s of this.slices) s.close(); }
+  close(): void { for (const s of this.queues) s.close(); }
 }
