@@ -351,3 +351,28 @@ function layoutL4(b: Uint8Array, off: number, L: FrameLayout): FrameLayout {
   L.payloadLen = L.ipEnd - l4;
   return L;
 }
+
+/**
+ * Lays out an IP packet whose link-layer header is not in front of it (a NIC that extracted the VLAN tag and
+ * left 0x8100 in the EtherType hands the driver the IP header at skb.data): `etherType` says what starts at
+ * `off`, and offsets are relative to `off` (`l3` is 0). Never throws, never allocates.
+ */
+export function layoutPacket(
+  b: Uint8Array,
+  off: number,
+  len: number,
+  etherType: number,
+  into: FrameLayout,
+): FrameLayout {
+  const L = layoutFrame(b, off, 0, into); // every field reset (refused as a runt before a byte is read)
+  L.len = len;
+  L.refusal = null;
+  L.refusalAt = -1;
+  L.etherType = etherType;
+  L.l3 = 0;
+  if (etherType === ETHERTYPE.IPV4) return layoutIpv4(b, off, len, 0, L);
+  if (etherType === ETHERTYPE.IPV6) return layoutIpv6(b, off, len, 0, L);
+  L.payload = 0;
+  L.payloadLen = len;
+  return L;
+}

@@ -13,8 +13,8 @@ import { restoreExtractedProtocol } from '../../stack/skb-util.ts';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, SKB_OVERHEAD, ethTypeTrans, type IpSummed, type SkBuff } from '../../stack/skb.ts';
 import { HeaderSlab, LRO_IPV4, LRO_TCP, type LroHeader } from '../../lro/index.ts';
 import type { Tracer } from '../../sim/trace.ts';
-import { IPPROTO, IPV4, TCP } from '../../wire/constants.ts';
-import { r16 } from '../../wire/bytes.ts';
+import { ETHERTYPE, IPPROTO } from '../../wire/constants.ts';
+import { FrameLayout, layoutPacket } from '../../wire/layout.ts';
 import type { Driver, DriverEnv, Engine, ResolvedDriverOptions } from '../driver.ts';
 import { poll } from './poll.ts';
 
@@ -74,6 +74,8 @@ export class EheaRxQueue extends RxQueue<EheaCqe> implements RxBufferSource {
   private readonly rq1Mem: (Uint8Array | null)[];
   readonly rq1Slab: HeaderSlab;
   private readonly ipSummed: IpSummed;
+  /** get_skb_hdr's reading of the frame (reused: nothing is allocated per frame). */
+  private readonly layout = new FrameLayout();
 
   constructor(q: number, nic: NicModel, stack: Stack, dev: NetDevice, tracer: Tracer, readonly engine: Engine, opts: ResolvedDriverOptions) {
     super(q, nic, stack, tracer, dev, opts, (pr) => ({
@@ -175,17 +177,15 @@ export class EheaRxQueue extends RxQueue<EheaCqe> implements RxBufferSource {
   getSkbHeader(skb: SkBuff, out: LroHeader, cqe: EheaCqe): boolean {
     const s = this.stats;
     if (cqe.headerLength === 0) { s.lro_hdr_no_l4++; return false; }
-    const b = skb.buf, iph = skb.data;
-    // IPv6 (the HW finds its TCP header too) stays out: inet_lro is IPv4-only. skb.protocol may read 0x8100 (extracted tag): ask the header
-    if (b[iph]! >>> 4 !== 4) { s.lro_hdr_not_ipv4++; return false; }
-    if (b[iph + IPV4.PROTO] !== IPPROTO.TCP) { s.lro_hdr_not_tcp++; return false; }
-    const ihl = (b[iph]! & 0x0f) * 4;
-    const tcph = iph + ihl;
-    const doff = (b[tcph + TCP.DOFF]! >> 4) * 4;
-    const totLen = r16(b, iph + IPV4.TOT_LEN);
-    if (totLen < ihl + doff) { s.lro_hdr_short_tot_len++; return false; }
-    if (cqe.headerLength !== ETH_HLEN + ihl + doff) { s.lro_hdr_mismatch++; return false; }
-    out.buf = b; out.iphOff = iph; out.tcphOff = tcph; out.flags = LRO_IPV4 | LRO_TCP;
+    // skb.protocol may read 0x8100 (extracted tag) and IPv6 (the HW finds its TCP header too) stays out, inet_lro
+    // being IPv4-only: the header itself is asked, laid out as IPv4 from skb.data
+    const L = layoutPacket(skb.buf, skb.data, skb.len, ETHERTYPE.IPV4, this.layout);
+    if (L.refusal === 'ipv4_total_length_short') { s.lro_hdr_short_tot_len++; return false; }
+    if (!L.isIpv4) { s.lro_hdr_not_ipv4++; return false; }
+    if (L.l4Proto !== IPPROTO.TCP) { s.lro_hdr_not_tcp++; return false; }
+    if (!L.isTcp) { s.lro_hdr_short_tot_len++; return false; }
+    if (cqe.headerLength !== ETH_HLEN + L.headerLength) { s.lro_hdr_mismatch++; return false; }
+    out.buf = skb.buf; out.iphOff = skb.data; out.tcphOff = skb.data + L.l4; out.flags = LRO_IPV4 | LRO_TCP;
     return true;
   }
 

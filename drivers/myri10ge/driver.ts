@@ -1,22 +1,18 @@
-// myri10ge sample driver setup (spec/inet_lro.md §3.2, datasheet docs/hw-models/myri10ge.md): per slice
-// a small and a big ring of page chunks (drivers/rx-ring.ts; one page reference per chunk), the rx_done
-// ring, one NAPI context, one interrupt and one LroManager in frags mode or GroEngine (drivers/rx-queue.ts).
-// The poll is in poll.ts.
-import { r16 } from '../../wire/bytes.ts';
+
 import { MXGEFW_PAD, MYRI_PAGE, RECV_DESC, RX_DONE, csumWithoutVlan } from '../../hw-models/myri10ge.ts';
 import { copyBytes } from '../../hw-models/dma.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import type { Stack } from '../../stack/stack.ts';
 import { NetDevice } from '../../stack/netdev.ts';
 import {
-  CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, ETH_P_8021Q, ETH_P_IP, MAX_SKB_FRAGS, SKB_OVERHEAD,
-  VLAN_HLEN, ethTypeTrans, type SkBuff,
+  CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, ETH_P_8021Q, MAX_SKB_FRAGS, SKB_OVERHEAD,ethTypeTrans, type SkBuff,
 } from '../../stack/skb.ts';
 import {
   HeaderSlab, LRO_IPV4, LRO_TCP, LroFragList, type LroHeader,
 } from '../../lro/index.ts';
 import type { Tracer } from '../../sim/trace.ts';
-import { IPPROTO, IPV4, TCP } from '../../wire/constants.ts';
+import { IPPROTO } from '../../wire/constants.ts';
+import { FrameLayout, layoutFrame } from '../../wire/layout.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../../wire/checksum.ts';
 import type { Driver, DriverEnv, Engine, ResolvedDriverOptions } from '../driver.ts';
 import { CompletionQueue, RxRing, type RxBufferSource } from '../rx-ring.ts';
@@ -105,6 +101,8 @@ export class MyriSlice extends RxQueue<number> {
   /** The current completion: frame length (pad stripped) and the NIC's partial checksum. */
   len = 0;
   csum = 0;
+  /** get_frag_header's reading of the frame (reused: nothing is allocated per frame). */
+  private readonly layout = new FrameLayout();
 
   constructor(q: number, nic: NicModel, stack: Stack, dev: NetDevice, tracer: Tracer, readonly engine: Engine, opts: ResolvedDriverOptions) {
     super(q, nic, stack, tracer, dev, opts, (ss) => ({
@@ -191,7 +189,7 @@ export class MyriSlice extends RxQueue<number> {
     const f = this.frags, f0 = f.frags[0]!, len = this.len;
     this.stack.cpu.charge('skb_alloc');
     const skb = this.pool.get();
-    const hlen = this.gro !== null ? Math.max(MYRI10GE_HLEN, this.headerLength(f0.mem, f0.off, f0.size)) : MYRI10GE_HLEN;
+    const hlen = this.gro !== null ? Math.max(MYRI10GE_HLEN, this.headerLength(f0.mem, f0.off)) : MYRI10GE_HLEN;
     const copy = Math.min(len, hlen, f0.size);
     const mem = this.hdrSlab.alloc(), slot = this.hdrSlab.lastOff;
     copyBytes(f0.mem, f0.off, mem, slot + MYRI10GE_ALIGN_PAD, copy);
@@ -211,41 +209,32 @@ export class MyriSlice extends RxQueue<number> {
   }
 
   /** Bytes from the MAC header to the end of the TCP header, 0 when not TCP/IPv4 (for the GRO header copy). */
-  private headerLength(b: Uint8Array, mac: number, avail: number): number {
-    let iph = mac + ETH_HLEN;
-    let type = r16(b, mac + 12);
-    if (type === ETH_P_8021Q) { type = r16(b, mac + 16); iph += VLAN_HLEN; }
-    if (type !== ETH_P_IP || iph + IPV4.HLEN > mac + avail) return 0;
-    const ihl = (b[iph]! & 0x0f) * 4;
-    if (b[iph + IPV4.PROTO] !== IPPROTO.TCP || iph + ihl + TCP.HLEN > mac + avail) return 0;
-    return iph + ihl + (b[iph + ihl + TCP.DOFF]! >> 4) * 4 - mac;
+  private headerLength(b: Uint8Array, mac: number): number {
+    const L = layoutFrame(b, mac, this.len, this.layout);
+    return L.isIpv4 && L.isTcp ? L.headerLength : 0;
   }
 
   /**
    * myri10ge_get_frag_header: the MAC header starts fragment 0; Ethernet IPv4, or 802.1Q carrying IPv4
    * (then the tag's 4 bytes come out of the NIC's sum, which starts at byte 14); TCP only; no IP fragment
    * (the later variant); the IP header checksum and the full TCP checksum (pseudo-header + NIC sum) must be right.
+   * The frame is read through wire/layout.ts; a malformed IPv4 header counts as not IPv4, a malformed TCP header as not TCP.
    */
   getFragHeader(frags: LroFragList, out: LroHeader, nicCsum: number): boolean {
     const s = this.stats, f0 = frags.frags[0]!, b = f0.mem, mac = f0.off;
-    let iph = mac + ETH_HLEN, type = r16(b, mac + 12), csum = nicCsum;
-    if (type === ETH_P_8021Q) {
-      const tci = r16(b, mac + 14);
-      type = r16(b, mac + 16);
-      iph += VLAN_HLEN;
-      if (type === ETH_P_IP) csum = csumWithoutVlan(csum, tci, type);
-    }
-    if (type !== ETH_P_IP) { s.lro_hdr_not_ipv4++; return false; }
-    out.buf = b; out.macOff = mac; out.iphOff = iph; out.flags = LRO_IPV4;
-    if (b[iph + IPV4.PROTO] !== IPPROTO.TCP) { s.lro_hdr_not_tcp++; return false; }
-    if (this.rejectIpFragments && (r16(b, iph + IPV4.FRAG) & 0x3fff) !== 0) { s.lro_hdr_ip_fragment++; return false; }
-    const ihl = (b[iph]! & 0x0f) * 4, tcph = iph + ihl;
-    if (tcph + TCP.HLEN > mac + f0.size || tcph + (b[tcph + TCP.DOFF]! >> 4) * 4 > mac + f0.size) { s.lro_hdr_split++; return false; }
-    out.tcphOff = tcph; out.flags = LRO_IPV4 | LRO_TCP;
-    this.stack.cpu.charge('csum_byte', ihl);
-    if (fold(sumBytes(b, iph, ihl)) !== 0xffff) { s.lro_hdr_ip_csum_bad++; return false; }
-    const tcpLen = r16(b, iph + IPV4.TOT_LEN) - ihl;
-    if (fold(csum + pseudoHeaderSum(b, iph + IPV4.SRC, iph + IPV4.DST, IPPROTO.TCP, tcpLen)) !== 0xffff) { s.lro_hdr_tcp_csum_bad++; return false; }
+    const L = layoutFrame(b, mac, this.len, this.layout);
+    if (L.vlanCount > 1 || (L.vlanCount === 1 && L.outerTpid !== ETH_P_8021Q) || !L.isIpv4) { s.lro_hdr_not_ipv4++; return false; }
+    out.buf = b; out.macOff = mac; out.iphOff = mac + L.l3; out.flags = LRO_IPV4;
+    if (L.l4Proto !== IPPROTO.TCP) { s.lro_hdr_not_tcp++; return false; }
+    if (this.rejectIpFragments && L.fragment) { s.lro_hdr_ip_fragment++; return false; }
+    if (L.l4HdrLen === 0) { s.lro_hdr_not_tcp++; return false; }
+    if (L.l4 + L.l4HdrLen > f0.size) { s.lro_hdr_split++; return false; }
+    out.tcphOff = mac + L.l4; out.flags = LRO_IPV4 | LRO_TCP;
+    this.stack.cpu.charge('csum_byte', L.ipHdrLen);
+    if (fold(sumBytes(b, mac + L.l3, L.ipHdrLen)) !== 0xffff) { s.lro_hdr_ip_csum_bad++; return false; }
+    const csum = L.vlanCount === 1 ? csumWithoutVlan(nicCsum, L.outerTci, L.etherType) : nicCsum;
+    const src = mac + L.srcOff;
+    if (fold(csum + pseudoHeaderSum(b, src, src + 4, IPPROTO.TCP, L.ipEnd - L.l4)) !== 0xffff) { s.lro_hdr_tcp_csum_bad++; return false; }
     return true;
   }
 
