@@ -10,7 +10,7 @@ import type { NapiStruct } from '../stack/napi.ts';
 import { ethtoolStats, type NetDevice } from '../stack/netdev.ts';
 import { SkbPool, type SkBuff } from '../stack/skb.ts';
 import { GroEngine, LroManager, sumGroStats, sumLroStats, type GroStats, type LroConfig, type LroStats } from '../lro/index.ts';
-import type { Tracer } from '../sim/trace.ts';
+import type { Tracer } from '../observe/trace.ts';
 import type { DriverEnv, Engine, ResolvedDriverOptions } from './driver.ts';
 
 /** inet_lro's defaults in every sample driver: max_aggr (module parameter lro_max_aggr) and max_desc (sessions per queue). */

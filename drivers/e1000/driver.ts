@@ -10,7 +10,7 @@ import { RX_DESC, RX_DESC_SIZE, RX_ERRORS, RX_STATUS } from '../../hw-models/e10
 import type { Stack } from '../../stack/stack.ts';
 import { NETIF_F_GRO, NETIF_F_HW_VLAN_RX, NETIF_F_LRO, type NetDevice } from '../../stack/netdev.ts';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, MAX_SKB_FRAGS, SKB_OVERHEAD, ethTypeTrans, type SkBuff } from '../../stack/skb.ts';
-import type { Tracer } from '../../sim/trace.ts';
+import type { Tracer } from '../../observe/trace.ts';
 import { TcpChecksumVerifier } from './sw-checksum.ts';
 import { poll } from './poll.ts';
 

@@ -12,7 +12,7 @@ import { NetDevice } from '../../stack/netdev.ts';
 import { restoreExtractedProtocol } from '../../stack/skb-util.ts';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, SKB_OVERHEAD, ethTypeTrans, type IpSummed, type SkBuff } from '../../stack/skb.ts';
 import { HeaderSlab, LRO_IPV4, LRO_TCP, type LroHeader } from '../../lro/index.ts';
-import type { Tracer } from '../../sim/trace.ts';
+import type { Tracer } from '../../observe/trace.ts';
 import { ETHERTYPE, IPPROTO } from '../../wire/constants.ts';
 import { FrameLayout, layoutPacket } from '../../wire/layout.ts';
 import type { Driver, DriverEnv, Engine, ResolvedDriverOptions } from '../driver.ts';

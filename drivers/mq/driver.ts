@@ -12,7 +12,7 @@ import { HDR_INFO, MQ_ERRORS, MQ_HDR_BUFFER_BYTES, MQ_STATUS, RX_READ, RX_WB } f
 import type { Stack } from '../../stack/stack.ts';
 import { NETIF_F_GRO, NETIF_F_HW_VLAN_RX, NETIF_F_LRO, NETIF_F_RXCSUM, type NetDevice } from '../../stack/netdev.ts';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, MAX_SKB_FRAGS, SKB_OVERHEAD, ethTypeTrans, type SkBuff } from '../../stack/skb.ts';
-import type { Tracer } from '../../sim/trace.ts';
+import type { Tracer } from '../../observe/trace.ts';
 import { poll } from './poll.ts';
 
 export const MQ_DEFAULT_MAX_AGGR = LRO_MAX_AGGR;

@@ -10,7 +10,7 @@ import {
 import {
   HeaderSlab, LRO_IPV4, LRO_TCP, LroFragList, type LroHeader,
 } from '../../lro/index.ts';
-import type { Tracer } from '../../sim/trace.ts';
+import type { Tracer } from '../../observe/trace.ts';
 import { IPPROTO } from '../../wire/constants.ts';
 import { FrameLayout, layoutFrame } from '../../wire/layout.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../../wire/checksum.ts';
