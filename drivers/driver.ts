@@ -60,6 +60,11 @@ export interface Driver {
 /** Whether an engine can run on a model with these capabilities under this driver, and why (not). */
 export interface EngineSupport { ok: boolean; why: string }
 
+/** Every sample driver's answer for GRO with nonNapi: GRO lives in a NAPI context. */
+export const GRO_NEEDS_NAPI: EngineSupport = {
+  ok: false, why: 'GRO runs only in NAPI context (napi_gro_receive, flushed at napi_complete); nonNapi delivers through netif_rx',
+};
+
 /** A driver as the registry knows it. */
 export interface DriverInfo {
   name: string;
@@ -72,6 +77,13 @@ export interface DriverInfo {
   /** Which engines work on a model with `caps` (and `options`), and why the others do not. */
   support(engine: Engine, caps: Capabilities, options: ResolvedDriverOptions): EngineSupport;
   create(env: DriverEnv): Driver;
+}
+
+/** DriverInfo.create's guard: refuses an engine the driver's `support` rules out, naming driver, engine, model and why. */
+export function supportedEnv(info: Pick<DriverInfo, 'name' | 'support'>, env: DriverEnv): DriverEnv {
+  const s = info.support(env.options.engine, env.model.capabilities, env.options);
+  if (!s.ok) throw new Error(`${info.name} driver: engine '${env.options.engine}' refused on this ${env.model.name} model: ${s.why}`);
+  return env;
 }
 
 const registry = new Map<string, DriverInfo>();

@@ -4,4 +4,5 @@ import './ehea/index.ts';
 import './myri10ge/index.ts';
 import './e1000/index.ts';
 import './mq/index.ts';
-export { deliverToStack } from './deliver.ts';
+export { receiveSkb, RxQueue, LRO_MAX_AGGR, LRO_MAX_DESC, CSUM_NONE, CSUM_GOOD, CSUM_BAD, type CsumVerdict, type DriverLroConfig } from './rx-queue.ts';
+export { RxRing, CompletionQueue, NO_BUFFER, type RxBufferSource } from './rx-ring.ts';

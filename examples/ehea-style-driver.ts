@@ -29,8 +29,8 @@ function openQueue(env: DriverEnv, q: number) {
   // the NIC's status bits are a verdict only while it checks checksums (rxChecksum); otherwise the stack checks
   const verified = nic.capabilities.rxChecksum === 'verified' ? CHECKSUM_UNNECESSARY : CHECKSUM_NONE;
   const rq = [1, 2, 3].map((r) => nic.ring(q, `rq${r}`)), cq = nic.ring(q, 'cq');
-  const shadow = rq.map((r) => new Int32Array(r.entries));      // ring index (= wr_id) → buffer address
-  const tail = [0, 0, 0], posted = [0, 0, 0];
+  const bufferInfo = rq.map((r) => new Int32Array(r.entries));  // ring index (= wr_id) → buffer address
+  const nextToUse = [0, 0, 0], posted = [0, 0, 0];
   const counters = { rx_packets: 0, rx_rq1: 0, rx_error_completion: 0, refill_failed: 0 };
   const pool = new SkbPool(64), rq1Slab = new HeaderSlab(256);  // RQ1 frames are copied out of the CQ slot
   let cqIdx = 0, phase = 1;
@@ -41,23 +41,25 @@ function openQueue(env: DriverEnv, q: number) {
     features: { napi: true, extractVlanId: true },              // the tag is gone from the frame, 0x8100 stays
     ipSummed: CHECKSUM_UNNECESSARY, ipSummedAggr: CHECKSUM_UNNECESSARY });
 
-  const refill = (): void => {
+  /** alloc_rx_buffers (ehea_refill_rq1/2/3): a WQE in every free slot of each RQ, then its doorbell. */
+  const allocRxBuffers = (): void => {
     for (let r = 0; r < 3; r++) {
       const ring = rq[r]!;
       while (posted[r]! < ring.entries - 1) {
         const addr = r === 0 ? 0 : nic.dma.alloc(BUF[r + 1]!);
         if (addr < 0) { counters.refill_failed++; break; }
-        const w = ring.base + tail[r]! * RWQE_SIZE;
+        const w = ring.base + nextToUse[r]! * RWQE_SIZE;
         mem.fill(0, w, w + RWQE_SIZE);
-        v.setUint32(w + RWQE.WR_ID + 4, tail[r]!);              // our cookie: the ring index
+        v.setUint32(w + RWQE.WR_ID + 4, nextToUse[r]!);         // our cookie: the ring index
         v.setUint8(w + RWQE.NUM_SEGS, r === 0 ? 0 : 1);
         v.setUint32(w + RWQE.SG_ADDR + 4, addr); v.setUint32(w + RWQE.SG_LEN, BUF[r + 1]!);
-        shadow[r]![tail[r]!] = addr; tail[r] = (tail[r]! + 1) % ring.entries; posted[r]!++;
+        bufferInfo[r]![nextToUse[r]!] = addr; nextToUse[r] = (nextToUse[r]! + 1) % ring.entries; posted[r]!++;
       }
-      nic.doorbell(q, `rq${r + 1}`, tail[r]!);
+      nic.doorbell(q, `rq${r + 1}`, nextToUse[r]!);
     }
   };
 
+  /** The NAPI poll (ehea_poll): CQEs by phase bit → skbs → LRO (or the stack), flush, refill, napi_complete_done. */
   const poll = (budget: number): number => {
     let done = 0;
     for (; done < budget; done++) {
@@ -66,7 +68,7 @@ function openQueue(env: DriverEnv, q: number) {
       if (++cqIdx === cq.entries) { cqIdx = 0; phase ^= 1; }
       const r = (v.getUint8(c + CQE.TYPE) & CQE_TYPE_RQ_MASK) - 1, wrId = v.getUint32(c + CQE.WR_ID + 4);
       const status = v.getUint16(c + CQE.STATUS), hdrLen = v.getUint8(c + CQE.HEADER_LENGTH);
-      const len = v.getUint16(c + CQE.NUM_BYTES) - FCS_LEN, addr = shadow[r]![wrId]!;
+      const len = v.getUint16(c + CQE.NUM_BYTES) - FCS_LEN, addr = bufferInfo[r]![wrId]!;
       posted[r]!--;
       stack.cpu.charge('descriptor');
       const err = status & ERRORS;                              // ehea_check_cqe: TCP_CSUM_ERR alone on non-TCP/UDP is fine
@@ -92,16 +94,16 @@ function openQueue(env: DriverEnv, q: number) {
       } else if (tag >= 0) sink.vlanHwaccelReceiveSkb(skb, tag);
       else sink.netifReceiveSkb(skb);
     }
-    lro?.flushAll();
+    lro?.flushAll();                                            // lro_flush_all
     nic.doorbell(q, 'cq', cqIdx);                               // how far we read: the device may reuse those slots
-    refill();
-    if (done < budget) { stack.napiComplete(napi); nic.unmaskIrq(q); }
+    allocRxBuffers();
+    if (done < budget) { stack.napiComplete(napi); nic.unmaskIrq(q); }   // drained: napi_complete_done, re-arm
     return done;
   };
 
   const napi = stack.napiAdd(`ehea-style-pr${q}`, (_n, budget) => poll(budget), options.pollBudget, q);
   nic.onInterrupt(q, stack.requestIrq(`ehea-style-pr${q}`, () => { stack.napiSchedule(napi); }));
-  refill();
+  allocRxBuffers();
   return { lro, counters };
 }
 

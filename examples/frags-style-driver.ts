@@ -31,16 +31,16 @@ function getFragHeader(frags: LroFragList, out: LroHeader, nicSum: number): bool
   return true;
 }
 
-/** One receive ring of page chunks: where we post, what the device uses next, the page being carved. */
-interface ChunkRing { name: 'small' | 'big'; base: number; entries: number; chunk: number; shadow: Int32Array;
-  tail: number; clean: number; posted: number; page: number; pageOff: number }
+/** One receive ring of page chunks: buffer_info, next_to_use (we post), next_to_clean (the device uses), the page being carved. */
+interface ChunkRing { name: 'small' | 'big'; base: number; entries: number; chunk: number; bufferInfo: Int32Array;
+  nextToUse: number; nextToClean: number; posted: number; page: number; pageOff: number }
 
 /** One slice: the small and big rings, rx_done, NAPI, interrupt, an LroManager in frags mode. */
 function openSlice(env: DriverEnv, q: number) {
   const { model: nic, stack, options } = env, v = nic.dma.view, mem = nic.dma.bytes, dma = nic.dma;
   const ring = (name: 'small' | 'big'): ChunkRing => {
     const r = nic.ring(q, name);
-    return { name, base: r.base, entries: r.entries, chunk: r.bufferBytes, shadow: new Int32Array(r.entries), tail: 0, clean: 0, posted: 0, page: -1, pageOff: 0 };
+    return { name, base: r.base, entries: r.entries, chunk: r.bufferBytes, bufferInfo: new Int32Array(r.entries), nextToUse: 0, nextToClean: 0, posted: 0, page: -1, pageOff: 0 };
   };
   const small = ring('small'), big = ring('big'), done = nic.ring(q, 'rx_done'), frags = new LroFragList();
   const counters = { rx_packets: 0, refill_failed: 0 };
@@ -55,21 +55,22 @@ function openSlice(env: DriverEnv, q: number) {
     getFragHeader: useLro ? getFragHeader : () => false,
   });
 
-  /** Carve pages into chunks (one page reference per chunk posted), post them, ring the doorbell. */
-  const fill = (r: ChunkRing): void => {
+  /** alloc_rx_buffers (myri10ge_alloc_rx_pages): carve pages into chunks (one page reference per chunk posted), post, doorbell. */
+  const allocRxBuffers = (r: ChunkRing): void => {
     while (r.posted < r.entries - 1) {
       if (r.page < 0) { r.page = dma.alloc(MYRI_PAGE); r.pageOff = 0; if (r.page < 0) { counters.refill_failed++; break; } }
       const addr = r.page + r.pageOff;
       dma.ref(addr);                                            // this chunk's reference travels with its fragment
       r.pageOff += r.chunk;
       if (r.pageOff + r.chunk > MYRI_PAGE) { dma.free(r.page); r.page = -1; }   // page used up: drop the carving ref
-      v.setUint32(r.base + r.tail * RECV_DESC_SIZE + RECV_DESC.ADDR_HIGH, 0);
-      v.setUint32(r.base + r.tail * RECV_DESC_SIZE + RECV_DESC.ADDR_LOW, addr);
-      r.shadow[r.tail] = addr; r.tail = (r.tail + 1) % r.entries; r.posted++;
+      v.setUint32(r.base + r.nextToUse * RECV_DESC_SIZE + RECV_DESC.ADDR_HIGH, 0);
+      v.setUint32(r.base + r.nextToUse * RECV_DESC_SIZE + RECV_DESC.ADDR_LOW, addr);
+      r.bufferInfo[r.nextToUse] = addr; r.nextToUse = (r.nextToUse + 1) % r.entries; r.posted++;
     }
-    nic.doorbell(q, r.name, r.tail);
+    nic.doorbell(q, r.name, r.nextToUse);
   };
 
+  /** The NAPI poll (myri10ge_clean_rx_done): rx_done slots → fragment lists → lro_receive_frags, flush, refill, napi_complete_done. */
   const poll = (budget: number): number => {
     let n = 0;
     for (; n < budget; n++) {
@@ -82,22 +83,22 @@ function openSlice(env: DriverEnv, q: number) {
       const r = total <= small.chunk ? small : big;             // the frame's chunks, in posting order
       frags.clear(); frags.arrivalNs = nic.clock.now; frags.queue = q;
       for (let left = total; left > 0; left -= r.chunk) {
-        frags.add(mem, r.shadow[r.clean]!, Math.min(r.chunk, left), dma, r.shadow[r.clean]!);
-        r.clean = (r.clean + 1) % r.entries; r.posted--;
+        frags.add(mem, r.bufferInfo[r.nextToClean]!, Math.min(r.chunk, left), dma, r.bufferInfo[r.nextToClean]!);
+        r.nextToClean = (r.nextToClean + 1) % r.entries; r.posted--;
       }
       frags.frags[0]!.off += MXGEFW_PAD; frags.frags[0]!.size -= MXGEFW_PAD;   // the firmware's 2-byte pad
       counters.rx_packets++;
       lro.receiveFrags(frags, total - MXGEFW_PAD, total - MXGEFW_PAD, sum, sum);   // priv = sum for get_frag_header
     }
-    lro.flushAll();                                             // before restocking, as myri10ge_clean_rx_done
-    fill(small); fill(big);
-    if (n < budget) { stack.napiComplete(napi); nic.unmaskIrq(q); }
+    lro.flushAll();                                             // lro_flush_all, before refilling, as myri10ge_clean_rx_done
+    allocRxBuffers(small); allocRxBuffers(big);
+    if (n < budget) { stack.napiComplete(napi); nic.unmaskIrq(q); }   // drained: napi_complete_done, re-arm
     return n;
   };
 
   const napi = stack.napiAdd(`frags-style-slice${q}`, (_n, budget) => poll(budget), options.pollBudget, q);
   nic.onInterrupt(q, stack.requestIrq(`frags-style-slice${q}`, () => { stack.napiSchedule(napi); }));
-  fill(small); fill(big);
+  allocRxBuffers(small); allocRxBuffers(big);
   return { lro, counters };
 }
 

@@ -19,32 +19,32 @@ function getSkbHeader(skb: SkBuff, out: LroHeader): boolean {
   return true;
 }
 
-/** One receive queue: ring, shadow array, NAPI poll, interrupt and LroManager. */
+/** One receive queue: ring, buffer_info, NAPI poll, interrupt and LroManager. */
 function openQueue(env: DriverEnv, q: number) {
   const { model: nic, stack, options } = env, v = nic.dma.view, ring = nic.ring(q, 'rx'), e = ring.entries;
-  const shadow = new Int32Array(e), pool = new SkbPool(64);   // shadow: slot → buffer (the write-back overwrites it)
-  const counters = { rx_packets: 0, rx_to_lro: 0, alloc_failed: 0 };
-  let ntc = 0, tail = 0;                            // next_to_clean; next slot to post
+  const bufferInfo = new Int32Array(e), pool = new SkbPool(64);   // slot → buffer (the write-back overwrites the descriptor's copy)
+  const counters = { rx_packets: 0, rx_to_lro: 0, alloc_rx_buff_failed: 0 };
+  let nextToClean = 0, nextToUse = 0;               // next slot the device completes; next slot we post
   const lro = options.engine !== 'lro' ? null : new LroManager<null>({ maxDesc: options.maxDesc ?? 8,
     maxAggr: options.maxAggr ?? 64, mtu: nic.mtu, sink: stack, skbPool: pool, getSkbHeader, queue: q, tracer: env.tracer, cpu: stack.cpu });
-  /** Post a fresh buffer in every empty slot (one always stays empty), then ring the doorbell once. */
-  const refill = (): void => {
-    while ((tail + 1) % e !== ntc) {
+  /** alloc_rx_buffers: a fresh buffer in every empty slot (one always stays empty), then the doorbell once. */
+  const allocRxBuffers = (): void => {
+    while ((nextToUse + 1) % e !== nextToClean) {
       const addr = nic.dma.alloc(ring.bufferBytes);
-      if (addr < 0) { counters.alloc_failed++; break; }              // DMA memory full: retried next poll
-      const d = ring.base + tail * RX_DESC_SIZE;
+      if (addr < 0) { counters.alloc_rx_buff_failed++; break; }      // DMA memory full: retried next poll
+      const d = ring.base + nextToUse * RX_DESC_SIZE;
       nic.dma.bytes.fill(0, d, d + RX_DESC_SIZE); v.setUint32(d + RX_READ.PKT_ADDR, addr, true);   // no HDR_ADDR: no split
-      shadow[tail] = addr; tail = (tail + 1) % e;
+      bufferInfo[nextToUse] = addr; nextToUse = (nextToUse + 1) % e;
     }
-    nic.doorbell(q, 'rx', tail);
+    nic.doorbell(q, 'rx', nextToUse);
   };
-  /** The NAPI poll: completions → skbs → LRO (or the stack), flush, refill, re-arm the interrupt. */
+  /** The NAPI poll (clean_rx_irq): completions → skbs → LRO (or the stack), flush, refill, napi_complete_done. */
   const poll = (budget: number): number => {
     let done = 0;
     for (; done < budget; done++) {
-      const d = ring.base + ntc * RX_DESC_SIZE, addr = shadow[ntc]!, status = v.getUint16(d + RX_WB.STATUS, true);
-      if ((status & MQ_STATUS.DD) === 0) break;                      // not written back yet: drained
-      v.setUint16(d + RX_WB.STATUS, 0, true); ntc = (ntc + 1) % e;   // cleaned: no stale DD a lap later
+      const d = ring.base + nextToClean * RX_DESC_SIZE, addr = bufferInfo[nextToClean]!, status = v.getUint16(d + RX_WB.STATUS, true);
+      if ((status & MQ_STATUS.DD) === 0) break;                      // DD clear: not written back yet, drained
+      v.setUint16(d + RX_WB.STATUS, 0, true); nextToClean = (nextToClean + 1) % e;   // cleaned: no stale DD a lap later
       stack.cpu.charge('descriptor'); stack.cpu.charge('skb_alloc');
       const skb = pool.get().setLinear(nic.dma.bytes, addr, v.getUint16(d + RX_WB.LENGTH, true));
       skb.headOwner = nic.dma; skb.headOwnerAddr = addr;             // freeSkb gives the buffer back
@@ -59,14 +59,14 @@ function openQueue(env: DriverEnv, q: number) {
       } else if (tag >= 0) stack.vlanHwaccelReceiveSkb(skb, tag);
       else stack.netifReceiveSkb(skb);
     }
-    lro?.flushAll();                                                 // nothing stays held past the poll
-    refill();
-    if (done < budget) { stack.napiComplete(napi); nic.unmaskIrq(q); }   // drained: leave polling, re-arm
+    lro?.flushAll();                                                 // lro_flush_all: nothing stays held past the poll
+    allocRxBuffers();
+    if (done < budget) { stack.napiComplete(napi); nic.unmaskIrq(q); }   // drained: napi_complete_done, re-arm
     return done;
   };
   const napi = stack.napiAdd(`min-rx${q}`, (_napi, budget) => poll(budget), options.pollBudget, q);
   nic.onInterrupt(q, stack.requestIrq(`min-rx${q}`, () => { stack.napiSchedule(napi); }));   // IRQ → schedule the poll
-  refill(); nic.unmaskIrq(q);
+  allocRxBuffers(); nic.unmaskIrq(q);
   return { lro, counters };
 }
 

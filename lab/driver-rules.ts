@@ -5,8 +5,11 @@ import type { NicModel } from '../hw-models/model.ts';
 import type { Driver } from '../drivers/driver.ts';
 import type { Stack } from '../stack/stack.ts';
 import type { NapiStruct, NapiWatch } from '../stack/napi.ts';
-import type { EngineWatch } from '../stack/rx-sink.ts';
+import type { EngineWatch, FragFrame } from '../stack/rx-sink.ts';
 import { CHECKSUM_UNNECESSARY, type SkBuff } from '../stack/skb.ts';
+import { IPPROTO } from '../wire/constants.ts';
+import { csumBlockAdd, fold, pseudoHeaderSumAddrs, sumBytes } from '../wire/checksum.ts';
+import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import type { RunResult } from './run.ts';
 
 /** Every rule, with what breaking it means and the one-line fix. */
@@ -29,7 +32,7 @@ export const DRIVER_RULES = {
   },
   'unverified-checksum-to-lro': {
     broken: 'a frame whose TCP checksum nobody verified (hardware or software) was handed to LRO',
-    fix: 'hand LRO only frames marked CHECKSUM_UNNECESSARY (NIC status bits or a software check); send the rest to the stack',
+    fix: 'hand LRO only frames marked CHECKSUM_UNNECESSARY (NIC status bits or a software check), in frags mode only frames get_frag_header verified; send the rest to the stack',
   },
   'buffer-leak': {
     broken: 'an skb or ring buffer leaked: DMA memory in use after the run drained exceeds what the rings held at open',
@@ -86,6 +89,7 @@ export class RuleWatch implements NapiWatch, EngineWatch {
   private readonly missedSeen: number[] = [];
   private readonly shortAfter: (string | null)[] = [];
   private failedAllocsAtPoll = 0;
+  private readonly layout = new FrameLayout();
 
   constructor(
     private readonly model: NicModel,
@@ -164,6 +168,38 @@ export class RuleWatch implements NapiWatch, EngineWatch {
         `frame of ${skb.len} bytes on queue ${skb.queue} (arrived t=${ms(skb.arrivalNs)}) joined an LRO session with ip_summed ${skb.ipSummed} (CHECKSUM_UNNECESSARY is ${CHECKSUM_UNNECESSARY})`,
       );
     }
+  }
+
+  /**
+   * Frags mode has no ip_summed to look at: get_frag_header is where the driver verifies. A frame LRO accepts
+   * whose IPv4 header or TCP checksum does not verify (corrupted traffic) was never verified.
+   */
+  lroAcceptFrags(frame: FragFrame, len: number): void {
+    const bad = this.badChecksum(frame, len);
+    if (bad !== null) {
+      this.broken(
+        'unverified-checksum-to-lro',
+        `frame of ${len} bytes on queue ${frame.queue} (arrived t=${ms(frame.arrivalNs)}) joined an LRO session in frags mode with ${bad}: get_frag_header accepted it unverified`,
+      );
+    }
+  }
+
+  /** Which checksum of a frags-mode IPv4/TCP frame does not verify, or null (all good, or not a frame this checks). */
+  private badChecksum(frame: FragFrame, len: number): string | null {
+    const f0 = frame.frags[0]!;
+    const L = layoutFrame(f0.mem, f0.off, len, this.layout);
+    if (!L.isIpv4 || !L.isTcp || L.l3 + L.ipHdrLen > f0.size) return null;
+    if (fold(sumBytes(f0.mem, f0.off + L.l3, L.ipHdrLen)) !== 0xffff) return 'a bad IPv4 header checksum';
+    // the TCP segment is frame bytes [l4, ipEnd), spread over the fragments
+    let sum = fold(pseudoHeaderSumAddrs(L.saddr, L.daddr, IPPROTO.TCP, L.ipEnd - L.l4));
+    for (let k = 0, at = 0; k < frame.count && at < L.ipEnd; k++) {
+      const f = frame.frags[k]!,
+        from = Math.max(at, L.l4),
+        to = Math.min(at + f.size, L.ipEnd);
+      if (to > from) sum = csumBlockAdd(sum, fold(sumBytes(f.mem, f.off + from - at, to - from)), from - L.l4);
+      at += f.size;
+    }
+    return sum === 0xffff ? null : 'a bad TCP checksum';
   }
 
   /** A ring left short after a poll that had no allocation failure: remember where, in case frames are missed. */

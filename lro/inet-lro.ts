@@ -539,6 +539,7 @@ export class LroManager<P = unknown> {
     if (!desc.active) {
       const r = this.check(len - macHdrLen, null);
       if (r !== OK) return this.bypassFrags(frags, len, trueSize, hdrLen, sum, r, null);
+      this.sink.engineWatch?.lroAcceptFrags(frags, len);
       const skb = this.genSkb(frags, len, trueSize, hdrLen, this.ipSummedAggr, 0);
       const vlanHdrLen = skb.protocol === ETH_P_8021Q && !this.extractVlanId ? 4 : 0;
       const niph = skb.data + vlanHdrLen;
@@ -569,6 +570,7 @@ export class LroManager<P = unknown> {
       return this.procFrags(frags, len, trueSize, priv, sum, vlanTag);
     }
 
+    this.sink.engineWatch?.lroAcceptFrags(frags, len);
     const flags = pk.flags;
     let payload = this.appendCommon(desc);
     parent.truesize += trueSize;

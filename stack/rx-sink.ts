@@ -1,10 +1,20 @@
 // Where drivers and LRO/GRO hand finished skbs: the four kernel entry points of a 2.6.24 receive path.
-import type { SkBuff } from './skb.ts';
+import type { SkBuff, SkbFrag } from './skb.ts';
+
+/** One frame as page fragments (lro/frag-list.ts's LroFragList), the first starting at the MAC header. */
+export interface FragFrame {
+  readonly frags: readonly SkbFrag[];
+  readonly count: number;
+  readonly queue: number;
+  readonly arrivalNs: number;
+}
 
 /** Told of every frame an aggregation engine accepts into a session (lab/driver-rules.ts: was it verified?). */
 export interface EngineWatch {
   /** inet_lro skb mode: `skb` (data at the network header) joins or opens a session; its ip_summed is still the driver's. */
   lroAccept(skb: SkBuff): void;
+  /** inet_lro frags mode: the `len`-byte frame in `frame` joins or opens a session (get_frag_header said it was verified). */
+  lroAcceptFrags(frame: FragFrame, len: number): void;
 }
 
 export interface RxSink {

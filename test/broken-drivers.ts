@@ -58,7 +58,12 @@ export const BROKEN_DRIVERS: BrokenDriver[] = [
   {
     rule: 'ring-not-refilled',
     why: 'posts at most 4 buffers per poll',
-    edits: [['while ((tail + 1) % e !== ntc) {', 'for (let k = 0; k < 4 && (tail + 1) % e !== ntc; k++) {']],
+    edits: [
+      [
+        'while ((nextToUse + 1) % e !== nextToClean) {',
+        'for (let k = 0; k < 4 && (nextToUse + 1) % e !== nextToClean; k++) {',
+      ],
+    ],
   },
   {
     rule: 'conservation',
@@ -83,12 +88,30 @@ export const BROKEN_DRIVERS: BrokenDriver[] = [
   },
 ];
 
-/** The minimal driver's source with `b`'s edits, registered as `name`. */
-export function brokenCopy(source: string, b: BrokenDriver, name: string): string {
-  let s = source.replaceAll(`name: 'minimal'`, `name: '${name}'`).replaceAll(`'minimal'`, `'${name}'`);
+/**
+ * The frags-mode rule broken in a copy of examples/frags-style-driver.ts (page fragments: LRO has no ip_summed to
+ * look at, get_frag_header is where the driver verifies): get_frag_header that checks neither checksum.
+ */
+export const BROKEN_FRAGS_DRIVER: BrokenDriver = {
+  rule: 'unverified-checksum-to-lro',
+  why: 'frags mode: get_frag_header verifies neither the IP header nor the TCP checksum',
+  edits: [
+    ['  if (fold(sumBytes(b, iph, ihl)) !== 0xffff) return false;', '  // (no IP header checksum)'],
+    [
+      '  if (fold(sum + pseudoHeaderSum(b, iph + 12, iph + 16, 6, r16(b, iph + 2) - ihl)) !== 0xffff) return false;',
+      '  // (no TCP checksum)',
+    ],
+  ],
+};
+
+/** An example driver's source (`example`: its registered name and file) with `b`'s edits, registered as `name`. */
+export function brokenCopy(source: string, b: BrokenDriver, name: string, example = 'minimal'): string {
+  let s = source.replaceAll(`name: '${example}'`, `name: '${name}'`).replaceAll(`'${example}'`, `'${name}'`);
   for (const [from, to] of b.edits) {
     if (!s.includes(from))
-      throw new Error(`broken driver ${b.rule}: examples/minimal-driver.ts no longer contains ${JSON.stringify(from)}`);
+      throw new Error(
+        `broken driver ${b.rule}: examples/${example}-driver.ts no longer contains ${JSON.stringify(from)}`,
+      );
     s = s.replace(from, to);
   }
   return s;

@@ -11,7 +11,7 @@ import { getDriver } from '../drivers/index.ts';
 import { DRIVER_RULES, RULE_NAMES } from '../lab/driver-rules.ts';
 import { testDriver } from '../lab/test-driver.ts';
 import { loadUserModule } from '../cli/load.ts';
-import { BROKEN_DRIVERS, brokenCopy } from './broken-drivers.ts';
+import { BROKEN_DRIVERS, BROKEN_FRAGS_DRIVER, brokenCopy } from './broken-drivers.ts';
 import { vnic, vnicProcess } from '../cli/test-support.ts';
 import { HELP_RULES } from '../cli/commands/test-driver.ts';
 
@@ -50,6 +50,22 @@ describe('each rule broken on purpose in a copy of the minimal driver is reporte
       expect(v.detail.length).toBeGreaterThan(10);
     });
   }
+});
+
+describe('the checksum rule in frags mode (page fragments, verified in get_frag_header)', () => {
+  it(`${BROKEN_FRAGS_DRIVER.why}: reported as unverified-checksum-to-lro alone`, async () => {
+    const source = readFileSync(join(ROOT, 'examples/frags-style-driver.ts'), 'utf8');
+    const file = join(dir, 'broken-frags.ts');
+    writeFileSync(file, brokenCopy(source, BROKEN_FRAGS_DRIVER, 'broken-frags', 'frags-style'));
+    await loadUserModule(file, 'test');
+    const r = testDriver(getDriver('broken-frags')!);
+    expect(r.broken.map((x) => x.rule)).toEqual(['unverified-checksum-to-lro']);
+    const v = r.broken[0]!.first.violation;
+    expect(v.where).toMatch(/^poll \d+ \(frags-style-slice\d+, t=/);
+    expect(v.detail).toMatch(
+      /joined an LRO session in frags mode with a bad (TCP|IPv4 header) checksum: get_frag_header accepted it unverified$/,
+    );
+  });
 });
 
 describe('the example drivers pass (the sample drivers: test/drivers.conformance.test.ts)', () => {

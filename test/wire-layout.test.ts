@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import {
   decodeFrame,
   layoutFrame,
+  layoutPacket,
   frame,
   FrameLayout,
   WireError,
@@ -184,5 +185,39 @@ describe('layoutFrame agrees with decodeFrame', () => {
     // the generators reach both sides of the property
     expect(withTs).toBeGreaterThan(200);
     expect(refused).toBeGreaterThan(200);
+  });
+});
+
+describe('layoutPacket: an IP packet with no link header in front of it', () => {
+  it('lays out from the IP header what layoutFrame finds 14 bytes (one tag: 18) into the frame, offsets from the IP header', () => {
+    for (const tagged of [false, true]) {
+      const b = frame();
+      if (tagged) b.vlan(7);
+      const f = b
+        .tcp({ ts: [1, 2] })
+        .payload(100)
+        .build();
+      const whole = layoutFrame(f, 0, f.length, new FrameLayout());
+      const l3 = whole.l3;
+      const p = layoutPacket(f, l3, f.length - l3, ETHERTYPE.IPV4, new FrameLayout());
+      expect([p.refusal, p.l3, p.isIpv4, p.isTcp, p.l4, p.l4HdrLen, p.ipEnd, p.headerLength]).toEqual([
+        null,
+        0,
+        true,
+        true,
+        whole.l4 - l3,
+        whole.l4HdrLen,
+        whole.ipEnd - l3,
+        whole.headerLength - l3,
+      ]);
+    }
+  });
+
+  it('refuses what is not the EtherType it was told (an IPv6 header read as IPv4), and takes any other type as payload', () => {
+    const v6 = frame().ipv6({}).tcp({}).payload(10).build();
+    expect(layoutPacket(v6, 14, v6.length - 14, ETHERTYPE.IPV4, new FrameLayout()).refusal).toBe('ipv4_version');
+    expect(layoutPacket(v6, 14, v6.length - 14, ETHERTYPE.IPV6, new FrameLayout()).isTcp).toBe(true);
+    const arp = layoutPacket(v6, 14, 28, ETHERTYPE.ARP, new FrameLayout());
+    expect([arp.refusal, arp.payload, arp.payloadLen]).toEqual([null, 0, 28]);
   });
 });

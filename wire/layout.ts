@@ -188,7 +188,8 @@ export function layoutFrame(
 
 /**
  * Lays out an IP packet that starts at `b[off]` rather than a frame: the stack's view once eth_type_trans and the VLAN
- * untagging have consumed the MAC header. `etherType` is the protocol the MAC header named (IPv4 or IPv6; any other
+ * untagging have consumed the MAC header, or a driver whose NIC extracted the VLAN tag and left 0x8100 in the EtherType
+ * (eHEA's get_skb_hdr). `etherType` is the protocol the MAC header named (IPv4 or IPv6; any other
  * leaves the bytes as payload), `len` the packet's length as received, Ethernet padding included; `l3` is 0.
  */
 export function layoutPacket(

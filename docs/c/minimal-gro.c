@@ -20,9 +20,9 @@ struct min_rx_ring {
 	struct net_device *netdev;
 	struct pci_dev *pdev;
 	union mq_rx_desc *desc;            /* the ring in DMA memory */
-	struct sk_buff **shadow;           /* slot -> skb whose buffer is posted there */
+	struct sk_buff **buffer_info;      /* slot -> skb whose buffer is posted there */
 	dma_addr_t *dma;                   /* slot -> its bus address */
-	unsigned int count, next_to_clean, next_to_use, alloc_failed;
+	unsigned int count, next_to_clean, next_to_use, alloc_rx_buff_failed;
 	void *tail_reg;                    /* RDT doorbell */
 	void *ims_reg;                     /* interrupt mask set: writing our bit re-arms the queue */
 	u32 irq_bit;
@@ -31,14 +31,14 @@ struct min_rx_ring {
 };
 
 /* Post a fresh buffer in every empty slot (one always stays empty), then write RDT once. */
-static void min_refill(struct min_rx_ring *r)
+static void min_alloc_rx_buffers(struct min_rx_ring *r)
 {
 	while ((r->next_to_use + 1) % r->count != r->next_to_clean) {
 		unsigned int i = r->next_to_use;
 		struct sk_buff *skb = netdev_alloc_skb(r->netdev, RX_BUF_LEN + NET_IP_ALIGN);
-		if (!skb) { r->alloc_failed++; break; }            /* retried at the next poll */
+		if (!skb) { r->alloc_rx_buff_failed++; break; }            /* retried at the next poll */
 		skb_reserve(skb, NET_IP_ALIGN);
-		r->shadow[i] = skb;
+		r->buffer_info[i] = skb;
 		r->dma[i] = pci_map_single(r->pdev, skb->data, RX_BUF_LEN, PCI_DMA_FROMDEVICE);
 		r->desc[i].read.pkt_addr = cpu_to_le64(r->dma[i]);
 		r->desc[i].read.hdr_addr = 0;                      /* no header split */
@@ -56,14 +56,14 @@ static int min_poll(struct napi_struct *napi, int budget)
 	for (; done < budget; done++) {
 		union mq_rx_desc *d = &r->desc[r->next_to_clean];
 		u16 status = le16_to_cpu(d->wb.status), errors = le16_to_cpu(d->wb.errors);
-		struct sk_buff *skb = r->shadow[r->next_to_clean];
+		struct sk_buff *skb = r->buffer_info[r->next_to_clean];
 		int ok;
 		if (!(status & RX_DESC_DD))
 			break;
 		rmb();
 		pci_unmap_single(r->pdev, r->dma[r->next_to_clean], RX_BUF_LEN, PCI_DMA_FROMDEVICE);
 		d->wb.status = 0;
-		r->shadow[r->next_to_clean] = NULL;
+		r->buffer_info[r->next_to_clean] = NULL;
 		r->next_to_clean = (r->next_to_clean + 1) % r->count;
 		skb_put(skb, le16_to_cpu(d->wb.length));
 		ok = (status & (RX_DESC_L4CS | RX_DESC_IPCS)) == (RX_DESC_L4CS | RX_DESC_IPCS)
@@ -75,7 +75,7 @@ static int min_poll(struct napi_struct *napi, int budget)
 		else
 			napi_gro_receive(napi, skb);
 	}
-	min_refill(r);
+	min_alloc_rx_buffers(r);
 	if (done < budget) {
 		napi_complete(napi);                               /* flushes the GRO list, leaves polling */
 		writel(r->irq_bit, r->ims_reg);
@@ -97,6 +97,6 @@ static irqreturn_t min_intr(int irq, void *data)
 static void min_open_ring(struct min_rx_ring *r, int weight)
 {
 	netif_napi_add(r->netdev, &r->napi, min_poll, weight);
-	min_refill(r);
+	min_alloc_rx_buffers(r);
 	(void)min_intr;
 }

@@ -78,7 +78,7 @@ describe('e1000 support()', () => {
     expect(s.ok).toBe(false);
     expect(s.why).toContain('verifies no receive checksums');
     expect(s.why).toContain('softwareChecksum: true');
-    expect(() => rig({}, { engine: 'lro' })).toThrow(/engine 'lro' refused: the e1000 verifies no receive checksums/);
+    expect(() => rig({}, { engine: 'lro' })).toThrow(/engine 'lro' refused on this e1000 model: the e1000 verifies no receive checksums/);
   });
 
   it('accepts LRO with softwareChecksum, warning about Q1 when tags stay in-band', () => {

@@ -1,5 +1,5 @@
 // Registers the e1000 sample driver: which engines work on an e1000 with given capabilities, and why.
-import { registerDriver, type DriverInfo, type Engine, type EngineSupport, type ResolvedDriverOptions } from '../driver.ts';
+import { GRO_NEEDS_NAPI, registerDriver, supportedEnv, type DriverInfo, type Engine, type EngineSupport, type ResolvedDriverOptions } from '../driver.ts';
 import type { Capabilities } from '../../hw-models/capabilities.ts';
 import { E1000Driver } from './driver.ts';
 
@@ -11,7 +11,7 @@ export function e1000Support(engine: Engine, caps: Capabilities, options: Resolv
       : 'every frame goes straight to the stack with CHECKSUM_NONE; the stack verifies TCP checksums in software (csum_byte)' };
   }
   if (engine === 'gro') {
-    if (options.nonNapi === true) return { ok: false, why: 'GRO runs only in NAPI context (napi_gro_receive, flushed at napi_complete); nonNapi delivers through netif_rx' };
+    if (options.nonNapi === true) return GRO_NEEDS_NAPI;
     return { ok: true, why: 'GRO verifies the TCP checksum of CHECKSUM_NONE frames in software itself, so the e1000 needs no checksum offload'
       + (inband ? '; with vlanStrip off, VLAN-tagged frames keep their tag in-band and GRO merges them under it (vlan_gro_receive)' : '; stripped tags go to GRO as the skb\'s hardware tag') };
   }
@@ -30,11 +30,7 @@ export const E1000_DRIVER: DriverInfo = {
   summary: 'Intel 8254x-style legacy descriptors, one queue, no rx checksum offload: GRO works, LRO only with softwareChecksum',
   defaultEngine: 'gro',                                                // LRO needs softwareChecksum; GRO checks CHECKSUM_NONE frames itself
   support: e1000Support,
-  create: (env) => {
-    const s = e1000Support(env.options.engine, env.model.capabilities, env.options);
-    if (!s.ok) throw new Error(`e1000 driver: engine '${env.options.engine}' refused: ${s.why}`);
-    return new E1000Driver(env);
-  },
+  create: (env) => new E1000Driver(supportedEnv(E1000_DRIVER, env)),
 };
 
 registerDriver(E1000_DRIVER);

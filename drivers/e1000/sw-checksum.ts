@@ -6,12 +6,7 @@ import { ETH_P_8021Q, ETH_P_IP, type SkBuff } from '../../stack/skb.ts';
 import { IPPROTO, IPV4, IPV4_FRAG, VLAN } from '../../wire/constants.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../../wire/checksum.ts';
 import { bytesSum } from '../../wire/byte-passes.ts';
-
-/** What the verifier found: not a TCP/IPv4 segment it could check, good, or bad. */
-export const CSUM_NONE = 0;
-export const CSUM_GOOD = 1;
-export const CSUM_BAD = 2;
-export type CsumVerdict = typeof CSUM_NONE | typeof CSUM_GOOD | typeof CSUM_BAD;
+import { CSUM_BAD, CSUM_GOOD, CSUM_NONE, type CsumVerdict } from '../rx-queue.ts';
 
 
 export class TcpChecksumVerifier {

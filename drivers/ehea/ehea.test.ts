@@ -329,6 +329,6 @@ describe('ehea support()', () => {
     const clock = new VirtualClock();
     const model = createModel('ehea', { rxChecksum: false }, { clock });
     expect(() => EHEA_DRIVER.create({ model, stack: new Stack({ clock }), tracer: NO_TRACE, options: opts() }))
-      .toThrow(/ehea driver: engine 'lro' cannot run on this ehea model: LRO needs checksums verified/);
+      .toThrow(/ehea driver: engine 'lro' refused on this ehea model: LRO needs checksums verified/);
   });
 });

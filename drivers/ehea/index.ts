@@ -1,18 +1,18 @@
 // Registers the eHEA sample driver (model `ehea`): skb-mode inet_lro per port resource, as Linux
 // 2.6.24's drivers/net/ehea did, or modern eHEA's GRO, or neither.
 import type { Capabilities } from '../../hw-models/capabilities.ts';
-import { registerDriver, type DriverEnv, type DriverInfo, type Engine, type EngineSupport, type ResolvedDriverOptions } from '../driver.ts';
+import { GRO_NEEDS_NAPI, registerDriver, supportedEnv, type DriverInfo, type Engine, type EngineSupport, type ResolvedDriverOptions } from '../driver.ts';
 import { EheaDriver } from './driver.ts';
 
 export { EheaDriver, EheaRxQueue, EheaCqe, EHEA_LRO_MAX_AGGR, EHEA_MAX_LRO_DESCRIPTORS, RQ1_SKB_BYTES, restoreExtractedProtocol } from './driver.ts';
 export type { EheaQueueStats } from './driver.ts';
-export { eheaPoll } from './poll.ts';
+export { poll } from './poll.ts';
 
 export function eheaSupport(engine: Engine, caps: Capabilities, options: ResolvedDriverOptions): EngineSupport {
   if (caps.delivery !== 'linear') return { ok: false, why: 'the eHEA driver posts linear buffers (RQ1 inline, RQ2/RQ3); this model delivers page fragments' };
   if (engine === 'off') return { ok: true, why: 'every frame goes straight to netif_receive_skb (vlan_hwaccel_receive_skb when the NIC extracted the tag)' };
   if (engine === 'gro') {
-    if (options.nonNapi === true) return { ok: false, why: 'GRO runs in NAPI context only (napi_gro_receive, flushed at napi_complete); nonNapi asks for netif_rx' };
+    if (options.nonNapi === true) return GRO_NEEDS_NAPI;
     return { ok: true, why: caps.rxChecksum === 'verified'
       ? 'napi_gro_receive with the hw VLAN tag on the skb; checksums trusted (CHECKSUM_UNNECESSARY from the CQE status)'
       : 'napi_gro_receive; the NIC does not verify checksums here, so GRO checks each segment in software (CHECKSUM_NONE)' };
@@ -33,11 +33,7 @@ export const EHEA_DRIVER: DriverInfo = {
   // the lab shows LRO by default; the 2.6.24 module parameter use_lro defaulted to 0 (LRO off)
   defaultEngine: 'lro',
   support: eheaSupport,
-  create(env: DriverEnv): EheaDriver {
-    const s = eheaSupport(env.options.engine, env.model.capabilities, env.options);
-    if (!s.ok) throw new Error(`ehea driver: engine '${env.options.engine}' cannot run on this ${env.model.name} model: ${s.why}`);
-    return new EheaDriver(env, env.options.engine);
-  },
+  create: (env) => new EheaDriver(supportedEnv(EHEA_DRIVER, env), env.options.engine),
 };
 
 registerDriver(EHEA_DRIVER);

@@ -1,5 +1,5 @@
 // Registers the mq sample driver: which engines work on an mq NIC with given capabilities, and why.
-import { registerDriver, type DriverInfo, type Engine, type EngineSupport, type ResolvedDriverOptions } from '../driver.ts';
+import { GRO_NEEDS_NAPI, registerDriver, supportedEnv, type DriverInfo, type Engine, type EngineSupport, type ResolvedDriverOptions } from '../driver.ts';
 import type { Capabilities } from '../../hw-models/capabilities.ts';
 import { MqDriver } from './driver.ts';
 
@@ -11,7 +11,7 @@ export function mqSupport(engine: Engine, caps: Capabilities, options: ResolvedD
     return { ok: true, why: `every frame goes straight to the stack; ${verified ? 'L4CS+IPCS frames as CHECKSUM_UNNECESSARY, the rest CHECKSUM_NONE' : 'rxChecksum is off, so every frame is CHECKSUM_NONE and the stack checksums it'}` };
   }
   if (engine === 'gro') {
-    if (options.nonNapi === true) return { ok: false, why: 'GRO runs only in NAPI context (napi_gro_receive, flushed at napi_complete); nonNapi delivers through netif_rx' };
+    if (options.nonNapi === true) return GRO_NEEDS_NAPI;
     return { ok: true, why: `${perQueue}GroEngine per NAPI context, flushed at napi_complete; `
       + (verified ? 'verified frames are trusted, error frames are re-checked by GRO and go up alone' : 'rxChecksum is off: GRO verifies every TCP checksum in software')
       + (inband ? '; vlanStrip is off, so tagged frames keep their tag in-band and GRO merges them under it (vlan_gro_receive)' : '') };
@@ -31,11 +31,7 @@ export const MQ_DRIVER: DriverInfo = {
   summary: 'modern multi-queue NIC: Toeplitz RSS, verified checksums, VLAN strip, optional header split; GRO per queue by default',
   defaultEngine: 'gro',
   support: mqSupport,
-  create: (env) => {
-    const s = mqSupport(env.options.engine, env.model.capabilities, env.options);
-    if (!s.ok) throw new Error(`mq driver: engine '${env.options.engine}' refused: ${s.why}`);
-    return new MqDriver(env);
-  },
+  create: (env) => new MqDriver(supportedEnv(MQ_DRIVER, env)),
 };
 
 registerDriver(MQ_DRIVER);

@@ -103,7 +103,7 @@ describe('mq support()', () => {
     const s = MQ_DRIVER.support('lro', noCsum, resolve({ engine: 'lro', softwareChecksum: true }));
     expect(s.ok).toBe(false);
     expect(s.why).toContain('rxChecksum is off');
-    expect(() => rig({ rxChecksum: false }, { engine: 'lro' })).toThrow(/engine 'lro' refused: rxChecksum is off/);
+    expect(() => rig({ rxChecksum: false }, { engine: 'lro' })).toThrow(/engine 'lro' refused on this mq model: rxChecksum is off/);
     expect(MQ_DRIVER.support('lro', noStrip, resolve({ engine: 'lro' })).why).toContain('quirk Q1');
     expect(MQ_DRIVER.support('off', noCsum, resolve({ engine: 'off' })).ok).toBe(true);
   });

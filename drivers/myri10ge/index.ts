@@ -1,19 +1,19 @@
 // Registers the myri10ge sample driver (model `myri10ge`): frags-mode inet_lro per slice with
 // software checksum verification against the NIC's partial sum, as Linux 2.6.24's myri10ge did, or GRO.
 import type { Capabilities } from '../../hw-models/capabilities.ts';
-import { registerDriver, type DriverEnv, type DriverInfo, type Engine, type EngineSupport, type ResolvedDriverOptions } from '../driver.ts';
+import { GRO_NEEDS_NAPI, registerDriver, supportedEnv, type DriverInfo, type Engine, type EngineSupport, type ResolvedDriverOptions } from '../driver.ts';
 import { MAX_SKB_FRAGS } from '../../stack/skb.ts';
 import { Myri10geDriver, MYRI10GE_LRO_MAX_PKTS } from './driver.ts';
 
 export { Myri10geDriver, MyriSlice, MYRI10GE_LRO_MAX_PKTS, MYRI10GE_MAX_LRO_DESCRIPTORS, MYRI10GE_HLEN, MYRI10GE_ALIGN_PAD } from './driver.ts';
 export type { MyriSliceStats } from './driver.ts';
-export { myri10gePoll } from './poll.ts';
+export { poll } from './poll.ts';
 
 export function myri10geSupport(engine: Engine, caps: Capabilities, options: ResolvedDriverOptions): EngineSupport {
   if (caps.delivery !== 'page-frags') return { ok: false, why: 'the myri10ge driver posts page chunks and receives frames as page fragments; this model delivers linear buffers' };
   if (engine === 'off') return { ok: true, why: 'each frame becomes an skb with a 64-byte header copy and the rest as page fragments, CHECKSUM_COMPLETE with the NIC\'s partial sum' };
   if (engine === 'gro') {
-    if (options.nonNapi === true) return { ok: false, why: 'GRO runs in NAPI context only (napi_gro_receive, flushed at napi_complete); nonNapi asks for netif_rx' };
+    if (options.nonNapi === true) return GRO_NEEDS_NAPI;
     return { ok: true, why: caps.rxChecksum === 'partial'
       ? 'napi_gro_receive; GRO validates each segment from the CHECKSUM_COMPLETE sum (which starts at an in-band tag); in-band 802.1Q frames merge under their tag (vlan_gro_receive)'
       : 'napi_gro_receive; rx checksums off, so GRO sums each segment in software (CHECKSUM_NONE)' };
@@ -31,11 +31,7 @@ export const MYRI10GE_DRIVER: DriverInfo = {
   summary: 'Myricom myri10ge (2.6.24): page-chunk small/big rings, partial checksum, frags-mode inet_lro per slice',
   defaultEngine: 'lro',                                              // myri10ge_lro defaulted to 1
   support: myri10geSupport,
-  create(env: DriverEnv): Myri10geDriver {
-    const s = myri10geSupport(env.options.engine, env.model.capabilities, env.options);
-    if (!s.ok) throw new Error(`myri10ge driver: engine '${env.options.engine}' cannot run on this ${env.model.name} model: ${s.why}`);
-    return new Myri10geDriver(env, env.options.engine);
-  },
+  create: (env) => new Myri10geDriver(supportedEnv(MYRI10GE_DRIVER, env), env.options.engine),
 };
 
 registerDriver(MYRI10GE_DRIVER);

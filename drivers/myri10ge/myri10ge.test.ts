@@ -62,7 +62,7 @@ function conservation(nic: NicModel, stack: Stack, drv: Myri10geDriver): void {
 function livePages(drv: Myri10geDriver, nic: NicModel): number {
   const pages = new Set<number>();
   for (const ss of drv.slices) for (const r of [ss.small, ss.big]) {
-    for (const a of r.shadow) if (a >= 0) pages.add(nic.dma.bufferBase(a));
+    for (const a of r.bufferInfo) if (a >= 0) pages.add(nic.dma.bufferBase(a));
     if (r.page >= 0) pages.add(r.page);
   }
   return pages.size;
