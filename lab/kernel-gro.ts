@@ -134,12 +134,13 @@ try: os.nice(-15)  # a busy machine that stalls the burst splits it across polls
 except OSError: pass
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20); s.bind((sys.argv[1], 0))
-s.settimeout(int(sys.argv[2]) / 1000); out = sys.stdout.buffer; out.write(b'ready\n'); out.flush()
+out = sys.stdout.buffer; out.write(b'ready\n'); out.flush()
+s.settimeout(20)  # the sender may be slow to start on a busy machine: wait for the first packet, then for a pause
 while True:
     try: b, a = s.recvfrom(1 << 20)  # a BIG TCP packet may reach 512 KB
     except socket.timeout: break
     if a[2] == socket.PACKET_OUTGOING: continue
-    out.write(struct.pack('>I', len(b)) + b)
+    out.write(struct.pack('>I', len(b)) + b); s.settimeout(int(sys.argv[2]) / 1000)
 out.flush()
 '''
 TX = r'''

@@ -4,6 +4,7 @@
 import { IPV4, IPV4_FRAG, IPPROTO, VLAN } from '../wire/constants.ts';
 import { sumBytes, fold, csumSub } from '../wire/checksum.ts';
 import { parseMac } from '../wire/address.ts';
+import { IP_LENGTH_FIELD_MAX } from '../wire/big-tcp.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { Cpu, DEFAULT_COST_PROFILE } from '../sim/cost.ts';
 import { NO_TRACE, type Tracer } from '../sim/trace.ts';
@@ -22,6 +23,7 @@ import {
   ETH_P_IP,
   ETH_P_8021Q,
   ETH_P_8021AD,
+  SKB_GSO_TCPV4,
 } from './skb.ts';
 import type { EngineWatch, RxSink } from './rx-sink.ts';
 import { HeaderAccess, restoreExtractedProtocol, skbTrim } from './skb-util.ts';
@@ -443,7 +445,12 @@ export class Stack implements RxSink {
     const ihl = (verIhl & 0x0f) * 4;
     if (ihl < IPV4.HLEN) return this.drop(skb, 'ip_bad_ihl', 'stack');
     if (!h.peek(skb, 0, ihl)) return this.drop(skb, 'ip_hdr_short', 'stack');
-    const totLen = h.u16(IPV4.TOT_LEN);
+    let totLen = h.u16(IPV4.TOT_LEN);
+    // iph_totlen: a GSO TCP packet past 64 KB (BIG TCP, from GRO) says 0; its length is the skb's
+    if (totLen === 0 && skb.gsoSize > 0 && (skb.gsoType & SKB_GSO_TCPV4) !== 0 && skb.len > IP_LENGTH_FIELD_MAX) {
+      totLen = skb.len;
+      st.ipBigTcp++;
+    }
     if (totLen < ihl) return this.drop(skb, 'ip_bad_tot_len', 'stack');
     if (skb.len < totLen) return this.drop(skb, 'ip_truncated', 'stack');
     const hdrSum = fold(sumBytes(h.buf, h.base, ihl));

@@ -9,7 +9,6 @@ import { vnic } from '../cli/test-support.ts';
 import { canMakeNetns, kernelGroMissing } from '../lab/kernel-gro.ts';
 import { CaptureWriter } from '../tap/index.ts';
 import { catalogue } from './gro-catalogue/catalogue.ts';
-import { differenceLine } from '../cli/commands/kernel-check-run.ts';
 
 const missing = kernelGroMissing();
 const why = missing !== null ? `missing ${missing}` : canMakeNetns() ? null : 'network namespaces cannot be made here';
@@ -61,42 +60,4 @@ describe('vnic kernel-check', () => {
       }
     },
   );
-
-  it("names the first differing packet with both sizes and the lab's flush reason", () => {
-    expect(
-      differenceLine(
-        [
-          [100, 200],
-          [300, 0, 'F'],
-        ],
-        [
-          [100, 200],
-          [300, 0, 'F'],
-        ],
-        [],
-      ),
-    ).toBeNull();
-    expect(
-      differenceLine(
-        [
-          [100, 40544],
-          [40644, 24616],
-        ],
-        [[100, 65160]],
-        ['flushed (psh): 45 segments, 65212 bytes'],
-      ),
-    ).toBe(
-      "first difference at TCP packet 1: kernel seq 100 with 40544 payload bytes, lab seq 100 with 65160 payload bytes (the lab's GRO: flushed (psh): 45 segments, 65212 bytes)",
-    );
-    expect(
-      differenceLine(
-        [
-          [100, 1],
-          [101, 1],
-        ],
-        [[100, 1]],
-        ['passed up alone (no_payload)'],
-      ),
-    ).toBe('first difference at TCP packet 2: kernel seq 101 with 1 payload bytes, lab nothing');
-  });
 });

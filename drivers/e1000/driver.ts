@@ -3,7 +3,7 @@
 // checksums: LRO needs `softwareChecksum`, GRO checks in software itself. Datasheet: docs/hw-models/e1000.md.
 import { deliverToStack, groReceive, lroReceive } from '../deliver.ts';
 import { linearTcpSkbHeader } from '../skb-header.ts';
-import type { Driver, DriverEnv, Engine } from '../driver.ts';
+import { groLimits, type Driver, type DriverEnv, type Engine } from '../driver.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import { RX_DESC, RX_DESC_SIZE, RX_ERRORS, RX_STATUS } from '../../hw-models/e1000.ts';
 import type { Stack } from '../../stack/stack.ts';
@@ -84,7 +84,7 @@ export class E1000Queue {
         sink: stack, skbPool: this.pool, tracer, cpu: stack.cpu, getSkbHeader: e1000GetSkbHeader, queue: 0,
         ...(o.lroQuirks !== undefined ? { quirks: o.lroQuirks } : {}),
       });
-    } else if (engine === 'gro') this.gro = new GroEngine({ sink: stack, tracer, queue: 0, cpu: stack.cpu });
+    } else if (engine === 'gro') this.gro = new GroEngine({ sink: stack, tracer, queue: 0, cpu: stack.cpu, ...groLimits(o) });
   }
 
   /** Stamps every descriptor the device filled since we last looked with the current time. */

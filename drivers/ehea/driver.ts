@@ -18,7 +18,7 @@ import { GroEngine, HeaderSlab, LRO_IPV4, LRO_TCP, LroManager, sumGroStats, sumL
 import type { Tracer } from '../../sim/trace.ts';
 import { IPPROTO, IPV4, TCP } from '../../wire/constants.ts';
 import { r16 } from '../../wire/bytes.ts';
-import type { Driver, DriverEnv, Engine, ResolvedDriverOptions } from '../driver.ts';
+import { groLimits, type Driver, type DriverEnv, type Engine, type ResolvedDriverOptions } from '../driver.ts';
 import { eheaPoll } from './poll.ts';
 
 /** Module parameter lro_max_aggr (EHEA_LRO_MAX_AGGR). */
@@ -116,7 +116,7 @@ export class EheaRxQueue {
         ...(opts.lroQuirks !== undefined ? { quirks: opts.lroQuirks } : {}),
       });
     } else if (engine === 'gro') {
-      this.gro = new GroEngine({ sink: stack, tracer, queue: q, cpu: stack.cpu });
+      this.gro = new GroEngine({ sink: stack, tracer, queue: q, cpu: stack.cpu, ...groLimits(opts) });
     }
   }
 

@@ -4,7 +4,7 @@
 // Datasheet: docs/hw-models/mq.md.
 import { deliverToStack, groReceive, lroReceive } from '../deliver.ts';
 import { linearTcpSkbHeader } from '../skb-header.ts';
-import type { Driver, DriverEnv, Engine } from '../driver.ts';
+import { groLimits, type Driver, type DriverEnv, type Engine } from '../driver.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import { HDR_INFO, MQ_ERRORS, MQ_HDR_BUFFER_BYTES, MQ_STATUS, RX_DESC_SIZE, RX_READ, RX_WB } from '../../hw-models/mq.ts';
 import type { Stack } from '../../stack/stack.ts';
@@ -92,7 +92,7 @@ export class MqQueue {
         sink: stack, skbPool: this.pool, tracer, cpu: stack.cpu, getSkbHeader: mqGetSkbHeader, queue: q,
         ...(o.lroQuirks !== undefined ? { quirks: o.lroQuirks } : {}),
       });
-    } else if (o.engine === 'gro') this.gro = new GroEngine({ sink: stack, tracer, queue: q, cpu: stack.cpu });
+    } else if (o.engine === 'gro') this.gro = new GroEngine({ sink: stack, tracer, queue: q, cpu: stack.cpu, ...groLimits(o) });
   }
 
   noteArrivals(): void {

@@ -19,7 +19,7 @@ import {
 import type { Tracer } from '../../sim/trace.ts';
 import { IPPROTO, IPV4, TCP } from '../../wire/constants.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../../wire/checksum.ts';
-import type { Driver, DriverEnv, Engine, ResolvedDriverOptions } from '../driver.ts';
+import { groLimits, type Driver, type DriverEnv, type Engine, type ResolvedDriverOptions } from '../driver.ts';
 import { myri10gePoll } from './poll.ts';
 
 /** Module parameter myri10ge_lro_max_pkts (MYRI10GE_LRO_MAX_PKTS). */
@@ -113,7 +113,7 @@ export class MyriSlice {
         ...(opts.lroQuirks !== undefined ? { quirks: opts.lroQuirks } : {}),
       });
     } else if (engine === 'gro') {
-      this.gro = new GroEngine({ sink: stack, tracer, queue: q, cpu: stack.cpu });
+      this.gro = new GroEngine({ sink: stack, tracer, queue: q, cpu: stack.cpu, ...groLimits(opts) });
     }
   }
 

@@ -1,0 +1,107 @@
+// GRO packets past 64 KB (BIG TCP): bursts of 1448-byte segments put to this machine's kernel with the
+// receiving device's gro_max_size / gro_ipv4_max_size set (`ip link set … gro_max_size N`; gro_ipv4_max_size
+// over rtnetlink), and to the lab with the same limits (test/gro-big-tcp.test.ts). Run as a script it asks
+// the kernel and writes test/gro-catalogue/big-tcp-<release>.json; a burst split by a stall is asked
+// again until two answers agree (at most six times).
+//
+//   npx tsx test/gro-catalogue/big-tcp.ts
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { join } from 'node:path';
+import { askKernelGro, summarize, type KernelGroOptions, type PacketSummary } from '../../lab/kernel-gro.ts';
+import { frame } from '../../wire/index.ts';
+
+export const BIG_MSS = 1448;
+
+export interface BigTcpCase {
+  id: string;
+  /** The receiving device's limits (unset: 65536). */
+  limits: { groMaxSize?: number; groIpv4MaxSize?: number };
+  frames: Uint8Array[];
+  /** Where the expectation is the kernel source's rule rather than this kernel's answer: why, and the payloads. */
+  fromSource?: { why: string; payloads: number[] };
+}
+
+/** `n` back-to-back segments of BIG_MSS bytes, then a FIN, IPv4 or IPv6. */
+function burst(family: 4 | 6, n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i <= n; i++) {
+    const b = frame().eth({ src: 'aa:00:00:00:00:02', dst: 'aa:00:00:00:00:01' });
+    if (family === 6) b.ipv6({ src: 'fdaa::2', dst: 'fdaa::1', hopLimit: 8 });
+    else b.ipv4({ src: '192.168.1.200', dst: '192.168.1.100', ttl: 8, df: true, id: 0 });
+    const fin = i === n;
+    b.tcp({ sport: 1500, dport: 8000, seq: 100 + i * BIG_MSS, ack: 100, flags: fin ? 'FA' : 'A', window: 65535 });
+    out.push(b.payload(new Uint8Array(fin ? 0 : BIG_MSS).fill(0x61)).build());
+  }
+  return out;
+}
+
+export function bigTcpCases(): BigTcpCase[] {
+  return [
+    // 40 + 90 × 1448 = 130360; one more segment would reach 131072
+    { id: 'ipv4/gro_ipv4_max_size-131072', limits: { groIpv4MaxSize: 131072 }, frames: burst(4, 100) },
+    // the largest packet a pcap record (262144 bytes) still holds whole: 181 segments
+    { id: 'ipv4/gro_ipv4_max_size-262144', limits: { groIpv4MaxSize: 262144 }, frames: burst(4, 200) },
+    // gro_max_size is the IPv6 limit: IPv4 keeps to 64 KB
+    { id: 'ipv4/gro_max_size-only', limits: { groMaxSize: 131072 }, frames: burst(4, 100) },
+    // a limit below 64 KB: 40 + 11 × 1448 = 15968, one more would reach 16384
+    { id: 'ipv4/gro_ipv4_max_size-16384', limits: { groIpv4MaxSize: 16384 }, frames: burst(4, 30) },
+    {
+      id: 'ipv6/gro_max_size-131072',
+      limits: { groMaxSize: 131072 },
+      frames: burst(6, 100),
+      fromSource: {
+        why:
+          'this kernel (6.18, the hop-by-hop jumbo era) did not build an IPv6 GRO packet past 64 KB over the veth from a packet socket; ' +
+          'Linux since the 2026 "BIG TCP without HBH in IPv6" series builds it with payload length 0, as the engine does',
+        payloads: [90 * BIG_MSS, 10 * BIG_MSS],
+      },
+    },
+    { id: 'ipv6/gro_ipv4_max_size-only', limits: { groIpv4MaxSize: 131072 }, frames: burst(6, 100) },
+  ];
+}
+
+export interface BigTcpAnswers {
+  kernel: string;
+  tool: string;
+  cases: Record<string, { packets: PacketSummary[]; runs: number }>;
+}
+
+export function bigTcpAnswersPath(kernel = release()): string {
+  return join(import.meta.dirname, `big-tcp-${kernel}.json`);
+}
+
+function main(): void {
+  const path = bigTcpAnswersPath();
+  const prev = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as BigTcpAnswers) : undefined;
+  const answers: BigTcpAnswers = {
+    kernel: release(),
+    tool: 'lab/kernel-gro.ts askKernelGro (veth, gro_flush_timeout 200 µs, napi_defer_hard_irqs 1, the case’s limits); each case one back-to-back burst',
+    cases: { ...(prev?.cases ?? {}) },
+  };
+  let failed = 0;
+  for (const c of bigTcpCases()) {
+    const seen: string[] = [];
+    let done = false;
+    for (let run = 1; run <= 6 && !done; run++) {
+      const opts: KernelGroOptions = { ...c.limits, settleMs: 500 };
+      const got = summarize(askKernelGro(c.frames, opts).frames);
+      const a = JSON.stringify(got);
+      if (got.length > 0 && seen.includes(a)) {
+        answers.cases[c.id] = { packets: JSON.parse(a) as PacketSummary[], runs: run };
+        process.stderr.write(`${c.id}: ${a}${run > 2 ? ` (${run} runs)` : ''}\n`);
+        done = true;
+      }
+      seen.push(a);
+    }
+    if (!done) {
+      failed++;
+      process.stderr.write(`${c.id}: no two answers alike: ${seen.join(' | ')}\n`);
+    }
+  }
+  writeFileSync(path, `${JSON.stringify(answers, null, 1)}\n`);
+  process.stderr.write(`wrote ${path}\n`);
+  if (failed > 0) process.exit(1);
+}
+
+if (process.argv[1] === import.meta.filename) main();
