@@ -1,14 +1,14 @@
 // GRO packets past 64 KB (BIG TCP): bursts of 1448-byte segments put to this machine's kernel with the
 // receiving device's gro_max_size / gro_ipv4_max_size set (`ip link set … gro_max_size N`; gro_ipv4_max_size
 // over rtnetlink), and to the lab with the same limits (test/gro-big-tcp.test.ts). Run as a script it asks
-// the kernel and writes test/gro-catalogue/big-tcp-<release>.json; a burst split by a stall is asked
-// again until two answers agree (at most six times).
+// the kernel three times per case and writes the answer with the fewest packets (a stall only adds
+// splits) to test/gro-catalogue/big-tcp-<release>.json, with the load average it was asked at.
 //
 //   npx tsx test/gro-catalogue/big-tcp.ts
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { release } from 'node:os';
+import { loadavg, release } from 'node:os';
 import { join } from 'node:path';
-import { askKernelGro, summarize, type KernelGroOptions, type PacketSummary } from '../../lab/kernel-gro.ts';
+import { askKernelGro, summarize, type PacketSummary } from '../../lab/kernel-gro.ts';
 import { frame } from '../../wire/index.ts';
 
 export const BIG_MSS = 1448;
@@ -64,7 +64,9 @@ export function bigTcpCases(): BigTcpCase[] {
 export interface BigTcpAnswers {
   kernel: string;
   tool: string;
-  cases: Record<string, { packets: PacketSummary[]; runs: number }>;
+  /** Load average when asked (the kernel's answers need a quiet machine). */
+  load?: string;
+  cases: Record<string, { packets: PacketSummary[]; runs: number; packetsPerRun: number[] }>;
 }
 
 export function bigTcpAnswersPath(kernel = release()): string {
@@ -77,31 +79,25 @@ function main(): void {
   const answers: BigTcpAnswers = {
     kernel: release(),
     tool: 'lab/kernel-gro.ts askKernelGro (veth, gro_flush_timeout 200 µs, napi_defer_hard_irqs 1, the case’s limits); each case one back-to-back burst',
+    load: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
     cases: { ...(prev?.cases ?? {}) },
   };
-  let failed = 0;
+  // the kernel's NAPI polls can only add boundaries (a stall splits a burst), never take a GRO rule's
+  // away: of three answers, keep the one with the fewest packets
   for (const c of bigTcpCases()) {
-    const seen: string[] = [];
-    let done = false;
-    for (let run = 1; run <= 6 && !done; run++) {
-      const opts: KernelGroOptions = { ...c.limits, settleMs: 500 };
-      const got = summarize(askKernelGro(c.frames, opts).frames);
-      const a = JSON.stringify(got);
-      if (got.length > 0 && seen.includes(a)) {
-        answers.cases[c.id] = { packets: JSON.parse(a) as PacketSummary[], runs: run };
-        process.stderr.write(`${c.id}: ${a}${run > 2 ? ` (${run} runs)` : ''}\n`);
-        done = true;
-      }
-      seen.push(a);
-    }
-    if (!done) {
-      failed++;
-      process.stderr.write(`${c.id}: no two answers alike: ${seen.join(' | ')}\n`);
-    }
+    const got: PacketSummary[][] = [];
+    for (let run = 1; run <= 3; run++)
+      got.push(summarize(askKernelGro(c.frames, { ...c.limits, settleMs: 500 }).frames));
+    const best = got.filter((g) => g.length > 0).sort((a, b) => a.length - b.length)[0] ?? [];
+    answers.cases[c.id] = { packets: best, runs: got.length, packetsPerRun: got.map((g) => g.length) };
+    process.stderr.write(
+      `${c.id}: ${JSON.stringify(best)} (packets per answer: ${got.map((g) => g.length).join(', ')})\n`,
+    );
   }
   writeFileSync(path, `${JSON.stringify(answers, null, 1)}\n`);
   process.stderr.write(`wrote ${path}\n`);
-  if (failed > 0) process.exit(1);
 }
 
 if (process.argv[1] === import.meta.filename) main();
