@@ -20,7 +20,7 @@ import { readCapture, type CaptureRecord } from '../../tap/index.ts';
 import { DestinationFilter } from '../../traffic/index.ts';
 import { FrameLayout } from '../../wire/layout.ts';
 import { rebuildCutFrame } from '../../wire/cut-frame.ts';
-import { TraceLog } from '../../sim/trace.ts';
+import { TraceLog } from '../../observe/trace.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { checkReadable } from './common.ts';
 import { runOrExplain } from './replay.ts';
