@@ -66,7 +66,7 @@ describe('vnic kernel-check', () => {
     const none = await vnic(['kernel-check'], { env: { NO_COLOR: '1' } });
     expect([none.code, none.stderr.trim()]).toEqual([
       2,
-      'kernel-check needs a capture or --scenario NAME (one of them)',
+      'vnic: kernel-check needs a capture or --scenario NAME (one of them)',
     ]);
     const unknown = await vnic(['kernel-check', '--scenario', 'nope'], {
       env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' },
