@@ -6,7 +6,7 @@ import type { Capabilities } from '../hw-models/capabilities.ts';
 import type { NicModel } from '../hw-models/model.ts';
 import type { Stack } from '../stack/stack.ts';
 import type { Tracer } from '../observe/trace.ts';
-import { lroQuirksSchema, type LroStats, type GroStats } from '../lro/index.ts';
+import { lroQuirksSchema, type LroStats, type GroStats, GRO_MAX_SIZE } from '../lro/index.ts';
 
 /** Which receive-aggregation engine a driver runs: Linux 2.6.24 inet_lro, modern GRO, or neither. */
 export type Engine = 'lro' | 'gro' | 'off';
@@ -27,9 +27,20 @@ export const DriverOptionsSchema = z.strictObject({
   lroQuirks: lroQuirksSchema.partial().strict().optional(),
   /** Deliver through netif_rx (LRO_F_NAPI clear) instead of netif_receive_skb. */
   nonNapi: z.boolean().optional(),
+  /** The device's gro_max_size (IPv6) and gro_ipv4_max_size: GRO packets up to BIG TCP sizes; undefined = 65536. */
+  groMaxSize: z.number().int().min(0).max(GRO_MAX_SIZE).optional(),
+  groIpv4MaxSize: z.number().int().min(0).max(GRO_MAX_SIZE).optional(),
 });
 export type DriverOptions = z.input<typeof DriverOptionsSchema>;
 export type ResolvedDriverOptions = z.output<typeof DriverOptionsSchema>;
+
+/** The GroEngine limits a driver's options name (the device's gro_max_size and gro_ipv4_max_size). */
+export function groLimits(o: ResolvedDriverOptions): { maxSize?: number; ipv4MaxSize?: number } {
+  return {
+    ...(o.groMaxSize !== undefined ? { maxSize: o.groMaxSize } : {}),
+    ...(o.groIpv4MaxSize !== undefined ? { ipv4MaxSize: o.groIpv4MaxSize } : {}),
+  };
+}
 
 /** What a driver is given when it is created. */
 export interface DriverEnv {

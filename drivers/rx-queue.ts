@@ -11,7 +11,7 @@ import { ethtoolStats, type NetDevice } from '../stack/netdev.ts';
 import { SkbPool, type SkBuff } from '../stack/skb.ts';
 import { GroEngine, LroManager, sumGroStats, sumLroStats, type GroStats, type LroConfig, type LroStats } from '../lro/index.ts';
 import type { Tracer } from '../observe/trace.ts';
-import type { DriverEnv, Engine, ResolvedDriverOptions } from './driver.ts';
+import { groLimits, type DriverEnv, type Engine, type ResolvedDriverOptions } from './driver.ts';
 
 /** inet_lro's defaults in every sample driver: max_aggr (module parameter lro_max_aggr) and max_desc (sessions per queue). */
 export const LRO_MAX_AGGR = 64;
@@ -50,7 +50,7 @@ export class RxQueue<P> {
         mtu: nic.mtu, features: { napi: this.napiMode, extractVlanId }, sink: stack, skbPool: this.pool, tracer, cpu: stack.cpu, queue: q,
         ...(options.lroQuirks !== undefined ? { quirks: options.lroQuirks } : {}),
       });
-    } else if (options.engine === 'gro') this.gro = new GroEngine({ sink: stack, tracer, queue: q, cpu: stack.cpu });
+    } else if (options.engine === 'gro') this.gro = new GroEngine({ sink: stack, tracer, queue: q, cpu: stack.cpu, ...groLimits(options) });
   }
 
   /** netif_napi_add + request_irq: the queue's NAPI context (its GRO flushed at completion, as napi_struct's gro list) and interrupt. */

@@ -42,11 +42,20 @@ export interface KernelGroAnswer {
   frames: Uint8Array[];
 }
 
+/** How the receiving end of the pair is set up; unset fields keep the kernel's defaults (gro_max_size 65536). */
+export interface KernelGroOptions {
+  /** gro_flush_timeout in µs (default 200, as the kernel's GRO selftest). */
+  flushTimeoutUs?: number;
+  /** `ip link set … gro_max_size`: the IPv6 limit, up to BIG TCP sizes. */
+  groMaxSize?: number;
+  /** `ip link set … gro_ipv4_max_size`: the IPv4 limit. */
+  groIpv4MaxSize?: number;
+  /** How long the receiver waits for a further packet before it stops (ms, default 1000). */
+  settleMs?: number;
+}
+
 /** Sends `frames` back to back into the pair and returns, in order, the frames the receiving stack got after GRO. */
-export function askKernelGro(
-  frames: readonly Uint8Array[],
-  opts: { flushTimeoutUs?: number; settleMs?: number } = {},
-): KernelGroAnswer {
+export function askKernelGro(frames: readonly Uint8Array[], opts: KernelGroOptions = {}): KernelGroAnswer {
   const dir = mkdtempSync(join(tmpdir(), 'vnic-kgro-'));
   try {
     const input = join(dir, 'in.bin'),
@@ -64,7 +73,16 @@ export function askKernelGro(
     writeFileSync(input, buf);
     const res = spawnSync(
       'python3',
-      ['-c', HELPER, input, output, String(opts.flushTimeoutUs ?? 200), String(opts.settleMs ?? 1000)],
+      [
+        '-c',
+        HELPER,
+        input,
+        output,
+        String(opts.flushTimeoutUs ?? 200),
+        String(opts.settleMs ?? 1000),
+        String(opts.groMaxSize ?? 0),
+        String(opts.groIpv4MaxSize ?? 0),
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 },
     );
     if (res.status !== 0)
@@ -100,6 +118,7 @@ export function canMakeNetns(): boolean {
 const HELPER = String.raw`
 import os, socket, struct, subprocess, sys, threading, time, uuid
 src, dst, flush_us, settle_ms = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+gro_max, gro_ipv4_max = int(sys.argv[5]), int(sys.argv[6])
 d = open(src, 'rb').read(); frames = []; o = 0
 while o + 4 <= len(d):
     n = struct.unpack('>I', d[o:o + 4])[0]; frames.append(d[o + 4:o + 4 + n]); o += 4 + n
@@ -115,12 +134,13 @@ try: os.nice(-15)  # a busy machine that stalls the burst splits it across polls
 except OSError: pass
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20); s.bind((sys.argv[1], 0))
-s.settimeout(int(sys.argv[2]) / 1000); out = sys.stdout.buffer; out.write(b'ready\n'); out.flush()
+out = sys.stdout.buffer; out.write(b'ready\n'); out.flush()
+s.settimeout(20)  # the sender may be slow to start on a busy machine: wait for the first packet, then for a pause
 while True:
-    try: b, a = s.recvfrom(262144)
+    try: b, a = s.recvfrom(1 << 20)  # a BIG TCP packet may reach 512 KB
     except socket.timeout: break
     if a[2] == socket.PACKET_OUTGOING: continue
-    out.write(struct.pack('>I', len(b)) + b)
+    out.write(struct.pack('>I', len(b)) + b); s.settimeout(int(sys.argv[2]) / 1000)
 out.flush()
 '''
 TX = r'''
@@ -132,6 +152,14 @@ d = sys.stdin.buffer.read(); o = 0
 while o + 4 <= len(d):
     n = struct.unpack('>I', d[o:o + 4])[0]; s.send(d[o + 4:o + 4 + n]); o += 4 + n
 '''
+SET_GRO_IPV4 = r'''
+import socket, struct, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0); s.bind((0, 0))
+body = struct.pack('=BxHiII', 0, 0, socket.if_nametoindex(sys.argv[1]), 0, 0) + struct.pack('=HHI', 8, 64, int(sys.argv[2]))
+s.send(struct.pack('=IHHII', 16 + len(body), 16, 5, 1, 0) + body)
+err = struct.unpack('=i', s.recv(4096)[16:20])[0]
+if err: sys.exit('gro_ipv4_max_size %s: error %d' % (sys.argv[2], -err))
+'''
 try:
     sh('ip', 'netns', 'add', ns_s); sh('ip', 'netns', 'add', ns_c)
     sh('ip', 'link', 'add', v_s, 'type', 'veth', 'peer', 'name', v_c)
@@ -142,6 +170,9 @@ try:
         sh('ip', '-n', ns, 'link', 'set', v, 'mtu', str(mtu), 'up')
         sh('ip', 'netns', 'exec', ns, 'ethtool', '-K', v, 'gro', 'on', 'tso', 'off')
     sh('ip', '-n', ns_s, 'link', 'set', v_s, 'promisc', 'on')
+    if gro_max: sh('ip', '-n', ns_s, 'link', 'set', v_s, 'gro_max_size', str(gro_max))
+    # iproute2 before 6.3 has no gro_ipv4_max_size: set IFLA_GRO_IPV4_MAX_SIZE (64) over rtnetlink
+    if gro_ipv4_max: sh('ip', 'netns', 'exec', ns_s, sys.executable, '-c', SET_GRO_IPV4, v_s, str(gro_ipv4_max))
     sh('ip', 'netns', 'exec', ns_s, 'sh', '-c', 'echo %d > /sys/class/net/%s/gro_flush_timeout && echo 1 > /sys/class/net/%s/napi_defer_hard_irqs' % (flush_us * 1000, v_s, v_s))
     rx = subprocess.Popen(['ip', 'netns', 'exec', ns_s, sys.executable, '-c', RX, v_s, str(settle_ms)], stdout=subprocess.PIPE)
     rx.stdout.readline(); time.sleep(0.3)

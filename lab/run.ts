@@ -14,7 +14,7 @@ import { RX_FLAG, type NicModel } from '../hw-models/model.ts';
 import type { Capabilities } from '../hw-models/capabilities.ts';
 import { Stack, type SkBuff } from '../stack/index.ts';
 import { fillStackReport } from './stack-report.ts';
-import { lroQuirksSchema, type LroStats } from '../lro/index.ts';
+import { GRO_MAX_SIZE, lroQuirksSchema, type LroStats } from '../lro/index.ts';
 import {
   DriverOptionsSchema,
   driverForModel,
@@ -78,6 +78,9 @@ export const LabConfigSchema = z.strictObject({
   softwareChecksum: z.boolean().optional(),
   /** Deliver with netif_rx (LRO_F_NAPI clear). */
   nonNapi: z.boolean().optional(),
+  /** The device's gro_max_size (IPv6) and gro_ipv4_max_size: GRO packets past 64 KB (BIG TCP); default 65536. */
+  groMaxSize: intIn(0, GRO_MAX_SIZE).optional(),
+  groIpv4MaxSize: intIn(0, GRO_MAX_SIZE).optional(),
   /** inet_lro quirk switches (false fixes the quirk; lro/README.md). */
   lroQuirks: lroQuirksSchema.partial().strict().optional(),
   /** Further model config fields (see docs/hw-models/<model>.md). */
@@ -409,6 +412,8 @@ function resolveDriverOptions(c: Resolved, engine: Engine): ResolvedDriverOption
     ...(c.maxDesc !== undefined ? { maxDesc: c.maxDesc } : {}),
     ...(c.softwareChecksum !== undefined ? { softwareChecksum: c.softwareChecksum } : {}),
     ...(c.nonNapi !== undefined ? { nonNapi: c.nonNapi } : {}),
+    ...(c.groMaxSize !== undefined ? { groMaxSize: c.groMaxSize } : {}),
+    ...(c.groIpv4MaxSize !== undefined ? { groIpv4MaxSize: c.groIpv4MaxSize } : {}),
     ...(c.lroQuirks !== undefined ? { lroQuirks: c.lroQuirks } : {}),
   });
   return o;

@@ -48,6 +48,7 @@ export function fillStackReport(
       vlanHwaccel: st.vlanHwaccel,
       vlanUntagged: st.vlanUntagged,
       ipPaddingTrimmed: st.ipPaddingTrimmed,
+      ipBigTcp: st.ipBigTcp,
       csumCompleteDowngraded: st.csumCompleteDowngraded,
       swCsumSkbs: st.swCsumSkbs,
       swCsumBytes: st.swCsumBytes,

@@ -29,7 +29,7 @@ describe('GRO (spec/gro.md)', () => {
     const { g, sink } = gro();
     for (let i = 0; i < 46; i++) g.groReceive(skbOf(seg({ seq: at(i), id: 100 + i })));
     expect(frames(sink)).toEqual([45]);
-    expect(g.stats.flush_64k).toBe(1);
+    expect(g.stats.flush_max_size).toBe(1);
     const d = sink.got[0]!;
     expect(field16(d.bytes, 2)).toBe(65212);
     expect(ipChecksumOk(d.bytes)).toBe(true);
@@ -44,6 +44,41 @@ describe('GRO (spec/gro.md)', () => {
     g.flush();
     expect(frames(sink)).toEqual([45, 1]);
     expect(g.stats.flush_napi).toBe(1);
+  });
+
+  // BIG TCP: what this machine's kernel (6.18.44) made of 100 such segments with gro_ipv4_max_size 131072
+  // (test/gro-catalogue/big-tcp.ts asks it): 90 segments, IPv4 total length 0, then the remaining 10
+  it('gro_ipv4_max_size past 64 KB (BIG TCP): a 90-segment packet whose IPv4 total length says 0', () => {
+    const sink = new RecordingSink();
+    const g = new GroEngine({ sink, ipv4MaxSize: 131072 });
+    for (let i = 0; i < 100; i++) g.groReceive(skbOf(seg({ seq: at(i), id: 100 + i })));
+    g.flush();
+    expect(frames(sink)).toEqual([90, 10]);
+    expect([g.stats.flush_max_size, g.stats.flush_napi]).toEqual([1, 1]);
+    const d = sink.got[0]!;
+    expect([d.skb.len, field16(d.bytes, 2), d.skb.gsoSegs]).toEqual([20 + 20 + 12 + 90 * MSS, 0, 90]);
+    expect(ipChecksumOk(d.bytes)).toBe(true);
+    // the pseudo-header sum counts the real TCP length, past 16 bits
+    expect(field16(d.bytes, 36)).toBe(fold(sumBytes(d.bytes, 12, 8) + 6 + 32 + 90 * MSS));
+    expect(field16(sink.got[1]!.bytes, 2)).toBe(52 + 10 * MSS);
+  });
+
+  it('gro_max_size is the IPv6 limit: IPv4 keeps to 64 KB until gro_ipv4_max_size is raised too', () => {
+    const sink = new RecordingSink();
+    const g = new GroEngine({ sink, maxSize: 131072 });
+    for (let i = 0; i < 100; i++) g.groReceive(skbOf(seg({ seq: at(i), id: 100 + i })));
+    g.flush();
+    expect(frames(sink)).toEqual([45, 45, 10]);
+  });
+
+  it('a limit below 64 KB flushes earlier, counted as flush_max_size', () => {
+    const sink = new RecordingSink();
+    const g = new GroEngine({ sink, ipv4MaxSize: 16384 });
+    for (let i = 0; i < 12; i++) g.groReceive(skbOf(seg({ seq: at(i), id: 100 + i })));
+    g.flush();
+    // 52 + 11 × 1448 = 15980; one more segment would reach 16384
+    expect(frames(sink)).toEqual([11, 1]);
+    expect(g.stats.flush_max_size).toBe(1);
   });
 
   it('a single segment passes through unchanged', () => {
@@ -302,6 +337,9 @@ describe('GRO (spec/gro.md)', () => {
   });
 
   it('rejects a bad config naming the field', () => {
-    expect(() => new GroEngine({ sink: new RecordingSink(), maxSize: 10 })).toThrow(/maxSize/);
+    // gro_max_size goes up to GRO_MAX_SIZE (8 × 65535), as `ip link set … gro_max_size` allows
+    expect(() => new GroEngine({ sink: new RecordingSink(), maxSize: 524281 })).toThrow(/maxSize/);
+    expect(() => new GroEngine({ sink: new RecordingSink(), ipv4MaxSize: -1 })).toThrow(/ipv4MaxSize/);
+    expect(new GroEngine({ sink: new RecordingSink(), maxSize: 524280 }).maxSize).toBe(524280);
   });
 });

@@ -26,6 +26,12 @@ import { configError } from './inet-lro.ts';
 
 export const GRO_HASH_BUCKETS = 8;
 export const MAX_GRO_SKBS = 8;
+/** The 64 KB an IP length field can say; a GRO packet past it is BIG TCP (IPv4 tot_len 0, IPv6 payload length 0). */
+export const GRO_LEGACY_MAX_SIZE = 65536;
+/** The largest gro_max_size / gro_ipv4_max_size `ip link` accepts (GRO_MAX_SIZE, 8 × 65535). */
+export const GRO_MAX_SIZE = 8 * 65535;
+/** The largest value an IP length field holds (IP_MAX_MTU, IPV6_MAXPLEN): past it the field is written as 0. */
+const IP_LENGTH_FIELD_MAX = 65535;
 
 export interface GroStats {
   received: number;
@@ -61,7 +67,8 @@ export interface GroStats {
   flush_psh: number;
   flush_fin: number;
   flush_short: number;
-  flush_64k: number;
+  /** The held packet plus the new payload would reach the device's gro_max_size (gro_ipv4_max_size for IPv4). */
+  flush_max_size: number;
   flush_seq: number;
   flush_ack: number;
   flush_tcp_word: number;
@@ -104,7 +111,7 @@ export function newGroStats(): GroStats {
     flush_psh: 0,
     flush_fin: 0,
     flush_short: 0,
-    flush_64k: 0,
+    flush_max_size: 0,
     flush_seq: 0,
     flush_ack: 0,
     flush_tcp_word: 0,
@@ -132,7 +139,7 @@ type FlushReason =
   | 'psh'
   | 'fin'
   | 'short'
-  | '64k'
+  | 'max_size'
   | 'seq'
   | 'ack'
   | 'tcp_word'
@@ -153,7 +160,7 @@ const FLUSH_KEY: Record<FlushReason, keyof GroStats> = {
   psh: 'flush_psh',
   fin: 'flush_fin',
   short: 'flush_short',
-  '64k': 'flush_64k',
+  max_size: 'flush_max_size',
   seq: 'flush_seq',
   ack: 'flush_ack',
   tcp_word: 'flush_tcp_word',
@@ -194,8 +201,10 @@ export const groConfigSchema = z
       })
       .optional(),
     queue: z.number().int().min(0).default(0),
-    /** dev->gro_max_size: the held packet's length (from its in-band tag or IP header) + the new payload must stay below it. */
-    maxSize: z.number().int().min(1500).max(65536).default(65536),
+    /** dev->gro_max_size (IPv6): the held packet's length (from its in-band tag or IP header) + the new payload must stay below it; above 64 KB is BIG TCP. */
+    maxSize: z.number().int().min(0).max(GRO_MAX_SIZE).default(GRO_LEGACY_MAX_SIZE),
+    /** dev->gro_ipv4_max_size: the same limit for IPv4 (Linux 6.3 on). */
+    ipv4MaxSize: z.number().int().min(0).max(GRO_MAX_SIZE).default(GRO_LEGACY_MAX_SIZE),
   })
   .strict();
 
@@ -205,6 +214,7 @@ export interface GroConfig {
   tracer?: Tracer;
   queue?: number;
   maxSize?: number;
+  ipv4MaxSize?: number;
   cpu?: Cpu;
 }
 
@@ -246,6 +256,7 @@ export class GroEngine {
   readonly stats: GroStats = newGroStats();
   readonly queue: number;
   readonly maxSize: number;
+  readonly ipv4MaxSize: number;
   private readonly sink: RxSink;
   private readonly tracer: Tracer;
   private readonly table: GroFlow[][];
@@ -266,6 +277,7 @@ export class GroEngine {
     this.cpu = config.cpu ?? null;
     this.queue = parsed.data.queue;
     this.maxSize = parsed.data.maxSize;
+    this.ipv4MaxSize = parsed.data.ipv4MaxSize;
     this.table = Array.from({ length: GRO_HASH_BUCKETS }, () => new Array<GroFlow>(MAX_GRO_SKBS));
     this.counts = new Array<number>(GRO_HASH_BUCKETS).fill(0);
     for (let i = 0; i < GRO_HASH_BUCKETS * MAX_GRO_SKBS; i++) this.spare.push(new GroFlow());
@@ -543,8 +555,9 @@ export class GroEngine {
     if (payload === 0) return 'no_payload';
     if (payload > p.gsoSize) return 'larger';
     if (r32(b, tcph + TCP.SEQ) !== p.nextSeq) return 'seq';
-    // skb_gro_receive: the held skb's length counts from its data, so an in-band tag counts too
-    if (p.tags + p.ipTotLen + payload >= this.maxSize) return '64k';
+    // skb_gro_receive: the held skb's length counts from its data, so an in-band tag counts too; the
+    // device's limit for the family (gro_ipv4_max_size or gro_max_size) may pass 64 KB (BIG TCP)
+    if (p.tags + p.ipTotLen + payload >= (p.family === 4 ? this.ipv4MaxSize : this.maxSize)) return 'max_size';
     return null;
   }
 
@@ -637,14 +650,17 @@ export class GroEngine {
         iph = p.iph,
         nlen = p.tcph - iph;
       if (p.family === 4) {
-        w16(b, iph + IPV4.TOT_LEN, p.ipTotLen);
+        // iph_set_totlen: a packet past 64 KB (BIG TCP) says 0; its length is the skb's
+        w16(b, iph + IPV4.TOT_LEN, p.ipTotLen > IP_LENGTH_FIELD_MAX ? 0 : p.ipTotLen);
         w16(b, iph + IPV4.CSUM, 0);
         w16(b, iph + IPV4.CSUM, ~fold32(sum16(b, iph, 20)) & 0xffff);
         // CHECKSUM_PARTIAL: the field holds the (uncomplemented) pseudo-header sum
         w16(b, p.tcph + TCP.CSUM, fold32(sum16(b, iph + IPV4.SRC, 8) + IPPROTO.TCP + (p.ipTotLen - nlen)));
         parent.gsoType = SKB_GSO_TCPV4 | (p.idMode === 1 ? SKB_GSO_TCP_FIXEDID : 0);
       } else {
-        w16(b, iph + IPV6.PAYLOAD_LEN, p.ipTotLen - IPV6.HLEN);
+        // past 64 KB (BIG TCP) the payload length says 0, with no hop-by-hop jumbo option
+        const plen = p.ipTotLen - IPV6.HLEN;
+        w16(b, iph + IPV6.PAYLOAD_LEN, plen > IP_LENGTH_FIELD_MAX ? 0 : plen);
         w16(b, p.tcph + TCP.CSUM, fold32(sum16(b, iph + IPV6.SRC, 32) + IPPROTO.TCP + (p.ipTotLen - nlen)));
         parent.gsoType = SKB_GSO_TCPV6;
       }

@@ -24,5 +24,7 @@ export {
   sumGroStats,
   GRO_HASH_BUCKETS,
   MAX_GRO_SKBS,
+  GRO_MAX_SIZE,
+  GRO_LEGACY_MAX_SIZE,
 } from './gro.ts';
 export type { GroConfig, GroStats } from './gro.ts';

@@ -195,6 +195,7 @@ export const FLUSH_WORDS: Readonly<Record<string, string>> = {
   napi: 'end of the NAPI poll (napi_complete)',
   max_aggr: 'max_aggr packets reached',
   '64k': 'one more segment would pass 64 KiB',
+  max_size: "one more segment would reach the device's gro_max_size",
   psh: 'PSH: the sender pushed',
   out_of_order: 'segment out of order',
   ineligible: 'a packet of this flow could not be merged',

@@ -5,6 +5,7 @@ import { IPPROTO, VLAN } from '../wire/constants.ts';
 import type { LayoutRefusal } from '../wire/layout.ts';
 import { sumBytes, fold, csumSub } from '../wire/checksum.ts';
 import { parseMac } from '../wire/address.ts';
+import { IP_LENGTH_FIELD_MAX } from '../wire/big-tcp.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { Cpu, DEFAULT_COST_PROFILE } from '../sim/cost.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
@@ -24,6 +25,8 @@ import {
   ETH_P_IPV6,
   ETH_P_8021Q,
   ETH_P_8021AD,
+  SKB_GSO_TCPV4,
+  SKB_GSO_TCPV6,
 } from './skb.ts';
 import type { EngineWatch, RxSink } from './rx-sink.ts';
 import { HeaderAccess, restoreExtractedProtocol, skbTrim } from './skb-util.ts';
@@ -453,6 +456,12 @@ export class Stack implements RxSink {
     const L = this.pkt.lay(skb, etherType);
     const bad = ipDropReason(L.refusal);
     if (bad !== null) return this.drop(skb, bad, 'stack');
+    // iph_totlen / BIG TCP: a length field of 0 (the layout took the skb's length) is only a GSO TCP packet's, from GRO
+    if (L.ipEnd - L.l3 > IP_LENGTH_FIELD_MAX) {
+      if (skb.gsoSize === 0 || (skb.gsoType & (L.isIpv4 ? SKB_GSO_TCPV4 : SKB_GSO_TCPV6)) === 0)
+        return this.drop(skb, 'ip_bad_tot_len', 'stack');
+      st.ipBigTcp++;
+    }
     const b = this.pkt.buf,
       base = this.pkt.base;
     // the sum of the network headers: IPv4's must verify; CHECKSUM_COMPLETE takes it (and IPv6's chain) back out

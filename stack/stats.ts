@@ -46,6 +46,8 @@ export class StackStats {
   /** Ethernet padding trimmed (pskb_trim_rcsum), and CHECKSUM_COMPLETE skbs downgraded to NONE by the trim (2.6.24 behaviour). */
   ipPaddingTrimmed = 0;
   csumCompleteDowngraded = 0;
+  /** BIG TCP packets: GSO TCP packets past 64 KB whose IPv4 total length says 0, their length taken from the skb (iph_totlen). */
+  ipBigTcp = 0;
   /** Software checksum work: skbs and bytes summed. */
   swCsumSkbs = 0;
   swCsumBytes = 0;

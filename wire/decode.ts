@@ -9,6 +9,7 @@ import { type Ipv4Repr, parseIpv4Header } from './ipv4.ts';
 import { type Ipv6Repr, parseIpv6Header } from './ipv6.ts';
 import { type TcpRepr, parseTcpHeader } from './tcp.ts';
 import { type UdpRepr, parseUdpHeader } from './udp.ts';
+import { ipv4PacketLength, ipv6PayloadLength } from './big-tcp.ts';
 import { type ArpRepr, parseArp } from './arp.ts';
 
 export interface DecodedFrame {
@@ -56,7 +57,7 @@ export function decodeFrame(frame: Uint8Array, frameLen = frame.length): Decoded
     if (ipv4 instanceof WireError) return ipv4;
     ip = { ipv4 };
     l4Offset = l3Offset + ipv4.ihl * 4;
-    ipEnd = l3Offset + ipv4.totalLength;
+    ipEnd = l3Offset + ipv4PacketLength(ipv4.totalLength, len - l3Offset);
     protocol = ipv4.protocol;
     firstFragment = ipv4.fragOffset === 0;
   } else if (l2.innerType === ETHERTYPE.IPV6) {
@@ -64,7 +65,7 @@ export function decodeFrame(frame: Uint8Array, frameLen = frame.length): Decoded
     if (ipv6 instanceof WireError) return ipv6;
     ip = { ipv6 };
     l4Offset = l3Offset + ipv6.upperOffset;
-    ipEnd = l3Offset + 40 + ipv6.payloadLength;
+    ipEnd = l3Offset + 40 + ipv6PayloadLength(ipv6.payloadLength, len - l3Offset - 40);
     protocol = ipv6.upperProtocol;
     firstFragment = (ipv6.fragment?.offset ?? 0) === 0;
   } else {

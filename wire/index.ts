@@ -11,6 +11,7 @@ export * from './view.ts';
 export * from './ethernet.ts';
 export * from './ipv4.ts';
 export * from './ipv6.ts';
+export * from './big-tcp.ts';
 export * from './bytes.ts';
 export * from './layout.ts';
 export * from './tcp.ts';

@@ -6,6 +6,7 @@ import { WireError } from './error.ts';
 import { formatIpv4, parseIpv4, readIpv4, writeIpv4 } from './address.ts';
 import { checksum, sumBytes, fold } from './checksum.ts';
 import { HeaderView, captured } from './view.ts';
+import { ipv4PacketLength } from './big-tcp.ts';
 
 export class Ipv4View extends HeaderView {
   /**
@@ -25,7 +26,7 @@ export class Ipv4View extends HeaderView {
         off + IPV4.VER_IHL,
         `${v.ihl} (${v.headerLength} bytes) runs past the ${have} bytes available`,
       );
-    const tl = v.totalLength;
+    const tl = ipv4PacketLength(v.totalLength, len);
     if (tl < v.headerLength)
       return new WireError(
         'ipv4',

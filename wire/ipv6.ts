@@ -6,6 +6,7 @@ import { IPV6, IPV6_EXT, IPV6_FRAG, IPPROTO, MAX_IPV6_EXT_HEADERS } from './cons
 import { WireError } from './error.ts';
 import { formatIpv6, writeIpv6 } from './address.ts';
 import { HeaderView, captured } from './view.ts';
+import { ipv6PayloadLength } from './big-tcp.ts';
 
 /** True for the next-header values that name an extension header the walk steps over. */
 export function isIpv6ExtHeader(next: number): boolean {
@@ -43,7 +44,7 @@ export class Ipv6View extends HeaderView {
     if (have < IPV6.HLEN) return new WireError('ipv6', 'header', off, `truncated: ${have} bytes, need ${IPV6.HLEN}`);
     const v = new Ipv6View(buf, off);
     if (v.version !== 6) return new WireError('ipv6', 'version', off + IPV6.VER_TC_FL, `${v.version}, must be 6`);
-    const total = IPV6.HLEN + v.payloadLength;
+    const total = IPV6.HLEN + ipv6PayloadLength(v.payloadLength, len - IPV6.HLEN);
     if (total > len)
       return new WireError(
         'ipv6',
@@ -100,7 +101,7 @@ export class Ipv6View extends HeaderView {
   walk(out: Ipv6ExtRepr[] | null): { protocol: number; offset: number; fragment: Ipv6FragmentRepr | null } | WireError {
     const b = this.buf,
       start = this.off;
-    const end = start + IPV6.HLEN + this.payloadLength;
+    const end = start + IPV6.HLEN + ipv6PayloadLength(this.payloadLength, b.length - start - IPV6.HLEN);
     const held = start + captured(b, start, end - start);
     let next = this.nextHeader,
       p = start + IPV6.HLEN,

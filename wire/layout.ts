@@ -20,6 +20,7 @@ import {
   VLAN,
 } from './constants.ts';
 import { r16, r32 } from './bytes.ts';
+import { ipv4PacketLength, ipv6PayloadLength } from './big-tcp.ts';
 import { TcpOptionScan, scanTcpOptions } from './tcp-options.ts';
 
 /** Every reason a frame's layout is refused, in the order the layers are read: one list yields the type and the names. */
@@ -245,7 +246,7 @@ function layoutIpv4(b: Uint8Array, off: number, len: number, l3: number, L: Fram
   const ihl = (verIhl & 0x0f) << 2;
   if (ihl < IPV4.HLEN) return refuse(L, 'ipv4_ihl_short', l3);
   if (l3 + ihl > len) return refuse(L, 'ipv4_ihl_past_frame', l3);
-  const tot = r16(b, off + l3 + IPV4.TOT_LEN);
+  const tot = ipv4PacketLength(r16(b, off + l3 + IPV4.TOT_LEN), len - l3);
   if (tot < ihl) return refuse(L, 'ipv4_total_length_short', l3 + IPV4.TOT_LEN);
   if (l3 + tot > len) return refuse(L, 'ipv4_total_length_past_frame', l3 + IPV4.TOT_LEN);
   L.ipVersion = 4;
@@ -290,7 +291,7 @@ function checkIpv4Options(b: Uint8Array, off: number, start: number, end: number
 function layoutIpv6(b: Uint8Array, off: number, len: number, l3: number, L: FrameLayout): FrameLayout {
   if (l3 + IPV6.HLEN > len) return refuse(L, 'ipv6_truncated', l3);
   if (b[off + l3]! >>> 4 !== 6) return refuse(L, 'ipv6_version', l3);
-  const end = l3 + IPV6.HLEN + r16(b, off + l3 + IPV6.PAYLOAD_LEN);
+  const end = l3 + IPV6.HLEN + ipv6PayloadLength(r16(b, off + l3 + IPV6.PAYLOAD_LEN), len - l3 - IPV6.HLEN);
   if (end > len) return refuse(L, 'ipv6_payload_length_past_frame', l3 + IPV6.PAYLOAD_LEN);
   L.ipVersion = 6;
   L.ipEnd = end;

@@ -20,6 +20,8 @@ export interface PathFlags {
   swCsum?: boolean;
   ackCounting?: 'gso_segs' | 'per-packet';
   seed?: number;
+  groMaxSize?: number;
+  groIpv4MaxSize?: number;
 }
 
 /** Adds the model/driver/engine flags of `vnic replay` to a command. */
@@ -44,6 +46,16 @@ export function addPathFlags(cmd: Command): Command {
       ).argParser(choiceFlag('--batch', ['timestamps', 'all'] as const)),
     )
     .option('--sw-csum', 'e1000: verify checksums in software so LRO may run')
+    .option(
+      '--gro-max-size <bytes>',
+      "the device's gro_max_size, GRO's limit for IPv6 packets: up to 524280 (BIG TCP), default 65536",
+      intFlag('--gro-max-size', 0, 524280),
+    )
+    .option(
+      '--gro-ipv4-max-size <bytes>',
+      "the device's gro_ipv4_max_size, GRO's limit for IPv4 packets (past 64 KB their total length says 0), default 65536",
+      intFlag('--gro-ipv4-max-size', 0, 524280),
+    )
     .addOption(
       new Option(
         '--ack-counting <mode>',
@@ -59,6 +71,8 @@ export function labFromFlags(f: PathFlags): Partial<LabConfig> {
   if (f.driver !== undefined) c.driver = f.driver;
   if (f.engine !== undefined) c.engine = f.engine;
   if (f.maxAggr !== undefined) c.maxAggr = f.maxAggr;
+  if (f.groMaxSize !== undefined) c.groMaxSize = f.groMaxSize;
+  if (f.groIpv4MaxSize !== undefined) c.groIpv4MaxSize = f.groIpv4MaxSize;
   if (f.maxDesc !== undefined) c.maxDesc = f.maxDesc;
   if (f.mtu !== undefined) c.mtu = f.mtu;
   if (f.queues !== undefined) c.queues = f.queues;

@@ -71,7 +71,8 @@ rxChecksum/queues, myri10ge rxChecksum/slices, e1000 vlanStrip and the driver's 
 A refused row gives the driver's reason; combinations no model has are listed at the end.
 
 The default traffic is vlan-mixed: two tagged and two untagged bulk flows plus UDP/ARP/ICMP, so
-the VLAN mode matters (extracted vs stripped vs in-band tags), non-TCP frames bypass, and the four
+the VLAN mode matters to LRO (extracted vs stripped vs in-band tags; GRO merges all three, as Linux's
+vlan_gro_receive does), non-TCP frames bypass, and the four
 flows spread over the queues. bulk-4flows has no tags: its VLAN axis would change nothing.
 
 Examples:
