@@ -15,7 +15,8 @@ export interface PathFlags {
   mtu?: number;
   queues?: number;
   pollBudget?: number;
-  batch?: 'timestamps' | 'all';
+  batch?: 'bursts' | 'timestamps' | 'all';
+  burstGapUs?: number;
   onlyTo?: string;
   swCsum?: boolean;
   ackCounting?: 'gso_segs' | 'per-packet';
@@ -40,8 +41,13 @@ export function addPathFlags(cmd: Command): Command {
     .addOption(
       new Option(
         '--batch <mode>',
-        "'timestamps': arrival times and interrupts decide the polls; 'all': every frame in the rings before the first poll",
-      ).argParser(choiceFlag('--batch', ['timestamps', 'all'] as const)),
+        "replay: 'bursts' (default): the capture's arrival gaps split it into bursts, each in the ring whole before its poll; 'timestamps': every frame at its own time, interrupts decide the polls; 'all': every frame in the rings before the first poll",
+      ).argParser(choiceFlag('--batch', ['bursts', 'timestamps', 'all'] as const)),
+    )
+    .option(
+      '--burst-gap-us <n>',
+      '--batch bursts: frames closer than this many µs are one burst (default 8)',
+      intFlag('--burst-gap-us', 1, 1_000_000),
     )
     .option('--sw-csum', 'e1000: verify checksums in software so LRO may run')
     .addOption(
@@ -64,6 +70,7 @@ export function labFromFlags(f: PathFlags): Partial<LabConfig> {
   if (f.queues !== undefined) c.queues = f.queues;
   if (f.pollBudget !== undefined) c.pollBudget = f.pollBudget;
   if (f.batch !== undefined) c.batch = f.batch;
+  if (f.burstGapUs !== undefined) c.burstGapUs = f.burstGapUs;
   if (f.swCsum !== undefined) c.softwareChecksum = f.swCsum;
   if (f.ackCounting !== undefined) c.ackCounting = f.ackCounting;
   return c;
