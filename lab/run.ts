@@ -79,6 +79,13 @@ export const LabConfigSchema = z.strictObject({
    * frame is in the rings before the first poll.
    */
   batch: z.enum(['bursts', 'timestamps', 'all']).default('bursts'),
+  /**
+   * NAPI's gro_flush_timeout, µs (0: off): a completion that did work arms a timer instead of flushing GRO; the
+   * timer re-polls (stack/stack.ts napiComplete).
+   */
+  groFlushTimeoutUs: z.number().nonnegative().max(1_000_000).default(0),
+  /** NAPI's napi_defer_hard_irqs (0: off): with a gro_flush_timeout, completions in a row that leave the interrupt masked. */
+  deferHardIrqs: intIn(0, 2_147_483_647).default(0),
   /** --batch bursts: frames closer than this (µs) belong to one burst. */
   burstGapUs: z.number().positive().max(1_000_000).default(BURST_GAP_US),
   /** Delayed-ACK accounting of aggregates: as modern Linux ('gso_segs') or as a 2007 stack ('per-packet'). */
@@ -232,6 +239,8 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
     clock,
     tracer,
     netdevBudget: Math.max(300, c.pollBudget),
+    groFlushTimeoutNs: Math.round(c.groFlushTimeoutUs * 1000),
+    deferHardIrqs: c.deferHardIrqs,
     ackCounting: c.ackCounting,
     answerRequests: c.answerRequests,
     ...(opts.maxFlows !== undefined ? { maxFlows: opts.maxFlows } : {}),

@@ -20,8 +20,8 @@ export function poll(q: E1000Queue, budget: number): number {
   q.lro?.flushAll();                                         // every aggregate leaves before the poll ends
   q.refill();                                                // new buffers in every slot we emptied, one RDT write
   if (done < budget) {
-    q.stack.napiComplete(q.napi!);                           // GRO flushes here (napi.attachGro)
-    q.nic.unmaskIrq(0);                                      // IMS: a cause latched meanwhile fires at once
+    if (q.stack.napiComplete(q.napi!, done))                 // GRO flushes here (napi.attachGro); false: the
+      q.nic.unmaskIrq(0);                                    // IRQ stays masked (napi_defer_hard_irqs). IMS: a cause latched meanwhile fires at once
   }
   return done;
 }

@@ -21,8 +21,8 @@ export function eheaPoll(pr: EheaRxQueue, napi: NapiStruct, budget: number): num
   if (lro !== null) lro.flushAll();                                // lro_flush_all: nothing stays held past the batch
   pr.endBatch();                                                   // CQ doorbell, refill RQ1/RQ2/RQ3
   if (done < budget) {                                             // drained: leave the poll list, re-arm the IRQ
-    pr.stack.napiComplete(napi);                                   // (GRO flushes here: napi.attachGro)
-    pr.nic.unmaskIrq(pr.q);
+    if (pr.stack.napiComplete(napi, done))                         // GRO flushes here (napi.attachGro); false:
+      pr.nic.unmaskIrq(pr.q);                                      // napi_defer_hard_irqs keeps the IRQ masked
   }
   return done;
 }

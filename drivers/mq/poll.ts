@@ -18,8 +18,8 @@ export function poll(q: MqQueue, budget: number): number {
   q.lro?.flushAll();                                         // every aggregate leaves before the poll ends
   q.refill();
   if (done < budget) {
-    q.stack.napiComplete(q.napi!);                           // GRO flushes here (napi.attachGro)
-    q.nic.unmaskIrq(q.q);
+    if (q.stack.napiComplete(q.napi!, done))                 // GRO flushes here (napi.attachGro); false: the
+      q.nic.unmaskIrq(q.q);                                  // IRQ stays masked (napi_defer_hard_irqs)
   }
   return done;
 }

@@ -20,8 +20,8 @@ export function myri10gePoll(ss: MyriSlice, napi: NapiStruct, budget: number): n
   if (lro !== null) lro.flushAll();                                 // lro_flush_all, before restocking
   ss.restock();                                                     // carve pages into chunks, post, doorbell
   if (done < budget) {                                              // drained: leave the poll list, re-arm the IRQ
-    ss.stack.napiComplete(napi);                                    // (GRO flushes here: napi.attachGro)
-    ss.nic.unmaskIrq(ss.q);
+    if (ss.stack.napiComplete(napi, done))                          // GRO flushes here (napi.attachGro); false:
+      ss.nic.unmaskIrq(ss.q);                                       // napi_defer_hard_irqs keeps the IRQ masked
   }
   return done;
 }
