@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
 import { runLab, resolveDriver, type RunResult } from '../lab/run.ts';
 import { VirtualClock } from '../sim/clock.ts';
-import { LabEvents, NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { LabEvents, NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { createModel } from '../hw-models/registry.ts';
 import { Stack } from '../stack/index.ts';
 import { DriverOptionsSchema } from '../drivers/index.ts';
@@ -159,9 +159,9 @@ function ringCase(name = 'pipeline-ehea-4flows-ring', tracer: Tracer = NO_TRACE)
         for (let f = 0; f < FLOWS; f++)
           stack.tcp.expectFlow({ saddr: 0x0a000001, daddr: 0x0a000002, sport: 40000 + f, dport: 5001 }, isn);
         stack.sendToWire = () => {};
-        // the lab's per-skb tap (aggregate-size histogram)
+        // the lab's per-skb receive hook (aggregate-size histogram)
         const sizes = new Float64Array(65);
-        stack.tap = (skb) => {
+        stack.onNetifReceive = (skb) => {
           sizes[Math.min(skb.wireFrames, 64)]!++;
         };
         st = { clock, model, stack, ring: new FrameRing(isn), t: 0 };

@@ -1,6 +1,6 @@
 // Human-readable output: the side-by-side comparison table of `vnic run`, one run's summary, and
 // plain aligned tables. Colour only on a terminal, and never when NO_COLOR is set.
-import type { RunReport } from '../sim/report.ts';
+import type { RunReport } from '../lab/run-report.ts';
 import type { SeedSummary, Spread } from '../lab/seeds.ts';
 import { type CliStream, currentIO } from './io.ts';
 

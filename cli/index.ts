@@ -1,11 +1,11 @@
 // What `vnic-lab/cli` offers programs that read the CLI's JSON: the zod schemas of every --json output
 // (validate with `Schema.parse(JSON.parse(stdout))`) and their types. The command itself is cli/main.ts.
 import { z } from 'zod';
-import { RunReportSchema } from '../sim/report.ts';
+import { RunReportSchema } from '../lab/run-report.ts';
 import { SeedSummarySchema } from '../lab/seeds.ts';
 
-export { RunReportSchema, FlowReportSchema } from '../sim/report.ts';
-export type { RunReport, FlowReport } from '../sim/report.ts';
+export { RunReportSchema, FlowReportSchema } from '../lab/run-report.ts';
+export type { RunReport, FlowReport } from '../lab/run-report.ts';
 export { ReportDataSchema, parseReportData, ReportDataError } from '../report/html.ts';
 export type { ReportData, SeedRunsData } from '../report/html.ts';
 

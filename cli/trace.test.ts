@@ -8,7 +8,7 @@ import { frame } from '../wire/index.ts';
 import { CaptureWriter } from '../tap/index.ts';
 import { runLab } from '../lab/run.ts';
 import { narrate, TraceWindow } from '../lab/narrate.ts';
-import { LabEvents } from '../sim/trace.ts';
+import { LabEvents } from '../observe/trace.ts';
 import { renderStories } from './trace-narrator.ts';
 
 import { vnic } from './test-support.ts';

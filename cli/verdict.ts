@@ -1,7 +1,7 @@
 // What a replay's checks say, in words: why a run delivered nothing, and for each byte stream that
 // differs from the capture's, which flow, where the first byte went missing and the counted reason.
 // The report carries the facts (flows[].missing, drops, counters.replay); this only phrases them.
-import type { RunReport } from '../sim/report.ts';
+import type { RunReport } from '../lab/run-report.ts';
 import { fmtInt } from './format.ts';
 
 /** What the replay was asked, for phrasing (the flags that can make a run deliver nothing). */

@@ -11,7 +11,7 @@ import { runLab, type LabConfig, type RunResult } from '../lab/run.ts';
 import { SCENARIOS } from '../lab/scenarios.ts';
 import { createModel } from '../hw-models/registry.ts';
 import { DriverOptionsSchema, getDriver, type Engine } from '../drivers/index.ts';
-import { TraceLog } from '../sim/trace.ts';
+import { TraceLog } from '../observe/trace.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { COST_KINDS, DEFAULT_COST_PROFILE } from '../sim/cost.ts';
 import { LroManager, LRO_IPV4, LRO_TCP, GroEngine, type LroHeader } from '../lro/index.ts';

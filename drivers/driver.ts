@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Capabilities } from '../hw-models/capabilities.ts';
 import type { NicModel } from '../hw-models/model.ts';
 import type { Stack } from '../stack/stack.ts';
-import type { Tracer } from '../sim/trace.ts';
+import type { Tracer } from '../observe/trace.ts';
 import { lroQuirksSchema, type LroStats, type GroStats } from '../lro/index.ts';
 
 /** Which receive-aggregation engine a driver runs: Linux 2.6.24 inet_lro, modern GRO, or neither. */

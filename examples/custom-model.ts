@@ -2,13 +2,12 @@
 // writes back in place. It reuses the shared receive steps (BaseNic: length → FCS → MAC filter →
 // oversize → runt pad), DMA memory, rings and interrupts; it only decides where bytes go.
 // Run it through the shared conformance suite: examples/custom-model.test.ts. Run the demo below with
-// `npx tsx examples/custom-model.ts`: three frames through the model and its reference driver.
+// `npx tsx examples/custom-model.ts`: three frames through the model, read back from its ring as a driver would.
 import { z } from 'zod';
 import { pathToFileURL } from 'node:url';
 import {
-  BaseNic, DmaMemory, Ring, WritebackReference, baseConfigShape, parseConfig, registerModel, ringEntries, scratchBytesFor,
+  BaseNic, DmaMemory, Ring, baseConfigShape, parseConfig, registerModel, ringEntries, scratchBytesFor,
   validateCapabilities, type Capabilities, type DescriptorLayout, type ModelEnv,
-  type ReferenceDriver, type WritebackView,
 } from 'vnic-lab/hw-models';
 import { formatFrame, frame, type FrameLayout } from 'vnic-lab/wire';
 
@@ -37,7 +36,6 @@ export const TOY_DESCRIPTORS: readonly DescriptorLayout[] = [{
 export class ToyNic extends BaseNic {
   readonly name = 'toy';
   readonly descriptors = TOY_DESCRIPTORS;
-  readonly reference: ReferenceDriver;
   private readonly rx: Ring;
 
   constructor(config: z.input<typeof ToyConfigSchema> = {}, env: ModelEnv = {}) {
@@ -46,15 +44,11 @@ export class ToyNic extends BaseNic {
     super(TOY_CAPABILITIES, dma, 1, c, env, [], []);
     this.rx = new Ring({ queue: 0, name: 'rx', role: 'rx-writeback', base: dma.carve(c.ringEntries * TOY_DESC_SIZE), entries: c.ringEntries, entrySize: TOY_DESC_SIZE, bufferBytes: TOY_BUFFER_BYTES });
     this.addRing(0, this.rx);
-    this.reference = new WritebackReference(this, 'rx', TOY_BUFFER_BYTES, (v, at): WritebackView => {
-      const flags = v.getUint16(at + TOY_DESC.FLAGS, true);
-      return { dd: (flags & TOY_FLAGS.DONE) !== 0, eop: true, length: v.getUint16(at + TOY_DESC.LENGTH, true), hdrLength: 0, vlanTag: -1, csum: 'none', rssHash: -1, fields: { flags } };
-    }, 0, (v, at, pkt) => v.setUint32(at + TOY_DESC.ADDR, pkt, true));
   }
 
   protected selectQueue(_p: FrameLayout): number { return 0; }
 
-  protected deliver(q: number, frame: Uint8Array, length: number, wireLen: number, _badFcs: boolean, nowNs: number): void {
+  protected dmaFrame(q: number, frame: Uint8Array, length: number, wireLen: number, _badFcs: boolean, nowNs: number): void {
     const rx = this.rx, v = this.dma.view;
     if (rx.available === 0) { this.drop(q, 'rx_missed', nowNs, this.tracer.enabled ? 'no descriptor posted' : ''); return; }
     const n = this.assemble(frame, length, wireLen, 0, 0);         // the padded frame, in the staging area
@@ -69,14 +63,21 @@ export class ToyNic extends BaseNic {
 
 registerModel('toy', (config, env) => new ToyNic(config as z.input<typeof ToyConfigSchema>, env), TOY_CAPABILITIES);
 
-/** Posts buffers, offers three frames (one too short: the model pads it to 60 bytes), reaps the completions. */
+/** Posts buffers, offers three frames (one too short: the model pads it to 60 bytes), reads the completions back. */
 export function main(): void {
   const nic = new ToyNic({ ringEntries: 16 });
-  nic.reference.fill();
+  const rx = nic.ring(0, 'rx'), v = nic.dma.view, posted = rx.entries - 1;
+  const desc = (i: number) => rx.base + i * TOY_DESC_SIZE;
+  for (let i = 0; i < posted; i++) v.setUint32(desc(i) + TOY_DESC.ADDR, nic.dma.alloc(TOY_BUFFER_BYTES), true);
+  nic.doorbell(0, 'rx', posted);                                   // the device owns entries [0, posted)
   for (const n of [1448, 100, 0]) { const f = frame().ipv4({ id: n }).tcp({ seq: n }).payload(n).build(); nic.receiveFrame(f, f.length, 0); }
-  for (const c of nic.reference.reap()) console.log(`queue ${c.queue} ring ${c.ring}: ${formatFrame(c.frame)}`);
+  for (let i = 0; i < posted; i++) {
+    const d = desc(i), addr = v.getUint32(d + TOY_DESC.ADDR, true);
+    if ((v.getUint16(d + TOY_DESC.FLAGS, true) & TOY_FLAGS.DONE) !== 0)
+      console.log(`queue 0 ring rx: ${formatFrame(nic.dma.bytes.subarray(addr, addr + v.getUint16(d + TOY_DESC.LENGTH, true)))}`);
+    nic.dma.free(addr);
+  }
   console.log(`counters: ${JSON.stringify(nic.totals())}`);
-  nic.reference.teardown();
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

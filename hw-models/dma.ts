@@ -1,9 +1,9 @@
 // DMA memory: one Uint8Array shared by the device and the driver. Descriptor rings are carved from
 // its front at model construction; receive buffers and pages come from fixed-size slab classes with
 // O(1) alloc/free and a refcount per slot (a page can back several skb fragments). The bytes live in a WebAssembly
-// memory when they can, so the model's per-frame FCS + checksum pass runs as WebAssembly (sim/byte-kernels.ts).
+// memory when they can, so the model's per-frame FCS + checksum pass runs as WebAssembly (wire/byte-passes.ts).
 
-import { kernelMemory } from '../sim/byte-kernels.ts';
+import { wasmBytes } from '../wire/byte-passes.ts';
 
 /** One slab class: `count` buffers of `size` bytes. */
 export interface SlabClass {
@@ -89,8 +89,8 @@ export class DmaMemory {
       });
       at = alignUp(base + c.size * c.count, REGION_ALIGN);
     }
-    this.bytes = kernelMemory(at);
-    this.view = new DataView(this.bytes.buffer, 0, this.bytes.length); // the kernels' tables lie past the end
+    this.bytes = wasmBytes(at);
+    this.view = new DataView(this.bytes.buffer, 0, this.bytes.length); // the passes' tables lie past the end
   }
 
   get size(): number {

@@ -8,6 +8,7 @@ nicConformance('e1000', () => new E1000Nic({ ringEntries: 64, vlanStrip: true })
 ]);
 
 import { describe, expect, it } from 'vitest';
+import { reference } from '../test/support/reference-drivers.ts';
 import { frame } from '../wire/index.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { E1000_TIMER_UNIT_NS, RX_DESC, RX_STATUS } from './e1000.ts';
@@ -49,7 +50,7 @@ describe('e1000 specifics', () => {
 
   it('frames longer than a buffer span descriptors; only the last has EOP', () => {
     const nic = new E1000Nic({ ringEntries: 16, mtu: 9000 });
-    nic.reference.fill();
+    reference(nic).fill();
     const f = frame()
       .ipv4()
       .tcp()
@@ -63,14 +64,14 @@ describe('e1000 specifics', () => {
     expect(idx.map((i) => v.getUint16(rx.base + i * 16 + RX_DESC.LENGTH, true))).toEqual([
       2048, 2048, 2048, 2048, 822, 0,
     ]);
-    const c = nic.reference.reap()[0]!;
+    const c = reference(nic).reap()[0]!;
     expect(c.fragments).toBe(5);
     expect(Array.from(c.frame)).toEqual(Array.from(f));
   });
 
   it('a frame needing more descriptors than posted is missed whole (RDH does not move)', () => {
     const nic = new E1000Nic({ ringEntries: 16, mtu: 9000 });
-    nic.reference.fill(4);
+    reference(nic).fill(4);
     const f = frame()
       .ipv4()
       .tcp()
@@ -84,7 +85,7 @@ describe('e1000 specifics', () => {
   it('RDTR: the interrupt fires rdtr × 1.024 µs after the last packet, restarted by each packet', () => {
     const clock = new VirtualClock();
     const nic = new E1000Nic({ ringEntries: 16, rdtr: 100 }, { clock });
-    nic.reference.fill();
+    reference(nic).fill();
     const at: number[] = [];
     nic.onInterrupt(0, () => at.push(clock.now));
     for (const t of [0, 50_000, 90_000]) clock.at(t, () => nic.receiveFrame(f100, 100, clock.now));
@@ -96,7 +97,7 @@ describe('e1000 specifics', () => {
   it('RADV caps the delay: fires radv × 1.024 µs after the first packet even while packets keep coming', () => {
     const clock = new VirtualClock();
     const nic = new E1000Nic({ ringEntries: 64, rdtr: 100, radv: 200 }, { clock });
-    nic.reference.fill();
+    reference(nic).fill();
     const at: number[] = [];
     nic.onInterrupt(0, () => {
       at.push(clock.now);
@@ -113,7 +114,7 @@ describe('e1000 specifics', () => {
 
   it('RADV is ignored when RDTR is 0 (immediate interrupts), as on the real part', () => {
     const nic = new E1000Nic({ ringEntries: 16, radv: 200 });
-    nic.reference.fill();
+    reference(nic).fill();
     let n = 0;
     nic.onInterrupt(0, () => n++);
     nic.receiveFrame(f100, 100, 0);
@@ -123,10 +124,10 @@ describe('e1000 specifics', () => {
   it('without CTRL.VME the tag stays in the frame', () => {
     const nic = new E1000Nic({ ringEntries: 16 });
     expect(nic.capabilities.vlan).toBe('none');
-    nic.reference.fill();
+    reference(nic).fill();
     const tagged = frame().vlan(5).ipv4().tcp().payload(46).build();
     nic.receiveFrame(tagged, tagged.length, 0);
-    const c = nic.reference.reap()[0]!;
+    const c = reference(nic).reap()[0]!;
     expect(Array.from(c.frame)).toEqual(Array.from(tagged));
     expect(c.vlanTag).toBe(-1);
   });

@@ -13,11 +13,10 @@ import {
   type Capabilities,
 } from './capabilities.ts';
 import { DmaMemory, getAddr64, setAddr64 } from './dma.ts';
-import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv, type ReferenceDriver } from './model.ts';
+import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv } from './model.ts';
 import type { FrameLayout } from '../wire/layout.ts';
 import { registerModel } from './registry.ts';
 import { Ring } from './ring.ts';
-import { WritebackReference, type WritebackView } from './writeback-reference.ts';
 
 /** Legacy receive descriptor (16 bytes, little-endian): the driver writes BUFFER_ADDR (and zeroes the rest); the device writes the rest back. */
 export const RX_DESC = { BUFFER_ADDR: 0, LENGTH: 8, CSUM: 10, STATUS: 12, ERRORS: 13, SPECIAL: 14 } as const;
@@ -69,7 +68,6 @@ export type E1000Config = z.input<typeof E1000ConfigSchema>;
 
 export class E1000Nic extends BaseNic {
   readonly name = 'e1000';
-  readonly reference: ReferenceDriver;
   readonly descriptors = E1000_DESCRIPTORS;
   readonly config: z.output<typeof E1000ConfigSchema>;
   private readonly rx: Ring;
@@ -105,14 +103,13 @@ export class E1000Nic extends BaseNic {
       delayNs: c.rdtr * E1000_TIMER_UNIT_NS,
       absoluteNs: c.rdtr > 0 ? c.radv * E1000_TIMER_UNIT_NS : 0,
     });
-    this.reference = new WritebackReference(this, 'rx', c.bufferBytes, decodeE1000);
   }
 
   protected selectQueue(_p: FrameLayout): number {
     return 0;
   }
 
-  protected deliver(
+  protected dmaFrame(
     q: number,
     frame: Uint8Array,
     length: number,
@@ -206,20 +203,6 @@ export function decodeE1000RxDesc(v: DataView, at: number): E1000RxDesc {
     status: v.getUint8(at + RX_DESC.STATUS),
     errors: v.getUint8(at + RX_DESC.ERRORS),
     special: v.getUint16(at + RX_DESC.SPECIAL, true),
-  };
-}
-
-function decodeE1000(v: DataView, at: number): WritebackView {
-  const d = decodeE1000RxDesc(v, at);
-  return {
-    dd: (d.status & RX_STATUS.DD) !== 0,
-    eop: (d.status & RX_STATUS.EOP) !== 0,
-    length: d.length,
-    hdrLength: 0,
-    vlanTag: d.status & RX_STATUS.VP ? d.special : -1,
-    csum: 'none',
-    rssHash: -1,
-    fields: { ...d },
   };
 }
 

@@ -7,6 +7,7 @@ nicConformance('ehea', () => new EheaNic({ queues: 4, rq1Entries: 64, rq2Entries
 ]);
 
 import { describe, expect, it } from 'vitest';
+import { reference } from '../test/support/reference-drivers.ts';
 import { frame } from '../wire/index.ts';
 import { fold, sumBytes } from '../wire/checksum.ts';
 import { VirtualClock } from '../sim/clock.ts';
@@ -19,13 +20,13 @@ const tcp = (payload: number) => frame().ipv4().tcp({ seq: 1000 }).payload(paylo
 describe('ehea specifics', () => {
   it('picks RQ1/RQ2/RQ3 by frame + FCS size: ≤192 inline, ≤1522, else jumbo', () => {
     const nic = new EheaNic({ rq1Entries: 16, rq2Entries: 16, rq3Entries: 16, mtu: 9000 });
-    nic.reference.fill();
+    reference(nic).fill();
     const sizes = [60, RQ1_INLINE_MAX - 4, RQ1_INLINE_MAX - 3, 1518, 1519, 9014];
     for (const n of sizes) {
       const f = tcp(n - 54);
       nic.receiveFrame(f, f.length, 0);
     }
-    const got = nic.reference.reap();
+    const got = reference(nic).reap();
     expect(got.map((c) => c.ring)).toEqual(['rq1', 'rq1', 'rq2', 'rq2', 'rq3', 'rq3']);
     expect(got.map((c) => c.frame.length)).toEqual(sizes);
     expect(got.map((c) => c.fields.numBytes)).toEqual(sizes.map((n) => n + 4));
@@ -36,7 +37,7 @@ describe('ehea specifics', () => {
   it('writes an RQ1 frame inline after the 64-byte record, followed by its FCS; the whole CQE is exact', () => {
     const clock = new VirtualClock();
     const nic = new EheaNic({ rq1Entries: 16, rq2Entries: 16, rq3Entries: 16 }, { clock });
-    nic.reference.fill();
+    reference(nic).fill();
     const f = tcp(46); // 100-byte frame
     nic.receiveFrame(f, f.length, 0x1_2345_6789);
     const cq = nic.ring(0, 'cq');
@@ -133,26 +134,26 @@ describe('ehea specifics', () => {
 
   it('VLAN extraction: buffer reads dst, src, 0x8100, then the IP header; CQE has the TCI and VLAN_EXTRACTED', () => {
     const nic = new EheaNic({ rq1Entries: 16, rq2Entries: 16, rq3Entries: 16 });
-    nic.reference.fill();
+    reference(nic).fill();
     const f = frame().vlan({ vid: 42, pcp: 3 }).ipv4().tcp().payload(500).build();
     nic.receiveFrame(f, f.length, 0);
-    const c = nic.reference.reap()[0]!;
+    const c = reference(nic).reap()[0]!;
     expect(c.frame.length).toBe(f.length - 4);
     expect(Array.from(c.frame.subarray(0, 16))).toEqual([...f.subarray(0, 12), 0x81, 0x00, 0x45, 0x00]);
     expect(c.fields.status).toBe(STATUS.VLAN_EXTRACTED);
     expect(c.fields.vlanTag).toBe((3 << 13) | 42);
     expect(c.fields.headerLength).toBe(54); // counted in the buffer, after extraction
     const off = new EheaNic({ rq1Entries: 16, rq2Entries: 16, rq3Entries: 16, vlanExtract: false });
-    off.reference.fill();
+    reference(off).fill();
     off.receiveFrame(f, f.length, 0);
-    const d = off.reference.reap()[0]!;
+    const d = reference(off).reap()[0]!;
     expect(Array.from(d.frame)).toEqual(Array.from(f));
     expect(d.fields.headerLength).toBe(58);
   });
 
   it('checksum status bits, and the quirk: a non-TCP/UDP frame reads TCP_CSUM_ERR with header length 0', () => {
     const nic = new EheaNic({ rq1Entries: 16, rq2Entries: 16, rq3Entries: 16 });
-    nic.reference.fill();
+    reference(nic).fill();
     const frames = [
       tcp(300),
       frame().ipv4().tcp({ checksum: 1 }).payload(300).build(),
@@ -163,7 +164,7 @@ describe('ehea specifics', () => {
     ];
     for (const f of frames) nic.receiveFrame(f, f.length, 0);
     nic.receiveFrame(frames[0]!, frames[0]!.length, 0, RX_FLAG.BAD_FCS);
-    const got = nic.reference.reap();
+    const got = reference(nic).reap();
     expect(got.map((c) => [c.fields.status, c.fields.headerLength])).toEqual([
       [0, 54],
       [STATUS.TCP_CSUM_ERR, 54],
@@ -186,11 +187,11 @@ describe('ehea specifics', () => {
     const f = tcp(10);
     const phases: number[] = [];
     for (let i = 0; i < 100; i++) {
-      nic.reference.fill();
+      reference(nic).fill();
       nic.receiveFrame(f, f.length, 0);
       const at = cq.base + (i % 48) * CQE_SLOT_SIZE;
       phases.push(nic.dma.bytes[at + CQE.VALID]! >> 7);
-      expect(nic.reference.reap()).toHaveLength(1);
+      expect(reference(nic).reap()).toHaveLength(1);
     }
     expect(phases.slice(0, 48).every((p) => p === 1)).toBe(true);
     expect(phases.slice(48, 96).every((p) => p === 0)).toBe(true);
@@ -213,7 +214,7 @@ describe('ehea specifics', () => {
 
   it('spreads flows over port resources by a hash of the 4-tuple; each flow keeps its queue', () => {
     const nic = new EheaNic({ queues: 16, rq1Entries: 16, rq2Entries: 16, rq3Entries: 16 });
-    nic.reference.fill();
+    reference(nic).fill();
     const q = new Map<number, Set<number>>();
     for (let r = 0; r < 2; r++)
       for (let s = 0; s < 128; s++) {
@@ -223,8 +224,8 @@ describe('ehea specifics', () => {
           .payload(10)
           .build();
         nic.receiveFrame(f, f.length, 0);
-        for (const c of nic.reference.reap()) (q.get(s) ?? q.set(s, new Set()).get(s)!).add(c.queue);
-        nic.reference.fill();
+        for (const c of reference(nic).reap()) (q.get(s) ?? q.set(s, new Set()).get(s)!).add(c.queue);
+        reference(nic).fill();
       }
     expect([...q.values()].every((x) => x.size === 1)).toBe(true);
     expect(new Set([...q.values()].map((x) => [...x][0])).size).toBe(16);

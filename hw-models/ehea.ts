@@ -17,14 +17,7 @@ import {
   type Capabilities,
 } from './capabilities.ts';
 import { DmaMemory, getAddr64, setAddr64 } from './dma.ts';
-import {
-  BaseNic,
-  scratchBytesFor,
-  type DescriptorLayout,
-  type ModelEnv,
-  type RefCompletion,
-  type ReferenceDriver,
-} from './model.ts';
+import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv } from './model.ts';
 import { FrameDigest } from './frame-checks.ts';
 import type { FrameLayout } from '../wire/layout.ts';
 import { registerModel } from './registry.ts';
@@ -130,7 +123,6 @@ interface PortResource {
 
 export class EheaNic extends BaseNic {
   readonly name = 'ehea';
-  readonly reference: ReferenceDriver;
   readonly descriptors = EHEA_DESCRIPTORS;
   readonly config: z.output<typeof EheaConfigSchema>;
   private readonly pr: PortResource[] = [];
@@ -189,14 +181,13 @@ export class EheaNic extends BaseNic {
       this.pr.push({ rq: [rq1, rq1, rq2, rq3], cq });
       this.setModeration(q, { packets: c.moderation.packets, delayNs: c.moderation.delayUs * 1000, absoluteNs: 0 });
     }
-    this.reference = new EheaReference(this);
   }
 
   protected selectQueue(p: FrameLayout, frame: Uint8Array): number {
     return this.hash.hashFrame(frame, p) % this.queueCount;
   }
 
-  protected deliver(
+  protected dmaFrame(
     q: number,
     frame: Uint8Array,
     length: number,
@@ -408,120 +399,6 @@ export function decodeRwqe(v: DataView, at: number): EheaRwqe {
     lkey: v.getUint32(at + RWQE.SG_LKEY),
     len: v.getUint32(at + RWQE.SG_LEN),
   };
-}
-
-/** The tests' minimal eHEA driver: wr_id = ring index; one shadow array of buffer addresses per RQ2/RQ3. */
-class EheaReference implements ReferenceDriver {
-  private readonly st: {
-    shadow: Int32Array[];
-    outstanding: number[];
-    tail: number[];
-    cqHead: number;
-    cqPhase: number;
-  }[] = [];
-  constructor(private readonly nic: EheaNic) {
-    for (let q = 0; q < nic.queueCount; q++) {
-      const e = (n: string): number => nic.ring(q, n).entries;
-      this.st.push({
-        shadow: [new Int32Array(0), new Int32Array(0), new Int32Array(e('rq2')), new Int32Array(e('rq3'))],
-        outstanding: [0, 0, 0, 0],
-        tail: [0, 0, 0, 0],
-        cqHead: 0,
-        cqPhase: 1,
-      });
-    }
-  }
-
-  fill(limitPerRing = Infinity): number {
-    const nic = this.nic,
-      v = nic.dma.view;
-    let posted = 0;
-    for (let q = 0; q < nic.queueCount; q++) {
-      const s = this.st[q]!;
-      for (let rq = 1; rq <= 3; rq++) {
-        const info = nic.ring(q, RQ_NAMES[rq]!);
-        let n = 0;
-        while (n < limitPerRing && s.outstanding[rq]! < info.entries - 1) {
-          let addr = 0;
-          if (rq !== 1) {
-            addr = nic.dma.alloc(info.bufferBytes);
-            if (addr < 0) break;
-            s.shadow[rq]![s.tail[rq]!] = addr;
-          }
-          encodeRwqe(v, info.base + s.tail[rq]! * RWQE_SIZE, {
-            wrId: s.tail[rq]!,
-            numSegs: rq === 1 ? 0 : 1,
-            addr,
-            lkey: 0,
-            len: info.bufferBytes,
-          });
-          s.tail[rq] = (s.tail[rq]! + 1) % info.entries;
-          s.outstanding[rq]!++;
-          n++;
-          posted++;
-        }
-        if (n > 0) nic.doorbell(q, RQ_NAMES[rq]!, s.tail[rq]!);
-      }
-    }
-    return posted;
-  }
-
-  teardown(): void {
-    for (let q = 0; q < this.nic.queueCount; q++) {
-      const s = this.st[q]!;
-      for (let rq = 2; rq <= 3; rq++) {
-        const entries = s.shadow[rq]!.length;
-        for (let k = 0; k < s.outstanding[rq]!; k++)
-          this.nic.dma.free(s.shadow[rq]![(s.tail[rq]! - 1 - k + entries) % entries]!);
-        s.outstanding[rq] = 0;
-      }
-    }
-  }
-
-  reap(): RefCompletion[] {
-    const nic = this.nic,
-      v = nic.dma.view,
-      mem = nic.dma.bytes;
-    const out: RefCompletion[] = [];
-    for (let q = 0; q < nic.queueCount; q++) {
-      const s = this.st[q]!,
-        cq = nic.ring(q, 'cq');
-      let n = 0;
-      for (;;) {
-        const at = cq.base + s.cqHead * CQE_SLOT_SIZE;
-        if (v.getUint8(at + CQE.VALID) >> 7 !== s.cqPhase) break;
-        const e = decodeCqe(v, at);
-        const len = e.numBytes - FCS_LEN;
-        const dataAt = e.rq === 1 ? at + CQE.INLINE_DATA : s.shadow[e.rq]![e.wrId]!;
-        const fr = mem.slice(dataAt, dataAt + len);
-        if (e.rq !== 1) nic.dma.free(dataAt);
-        s.outstanding[e.rq]!--;
-        const hasL4 = e.headerLength > 0;
-        const verified = nic.capabilities.rxChecksum === 'verified';
-        const bad = (e.status & STATUS.IP_CSUM_ERR) !== 0 || (hasL4 && (e.status & STATUS.TCP_CSUM_ERR) !== 0);
-        out.push({
-          queue: q,
-          ring: RQ_NAMES[e.rq]!,
-          frame: fr,
-          vlanTag: e.status & STATUS.VLAN_EXTRACTED ? e.vlanTag : -1,
-          csum: !verified ? 'none' : bad ? 'bad' : hasL4 ? 'ok' : 'none',
-          partialCsum: -1,
-          crcError: (e.status & STATUS.CRC_ERR) !== 0,
-          fragments: 1,
-          rssHash: -1,
-          fields: { ...e },
-        });
-        s.cqHead++;
-        if (s.cqHead === cq.entries) {
-          s.cqHead = 0;
-          s.cqPhase ^= 1;
-        }
-        n++;
-      }
-      if (n > 0) nic.doorbell(q, 'cq', s.cqHead);
-    }
-    return out;
-  }
 }
 
 export const EHEA_DESCRIPTORS: readonly DescriptorLayout[] = [

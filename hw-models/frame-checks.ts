@@ -4,7 +4,7 @@ import { IPV4, IPV6, UDP } from '../wire/constants.ts';
 import { fold, pseudoHeaderSum, ipv6PseudoHeaderSum, sumBytes } from '../wire/checksum.ts';
 import { r16 } from '../wire/bytes.ts';
 import type { FrameLayout } from '../wire/layout.ts';
-import { bytesSum, CRC16_T, DIGEST_KERNEL_MAX_BYTES, kernelsFor, type ByteKernels } from '../sim/byte-kernels.ts';
+import { bytesSum, CRC16_T, DIGEST_PASS_MAX_BYTES, bytePassesFor, type BytePasses } from '../wire/byte-passes.ts';
 
 /** The tags a modelled NIC's parser reads (an outer and an inner one); a frame with more is not IP to it. */
 export const NIC_MAX_TAGS = 2;
@@ -78,7 +78,7 @@ const T16 = CRC16_T.slice();
 
 /**
  * The JavaScript pass over the 16-byte groups of [at, at + groups) of `dv`: CRC-32 register from -1 (slicing-by-16)
- * and the byte sums at even and odd offsets from `at`, into out[0..2]. What sim/byte-kernels.ts's digest does over the
+ * and the byte sums at even and odd offsets from `at`, into out[0..2]. What wire/byte-passes.ts's digest does over the
  * groups, for memories that are not WebAssembly-backed.
  */
 function digestGroups(dv: DataView, at: number, groups: number, out: Int32Array): void {
@@ -138,7 +138,7 @@ export class FrameDigest {
   sum = 0;
   private buffer: ArrayBufferLike | null = null;
   private view: DataView | null = null;
-  private kernel: ByteKernels | null = null;
+  private passes: BytePasses | null = null;
   /** digestGroups' results: CRC register, even sum, odd sum. */
   private readonly groups = new Int32Array(3);
 
@@ -163,13 +163,13 @@ export class FrameDigest {
     if (b.buffer !== this.buffer) {
       this.buffer = b.buffer;
       this.view = new DataView(b.buffer);
-      this.kernel = kernelsFor(b.buffer) ?? null;
+      this.passes = bytePassesFor(b.buffer) ?? null;
     }
-    const kernel = this.kernel;
-    if (kernel !== null && len <= DIGEST_KERNEL_MAX_BYTES) {
-      // a memory with the WebAssembly kernels (a DMA memory): the same pass, about twice as fast
-      this.fcs = kernel.digest(b.byteOffset + off, len, sumFrom, kernel.tables) >>> 0;
-      this.sum = kernel.results.getInt32(0, true) * 256 + kernel.results.getInt32(4, true);
+    const passes = this.passes;
+    if (passes !== null && len <= DIGEST_PASS_MAX_BYTES) {
+      // a memory with the WebAssembly byte passes (a DMA memory): the same pass, about twice as fast
+      this.fcs = passes.digest(b.byteOffset + off, len, sumFrom, passes.tables) >>> 0;
+      this.sum = passes.results.getInt32(0, true) * 256 + passes.results.getInt32(4, true);
       return;
     }
     const t = T16,

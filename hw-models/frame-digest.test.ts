@@ -1,10 +1,10 @@
 // FrameDigest (hw-models/parse.ts): one pass giving the FCS and the RFC 1071 sum of a frame image, against crc32 and
 // sumBytesSimple on the same bytes, over every alignment, short and jumbo lengths; in a plain Uint8Array (the
-// JavaScript path) and in a WebAssembly-backed DMA memory (sim/byte-kernels.ts), which must agree bit for bit.
+// JavaScript path) and in a WebAssembly-backed DMA memory (wire/byte-passes.ts), which must agree bit for bit.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FrameDigest, crc32 } from './frame-checks.ts';
-import { DIGEST_KERNEL_MAX_BYTES, byteKernelsAvailable, kernelsFor, kernelMemory } from '../sim/byte-kernels.ts';
+import { DIGEST_PASS_MAX_BYTES, bytePassesAvailable, bytePassesFor, wasmBytes } from '../wire/byte-passes.ts';
 import { DmaMemory } from './dma.ts';
 import { fold, sumBytesSimple } from '../wire/checksum.ts';
 
@@ -18,15 +18,15 @@ function bytes(n: number, seed: number): Uint8Array {
   return b;
 }
 
-function inKernelMemory(b: Uint8Array): Uint8Array {
-  const m = kernelMemory(b.length);
+function inWasmMemory(b: Uint8Array): Uint8Array {
+  const m = wasmBytes(b.length);
   m.set(b);
   return m;
 }
 
 describe.each([
   ['a plain Uint8Array', (b: Uint8Array): Uint8Array => b],
-  ['a WebAssembly-backed memory', inKernelMemory],
+  ['a WebAssembly-backed memory', inWasmMemory],
 ])('FrameDigest in %s', (_, place) => {
   it('equals crc32 and the word sum from sumFrom, for every offset mod 16 and lengths around the block edges', () => {
     const mem = place(bytes(20_000, 7));
@@ -60,29 +60,29 @@ describe.each([
   });
 });
 
-describe('the WebAssembly digest kernel', () => {
+describe('the WebAssembly digest pass', () => {
   it('is available on Node 20, and DMA memories are backed by it', () => {
-    expect(byteKernelsAvailable).toBe(true);
+    expect(bytePassesAvailable).toBe(true);
     const dma = new DmaMemory({ staticBytes: 4096, slabs: [{ size: 2048, count: 4 }] });
-    expect(kernelsFor(dma.bytes.buffer)).toBeDefined();
+    expect(bytePassesFor(dma.bytes.buffer)).toBeDefined();
     expect(dma.bytes.byteOffset).toBe(0);
-    // the view ends where the DMA memory does: a stray write cannot reach the kernels' tables past it
+    // the view ends where the DMA memory does: a stray write cannot reach the passes' tables past it
     expect(dma.view.byteLength).toBe(dma.size);
     expect(() => dma.view.setUint32(dma.size, 0)).toThrow(RangeError);
-    expect(kernelsFor(new Uint8Array(64).buffer)).toBeUndefined();
+    expect(bytePassesFor(new Uint8Array(64).buffer)).toBeUndefined();
   });
 
   it('agrees with the JavaScript path on any bytes, offset, length and sum start (property)', () => {
-    const kernelMem = kernelMemory(4096);
+    const wasmMem = wasmBytes(4096);
     const k = new FrameDigest(),
       js = new FrameDigest();
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 0, maxLength: 3000 }), fc.nat(1000), fc.nat(100), (data, off, sumHalf) => {
-        kernelMem.fill(0);
-        kernelMem.set(data, off);
-        const plain = kernelMem.slice();
+        wasmMem.fill(0);
+        wasmMem.set(data, off);
+        const plain = wasmMem.slice();
         const sumFrom = 2 * sumHalf;
-        k.compute(kernelMem, off, data.length, sumFrom);
+        k.compute(wasmMem, off, data.length, sumFrom);
         js.compute(plain, off, data.length, sumFrom);
         expect([k.fcs, k.sum]).toEqual([js.fcs, js.sum]);
         expect(k.fcs).toBe(crc32(plain, off, data.length));
@@ -92,8 +92,8 @@ describe('the WebAssembly digest kernel', () => {
   });
 
   it('leaves runs longer than its limit to the JavaScript path, with the same result', () => {
-    const n = DIGEST_KERNEL_MAX_BYTES + 48;
-    const m = inKernelMemory(bytes(n, 3));
+    const n = DIGEST_PASS_MAX_BYTES + 48;
+    const m = inWasmMemory(bytes(n, 3));
     const d = new FrameDigest();
     d.compute(m, 0, n, 14);
     expect(d.fcs).toBe(crc32(m, 0, n));

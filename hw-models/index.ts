@@ -15,5 +15,4 @@ export * as mq from './mq.ts';
 export { EheaNic } from './ehea.ts';
 export { Myri10geNic } from './myri10ge.ts';
 export { E1000Nic } from './e1000.ts';
-export { WritebackReference, type WritebackView } from './writeback-reference.ts';
 export { MqNic } from './mq.ts';

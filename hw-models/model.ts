@@ -2,7 +2,7 @@
 // (length check → FCS → MAC filter → oversize → runt pad), queue counters, IRQ lines and the scratch
 // frame a model scatters into DMA buffers. A model supplies queue selection and the DMA/completion step.
 import { VirtualClock } from '../sim/clock.ts';
-import { NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { ETH } from '../wire/constants.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import { formatFrame } from '../wire/format.ts';
@@ -69,28 +69,6 @@ export function newQueueCounters(extra: readonly string[] = []): QueueCounters {
   return c;
 }
 
-/** One completion as the reference driver (tests only) reads it back. */
-export interface RefCompletion {
-  queue: number;
-  /** The rx ring whose buffer(s) held the frame. */
-  ring: string;
-  /** The frame bytes as DMA'd (a fresh copy; without firmware pad or FCS). */
-  frame: Uint8Array;
-  /** VLAN TCI reported outside the frame, -1 when none. */
-  vlanTag: number;
-  /** Checksum verdict from status bits: 'none' when the model did not verify. */
-  csum: 'none' | 'ok' | 'bad';
-  /** 16-bit partial sum (CHECKSUM_COMPLETE style), -1 when not provided. */
-  partialCsum: number;
-  crcError: boolean;
-  /** Buffers the frame spans. */
-  fragments: number;
-  /** RSS hash reported, -1 when none. */
-  rssHash: number;
-  /** Raw descriptor fields by datasheet name. */
-  fields: Record<string, number>;
-}
-
 /** One field of a descriptor layout: `width` bytes at `offset`; a bit field also gives `shift` and `bits`. */
 export interface DescriptorField {
   offset: number;
@@ -108,16 +86,6 @@ export interface DescriptorLayout {
   fields: Record<string, DescriptorField>;
   encode(v: DataView, at: number, d: Record<string, number>): void;
   decode(v: DataView, at: number): Record<string, number>;
-}
-
-/** A minimal driver for the conformance tests: post, reap, re-post. Not for real drivers to copy blindly. */
-export interface ReferenceDriver {
-  /** Posts fresh buffers on every rx ring of every queue (at most `limitPerRing` per ring) and rings doorbells; returns how many. */
-  fill(limitPerRing?: number): number;
-  /** Reads every published completion of every queue, frees its buffers, and reports consumption to the device. */
-  reap(): RefCompletion[];
-  /** Driver shutdown (device idle): frees every buffer still posted or held. */
-  teardown(): void;
 }
 
 /** The hardware interface a driver programs against (see docs/hw-models/<name>.md for each model). */
@@ -161,8 +129,6 @@ export interface NicModel {
   mtu: number;
   /** Every descriptor layout the model uses (driver-written and device-written). */
   readonly descriptors: readonly DescriptorLayout[];
-  /** Tests only. */
-  readonly reference: ReferenceDriver;
   /**
    * Tracing only: the arrival index of the oldest completion on `queue` the driver has not taken yet
    * (drivers call it once per completion they consume, under `tracer.enabled`); -1 when untraced.
@@ -190,10 +156,9 @@ export function scratchBytesFor(maxMtu: number): number {
 
 const BASE_DROPS = ['rx_missed', 'rx_length_errors', 'rx_oversize', 'rx_filtered'] as const;
 
-/** Shared receive steps; subclasses implement `selectQueue` and `deliver`. */
+/** Shared receive steps; subclasses implement `selectQueue` and `dmaFrame`. */
 export abstract class BaseNic implements NicModel {
   abstract readonly name: string;
-  abstract readonly reference: ReferenceDriver;
   abstract readonly descriptors: readonly DescriptorLayout[];
   readonly clock: VirtualClock;
   readonly tracer: Tracer;
@@ -368,7 +333,7 @@ export abstract class BaseNic implements NicModel {
    * Puts the frame (already checked) into DMA memory and publishes its completion, or counts rx_missed.
    * `wireLen` is the length after runt padding; `badFcs` only reaches here when the model reports it.
    */
-  protected abstract deliver(
+  protected abstract dmaFrame(
     queue: number,
     frame: Uint8Array,
     length: number,
@@ -426,7 +391,7 @@ export abstract class BaseNic implements NicModel {
       wireLen = ETH_ZLEN;
       this.qc[q]!.rx_runts_padded++;
     }
-    this.deliver(q, frame, length, wireLen, badFcs, nowNs);
+    this.dmaFrame(q, frame, length, wireLen, badFcs, nowNs);
   }
 
   /**

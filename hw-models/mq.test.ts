@@ -7,6 +7,7 @@ nicConformance('mq', () => new MqNic({ queues: 4, ringEntries: 64 }), [
 nicConformance('mq', () => new MqNic({ queues: 4, ringEntries: 64, headerSplit: true, bufferBytes: 4096 }));
 
 import { describe, expect, it } from 'vitest';
+import { reference } from '../test/support/reference-drivers.ts';
 import { frame, parseIpv4, parseIpv6, layoutFrame, FrameLayout } from '../wire/index.ts';
 import { DEFAULT_RSS_KEY, Toeplitz } from './rss.ts';
 import { HDR_INFO, MQ_ERRORS, MQ_STATUS, PKT_INFO, RX_READ, RX_WB } from './mq.ts';
@@ -60,14 +61,14 @@ describe('mq specifics', () => {
   it('the NIC writes the vector hash for real frames: TCP → 4-tuple, UDP → 2-tuple; queue = reta[hash & 127]', () => {
     const reta = Array.from({ length: 128 }, (_, i) => (i * 5) % 4);
     const nic = new MqNic({ queues: 4, ringEntries: 64, reta });
-    nic.reference.fill();
+    reference(nic).fill();
     for (const [dst, dport, src, sport] of MS_VECTORS) {
       const t = frame().ipv4({ src, dst }).tcp({ sport, dport }).payload(10).build();
       const u = frame().ipv4({ src, dst }).udp({ sport, dport }).payload(10).build();
       nic.receiveFrame(t, t.length, 0);
       nic.receiveFrame(u, u.length, 0);
     }
-    const got = nic.reference.reap();
+    const got = reference(nic).reap();
     const byHash = new Map(got.map((c) => [c.rssHash, c]));
     for (const [, , , , h2, h4] of MS_VECTORS) {
       expect(byHash.get(h4)!.queue).toBe(reta[h4 & 127]);
@@ -77,7 +78,7 @@ describe('mq specifics', () => {
     }
     const arp = frame().eth({ dst: 'ff:ff:ff:ff:ff:ff' }).arp({}).build();
     nic.receiveFrame(arp, arp.length, 0);
-    const a = nic.reference.reap()[0]!;
+    const a = reference(nic).reap()[0]!;
     expect([a.queue, a.rssHash]).toEqual([0, -1]);
   });
 
@@ -88,7 +89,7 @@ describe('mq specifics', () => {
       'mq: reta[0] = 2: must be a queue number from 0 to 1',
     );
     nic.setRss(DEFAULT_RSS_KEY, new Array(128).fill(1));
-    nic.reference.fill();
+    reference(nic).fill();
     for (let s = 0; s < 10; s++) {
       const f = frame()
         .ipv4()
@@ -164,7 +165,7 @@ describe('mq specifics', () => {
 
   it('moderation is per queue: one queue waits for its threshold while another fires at once', () => {
     const nic = new MqNic({ queues: 2, ringEntries: 16, reta: Array.from({ length: 128 }, (_, i) => i & 1) });
-    nic.reference.fill();
+    reference(nic).fill();
     nic.setModeration(1, { packets: 3, delayNs: 0, absoluteNs: 0 });
     const fired = [0, 0];
     nic.onInterrupt(0, () => {

@@ -16,8 +16,7 @@ import {
   type Capabilities,
 } from './capabilities.ts';
 import { DmaMemory, getAddr64, setAddr64 } from './dma.ts';
-import { WritebackReference, type WritebackView } from './writeback-reference.ts';
-import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv, type ReferenceDriver } from './model.ts';
+import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv } from './model.ts';
 import { ipv4HeaderOk, l4ChecksumOk } from './frame-checks.ts';
 import type { FrameLayout } from '../wire/layout.ts';
 import { registerModel } from './registry.ts';
@@ -90,7 +89,6 @@ export type MqConfig = z.input<typeof MqConfigSchema>;
 
 export class MqNic extends BaseNic {
   readonly name = 'mq';
-  readonly reference: ReferenceDriver;
   readonly descriptors = MQ_DESCRIPTORS;
   readonly config: z.output<typeof MqConfigSchema>;
   private readonly rx: Ring[] = [];
@@ -158,17 +156,6 @@ export class MqNic extends BaseNic {
         absoluteNs: c.moderation.absoluteUs * 1000,
       });
     }
-    this.reference = new WritebackReference(
-      this,
-      'rx',
-      c.bufferBytes,
-      decodeMq,
-      c.headerSplit ? MQ_HDR_BUFFER_BYTES : 0,
-      (v, at, pkt, hdr) => {
-        setAddr64(v, at + RX_READ.PKT_ADDR, pkt, true);
-        setAddr64(v, at + RX_READ.HDR_ADDR, hdr, true);
-      },
-    );
   }
 
   /** Replaces the RSS key (40 bytes) and, optionally, the indirection table. */
@@ -201,7 +188,7 @@ export class MqNic extends BaseNic {
     return this.reta[this.hash & (MQ_RETA_SIZE - 1)]!;
   }
 
-  protected deliver(
+  protected dmaFrame(
     q: number,
     frame: Uint8Array,
     length: number,
@@ -345,24 +332,6 @@ export function decodeMqWriteback(v: DataView, at: number): MqWriteback {
 export function encodeMqRead(v: DataView, at: number, pktAddr: number, hdrAddr: number): void {
   setAddr64(v, at + RX_READ.PKT_ADDR, pktAddr, true);
   setAddr64(v, at + RX_READ.HDR_ADDR, hdrAddr, true);
-}
-
-function decodeMq(v: DataView, at: number): WritebackView {
-  const w = decodeMqWriteback(v, at);
-  const eop = (w.status & MQ_STATUS.EOP) !== 0;
-  let csum: 'none' | 'ok' | 'bad' = 'none';
-  if (eop && (w.status & MQ_STATUS.L4CS) !== 0) csum = w.errors & (MQ_ERRORS.IPE | MQ_ERRORS.L4E) ? 'bad' : 'ok';
-  else if (eop && (w.status & MQ_STATUS.IPCS) !== 0 && (w.errors & MQ_ERRORS.IPE) !== 0) csum = 'bad';
-  return {
-    dd: (w.status & MQ_STATUS.DD) !== 0,
-    eop,
-    length: w.length,
-    hdrLength: w.hdrInfo & HDR_INFO.SPH ? w.hdrInfo & HDR_INFO.LEN_MASK : 0,
-    vlanTag: w.status & MQ_STATUS.VP ? w.vlan : -1,
-    csum,
-    rssHash: w.pktInfo & PKT_INFO.RSS ? w.rssHash : -1,
-    fields: { ...w },
-  };
 }
 
 export const MQ_DESCRIPTORS: readonly DescriptorLayout[] = [

@@ -7,6 +7,7 @@ nicConformance('myri10ge', () => new Myri10geNic({ slices: 4, smallEntries: 64, 
 ]);
 
 import { describe, expect, it } from 'vitest';
+import { reference } from '../test/support/reference-drivers.ts';
 import { frame } from '../wire/index.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../wire/checksum.ts';
 import { RECV_DESC, RX_DONE, RX_DONE_SIZE, csumWithoutVlan } from './myri10ge.ts';
@@ -43,12 +44,12 @@ describe('myri10ge specifics', () => {
 
   it('exact partial checksum of a known frame', () => {
     const nic = new Myri10geNic({ smallEntries: 16, bigEntries: 16 });
-    nic.reference.fill();
+    reference(nic).fill();
     const f = new Uint8Array(64);
     f.set([0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00]);
     for (let i = 14; i < 64; i++) f[i] = i; // words 0x0e0f, 0x1011, … 0x3e3f
     nic.receiveFrame(f, 64, 0);
-    const c = nic.reference.reap()[0]!;
+    const c = reference(nic).reap()[0]!;
     // Σ (i<<8 | i+1) for i = 14, 16, …, 62 = 25 words: 257·Σi + 25 = 257·950 + 25 = 244175 → fold
     expect(244175).toBe(25 * 1 + 257 * 950);
     expect(c.partialCsum).toBe(fold(244175));
@@ -57,7 +58,7 @@ describe('myri10ge specifics', () => {
 
   it('small frames use the small ring; bigger frames span big chunks in order', () => {
     const nic = new Myri10geNic({ smallEntries: 16, bigEntries: 16, mtu: 9000 });
-    nic.reference.fill();
+    reference(nic).fill();
     const sizes = [60, 126, 127, 1514, 4094, 4095, 9014];
     const sent = sizes.map((n) =>
       frame()
@@ -67,7 +68,7 @@ describe('myri10ge specifics', () => {
         .build(),
     );
     for (const f of sent) nic.receiveFrame(f, f.length, 0);
-    const got = nic.reference.reap();
+    const got = reference(nic).reap();
     expect(got.map((c) => c.ring)).toEqual(['small', 'small', 'big', 'big', 'big', 'big', 'big']);
     expect(got.map((c) => c.fragments)).toEqual([1, 1, 1, 1, 1, 2, 3]); // (2 + 9014) = 4096 + 4096 + 824
     got.forEach((c, k) => expect(Array.from(c.frame)).toEqual(Array.from(sent[k]!)));
@@ -77,13 +78,13 @@ describe('myri10ge specifics', () => {
 
   it('with 1024-byte big chunks a 1514-byte frame takes two (1024 + 492 bytes incl. pad)', () => {
     const nic = new Myri10geNic({ smallEntries: 16, bigEntries: 16, bigBytes: 1024 });
-    nic.reference.fill(1);
+    reference(nic).fill(1);
     const f = frame().ipv4().tcp().payload(1460).build();
     nic.receiveFrame(f, f.length, 0);
     expect(nic.totals().rx_missed).toBe(1); // one chunk posted, two needed
-    nic.reference.fill(1);
+    reference(nic).fill(1);
     nic.receiveFrame(f, f.length, 0);
-    const c = nic.reference.reap()[0]!;
+    const c = reference(nic).reap()[0]!;
     expect(c.fragments).toBe(2);
     expect(c.fields.LENGTH).toBe(1516);
     expect(Array.from(c.frame)).toEqual(Array.from(f));
@@ -91,19 +92,19 @@ describe('myri10ge specifics', () => {
 
   it('tags stay in-band; csumWithoutVlan removes the tag words from the partial sum', () => {
     const nic = new Myri10geNic({ smallEntries: 16, bigEntries: 16 });
-    nic.reference.fill();
+    reference(nic).fill();
     const tagged = frame().vlan(300).ipv4().tcp().payload(200).build();
     const plain = frame().ipv4().tcp().payload(200).build();
     nic.receiveFrame(tagged, tagged.length, 0);
     nic.receiveFrame(plain, plain.length, 0);
-    const [t, p] = nic.reference.reap();
+    const [t, p] = reference(nic).reap();
     expect(Array.from(t!.frame)).toEqual(Array.from(tagged));
     expect(csumWithoutVlan(t!.partialCsum, 300, 0x0800)).toBe(p!.partialCsum);
   });
 
   it('the driver hands rx_done slots back by zeroing LENGTH; a slot not handed back stops the NIC', () => {
     const nic = new Myri10geNic({ smallEntries: 16, bigEntries: 16 }); // rx_done: 32 slots
-    nic.reference.fill();
+    reference(nic).fill();
     const v = nic.dma.view,
       done = nic.ring(0, 'rx_done');
     const f = frame().ipv4().tcp().payload(10).build();
@@ -117,13 +118,13 @@ describe('myri10ge specifics', () => {
 
   it('a page carved into 32 small chunks is held once per chunk and returns when every chunk is freed', () => {
     const nic = new Myri10geNic({ smallEntries: 64, bigEntries: 16 });
-    nic.reference.fill();
+    reference(nic).fill();
     const small = nic.ring(0, 'small');
     const first = nic.dma.view.getUint32(small.base + RECV_DESC.ADDR_LOW);
     expect(nic.dma.refcount(first)).toBe(32); // page used up: carving reference dropped
     const f = frame().ipv4().tcp().payload(10).build();
     for (let i = 0; i < 32; i++) nic.receiveFrame(f, f.length, 0);
-    nic.reference.reap();
+    reference(nic).reap();
     expect(nic.dma.refcount(first)).toBe(0);
   });
 });

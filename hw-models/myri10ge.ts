@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ETH } from '../wire/constants.ts';
 import { fold } from '../wire/checksum.ts';
-import { bytesSum } from '../sim/byte-kernels.ts';
+import { bytesSum } from '../wire/byte-passes.ts';
 import {
   baseConfigShape,
   intIn,
@@ -16,14 +16,7 @@ import {
   type Capabilities,
 } from './capabilities.ts';
 import { DmaMemory } from './dma.ts';
-import {
-  BaseNic,
-  scratchBytesFor,
-  type DescriptorLayout,
-  type ModelEnv,
-  type RefCompletion,
-  type ReferenceDriver,
-} from './model.ts';
+import { BaseNic, scratchBytesFor, type DescriptorLayout, type ModelEnv } from './model.ts';
 import type { FrameLayout } from '../wire/layout.ts';
 import { registerModel } from './registry.ts';
 import { Ring } from './ring.ts';
@@ -93,7 +86,6 @@ interface Slice {
 
 export class Myri10geNic extends BaseNic {
   readonly name = 'myri10ge';
-  readonly reference: ReferenceDriver;
   readonly descriptors = MYRI10GE_DESCRIPTORS;
   readonly config: z.output<typeof Myri10geConfigSchema>;
   private readonly slices: Slice[] = [];
@@ -154,14 +146,13 @@ export class Myri10geNic extends BaseNic {
       });
       this.setModeration(q, { packets: 0, delayNs: c.moderation.delayUs * 1000, absoluteNs: 0 });
     }
-    this.reference = new MyriReference(this);
   }
 
   protected selectQueue(p: FrameLayout, frame: Uint8Array): number {
     return this.hash.hashFrame(frame, p) % this.queueCount;
   }
 
-  protected deliver(
+  protected dmaFrame(
     q: number,
     frame: Uint8Array,
     length: number,
@@ -253,140 +244,6 @@ export class Myri10geNic extends BaseNic {
 export function csumWithoutVlan(csum: number, tagTci: number, innerType: number): number {
   // subtracting in 1's complement = adding the complement
   return fold(csum + (~tagTci & 0xffff) + (~innerType & 0xffff));
-}
-
-/** The tests' minimal myri10ge driver: carves chunks from pages (one page reference per chunk). */
-class MyriReference implements ReferenceDriver {
-  private readonly st: {
-    shadow: Int32Array[];
-    clean: number[];
-    tail: number[];
-    outstanding: number[];
-    page: number[];
-    pageOff: number[];
-    doneHead: number;
-  }[] = [];
-  constructor(private readonly nic: Myri10geNic) {
-    for (let q = 0; q < nic.queueCount; q++) {
-      this.st.push({
-        shadow: [new Int32Array(nic.ring(q, 'small').entries), new Int32Array(nic.ring(q, 'big').entries)],
-        clean: [0, 0],
-        tail: [0, 0],
-        outstanding: [0, 0],
-        page: [-1, -1],
-        pageOff: [0, 0],
-        doneHead: 0,
-      });
-    }
-  }
-
-  fill(limitPerRing = Infinity): number {
-    const nic = this.nic,
-      dma = nic.dma,
-      v = dma.view;
-    let posted = 0;
-    for (let q = 0; q < nic.queueCount; q++) {
-      const s = this.st[q]!;
-      (['small', 'big'] as const).forEach((name, r) => {
-        const info = nic.ring(q, name);
-        let n = 0;
-        while (n < limitPerRing && s.outstanding[r]! < info.entries - 1) {
-          if (s.page[r]! < 0 || s.pageOff[r]! + info.bufferBytes > MYRI_PAGE) {
-            if (s.page[r]! >= 0) dma.free(s.page[r]!); // drop the carving reference of the used-up page
-            const p = dma.alloc(MYRI_PAGE);
-            if (p < 0) {
-              s.page[r] = -1;
-              break;
-            }
-            s.page[r] = p;
-            s.pageOff[r] = 0;
-          }
-          const addr = s.page[r]! + s.pageOff[r]!;
-          dma.ref(addr); // one reference per chunk handed to the NIC
-          s.pageOff[r]! += info.bufferBytes;
-          const at = info.base + s.tail[r]! * RECV_DESC_SIZE;
-          v.setUint32(at + RECV_DESC.ADDR_HIGH, 0);
-          v.setUint32(at + RECV_DESC.ADDR_LOW, addr);
-          s.shadow[r]![s.tail[r]!] = addr;
-          s.tail[r] = (s.tail[r]! + 1) % info.entries;
-          s.outstanding[r]!++;
-          n++;
-          posted++;
-        }
-        if (n > 0) nic.doorbell(q, name, s.tail[r]!);
-      });
-    }
-    return posted;
-  }
-
-  teardown(): void {
-    for (let q = 0; q < this.nic.queueCount; q++) {
-      const s = this.st[q]!;
-      for (let r = 0; r < 2; r++) {
-        const entries = s.shadow[r]!.length;
-        for (let k = 0; k < s.outstanding[r]!; k++) this.nic.dma.free(s.shadow[r]![(s.clean[r]! + k) % entries]!);
-        s.outstanding[r] = 0;
-        if (s.page[r]! >= 0) {
-          this.nic.dma.free(s.page[r]!);
-          s.page[r] = -1;
-        }
-      }
-    }
-  }
-
-  reap(): RefCompletion[] {
-    const nic = this.nic,
-      v = nic.dma.view,
-      mem = nic.dma.bytes,
-      cfg = nic.config;
-    const out: RefCompletion[] = [];
-    for (let q = 0; q < nic.queueCount; q++) {
-      const s = this.st[q]!,
-        done = nic.ring(q, 'rx_done');
-      for (;;) {
-        const at = done.base + s.doneHead * RX_DONE_SIZE;
-        const total = v.getUint16(at + RX_DONE.LENGTH);
-        if (total === 0) break;
-        const csum = v.getUint16(at + RX_DONE.CSUM);
-        const r = total <= cfg.smallBytes ? 0 : 1;
-        const chunk = r === 0 ? cfg.smallBytes : cfg.bigBytes;
-        const need = r === 0 ? 1 : Math.ceil(total / chunk);
-        const fr = new Uint8Array(total - MXGEFW_PAD);
-        let got = -MXGEFW_PAD;
-        for (let k = 0; k < need; k++) {
-          const ent = nic.ring(q, r === 0 ? 'small' : 'big').entries;
-          const addr = s.shadow[r]![s.clean[r]!]!;
-          s.clean[r] = (s.clean[r]! + 1) % ent;
-          s.outstanding[r]!--;
-          let n = Math.min(chunk, fr.length - got),
-            a = addr;
-          if (got < 0) {
-            a += MXGEFW_PAD;
-            n -= MXGEFW_PAD;
-            got = 0;
-          }
-          fr.set(mem.subarray(a, a + n), got);
-          got += n;
-          nic.dma.free(addr);
-        }
-        v.setUint16(at + RX_DONE.LENGTH, 0); // hand the slot back
-        s.doneHead = (s.doneHead + 1) % done.entries;
-        out.push({
-          queue: q,
-          ring: r === 0 ? 'small' : 'big',
-          frame: fr,
-          vlanTag: -1,
-          csum: 'none',
-          partialCsum: cfg.rxChecksum ? csum : -1,
-          crcError: false,
-          fragments: need,
-          rssHash: -1,
-          fields: { CSUM: csum, LENGTH: total },
-        });
-      }
-    }
-    return out;
-  }
 }
 
 export const MYRI10GE_DESCRIPTORS: readonly DescriptorLayout[] = [

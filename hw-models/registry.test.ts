@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { reference } from '../test/support/reference-drivers.ts';
 import { ConfigError } from './capabilities.ts';
 import { createModel, listModels, modelCapabilities, registerModel } from './index.ts';
 import { EHEA_CAPABILITIES } from './ehea.ts';
@@ -39,7 +40,7 @@ describe('model registry', () => {
   });
 });
 
-import { TraceLog } from '../sim/trace.ts';
+import { TraceLog } from '../observe/trace.ts';
 import { frame } from '../wire/index.ts';
 
 describe('tracing', () => {
@@ -48,7 +49,7 @@ describe('tracing', () => {
     const nic = createModel('e1000', { ringEntries: 16 }, { tracer: log });
     const f = frame().ipv4().tcp().payload(10).build();
     nic.receiveFrame(f, f.length, 5); // nothing posted
-    nic.reference.fill();
+    reference(nic).fill();
     nic.receiveFrame(f, f.length, 6);
     nic.receiveFrame(f, 3, 7);
     expect(log.events.map((e) => [e.t, e.layer, e.what, e.reason ?? '', e.frame])).toEqual([

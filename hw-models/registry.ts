@@ -1,7 +1,7 @@
 // Models by name: registerModel(name, factory, capabilities), createModel(name, config), listModels().
 // A model file registers itself when imported; hw-models/index.ts imports the built-in ones.
 import type { VirtualClock } from '../sim/clock.ts';
-import type { Tracer } from '../sim/trace.ts';
+import type { Tracer } from '../observe/trace.ts';
 import { validateCapabilities, type Capabilities } from './capabilities.ts';
 import type { NicModel } from './model.ts';
 

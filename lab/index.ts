@@ -1,5 +1,7 @@
 // lab/: one run of the whole receive path (model + driver + engine + traffic → report).
 export * from './run.ts';
+export * from './run-report.ts';
+export { fillStackReport } from './stack-report.ts';
 export * from './knobs.ts';
 export * from './output.ts';
 export * from './scenarios.ts';

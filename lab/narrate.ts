@@ -2,7 +2,7 @@
 // frame landed in, which NAPI poll took it, what LRO/GRO decided and why, and what the stack did with
 // it. Events are grouped by the frame index the NIC gave them; CPU-side events without one (flushes at
 // the end of a poll, deliveries, ACKs) belong to the frame the driver was working on when they happened.
-import type { LabEvents, TraceEvent } from '../sim/trace.ts';
+import type { LabEvents, TraceEvent } from '../observe/trace.ts';
 
 /** What a line says about the frame, for colour and for tests. */
 export type Verdict = 'info' | 'merge' | 'open' | 'flush' | 'bypass' | 'drop' | 'deliver' | 'ooo' | 'ack';

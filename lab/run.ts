@@ -3,16 +3,17 @@
 // the end-to-end tests drive.
 import { z } from 'zod';
 import { VirtualClock } from '../sim/clock.ts';
-import { NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import type { FlowExpectation } from '../sim/flows.ts';
-import { RunReportBuilder, type RunReport } from '../sim/report.ts';
+import { RunReportBuilder, type RunReport } from './run-report.ts';
 import { createModel, isRegistered, listModels, modelCapabilities } from '../hw-models/registry.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import { rebuildCutFrame } from '../wire/cut-frame.ts';
 import { ETHERTYPE } from '../wire/constants.ts';
 import { RX_FLAG, type NicModel } from '../hw-models/model.ts';
 import type { Capabilities } from '../hw-models/capabilities.ts';
-import { Stack, fillStackReport, type SkBuff } from '../stack/index.ts';
+import { Stack, type SkBuff } from '../stack/index.ts';
+import { fillStackReport } from './stack-report.ts';
 import { lroQuirksSchema, type LroStats } from '../lro/index.ts';
 import {
   DriverOptionsSchema,
@@ -259,7 +260,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const sizes = new Float64Array(MAX_HIST + 1);
   let lastDeliveryNs = 0,
     cyclesByLastDelivery = 0;
-  stack.tap = (skb: SkBuff) => {
+  stack.onNetifReceive = (skb: SkBuff) => {
     sizes[Math.min(skb.wireFrames, MAX_HIST)]!++;
     lastDeliveryNs = stack.cpu.now;
     cyclesByLastDelivery = stack.cpu.cycles;

@@ -4,7 +4,7 @@
 // runs every scenario and fails when a claim does not hold). `vnic run --scenario NAME` runs one;
 // `vnic scenarios` lists them.
 import type { LabConfig } from './run.ts';
-import type { RunReport } from '../sim/report.ts';
+import type { RunReport } from './run-report.ts';
 import type { Engine } from '../drivers/index.ts';
 
 export type SenderKind = 'fixed-window' | '2.6.24' | 'modern';

@@ -3,7 +3,7 @@
 // the median and min–max of every figure. `runSeed` is the unit of work: a caller may run the plain
 // loop in `runSeeds` or hand (plan, seed) pairs to workers; the summary depends only on the reports.
 import { z } from 'zod';
-import type { RunReport } from '../sim/report.ts';
+import type { RunReport } from './run-report.ts';
 import type { Engine } from '../drivers/index.ts';
 import { runLab, type LabConfig, type RunOptions, type RunResult } from './run.ts';
 import { engineLabel, type Scenario, type SenderKind } from './scenarios.ts';

@@ -1,7 +1,7 @@
 // GroEngine: one test per rule of spec/gro.md and inet_lro.md §5.
 import { describe, expect, it } from 'vitest';
 import { GroEngine, groBucket, GRO_HASH_BUCKETS } from './gro.ts';
-import { seg, skbOf, RecordingSink, field16, field32, ipChecksumOk } from './test-util.ts';
+import { seg, skbOf, RecordingSink, field16, field32, ipChecksumOk } from '../test/support/lro.ts';
 import {
   CHECKSUM_COMPLETE,
   CHECKSUM_NONE,
@@ -11,7 +11,7 @@ import {
   SKB_GSO_TCP_FIXEDID,
 } from '../stack/skb.ts';
 import { sumBytes, fold } from '../wire/index.ts';
-import { TraceLog } from '../sim/trace.ts';
+import { TraceLog } from '../observe/trace.ts';
 import { frame } from '../wire/builder.ts';
 
 const MSS = 1448;

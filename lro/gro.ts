@@ -19,8 +19,8 @@ import {
 } from '../stack/skb.ts';
 import type { SkBuff } from '../stack/skb.ts';
 import type { RxSink } from '../stack/rx-sink.ts';
-import { NO_TRACE } from '../sim/trace.ts';
-import type { Tracer } from '../sim/trace.ts';
+import { NO_TRACE } from '../observe/trace.ts';
+import type { Tracer } from '../observe/trace.ts';
 import type { Cpu } from '../sim/cost.ts';
 import { configError } from './inet-lro.ts';
 

@@ -20,8 +20,8 @@ import {
   field32,
   streamByte,
   ipOffset,
-} from './test-util.ts';
-import type { Delivery } from './test-util.ts';
+} from '../test/support/lro.ts';
+import type { Delivery } from '../test/support/lro.ts';
 import { SkbPool, freeSkb } from '../stack/skb.ts';
 import type { LroStats } from './stats.ts';
 

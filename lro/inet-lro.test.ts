@@ -17,7 +17,7 @@ import {
   fragsOf,
   CountingOwner,
   makeGetSkbHeader,
-} from './test-util.ts';
+} from '../test/support/lro.ts';
 import {
   CHECKSUM_COMPLETE,
   CHECKSUM_NONE,
@@ -26,7 +26,7 @@ import {
   SKB_GSO_TCPV4,
   freeSkb,
 } from '../stack/skb.ts';
-import { TraceLog } from '../sim/trace.ts';
+import { TraceLog } from '../observe/trace.ts';
 
 const MSS = 1448;
 const S0 = 1000;

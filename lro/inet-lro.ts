@@ -16,8 +16,8 @@ import {
 } from '../stack/skb.ts';
 import type { IpSummed, SkBuff, SkbPool } from '../stack/skb.ts';
 import type { RxSink } from '../stack/rx-sink.ts';
-import { NO_TRACE } from '../sim/trace.ts';
-import type { Tracer } from '../sim/trace.ts';
+import { NO_TRACE } from '../observe/trace.ts';
+import type { Tracer } from '../observe/trace.ts';
 import type { Cpu } from '../sim/cost.ts';
 import { newLroStats } from './stats.ts';
 import type { LroStats } from './stats.ts';

@@ -1,6 +1,6 @@
 // The run report's headline figures as the page shows them, each with the report field it comes from
 // (a dotted path into `vnic run --json`'s report), so a test can hold the page to the CLI.
-import type { RunReport } from '../sim/report.ts';
+import type { RunReport } from '../lab/run-report.ts';
 
 export interface Figure {
   key: string;

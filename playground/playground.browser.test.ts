@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { RunReport } from '../sim/report.ts';
+import type { RunReport } from '../lab/run-report.ts';
 import { DEFAULTS, toLabConfig, type PlaygroundConfig } from './config.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

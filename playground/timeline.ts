@@ -3,10 +3,10 @@
 // stack's deliveries and the running counters. The page steps a cursor through the recording.
 import { runLab, type LabConfig, type RunResult } from '../lab/run.ts';
 import { narrate, type FrameStory } from '../lab/narrate.ts';
-import { LabEvents, type TraceEvent } from '../sim/trace.ts';
+import { LabEvents, type TraceEvent } from '../observe/trace.ts';
 import type { CaptureRecord } from '../tap/index.ts';
-import type { RunReport } from '../sim/report.ts';
-import { LatencyRecorder } from '../sim/stats.ts';
+import type { RunReport } from '../lab/run-report.ts';
+import { LatencyRecorder } from '../observe/recorders.ts';
 
 /** Who owns a ring entry, as the page colours it. */
 export const SLOT = {
@@ -54,7 +54,7 @@ export interface PollView {
 }
 
 /**
- * The CPU and latency figures so far, made the way the report makes the whole run's (sim/report.ts):
+ * The CPU and latency figures so far, made the way the report makes the whole run's (lab/run-report.ts):
  * at the run's last event they are the report's `cpu` and `latency` figures exactly.
  */
 export interface LiveFigures {

@@ -14,7 +14,7 @@ import { runTasks } from '../cli/pool/pool.ts';
 import { parseReportData } from './html.ts';
 import { comparisonRows, spreadRows } from '../cli/format.ts';
 import { LabError } from '../lab/run.ts';
-import type { RunReport } from '../sim/report.ts';
+import type { RunReport } from '../lab/run-report.ts';
 
 let c: CollectedReport;
 beforeAll(() => {

@@ -5,7 +5,7 @@ import { runLab, resolveDriver, LabError, type LabConfig } from '../lab/run.ts';
 import { DEFAULT_SCENARIO, SCENARIOS, getScenario } from '../lab/scenarios.ts';
 import { modelCapabilities } from '../hw-models/registry.ts';
 import { DriverOptionsSchema, type Engine } from '../drivers/index.ts';
-import type { RunReport } from '../sim/report.ts';
+import type { RunReport } from '../lab/run-report.ts';
 import type { RingInfo } from '../hw-models/ring.ts';
 import { FIGURES, seedList, summarise, withSeed, type SeedSummary } from '../lab/seeds.ts';
 import { comparisonRows, spreadRows } from '../cli/format.ts';

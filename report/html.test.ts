@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseReportData, renderReportHtml, REPORT_CSP, ReportDataError } from './html.ts';
 import type { ReportData } from './html.ts';
-import { HOSTILE, hostileReportData, SAMPLE_MARKS, sampleReportData } from './sample-data.ts';
-import { decodeEntities, elementsWithClass, nestingProblem, scanTags, textsOf } from './testing.ts';
+import { HOSTILE, hostileReportData, marksOf, realReportData } from '../test/support/report-data.ts';
+import { decodeEntities, elementsWithClass, nestingProblem, scanTags, textsOf } from '../test/support/markup.ts';
 
 const HTML_TAGS = new Set([
   '!doctype',
@@ -67,6 +67,17 @@ function expectSafePage(html: string): void {
   );
 }
 
+/** The summary table's rows as text: the header row, then each row's label and cells. */
+function summaryRows(html: string): string[][] {
+  const table = /<table class="summary">[\s\S]*?<\/table>/.exec(html)![0];
+  const head = [...table.matchAll(/<th scope="col">([\s\S]*?)<\/th>/g)].map((m) => decodeEntities(m[1]!));
+  const rows = [...table.matchAll(/<tr><th scope="row">([\s\S]*?)<\/th>([\s\S]*?)<\/tr>/g)].map((m) => [
+    decodeEntities(m[1]!.replace(/<[^>]*>/g, '')),
+    ...textsOf(m[2]!, 'td'),
+  ]);
+  return [head, ...rows];
+}
+
 /** The markup of one figure (its section). */
 function section(html: string, key: string): string {
   const m = new RegExp(`<figure class="chart" data-chart="${key}">[\\s\\S]*?</figure>`).exec(html);
@@ -75,7 +86,8 @@ function section(html: string, key: string): string {
 }
 
 describe('renderReportHtml', () => {
-  const html = renderReportHtml(sampleReportData());
+  const data = realReportData();
+  const html = renderReportHtml(data);
 
   it('is one self-contained document with a CSP that forbids every load', () => {
     expect(html.startsWith('<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n')).toBe(true);
@@ -84,27 +96,35 @@ describe('renderReportHtml', () => {
     );
     expect(csp?.attrs.get('content')).toBe(REPORT_CSP);
     expect(REPORT_CSP.startsWith("default-src 'none'; style-src 'unsafe-inline'; img-src data:")).toBe(true);
-    expect(textsOf(html, 'title')[0]).toBe('LRO comparison: eHEA model, 8 TCP flows, 64 MiB');
+    expect(textsOf(html, 'title')[0]).toBe('LRO report: ehea with driver ehea, traffic bulk-4flows');
     expectSafePage(html);
   });
 
   it('has the summary table with runs side by side', () => {
-    const table = /<table class="summary">[\s\S]*?<\/table>/.exec(html)![0];
-    expect(textsOf(table, 'th').slice(0, 4)).toEqual(['metric', 'LRO off', 'inet_lro', 'GRO']);
-    const rows = [...table.matchAll(/<tr><th scope="row">([\s\S]*?)<\/th>([\s\S]*?)<\/tr>/g)].map((m) => [
-      decodeEntities(m[1]!.replace(/<[^>]*>/g, '')),
-      ...textsOf(m[2]!, 'td'),
+    const rows = summaryRows(html);
+    expect(rows[0]).toEqual(['bulk-4flows (seed 1)', 'LRO/GRO off', 'inet_lro', 'GRO']);
+    expect(rows.slice(1)).toEqual(data.summary.rows.map((r) => [r.label, ...r.cells]));
+    expect(rows.find((r) => r[0] === 'every byte stream intact')).toEqual([
+      'every byte stream intact',
+      'yes',
+      'yes',
+      'yes',
     ]);
-    expect(rows).toEqual([
-      ['packets to stack', '46,346', '2,214', '1,583'],
-      ['aggregation ratio (packets per skb)', '1', '20.93', '29.28'],
-      ['CPU cycles per KB (cycles/KB)', '2,310', '905.4', '842.1'],
-      ['CPU utilisation', '62 %', '24 %', '23 %'],
-      ['latency p50 (µs)', '12.4', '18.9', '17.2'],
-      ['latency p99 (µs)', '41', '88.5', '76.3'],
-      ['ACKs sent', '23,173', '2,214', '1,583'],
-      ['peak DMA memory (bytes)', '1,048,576', '1,048,576', '1,048,576'],
-      ['byte streams', 'all 8 ok', 'all 8 ok', 'all 8 ok'],
+  });
+
+  it('formats number cells: integers grouped, others to 4 digits, null as a dash; units beside the label', () => {
+    const d = realReportData();
+    d.summary = {
+      columns: ['a', 'b', 'c'],
+      rows: [
+        { label: 'bytes', unit: 'B', cells: [1_048_576, 20.9347, null] },
+        { label: 'text', cells: ['x', 'y', 'z'] },
+      ],
+    };
+    expect(summaryRows(renderReportHtml(d))).toEqual([
+      ['metric', 'a', 'b', 'c'],
+      ['bytes (B)', '1,048,576', '20.93', '—'],
+      ['text', 'x', 'y', 'z'],
     ]);
   });
 
@@ -117,7 +137,14 @@ describe('renderReportHtml', () => {
       'latencyByEngine',
       'ringOccupancy',
     ]);
-    for (const [key, n] of Object.entries(SAMPLE_MARKS)) {
+    expect(marksOf(data)).toEqual({
+      aggregateSizes: 7 * 3,
+      cyclesPerKbBySegmentSize: 3 * 3,
+      throughputByFlows: 5 * 3,
+      latencyByEngine: 3 * 2,
+      ringOccupancy: 1,
+    });
+    for (const [key, n] of Object.entries(marksOf(data))) {
       const fig = section(html, key);
       expect(elementsWithClass(fig, 'mark').length, key).toBe(n);
       expect(textsOf(fig, 'figcaption')[0]!.length, key).toBeGreaterThan(100);
@@ -125,7 +152,6 @@ describe('renderReportHtml', () => {
     expect(textsOf(html, 'h2')).toEqual([
       'Summary',
       'Notes',
-      'Inputs',
       'Aggregate sizes: packets per skb delivered to the stack',
       'CPU cost per KB against segment size',
       'Throughput against number of concurrent flows',
@@ -137,11 +163,11 @@ describe('renderReportHtml', () => {
   });
 
   it('is deterministic', () => {
-    expect(renderReportHtml(sampleReportData())).toBe(html);
+    expect(renderReportHtml(realReportData())).toBe(html);
   });
 
   it('uses title, caption and note from the data when given', () => {
-    const d = sampleReportData();
+    const d = realReportData();
     d.charts.latencyByEngine.title = 'Latency vs max_aggr';
     d.charts.latencyByEngine.note = 'max_aggr = 64.';
     const page = renderReportHtml(d);
@@ -150,7 +176,7 @@ describe('renderReportHtml', () => {
   });
 
   it('renders empty charts with a "no data" note', () => {
-    const d = sampleReportData();
+    const d = realReportData();
     d.charts.ringOccupancy.series = [];
     d.charts.aggregateSizes = { bins: [], series: [] };
     const page = renderReportHtml(d);
@@ -186,17 +212,19 @@ describe('hostile input', () => {
     const bars = elementsWithClass(section(html, 'aggregateSizes'), 'mark');
     expect(bars.map((a) => a.get('data-series'))).toContain(HOSTILE.svgClose);
     expect(bars.map((a) => a.get('data-x'))).toContain(HOSTILE.script);
-    expect(elementsWithClass(html, 'mark').length).toBe(Object.values(SAMPLE_MARKS).reduce((a, b) => a + b, 0));
+    expect(elementsWithClass(html, 'mark').length).toBe(
+      Object.values(marksOf(realReportData())).reduce((a, b) => a + b, 0),
+    );
   });
 });
 
 describe('parseReportData', () => {
-  it('accepts the sample and returns it unchanged', () => {
-    expect(parseReportData(JSON.parse(JSON.stringify(sampleReportData())))).toEqual(sampleReportData());
+  it("accepts a real run's data and returns it unchanged", () => {
+    expect(parseReportData(JSON.parse(JSON.stringify(realReportData())))).toEqual(realReportData());
   });
 
   it('names each bad field', () => {
-    const d = sampleReportData() as unknown as Record<string, unknown> & ReportData;
+    const d = realReportData() as unknown as Record<string, unknown> & ReportData;
     d.summary.rows[1]!.cells.pop();
     d.charts.latencyByEngine.series[0]!.values.push(3);
     d.charts.cyclesPerKbBySegmentSize.series[0]!.points[2] = [256, Number.NaN];
@@ -208,14 +236,14 @@ describe('parseReportData', () => {
       expect(e).toBeInstanceOf(ReportDataError);
       msg = (e as Error).message;
     }
-    expect(msg).toContain("summary.rows.1.cells: row 'aggregation ratio' has 2 cells for 3 columns");
+    expect(msg).toContain("summary.rows.1.cells: row 'packets to the stack' has 2 cells for 3 columns");
     expect(msg).toContain("charts.latencyByEngine.series.0.values: series 'p50' has 4 values for 3 groups");
     expect(msg).toContain('charts.cyclesPerKbBySegmentSize.series.0.points.2.1');
     expect(msg).toContain('colour');
   });
 
   it('rejects a histogram whose counts do not match its bins, and negative counts', () => {
-    const d = sampleReportData();
+    const d = realReportData();
     d.charts.aggregateSizes.series[1]!.counts = [1, -2];
     expect(() => parseReportData(d)).toThrow(
       /charts\.aggregateSizes\.series\.1\.counts\.1: .*>=0[\s\S]*has 2 counts for 7 bins/,

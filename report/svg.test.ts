@@ -11,7 +11,7 @@ import {
   niceTicks,
   stepChart,
 } from './svg.ts';
-import { decodeEntities, elementsWithClass, nestingProblem, scanTags, textsOf } from './testing.ts';
+import { decodeEntities, elementsWithClass, nestingProblem, scanTags, textsOf } from '../test/support/markup.ts';
 
 const SVG_TAGS = new Set(['svg', 'title', 'desc', 'defs', 'pattern', 'rect', 'path', 'circle', 'line', 'g', 'text']);
 

@@ -15,5 +15,4 @@ export {
   type VerifyResult,
   type IrqEntry,
 } from './stack.ts';
-export { fillStackReport } from './report.ts';
 export { segment, segmentFrames } from './gso.ts';

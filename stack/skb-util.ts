@@ -3,7 +3,7 @@
 // then), the checksum of a range of an skb's data, and pskb_trim.
 import { r16, r32 } from '../wire/bytes.ts';
 import { fold, csumBlockAdd } from '../wire/checksum.ts';
-import { bytesSum } from '../sim/byte-kernels.ts';
+import { bytesSum } from '../wire/byte-passes.ts';
 import { ARP } from '../wire/constants.ts';
 import { ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, type SkBuff } from './skb.ts';
 

@@ -6,11 +6,11 @@ import { sumBytes, fold, csumSub } from '../wire/checksum.ts';
 import { parseMac } from '../wire/address.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { Cpu, DEFAULT_COST_PROFILE } from '../sim/cost.ts';
-import { NO_TRACE, type Tracer } from '../sim/trace.ts';
-import { LatencyRecorder, OccupancySampler } from '../sim/stats.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
+import { LatencyRecorder, OccupancySampler } from '../observe/recorders.ts';
 import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
 import { flowName } from '../sim/flows.ts';
-import { StreamHash } from '../sim/hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import {
   type SkBuff,
   freeSkb,
@@ -415,10 +415,10 @@ export class Stack implements RxSink {
   }
 
   /**
-   * A packet tap, like the one tcpdump uses: sees every skb as __netif_receive_skb gets it (after
+   * A receive hook, where tcpdump's packet socket sits (ptype_all): sees every skb as __netif_receive_skb gets it (after
    * NAPI/backlog, before IP), MAC header included. It must not keep or change the skb.
    */
-  tap: ((skb: SkBuff) => void) | null = null;
+  onNetifReceive: ((skb: SkBuff) => void) | null = null;
 
   /** netif_rx: queue on the backlog (dropping past netdev_max_backlog) and schedule process_backlog. */
   private enqueueBacklog(skb: SkBuff): void {
@@ -461,7 +461,7 @@ export class Stack implements RxSink {
   /** __netif_receive_skb: software VLAN untag, then by protocol. */
   private receive(skb: SkBuff): void {
     if (skb.macHeader < 0) ethTypeTrans(skb);
-    if (this.tap !== null) this.tap(skb);
+    if (this.onNetifReceive !== null) this.onNetifReceive(skb);
     // in-band tags: strip them (the outermost becomes the skb's tag unless the NIC already gave one)
     while (skb.protocol === ETH_P_8021Q || skb.protocol === ETH_P_8021AD) {
       if (!this.iph.peek(skb, 0, VLAN.HLEN)) return this.drop(skb, 'vlan_hdr_short', 'stack');

@@ -8,11 +8,11 @@ import { r32, w16, w32 } from '../wire/bytes.ts';
 import { TcpOptionScan, scanTcpOptions } from '../wire/tcp-options.ts';
 import type { VirtualClock, Timer } from '../sim/clock.ts';
 import type { Cpu } from '../sim/cost.ts';
-import { StreamHash } from '../sim/hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import type { FlowKey } from '../sim/flows.ts';
 import { flowName } from '../sim/flows.ts';
-import type { Tracer } from '../sim/trace.ts';
-import type { LatencyRecorder } from '../sim/stats.ts';
+import type { Tracer } from '../observe/trace.ts';
+import type { LatencyRecorder } from '../observe/recorders.ts';
 import { type SkBuff, freeSkb, CHECKSUM_NONE, CHECKSUM_COMPLETE } from './skb.ts';
 import { HeaderAccess, skbChecksum } from './skb-util.ts';
 import type { StackStats, StackDropReason } from './stats.ts';
@@ -276,8 +276,8 @@ export class TcpLayer {
     if (hasTs) flow.tsRecent = tsval;
     const traceFrame = skb.frameId,
       traceQueue = skb.queue,
-      rcvFrom = flow.rcvNxt; // deliver frees the skb
-    this.deliver(flow, skb, dataSeq, payloadOff, payloadLen, fin, segs);
+      rcvFrom = flow.rcvNxt; // copyToSocket frees the skb
+    this.copyToSocket(flow, skb, dataSeq, payloadOff, payloadLen, fin, segs);
     const drained = this.drainOfo(flow);
     flow.segsSinceAck += this.opts.ackCounting === 'gso_segs' ? segs : 1;
     if (this.tracer.enabled) {
@@ -304,7 +304,7 @@ export class TcpLayer {
   }
 
   /** Copies the new bytes of a segment to the socket, advances rcv_nxt, frees the skb. */
-  private deliver(
+  private copyToSocket(
     flow: TcpFlow,
     skb: SkBuff,
     dataSeq: number,
@@ -366,7 +366,7 @@ export class TcpLayer {
     q.splice(i, 0, e);
   }
 
-  /** Delivers queued segments that have become in order; true if any delivered new data. */
+  /** Copies queued segments that have become in order to the socket; true if any carried new data. */
   private drainOfo(flow: TcpFlow): boolean {
     const q = flow.ofo;
     let delivered = false;
@@ -374,7 +374,7 @@ export class TcpLayer {
       const e = q.shift()!;
       if (seqLeq(e.end, flow.rcvNxt)) this.drop(e.skb, 'tcp_ofo_superseded');
       else {
-        this.deliver(flow, e.skb, e.seq, e.payloadOff, e.payloadLen, e.fin, e.segs);
+        this.copyToSocket(flow, e.skb, e.seq, e.payloadOff, e.payloadLen, e.fin, e.segs);
         delivered = true;
       }
       e.skb = null as unknown as SkBuff;

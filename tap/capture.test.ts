@@ -28,7 +28,7 @@ import {
   spb,
   tmpDir,
   type SampleRecord,
-} from './test-support.ts';
+} from '../test/support/pcap.ts';
 
 function writeMemory(opts: CaptureWriterOptions, recs: SampleRecord[]): Uint8Array {
   const w = CaptureWriter.toMemory(opts);

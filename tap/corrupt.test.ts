@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { CaptureError, CaptureWriter, parseCapture, readCapture, type CaptureRecord } from './index.ts';
-import { Bytes, block, concat, epb, idb, option, sampleFrames, shb, spb, tmpDir } from './test-support.ts';
+import { Bytes, block, concat, epb, idb, option, sampleFrames, shb, spb, tmpDir } from '../test/support/pcap.ts';
 
 /** Reads everything; returns the records (copied) and the error, if any. */
 function readAll(records: Iterable<CaptureRecord>): { recs: CaptureRecord[]; err: unknown } {

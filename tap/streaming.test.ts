@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
 import { CaptureWriter, readCapture } from './index.ts';
-import { sampleFrames, tmpDir } from './test-support.ts';
+import { sampleFrames, tmpDir } from '../test/support/pcap.ts';
 
 const TARGET_BYTES = 200 * 1024 * 1024;
 const MAX_GROWTH = 64 * 1024 * 1024;

@@ -18,7 +18,7 @@ import {
   tmpDir,
   tsharkCommentField,
   tsharkFields,
-} from './test-support.ts';
+} from '../test/support/pcap.ts';
 
 const CAPTURES = CAPTURES_DIR.replace(/\/$/, '');
 

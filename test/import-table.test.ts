@@ -12,14 +12,15 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAY_IMPORT: Record<string, readonly string[]> = {
   wire: [],
   sim: ['wire'],
+  observe: ['wire', 'sim'],
   tap: ['wire'],
-  'hw-models': ['wire', 'sim'],
-  stack: ['wire', 'sim'],
-  lro: ['wire', 'sim', 'stack'],
-  drivers: ['wire', 'sim', 'tap', 'hw-models', 'stack', 'lro'],
-  traffic: ['wire', 'sim', 'tap'],
-  lab: ['wire', 'sim', 'tap', 'hw-models', 'stack', 'lro', 'drivers', 'traffic'],
-  fuzz: ['wire', 'sim', 'tap', 'hw-models', 'stack', 'lro', 'drivers', 'traffic', 'lab'],
+  'hw-models': ['wire', 'sim', 'observe'],
+  stack: ['wire', 'sim', 'observe'],
+  lro: ['wire', 'sim', 'observe', 'stack'],
+  drivers: ['wire', 'sim', 'observe', 'tap', 'hw-models', 'stack', 'lro'],
+  traffic: ['wire', 'sim', 'observe', 'tap'],
+  lab: ['wire', 'sim', 'observe', 'tap', 'hw-models', 'stack', 'lro', 'drivers', 'traffic'],
+  fuzz: ['wire', 'sim', 'observe', 'tap', 'hw-models', 'stack', 'lro', 'drivers', 'traffic', 'lab'],
 };
 
 function tsFiles(dir: string): string[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LabEvents, type TraceEvent } from '../sim/trace.ts';
+import { LabEvents, type TraceEvent } from '../observe/trace.ts';
 import { runLab } from '../lab/run.ts';
 
 const ev = (layer: TraceEvent['layer'], what: string): TraceEvent => ({ t: 1, layer, what, text: what });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import '../drivers/index.ts';
 import { renderReportHtml, parseReportData } from '../report/html.ts';
-import { sampleReportData } from '../report/sample-data.ts';
+import { realReportData } from './support/report-data.ts';
 import { CaptureWriter, readCapture } from '../tap/index.ts';
 import { runLab } from '../lab/run.ts';
 import { frame } from '../wire/index.ts';
@@ -27,7 +27,7 @@ function poison(v: unknown, n: { i: number }): unknown {
 describe('the HTML report escapes every string', () => {
   it('every string field of the report data, poisoned, appears only escaped', () => {
     const n = { i: 0 };
-    const data = parseReportData(poison(sampleReportData(), n));
+    const data = parseReportData(poison(realReportData(), n));
     const html = renderReportHtml(data);
     expect(n.i).toBeGreaterThan(40);
     expect(html).not.toMatch(/<x\d+>/);
@@ -55,7 +55,7 @@ describe('the HTML report escapes every string', () => {
     const comments: string[] = [];
     for (const r of readCapture(path)) if (r.comment !== undefined) comments.push(r.comment);
     expect(comments).toEqual(['</title><svg onload=alert(8)>']);
-    const d = sampleReportData();
+    const d = realReportData();
     const html = renderReportHtml({
       ...d,
       title: comments[0]!,

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { SCENARIOS, type Scenario } from '../lab/scenarios.ts';
 import { plansFor, runSeed } from '../lab/seeds.ts';
-import type { RunReport } from '../sim/report.ts';
+import type { RunReport } from '../lab/run-report.ts';
 
 /** A stated figure: a number with a unit or a ratio/percent sign after it (names like 2.6.24, 0x8100 or Q1 are not figures). */
 const FIGURE = /\d[\d.,]*(?:\s*(?:×|%|ms\b|µs\b|Gb\/s|KiB|MiB|KB\b|segments?\b|frames?\b)|-byte\b)/g;

@@ -3,8 +3,8 @@
 import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
 import { Cpu, COST_KINDS, DEFAULT_COST_PROFILE, ZERO_COST_PROFILE, costProfile } from '../sim/cost.ts';
-import { LatencyRecorder, OccupancySampler } from '../sim/stats.ts';
-import { RunReportBuilder, RunReportSchema } from '../sim/report.ts';
+import { LatencyRecorder, OccupancySampler } from '../observe/recorders.ts';
+import { RunReportBuilder, RunReportSchema } from '../lab/run-report.ts';
 
 describe('Cpu', () => {
   it('total cycles are exactly the sum of the charged events, by kind', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { segment, segmentFrames } from '../stack/gso.ts';
 import { GroEngine } from '../lro/gro.ts';
-import { seg, skbOf, RecordingSink, makeLro } from '../lro/test-util.ts';
+import { seg, skbOf, RecordingSink, makeLro } from './support/lro.ts';
 import { SKB_GSO_TCPV4 } from '../stack/skb.ts';
 
 const streamArb = fc.record({

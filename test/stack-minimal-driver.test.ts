@@ -6,14 +6,14 @@ import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
 import { Cpu, COST_KINDS, DEFAULT_COST_PROFILE } from '../sim/cost.ts';
 import type { FlowKey, FlowExpectation } from '../sim/flows.ts';
-import { RunReportBuilder, RunReportSchema, type RunReport } from '../sim/report.ts';
-import { TraceLog } from '../sim/trace.ts';
+import { RunReportBuilder, RunReportSchema, type RunReport } from '../lab/run-report.ts';
+import { TraceLog } from '../observe/trace.ts';
 import { Stack } from '../stack/stack.ts';
 import { NetDevice, ethtoolStats } from '../stack/netdev.ts';
-import { fillStackReport } from '../stack/report.ts';
+import { fillStackReport } from '../lab/stack-report.ts';
 import { SkbPool, ethTypeTrans, CHECKSUM_NONE, type BufferOwner } from '../stack/skb.ts';
 import type { NapiStruct } from '../stack/napi.ts';
-import { expectationOf, testStream } from '../stack/testing.ts';
+import { expectationOf, testStream } from './support/skb.ts';
 import { frame, parseIpv4, decodeFrame, WireError } from '../wire/index.ts';
 
 const SLOT = 2048;

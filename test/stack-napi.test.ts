@@ -5,7 +5,7 @@ import { VirtualClock } from '../sim/clock.ts';
 import { Cpu, ZERO_COST_PROFILE, costProfile } from '../sim/cost.ts';
 import { Stack } from '../stack/stack.ts';
 import type { NapiStruct } from '../stack/napi.ts';
-import { skbFromFrame } from '../stack/testing.ts';
+import { skbFromFrame } from './support/skb.ts';
 import { frame } from '../wire/index.ts';
 
 /** A pretend device queue: `pending` packets; its poll consumes up to budget and completes below budget. */

@@ -6,7 +6,7 @@ import { VirtualClock } from '../sim/clock.ts';
 import { Cpu, ZERO_COST_PROFILE } from '../sim/cost.ts';
 import type { FlowKey } from '../sim/flows.ts';
 import { Stack, type StackOptions } from '../stack/stack.ts';
-import { skbFromFrame, expectationOf, testStream, type SkbFromFrameOptions } from '../stack/testing.ts';
+import { skbFromFrame, expectationOf, testStream, type SkbFromFrameOptions } from './support/skb.ts';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, CHECKSUM_COMPLETE, CHECKSUM_PARTIAL } from '../stack/skb.ts';
 import {
   frame,

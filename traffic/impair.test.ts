@@ -1,12 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
-import { StreamHash } from '../sim/hash.ts';
-import { TraceLog } from '../sim/trace.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
+import { TraceLog } from '../observe/trace.ts';
 import { frame, sumBytes, fold, pseudoHeaderSum, IPPROTO } from '../wire/index.ts';
 import { FRAME_FLAG, type FrameTx } from './link.ts';
 import { Impairments } from './impair.ts';
 import { TrafficConfigError, type ImpairmentConfigInput } from './config.ts';
-import { FakeReceiver } from './test-support.ts';
+import { FakeReceiver } from '../test/support/fake-receiver.ts';
 import { createLinkPartner } from './partner.ts';
 
 class Collect implements FrameTx {

@@ -4,7 +4,7 @@
 
 import { Prng } from '../sim/prng.ts';
 import type { VirtualClock, Timer } from '../sim/clock.ts';
-import { NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { ETH, ICMP, IPPROTO, IPV4, IPV6, TCP } from '../wire/index.ts';
 import { FRAME_FLAG, type FrameTx } from './link.ts';
 import { FrameLayout, layoutFrame, copyBytes } from '../wire/index.ts';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
-import { StreamHash } from '../sim/hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import { flowName } from '../sim/flows.ts';
 import {
   decodeFrame,
@@ -15,7 +15,7 @@ import { DirectTx, Link, type FrameSink, type FrameTx } from './link.ts';
 import { Impairments } from './impair.ts';
 import { LinkPartner, createLinkPartner } from './partner.ts';
 import { TrafficConfigError, parseTrafficConfig, type TrafficConfigInput } from './config.ts';
-import { FakeReceiver } from './test-support.ts';
+import { FakeReceiver } from '../test/support/fake-receiver.ts';
 
 class Capture implements FrameSink {
   readonly frames: Uint8Array[] = [];
@@ -393,7 +393,7 @@ describe('closed loop with a receiver', () => {
 });
 
 /** Records every frame the partner hands to the transmit path (before impairments), then passes it on. */
-class TxTap implements FrameTx {
+class TxRecorder implements FrameTx {
   readonly frames: Uint8Array[] = [];
   constructor(private readonly next: FrameTx) {}
   transmit(frame: Uint8Array, length: number, flags?: number): void {
@@ -413,8 +413,8 @@ describe('payload bytes', () => {
     const clock = new VirtualClock();
     const rx = new FakeReceiver(clock, { ackDelayNs: 5_000 });
     const link = new Link(clock, rx, 10);
-    const tap = new TxTap(new Impairments(link, { loss: 0.05 }, clock, 5));
-    const partner = new LinkPartner(clock, tap, {
+    const recorder = new TxRecorder(new Impairments(link, { loss: 0.05 }, clock, 5));
+    const partner = new LinkPartner(clock, recorder, {
       seed: 5,
       rtoNs: 200_000,
       flows: [{ kind: 'bulk', bytes: 300_000, count: 2, mss: 1000 }],
@@ -427,7 +427,7 @@ describe('payload bytes', () => {
     const first = new Map<string, Uint8Array>();
     let repeats = 0,
       differing = 0;
-    for (const f of tap.frames) {
+    for (const f of recorder.frames) {
       const d = decode(f);
       const k = `${d.tcp!.sport}/${d.tcp!.seq}/${d.payloadLength}`;
       const payload = f.slice(d.payloadOffset, d.payloadOffset + d.payloadLength);

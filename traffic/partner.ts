@@ -4,11 +4,11 @@
 // seeded pattern each flow reads from its own salt (`payload.ts`), fingerprinted on demand (`expectedFlows`).
 
 import { Prng } from '../sim/prng.ts';
-import { StreamHash } from '../sim/hash.ts';
-import { LatencyRecorder } from '../sim/stats.ts';
-import { kernelMemory } from '../sim/byte-kernels.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
+import { LatencyRecorder } from '../observe/recorders.ts';
+import { wasmBytes } from '../wire/byte-passes.ts';
 import type { VirtualClock } from '../sim/clock.ts';
-import { NO_TRACE, type Tracer } from '../sim/trace.ts';
+import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
 import { flowName } from '../sim/flows.ts';
 import {
@@ -801,8 +801,8 @@ export class LinkPartner {
     }
     this.tso = new TsoNic(FLOW_HEADER_ROOM + maxMss, (frame, len) => this.emit(frame, len, true));
     this.nextFrameAt = SCRATCH_BYTES + PATTERN_PERIOD + maxSegment;
-    // a kernel memory: the expected streams are hashed from the pattern in WebAssembly (sim/byte-kernels.ts)
-    this.frameArea = kernelMemory(this.nextFrameAt + flowFrames);
+    // a WebAssembly memory: the expected streams are hashed from the pattern in WebAssembly (wire/byte-passes.ts)
+    this.frameArea = wasmBytes(this.nextFrameAt + flowFrames);
     this.scratch = this.frameArea.subarray(0, SCRATCH_BYTES);
     this.pattern = new PayloadPattern(
       (this.config.seed ^ PATTERN_SEED_MIX) >>> 0,

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { StreamHash } from '../sim/hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import { sumBytes, fold } from '../wire/index.ts';
 import { PayloadPattern, PATTERN_PERIOD } from './payload.ts';
 

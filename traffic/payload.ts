@@ -4,8 +4,8 @@
 // contiguous copy, and its Internet checksum sum comes from two prefix sums instead of a byte loop.
 
 import { Prng } from '../sim/prng.ts';
-import type { StreamHash } from '../sim/hash.ts';
-import { kernelMemory } from '../sim/byte-kernels.ts';
+import type { StreamHash } from '../wire/stream-hash.ts';
+import { wasmBytes } from '../wire/byte-passes.ts';
 
 /** A prime: a byte misplaced by any multiple of a segment size (< 65521 of them) lands on other bytes. */
 export const PATTERN_PERIOD = 65521;
@@ -29,7 +29,7 @@ export class PayloadPattern {
     const len = PATTERN_PERIOD + maxSegment;
     if (into !== undefined && into.length < len)
       throw new Error(`payload pattern: buffer of ${into.length} bytes, need ${len}`);
-    this.bytes = into === undefined ? kernelMemory(len) : into.subarray(0, len);
+    this.bytes = into === undefined ? wasmBytes(len) : into.subarray(0, len);
     const b = this.bytes;
     const rng = new Prng(seed);
     let i = 0;

@@ -1,7 +1,7 @@
 import { capturePath } from '../test/captures.ts';
 import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
-import { StreamHash } from '../sim/hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import { flowName } from '../sim/flows.ts';
 import { frame, FrameLayout, layoutFrame, fold, pseudoHeaderSum, sumBytes } from '../wire/index.ts';
 import { CaptureWriter, parseCapture, readCapture } from '../tap/index.ts';

@@ -7,7 +7,7 @@
 
 import type { CaptureRecord } from '../tap/index.ts';
 import type { VirtualClock } from '../sim/clock.ts';
-import { StreamHash } from '../sim/hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import { flowName, type FlowExpectation, type FlowKey } from '../sim/flows.ts';
 import {
   ETH,

@@ -2,7 +2,7 @@
 // loss with every byte intact, and TSO putting exactly MSS-sized, valid frames on the wire.
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../sim/clock.ts';
-import { FakeReceiver } from './test-support.ts';
+import { FakeReceiver } from '../test/support/fake-receiver.ts';
 import { Link } from './link.ts';
 import { Impairments } from './impair.ts';
 import { LinkPartner } from './partner.ts';

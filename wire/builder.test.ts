@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { frame, parseTcpFlags, ETHERTYPE_EXPERIMENTAL, IPPROTO_EXPERIMENTAL } from './builder.ts';
-import { hex, toHex, refChecksum, pseudoHeader, LITERAL } from './testutil.ts';
+import { hex, toHex, refChecksum, pseudoHeader, LITERAL } from '../test/support/wire.ts';
 
 function ipHeaderAt(f: Uint8Array, l3: number): Uint8Array {
   return f.subarray(l3, l3 + (f[l3]! & 0xf) * 4);

@@ -9,7 +9,7 @@ import { UdpView } from './udp.ts';
 import { ArpView } from './arp.ts';
 import { ETH, IPV4, TCP, UDP } from './constants.ts';
 import { frame } from './builder.ts';
-import { hex, LITERAL } from './testutil.ts';
+import { hex, LITERAL } from '../test/support/wire.ts';
 
 describe('decodeFrame on literal frames', () => {
   it('TCP with timestamps', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { formatFrame, formatTcpFlags } from './format.ts';
 import { frame } from './builder.ts';
-import { hex, LITERAL } from './testutil.ts';
+import { hex, LITERAL } from '../test/support/wire.ts';
 
 const MACS = '02:00:00:00:00:01 > 02:00:00:00:00:02';
 

@@ -20,3 +20,4 @@ export * from './decode.ts';
 export * from './format.ts';
 export * from './l4checksum.ts';
 export * from './cut-frame.ts';
+export { StreamHash } from './stream-hash.ts';

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { l4Checksum, verifyL4Checksum, fillL4Checksum } from './l4checksum.ts';
 import { frame } from './builder.ts';
-import { hex, LITERAL } from './testutil.ts';
+import { hex, LITERAL } from '../test/support/wire.ts';
 
 describe('TCP/UDP checksum of a packet in a buffer', () => {
   it('agrees with the literals (checksums from an independent program)', () => {

@@ -5,7 +5,7 @@ import { ETHERTYPE, IPPROTO, MAX_VLAN_TAGS } from './constants.ts';
 import { formatIpv6, parseIpv6 } from './address.ts';
 import { decodeFrame } from './decode.ts';
 import { WireError } from './error.ts';
-import { hex, LITERAL } from './testutil.ts';
+import { hex, LITERAL } from '../test/support/wire.ts';
 
 const L = new FrameLayout();
 

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { frame } from './builder.ts';
-import { hex, LITERAL } from './testutil.ts';
+import { hex, LITERAL } from '../test/support/wire.ts';
 
 /** A classic little-endian pcap (microsecond, linktype 1 Ethernet): 24-byte header, 16-byte record headers. */
 function pcapBytes(frames: Uint8Array[]): Uint8Array {

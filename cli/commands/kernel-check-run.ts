@@ -9,7 +9,7 @@ import { runLab } from '../../lab/run.ts';
 import { askKernelGro, kernelGroMissing, summarize, type PacketSummary } from '../../lab/kernel-gro.ts';
 import { readCapture, type CaptureRecord } from '../../tap/index.ts';
 import { DestinationFilter } from '../../traffic/index.ts';
-import { TraceLog } from '../../sim/trace.ts';
+import { TraceLog } from '../../observe/trace.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { checkReadable } from './common.ts';
 import { runOrExplain } from './replay.ts';

@@ -2,7 +2,7 @@
 // page the unsharded command writes. Loaded only when a report is written or merged.
 import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { RunReportSchema } from '../../sim/report.ts';
+import { RunReportSchema } from '../../lab/run-report.ts';
 import type { LabConfig } from '../../lab/run.ts';
 import { planReport, type CollectedReport, type LabRunSummary } from '../../report/collect.ts';
 import { renderReportHtml } from '../../report/html.ts';

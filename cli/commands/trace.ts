@@ -6,7 +6,7 @@ import { Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { LabConfig } from '../../lab/run.ts';
 import { SCENARIOS, getScenario } from '../../lab/scenarios.ts';
-import type { RunReport } from '../../sim/report.ts';
+import type { RunReport } from '../../lab/run-report.ts';
 import { UsageError, intFlag } from '../errors.ts';
 import { aggregationRatio, fmtInt, paint, reasonLines, useColour } from '../format.ts';
 import { stdout } from '../io.ts';
@@ -70,7 +70,7 @@ Examples:
       const { cfg, source } = traceConfig(capture, f);
       const { runLab } = await import('../../lab/run.ts');
       const { narrate, TraceWindow } = await import('../../lab/narrate.ts');
-      const { LabEvents } = await import('../../sim/trace.ts');
+      const { LabEvents } = await import('../../observe/trace.ts');
       const { renderStories } = await import('../trace-narrator.ts');
       const from = f.from ?? 0,
         count = f.packets ?? 40;

@@ -13,7 +13,7 @@ import {
   CHECKSUM_NONE, CHECKSUM_UNNECESSARY, MAX_SKB_FRAGS, SKB_OVERHEAD, SkbPool, ethTypeTrans, type SkBuff,
 } from '../../stack/skb.ts';
 import { GroEngine, LroManager, sumGroStats, sumLroStats, type GroStats, type LroStats } from '../../lro/index.ts';
-import type { Tracer } from '../../sim/trace.ts';
+import type { Tracer } from '../../observe/trace.ts';
 import { CSUM_BAD, CSUM_GOOD, CSUM_NONE, TcpChecksumVerifier, type CsumVerdict } from './sw-checksum.ts';
 import { poll } from './poll.ts';
 

@@ -5,7 +5,7 @@ import { r16 } from '../../wire/bytes.ts';
 import { ETH_P_8021Q, ETH_P_IP, type SkBuff } from '../../stack/skb.ts';
 import { IPPROTO, IPV4, IPV4_FRAG, VLAN } from '../../wire/constants.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../../wire/checksum.ts';
-import { bytesSum } from '../../sim/byte-kernels.ts';
+import { bytesSum } from '../../wire/byte-passes.ts';
 
 /** What the verifier found: not a TCP/IPv4 segment it could check, good, or bad. */
 export const CSUM_NONE = 0;

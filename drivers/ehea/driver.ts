@@ -15,7 +15,7 @@ import {
   type IpSummed, type SkBuff,
 } from '../../stack/skb.ts';
 import { GroEngine, HeaderSlab, LRO_IPV4, LRO_TCP, LroManager, sumGroStats, sumLroStats, type GroStats, type LroHeader, type LroStats } from '../../lro/index.ts';
-import type { Tracer } from '../../sim/trace.ts';
+import type { Tracer } from '../../observe/trace.ts';
 import { IPPROTO, IPV4, TCP } from '../../wire/constants.ts';
 import { r16 } from '../../wire/bytes.ts';
 import type { Driver, DriverEnv, Engine, ResolvedDriverOptions } from '../driver.ts';

@@ -16,7 +16,7 @@ import {
   GroEngine, HeaderSlab, LRO_IPV4, LRO_TCP, LroFragList, LroManager, sumGroStats, sumLroStats,
   type GroStats, type LroHeader, type LroStats,
 } from '../../lro/index.ts';
-import type { Tracer } from '../../sim/trace.ts';
+import type { Tracer } from '../../observe/trace.ts';
 import { IPPROTO, IPV4, TCP } from '../../wire/constants.ts';
 import { fold, pseudoHeaderSum, sumBytes } from '../../wire/checksum.ts';
 import type { Driver, DriverEnv, Engine, ResolvedDriverOptions } from '../driver.ts';

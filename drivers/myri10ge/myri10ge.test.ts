@@ -4,11 +4,11 @@ import '../../hw-models/index.ts';
 import { createModel } from '../../hw-models/registry.ts';
 import type { NicModel } from '../../hw-models/model.ts';
 import { VirtualClock } from '../../sim/clock.ts';
-import { NO_TRACE, TraceLog, type Tracer } from '../../sim/trace.ts';
+import { NO_TRACE, TraceLog, type Tracer } from '../../observe/trace.ts';
 import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
 import { Stack } from '../../stack/stack.ts';
 import { CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_P_8021Q, type SkBuff } from '../../stack/skb.ts';
-import { expectationOf, testStream } from '../../stack/testing.ts';
+import { expectationOf, testStream } from '../../test/support/skb.ts';
 import { fold, frame, parseIpv4, sumBytes } from '../../wire/index.ts';
 import { DriverOptionsSchema, type DriverOptions, type Engine, type ResolvedDriverOptions } from '../driver.ts';
 import { MYRI10GE_DRIVER, type Myri10geDriver } from './index.ts';
@@ -110,7 +110,7 @@ describe('myri10ge driver, engine lro (spec §3.2)', () => {
   it('Q1 lives in skb mode: the same in-band VLAN frames fed to an skb-mode LroManager flush at every continuation', async () => {
     // for contrast with the test above (the driver itself never uses skb mode)
     const { LroManager, LRO_IPV4, LRO_TCP } = await import('../../lro/index.ts');
-    const { skbFromFrame } = await import('../../stack/testing.ts');
+    const { skbFromFrame } = await import('../../test/support/skb.ts');
     const sink = { n: [] as number[], netifReceiveSkb(s: SkBuff) { this.n.push(s.wireFrames); }, netifRx() {}, vlanHwaccelReceiveSkb() {}, vlanHwaccelRx() {} };
     const lro = new LroManager<null>({ maxDesc: 8, maxAggr: 64, mtu: 1500, sink, getSkbHeader: (skb, out) => {
       out.buf = skb.buf; out.iphOff = skb.data + 4; out.tcphOff = skb.data + 24; out.flags = LRO_IPV4 | LRO_TCP; return true; } });

@@ -1,8 +1,8 @@
-// The lab's per-byte passes as WebAssembly, for memories that live in a WebAssembly.Memory (kernelMemory(): the
+// The lab's per-byte passes as WebAssembly, for memories that live in a WebAssembly.Memory (wasmBytes(): the
 // NICs' DMA memories and the link partner's payload pattern):
 //   - digest: the Ethernet FCS (CRC-32) and checksum byte sums of a received frame, one pass (hw-models/parse.ts
 //     FrameDigest). A real NIC does this in silicon; the lab does it in software for every frame.
-//   - hash16: StreamHash's four multiply chains over whole 16-byte groups (sim/hash.ts), which every received and
+//   - hash16: StreamHash's four multiply chains over whole 16-byte groups (wire/stream-hash.ts), which every received and
 //     every expected byte goes through.
 //   - sum: the Internet checksum's byte sums over a range (bytesSum below): the other models' checksum offloads and
 //     the drivers' software checksums.
@@ -22,9 +22,9 @@
 //     for each 16-byte group at g in [at, end): v_i = imul(v_i ^ word_i, 0x9e3779b1); v_i ^= v_i >>> 15, i = 0..3,
 //     word_i = the little-endian i32 at g + 4·i
 //
-import { sumBytes } from '../wire/checksum.ts';
+import { sumBytes } from './checksum.ts';
 
-// Memory layout of a kernel memory: [0, size) the caller's bytes (a Uint8Array of exactly that length, byteOffset 0),
+// Memory layout of a WebAssembly memory: [0, size) the caller's bytes (a Uint8Array of exactly that length, byteOffset 0),
 // then, 64 KiB aligned, the CRC tables and the result words. Nothing else addresses the area past `size`.
 
 /** CRC-32 tables for slicing-by-16, flat: entry 256·k + n is the CRC of byte n followed by k zero bytes. */
@@ -372,7 +372,7 @@ const hashBody = [
 ];
 const hashCode = [...vec([]), ...hashBody];
 
-function kernelsModule(): Uint8Array<ArrayBuffer> {
+function bytePassesModule(): Uint8Array<ArrayBuffer> {
   const i32s = (n: number): number[][] => new Array<number[]>(n).fill([T_I32]);
   return new Uint8Array([
     0x00,
@@ -415,15 +415,15 @@ function kernelsModule(): Uint8Array<ArrayBuffer> {
 /** The compiled module, or null where WebAssembly (with SIMD) is unavailable. */
 const MODULE: WebAssembly.Module | null = (() => {
   try {
-    const bytes = kernelsModule();
+    const bytes = bytePassesModule();
     return typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
     return null;
   }
 })();
 
-/** The kernels bound to one memory, and where their tables and results are. */
-export interface ByteKernels {
+/** The passes bound to one memory, and where their tables and results are. */
+export interface BytePasses {
   readonly digest: (at: number, len: number, sumFrom: number, tables: number) => number;
   readonly hash16: (at: number, end: number, v0: number, v1: number, v2: number, v3: number, tables: number) => void;
   readonly sum: (at: number, len: number, sumFrom: number, tables: number) => void;
@@ -433,29 +433,29 @@ export interface ByteKernels {
 }
 
 /** Longest run `digest` is used for: its i32 sums cannot overflow below 16 MiB. */
-export const DIGEST_KERNEL_MAX_BYTES = 1 << 20;
-/** Offset of hash lane 0 in ByteKernels.results. */
+export const DIGEST_PASS_MAX_BYTES = 1 << 20;
+/** Offset of hash lane 0 in BytePasses.results. */
 export const RESULT_LANES = LANES - EVEN_SUM;
 
-const kernels = new WeakMap<ArrayBufferLike, ByteKernels>();
-/** The last buffer asked about and its kernels: hot callers alternate between few buffers, mostly one. */
+const passes = new WeakMap<ArrayBufferLike, BytePasses>();
+/** The last buffer asked about and its passes: hot callers alternate between few buffers, mostly one. */
 let lastBuffer: ArrayBufferLike | null = null;
-let lastKernels: ByteKernels | undefined;
+let lastPasses: BytePasses | undefined;
 
-/** The kernels that run over `buffer`, when it is a kernel memory. */
-export function kernelsFor(buffer: ArrayBufferLike): ByteKernels | undefined {
+/** The passes that run over `buffer`, when it is a WebAssembly memory. */
+export function bytePassesFor(buffer: ArrayBufferLike): BytePasses | undefined {
   if (buffer !== lastBuffer) {
     lastBuffer = buffer;
-    lastKernels = kernels.get(buffer);
+    lastPasses = passes.get(buffer);
   }
-  return lastKernels;
+  return lastPasses;
 }
 
 /**
- * `size` zeroed bytes, backed by a WebAssembly.Memory with the kernels when WebAssembly SIMD is available (and the size
+ * `size` zeroed bytes, backed by a WebAssembly.Memory with the passes when WebAssembly SIMD is available (and the size
  * is below 1 GiB), else a plain Uint8Array. Either way byteOffset is 0 and length `size`.
  */
-export function kernelMemory(size: number): Uint8Array<ArrayBuffer> {
+export function wasmBytes(size: number): Uint8Array<ArrayBuffer> {
   if (MODULE === null || size > MAX_KERNEL_MEMORY) return new Uint8Array(size);
   const tables = Math.ceil(size / PAGE) * PAGE;
   const pages = (tables + KERNEL_AREA) / PAGE;
@@ -468,27 +468,27 @@ export function kernelMemory(size: number): Uint8Array<ArrayBuffer> {
   }
   const dv = new DataView(memory.buffer);
   for (let i = 0; i < CRC16_T.length; i++) dv.setInt32(tables + 4 * i, CRC16_T[i]!, true); // WebAssembly memory is little-endian
-  kernels.set(memory.buffer, {
-    digest: instance.exports['digest'] as ByteKernels['digest'],
-    hash16: instance.exports['hash16'] as ByteKernels['hash16'],
-    sum: instance.exports['sum'] as ByteKernels['sum'],
+  passes.set(memory.buffer, {
+    digest: instance.exports['digest'] as BytePasses['digest'],
+    hash16: instance.exports['hash16'] as BytePasses['hash16'],
+    sum: instance.exports['sum'] as BytePasses['sum'],
     tables,
     results: new DataView(memory.buffer, tables + EVEN_SUM, LANES - EVEN_SUM + 16),
   });
   return new Uint8Array(memory.buffer, 0, size);
 }
 
-/** True when kernelMemory hands out WebAssembly-backed memories here. */
-export const byteKernelsAvailable = MODULE !== null;
+/** True when wasmBytes hands out WebAssembly-backed memories here. */
+export const bytePassesAvailable = MODULE !== null;
 
 /**
  * The RFC 1071 sum of b[off, off + len) as big-endian 16-bit words (an odd last byte padded with zero), unfolded:
- * fold() it as you would sumBytes' (wire/checksum.ts). In WebAssembly when `b` is a kernel memory (a DMA memory),
- * else sumBytes. Exact (never partly folded) on the WebAssembly path, for lengths up to DIGEST_KERNEL_MAX_BYTES.
+ * fold() it as you would sumBytes' (wire/checksum.ts). In WebAssembly when `b` is a WebAssembly memory (a DMA memory),
+ * else sumBytes. Exact (never partly folded) on the WebAssembly path, for lengths up to DIGEST_PASS_MAX_BYTES.
  */
 export function bytesSum(b: Uint8Array, off: number, len: number): number {
-  const k = kernelsFor(b.buffer);
-  if (k === undefined || len > DIGEST_KERNEL_MAX_BYTES || len < 64) return sumBytes(b, off, len);
+  const k = bytePassesFor(b.buffer);
+  if (k === undefined || len > DIGEST_PASS_MAX_BYTES || len < 64) return sumBytes(b, off, len);
   if (!(Number.isInteger(off) && off >= 0 && off + len <= b.length)) {
     throw new RangeError(`bytesSum: bytes ${off}..${off + len} are not inside a buffer of ${b.length}`);
   }

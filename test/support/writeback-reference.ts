@@ -1,7 +1,8 @@
 // The tests' reference driver for rings whose descriptors the device writes back in place (e1000, mq):
 // post buffers, reap completed frames (descriptors up to EOP with DD), free their buffers. Tests only.
-import { setAddr64 } from './dma.ts';
-import type { BaseNic, RefCompletion, ReferenceDriver } from './model.ts';
+import { setAddr64 } from '../../hw-models/dma.ts';
+import type { NicModel } from '../../hw-models/model.ts';
+import type { RefCompletion, ReferenceDriver } from './reference-drivers.ts';
 
 /** What a write-back reference driver needs from one descriptor. */
 export interface WritebackView {
@@ -23,7 +24,7 @@ export interface WritebackView {
 export class WritebackReference implements ReferenceDriver {
   private readonly st: { shadow: Int32Array; hdr: Int32Array; clean: number; tail: number; outstanding: number }[] = [];
   constructor(
-    private readonly nic: BaseNic,
+    private readonly nic: NicModel,
     private readonly ringName: string,
     private readonly bufBytes: number,
     private readonly decode: (v: DataView, at: number) => WritebackView,

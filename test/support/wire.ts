@@ -1,4 +1,4 @@
-// Helpers shared by the wire/ tests (not exported from index.ts).
+// Helpers shared by the wire/ tests.
 
 export function hex(s: string): Uint8Array {
   const clean = s.replace(/\s+/g, '');

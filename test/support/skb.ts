@@ -1,9 +1,9 @@
-// Test and example support (allocates freely; not for hot paths): skbs built from frame bytes as a
+// Test support (allocates freely; not for hot paths): skbs built from frame bytes as a
 // driver would build them — linear, with the payload in page fragments, or as a frag_list chain —
 // and the FlowExpectation of a byte stream.
-import { sumBytes, fold } from '../wire/checksum.ts';
-import { StreamHash } from '../sim/hash.ts';
-import type { FlowExpectation, FlowKey } from '../sim/flows.ts';
+import { sumBytes, fold } from '../../wire/checksum.ts';
+import { StreamHash } from '../../wire/stream-hash.ts';
+import type { FlowExpectation, FlowKey } from '../../sim/flows.ts';
 import {
   SkBuff,
   type SkbPool,
@@ -12,7 +12,7 @@ import {
   CHECKSUM_COMPLETE,
   ETH_HLEN,
   type IpSummed,
-} from './skb.ts';
+} from '../../stack/skb.ts';
 
 export interface SkbFromFrameOptions {
   pool?: SkbPool;

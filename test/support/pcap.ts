@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { frame } from '../wire/index.ts';
-import type { CaptureRecord } from './reader.ts';
+import { frame } from '../../wire/index.ts';
+import type { CaptureRecord } from '../../tap/reader.ts';
 
 export interface SampleRecord {
   tsSec: number;

@@ -1,10 +1,10 @@
 // StreamHash: the documented algorithm, chunking and alignment independence, and the changes it must catch.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { StreamHash } from './hash.ts';
-import { kernelMemory, kernelsFor } from './byte-kernels.ts';
+import { StreamHash } from './stream-hash.ts';
+import { wasmBytes, bytePassesFor } from './byte-passes.ts';
 
-/** The algorithm in the header of sim/hash.ts, one word at a time, written for clarity. */
+/** The algorithm in the header of wire/stream-hash.ts, one word at a time, written for clarity. */
 function refDigest(b: Uint8Array): string {
   const lanes = [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344];
   for (let j = 0; j * 4 < b.length; j++) {
@@ -187,10 +187,10 @@ describe('StreamHash', () => {
   });
 });
 
-describe('StreamHash over a kernel memory (WebAssembly hash16)', () => {
+describe('StreamHash over a WebAssembly memory (WebAssembly hash16)', () => {
   it('gives the same digests as over a plain Uint8Array, however the stream is split (property)', () => {
-    const mem = kernelMemory(8192);
-    expect(kernelsFor(mem.buffer)).toBeDefined();
+    const mem = wasmBytes(8192);
+    expect(bytePassesFor(mem.buffer)).toBeDefined();
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 0, maxLength: 6000 }),
@@ -215,7 +215,7 @@ describe('StreamHash over a kernel memory (WebAssembly hash16)', () => {
   });
 
   it('keeps the fixed digests', () => {
-    const m = kernelMemory(1500);
+    const m = wasmBytes(1500);
     m.set(pattern(1500));
     expect(digestOf(m)).toBe('d0baa0e4eb553607f685e79bdc975c09:1500');
   });

@@ -1,12 +1,20 @@
 // Shared helpers for the lro/ tests: segment frames, skbs from frames, a recording RxSink, a
 // get_skb_header like eHEA's, checksum verification of delivered packets.
-import { frame, checksum, sumBytes, fold } from '../wire/index.ts';
-import { SkBuff, SkbPool, ethTypeTrans, freeSkb, ETH_P_8021Q, ETH_P_IP, CHECKSUM_UNNECESSARY } from '../stack/skb.ts';
-import type { BufferOwner } from '../stack/skb.ts';
-import type { RxSink } from '../stack/rx-sink.ts';
-import { type LroHeader, LRO_IPV4, LRO_TCP, LroManager } from './inet-lro.ts';
-import type { LroConfig } from './inet-lro.ts';
-import type { LroFragList } from './frag-list.ts';
+import { frame, checksum, sumBytes, fold } from '../../wire/index.ts';
+import {
+  SkBuff,
+  SkbPool,
+  ethTypeTrans,
+  freeSkb,
+  ETH_P_8021Q,
+  ETH_P_IP,
+  CHECKSUM_UNNECESSARY,
+} from '../../stack/skb.ts';
+import type { BufferOwner } from '../../stack/skb.ts';
+import type { RxSink } from '../../stack/rx-sink.ts';
+import { type LroHeader, LRO_IPV4, LRO_TCP, LroManager } from '../../lro/inet-lro.ts';
+import type { LroConfig } from '../../lro/inet-lro.ts';
+import type { LroFragList } from '../../lro/frag-list.ts';
 
 export interface SegSpec {
   seq?: number;

@@ -2,12 +2,12 @@
 // frames as a stack would), reassembles every flow by sequence number, and answers each data segment
 // with a cumulative ACK to the link partner after a fixed delay. Allocates freely: tests only.
 
-import type { VirtualClock } from '../sim/clock.ts';
-import { StreamHash } from '../sim/hash.ts';
-import type { FlowExpectation } from '../sim/flows.ts';
-import { decodeFrame, isWireError, sumBytes, fold, pseudoHeaderSum, frame, IPPROTO } from '../wire/index.ts';
-import type { FrameSink } from './link.ts';
-import type { LinkPartner } from './partner.ts';
+import type { VirtualClock } from '../../sim/clock.ts';
+import { StreamHash } from '../../wire/stream-hash.ts';
+import type { FlowExpectation } from '../../sim/flows.ts';
+import { decodeFrame, isWireError, sumBytes, fold, pseudoHeaderSum, frame, IPPROTO } from '../../wire/index.ts';
+import type { FrameSink } from '../../traffic/link.ts';
+import type { LinkPartner } from '../../traffic/partner.ts';
 
 interface RxFlow {
   isn: number;

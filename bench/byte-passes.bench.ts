@@ -1,13 +1,13 @@
-// The per-byte kernels every received frame goes through: the Internet checksum (wire/checksum.ts sumBytes, and
-// sumBytesFolded for callers that fold at once), the Ethernet FCS (hw-models/parse.ts crc32) and the byte-stream
-// fingerprint (sim/hash.ts StreamHash). One "packet" is one 1500-byte buffer, taken in turn from a ring of 2 KiB
+// The per-byte passes every received frame goes through: the Internet checksum (wire/checksum.ts sumBytes, and
+// sumBytesFolded for callers that fold at once), the Ethernet FCS (hw-models/frame-checks.ts crc32) and the byte-stream
+// fingerprint (wire/stream-hash.ts StreamHash). One "packet" is one 1500-byte buffer, taken in turn from a ring of 2 KiB
 // slots in a DMA-like memory; ns per buffer = 1000 / Mpkt/s (Mpkt/cpu-s when other work shares the machine).
 // The `frame-*` cases are the per-frame byte work a 1514-byte frame costs on the pipeline's path, each on its own:
 // their summed ns per frame is a floor under the pipeline's ns per frame (docs/performance.md, "the byte budget").
 import { fold, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
 import { crc32, FrameDigest } from '../hw-models/frame-checks.ts';
-import { kernelMemory } from '../sim/byte-kernels.ts';
-import { StreamHash } from '../sim/hash.ts';
+import { wasmBytes } from '../wire/byte-passes.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
 import type { BenchCase } from './run.ts';
 
 const SLOTS = 64;
@@ -27,13 +27,13 @@ function memory(alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Ui
 }
 
 /**
- * `kernel(mem, at)` on the 1500 bytes at offset `at` of each slot in turn; `at` places the range's alignment. With
+ * `pass(mem, at)` on the 1500 bytes at offset `at` of each slot in turn; `at` places the range's alignment. With
  * `memories` > 1 the slots alternate between that many separate memories (say DMA memory and a sender's buffers).
  */
-function kernelCase(
+function passCase(
   name: string,
   at: number,
-  kernel: (mem: Uint8Array, off: number) => number,
+  pass: (mem: Uint8Array, off: number) => number,
   memories = 1,
   len = LEN,
   alloc = (n: number) => new Uint8Array(n),
@@ -47,7 +47,7 @@ function kernelCase(
     run(n) {
       if (mems.length === 0) mems = Array.from({ length: memories }, () => memory(alloc));
       let x = 0;
-      for (let i = 0; i < n; i++, k++) x = (x + kernel(mems[k % memories]!, (k & (SLOTS - 1)) * SLOT + at)) | 0;
+      for (let i = 0; i < n; i++, k++) x = (x + pass(mems[k % memories]!, (k & (SLOTS - 1)) * SLOT + at)) | 0;
       // printed so the work cannot be optimised away
       return { packets: n, bytes: n * len, total: x >>> 0 };
     },
@@ -57,7 +57,7 @@ function kernelCase(
 /** One StreamHash per case, fed 1500 bytes per packet: one long stream, billions of bytes by the end. */
 function hashCase(name: string, at: number): BenchCase {
   const hash = new StreamHash();
-  return kernelCase(name, at, (m, off) => {
+  return passCase(name, at, (m, off) => {
     hash.update(m, off, LEN);
     return hash.length & 0xffff;
   });
@@ -68,7 +68,7 @@ const wireFrame = memory().subarray(0, FRAME);
 const digest = new FrameDigest();
 
 export const cases: BenchCase[] = [
-  kernelCase(
+  passCase(
     'frame-dma-copy-1514',
     0,
     (m, off) => {
@@ -79,7 +79,7 @@ export const cases: BenchCase[] = [
     FRAME,
   ),
   // in a DMA memory (WebAssembly-backed, as the models' are) and in a plain Uint8Array (the JavaScript path)
-  kernelCase(
+  passCase(
     'frame-fcs-csum-1514',
     0,
     (m, off) => {
@@ -88,9 +88,9 @@ export const cases: BenchCase[] = [
     },
     1,
     FRAME,
-    kernelMemory,
+    wasmBytes,
   ),
-  kernelCase(
+  passCase(
     'frame-fcs-csum-1514-js',
     0,
     (m, off) => {
@@ -101,7 +101,7 @@ export const cases: BenchCase[] = [
     FRAME,
   ),
   // the 1448 payload bytes of a frame, hashed once by the receiving socket and once for the sender's expectation
-  kernelCase(
+  passCase(
     'frame-stream-hash-1448',
     66,
     (m, off) => {
@@ -110,9 +110,9 @@ export const cases: BenchCase[] = [
     },
     1,
     MSS,
-    kernelMemory,
+    wasmBytes,
   ),
-  kernelCase(
+  passCase(
     'frame-stream-hash-1448-js',
     66,
     (m, off) => {
@@ -123,11 +123,11 @@ export const cases: BenchCase[] = [
     MSS,
   ),
   // IPv4 header + payload of a 1514-byte frame: byte 14 of a slot, 2 mod 4
-  kernelCase('csum-1500', 14, (m, off) => fold(sumBytes(m, off, LEN))),
-  kernelCase('csum-1500-odd', 15, (m, off) => fold(sumBytes(m, off, LEN))),
-  kernelCase('csum-1500-3mem', 14, (m, off) => fold(sumBytes(m, off, LEN)), 3),
-  kernelCase('csum-folded-1500', 14, (m, off) => sumBytesFolded(m, off, LEN)),
-  kernelCase('crc32-1500', 0, (m, off) => crc32(m, off, LEN)),
+  passCase('csum-1500', 14, (m, off) => fold(sumBytes(m, off, LEN))),
+  passCase('csum-1500-odd', 15, (m, off) => fold(sumBytes(m, off, LEN))),
+  passCase('csum-1500-3mem', 14, (m, off) => fold(sumBytes(m, off, LEN)), 3),
+  passCase('csum-folded-1500', 14, (m, off) => sumBytesFolded(m, off, LEN)),
+  passCase('crc32-1500', 0, (m, off) => crc32(m, off, LEN)),
   // TCP payload after Ethernet + IPv4 + TCP with timestamps: byte 66, 2 mod 4
   hashCase('hash-1500', 66),
   hashCase('hash-1500-aligned', 64),

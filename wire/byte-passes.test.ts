@@ -1,26 +1,26 @@
-// sim/byte-kernels.ts: kernel memories, and bytesSum against wire/checksum.ts's sums on any bytes, offset and length.
+// wire/byte-passes.ts: WebAssembly memories, and bytesSum against wire/checksum.ts's sums on any bytes, offset and length.
 // (The digest and the hash are checked against their JavaScript paths in hw-models/frame-digest.test.ts and
-// sim/hash.test.ts.)
+// wire/stream-hash.test.ts.)
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { byteKernelsAvailable, bytesSum, kernelMemory, kernelsFor } from './byte-kernels.ts';
-import { fold, sumBytes, sumBytesSimple } from '../wire/checksum.ts';
+import { bytePassesAvailable, bytesSum, wasmBytes, bytePassesFor } from './byte-passes.ts';
+import { fold, sumBytes, sumBytesSimple } from './checksum.ts';
 
-describe('kernelMemory', () => {
+describe('wasmBytes', () => {
   it('hands out zeroed WebAssembly-backed bytes of the exact size at byteOffset 0', () => {
-    expect(byteKernelsAvailable).toBe(true);
-    const m = kernelMemory(100_000);
+    expect(bytePassesAvailable).toBe(true);
+    const m = wasmBytes(100_000);
     expect(m.length).toBe(100_000);
     expect(m.byteOffset).toBe(0);
     expect(m.every((x) => x === 0)).toBe(true);
-    expect(kernelsFor(m.buffer)).toBeDefined();
+    expect(bytePassesFor(m.buffer)).toBeDefined();
     expect(m.buffer.byteLength).toBeGreaterThanOrEqual(100_000 + 16384);
   });
 });
 
 describe('bytesSum', () => {
-  it('equals the exact word sum in a kernel memory and folds like sumBytes anywhere (property)', () => {
-    const mem = kernelMemory(12_000);
+  it('equals the exact word sum in a WebAssembly memory and folds like sumBytes anywhere (property)', () => {
+    const mem = wasmBytes(12_000);
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 0, maxLength: 9100 }), fc.nat(2000), (data, off) => {
         mem.fill(0);
@@ -35,7 +35,7 @@ describe('bytesSum', () => {
   });
 
   it('takes an odd offset and an odd length, and the largest sums', () => {
-    const mem = kernelMemory(10_000).fill(0xff);
+    const mem = wasmBytes(10_000).fill(0xff);
     expect(bytesSum(mem, 1, 9001)).toBe(4500 * 0xffff + 0xff00);
     expect(() => bytesSum(mem, 9000, 1001)).toThrow(/not inside a buffer of 10000/);
   });

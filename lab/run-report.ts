@@ -2,9 +2,9 @@
 // dropped by reason), what it cost the CPU, and how long it took. `RunReportSchema` (zod) is the
 // exported contract for anyone validating report JSON; `RunReportBuilder` is how a pipeline fills it.
 import { z } from 'zod';
-import type { CpuSnapshot } from './cost.ts';
-import { Cpu } from './cost.ts';
-import type { LatencyRecorder, OccupancySampler } from './stats.ts';
+import type { CpuSnapshot } from '../sim/cost.ts';
+import { Cpu } from '../sim/cost.ts';
+import type { LatencyRecorder, OccupancySampler } from '../observe/recorders.ts';
 
 const count = z.number().int().nonnegative();
 const counters = z.record(z.string(), z.number());

@@ -11,10 +11,10 @@
 // i = 0, 1, 2, 3, 0, 1, 2, 3 (v[-1] = v[3]; fmix32 is murmur3's finaliser, a bijection, so the whole step is one too
 // and any change still shows, now in all 32 digits), and prints the four lanes in hex, then `:length`.
 // Speed: whole groups of four words are read with DataView.getInt32(…, true) into four independent multiply chains
-// the CPU overlaps (in WebAssembly when the bytes are in a kernel memory, sim/byte-kernels.ts); the words at the edges
+// the CPU overlaps (in WebAssembly when the bytes are in a WebAssembly memory, wire/byte-passes.ts); the words at the edges
 // of an update() are read byte by byte.
-import { cachedDataView } from '../wire/checksum.ts';
-import { HASH_PRIME, kernelsFor, RESULT_LANES } from './byte-kernels.ts';
+import { cachedDataView } from './checksum.ts';
+import { HASH_PRIME, bytePassesFor, RESULT_LANES } from './byte-passes.ts';
 
 const P = HASH_PRIME;
 /** Lane seeds: the first hex digits of pi, so an empty lane does not start at zero. */
@@ -39,10 +39,10 @@ function wordAt(b: Uint8Array, i: number): number {
 
 /**
  * Absorbs `groups` × 16 bytes from `b[i]` into lanes 0–3 of `s` (the stream is at a lane-0 word boundary): in
- * WebAssembly when `b` is a kernel memory (sim/byte-kernels.ts hash16: the same steps), else here.
+ * WebAssembly when `b` is a WebAssembly memory (wire/byte-passes.ts hash16: the same steps), else here.
  */
 function absorbGroups(s: Int32Array, b: Uint8Array, i: number, groups: number): void {
-  const k = kernelsFor(b.buffer);
+  const k = bytePassesFor(b.buffer);
   if (k !== undefined) {
     const at = b.byteOffset + i;
     k.hash16(at, at + groups * 16, s[0]!, s[1]!, s[2]!, s[3]!, k.tables);

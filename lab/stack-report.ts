@@ -1,9 +1,9 @@
 // The stack's share of a run report: what reached it, what it dropped and why, ACKs, flows and
 // their verification, CPU, latency and ring occupancy (the sampler drivers record into).
-import type { RunReportBuilder } from '../sim/report.ts';
+import type { RunReportBuilder } from './run-report.ts';
 import type { FlowExpectation } from '../sim/flows.ts';
-import type { Stack, VerifyResult } from './stack.ts';
-import { ethtoolStats } from './netdev.ts';
+import type { Stack, VerifyResult } from '../stack/stack.ts';
+import { ethtoolStats } from '../stack/netdev.ts';
 
 /**
  * Adds the stack's figures to `b` and returns the verification result. The pipeline adds the rest:
