@@ -9,7 +9,7 @@ import { Stack } from '../stack/stack.ts';
 import { JIFFY_NS, type NapiStruct } from '../stack/napi.ts';
 import { runLab } from '../lab/run.ts';
 import { getScenario } from '../lab/scenarios.ts';
-import { TraceLog } from '../sim/trace.ts';
+import { TraceLog } from '../observe/trace.ts';
 
 /** A queue whose ring holds `pending` frames, a GRO stand-in that holds what the polls gave it, and a log of both. */
 function rig(opts: { groFlushTimeoutNs: number; deferHardIrqs: number }) {
