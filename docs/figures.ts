@@ -21,6 +21,7 @@ import { IPV4, TCP, TCP_FLAG } from '../wire/index.ts';
 import { barChart, escapeXml, histogram, lineChart } from '../report/svg.ts';
 import { buildMatrix, type MatrixRow } from '../cli/commands/matrix.ts';
 import { tcpFigures } from './figures-tcp.ts';
+import { groTimerFigures } from './figures-gro-timers.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -1115,6 +1116,7 @@ export function generateFigures(outDir?: string): Record<string, string> {
   figs['vnic-matrix.md'] = vnicMatrix();
   add(driversFigures());
   add(tcpFigures());
+  add(groTimerFigures());
   add(traceExcerpts());
   figs['gro-vs-lro.md'] = resegmentDemo();
   const sorted: Record<string, string> = {};
