@@ -22,6 +22,7 @@ import { barChart, escapeXml, histogram, lineChart } from '../report/svg.ts';
 import { buildMatrix, type MatrixRow } from '../cli/commands/matrix.ts';
 import { tcpFigures } from './figures-tcp.ts';
 import { forwardFigures } from './figures-forward.ts';
+import { groTimerFigures } from './figures-gro-timers.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -1120,6 +1121,7 @@ export function generateFigures(outDir?: string): Record<string, string> {
   figs['vnic-matrix.md'] = vnicMatrix();
   add(driversFigures());
   add(tcpFigures());
+  add(groTimerFigures());
   add(traceExcerpts());
   figs['gro-vs-lro.md'] = resegmentDemo();
   add(forwardFigures());

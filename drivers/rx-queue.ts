@@ -82,11 +82,12 @@ export class RxQueue<P> {
   /** napi_complete_done: a drained poll (done < budget) leaves the poll list, then the queue's interrupt is re-enabled; a full one stays scheduled, masked. */
   napiCompleteDone(done: number, budget: number): void {
     if (done >= budget) return;
-    this.stack.napiComplete(this.napi!);                 // GRO flushes here (napi.attachGro)
-    this.nic.unmaskIrq(this.q);                          // a cause latched meanwhile fires at once
+    // GRO flushes here (napi.attachGro), or waits for the NAPI timer (gro_flush_timeout); false: the IRQ stays
+    // masked (napi_defer_hard_irqs). Unmasked, a cause latched meanwhile fires at once
+    if (this.stack.napiComplete(this.napi!, done)) this.nic.unmaskIrq(this.q);
   }
 
-  /** Packets LRO or GRO still hold (0 after every poll). */
+  /** Packets LRO or GRO still hold (0 after every poll, unless gro_flush_timeout holds GRO's for the NAPI timer). */
   get held(): number { return (this.lro?.activeSessions ?? 0) + (this.gro?.heldPackets ?? 0); }
 }
 

@@ -137,7 +137,7 @@ export class RuleWatch implements NapiWatch, EngineWatch {
           'poll-not-completed',
           `returned ${work} of ${weight} but never called napiComplete: the context stays on the poll list`,
         );
-      if (this.model.irqMasked(q))
+      if (this.model.irqMasked(q) && !napi.irqDeferred)
         this.broken(
           'poll-not-completed',
           `returned ${work} of ${weight} and completed NAPI, but queue ${q}'s interrupt stays masked: the queue goes deaf`,
@@ -154,7 +154,8 @@ export class RuleWatch implements NapiWatch, EngineWatch {
 
   completing(napi: NapiStruct): void {
     const others = this.stack.napis.some((n) => n !== napi && n.scheduled);
-    if (!others && this.driver.held > 0)
+    // gro_flush_timeout: GRO keeps packets across the completion, its timer re-polls
+    if (!others && this.driver.held > napi.heldAcrossComplete)
       this.broken(
         'engine-not-flushed',
         `${this.driver.held} packet(s) still held by LRO/GRO at napiComplete of ${napi.name}`,

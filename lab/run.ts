@@ -50,6 +50,12 @@ export class LabError extends Error {
 
 const intIn = (lo: number, hi: number) => z.number().int().min(lo).max(hi);
 
+/**
+ * The default burst gap of `--batch bursts`: in the shared captures (test/captures, Linux over veth) frames of one
+ * burst follow each other within 4 µs, while bursts are 8 µs or more apart.
+ */
+export const BURST_GAP_US = 8;
+
 export const LabConfigSchema = z.strictObject({
   /** A name for the run in reports. */
   label: z.string().optional(),
@@ -68,8 +74,22 @@ export const LabConfigSchema = z.strictObject({
   queues: intIn(1, 64).optional(),
   /** NAPI weight: frames per poll. */
   pollBudget: intIn(1, 100_000_000).default(64),
-  /** 'timestamps': frames arrive at their times and interrupts decide the polls; 'all': every frame is in the rings before the first poll. */
-  batch: z.enum(['timestamps', 'all']).default('timestamps'),
+  /**
+   * How a capture's frames meet the polls. 'bursts': the capture's arrival gaps split it into the sender's bursts; a
+   * burst arrives whole at its first frame's time, so one NAPI poll finds it in the ring (as a kernel's poll finds a
+   * burst its peer queued). 'timestamps': every frame at its own time; interrupts decide the polls. 'all': every
+   * frame is in the rings before the first poll.
+   */
+  batch: z.enum(['bursts', 'timestamps', 'all']).default('bursts'),
+  /**
+   * NAPI's gro_flush_timeout, µs (0: off): a completion that did work arms a timer instead of flushing GRO; the
+   * timer re-polls (stack/stack.ts napiComplete).
+   */
+  groFlushTimeoutUs: z.number().nonnegative().max(1_000_000).default(0),
+  /** NAPI's napi_defer_hard_irqs (0: off): with a gro_flush_timeout, completions in a row that leave the interrupt masked. */
+  deferHardIrqs: intIn(0, 2_147_483_647).default(0),
+  /** --batch bursts: frames closer than this (µs) belong to one burst. */
+  burstGapUs: z.number().positive().max(1_000_000).default(BURST_GAP_US),
   /** Delayed-ACK accounting of aggregates: as modern Linux ('gso_segs') or as a 2007 stack ('per-packet'). */
   ackCounting: z.enum(['gso_segs', 'per-packet']).default('gso_segs'),
   /** The receiving application answers each request (data ending in PSH) at once; its answer carries the ACK. */
@@ -229,6 +249,8 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
     clock,
     tracer,
     netdevBudget: Math.max(300, c.pollBudget),
+    groFlushTimeoutNs: Math.round(c.groFlushTimeoutUs * 1000),
+    deferHardIrqs: c.deferHardIrqs,
     ackCounting: c.ackCounting,
     answerRequests: c.answerRequests,
     ...(opts.maxFlows !== undefined ? { maxFlows: opts.maxFlows } : {}),
@@ -276,7 +298,14 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
       expectationsOf =
         c.batch === 'all'
           ? replayAll(records, capture.onlyTo, model, clock, replayCounters, opts.expectations === undefined)
-          : replayTimed(records, capture.onlyTo, model, clock, replayCounters);
+          : replayTimed(
+              records,
+              capture.onlyTo,
+              model,
+              clock,
+              replayCounters,
+              c.batch === 'bursts' ? c.burstGapUs * 1000 : undefined,
+            );
     } else {
       const nic = flagTranslator(model, () => link.deliveringFlags);
       const setup = createLinkPartner(clock, fwd?.ingressTap(nic) ?? nic, c.traffic, tracer);
@@ -500,19 +529,31 @@ function flagTranslator(model: NicModel, flagsNow: () => number): FrameSink {
   };
 }
 
-/** --batch timestamps: frames arrive at the capture's times (relative to its first). */
+/** --batch timestamps: frames arrive at the capture's times (relative to its first); --batch bursts: a burst at its first frame's time. */
 function replayTimed(
   records: Iterable<CaptureRecord>,
   onlyTo: string | undefined,
   model: NicModel,
   clock: VirtualClock,
   counters: Record<string, number>,
+  burstGapNs: number | undefined,
 ): () => FlowExpectation[] {
   const tx: DirectTx = new DirectTx(
     clock,
     flagTranslator(model, () => tx.deliveringFlags),
   );
-  const src = new ReplaySource(clock, tx, records, { timing: 'recorded', ...(onlyTo !== undefined ? { onlyTo } : {}) });
+  // a burst takes at most what --batch all puts in the rings before a poll; a longer one (line-rate jumbo frames) comes at its own times
+  const src = new ReplaySource(
+    clock,
+    tx,
+    records,
+    {
+      timing: 'recorded',
+      ...(onlyTo !== undefined ? { onlyTo } : {}),
+      ...(burstGapNs !== undefined ? { burstGapNs } : {}),
+    },
+    { entries: Math.max(1, minRxRing(model) - 2), bufferBytes: largestRxBuffer(model) },
+  );
   src.start();
   return () => {
     Object.assign(counters, src.stats);

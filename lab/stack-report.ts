@@ -64,6 +64,10 @@ export function fillStackReport(
       napiCompletions: st.napiCompletions,
       napiCompleteAtWeight: st.napiCompleteAtWeight,
       napiWorkOverWeight: st.napiWorkOverWeight,
+      groTimerArmed: st.groTimerArmed,
+      groTimerFired: st.groTimerFired,
+      irqDeferred: st.irqDeferred,
+      groHeldAcrossPoll: st.groHeldAcrossPoll,
       held: stack.held,
     });
   for (const d of stack.devices) b.counters(`ethtool:${d.name}`, ethtoolStats(d));

@@ -9,6 +9,13 @@ export type NapiPollFn = (napi: NapiStruct, budget: number) => number;
 /** NAPI weight every 2.6.24 driver used (and process_backlog's weight_p). */
 export const NAPI_WEIGHT = 64;
 
+/**
+ * One jiffy at HZ=250, the kernel the shared captures and kernel-check ran on: GRO's "older than a jiffy" flush
+ * (napi_complete_done with a gro_flush_timeout) counts in these. At HZ < 1000 a poll that used its whole weight
+ * flushes every held packet (onRepoll), as the lab does.
+ */
+export const JIFFY_NS = 4_000_000;
+
 /** struct napi_struct. Create with `Stack.napiAdd`. */
 export class NapiStruct {
   /** NAPI_STATE_SCHED: on the poll list (or being polled) and owned by the softirq. */
@@ -18,7 +25,17 @@ export class NapiStruct {
   work = 0;
   completions = 0;
   /** Runs at napiComplete before the context leaves the poll list (napi_gro_flush): GRO engines register here. */
-  private readonly completeHooks: Array<() => void> = [];
+  private readonly completeHooks: Array<(olderThanNs?: number) => void> = [];
+  /** The GRO engine attachGro gave it (how many packets it holds across a completion), null without one. */
+  gro: GroFlushable | null = null;
+  /** napi_defer_hard_irqs_count: completions left that keep the interrupt masked (the gro_flush_timeout timer re-polls). */
+  deferHardIrqsCount = 0;
+  /** The last napiComplete left the interrupt masked (it returned false). */
+  irqDeferred = false;
+  /** Packets the last napiComplete left held in GRO (gro_flush_timeout set: only packets older than a jiffy went up). */
+  heldAcrossComplete = 0;
+  /** The hrtimer's arming, so a re-armed timer's earlier expiry does nothing (0: never armed). */
+  timerGeneration = 0;
 
   constructor(
     readonly name: string,
@@ -35,13 +52,13 @@ export class NapiStruct {
    * Registers a hook run at every napiComplete, before the context is taken off the poll list — the
    * GRO flush (`attachGro` registers it). The stack never imports lro/: this is the seam.
    */
-  onComplete(fn: () => void): void {
+  onComplete(fn: (olderThanNs?: number) => void): void {
     this.completeHooks.push(fn);
   }
 
-  /** Internal: run the completion hooks. */
-  runCompleteHooks(): void {
-    for (const h of this.completeHooks) h();
+  /** Internal: run the completion hooks; with `olderThanNs` a GRO engine flushes only packets held since before it. */
+  runCompleteHooks(olderThanNs?: number): void {
+    for (const h of this.completeHooks) h(olderThanNs);
   }
 
   private readonly repollHooks: Array<() => void> = [];
@@ -64,14 +81,17 @@ export class NapiStruct {
    * every napiComplete (napi_gro_flush) and after every poll that used its whole weight (onRepoll).
    */
   attachGro(gro: GroFlushable): void {
-    this.onComplete(() => gro.flush());
+    this.gro = gro;
+    this.onComplete((olderThanNs) => gro.flush(olderThanNs));
     this.onRepoll(() => gro.flush());
   }
 }
 
 /** What attachGro needs of a GRO engine (lro/gro.ts GroEngine). */
 export interface GroFlushable {
-  flush(): void;
+  /** napi_gro_flush: every held packet, or with `olderThanNs` those held since before it. */
+  flush(olderThanNs?: number): void;
+  readonly heldPackets: number;
 }
 
 /**

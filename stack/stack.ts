@@ -31,7 +31,7 @@ import {
 import type { EngineWatch, RxSink } from './rx-sink.ts';
 import { HeaderAccess, restoreExtractedProtocol, skbTrim } from './skb-util.ts';
 import { SkbLayout } from './packet-layout.ts';
-import { NapiStruct, NAPI_WEIGHT, type NapiPollFn, type NapiWatch } from './napi.ts';
+import { JIFFY_NS, NapiStruct, NAPI_WEIGHT, type NapiPollFn, type NapiWatch } from './napi.ts';
 import { NetDevice, type NetDeviceOptions } from './netdev.ts';
 import { StackStats, type StackDropReason } from './stats.ts';
 import { TcpLayer, type AckCounting, type SendToWire, type TcpFlow } from './tcp.ts';
@@ -45,6 +45,13 @@ export interface StackOptions {
   sendToWire?: SendToWire;
   /** net_rx_action's packet budget per run (netdev_budget, 300). */
   netdevBudget?: number;
+  /**
+   * gro_flush_timeout, ns (0: off): a completion that did work arms the NAPI hrtimer instead of flushing GRO (only
+   * packets older than a jiffy go up); the timer re-polls.
+   */
+  groFlushTimeoutNs?: number;
+  /** napi_defer_hard_irqs (0: off): with a gro_flush_timeout, this many completions in a row leave the interrupt masked. */
+  deferHardIrqs?: number;
   /** net_rx_action's time limit per run, ns (2.6.24: 2 jiffies; default 2 ms = netdev_budget_usecs). */
   softirqTimeLimitNs?: number;
   /** Backlog queue limit (netdev_max_backlog, 1000). As in 2.6.24, a packet is queued while qlen ≤ this. */
@@ -120,6 +127,8 @@ export class Stack implements RxSink {
   readonly devices: NetDevice[] = [];
   readonly napis: NapiStruct[] = [];
   readonly netdevBudget: number;
+  readonly groFlushTimeoutNs: number;
+  readonly deferHardIrqs: number;
   readonly softirqTimeLimitNs: number;
   readonly netdevMaxBacklog: number;
   /** Watches every driver poll and completion (`vnic test-driver`); null: nobody watches. */
@@ -149,6 +158,8 @@ export class Stack implements RxSink {
     this.cpu = opts.cpu ?? new Cpu(opts.clock, DEFAULT_COST_PROFILE);
     this.tracer = opts.tracer ?? NO_TRACE;
     this.netdevBudget = positiveInt(opts.netdevBudget ?? 300, 'netdevBudget');
+    this.groFlushTimeoutNs = nonNegativeInt(opts.groFlushTimeoutNs ?? 0, 'groFlushTimeoutNs');
+    this.deferHardIrqs = nonNegativeInt(opts.deferHardIrqs ?? 0, 'deferHardIrqs');
     this.softirqTimeLimitNs = opts.softirqTimeLimitNs ?? 2_000_000;
     this.netdevMaxBacklog = positiveInt(opts.netdevMaxBacklog ?? 1000, 'netdevMaxBacklog');
     this.latency = new LatencyRecorder(opts.latencyMaxEntries);
@@ -220,16 +231,71 @@ export class Stack implements RxSink {
     return true;
   }
 
-  /** napi_complete: flushes the context's GRO hooks and takes it off the poll list. The driver re-enables its interrupt itself. */
-  napiComplete(napi: NapiStruct): void {
-    if (!napi.scheduled) return;
-    napi.runCompleteHooks();
+  /**
+   * napi_complete_done: flushes the context's GRO hooks and takes it off the poll list. Returns whether the driver
+   * may re-enable its interrupt (it does so itself). Given the poll's `work`, it applies gro_flush_timeout and
+   * napi_defer_hard_irqs as Linux 6.x does: work done resets the deferral count; while the count lasts (and a timeout
+   * is set) the completion returns false, the interrupt stays masked and the hrtimer re-polls; with a timeout GRO
+   * flushes only packets older than a jiffy, the rest stay held across the poll. Without `work` (older drivers):
+   * a full flush, and true.
+   */
+  napiComplete(napi: NapiStruct, work?: number): boolean {
+    if (!napi.scheduled) return true;
+    let timeout = 0,
+      irqOk = true;
+    if (work !== undefined && napi !== this.backlogNapi) {
+      if (work > 0) {
+        if (napi.gro !== null) timeout = this.groFlushTimeoutNs;
+        napi.deferHardIrqsCount = this.deferHardIrqs;
+      }
+      if (napi.deferHardIrqsCount > 0) {
+        napi.deferHardIrqsCount--;
+        timeout = this.groFlushTimeoutNs;
+        if (timeout > 0) irqOk = false;
+      }
+    }
+    // napi_gro_flush(napi, flush_old = timeout != 0): "old" is held since an earlier jiffy
+    napi.runCompleteHooks(timeout > 0 ? Math.floor(this.clock.now / JIFFY_NS) * JIFFY_NS : undefined);
+    napi.heldAcrossComplete = timeout > 0 && napi.gro !== null ? napi.gro.heldPackets : 0;
+    napi.irqDeferred = !irqOk;
     if (this.napiWatch !== null && napi !== this.backlogNapi) this.napiWatch.completing(napi);
     const i = this.pollList.indexOf(napi);
     if (i >= 0) this.pollList.splice(i, 1);
     napi.scheduled = false;
     napi.completions++;
     this.stats.napiCompletions++;
+    if (timeout > 0) this.armNapiTimer(napi, timeout);
+    return irqOk;
+  }
+
+  /** hrtimer_start of the NAPI timer (napi_watchdog): at expiry the context is scheduled again, without an interrupt. */
+  private armNapiTimer(napi: NapiStruct, timeoutNs: number): void {
+    const st = this.stats;
+    st.groTimerArmed++;
+    st.groHeldAcrossPoll += napi.heldAcrossComplete;
+    if (napi.irqDeferred) st.irqDeferred++;
+    const gen = ++napi.timerGeneration;
+    if (this.tracer.enabled)
+      this.tracer.emit({
+        t: this.clock.now,
+        layer: 'napi',
+        what: 'gro-timer',
+        text: `${napi.name} completed: gro_flush_timeout timer armed for ${timeoutNs / 1000} µs, ${napi.heldAcrossComplete} GRO packet(s) held across the poll, ${napi.irqDeferred ? `interrupt left masked (napi_defer_hard_irqs: ${napi.deferHardIrqsCount} more)` : 'interrupt re-enabled'}`,
+        queue: napi.queue,
+      });
+    this.clock.at(this.clock.now + timeoutNs, () => {
+      if (gen !== napi.timerGeneration || napi.scheduled) return;
+      st.groTimerFired++;
+      if (this.tracer.enabled)
+        this.tracer.emit({
+          t: this.clock.now,
+          layer: 'napi',
+          what: 'gro-timer',
+          text: `${napi.name}: gro_flush_timeout timer fired, polled again without an interrupt`,
+          queue: napi.queue,
+        });
+      this.napiSchedule(napi);
+    });
   }
 
   /** True while a softirq run is in progress (between polls it may be waiting for the CPU). */
@@ -650,4 +716,10 @@ function ipDropReason(r: LayoutRefusal | null): StackDropReason | null {
     default:
       return null;
   }
+}
+
+function nonNegativeInt(v: number, name: string): number {
+  if (!Number.isInteger(v) || v < 0)
+    throw new RangeError(`stack option ${name} must be a non-negative integer (got ${v})`);
+  return v;
 }

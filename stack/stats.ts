@@ -83,6 +83,12 @@ export class StackStats {
   /** Driver bugs the softirq noticed: napiComplete called but the poll returned its whole weight, or more than its weight. */
   napiCompleteAtWeight = 0;
   napiWorkOverWeight = 0;
+
+  /** gro_flush_timeout / napi_defer_hard_irqs (NapiTimers): completions that armed the hrtimer, its expiries that re-polled, completions that left the interrupt masked, and packets GRO held across a completion. */
+  groTimerArmed = 0;
+  groTimerFired = 0;
+  irqDeferred = 0;
+  groHeldAcrossPoll = 0;
   interrupts = 0;
   readonly drops: Record<StackDropReason, number> = Object.fromEntries(STACK_DROP_REASONS.map((r) => [r, 0])) as Record<
     StackDropReason,

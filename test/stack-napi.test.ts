@@ -141,6 +141,7 @@ describe('NAPI and net_rx_action', () => {
       flush: () => {
         flushes++;
       },
+      heldPackets: 0,
     });
     q.pending = 140; // 64 (re-poll), 64 (re-poll), 12 (complete)
     irq();

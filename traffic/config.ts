@@ -315,6 +315,12 @@ export const ReplayConfig = z
   .object({
     /** 'recorded': at the capture's times relative to its first record; 'asap': as fast as the target takes them (line rate through a Link, all at once through DirectTx). */
     timing: z.enum(['recorded', 'asap']).default('recorded'),
+    /**
+     * With 'recorded': frames less than this far apart (after `onlyTo`) are one burst and arrive together at the
+     * burst's first frame's time, as a sender's burst sits whole in the receiver's ring before its NAPI poll runs.
+     * Unset: every frame at its own time.
+     */
+    burstGapNs: z.number().nonnegative().max(1e9).optional(),
     /** Keep only frames to this IPv4 address (IPv4 destination, or ARP target) or MAC (Ethernet destination). */
     onlyTo: z.union([Ipv4Address, MacAddress]).optional(),
   })

@@ -244,3 +244,37 @@ describe('StreamAssembler', () => {
     expect(a.expectation().bytes).toBe(8);
   });
 });
+
+describe("recorded timing in bursts (burstGapNs, the lab's --batch bursts)", () => {
+  const at = (us: number[]) =>
+    us.map((t, index) => ({
+      index,
+      offset: 0,
+      tsSec: 7,
+      tsNsec: t * 1000,
+      data: new Uint8Array(60),
+      origLen: 60,
+      interfaceId: 0,
+      linktype: 1,
+    }));
+  function arrivals(us: number[], config: object, room?: { entries: number; bufferBytes: number }): number[] {
+    const clock = new VirtualClock();
+    const cap = new Capture();
+    new ReplaySource(clock, new DirectTx(clock, cap), at(us), { timing: 'recorded', ...config }, room).start();
+    clock.run();
+    return cap.times.map((t) => t / 1000);
+  }
+  const us = [0, 1, 2, 20, 21, 30, 31, 32, 33];
+  it("frames less than the gap apart arrive together, at the burst's first frame's time", () => {
+    expect(arrivals(us, {})).toEqual(us);
+    expect(arrivals(us, { burstGapNs: 8000 })).toEqual([0, 0, 0, 20, 20, 30, 30, 30, 30]);
+    // the gap is between neighbours: 9 µs apart starts a new burst, 1 µs steps never do
+    expect(arrivals(us, { burstGapNs: 9000 })).toEqual([0, 0, 0, 20, 20, 30, 30, 30, 30]);
+    expect(arrivals(us, { burstGapNs: 10_000 })).toEqual([0, 0, 0, 20, 20, 20, 20, 20, 20]);
+  });
+  it('a burst takes at most the ring room; the rest comes at its own times', () => {
+    expect(arrivals(us, { burstGapNs: 8000 }, { entries: 3, bufferBytes: 2048 })).toEqual([
+      0, 0, 0, 20, 20, 30, 30, 30, 33,
+    ]);
+  });
+});

@@ -254,6 +254,8 @@ export class ReplaySource {
     private readonly tx: FrameTx,
     records: Iterable<CaptureRecord>,
     config: unknown = {},
+    /** With `burstGapNs`: what one burst may take of the receiving ring (a frame costs ⌈length / bufferBytes⌉ entries); the rest of a longer burst comes at its own times. */
+    private readonly burstRoom: { entries: number; bufferBytes: number } = { entries: Infinity, bufferBytes: 0 },
   ) {
     this.config = parseReplayConfig(config);
     this.filter = this.config.onlyTo !== undefined ? new DestinationFilter(this.config.onlyTo) : undefined;
@@ -309,32 +311,56 @@ export class ReplaySource {
     }
   }
 
+  /** A record's time relative to the capture's first. */
+  private relNs(r: CaptureRecord): number {
+    return (r.tsSec - this.t0Sec) * 1e9 + (r.tsNsec - this.t0Nsec);
+  }
+
   private scheduleCurrent(): void {
     const r = this.current;
     if (r === undefined) return;
-    const rel = (r.tsSec - this.t0Sec) * 1e9 + (r.tsNsec - this.t0Nsec);
-    this.clock.at(this.baseNs + Math.max(0, rel), this.onTimer);
+    this.clock.at(this.baseNs + Math.max(0, this.relNs(r)), this.onTimer);
   }
 
+  /**
+   * Sends the record due now; with `burstGapNs`, also every following one that comes less than the gap
+   * after the previous frame sent (records `onlyTo` filters out neither start nor end a burst).
+   */
   private timedStep(): void {
-    const r = this.current;
-    if (r === undefined) return;
-    this.sendRecord(r);
-    this.advance();
+    const gap = this.config.burstGapNs;
+    const first = this.current;
+    if (first === undefined) return;
+    const dueRel = this.relNs(first);
+    const room = this.burstRoom;
+    let lastSentRel = Number.NaN,
+      used = 0;
+    for (let r: CaptureRecord | undefined = first; r !== undefined; r = this.current) {
+      const t = this.relNs(r);
+      if (r !== first) {
+        if (gap === undefined || (Number.isNaN(lastSentRel) ? t > dueRel : t - lastSentRel >= gap)) break;
+        if (used + (room.bufferBytes > 0 ? Math.ceil(r.origLen / room.bufferBytes) : 1) > room.entries) break;
+      }
+      if (this.sendRecord(r)) {
+        lastSentRel = t;
+        used += room.bufferBytes > 0 ? Math.ceil(r.origLen / room.bufferBytes) : 1;
+      }
+      this.advance();
+    }
     this.scheduleCurrent();
   }
 
-  private sendRecord(r: CaptureRecord): void {
+  /** Hands one record to the transmit path; false when it was skipped (not Ethernet, or filtered out). */
+  private sendRecord(r: CaptureRecord): boolean {
     this.stats.records++;
     if (r.linktype !== LINKTYPE_ETHERNET) {
       this.stats.notEthernet++;
-      return;
+      return false;
     }
     let buf = r.data;
     let len = r.data.length;
     if (this.filter !== undefined && !this.filter.accepts(buf, len)) {
       this.stats.filteredOut++;
-      return;
+      return false;
     }
     let flags = 0;
     if (r.origLen > len) {
@@ -353,6 +379,7 @@ export class ReplaySource {
     this.streams.addFrame(buf, len);
     this.stats.sent++;
     this.tx.transmit(buf, len, flags);
+    return true;
   }
 }
 

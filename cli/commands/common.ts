@@ -15,7 +15,10 @@ export interface PathFlags {
   mtu?: number;
   queues?: number;
   pollBudget?: number;
-  batch?: 'timestamps' | 'all';
+  batch?: 'bursts' | 'timestamps' | 'all';
+  burstGapUs?: number;
+  groFlushTimeoutUs?: number;
+  deferHardIrqs?: number;
   onlyTo?: string;
   swCsum?: boolean;
   ackCounting?: 'gso_segs' | 'per-packet';
@@ -42,8 +45,23 @@ export function addPathFlags(cmd: Command): Command {
     .addOption(
       new Option(
         '--batch <mode>',
-        "'timestamps': arrival times and interrupts decide the polls; 'all': every frame in the rings before the first poll",
-      ).argParser(choiceFlag('--batch', ['timestamps', 'all'] as const)),
+        "replay: 'bursts' (default): the capture's arrival gaps split it into bursts, each in the ring whole before its poll; 'timestamps': every frame at its own time, interrupts decide the polls; 'all': every frame in the rings before the first poll",
+      ).argParser(choiceFlag('--batch', ['bursts', 'timestamps', 'all'] as const)),
+    )
+    .option(
+      '--burst-gap-us <n>',
+      '--batch bursts: frames closer than this many µs are one burst (default 8)',
+      intFlag('--burst-gap-us', 1, 1_000_000),
+    )
+    .option(
+      '--gro-flush-timeout-us <n>',
+      'NAPI gro_flush_timeout: a completion arms a timer that re-polls instead of flushing GRO (default 0: off)',
+      intFlag('--gro-flush-timeout-us', 0, 1_000_000),
+    )
+    .option(
+      '--defer-hard-irqs <n>',
+      'NAPI napi_defer_hard_irqs: with --gro-flush-timeout-us, completions in a row that keep the interrupt masked (default 0)',
+      intFlag('--defer-hard-irqs', 0, 2_147_483_647),
     )
     .option('--sw-csum', 'e1000: verify checksums in software so LRO may run')
     .option(
@@ -78,6 +96,9 @@ export function labFromFlags(f: PathFlags): Partial<LabConfig> {
   if (f.queues !== undefined) c.queues = f.queues;
   if (f.pollBudget !== undefined) c.pollBudget = f.pollBudget;
   if (f.batch !== undefined) c.batch = f.batch;
+  if (f.burstGapUs !== undefined) c.burstGapUs = f.burstGapUs;
+  if (f.groFlushTimeoutUs !== undefined) c.groFlushTimeoutUs = f.groFlushTimeoutUs;
+  if (f.deferHardIrqs !== undefined) c.deferHardIrqs = f.deferHardIrqs;
   if (f.swCsum !== undefined) c.softwareChecksum = f.swCsum;
   if (f.ackCounting !== undefined) c.ackCounting = f.ackCounting;
   return c;
