@@ -15,7 +15,8 @@ export type { LroConfig, LroQuirks, GetSkbHeader, GetFragHeader } from './inet-l
 export { LroFragList } from './frag-list.ts';
 export { HeaderSlab } from './header-slab.ts';
 export { newLroStats, sumLroStats } from './stats.ts';
-export type { LroStats } from './stats.ts';
+export type { LroStats, LroReasonCounters } from './stats.ts';
+export * from './reasons.ts';
 export {
   GroEngine,
   groBucket,
@@ -25,4 +26,4 @@ export {
   GRO_HASH_BUCKETS,
   MAX_GRO_SKBS,
 } from './gro.ts';
-export type { GroConfig, GroStats } from './gro.ts';
+export type { GroConfig, GroStats, GroReasonCounters } from './gro.ts';

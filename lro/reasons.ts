@@ -4,7 +4,7 @@
 // A new reason is one entry here, plus the code that detects it.
 
 /** One reason: its short name (the counter is `<prefix><name>`), the trace text, and an optional one-time explanation. */
-interface Reason {
+export interface Reason {
   readonly name: string;
   readonly text: string;
   readonly why?: string;
@@ -126,7 +126,8 @@ export const GRO_FLUSH_REASONS = [
   { name: 'padded', text: 'padded' },
 ] as const satisfies readonly Reason[];
 
-type NameOf<L extends readonly Reason[]> = L[number]['name'];
+/** The reason names of a list. */
+export type NameOf<L extends readonly Reason[]> = L[number]['name'];
 export type LroBypassReason = NameOf<typeof LRO_BYPASS_REASONS>;
 export type LroFlushReason = NameOf<typeof LRO_FLUSH_REASONS>;
 export type GroNotEligibleReason = NameOf<typeof GRO_NOT_ELIGIBLE_REASONS>;
