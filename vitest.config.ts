@@ -1,5 +1,6 @@
-import { defineConfig } from 'vitest/config';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 
@@ -20,6 +21,13 @@ export default defineConfig({
       '**/*.browser.test.ts',
     ],
     reporters: ['default', './test/slowest-reporter.ts'],
+    // dist/ rebuilt if a source changed since the last build: the spawned-bin tests run dist/cli/main.js
+    globalSetup: ['./test/built-bin.ts'],
+    // every core runs test files: vitest's default (cores - 1) leaves one of two cores idle, and the main
+    // process only hands out files and prints. Forks, isolated: each file gets a fresh process (module
+    // registries start empty; tap/streaming and robustness-files measure their own process's memory).
+    pool: 'forks',
+    maxWorkers: availableParallelism(),
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

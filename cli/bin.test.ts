@@ -1,6 +1,7 @@
 // The bin itself, once per command: a spawned `vnic` prints exactly what the in-process runs of the
 // other CLI tests see (same stdout, stderr and exit code), so testing through runCli tests the command.
-// The built bin (dist/cli/main.js, installed from the packed tarball) is test/package.test.ts's.
+// The bin spawned is the built one, dist/cli/main.js (test/built-bin.ts rebuilds it when a source changed);
+// installed from the packed tarball, test/package.pack.test.ts's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,5 +49,5 @@ describe('the vnic bin, spawned', () => {
       expect(spawned.stdout.length + spawned.stderr.length).toBeGreaterThan(0);
     },
     180_000,
-  ); // a Node start through tsx per case: slow only on a loaded machine
+  ); // a Node start per case: slow only on a loaded machine
 });

@@ -2,8 +2,7 @@
 // collectors for stdout and stderr: the same program, flags, output and exit codes as the bin, without
 // paying a Node start per case. `vnicProcess(...)` spawns the bin itself: one smoke test per command.
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { CliIO } from './io.ts';
 import { runCli } from './program.ts';
 
@@ -21,8 +20,8 @@ export interface VnicOptions {
 }
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** tsx's loader by absolute URL: `--import tsx` would resolve from the child's cwd, which may be outside the repository. */
-const TSX = pathToFileURL(createRequire(new URL('../package.json', import.meta.url)).resolve('tsx')).href;
+/** The built bin (package.json `bin`), kept current by test/built-bin.ts before the tests run. */
+const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
 /** `vnic ...args` in-process: its exit code and everything it wrote. */
 export async function vnic(args: readonly string[], o: VnicOptions = {}): Promise<Ran> {
@@ -38,7 +37,7 @@ export async function vnic(args: readonly string[], o: VnicOptions = {}): Promis
   return { code, stdout, stderr };
 }
 
-/** `vnic ...args` as a process (`node --import tsx cli/main.ts`, from the repository root or `cwd`). */
+/** `vnic ...args` as a process (`node dist/cli/main.js`, the built bin, from the repository root or `cwd`). */
 export function vnicProcess(
   args: readonly string[],
   o: { env?: Record<string, string | undefined>; cwd?: string } = {},
@@ -46,7 +45,7 @@ export function vnicProcess(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', TSX, fileURLToPath(new URL('./main.ts', import.meta.url)), ...args],
+      [BIN, ...args],
       { cwd: o.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...o.env }, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });

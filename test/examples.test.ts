@@ -1,6 +1,8 @@
 // Every example runs as its docs say (`npx tsx examples/<name>.ts`, exit 0, its key output), and what it
 // demonstrates holds: the example drivers aggregate, keep every byte stream intact and account for every
 // frame (also on an impaired link); docs/driver-guide.md quotes only code that is in examples/.
+// Each example's main() runs once, in this process (what it printed and returned is shared by the tests
+// below); one example is also spawned through tsx, the way the docs run them, and must print the same.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, rmSync } from 'node:fs';
@@ -13,17 +15,34 @@ import { main as minimalMain } from '../examples/minimal-driver.ts';
 import { main as eheaStyleMain } from '../examples/ehea-style-driver.ts';
 import { main as fragsStyleMain } from '../examples/frags-style-driver.ts';
 import { main as replayMain } from '../examples/replay-capture.ts';
-import { matrix } from '../examples/feature-matrix.ts';
+import { main as featureMatrixMain } from '../examples/feature-matrix.ts';
 import { main as runConfigMain } from '../examples/run-config.ts';
+import { main as customModelMain } from '../examples/custom-model.ts';
+import { vnic } from '../cli/test-support.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 const tsx = (args: string[]) => run(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, maxBuffer: 1 << 24, env: { ...process.env, NO_COLOR: '1' } });
-const quiet = <T>(fn: () => T): T => {
+/** What `fn` printed with console.log, and what it returned. */
+const printed = <T>(fn: () => T): { out: string; result: T } => {
   const log = console.log;
-  console.log = () => {};
-  try { return fn(); } finally { console.log = log; }
+  let out = '';
+  console.log = (...a: unknown[]) => { out += `${a.map(String).join(' ')}\n`; };
+  try { const result = fn(); return { out, result }; } finally { console.log = log; }
 };
+/** Each example's main(), run once on first use: `npx tsx examples/<name>.ts` calls it and nothing else. */
+const MAINS: Record<string, () => unknown> = {
+  'minimal-driver.ts': minimalMain, 'ehea-style-driver.ts': eheaStyleMain, 'frags-style-driver.ts': fragsStyleMain,
+  'feature-matrix.ts': featureMatrixMain, 'replay-capture.ts': replayMain, 'run-config.ts': () => runConfigMain(),
+  'custom-model.ts': customModelMain,
+};
+const ran = new Map<string, { out: string; result: unknown }>();
+function example<T>(file: string): { out: string; result: T } {
+  if (!ran.has(file)) ran.set(file, printed(MAINS[file]!));
+  return ran.get(file)! as { out: string; result: T };
+}
+/** An example's main() result (printed output aside): its one run in this file. */
+const quiet = <T>(main: () => T): T => example<T>(Object.keys(MAINS).find((f) => MAINS[f] === main)!).result;
 
 describe('every example runs with npx tsx examples/<name>.ts', () => {
   const expected: Record<string, RegExp> = {
@@ -41,19 +60,30 @@ describe('every example runs with npx tsx examples/<name>.ts', () => {
     expect(files).toEqual(Object.keys(expected).sort());
   });
 
-  it('each exits 0 and prints what the docs show', async () => {
-    const results = await Promise.all(Object.keys(expected).map(async (f) => ({ f, r: await tsx([`examples/${f}`]) })));
-    for (const { f, r } of results) expect(r.stdout, f).toMatch(expected[f]!);
+  it('each prints what the docs show, and runs its main() when run as a script (its last line)', () => {
+    for (const f of Object.keys(expected)) {
+      expect(example(f).out, f).toMatch(expected[f]!);
+      const last = readFileSync(join(ROOT, 'examples', f), 'utf8').trimEnd().split('\n').at(-1);
+      expect(last, f).toMatch(/^if \(import\.meta\.url === pathToFileURL\(process\.argv\[1\] \?\? ''\)\.href\) main\((process\.argv\[2\])?\);$/);
+    }
+  });
+
+  it('npx tsx examples/custom-model.ts exits 0 and prints what its main() prints here', async () => {
+    const r = await tsx(['examples/custom-model.ts']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(example('custom-model.ts').out);
   });
 
   it('examples/scenario.json runs with vnic run --config (exit 0, every engine)', async () => {
-    const r = await tsx(['cli/main.ts', 'run', '--config', 'examples/scenario.json', '--json']);
+    const r = await vnic(['run', '--config', join(ROOT, 'examples/scenario.json'), '--json']);
+    expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { runs: { label: string; allStreamsOk: boolean }[] };
     expect(out.runs.map((x) => [x.label, x.allStreamsOk])).toEqual([['LRO/GRO off', true], ['LRO', true], ['GRO', true]]);
   });
 
-  it('the minimal driver runs under vnic run --driver minimal when its module is imported', async () => {
-    const r = await tsx(['--import', './examples/minimal-driver.ts', 'cli/main.ts', 'run', '--model', 'mq', '--driver', 'minimal', '--scenario', 'bulk-1flow', '--engine', 'lro', '--json']);
+  it('the minimal driver runs under vnic run --driver minimal when its module is imported (this file imports it)', async () => {
+    const r = await vnic(['run', '--model', 'mq', '--driver', 'minimal', '--scenario', 'bulk-1flow', '--engine', 'lro', '--json']);
+    expect(r.code).toBe(0);
     const rep = (JSON.parse(r.stdout) as { runs: { lro: { avgAggr: number }; allStreamsOk: boolean }[] }).runs[0]!;
     expect(rep.allStreamsOk).toBe(true);
     expect(rep.lro.avgAggr).toBeGreaterThan(10);
@@ -137,7 +167,7 @@ describe('examples/frags-style-driver.ts', () => {
 
 describe('examples/feature-matrix.ts', () => {
   it('says what support() says, and every supported pair runs intact', () => {
-    const rows = quiet(() => matrix());
+    const rows = quiet(featureMatrixMain);
     const cell = (hw: string, e: string) => rows.find((r) => r.hardware === hw && r.engine === e)!;
     expect(cell('e1000', 'lro').ok).toBe(false);
     expect(cell('e1000 + software checksum', 'lro').ok).toBe(true);
@@ -165,7 +195,7 @@ describe('examples/replay-capture.ts', () => {
 
 describe('examples/run-config.ts', () => {
   it('loads examples/scenario.json and runs every engine the driver supports', () => {
-    const runs = quiet(() => runConfigMain());
+    const runs = example<ReturnType<typeof runConfigMain>>('run-config.ts').result;
     expect(runs.map((r) => r.report.label)).toEqual(['myri10ge/off', 'myri10ge/lro', 'myri10ge/gro']);
     expect(runs.every((r) => r.report.allStreamsOk && r.conservation.ok)).toBe(true);
   });
@@ -190,7 +220,7 @@ describe('README.md', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
   it('keeps the set-up commands verbatim', () => {
-    expect(readme).toContain('    npm ci && npm start    # the main demo\n    npm ci && npm test     # typecheck, then every test\n');
+    expect(readme).toContain('    npm ci && npm start    # the main demo\n    npm ci && npm test     # typecheck and every test\n');
   });
 
   it('links only to files that exist (docs/reliability.md is being written)', () => {
