@@ -3,6 +3,7 @@
 // it. Events are grouped by the frame index the NIC gave them; CPU-side events without one (flushes at
 // the end of a poll, deliveries, ACKs) belong to the frame the driver was working on when they happened.
 import type { LabEvents, TraceEvent } from '../observe/trace.ts';
+import { reasonExplanations } from '../lro/reasons.ts';
 
 /** What a line says about the frame, for colour and for tests. */
 export type Verdict = 'info' | 'merge' | 'open' | 'flush' | 'bypass' | 'drop' | 'deliver' | 'ooo' | 'ack';
@@ -71,27 +72,11 @@ interface PollInfo {
   index: number;
 }
 
-/** Why a reason happens, said once per trace. */
+/** Why a reason happens, said once per trace (the LRO and GRO reasons' own from lro/reasons.ts). */
 const EXPLAIN: Record<string, string> = {
   'lro/held':
     'inet_lro keeps one descriptor per flow; the first in-order segment opens it and later ones are appended to it',
-  'lro/all': 'the driver calls lro_flush_all at the end of every NAPI poll: whatever was aggregated goes up now',
-  'lro/tsecr_zero':
-    'inet_lro refuses segments whose timestamp echo (TSecr) is 0 (§2.2 rule 9): a sender that has not yet seen a timestamp from this host echoes 0, so such segments go up alone',
-  'lro/ineligible':
-    'a packet of this flow that LRO may not merge ends the flow’s session first, keeping the byte order',
-  'lro/out_of_order':
-    'the segment does not start where the session ends: the session is flushed and a new one may open',
-  'lro/not_tcp': 'only IPv4/TCP is aggregated; everything else goes up alone',
-  'lro/not_lro':
-    'the driver’s get_skb_header callback said this frame is not for LRO (not TCP, or the NIC found no L4 header)',
-  'lro/no_desc': 'all max_desc descriptors are busy with other flows: this flow cannot aggregate now',
-  'lro/max_aggr': 'the session reached max_aggr packets and is flushed',
-  'lro/64k': 'one more segment would make the aggregate longer than an IP datagram may be',
-  'lro/psh': 'PSH marks the end of what the sender wrote: the session goes up',
-  'lro/tcp_flags': 'only plain ACK (and PSH) segments are merged; SYN/FIN/RST/URG/ECE/CWR go up alone',
-  'lro/tcp_options': 'only the timestamp option (NOP,NOP,TS) is allowed in a merged segment',
-  'lro/no_payload': 'a pure ACK carries nothing to merge',
+  ...reasonExplanations(),
   'gro/held': 'GRO holds a packet per flow until the end of the NAPI poll and merges the following ones into it',
   'tcp/ofo': 'the segment starts beyond rcv_nxt: TCP queues it and sends a duplicate ACK',
   'tcp/now': 'TCP acknowledges at least every second full-sized segment (counted per segment in an aggregate)',

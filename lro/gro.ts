@@ -17,6 +17,18 @@ import {
   SKB_GSO_TCPV6,
   SKB_GSO_TCP_FIXEDID,
 } from '../stack/skb.ts';
+import {
+  GRO_FLUSH_REASONS,
+  GRO_NOT_ELIGIBLE_REASONS,
+  GRO_PASS_REASONS,
+  addZeroCounters,
+  counterKeys,
+  reasonTexts,
+  type GroFlushReason,
+  type GroNotEligibleReason,
+  type GroPassReason,
+  type ReasonCounters,
+} from './reasons.ts';
 import type { SkBuff } from '../stack/skb.ts';
 import type { RxSink } from '../stack/rx-sink.ts';
 import { NO_TRACE } from '../observe/trace.ts';
@@ -33,7 +45,12 @@ export const GRO_MAX_SIZE = 8 * 65535;
 /** The largest value an IP length field holds (IP_MAX_MTU, IPV6_MAXPLEN): past it the field is written as 0. */
 const IP_LENGTH_FIELD_MAX = 65535;
 
-export interface GroStats {
+/** One counter per reason of lro/reasons.ts's GRO lists: `not_eligible_<name>`, `pass_<name>`, `flush_<name>`. */
+export type GroReasonCounters = ReasonCounters<typeof GRO_NOT_ELIGIBLE_REASONS, 'not_eligible_'> &
+  ReasonCounters<typeof GRO_PASS_REASONS, 'pass_'> &
+  ReasonCounters<typeof GRO_FLUSH_REASONS, 'flush_'>;
+
+export interface GroStats extends GroReasonCounters {
   received: number;
   /** Segments appended to a held packet. */
   merged: number;
@@ -45,85 +62,20 @@ export interface GroStats {
   flushed: number;
   /** Held packets flushed because their bucket was full (also counted in flush_evict). */
   evicted: number;
-  /** Neither IPv4 nor IPv6 (after any in-band tags). */
-  not_eligible_not_ip: number;
-  /** An in-band tag cut short. */
-  not_eligible_vlan: number;
-  not_eligible_ihl: number;
-  not_eligible_fragment: number;
-  not_eligible_length: number;
-  not_eligible_not_tcp: number;
-  not_eligible_bad_doff: number;
-  not_eligible_bad_csum: number;
-  pass_no_payload: number;
-  pass_flags: number;
-  pass_cwr: number;
   csum_trusted: number;
   csum_complete: number;
   csum_software: number;
-  flush_napi: number;
-  flush_old: number;
-  flush_evict: number;
-  flush_psh: number;
-  flush_fin: number;
-  flush_short: number;
-  /** The held packet plus the new payload would reach the device's gro_max_size (gro_ipv4_max_size for IPv4). */
-  flush_max_size: number;
-  flush_seq: number;
-  flush_ack: number;
-  flush_tcp_word: number;
-  flush_options: number;
-  flush_ip_header: number;
-  flush_ip_id: number;
-  flush_larger: number;
-  flush_cwr: number;
-  flush_no_payload: number;
-  flush_flags: number;
-  /** A padded segment of the flow (IP length shorter than the frame) flushed it. */
-  flush_padded: number;
 }
 
 export function newGroStats(): GroStats {
-  return {
-    received: 0,
-    merged: 0,
-    held: 0,
-    passed: 0,
-    flushed: 0,
-    evicted: 0,
-    not_eligible_not_ip: 0,
-    not_eligible_vlan: 0,
-    not_eligible_ihl: 0,
-    not_eligible_fragment: 0,
-    not_eligible_length: 0,
-    not_eligible_not_tcp: 0,
-    not_eligible_bad_doff: 0,
-    not_eligible_bad_csum: 0,
-    pass_no_payload: 0,
-    pass_flags: 0,
-    pass_cwr: 0,
-    csum_trusted: 0,
-    csum_complete: 0,
-    csum_software: 0,
-    flush_napi: 0,
-    flush_old: 0,
-    flush_evict: 0,
-    flush_psh: 0,
-    flush_fin: 0,
-    flush_short: 0,
-    flush_max_size: 0,
-    flush_seq: 0,
-    flush_ack: 0,
-    flush_tcp_word: 0,
-    flush_options: 0,
-    flush_ip_header: 0,
-    flush_ip_id: 0,
-    flush_larger: 0,
-    flush_cwr: 0,
-    flush_no_payload: 0,
-    flush_flags: 0,
-    flush_padded: 0,
-  };
+  const st = { received: 0, merged: 0, held: 0, passed: 0, flushed: 0, evicted: 0 };
+  const passing = addZeroCounters(
+    addZeroCounters(st, GRO_NOT_ELIGIBLE_REASONS, 'not_eligible_'),
+    GRO_PASS_REASONS,
+    'pass_',
+  );
+  const csum = Object.assign(passing, { csum_trusted: 0, csum_complete: 0, csum_software: 0 });
+  return addZeroCounters(csum, GRO_FLUSH_REASONS, 'flush_');
 }
 
 export function sumGroStats(all: readonly GroStats[]): GroStats {
@@ -132,57 +84,13 @@ export function sumGroStats(all: readonly GroStats[]): GroStats {
   return t;
 }
 
-type FlushReason =
-  | 'napi'
-  | 'old'
-  | 'evict'
-  | 'psh'
-  | 'fin'
-  | 'short'
-  | 'max_size'
-  | 'seq'
-  | 'ack'
-  | 'tcp_word'
-  | 'options'
-  | 'ip_header'
-  | 'ip_id'
-  | 'larger'
-  | 'cwr'
-  | 'no_payload'
-  | 'flags'
-  | 'padded';
-type NotEligible = 'not_ip' | 'vlan' | 'ihl' | 'fragment' | 'length' | 'not_tcp' | 'bad_doff' | 'bad_csum';
-
-const FLUSH_KEY: Record<FlushReason, keyof GroStats> = {
-  napi: 'flush_napi',
-  old: 'flush_old',
-  evict: 'flush_evict',
-  psh: 'flush_psh',
-  fin: 'flush_fin',
-  short: 'flush_short',
-  max_size: 'flush_max_size',
-  seq: 'flush_seq',
-  ack: 'flush_ack',
-  tcp_word: 'flush_tcp_word',
-  options: 'flush_options',
-  ip_header: 'flush_ip_header',
-  ip_id: 'flush_ip_id',
-  larger: 'flush_larger',
-  cwr: 'flush_cwr',
-  no_payload: 'flush_no_payload',
-  flags: 'flush_flags',
-  padded: 'flush_padded',
-};
-const NOT_ELIGIBLE_KEY: Record<NotEligible, keyof GroStats> = {
-  not_ip: 'not_eligible_not_ip',
-  vlan: 'not_eligible_vlan',
-  ihl: 'not_eligible_ihl',
-  fragment: 'not_eligible_fragment',
-  length: 'not_eligible_length',
-  not_tcp: 'not_eligible_not_tcp',
-  bad_doff: 'not_eligible_bad_doff',
-  bad_csum: 'not_eligible_bad_csum',
-};
+type FlushReason = GroFlushReason;
+type NotEligible = GroNotEligibleReason;
+const FLUSH_KEY = counterKeys(GRO_FLUSH_REASONS, 'flush_');
+const FLUSH_TEXT = reasonTexts(GRO_FLUSH_REASONS);
+const NOT_ELIGIBLE_KEY = counterKeys(GRO_NOT_ELIGIBLE_REASONS, 'not_eligible_');
+const NOT_ELIGIBLE_TEXT = reasonTexts(GRO_NOT_ELIGIBLE_REASONS);
+const PASS_TEXT = reasonTexts(GRO_PASS_REASONS);
 
 export const groConfigSchema = z
   .object({
@@ -675,7 +583,7 @@ export class GroEngine {
     if (this.tracer.enabled)
       this.trace(
         'flushed',
-        `flushed (${reason}): ${p.count} segment${p.count === 1 ? '' : 's'}, ${parent.len} bytes`,
+        `flushed (${FLUSH_TEXT[reason]}): ${p.count} segment${p.count === 1 ? '' : 's'}, ${parent.len} bytes`,
         reason,
         p,
       );
@@ -695,14 +603,14 @@ export class GroEngine {
   private notEligible(skb: SkBuff, why: NotEligible): void {
     this.stats[NOT_ELIGIBLE_KEY[why]]++;
     this.stats.passed++;
-    if (this.tracer.enabled) this.trace('pass', `passed up alone: not eligible (${why})`, why);
+    if (this.tracer.enabled) this.trace('pass', `passed up alone: not eligible (${NOT_ELIGIBLE_TEXT[why]})`, why);
     this.deliver(skb);
   }
 
-  private pass(skb: SkBuff, why: 'pass_no_payload' | 'pass_flags' | 'pass_cwr'): void {
+  private pass(skb: SkBuff, why: `pass_${GroPassReason}`): void {
     this.stats[why]++;
     this.stats.passed++;
-    if (this.tracer.enabled) this.trace('pass', `passed up alone (${why.slice(5)})`, why);
+    if (this.tracer.enabled) this.trace('pass', `passed up alone (${PASS_TEXT[why.slice(5) as GroPassReason]})`, why);
     this.deliver(skb);
   }
 

@@ -15,7 +15,8 @@ export type { LroConfig, LroQuirks, GetSkbHeader, GetFragHeader } from './inet-l
 export { LroFragList } from './frag-list.ts';
 export { HeaderSlab } from './header-slab.ts';
 export { newLroStats, sumLroStats } from './stats.ts';
-export type { LroStats } from './stats.ts';
+export type { LroStats, LroReasonCounters } from './stats.ts';
+export * from './reasons.ts';
 export {
   GroEngine,
   groBucket,
@@ -27,4 +28,4 @@ export {
   GRO_MAX_SIZE,
   GRO_LEGACY_MAX_SIZE,
 } from './gro.ts';
-export type { GroConfig, GroStats } from './gro.ts';
+export type { GroConfig, GroStats, GroReasonCounters } from './gro.ts';

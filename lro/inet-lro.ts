@@ -21,6 +21,13 @@ import type { Tracer } from '../observe/trace.ts';
 import type { Cpu } from '../sim/cost.ts';
 import { newLroStats } from './stats.ts';
 import type { LroStats } from './stats.ts';
+import {
+  LRO_BYPASS_REASONS,
+  LRO_FLUSH_REASONS,
+  counterNames,
+  type LroBypassReason,
+  type LroFlushReason,
+} from './reasons.ts';
 import type { LroFragList } from './frag-list.ts';
 import { HeaderSlab } from './header-slab.ts';
 
@@ -147,68 +154,36 @@ export function configError(what: string, err: z.ZodError): Error {
   return new Error(`${what} config: ${lines.join('; ')}`);
 }
 
-// Eligibility verdicts (§2.2), in evaluation order; 0 = eligible.
+// Eligibility verdicts (§2.2), in evaluation order; 0 = eligible, else 1 + the reason's place in LRO_BYPASS_REASONS.
+const bypassCode = (name: LroBypassReason): number => LRO_BYPASS_REASONS.findIndex((r) => r.name === name) + 1;
 const OK = 0,
-  R_LENGTH = 1,
-  R_NO_PAYLOAD = 2,
-  R_IP_OPTIONS = 3,
-  R_TCP_FLAGS = 4,
-  R_ECN_CE = 5,
-  R_TCP_OPTIONS = 6,
-  R_TSVAL = 7,
-  R_TSECR = 8,
-  R_NOT_LRO = 9,
-  R_NOT_TCP = 10,
-  R_NO_DESC = 11,
-  R_OUT_OF_ORDER = 12;
-const BYPASS_TEXT = [
-  '',
-  'IP total length differs from the received length (padded or truncated)',
-  'no TCP payload',
-  'IP options present',
-  'TCP flags other than ACK/PSH (or ACK clear)',
-  'IP ECN field is CE',
-  'TCP options other than NOP,NOP,TIMESTAMP',
-  "TSval older than the session's first",
-  'TSecr is zero',
-  'driver callback said not for LRO',
-  'not IPv4/TCP',
-  'no free descriptor',
-  'out of order',
-];
+  R_LENGTH = bypassCode('length_mismatch'),
+  R_NO_PAYLOAD = bypassCode('no_payload'),
+  R_IP_OPTIONS = bypassCode('ip_options'),
+  R_TCP_FLAGS = bypassCode('tcp_flags'),
+  R_ECN_CE = bypassCode('ecn_ce'),
+  R_TCP_OPTIONS = bypassCode('tcp_options'),
+  R_TSVAL = bypassCode('tsval_backwards'),
+  R_TSECR = bypassCode('tsecr_zero'),
+  R_NOT_LRO = bypassCode('not_lro'),
+  R_NOT_TCP = bypassCode('not_tcp'),
+  R_NO_DESC = bypassCode('no_desc'),
+  R_OUT_OF_ORDER = bypassCode('out_of_order');
+/** Counter of each bypass code (index 0, eligible, has none). */
+const BYPASS_COUNTER = counterNames(LRO_BYPASS_REASONS, 'bypass_');
 
-// Flush reasons.
-const F_OUT_OF_ORDER = 0,
-  F_INELIGIBLE = 1,
-  F_MAX_AGGR = 2,
-  F_64K = 3,
-  F_ALL = 4,
-  F_PKT = 5,
-  F_FRAGS_FULL = 6,
-  F_HEADER_CHANGED = 7,
-  F_PSH = 8;
-const FLUSH_NAMES = [
-  'out_of_order',
-  'ineligible',
-  'max_aggr',
-  '64k',
-  'all',
-  'pkt',
-  'frags_full',
-  'header_changed',
-  'psh',
-] as const;
-const FLUSH_TEXT = [
-  'out of order',
-  'packet not eligible',
-  'max_aggr reached',
-  'length above 65535 - MTU',
-  'flush_all',
-  'flush_pkt',
-  'no room for more fragments',
-  'header changed',
-  'PSH ends the session',
-];
+// Flush reasons: the reason's place in LRO_FLUSH_REASONS.
+const flushCode = (name: LroFlushReason): number => LRO_FLUSH_REASONS.findIndex((r) => r.name === name);
+const F_OUT_OF_ORDER = flushCode('out_of_order'),
+  F_INELIGIBLE = flushCode('ineligible'),
+  F_MAX_AGGR = flushCode('max_aggr'),
+  F_64K = flushCode('64k'),
+  F_ALL = flushCode('all'),
+  F_PKT = flushCode('pkt'),
+  F_FRAGS_FULL = flushCode('frags_full'),
+  F_HEADER_CHANGED = flushCode('header_changed'),
+  F_PSH = flushCode('psh');
+const FLUSH_COUNTER = counterNames(LRO_FLUSH_REASONS, 'flush_');
 
 const DISALLOWED_FLAGS = TCP_FLAG.CWR | TCP_FLAG.ECE | TCP_FLAG.URG | TCP_FLAG.RST | TCP_FLAG.SYN | TCP_FLAG.FIN;
 /** NOP, NOP, TIMESTAMP, length 10 as one big-endian word. */
@@ -689,39 +664,13 @@ export class LroManager<P = unknown> {
     const tag = desc.vlanTag;
     const st = this.stats;
     st.flushed++;
-    switch (reason) {
-      case F_OUT_OF_ORDER:
-        st.flush_out_of_order++;
-        break;
-      case F_INELIGIBLE:
-        st.flush_ineligible++;
-        break;
-      case F_MAX_AGGR:
-        st.flush_max_aggr++;
-        break;
-      case F_64K:
-        st.flush_64k++;
-        break;
-      case F_ALL:
-        st.flush_all++;
-        break;
-      case F_PKT:
-        st.flush_pkt++;
-        break;
-      case F_FRAGS_FULL:
-        st.flush_frags_full++;
-        break;
-      case F_HEADER_CHANGED:
-        st.flush_header_changed++;
-        break;
-      default:
-        st.flush_psh++;
-    }
+    st[FLUSH_COUNTER[reason]!]++;
     if (this.tracer.enabled) {
-      let text = `flushed descriptor ${desc.index}: ${FLUSH_TEXT[reason]}, ${n} packet${n === 1 ? '' : 's'}, ${parent.len} bytes`;
+      const r = LRO_FLUSH_REASONS[reason]!;
+      let text = `flushed descriptor ${desc.index}: ${r.text}, ${n} packet${n === 1 ? '' : 's'}, ${parent.len} bytes`;
       if (reason === F_OUT_OF_ORDER)
         text = `flushed descriptor ${desc.index}: out of order, expected seq ${desc.nextSeq}, got ${this.pk.seq}; ${n} packet${n === 1 ? '' : 's'}, ${parent.len} bytes`;
-      this.trace('flushed', text, FLUSH_NAMES[reason]!, desc);
+      this.trace('flushed', text, r.name, desc);
     }
     desc.clear();
     if (tag >= 0) {
@@ -903,44 +852,11 @@ export class LroManager<P = unknown> {
   private countBypass(reason: number): void {
     const st = this.stats;
     st.bypassed++;
-    switch (reason) {
-      case R_LENGTH:
-        st.bypass_length_mismatch++;
-        break;
-      case R_NO_PAYLOAD:
-        st.bypass_no_payload++;
-        break;
-      case R_IP_OPTIONS:
-        st.bypass_ip_options++;
-        break;
-      case R_TCP_FLAGS:
-        st.bypass_tcp_flags++;
-        break;
-      case R_ECN_CE:
-        st.bypass_ecn_ce++;
-        break;
-      case R_TCP_OPTIONS:
-        st.bypass_tcp_options++;
-        break;
-      case R_TSVAL:
-        st.bypass_tsval_backwards++;
-        break;
-      case R_TSECR:
-        st.bypass_tsecr_zero++;
-        break;
-      case R_NOT_LRO:
-        st.bypass_not_lro++;
-        break;
-      case R_NOT_TCP:
-        st.bypass_not_tcp++;
-        break;
-      case R_NO_DESC:
-        st.bypass_no_desc++;
-        break;
-      default:
-        st.bypass_out_of_order++;
+    st[BYPASS_COUNTER[reason - 1]!]++;
+    if (this.tracer.enabled) {
+      const r = LRO_BYPASS_REASONS[reason - 1]!;
+      this.trace('bypass', `bypassed: ${r.text}`, r.name);
     }
-    if (this.tracer.enabled) this.trace('bypass', `bypassed: ${BYPASS_TEXT[reason]}`, BYPASS_NAMES[reason]!);
   }
 
   private trace(what: string, text: string, reason?: string, desc?: LroDesc): void {
@@ -957,22 +873,6 @@ export class LroManager<P = unknown> {
     this.tracer.emit(e);
   }
 }
-
-const BYPASS_NAMES = [
-  '',
-  'length_mismatch',
-  'no_payload',
-  'ip_options',
-  'tcp_flags',
-  'ecn_ce',
-  'tcp_options',
-  'tsval_backwards',
-  'tsecr_zero',
-  'not_lro',
-  'not_tcp',
-  'no_desc',
-  'out_of_order',
-];
 
 /** Values for config.ipSummed / ipSummedAggr, re-exported for drivers. */
 export { CHECKSUM_NONE, CHECKSUM_UNNECESSARY };

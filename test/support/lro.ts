@@ -198,12 +198,8 @@ export function tcpChecksumOk(b: Uint8Array, iph = 0): boolean {
   return fold(s) === 0xffff;
 }
 
-export function field16(b: Uint8Array, o: number): number {
-  return (b[o]! << 8) | b[o + 1]!;
-}
-export function field32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
+/** The tests read header fields with wire's one pair of big-endian readers. */
+export { r16 as field16, r32 as field32 } from '../../wire/bytes.ts';
 
 /** An skb-mode manager with eHEA-like defaults and a recording sink. */
 export function makeLro(over: Partial<LroConfig> = {}, extract = false): { lro: LroManager; sink: RecordingSink } {
