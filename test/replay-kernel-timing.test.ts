@@ -55,7 +55,7 @@ describe('default replay timing against the kernel that made the capture', () =>
     ['bulk_mtu1500', 56, 60, 339],
     ['parallel4_mtu1500', 80, 84, 348],
   ])(
-    '%s: the kernel passed up %i data packets, the default replay %i (within 10 %%), --batch timestamps %i',
+    '%s: the kernel passed up %i data packets, the default replay %i (within a tenth of it), --batch timestamps %i',
     (capture, kernel, bursts, timestamps) => {
       expect(dataPackets(capturePath(`${capture}.rx.pcap`), true)).toBe(kernel);
       const ours = labDataPackets(capture);
