@@ -5,8 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { runLab } from '../lab/run.ts';
 import { getScenario } from '../lab/scenarios.ts';
-import { execFileSync } from 'node:child_process';
-import { tmpDir } from './support/pcap.ts';
+import { tmpDir, tsharkFields } from './support/pcap.ts';
 
 const { dir, cleanup } = tmpDir();
 afterAll(cleanup);
@@ -42,18 +41,9 @@ function egress(engine: 'off' | 'lro' | 'gro', kernel: '2.6.24' | 'modern'): str
     { outEgress: { path, format: 'pcap' } },
   );
   expect(r.report.allStreamsOk).toBe(true);
-  const args = ['-r', path, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-T', 'fields'];
-  for (const f of FIELDS) args.push('-e', f);
-  const out = execFileSync('tshark', args, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-    maxBuffer: 64 << 20,
-  });
-  return out
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => l.split('\t'))
-    .sort((a, b) => (a.join(' ') < b.join(' ') ? -1 : 1));
+  return tsharkFields(path, FIELDS, ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE']).sort((a, b) =>
+    a.join(' ') < b.join(' ') ? -1 : 1,
+  );
 }
 
 describe('tshark reads the forwarded frames', () => {

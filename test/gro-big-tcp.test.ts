@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLab } from '../lab/run.ts';
-import type { CaptureRecord } from '../tap/index.ts';
-import { readFrames, summarize, type PacketSummary } from './gro-catalogue/catalogue.ts';
+import { frameRecords, readFrames, summarize, type PacketSummary } from './gro-catalogue/catalogue.ts';
 import { bigTcpCases, type BigTcpAnswers, type BigTcpCase } from './gro-catalogue/big-tcp.ts';
 
 const KERNEL = '6.18.44-fc-v1045';
@@ -20,19 +19,7 @@ function lab(c: BigTcpCase) {
   const dir = mkdtempSync(join(tmpdir(), 'vnic-big-tcp-'));
   try {
     const out = join(dir, 'rx.pcap');
-    const records = c.frames.map(
-      (data, index) =>
-        ({
-          index,
-          offset: 0,
-          tsSec: 0,
-          tsNsec: 0,
-          data,
-          origLen: data.length,
-          interfaceId: 0,
-          linktype: 1,
-        }) as CaptureRecord,
-    );
+    const records = frameRecords(c.frames);
     const res = runLab(
       {
         capture: { path: `${c.id}.pcap` },

@@ -16,8 +16,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLab } from '../lab/run.ts';
-import type { CaptureRecord } from '../tap/index.ts';
-import { catalogue, readFrames, summarize, type CatalogueCase, type PacketSummary } from './gro-catalogue/catalogue.ts';
+import {
+  catalogue,
+  frameRecords,
+  readFrames,
+  summarize,
+  type CatalogueCase,
+  type PacketSummary,
+} from './gro-catalogue/catalogue.ts';
 import type { KernelAnswers } from './gro-catalogue/ask-kernel.ts';
 
 /** The answers committed with the kernel release they came from. */
@@ -25,22 +31,6 @@ const KERNEL = '6.18.44-fc-v1045';
 const answers = JSON.parse(
   readFileSync(join(import.meta.dirname, 'gro-catalogue', `kernel-${KERNEL}.json`), 'utf8'),
 ) as KernelAnswers;
-
-function records(c: CatalogueCase): CaptureRecord[] {
-  return c.frames.map(
-    (data, index) =>
-      ({
-        index,
-        offset: 0,
-        tsSec: 0,
-        tsNsec: 0,
-        data,
-        origLen: data.length,
-        interfaceId: 0,
-        linktype: 1,
-      }) as CaptureRecord,
-  );
-}
 
 /** What the lab's stack received for a case, through mq with GRO and --batch all, the NIC stripping VLAN tags or not. */
 function labAnswer(c: CatalogueCase, vlanStrip: boolean): PacketSummary[] {
@@ -58,7 +48,7 @@ function labAnswer(c: CatalogueCase, vlanStrip: boolean): PacketSummary[] {
         // rings of 256: --batch all sizes them to the frame count, too few for 4 KB frames in 2 KB buffers (the replay issue, #14)
         modelConfig: { ringEntries: 256, vlanStrip },
       },
-      { out: { path: out }, records: records(c) },
+      { out: { path: out }, records: frameRecords(c.frames) },
     );
     expect([res.conservation.ok, res.conservation.offered]).toEqual([true, c.frames.length]);
     return summarize(readFrames(out));

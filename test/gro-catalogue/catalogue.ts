@@ -4,7 +4,7 @@
 // closed by its FIN, so every case can be put to this machine's kernel (ask-kernel.ts) and to the lab
 // (gro-catalogue.test.ts) on its own. The selftest's addresses, ports, lengths and sequence numbers
 // are kept, so its expected geometry reads across.
-import { readCapture } from '../../tap/index.ts';
+import { readCapture, type CaptureRecord } from '../../tap/index.ts';
 import {
   decodeFrame,
   frame,
@@ -420,6 +420,23 @@ export function stripTags(f: Uint8Array): Uint8Array {
   out.set(f.subarray(0, 12));
   out.set(f.subarray(12 + tagBytes), 12);
   return out;
+}
+
+/** A case's frames as the capture records `runLab` replays (`records`), at time 0 and in order. */
+export function frameRecords(frames: readonly Uint8Array[]): CaptureRecord[] {
+  return frames.map(
+    (data, index) =>
+      ({
+        index,
+        offset: 0,
+        tsSec: 0,
+        tsNsec: 0,
+        data,
+        origLen: data.length,
+        interfaceId: 0,
+        linktype: 1,
+      }) as CaptureRecord,
+  );
 }
 
 /** The frames of a capture file, each its own copy (readCapture's views are reused from record to record). */

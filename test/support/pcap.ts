@@ -74,9 +74,9 @@ export function tmpDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Runs `tshark -r file -T fields` and returns one array of field strings per frame. */
-export function tsharkFields(file: string, fields: string[]): string[][] {
-  const args = ['-r', file, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=f'];
+/** Runs `tshark -r file -T fields` (with `options`, e.g. `-o tcp.check_checksum:TRUE`) and returns one array of field strings per frame. */
+export function tsharkFields(file: string, fields: string[], options: readonly string[] = []): string[][] {
+  const args = ['-r', file, ...options, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=f'];
   for (const f of fields) args.push('-e', f);
   const out = execFileSync('tshark', args, {
     encoding: 'utf8',
