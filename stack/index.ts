@@ -1,7 +1,8 @@
 // stack/: the mock kernel — skb, net_device, NAPI and the NET_RX softirq, netif_rx backlog,
 // IPv4 and TCP receive, sockets that fingerprint each byte stream, ACK generation.
 export * from './skb.ts';
-export type { EngineWatch, RxSink } from './rx-sink.ts';
+export type { EngineWatch, FragFrame, RxSink } from './rx-sink.ts';
+export type { ForwardKernel } from './forward.ts';
 export * from './skb-util.ts';
 export * from './netdev.ts';
 export * from './napi.ts';

@@ -224,7 +224,8 @@ function ipv6MssDefault(input: unknown): unknown {
   return { ...c, flows };
 }
 
-const TrafficConfigFields = z
+/** The traffic configuration's fields as given (before the IPv6 flows' MSS default is filled in): what `TrafficConfigInput` describes. */
+export const TrafficConfigFields = z
   .object({
     seed: u32.default(1),
     rateGbps: z.number().positive().max(1000).default(10),

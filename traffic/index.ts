@@ -28,6 +28,7 @@ export {
   parseImpairmentConfig,
   parseReplayConfig,
   parseWith,
+  TrafficConfigFields,
 } from './config.ts';
 export type { TrafficConfigInput, ImpairmentConfigInput, ReplayConfigInput } from './config.ts';
 export { TSO_MAX_BYTES, TsoNic, type TsoStats, type FrameEmit } from './tso.ts';
