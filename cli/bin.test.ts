@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capturePath } from '../test/captures.ts';
 import { buildProgram } from './program.ts';
-import { vnic, vnicProcess } from './test-support.ts';
+import { vnic, vnicProcess } from '../test/support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vnic-bin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

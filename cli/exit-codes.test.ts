@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturePath } from '../test/captures.ts';
 import { CaptureWriter } from '../tap/index.ts';
-import { vnic as runVnic, vnicProcess } from './test-support.ts';
+import { vnic as runVnic, vnicProcess } from '../test/support/cli.ts';
 
-/** In-process (cli/test-support.ts); --load runs spawn the bin, since a module's errors are Node's loader's own. */
+/** In-process (test/support/cli.ts); --load runs spawn the bin, since a module's errors are Node's loader's own. */
 const vnic = (...args: string[]) => runVnic(args);
 const vnicSpawned = (...args: string[]) => vnicProcess(args, { env: { ...process.env, NO_COLOR: '1' } });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildProgram } from './program.ts';
-import { vnic as runVnic } from './test-support.ts';
+import { vnic as runVnic } from '../test/support/cli.ts';
 import { ReplayOutputSchema, RunOutputSchema, RunReportSchema, ReportDataSchema } from './index.ts';
 import { capturePath } from '../test/captures.ts';
 import { readCapture } from '../tap/index.ts';

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Ran, vnic as runVnic } from './test-support.ts';
+import { type Ran, vnic as runVnic } from '../test/support/cli.ts';
 import {
   MatrixRowSchema,
   MatrixSchema,

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { collectReport } from '../report/collect.ts';
 import { renderReportHtml } from '../report/html.ts';
 import { ReportShardSchema } from './commands/report-shards.ts';
-import { vnic as vnicInProcess } from './test-support.ts';
+import { vnic as vnicInProcess } from '../test/support/cli.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 const vnic = (...args: string[]) => vnicInProcess(args);

@@ -1,4 +1,4 @@
-// `vnic report --quick --html FILE` end to end: run the command (in-process, cli/test-support.ts), then load the page it wrote in
+// `vnic report --quick --html FILE` end to end: run the command (in-process, test/support/cli.ts), then load the page it wrote in
 // headless Chromium (Debian's /usr/bin/chromium via playwright-core) and check that every chart drew
 // its marks, the page logged nothing and loaded nothing. Without chromium this fails on purpose.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { parseReportData, type ReportData } from '../report/html.ts';
-import { ROOT, type Ran, vnic } from './test-support.ts';
+import { ROOT, type Ran, vnic } from '../test/support/cli.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [

@@ -11,7 +11,7 @@ import { narrate, TraceWindow } from '../lab/narrate.ts';
 import { LabEvents } from '../observe/trace.ts';
 import { renderStories } from './trace-narrator.ts';
 
-import { vnic } from './test-support.ts';
+import { vnic } from '../test/support/cli.ts';
 
 const plain = (...args: string[]) => vnic(args);
 

@@ -1,4 +1,4 @@
-// vitest globalSetup (vitest.config.ts): the tests that spawn `vnic` (cli/test-support.ts `vnicProcess`) run the
+// vitest globalSetup (vitest.config.ts): the tests that spawn `vnic` (test/support/cli.ts `vnicProcess`) run the
 // built bin, dist/cli/main.js, as a user does; a Node start through tsx costs three times the CPU. So before
 // any test file runs, dist/ is rebuilt when a product source is newer than the last build (`npm ci` builds it
 // through `prepare`; an edit since then rebuilds here, incrementally). Once per vitest run, in the main process.
@@ -21,7 +21,7 @@ const LAYERS = (
 const STAMP = join(ROOT, 'dist/.tsbuildinfo');
 
 /** Test code in those layers: not what the bin runs, so an edit there needs no rebuild. */
-const TEST_CODE = /(\.test|\.conformance|\/(test-support|test-util|testutil|testing|sample-data))\.ts$/;
+const TEST_CODE = /\.(test|conformance)\.ts$/;
 
 /** The newest modification time among the sources dist/ is built from. */
 function newestSource(): number {

@@ -18,7 +18,7 @@ import { main as replayMain } from '../examples/replay-capture.ts';
 import { main as featureMatrixMain } from '../examples/feature-matrix.ts';
 import { main as runConfigMain } from '../examples/run-config.ts';
 import { main as customModelMain } from '../examples/custom-model.ts';
-import { vnic } from '../cli/test-support.ts';
+import { vnic } from './support/cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);

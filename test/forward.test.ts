@@ -15,7 +15,7 @@ import { parseIpv4, parseMac } from '../wire/address.ts';
 import { decodeFrame } from '../wire/decode.ts';
 import { IPV4, TCP, TCP_FLAG } from '../wire/constants.ts';
 import type { SkBuff } from '../stack/skb.ts';
-import { vnic } from '../cli/test-support.ts';
+import { vnic } from './support/cli.ts';
 
 const scenario = getScenario('forward')!;
 function forwardRun(engine: 'off' | 'lro' | 'gro', kernel: ForwardKernel) {

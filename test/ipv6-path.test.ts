@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLab, type LabConfig, type RunResult } from '../lab/run.ts';
 import { CaptureWriter } from '../tap/index.ts';
 import { frame } from '../wire/index.ts';
-import { vnic } from '../cli/test-support.ts';
+import { vnic } from './support/cli.ts';
 
 const MODELS = ['ehea', 'myri10ge', 'e1000', 'mq'] as const;
 const ENGINES = ['off', 'lro', 'gro'] as const;

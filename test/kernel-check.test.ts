@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vnic } from '../cli/test-support.ts';
+import { vnic } from './support/cli.ts';
 import { canMakeNetns, kernelGroMissing } from '../lab/kernel-gro.ts';
 import { CaptureWriter } from '../tap/index.ts';
 import { catalogue } from './gro-catalogue/catalogue.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../cli/test-support.ts';
+import { ROOT } from './support/cli.ts';
 
 const exec = promisify(execFile);
 const env = {

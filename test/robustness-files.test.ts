@@ -10,7 +10,7 @@ import '../drivers/index.ts';
 import { CaptureError, CaptureWriter } from '../tap/index.ts';
 import { runLab, LabError, parseLabConfig } from '../lab/run.ts';
 import { Prng } from '../sim/prng.ts';
-import { vnic } from '../cli/test-support.ts';
+import { vnic } from './support/cli.ts';
 import { buildCase, allCombos } from '../fuzz/index.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -223,7 +223,7 @@ describe('the CLI: bad flags and bad input exit 2 with one line', () => {
       [['report', '--no-such-flag'], /unknown option/],
       [['no-such-command'], /unknown command/],
     ];
-    // in-process (cli/test-support.ts): the same program and streams as the bin, which cli/bin.test.ts spawns
+    // in-process (test/support/cli.ts): the same program and streams as the bin, which cli/bin.test.ts spawns
     const results = await Promise.all(runs.map(([a]) => vnic(a)));
     results.forEach((r, i) => {
       const [args, re] = runs[i]!;

@@ -10,7 +10,7 @@ import { realReportData } from './support/report-data.ts';
 import { CaptureWriter, readCapture } from '../tap/index.ts';
 import { runLab } from '../lab/run.ts';
 import { frame } from '../wire/index.ts';
-import { vnicProcess } from '../cli/test-support.ts';
+import { vnicProcess } from './support/cli.ts';
 import { capturePath } from './captures.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;

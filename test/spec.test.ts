@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../cli/test-support.ts';
+import { ROOT } from './support/cli.ts';
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'captures', 'api']);
 

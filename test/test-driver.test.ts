@@ -12,7 +12,7 @@ import { DRIVER_RULES, RULE_NAMES } from '../lab/driver-rules.ts';
 import { testDriver } from '../lab/test-driver.ts';
 import { loadUserModule } from '../cli/load.ts';
 import { BROKEN_DRIVERS, BROKEN_FRAGS_DRIVER, brokenCopy } from './broken-drivers.ts';
-import { vnic, vnicProcess } from '../cli/test-support.ts';
+import { vnic, vnicProcess } from './support/cli.ts';
 import { HELP_RULES } from '../cli/commands/test-driver.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -3,8 +3,8 @@
 // paying a Node start per case. `vnicProcess(...)` spawns the bin itself: one smoke test per command.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CliIO } from './io.ts';
-import { runCli } from './program.ts';
+import type { CliIO } from '../../cli/io.ts';
+import { runCli } from '../../cli/program.ts';
 
 export interface Ran {
   code: number | null;
@@ -19,9 +19,9 @@ export interface VnicOptions {
   tty?: boolean;
 }
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The built bin (package.json `bin`), kept current by test/built-bin.ts before the tests run. */
-const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 /** `vnic ...args` in-process: its exit code and everything it wrote. */
 export async function vnic(args: readonly string[], o: VnicOptions = {}): Promise<Ran> {
