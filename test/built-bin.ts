@@ -3,7 +3,7 @@
 // any test file runs, dist/ is rebuilt when a product source is newer than the last build (`npm ci` builds it
 // through `prepare`; an edit since then rebuilds here, incrementally). Once per vitest run, in the main process.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,9 @@ export default function buildWhenStale(): void {
     // type errors: tsc writes dist/ regardless, and the typecheck beside the tests fails the run with them
     process.stdout.write('npm run build reported errors (above); the tests run on what it wrote\n');
   }
+  // as npm run build does: npm makes the bin executable only when it links it at install, so a dist/ deleted and
+  // rebuilt would leave `npx vnic` with "Permission denied"
+  if (existsSync(join(ROOT, 'dist/cli/main.js'))) chmodSync(join(ROOT, 'dist/cli/main.js'), 0o755);
   // an incremental build that finds only comments changed may leave the stamp as it was: mark this check done
   const now = new Date();
   utimesSync(STAMP, now, now);
