@@ -1,7 +1,7 @@
 // The mock kernel's receive side: NAPI scheduling and the NET_RX softirq, the netif_rx backlog,
 // the four RxSink entry points (with software VLAN untagging), IPv4 input, and the hand-off to TCP.
 // All work is charged to the CPU cost model, so it happens at virtual times the CPU's speed allows.
-import { IPPROTO, VLAN } from '../wire/constants.ts';
+import { IPPROTO, IPV6, VLAN } from '../wire/constants.ts';
 import type { LayoutRefusal } from '../wire/layout.ts';
 import { sumBytes, fold, csumSub } from '../wire/checksum.ts';
 import { parseMac } from '../wire/address.ts';
@@ -522,8 +522,9 @@ export class Stack implements RxSink {
     const L = this.pkt.lay(skb, etherType);
     const bad = ipDropReason(L.refusal);
     if (bad !== null) return this.drop(skb, bad, 'stack');
-    // iph_totlen / BIG TCP: a length field of 0 (the layout took the skb's length) is only a GSO TCP packet's, from GRO
-    if (L.ipEnd - L.l3 > IP_LENGTH_FIELD_MAX) {
+    // iph_totlen / BIG TCP: a length field of 0 (the layout took the skb's length) is only a GSO TCP packet's, from GRO;
+    // the field is IPv4's total length but IPv6's payload length (the 40-byte fixed header not counted)
+    if (L.ipEnd - L.l3 - (L.isIpv4 ? 0 : IPV6.HLEN) > IP_LENGTH_FIELD_MAX) {
       if (skb.gsoSize === 0 || (skb.gsoType & (L.isIpv4 ? SKB_GSO_TCPV4 : SKB_GSO_TCPV6)) === 0)
         return this.drop(skb, 'ip_bad_tot_len', 'stack');
       st.ipBigTcp++;

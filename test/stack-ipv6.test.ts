@@ -116,6 +116,16 @@ describe('the stack receives IPv6/TCP', () => {
     ]);
     expect(stack.stats.dropped).toBe(5);
   });
+  it('a payload length past 65,495 that the field still says (not BIG TCP) is received, not taken for a length of 0', () => {
+    const { clock, stack } = setup();
+    const stream = testStream(65_480, 5);
+    const big = seg(stream, 0, 65_480); // payload length 65,512: 32 TCP header bytes + data, 40 + 65,512 past 65,535
+    expect(r16(big, 14 + IPV6.PAYLOAD_LEN)).toBe(65_512);
+    stack.netifReceiveSkb(skbFromFrame(big, {}));
+    clock.run();
+    expect(stack.verify([expectationOf(KEY, ISN, stream)]).allOk).toBe(true);
+    expect([stack.stats.tcpDataDelivered, stack.stats.ipBigTcp, stack.stats.dropped]).toEqual([1, 0, 0]);
+  });
 });
 
 describe('GSO over IPv6 (stack/gso.ts)', () => {
