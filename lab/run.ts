@@ -9,7 +9,7 @@ import { RunReportBuilder, type RunReport } from './run-report.ts';
 import { createModel, isRegistered, listModels, modelCapabilities } from '../hw-models/registry.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import { rebuildCutFrame } from '../wire/cut-frame.ts';
-import { ETHERTYPE } from '../wire/constants.ts';
+import { ETH, ETHERTYPE } from '../wire/constants.ts';
 import { RX_FLAG, type NicModel } from '../hw-models/model.ts';
 import type { Capabilities } from '../hw-models/capabilities.ts';
 import { Stack, type SkBuff } from '../stack/index.ts';
@@ -35,7 +35,7 @@ import {
   type FrameSink,
   type LinkPartner,
 } from '../traffic/index.ts';
-import { readCapture, captureInfo, type CaptureRecord } from '../tap/index.ts';
+import { readCapture, openCapture, type CaptureRecord } from '../tap/index.ts';
 import { MODEL_KNOBS } from './knobs.ts';
 import { OutputTap, type OutputOptions } from './output.ts';
 import { ForwardConfigSchema, ForwardingHost, ingressEngine } from './forward.ts';
@@ -228,15 +228,20 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const clock = new VirtualClock();
 
   const capture = c.capture;
+  // one pass over a capture file before the run, and only when the MTU or the ring size must come from its records
+  const scan =
+    capture !== undefined && opts.records === undefined && (c.batch === 'all' || mtuFromCapture(c))
+      ? scanCapture(capture.path)
+      : undefined;
   const frameCount =
     capture !== undefined && c.batch === 'all'
       ? opts.records === undefined
-        ? captureRecords(capture.path)
+        ? scan!.records
         : Array.isArray(opts.records)
           ? opts.records.length
           : 0
       : 0;
-  const mtu = chooseMtu(c, opts.records);
+  const mtu = chooseMtu(c, opts.records, scan);
   const model = buildModel(c, mtu.value, clock, tracer, frameCount);
   const engine = c.engine ?? defaultEngine(info, model.capabilities, (e) => resolveDriverOptions(c, e));
   // a forwarding host's kernel may have turned LRO off on this device (dev_disable_lro)
@@ -276,7 +281,10 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   opts.onOpen?.({ model, driver, stack });
   const out =
     opts.out !== undefined
-      ? new OutputTap({ ...opts.out, snaplen: opts.out.snaplen ?? inputSnaplen(c, opts.records) }, model.queueCount)
+      ? new OutputTap(
+          { ...opts.out, snaplen: opts.out.snaplen ?? scan?.snaplen ?? inputSnaplen(c, opts.records) },
+          model.queueCount,
+        )
       : undefined;
   // wire frames per skb reaching the stack: the aggregate-size histogram
   const sizes = new Float64Array(MAX_HIST + 1);
@@ -450,24 +458,52 @@ function resolveDriverOptions(c: Resolved, engine: Engine): ResolvedDriverOption
 
 const DEFAULT_MTU = 1500;
 
+/** True when the MTU of a run comes from its capture's largest IP packet (no MTU asked for, in either place). */
+function mtuFromCapture(c: Resolved): boolean {
+  return c.mtu === undefined && c.modelConfig['mtu'] === undefined && c.capture !== undefined;
+}
+
 /**
  * The MTU of a run: the one asked for; for a capture without one, the largest IP packet the capture
  * carries (its wire length less the L2 header, so header-only records count whole), at least 1500
  * and at most the model's maximum; otherwise 1500. A lazily read record stream is not read twice: 1500.
  */
-function chooseMtu(c: Resolved, records: Iterable<CaptureRecord> | undefined): RunResult['mtu'] {
+function chooseMtu(
+  c: Resolved,
+  records: Iterable<CaptureRecord> | undefined,
+  scan: CaptureScan | undefined,
+): RunResult['mtu'] {
   if (c.mtu !== undefined) return { value: c.mtu, from: 'config', largestIpPacket: 0 };
-  if (
-    c.modelConfig['mtu'] !== undefined ||
-    c.capture === undefined ||
-    (records !== undefined && !Array.isArray(records))
-  ) {
+  if (!mtuFromCapture(c) || (records !== undefined && !Array.isArray(records))) {
     return { value: DEFAULT_MTU, from: 'default', largestIpPacket: 0 };
   }
-  const largest = largestIpPacket(records ?? readCapture(c.capture.path));
+  const largest = scan?.largestIpPacket ?? largestIpPacket(records ?? readCapture(c.capture!.path));
   const caps = modelCapabilities(c.model);
   const value = Math.max(DEFAULT_MTU, Math.min(largest, caps?.maxMtu ?? DEFAULT_MTU));
   return { value, from: value === DEFAULT_MTU ? 'default' : 'capture', largestIpPacket: largest };
+}
+
+/** What a run takes from a capture file before its first frame, gathered in one pass over it. */
+interface CaptureScan {
+  records: number;
+  /** The first interface's snap length (undefined when the file defines no interface). */
+  snaplen: number | undefined;
+  largestIpPacket: number;
+}
+
+function scanCapture(path: string): CaptureScan {
+  const reader = openCapture(path);
+  let records = 0;
+  const largest = largestIpPacket({
+    [Symbol.iterator]: () => ({
+      next: () => {
+        const r = reader.next();
+        if (r.done !== true) records++;
+        return r;
+      },
+    }),
+  });
+  return { records, snaplen: reader.interfaces[0]?.snaplen, largestIpPacket: largest };
 }
 
 /** The largest IPv4 or IPv6 packet among the Ethernet records, by wire length (0 when there is none). */
@@ -475,7 +511,8 @@ export function largestIpPacket(records: Iterable<CaptureRecord>): number {
   const L = new FrameLayout();
   let largest = 0;
   for (const r of records) {
-    if (r.linktype !== 1) continue;
+    // the IP header starts ETH.HLEN bytes in at the earliest: a record that short cannot raise the largest, unparsed
+    if (r.linktype !== 1 || r.origLen - ETH.HLEN <= largest) continue;
     layoutFrame(r.data, 0, r.data.length, L);
     if (L.l3 < 0 || (L.etherType !== ETHERTYPE.IPV4 && L.etherType !== ETHERTYPE.IPV6)) continue;
     largest = Math.max(largest, r.origLen - L.l3);
@@ -509,14 +546,19 @@ function nextPow2(n: number): number {
   return p;
 }
 
-/** The snap length of the capture replayed (null-safe: undefined for generated traffic, records given in memory, or a file that states none). */
+/**
+ * The snap length of the capture replayed, read from its header (pcapng: its first interface, defined before the
+ * first packet); undefined for generated traffic, records given in memory, or a file that defines no interface.
+ */
 function inputSnaplen(c: Resolved, records: Iterable<CaptureRecord> | undefined): number | undefined {
   if (c.capture === undefined || records !== undefined) return undefined;
-  return captureInfo(c.capture.path).snaplen ?? undefined;
-}
-
-function captureRecords(path: string): number {
-  return captureInfo(path).records;
+  const reader = openCapture(c.capture.path);
+  try {
+    if (reader.format === 'pcapng') reader.next();
+    return reader.interfaces[0]?.snaplen;
+  } finally {
+    reader.close();
+  }
 }
 
 /** The NIC's receiveFrame with the link's per-frame flags turned into the model's RX flags. */

@@ -3,6 +3,7 @@
 // receive queue (rx0, rx1, …), optional per-packet comments and, on request, nanosecond timestamps.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { WriteBehindSink } from './write-behind.ts';
 import {
   DEFAULT_SNAPLEN,
   EPB,
@@ -51,6 +52,11 @@ export interface CaptureWriteRecord {
 /** Where encoded bytes go. */
 export interface ByteSink {
   write(bytes: Uint8Array, len: number): void;
+  /**
+   * Optional, instead of `write` for full batches: takes the first `len` bytes of `bytes` and returns the buffer to
+   * fill next (at least as large), so a sink that writes later keeps the batch instead of copying it.
+   */
+  hand?(bytes: Uint8Array, len: number): Uint8Array;
   close(): void;
 }
 
@@ -102,15 +108,16 @@ export class CaptureWriter {
   records = 0;
 
   private readonly le: boolean;
-  private readonly batch = new Uint8Array(BATCH_BYTES);
-  private readonly dv = new DataView(this.batch.buffer);
+  /** The batch being filled: the writer's own, or a buffer a write-behind sink handed back (shared memory). */
+  private batch: Uint8Array<ArrayBufferLike> = new Uint8Array(BATCH_BYTES);
+  private dv: DataView<ArrayBufferLike> = new DataView(this.batch.buffer);
   private fill = 0;
   private closed = false;
 
-  /** Creates (truncates) `path` and writes the file header. */
+  /** Creates (truncates) `path` and writes the file header. Past its first batch a writer thread writes the file (tap/write-behind.ts). */
   static open(path: string, opts: CaptureWriterOptions): CaptureWriter {
     validate(opts);
-    return new CaptureWriter(new FileSink(openSync(path, 'w')), opts);
+    return new CaptureWriter(new WriteBehindSink(openSync(path, 'w'), BATCH_BYTES), opts);
   }
 
   /** Writes to an already open file descriptor (closed by `close()`). */
@@ -170,7 +177,14 @@ export class CaptureWriter {
   /** Hands the buffered bytes to the sink. */
   flush(): void {
     if (this.fill === 0) return;
-    this.sink.write(this.batch, this.fill);
+    if (this.sink.hand === undefined) this.sink.write(this.batch, this.fill);
+    else {
+      const next = this.sink.hand(this.batch, this.fill);
+      if (next.length < BATCH_BYTES)
+        throw new Error(`ByteSink.hand returned ${next.length} bytes (${BATCH_BYTES} needed)`);
+      this.batch = next;
+      this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    }
     this.fill = 0;
   }
 
