@@ -49,6 +49,16 @@ export interface CaptureWriteRecord {
   comment?: string | undefined;
 }
 
+/** A record whose frame bytes the caller puts in place (CaptureWriter.writeFrom): everything but the data. */
+export type CaptureFrameRecord = RecordFields & { length: number };
+/** What a record is besides its bytes. */
+type RecordFields = Omit<CaptureWriteRecord, 'data' | 'length'>;
+
+/** Puts a frame's bytes in place: its first `len` bytes at `dst[at]`. */
+export interface FrameSource {
+  copyFrame(dst: Uint8Array, at: number, len: number): void;
+}
+
 /** Where encoded bytes go. */
 export interface ByteSink {
   write(bytes: Uint8Array, len: number): void;
@@ -156,11 +166,25 @@ export class CaptureWriter {
   }
 
   write(r: CaptureWriteRecord): void {
-    if (this.closed) throw new Error('CaptureWriter.write after close()');
     const length = r.length ?? r.data.length;
     if (!Number.isInteger(length) || length < 0 || length > r.data.length) {
       throw new RangeError(`CaptureWriter.write: length ${length} outside the data (${r.data.length} bytes)`);
     }
+    this.put(r, length, r.data);
+  }
+
+  /**
+   * As write(), with the frame's bytes put straight into the file's batch by `source` rather than copied from a
+   * buffer: one copy for a frame assembled from pieces (the lab's --out writes an skb's header, tag and data so).
+   */
+  writeFrom(r: CaptureFrameRecord, source: FrameSource): void {
+    if (!Number.isInteger(r.length) || r.length < 0)
+      throw new RangeError(`CaptureWriter.writeFrom: length ${r.length} is not a byte count`);
+    this.put(r, r.length, source);
+  }
+
+  private put(r: RecordFields, length: number, bytes: Uint8Array | FrameSource): void {
+    if (this.closed) throw new Error('CaptureWriter.write after close()');
     const origLen = r.origLen ?? length;
     if (!Number.isInteger(origLen) || origLen < 0 || origLen > 0xffffffff)
       throw new RangeError(`CaptureWriter.write: origLen ${origLen} is not a u32`);
@@ -169,9 +193,15 @@ export class CaptureWriter {
     if (!Number.isInteger(r.tsNsec) || r.tsNsec < 0 || r.tsNsec >= 1e9)
       throw new RangeError(`CaptureWriter.write: tsNsec ${r.tsNsec} outside [0, 1e9)`);
     const capLen = Math.min(length, this.snaplen);
-    if (this.format === 'pcap') this.writePcapRecord(r, capLen, origLen);
-    else this.writeEpb(r, capLen, origLen);
+    if (this.format === 'pcap') this.writePcapRecord(r, capLen, origLen, bytes);
+    else this.writeEpb(r, capLen, origLen, bytes);
     this.records++;
+  }
+
+  /** The first `capLen` bytes of the frame at batch[at]. */
+  private frameBytes(bytes: Uint8Array | FrameSource, capLen: number, at: number): void {
+    if (bytes instanceof Uint8Array) this.batch.set(bytes.subarray(0, capLen), at);
+    else bytes.copyFrame(this.batch, at, capLen);
   }
 
   /** Hands the buffered bytes to the sink. */
@@ -215,14 +245,14 @@ export class CaptureWriter {
     dv.setUint32(at + PCAP_HDR.LINKTYPE, LINKTYPE_ETHERNET, this.le);
   }
 
-  private writePcapRecord(r: CaptureWriteRecord, capLen: number, origLen: number): void {
+  private writePcapRecord(r: RecordFields, capLen: number, origLen: number, bytes: Uint8Array | FrameSource): void {
     const at = this.reserve(PCAP_REC.SIZE + capLen);
     const dv = this.dv;
     dv.setUint32(at + PCAP_REC.TS_SEC, r.tsSec, this.le);
     dv.setUint32(at + PCAP_REC.TS_FRAC, this.nanosecond ? r.tsNsec : Math.floor(r.tsNsec / 1000), this.le);
     dv.setUint32(at + PCAP_REC.INCL_LEN, capLen, this.le);
     dv.setUint32(at + PCAP_REC.ORIG_LEN, origLen, this.le);
-    this.batch.set(r.data.subarray(0, capLen), at + PCAP_REC.SIZE);
+    this.frameBytes(bytes, capLen, at + PCAP_REC.SIZE);
   }
 
   /** Writes one option (code, length, value, zero padding) at `at`; returns the next offset. */
@@ -274,7 +304,7 @@ export class CaptureWriter {
     }
   }
 
-  private writeEpb(r: CaptureWriteRecord, capLen: number, origLen: number): void {
+  private writeEpb(r: RecordFields, capLen: number, origLen: number, bytes: Uint8Array | FrameSource): void {
     const iface = r.interfaceId ?? 0;
     if (!Number.isInteger(iface) || iface < 0 || iface >= this.interfaces) {
       throw new RangeError(
@@ -304,7 +334,7 @@ export class CaptureWriter {
     dv.setUint32(at + EPB.TS_LOW, t % 0x100000000, this.le);
     dv.setUint32(at + EPB.CAP_LEN, capLen, this.le);
     dv.setUint32(at + EPB.ORIG_LEN, origLen, this.le);
-    this.batch.set(r.data.subarray(0, capLen), at + EPB.DATA);
+    this.frameBytes(bytes, capLen, at + EPB.DATA);
     this.batch.fill(0, at + EPB.DATA + capLen, at + EPB.DATA + pad4(capLen));
     const end = at + total;
     at += EPB.DATA + pad4(capLen);
