@@ -44,7 +44,12 @@ function escapeRegExp(s: string): string {
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
-  resolve: { alias: { 'node:fs': fileURLToPath(new URL('node-fs.ts', import.meta.url)) } },
+  resolve: {
+    alias: {
+      'node:fs': fileURLToPath(new URL('node-fs.ts', import.meta.url)),
+      'node:worker_threads': fileURLToPath(new URL('node-worker-threads.ts', import.meta.url)),
+    },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
