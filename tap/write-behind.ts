@@ -7,7 +7,8 @@
 // costs as much as the write itself) and come back once written; Atomics on a small shared block let the writer
 // sleep until one is back without an event loop. The bytes and their order are exactly those the writer produced:
 // batches go out whole, in the order they were handed over. The first batch is written synchronously and the thread
-// starts only at the second, so a small capture (most tests, most runs) never starts one.
+// starts only at the second, so a small capture (most tests, most runs) never starts one; batches are written
+// synchronously too until the thread says it runs, so nothing waits for its start-up.
 import { closeSync, writeSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { ByteSink } from './writer.ts';
@@ -20,7 +21,9 @@ const CTRL = {
   RETURNED: 0,
   /** 1 once a write failed (the thread posted the error before the batch). */
   FAILED: 1,
-  SIZE: 2,
+  /** 1 once the thread runs: until then batches are written here, so its start-up (0.1–0.3 s) stalls nothing. */
+  READY: 2,
+  SIZE: 3,
 } as const;
 /** Seconds the writer waits for a batch without the thread returning any before it gives up (a thread that died). */
 const STALL_SECONDS = 120;
@@ -31,6 +34,7 @@ const { writeSync } = require('node:fs');
 const { workerData } = require('node:worker_threads');
 const { fd, ctrl: ctrlBuf, port } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
+Atomics.store(ctrl, ${CTRL.READY}, 1);
 port.on('message', (m) => {
   if (m.close === true) {
     port.close();
@@ -79,13 +83,14 @@ export class WriteBehindSink implements ByteSink {
   /** Takes the first `len` bytes of `bytes` (the writer's batch) and returns the batch to fill next. */
   hand(bytes: Uint8Array, len: number): Uint8Array {
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    if (!this.wroteFirst || !whole || !(bytes.buffer instanceof ArrayBuffer)) {
-      // the writer's first batch (a small file needs no thread), or one that cannot travel: written now, kept
+    if (this.wroteFirst && this.worker === undefined) this.start();
+    if (!this.wroteFirst || !whole || !(bytes.buffer instanceof ArrayBuffer) || !this.threadReady()) {
+      // the writer's first batch (a small file needs no thread), one written while the thread starts, or one that
+      // cannot travel: written now, and the same buffer filled next
       this.write(bytes, len);
       this.wroteFirst = true;
       return bytes;
     }
-    if (this.worker === undefined) this.start();
     this.channel.port1.postMessage({ buf: bytes.buffer, len }, [bytes.buffer]);
     this.atThread++;
     return new Uint8Array(this.nextFree());
@@ -110,6 +115,16 @@ export class WriteBehindSink implements ByteSink {
       this.channel.port1.close();
       closeSync(this.fd);
     }
+  }
+
+  /** True once batches go to the writer thread (it started and runs). */
+  get writesInThread(): boolean {
+    return this.worker !== undefined && this.threadReady();
+  }
+
+  /** The thread is up; once it is, it stays up until close. */
+  private threadReady(): boolean {
+    return Atomics.load(this.ctrl, CTRL.READY) === 1;
   }
 
   private start(): void {
