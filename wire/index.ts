@@ -13,6 +13,7 @@ export * from './ipv4.ts';
 export * from './ipv6.ts';
 export * from './big-tcp.ts';
 export * from './bytes.ts';
+export * from './fields.ts';
 export * from './layout.ts';
 export * from './tcp.ts';
 export * from './udp.ts';

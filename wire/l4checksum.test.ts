@@ -85,7 +85,7 @@ describe('TCP/UDP checksum over IPv6 (RFC 8200 §8.1)', () => {
         const ext = CHAINS[chain]!;
         const f = (udp ? b.ipv6({ ext }).udp() : b.ipv6({ ext }).tcp({ seq })).payload(len).pad(400).build();
         const l3 = 14 + 4 * tags;
-        const L = layoutIpPacket(f, l3, new FrameLayout());
+        const L = layoutIpPacket(f, l3, f.length - l3, new FrameLayout());
         expect(L.ipVersion).toBe(6);
         expect(L.l4).toBe(40 + ext.reduce((n, e) => n + (e.kind === 'fragment' ? 8 : (e.length ?? 8)), 0));
         const field = l3 + l4ChecksumField(L);
@@ -105,7 +105,7 @@ describe('TCP/UDP checksum over IPv6 (RFC 8200 §8.1)', () => {
     const spec = { ext: [{ kind: 'hopByHop', length: 24 }] as Ipv6ExtSpec[] };
     const good = frame().ipv6(spec).udp().payload(5).build();
     const f = frame().ipv6(spec).udp({ checksum: 0x1111 }).payload(5).build();
-    const L = layoutIpPacket(f, 14, new FrameLayout());
+    const L = layoutIpPacket(f, 14, f.length - 14, new FrameLayout());
     expect([L.ipEnd - L.l4, r16(f, 14 + 4)]).toEqual([13, 24 + 13]); // UDP length 13; payload length 37
     fillL4Checksum(f, 14);
     expect(f).toEqual(good);
