@@ -9,6 +9,22 @@ import { FrameLayout, layoutPacket } from './layout.ts';
 import { ipVersionAt } from './fields.ts';
 
 /**
+ * The pseudo-header sum (unfolded) for `l4Len` bytes of upper-layer protocol `proto` in the IP packet at `ipOff`:
+ * IPv4's when `ipVersion` is 4, IPv6's (RFC 8200 §8.1) when it is 6, the addresses read from the IP header.
+ */
+export function ipPseudoHeaderSum(
+  b: Uint8Array,
+  ipOff: number,
+  ipVersion: number,
+  proto: number,
+  l4Len: number,
+): number {
+  return ipVersion === 6
+    ? ipv6PseudoHeaderSum(b, ipOff + IPV6.SRC, ipOff + IPV6.DST, proto, l4Len)
+    : pseudoHeaderSum(b, ipOff + IPV4.SRC, ipOff + IPV4.DST, proto, l4Len);
+}
+
+/**
  * The pseudo-header sum (unfolded) of the TCP/UDP segment `L` lays out: its family, upper-layer protocol and length
  * (`L.ipEnd - L.l4`, or `l4Len` for a segment cut from it) from `L`, the addresses read from the IP header at `ipOff`
  * in `b` (which need not be where `L` found it: a NIC's copy with the tag stripped, a segment being built).
@@ -19,9 +35,7 @@ export function l4PseudoHeaderSum(
   L: FrameLayout,
   l4Len: number = L.ipEnd - L.l4,
 ): number {
-  return L.ipVersion === 6
-    ? ipv6PseudoHeaderSum(b, ipOff + IPV6.SRC, ipOff + IPV6.DST, L.l4Proto, l4Len)
-    : pseudoHeaderSum(b, ipOff + IPV4.SRC, ipOff + IPV4.DST, L.l4Proto, l4Len);
+  return ipPseudoHeaderSum(b, ipOff, L.ipVersion, L.l4Proto, l4Len);
 }
 
 /** The checksum field's offset in the upper-layer header `L` lays out, or -1 when it is not a TCP/UDP header whose field the packet holds. */
