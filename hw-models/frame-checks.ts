@@ -1,7 +1,8 @@
 // What a NIC computes over a received frame's bytes, given the frame's layout (wire/layout.ts): the IPv4
 // header checksum, the TCP/UDP checksum over IPv4 or IPv6, and the Ethernet FCS, alone or in one pass with the sum.
-import { IPV4, IPV6, UDP } from '../wire/constants.ts';
-import { fold, pseudoHeaderSum, ipv6PseudoHeaderSum, sumBytes } from '../wire/checksum.ts';
+import { UDP } from '../wire/constants.ts';
+import { fold, sumBytes } from '../wire/checksum.ts';
+import { l4PseudoHeaderSum } from '../wire/l4checksum.ts';
 import { r16 } from '../wire/bytes.ts';
 import type { FrameLayout } from '../wire/layout.ts';
 import { bytesSum, CRC16_T, DIGEST_PASS_MAX_BYTES, bytePassesFor, type BytePasses } from '../wire/byte-passes.ts';
@@ -23,11 +24,7 @@ export function ipv4HeaderOk(b: Uint8Array, off: number, l3Off: number, ihl: num
 export function l4ChecksumOk(b: Uint8Array, off: number, p: FrameLayout, l3Off: number, l4Off: number): boolean {
   const l4Len = p.ipEnd - p.l4;
   if (p.isUdp && r16(b, off + l4Off + UDP.CSUM) === 0) return p.ipVersion === 4;
-  const sum =
-    p.ipVersion === 6
-      ? ipv6PseudoHeaderSum(b, off + l3Off + IPV6.SRC, off + l3Off + IPV6.DST, p.l4Proto, l4Len)
-      : pseudoHeaderSum(b, off + l3Off + IPV4.SRC, off + l3Off + IPV4.DST, p.l4Proto, l4Len);
-  return fold(bytesSum(b, off + l4Off, l4Len) + sum) === 0xffff;
+  return fold(bytesSum(b, off + l4Off, l4Len) + l4PseudoHeaderSum(b, off + l3Off, p, l4Len)) === 0xffff;
 }
 
 /**
