@@ -3,6 +3,7 @@
 // --batch all, compared flow by flow; the work is in kernel-check-run.ts, loaded when the command runs.
 import type { Command } from 'commander';
 import { intFlag } from '../errors.ts';
+import { ONLY_TO_HELP, checkOnlyTo } from './common.ts';
 import type { KernelCheckFlags } from './kernel-check-run.ts';
 
 export function registerKernelCheck(program: Command): void {
@@ -18,7 +19,7 @@ export function registerKernelCheck(program: Command): void {
       "with --scenario: the first N frames of the scenario's traffic (default 4000)",
       intFlag('--max-frames', 1, 100_000),
     )
-    .option('--only-to <addr>', 'keep only frames addressed to this IPv4 or MAC address')
+    .option('--only-to <addr>', ONLY_TO_HELP)
     .option('--model <name>', 'NIC model for the lab side (default mq)')
     .option(
       '--flush-timeout-us <n>',
@@ -61,6 +62,7 @@ Examples:
   sudo vnic kernel-check big.pcap --gro-ipv4-max-size 185000`,
     )
     .action(async (capture: string | undefined, f: KernelCheckFlags) => {
+      await checkOnlyTo(f.onlyTo);
       const { kernelCheck } = await import('./kernel-check-run.ts');
       kernelCheck(capture, f);
     });
