@@ -4,8 +4,9 @@
 // extraction that leaves the ethertype reading 0x8100 (LRO_F_EXTRACT_VLAN_ID). Big-endian fields.
 // Datasheet: docs/hw-models/ehea.md.
 import { z } from 'zod';
-import { ETH, ETHERTYPE, IPV4, IPV6, UDP, VLAN } from '../wire/constants.ts';
-import { fold, ipv6PseudoHeaderSum, pseudoHeaderSum, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
+import { ETH, ETHERTYPE, UDP, VLAN } from '../wire/constants.ts';
+import { fold, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
+import { l4PseudoHeaderSum } from '../wire/l4checksum.ts';
 import { r16 } from '../wire/bytes.ts';
 import {
   baseConfigShape,
@@ -277,11 +278,7 @@ export class EheaNic extends BaseNic {
               // (exact integers); otherwise the segment is summed on its own
               const l4Sum =
                 p.l3 === ETH.HLEN + cut && p.ipEnd === length ? dg.sum - ipSum : sumBytesFolded(frame, p.l4, l4Len);
-              const pseudo =
-                p.ipVersion === 4
-                  ? pseudoHeaderSum(frame, p.l3 + IPV4.SRC, p.l3 + IPV4.DST, p.l4Proto, l4Len)
-                  : ipv6PseudoHeaderSum(frame, p.l3 + IPV6.SRC, p.l3 + IPV6.DST, p.l4Proto, l4Len);
-              if (fold(l4Sum + pseudo) !== 0xffff) status |= STATUS.TCP_CSUM_ERR;
+              if (fold(l4Sum + l4PseudoHeaderSum(frame, p.l3, p, l4Len)) !== 0xffff) status |= STATUS.TCP_CSUM_ERR;
             }
           }
         }
