@@ -154,9 +154,27 @@ function groCase(name: string, flows: number): BenchCase {
   };
 }
 
+/** The harness alone: the same frames readied and wrapped in pooled skbs, freed at once, no engine (the floor under the engine cases). */
+function harnessCase(name: string, flows: number): BenchCase {
+  const sink = new FreeingSink();
+  const pool = new SkbPool(1024);
+  let ring: FrameRing | null = null;
+  let k = 0;
+  return {
+    name,
+    run(n) {
+      ring ??= new FrameRing(flows);
+      const d0 = sink.delivered;
+      for (let i = 0; i < n; i++) sink.netifReceiveSkb(skbFor(pool, ring.next(k++)));
+      return { packets: n, delivered: sink.delivered - d0 };
+    },
+  };
+}
+
 export const cases: BenchCase[] = [
   lroCase('lro-1flow', 1),
   lroCase('lro-8flows', 8),
   lroCase('lro-64flows', 64),
   groCase('gro-1flow', 1),
+  harnessCase('engine-harness-1flow', 1),
 ];
