@@ -14,7 +14,7 @@ const RING = 1024;
 const FLUSH_EVERY = 64;
 
 /** Frees what the engine delivers; an aggregate's head frame first gets back the header fields its flush rewrote. */
-class FreeingSink implements RxSink {
+export class FreeingSink implements RxSink {
   delivered = 0;
   netifReceiveSkb(skb: SkBuff): void {
     this.delivered++;
@@ -46,7 +46,7 @@ function restoreBuiltFields(b: Uint8Array): void {
 }
 
 /** A ring of frames for `flows` flows (slot s carries flow s % flows); `next(k)` readies packet k in its slot. */
-class FrameRing {
+export class FrameRing {
   readonly frames: Uint8Array[] = [];
   /** Checksums as built (seq 0, ID 0), from which next() derives each packet's. */
   private readonly ipCsum0 = new Uint16Array(RING);
@@ -86,7 +86,7 @@ class FrameRing {
   }
 }
 
-function skbFor(pool: SkbPool, b: Uint8Array): SkBuff {
+export function skbFor(pool: SkbPool, b: Uint8Array): SkBuff {
   const skb = pool.get();
   skb.setLinear(b, 0, b.length);
   skb.truesize = 2048;
@@ -96,7 +96,7 @@ function skbFor(pool: SkbPool, b: Uint8Array): SkBuff {
 }
 
 /** eHEA-style get_skb_header: IP at skb.data, TCP after the IP header. */
-function getSkbHeader(skb: SkBuff, out: LroHeader): boolean {
+export function getSkbHeader(skb: SkBuff, out: LroHeader): boolean {
   const b = skb.buf,
     iph = skb.data;
   out.buf = b;
