@@ -94,22 +94,38 @@ function xPow8n(n: number): number {
   return p;
 }
 
-/** Multipliers already found, by byte count (0: not yet; a power of x modulo the polynomial is never 0). */
-const SHIFT_CACHE_MAX = 1 << 16;
-let shiftCache: Int32Array | null = null;
+/**
+ * Shift tables by byte count: entry 256·k + v is (v << 8k) shifted over n bytes, so a shift is four lookups (the
+ * multiplication is linear in the register). A run length repeats (a flow's MSS), so a few tables serve nearly every frame;
+ * past SHIFT_TABLES_MAX lengths the multiplication runs bit by bit.
+ */
+const SHIFT_TABLES_MAX = 64;
+const shiftTables = new Map<number, Int32Array>();
+let lastN = -1;
+let lastTable: Int32Array | null = null;
+
+function shiftTable(n: number): Int32Array {
+  const x = xPow8n(n);
+  const t = new Int32Array(1024);
+  for (let k = 0; k < 4; k++)
+    for (let v = 1; v < 256; v++) {
+      const low = v & -v; // the lowest set bit: t[v] = t[v without it] xor t[that bit alone]
+      t[256 * k + v] = v === low ? multModP(x, v << (8 * k)) : t[256 * k + (v ^ low)]! ^ t[256 * k + low]!;
+    }
+  return t;
+}
 
 /** The register `reg` after n zero bytes: reg · x^(8n) modulo the polynomial. */
 export function crc32Shift(reg: number, n: number): number {
-  if (n < SHIFT_CACHE_MAX) {
-    const cache = (shiftCache ??= new Int32Array(SHIFT_CACHE_MAX));
-    let x = cache[n]!;
-    if (x === 0) {
-      x = xPow8n(n);
-      cache[n] = x;
-    }
-    return multModP(x, reg | 0);
+  let t = n === lastN ? lastTable : (shiftTables.get(n) ?? null);
+  if (t === null) {
+    if (shiftTables.size >= SHIFT_TABLES_MAX) return multModP(xPow8n(n), reg | 0);
+    t = shiftTable(n);
+    shiftTables.set(n, t);
   }
-  return multModP(xPow8n(n), reg | 0);
+  lastN = n;
+  lastTable = t;
+  return t[reg & 0xff]! ^ t[256 + ((reg >>> 8) & 0xff)]! ^ t[512 + ((reg >>> 16) & 0xff)]! ^ t[768 + (reg >>> 24)]!;
 }
 
 /** prefix[k]: the CRC-32 register from 0 after bytes [0, k) of `b` (k = 0 … b.length). */
