@@ -272,7 +272,10 @@ export abstract class BaseNic implements NicModel {
   }
 
   doorbell(queue: number, ring: string, value: number): void {
-    this.ringOf(queue, ring).writeTail(value, `${this.name} queue ${queue} ${ring} doorbell`);
+    const r = this.ringOf(queue, ring);
+    // the register's name for the error only when the value is refused: a string per doorbell was garbage per poll
+    if (Number.isInteger(value) && value >= 0 && value < r.info.entries) r.writeTail(value, '');
+    else r.writeTail(value, `${this.name} queue ${queue} ${ring} doorbell`);
     if (this.tracer.enabled)
       this.tracer.emit({
         t: this.clock.now,

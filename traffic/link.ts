@@ -170,7 +170,7 @@ export class Link implements FrameTx {
     this.busyUntilPs = startPs + total * this.psPerByte;
     this.stats.wireBytes += total;
     this.scheduled = true;
-    this.clock.at(this.nextArrivalPs / 1000, this.onArrival);
+    this.clock.post(this.nextArrivalPs / 1000, this.onArrival);
   }
 
   private deliver(): void {
