@@ -184,6 +184,11 @@ export class EheaNic extends BaseNic {
     }
   }
 
+  /** Frames whose FCS and checksum sum came from the sender's claim about their bytes, not from a pass over them. */
+  get digestsFromSender(): number {
+    return this.digest.fromKnown;
+  }
+
   protected selectQueue(p: FrameLayout, frame: Uint8Array): number {
     return this.hash.hashFrame(frame, p) % this.queueCount;
   }
@@ -249,9 +254,10 @@ export class EheaNic extends BaseNic {
     if (!direct) this.dmaOut(0, dataAt, imageLen);
     else if (length === frame.length) mem.set(frame, dataAt);
     else mem.set(frame.subarray(0, length), dataAt); // a view only when the caller passed a longer array
-    // one pass over the image: the FCS and the sum of its bytes from the IP header on (INET_CSUM; the TCP/UDP check below)
+    // one pass over the image: the FCS and the sum of its bytes from the IP header on (INET_CSUM; the TCP/UDP check below);
+    // the image is the frame unchanged when direct, and then the bytes the sender generated from its pattern need no pass
     const dg = this.digest;
-    dg.compute(mem, dataAt, imageLen, ETH.HLEN);
+    dg.computeKnown(mem, dataAt, imageLen, ETH.HLEN, direct ? this.known : null);
     let fcs = dg.fcs;
     if (badFcs) fcs = ~fcs >>> 0;
     v.setUint32(dataAt + imageLen, fcs, true); // FCS travels least significant byte first

@@ -6,6 +6,7 @@ import { l4PseudoHeaderSum } from '../wire/l4checksum.ts';
 import { r16 } from '../wire/bytes.ts';
 import type { FrameLayout } from '../wire/layout.ts';
 import { bytesSum, CRC16_T, DIGEST_PASS_MAX_BYTES, bytePassesFor, type BytePasses } from '../wire/byte-passes.ts';
+import { crc32Update, type KnownRun } from '../wire/known-bytes.ts';
 
 /** The tags a modelled NIC's parser reads (an outer and an inner one); a frame with more is not IP to it. */
 export const NIC_MAX_TAGS = 2;
@@ -138,6 +139,33 @@ export class FrameDigest {
   private passes: BytePasses | null = null;
   /** digestGroups' results: CRC register, even sum, odd sum. */
   private readonly groups = new Int32Array(3);
+  /** Digests taken from a sender's claim (computeKnown) instead of a pass over the bytes. */
+  fromKnown = 0;
+
+  /**
+   * `compute`'s values, taking the bytes the sender's claim `known` covers (frame offsets, the image at `off` being the
+   * frame unchanged) from its source: the image is read only before the claimed run. Without a claim that covers the
+   * frame's tail from an even distance past `sumFrom`, a full pass.
+   */
+  computeKnown(b: Uint8Array, off: number, len: number, sumFrom: number, known: KnownRun | null): void {
+    const src = known?.source ?? null;
+    if (
+      src === null ||
+      known!.at + known!.length !== len ||
+      known!.at < sumFrom ||
+      ((known!.at - sumFrom) & 1) !== 0 ||
+      !(off >= 0 && off + len <= b.length && Number.isInteger(off))
+    ) {
+      this.compute(b, off, len, sumFrom);
+      return;
+    }
+    const at = known!.at,
+      start = known!.start,
+      length = known!.length;
+    this.fcs = ~src.crcThrough(crc32Update(-1, b, off, at), start, length) >>> 0;
+    this.sum = sumBytes(b, off + sumFrom, at - sumFrom) + src.sum(start, length);
+    this.fromKnown++;
+  }
 
   /** `sumFrom` (relative to `off`) must be even: the sum's 16-bit words start there. */
   compute(b: Uint8Array, off: number, len: number, sumFrom: number): void {

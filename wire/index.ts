@@ -23,4 +23,5 @@ export * from './format.ts';
 export * from './l4checksum.ts';
 export * from './cut-frame.ts';
 export { StreamHash } from './stream-hash.ts';
+export { KnownRun, type KnownBytes } from './known-bytes.ts';
 export * from './flow.ts';
