@@ -78,7 +78,7 @@ export interface DescriptorField {
   bits?: number;
 }
 
-/** A descriptor's byte layout as data, with its encoder/decoder (hw-models/datasheets.test.ts holds the datasheet tables to it). */
+/** A descriptor's byte layout as data, with its encoder/decoder (docs/datasheets.ts generates the datasheet tables from it). */
 export interface DescriptorLayout {
   name: string;
   /** Who writes it: the driver (posted descriptors) or the device (completions/write-back). */
