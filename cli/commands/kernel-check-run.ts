@@ -29,7 +29,7 @@ import { currentIO, stderr, stdout } from '../io.ts';
 export interface KernelCheckFlags {
   onlyTo?: string;
   model?: string;
-  flushTimeoutUs?: number;
+  groFlushTimeoutUs?: number;
   runs?: number;
   json?: boolean;
   scenario?: string;
@@ -59,7 +59,7 @@ export function kernelCheck(capture: string | undefined, f: KernelCheckFlags): v
   const lab = labSide(input, f);
   const runs = f.runs ?? 3;
   const kernelOpts: KernelGroOptions = {
-    ...(f.flushTimeoutUs !== undefined ? { flushTimeoutUs: f.flushTimeoutUs } : {}),
+    ...(f.groFlushTimeoutUs !== undefined ? { groFlushTimeoutUs: f.groFlushTimeoutUs } : {}),
     ...(f.groMaxSize !== undefined ? { groMaxSize: f.groMaxSize } : {}),
     ...(f.groIpv4MaxSize !== undefined ? { groIpv4MaxSize: f.groIpv4MaxSize } : {}),
   };
@@ -98,7 +98,7 @@ export function kernelCheck(capture: string | undefined, f: KernelCheckFlags): v
     kernelPackets: chosen.packets,
     labPackets: countPackets(lab.flows),
     timingSplits: cmp.timingSplits,
-    kernelSide: { gro_flush_timeout_us: f.flushTimeoutUs ?? 200, napi_defer_hard_irqs: 1, ...kernelOpts },
+    kernelSide: { gro_flush_timeout_us: f.groFlushTimeoutUs ?? 200, napi_defer_hard_irqs: 1, ...kernelOpts },
     firstDifference:
       d === null
         ? null

@@ -21,9 +21,9 @@ export function registerKernelCheck(program: Command): void {
     .option('--only-to <addr>', 'keep only frames addressed to this IPv4 or MAC address')
     .option('--model <name>', 'NIC model for the lab side (default mq)')
     .option(
-      '--flush-timeout-us <n>',
-      "the kernel side's gro_flush_timeout in µs (default 200, as the kernel's GRO selftest)",
-      intFlag('--flush-timeout-us', 0, 1_000_000),
+      '--gro-flush-timeout-us <n>',
+      "the kernel side's gro_flush_timeout in µs (default 200, as the kernel's GRO selftest); the lab side has every frame in its ring before the first poll, where the timer changes nothing",
+      intFlag('--gro-flush-timeout-us', 0, 1_000_000),
     )
     .option(
       '--runs <n>',
