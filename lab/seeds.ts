@@ -71,6 +71,24 @@ export function runSeed(plan: RunPlan, seed: number, opts: RunOptions = {}): Run
   return runLab(withSeed(plan.config, seed), opts);
 }
 
+/** One (plan, seed) run named by plain data: what `vnic run --seeds N --jobs J` hands a worker of its pool. */
+export interface SeedRunTask {
+  plan: RunPlan;
+  seed: number;
+}
+
+/** What a seeded run sends back across a thread: the report and the conservation check, plain data. */
+export interface SeedRunAnswer {
+  report: RunReport;
+  conservation: RunResult['conservation'];
+}
+
+/** Runs one task; the same function serves the main thread (`--jobs 1`) and every worker, so both give the same bytes. */
+export function runSeedTask(t: SeedRunTask): SeedRunAnswer {
+  const r = runSeed(t.plan, t.seed);
+  return { report: r.report, conservation: r.conservation };
+}
+
 /** The seeds a run uses: `first`, `first + 1`, … (`count` of them). */
 export function seedList(first: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => (first + i) >>> 0);

@@ -3,20 +3,22 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import type { LabConfig, RunResult } from '../../lab/run.ts';
+import { availableParallelism } from 'node:os';
+import type { LabConfig } from '../../lab/run.ts';
 import { DEFAULT_SCENARIO, SCENARIOS, getScenario } from '../../lab/scenarios.ts';
 import type { Engine } from '../../drivers/index.ts';
 import type { Capabilities } from '../../hw-models/capabilities.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { comparisonTable, spreadTable, paint, useColour } from '../format.ts';
 import { choiceFlag, intFlag } from '../errors.ts';
-import type { RunPlan } from '../../lab/seeds.ts';
+import type { RunPlan, SeedRunAnswer } from '../../lab/seeds.ts';
 import { stderr, stdout } from '../io.ts';
 import {
   addPathFlags,
   checkReadable,
   ipVersionOption,
   labFromFlags,
+  loadedModules,
   outFormat,
   withIpVersion,
   type PathFlags,
@@ -30,6 +32,7 @@ interface RunFlags extends PathFlags {
   out?: string;
   seed?: number;
   seeds?: number;
+  jobs?: number;
   tso?: boolean;
   ip?: '4' | '6';
   sender?: 'fixed-window' | '2.6.24' | 'modern';
@@ -56,6 +59,11 @@ export function registerRun(program: Command): void {
       '--seeds <n>',
       'run each configuration with N traffic seeds (--seed, --seed + 1, …) and show median and min–max (default 1)',
       intFlag('--seeds', 1, 1000),
+    )
+    .option(
+      '--jobs <n>',
+      'with --seeds: worker threads the runs are spread over (default: the number of cores); the output does not depend on it',
+      intFlag('--jobs', 1, 1024),
     )
     .addOption(
       new Option(
@@ -90,6 +98,7 @@ Examples:
   vnic run --scenario many-flows
   vnic run --scenario lossy-link --engine gro --json
   vnic run --scenario lossy-link --seeds 5
+  vnic run --scenario lossy-link --seeds 8 --jobs 2
   vnic run --scenario slow-start --json
   vnic run --scenario moderated-2g --sender 2.6.24
   vnic run --scenario forward
@@ -115,6 +124,8 @@ Examples:
         ...(f.sender !== undefined ? { sender: f.sender } : {}),
       });
       const seedCount = f.seeds ?? 1;
+      if (f.jobs !== undefined && seedCount === 1)
+        throw new UsageError('--jobs spreads the runs of --seeds over worker threads: add --seeds N (N > 1)');
       if (f.out !== undefined && (plans.length !== 1 || seedCount !== 1))
         throw new UsageError('--out needs a single run: add --engine lro|gro|off (and no --seeds)');
       if (f.outEgress !== undefined && (plans.length !== 1 || seedCount !== 1))
@@ -129,25 +140,27 @@ Examples:
       const out = f.out !== undefined ? { path: f.out, format: outFormat(f.out) } : undefined;
       const outEgress = f.outEgress !== undefined ? { path: f.outEgress, format: outFormat(f.outEgress) } : undefined;
       const colour = useColour(stderr);
-      const results: RunResult[][] = [];
-      for (const plan of plans) {
-        const mine: RunResult[] = [];
-        for (const seed of seeds) {
-          // the progress line follows the run, so a configuration the engine cannot run on stays one line
-          mine.push(
-            runOrExplain(() =>
-              runSeed(seedLabel(plan, seed, seedCount), seed, {
-                ...(out !== undefined ? { out } : {}),
-                ...(outEgress !== undefined ? { outEgress } : {}),
-              }),
-            ),
+      const ran = (plan: RunPlan, seed: number) => {
+        if (!f.json)
+          stderr.write(
+            paint(colour).dim(`ran ${base.label ?? 'run'}: ${plan.label}${seedCount > 1 ? `, seed ${seed}` : ''}\n`),
           );
-          if (!f.json)
-            stderr.write(
-              paint(colour).dim(`ran ${base.label ?? 'run'}: ${plan.label}${seedCount > 1 ? `, seed ${seed}` : ''}\n`),
-            );
+      };
+      let results: SeedRunAnswer[][];
+      if (seedCount > 1) results = await runSeedsPooled(plans, seeds, seedCount, f.jobs, loadedModules(program), ran);
+      else {
+        results = [];
+        for (const plan of plans) {
+          // the progress line follows the run, so a configuration the engine cannot run on stays one line
+          const r = runOrExplain(() =>
+            runSeed(plan, seeds[0]!, {
+              ...(out !== undefined ? { out } : {}),
+              ...(outEgress !== undefined ? { outEgress } : {}),
+            }),
+          );
+          ran(plan, seeds[0]!);
+          results.push([r]);
         }
-        results.push(mine);
       }
       const reports = results.flat().map((r) => r.report);
       const summary = plans.map((p, i) =>
@@ -169,6 +182,35 @@ Examples:
           `${bad.report.label}: ${bad.conservation.ok ? 'a byte stream differs from what was sent' : `frames unaccounted for: ${JSON.stringify(bad.conservation)}`}`,
         );
     });
+}
+
+/**
+ * Every (plan, seed) run over the worker pool (cli/pool), answers in plan-then-seed order whatever order the workers
+ * finish in: the output is the sequential run's, byte for byte, for any --jobs.
+ */
+async function runSeedsPooled(
+  plans: readonly RunPlan[],
+  seeds: readonly number[],
+  seedCount: number,
+  jobs: number | undefined,
+  loads: string[],
+  ran: (plan: RunPlan, seed: number) => void,
+): Promise<SeedRunAnswer[][]> {
+  const { runTasks } = await import('../pool/pool.ts');
+  const { progressBar } = await import('../pool/progress.ts');
+  const pairs = plans.flatMap((plan) => seeds.map((seed) => ({ plan: seedLabel(plan, seed, seedCount), seed })));
+  const progress = progressBar(pairs.length);
+  let answers: SeedRunAnswer[];
+  try {
+    answers = await runTasks<SeedRunAnswer>(
+      pairs.map((task) => ({ kind: 'run-seed', task })),
+      { jobs: jobs ?? availableParallelism(), loads, onDone: (done) => progress.update(done) },
+    );
+  } finally {
+    progress.end();
+  }
+  pairs.forEach((p) => ran(p.plan, p.seed));
+  return plans.map((_, i) => answers.slice(i * seeds.length, (i + 1) * seeds.length));
 }
 
 /** With several seeds each run's report is labelled with its seed. */
