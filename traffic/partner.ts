@@ -554,8 +554,9 @@ class TcpFlow {
   /** An ACK for this flow from the host. */
   onAck(ack: number, win: number, hasData: boolean, tsval: number): void {
     this.stats.acksReceived++;
-    if (tsval >= 0) this.tsRecent = tsval;
+    // open loop: nothing the host sends changes the wire, not even the TSecr echoed (lab/multicore.ts relies on it)
     if (this.p.config.openLoop) return;
+    if (tsval >= 0) this.tsRecent = tsval;
     const d = (ack - this.seqOf(this.sndUna)) | 0;
     const winChanged = win !== this.lastWin;
     this.rwnd = win;
