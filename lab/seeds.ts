@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { RunReport } from './run-report.ts';
 import type { Engine } from '../drivers/index.ts';
+import { runMulticore } from './multicore.ts';
 import { runLab, type LabConfig, type RunOptions, type RunResult } from './run.ts';
 import { engineLabel, type Scenario, type SenderKind } from './scenarios.ts';
 
@@ -85,7 +86,9 @@ export interface SeedRunAnswer {
 
 /** Runs one task; the same function serves the main thread (`--jobs 1`) and every worker, so both give the same bytes. */
 export function runSeedTask(t: SeedRunTask): SeedRunAnswer {
-  const r = runSeed(t.plan, t.seed);
+  const config = withSeed(t.plan.config, t.seed);
+  if ((config.cpus ?? 1) > 1) return runMulticore(config);
+  const r = runLab(config);
   return { report: r.report, conservation: r.conservation };
 }
 

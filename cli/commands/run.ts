@@ -33,7 +33,10 @@ interface RunFlags extends PathFlags {
   seed?: number;
   seeds?: number;
   jobs?: number;
+  cpus?: number;
+  workers?: number;
   tso?: boolean;
+  openLoop?: boolean;
   ip?: '4' | '6';
   sender?: 'fixed-window' | '2.6.24' | 'modern';
   kernel?: '2.6.24' | '2.6.27' | 'modern';
@@ -61,6 +64,16 @@ export function registerRun(program: Command): void {
       intFlag('--seeds', 1, 1000),
     )
     .option(
+      '--cpus <n>',
+      'simulated cores: queue q is serviced on core q mod N, each core with its own stack, CPU and DMA region (mq; open-loop traffic or a replay; default 1)',
+      intFlag('--cpus', 1, 64),
+    )
+    .option(
+      '--workers <n>',
+      'split one run on several simulated cores (--cpus) over N worker threads; the report and --out bytes do not depend on N',
+      intFlag('--workers', 1, 64),
+    )
+    .option(
       '--jobs <n>',
       'with --seeds: worker threads the runs are spread over (default: the number of cores); the output does not depend on it',
       intFlag('--jobs', 1, 1024),
@@ -70,6 +83,10 @@ export function registerRun(program: Command): void {
         '--sender <kind>',
         "TCP senders: 'fixed-window' (no congestion control), '2.6.24' (window grows per ACK) or 'modern' (per acknowledged segment)",
       ).argParser(choiceFlag('--sender', ['fixed-window', '2.6.24', 'modern'] as const)),
+    )
+    .option(
+      '--open-loop',
+      'the senders send at line rate ignoring windows and ACKs, so what the wire carries does not depend on the host (what --cpus N needs)',
     )
     .option('--tso', "the senders hand their NIC 64 KB super-segments; the partner's TSO NIC cuts them into MSS frames")
     .addOption(ipVersionOption())
@@ -105,11 +122,15 @@ Examples:
   vnic run --scenario forward --engine lro --kernel 2.6.24 --json
   vnic run --scenario forward --engine gro --out-egress egress.pcap
   vnic run --ip 6 --model mq --engine gro
+  vnic run --model mq --open-loop --cpus 2 --engine gro
+  vnic run --model mq --open-loop --cpus 2 --workers 2 --engine gro --json
   vnic run --config my-run.json --model myri10ge`,
     )
     .action(async (f: RunFlags) => {
       const { parseLabConfig, resolveDriver } = await import('../../lab/run.ts');
-      const { plansFor, runSeed, seedList, summarise } = await import('../../lab/seeds.ts');
+      const { plansFor, runSeed, seedList, summarise, withSeed } = await import('../../lab/seeds.ts');
+      const { parseMulticoreConfig, runMulticore } = await import('../../lab/multicore.ts');
+      const { runOnWorkers } = await import('../pool/workers.ts');
       const { parseTrafficConfig } = await import('../../traffic/index.ts');
       const base = baseConfig(f);
       const scenario = f.scenario !== undefined ? getScenario(f.scenario) : undefined;
@@ -124,6 +145,10 @@ Examples:
         ...(f.sender !== undefined ? { sender: f.sender } : {}),
       });
       const seedCount = f.seeds ?? 1;
+      if (f.workers !== undefined && seedCount !== 1)
+        throw new UsageError(
+          '--workers splits one run over threads; several runs (--seeds) spread over the pool with --jobs',
+        );
       if (f.jobs !== undefined && seedCount === 1)
         throw new UsageError('--jobs spreads the runs of --seeds over worker threads: add --seeds N (N > 1)');
       if (f.out !== undefined && (plans.length !== 1 || seedCount !== 1))
@@ -131,11 +156,17 @@ Examples:
       if (f.outEgress !== undefined && (plans.length !== 1 || seedCount !== 1))
         throw new UsageError('--out-egress needs a single run: add --engine lro|gro|off (and no --seeds)');
       // a bad config is one line on stderr, before any progress line
-      runOrExplain(() => {
+      const cpus = runOrExplain(() => {
         const c = parseLabConfig(plans[0]!.config);
         resolveDriver(c);
         if (c.traffic !== undefined) parseTrafficConfig(c.traffic);
+        return c.cpus;
       });
+      if (cpus > 1) runOrExplain(() => parseMulticoreConfig(plans[0]!.config));
+      else if (f.workers !== undefined)
+        throw new UsageError(
+          `--workers ${f.workers}: the run has one simulated core, so there is nothing to split: add --cpus N (N > 1; mq, open-loop traffic or a replay)`,
+        );
       const seeds = seedList(f.seed ?? trafficSeed(base), seedCount);
       const out = f.out !== undefined ? { path: f.out, format: outFormat(f.out) } : undefined;
       const outEgress = f.outEgress !== undefined ? { path: f.outEgress, format: outFormat(f.outEgress) } : undefined;
@@ -152,12 +183,21 @@ Examples:
         results = [];
         for (const plan of plans) {
           // the progress line follows the run, so a configuration the engine cannot run on stays one line
-          const r = runOrExplain(() =>
-            runSeed(plan, seeds[0]!, {
-              ...(out !== undefined ? { out } : {}),
-              ...(outEgress !== undefined ? { outEgress } : {}),
-            }),
-          );
+          const config = withSeed(plan.config, seeds[0]!);
+          const r: SeedRunAnswer =
+            cpus === 1
+              ? runOrExplain(() =>
+                  runSeed(plan, seeds[0]!, {
+                    ...(out !== undefined ? { out } : {}),
+                    ...(outEgress !== undefined ? { outEgress } : {}),
+                  }),
+                )
+              : f.workers !== undefined
+                ? await runOnWorkers(config, f.workers, {
+                    ...(out !== undefined ? { out } : {}),
+                    loads: loadedModules(program),
+                  })
+                : runOrExplain(() => runMulticore(config, out !== undefined ? { out } : {}));
           ran(plan, seeds[0]!);
           results.push([r]);
         }
@@ -257,6 +297,12 @@ function baseConfig(f: RunFlags): LabConfig {
   const merged: LabConfig = { ...cfg, ...labFromFlags(f) };
   if (f.seed !== undefined && merged.traffic !== undefined)
     merged.traffic = { ...(merged.traffic as object), seed: f.seed };
+  if (f.cpus !== undefined) merged.cpus = f.cpus;
+  if (f.openLoop === true) {
+    if (merged.traffic === undefined)
+      throw new UsageError('--open-loop applies to generated traffic, not to a capture');
+    merged.traffic = { ...(merged.traffic as object), openLoop: true };
+  }
   if (f.tso === true && merged.traffic !== undefined) merged.traffic = { ...(merged.traffic as object), tso: true };
   if (f.kernel !== undefined || f.outEgress !== undefined) {
     if (merged.forward === undefined)

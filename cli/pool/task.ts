@@ -5,19 +5,23 @@ import { pathToFileURL } from 'node:url';
 import { runMatrixRow, type MatrixRowTask, type MatrixRow } from '../commands/matrix.ts';
 import { runLabSummary, type LabRunTask, type LabRunSummary } from '../../report/collect.ts';
 import { runSeedTask, type SeedRunTask, type SeedRunAnswer } from '../../lab/seeds.ts';
+import { runCoresTask, type CoresTask } from './cores.ts';
+import type { CoresPart } from '../../lab/multicore.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { runOrExplain } from '../commands/replay.ts';
 
 export type PoolTask =
   | { kind: 'matrix-row'; task: MatrixRowTask }
   | { kind: 'lab-run'; task: LabRunTask }
-  | { kind: 'run-seed'; task: SeedRunTask };
+  | { kind: 'run-seed'; task: SeedRunTask }
+  | { kind: 'cores'; task: CoresTask };
 
 /** The answer for each kind of task. */
 export interface PoolValue {
   'matrix-row': MatrixRow;
   'lab-run': LabRunSummary;
   'run-seed': SeedRunAnswer;
+  cores: CoresPart;
 }
 
 /** An error crosses the thread boundary as its kind and message, so the CLI still exits 2, 1 or 70 for it. */
@@ -67,6 +71,8 @@ export function runTask(t: PoolTask): PoolValue[keyof PoolValue] {
       return runLabSummary(t.task);
     case 'run-seed':
       return runSeedTask(t.task);
+    case 'cores':
+      return runCoresTask(t.task);
   }
 }
 
