@@ -8,13 +8,13 @@ import type { SeedRunAnswer } from '../../lab/seeds.ts';
 import type { OutputOptions } from '../../lab/output.ts';
 import { finishCaptures, mergeCores, parseMulticoreConfig, type CoresPart } from '../../lab/multicore.ts';
 import type { CoresTask } from './cores.ts';
-import { runTasks } from './pool.ts';
+import { runTasks, type WorkerPool } from './pool.ts';
 
 /** The run on `workers` threads (at most one per simulated core). */
 export async function runOnWorkers(
   config: LabConfig,
   workers: number,
-  o: { out?: OutputOptions; loads?: string[] } = {},
+  o: { out?: OutputOptions; loads?: string[]; pool?: WorkerPool } = {},
 ): Promise<SeedRunAnswer> {
   const c = parseMulticoreConfig(config);
   const n = Math.min(workers, c.cpus);
@@ -25,10 +25,11 @@ export async function runOnWorkers(
     cores: Array.from({ length: c.cpus }, (_, k) => k).filter((k) => k % n === w),
     ...(out !== undefined ? { out } : {}),
   }));
-  const parts = await runTasks<CoresPart>(
-    tasks.map((task) => ({ kind: 'cores', task })),
-    { jobs: n, loads: o.loads ?? [] },
-  );
+  const pooled = tasks.map((task) => ({ kind: 'cores' as const, task }));
+  const parts =
+    o.pool !== undefined
+      ? await o.pool.run<CoresPart>(pooled)
+      : await runTasks<CoresPart>(pooled, { jobs: n, loads: o.loads ?? [] });
   if (o.out !== undefined) finishCaptures(config, parts, o.out);
   return mergeCores(config, parts);
 }
