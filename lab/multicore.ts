@@ -12,7 +12,8 @@ import { NO_TRACE } from '../observe/trace.ts';
 import { LatencyRecorder, type LatencySamples } from '../observe/recorders.ts';
 import type { FlowExpectation } from '../wire/flow.ts';
 import { BaseNic, RX_FLAG, type NicModel } from '../hw-models/model.ts';
-import { mqQueueGroupConfig, type MqConfig } from '../hw-models/mq.ts';
+// through the layer's index, which registers every model in its order (`vnic models` lists them so)
+import { mq } from '../hw-models/index.ts';
 import { Stack, type SkBuff } from '../stack/index.ts';
 import type { Driver } from '../drivers/index.ts';
 import { createLinkPartner, FRAME_FLAG, type FrameSink } from '../traffic/index.ts';
@@ -133,7 +134,9 @@ export function runCores(input: LabConfig, cores?: readonly number[], opts: Core
   const slices: (Core | undefined)[] = owned.map((queues, core) => {
     if (!mine.has(core)) return undefined;
     const clock = new VirtualClock();
-    const model = buildModel(c, mtu.value, clock, NO_TRACE, 0, (cfg) => mqQueueGroupConfig(cfg as MqConfig, queues));
+    const model = buildModel(c, mtu.value, clock, NO_TRACE, 0, (cfg) =>
+      mq.mqQueueGroupConfig(cfg as mq.MqConfig, queues),
+    );
     const stack = new Stack({
       clock,
       netdevBudget: Math.max(300, c.pollBudget),
