@@ -671,6 +671,10 @@ export function conserve(model: NicModel, driver: Driver, stack: Stack): RunResu
   return { offered, nicDrops, driverDrops, delivered, held, ok: offered === nicDrops + driverDrops + delivered + held };
 }
 
+/**
+ * A run's report from its parts (runLab's, and each core's in lab/multicore.ts).
+ * @internal
+ */
 export function buildReport(
   c: Resolved,
   engine: Engine,
