@@ -12,7 +12,7 @@ describe('vnic run --seeds over the pool', () => {
     expect(out.seeds).toEqual([7, 8]);
     expect(out.runs.map((r) => r.label)).toEqual(['GRO · seed 7', 'GRO · seed 8']);
     expect(pooled.stdout).toBe(seq.stdout);
-  });
+  }, 180_000);
 
   it('--jobs without --seeds is a usage error', async () => {
     const r = await vnic(['run', '--scenario', 'bulk-1flow', '--jobs', '2']);

@@ -44,7 +44,7 @@ describe('vnic run --workers', () => {
     expect(recs.every((r, i) => i === 0 || r.t >= recs[i - 1]!.t)).toBe(true);
     // the cores' own files are gone
     expect(readdirSync(dir).filter((f) => f.includes('.core'))).toEqual([]);
-  });
+  }, 180_000);
 
   it('a replay on 4 cores over 2 workers: the same JSON and pcap as on one thread', async () => {
     const replay = configFile('replay.json', {
@@ -64,7 +64,7 @@ describe('vnic run --workers', () => {
     expect(b.stdout).toBe(a.stdout);
     expect(readFileSync(three).equals(readFileSync(one))).toBe(true);
     expect(RunOutputSchema.parse(JSON.parse(a.stdout)).runs[0]!.allStreamsOk).toBe(true);
-  });
+  }, 180_000);
 
   it('exit 2 and one line for what cannot split', async () => {
     const cases: [string[], string][] = [
