@@ -95,8 +95,10 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
       'CPU utilisation',
       (r) => `${(r.cpu.utilisation * 100).toFixed(1)} %${coreSaturated(r) ? ' (core saturated)' : ''}`,
     ),
-    row('sustainable on one core', (r) =>
-      r.cpu.sustainableGbps === null ? '—' : `${r.cpu.sustainableGbps.toFixed(2)} Gb/s`,
+    row(reports.some((r) => r.cpu.budgetHz > r.cpu.hz) ? 'sustainable on its cores' : 'sustainable on one core', (r) =>
+      r.cpu.sustainableGbps === null
+        ? '—'
+        : `${r.cpu.sustainableGbps.toFixed(2)} Gb/s${r.cpu.budgetHz > r.cpu.hz ? ` on ${Math.round(r.cpu.budgetHz / r.cpu.hz)} cores` : ''}`,
     ),
     row('latency p50', (r) => fmtUs(r.latency.p50Us)),
     row('latency p99', (r) => fmtUs(r.latency.p99Us)),
