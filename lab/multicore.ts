@@ -11,6 +11,7 @@ import { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE } from '../observe/trace.ts';
 import { LatencyRecorder, type LatencySamples } from '../observe/recorders.ts';
 import type { FlowExpectation } from '../wire/flow.ts';
+import type { KnownRun } from '../wire/known-bytes.ts';
 import { BaseNic, RX_FLAG, type NicModel } from '../hw-models/model.ts';
 // through the layer's index, which registers every model in its order (`vnic models` lists them so)
 import { mq } from '../hw-models/index.ts';
@@ -173,14 +174,18 @@ export function runCores(input: LabConfig, cores?: readonly number[], opts: Core
 
   /**
    * The wire's end of the host: steer, then let the owning core catch up to the arrival and take the frame.
-   * `rxFlags` turns what the source says of the frame into the model's RX flags.
+   * `rxFlags` turns what the source says of the frame into the model's RX flags; `known`, the sender's claim about
+   * its bytes (lab/run.ts flagTranslator), as runLab passes it.
    */
-  const host = (rxFlags: (given: number) => number): FrameSink & Pick<NicModel, 'rings'> => ({
+  const host = (
+    rxFlags: (given: number) => number,
+    known: () => KnownRun | null = () => null,
+  ): FrameSink & Pick<NicModel, 'rings'> => ({
     receiveFrame(frame: Uint8Array, length: number, nowNs: number, flags = 0): void {
       const s = slices[steer.queueFor(frame, length) % c.cpus];
       if (s === undefined) return;
       s.clock.run(nowNs);
-      s.model.receiveFrame(frame, length, nowNs, rxFlags(flags));
+      s.model.receiveFrame(frame, length, nowNs, rxFlags(flags), known());
     },
     rings: (q) => steer.rings(q),
   });
@@ -209,7 +214,10 @@ export function runCores(input: LabConfig, cores?: readonly number[], opts: Core
     } else {
       const setup = createLinkPartner(
         front,
-        host(() => (setup.link.deliveringFlags & FRAME_FLAG.CSUM_UNVERIFIABLE ? RX_FLAG.CSUM_TRUSTED : 0)),
+        host(
+          () => (setup.link.deliveringFlags & FRAME_FLAG.CSUM_UNVERIFIABLE ? RX_FLAG.CSUM_TRUSTED : 0),
+          () => setup.link.deliveringKnown,
+        ),
         c.traffic,
         NO_TRACE,
       );
