@@ -1,6 +1,6 @@
-// The figure of docs/lro.md's "Forwarding and bridging" section: the forward scenario under each kernel
-// policy — what entered the ingress wire, what left the egress wire, and how they differ. docs/figures.ts
-// calls `forwardFigures` and writes what it returns with the other figures.
+// The figures of docs/lro.md's "Forwarding and bridging" section: the forward and bridge scenarios under
+// each kernel policy — what entered the ingress wire, what left the egress wire, and how they differ.
+// docs/figures.ts calls `forwardFigures` and writes what it returns with the other figures.
 import { getScenario } from '../lab/scenarios.ts';
 import { plansFor, runSeed } from '../lab/seeds.ts';
 import type { ForwardReport } from '../lab/forward.ts';
@@ -13,8 +13,14 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
 }
 
 export function forwardFigures(): Record<string, string> {
-  const s = getScenario('forward');
-  if (s === undefined) throw new Error('figures: no scenario forward');
+  return { 'forward.md': policyTable('forward'), 'bridge.md': policyTable('bridge') };
+}
+
+/** One row per kernel policy of a forwarding scenario ('forward': a router, 'bridge': a learning bridge). */
+function policyTable(name: 'forward' | 'bridge'): string {
+  const s = getScenario(name);
+  if (s === undefined) throw new Error(`figures: no scenario ${name}`);
+  const bridge = name === 'bridge';
   const rows: string[][] = [];
   for (const p of plansFor(s.lab, s, undefined)) {
     const r = runSeed(p, 1);
@@ -35,29 +41,35 @@ export function forwardFigures(): Record<string, string> {
       int(f.egressDiffering),
       reasons === '' ? '—' : reasons,
       drops === '' ? '—' : drops,
-      int(f.icmpFragNeeded),
+      bridge ? fdb(f) : int(f.icmpFragNeeded),
       f.egressIdenticalToIngress ? 'yes' : 'no',
       r.report.allStreamsOk ? 'yes' : 'NO',
     ]);
   }
-  const md =
+  return (
     table(
       [
         'engine, kernel',
-        'LRO disabled by forwarding',
+        bridge ? 'LRO disabled by br_add_if' : 'LRO disabled by forwarding',
         'ingress frames',
-        'packets forwarded (aggregates)',
+        bridge ? 'packets bridged (aggregates)' : 'packets forwarded (aggregates)',
         'egress frames',
         'egress frames differing',
         'first difference',
-        'forwarding drops',
-        'ICMP frag. needed',
+        bridge ? 'bridge drops' : 'forwarding drops',
+        bridge ? 'FDB: learned, flooded, sent to a known port' : 'ICMP frag. needed',
         'egress identical to ingress',
         'streams intact',
       ],
       rows,
     ) +
-    `\nInput: the \`forward\` scenario (${s.summary}), seed 1; egress compared with ingress from the IP header on (TTL one less, header checksum updated), frame by frame at the same flow and sequence number.\n` +
-    '\nReproduce: `vnic run --scenario forward` (one run: `--engine lro --kernel 2.6.24 --json`, the egress frames: `--out-egress egress.pcap`)\n';
-  return { 'forward.md': md };
+    `\nInput: the \`${name}\` scenario (${s.summary}), seed 1; egress compared with ingress from the IP header on (${bridge ? 'a bridge changes nothing' : 'TTL one less, header checksum updated'}), frame by frame at the same flow and sequence number.\n` +
+    `\nReproduce: \`vnic run --scenario ${name}\` (one run: \`--engine lro --kernel 2.6.24 --json\`, the egress frames: \`--out-egress egress.pcap\`)\n`
+  );
+}
+
+/** A bridge's FDB counters, both directions: addresses learned, frames flooded (unknown address), frames sent to a known port. */
+function fdb(f: ForwardReport): string {
+  const b = f.bridge;
+  return b === undefined ? '—' : `${int(b.fdbLearned)}, ${int(b.floodedUnknown)}, ${int(b.forwardedKnown)}`;
 }

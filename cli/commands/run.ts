@@ -95,6 +95,7 @@ Examples:
   vnic run --scenario forward
   vnic run --scenario forward --engine lro --kernel 2.6.24 --json
   vnic run --scenario forward --engine gro --out-egress egress.pcap
+  vnic run --scenario bridge --engine lro --kernel 2.6.24
   vnic run --ip 6 --model mq --engine gro
   vnic run --config my-run.json --model myri10ge`,
     )
@@ -219,7 +220,7 @@ function baseConfig(f: RunFlags): LabConfig {
   if (f.kernel !== undefined || f.outEgress !== undefined) {
     if (merged.forward === undefined)
       throw new UsageError(
-        `${f.kernel !== undefined ? '--kernel' : '--out-egress'} applies to a forwarding run (--scenario forward, or a config with "forward")`,
+        `${f.kernel !== undefined ? '--kernel' : '--out-egress'} applies to a forwarding run (--scenario forward or bridge, or a config with "forward")`,
       );
     if (f.kernel !== undefined) merged.forward = { ...merged.forward, kernel: f.kernel };
   }
