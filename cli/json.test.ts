@@ -141,6 +141,7 @@ describe.concurrent('--json output against the exported schemas', () => {
       'rr-small',
       'slow-start',
       'forward',
+      'bridge',
     ]);
   });
 });
