@@ -220,7 +220,7 @@ describe('vnic matrix usage errors: exit 2, one line', () => {
   it.each([
     [
       ['matrix', '--traffic', 'nope'],
-      'vnic: --traffic nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo, moderated-2g, rr-small, slow-start, forward)',
+      'vnic: --traffic nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo, moderated-2g, rr-small, slow-start, forward, bridge)',
     ],
     [['matrix', '--flow-kib', 'x'], "vnic: --flow-kib takes a whole number, not 'x'"],
     [['matrix', '--model', 'rtl8139'], "vnic: --model must be one of ehea, mq, myri10ge, e1000, not 'rtl8139'"],
