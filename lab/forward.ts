@@ -74,8 +74,15 @@ export const ForwardReportSchema = z.object({
   /** Egress frames equal to an ingress frame from the IP header on (TTL one less, header checksum updated). */
   egressIdentical: z.number().int().nonnegative(),
   egressDiffering: z.number().int().nonnegative(),
-  /** Every ingress frame left as itself and nothing else left: what a router must do. */
+  /** Ingress frames the router dropped and answered with an ICMP error (fragmentation needed, time exceeded): what it may do instead of sending them on. */
+  ingressDroppedWithIcmp: z.number().int().nonnegative(),
+  /** Every ingress frame left as itself, or was dropped with an ICMP error, and nothing else left: what a router must do. */
   egressIdenticalToIngress: z.boolean(),
+  /** TCP payload sizes (bytes → frames) of the frames compared on each side: a router or bridge must not change them. */
+  payloadSizes: z.object({
+    ingress: z.record(z.string(), z.number().int().nonnegative()),
+    egress: z.record(z.string(), z.number().int().nonnegative()),
+  }),
   /** How differing egress frames differ from the ingress frame at the same sequence number (first difference found). */
   differsBy: z.record(z.string(), z.number().int().nonnegative()),
   /** Packets ip_forward took, how many were aggregates, and the wire frames they carried. */
@@ -129,6 +136,9 @@ export class ForwardComparison {
     ackOrWindow: 0,
     other: 0,
   };
+  /** TCP payload sizes of the compared frames: how many ingress and egress frames carried each size. */
+  readonly ingressSizes = new Map<number, number>();
+  readonly egressSizes = new Map<number, number>();
   private readonly waiting = new Map<string, Uint8Array[]>();
   private readonly L = new FrameLayout();
 
@@ -144,6 +154,7 @@ export class ForwardComparison {
     const L = layoutFrame(frame, 0, len, this.L);
     if (!L.isTcp || L.ipVersion !== 4 || (L.daddr & this.mask) >>> 0 !== this.net) return;
     this.ingressFrames++;
+    this.ingressSizes.set(L.payloadLen, (this.ingressSizes.get(L.payloadLen) ?? 0) + 1);
     const ip = frame.slice(L.l3, L.l3 + r16(frame, L.l3 + IPV4.TOT_LEN));
     if (this.ttlStep > 0) {
       ip[IPV4.TTL] = ip[IPV4.TTL]! - this.ttlStep;
@@ -165,6 +176,7 @@ export class ForwardComparison {
       return;
     }
     const ipLen = Math.min(len - L.l3, r16(frame, L.l3 + IPV4.TOT_LEN));
+    if (L.isTcp) this.egressSizes.set(L.payloadLen, (this.egressSizes.get(L.payloadLen) ?? 0) + 1);
     const list = L.isTcp ? this.waiting.get(this.key(L, frame)) : undefined;
     if (list === undefined || list.length === 0) {
       this.differsBy['segmentBoundary']!++;
@@ -375,12 +387,18 @@ export class ForwardingHost {
     if (fs !== undefined) for (const k of FORWARD_DROP_REASONS) if (fs[k] > 0) drops[k] = fs[k];
     if (bs !== undefined) for (const k of BRIDGE_DROP_REASONS) if (bs[k] > 0) drops[k] = bs[k];
     if (x.tx_queue_full > 0) drops['tx_queue_full'] = x.tx_queue_full;
+    // the egress device refused the packet (a TSO segment larger than its largest frame: a 2.6.24 aggregate whose
+    // segment size is over the egress MTU)
+    let txBad = 0;
+    for (const nic of this.txNics) txBad += nic.counters.tx_bad_packet;
+    if (txBad > 0) drops['tx_bad_packet'] = txBad;
     const differsBy: Record<string, number> = {};
     for (const [k, v] of Object.entries(cmp.differsBy)) if (v > 0) differsBy[k] = v;
     const farTotals = this.far.model.totals();
     let farNicDrops = 0;
     for (const k of this.far.model.dropCounters) farNicDrops += farTotals[k] ?? 0;
     const differing = cmp.egressFrames - cmp.identical;
+    const withIcmp = fs?.droppedWithIcmpWireFrames ?? 0;
     return {
       mode: this.config.mode,
       kernel: this.config.kernel,
@@ -390,8 +408,10 @@ export class ForwardingHost {
       egressFrames: cmp.egressFrames,
       egressIdentical: cmp.identical,
       egressDiffering: differing,
-      egressIdenticalToIngress: cmp.ingressFrames === cmp.egressFrames && differing === 0,
+      ingressDroppedWithIcmp: withIcmp,
+      egressIdenticalToIngress: cmp.ingressFrames === cmp.egressFrames + withIcmp && differing === 0,
       differsBy,
+      payloadSizes: { ingress: sizeTable(cmp.ingressSizes), egress: sizeTable(cmp.egressSizes) },
       forwarded: fs?.forwarded ?? bs?.bridged ?? 0,
       forwardedAggregates: fs?.forwardedAggregates ?? bs?.bridgedAggregates ?? 0,
       drops,
@@ -417,4 +437,11 @@ export class ForwardingHost {
         : {}),
     };
   }
+}
+
+/** A size histogram as a record, sizes ascending. */
+function sizeTable(m: ReadonlyMap<number, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of [...m.keys()].sort((a, b) => a - b)) out[String(k)] = m.get(k)!;
+  return out;
 }

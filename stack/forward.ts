@@ -36,8 +36,9 @@ export interface ForwardStats {
   forward_would_fragment: number;
   icmpFragNeeded: number;
   icmpTimeExceeded: number;
-  /** Wire frames inside the skbs dropped by any reason above. */
+  /** Wire frames inside the skbs dropped by any reason above, and inside those answered with an ICMP error. */
   droppedWireFrames: number;
+  droppedWithIcmpWireFrames: number;
   /** The reverse direction: frames from the egress side routed back out of the ingress interface (the far host's ACKs). */
   reverseForwarded: number;
 }
@@ -87,6 +88,7 @@ export class IpForwarder {
     icmpFragNeeded: 0,
     icmpTimeExceeded: 0,
     droppedWireFrames: 0,
+    droppedWithIcmpWireFrames: 0,
     reverseForwarded: 0,
   };
   /** Called with every skb about to be transmitted (the trace narrator and tests listen). */
@@ -161,6 +163,7 @@ export class IpForwarder {
     if (h[IPV4.TTL]! <= 1) {
       this.icmp(skb, h, ihl, 11, 0, 0);
       st.icmpTimeExceeded++;
+      st.droppedWithIcmpWireFrames += skb.wireFrames;
       return this.drop(skb, 'forward_ttl_exceeded', 'TTL exceeded in transit: ICMP time exceeded sent back');
     }
     if ((daddr & this.mask) >>> 0 !== (o.egressNet & this.mask) >>> 0)
@@ -170,6 +173,7 @@ export class IpForwarder {
       if ((r16(h, IPV4.FRAG) & IPV4_FRAG.DF) !== 0) {
         this.icmp(skb, h, ihl, 3, 4, mtu);
         st.icmpFragNeeded++;
+        st.droppedWithIcmpWireFrames += skb.wireFrames;
         return this.drop(
           skb,
           'forward_frag_needed',

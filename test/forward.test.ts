@@ -13,6 +13,8 @@ import { seg, skbOf, RecordingSink, makeLro } from './support/lro.ts';
 import { mqTransmitter } from '../drivers/mq/xmit.ts';
 import { parseIpv4, parseMac } from '../wire/address.ts';
 import { decodeFrame } from '../wire/decode.ts';
+import { QuotedTooBig, readTooBig } from '../wire/icmp-error.ts';
+import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import { IPV4, TCP, TCP_FLAG } from '../wire/constants.ts';
 import type { SkBuff } from '../stack/skb.ts';
 import { vnic } from './support/cli.ts';
@@ -105,6 +107,59 @@ describe('vnic run --scenario forward, one policy row each', () => {
   });
 });
 
+describe('vnic run --scenario forward --egress-mtu 1400: ICMP fragmentation needed in a run', () => {
+  function smallEgress(engine: 'off' | 'lro' | 'gro', kernel: ForwardKernel) {
+    const r = runLab({ ...scenario.lab, engine, forward: { ...scenario.lab.forward, kernel, egressMtu: 1400 } });
+    const flows = r.partner!.flowReports();
+    return { r, f: r.report.forward as ForwardReport, flows };
+  }
+
+  it('LRO/GRO off and GRO: the first full-size segments are dropped with ICMP, the senders lower their MSS to 1348 and resend; egress equals ingress', () => {
+    for (const [engine, forwarded] of [
+      ['off', 2556],
+      ['gro', 1361],
+    ] as const) {
+      const { r, f, flows } = smallEgress(engine, 'modern');
+      expect(r.report.allStreamsOk).toBe(true);
+      expect([f.ingressFrames, f.egressFrames, f.ingressDroppedWithIcmp, f.icmpFragNeeded, f.forwarded]).toEqual([
+        2559,
+        2556,
+        3,
+        3,
+        forwarded,
+      ]);
+      expect(f.drops).toEqual({ forward_frag_needed: 3 });
+      expect(f.egressIdenticalToIngress).toBe(true);
+      expect(r.report.counters['traffic']!['hostTooBig']).toBe(3);
+      // the bulk flows lowered their MSS once each; the 1000-byte messages fit and never did
+      expect(flows.map((x) => x.pmtuReductions)).toEqual([1, 1, 0]);
+    }
+  });
+
+  it('LRO on 2.6.24: every LRO packet carries gso_size, so ip_forward skips the MTU check, no ICMP is sent and the path is a black hole', () => {
+    const { r, f } = smallEgress('lro', '2.6.24');
+    expect(r.report.allStreamsOk).toBe(false);
+    expect([f.icmpFragNeeded, f.ingressDroppedWithIcmp, f.farNicDrops]).toEqual([0, 0, 29]);
+    expect(f.drops['tx_bad_packet']).toBeGreaterThan(0);
+    expect(f.egressIdenticalToIngress).toBe(false);
+    expect(r.report.counters['traffic']!['hostTooBig']).toBe(0);
+  });
+
+  it('LRO on 2.6.27: LRO off, so the sender learns the path MTU as with LRO off', () => {
+    const { r, f } = smallEgress('lro', '2.6.27');
+    expect(r.report.allStreamsOk).toBe(true);
+    expect([f.lroDisabledByForwarding, f.icmpFragNeeded, f.egressFrames]).toEqual([1, 3, 2556]);
+    expect(f.egressIdenticalToIngress).toBe(true);
+  });
+
+  it('--egress-mtu outside a forwarding run is a usage error; out of range is one too', async () => {
+    const a = await vnic(['run', '--scenario', 'bulk-1flow', '--egress-mtu', '1400']);
+    expect([a.code, a.stderr.includes('--egress-mtu applies to a forwarding run')]).toEqual([2, true]);
+    const b = await vnic(['run', '--scenario', 'forward', '--egress-mtu', '40']);
+    expect([b.code, b.stderr.includes('--egress-mtu must be between 68 and 9000, not 40')]).toEqual([2, true]);
+  });
+});
+
 /** A router with an mq egress (MTU `mtu`) whose wire and ICMP output are recorded. */
 function router(kernel: ForwardKernel, mtu = 1500, tso = true) {
   const clock = new VirtualClock();
@@ -188,6 +243,10 @@ describe('ip_forward (stack/forward.ts)', () => {
     expect([ic[34], ic[35], (ic[40]! << 8) | ic[41]!]).toEqual([3, 4, 1400]);
     // quoted: the dropped packet's IP header and first 8 bytes
     expect(ic.subarray(42, 42 + 28)).toEqual(seg({ dst: FAR }).subarray(14, 42));
+    // what the sender reads from it (wire/icmp-error.ts)
+    const q = new QuotedTooBig();
+    expect(readTooBig(ic, layoutFrame(ic, 0, ic.length, new FrameLayout()), q)).toBe(true);
+    expect([q.mtu, q.sport, q.dport, q.seq, q.addrLen]).toEqual([1400, 40000, 5001, 1000, 4]);
   });
 
   it('a GRO aggregate whose segments exceed the MTU: modern kernels answer ICMP, 2.6.24 forwards it (no GSO MTU check)', () => {

@@ -23,3 +23,4 @@ export * from './l4checksum.ts';
 export * from './cut-frame.ts';
 export { StreamHash } from './stream-hash.ts';
 export * from './flow.ts';
+export * from './icmp-error.ts';
