@@ -19,7 +19,7 @@
 import { z } from 'zod';
 import { parseIpv4, parseMac } from '../wire/address.ts';
 import { r16, r32, w16 } from '../wire/bytes.ts';
-import { IPV4, TCP } from '../wire/constants.ts';
+import { IPPROTO, IPV4, TCP } from '../wire/constants.ts';
 import { finish, sumBytes } from '../wire/checksum.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import type { VirtualClock } from '../sim/clock.ts';
@@ -167,14 +167,11 @@ export class ForwardComparison {
     else list.push(ip);
   }
 
-  /** A frame on the egress wire. */
+  /** A frame on the egress wire: TCP/IPv4 ones are compared (the ingress side keeps only those), others pass uncounted. */
   egress(frame: Uint8Array, len: number): void {
-    this.egressFrames++;
     const L = layoutFrame(frame, 0, len, this.L);
-    if (L.l3 < 0 || L.ipVersion !== 4) {
-      this.differsBy['other']!++;
-      return;
-    }
+    if (L.l3 < 0 || L.ipVersion !== 4 || L.l4Proto !== IPPROTO.TCP) return;
+    this.egressFrames++;
     const ipLen = Math.min(len - L.l3, r16(frame, L.l3 + IPV4.TOT_LEN));
     if (L.isTcp) this.egressSizes.set(L.payloadLen, (this.egressSizes.get(L.payloadLen) ?? 0) + 1);
     const list = L.isTcp ? this.waiting.get(this.key(L, frame)) : undefined;

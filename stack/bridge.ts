@@ -15,7 +15,7 @@ import { ETH } from '../wire/constants.ts';
 import type { Cpu } from '../sim/cost.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import type { ForwardKernel } from './forward.ts';
-import { freeSkb, type SkBuff } from './skb.ts';
+import { ETH_P_8021AD, ETH_P_8021Q, freeSkb, type SkBuff } from './skb.ts';
 import type { XmitPath } from './xmit.ts';
 
 /** Why the bridge consumed a frame without sending it anywhere. */
@@ -26,6 +26,8 @@ export const BRIDGE_DROP_REASONS = [
   'bridge_same_port',
   /** A non-GSO frame larger than the egress port's MTU (br_dev_queue_push_xmit). */
   'bridge_mtu_exceeded',
+  /** An 802.1Q/802.1ad-tagged frame: the lab's transmit path sends untagged frames only (no tag insertion). */
+  'bridge_vlan_tagged',
 ] as const;
 export type BridgeDropReason = (typeof BRIDGE_DROP_REASONS)[number];
 
@@ -53,6 +55,7 @@ export interface BridgeStats {
   bridge_lro_aggregate: number;
   bridge_same_port: number;
   bridge_mtu_exceeded: number;
+  bridge_vlan_tagged: number;
   /** Wire frames inside the skbs dropped by any reason above. */
   droppedWireFrames: number;
 }
@@ -100,6 +103,7 @@ export class Bridge {
     bridge_lro_aggregate: 0,
     bridge_same_port: 0,
     bridge_mtu_exceeded: 0,
+    bridge_vlan_tagged: 0,
     droppedWireFrames: 0,
   };
   /** Called with every skb about to leave by a port (the trace narrator and tests listen). */
@@ -149,6 +153,8 @@ export class Bridge {
         'skb_warn_if_lro: received packets cannot be bridged while LRO is enabled',
       );
     if (out === INGRESS) return this.drop(skb, 'bridge_same_port', 'the destination is behind the port it came in on');
+    if (skb.vlanPresent || skb.protocol === ETH_P_8021Q || skb.protocol === ETH_P_8021AD)
+      return this.drop(skb, 'bridge_vlan_tagged', 'a tagged frame: the transmit path has no VLAN tag insertion');
     const dev = o.egress.dev;
     if (skb.gsoSize === 0 && skb.len > dev.mtu)
       return this.drop(skb, 'bridge_mtu_exceeded', `${skb.len} bytes exceed ${dev.name}'s MTU ${dev.mtu}`);

@@ -168,6 +168,14 @@ describe('the learning bridge (stack/bridge.ts)', () => {
     expect(x.br.stats.deliveredLocal).toBe(1);
   });
 
+  it('a tagged frame is dropped and counted: the transmit path has no VLAN tag insertion', () => {
+    const x = bridge('modern');
+    const f = seg({ srcMac: A, vlan: 100 });
+    f.set(parseMac(B), 0);
+    expect(x.br.handleSkb(skbOf(f))).toBe(true);
+    expect([x.br.stats.bridge_vlan_tagged, x.br.stats.bridged]).toEqual([1, 0]);
+  });
+
   it('an LRO aggregate: 2.6.24 bridges it as it is, 2.6.27 and later drop it (skb_warn_if_lro)', () => {
     for (const [kernel, bridged, warned] of [
       ['2.6.24', 1, 0],
