@@ -1,7 +1,8 @@
 // The benchmarks replay rings of prebuilt frames: this turns a slot into the next segment of its flow
 // by rewriting TCP seq and IP ID in place and patching both checksums (RFC 1624) from the values the
 // frame was built with (seq 0, IP ID 0).
-import { incrementalUpdate16, incrementalUpdate32 } from '../wire/checksum.ts';
+import { w16, w32 } from '../wire/bytes.ts';
+import { fold32 } from '../wire/checksum.ts';
 
 /** Offsets of the IPv4 and TCP headers in an untagged Ethernet frame. */
 export const IP = 14,
@@ -12,18 +13,16 @@ export function builtChecksums(fr: Uint8Array): { ip: number; tcp: number } {
   return { ip: (fr[IP + 10]! << 8) | fr[IP + 11]!, tcp: (fr[TCPH + 16]! << 8) | fr[TCPH + 17]! };
 }
 
+/** RFC 1624 eqn. 3 for a 16-bit word that was 0 (~0 is 0xffff): wire's incrementalUpdate16(check, 0, word),
+ *  whose general-purpose fold loop two end-around carries replace (the sum stays below 2^18). */
+function fromZero16(check: number, word: number): number {
+  return ~fold32((~check & 0xffff) + 0xffff + word) & 0xffff;
+}
+
 /** Writes `seq` and `id` into frame `b` (built with seq 0, ID 0 and checksums `tcpCsum0`, `ipCsum0`). */
 export function stampSeqAndId(b: Uint8Array, seq: number, id: number, tcpCsum0: number, ipCsum0: number): void {
-  b[TCPH + 4] = seq >>> 24;
-  b[TCPH + 5] = seq >>> 16;
-  b[TCPH + 6] = seq >>> 8;
-  b[TCPH + 7] = seq;
-  const tc = incrementalUpdate32(tcpCsum0, 0, seq);
-  b[TCPH + 16] = tc >>> 8;
-  b[TCPH + 17] = tc;
-  b[IP + 4] = id >>> 8;
-  b[IP + 5] = id;
-  const ic = incrementalUpdate16(ipCsum0, 0, id);
-  b[IP + 10] = ic >>> 8;
-  b[IP + 11] = ic;
+  w32(b, TCPH + 4, seq);
+  w16(b, TCPH + 16, fromZero16(fromZero16(tcpCsum0, seq >>> 16), seq & 0xffff));
+  w16(b, IP + 4, id);
+  w16(b, IP + 10, fromZero16(ipCsum0, id));
 }

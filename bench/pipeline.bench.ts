@@ -11,12 +11,14 @@
 //   10 GbE line rate), with `--out` writing every packet the stack received to a new pcap file: reading and writing
 //   included. The capture (VNIC_BENCH_CAPTURE_FRAMES frames, default 1 M ≈ 1.5 GB) is written during the warm-up; a run
 //   replays it round(n / that) times, at least once. Both files are removed when the process exits.
+// - `memory-flat-ehea-4flows`: the first case's pipeline for 10 M frames (`--packets`), the retained heap taken at 1 M
+//   (a tenth) and at the end, with a verdict (the issue's "memory flat" target, asserted here, not in a test).
 // Extras: frames the NIC was offered, stack deliveries, drops, and `retainedHeapMB` (heap after GC with the run's
 // result still referenced: flat over run lengths means no per-frame growth).
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
-import { runLab, resolveDriver, type RunResult } from '../lab/run.ts';
+import { runLab, resolveDriver, type LabConfig, type RunResult } from '../lab/run.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { LabEvents, NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { createModel } from '../hw-models/registry.ts';
@@ -65,26 +67,86 @@ function outcome(res: RunResult, label: string): { packets: number; [k: string]:
   return out;
 }
 
+/** The pipeline's lab config for at least `frames` frames: FLOWS open-loop bulk flows at 10 Gb/s into eHEA with LRO. */
+function pipelineConfig(frames: number): LabConfig {
+  return {
+    model: 'ehea',
+    engine: 'lro',
+    traffic: {
+      seed: 1,
+      openLoop: true,
+      rateGbps: 10,
+      bytesPerFlow: Math.ceil(frames / FLOWS) * MSS,
+      flows: [{ kind: 'bulk', count: FLOWS, mss: MSS }],
+    },
+    timeLimitNs: 1e12,
+  };
+}
+
 function pipelineCase(): BenchCase {
   return {
     name: 'pipeline-ehea-4flows',
     packets: 5_000_000,
     warmup: 1_000_000,
     run(n) {
-      const segs = Math.ceil(n / FLOWS);
-      const res = runLab({
-        model: 'ehea',
-        engine: 'lro',
-        traffic: {
-          seed: 1,
-          openLoop: true,
-          rateGbps: 10,
-          bytesPerFlow: segs * MSS,
-          flows: [{ kind: 'bulk', count: FLOWS, mss: MSS }],
+      return outcome(runLab(pipelineConfig(n)), 'pipeline-ehea-4flows');
+    },
+  };
+}
+
+// ---- memory flat ------------------------------------------------------------------------------------
+
+/** Virtual time between two looks at the frame count (about 80 frames at 10 Gb/s). */
+const PROBE_NS = 100_000;
+/** Retained heap may grow by this much from the first mark to the last and still count as flat: a per-frame leak of
+ *  0.1 byte would add 0.9 MB over the default 9 M frames between them. */
+const FLAT_TOLERANCE_MB = 1;
+
+/**
+ * `memory-flat-ehea-4flows`: one pipeline run of n frames (default 10 M, `--packets`); the retained heap (after a full
+ * GC, every part of the run alive) is taken when n / 10 frames (default 1 M) and when all n have reached the NIC. The
+ * extras give both, the growth and the verdict (`flat` 1 or 0; a growth past FLAT_TOLERANCE_MB also sets the exit code).
+ */
+function memoryFlatCase(): BenchCase {
+  return {
+    name: 'memory-flat-ehea-4flows',
+    packets: 10_000_000,
+    warmup: 10_000,
+    run(n) {
+      const marks = [Math.max(1, Math.round(n / 10)), n];
+      const heapMB = [-1, -1];
+      let next = 0;
+      const res = runLab(pipelineConfig(n), {
+        onOpen: ({ model }) => {
+          let seen = -1;
+          const probe = (): void => {
+            const offered = model.framesOffered;
+            for (; next < marks.length && offered >= marks[next]!; next++) heapMB[next] = retainedHeapMB();
+            // stop once every mark is taken, or when no frame came since the last look (the run is draining)
+            if (next < marks.length && offered !== seen) model.clock.after(PROBE_NS, probe);
+            seen = offered;
+          };
+          model.clock.after(PROBE_NS, probe);
         },
-        timeLimitNs: 1e12,
       });
-      return outcome(res, 'pipeline-ehea-4flows');
+      const out = outcome(res, 'memory-flat-ehea-4flows');
+      if (n <= 100_000) return out; // the harness's warm-ups
+      const [first, last] = heapMB as [number, number];
+      const growth = Math.round((last - first) * 10) / 10;
+      const flat = gc !== null && first >= 0 && last >= 0 && growth <= FLAT_TOLERANCE_MB;
+      process.stderr.write(
+        `memory-flat-ehea-4flows: retained heap ${first} MB after ${marks[0]} frames, ${last} MB after ${marks[1]}: ` +
+          `${flat ? 'flat' : gc === null ? 'unknown (no gc())' : `NOT flat (+${growth} MB > ${FLAT_TOLERANCE_MB} MB)`}\n`,
+      );
+      if (!flat) process.exitCode = 1;
+      return {
+        ...out,
+        firstMarkFrames: marks[0]!,
+        retainedHeapMBAtFirstMark: first,
+        retainedHeapMBAtEnd: last,
+        growthMB: growth,
+        flat: flat ? 1 : 0,
+      };
     },
   };
 }
@@ -281,4 +343,5 @@ export const cases: BenchCase[] = [
   ringCase('pipeline-ehea-4flows-ring-events', new LabEvents()),
   replayCase(),
   fileIoCase(),
+  memoryFlatCase(),
 ];

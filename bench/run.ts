@@ -1,13 +1,16 @@
-// Benchmark harness: `npm run bench [-- [--json] [--packets=N] [name-filter[,name-filter…]]]`. Imports every bench/*.bench.ts,
+// Benchmark harness: `npm run bench [-- [--json] [--packets=N] [--write-docs] [name-filter[,name-filter…]]]`. Imports every bench/*.bench.ts,
 // runs each case with a warm-up, then measures packets/s and heap bytes allocated per packet. External cases
 // (the kernel reference, bench/kernel.bench.ts) measure something outside this process once, or are skipped
 // with a reason. The JSON carries `ratios`: every pipeline and replay case divided by `kernel-veth-gro` of the
 // same run, and every engine case divided by `frame-dma-copy-1514`, the two yardsticks the speed targets use.
-import { readdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
+// `--write-docs` writes the run into docs/performance.md's results table (bench/docs-results.ts); `--docs-from=FILE` writes
+// an earlier run's `--json` output there instead of running.
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { getGc } from './gc.ts';
+import { type BenchRun, writeResults } from './docs-results.ts';
 
 /** One benchmark: `run(n)` pushes `n` packets through the code under test and returns what it did. */
 export interface BenchCase {
@@ -75,7 +78,17 @@ export function measure(c: BenchCase, gc: (() => void) | null, packets?: number)
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== '--');
   const json = args.includes('--json');
+  const writeDocs = args.includes('--write-docs');
   const filter = args.find((a) => !a.startsWith('--'));
+  const here = dirname(fileURLToPath(import.meta.url));
+  const docsPath = join(here, '..', 'docs', 'performance.md');
+  const docsFrom = args.find((a) => a.startsWith('--docs-from='));
+  if (docsFrom !== undefined) {
+    const file = docsFrom.slice('--docs-from='.length);
+    writeResults(docsPath, JSON.parse(readFileSync(file, 'utf8')) as BenchRun);
+    process.stderr.write(`bench: docs/performance.md's results table written from ${file}\n`);
+    return;
+  }
   const packetsArg = args.find((a) => a.startsWith('--packets='));
   const packets = packetsArg !== undefined ? Number(packetsArg.slice('--packets='.length)) : undefined;
   if (packets !== undefined && !(Number.isInteger(packets) && packets > 0)) {
@@ -83,7 +96,6 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const here = dirname(fileURLToPath(import.meta.url));
   const files = readdirSync(here)
     .filter((f) => f.endsWith('.bench.ts'))
     .sort();
@@ -144,7 +156,21 @@ async function main(): Promise<void> {
     start: loadAtStart.map((x) => Math.round(x * 100) / 100),
     end: loadavg().map((x) => Math.round(x * 100) / 100),
   };
-  if (json) process.stdout.write(`${JSON.stringify({ results, skipped, ratios, loadAverage: load })}\n`);
+  const run: BenchRun = {
+    results,
+    skipped,
+    ratios,
+    loadAverage: load,
+    ranAt: new Date().toISOString(),
+    node: process.version,
+    cpus: availableParallelism(),
+    args,
+  };
+  if (writeDocs) {
+    writeResults(docsPath, run);
+    process.stderr.write(`bench: this run written into docs/performance.md's results table\n`);
+  }
+  if (json) process.stdout.write(`${JSON.stringify(run)}\n`);
   else {
     for (const [k, v] of Object.entries(ratios.toKernelVethGro))
       process.stdout.write(`ratio ${k} / kernel-veth-gro = ${v}\n`);

@@ -28,7 +28,7 @@ const CASES: Record<string, string[]> = {
   'test-driver': ['test-driver', 'no-such-driver.ts'],
   help: ['--help'],
   // the missing-tools path (no ip, ethtool or python3 on this PATH): exit 2 and one line, fast and the same everywhere
-  'kernel-check': ['kernel-check', capture, '--runs', '1', '--only-to', '10.77.0.2', '--flush-timeout-us', 'x'],
+  'kernel-check': ['kernel-check', capture, '--runs', '1', '--only-to', '10.77.0.2', '--gro-flush-timeout-us', 'x'],
   usage: ['run', '--mtu', 'big'],
 };
 

@@ -14,10 +14,13 @@ import { DriverOptionsSchema, getDriver, type Engine } from '../drivers/index.ts
 import { TraceLog } from '../observe/trace.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { COST_KINDS, DEFAULT_COST_PROFILE } from '../sim/cost.ts';
-import { LroManager, LRO_IPV4, LRO_TCP, GroEngine, type LroHeader } from '../lro/index.ts';
-import { SkBuff, ethTypeTrans, CHECKSUM_UNNECESSARY, ETH_P_IP, segmentFrames, type RxSink } from '../stack/index.ts';
+import { LroManager, GroEngine } from '../lro/index.ts';
+import { SkBuff, ethTypeTrans, CHECKSUM_UNNECESSARY, segmentFrames, type RxSink } from '../stack/index.ts';
 import { readCapture } from '../tap/index.ts';
-import { IPV4, TCP, TCP_FLAG } from '../wire/index.ts';
+import { IPV4, TCP, TCP_FLAG, TCPOPT_TS } from '../wire/index.ts';
+import { FrameLayout, layoutFrame } from '../wire/layout.ts';
+import { parseIpv4 } from '../wire/address.ts';
+import { linearTcpSkbHeader } from '../drivers/skb-header.ts';
 import { barChart, escapeXml, histogram, lineChart } from '../report/svg.ts';
 import { buildMatrix, type MatrixRow } from '../cli/commands/matrix.ts';
 import { tcpFigures } from './figures-tcp.ts';
@@ -30,6 +33,8 @@ export const FIGURES_DIR = join(HERE, 'figures');
 /** The pages whose `<!-- figure:NAME -->` regions the script fills. */
 export const PAGES = [join(HERE, 'lro.md'), join(HERE, 'performance.md')];
 const CAPTURE = 'test/captures/bulk_mtu1500.tx.pcap';
+/** The capture's receiver: the figures replay the data sent to it. */
+const RECEIVER = parseIpv4('10.77.0.2');
 const ENGINES: readonly Engine[] = ['off', 'lro', 'gro'];
 const MATRIX_FLOW_KIB = 1024;
 
@@ -957,31 +962,23 @@ function skbFromFrame(fr: Uint8Array): SkBuff {
   return skb;
 }
 
-function ipv4Header(skb: SkBuff, out: LroHeader): boolean {
-  if (skb.protocol !== ETH_P_IP) return false;
-  const b = skb.buf,
-    iph = skb.data;
-  out.buf = b;
-  out.iphOff = iph;
-  out.tcphOff = iph + ((b[iph]! & 0x0f) << 2);
-  out.flags = LRO_IPV4 | (b[iph + IPV4.PROTO] === 6 ? LRO_TCP : 0);
-  return true;
-}
+const demoLayout = new FrameLayout();
 
-/** Which header fields of a re-made segment differ from the original (IPv4 without options, TCP at +20 after a 14-byte MAC header). */
+/** Which header fields of a re-made segment differ from the original (both laid out alike: same length, same headers). */
 function differences(a: Uint8Array, b: Uint8Array): string[] {
   if (a.length !== b.length) return ['length'];
   const out: string[] = [];
-  const ip = 14,
-    tcp = ip + 20;
+  const L = layoutFrame(a, 0, a.length, demoLayout),
+    ip = L.l3,
+    tcp = L.l4,
+    doff = L.l4HdrLen;
   if (r16(a, ip + IPV4.ID) !== r16(b, ip + IPV4.ID)) out.push('IP ID');
   if (r32(a, tcp + TCP.ACK) !== r32(b, tcp + TCP.ACK)) out.push('TCP ack');
   if (r16(a, tcp + TCP.WINDOW) !== r16(b, tcp + TCP.WINDOW)) out.push('window');
   if ((a[tcp + TCP.FLAGS]! & TCP_FLAG.PSH) !== (b[tcp + TCP.FLAGS]! & TCP_FLAG.PSH)) out.push('PSH');
-  const doff = (a[tcp + TCP.DOFF]! >>> 4) * 4;
-  if (doff === 32) {
-    if (r32(a, tcp + 24) !== r32(b, tcp + 24)) out.push('TSval');
-    if (r32(a, tcp + 28) !== r32(b, tcp + 28)) out.push('TSecr');
+  if (L.tsOff >= 0) {
+    if (r32(a, L.tsOff + TCPOPT_TS.TSVAL) !== r32(b, L.tsOff + TCPOPT_TS.TSVAL)) out.push('TSval');
+    if (r32(a, L.tsOff + TCPOPT_TS.TSECR) !== r32(b, L.tsOff + TCPOPT_TS.TSECR)) out.push('TSecr');
   }
   const payloadSame = a.subarray(tcp + doff).every((v, i) => v === b[tcp + doff + i]);
   if (!payloadSame) out.push('payload');
@@ -993,20 +990,17 @@ function resegmentDemo(): string {
   const frames: Uint8Array[] = [];
   for (const r of readCapture(join(ROOT, CAPTURE))) {
     const d = r.data;
-    if (d.length < 54 || r16(d, 12) !== 0x0800 || d[14 + IPV4.PROTO] !== 6) continue;
-    if (r32(d, 14 + IPV4.DST) !== ((10 << 24) | (77 << 16) | 2) >>> 0) continue; // data towards the receiver 10.77.0.2
-    const tot = r16(d, 14 + IPV4.TOT_LEN),
-      ihl = (d[14]! & 15) * 4,
-      doff = (d[14 + ihl + TCP.DOFF]! >>> 4) * 4;
-    if (tot - ihl - doff <= 0) continue; // data segments only: the handshake and pure ACKs never aggregate
-    frames.push(d.slice(0, 14 + tot));
+    const L = layoutFrame(d, 0, d.length, demoLayout);
+    if (L.vlanCount !== 0 || !L.isIpv4 || !L.isTcp || L.daddr !== RECEIVER) continue; // towards the receiver
+    if (L.payloadLen <= 0) continue; // data segments only: the handshake and pure ACKs never aggregate
+    frames.push(d.slice(0, L.ipEnd));
   }
   const BATCH = 64;
   const outcome = (engine: 'lro' | 'gro') => {
     const sink = new Collect();
     const lro =
       engine === 'lro'
-        ? new LroManager<null>({ maxDesc: 8, maxAggr: 64, mtu: 1500, sink, getSkbHeader: ipv4Header })
+        ? new LroManager<null>({ maxDesc: 8, maxAggr: 64, mtu: 1500, sink, getSkbHeader: linearTcpSkbHeader })
         : null;
     const gro = engine === 'gro' ? new GroEngine({ sink }) : null;
     frames.forEach((f, i) => {

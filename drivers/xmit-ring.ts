@@ -6,7 +6,7 @@
 // descriptor with RS on its EOP, and rings the doorbell. The TX interrupt schedules a NAPI context
 // whose poll reclaims every packet whose EOP descriptor has DD (freeing its buffer and its skb) and
 // wakes a stopped queue once a packet fits again.
-import { IPV4, TCP } from '../wire/constants.ts';
+import { ipv4HeaderLength, tcpHeaderLength } from '../wire/fields.ts';
 import type { TxQueueDevice } from '../hw-models/tx-queue.ts';
 import { CHECKSUM_PARTIAL, freeSkb, type SkBuff } from '../stack/skb.ts';
 import type { NapiStruct } from '../stack/napi.ts';
@@ -103,8 +103,8 @@ export class TxRingDriver implements TxDevice {
     mem.set(l2.subarray(0, 14), buffer);
     skb.copyBits(0, mem, buffer + 14, skb.len);
     const l3 = 14,
-      l4 = l3 + ((mem[buffer + l3 + IPV4.VER_IHL]! & 0x0f) << 2);
-    const hdrLen = l4 + ((mem[buffer + l4 + TCP.DOFF]! >>> 4) << 2);
+      l4 = l3 + ipv4HeaderLength(mem, buffer + l3);
+    const hdrLen = l4 + tcpHeaderLength(mem, buffer + l4);
     const tso = skb.gsoSize > 0 && skb.len + 14 > hdrLen + skb.gsoSize && (this.features & NETIF_F_TSO) !== 0;
     const plan: TxPlan = {
       buffer,

@@ -9,10 +9,17 @@ import {
   TCP,
   IPPROTO,
   ETHERTYPE,
+  IPV6,
   checksum,
   fillL4Checksum,
+  l4ChecksumField,
+  layoutPacket,
+  FrameLayout,
+  ipv4HeaderLength,
+  tcpHeaderLength,
   type TcpOption,
   type Ipv6ExtSpec,
+  r16,
   w16,
 } from '../wire/index.ts';
 
@@ -159,9 +166,9 @@ function hostileBase(
   b.payload(randomBytes(rng, opts.payload ?? rng.int(1400)));
   const bytes = b.build();
   const l3 = ETH.HLEN + 4 * vlans;
-  const ihl = (bytes[l3]! & 15) * 4;
+  const ihl = ipv4HeaderLength(bytes, l3);
   const l4 = l3 + ihl;
-  return { bytes, l3, l4, ihl, doff: (bytes[l4 + TCP.DOFF]! >> 4) * 4, end: bytes.length };
+  return { bytes, l3, l4, ihl, doff: tcpHeaderLength(bytes, l4), end: bytes.length };
 }
 
 /** w16 where the field lies inside the (possibly cut) frame; nothing otherwise. */
@@ -172,18 +179,18 @@ function put16IfInside(b: Uint8Array, off: number, v: number): void {
 /** Recomputes the IP header checksum (over the claimed header length, clipped) so the frame reaches deeper checks. */
 function fixIpCsum(b: Uint8Array, l3: number): void {
   if (l3 + IPV4.HLEN > b.length) return;
-  const ihl = Math.max(20, (b[l3]! & 15) * 4);
+  const ihl = Math.max(IPV4.HLEN, ipv4HeaderLength(b, l3));
   if (l3 + ihl > b.length) return;
   put16IfInside(b, l3 + IPV4.CSUM, 0);
   put16IfInside(b, l3 + IPV4.CSUM, checksum(b, l3, ihl));
 }
 
-/** Recomputes the TCP checksum when the lengths the header claims fit in the frame. */
+const fixLayout = new FrameLayout();
+
+/** Recomputes the TCP checksum when the IPv4 header's lengths fit in the frame and leave room for a TCP header. */
 function fixTcpCsum(b: Uint8Array, l3: number): void {
-  if (l3 + IPV4.HLEN > b.length) return;
-  const ihl = (b[l3]! & 15) * 4,
-    tot = (b[l3 + IPV4.TOT_LEN]! << 8) | b[l3 + IPV4.TOT_LEN + 1]!;
-  if (ihl < 20 || tot < ihl + TCP.HLEN || l3 + tot > b.length || b[l3 + IPV4.PROTO] !== IPPROTO.TCP) return;
+  const L = layoutPacket(b, l3, b.length - l3, ETHERTYPE.IPV4, fixLayout);
+  if (l4ChecksumField(L) < 0 || L.l4Proto !== IPPROTO.TCP || L.ipEnd - L.l4 < TCP.HLEN) return;
   fillL4Checksum(b, l3);
 }
 
@@ -413,7 +420,7 @@ export function touchesValidFlow(b: Uint8Array, flows: number): boolean {
     dLo = VALID_DPORT & 0xff;
   for (let i = 0; i + 4 <= b.length; i++) {
     if (b[i + 2] !== dHi || b[i + 3] !== dLo) continue;
-    const sport = (b[i]! << 8) | b[i + 1]!;
+    const sport = r16(b, i);
     if (sport >= VALID_SPORT0 && sport < VALID_SPORT0 + flows) return true;
   }
   return false;
@@ -470,15 +477,15 @@ export function ipv6Frame(rng: Prng, hostileShare = 0.5): Uint8Array {
     case 0:
       return out.slice(0, rng.int(out.length));
     case 1:
-      put16IfInside(out, l3 + 4, rng.int(65536));
+      put16IfInside(out, l3 + IPV6.PAYLOAD_LEN, rng.int(65536));
       return out;
     case 2: {
-      const at = l3 + 40 + rng.int(Math.max(1, Math.min(out.length - l3 - 40, 64)));
+      const at = l3 + IPV6.HLEN + rng.int(Math.max(1, Math.min(out.length - l3 - IPV6.HLEN, 64)));
       if (at < out.length) out[at] = rng.int(256);
       return out;
     }
     case 3:
-      if (l3 + 6 < out.length) out[l3 + 6] = [0, 43, 44, 51, 60, 6, 17, 59][rng.int(8)]!;
+      if (l3 + IPV6.NEXT_HDR < out.length) out[l3 + IPV6.NEXT_HDR] = [0, 43, 44, 51, 60, 6, 17, 59][rng.int(8)]!;
       return out;
     default: {
       const flips = 1 + rng.int(4);

@@ -4,8 +4,9 @@
 // extraction that leaves the ethertype reading 0x8100 (LRO_F_EXTRACT_VLAN_ID). Big-endian fields.
 // Datasheet: docs/hw-models/ehea.md.
 import { z } from 'zod';
-import { ETH, ETHERTYPE, IPV4, IPV6, UDP, VLAN } from '../wire/constants.ts';
-import { fold, ipv6PseudoHeaderSum, pseudoHeaderSum, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
+import { ETH, ETHERTYPE, UDP, VLAN } from '../wire/constants.ts';
+import { fold, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
+import { l4PseudoHeaderSum } from '../wire/l4checksum.ts';
 import { r16 } from '../wire/bytes.ts';
 import {
   baseConfigShape,
@@ -183,6 +184,11 @@ export class EheaNic extends BaseNic {
     }
   }
 
+  /** Frames whose FCS and checksum sum came from the sender's claim about their bytes, not from a pass over them. */
+  get digestsFromSender(): number {
+    return this.digest.fromKnown;
+  }
+
   protected selectQueue(p: FrameLayout, frame: Uint8Array): number {
     return this.hash.hashFrame(frame, p) % this.queueCount;
   }
@@ -248,9 +254,10 @@ export class EheaNic extends BaseNic {
     if (!direct) this.dmaOut(0, dataAt, imageLen);
     else if (length === frame.length) mem.set(frame, dataAt);
     else mem.set(frame.subarray(0, length), dataAt); // a view only when the caller passed a longer array
-    // one pass over the image: the FCS and the sum of its bytes from the IP header on (INET_CSUM; the TCP/UDP check below)
+    // one pass over the image: the FCS and the sum of its bytes from the IP header on (INET_CSUM; the TCP/UDP check below);
+    // the image is the frame unchanged when direct, and then the bytes the sender generated from its pattern need no pass
     const dg = this.digest;
-    dg.compute(mem, dataAt, imageLen, ETH.HLEN);
+    dg.computeKnown(mem, dataAt, imageLen, ETH.HLEN, direct ? this.known : null);
     let fcs = dg.fcs;
     if (badFcs) fcs = ~fcs >>> 0;
     v.setUint32(dataAt + imageLen, fcs, true); // FCS travels least significant byte first
@@ -277,11 +284,7 @@ export class EheaNic extends BaseNic {
               // (exact integers); otherwise the segment is summed on its own
               const l4Sum =
                 p.l3 === ETH.HLEN + cut && p.ipEnd === length ? dg.sum - ipSum : sumBytesFolded(frame, p.l4, l4Len);
-              const pseudo =
-                p.ipVersion === 4
-                  ? pseudoHeaderSum(frame, p.l3 + IPV4.SRC, p.l3 + IPV4.DST, p.l4Proto, l4Len)
-                  : ipv6PseudoHeaderSum(frame, p.l3 + IPV6.SRC, p.l3 + IPV6.DST, p.l4Proto, l4Len);
-              if (fold(l4Sum + pseudo) !== 0xffff) status |= STATUS.TCP_CSUM_ERR;
+              if (fold(l4Sum + l4PseudoHeaderSum(frame, p.l3, p, l4Len)) !== 0xffff) status |= STATUS.TCP_CSUM_ERR;
             }
           }
         }

@@ -1,10 +1,12 @@
 // What a NIC computes over a received frame's bytes, given the frame's layout (wire/layout.ts): the IPv4
 // header checksum, the TCP/UDP checksum over IPv4 or IPv6, and the Ethernet FCS, alone or in one pass with the sum.
-import { IPV4, IPV6, UDP } from '../wire/constants.ts';
-import { fold, pseudoHeaderSum, ipv6PseudoHeaderSum, sumBytes } from '../wire/checksum.ts';
+import { UDP } from '../wire/constants.ts';
+import { fold, sumBytes } from '../wire/checksum.ts';
+import { l4PseudoHeaderSum } from '../wire/l4checksum.ts';
 import { r16 } from '../wire/bytes.ts';
 import type { FrameLayout } from '../wire/layout.ts';
 import { bytesSum, CRC16_T, DIGEST_PASS_MAX_BYTES, bytePassesFor, type BytePasses } from '../wire/byte-passes.ts';
+import { crc32Update, type KnownRun } from '../wire/known-bytes.ts';
 
 /** The tags a modelled NIC's parser reads (an outer and an inner one); a frame with more is not IP to it. */
 export const NIC_MAX_TAGS = 2;
@@ -23,11 +25,7 @@ export function ipv4HeaderOk(b: Uint8Array, off: number, l3Off: number, ihl: num
 export function l4ChecksumOk(b: Uint8Array, off: number, p: FrameLayout, l3Off: number, l4Off: number): boolean {
   const l4Len = p.ipEnd - p.l4;
   if (p.isUdp && r16(b, off + l4Off + UDP.CSUM) === 0) return p.ipVersion === 4;
-  const sum =
-    p.ipVersion === 6
-      ? ipv6PseudoHeaderSum(b, off + l3Off + IPV6.SRC, off + l3Off + IPV6.DST, p.l4Proto, l4Len)
-      : pseudoHeaderSum(b, off + l3Off + IPV4.SRC, off + l3Off + IPV4.DST, p.l4Proto, l4Len);
-  return fold(bytesSum(b, off + l4Off, l4Len) + sum) === 0xffff;
+  return fold(bytesSum(b, off + l4Off, l4Len) + l4PseudoHeaderSum(b, off + l3Off, p, l4Len)) === 0xffff;
 }
 
 /**
@@ -141,6 +139,33 @@ export class FrameDigest {
   private passes: BytePasses | null = null;
   /** digestGroups' results: CRC register, even sum, odd sum. */
   private readonly groups = new Int32Array(3);
+  /** Digests taken from a sender's claim (computeKnown) instead of a pass over the bytes. */
+  fromKnown = 0;
+
+  /**
+   * `compute`'s values, taking the bytes the sender's claim `known` covers (frame offsets, the image at `off` being the
+   * frame unchanged) from its source: the image is read only before the claimed run. Without a claim that covers the
+   * frame's tail from an even distance past `sumFrom`, a full pass.
+   */
+  computeKnown(b: Uint8Array, off: number, len: number, sumFrom: number, known: KnownRun | null): void {
+    const src = known?.source ?? null;
+    if (
+      src === null ||
+      known!.at + known!.length !== len ||
+      known!.at < sumFrom ||
+      ((known!.at - sumFrom) & 1) !== 0 ||
+      !(off >= 0 && off + len <= b.length && Number.isInteger(off))
+    ) {
+      this.compute(b, off, len, sumFrom);
+      return;
+    }
+    const at = known!.at,
+      start = known!.start,
+      length = known!.length;
+    this.fcs = ~src.crcThrough(crc32Update(-1, b, off, at), start, length) >>> 0;
+    this.sum = sumBytes(b, off + sumFrom, at - sumFrom) + src.sum(start, length);
+    this.fromKnown++;
+  }
 
   /** `sumFrom` (relative to `off`) must be even: the sum's 16-bit words start there. */
   compute(b: Uint8Array, off: number, len: number, sumFrom: number): void {

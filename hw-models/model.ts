@@ -11,6 +11,7 @@ import { ConfigError } from './capabilities.ts';
 import type { DmaMemory } from './dma.ts';
 import { IrqLine, type IrqCounters, type IrqHandler, type Moderation } from './irq.ts';
 import { NIC_MAX_TAGS } from './frame-checks.ts';
+import type { KnownRun } from '../wire/known-bytes.ts';
 import type { Ring, RingInfo } from './ring.ts';
 
 /** Flags on receiveFrame (the optional 4th argument). */
@@ -77,7 +78,7 @@ export interface DescriptorField {
   bits?: number;
 }
 
-/** A descriptor's byte layout as data, with its encoder/decoder (hw-models/datasheets.test.ts holds the datasheet tables to it). */
+/** A descriptor's byte layout as data, with its encoder/decoder (docs/datasheets.ts generates the datasheet tables from it). */
 export interface DescriptorLayout {
   name: string;
   /** Who writes it: the driver (posted descriptors) or the device (completions/write-back). */
@@ -98,8 +99,11 @@ export interface NicModel {
   readonly queueCount: number;
   /** True when descriptor fields are little-endian (DataView's `littleEndian` argument). */
   readonly littleEndian: boolean;
-  /** FrameSink: a frame as on the wire without preamble and FCS; copied at once. */
-  receiveFrame(frame: Uint8Array, length: number, nowNs: number, flags?: number): void;
+  /**
+   * FrameSink: a frame as on the wire without preamble and FCS; copied at once. `known`: the sender's claim that some of
+   * its bytes are a known source's (wire/known-bytes.ts), valid during the call; a model may take their sums from it.
+   */
+  receiveFrame(frame: Uint8Array, length: number, nowNs: number, flags?: number, known?: KnownRun | null): void;
   rings(queue: number): readonly RingInfo[];
   ring(queue: number, name: string): RingInfo;
   /** Writes a ring's doorbell register: the new tail of an rx ring, or the consumer index of a completion ring. */
@@ -174,6 +178,8 @@ export abstract class BaseNic implements NicModel {
   protected frameId = 0;
   /** The frame being received carries RX_FLAG.CSUM_TRUSTED: checksum verification reports good. */
   protected csumTrusted = false;
+  /** The sender's claim about the bytes of the frame being received (receiveFrame's `known`), or null. */
+  protected known: KnownRun | null = null;
   private offered = 0;
   /** Tracing only: arrival indices of published completions per queue, oldest first (`vnic trace` correlation). */
   private readonly tracedFrames: number[][] = [];
@@ -266,7 +272,10 @@ export abstract class BaseNic implements NicModel {
   }
 
   doorbell(queue: number, ring: string, value: number): void {
-    this.ringOf(queue, ring).writeTail(value, `${this.name} queue ${queue} ${ring} doorbell`);
+    const r = this.ringOf(queue, ring);
+    // the register's name for the error only when the value is refused: a string per doorbell was garbage per poll
+    if (Number.isInteger(value) && value >= 0 && value < r.info.entries) r.writeTail(value, '');
+    else r.writeTail(value, `${this.name} queue ${queue} ${ring} doorbell`);
     if (this.tracer.enabled)
       this.tracer.emit({
         t: this.clock.now,
@@ -342,8 +351,9 @@ export abstract class BaseNic implements NicModel {
     nowNs: number,
   ): void;
 
-  receiveFrame(frame: Uint8Array, length: number, nowNs: number, flags = 0): void {
+  receiveFrame(frame: Uint8Array, length: number, nowNs: number, flags = 0, known: KnownRun | null = null): void {
     this.offered++;
+    this.known = known;
     this.frameId++;
     const p = this.parsed;
     if (!(length >= ETH.HLEN && length <= frame.length)) {

@@ -27,7 +27,7 @@ export class Toeplitz {
   hashIpv4(saddr: number, daddr: number, sport: number, dport: number, withPorts: boolean): number {
     const k = this.key;
     this.result = 0;
-    this.win = ((k[0]! << 24) | (k[1]! << 16) | (k[2]! << 8) | k[3]!) >>> 0; // key bits i..i+31
+    this.win = r32(k, 0); // key bits i..i+31
     this.bitPos = 32;
     this.feed(saddr >>> 0, 32);
     this.feed(daddr >>> 0, 32);
@@ -42,7 +42,7 @@ export class Toeplitz {
   hashIpv6(b: Uint8Array, srcOff: number, dstOff: number, sport: number, dport: number, withPorts: boolean): number {
     const k = this.key;
     this.result = 0;
-    this.win = ((k[0]! << 24) | (k[1]! << 16) | (k[2]! << 8) | k[3]!) >>> 0;
+    this.win = r32(k, 0);
     this.bitPos = 32;
     for (let i = 0; i < 16; i += 4) this.feed(r32(b, srcOff + i), 32);
     for (let i = 0; i < 16; i += 4) this.feed(r32(b, dstOff + i), 32);

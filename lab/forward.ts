@@ -18,9 +18,9 @@
 // transmit ring are not modelled.
 import { z } from 'zod';
 import { parseIpv4, parseMac } from '../wire/address.ts';
-import { r16, r32, w16 } from '../wire/bytes.ts';
+import { r16, r32 } from '../wire/bytes.ts';
 import { IPPROTO, IPV4, TCP } from '../wire/constants.ts';
-import { finish, sumBytes } from '../wire/checksum.ts';
+import { fillIpv4HeaderChecksum, tcpHeaderLength } from '../wire/fields.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
@@ -158,8 +158,7 @@ export class ForwardComparison {
     const ip = frame.slice(L.l3, L.l3 + r16(frame, L.l3 + IPV4.TOT_LEN));
     if (this.ttlStep > 0) {
       ip[IPV4.TTL] = ip[IPV4.TTL]! - this.ttlStep;
-      w16(ip, IPV4.CSUM, 0);
-      w16(ip, IPV4.CSUM, finish(sumBytes(ip, 0, (ip[0]! & 0x0f) << 2)));
+      fillIpv4HeaderChecksum(ip, 0);
     }
     const key = this.key(L, frame);
     const list = this.waiting.get(key);
@@ -208,7 +207,7 @@ function firstDifference(want: Uint8Array, f: Uint8Array, ip: number, len: numbe
   if (r16(want, IPV4.ID) !== r16(f, ip + IPV4.ID)) return 'ipId';
   if (r32(want, ihl + TCP.ACK) !== r32(f, th + TCP.ACK) || r16(want, ihl + TCP.WINDOW) !== r16(f, th + TCP.WINDOW))
     return 'ackOrWindow';
-  const doff = (want[ihl + TCP.DOFF]! >>> 4) << 2;
+  const doff = tcpHeaderLength(want, ihl);
   for (let i = ihl + TCP.HLEN; i < ihl + doff; i++) if (want[i] !== f[ip + i]) return 'tcpOptions';
   return 'other';
 }

@@ -45,13 +45,28 @@ export interface KernelGroAnswer {
 /** How the receiving end of the pair is set up; unset fields keep the kernel's defaults (gro_max_size 65536). */
 export interface KernelGroOptions {
   /** gro_flush_timeout in µs (default 200, as the kernel's GRO selftest). */
-  flushTimeoutUs?: number;
+  groFlushTimeoutUs?: number;
   /** `ip link set … gro_max_size`: the IPv6 limit, up to BIG TCP sizes. */
   groMaxSize?: number;
   /** `ip link set … gro_ipv4_max_size`: the IPv4 limit. */
   groIpv4MaxSize?: number;
   /** How long the receiver waits for a further packet before it stops (ms, default 1000). */
   settleMs?: number;
+  /**
+   * An XDP program that passes every frame, on the receiving end: the veth then rebuilds each skb with
+   * XDP_PACKET_HEADROOM (256 bytes) before GRO. Linux 6.18 builds an IPv6 GRO packet past 64 KB only when the
+   * held skb has headroom for the hop-by-hop jumbo header it inserts (skb_gro_receive); the packet socket's
+   * skbs that reach GRO without it stop at 64 KB, with it they reach gro_max_size.
+   */
+  xdpPass?: boolean;
+  /**
+   * The sending packet socket's send buffer in bytes (SO_SNDBUFFORCE; unset: the kernel's wmem_default). The
+   * segments GRO holds stay charged to the sender (skb_gro_receive hands their ownership to the held packet), so
+   * with the default 212992 bytes send() blocks once about 93 frames of 1514 bytes are held, and the pause ends
+   * the GRO packet there. A case whose packets pass that needs a larger buffer; the others keep the default,
+   * whose blocking paces the burst so that no NAPI poll fills its budget (which would flush everything at HZ=250).
+   */
+  sendBufferBytes?: number;
 }
 
 /** Sends `frames` back to back into the pair and returns, in order, the frames the receiving stack got after GRO. */
@@ -78,10 +93,12 @@ export function askKernelGro(frames: readonly Uint8Array[], opts: KernelGroOptio
         HELPER,
         input,
         output,
-        String(opts.flushTimeoutUs ?? 200),
+        String(opts.groFlushTimeoutUs ?? 200),
         String(opts.settleMs ?? 1000),
         String(opts.groMaxSize ?? 0),
         String(opts.groIpv4MaxSize ?? 0),
+        opts.xdpPass === true ? '1' : '0',
+        String(opts.sendBufferBytes ?? 0),
       ],
       { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 },
     );
@@ -118,7 +135,7 @@ export function canMakeNetns(): boolean {
 const HELPER = String.raw`
 import os, socket, struct, subprocess, sys, threading, time, uuid
 src, dst, flush_us, settle_ms = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-gro_max, gro_ipv4_max = int(sys.argv[5]), int(sys.argv[6])
+gro_max, gro_ipv4_max, xdp_pass, sndbuf = int(sys.argv[5]), int(sys.argv[6]), sys.argv[7] == '1', int(sys.argv[8])
 d = open(src, 'rb').read(); frames = []; o = 0
 while o + 4 <= len(d):
     n = struct.unpack('>I', d[o:o + 4])[0]; frames.append(d[o + 4:o + 4 + n]); o += 4 + n
@@ -148,6 +165,7 @@ import os, socket, struct, sys
 try: os.nice(-15)
 except OSError: pass
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind((sys.argv[1], 0))
+if int(sys.argv[2]): s.setsockopt(socket.SOL_SOCKET, 32, int(sys.argv[2]))  # SO_SNDBUFFORCE
 d = sys.stdin.buffer.read(); o = 0
 while o + 4 <= len(d):
     n = struct.unpack('>I', d[o:o + 4])[0]; s.send(d[o + 4:o + 4 + n]); o += 4 + n
@@ -159,6 +177,23 @@ body = struct.pack('=BxHiII', 0, 0, socket.if_nametoindex(sys.argv[1]), 0, 0) + 
 s.send(struct.pack('=IHHII', 16 + len(body), 16, 5, 1, 0) + body)
 err = struct.unpack('=i', s.recv(4096)[16:20])[0]
 if err: sys.exit('gro_ipv4_max_size %s: error %d' % (sys.argv[2], -err))
+'''
+# an XDP program of two instructions (r0 = XDP_PASS; exit), loaded with bpf(BPF_PROG_LOAD; 321 is x86-64's
+# bpf syscall) and attached in native mode over rtnetlink (IFLA_XDP { IFLA_XDP_FD, IFLA_XDP_FLAGS = XDP_FLAGS_DRV_MODE })
+XDP_PASS = r'''
+import ctypes, socket, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+insns = ctypes.create_string_buffer(bytes.fromhex('b700000002000000' '9500000000000000'))
+lic = ctypes.create_string_buffer(b'GPL')
+attr = ctypes.create_string_buffer(struct.pack('=IIQQIIQII16s', 6, 2, ctypes.addressof(insns), ctypes.addressof(lic), 0, 0, 0, 0, 0, b'vnic_pass'), 128)
+fd = libc.syscall(321, 5, attr, 128)
+if fd < 0: sys.exit('loading the XDP program failed: errno %d' % ctypes.get_errno())
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0); s.bind((0, 0))
+xdp = struct.pack('=HHi', 8, 1, fd) + struct.pack('=HHI', 8, 3, 4)
+body = struct.pack('=BxHiII', 0, 0, socket.if_nametoindex(sys.argv[1]), 0, 0) + struct.pack('=HH', 4 + len(xdp), 43 | 0x8000) + xdp
+s.send(struct.pack('=IHHII', 16 + len(body), 16, 5, 1, 0) + body)
+err = struct.unpack('=i', s.recv(4096)[16:20])[0]
+if err: sys.exit('attaching the XDP program: error %d' % -err)
 '''
 try:
     sh('ip', 'netns', 'add', ns_s); sh('ip', 'netns', 'add', ns_c)
@@ -173,10 +208,11 @@ try:
     if gro_max: sh('ip', '-n', ns_s, 'link', 'set', v_s, 'gro_max_size', str(gro_max))
     # iproute2 before 6.3 has no gro_ipv4_max_size: set IFLA_GRO_IPV4_MAX_SIZE (64) over rtnetlink
     if gro_ipv4_max: sh('ip', 'netns', 'exec', ns_s, sys.executable, '-c', SET_GRO_IPV4, v_s, str(gro_ipv4_max))
+    if xdp_pass: sh('ip', 'netns', 'exec', ns_s, sys.executable, '-c', XDP_PASS, v_s)
     sh('ip', 'netns', 'exec', ns_s, 'sh', '-c', 'echo %d > /sys/class/net/%s/gro_flush_timeout && echo 1 > /sys/class/net/%s/napi_defer_hard_irqs' % (flush_us * 1000, v_s, v_s))
     rx = subprocess.Popen(['ip', 'netns', 'exec', ns_s, sys.executable, '-c', RX, v_s, str(settle_ms)], stdout=subprocess.PIPE)
     rx.stdout.readline(); time.sleep(0.3)
-    tx = subprocess.Popen(['ip', 'netns', 'exec', ns_c, sys.executable, '-c', TX, v_c], stdin=subprocess.PIPE)
+    tx = subprocess.Popen(['ip', 'netns', 'exec', ns_c, sys.executable, '-c', TX, v_c, str(sndbuf)], stdin=subprocess.PIPE)
     tx.communicate(b''.join(struct.pack('>I', len(f)) + f for f in frames))
     data = rx.stdout.read(); rx.wait()
     open(dst, 'wb').write(data)

@@ -1,6 +1,7 @@
 // One run of the lab: traffic → NIC model → driver (NAPI) → LRO/GRO → stack → sockets, on one
 // virtual clock, ending in a RunReport. This is what `vnic run` and `vnic replay` call, and what
 // the end-to-end tests drive.
+import type { KnownRun } from '../wire/known-bytes.ts';
 import { z } from 'zod';
 import { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
@@ -137,6 +138,12 @@ export interface RunOptions {
   outEgress?: OutputOptions;
   /** Called once the driver is open, before any traffic (`vnic test-driver` attaches its rule checker here). */
   onOpen?: (parts: { model: NicModel; driver: Driver; stack: Stack }) => void;
+  /**
+   * Skip work no observer can see (default true): the NIC takes the FCS and checksum sum of bytes the link partner
+   * generated from its pattern instead of passing over them (wire/known-bytes.ts). False does every byte pass; reports,
+   * DMA memory and output bytes are the same either way (test/shortcuts.test.ts runs both).
+   */
+  shortcuts?: boolean;
 }
 
 /** What a run leaves behind beyond the report: the parts, for tests and the trace command. */
@@ -308,7 +315,11 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
               c.batch === 'bursts' ? c.burstGapUs * 1000 : undefined,
             );
     } else {
-      const nic = flagTranslator(model, () => link.deliveringFlags);
+      const nic = flagTranslator(
+        model,
+        () => link.deliveringFlags,
+        opts.shortcuts !== false ? () => link.deliveringKnown : undefined,
+      );
       const setup = createLinkPartner(clock, fwd?.ingressTap(nic) ?? nic, c.traffic, tracer);
       const link = setup.link;
       partner = setup.partner;
@@ -521,12 +532,22 @@ function captureRecords(path: string): number {
   return captureInfo(path).records;
 }
 
-/** The NIC's receiveFrame with the link's per-frame flags turned into the model's RX flags. */
-function flagTranslator(model: NicModel, flagsNow: () => number): FrameSink {
+/** The NIC's receiveFrame with the link's per-frame flags turned into the model's RX flags, and the sender's claim about the frame's bytes when `knownNow` is given. */
+function flagTranslator(
+  model: NicModel,
+  flagsNow: () => number,
+  knownNow: (() => KnownRun | null) | undefined = undefined,
+): FrameSink {
   return {
     receiveFrame(frame: Uint8Array, length: number, nowNs: number): void {
       const f = flagsNow();
-      model.receiveFrame(frame, length, nowNs, f & FRAME_FLAG.CSUM_UNVERIFIABLE ? RX_FLAG.CSUM_TRUSTED : 0);
+      model.receiveFrame(
+        frame,
+        length,
+        nowNs,
+        f & FRAME_FLAG.CSUM_UNVERIFIABLE ? RX_FLAG.CSUM_TRUSTED : 0,
+        knownNow !== undefined ? knownNow() : null,
+      );
     },
   };
 }

@@ -130,8 +130,22 @@ function supportOf(info: DriverInfo, config: DriverTestConfig, engine: Engine): 
   return info.support(engine, caps, options);
 }
 
-/** Runs the whole matrix for one driver. `onRun` sees each run as it finishes (progress). */
-export function testDriver(info: DriverInfo, onRun?: (r: DriverTestRun) => void): DriverTestReport {
+/** A part of the matrix: the configurations (by label) and the traffic kinds to run; each absent means all. */
+export interface MatrixPart {
+  configs?: readonly string[];
+  traffic?: readonly TestTraffic[];
+}
+
+/**
+ * Runs the matrix for one driver: the whole of it (what `vnic test-driver` does), or `part` of it. `onRun` sees each
+ * run as it finishes (progress).
+ */
+export function testDriver(
+  info: DriverInfo,
+  onRun?: (r: DriverTestRun) => void,
+  part: MatrixPart = {},
+): DriverTestReport {
+  const traffics = TEST_TRAFFIC.filter((t) => part.traffic?.includes(t) ?? true);
   const runs: DriverTestRun[] = [];
   const skipped: DriverTestReport['skipped'] = [];
   for (const model of info.models) {
@@ -140,6 +154,7 @@ export function testDriver(info: DriverInfo, onRun?: (r: DriverTestRun) => void)
       continue;
     }
     for (const config of testConfigs(model)) {
+      if (part.configs !== undefined && !part.configs.includes(config.label)) continue;
       for (const engine of ENGINES) {
         let s: { ok: boolean; why: string };
         try {
@@ -151,7 +166,7 @@ export function testDriver(info: DriverInfo, onRun?: (r: DriverTestRun) => void)
           skipped.push({ model, config: config.label, engine, why: s.why });
           continue;
         }
-        for (const traffic of TEST_TRAFFIC) {
+        for (const traffic of traffics) {
           const v = checkRun(config, info.name, engine, traffic);
           if (!Array.isArray(v)) {
             skipped.push({ model, config: config.label, engine, why: v.refused });

@@ -75,7 +75,8 @@ export function newGroStats(): GroStats {
     'pass_',
   );
   const csum = Object.assign(passing, { csum_trusted: 0, csum_complete: 0, csum_software: 0 });
-  return addZeroCounters(csum, GRO_FLUSH_REASONS, 'flush_');
+  // a copy with fast properties (counters added by computed name leave the object a dictionary: a hash lookup per increment)
+  return { ...addZeroCounters(csum, GRO_FLUSH_REASONS, 'flush_') };
 }
 
 export function sumGroStats(all: readonly GroStats[]): GroStats {
@@ -143,11 +144,11 @@ class GroFlow {
   family = 4;
   /** Bytes of in-band tags between the MAC header and the IP header (compared whole, counted in the length limit). */
   tags = 0;
-  // -0: a double field from the start, so u32 values past 2^31 cause no map change / deopt
-  saddr = -0;
-  daddr = -0;
-  ports = -0;
-  nextSeq = -0;
+  // big-endian words as int32 (`| 0`): a small integer V8 keeps in the field itself (a u32 past 2^31 would be a boxed double)
+  saddr = 0;
+  daddr = 0;
+  ports = 0;
+  nextSeq = 0;
   gsoSize = 0;
   count = 0;
   /** The held packet's IP length (IPv4 total length; IPv6 40 + payload length). */
@@ -233,14 +234,14 @@ export class GroEngine {
     const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
     if (doff < 20 || 20 + doff > totLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff');
 
-    const saddr = r32(b, iph + IPV4.SRC),
-      daddr = r32(b, iph + IPV4.DST),
-      ports = r32(b, tcph + TCP.SPORT);
+    const saddr = r32(b, iph + IPV4.SRC) | 0,
+      daddr = r32(b, iph + IPV4.DST) | 0,
+      ports = r32(b, tcph + TCP.SPORT) | 0;
     const bucket = groBucket(saddr, daddr, ports);
     const p = this.lookup(skb, bucket, 4, saddr, daddr, ports, iph, 20);
     if (totLen !== skb.len - tags) return this.lengthMismatch(skb, p);
     if (fold32(sum16(b, iph, 20)) !== 0xffff) return this.notEligible(skb, 'bad_csum');
-    if (!this.tcpChecksumOk(skb, b, iph, tcph, totLen - 20, sum16(b, iph + IPV4.SRC, 8), 20 + tags))
+    if (!this.tcpChecksumOk(skb, b, iph + IPV4.SRC, 8, tcph, totLen - 20, 20 + tags))
       return this.notEligible(skb, 'bad_csum');
     this.receiveTcp(skb, p, bucket, b, 4, iph, 20, tcph, doff, saddr, daddr, ports, totLen, tags);
   }
@@ -269,11 +270,11 @@ export class GroEngine {
     // the flow key folds each address to 32 bits; lookup compares the whole header
     const saddr = addressKey(b, iph + IPV6.SRC),
       daddr = addressKey(b, iph + IPV6.DST),
-      ports = r32(b, tcph + TCP.SPORT);
+      ports = r32(b, tcph + TCP.SPORT) | 0;
     const bucket = groBucket(saddr, daddr, ports);
     const p = this.lookup(skb, bucket, 6, saddr, daddr, ports, iph, nlen);
     if (ipLen !== frameIpLen) return this.lengthMismatch(skb, p);
-    if (!this.tcpChecksumOk(skb, b, iph, tcph, ipLen - nlen, sum16(b, iph + IPV6.SRC, 32), nlen + tags))
+    if (!this.tcpChecksumOk(skb, b, iph + IPV6.SRC, 32, tcph, ipLen - nlen, nlen + tags))
       return this.notEligible(skb, 'bad_csum');
     this.receiveTcp(skb, p, bucket, b, 6, iph, nlen, tcph, doff, saddr, daddr, ports, ipLen, tags);
   }
@@ -388,16 +389,17 @@ export class GroEngine {
   };
 
   /**
-   * The TCP checksum over `tcpLen` bytes from `tcph`, with the pseudo-header whose address sum is
-   * `addrSum`; `l4Start` is where TCP starts counted from skb.data (for the software sum).
+   * The TCP checksum over `tcpLen` bytes from `tcph`, with the pseudo-header whose addresses are the `addrLen`
+   * bytes at `addrOff` (summed only when the checksum is not already trusted); `l4Start` is where TCP starts
+   * counted from skb.data (for the software sum).
    */
   private tcpChecksumOk(
     skb: SkBuff,
     b: Uint8Array,
-    _iph: number,
+    addrOff: number,
+    addrLen: number,
     tcph: number,
     tcpLen: number,
-    addrSum: number,
     l4Start: number,
   ): boolean {
     const st = this.stats;
@@ -405,7 +407,7 @@ export class GroEngine {
       st.csum_trusted++;
       return true;
     }
-    const ps = addrSum + IPPROTO.TCP + tcpLen;
+    const ps = sum16(b, addrOff, addrLen) + IPPROTO.TCP + tcpLen;
     let ok: boolean;
     if (skb.ipSummed === CHECKSUM_COMPLETE) {
       // skb.csum: folded sum of everything from skb.data on; take the bytes before TCP back out
@@ -462,7 +464,7 @@ export class GroEngine {
     if (!sameBytes(pb, ptcph + 20, b, tcph + 20, doff - 20)) return 'options';
     if (payload === 0) return 'no_payload';
     if (payload > p.gsoSize) return 'larger';
-    if (r32(b, tcph + TCP.SEQ) !== p.nextSeq) return 'seq';
+    if ((r32(b, tcph + TCP.SEQ) | 0) !== p.nextSeq) return 'seq';
     // skb_gro_receive: the held skb's length counts from its data, so an in-band tag counts too; the
     // device's limit for the family (gro_ipv4_max_size or gro_max_size) may pass 64 KB (BIG TCP)
     if (p.tags + p.ipTotLen + payload >= (p.family === 4 ? this.ipv4MaxSize : this.maxSize)) return 'max_size';
@@ -483,7 +485,7 @@ export class GroEngine {
     parent.truesize += skb.truesize;
     p.count++;
     p.ipTotLen += payload;
-    p.nextSeq = (p.nextSeq + payload) >>> 0;
+    p.nextSeq = (p.nextSeq + payload) | 0;
     p.b[p.tcph + TCP.FLAGS] = p.b[p.tcph + TCP.FLAGS]! | (flags & (TCP_FLAG.PSH | TCP_FLAG.FIN));
     this.stats.merged++;
     if (this.tracer.enabled)
@@ -527,7 +529,7 @@ export class GroEngine {
     f.saddr = saddr;
     f.daddr = daddr;
     f.ports = ports;
-    f.nextSeq = (r32(b, tcph + TCP.SEQ) + payload) >>> 0;
+    f.nextSeq = (r32(b, tcph + TCP.SEQ) + payload) | 0;
     f.gsoSize = payload;
     f.count = 1;
     f.ipTotLen = ipLen;
@@ -634,9 +636,9 @@ export class GroEngine {
   }
 }
 
-/** An IPv6 address folded to 32 bits (its four words XORed), for the flow key and bucket. */
+/** An IPv6 address folded to 32 bits (its four words XORed, as int32), for the flow key and bucket. */
 function addressKey(b: Uint8Array, o: number): number {
-  return (r32(b, o) ^ r32(b, o + 4) ^ r32(b, o + 8) ^ r32(b, o + 12)) >>> 0;
+  return r32(b, o) ^ r32(b, o + 4) ^ r32(b, o + 8) ^ r32(b, o + 12);
 }
 
 /** The flow-table bucket of a 4-tuple (a stand-in for skb_get_hash_raw & (GRO_HASH_BUCKETS - 1)). */

@@ -187,25 +187,24 @@ const FLUSH_COUNTER = counterNames(LRO_FLUSH_REASONS, 'flush_');
 
 const DISALLOWED_FLAGS = TCP_FLAG.CWR | TCP_FLAG.ECE | TCP_FLAG.URG | TCP_FLAG.RST | TCP_FLAG.SYN | TCP_FLAG.FIN;
 /** NOP, NOP, TIMESTAMP, length 10 as one big-endian word. */
-const TS_WORD = ((TCPOPT.NOP << 24) | (TCPOPT.NOP << 16) | (TCPOPT.TIMESTAMP << 8) | 10) >>> 0;
+const TS_WORD = (TCPOPT.NOP << 24) | (TCPOPT.NOP << 16) | (TCPOPT.TIMESTAMP << 8) | 10;
 
-/** Initial value of fields that hold u32s: -0 is not a small integer, so V8 gives the field a double representation from the start (no deopt when a value passes 2^31). */
-const U32 = -0;
-
-/** The header fields of the packet being processed, read once (big-endian words as unsigned numbers). */
+/** The header fields of the packet being processed, read once. Big-endian words are kept as int32 (`| 0`): V8
+ *  stores a small integer in the field itself, where a u32 past 2^31 would need a double (a box to load and
+ *  convert on every use). Comparisons, masks and shifts read them the same; a trace prints them `>>> 0`. */
 class Pkt {
-  saddr = U32;
-  daddr = U32;
-  ports = U32;
-  seq = U32;
-  ack = U32;
+  saddr = 0;
+  daddr = 0;
+  ports = 0;
+  seq = 0;
+  ack = 0;
   /** TCP bytes 12..15 (doff, flags, window) and 16..19 (check, urgent pointer). */
-  w12 = U32;
-  w16 = U32;
+  w12 = 0;
+  w16 = 0;
   /** Option word 0 and the timestamp values (0 unless doff is 8). */
-  opt0 = U32;
-  tsval = U32;
-  tsecr = U32;
+  opt0 = 0;
+  tsval = 0;
+  tsecr = 0;
   totLen = 0;
   ihl = 0;
   doff = 0;
@@ -228,18 +227,18 @@ class Pkt {
     this.totLen = r16(b, iph + IPV4.TOT_LEN);
     this.ipId = r16(b, iph + IPV4.ID);
     this.ttl = b[iph + IPV4.TTL]!;
-    this.saddr = r32(b, iph + IPV4.SRC);
-    this.daddr = r32(b, iph + IPV4.DST);
-    this.ports = r32(b, tcph + TCP.SPORT);
-    this.seq = r32(b, tcph + TCP.SEQ);
-    this.ack = r32(b, tcph + TCP.ACK);
-    this.w12 = r32(b, tcph + TCP.DOFF);
-    this.w16 = r32(b, tcph + TCP.CSUM);
+    this.saddr = r32(b, iph + IPV4.SRC) | 0;
+    this.daddr = r32(b, iph + IPV4.DST) | 0;
+    this.ports = r32(b, tcph + TCP.SPORT) | 0;
+    this.seq = r32(b, tcph + TCP.SEQ) | 0;
+    this.ack = r32(b, tcph + TCP.ACK) | 0;
+    this.w12 = r32(b, tcph + TCP.DOFF) | 0;
+    this.w16 = r32(b, tcph + TCP.CSUM) | 0;
     this.doff = (this.w12 >>> 28) << 2;
     if (this.doff === 32) {
-      this.opt0 = r32(b, tcph + 20);
-      this.tsval = r32(b, tcph + 24);
-      this.tsecr = r32(b, tcph + 28);
+      this.opt0 = r32(b, tcph + 20) | 0;
+      this.tsval = r32(b, tcph + 24) | 0;
+      this.tsecr = r32(b, tcph + 28) | 0;
     } else {
       this.opt0 = 0;
       this.tsval = 0;
@@ -249,9 +248,9 @@ class Pkt {
 
   /** Only the flow key (flushPkt). */
   readKey(b: Uint8Array, iph: number, tcph: number): void {
-    this.saddr = r32(b, iph + IPV4.SRC);
-    this.daddr = r32(b, iph + IPV4.DST);
-    this.ports = r32(b, tcph + TCP.SPORT);
+    this.saddr = r32(b, iph + IPV4.SRC) | 0;
+    this.daddr = r32(b, iph + IPV4.DST) | 0;
+    this.ports = r32(b, tcph + TCP.SPORT) | 0;
   }
 
   /**
@@ -299,19 +298,19 @@ class LroDesc {
   hbuf: Uint8Array = new Uint8Array(0);
   iph = 0;
   tcph = 0;
-  saddr = U32;
-  daddr = U32;
-  ports = U32;
+  saddr = 0;
+  daddr = 0;
+  ports = 0;
   /** Flow key VLAN (-1: none or ignored) and the hw-accel tag to deliver with (-1: plain path). */
   vlanKey = -1;
   vlanTag = -1;
   dataCsum = 0;
-  tsval = U32;
-  tsecr = U32;
+  tsval = 0;
+  tsecr = 0;
   sawTstamp = false;
-  ack = U32;
+  ack = 0;
   window = 0;
-  nextSeq = U32;
+  nextSeq = 0;
   ipTotLen = 0;
   pktCount = 0;
   mss = 0;
@@ -669,7 +668,7 @@ export class LroManager<P = unknown> {
       const r = LRO_FLUSH_REASONS[reason]!;
       let text = `flushed descriptor ${desc.index}: ${r.text}, ${n} packet${n === 1 ? '' : 's'}, ${parent.len} bytes`;
       if (reason === F_OUT_OF_ORDER)
-        text = `flushed descriptor ${desc.index}: out of order, expected seq ${desc.nextSeq}, got ${this.pk.seq}; ${n} packet${n === 1 ? '' : 's'}, ${parent.len} bytes`;
+        text = `flushed descriptor ${desc.index}: out of order, expected seq ${desc.nextSeq >>> 0}, got ${this.pk.seq >>> 0}; ${n} packet${n === 1 ? '' : 's'}, ${parent.len} bytes`;
       this.trace('flushed', text, r.name, desc);
     }
     desc.clear();
@@ -756,7 +755,7 @@ export class LroManager<P = unknown> {
     desc.hbuf = b;
     desc.iph = iph;
     desc.tcph = tcph;
-    desc.nextSeq = (pk.seq + payload) >>> 0;
+    desc.nextSeq = (pk.seq + payload) | 0;
     desc.ack = pk.ack;
     desc.window = pk.w12 & 0xffff;
     desc.pktCount = 1;
@@ -796,7 +795,7 @@ export class LroManager<P = unknown> {
     const parent = desc.parent!;
     desc.pktCount++;
     desc.ipTotLen += payload;
-    desc.nextSeq = (desc.nextSeq + payload) >>> 0;
+    desc.nextSeq = (desc.nextSeq + payload) | 0;
     desc.window = pk.w12 & 0xffff;
     desc.ack = pk.ack;
     if (desc.sawTstamp) desc.tsecr = pk.tsecr;

@@ -1,4 +1,4 @@
-// The playground in a real browser (`npm run playground:check`, a CI step after `npm test`): build it,
+// The playground in a real browser (`npm run browser:check`, a CI step after `npm test`): build it,
 // open the built page from file:// in headless Chromium (Debian's /usr/bin/chromium via playwright-core),
 // and hold what it shows to the lab's own report — `vnic run --config FILE --json` for the same
 // configuration. Screenshots land in out/playground/. Without chromium this fails on purpose; CI installs it.

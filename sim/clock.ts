@@ -13,9 +13,11 @@ export interface Timer {
 class Slot implements Timer {
   cancelled = false;
   constructor(
-    readonly at: number,
-    readonly seq: number,
-    readonly fn: EventFn,
+    public at: number,
+    public seq: number,
+    public fn: EventFn,
+    /** Queued by `post`: no handle escaped, so the slot is reused once it has run. */
+    readonly reusable: boolean,
   ) {}
   cancel(): void {
     this.cancelled = true;
@@ -25,6 +27,9 @@ class Slot implements Timer {
 /** A binary-heap event queue on a virtual nanosecond clock. Events at equal times run in scheduling order. */
 export class VirtualClock {
   private heap: Slot[] = [];
+  /** spare[0, spareTop): slots of `post`ed events that have run, for the next `post` (an index: pop would trim the store). */
+  private readonly spare: Slot[] = [];
+  private spareTop = 0;
   private seq = 0;
   private nowNs = 0;
 
@@ -37,9 +42,25 @@ export class VirtualClock {
 
   /** Runs `fn` at absolute time `at` (ns); a time in the past runs at the current time. */
   at(at: number, fn: EventFn): Timer {
-    const slot = new Slot(Math.max(at, this.nowNs), this.seq++, fn);
+    const slot = new Slot(Math.max(at, this.nowNs), this.seq++, fn, false);
     this.push(slot);
     return slot;
+  }
+
+  /**
+   * `at` for an event nobody cancels (a link's next arrival: one per frame): no handle is returned, so its slot is
+   * reused once it has run, and a run allocates nothing per event.
+   */
+  post(at: number, fn: EventFn): void {
+    const s = this.spareTop > 0 ? this.spare[--this.spareTop]! : undefined;
+    if (s === undefined) {
+      this.push(new Slot(Math.max(at, this.nowNs), this.seq++, fn, true));
+      return;
+    }
+    s.at = Math.max(at, this.nowNs);
+    s.seq = this.seq++;
+    s.fn = fn;
+    this.push(s);
   }
 
   /** Runs `fn` `delayNs` from now. */
@@ -61,6 +82,7 @@ export class VirtualClock {
       if (top.cancelled) continue;
       this.nowNs = top.at;
       top.fn();
+      if (top.reusable) this.spare[this.spareTop++] = top;
       return true;
     }
   }

@@ -8,9 +8,10 @@
 // check for any GSO packet; modern kernels check that its segments fit (ip_exceeds_mtu). Every
 // decision is counted by reason and traced.
 import { r16, w16, w32 } from '../wire/bytes.ts';
-import { ETH, ETHERTYPE, ICMP, IPV4, IPV4_FRAG, IPPROTO, TCP } from '../wire/constants.ts';
+import { ETH, ETHERTYPE, ICMP, IPV4, IPPROTO, TCP } from '../wire/constants.ts';
 import { finish, sumBytes } from '../wire/checksum.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';
+import { ipv4DontFragment, tcpHeaderLength } from '../wire/fields.ts';
 import type { Cpu } from '../sim/cost.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { freeSkb, type SkBuff } from './skb.ts';
@@ -170,7 +171,7 @@ export class IpForwarder {
       return this.drop(skb, 'forward_no_route', 'no route to the destination');
     const mtu = o.egress.dev.mtu;
     if (this.exceedsMtu(skb, ihl, totLen, mtu)) {
-      if ((r16(h, IPV4.FRAG) & IPV4_FRAG.DF) !== 0) {
+      if (ipv4DontFragment(h, 0)) {
         this.icmp(skb, h, ihl, 3, 4, mtu);
         st.icmpFragNeeded++;
         st.droppedWithIcmpWireFrames += skb.wireFrames;
@@ -209,7 +210,7 @@ export class IpForwarder {
     if (skb.gsoSize === 0) return true;
     if (this.o.kernel !== 'modern') return false;
     skb.copyBits(ihl, this.tcpHdr, 0, TCP.HLEN);
-    const doff = (this.tcpHdr[TCP.DOFF]! >>> 4) << 2;
+    const doff = tcpHeaderLength(this.tcpHdr, 0);
     return ihl + doff + skb.gsoSize > mtu;
   }
 

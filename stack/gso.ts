@@ -3,7 +3,9 @@
 // length), TCP seq and full TCP checksum; PSH/FIN stay on the last segment, CWR on the first. The headers are found
 // through wire's layout. Not a hot path: it allocates.
 import { r16, r32, w16, w32 } from '../wire/bytes.ts';
-import { IPPROTO, IPV4, IPV6, TCP, TCP_FLAG, checksum, fold, sumBytes } from '../wire/index.ts';
+import { IPV4, IPV6, TCP, TCP_FLAG, fold, sumBytes } from '../wire/index.ts';
+import { fillIpv4HeaderChecksum } from '../wire/fields.ts';
+import { l4PseudoHeaderSum } from '../wire/l4checksum.ts';
 import { CHECKSUM_NONE, SKB_GSO_TCP_FIXEDID, SkBuff } from './skb.ts';
 import { SkbLayout } from './packet-layout.ts';
 
@@ -37,8 +39,6 @@ export function segmentFrames(skb: SkBuff): GsoSegment[] {
   const id0 = v6 ? 0 : r16(first, IPV4.ID);
   const seq0 = r32(first, l4 + TCP.SEQ);
   const flags0 = first[l4 + TCP.FLAGS]!;
-  // the pseudo-header's addresses and protocol (its length is added per segment)
-  const pseudo = sumBytes(first, L.srcOff, 2 * L.addrLen, IPPROTO.TCP);
   const out: GsoSegment[] = [];
   let off = 0,
     i = 0;
@@ -55,8 +55,7 @@ export function segmentFrames(skb: SkBuff): GsoSegment[] {
     else {
       w16(f, ip + IPV4.TOT_LEN, hdrLen + n);
       w16(f, ip + IPV4.ID, fixedId ? id0 : (id0 + i) & 0xffff);
-      w16(f, ip + IPV4.CSUM, 0);
-      w16(f, ip + IPV4.CSUM, checksum(f, ip, L.ipHdrLen));
+      fillIpv4HeaderChecksum(f, ip);
     }
     w32(f, th + TCP.SEQ, (seq0 + off) >>> 0);
     let fl = flags0;
@@ -65,7 +64,7 @@ export function segmentFrames(skb: SkBuff): GsoSegment[] {
     f[th + TCP.FLAGS] = fl;
     w16(f, th + TCP.CSUM, 0);
     const tcpLen = hdrLen - l4 + n;
-    w16(f, th + TCP.CSUM, ~fold(sumBytes(f, th, tcpLen, pseudo + tcpLen)) & 0xffff);
+    w16(f, th + TCP.CSUM, ~fold(sumBytes(f, th, tcpLen, l4PseudoHeaderSum(f, ip, L, tcpLen))) & 0xffff);
     out.push({ frame: f, ipOffset: macLen, tcpOffset: th });
     off += n;
     i++;

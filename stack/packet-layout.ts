@@ -23,26 +23,29 @@ export class SkbLayout {
     this.buf = this.small;
   }
 
-  /** Lays out the packet at `skb.data` (`etherType`: the protocol eth_type_trans and untagging left). Allocates nothing but, once, the large window. */
-  lay(skb: SkBuff, etherType: number): FrameLayout {
+  /**
+   * Lays out the packet `at` bytes past `skb.data` (0, or 4 past an in-band 802.1Q tag; `etherType`: the protocol
+   * eth_type_trans and untagging left). Allocates nothing but, once, the large window.
+   */
+  lay(skb: SkBuff, etherType: number, at = 0): FrameLayout {
     const L = this.layout;
     if (skb.headLen >= skb.len) {
       this.buf = skb.buf;
-      this.base = skb.data;
-      return layoutPacket(skb.buf, skb.data, skb.len, etherType, L);
+      this.base = skb.data + at;
+      return layoutPacket(skb.buf, skb.data + at, skb.len - at, etherType, L);
     }
-    let n = Math.min(skb.len, SMALL_WINDOW);
-    skb.copyBits(0, this.small, 0, n);
+    let n = Math.min(skb.len - at, SMALL_WINDOW);
+    skb.copyBits(at, this.small, 0, n);
     this.buf = this.small;
     this.base = 0;
-    layoutPacket(this.small, 0, skb.len, etherType, L);
+    layoutPacket(this.small, 0, skb.len - at, etherType, L);
     const reached = (L.l4 >= 0 ? L.l4 : Math.max(L.refusalAt, 0)) + READ_AHEAD;
-    if (reached <= n || n === skb.len) return L;
+    if (reached <= n || n === skb.len - at) return L;
     // a long IPv6 header chain: lay it out again from a window that holds all of it
     this.large ??= new Uint8Array(LARGE_WINDOW);
-    n = Math.min(skb.len, LARGE_WINDOW);
-    skb.copyBits(0, this.large, 0, n);
+    n = Math.min(skb.len - at, LARGE_WINDOW);
+    skb.copyBits(at, this.large, 0, n);
     this.buf = this.large;
-    return layoutPacket(this.large, 0, skb.len, etherType, L);
+    return layoutPacket(this.large, 0, skb.len - at, etherType, L);
   }
 }

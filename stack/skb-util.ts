@@ -147,8 +147,8 @@ export function restoreExtractedProtocol(skb: SkBuff): boolean {
   // since an inner tag's type 0x0800 would be followed by an IPv4 header, never by the bytes 06 04
   if (
     skb.headLen >= ARP.OPER &&
-    ((b[at + ARP.HTYPE]! << 8) | b[at + ARP.HTYPE + 1]!) === 1 &&
-    ((b[at + ARP.PTYPE]! << 8) | b[at + ARP.PTYPE + 1]!) === ETH_P_IP &&
+    r16(b, at + ARP.HTYPE) === 1 &&
+    r16(b, at + ARP.PTYPE) === ETH_P_IP &&
     b[at + ARP.HLEN_FIELD] === 6 &&
     b[at + ARP.PLEN_FIELD] === 4
   ) {

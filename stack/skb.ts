@@ -2,6 +2,7 @@
 // struct sk_buff closely enough that kernel code reads across: linear data, page fragments, a
 // frag_list chain, len/data_len/truesize, ip_summed/csum, protocol, a hardware VLAN tag, GSO fields.
 // Skbs come from a pool and are reset on release: the hot path allocates nothing.
+import { etherTypeAt } from '../wire/fields.ts';
 
 export const CHECKSUM_NONE = 0;
 export const CHECKSUM_UNNECESSARY = 1;
@@ -387,9 +388,7 @@ export class SkbPool {
  */
 export function ethTypeTrans(skb: SkBuff): number {
   skb.macHeader = skb.data;
-  const b = skb.buf,
-    o = skb.data;
-  skb.protocol = (b[o + 12]! << 8) | b[o + 13]!;
+  skb.protocol = etherTypeAt(skb.buf, skb.data);
   skb.pull(ETH_HLEN);
   skb.networkHeader = skb.data;
   return skb.protocol;

@@ -468,8 +468,12 @@ export class TcpLayer {
       addrAt = ip + IPV4.SRC;
       t = ip + IPV4.HLEN;
     }
-    b.set(k.addrs.subarray(n), addrAt);
-    b.set(k.addrs.subarray(0, n), addrAt + n);
+    // the flow's addresses swapped, byte by byte: two subarray views per ACK were most of the stack's garbage
+    const addrs = k.addrs;
+    for (let i = 0; i < n; i++) {
+      b[addrAt + i] = addrs[n + i]!;
+      b[addrAt + n + i] = addrs[i]!;
+    }
     if (k.family === 4) w16(b, ip + IPV4.CSUM, finish(sumBytes(b, ip, IPV4.HLEN)));
     w16(b, t + TCP.SPORT, k.dport);
     w16(b, t + TCP.DPORT, k.sport);

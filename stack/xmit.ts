@@ -5,9 +5,11 @@
 // its limit (tx_queue_full). On the way: a GSO packet the device cannot cut (no NETIF_F_TSO, or a
 // fixed IP ID the device would renumber) is cut in software (stack/gso.ts, tcp_gso_segment's rules);
 // a CHECKSUM_PARTIAL packet on a device without NETIF_F_IP_CSUM gets its TCP checksum in software.
-import { r16, r32, w16 } from '../wire/bytes.ts';
-import { IPV4, IPPROTO, TCP } from '../wire/constants.ts';
-import { finish, pseudoHeaderSumAddrs, sumBytes } from '../wire/checksum.ts';
+import { IPPROTO, TCP } from '../wire/constants.ts';
+import { finish, sumBytes } from '../wire/checksum.ts';
+import { ipv4HeaderLength, tcpHeaderLength } from '../wire/fields.ts';
+import { FrameLayout } from '../wire/layout.ts';
+import { l4ChecksumField, l4PseudoHeaderSum, layoutIpPacket } from '../wire/l4checksum.ts';
 import type { Cpu } from '../sim/cost.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SKB_GSO_TCP_FIXEDID, type SkBuff, freeSkb } from './skb.ts';
@@ -77,6 +79,8 @@ export class XmitPath {
   };
   private readonly fifos: TxFifo[];
   private readonly scratch = new Uint8Array(65536 + 64);
+  /** The packet checksumHelp fills in, laid out. */
+  private readonly layout = new FrameLayout();
 
   constructor(
     readonly dev: TxDevice,
@@ -133,23 +137,24 @@ export class XmitPath {
 
   private headerLen(skb: SkBuff): number {
     skb.copyBits(0, this.scratch, 0, Math.min(skb.len, 60));
-    const ihl = (this.scratch[0]! & 0x0f) << 2;
+    const ihl = ipv4HeaderLength(this.scratch, 0);
     if (skb.len < ihl + TCP.HLEN) return skb.len;
     skb.copyBits(ihl, this.scratch, ihl, TCP.HLEN);
-    return ihl + ((this.scratch[ihl + TCP.DOFF]! >>> 4) << 2);
+    return ihl + tcpHeaderLength(this.scratch, ihl);
   }
 
   /** skb_checksum_help: the full TCP checksum into the header (the packet is linearised into scratch to sum it). */
   private checksumHelp(skb: SkBuff): void {
     const b = this.scratch;
     skb.copyBits(0, b, 0, skb.len);
-    const ihl = (b[0]! & 0x0f) << 2;
-    if (b[IPV4.PROTO] !== IPPROTO.TCP) return;
-    const l4Len = r16(b, IPV4.TOT_LEN) - ihl;
-    w16(b, ihl + TCP.CSUM, 0);
-    const ph = pseudoHeaderSumAddrs(r32(b, IPV4.SRC), r32(b, IPV4.DST), IPPROTO.TCP, l4Len);
-    const sum = finish(sumBytes(b, ihl, l4Len, ph));
-    writeAt(skb, ihl + TCP.CSUM, sum);
+    const L = layoutIpPacket(b, 0, skb.len, this.layout);
+    const field = l4ChecksumField(L);
+    if (field < 0 || L.l4Proto !== IPPROTO.TCP) return;
+    const l4Len = L.ipEnd - L.l4;
+    b[field] = 0;
+    b[field + 1] = 0;
+    const sum = finish(sumBytes(b, L.l4, l4Len, l4PseudoHeaderSum(b, 0, L)));
+    writeAt(skb, field, sum);
     skb.ipSummed = CHECKSUM_UNNECESSARY;
     this.stats.csumSoftware++;
     this.cpu.charge('csum_byte', l4Len);

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { parseIpv4, parseIpv6, parseMac } from '../wire/index.ts';
+import { DESTINATION_FORMS, isDestination } from './destination-filter.ts';
 
 const u8 = z.number().int().min(0).max(255);
 const u16 = z.number().int().min(0).max(65535);
@@ -322,8 +323,11 @@ export const ReplayConfig = z
      * Unset: every frame at its own time.
      */
     burstGapNs: z.number().nonnegative().max(1e9).optional(),
-    /** Keep only frames to this IPv4 address (IPv4 destination, or ARP target) or MAC (Ethernet destination). */
-    onlyTo: z.union([Ipv4Address, MacAddress]).optional(),
+    /** Keep only frames to this IPv4 address (IPv4 destination, or ARP target), IPv6 address (IPv6 destination) or MAC (Ethernet destination). */
+    onlyTo: z
+      .string()
+      .refine(isDestination, { error: `expected ${DESTINATION_FORMS}` })
+      .optional(),
   })
   .strict();
 

@@ -7,7 +7,7 @@ import type { VirtualClock, Timer } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { ETH, ICMP, IPPROTO, IPV4, IPV6, TCP } from '../wire/index.ts';
 import { FRAME_FLAG, type FrameTx } from './link.ts';
-import { FrameLayout, layoutFrame, copyBytes } from '../wire/index.ts';
+import { FrameLayout, layoutFrame, copyBytes, r16, w16 } from '../wire/index.ts';
 import { parseImpairmentConfig, type ImpairmentConfig } from './config.ts';
 
 export interface ImpairmentStats {
@@ -328,12 +328,11 @@ export class Impairments implements FrameTx {
       return 0;
     }
     const off = useTcp ? L.l4 + TCP.CSUM : L.l3 + IPV4.CSUM;
-    const old = (buf[off]! << 8) | buf[off + 1]!;
+    const old = r16(buf, off);
     let v = old ^ (1 + this.csumRng.int(0xfffe));
     // 0x0000 and 0xffff are the same 1's-complement value: that swap would still verify.
     if ((old === 0 && v === 0xffff) || (old === 0xffff && v === 0)) v ^= 1;
-    buf[off] = v >>> 8;
-    buf[off + 1] = v & 0xff;
+    w16(buf, off, v);
     this.stats.badChecksum++;
     return FRAME_FLAG.BAD_CSUM;
   }

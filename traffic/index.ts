@@ -7,7 +7,14 @@ export { Impairments } from './impair.ts';
 export type { ImpairmentStats } from './impair.ts';
 export { LinkPartner, createLinkPartner } from './partner.ts';
 export type { TcpFlowStats, PartnerStats, FlowReport, PartnerSetup } from './partner.ts';
-export { ReplaySource, StreamAssembler, CaptureStreams, DestinationFilter, captureExpectations } from './replay.ts';
+export { ReplaySource, StreamAssembler, CaptureStreams, captureExpectations } from './replay.ts';
+export {
+  DestinationFilter,
+  parseDestination,
+  isDestination,
+  DESTINATION_FORMS,
+  type Destination,
+} from './destination-filter.ts';
 export type { ReplayStats, StreamNote } from './replay.ts';
 export { replayFile, fileExpectations } from './replay-file.ts';
 export {

@@ -3,6 +3,7 @@
 // Wire time per frame = preamble 7 + SFD 1 + max(frame + FCS 4, 64) + inter-frame gap 12 bytes.
 
 import type { VirtualClock } from '../sim/clock.ts';
+import { KnownRun } from '../wire/known-bytes.ts';
 
 /** What a NIC model implements. `frame` is the frame as on the wire without preamble and FCS; it may be reused after the call returns. */
 export interface FrameSink {
@@ -43,10 +44,11 @@ export function wireTimeNs(length: number, rateGbps: number): number {
 /**
  * Where a source hands frames: the link itself, or a stage (impairments) in front of it. `transmit`
  * copies the frame before returning. `backlog()` is how many frames wait for the wire; sources keep
- * it small and refill when the ready listener runs (a frame left the queue).
+ * it small and refill when the ready listener runs (a frame left the queue). `known` says which bytes of the frame the
+ * sender generated from a source with known sums (wire/known-bytes.ts); a stage that may change bytes does not pass it on.
  */
 export interface FrameTx {
-  transmit(frame: Uint8Array, length: number, flags?: number): void;
+  transmit(frame: Uint8Array, length: number, flags?: number, known?: KnownRun | null): void;
   backlog(): number;
   addReadyListener(fn: () => void): void;
 }
@@ -57,6 +59,8 @@ interface Slot {
   len: number;
   flags: number;
   view: Uint8Array;
+  /** The sender's claim about the frame's bytes (source null: none), copied: the sender reuses its own. */
+  known: KnownRun;
 }
 
 export interface LinkStats {
@@ -90,6 +94,8 @@ export class Link implements FrameTx {
   deliveringFlags = 0;
   /** Arrival index of the frame being delivered (valid inside `receiveFrame`): the `frame` of trace events. */
   deliveringIndex = -1;
+  /** The sender's claim about the bytes of the frame being delivered (valid inside `receiveFrame`), or null. */
+  deliveringKnown: KnownRun | null = null;
 
   private readonly psPerByte: number;
   private slots: Slot[] = [];
@@ -129,7 +135,7 @@ export class Link implements FrameTx {
   }
 
   /** Queues a copy of the frame; it starts on the wire when every frame before it has left. */
-  transmit(frame: Uint8Array, length: number, flags = 0): void {
+  transmit(frame: Uint8Array, length: number, flags = 0, known: KnownRun | null = null): void {
     if (this.count === this.slots.length) this.grow();
     const slot = this.slots[(this.head + this.count) % this.slots.length]!;
     if (slot.buf.length < length) slot.buf = new Uint8Array(Math.max(length, this.slotBytes));
@@ -143,6 +149,8 @@ export class Link implements FrameTx {
     slot.len = length;
     if (slot.view.length !== length || slot.view.buffer !== slot.buf.buffer) slot.view = slot.buf.subarray(0, length);
     slot.flags = flags;
+    if (known === null) slot.known.source = null;
+    else slot.known.set(known.source, known.at, known.start, known.length);
     this.count++;
     if (this.count > this.stats.maxQueued) this.stats.maxQueued = this.count;
     if (!this.scheduled) this.scheduleHead();
@@ -162,7 +170,7 @@ export class Link implements FrameTx {
     this.busyUntilPs = startPs + total * this.psPerByte;
     this.stats.wireBytes += total;
     this.scheduled = true;
-    this.clock.at(this.nextArrivalPs / 1000, this.onArrival);
+    this.clock.post(this.nextArrivalPs / 1000, this.onArrival);
   }
 
   private deliver(): void {
@@ -172,9 +180,11 @@ export class Link implements FrameTx {
     if (slot.flags & FRAME_FLAG.CSUM_UNVERIFIABLE) this.uncheckableFrames.add(index);
     this.deliveringFlags = slot.flags;
     this.deliveringIndex = index;
+    this.deliveringKnown = slot.known.source !== null ? slot.known : null;
     // The slot stays owned until the sink returns: a re-entrant transmit (an ACK answered at once) queues behind it.
     this.sink.receiveFrame(slot.view, slot.len, this.nextArrivalPs / 1000);
     this.deliveringFlags = 0;
+    this.deliveringKnown = null;
     this.head = (this.head + 1) % this.slots.length;
     this.count--;
     this.scheduled = false;
@@ -195,7 +205,7 @@ export class Link implements FrameTx {
 
 function newSlot(bytes: number): Slot {
   const buf = new Uint8Array(bytes);
-  return { buf, len: 0, flags: 0, view: buf.subarray(0, 0) };
+  return { buf, len: 0, flags: 0, view: buf.subarray(0, 0), known: new KnownRun() };
 }
 
 /** A zero-delay path: every frame reaches the sink at once, at the clock's current time ("all at time 0" replay, unit tests). */

@@ -7,6 +7,7 @@ import { Prng } from '../sim/prng.ts';
 import { StreamHash } from '../wire/stream-hash.ts';
 import { LatencyRecorder } from '../observe/recorders.ts';
 import { wasmBytes } from '../wire/byte-passes.ts';
+import { KnownRun } from '../wire/known-bytes.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import {
@@ -555,7 +556,8 @@ class TcpFlow {
       view = f.subarray(0, n);
       this.views[n] = view;
     }
-    p.emit(view, n, true);
+    p.known.set(p.pattern, h, a, len); // the payload is the pattern's bytes [a, a + len): the NIC may take its sums from there
+    p.emit(view, n, true, p.known);
   }
 
   armRto(): void {
@@ -827,6 +829,8 @@ export class LinkPartner {
    */
   readonly frameArea: Uint8Array;
   readonly patternAt = SCRATCH_BYTES;
+  /** The claim a TCP flow attaches to the segment it sends (reused: the link copies it). */
+  readonly known = new KnownRun();
   readonly pattern: PayloadPattern;
   /** The partner's TSO NIC (used by bulk flows when config.tso is on). */
   readonly tso: TsoNic;
@@ -971,15 +975,15 @@ export class LinkPartner {
     return at;
   }
 
-  /** Called by flows for every frame they build; `frame` is exactly `len` bytes long. */
-  emit(frame: Uint8Array, len: number, tcp: boolean): void {
+  /** Called by flows for every frame they build; `frame` is exactly `len` bytes long; `known`: which of its bytes are the pattern's. */
+  emit(frame: Uint8Array, len: number, tcp: boolean, known: KnownRun | null = null): void {
     this.stats.framesSent++;
     if (tcp) {
       this.stats.tcpSegments++;
       const bg = this.bg;
       for (let i = 0; i < bg.length; i++) bg[i]!.onTcpFrame();
     }
-    this.tx.transmit(frame, len);
+    this.tx.transmit(frame, len, 0, known);
   }
 
   flowDone(f: TcpFlow): void {

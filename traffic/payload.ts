@@ -1,21 +1,25 @@
 // The bytes TCP flows carry: one pattern of PATTERN_PERIOD bytes from the seeded PRNG, shared by a
 // partner's flows, each flow reading it from its own salt. Byte `o` of a flow's stream is
 // pattern[(o + salt) % PATTERN_PERIOD], so a retransmission carries the same bytes, a segment is one
-// contiguous copy, and its Internet checksum sum comes from two prefix sums instead of a byte loop.
+// contiguous copy, and its Internet checksum sum and CRC-32 come from prefix sums and prefix CRC registers instead of a
+// byte loop (the pattern is a KnownBytes: a NIC model takes a generated frame's FCS from it, wire/known-bytes.ts).
 
 import { Prng } from '../sim/prng.ts';
 import type { StreamHash } from '../wire/stream-hash.ts';
 import { wasmBytes } from '../wire/byte-passes.ts';
+import { crc32Across, crc32Prefix, type KnownBytes } from '../wire/known-bytes.ts';
 
 /** A prime: a byte misplaced by any multiple of a segment size (< 65521 of them) lands on other bytes. */
 export const PATTERN_PERIOD = 65521;
 
-export class PayloadPattern {
+export class PayloadPattern implements KnownBytes {
   /** PATTERN_PERIOD bytes, then the first `maxSegment` of them again: any segment is one run from `(o + salt) % PATTERN_PERIOD`. */
   readonly bytes: Uint8Array;
   // evenSums[i]: sum of bytes[k] for even k < i; oddSums likewise for odd k. Both fit in 32 bits (74521 × 255).
   private readonly evenSums: Uint32Array;
   private readonly oddSums: Uint32Array;
+  /** crcPrefix[k]: the CRC-32 register from 0 after bytes [0, k). */
+  private readonly crcPrefix: Int32Array;
 
   /**
    * Fills `into` (at least PATTERN_PERIOD + maxSegment bytes; a view lets the caller keep the pattern in
@@ -52,6 +56,12 @@ export class PayloadPattern {
       this.evenSums[k + 1] = e;
       this.oddSums[k + 1] = o;
     }
+    this.crcPrefix = crc32Prefix(b);
+  }
+
+  /** The CRC-32 register after feeding `bytes[start, start + length)` to `reg`, from two prefix registers. */
+  crcThrough(reg: number, start: number, length: number): number {
+    return crc32Across(this.crcPrefix, reg, start, length);
   }
 
   /** Where byte `streamOffset` of a flow with `salt` sits in `bytes`. */

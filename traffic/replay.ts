@@ -9,21 +9,11 @@ import type { CaptureRecord } from '../tap/index.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { StreamHash } from '../wire/stream-hash.ts';
 import { flowHash, flowKeyAt, flowMatches, flowName, type FlowExpectation, type FlowKey } from '../wire/flow.ts';
-import {
-  ETH,
-  ARP,
-  IPV4,
-  TCP,
-  TCP_FLAG,
-  ETHERTYPE,
-  parseIpv4,
-  parseMac,
-  rebuildCutFrame,
-  FrameLayout as WireLayout,
-} from '../wire/index.ts';
+import { TCP, TCP_FLAG, rebuildCutFrame, FrameLayout as WireLayout } from '../wire/index.ts';
 import { FRAME_FLAG, type FrameTx } from './link.ts';
 import { FrameLayout, layoutFrame, r32 } from '../wire/index.ts';
 import { parseReplayConfig, type ReplayConfig } from './config.ts';
+import { DestinationFilter } from './destination-filter.ts';
 
 const LINKTYPE_ETHERNET = 1;
 const LOW_WATER = 2;
@@ -194,31 +184,6 @@ export interface ReplayStats {
   unverifiable: number;
   /** Records whose link type is not Ethernet (skipped). */
   notEthernet: number;
-}
-
-/** Keeps frames to one IPv4 address (IPv4 destination, or ARP target address) or one MAC (Ethernet destination). */
-export class DestinationFilter {
-  private readonly ip: number = -1;
-  private readonly mac: Uint8Array | undefined;
-  private readonly layout = new FrameLayout();
-
-  constructor(onlyTo: string) {
-    if (onlyTo.includes(':') || onlyTo.includes('-')) this.mac = parseMac(onlyTo);
-    else this.ip = parseIpv4(onlyTo);
-  }
-
-  accepts(frame: Uint8Array, length: number): boolean {
-    if (this.mac !== undefined) {
-      if (length < ETH.HLEN) return false;
-      for (let i = 0; i < 6; i++) if (frame[ETH.DST + i] !== this.mac[i]) return false;
-      return true;
-    }
-    const L = layoutFrame(frame, 0, length, this.layout);
-    if (L.l3 < 0) return false;
-    if (L.etherType === ETHERTYPE.IPV4) return L.l3 + IPV4.HLEN <= length && r32(frame, L.l3 + IPV4.DST) === this.ip;
-    if (L.etherType === ETHERTYPE.ARP) return L.l3 + ARP.HLEN <= length && r32(frame, L.l3 + ARP.TPA) === this.ip;
-    return false;
-  }
 }
 
 /**

@@ -40,4 +40,22 @@ describe('TsoNic', () => {
     const nic = new TsoNic(2048, () => {});
     expect(() => nic.transmit(sup, 14, 34, 70_000, 1448)).toThrow(/64 KB/);
   });
+
+  it('cuts an IPv6 super-segment: payload length per frame, the IPv6 pseudo-header in every checksum', () => {
+    const payload = Uint8Array.from({ length: 3000 }, (_, i) => (i * 5 + 1) & 0xff);
+    const sup = frame()
+      .ipv6({ src: '2001:db8::1', dst: '2001:db8::2' })
+      .tcp({ seq: 1, flags: 'AP', ts: [3, 4] })
+      .payload(payload)
+      .build();
+    const out: Uint8Array[] = [];
+    new TsoNic(128 + 1428, (f, n) => out.push(f.slice(0, n))).transmit(sup, 14, 54, 3000, 1428);
+    expect(out.map((f) => f.length)).toEqual([86 + 1428, 86 + 1428, 86 + 144]);
+    for (const f of out) {
+      const d = decodeFrame(f);
+      if (d instanceof WireError) throw d;
+      expect(d.ipv6!.payloadLength).toBe(f.length - 54);
+      expect(verifyL4Checksum(f, 14)).toBe(true);
+    }
+  });
 });

@@ -6,6 +6,8 @@
 // computed over the frame. LRO is the receive-side mirror of this: it glues such trains back together.
 import { IPV4, IPV6, TCP, TCP_FLAG, IPPROTO, sumBytes, finish } from '../wire/index.ts';
 import { r16, r32, w16, w32 } from '../wire/index.ts';
+import { fillIpv4HeaderChecksum, ipVersionAt, ipv4DontFragment, tcpHeaderLength } from '../wire/fields.ts';
+import { ipPseudoHeaderSum } from '../wire/l4checksum.ts';
 
 /** The largest super-segment a TSO NIC accepts: the IP total length field's limit. */
 export const TSO_MAX_BYTES = 65535;
@@ -37,7 +39,7 @@ export class TsoNic {
    * frames of at most `mss` payload bytes and emits each. `l3`/`l4` are the IP and TCP header offsets.
    */
   transmit(sup: Uint8Array, l3: number, l4: number, payloadLen: number, mss: number): void {
-    const hdrLen = l4 + (sup[l4 + TCP.DOFF]! >> 4) * 4;
+    const hdrLen = l4 + tcpHeaderLength(sup, l4);
     if (hdrLen + mss > this.buf.length)
       throw new Error(`TSO: a ${hdrLen}-byte header and MSS ${mss} do not fit a ${this.buf.length}-byte frame`);
     if (hdrLen - l3 + payloadLen > TSO_MAX_BYTES)
@@ -46,13 +48,12 @@ export class TsoNic {
     const f = this.buf;
     f.set(sup.subarray(0, hdrLen));
     const seq0 = r32(sup, l4 + TCP.SEQ);
-    const v6 = sup[l3]! >>> 4 === 6;
+    const version = ipVersionAt(sup, l3),
+      v6 = version === 6;
     const id0 = v6 ? 0 : r16(sup, l3 + IPV4.ID);
-    const keepIdZero = id0 === 0 && (r16(sup, l3 + IPV4.FRAG) & 0x4000) !== 0;
+    const keepIdZero = id0 === 0 && ipv4DontFragment(sup, l3);
     const flags = sup[l4 + TCP.FLAGS]!;
     const lastOnly = TCP_FLAG.PSH | TCP_FLAG.FIN;
-    // the pseudo-header's addresses and protocol; its length is added per frame (below 64 KiB in both families)
-    const pseudo = v6 ? sumBytes(sup, l3 + IPV6.SRC, 32, IPPROTO.TCP) : sumBytes(sup, l3 + IPV4.SRC, 8, IPPROTO.TCP);
     let i = 0;
     for (let done = 0; done < payloadLen; done += mss, i++) {
       const len = Math.min(mss, payloadLen - done);
@@ -62,14 +63,13 @@ export class TsoNic {
       else {
         w16(f, l3 + IPV4.TOT_LEN, hdrLen - l3 + len);
         w16(f, l3 + IPV4.ID, keepIdZero ? 0 : (id0 + i) & 0xffff);
-        w16(f, l3 + IPV4.CSUM, 0);
-        w16(f, l3 + IPV4.CSUM, finish(sumBytes(f, l3, l4 - l3)));
+        fillIpv4HeaderChecksum(f, l3);
       }
       w32(f, l4 + TCP.SEQ, (seq0 + done) >>> 0);
       f[l4 + TCP.FLAGS] = last ? flags : flags & ~lastOnly;
       w16(f, l4 + TCP.CSUM, 0);
       const l4Len = hdrLen - l4 + len;
-      w16(f, l4 + TCP.CSUM, finish(sumBytes(f, l4, l4Len, pseudo + l4Len)));
+      w16(f, l4 + TCP.CSUM, finish(sumBytes(f, l4, l4Len, ipPseudoHeaderSum(f, l3, version, IPPROTO.TCP, l4Len))));
       const n = hdrLen + len;
       let view = this.views[n];
       if (view === undefined) {

@@ -71,6 +71,9 @@ export const TCPOPT = { EOL: 0, NOP: 1, MSS: 2, WSCALE: 3, SACK_PERM: 4, SACK: 5
 /** The fixed total lengths (kind + length byte + data) of the TCP options that have one. */
 export const TCPOLEN = { MSS: 4, WSCALE: 3, SACK_PERM: 2, TIMESTAMP: 10, SACK_BLOCK: 8 } as const;
 
+/** The timestamp option's fields, offsets from its kind byte (FrameLayout.tsOff). */
+export const TCPOPT_TS = { TSVAL: 2, TSECR: 6 } as const;
+
 /** IPv6 fixed header (RFC 8200); HLEN is the fixed part, extension headers follow it. */
 export const IPV6 = { VER_TC_FL: 0, PAYLOAD_LEN: 4, NEXT_HDR: 6, HOP_LIMIT: 7, SRC: 8, DST: 24, HLEN: 40 } as const;
 

@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { frame } from './builder.ts';
+import { frame, type Ipv6ExtSpec } from './builder.ts';
+import { fillL4Checksum, verifyL4Checksum } from './l4checksum.ts';
 import { hex, LITERAL } from '../test/support/wire.ts';
 
 /** A classic little-endian pcap (microsecond, linktype 1 Ethernet): 24-byte header, 16-byte record headers. */
@@ -143,6 +144,61 @@ describe('tshark agrees with the builder', () => {
         ['1234', '13', '1', '1', ''],
         ['53', '1009', '1', '1', ''],
         ['', '', '', '', '2'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('TCP and UDP checksums over IPv6 that wire/l4checksum.ts fills, extension headers skipped', () => {
+    const chains: Ipv6ExtSpec[][] = [
+      [],
+      [{ kind: 'hopByHop' }],
+      [
+        { kind: 'hopByHop', length: 16 },
+        { kind: 'destination', length: 24 },
+      ],
+      [{ kind: 'destination' }, { kind: 'fragment', id: 7 }], // an atomic fragment: offset 0, no M
+    ];
+    const frames: Uint8Array[] = [];
+    chains.forEach((ext, i) => {
+      // the builder's checksum is replaced by a wrong one, then l4checksum's goes in: tshark alone judges it
+      frames.push(
+        frame()
+          .ipv6({ ext })
+          .tcp({ seq: 1000 + i, checksum: 0xbad })
+          .payload(100 + i)
+          .build(),
+      );
+      frames.push(
+        frame()
+          .vlan(7)
+          .ipv6({ ext })
+          .udp({ checksum: 0xbad })
+          .payload(51 + i)
+          .build(),
+      );
+    });
+    for (const f of frames) fillL4Checksum(f, f[12] === 0x81 ? 18 : 14);
+    const flipped = frame().ipv6({ ext: chains[2]! }).tcp({ seq: 9 }).payload(20).build();
+    flipped[flipped.length - 1]! ^= 1;
+    expect(verifyL4Checksum(flipped, 14)).toBe(false);
+    frames.push(flipped);
+    const dir = mkdtempSync(join(tmpdir(), 'vnic-wire-'));
+    try {
+      const file = join(dir, 'ipv6.pcap');
+      writeFileSync(file, pcapBytes(frames));
+      const rows = tshark(file, ['tcp.len', 'udp.length', 'tcp.checksum.status', 'udp.checksum.status']);
+      expect(rows).toEqual([
+        ['100', '', '1', ''],
+        ['', '59', '', '1'],
+        ['101', '', '1', ''],
+        ['', '60', '', '1'],
+        ['102', '', '1', ''],
+        ['', '61', '', '1'],
+        ['103', '', '1', ''],
+        ['', '62', '', '1'],
+        ['20', '', '0', ''],
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -164,3 +164,13 @@ export function withIpVersion(cfg: LabConfig, ip: '4' | '6' | undefined): LabCon
   if (cfg.traffic === undefined) throw new UsageError(`--ip ${ip} applies to generated traffic, not to a capture`);
   return { ...cfg, traffic: { ...(cfg.traffic as object), ipv6: ip === '6' } };
 }
+
+/** What --only-to's help says it takes. */
+export const ONLY_TO_HELP = 'keep only frames addressed to this IPv4, IPv6 or MAC address';
+
+/** Checks --only-to's value: exit 2 naming the flag when it is no address (the parser loads with the lab, not at startup). */
+export async function checkOnlyTo(onlyTo: string | undefined): Promise<void> {
+  if (onlyTo === undefined) return;
+  const { DESTINATION_FORMS, isDestination } = await import('../../traffic/destination-filter.ts');
+  if (!isDestination(onlyTo)) throw new UsageError(`--only-to takes ${DESTINATION_FORMS}, not '${onlyTo}'`);
+}

@@ -29,7 +29,7 @@ import { currentIO, stderr, stdout } from '../io.ts';
 export interface KernelCheckFlags {
   onlyTo?: string;
   model?: string;
-  flushTimeoutUs?: number;
+  groFlushTimeoutUs?: number;
   runs?: number;
   json?: boolean;
   scenario?: string;
@@ -59,9 +59,16 @@ export function kernelCheck(capture: string | undefined, f: KernelCheckFlags): v
   const lab = labSide(input, f);
   const runs = f.runs ?? 3;
   const kernelOpts: KernelGroOptions = {
-    ...(f.flushTimeoutUs !== undefined ? { flushTimeoutUs: f.flushTimeoutUs } : {}),
+    ...(f.groFlushTimeoutUs !== undefined ? { groFlushTimeoutUs: f.groFlushTimeoutUs } : {}),
     ...(f.groMaxSize !== undefined ? { groMaxSize: f.groMaxSize } : {}),
     ...(f.groIpv4MaxSize !== undefined ? { groIpv4MaxSize: f.groIpv4MaxSize } : {}),
+    // past 64 KB the kernel is asked so that only GRO's limits end a packet: a send buffer that does not block
+    // before the largest packet is held (GRO's held segments stay charged to the sender), and for IPv6 an XDP_PASS
+    // program whose rebuilt skbs have headroom for the jumbo header (lab/kernel-gro.ts)
+    ...(Math.max(f.groMaxSize ?? 0, f.groIpv4MaxSize ?? 0) > 65536
+      ? { sendBufferBytes: 8 * Math.max(f.groMaxSize ?? 0, f.groIpv4MaxSize ?? 0) }
+      : {}),
+    ...((f.groMaxSize ?? 0) > 65536 ? { xdpPass: true } : {}),
   };
   // every answer is judged against all the others: a split another answer merged across is timing
   const answers: { table: FlowTable; packets: number; release: string }[] = [];
@@ -98,7 +105,7 @@ export function kernelCheck(capture: string | undefined, f: KernelCheckFlags): v
     kernelPackets: chosen.packets,
     labPackets: countPackets(lab.flows),
     timingSplits: cmp.timingSplits,
-    kernelSide: { gro_flush_timeout_us: f.flushTimeoutUs ?? 200, napi_defer_hard_irqs: 1, ...kernelOpts },
+    kernelSide: { gro_flush_timeout_us: f.groFlushTimeoutUs ?? 200, napi_defer_hard_irqs: 1, ...kernelOpts },
     firstDifference:
       d === null
         ? null
@@ -209,7 +216,8 @@ function labSide(input: Input, f: KernelCheckFlags): { flows: FlowTable } {
           batch: 'all',
           pollBudget: 1_000_000,
           queues: 1,
-          mtu: Math.min(9000, Math.max(1500, maxFrame - 18)),
+          // the largest IP packet an untagged frame can carry (an IPv6 frame of 1522 bytes carries 1508)
+          mtu: Math.min(9000, Math.max(1500, maxFrame - 14)),
           ...(f.groMaxSize !== undefined ? { groMaxSize: f.groMaxSize } : {}),
           ...(f.groIpv4MaxSize !== undefined ? { groIpv4MaxSize: f.groIpv4MaxSize } : {}),
         },

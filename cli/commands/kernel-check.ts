@@ -3,6 +3,7 @@
 // --batch all, compared flow by flow; the work is in kernel-check-run.ts, loaded when the command runs.
 import type { Command } from 'commander';
 import { intFlag } from '../errors.ts';
+import { ONLY_TO_HELP, checkOnlyTo } from './common.ts';
 import type { KernelCheckFlags } from './kernel-check-run.ts';
 
 export function registerKernelCheck(program: Command): void {
@@ -18,12 +19,12 @@ export function registerKernelCheck(program: Command): void {
       "with --scenario: the first N frames of the scenario's traffic (default 4000)",
       intFlag('--max-frames', 1, 100_000),
     )
-    .option('--only-to <addr>', 'keep only frames addressed to this IPv4 or MAC address')
+    .option('--only-to <addr>', ONLY_TO_HELP)
     .option('--model <name>', 'NIC model for the lab side (default mq)')
     .option(
-      '--flush-timeout-us <n>',
-      "the kernel side's gro_flush_timeout in µs (default 200, as the kernel's GRO selftest)",
-      intFlag('--flush-timeout-us', 0, 1_000_000),
+      '--gro-flush-timeout-us <n>',
+      "the kernel side's gro_flush_timeout in µs (default 200, as the kernel's GRO selftest); the lab side has every frame in its ring before the first poll, where the timer changes nothing",
+      intFlag('--gro-flush-timeout-us', 0, 1_000_000),
     )
     .option(
       '--runs <n>',
@@ -52,7 +53,10 @@ napi_defer_hard_irqs 1, as the kernel's GRO selftest), the lab's with --batch al
 compared, flow by flow (the order between flows follows each side's hash buckets). A packet boundary the
 kernel drew where another of its answers merged on is NAPI poll timing (a packet held past a jiffy leaves
 when a poll completes), not a GRO rule: it is counted and said, not reported as a difference. A record cut
-at the snap length is extended with zero payload, on both sides.
+at the snap length is extended with zero payload, on both sides. With a limit past 64 KB the kernel's
+sender gets a send buffer that cannot block before GRO's largest packet is held, and with --gro-max-size an
+XDP program that passes every frame sits on the kernel's veth: Linux 6.18 builds an IPv6 packet past 64 KB
+only into an skb with headroom for its jumbo header, which the rebuilt skbs have.
 
 Examples:
   sudo vnic kernel-check bulk_mtu1500.tx.pcap --only-to 10.77.0.2
@@ -61,6 +65,7 @@ Examples:
   sudo vnic kernel-check big.pcap --gro-ipv4-max-size 185000`,
     )
     .action(async (capture: string | undefined, f: KernelCheckFlags) => {
+      await checkOnlyTo(f.onlyTo);
       const { kernelCheck } = await import('./kernel-check-run.ts');
       kernelCheck(capture, f);
     });

@@ -4,7 +4,16 @@ import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { comparisonTable, reasonLines, useColour } from '../format.ts';
 import { stderr, stdout } from '../io.ts';
-import { addPathFlags, checkReadable, checkWritable, labFromFlags, outFormat, type PathFlags } from './common.ts';
+import {
+  ONLY_TO_HELP,
+  addPathFlags,
+  checkOnlyTo,
+  checkReadable,
+  checkWritable,
+  labFromFlags,
+  outFormat,
+  type PathFlags,
+} from './common.ts';
 import { failureLines, nothingDelivered } from '../verdict.ts';
 
 interface ReplayFlags extends PathFlags {
@@ -18,7 +27,7 @@ export function registerReplay(program: Command): void {
     .description('replay a pcap/pcapng capture through a NIC model, its driver, LRO/GRO and the stack')
     .argument('<capture>', 'a pcap or pcapng file (Ethernet)');
   addPathFlags(cmd)
-    .option('--only-to <addr>', 'keep only frames addressed to this IPv4 or MAC address (others count as filteredOut)')
+    .option('--only-to <addr>', `${ONLY_TO_HELP} (others count as filteredOut)`)
     .option('--out <file>', 'write every packet the stack received to FILE.pcap or FILE.pcapng')
     .option('--json', 'print the run report as JSON on stdout')
     .addHelpText(
@@ -39,11 +48,13 @@ in the rings before the first poll (with --poll-budget 1000000: aggregation limi
 Examples:
   vnic replay capture.pcap
   vnic replay bulk.tx.pcap --only-to 10.77.0.2 --engine gro --batch all --poll-budget 1000000 --out rx.pcap
+  vnic replay ipv6.pcap --only-to 2001:db8::2
   vnic replay capture.pcapng --model myri10ge --engine lro --json
   vnic replay capture.pcap --batch timestamps     (every frame at its own time: the old default)`,
     )
     .action(async (capture: string, f: ReplayFlags) => {
       checkReadable(capture, 'capture');
+      await checkOnlyTo(f.onlyTo);
       const { runLab } = await import('../../lab/run.ts');
       const out = f.out !== undefined ? { path: f.out, format: outFormat(f.out) } : undefined;
       if (f.out !== undefined) checkWritable('--out', f.out);

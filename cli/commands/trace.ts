@@ -11,7 +11,16 @@ import { UsageError, choiceFlag, intFlag } from '../errors.ts';
 import { aggregationRatio, fmtInt, paint, reasonLines, useColour } from '../format.ts';
 import { stdout } from '../io.ts';
 import type { FrameStory } from '../../lab/narrate.ts';
-import { addPathFlags, checkReadable, ipVersionOption, labFromFlags, withIpVersion, type PathFlags } from './common.ts';
+import {
+  ONLY_TO_HELP,
+  addPathFlags,
+  checkOnlyTo,
+  checkReadable,
+  ipVersionOption,
+  labFromFlags,
+  withIpVersion,
+  type PathFlags,
+} from './common.ts';
 import { runOrExplain } from './replay.ts';
 
 interface TraceFlags extends PathFlags {
@@ -42,7 +51,7 @@ export function registerTrace(program: Command): void {
       ),
     )
     .option('--config <file>', 'a run configuration in JSON (fields as in docs; flags override it)')
-    .option('--only-to <addr>', 'capture: keep only frames addressed to this IPv4 or MAC address')
+    .option('--only-to <addr>', `capture: ${ONLY_TO_HELP}`)
     .option('--seed <n>', 'traffic seed', intFlag('--seed'))
     .addOption(ipVersionOption())
     .option('--packets <n>', 'how many frames to narrate (default 40)', intFlag('--packets', 1, 100_000))
@@ -78,6 +87,7 @@ Examples:
     )
     .action(async (capture: string | undefined, f: TraceFlags) => {
       const { cfg, source } = traceConfig(capture, f);
+      await checkOnlyTo(f.onlyTo);
       const { runLab } = await import('../../lab/run.ts');
       const { narrate, TraceWindow } = await import('../../lab/narrate.ts');
       const { LabEvents } = await import('../../observe/trace.ts');

@@ -23,7 +23,7 @@ export const E1000_DEFAULT_MAX_DESC = LRO_MAX_DESC;
 export interface E1000Counters {
   /** Frames that spanned more than one descriptor (jumbo frames in several buffers). */
   rx_long_frames: number;
-  /** softwareChecksum: TCP/IPv4 frames that verified / failed. */
+  /** softwareChecksum: TCP frames (over IPv4 or IPv6) that verified / failed. */
   rx_sw_csum_good: number;
   rx_sw_csum_bad: number;
   /** alloc_rx_buffers could not get a DMA buffer (the slot stays empty until the next poll). */
@@ -106,7 +106,7 @@ export class E1000Queue extends RxQueue<null> implements RxBufferSource {
     return skb;
   }
 
-  /** e1000_rx_checksum in software (softwareChecksum): the full TCP/IPv4 checksum, csum_byte per byte; good → CHECKSUM_UNNECESSARY. */
+  /** e1000_rx_checksum in software (softwareChecksum): the full TCP checksum over IPv4 or IPv6, csum_byte per byte; good → CHECKSUM_UNNECESSARY. */
   rxChecksum(skb: SkBuff): CsumVerdict {
     if (!this.softwareChecksum) return CSUM_NONE;
     const r = this.verifier.verify(skb);

@@ -1,6 +1,7 @@
-// `vnic report --quick --html FILE` end to end: run the command (in-process, test/support/cli.ts), then load the page it wrote in
-// headless Chromium (Debian's /usr/bin/chromium via playwright-core) and check that every chart drew
-// its marks, the page logged nothing and loaded nothing. Without chromium this fails on purpose.
+// `vnic report --quick --html FILE` end to end: run the command (in-process, test/support/cli.ts), then load the
+// page it wrote in headless Chromium (Debian's /usr/bin/chromium via playwright-core) and check that every chart
+// drew its marks, the page logged nothing and loaded nothing. `npm run browser:check` (a CI step); without chromium
+// this fails on purpose.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // Loads rendered report pages in headless Chromium (Debian's /usr/bin/chromium, via playwright-core)
 // and judges what a reader would get: no errors, no network, every chart drawn, the table complete.
-// CI installs chromium; without it this test fails on purpose rather than skipping.
+// `npm run browser:check`, a CI step that installs chromium; without it this test fails on purpose, not skipped.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
