@@ -123,7 +123,10 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
       return parts.length === 0 ? 'none' : parts.join(', ');
     };
     rows.push(
-      row('forwarding kernel', (r) => String(fw(r, 'kernel') ?? '—')),
+      row(
+        'forwarding kernel',
+        (r) => `${String(fw(r, 'kernel') ?? '—')}${fw(r, 'mode') === 'bridge' ? ', bridge' : ''}`,
+      ),
       row('LRO disabled by forwarding', (r) => (fw(r, 'lroDisabledByForwarding') === 1 ? 'yes' : 'no')),
       row('ingress frames', n('ingressFrames')),
       row('egress frames', n('egressFrames')),
@@ -131,6 +134,7 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
       row('  differing by', byReason('differsBy')),
       row('forwarding drops', byReason('drops')),
       row('ICMP fragmentation needed sent', n('icmpFragNeeded')),
+      row('frames sent back (ACKs through the host)', n('reverseFrames')),
       row('egress identical to ingress', (r) =>
         fw(r, 'egressIdenticalToIngress') === undefined ? '—' : fw(r, 'egressIdenticalToIngress') ? 'yes' : 'no',
       ),

@@ -284,6 +284,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
           clock,
           tracer,
           stack,
+          model,
           ingressMtu: mtu.value,
           engine,
           ...(opts.outEgress !== undefined ? { egressOut: opts.outEgress } : {}),
@@ -333,7 +334,8 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
       partner = setup.partner;
       const toSender = (frame: Uint8Array, len: number, nowNs: number) =>
         setup.partner.receiveFromHost(frame, len, nowNs);
-      if (fwd !== undefined) fwd.connect({ receiveFrame: toSender }, partner.expectedFlows());
+      if (fwd !== undefined)
+        fwd.connect({ receiveFrame: toSender }, setup.partner.config.partnerMac, partner.expectedFlows());
       else {
         stack.sendToWire = toSender;
         stack.expectFlows(partner.expectedFlows());

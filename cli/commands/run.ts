@@ -41,6 +41,7 @@ interface RunFlags extends PathFlags {
   sender?: 'fixed-window' | '2.6.24' | 'modern';
   kernel?: '2.6.24' | '2.6.27' | 'modern';
   outEgress?: string;
+  egressMtu?: number;
 }
 
 export function registerRun(program: Command): void {
@@ -102,6 +103,11 @@ export function registerRun(program: Command): void {
       ).argParser(choiceFlag('--kernel', ['2.6.24', '2.6.27', 'modern'] as const)),
     )
     .option(
+      '--egress-mtu <bytes>',
+      "a forwarding scenario: the egress link's MTU (68–9000; default the ingress MTU): larger packets with DF are answered with ICMP fragmentation needed, and the senders lower their MSS",
+      intFlag('--egress-mtu', 68, 9000),
+    )
+    .option(
       '--out-egress <file>',
       'a forwarding scenario: write every frame leaving the egress interface (needs a single run: give --engine)',
     )
@@ -121,6 +127,8 @@ Examples:
   vnic run --scenario forward
   vnic run --scenario forward --engine lro --kernel 2.6.24 --json
   vnic run --scenario forward --engine gro --out-egress egress.pcap
+  vnic run --scenario bridge --engine lro --kernel 2.6.24
+  vnic run --scenario forward --egress-mtu 1400
   vnic run --ip 6 --model mq --engine gro
   vnic run --model mq --open-loop --cpus 2 --engine gro
   vnic run --model mq --open-loop --cpus 2 --workers 2 --engine gro --json
@@ -304,12 +312,13 @@ function baseConfig(f: RunFlags): LabConfig {
     merged.traffic = { ...(merged.traffic as object), openLoop: true };
   }
   if (f.tso === true && merged.traffic !== undefined) merged.traffic = { ...(merged.traffic as object), tso: true };
-  if (f.kernel !== undefined || f.outEgress !== undefined) {
+  if (f.kernel !== undefined || f.outEgress !== undefined || f.egressMtu !== undefined) {
     if (merged.forward === undefined)
       throw new UsageError(
-        `${f.kernel !== undefined ? '--kernel' : '--out-egress'} applies to a forwarding run (--scenario forward, or a config with "forward")`,
+        `${f.kernel !== undefined ? '--kernel' : f.egressMtu !== undefined ? '--egress-mtu' : '--out-egress'} applies to a forwarding run (--scenario forward or bridge, or a config with "forward")`,
       );
     if (f.kernel !== undefined) merged.forward = { ...merged.forward, kernel: f.kernel };
+    if (f.egressMtu !== undefined) merged.forward = { ...merged.forward, egressMtu: f.egressMtu };
   }
   return withIpVersion(merged, f.ip);
 }
