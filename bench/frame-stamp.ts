@@ -1,7 +1,7 @@
 // The benchmarks replay rings of prebuilt frames: this turns a slot into the next segment of its flow
 // by rewriting TCP seq and IP ID in place and patching both checksums (RFC 1624) from the values the
 // frame was built with (seq 0, IP ID 0).
-import { w16, w32 } from '../wire/bytes.ts';
+import { r16, w16, w32 } from '../wire/bytes.ts';
 import { fold32 } from '../wire/checksum.ts';
 
 /** Offsets of the IPv4 and TCP headers in an untagged Ethernet frame. */
@@ -10,7 +10,7 @@ export const IP = 14,
 
 /** The IPv4 and TCP checksum fields of a frame as built. */
 export function builtChecksums(fr: Uint8Array): { ip: number; tcp: number } {
-  return { ip: (fr[IP + 10]! << 8) | fr[IP + 11]!, tcp: (fr[TCPH + 16]! << 8) | fr[TCPH + 17]! };
+  return { ip: r16(fr, IP + 10), tcp: r16(fr, TCPH + 16) };
 }
 
 /** RFC 1624 eqn. 3 for a 16-bit word that was 0 (~0 is 0xffff): wire's incrementalUpdate16(check, 0, word),

@@ -54,9 +54,24 @@ describe('benchRatios', () => {
     expect(r).toEqual({
       toKernelVethGro: { 'pipeline-ehea-4flows': 0.2, replay: 0.4 },
       toFrameDmaCopy: { 'lro-1flow': 0.3, 'gro-1flow': 0.225 },
+      workersToOneThread: {},
+      workersToOneThreadCpu: {},
     });
   });
+  it('divides a case split over workers by the same case on one thread, by wall-clock and by CPU time', () => {
+    const r = benchRatios([
+      { ...res('pipeline-mq-4queues', 200_000), packetsPerCpuSecond: 200_000 },
+      { ...res('pipeline-mq-4queues-workers', 360_000), packetsPerCpuSecond: 180_000 },
+    ]);
+    expect(r.workersToOneThread).toEqual({ 'pipeline-mq-4queues-workers': 1.8 });
+    expect(r.workersToOneThreadCpu).toEqual({ 'pipeline-mq-4queues-workers': 0.9 });
+  });
   it('leaves a ratio out when its yardstick did not run', () => {
-    expect(benchRatios([res('pipeline-ehea-4flows', 250_000)])).toEqual({ toKernelVethGro: {}, toFrameDmaCopy: {} });
+    expect(benchRatios([res('pipeline-ehea-4flows', 250_000)])).toEqual({
+      toKernelVethGro: {},
+      toFrameDmaCopy: {},
+      workersToOneThread: {},
+      workersToOneThreadCpu: {},
+    });
   });
 });

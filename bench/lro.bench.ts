@@ -2,6 +2,7 @@
 // (seq, IP ID and checksums rewritten in place), skbs from a pool, freed by the sink, flush every 64.
 import { frame } from '../wire/index.ts';
 import { w16, w32 } from '../wire/bytes.ts';
+import { ipv4HeaderLength } from '../wire/fields.ts';
 import { CHECKSUM_UNNECESSARY, SkbPool, ethTypeTrans, freeSkb } from '../stack/skb.ts';
 import type { SkBuff } from '../stack/skb.ts';
 import type { RxSink } from '../stack/rx-sink.ts';
@@ -101,7 +102,7 @@ export function getSkbHeader(skb: SkBuff, out: LroHeader): boolean {
     iph = skb.data;
   out.buf = b;
   out.iphOff = iph;
-  out.tcphOff = iph + ((b[iph]! & 0x0f) << 2);
+  out.tcphOff = iph + ipv4HeaderLength(b, iph);
   out.flags = b[iph + 9] === 6 ? LRO_IPV4 | LRO_TCP : LRO_IPV4;
   return true;
 }

@@ -11,6 +11,11 @@
 //   10 GbE line rate), with `--out` writing every packet the stack received to a new pcap file: reading and writing
 //   included. The capture (VNIC_BENCH_CAPTURE_FRAMES frames, default 1 M ≈ 1.5 GB) is written during the warm-up; a run
 //   replays it round(n / that) times, at least once. Both files are removed when the process exits.
+// - `pipeline-mq-4queues`: the whole lab as `vnic run --cpus 2` runs it (lab/multicore.ts), on one thread: 4 open-loop
+//   bulk flows at 10 Gb/s into an mq NIC with 4 RSS queues, queue q serviced on simulated core q mod 2 (each core its
+//   own stack, CPU and DMA region), GRO, every byte verified. `pipeline-mq-4queues-workers`: the same run split over
+//   2 worker threads (`--workers 2`, cli/pool/workers.ts: each regenerates the wire and runs one core; the threads
+//   are started by the warm-up and kept). Their ratio is in the JSON's `ratios.workersToOneThread`.
 // - `memory-flat-ehea-4flows`: the first case's pipeline for 10 M frames (`--packets`), the retained heap taken at 1 M
 //   (a tenth) and at the end, with a verdict (the issue's "memory flat" target, asserted here, not in a test).
 // Extras: frames the NIC was offered, stack deliveries, drops, and `retainedHeapMB` (heap after GC with the run's
@@ -19,6 +24,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
 import { runLab, resolveDriver, type LabConfig, type RunResult } from '../lab/run.ts';
+import { runMulticore } from '../lab/multicore.ts';
+import type { SeedRunAnswer } from '../lab/seeds.ts';
+import { runOnWorkers } from '../cli/pool/workers.ts';
+import { WorkerPool } from '../cli/pool/pool.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { LabEvents, NO_TRACE, type Tracer } from '../observe/trace.ts';
 import { createModel } from '../hw-models/registry.ts';
@@ -27,7 +36,7 @@ import { DriverOptionsSchema } from '../drivers/index.ts';
 import { CaptureWriter, readCapture } from '../tap/index.ts';
 import { flowKey, frame } from '../wire/index.ts';
 import type { NicModel } from '../hw-models/model.ts';
-import type { BenchCase } from './run.ts';
+import type { BenchCase, BenchOutcome } from './run.ts';
 import { getGc } from './gc.ts';
 import { builtChecksums, stampSeqAndId } from './frame-stamp.ts';
 
@@ -147,6 +156,62 @@ function memoryFlatCase(): BenchCase {
         growthMB: growth,
         flat: flat ? 1 : 0,
       };
+    },
+  };
+}
+
+// ---- a host with two cores: one thread, then two workers --------------------------------------------
+
+function mqConfig(n: number): LabConfig {
+  return {
+    model: 'mq',
+    queues: 4,
+    cpus: 2,
+    engine: 'gro',
+    traffic: {
+      seed: 1,
+      openLoop: true,
+      rateGbps: 10,
+      bytesPerFlow: Math.ceil(n / FLOWS) * MSS,
+      flows: [{ kind: 'bulk', count: FLOWS, mss: MSS }],
+    },
+    timeLimitNs: 1e12,
+  };
+}
+
+function mqOutcome(r: SeedRunAnswer, label: string): BenchOutcome {
+  const rep = r.report;
+  if (!rep.allStreamsOk || !r.conservation.ok)
+    throw new Error(`${label}: byte stream or conservation check failed: ${JSON.stringify(r.conservation)}`);
+  return {
+    packets: rep.framesIn,
+    skbsToStack: rep.framesToStack,
+    drops: rep.dropsTotal,
+    flowsVerified: Object.values(rep.flows).filter((f) => f.byteStreamOk).length,
+    retainedHeapMB: retainedHeapMB(),
+  };
+}
+
+const mqCase = (): BenchCase => ({
+  name: 'pipeline-mq-4queues',
+  packets: 5_000_000,
+  warmup: 1_000_000,
+  run: (n) => mqOutcome(runMulticore(mqConfig(n)), 'pipeline-mq-4queues'),
+});
+
+/** Two worker threads kept from the warm-up on, as the one-thread case keeps its warmed-up thread. */
+function mqWorkersCase(): BenchCase {
+  let pool: WorkerPool | undefined;
+  return {
+    name: 'pipeline-mq-4queues-workers',
+    packets: 5_000_000,
+    warmup: 1_000_000,
+    async run(n) {
+      pool ??= new WorkerPool(2);
+      return mqOutcome(await runOnWorkers(mqConfig(n), 2, { pool }), 'pipeline-mq-4queues-workers');
+    },
+    async close() {
+      await pool?.destroy();
     },
   };
 }
@@ -341,6 +406,8 @@ export const cases: BenchCase[] = [
   pipelineCase(),
   ringCase(),
   ringCase('pipeline-ehea-4flows-ring-events', new LabEvents()),
+  mqCase(),
+  mqWorkersCase(),
   replayCase(),
   fileIoCase(),
   memoryFlatCase(),

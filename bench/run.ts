@@ -15,12 +15,17 @@ import { type BenchRun, writeResults } from './docs-results.ts';
 /** One benchmark: `run(n)` pushes `n` packets through the code under test and returns what it did. */
 export interface BenchCase {
   name: string;
-  /** Processes `packets` packets; returns counters worth printing (at least the packets processed). */
-  run(packets: number): { packets: number; [k: string]: number };
+  /** Processes `packets` packets; returns counters worth printing (at least the packets processed). A case that runs
+   *  worker threads answers with a promise; its CPU time is every thread's (process.cpuUsage). */
+  run(packets: number): BenchOutcome | Promise<BenchOutcome>;
+  /** Called once after every case ran (worker threads a case keeps between its runs end here). */
+  close?(): Promise<void>;
   /** Packets per measured run (default 5 000 000) and per warm-up (default 1 000 000). */
   packets?: number;
   warmup?: number;
 }
+
+export type BenchOutcome = { packets: number; [k: string]: number };
 
 /** A measurement of something outside this process (the kernel), taken once; or why it cannot be taken here. */
 export interface ExternalCase {
@@ -46,17 +51,17 @@ export interface BenchResult {
   extra: Record<string, number>;
 }
 
-export function measure(c: BenchCase, gc: (() => void) | null, packets?: number): BenchResult {
+export async function measure(c: BenchCase, gc: (() => void) | null, packets?: number): Promise<BenchResult> {
   const n = packets ?? c.packets ?? 5_000_000;
-  c.run(c.warmup ?? 1_000_000);
+  await c.run(c.warmup ?? 1_000_000);
   // a second, short warm-up after GC lets pools and inline caches settle at their working size
   gc?.();
-  c.run(Math.min(100_000, n));
+  await c.run(Math.min(100_000, n));
   gc?.();
   const heap0 = process.memoryUsage().heapUsed;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const out = c.run(n);
+  const out = await c.run(n);
   const t1 = process.hrtime.bigint();
   const cpu = process.cpuUsage(cpu0);
   const heap1 = process.memoryUsage().heapUsed;
@@ -137,7 +142,7 @@ async function main(): Promise<void> {
         note: m.note,
       };
     } else {
-      r = measure(c, gc, packets);
+      r = await measure(c, gc, packets);
     }
     results.push(r);
     if (!json) {
@@ -151,6 +156,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  for (const c of cases) if ('close' in c) await c.close?.();
   const ratios = benchRatios(results);
   const load = {
     start: loadAtStart.map((x) => Math.round(x * 100) / 100),
@@ -176,6 +182,10 @@ async function main(): Promise<void> {
       process.stdout.write(`ratio ${k} / kernel-veth-gro = ${v}\n`);
     for (const [k, v] of Object.entries(ratios.toFrameDmaCopy))
       process.stdout.write(`ratio ${k} / frame-dma-copy-1514 = ${v}\n`);
+    for (const [k, v] of Object.entries(ratios.workersToOneThread))
+      process.stdout.write(
+        `ratio ${k} / ${k.replace(/-workers$/, '')} = ${v} (wall), ${ratios.workersToOneThreadCpu[k]} (CPU)\n`,
+      );
     process.stdout.write(
       `load average (1, 5, 15 min) at start ${load.start.join(', ')}, at end ${load.end.join(', ')}\n`,
     );
@@ -184,10 +194,13 @@ async function main(): Promise<void> {
 }
 
 /** The speed targets' ratios among the cases of one run: pipeline and replay cases over the kernel's receive rate,
- *  engine cases over one frame's DMA copy. A ratio whose yardstick did not run (filtered out, skipped) is absent. */
+ *  engine cases over one frame's DMA copy, and a case split over worker threads (`NAME-workers`) over the same run on
+ *  one thread (`NAME`), by wall-clock and by CPU time. A ratio whose yardstick did not run (filtered out, skipped) is absent. */
 export function benchRatios(results: readonly BenchResult[]): {
   toKernelVethGro: Record<string, number>;
   toFrameDmaCopy: Record<string, number>;
+  workersToOneThread: Record<string, number>;
+  workersToOneThreadCpu: Record<string, number>;
 } {
   const rate = (name: string) => results.find((r) => r.name === name)?.packetsPerSecond;
   const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
@@ -195,13 +208,21 @@ export function benchRatios(results: readonly BenchResult[]): {
   const copy = rate('frame-dma-copy-1514');
   const toKernelVethGro: Record<string, number> = {};
   const toFrameDmaCopy: Record<string, number> = {};
+  const workersToOneThread: Record<string, number> = {};
+  const workersToOneThreadCpu: Record<string, number> = {};
   for (const r of results) {
+    const single = r.name.endsWith('-workers') ? results.find((x) => `${x.name}-workers` === r.name) : undefined;
+    if (single !== undefined && single.packetsPerSecond > 0) {
+      workersToOneThread[r.name] = ratio(r.packetsPerSecond, single.packetsPerSecond);
+      if (r.packetsPerCpuSecond !== null && single.packetsPerCpuSecond)
+        workersToOneThreadCpu[r.name] = ratio(r.packetsPerCpuSecond, single.packetsPerCpuSecond);
+    }
     if (kernel !== undefined && kernel > 0 && /^(pipeline|replay)/.test(r.name))
       toKernelVethGro[r.name] = ratio(r.packetsPerSecond, kernel);
     if (copy !== undefined && copy > 0 && /^(lro|gro)-/.test(r.name))
       toFrameDmaCopy[r.name] = ratio(r.packetsPerSecond, copy);
   }
-  return { toKernelVethGro, toFrameDmaCopy };
+  return { toKernelVethGro, toFrameDmaCopy, workersToOneThread, workersToOneThreadCpu };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

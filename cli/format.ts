@@ -95,8 +95,10 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
       'CPU utilisation',
       (r) => `${(r.cpu.utilisation * 100).toFixed(1)} %${coreSaturated(r) ? ' (core saturated)' : ''}`,
     ),
-    row('sustainable on one core', (r) =>
-      r.cpu.sustainableGbps === null ? '—' : `${r.cpu.sustainableGbps.toFixed(2)} Gb/s`,
+    row(reports.some((r) => r.cpu.budgetHz > r.cpu.hz) ? 'sustainable on its cores' : 'sustainable on one core', (r) =>
+      r.cpu.sustainableGbps === null
+        ? '—'
+        : `${r.cpu.sustainableGbps.toFixed(2)} Gb/s${r.cpu.budgetHz > r.cpu.hz ? ` on ${Math.round(r.cpu.budgetHz / r.cpu.hz)} cores` : ''}`,
     ),
     row('latency p50', (r) => fmtUs(r.latency.p50Us)),
     row('latency p99', (r) => fmtUs(r.latency.p99Us)),
@@ -121,7 +123,10 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
       return parts.length === 0 ? 'none' : parts.join(', ');
     };
     rows.push(
-      row('forwarding kernel', (r) => String(fw(r, 'kernel') ?? '—')),
+      row(
+        'forwarding kernel',
+        (r) => `${String(fw(r, 'kernel') ?? '—')}${fw(r, 'mode') === 'bridge' ? ', bridge' : ''}`,
+      ),
       row('LRO disabled by forwarding', (r) => (fw(r, 'lroDisabledByForwarding') === 1 ? 'yes' : 'no')),
       row('ingress frames', n('ingressFrames')),
       row('egress frames', n('egressFrames')),
@@ -129,6 +134,7 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
       row('  differing by', byReason('differsBy')),
       row('forwarding drops', byReason('drops')),
       row('ICMP fragmentation needed sent', n('icmpFragNeeded')),
+      row('frames sent back (ACKs through the host)', n('reverseFrames')),
       row('egress identical to ingress', (r) =>
         fw(r, 'egressIdenticalToIngress') === undefined ? '—' : fw(r, 'egressIdenticalToIngress') ? 'yes' : 'no',
       ),

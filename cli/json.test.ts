@@ -141,6 +141,7 @@ describe.concurrent('--json output against the exported schemas', () => {
       'rr-small',
       'slow-start',
       'forward',
+      'bridge',
     ]);
   });
 });
@@ -195,7 +196,7 @@ describe.concurrent('bad input: exit 2, one line on stderr naming the problem', 
 
   it('an unknown scenario or traffic name', async () => {
     expect(await usageError('run', '--scenario', 'nope')).toMatch(
-      /^vnic: --scenario nope: no such scenario \(scenarios: bulk-1flow, .*jumbo, moderated-2g, rr-small, slow-start, forward\)$/,
+      /^vnic: --scenario nope: no such scenario \(scenarios: bulk-1flow, .*jumbo, moderated-2g, rr-small, slow-start, forward, bridge\)$/,
     );
     expect(await usageError('report', '--traffic', 'nope', '--html', join(dir, 'x.html'))).toMatch(
       /^vnic: --traffic nope: no such scenario/,

@@ -216,16 +216,69 @@ describe('vnic matrix (table)', () => {
   });
 });
 
+describe('vnic matrix --forward: the forwarding axis', () => {
+  it('route, 2.6.24 (the default kernel): each row says whether egress equals ingress; LRO rows differ, GRO and off do not', async () => {
+    const r = await vnic('matrix', '--quick', '--model', 'e1000', '--forward', 'route', '--json', '--jobs', '1');
+    expect(r.code).toBe(0);
+    const m = MatrixSchema.parse(JSON.parse(r.stdout));
+    expect([m.traffic, m.forward]).toEqual(['bulk-4flows', { mode: 'route', kernel: '2.6.24' }]);
+    expect(m.rows.map((x) => [x.engine, x.softwareChecksum, x.forward?.egressIdenticalToIngress ?? null])).toEqual([
+      ['lro', false, null],
+      ['gro', false, true],
+      ['off', false, true],
+      ['lro', true, false],
+      ['gro', true, true],
+      ['off', true, true],
+      ['lro', false, null],
+      ['gro', false, true],
+      ['off', false, true],
+      ['lro', true, false],
+      ['gro', true, true],
+      ['off', true, true],
+    ]);
+    expect(
+      m.rows.filter((x) => x.forward?.egressIdenticalToIngress === false).map((x) => x.forward!.egressDiffering),
+    ).toEqual([7, 7]);
+    expect(m.rows.every((x) => x.result === null || x.result.streamsOk)).toBe(true);
+  }, 180_000);
+
+  it('bridge, 2.6.27: LRO is turned off on the port, so every row sends on what it received; the table says so', async () => {
+    const r = await vnicEnv(
+      {},
+      'matrix',
+      '--quick',
+      '--model',
+      'e1000',
+      '--forward',
+      'bridge',
+      '--kernel',
+      '2.6.27',
+      '--jobs',
+      '1',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('traffic bulk-4flows, 24 KiB per bulk flow, bridged (kernel 2.6.27): 12 rows');
+    expect(r.stdout).toContain('egress = ingress');
+    expect(r.stdout).not.toContain('differ)');
+  }, 180_000);
+});
+
 describe('vnic matrix usage errors: exit 2, one line', () => {
   it.each([
     [
       ['matrix', '--traffic', 'nope'],
-      'vnic: --traffic nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo, moderated-2g, rr-small, slow-start, forward)',
+      'vnic: --traffic nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo, moderated-2g, rr-small, slow-start, forward, bridge)',
     ],
     [['matrix', '--flow-kib', 'x'], "vnic: --flow-kib takes a whole number, not 'x'"],
     [['matrix', '--model', 'rtl8139'], "vnic: --model must be one of ehea, mq, myri10ge, e1000, not 'rtl8139'"],
     [['matrix', '--engine', 'tso'], "vnic: --engine must be one of lro, gro, off, not 'tso'"],
     [['matrix', '--bogus'], "vnic: unknown option '--bogus'"],
+    [['matrix', '--forward', 'tunnel'], "vnic: --forward must be one of off, route, bridge, not 'tunnel'"],
+    [['matrix', '--kernel', '2.6.27'], 'vnic: --kernel applies with --forward route|bridge'],
+    [
+      ['matrix', '--forward', 'bridge', '--traffic', 'vlan-mixed'],
+      "vnic: --forward bridge: --traffic vlan-mixed has VLAN-tagged flows, and the bridge's transmit path sends untagged frames only (choose untagged traffic, e.g. --traffic bulk-4flows)",
+    ],
   ])('%j', async (args, line) => {
     const r = await vnic(...args);
     expect(r.code).toBe(2);

@@ -240,7 +240,7 @@ describe('usage errors: exit 2, one line', () => {
     [['trace', '--packets', 'many'], "vnic: --packets takes a whole number, not 'many'"],
     [
       ['trace', '--scenario', 'nope'],
-      'vnic: --scenario nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo, moderated-2g, rr-small, slow-start, forward)',
+      'vnic: --scenario nope: no such scenario (scenarios: bulk-1flow, bulk-4flows, many-flows, small-messages, vlan-mixed, lossy-link, jumbo, moderated-2g, rr-small, slow-start, forward, bridge)',
     ],
     [['trace', '/nonexistent/x.pcap'], 'vnic: capture /nonexistent/x.pcap: no such file'],
     [['trace', '--only-to', '10.0.0.2'], 'vnic: --only-to applies to a capture'],

@@ -873,6 +873,7 @@ function costModelTable(): string {
     lro_merge: 'one LRO attempt, per packet offered',
     gro_merge: 'one GRO attempt, per packet offered',
     ip_forward: 'ip_forward: route, TTL, header checksum, MTU check, per forwarded skb',
+    br_forward: 'a bridge: FDB update and lookup, port checks, per bridged frame',
     xmit: "dev_queue_xmit + the driver's start_xmit, per packet a driver takes",
   };
   const rows = COST_KINDS.map((k) => [`\`${k}\``, int(DEFAULT_COST_PROFILE.cycles[k]), what[k] ?? '']);

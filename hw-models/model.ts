@@ -351,6 +351,16 @@ export abstract class BaseNic implements NicModel {
     nowNs: number,
   ): void;
 
+  /**
+   * The queue `receiveFrame` would put this frame on (or count its drop on): what a host with one core per queue
+   * group steers by before the frame reaches the group's NIC (lab/multicore.ts). Queue 0 for a frame too short to lay out.
+   */
+  queueFor(frame: Uint8Array, length: number): number {
+    if (!(length >= ETH.HLEN && length <= frame.length) || this.queueCount === 1) return 0;
+    layoutFrame(frame, 0, length, this.parsed, NIC_MAX_TAGS);
+    return this.selectQueue(this.parsed, frame);
+  }
+
   receiveFrame(frame: Uint8Array, length: number, nowNs: number, flags = 0, known: KnownRun | null = null): void {
     this.offered++;
     this.known = known;

@@ -297,6 +297,24 @@ export class MqNic extends BaseNic {
   }
 }
 
+/**
+ * The config of the part of an mq NIC that serves `owned` (queue numbers of the whole NIC, in order) for one core of a
+ * host whose cores each own a group of queues (lab/multicore.ts): only those queues, their rings and buffers in a DMA
+ * region of their own, and an indirection table that sends every hash the whole NIC sends to an owned queue to that
+ * queue's place in the group (other entries never see a frame: the host steers only the group's frames here). The RSS
+ * hash written into each descriptor is the whole NIC's, since the key is the same.
+ */
+export function mqQueueGroupConfig(config: MqConfig, owned: readonly number[]): MqConfig {
+  const c = parseConfig(MqConfigSchema, config, 'mq');
+  if (owned.length === 0 || owned.some((q) => !Number.isInteger(q) || q < 0 || q >= c.queues))
+    throw new ConfigError(
+      `mq: a queue group must name queues from 0 to ${c.queues - 1}, not [${owned.join(', ')}]`,
+      'queues',
+    );
+  const reta = c.reta ?? Array.from({ length: MQ_RETA_SIZE }, (_, i) => i % c.queues);
+  return { ...config, queues: owned.length, reta: reta.map((q) => Math.max(0, owned.indexOf(q))) };
+}
+
 export interface MqWriteback {
   rssHash: number;
   hdrInfo: number;

@@ -1,6 +1,9 @@
 // A forwarding host: the run's NIC is the ingress interface (10.0.0.254, facing the link partner),
-// a second NIC's transmit side is the egress interface (10.0.1.254, facing 10.0.1.0/24), ip_forward
-// routes between them (stack/forward.ts), and on the far side a host with an mq NIC (LRO and GRO off)
+// a second NIC's transmit side is the egress interface (10.0.1.254, facing 10.0.1.0/24), and either
+// ip_forward routes between them (stack/forward.ts, mode 'route') or a learning bridge joins them
+// (stack/bridge.ts, mode 'bridge': the NIC turned promiscuous, frames sent on by MAC with nothing in
+// them changed). One class serves both: everything but the forwarding decision (the egress NIC, the
+// far host, the comparison, the report) is the same, so the report keeps one shape. On the far side a host with an mq NIC (LRO and GRO off)
 // receives every frame, checks every byte and ACKs to the sender, so a forwarded flow is end to end.
 // The kernel policy decides what happens to LRO: 2.6.24 forwards aggregates as they are; 2.6.27 and
 // later turn LRO off on the ingress device when forwarding is enabled (dev_disable_lro) and drop any
@@ -8,12 +11,15 @@
 // frame entering the ingress wire and leaving the egress wire, and says whether egress equals ingress
 // from the IP header on (a router rewrites the MAC header and takes one off the TTL), and how not.
 //
-// The ACKs of the far host and the router's ICMP errors reach the sender directly: the reverse path
-// through the router is not modelled.
+// The reverse path crosses the host too: the far host's ACKs are routed back (TTL − 1, MAC header
+// rewritten) or bridged (the FDB learns the far host's address from them) before they reach the
+// sender; the router's ICMP errors leave by the ingress interface, which faces the sender. The
+// reverse direction is forwarded frame by frame: the egress NIC's receive ring and the ingress NIC's
+// transmit ring are not modelled.
 import { z } from 'zod';
 import { parseIpv4, parseMac } from '../wire/address.ts';
 import { r16, r32 } from '../wire/bytes.ts';
-import { IPV4, TCP } from '../wire/constants.ts';
+import { IPPROTO, IPV4, TCP } from '../wire/constants.ts';
 import { fillIpv4HeaderChecksum, tcpHeaderLength } from '../wire/fields.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import type { VirtualClock } from '../sim/clock.ts';
@@ -26,15 +32,21 @@ import { E1000_LINE_GBPS } from '../hw-models/e1000-tx.ts';
 import { MQ_LINE_GBPS } from '../hw-models/mq-tx.ts';
 import { Stack } from '../stack/stack.ts';
 import { XmitPath } from '../stack/xmit.ts';
-import { IpForwarder, type ForwardKernel } from '../stack/forward.ts';
+import { FORWARD_DROP_REASONS, IpForwarder, type ForwardKernel } from '../stack/forward.ts';
+import { BRIDGE_DROP_REASONS, Bridge } from '../stack/bridge.ts';
 import { DriverOptionsSchema, getDriver, type Driver, type Engine } from '../drivers/index.ts';
 import { e1000Transmitter } from '../drivers/e1000/xmit.ts';
 import { mqTransmitter } from '../drivers/mq/xmit.ts';
 import type { TxRingDriver } from '../drivers/xmit-ring.ts';
 import type { FrameSink } from '../traffic/index.ts';
 import { CaptureWriter } from '../tap/index.ts';
+import { FORWARD_NET } from './forward-net.ts';
+
+export { FORWARD_NET };
 
 export const ForwardConfigSchema = z.strictObject({
+  /** 'route': ip_forward between two subnets; 'bridge': a learning bridge between the two NICs. */
+  mode: z.enum(['route', 'bridge']).default('route'),
   /** Whose forwarding rules: 2.6.24 (aggregates forwarded as they are), 2.6.27 (dev_disable_lro, skb_warn_if_lro), modern. */
   kernel: z.enum(['2.6.24', '2.6.27', 'modern']).default('modern'),
   /** The egress NIC (its transmit ring and driver). */
@@ -45,22 +57,14 @@ export const ForwardConfigSchema = z.strictObject({
   egressTso: z.boolean().default(true),
   /** The egress line rate, Gb/s; default the model's (mq 10, e1000 1). */
   egressGbps: z.number().positive().max(400).optional(),
+  /** A bridge's FDB ageing time, ms (Linux's default ageing_time: 300 s). */
+  ageingMs: z.number().positive().optional(),
 });
 export type ForwardConfig = z.input<typeof ForwardConfigSchema>;
 
-/** The addresses of the two subnets and the router's interfaces. */
-export const FORWARD_NET = {
-  ingressAddr: '10.0.0.254',
-  egressAddr: '10.0.1.254',
-  egressNet: '10.0.1.0',
-  egressPrefix: 24,
-  routerIngressMac: '02:00:00:00:00:fe',
-  routerEgressMac: '02:00:00:00:01:fe',
-  farHostMac: '02:00:00:00:01:02',
-} as const;
-
 /** What `forward` in a run's report says. */
 export const ForwardReportSchema = z.object({
+  mode: z.enum(['route', 'bridge']),
   kernel: z.enum(['2.6.24', '2.6.27', 'modern']),
   egressModel: z.string(),
   egressMtu: z.number().int(),
@@ -70,8 +74,15 @@ export const ForwardReportSchema = z.object({
   /** Egress frames equal to an ingress frame from the IP header on (TTL one less, header checksum updated). */
   egressIdentical: z.number().int().nonnegative(),
   egressDiffering: z.number().int().nonnegative(),
-  /** Every ingress frame left as itself and nothing else left: what a router must do. */
+  /** Ingress frames the router dropped and answered with an ICMP error (fragmentation needed, time exceeded): what it may do instead of sending them on. */
+  ingressDroppedWithIcmp: z.number().int().nonnegative(),
+  /** Every ingress frame left as itself, or was dropped with an ICMP error, and nothing else left: what a router must do. */
   egressIdenticalToIngress: z.boolean(),
+  /** TCP payload sizes (bytes → frames) of the frames compared on each side: a router or bridge must not change them. */
+  payloadSizes: z.object({
+    ingress: z.record(z.string(), z.number().int().nonnegative()),
+    egress: z.record(z.string(), z.number().int().nonnegative()),
+  }),
   /** How differing egress frames differ from the ingress frame at the same sequence number (first difference found). */
   differsBy: z.record(z.string(), z.number().int().nonnegative()),
   /** Packets ip_forward took, how many were aggregates, and the wire frames they carried. */
@@ -90,6 +101,19 @@ export const ForwardReportSchema = z.object({
   txQueueFull: z.number().int().nonnegative(),
   /** The far host: frames its NIC dropped. */
   farNicDrops: z.number().int().nonnegative(),
+  /** The reverse direction: the far host's frames the host routed or bridged back to the sender. */
+  reverseFrames: z.number().int().nonnegative(),
+  /** A bridge's forwarding database: what it learned and how it sent frames on (mode 'bridge' only). */
+  bridge: z
+    .object({
+      fdbEntries: z.number().int().nonnegative(),
+      fdbLearned: z.number().int().nonnegative(),
+      fdbAged: z.number().int().nonnegative(),
+      floodedUnknown: z.number().int().nonnegative(),
+      forwardedKnown: z.number().int().nonnegative(),
+      deliveredLocal: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type ForwardReport = z.infer<typeof ForwardReportSchema>;
 
@@ -98,7 +122,7 @@ export function ingressEngine(kernel: ForwardKernel, engine: Engine): Engine {
   return engine === 'lro' && kernel !== '2.6.24' ? 'off' : engine;
 }
 
-/** Egress frames against ingress frames, from the IP header on. Instrumentation: it keeps copies. */
+/** Egress frames against ingress frames, from the IP header on (a router's TTL step taken into account). Instrumentation: it keeps copies. */
 export class ForwardComparison {
   ingressFrames = 0;
   egressFrames = 0;
@@ -112,37 +136,43 @@ export class ForwardComparison {
     ackOrWindow: 0,
     other: 0,
   };
+  /** TCP payload sizes of the compared frames: how many ingress and egress frames carried each size. */
+  readonly ingressSizes = new Map<number, number>();
+  readonly egressSizes = new Map<number, number>();
   private readonly waiting = new Map<string, Uint8Array[]>();
   private readonly L = new FrameLayout();
 
   constructor(
     private readonly net: number,
     private readonly mask: number,
+    /** 1 for a router (ip_decrease_ttl), 0 for a bridge. */
+    private readonly ttlStep: number,
   ) {}
 
-  /** A frame on the ingress wire: what a router must send on for it (TTL − 1, header checksum recomputed). */
+  /** A frame on the ingress wire: what the host must send on for it (a router: TTL − 1, header checksum recomputed). */
   ingress(frame: Uint8Array, len: number): void {
     const L = layoutFrame(frame, 0, len, this.L);
     if (!L.isTcp || L.ipVersion !== 4 || (L.daddr & this.mask) >>> 0 !== this.net) return;
     this.ingressFrames++;
+    this.ingressSizes.set(L.payloadLen, (this.ingressSizes.get(L.payloadLen) ?? 0) + 1);
     const ip = frame.slice(L.l3, L.l3 + r16(frame, L.l3 + IPV4.TOT_LEN));
-    ip[IPV4.TTL] = ip[IPV4.TTL]! - 1;
-    fillIpv4HeaderChecksum(ip, 0);
+    if (this.ttlStep > 0) {
+      ip[IPV4.TTL] = ip[IPV4.TTL]! - this.ttlStep;
+      fillIpv4HeaderChecksum(ip, 0);
+    }
     const key = this.key(L, frame);
     const list = this.waiting.get(key);
     if (list === undefined) this.waiting.set(key, [ip]);
     else list.push(ip);
   }
 
-  /** A frame on the egress wire. */
+  /** A frame on the egress wire: TCP/IPv4 ones are compared (the ingress side keeps only those), others pass uncounted. */
   egress(frame: Uint8Array, len: number): void {
-    this.egressFrames++;
     const L = layoutFrame(frame, 0, len, this.L);
-    if (L.l3 < 0 || L.ipVersion !== 4) {
-      this.differsBy['other']!++;
-      return;
-    }
+    if (L.l3 < 0 || L.ipVersion !== 4 || L.l4Proto !== IPPROTO.TCP) return;
+    this.egressFrames++;
     const ipLen = Math.min(len - L.l3, r16(frame, L.l3 + IPV4.TOT_LEN));
+    if (L.isTcp) this.egressSizes.set(L.payloadLen, (this.egressSizes.get(L.payloadLen) ?? 0) + 1);
     const list = L.isTcp ? this.waiting.get(this.key(L, frame)) : undefined;
     if (list === undefined || list.length === 0) {
       this.differsBy['segmentBoundary']!++;
@@ -185,8 +215,9 @@ function firstDifference(want: Uint8Array, f: Uint8Array, ip: number, len: numbe
 export interface ForwardParts {
   clock: VirtualClock;
   tracer: Tracer;
-  /** The router's stack (its NIC and driver are the run's). */
+  /** The host's stack and its ingress NIC (the run's; a bridge port turns it promiscuous). */
   stack: Stack;
+  model: NicModel;
   ingressMtu: number;
   /** The engine asked for (LRO may have been disabled by forwarding). */
   engine: Engine;
@@ -194,10 +225,12 @@ export interface ForwardParts {
   egressOut?: { path: string; format?: 'pcap' | 'pcapng' };
 }
 
-/** The egress interface, ip_forward and the far host, attached to a run's router stack. */
+/** The egress interface, ip_forward or a bridge, and the far host, attached to a run's stack. */
 export class ForwardingHost {
   readonly config: z.output<typeof ForwardConfigSchema>;
-  readonly forwarder: IpForwarder;
+  /** Mode 'route': ip_forward; mode 'bridge': the bridge. */
+  readonly forwarder: IpForwarder | null = null;
+  readonly bridge: Bridge | null = null;
   readonly xmit: XmitPath;
   readonly txDriver: TxRingDriver;
   readonly txNics: readonly TxQueueDevice[];
@@ -206,7 +239,8 @@ export class ForwardingHost {
   readonly lroDisabledByForwarding: boolean;
   readonly egressMtu: number;
   private readonly egressWriter: CaptureWriter | undefined;
-  private icmpTo: FrameSink['receiveFrame'] | null = null;
+  /** The link partner's receive side: what leaves the ingress interface towards the sender. */
+  private toSender: FrameSink['receiveFrame'] | null = null;
 
   constructor(config: ForwardConfig, p: ForwardParts) {
     const c = ForwardConfigSchema.parse(config);
@@ -220,7 +254,10 @@ export class ForwardingHost {
         layer: 'stack',
         what: 'forward',
         reason: 'dev_disable_lro',
-        text: `ip_forward enabled: dev_disable_lro turned LRO off on the ingress device (kernel ${c.kernel})`,
+        text:
+          c.mode === 'bridge'
+            ? `br_add_if: dev_disable_lro turned LRO off on the ingress device as it joined the bridge (kernel ${c.kernel})`
+            : `ip_forward enabled: dev_disable_lro turned LRO off on the ingress device (kernel ${c.kernel})`,
       });
     const mac = parseMac(FORWARD_NET.routerEgressMac);
     const gbps = c.egressGbps ?? (c.egressModel === 'mq' ? MQ_LINE_GBPS : E1000_LINE_GBPS);
@@ -235,23 +272,42 @@ export class ForwardingHost {
       this.txDriver = t.driver;
     }
     this.xmit = new XmitPath(this.txDriver, stack.cpu, tracer);
-    const egressNet = parseIpv4(FORWARD_NET.egressNet);
-    const mask = (0xffffffff << (32 - FORWARD_NET.egressPrefix)) >>> 0;
-    this.comparison = new ForwardComparison(egressNet, mask);
-    this.forwarder = new IpForwarder({
-      kernel: c.kernel,
-      localAddrs: [parseIpv4(FORWARD_NET.ingressAddr), parseIpv4(FORWARD_NET.egressAddr)],
-      egressNet,
-      egressPrefix: FORWARD_NET.egressPrefix,
-      egress: this.xmit,
-      nextHopMac: parseMac(FORWARD_NET.farHostMac),
-      ingressMac: parseMac(FORWARD_NET.routerIngressMac),
-      ingressAddr: parseIpv4(FORWARD_NET.ingressAddr),
-      sendIcmp: (f, len, now) => this.icmpTo?.(f, len, now),
-      cpu: stack.cpu,
-      tracer,
-    });
-    stack.ipForward = (skb, ihl, totLen, daddr) => this.forwarder.forward(skb, ihl, totLen, daddr);
+    const toSender = (f: Uint8Array, len: number, now: number) => this.toSender?.(f, len, now);
+    if (c.mode === 'bridge') {
+      // br_add_if: the port listens to every address (dev_set_promiscuity); the bridge sees frames before IP
+      p.model.promiscuous = true;
+      const bridge = new Bridge({
+        kernel: c.kernel,
+        toIngressWire: toSender,
+        egress: this.xmit,
+        localMacs: [parseMac(FORWARD_NET.routerIngressMac), mac],
+        ...(c.ageingMs !== undefined ? { ageingNs: c.ageingMs * 1e6 } : {}),
+        cpu: stack.cpu,
+        tracer,
+      });
+      this.bridge = bridge;
+      stack.rxHandler = (skb) => bridge.handleSkb(skb);
+      this.comparison = new ForwardComparison(0, 0, 0);
+    } else {
+      const egressNet = parseIpv4(FORWARD_NET.egressNet);
+      const mask = (0xffffffff << (32 - FORWARD_NET.egressPrefix)) >>> 0;
+      this.comparison = new ForwardComparison(egressNet, mask, 1);
+      const forwarder = new IpForwarder({
+        kernel: c.kernel,
+        localAddrs: [parseIpv4(FORWARD_NET.ingressAddr), parseIpv4(FORWARD_NET.egressAddr)],
+        egressNet,
+        egressPrefix: FORWARD_NET.egressPrefix,
+        egress: this.xmit,
+        nextHopMac: parseMac(FORWARD_NET.farHostMac),
+        ingressMac: parseMac(FORWARD_NET.routerIngressMac),
+        ingressAddr: parseIpv4(FORWARD_NET.ingressAddr),
+        toIngressWire: toSender,
+        cpu: stack.cpu,
+        tracer,
+      });
+      this.forwarder = forwarder;
+      stack.ipForward = (skb, ihl, totLen, daddr) => forwarder.forward(skb, ihl, totLen, daddr);
+    }
     // the far host: an mq NIC without LRO or GRO, its own CPU, sockets that check every byte
     const farStack = new Stack({ clock, hostMac: FORWARD_NET.farHostMac });
     const farModel = createModel(
@@ -298,10 +354,19 @@ export class ForwardingHost {
     };
   }
 
-  /** The sender: the far host's ACKs and the router's ICMP errors go to it; the far host expects its flows. */
-  connect(partner: FrameSink, expectations: readonly FlowExpectation[]): void {
-    this.far.stack.sendToWire = (f, len, now) => partner.receiveFrame(f, len, now);
-    this.icmpTo = (f, len, now) => partner.receiveFrame(f, len, now);
+  /**
+   * The sender (MAC `partnerMac`): the far host's ACKs reach it routed or bridged back through this host, the router's
+   * ICMP errors from its ingress interface; the far host expects its flows.
+   */
+  connect(partner: FrameSink, partnerMac: string, expectations: readonly FlowExpectation[]): void {
+    this.toSender = (f, len, now) => partner.receiveFrame(f, len, now);
+    const bridge = this.bridge,
+      forwarder = this.forwarder;
+    if (bridge !== null) this.far.stack.sendToWire = (f, len, now) => bridge.handleFrame(f, len, now);
+    else if (forwarder !== null) {
+      forwarder.setPreviousHop(parseMac(partnerMac));
+      this.far.stack.sendToWire = (f, len, now) => forwarder.routeBack(f, len, now);
+    }
     this.far.stack.expectFlows(expectations);
   }
 
@@ -311,25 +376,27 @@ export class ForwardingHost {
 
   report(): ForwardReport {
     const cmp = this.comparison,
-      st = this.forwarder.stats,
-      x = this.xmit.stats;
+      x = this.xmit.stats,
+      fs = this.forwarder?.stats,
+      bs = this.bridge?.stats;
     const drops: Record<string, number> = {};
-    for (const k of [
-      'forward_lro_aggregate',
-      'forward_ttl_exceeded',
-      'forward_no_route',
-      'forward_frag_needed',
-      'forward_would_fragment',
-    ] as const)
-      if (st[k] > 0) drops[k] = st[k];
+    if (fs !== undefined) for (const k of FORWARD_DROP_REASONS) if (fs[k] > 0) drops[k] = fs[k];
+    if (bs !== undefined) for (const k of BRIDGE_DROP_REASONS) if (bs[k] > 0) drops[k] = bs[k];
     if (x.tx_queue_full > 0) drops['tx_queue_full'] = x.tx_queue_full;
+    // the egress device refused the packet (a TSO segment larger than its largest frame: a 2.6.24 aggregate whose
+    // segment size is over the egress MTU)
+    let txBad = 0;
+    for (const nic of this.txNics) txBad += nic.counters.tx_bad_packet;
+    if (txBad > 0) drops['tx_bad_packet'] = txBad;
     const differsBy: Record<string, number> = {};
     for (const [k, v] of Object.entries(cmp.differsBy)) if (v > 0) differsBy[k] = v;
     const farTotals = this.far.model.totals();
     let farNicDrops = 0;
     for (const k of this.far.model.dropCounters) farNicDrops += farTotals[k] ?? 0;
     const differing = cmp.egressFrames - cmp.identical;
+    const withIcmp = fs?.droppedWithIcmpWireFrames ?? 0;
     return {
+      mode: this.config.mode,
       kernel: this.config.kernel,
       egressModel: this.config.egressModel,
       egressMtu: this.egressMtu,
@@ -337,18 +404,40 @@ export class ForwardingHost {
       egressFrames: cmp.egressFrames,
       egressIdentical: cmp.identical,
       egressDiffering: differing,
-      egressIdenticalToIngress: cmp.ingressFrames === cmp.egressFrames && differing === 0,
+      ingressDroppedWithIcmp: withIcmp,
+      egressIdenticalToIngress: cmp.ingressFrames === cmp.egressFrames + withIcmp && differing === 0,
       differsBy,
-      forwarded: st.forwarded,
-      forwardedAggregates: st.forwardedAggregates,
+      payloadSizes: { ingress: sizeTable(cmp.ingressSizes), egress: sizeTable(cmp.egressSizes) },
+      forwarded: fs?.forwarded ?? bs?.bridged ?? 0,
+      forwardedAggregates: fs?.forwardedAggregates ?? bs?.bridgedAggregates ?? 0,
       drops,
-      icmpFragNeeded: st.icmpFragNeeded,
+      icmpFragNeeded: fs?.icmpFragNeeded ?? 0,
       lroDisabledByForwarding: this.lroDisabledByForwarding ? 1 : 0,
-      skbWarnIfLro: st.forward_lro_aggregate,
+      skbWarnIfLro: fs?.forward_lro_aggregate ?? bs?.bridge_lro_aggregate ?? 0,
       tsoPackets: x.tsoPackets,
       gsoSoftwareSegments: x.gsoSoftwareSegments,
       txQueueFull: x.tx_queue_full,
       farNicDrops,
+      reverseFrames: fs?.reverseForwarded ?? bs?.reverseFrames ?? 0,
+      ...(bs !== undefined
+        ? {
+            bridge: {
+              fdbEntries: this.bridge!.fdbSize,
+              fdbLearned: bs.fdbLearned,
+              fdbAged: bs.fdbAged,
+              floodedUnknown: bs.floodedUnknown,
+              forwardedKnown: bs.forwardedKnown,
+              deliveredLocal: bs.deliveredLocal,
+            },
+          }
+        : {}),
     };
   }
+}
+
+/** A size histogram as a record, sizes ascending. */
+function sizeTable(m: ReadonlyMap<number, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of [...m.keys()].sort((a, b) => a - b)) out[String(k)] = m.get(k)!;
+  return out;
 }

@@ -7,3 +7,4 @@ export * from './output.ts';
 export * from './scenarios.ts';
 export * from './narrate.ts';
 export * from './seeds.ts';
+export * from './multicore.ts';

@@ -42,7 +42,7 @@ import { OutputTap, type OutputOptions } from './output.ts';
 import { ForwardConfigSchema, ForwardingHost, ingressEngine } from './forward.ts';
 
 /** Aggregate sizes above this are counted together in the histogram. */
-const MAX_HIST = 64;
+export const MAX_HIST = 64;
 
 /** A problem with the run's configuration: the message names the field and what is allowed. */
 export class LabError extends Error {
@@ -73,6 +73,12 @@ export const LabConfigSchema = z.strictObject({
   mtu: intIn(68, 9000).optional(),
   /** Receive queues (RSS/flow-hash); default: the model's own. */
   queues: intIn(1, 64).optional(),
+  /**
+   * Simulated cores (default 1: every queue on one core). With N > 1, queue q is serviced on core q mod N, and each
+   * core has its own softnet state, CPU cost model, stack and DMA region (lab/multicore.ts runMulticore): mq only,
+   * open-loop traffic or a replay.
+   */
+  cpus: intIn(1, 64).default(1),
   /** NAPI weight: frames per poll. */
   pollBudget: intIn(1, 100_000_000).default(64),
   /**
@@ -122,7 +128,8 @@ export const LabConfigSchema = z.strictObject({
   forward: ForwardConfigSchema.optional(),
 });
 export type LabConfig = z.input<typeof LabConfigSchema>;
-type Resolved = z.output<typeof LabConfigSchema>;
+export type ResolvedLabConfig = z.output<typeof LabConfigSchema>;
+type Resolved = ResolvedLabConfig;
 
 export interface RunOptions {
   tracer?: Tracer;
@@ -216,6 +223,8 @@ export function resolveDriver(c: { model: string; driver?: string | undefined })
 /** Runs one configuration to completion and reports. */
 export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const c = parseLabConfig(input);
+  if (c.cpus > 1)
+    throw new LabError(`cpus: ${c.cpus} — a run on several cores goes through runMulticore (lab/multicore.ts)`);
   const given = opts.tracer ?? NO_TRACE;
   // Every event carries the CPU cycles charged so far, so a subscriber can chart CPU time as the run goes.
   let cyclesNow = (): number => 0;
@@ -280,6 +289,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
           clock,
           tracer,
           stack,
+          model,
           ingressMtu: mtu.value,
           engine,
           ...(opts.outEgress !== undefined ? { egressOut: opts.outEgress } : {}),
@@ -332,7 +342,8 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
       partner = setup.partner;
       const toSender = (frame: Uint8Array, len: number, nowNs: number) =>
         setup.partner.receiveFromHost(frame, len, nowNs);
-      if (fwd !== undefined) fwd.connect({ receiveFrame: toSender }, partner.expectedFlows());
+      if (fwd !== undefined)
+        fwd.connect({ receiveFrame: toSender }, setup.partner.config.partnerMac, partner.expectedFlows());
       else {
         stack.sendToWire = toSender;
         stack.expectFlows(partner.expectedFlows());
@@ -410,7 +421,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
 }
 
 /** The TCP senders' counters summed over flows; window figures (maxCwnd, slowStartExitNs) are the largest. */
-function senderTotals(partner: LinkPartner): Record<string, number> {
+export function senderTotals(partner: LinkPartner): Record<string, number> {
   const t: Record<string, number> = {
     segmentsSent: 0,
     retransmits: 0,
@@ -452,7 +463,7 @@ export function defaultEngine(
   return 'off';
 }
 
-function resolveDriverOptions(c: Resolved, engine: Engine): ResolvedDriverOptions {
+export function resolveDriverOptions(c: Resolved, engine: Engine): ResolvedDriverOptions {
   const o = DriverOptionsSchema.parse({
     engine,
     pollBudget: c.pollBudget,
@@ -479,10 +490,10 @@ function mtuFromCapture(c: Resolved): boolean {
  * carries (its wire length less the L2 header, so header-only records count whole), at least 1500
  * and at most the model's maximum; otherwise 1500. A lazily read record stream is not read twice: 1500.
  */
-function chooseMtu(
+export function chooseMtu(
   c: Resolved,
   records: Iterable<CaptureRecord> | undefined,
-  scan: CaptureScan | undefined,
+  scan: CaptureScan | undefined = undefined,
 ): RunResult['mtu'] {
   if (c.mtu !== undefined) return { value: c.mtu, from: 'config', largestIpPacket: 0 };
   if (!mtuFromCapture(c) || (records !== undefined && !Array.isArray(records))) {
@@ -495,7 +506,7 @@ function chooseMtu(
 }
 
 /** What a run takes from a capture file before its first frame, gathered in one pass over it. */
-interface CaptureScan {
+export interface CaptureScan {
   records: number;
   /** The first interface's snap length (undefined when the file defines no interface). */
   snaplen: number | undefined;
@@ -531,7 +542,15 @@ export function largestIpPacket(records: Iterable<CaptureRecord>): number {
   return largest;
 }
 
-function buildModel(c: Resolved, mtu: number, clock: VirtualClock, tracer: Tracer, batchFrames: number): NicModel {
+/** The run's NIC; `shape` may rewrite the model config last (a core's part of the NIC, lab/multicore.ts). */
+export function buildModel(
+  c: Resolved,
+  mtu: number,
+  clock: VirtualClock,
+  tracer: Tracer,
+  batchFrames: number,
+  shape: (cfg: Record<string, unknown>) => Record<string, unknown> = (cfg) => cfg,
+): NicModel {
   const knobs = MODEL_KNOBS[c.model];
   const cfg: Record<string, unknown> = { promiscuous: true, mtu, ...c.modelConfig };
   if (c.queues !== undefined) {
@@ -545,7 +564,7 @@ function buildModel(c: Resolved, mtu: number, clock: VirtualClock, tracer: Trace
       if (cfg[r.field] === undefined) cfg[r.field] = Math.min(r.max, nextPow2(batchFrames + 2));
   }
   try {
-    return createModel(c.model, cfg, { clock, tracer });
+    return createModel(c.model, shape(cfg), { clock, tracer });
   } catch (e) {
     throw new LabError((e as Error).message);
   }
@@ -561,7 +580,7 @@ function nextPow2(n: number): number {
  * The snap length of the capture replayed, read from its header (pcapng: its first interface, defined before the
  * first packet); undefined for generated traffic, records given in memory, or a file that defines no interface.
  */
-function inputSnaplen(c: Resolved, records: Iterable<CaptureRecord> | undefined): number | undefined {
+export function inputSnaplen(c: Resolved, records: Iterable<CaptureRecord> | undefined): number | undefined {
   if (c.capture === undefined || records !== undefined) return undefined;
   const reader = openCapture(c.capture.path);
   try {
@@ -573,8 +592,8 @@ function inputSnaplen(c: Resolved, records: Iterable<CaptureRecord> | undefined)
 }
 
 /** The NIC's receiveFrame with the link's per-frame flags turned into the model's RX flags, and the sender's claim about the frame's bytes when `knownNow` is given. */
-function flagTranslator(
-  model: NicModel,
+export function flagTranslator(
+  model: Pick<NicModel, 'receiveFrame'>,
   flagsNow: () => number,
   knownNow: (() => KnownRun | null) | undefined = undefined,
 ): FrameSink {
@@ -593,10 +612,10 @@ function flagTranslator(
 }
 
 /** --batch timestamps: frames arrive at the capture's times (relative to its first); --batch bursts: a burst at its first frame's time. */
-function replayTimed(
+export function replayTimed(
   records: Iterable<CaptureRecord>,
   onlyTo: string | undefined,
-  model: NicModel,
+  model: Pick<NicModel, 'receiveFrame' | 'rings'>,
   clock: VirtualClock,
   counters: Record<string, number>,
   burstGapNs: number | undefined,
@@ -688,14 +707,14 @@ function replayAll(
 }
 
 /** Bytes of the largest receive buffer of queue 0 (0 when no ring names a buffer size). */
-function largestRxBuffer(model: NicModel): number {
+function largestRxBuffer(model: Pick<NicModel, 'rings'>): number {
   let n = 0;
   for (const r of model.rings(0)) if (r.role !== 'completion') n = Math.max(n, r.bufferBytes);
   return n;
 }
 
 /** Entries of the smallest receive ring of queue 0 (how many frames surely fit before a poll). */
-function minRxRing(model: NicModel): number {
+function minRxRing(model: Pick<NicModel, 'rings'>): number {
   let n = Infinity;
   for (const r of model.rings(0)) if (r.role !== 'completion') n = Math.min(n, r.entries);
   return n === Infinity ? 256 : n;
@@ -708,7 +727,7 @@ function sumDrops(model: NicModel): Record<string, number> {
   return out;
 }
 
-function conserve(model: NicModel, driver: Driver, stack: Stack): RunResult['conservation'] {
+export function conserve(model: NicModel, driver: Driver, stack: Stack): RunResult['conservation'] {
   const offered = model.framesOffered;
   const nicDrops = Object.values(sumDrops(model)).reduce((a, b) => a + b, 0);
   const driverDrops = Object.values(driver.drops()).reduce((a, b) => a + b, 0);
@@ -717,7 +736,11 @@ function conserve(model: NicModel, driver: Driver, stack: Stack): RunResult['con
   return { offered, nicDrops, driverDrops, delivered, held, ok: offered === nicDrops + driverDrops + delivered + held };
 }
 
-function buildReport(
+/**
+ * A run's report from its parts (runLab's, and each core's in lab/multicore.ts).
+ * @internal
+ */
+export function buildReport(
   c: Resolved,
   engine: Engine,
   info: DriverInfo,

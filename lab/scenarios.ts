@@ -7,6 +7,7 @@ import type { LabConfig } from './run.ts';
 import type { RunReport } from './run-report.ts';
 import type { Engine } from '../drivers/index.ts';
 import type { ForwardKernel } from '../stack/forward.ts';
+import { FORWARD_NET } from './forward-net.ts';
 
 export type SenderKind = 'fixed-window' | '2.6.24' | 'modern';
 
@@ -358,7 +359,65 @@ export const SCENARIOS: readonly Scenario[] = [
       { says: 'GRO re-segments exactly', holds: (r) => fwd(run(r, 'GRO, modern'), 'forwardedAggregates') > 0 },
     ],
   },
+  {
+    name: 'bridge',
+    summary:
+      'a learning bridge: two bulk flows and a flow of 1000-byte messages (each its own PSH segment) from 10.0.0.1 to 10.0.0.2 behind the second NIC (mq egress with TSO, far host checks every byte, its ACKs bridged back)',
+    teaches:
+      'a bridge is no safer for LRO than a router: it learns where each address lives and sends frames on unchanged (no TTL, no checksum), yet 2.6.24 bridges its aggregates as they are, so what leaves the egress wire differs from what arrived; 2.6.27 turns LRO off on a device as it joins the bridge (dev_disable_lro from br_add_if) and egress equals ingress; GRO re-segments exactly, so egress equals ingress byte for byte',
+    lab: {
+      forward: { mode: 'bridge', kernel: 'modern', egressModel: 'mq' },
+      traffic: {
+        rtoNs: RTO_NS,
+        rateGbps: 10,
+        bytesPerFlow: 1 << 20,
+        // the far host's MAC: a bridge forwards by the destination address, the NIC listens promiscuously
+        nicMac: FORWARD_NET.farHostMac,
+        flows: [
+          bulk({ count: 2, dst: '10.0.0.2' }),
+          { kind: 'messages', sport: 42000, dst: '10.0.0.2', messageBytes: 1000, messages: 1000, thinkNs: 0 },
+        ],
+      },
+    },
+    variants: [
+      { label: 'off, modern', engine: 'off', kernel: 'modern' },
+      { label: 'LRO, 2.6.24', engine: 'lro', kernel: '2.6.24' },
+      { label: 'LRO, 2.6.27', engine: 'lro', kernel: '2.6.27' },
+      { label: 'GRO, modern', engine: 'gro', kernel: 'modern' },
+    ],
+    claims: [
+      {
+        says: 'learns where each address lives',
+        holds: (r) =>
+          bridgeFdb(run(r, 'off, modern'), 'fdbLearned') === 2 &&
+          bridgeFdb(run(r, 'off, modern'), 'forwardedKnown') > 0,
+      },
+      {
+        says: 'what leaves the egress wire differs from what arrived',
+        holds: (r) => fwd(run(r, 'LRO, 2.6.24'), 'egressDiffering') > 0,
+      },
+      {
+        says: 'turns LRO off on a device as it joins the bridge (dev_disable_lro from br_add_if)',
+        holds: (r) => fwd(run(r, 'LRO, 2.6.27'), 'lroDisabledByForwarding') === 1,
+      },
+      {
+        says: 'egress equals ingress byte for byte',
+        holds: (r) =>
+          ['off, modern', 'LRO, 2.6.27', 'GRO, modern'].every(
+            (l) => run(r, l).forward?.['egressIdenticalToIngress'] === true,
+          ),
+      },
+      { says: 'GRO re-segments exactly', holds: (r) => fwd(run(r, 'GRO, modern'), 'forwardedAggregates') > 0 },
+    ],
+  },
 ];
+
+/** A bridge's FDB counter from a forwarding run's `forward.bridge` report (0 when absent). */
+function bridgeFdb(r: RunReport, k: string): number {
+  const b = r.forward?.['bridge'] as Record<string, unknown> | undefined;
+  const v = b?.[k];
+  return typeof v === 'number' ? v : 0;
+}
 
 /** A number from a forwarding run's `forward` report (0 when absent). */
 function fwd(r: RunReport, k: string): number {

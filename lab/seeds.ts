@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { RunReport } from './run-report.ts';
 import type { Engine } from '../drivers/index.ts';
+import { runMulticore } from './multicore.ts';
 import { runLab, type LabConfig, type RunOptions, type RunResult } from './run.ts';
 import { engineLabel, type Scenario, type SenderKind } from './scenarios.ts';
 
@@ -69,6 +70,26 @@ export function plansFor(
 /** One run of one plan with one traffic seed: the unit a worker pool may run in parallel. */
 export function runSeed(plan: RunPlan, seed: number, opts: RunOptions = {}): RunResult {
   return runLab(withSeed(plan.config, seed), opts);
+}
+
+/** One (plan, seed) run named by plain data: what `vnic run --seeds N --jobs J` hands a worker of its pool. */
+export interface SeedRunTask {
+  plan: RunPlan;
+  seed: number;
+}
+
+/** What a seeded run sends back across a thread: the report and the conservation check, plain data. */
+export interface SeedRunAnswer {
+  report: RunReport;
+  conservation: RunResult['conservation'];
+}
+
+/** Runs one task; the same function serves the main thread (`--jobs 1`) and every worker, so both give the same bytes. */
+export function runSeedTask(t: SeedRunTask): SeedRunAnswer {
+  const config = withSeed(t.plan.config, t.seed);
+  if ((config.cpus ?? 1) > 1) return runMulticore(config);
+  const r = runLab(config);
+  return { report: r.report, conservation: r.conservation };
 }
 
 /** The seeds a run uses: `first`, `first + 1`, … (`count` of them). */

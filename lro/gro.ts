@@ -4,7 +4,8 @@
 // at the IP header, or at an in-band tag; macHeader set); a tag the NIC extracted is in skb.vlanTci.
 // Held to this machine's kernel by test/gro-catalogue.test.ts.
 import { fold32, sum16 } from '../wire/checksum.ts';
-import { r16, r32, w16 } from '../wire/bytes.ts';
+import { bytesEqual, r16, r32, w16 } from '../wire/bytes.ts';
+import { ipv6ExtensionHeaderLength, tcpHeaderLength } from '../wire/fields.ts';
 import { z } from 'zod';
 import { IPV4, IPV6, IPPROTO, TCP, TCP_FLAG, isVlanTpid } from '../wire/index.ts';
 import {
@@ -231,7 +232,7 @@ export class GroEngine {
     const totLen = r16(b, iph + IPV4.TOT_LEN);
     if (b[iph + IPV4.PROTO] !== IPPROTO.TCP) return this.notEligible(skb, 'not_tcp');
     const tcph = iph + 20;
-    const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
+    const doff = tcpHeaderLength(b, tcph);
     if (doff < 20 || 20 + doff > totLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff');
 
     const saddr = r32(b, iph + IPV4.SRC) | 0,
@@ -257,7 +258,7 @@ export class GroEngine {
       nlen = IPV6.HLEN;
     while (next === IPPROTO.HOPOPTS || next === IPPROTO.ROUTING || next === IPPROTO.DSTOPTS) {
       if (iph + nlen + 8 > end) return this.notEligible(skb, 'ihl');
-      const size = (b[iph + nlen + 1]! + 1) << 3;
+      const size = ipv6ExtensionHeaderLength(b, iph + nlen);
       next = b[iph + nlen]!;
       nlen += size;
       if (nlen > ipLen || iph + nlen > end) return this.notEligible(skb, 'ihl');
@@ -265,7 +266,7 @@ export class GroEngine {
     if (next === IPPROTO.FRAGMENT) return this.notEligible(skb, 'fragment');
     if (next !== IPPROTO.TCP) return this.notEligible(skb, 'not_tcp');
     const tcph = iph + nlen;
-    const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
+    const doff = tcpHeaderLength(b, tcph);
     if (doff < 20 || nlen + doff > ipLen || end < tcph + doff) return this.notEligible(skb, 'bad_doff');
     // the flow key folds each address to 32 bits; lookup compares the whole header
     const saddr = addressKey(b, iph + IPV6.SRC),
@@ -362,16 +363,16 @@ export class GroEngine {
         continue;
       const q = f.parent!;
       if (q.vlanPresent !== skb.vlanPresent || (skb.vlanPresent && q.vlanTci !== skb.vlanTci)) continue;
-      if (f.mac >= 0 && skb.macHeader >= 0 && !sameBytes(f.b, f.mac, b, skb.macHeader, 14 + tags)) continue;
+      if (f.mac >= 0 && skb.macHeader >= 0 && !bytesEqual(f.b, f.mac, b, skb.macHeader, 14 + tags)) continue;
       if (family === 6) {
         // version and flow label must match (traffic class and hop limit flush instead), then addresses and extension headers
         if (((r32(f.b, f.iph) ^ r32(b, iph)) & 0xf00fffff) !== 0) continue;
         if (
           f.b[f.iph + IPV6.NEXT_HDR] !== b[iph + IPV6.NEXT_HDR] ||
-          !sameBytes(f.b, f.iph + IPV6.SRC, b, iph + IPV6.SRC, 32)
+          !bytesEqual(f.b, f.iph + IPV6.SRC, b, iph + IPV6.SRC, 32)
         )
           continue;
-        if (f.tcph - f.iph !== nlen || !sameBytes(f.b, f.iph + IPV6.HLEN, b, iph + IPV6.HLEN, nlen - IPV6.HLEN))
+        if (f.tcph - f.iph !== nlen || !bytesEqual(f.b, f.iph + IPV6.HLEN, b, iph + IPV6.HLEN, nlen - IPV6.HLEN))
           continue;
       }
       return f;
@@ -461,7 +462,7 @@ export class GroEngine {
     if ((flags & TCP_FLAG.CWR) !== 0) return 'cwr';
     if (((r32(pb, ptcph + TCP.DOFF) ^ r32(b, tcph + TCP.DOFF)) & WORD_MASK) !== 0) return 'tcp_word';
     if (r32(pb, ptcph + TCP.ACK) !== r32(b, tcph + TCP.ACK)) return 'ack';
-    if (!sameBytes(pb, ptcph + 20, b, tcph + 20, doff - 20)) return 'options';
+    if (!bytesEqual(pb, ptcph + 20, b, tcph + 20, doff - 20)) return 'options';
     if (payload === 0) return 'no_payload';
     if (payload > p.gsoSize) return 'larger';
     if ((r32(b, tcph + TCP.SEQ) | 0) !== p.nextSeq) return 'seq';
@@ -644,18 +645,4 @@ function addressKey(b: Uint8Array, o: number): number {
 /** The flow-table bucket of a 4-tuple (a stand-in for skb_get_hash_raw & (GRO_HASH_BUCKETS - 1)). */
 export function groBucket(saddr: number, daddr: number, ports: number): number {
   return (Math.imul(saddr ^ daddr ^ ports ^ (ports >>> 16), 0x9e3779b1) >>> 29) & (GRO_HASH_BUCKETS - 1);
-}
-
-/** Byte-range equality, four bytes per step (MAC headers, TCP options). */
-function sameBytes(a: Uint8Array, ao: number, b: Uint8Array, bo: number, n: number): boolean {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    if (
-      ((a[ao + i]! << 24) | (a[ao + i + 1]! << 16) | (a[ao + i + 2]! << 8) | a[ao + i + 3]!) !==
-      ((b[bo + i]! << 24) | (b[bo + i + 1]! << 16) | (b[bo + i + 2]! << 8) | b[bo + i + 3]!)
-    )
-      return false;
-  }
-  for (; i < n; i++) if (a[ao + i] !== b[bo + i]) return false;
-  return true;
 }

@@ -5,6 +5,7 @@ import { fold32, sum16 } from '../wire/checksum.ts';
 import { r16, r32, w16, w32 } from '../wire/bytes.ts';
 import { z } from 'zod';
 import { IPV4, TCP, TCP_FLAG, TCPOPT } from '../wire/index.ts';
+import { ipv4HeaderLength, tcpHeaderLength } from '../wire/fields.ts';
 import {
   CHECKSUM_NONE,
   CHECKSUM_UNNECESSARY,
@@ -222,7 +223,7 @@ class Pkt {
   }
 
   read(b: Uint8Array, iph: number, tcph: number): void {
-    this.ihl = (b[iph]! & 0x0f) << 2;
+    this.ihl = ipv4HeaderLength(b, iph);
     this.tos = b[iph + IPV4.TOS]!;
     this.totLen = r16(b, iph + IPV4.TOT_LEN);
     this.ipId = r16(b, iph + IPV4.ID);
@@ -522,7 +523,7 @@ export class LroManager<P = unknown> {
         skb,
         skb.buf,
         niph,
-        niph + ((skb.buf[niph]! & 0x0f) << 2),
+        niph + ipv4HeaderLength(skb.buf, niph),
         this.quirks.fragsDropVlanTag ? -1 : vlanTag,
       );
       this.opened(desc, skb.nrFrags);
@@ -688,10 +689,10 @@ export class LroManager<P = unknown> {
     w16(b, tcph + TCP.WINDOW, desc.window);
     if (desc.sawTstamp) w32(b, tcph + 28, desc.tsecr);
     w16(b, iph + IPV4.TOT_LEN, desc.ipTotLen);
-    const ihl = (b[iph]! & 0x0f) << 2;
+    const ihl = ipv4HeaderLength(b, iph);
     w16(b, iph + IPV4.CSUM, 0);
     w16(b, iph + IPV4.CSUM, ~fold32(sum16(b, iph, ihl)) & 0xffff);
-    const doff = (b[tcph + TCP.DOFF]! >>> 4) << 2;
+    const doff = tcpHeaderLength(b, tcph);
     w16(b, tcph + TCP.CSUM, 0);
     const s = sum16(b, iph + IPV4.SRC, 8) + 6 + (desc.ipTotLen - ihl) + sum16(b, tcph, doff) + desc.dataCsum;
     w16(b, tcph + TCP.CSUM, ~fold32(s) & 0xffff);

@@ -7,6 +7,17 @@
  * then on records only every 2^k-th call (systematic, deterministic decimation; `exact` turns false).
  * `max`, `count` and `sum` stay exact always.
  */
+/** A LatencyRecorder's kept samples and totals as plain data. */
+export interface LatencySamples {
+  values: number[];
+  weights: number[];
+  stride: number;
+  count: number;
+  sum: number;
+  max: number;
+  min: number;
+}
+
 export class LatencyRecorder {
   private values: Float64Array;
   private weights: Float64Array;
@@ -72,6 +83,41 @@ export class LatencyRecorder {
       }
       return v[idx[idx.length - 1]!]!;
     });
+  }
+
+  /** What the recorder holds, as plain data (a worker thread sends it back; `merged` joins several). */
+  samples(): LatencySamples {
+    return {
+      values: Array.from(this.values.subarray(0, this.n)),
+      weights: Array.from(this.weights.subarray(0, this.n)),
+      stride: this.stride,
+      count: this.count,
+      sum: this.sum,
+      max: this.max,
+      min: this.min,
+    };
+  }
+
+  /**
+   * One recorder holding every part's samples, in part order (several cores' recorders): totals sum, percentiles run
+   * over the union of kept samples, exact only when every part was.
+   */
+  static merged(parts: readonly LatencySamples[]): LatencyRecorder {
+    const n = parts.reduce((a, p) => a + p.values.length, 0);
+    const r = new LatencyRecorder(Math.max(1024, n));
+    r.values = new Float64Array(Math.max(1, n));
+    r.weights = new Float64Array(Math.max(1, n));
+    for (const p of parts) {
+      r.values.set(p.values, r.n);
+      r.weights.set(p.weights, r.n);
+      r.n += p.values.length;
+      r.count += p.count;
+      r.sum += p.sum;
+      if (p.max > r.max) r.max = p.max;
+      if (p.min < r.min) r.min = p.min;
+      if (p.stride > r.stride) r.stride = p.stride;
+    }
+    return r;
   }
 
   private grow(): void {

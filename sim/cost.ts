@@ -20,6 +20,7 @@ export const COST_KINDS = [
   'lro_merge', // one LRO aggregation attempt (per packet offered to LRO)
   'gro_merge', // one GRO aggregation attempt (per packet offered to GRO)
   'ip_forward', // ip_forward: route to the other interface, TTL, header checksum, MTU check (per forwarded skb)
+  'br_forward', // a bridge's FDB update and lookup and its forwarding checks (per bridged frame)
   'xmit', // dev_queue_xmit + ndo_start_xmit: descriptors, buffer, doorbell (per packet a driver takes)
 ] as const;
 export type CostKind = (typeof COST_KINDS)[number];
@@ -51,7 +52,8 @@ export interface CostProfile {
  * - copy_byte 1, csum_byte 1: a cache-cold copy / checksum streams ~3 GB/s at 3 GHz.
  * - ack_build 3000: allocate, build, checksum and transmit a pure ACK through IP and the driver.
  * - lro_merge / gro_merge 300: flow lookup, header comparison, fragment append.
- * - ip_forward 1000 (like ip_rcv: route lookup, TTL, checksum update), xmit 1500 (queue, descriptors,
+ * - ip_forward 1000 (like ip_rcv: route lookup, TTL, checksum update), br_forward 500 (two FDB hash
+ *   lookups and the port checks, no IP header touched), xmit 1500 (queue, descriptors,
  *   doorbell write; the TX completion's descriptor read is a `descriptor`).
  * With these, plain 1448-byte receive costs ~8k cycles per segment (≈4 Gb/s on one core) and a
  * 45-segment aggregate ~3k cycles per segment: the 2-3x saving LRO was reported to give.
@@ -75,6 +77,7 @@ export const DEFAULT_COST_PROFILE: CostProfile = Object.freeze({
     lro_merge: 300,
     gro_merge: 300,
     ip_forward: 1000,
+    br_forward: 500,
     xmit: 1500,
   }),
 });

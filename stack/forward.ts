@@ -10,6 +10,7 @@
 import { r16, w16, w32 } from '../wire/bytes.ts';
 import { ETH, ETHERTYPE, ICMP, IPV4, IPPROTO, TCP } from '../wire/constants.ts';
 import { finish, sumBytes } from '../wire/checksum.ts';
+import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import { ipv4DontFragment, tcpHeaderLength } from '../wire/fields.ts';
 import type { Cpu } from '../sim/cost.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
@@ -36,16 +37,22 @@ export interface ForwardStats {
   forward_would_fragment: number;
   icmpFragNeeded: number;
   icmpTimeExceeded: number;
-  /** Wire frames inside the skbs dropped by any reason above. */
+  /** Wire frames inside the skbs dropped by any reason above, and inside those answered with an ICMP error. */
   droppedWireFrames: number;
+  droppedWithIcmpWireFrames: number;
+  /** The reverse direction: frames from the egress side routed back out of the ingress interface (the far host's ACKs). */
+  reverseForwarded: number;
 }
 
-export type ForwardDropReason =
-  | 'forward_lro_aggregate'
-  | 'forward_ttl_exceeded'
-  | 'forward_no_route'
-  | 'forward_frag_needed'
-  | 'forward_would_fragment';
+/** Why ip_forward consumed a packet without sending it on. */
+export const FORWARD_DROP_REASONS = [
+  'forward_lro_aggregate',
+  'forward_ttl_exceeded',
+  'forward_no_route',
+  'forward_frag_needed',
+  'forward_would_fragment',
+] as const;
+export type ForwardDropReason = (typeof FORWARD_DROP_REASONS)[number];
 
 export interface ForwarderOptions {
   kernel: ForwardKernel;
@@ -60,8 +67,11 @@ export interface ForwarderOptions {
   /** The ingress interface's MAC and address: source of the ICMP errors sent back. */
   ingressMac: Uint8Array;
   ingressAddr: number;
-  /** Where ICMP errors go (back out of the ingress interface to the sender). */
-  sendIcmp: (frame: Uint8Array, length: number, nowNs: number) => void;
+  /**
+   * The ingress interface's wire, towards the sender: ICMP errors and frames routed back leave here (its transmit
+   * ring is not modelled).
+   */
+  toIngressWire: (frame: Uint8Array, length: number, nowNs: number) => void;
   cpu: Cpu;
   tracer?: Tracer;
 }
@@ -79,6 +89,8 @@ export class IpForwarder {
     icmpFragNeeded: 0,
     icmpTimeExceeded: 0,
     droppedWireFrames: 0,
+    droppedWithIcmpWireFrames: 0,
+    reverseForwarded: 0,
   };
   /** Called with every skb about to be transmitted (the trace narrator and tests listen). */
   onForward: ((skb: SkBuff) => void) | null = null;
@@ -87,6 +99,9 @@ export class IpForwarder {
   private readonly tcpHdr = new Uint8Array(TCP.HLEN);
   private readonly tracer: Tracer;
   private readonly mask: number;
+  /** The reverse direction: a frame routed back is rewritten here (MAC header, TTL). */
+  private readonly back = new Uint8Array(65536 + ETH.HLEN);
+  private readonly backLayout = new FrameLayout();
 
   constructor(private readonly o: ForwarderOptions) {
     this.tracer = o.tracer ?? NO_TRACE;
@@ -94,6 +109,38 @@ export class IpForwarder {
     this.l2.set(o.nextHopMac, ETH.DST);
     this.l2.set(o.egress.dev.mac, ETH.SRC);
     w16(this.l2, ETH.TYPE, ETHERTYPE.IPV4);
+    this.back.set(o.ingressMac, ETH.SRC);
+  }
+
+  /** The previous hop's MAC (the sender: the lab does not run ARP), where frames routed back go. */
+  setPreviousHop(mac: Uint8Array): void {
+    this.back.set(mac, ETH.DST);
+  }
+
+  /**
+   * The reverse direction: a frame from the egress side for the ingress subnet (the far host's ACK) goes out of the
+   * ingress interface with its TTL one less and the MAC header of that hop. Frames for no route are counted and dropped.
+   */
+  routeBack(frame: Uint8Array, len: number, nowNs: number): void {
+    const L = layoutFrame(frame, 0, len, this.backLayout);
+    if (
+      L.ipVersion !== 4 ||
+      L.l3 !== ETH.HLEN ||
+      (L.daddr & this.mask) >>> 0 === (this.o.egressNet & this.mask) >>> 0
+    ) {
+      this.stats.forward_no_route++;
+      return;
+    }
+    this.o.cpu.charge('ip_forward');
+    if (frame[L.l3 + IPV4.TTL]! <= 1) {
+      this.stats.forward_ttl_exceeded++;
+      return;
+    }
+    const b = this.back;
+    b.set(frame.subarray(ETH.TYPE, len), ETH.TYPE);
+    ipDecreaseTtl(b, ETH.HLEN);
+    this.stats.reverseForwarded++;
+    this.o.toIngressWire(b.subarray(0, len), len, nowNs);
   }
 
   /**
@@ -117,6 +164,7 @@ export class IpForwarder {
     if (h[IPV4.TTL]! <= 1) {
       this.icmp(skb, h, ihl, 11, 0, 0);
       st.icmpTimeExceeded++;
+      st.droppedWithIcmpWireFrames += skb.wireFrames;
       return this.drop(skb, 'forward_ttl_exceeded', 'TTL exceeded in transit: ICMP time exceeded sent back');
     }
     if ((daddr & this.mask) >>> 0 !== (o.egressNet & this.mask) >>> 0)
@@ -126,6 +174,7 @@ export class IpForwarder {
       if (ipv4DontFragment(h, 0)) {
         this.icmp(skb, h, ihl, 3, 4, mtu);
         st.icmpFragNeeded++;
+        st.droppedWithIcmpWireFrames += skb.wireFrames;
         return this.drop(
           skb,
           'forward_frag_needed',
@@ -134,13 +183,10 @@ export class IpForwarder {
       }
       return this.drop(skb, 'forward_would_fragment', `${totLen} bytes exceed the MTU ${mtu}: would be fragmented`);
     }
-    // ip_decrease_ttl: TTL − 1 and the checksum adjusted by the same step (RFC 1624)
     if (!skb.pullTail(ihl)) return this.drop(skb, 'forward_no_route', 'IP header not reachable');
     const b = skb.buf,
       at = skb.data;
-    b[at + IPV4.TTL] = b[at + IPV4.TTL]! - 1;
-    const sum = r16(b, at + IPV4.CSUM) + 0x0100;
-    w16(b, at + IPV4.CSUM, (sum + (sum >= 0xffff ? 1 : 0)) & 0xffff);
+    ipDecreaseTtl(b, at);
     st.forwarded++;
     st.forwardedWireFrames += skb.wireFrames;
     if (skb.wireFrames > 1) st.forwardedAggregates++;
@@ -207,6 +253,13 @@ export class IpForwarder {
     w16(f, ic + ICMP.SEQ, mtu); // type 3 code 4: the next-hop MTU in the low half of the second word
     skb.copyBits(0, f, ic + ICMP.HLEN, quoted);
     w16(f, ic + ICMP.CSUM, finish(sumBytes(f, ic, ICMP.HLEN + quoted)));
-    this.o.sendIcmp(f, f.length, this.o.cpu.now);
+    this.o.toIngressWire(f, f.length, this.o.cpu.now);
   }
+}
+
+/** ip_decrease_ttl: the IPv4 header at `at` gets its TTL one less and its checksum adjusted by the same step (RFC 1624). */
+export function ipDecreaseTtl(b: Uint8Array, at: number): void {
+  b[at + IPV4.TTL] = b[at + IPV4.TTL]! - 1;
+  const sum = r16(b, at + IPV4.CSUM) + 0x0100;
+  w16(b, at + IPV4.CSUM, (sum + (sum >= 0xffff ? 1 : 0)) & 0xffff);
 }

@@ -428,6 +428,12 @@ export class Stack implements RxSink {
   onNetifReceive: ((skb: SkBuff) => void) | null = null;
 
   /**
+   * rx_handler, when the device is a bridge port (stack/bridge.ts): sees every skb after the taps, before VLAN and IP,
+   * and returns true when it took it (bridged or dropped), false to pass it up to the host's own stack.
+   */
+  rxHandler: ((skb: SkBuff) => boolean) | null = null;
+
+  /**
    * ip_forward, when the host routes (stack/forward.ts): sees every valid IPv4 packet after ip_rcv's
    * checks and returns true when it took it (forwarded or dropped), false to deliver it locally.
    */
@@ -475,6 +481,7 @@ export class Stack implements RxSink {
   private receive(skb: SkBuff): void {
     if (skb.macHeader < 0) ethTypeTrans(skb);
     if (this.onNetifReceive !== null) this.onNetifReceive(skb);
+    if (this.rxHandler?.(skb)) return;
     // in-band tags: strip them (the outermost becomes the skb's tag unless the NIC already gave one)
     while (skb.protocol === ETH_P_8021Q || skb.protocol === ETH_P_8021AD) {
       if (!this.iph.peek(skb, 0, VLAN.HLEN)) return this.drop(skb, 'vlan_hdr_short', 'stack');

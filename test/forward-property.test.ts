@@ -70,7 +70,7 @@ describe('forwarding with GRO (property)', () => {
           nextHopMac: NEXT_HOP,
           ingressMac: parseMac('02:00:00:00:00:fe'),
           ingressAddr: parseIpv4('10.0.0.254'),
-          sendIcmp: () => {},
+          toIngressWire: () => {},
           cpu: stack.cpu,
         });
         const sink = new RecordingSink();

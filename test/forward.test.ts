@@ -13,6 +13,8 @@ import { seg, skbOf, RecordingSink, makeLro } from './support/lro.ts';
 import { mqTransmitter } from '../drivers/mq/xmit.ts';
 import { parseIpv4, parseMac } from '../wire/address.ts';
 import { decodeFrame } from '../wire/decode.ts';
+import { QuotedTooBig, readTooBig } from '../wire/icmp-error.ts';
+import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import { IPV4, TCP, TCP_FLAG } from '../wire/constants.ts';
 import type { SkBuff } from '../stack/skb.ts';
 import { vnic } from './support/cli.ts';
@@ -39,10 +41,10 @@ describe('vnic run --scenario forward, one policy row each', () => {
     expect(r.report.allStreamsOk).toBe(true);
     expect(f.lroDisabledByForwarding).toBe(0);
     expect([f.ingressFrames, f.egressFrames, f.forwarded, f.forwardedAggregates, f.tsoPackets]).toEqual([
-      2450, 2450, 820, 713, 713,
+      2450, 2450, 709, 700, 700,
     ]);
-    expect(f.egressDiffering).toBe(767);
-    expect(f.differsBy).toEqual({ tcpFlags: 763, tcpOptions: 4 });
+    expect(f.egressDiffering).toBe(819);
+    expect(f.differsBy).toEqual({ tcpFlags: 787, tcpOptions: 32 });
     expect(f.egressIdenticalToIngress).toBe(false);
     expect(f.skbWarnIfLro).toBe(0);
   });
@@ -60,7 +62,7 @@ describe('vnic run --scenario forward, one policy row each', () => {
     const { r, f } = forwardRun('gro', 'modern');
     expect(r.report.allStreamsOk).toBe(true);
     expect([f.forwarded, f.forwardedAggregates, f.tsoPackets, f.egressFrames, f.egressDiffering]).toEqual([
-      1424, 321, 321, 2450, 0,
+      1358, 335, 335, 2450, 0,
     ]);
     expect(f.egressIdenticalToIngress).toBe(true);
   });
@@ -93,15 +95,68 @@ describe('vnic run --scenario forward, one policy row each', () => {
     expect(out.code).toBe(0);
     const frame3 = out.stdout.slice(out.stdout.indexOf('frame 3 '), out.stdout.indexOf('frame 4 '));
     expect(frame3).toContain('eHEA RQ2 entry 3');
-    expect(frame3).toContain('ip_forward: 2948 bytes (2 wire frames, gso_size 1448, gso_type 0) out of mq, TTL 63');
-    expect(frame3).toContain('1514-byte frame onto the egress wire (TSO segment 2 of 2, flags 0x10)');
-    expect(out.stdout).toContain('forwarding (kernel 2.6.24): 820 packets forwarded (713 aggregates)');
+    expect(frame3).toContain('ip_forward: 4396 bytes (3 wire frames, gso_size 1448, gso_type 0) out of mq, TTL 63');
+    expect(frame3).toContain('1514-byte frame onto the egress wire (TSO segment 3 of 3, flags 0x10)');
+    expect(out.stdout).toContain('forwarding (kernel 2.6.24): 709 packets forwarded (700 aggregates)');
   });
 
   it('--kernel outside a forwarding run is a usage error', async () => {
     const out = await vnic(['run', '--scenario', 'bulk-1flow', '--kernel', '2.6.27']);
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('--kernel applies to a forwarding run');
+  });
+});
+
+describe('vnic run --scenario forward --egress-mtu 1400: ICMP fragmentation needed in a run', () => {
+  function smallEgress(engine: 'off' | 'lro' | 'gro', kernel: ForwardKernel) {
+    const r = runLab({ ...scenario.lab, engine, forward: { ...scenario.lab.forward, kernel, egressMtu: 1400 } });
+    const flows = r.partner!.flowReports();
+    return { r, f: r.report.forward as ForwardReport, flows };
+  }
+
+  it('LRO/GRO off and GRO: the first full-size segments are dropped with ICMP, the senders lower their MSS to 1348 and resend; egress equals ingress', () => {
+    for (const [engine, forwarded] of [
+      ['off', 2556],
+      ['gro', 1361],
+    ] as const) {
+      const { r, f, flows } = smallEgress(engine, 'modern');
+      expect(r.report.allStreamsOk).toBe(true);
+      expect([f.ingressFrames, f.egressFrames, f.ingressDroppedWithIcmp, f.icmpFragNeeded, f.forwarded]).toEqual([
+        2559,
+        2556,
+        3,
+        3,
+        forwarded,
+      ]);
+      expect(f.drops).toEqual({ forward_frag_needed: 3 });
+      expect(f.egressIdenticalToIngress).toBe(true);
+      expect(r.report.counters['traffic']!['hostTooBig']).toBe(3);
+      // the bulk flows lowered their MSS once each; the 1000-byte messages fit and never did
+      expect(flows.map((x) => x.pmtuReductions)).toEqual([1, 1, 0]);
+    }
+  });
+
+  it('LRO on 2.6.24: every LRO packet carries gso_size, so ip_forward skips the MTU check, no ICMP is sent and the path is a black hole', () => {
+    const { r, f } = smallEgress('lro', '2.6.24');
+    expect(r.report.allStreamsOk).toBe(false);
+    expect([f.icmpFragNeeded, f.ingressDroppedWithIcmp, f.farNicDrops]).toEqual([0, 0, 29]);
+    expect(f.drops['tx_bad_packet']).toBeGreaterThan(0);
+    expect(f.egressIdenticalToIngress).toBe(false);
+    expect(r.report.counters['traffic']!['hostTooBig']).toBe(0);
+  });
+
+  it('LRO on 2.6.27: LRO off, so the sender learns the path MTU as with LRO off', () => {
+    const { r, f } = smallEgress('lro', '2.6.27');
+    expect(r.report.allStreamsOk).toBe(true);
+    expect([f.lroDisabledByForwarding, f.icmpFragNeeded, f.egressFrames]).toEqual([1, 3, 2556]);
+    expect(f.egressIdenticalToIngress).toBe(true);
+  });
+
+  it('--egress-mtu outside a forwarding run is a usage error; out of range is one too', async () => {
+    const a = await vnic(['run', '--scenario', 'bulk-1flow', '--egress-mtu', '1400']);
+    expect([a.code, a.stderr.includes('--egress-mtu applies to a forwarding run')]).toEqual([2, true]);
+    const b = await vnic(['run', '--scenario', 'forward', '--egress-mtu', '40']);
+    expect([b.code, b.stderr.includes('--egress-mtu must be between 68 and 9000, not 40')]).toEqual([2, true]);
   });
 });
 
@@ -122,7 +177,7 @@ function router(kernel: ForwardKernel, mtu = 1500, tso = true) {
     nextHopMac: parseMac('02:00:00:00:01:02'),
     ingressMac: parseMac('02:00:00:00:00:fe'),
     ingressAddr: parseIpv4('10.0.0.254'),
-    sendIcmp: (f, len) => icmp.push(f.slice(0, len)),
+    toIngressWire: (f, len) => icmp.push(f.slice(0, len)),
     cpu: stack.cpu,
   });
   const send = (skb: SkBuff): boolean => {
@@ -188,6 +243,10 @@ describe('ip_forward (stack/forward.ts)', () => {
     expect([ic[34], ic[35], (ic[40]! << 8) | ic[41]!]).toEqual([3, 4, 1400]);
     // quoted: the dropped packet's IP header and first 8 bytes
     expect(ic.subarray(42, 42 + 28)).toEqual(seg({ dst: FAR }).subarray(14, 42));
+    // what the sender reads from it (wire/icmp-error.ts)
+    const q = new QuotedTooBig();
+    expect(readTooBig(ic, layoutFrame(ic, 0, ic.length, new FrameLayout()), q)).toBe(true);
+    expect([q.mtu, q.sport, q.dport, q.seq, q.addrLen]).toEqual([1400, 40000, 5001, 1000, 4]);
   });
 
   it('a GRO aggregate whose segments exceed the MTU: modern kernels answer ICMP, 2.6.24 forwards it (no GSO MTU check)', () => {

@@ -232,7 +232,7 @@ export const TrafficConfigFields = z
     rateGbps: z.number().positive().max(1000).default(10),
     /** Frames shorter than 60 bytes reach the NIC padded with zeros to 60, as on a real wire. */
     padShortFrames: z.boolean().default(true),
-    /** Send at line rate ignoring windows and ACKs (no retransmission). */
+    /** Send at line rate ignoring windows and ACKs (no retransmission, and the TSecr stays `tsecrInitial`): what the wire carries does not depend on the host. */
     openLoop: z.boolean().default(false),
     /** Stop writing new data at this virtual time. */
     durationNs: z.number().positive().optional(),

@@ -10,7 +10,15 @@ import { wasmBytes } from '../wire/byte-passes.ts';
 import { KnownRun } from '../wire/known-bytes.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
-import { type FlowExpectation, type FlowKey, flowKey, flowMatchesReversed, flowName } from '../wire/flow.ts';
+import {
+  type FlowExpectation,
+  type FlowKey,
+  flowKey,
+  flowMatches,
+  flowMatchesReversed,
+  flowName,
+} from '../wire/flow.ts';
+import { QuotedTooBig, readTooBig } from '../wire/icmp-error.ts';
 import {
   frame,
   IPV4,
@@ -75,6 +83,8 @@ export interface TcpFlowStats {
   windowLimited: number;
   /** Request/response flows: requests whose last byte was acknowledged. */
   transactions: number;
+  /** ICMP "fragmentation needed" / "packet too big" that lowered the MSS (path MTU discovery). */
+  pmtuReductions: number;
 }
 
 export interface PartnerStats {
@@ -90,6 +100,8 @@ export interface PartnerStats {
   hostNotTcpAck: number;
   /** Host TCP frames that belong to no flow of this partner. */
   hostUnknownFlow: number;
+  /** ICMP "fragmentation needed" / ICMPv6 "packet too big" about one of this partner's flows (path MTU discovery). */
+  hostTooBig: number;
 }
 
 type Kind = 'bulk' | 'messages' | 'rr';
@@ -118,6 +130,7 @@ class TcpFlow {
     staleAcks: 0,
     windowLimited: 0,
     transactions: 0,
+    pmtuReductions: 0,
   };
   /** When the current request was written (request/response flows). */
   private requestAt = 0;
@@ -179,10 +192,13 @@ class TcpFlow {
   private readonly tsvalStart: number;
   private readonly tsTickNs: number;
   private readonly tsecrFixed: number;
-  private readonly unit: number;
-  private readonly mss: number;
+  /** Segment unit: a bulk flow's MSS, a message's or request's size. Path MTU discovery may lower a bulk flow's. */
+  private unit: number;
+  private mss: number;
+  /** A bulk flow's segments start at multiples of `unit` counted from here (moved when path MTU discovery lowers it). */
+  private segBase = 0;
   /** With TSO (bulk flows): the most payload one super-segment carries, whole segments (0: no TSO). */
-  private readonly superMax: number;
+  private superMax: number;
   /** PSH on every Nth segment / at the end of each burst of N (0: not that pattern). */
   private readonly pshEvery: number;
   private readonly pshBurst: number;
@@ -331,13 +347,43 @@ class TcpFlow {
     this.p.pump();
   };
 
-  /** Bytes from `off` to the next segment boundary (MSS, message, request). */
+  /** Bytes from `off` to the next segment boundary (MSS, message, request; a message or request larger than the MSS in MSS pieces). */
   private segLen(off: number): number {
-    if (this.kind === 'rr') {
+    if (this.kind !== 'bulk') {
       const rel = modulo(off, this.unit);
       return Math.min(this.mss - (rel % this.mss), this.unit - rel);
     }
-    return this.unit - modulo(off, this.unit);
+    return this.unit - modulo(off - this.segBase, this.unit);
+  }
+
+  /**
+   * ICMP "fragmentation needed" (or ICMPv6 "packet too big") about this flow, as tcp_v4_err and tcp_mtu_reduced take it:
+   * an MTU below the current one lowers the MSS to what fits it (headers and options subtracted), and everything in
+   * flight is sent again at the new size (tcp_simple_retransmit: no backoff, no window reduction). An MTU that would not
+   * lower the MSS is ignored (RFC 1191: a router never raises it).
+   */
+  onTooBig(mtu: number): void {
+    const mss = mtu - (this.hdrLen - this.l3);
+    if (mss >= this.mss || mss < 8) return;
+    this.stats.pmtuReductions++;
+    if (this.p.tracer.enabled)
+      this.p.trace(
+        'pmtu',
+        'frag_needed',
+        `${flowName(this.key)}: ICMP says the path MTU is ${mtu}: MSS ${this.mss} → ${mss}, resending from seq ${this.seqOf(this.sndUna)}`,
+      );
+    this.mss = mss;
+    if (this.kind === 'bulk') {
+      this.unit = mss;
+      this.segBase = this.sndUna;
+      if (this.superMax > 0) this.superMax = Math.floor((TSO_MAX_BYTES - (this.hdrLen - this.l3)) / mss) * mss;
+    }
+    if (this.sndNxt > this.sndUna) {
+      this.sndNxt = this.sndUna;
+      this.timedEnd = -1;
+      this.forceOne = true;
+    }
+    this.p.pump();
   }
 
   private window(): number {
@@ -452,8 +498,9 @@ class TcpFlow {
     const every = this.pshEvery,
       burst = this.pshBurst;
     if (every === 0 && burst === 0) return false;
-    if (modulo(end, this.unit) !== 0) return end === this.total && burst !== 0;
-    const idx = end / this.unit; // 1-based index of the segment ending here
+    const rel = end - this.segBase;
+    if (modulo(rel, this.unit) !== 0) return end === this.total && burst !== 0;
+    const idx = rel / this.unit; // 1-based index of the segment ending here (since the last MSS change)
     if (every !== 0) return modulo(idx, every) === 0;
     return modulo(idx, burst) === 0 || end === this.total;
   }
@@ -556,8 +603,9 @@ class TcpFlow {
   /** An ACK for this flow from the host. */
   onAck(ack: number, win: number, hasData: boolean, tsval: number): void {
     this.stats.acksReceived++;
-    if (tsval >= 0) this.tsRecent = tsval;
+    // open loop: nothing the host sends changes the wire, not even the TSecr echoed (lab/multicore.ts relies on it)
     if (this.p.config.openLoop) return;
+    if (tsval >= 0) this.tsRecent = tsval;
     const d = (ack - this.seqOf(this.sndUna)) | 0;
     const winChanged = win !== this.lastWin;
     this.rwnd = win;
@@ -769,6 +817,7 @@ export class LinkPartner {
     hostFrames: 0,
     hostNotTcpAck: 0,
     hostUnknownFlow: 0,
+    hostTooBig: 0,
   };
   /** Called once when every flow's whole stream is acknowledged. */
   onAllAcked: (() => void) | undefined;
@@ -795,6 +844,7 @@ export class LinkPartner {
   private readonly bg: Background[] = [];
   private readonly byPorts = new Map<number, TcpFlow[]>();
   private readonly layout = new FrameLayout();
+  private readonly tooBig = new QuotedTooBig();
   private rr = 0;
   private pumping = false;
   private pumpAgain = false;
@@ -949,6 +999,10 @@ export class LinkPartner {
   receiveFromHost(frame: Uint8Array, length: number, _nowNs: number): void {
     this.stats.hostFrames++;
     const L = layoutFrame(frame, 0, length, this.layout);
+    if (!L.isTcp && readTooBig(frame, L, this.tooBig)) {
+      this.onTooBig(frame);
+      return;
+    }
     if (!L.isTcp || (frame[L.l4 + TCP.FLAGS]! & TCP_FLAG.ACK) === 0) {
       // isTcp: not a fragment
       this.stats.hostNotTcpAck++;
@@ -982,6 +1036,19 @@ export class LinkPartner {
     }
     flow.onAck(r32(frame, l4 + TCP.ACK), r16(frame, l4 + TCP.WINDOW) << flow.cfg.receiverWindowShift, hasData, tsval);
     this.pump();
+  }
+
+  /** An ICMP "too big" error read into `tooBig`: the flow whose packet it quotes lowers its MSS. */
+  private onTooBig(frame: Uint8Array): void {
+    const q = this.tooBig;
+    const list = this.byPorts.get(q.sport * 65536 + q.dport);
+    const flow = list?.find((f) => flowMatches(f.key, frame, q.srcOff, q.addrLen, q.sport, q.dport));
+    if (flow === undefined) {
+      this.stats.hostUnknownFlow++;
+      return;
+    }
+    this.stats.hostTooBig++;
+    flow.onTooBig(q.mtu);
   }
 
   /** What each TCP flow's socket must end up with (receive-direction keys: saddr is this sender). */

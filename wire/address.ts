@@ -16,6 +16,15 @@ export function formatMac(b: Uint8Array, off = 0): string {
   return `${HEX2[b[off]!]}:${HEX2[b[off + 1]!]}:${HEX2[b[off + 2]!]}:${HEX2[b[off + 3]!]}:${HEX2[b[off + 4]!]}:${HEX2[b[off + 5]!]}`;
 }
 
+/** Six bytes from `off` as one number (48 bits fit a double exactly): a MAC address as a table key. */
+export function macKey(b: Uint8Array, off = 0): number {
+  return (
+    b[off]! * 0x10000000000 +
+    b[off + 1]! * 0x100000000 +
+    (((b[off + 2]! << 24) | (b[off + 3]! << 16) | (b[off + 4]! << 8) | b[off + 5]!) >>> 0)
+  );
+}
+
 /** "10.0.0.1" → 0x0a000001 (unsigned). Throws an Error naming the text when it is not a dotted-quad IPv4 address. */
 export function parseIpv4(s: string): number {
   const parts = s.split('.');

@@ -33,3 +33,16 @@ export function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstO
   }
   for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i]!;
 }
+
+/** Byte-range equality, four bytes per step (MAC headers, TCP options, IPv6 extension headers compared in place). */
+export function bytesEqual(a: Uint8Array, ao: number, b: Uint8Array, bo: number, n: number): boolean {
+  let i = 0;
+  // int32 words (no >>> 0): V8 keeps them small integers, where r32's unsigned value past 2^31 is a double
+  for (; i + 4 <= n; i += 4) {
+    const x = (a[ao + i]! << 24) | (a[ao + i + 1]! << 16) | (a[ao + i + 2]! << 8) | a[ao + i + 3]!;
+    const y = (b[bo + i]! << 24) | (b[bo + i + 1]! << 16) | (b[bo + i + 2]! << 8) | b[bo + i + 3]!;
+    if (x !== y) return false;
+  }
+  for (; i < n; i++) if (a[ao + i] !== b[bo + i]) return false;
+  return true;
+}

@@ -31,6 +31,12 @@ export function tcpHeaderLength(b: Uint8Array, l4: number): number {
   return (b[l4 + TCP.DOFF]! >>> 4) << 2;
 }
 
+/** The length in bytes of the IPv6 extension header at `off` (hop-by-hop, routing, destination options: 8-byte
+ *  units after the first, RFC 8200 §4). */
+export function ipv6ExtensionHeaderLength(b: Uint8Array, off: number): number {
+  return (b[off + 1]! + 1) << 3;
+}
+
 /** Recomputes the header checksum of the IPv4 header at `l3` (over the length its IHL says). */
 export function fillIpv4HeaderChecksum(b: Uint8Array, l3: number): void {
   w16(b, l3 + IPV4.CSUM, 0);

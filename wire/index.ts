@@ -25,3 +25,4 @@ export * from './cut-frame.ts';
 export { StreamHash } from './stream-hash.ts';
 export { KnownRun, type KnownBytes } from './known-bytes.ts';
 export * from './flow.ts';
+export * from './icmp-error.ts';

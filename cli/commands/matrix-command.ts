@@ -18,9 +18,13 @@ export interface MatrixFlags {
   engine?: Engine;
   jobs?: number;
   shard?: string;
+  forward?: 'off' | 'route' | 'bridge';
+  kernel?: '2.6.24' | '2.6.27' | 'modern';
 }
 
 export const DEFAULT_TRAFFIC = 'vlan-mixed';
+/** With --forward: untagged bulk traffic (a tag would be the whole story behind a bridge, whose transmit path sends none). */
+export const DEFAULT_FORWARD_TRAFFIC = 'bulk-4flows';
 export const DEFAULT_FLOW_KIB = 1024;
 export const QUICK_FLOW_KIB = 24;
 
@@ -32,7 +36,7 @@ export function registerMatrix(program: Command): void {
     )
     .option(
       '--traffic <name>',
-      `the scenario whose traffic to use (default ${DEFAULT_TRAFFIC}): ${SCENARIOS.map((s) => s.name).join(', ')}`,
+      `the scenario whose traffic to use (default ${DEFAULT_TRAFFIC}; with --forward ${DEFAULT_FORWARD_TRAFFIC}): ${SCENARIOS.map((s) => s.name).join(', ')}`,
     )
     .option(
       '--flow-kib <n>',
@@ -50,6 +54,18 @@ export function registerMatrix(program: Command): void {
         choiceFlag('--engine', ['lro', 'gro', 'off'] as const),
       ),
     )
+    .addOption(
+      new Option(
+        '--forward <mode>',
+        "the host sends on what it receives: 'route' (ip_forward to a second NIC) or 'bridge' (a learning bridge); each row then says whether egress equals ingress and what was dropped (default 'off')",
+      ).argParser(choiceFlag('--forward', ['off', 'route', 'bridge'] as const)),
+    )
+    .addOption(
+      new Option(
+        '--kernel <policy>',
+        "with --forward: whose rules, '2.6.24' (LRO aggregates sent on as they are; the default), '2.6.27' (dev_disable_lro) or 'modern'",
+      ).argParser(choiceFlag('--kernel', ['2.6.24', '2.6.27', 'modern'] as const)),
+    )
     .option('--json', 'print { "traffic", "bytesPerFlow", "rows": [...], "noModel": [...] } on stdout')
     .option(
       '--jobs <n>',
@@ -63,6 +79,11 @@ export function registerMatrix(program: Command): void {
     .addHelpText(
       'after',
       `
+Forwarding axis (--forward route|bridge): the run's NIC becomes a router's or a bridge's ingress
+port, an mq NIC with TSO the egress, and each row adds whether the egress equals the ingress frame by
+frame (from the IP header on) and the forwarding drops; the flows are sent to 10.0.1.2 behind the
+router, or to the far host's MAC behind the bridge.
+
 Axes: VLAN handling (in-band: the tag stays in the frame, as with no VLAN offload · strip-and-report ·
 extract-keep-ethertype), delivery (linear · page-frags · header split), receive checksum offload
 (none · verified · partial), queues (1 · 4), engine (lro · gro · off). Each row is a model with the
@@ -79,6 +100,8 @@ Examples:
   vnic matrix
   vnic matrix --traffic bulk-4flows --model mq
   vnic matrix --quick --json | jq '.rows[] | select(.supported == false) | .why'
+  vnic matrix --forward route --model mq
+  vnic matrix --forward bridge --kernel 2.6.27 --quick
   vnic matrix --jobs 8
   for i in 0 1 2 3; do vnic matrix --shard $i/4 > results/$i.json; done; vnic merge results/*.json`,
     )

@@ -4,8 +4,16 @@
 // The command's flags and help are ./matrix-command.ts.
 import { z } from 'zod';
 import { runLab } from '../../lab/run.ts';
+import type { ForwardReport } from '../../lab/forward.ts';
+import { FORWARD_NET } from '../../lab/forward-net.ts';
 import { SCENARIOS, getScenario } from '../../lab/scenarios.ts';
-import { DEFAULT_FLOW_KIB, DEFAULT_TRAFFIC, type MatrixFlags, QUICK_FLOW_KIB } from './matrix-command.ts';
+import {
+  DEFAULT_FLOW_KIB,
+  DEFAULT_FORWARD_TRAFFIC,
+  DEFAULT_TRAFFIC,
+  type MatrixFlags,
+  QUICK_FLOW_KIB,
+} from './matrix-command.ts';
 import { createModel } from '../../hw-models/registry.ts';
 import { DriverOptionsSchema, ENGINES, driverForModel, type Engine } from '../../drivers/index.ts';
 import type { Capabilities } from '../../hw-models/capabilities.ts';
@@ -34,6 +42,14 @@ export const MatrixResultSchema = z.strictObject({
   streamsOk: z.boolean(),
 });
 
+/** A forwarding row (--forward): the egress against the ingress, and what the host dropped. */
+export const MatrixForwardSchema = z.strictObject({
+  egressIdenticalToIngress: z.boolean(),
+  egressDiffering: z.number().int().nonnegative(),
+  lroDisabledByForwarding: z.boolean(),
+  drops: z.record(z.string(), z.number().int().nonnegative()),
+});
+
 export const MatrixRowSchema = z.strictObject({
   model: z.string(),
   driver: z.string(),
@@ -52,6 +68,8 @@ export const MatrixRowSchema = z.strictObject({
   why: z.string(),
   /** What the run achieved; null when the engine cannot run here. */
   result: MatrixResultSchema.nullable(),
+  /** With --forward: how the host sent on what it received (null when the engine cannot run here). */
+  forward: MatrixForwardSchema.nullable().optional(),
 });
 export type MatrixRow = z.infer<typeof MatrixRowSchema>;
 
@@ -64,6 +82,10 @@ export const MatrixCombinationSchema = z.strictObject({
 
 export const MatrixSchema = z.strictObject({
   traffic: z.string(),
+  /** With --forward: the host's mode and kernel policy. */
+  forward: z
+    .strictObject({ mode: z.enum(['route', 'bridge']), kernel: z.enum(['2.6.24', '2.6.27', 'modern']) })
+    .optional(),
   bytesPerFlow: z.number().int().positive().nullable(),
   rows: z.array(MatrixRowSchema),
   /** Hardware combinations no model realises. */
@@ -78,6 +100,8 @@ export const MatrixFlagsSchema = z.strictObject({
   quick: z.boolean().optional(),
   model: z.string().optional(),
   engine: z.enum(ENGINES as unknown as ['lro', 'gro', 'off']).optional(),
+  forward: z.enum(['off', 'route', 'bridge']).optional(),
+  kernel: z.enum(['2.6.24', '2.6.27', 'modern']).optional(),
 });
 
 /** One shard's part of a matrix (`vnic matrix --shard i/n`): its rows with their places in the whole. */
@@ -170,13 +194,15 @@ export interface MatrixRowTask {
 
 interface MatrixPlan {
   traffic: string;
+  forward?: Matrix['forward'];
   bytesPerFlow: number | null;
   tasks: MatrixRowTask[];
 }
 
 /** The rows a matrix with these flags has, in order, each as the task that computes it. */
 export function matrixPlan(f: MatrixFlags): MatrixPlan {
-  const name = f.traffic ?? DEFAULT_TRAFFIC;
+  const mode = f.forward ?? 'off';
+  const name = f.traffic ?? (mode !== 'off' ? DEFAULT_FORWARD_TRAFFIC : DEFAULT_TRAFFIC);
   const s = getScenario(name);
   if (s === undefined)
     throw new UsageError(`--traffic ${name}: no such scenario (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`);
@@ -188,14 +214,39 @@ export function matrixPlan(f: MatrixFlags): MatrixPlan {
     traffic['flows'] = (traffic['flows'] as Record<string, unknown>[]).map((x) =>
       x['messages'] !== undefined ? { ...x, messages: 20 } : x,
     );
-  const { traffic: _t, ...lab } = s.lab;
+  const { traffic: _t, ...scenarioLab } = s.lab;
+  let lab: Record<string, unknown> = scenarioLab;
+  if (f.kernel !== undefined && mode === 'off') throw new UsageError('--kernel applies with --forward route|bridge');
+  const forward = mode !== 'off' ? { mode, kernel: f.kernel ?? '2.6.24' } : undefined;
+  if (forward !== undefined) {
+    lab = { ...lab, forward: { ...forward, egressModel: 'mq' } };
+    // the flows' destination lies behind the host: 10.0.1.2 behind the router, the far host's MAC behind the bridge
+    if (forward.mode === 'bridge') {
+      const tagged =
+        Array.isArray(traffic['flows']) &&
+        (traffic['flows'] as Record<string, unknown>[]).some((x) => x['vlan'] !== undefined);
+      if (tagged)
+        throw new UsageError(
+          `--forward bridge: --traffic ${name} has VLAN-tagged flows, and the bridge's transmit path sends untagged frames only (choose untagged traffic, e.g. --traffic ${DEFAULT_FORWARD_TRAFFIC})`,
+        );
+      traffic['nicMac'] = FORWARD_NET.farHostMac;
+    } else if (Array.isArray(traffic['flows']))
+      traffic['flows'] = (traffic['flows'] as Record<string, unknown>[]).map((x) =>
+        x['kind'] !== 'background' ? { ...x, dst: '10.0.1.2' } : x,
+      );
+  }
   const tasks: MatrixRowTask[] = [];
   for (const r of realisations()) {
     if (f.model !== undefined && r.model !== f.model) continue;
     for (const engine of ENGINES)
       if (f.engine === undefined || engine === f.engine) tasks.push({ r, engine, lab, traffic });
   }
-  return { traffic: name, bytesPerFlow: sized ? kib << 10 : null, tasks };
+  return {
+    traffic: name,
+    ...(forward !== undefined ? { forward } : {}),
+    bytesPerFlow: sized ? kib << 10 : null,
+    tasks,
+  };
 }
 
 /** Runs every row in this thread, one after the other (docs/figures.ts, tests). */
@@ -203,6 +254,7 @@ export function buildMatrix(f: MatrixFlags): Matrix {
   const plan = matrixPlan(f);
   return {
     traffic: plan.traffic,
+    ...(plan.forward !== undefined ? { forward: plan.forward } : {}),
     bytesPerFlow: plan.bytesPerFlow,
     rows: plan.tasks.map(runMatrixRow),
     noModel: unrealised(),
@@ -236,6 +288,7 @@ export async function buildMatrixPooled(f: MatrixFlags, o: PoolFlags): Promise<M
   const plan = matrixPlan(f);
   return {
     traffic: plan.traffic,
+    ...(plan.forward !== undefined ? { forward: plan.forward } : {}),
     bytesPerFlow: plan.bytesPerFlow,
     rows: await runRows(plan.tasks, o),
     noModel: unrealised(),
@@ -270,6 +323,8 @@ function matrixFlags(f: MatrixFlags): z.infer<typeof MatrixFlagsSchema> {
     ...(f.quick === true ? { quick: true } : {}),
     ...(f.model !== undefined ? { model: f.model } : {}),
     ...(f.engine !== undefined ? { engine: f.engine } : {}),
+    ...(f.forward !== undefined ? { forward: f.forward } : {}),
+    ...(f.kernel !== undefined ? { kernel: f.kernel } : {}),
   };
 }
 
@@ -287,8 +342,10 @@ export function mergeMatrixShards(parts: readonly MatrixShard[], names: readonly
     'row',
   );
   const first = parts[0]!;
+  const mode = first.flags.forward ?? 'off';
   return {
     traffic: first.traffic,
+    ...(mode !== 'off' ? { forward: { mode, kernel: first.flags.kernel ?? '2.6.24' } } : {}),
     bytesPerFlow: first.bytesPerFlow,
     rows,
     noModel: first.noModel,
@@ -319,7 +376,8 @@ export function runMatrixRow({ r, engine, lab, traffic }: MatrixRowTask): Matrix
     supported: support.ok,
     why: support.why,
   } satisfies Omit<MatrixRow, 'result'>;
-  if (!support.ok) return { ...base, result: null };
+  const forwarding = lab['forward'] !== undefined;
+  if (!support.ok) return { ...base, result: null, ...(forwarding ? { forward: null } : {}) };
   const res = runOrExplain(() =>
     runLab({
       ...lab,
@@ -332,8 +390,19 @@ export function runMatrixRow({ r, engine, lab, traffic }: MatrixRowTask): Matrix
     }),
   );
   const rep = res.report;
+  const fw = rep.forward as ForwardReport | undefined;
   return {
     ...base,
+    ...(fw !== undefined
+      ? {
+          forward: {
+            egressIdenticalToIngress: fw.egressIdenticalToIngress,
+            egressDiffering: fw.egressDiffering,
+            lroDisabledByForwarding: fw.lroDisabledByForwarding === 1,
+            drops: fw.drops,
+          },
+        }
+      : {}),
     result: {
       framesIn: rep.framesIn,
       packetsToStack: rep.framesToStack,
@@ -400,8 +469,22 @@ export function renderMatrix(m: Matrix, colour: boolean): string {
       ...(r.softwareChecksum ? ['softwareChecksum on'] : []),
     ].join(', ');
     const hw = [r.vlan, r.delivery, r.checksum, String(r.queues)];
+    const fwd =
+      m.forward === undefined
+        ? []
+        : r.forward === null || r.forward === undefined
+          ? ['', '']
+          : [
+              r.forward.egressIdenticalToIngress
+                ? p.green('yes')
+                : p.red(`no (${r.forward.egressDiffering} differ)`) +
+                  (r.forward.lroDisabledByForwarding ? ' LRO off' : ''),
+              Object.entries(r.forward.drops)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ') || '—',
+            ];
     if (r.result === null)
-      return [r.model, settings, ...hw, r.engine, p.yellow(`refused [${note(r.why)}]`), '', '', '', ''];
+      return [r.model, settings, ...hw, r.engine, p.yellow(`refused [${note(r.why)}]`), '', '', '', '', ...fwd];
     const x = r.result;
     return [
       r.model,
@@ -413,11 +496,12 @@ export function renderMatrix(m: Matrix, colour: boolean): string {
       x.throughputGbps.toFixed(2),
       fmtUs(x.latencyP50Us),
       x.streamsOk ? p.green('yes') : p.red('NO'),
+      ...fwd,
     ];
   });
   const out = [
     p.bold(
-      `traffic ${m.traffic}${m.bytesPerFlow !== null ? `, ${m.bytesPerFlow >> 10} KiB per bulk flow` : ''}: ${m.rows.length} rows`,
+      `traffic ${m.traffic}${m.bytesPerFlow !== null ? `, ${m.bytesPerFlow >> 10} KiB per bulk flow` : ''}${m.forward !== undefined ? `, ${m.forward.mode === 'bridge' ? 'bridged' : 'routed'} (kernel ${m.forward.kernel})` : ''}: ${m.rows.length} rows`,
     ),
     '',
   ];
@@ -435,6 +519,7 @@ export function renderMatrix(m: Matrix, colour: boolean): string {
       'Gb/s',
       'p50',
       'streams OK',
+      ...(m.forward !== undefined ? ['egress = ingress', 'forwarding drops'] : []),
     ]),
   );
   if (notes.length > 0) {

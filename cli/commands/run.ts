@@ -3,20 +3,22 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import type { LabConfig, RunResult } from '../../lab/run.ts';
+import { availableParallelism } from 'node:os';
+import type { LabConfig } from '../../lab/run.ts';
 import { DEFAULT_SCENARIO, SCENARIOS, getScenario } from '../../lab/scenarios.ts';
 import type { Engine } from '../../drivers/index.ts';
 import type { Capabilities } from '../../hw-models/capabilities.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { comparisonTable, spreadTable, paint, useColour } from '../format.ts';
 import { choiceFlag, intFlag } from '../errors.ts';
-import type { RunPlan } from '../../lab/seeds.ts';
+import type { RunPlan, SeedRunAnswer } from '../../lab/seeds.ts';
 import { stderr, stdout } from '../io.ts';
 import {
   addPathFlags,
   checkReadable,
   ipVersionOption,
   labFromFlags,
+  loadedModules,
   outFormat,
   withIpVersion,
   type PathFlags,
@@ -30,11 +32,16 @@ interface RunFlags extends PathFlags {
   out?: string;
   seed?: number;
   seeds?: number;
+  jobs?: number;
+  cpus?: number;
+  workers?: number;
   tso?: boolean;
+  openLoop?: boolean;
   ip?: '4' | '6';
   sender?: 'fixed-window' | '2.6.24' | 'modern';
   kernel?: '2.6.24' | '2.6.27' | 'modern';
   outEgress?: string;
+  egressMtu?: number;
 }
 
 export function registerRun(program: Command): void {
@@ -57,11 +64,30 @@ export function registerRun(program: Command): void {
       'run each configuration with N traffic seeds (--seed, --seed + 1, …) and show median and min–max (default 1)',
       intFlag('--seeds', 1, 1000),
     )
+    .option(
+      '--cpus <n>',
+      'simulated cores: queue q is serviced on core q mod N, each core with its own stack, CPU and DMA region (mq; open-loop traffic or a replay; default 1)',
+      intFlag('--cpus', 1, 64),
+    )
+    .option(
+      '--workers <n>',
+      'split one run on several simulated cores (--cpus) over N worker threads; the report and --out bytes do not depend on N',
+      intFlag('--workers', 1, 64),
+    )
+    .option(
+      '--jobs <n>',
+      'with --seeds: worker threads the runs are spread over (default: the number of cores); the output does not depend on it',
+      intFlag('--jobs', 1, 1024),
+    )
     .addOption(
       new Option(
         '--sender <kind>',
         "TCP senders: 'fixed-window' (no congestion control), '2.6.24' (window grows per ACK) or 'modern' (per acknowledged segment)",
       ).argParser(choiceFlag('--sender', ['fixed-window', '2.6.24', 'modern'] as const)),
+    )
+    .option(
+      '--open-loop',
+      'the senders send at line rate ignoring windows and ACKs, so what the wire carries does not depend on the host (what --cpus N needs)',
     )
     .option('--tso', "the senders hand their NIC 64 KB super-segments; the partner's TSO NIC cuts them into MSS frames")
     .addOption(ipVersionOption())
@@ -77,6 +103,11 @@ export function registerRun(program: Command): void {
       ).argParser(choiceFlag('--kernel', ['2.6.24', '2.6.27', 'modern'] as const)),
     )
     .option(
+      '--egress-mtu <bytes>',
+      "a forwarding scenario: the egress link's MTU (68–9000; default the ingress MTU): larger packets with DF are answered with ICMP fragmentation needed, and the senders lower their MSS",
+      intFlag('--egress-mtu', 68, 9000),
+    )
+    .option(
       '--out-egress <file>',
       'a forwarding scenario: write every frame leaving the egress interface (needs a single run: give --engine)',
     )
@@ -90,17 +121,24 @@ Examples:
   vnic run --scenario many-flows
   vnic run --scenario lossy-link --engine gro --json
   vnic run --scenario lossy-link --seeds 5
+  vnic run --scenario lossy-link --seeds 8 --jobs 2
   vnic run --scenario slow-start --json
   vnic run --scenario moderated-2g --sender 2.6.24
   vnic run --scenario forward
   vnic run --scenario forward --engine lro --kernel 2.6.24 --json
   vnic run --scenario forward --engine gro --out-egress egress.pcap
+  vnic run --scenario bridge --engine lro --kernel 2.6.24
+  vnic run --scenario forward --egress-mtu 1400
   vnic run --ip 6 --model mq --engine gro
+  vnic run --model mq --open-loop --cpus 2 --engine gro
+  vnic run --model mq --open-loop --cpus 2 --workers 2 --engine gro --json
   vnic run --config my-run.json --model myri10ge`,
     )
     .action(async (f: RunFlags) => {
       const { parseLabConfig, resolveDriver } = await import('../../lab/run.ts');
-      const { plansFor, runSeed, seedList, summarise } = await import('../../lab/seeds.ts');
+      const { plansFor, runSeed, seedList, summarise, withSeed } = await import('../../lab/seeds.ts');
+      const { parseMulticoreConfig, runMulticore } = await import('../../lab/multicore.ts');
+      const { runOnWorkers } = await import('../pool/workers.ts');
       const { parseTrafficConfig } = await import('../../traffic/index.ts');
       const base = baseConfig(f);
       const scenario = f.scenario !== undefined ? getScenario(f.scenario) : undefined;
@@ -115,39 +153,62 @@ Examples:
         ...(f.sender !== undefined ? { sender: f.sender } : {}),
       });
       const seedCount = f.seeds ?? 1;
+      if (f.workers !== undefined && seedCount !== 1)
+        throw new UsageError(
+          '--workers splits one run over threads; several runs (--seeds) spread over the pool with --jobs',
+        );
+      if (f.jobs !== undefined && seedCount === 1)
+        throw new UsageError('--jobs spreads the runs of --seeds over worker threads: add --seeds N (N > 1)');
       if (f.out !== undefined && (plans.length !== 1 || seedCount !== 1))
         throw new UsageError('--out needs a single run: add --engine lro|gro|off (and no --seeds)');
       if (f.outEgress !== undefined && (plans.length !== 1 || seedCount !== 1))
         throw new UsageError('--out-egress needs a single run: add --engine lro|gro|off (and no --seeds)');
       // a bad config is one line on stderr, before any progress line
-      runOrExplain(() => {
+      const cpus = runOrExplain(() => {
         const c = parseLabConfig(plans[0]!.config);
         resolveDriver(c);
         if (c.traffic !== undefined) parseTrafficConfig(c.traffic);
+        return c.cpus;
       });
+      if (cpus > 1) runOrExplain(() => parseMulticoreConfig(plans[0]!.config));
+      else if (f.workers !== undefined)
+        throw new UsageError(
+          `--workers ${f.workers}: the run has one simulated core, so there is nothing to split: add --cpus N (N > 1; mq, open-loop traffic or a replay)`,
+        );
       const seeds = seedList(f.seed ?? trafficSeed(base), seedCount);
       const out = f.out !== undefined ? { path: f.out, format: outFormat(f.out) } : undefined;
       const outEgress = f.outEgress !== undefined ? { path: f.outEgress, format: outFormat(f.outEgress) } : undefined;
       const colour = useColour(stderr);
-      const results: RunResult[][] = [];
-      for (const plan of plans) {
-        const mine: RunResult[] = [];
-        for (const seed of seeds) {
-          // the progress line follows the run, so a configuration the engine cannot run on stays one line
-          mine.push(
-            runOrExplain(() =>
-              runSeed(seedLabel(plan, seed, seedCount), seed, {
-                ...(out !== undefined ? { out } : {}),
-                ...(outEgress !== undefined ? { outEgress } : {}),
-              }),
-            ),
+      const ran = (plan: RunPlan, seed: number) => {
+        if (!f.json)
+          stderr.write(
+            paint(colour).dim(`ran ${base.label ?? 'run'}: ${plan.label}${seedCount > 1 ? `, seed ${seed}` : ''}\n`),
           );
-          if (!f.json)
-            stderr.write(
-              paint(colour).dim(`ran ${base.label ?? 'run'}: ${plan.label}${seedCount > 1 ? `, seed ${seed}` : ''}\n`),
-            );
+      };
+      let results: SeedRunAnswer[][];
+      if (seedCount > 1) results = await runSeedsPooled(plans, seeds, seedCount, f.jobs, loadedModules(program), ran);
+      else {
+        results = [];
+        for (const plan of plans) {
+          // the progress line follows the run, so a configuration the engine cannot run on stays one line
+          const config = withSeed(plan.config, seeds[0]!);
+          const r: SeedRunAnswer =
+            cpus === 1
+              ? runOrExplain(() =>
+                  runSeed(plan, seeds[0]!, {
+                    ...(out !== undefined ? { out } : {}),
+                    ...(outEgress !== undefined ? { outEgress } : {}),
+                  }),
+                )
+              : f.workers !== undefined
+                ? await runOnWorkers(config, f.workers, {
+                    ...(out !== undefined ? { out } : {}),
+                    loads: loadedModules(program),
+                  })
+                : runOrExplain(() => runMulticore(config, out !== undefined ? { out } : {}));
+          ran(plan, seeds[0]!);
+          results.push([r]);
         }
-        results.push(mine);
       }
       const reports = results.flat().map((r) => r.report);
       const summary = plans.map((p, i) =>
@@ -169,6 +230,35 @@ Examples:
           `${bad.report.label}: ${bad.conservation.ok ? 'a byte stream differs from what was sent' : `frames unaccounted for: ${JSON.stringify(bad.conservation)}`}`,
         );
     });
+}
+
+/**
+ * Every (plan, seed) run over the worker pool (cli/pool), answers in plan-then-seed order whatever order the workers
+ * finish in: the output is the sequential run's, byte for byte, for any --jobs.
+ */
+async function runSeedsPooled(
+  plans: readonly RunPlan[],
+  seeds: readonly number[],
+  seedCount: number,
+  jobs: number | undefined,
+  loads: string[],
+  ran: (plan: RunPlan, seed: number) => void,
+): Promise<SeedRunAnswer[][]> {
+  const { runTasks } = await import('../pool/pool.ts');
+  const { progressBar } = await import('../pool/progress.ts');
+  const pairs = plans.flatMap((plan) => seeds.map((seed) => ({ plan: seedLabel(plan, seed, seedCount), seed })));
+  const progress = progressBar(pairs.length);
+  let answers: SeedRunAnswer[];
+  try {
+    answers = await runTasks<SeedRunAnswer>(
+      pairs.map((task) => ({ kind: 'run-seed', task })),
+      { jobs: jobs ?? availableParallelism(), loads, onDone: (done) => progress.update(done) },
+    );
+  } finally {
+    progress.end();
+  }
+  pairs.forEach((p) => ran(p.plan, p.seed));
+  return plans.map((_, i) => answers.slice(i * seeds.length, (i + 1) * seeds.length));
 }
 
 /** With several seeds each run's report is labelled with its seed. */
@@ -215,13 +305,20 @@ function baseConfig(f: RunFlags): LabConfig {
   const merged: LabConfig = { ...cfg, ...labFromFlags(f) };
   if (f.seed !== undefined && merged.traffic !== undefined)
     merged.traffic = { ...(merged.traffic as object), seed: f.seed };
+  if (f.cpus !== undefined) merged.cpus = f.cpus;
+  if (f.openLoop === true) {
+    if (merged.traffic === undefined)
+      throw new UsageError('--open-loop applies to generated traffic, not to a capture');
+    merged.traffic = { ...(merged.traffic as object), openLoop: true };
+  }
   if (f.tso === true && merged.traffic !== undefined) merged.traffic = { ...(merged.traffic as object), tso: true };
-  if (f.kernel !== undefined || f.outEgress !== undefined) {
+  if (f.kernel !== undefined || f.outEgress !== undefined || f.egressMtu !== undefined) {
     if (merged.forward === undefined)
       throw new UsageError(
-        `${f.kernel !== undefined ? '--kernel' : '--out-egress'} applies to a forwarding run (--scenario forward, or a config with "forward")`,
+        `${f.kernel !== undefined ? '--kernel' : f.egressMtu !== undefined ? '--egress-mtu' : '--out-egress'} applies to a forwarding run (--scenario forward or bridge, or a config with "forward")`,
       );
     if (f.kernel !== undefined) merged.forward = { ...merged.forward, kernel: f.kernel };
+    if (f.egressMtu !== undefined) merged.forward = { ...merged.forward, egressMtu: f.egressMtu };
   }
   return withIpVersion(merged, f.ip);
 }

@@ -81,6 +81,7 @@ Examples:
   vnic trace --scenario lossy-link --packets 80
   vnic trace --scenario vlan-mixed --engine gro --from 100
   vnic trace --scenario forward --engine lro --kernel 2.6.24 --packets 12
+  vnic trace --scenario bridge --engine gro --packets 12
   vnic trace capture.pcap --only-to 10.77.0.2 --model myri10ge
   vnic trace --json | jq -c 'select(.layer == "lro")'`,
     )
@@ -159,7 +160,9 @@ function traceConfig(capture: string | undefined, f: TraceFlags): { cfg: LabConf
   if (f.seed !== undefined && cfg.traffic !== undefined) cfg.traffic = { ...(cfg.traffic as object), seed: f.seed };
   if (f.kernel !== undefined) {
     if (cfg.forward === undefined)
-      throw new UsageError('--kernel applies to a forwarding run (--scenario forward, or a config with "forward")');
+      throw new UsageError(
+        '--kernel applies to a forwarding run (--scenario forward or bridge, or a config with "forward")',
+      );
     cfg.forward = { ...cfg.forward, kernel: f.kernel };
   }
   return { cfg: withIpVersion(cfg, f.ip), source };
@@ -184,7 +187,7 @@ function footer(r: RunReport, stories: readonly FrameStory[], colour: boolean): 
   if (fw !== undefined) {
     const n = (k: string) => fmtInt(Number(fw[k] ?? 0));
     out.push(
-      `  forwarding (kernel ${String(fw['kernel'])}): ${n('forwarded')} packets forwarded (${n('forwardedAggregates')} aggregates)${fw['lroDisabledByForwarding'] === 1 ? ', LRO disabled by dev_disable_lro' : ''}; ingress frames ${n('ingressFrames')}, egress frames ${n('egressFrames')}, ${n('egressDiffering')} differ; egress identical to ingress: ${fw['egressIdenticalToIngress'] === true ? p.green('yes') : p.red('no')}`,
+      `  ${fw['mode'] === 'bridge' ? 'bridging' : 'forwarding'} (kernel ${String(fw['kernel'])}): ${n('forwarded')} packets ${fw['mode'] === 'bridge' ? 'bridged' : 'forwarded'} (${n('forwardedAggregates')} aggregates)${fw['lroDisabledByForwarding'] === 1 ? ', LRO disabled by dev_disable_lro' : ''}; ingress frames ${n('ingressFrames')}, egress frames ${n('egressFrames')}, ${n('egressDiffering')} differ; egress identical to ingress: ${fw['egressIdenticalToIngress'] === true ? p.green('yes') : p.red('no')}`,
     );
   }
   out.push(p.dim(`  (${stories.length} frames narrated)`));

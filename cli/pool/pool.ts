@@ -46,23 +46,45 @@ export async function runTasks<R>(tasks: readonly PoolTask[], o: PoolOptions): P
     }
     return out;
   }
-  const threads = Math.min(o.jobs, tasks.length);
-  const pool = new Tinypool({
-    filename: workerFile().href,
-    minThreads: threads,
-    maxThreads: threads,
-    isolateWorkers: false,
-  });
+  const pool = new WorkerPool(Math.min(o.jobs, tasks.length), loads);
   try {
+    return await pool.run<R>(tasks, tick);
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/**
+ * A pool whose threads outlive one batch of tasks, so a caller that runs many batches (the bench's worker cases)
+ * pays the threads' start and warm-up once. `destroy` ends them.
+ */
+export class WorkerPool {
+  private readonly pool: Tinypool;
+  constructor(
+    threads: number,
+    private readonly loads: string[] = [],
+  ) {
+    this.pool = new Tinypool({
+      filename: workerFile().href,
+      minThreads: threads,
+      maxThreads: threads,
+      isolateWorkers: false,
+    });
+  }
+
+  /** Every task on the pool's threads; answers in task order. */
+  async run<R>(tasks: readonly PoolTask[], tick: () => void = () => {}): Promise<R[]> {
     const answers = await Promise.all(
       tasks.map(async (task) => {
-        const a = (await pool.run({ task, loads } satisfies PoolJob)) as PoolAnswer;
+        const a = (await this.pool.run({ task, loads: this.loads } satisfies PoolJob)) as PoolAnswer;
         tick();
         return a;
       }),
     );
     return answers.map((a) => unwrap(a) as R);
-  } finally {
-    await pool.destroy();
+  }
+
+  destroy(): Promise<void> {
+    return this.pool.destroy();
   }
 }

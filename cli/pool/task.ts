@@ -4,20 +4,29 @@
 import { pathToFileURL } from 'node:url';
 import { runMatrixRow, type MatrixRowTask, type MatrixRow } from '../commands/matrix.ts';
 import { runLabSummary, type LabRunTask, type LabRunSummary } from '../../report/collect.ts';
+import { runSeedTask, type SeedRunTask, type SeedRunAnswer } from '../../lab/seeds.ts';
+import { runCoresTask, type CoresTask } from './cores.ts';
+import type { CoresPart } from '../../lab/multicore.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { runOrExplain } from '../commands/replay.ts';
 
-export type PoolTask = { kind: 'matrix-row'; task: MatrixRowTask } | { kind: 'lab-run'; task: LabRunTask };
+export type PoolTask =
+  | { kind: 'matrix-row'; task: MatrixRowTask }
+  | { kind: 'lab-run'; task: LabRunTask }
+  | { kind: 'run-seed'; task: SeedRunTask }
+  | { kind: 'cores'; task: CoresTask };
 
 /** The answer for each kind of task. */
 export interface PoolValue {
   'matrix-row': MatrixRow;
   'lab-run': LabRunSummary;
+  'run-seed': SeedRunAnswer;
+  cores: CoresPart;
 }
 
 /** An error crosses the thread boundary as its kind and message, so the CLI still exits 2, 1 or 70 for it. */
 export type PoolAnswer =
-  | { ok: true; value: MatrixRow | LabRunSummary }
+  | { ok: true; value: PoolValue[keyof PoolValue] }
   | { ok: false; kind: 'usage' | 'check' | 'internal'; message: string; stack?: string };
 
 /** A task with the `--load` modules (absolute paths) the worker imports first, once. */
@@ -54,12 +63,16 @@ export async function runPoolJob(job: PoolJob): Promise<PoolAnswer> {
   }
 }
 
-export function runTask(t: PoolTask): MatrixRow | LabRunSummary {
+export function runTask(t: PoolTask): PoolValue[keyof PoolValue] {
   switch (t.kind) {
     case 'matrix-row':
       return runMatrixRow(t.task);
     case 'lab-run':
       return runLabSummary(t.task);
+    case 'run-seed':
+      return runSeedTask(t.task);
+    case 'cores':
+      return runCoresTask(t.task);
   }
 }
 

@@ -1,0 +1,20 @@
+// What one worker of `vnic run --workers N` does (cli/pool/workers.ts): the cores it was given, of a host with
+// several simulated cores (lab/multicore.ts), over the whole wire; its part comes back as plain data.
+import type { LabConfig } from '../../lab/run.ts';
+import { corePath, runCores, type CoresPart } from '../../lab/multicore.ts';
+
+/** One worker's share: the run's configuration and the cores it simulates. */
+export interface CoresTask {
+  config: LabConfig;
+  cores: number[];
+  /** Where the whole run's `--out` goes (each core writes beside it first). */
+  out?: { path: string; snaplen?: number | undefined };
+}
+
+export function runCoresTask(t: CoresTask): CoresPart {
+  return runCores(
+    t.config,
+    t.cores,
+    t.out !== undefined ? { outPathOf: corePath(t.out.path), snaplen: t.out.snaplen } : {},
+  );
+}
