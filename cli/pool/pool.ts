@@ -1,8 +1,10 @@
 // Spreads independent runs over worker threads (tinypool: a small, dependency-free worker pool that keeps
 // order-independent tasks flowing to a fixed number of threads; piscina does the same with more we do not use).
 // Results come back in task order whatever order the workers finish in, so the output does not depend on --jobs.
+import { pathToFileURL } from 'node:url';
 import Tinypool from 'tinypool';
 import { CheckFailed, UsageError } from '../errors.ts';
+import { BUILT_WORKER_ENV } from './built-worker.ts';
 import { runPoolJob, type PoolAnswer, type PoolJob, type PoolTask } from './task.ts';
 
 export interface PoolOptions {
@@ -14,11 +16,16 @@ export interface PoolOptions {
   onDone?: (done: number, total: number) => void;
 }
 
-/** The worker script: the compiled task module in a built package, the tsx bootstrap when running from source. */
-function workerFile(): URL {
-  return import.meta.url.endsWith('.js')
-    ? new URL('./task.js', import.meta.url)
-    : new URL('./worker-tsx.mjs', import.meta.url);
+/**
+ * The worker script: the compiled task module in a built package; from source, the built one when
+ * BUILT_WORKER_ENV names it and there is no `--load` module (a `.ts` one registers its driver with the source
+ * registries, which only a tsx worker's tasks read), else the tsx bootstrap.
+ */
+function workerFile(loads: readonly string[]): URL {
+  if (import.meta.url.endsWith('.js')) return new URL('./task.js', import.meta.url);
+  const built = process.env[BUILT_WORKER_ENV];
+  if (built !== undefined && built !== '' && loads.length === 0) return pathToFileURL(built);
+  return new URL('./worker-tsx.mjs', import.meta.url);
 }
 
 function unwrap(a: PoolAnswer): unknown {
@@ -65,7 +72,7 @@ export class WorkerPool {
     private readonly loads: string[] = [],
   ) {
     this.pool = new Tinypool({
-      filename: workerFile().href,
+      filename: workerFile(loads).href,
       minThreads: threads,
       maxThreads: threads,
       isolateWorkers: false,
