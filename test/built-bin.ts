@@ -40,8 +40,9 @@ export default function buildWhenStale(): void {
   rebuildWhenStale();
   // dist/ is now the sources compiled: the tests' worker pools (cli/pool/pool.ts) start their threads from the
   // compiled task module rather than loading the lab through tsx in each thread (half the CPU per thread).
-  // Test workers are forked after this global setup, so they inherit the variable.
-  process.env[BUILT_WORKER_ENV] = join(ROOT, 'dist/cli/pool/task.js');
+  // Test workers are forked after this global setup, so they inherit the variable. Set beforehand, even empty
+  // (`VNIC_POOL_BUILT_WORKER= npx vitest run ...`: threads through tsx, to compare), it is left as it is.
+  process.env[BUILT_WORKER_ENV] ??= join(ROOT, 'dist/cli/pool/task.js');
 }
 
 function rebuildWhenStale(): void {
