@@ -1,6 +1,7 @@
-// A forwarding host: the run's NIC is the ingress interface (10.0.0.254, facing the link partner),
-// a second NIC's transmit side is the egress interface (10.0.1.254, facing 10.0.1.0/24), and either
-// ip_forward routes between them (stack/forward.ts, mode 'route') or a learning bridge joins them
+// A forwarding host: the run's NIC is the ingress interface (10.0.0.254 and 2001:db8::254, facing the
+// link partner), a second NIC's transmit side is the egress interface (10.0.1.254 and 2001:db8:1::254,
+// facing 10.0.1.0/24 and 2001:db8:1::/64), and either ip_forward or ip6_forward routes between them
+// (stack/forward.ts, mode 'route') or a learning bridge joins them
 // (stack/bridge.ts, mode 'bridge': the NIC turned promiscuous, frames sent on by MAC with nothing in
 // them changed). One class serves both: everything but the forwarding decision (the egress NIC, the
 // far host, the comparison, the report) is the same, so the report keeps one shape. On the far side a host with an mq NIC (LRO and GRO off)
@@ -68,10 +69,10 @@ export const ForwardReportSchema = z.object({
   kernel: z.enum(['2.6.24', '2.6.27', 'modern']),
   egressModel: z.string(),
   egressMtu: z.number().int(),
-  /** TCP/IPv4 frames for the far subnet that entered the ingress wire, and frames that left the egress wire. */
+  /** TCP frames (IPv4 or IPv6) for the far subnet that entered the ingress wire, and frames that left the egress wire. */
   ingressFrames: z.number().int().nonnegative(),
   egressFrames: z.number().int().nonnegative(),
-  /** Egress frames equal to an ingress frame from the IP header on (TTL one less, header checksum updated). */
+  /** Egress frames equal to an ingress frame from the IP header on (TTL one less and IPv4's header checksum updated, or IPv6's hop limit one less). */
   egressIdentical: z.number().int().nonnegative(),
   egressDiffering: z.number().int().nonnegative(),
   /** Ingress frames the router dropped and answered with an ICMP error (fragmentation needed, time exceeded): what it may do instead of sending them on. */

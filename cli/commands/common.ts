@@ -155,7 +155,7 @@ export function checkWritable(flag: string, path: string): void {
 export function ipVersionOption(): Option {
   return new Option(
     '--ip <version>',
-    "the generated TCP flows' IP version: 4 (default) or 6 (2001:db8::1 → 2001:db8::2; inet_lro leaves IPv6 to the stack, GRO merges it)",
+    "the generated TCP flows' IP version: 4 (default) or 6 (2001:db8::1 → 2001:db8::2, a flow's 10.0.X.Y becomes 2001:db8:X::Y, so the forward scenario routes to 2001:db8:1::2; inet_lro leaves IPv6 to the stack, GRO merges it)",
   ).argParser(choiceFlag('--ip', ['4', '6'] as const));
 }
 
