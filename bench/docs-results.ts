@@ -8,7 +8,12 @@ import type { BenchResult } from './run.ts';
 export interface BenchRun {
   results: BenchResult[];
   skipped: { name: string; reason: string }[];
-  ratios: { toKernelVethGro: Record<string, number>; toFrameDmaCopy: Record<string, number> };
+  ratios: {
+    toKernelVethGro: Record<string, number>;
+    toFrameDmaCopy: Record<string, number>;
+    workersToOneThread?: Record<string, number>;
+    workersToOneThreadCpu?: Record<string, number>;
+  };
   loadAverage: { start: number[]; end: number[] };
   ranAt?: string;
   node?: string;
@@ -54,6 +59,10 @@ export function renderResults(run: BenchRun): string {
   const ratioRows = [
     ...Object.entries(run.ratios.toKernelVethGro).map(([k, v]) => `| \`${k}\` | ${v} × \`kernel-veth-gro\` |`),
     ...Object.entries(run.ratios.toFrameDmaCopy).map(([k, v]) => `| \`${k}\` | ${v} × \`frame-dma-copy-1514\` |`),
+    ...Object.entries(run.ratios.workersToOneThread ?? {}).map(([k, v]) => `| \`${k}\` | ${v} × one thread |`),
+    ...Object.entries(run.ratios.workersToOneThreadCpu ?? {}).map(
+      ([k, v]) => `| \`${k}\` (CPU time per frame) | ${v} × one thread |`,
+    ),
   ];
   if (ratioRows.length > 0) lines.push('', '| case | ratio (wall clock, same run) |', '|---|---:|', ...ratioRows);
   return lines.join('\n');

@@ -28,47 +28,9 @@ export function l4ChecksumOk(b: Uint8Array, off: number, p: FrameLayout, l3Off: 
   return fold(bytesSum(b, off + l4Off, l4Len) + l4PseudoHeaderSum(b, off + l3Off, p, l4Len)) === 0xffff;
 }
 
-/**
- * CRC-32 tables for slicing-by-8, flat: entry 256·k + n is the CRC of byte n followed by k zero bytes. An Int32Array, not
- * a Uint32Array: entries above 2^31 then stay int32 in the XORs instead of becoming doubles (measured twice as fast).
- */
-const CRC_T = (() => {
-  const t = new Int32Array(256 * 8);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  for (let k = 1; k < 8; k++)
-    for (let n = 0; n < 256; n++) {
-      const p = t[256 * (k - 1) + n]!;
-      t[256 * k + n] = (p >>> 8) ^ t[p & 0xff]!;
-    }
-  return t;
-})();
-
 /** The Ethernet FCS (CRC-32, IEEE 802.3) of `len` bytes; on the wire it is sent least significant byte first. */
 export function crc32(b: Uint8Array, off: number, len: number): number {
-  const t = CRC_T;
-  let c = -1,
-    i = off;
-  const end = off + len,
-    end8 = off + (len & ~7);
-  // slicing-by-8: eight lookups per 8 bytes; the last four do not wait for the CRC so far
-  for (; i < end8; i += 8) {
-    c ^= b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
-    c =
-      t[1792 + (c & 0xff)]! ^
-      t[1536 + ((c >>> 8) & 0xff)]! ^
-      t[1280 + ((c >>> 16) & 0xff)]! ^
-      t[1024 + (c >>> 24)]! ^
-      t[768 + b[i + 4]!]! ^
-      t[512 + b[i + 5]!]! ^
-      t[256 + b[i + 6]!]! ^
-      t[b[i + 7]!]!;
-  }
-  for (; i < end; i++) c = t[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
+  return ~crc32Update(-1, b, off, len) >>> 0;
 }
 
 /** This module's own copy of the tables: read through the import binding, digestGroups' loop ran a fifth slower. */

@@ -71,6 +71,14 @@ const bulk = (extra: Record<string, unknown> = {}) => ({ kind: 'bulk', ...extra 
  */
 const RTO_NS = 200_000_000;
 
+/** The forward and bridge scenarios' runs: each receive engine under the kernel whose forwarding policy it shows. */
+const FORWARDING_POLICIES = [
+  { label: 'off, modern', engine: 'off', kernel: 'modern' },
+  { label: 'LRO, 2.6.24', engine: 'lro', kernel: '2.6.24' },
+  { label: 'LRO, 2.6.27', engine: 'lro', kernel: '2.6.27' },
+  { label: 'GRO, modern', engine: 'gro', kernel: 'modern' },
+] as const;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'bulk-1flow',
@@ -334,12 +342,7 @@ export const SCENARIOS: readonly Scenario[] = [
         ],
       },
     },
-    variants: [
-      { label: 'off, modern', engine: 'off', kernel: 'modern' },
-      { label: 'LRO, 2.6.24', engine: 'lro', kernel: '2.6.24' },
-      { label: 'LRO, 2.6.27', engine: 'lro', kernel: '2.6.27' },
-      { label: 'GRO, modern', engine: 'gro', kernel: 'modern' },
-    ],
+    variants: FORWARDING_POLICIES,
     claims: [
       {
         says: 'what leaves the egress wire differs from what arrived',
@@ -379,12 +382,7 @@ export const SCENARIOS: readonly Scenario[] = [
         ],
       },
     },
-    variants: [
-      { label: 'off, modern', engine: 'off', kernel: 'modern' },
-      { label: 'LRO, 2.6.24', engine: 'lro', kernel: '2.6.24' },
-      { label: 'LRO, 2.6.27', engine: 'lro', kernel: '2.6.27' },
-      { label: 'GRO, modern', engine: 'gro', kernel: 'modern' },
-    ],
+    variants: FORWARDING_POLICIES,
     claims: [
       {
         says: 'learns where each address lives',

@@ -27,5 +27,12 @@ export type { CaptureRecord, CaptureInterface, CaptureFormat, TsResolution } fro
 export { FileSource, openCapture, readCapture, captureInfo } from './file.ts';
 export type { CaptureInfo } from './file.ts';
 export { CaptureWriter } from './writer.ts';
-export type { CaptureWriterOptions, CaptureWriteRecord, CaptureFrameRecord, FrameSource, ByteSink } from './writer.ts';
+export type {
+  CaptureWriterOptions,
+  CaptureWriteRecord,
+  CaptureFrameRecord,
+  CaptureRecordFields,
+  FrameSource,
+  ByteSink,
+} from './writer.ts';
 export { WriteBehindSink } from './write-behind.ts';

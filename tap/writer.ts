@@ -50,9 +50,9 @@ export interface CaptureWriteRecord {
 }
 
 /** A record whose frame bytes the caller puts in place (CaptureWriter.writeFrom): everything but the data. */
-export type CaptureFrameRecord = RecordFields & { length: number };
+export type CaptureFrameRecord = CaptureRecordFields & { length: number };
 /** What a record is besides its bytes. */
-type RecordFields = Omit<CaptureWriteRecord, 'data' | 'length'>;
+export type CaptureRecordFields = Omit<CaptureWriteRecord, 'data' | 'length'>;
 
 /** Puts a frame's bytes in place: its first `len` bytes at `dst[at]`. */
 export interface FrameSource {
@@ -183,7 +183,7 @@ export class CaptureWriter {
     this.put(r, r.length, source);
   }
 
-  private put(r: RecordFields, length: number, bytes: Uint8Array | FrameSource): void {
+  private put(r: CaptureRecordFields, length: number, bytes: Uint8Array | FrameSource): void {
     if (this.closed) throw new Error('CaptureWriter.write after close()');
     const origLen = r.origLen ?? length;
     if (!Number.isInteger(origLen) || origLen < 0 || origLen > 0xffffffff)
@@ -245,7 +245,12 @@ export class CaptureWriter {
     dv.setUint32(at + PCAP_HDR.LINKTYPE, LINKTYPE_ETHERNET, this.le);
   }
 
-  private writePcapRecord(r: RecordFields, capLen: number, origLen: number, bytes: Uint8Array | FrameSource): void {
+  private writePcapRecord(
+    r: CaptureRecordFields,
+    capLen: number,
+    origLen: number,
+    bytes: Uint8Array | FrameSource,
+  ): void {
     const at = this.reserve(PCAP_REC.SIZE + capLen);
     const dv = this.dv;
     dv.setUint32(at + PCAP_REC.TS_SEC, r.tsSec, this.le);
@@ -304,7 +309,7 @@ export class CaptureWriter {
     }
   }
 
-  private writeEpb(r: RecordFields, capLen: number, origLen: number, bytes: Uint8Array | FrameSource): void {
+  private writeEpb(r: CaptureRecordFields, capLen: number, origLen: number, bytes: Uint8Array | FrameSource): void {
     const iface = r.interfaceId ?? 0;
     if (!Number.isInteger(iface) || iface < 0 || iface >= this.interfaces) {
       throw new RangeError(
