@@ -136,6 +136,24 @@ describe('vnic run --scenario forward --ip 6 --egress-mtu 1400: ICMPv6 packet to
   });
 });
 
+describe('vnic run --scenario bridge --ip 6', () => {
+  it('GRO: the bridge sends IPv6 aggregates on, cut back by software GSO; egress equals ingress, the ACKs bridged back', async () => {
+    const out = await vnic(['run', '--scenario', 'bridge', '--ip', '6', '--engine', 'gro', '--json']);
+    expect(out.code).toBe(0);
+    const run = JSON.parse(out.stdout).runs[0];
+    const f = run.forward as ForwardReport;
+    expect(run.allStreamsOk).toBe(true);
+    expect([f.mode, f.ingressFrames, f.egressFrames, f.egressIdentical, f.forwardedAggregates]).toEqual([
+      'bridge',
+      2470,
+      2470,
+      2470,
+      315,
+    ]);
+    expect([f.gsoSoftwareSegments, f.reverseFrames, f.egressIdenticalToIngress]).toEqual([1394, 1260, true]);
+  });
+});
+
 /** A router with an mq egress (MTU `mtu`) whose wire and ICMPv6 output are recorded. */
 function router6(kernel: ForwardKernel, mtu = 1500) {
   const clock = new VirtualClock();
