@@ -136,6 +136,30 @@ describe('vnic run --scenario forward --ip 6 --egress-mtu 1400: ICMPv6 packet to
   });
 });
 
+describe('a flow sent with hop limit 1 through the router', () => {
+  it('every segment is dropped and answered with ICMPv6 time exceeded, counted; the other flow goes through', () => {
+    const traffic = {
+      ...traffic6,
+      bytesPerFlow: 64 << 10,
+      flows: [
+        { kind: 'bulk', count: 1, dst: FAR6 },
+        { kind: 'bulk', sport: 41000, dst: FAR6, ttl: 1, bytes: 4000 },
+      ],
+    };
+    const r = runLab({ ...scenario.lab, traffic, engine: 'off' });
+    const f = r.report.forward as ForwardReport;
+    // the hop-limited flow never completes: its sender resends until it gives up
+    expect(r.report.allStreamsOk).toBe(false);
+    expect([f.ingressFrames, f.egressFrames, f.ingressDroppedWithIcmp]).toEqual([76, 46, 30]);
+    expect(f.drops).toEqual({ forward_ttl_exceeded: 30 });
+    expect(f.egressIdenticalToIngress).toBe(true);
+    // the sender got the 30 ICMPv6 errors (not ACKs, not too big)
+    expect([r.report.counters['traffic']!['hostNotTcpAck'], r.report.counters['traffic']!['hostTooBig']]).toEqual([
+      30, 0,
+    ]);
+  });
+});
+
 describe('vnic run --scenario bridge --ip 6', () => {
   it('GRO: the bridge sends IPv6 aggregates on, cut back by software GSO; egress equals ingress, the ACKs bridged back', async () => {
     const out = await vnic(['run', '--scenario', 'bridge', '--ip', '6', '--engine', 'gro', '--json']);
