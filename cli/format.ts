@@ -134,6 +134,7 @@ export function comparisonRows(reports: readonly RunReport[]): { label: string; 
       row('  differing by', byReason('differsBy')),
       row('forwarding drops', byReason('drops')),
       row('ICMP fragmentation needed sent', n('icmpFragNeeded')),
+      row('ICMPv6 packet too big sent', n('icmpv6PacketTooBig')),
       row('frames sent back (ACKs through the host)', n('reverseFrames')),
       row('egress identical to ingress', (r) =>
         fw(r, 'egressIdenticalToIngress') === undefined ? '—' : fw(r, 'egressIdenticalToIngress') ? 'yes' : 'no',

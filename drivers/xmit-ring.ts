@@ -7,6 +7,7 @@
 // whose poll reclaims every packet whose EOP descriptor has DD (freeing its buffer and its skb) and
 // wakes a stopped queue once a packet fits again.
 import { ipv4HeaderLength, tcpHeaderLength } from '../wire/fields.ts';
+import { IPV6 } from '../wire/constants.ts';
 import type { TxQueueDevice } from '../hw-models/tx-queue.ts';
 import { CHECKSUM_PARTIAL, freeSkb, type SkBuff } from '../stack/skb.ts';
 import type { NapiStruct } from '../stack/napi.ts';
@@ -102,10 +103,12 @@ export class TxRingDriver implements TxDevice {
     const mem = dev.dma.bytes;
     mem.set(l2.subarray(0, 14), buffer);
     skb.copyBits(0, mem, buffer + 14, skb.len);
+    // the offloads are IPv4's: an IPv6 packet reaches the ring already cut and checksummed (stack/xmit.ts)
     const l3 = 14,
-      l4 = l3 + ipv4HeaderLength(mem, buffer + l3);
+      v4 = mem[buffer + l3]! >> 4 === 4,
+      l4 = l3 + (v4 ? ipv4HeaderLength(mem, buffer + l3) : IPV6.HLEN);
     const hdrLen = l4 + tcpHeaderLength(mem, buffer + l4);
-    const tso = skb.gsoSize > 0 && skb.len + 14 > hdrLen + skb.gsoSize && (this.features & NETIF_F_TSO) !== 0;
+    const tso = v4 && skb.gsoSize > 0 && skb.len + 14 > hdrLen + skb.gsoSize && (this.features & NETIF_F_TSO) !== 0;
     const plan: TxPlan = {
       buffer,
       length,
@@ -114,7 +117,7 @@ export class TxRingDriver implements TxDevice {
       hdrLen,
       tso,
       mss: skb.gsoSize,
-      insertL4Csum: !tso && skb.ipSummed === CHECKSUM_PARTIAL && (this.features & NETIF_F_IP_CSUM) !== 0,
+      insertL4Csum: v4 && !tso && skb.ipSummed === CHECKSUM_PARTIAL && (this.features & NETIF_F_IP_CSUM) !== 0,
     };
     const first = this.tails[q]!;
     const n = dev.ring.entries;

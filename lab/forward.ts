@@ -1,6 +1,7 @@
-// A forwarding host: the run's NIC is the ingress interface (10.0.0.254, facing the link partner),
-// a second NIC's transmit side is the egress interface (10.0.1.254, facing 10.0.1.0/24), and either
-// ip_forward routes between them (stack/forward.ts, mode 'route') or a learning bridge joins them
+// A forwarding host: the run's NIC is the ingress interface (10.0.0.254 and 2001:db8::254, facing the
+// link partner), a second NIC's transmit side is the egress interface (10.0.1.254 and 2001:db8:1::254,
+// facing 10.0.1.0/24 and 2001:db8:1::/64), and either ip_forward or ip6_forward routes between them
+// (stack/forward.ts, mode 'route') or a learning bridge joins them
 // (stack/bridge.ts, mode 'bridge': the NIC turned promiscuous, frames sent on by MAC with nothing in
 // them changed). One class serves both: everything but the forwarding decision (the egress NIC, the
 // far host, the comparison, the report) is the same, so the report keeps one shape. On the far side a host with an mq NIC (LRO and GRO off)
@@ -17,9 +18,9 @@
 // reverse direction is forwarded frame by frame: the egress NIC's receive ring and the ingress NIC's
 // transmit ring are not modelled.
 import { z } from 'zod';
-import { parseIpv4, parseMac } from '../wire/address.ts';
+import { parseIpv4, parseIpv6, parseMac } from '../wire/address.ts';
 import { r16, r32 } from '../wire/bytes.ts';
-import { IPPROTO, IPV4, TCP } from '../wire/constants.ts';
+import { IPPROTO, IPV4, IPV6, TCP } from '../wire/constants.ts';
 import { fillIpv4HeaderChecksum, tcpHeaderLength } from '../wire/fields.ts';
 import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import type { VirtualClock } from '../sim/clock.ts';
@@ -68,10 +69,10 @@ export const ForwardReportSchema = z.object({
   kernel: z.enum(['2.6.24', '2.6.27', 'modern']),
   egressModel: z.string(),
   egressMtu: z.number().int(),
-  /** TCP/IPv4 frames for the far subnet that entered the ingress wire, and frames that left the egress wire. */
+  /** TCP frames (IPv4 or IPv6) for the far subnet that entered the ingress wire, and frames that left the egress wire. */
   ingressFrames: z.number().int().nonnegative(),
   egressFrames: z.number().int().nonnegative(),
-  /** Egress frames equal to an ingress frame from the IP header on (TTL one less, header checksum updated). */
+  /** Egress frames equal to an ingress frame from the IP header on (TTL one less and IPv4's header checksum updated, or IPv6's hop limit one less). */
   egressIdentical: z.number().int().nonnegative(),
   egressDiffering: z.number().int().nonnegative(),
   /** Ingress frames the router dropped and answered with an ICMP error (fragmentation needed, time exceeded): what it may do instead of sending them on. */
@@ -91,6 +92,8 @@ export const ForwardReportSchema = z.object({
   /** ip_forward's drops by reason. */
   drops: z.record(z.string(), z.number().int().nonnegative()),
   icmpFragNeeded: z.number().int().nonnegative(),
+  /** IPv6: ICMPv6 "packet too big" sent back (a router never fragments IPv6). */
+  icmpv6PacketTooBig: z.number().int().nonnegative(),
   /** 1 when dev_disable_lro turned LRO off on the ingress device (LRO asked for, kernel 2.6.27 or later). */
   lroDisabledByForwarding: z.number().int().nonnegative(),
   /** skb_warn_if_lro fired (an LRO aggregate reached ip_forward on 2.6.27 or later). */
@@ -147,16 +150,19 @@ export class ForwardComparison {
     private readonly mask: number,
     /** 1 for a router (ip_decrease_ttl), 0 for a bridge. */
     private readonly ttlStep: number,
+    /** The far subnet over IPv6 (absent: every IPv6 frame counts, as a bridge's mask 0 does for IPv4). */
+    private readonly net6?: { net: Uint8Array; prefix: number },
   ) {}
 
-  /** A frame on the ingress wire: what the host must send on for it (a router: TTL − 1, header checksum recomputed). */
+  /** A frame on the ingress wire: what the host must send on for it (a router: TTL or hop limit − 1, IPv4's header checksum recomputed). */
   ingress(frame: Uint8Array, len: number): void {
     const L = layoutFrame(frame, 0, len, this.L);
-    if (!L.isTcp || L.ipVersion !== 4 || (L.daddr & this.mask) >>> 0 !== this.net) return;
+    if (!L.isTcp || !this.toFarSubnet(L, frame)) return;
     this.ingressFrames++;
     this.ingressSizes.set(L.payloadLen, (this.ingressSizes.get(L.payloadLen) ?? 0) + 1);
-    const ip = frame.slice(L.l3, L.l3 + r16(frame, L.l3 + IPV4.TOT_LEN));
-    if (this.ttlStep > 0) {
+    const ip = frame.slice(L.l3, L.ipEnd);
+    if (this.ttlStep > 0 && L.ipVersion === 6) ip[IPV6.HOP_LIMIT] = ip[IPV6.HOP_LIMIT]! - this.ttlStep;
+    else if (this.ttlStep > 0) {
       ip[IPV4.TTL] = ip[IPV4.TTL]! - this.ttlStep;
       fillIpv4HeaderChecksum(ip, 0);
     }
@@ -166,12 +172,28 @@ export class ForwardComparison {
     else list.push(ip);
   }
 
-  /** A frame on the egress wire: TCP/IPv4 ones are compared (the ingress side keeps only those), others pass uncounted. */
+  /** Whether an IPv4 or IPv6 frame is for the far subnet. */
+  private toFarSubnet(L: FrameLayout, frame: Uint8Array): boolean {
+    if (L.ipVersion === 4) return (L.daddr & this.mask) >>> 0 === this.net;
+    if (L.ipVersion !== 6) return false;
+    const n = this.net6;
+    if (n === undefined) return true;
+    for (let i = 0, p = n.prefix; i < 16 && p > 0; i++, p -= 8) {
+      const m = p >= 8 ? 0xff : (0xff << (8 - p)) & 0xff;
+      if (((frame[L.srcOff + 16 + i]! ^ n.net[i]!) & m) !== 0) return false;
+    }
+    return true;
+  }
+
+  /** A frame on the egress wire: TCP ones are compared (the ingress side keeps only those), others pass uncounted. */
   egress(frame: Uint8Array, len: number): void {
     const L = layoutFrame(frame, 0, len, this.L);
-    if (L.l3 < 0 || L.ipVersion !== 4 || L.l4Proto !== IPPROTO.TCP) return;
+    if (L.l3 < 0 || L.ipVersion === 0 || L.l4Proto !== IPPROTO.TCP) return;
     this.egressFrames++;
-    const ipLen = Math.min(len - L.l3, r16(frame, L.l3 + IPV4.TOT_LEN));
+    const ipLen = Math.min(
+      len - L.l3,
+      L.ipVersion === 4 ? r16(frame, L.l3 + IPV4.TOT_LEN) : IPV6.HLEN + r16(frame, L.l3 + IPV6.PAYLOAD_LEN),
+    );
     if (L.isTcp) this.egressSizes.set(L.payloadLen, (this.egressSizes.get(L.payloadLen) ?? 0) + 1);
     const list = L.isTcp ? this.waiting.get(this.key(L, frame)) : undefined;
     if (list === undefined || list.length === 0) {
@@ -185,11 +207,15 @@ export class ForwardComparison {
         return;
       }
     }
-    this.differsBy[firstDifference(list[0]!, frame, L.l3, ipLen, L.l4 - L.l3)]!++;
+    this.differsBy[firstDifference(list[0]!, frame, L.l3, ipLen, L.l4 - L.l3, L.ipVersion === 4)]!++;
   }
 
   private key(L: FrameLayout, frame: Uint8Array): string {
-    return `${L.saddr}:${L.sport}>${L.daddr}:${L.dport}@${r32(frame, L.l4 + TCP.SEQ)}`;
+    const ports = `${L.sport}>${L.dport}@${r32(frame, L.l4 + TCP.SEQ)}`;
+    if (L.ipVersion === 4) return `${L.saddr}>${L.daddr}:${ports}`;
+    let a = '';
+    for (let i = 0; i < 32; i++) a += frame[L.srcOff + i]!.toString(16).padStart(2, '0');
+    return `${a}:${ports}`;
   }
 }
 
@@ -200,11 +226,11 @@ function sameBytes(a: Uint8Array, f: Uint8Array, off: number, len: number): bool
 }
 
 /** The first way an egress packet differs from the ingress packet with the same flow and sequence number. */
-function firstDifference(want: Uint8Array, f: Uint8Array, ip: number, len: number, ihl: number): string {
+function firstDifference(want: Uint8Array, f: Uint8Array, ip: number, len: number, ihl: number, v4: boolean): string {
   if (want.length !== len) return 'length';
   const th = ip + ihl;
   if (want[ihl + TCP.FLAGS] !== f[th + TCP.FLAGS]) return 'tcpFlags';
-  if (r16(want, IPV4.ID) !== r16(f, ip + IPV4.ID)) return 'ipId';
+  if (v4 && r16(want, IPV4.ID) !== r16(f, ip + IPV4.ID)) return 'ipId';
   if (r32(want, ihl + TCP.ACK) !== r32(f, th + TCP.ACK) || r16(want, ihl + TCP.WINDOW) !== r16(f, th + TCP.WINDOW))
     return 'ackOrWindow';
   const doff = tcpHeaderLength(want, ihl);
@@ -291,7 +317,11 @@ export class ForwardingHost {
     } else {
       const egressNet = parseIpv4(FORWARD_NET.egressNet);
       const mask = (0xffffffff << (32 - FORWARD_NET.egressPrefix)) >>> 0;
-      this.comparison = new ForwardComparison(egressNet, mask, 1);
+      const egressNet6 = parseIpv6(FORWARD_NET.egressNet6);
+      this.comparison = new ForwardComparison(egressNet, mask, 1, {
+        net: egressNet6,
+        prefix: FORWARD_NET.egressPrefix6,
+      });
       const forwarder = new IpForwarder({
         kernel: c.kernel,
         localAddrs: [parseIpv4(FORWARD_NET.ingressAddr), parseIpv4(FORWARD_NET.egressAddr)],
@@ -302,11 +332,18 @@ export class ForwardingHost {
         ingressMac: parseMac(FORWARD_NET.routerIngressMac),
         ingressAddr: parseIpv4(FORWARD_NET.ingressAddr),
         toIngressWire: toSender,
+        ipv6: {
+          localAddrs: [parseIpv6(FORWARD_NET.ingressAddr6), parseIpv6(FORWARD_NET.egressAddr6)],
+          egressNet: egressNet6,
+          egressPrefix: FORWARD_NET.egressPrefix6,
+          ingressAddr: parseIpv6(FORWARD_NET.ingressAddr6),
+        },
         cpu: stack.cpu,
         tracer,
       });
       this.forwarder = forwarder;
       stack.ipForward = (skb, ihl, totLen, daddr) => forwarder.forward(skb, ihl, totLen, daddr);
+      stack.ip6Forward = (skb, hdrLen, pktLen) => forwarder.forward6(skb, hdrLen, pktLen);
     }
     // the far host: an mq NIC without LRO or GRO, its own CPU, sockets that check every byte
     const farStack = new Stack({ clock, hostMac: FORWARD_NET.farHostMac });
@@ -412,6 +449,7 @@ export class ForwardingHost {
       forwardedAggregates: fs?.forwardedAggregates ?? bs?.bridgedAggregates ?? 0,
       drops,
       icmpFragNeeded: fs?.icmpFragNeeded ?? 0,
+      icmpv6PacketTooBig: fs?.icmpv6PacketTooBig ?? 0,
       lroDisabledByForwarding: this.lroDisabledByForwarding ? 1 : 0,
       skbWarnIfLro: fs?.forward_lro_aggregate ?? bs?.bridge_lro_aggregate ?? 0,
       tsoPackets: x.tsoPackets,

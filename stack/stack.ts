@@ -439,6 +439,9 @@ export class Stack implements RxSink {
    */
   ipForward: ((skb: SkBuff, ihl: number, totLen: number, daddr: number) => boolean) | null = null;
 
+  /** ip6_forward, the same for IPv6: `hdrLen` covers the fixed header and its extension headers, `pktLen` the packet. */
+  ip6Forward: ((skb: SkBuff, hdrLen: number, pktLen: number) => boolean) | null = null;
+
   /** netif_rx: queue on the backlog (dropping past netdev_max_backlog) and schedule process_backlog. */
   private enqueueBacklog(skb: SkBuff): void {
     this.cpu.charge('netif_rx');
@@ -556,8 +559,12 @@ export class Stack implements RxSink {
         st.csumCompleteDowngraded++;
       }
     }
-    // ip_forward is IPv4's: a forwarding host's IPv6 path is not modelled (lab/forward.ts)
-    if (L.isIpv4 && this.ipForward?.(skb, L.ipHdrLen, L.ipEnd - L.l3, L.daddr)) return;
+    if (
+      L.isIpv4
+        ? this.ipForward?.(skb, L.ipHdrLen, L.ipEnd - L.l3, L.daddr)
+        : this.ip6Forward?.(skb, L.ipHdrLen, L.ipEnd - L.l3)
+    )
+      return;
     if (L.fragment) return this.drop(skb, 'ip_frag_dropped', 'stack');
     const proto = L.l4Proto;
     switch (proto) {

@@ -5,7 +5,9 @@
 // its limit (tx_queue_full). On the way: a GSO packet the device cannot cut (no NETIF_F_TSO, or a
 // fixed IP ID the device would renumber) is cut in software (stack/gso.ts, tcp_gso_segment's rules);
 // a CHECKSUM_PARTIAL packet on a device without NETIF_F_IP_CSUM gets its TCP checksum in software.
-import { IPPROTO, TCP } from '../wire/constants.ts';
+// The devices' offloads are IPv4's (NETIF_F_TSO, NETIF_F_IP_CSUM; no TSO6 or IPV6_CSUM modelled), so
+// an IPv6 packet (a forwarded one) is cut and checksummed in software, as Linux does for such a device.
+import { IPPROTO, IPV6, TCP } from '../wire/constants.ts';
 import { finish, sumBytes } from '../wire/checksum.ts';
 import { ipv4HeaderLength, tcpHeaderLength } from '../wire/fields.ts';
 import { FrameLayout } from '../wire/layout.ts';
@@ -126,18 +128,23 @@ export class XmitPath {
       return;
     }
     if (skb.gsoSize > 0 && skb.len > hdr + skb.gsoSize) this.stats.tsoPackets++;
-    else if (skb.ipSummed === CHECKSUM_PARTIAL && (this.dev.features & NETIF_F_IP_CSUM) === 0) this.checksumHelp(skb);
+    else if (skb.ipSummed === CHECKSUM_PARTIAL && ((this.dev.features & NETIF_F_IP_CSUM) === 0 || this.ipv6))
+      this.checksumHelp(skb);
     this.enqueue(skb, l2, q);
   }
 
   /** The device cannot cut it: no TSO, or the IP IDs must stay fixed and the device would count them up (no NETIF_F_TSO_MANGLEID). */
   private needsSoftwareGso(skb: SkBuff): boolean {
-    return (this.dev.features & NETIF_F_TSO) === 0 || (skb.gsoType & SKB_GSO_TCP_FIXEDID) !== 0;
+    return this.ipv6 || (this.dev.features & NETIF_F_TSO) === 0 || (skb.gsoType & SKB_GSO_TCP_FIXEDID) !== 0;
   }
+
+  /** The packet headerLen last looked at is IPv6 (no NETIF_F_TSO6 or NETIF_F_IPV6_CSUM on these devices). */
+  private ipv6 = false;
 
   private headerLen(skb: SkBuff): number {
     skb.copyBits(0, this.scratch, 0, Math.min(skb.len, 60));
-    const ihl = ipv4HeaderLength(this.scratch, 0);
+    this.ipv6 = this.scratch[0]! >> 4 === 6;
+    const ihl = this.ipv6 ? IPV6.HLEN : ipv4HeaderLength(this.scratch, 0);
     if (skb.len < ihl + TCP.HLEN) return skb.len;
     skb.copyBits(ihl, this.scratch, ihl, TCP.HLEN);
     return ihl + tcpHeaderLength(this.scratch, ihl);

@@ -5,6 +5,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { choiceFlag, intFlag, UsageError } from '../errors.ts';
 import type { LabConfig } from '../../lab/run.ts';
+import { ipv6Counterpart } from '../../lab/forward-net.ts';
 
 export interface PathFlags {
   model?: string;
@@ -154,15 +155,33 @@ export function checkWritable(flag: string, path: string): void {
 export function ipVersionOption(): Option {
   return new Option(
     '--ip <version>',
-    "the generated TCP flows' IP version: 4 (default) or 6 (2001:db8::1 → 2001:db8::2; inet_lro leaves IPv6 to the stack, GRO merges it)",
+    "the generated TCP flows' IP version: 4 (default) or 6 (2001:db8::1 → 2001:db8::2, a flow's 10.0.X.Y becomes 2001:db8:X::Y, so the forward scenario routes to 2001:db8:1::2; inet_lro leaves IPv6 to the stack, GRO merges it)",
   ).argParser(choiceFlag('--ip', ['4', '6'] as const));
 }
 
-/** Applies `--ip` to a config's generated traffic (its `ipv6` field); a capture has no flows to switch. */
+/**
+ * Applies `--ip` to a config's generated traffic (its `ipv6` field); a capture has no flows to switch. With `--ip 6` a
+ * flow's IPv4 addresses become their IPv6 counterparts (10.0.X.Y → 2001:db8:X::Y: the forward scenario's far host).
+ */
 export function withIpVersion(cfg: LabConfig, ip: '4' | '6' | undefined): LabConfig {
   if (ip === undefined) return cfg;
   if (cfg.traffic === undefined) throw new UsageError(`--ip ${ip} applies to generated traffic, not to a capture`);
-  return { ...cfg, traffic: { ...(cfg.traffic as object), ipv6: ip === '6' } };
+  const traffic = cfg.traffic as { flows?: unknown };
+  const flows =
+    ip === '6' && Array.isArray(traffic.flows)
+      ? traffic.flows.map((f: unknown) => {
+          const g = { ...(f as Record<string, unknown>) };
+          for (const k of ['src', 'dst'] as const) {
+            const a = g[k];
+            if (typeof a === 'string' && !a.includes(':')) g[k] = ipv6Counterpart(a) ?? a;
+          }
+          return g;
+        })
+      : traffic.flows;
+  return {
+    ...cfg,
+    traffic: { ...(cfg.traffic as object), ...(flows !== undefined ? { flows } : {}), ipv6: ip === '6' },
+  };
 }
 
 /** What --only-to's help says it takes. */

@@ -129,6 +129,7 @@ Examples:
   vnic run --scenario forward --engine gro --out-egress egress.pcap
   vnic run --scenario bridge --engine lro --kernel 2.6.24
   vnic run --scenario forward --egress-mtu 1400
+  vnic run --scenario forward --ip 6 --egress-mtu 1400
   vnic run --ip 6 --model mq --engine gro
   vnic run --model mq --open-loop --cpus 2 --engine gro
   vnic run --model mq --open-loop --cpus 2 --workers 2 --engine gro --json
