@@ -1,6 +1,7 @@
 // Where the pool's threads start: from the sources through tsx (cli/pool/worker-tsx.mjs), or from the compiled task
 // module that test/built-bin.ts names after rebuilding dist/ (what every other pooled test here uses). Both must
 // answer as the task run in this thread does; the tsx path is also the one every `--load` run takes.
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BUILT_WORKER_ENV } from './built-worker.ts';
 import { WorkerPool } from './pool.ts';
@@ -32,9 +33,8 @@ function poolWith(value: string | undefined): WorkerPool {
 }
 
 describe('the pool thread entry', () => {
-  it('the test setup names the compiled task module, and a thread started from it answers as this thread', async () => {
-    expect(process.env[BUILT_WORKER_ENV]).toMatch(/\/dist\/cli\/pool\/task\.js$/);
-    const pool = poolWith(process.env[BUILT_WORKER_ENV]);
+  it('a thread started from the compiled task module (dist/, rebuilt by the test setup) answers as this thread', async () => {
+    const pool = poolWith(fileURLToPath(new URL('../../dist/cli/pool/task.js', import.meta.url)));
     try {
       const [a] = await pool.run<SeedRunAnswer>([{ kind: 'run-seed', task }]);
       expect(a).toEqual(runSeedTask(task));
