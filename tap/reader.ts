@@ -7,6 +7,10 @@ import { MemorySource, type ByteSource } from './source.ts';
 
 /** Largest record we accept, whatever a file's snaplen claims (Wireshark's limit for Ethernet). */
 export const MAX_RECORD_BYTES = 262144;
+/** The longest frame a record may say was on the wire (its original length). No link carries a frame past a
+ *  megabyte (the largest packet Linux's GRO builds, BIG TCP at gro_max_size 524,280, is half that), and a replay
+ *  rebuilds a header-only record to its original length, so a damaged length field would cost gigabytes. */
+export const MAX_ORIG_LEN = 1 << 20;
 /** Default snaplen of our writers: a 64 KiB aggregate plus headers stays whole. */
 export const DEFAULT_SNAPLEN = 262144;
 export const LINKTYPE_ETHERNET = 1;
@@ -297,6 +301,7 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     const inclLen = dv.getUint32(at + PCAP_REC.INCL_LEN, this.le);
     const origLen = dv.getUint32(at + PCAP_REC.ORIG_LEN, this.le);
     this.checkLength(pos, inclLen, this.snaplen);
+    this.checkOrigLen(pos, origLen);
     const total = PCAP_REC.SIZE + inclLen;
     const have = src.fetch(pos, total);
     if (have < total) {
@@ -322,6 +327,14 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
   }
 
   /** The size limit for one record: the snaplen (0 = none), never above MAX_RECORD_BYTES. */
+  private checkOrigLen(pos: number, origLen: number): void {
+    if (origLen > MAX_ORIG_LEN)
+      throw this.failRecord(
+        pos,
+        `says ${origLen} bytes were on the wire (limit ${MAX_ORIG_LEN}): its length field is damaged`,
+      );
+  }
+
   private checkLength(pos: number, capLen: number, snaplen: number): void {
     if (capLen <= MAX_RECORD_BYTES && (snaplen === 0 || capLen <= snaplen)) return;
     const bySnaplen = snaplen !== 0 && snaplen < MAX_RECORD_BYTES;
@@ -526,6 +539,7 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     const capLen = dv.getUint32(at + EPB.CAP_LEN, this.le);
     const origLen = dv.getUint32(at + EPB.ORIG_LEN, this.le);
     this.checkLength(pos, capLen, iface.snaplen);
+    this.checkOrigLen(pos, origLen);
     const optStart = EPB.DATA + pad4(capLen);
     if (optStart > total - 4) {
       throw this.failRecord(pos, `claims ${capLen} captured bytes, more than its block of ${total} bytes holds`);
@@ -567,6 +581,7 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
     let capLen = Math.min(origLen, total - SPB.MIN_SIZE);
     if (iface.snaplen !== 0) capLen = Math.min(capLen, iface.snaplen);
     this.checkLength(pos, capLen, iface.snaplen);
+    this.checkOrigLen(pos, origLen);
     const start = src.at + SPB.DATA;
     const rec: CaptureRecord = {
       index: this.records,

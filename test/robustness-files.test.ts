@@ -143,6 +143,36 @@ describe('records claiming 4 GiB', () => {
     expect(o.message).toBe(`${path}: record 2 at byte 100 claims 4294967280 bytes (limit 262144)`);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
   });
+
+  it('a header-only record whose original length says 1.5 GB: refused with its offset, not rebuilt to that size', () => {
+    // a damaged high byte of orig_len, as a byte-flip mutant made it: replay would rebuild the cut frame to 1.5 GB
+    const rec = (len: number, cap: number): number[] => [...le32(1), ...le32(0), ...le32(cap), ...le32(len)];
+    const bytes = Uint8Array.from([
+      ...le32(0xa1b2c3d4),
+      2,
+      0,
+      4,
+      0,
+      ...le32(0),
+      ...le32(0),
+      ...le32(96),
+      ...le32(1),
+      ...rec(60, 60),
+      ...new Array<number>(60).fill(0),
+      ...rec(0x5a0005dc, 60),
+      ...new Array<number>(60).fill(0),
+    ]);
+    const path = join(dir, 'orig-len.pcap');
+    writeFileSync(path, bytes);
+    const before = process.memoryUsage().arrayBuffers;
+    const o = replay(path, 'timestamps', bytes.length, true);
+    expect(o.kind).toBe('capture-error');
+    expect(o.offset).toBe(24 + 16 + 60);
+    expect(o.message).toBe(
+      `${path}: record 2 at byte 100 says 1509950940 bytes were on the wire (limit 1048576): its length field is damaged`,
+    );
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
+  });
 });
 
 describe('config files', () => {
