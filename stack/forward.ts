@@ -217,21 +217,7 @@ export class IpForwarder {
     const b = skb.buf,
       at = skb.data;
     b[at + IPV6.HOP_LIMIT] = b[at + IPV6.HOP_LIMIT]! - 1; // no header checksum to follow it
-    st.forwarded++;
-    st.forwardedWireFrames += skb.wireFrames;
-    if (skb.wireFrames > 1) st.forwardedAggregates++;
-    if (this.tracer.enabled)
-      this.tracer.emit({
-        t: o.cpu.now,
-        layer: 'stack',
-        what: 'forward',
-        text: `ip6_forward: ${pktLen} bytes (${skb.wireFrames} wire frame${skb.wireFrames === 1 ? '' : 's'}, gso_size ${skb.gsoSize}, gso_type ${skb.gsoType}) out of ${o.egress.dev.name}, hop limit ${b[at + IPV6.HOP_LIMIT]}`,
-        queue: skb.queue,
-        frame: skb.frameId,
-      });
-    this.onForward?.(skb);
-    o.egress.xmit(skb, this.l2v6);
-    return true;
+    return this.send(skb, this.l2v6, 'ip6_forward', pktLen, 'hop limit', b[at + IPV6.HOP_LIMIT]!);
   }
 
   /** ip6_pkt_too_big: a GSO packet is too big when one of its segments is (skb_gso_validate_network_len), in every kernel. */
@@ -286,6 +272,13 @@ export class IpForwarder {
     const b = skb.buf,
       at = skb.data;
     ipDecreaseTtl(b, at);
+    return this.send(skb, this.l2, 'ip_forward', totLen, 'TTL', b[at + IPV4.TTL]!);
+  }
+
+  /** The packet leaves by the egress device (either family): counted, traced, handed to dev_queue_xmit. */
+  private send(skb: SkBuff, l2: Uint8Array, fn: string, len: number, hopName: string, hop: number): true {
+    const o = this.o,
+      st = this.stats;
     st.forwarded++;
     st.forwardedWireFrames += skb.wireFrames;
     if (skb.wireFrames > 1) st.forwardedAggregates++;
@@ -294,12 +287,12 @@ export class IpForwarder {
         t: o.cpu.now,
         layer: 'stack',
         what: 'forward',
-        text: `ip_forward: ${totLen} bytes (${skb.wireFrames} wire frame${skb.wireFrames === 1 ? '' : 's'}, gso_size ${skb.gsoSize}, gso_type ${skb.gsoType}) out of ${o.egress.dev.name}, TTL ${b[at + IPV4.TTL]}`,
+        text: `${fn}: ${len} bytes (${skb.wireFrames} wire frame${skb.wireFrames === 1 ? '' : 's'}, gso_size ${skb.gsoSize}, gso_type ${skb.gsoType}) out of ${o.egress.dev.name}, ${hopName} ${hop}`,
         queue: skb.queue,
         frame: skb.frameId,
       });
     this.onForward?.(skb);
-    o.egress.xmit(skb, this.l2);
+    o.egress.xmit(skb, l2);
     return true;
   }
 
