@@ -1,7 +1,9 @@
 // A host with several simulated cores: each core's results depend only on the wire and the queues it owns, so any
 // split of the cores over runs (worker threads, in cli/pool) merges into the same report as the run of all of them.
 import { describe, expect, it } from 'vitest';
-import { mergeCores, runCores, runMulticore } from './multicore.ts';
+import { mergeCores, runCores, runFedCores, runMulticore, runWire } from './multicore.ts';
+import { FeedWriter } from './frame-feed.ts';
+import { capturePath } from '../test/captures.ts';
 import { runLab, type LabConfig } from './run.ts';
 
 const config = (over: Partial<LabConfig> = {}): LabConfig => ({
@@ -45,5 +47,53 @@ describe('runMulticore', () => {
     ).toThrow('closed-loop traffic');
     expect(() => runMulticore(config({ cpus: 8 }))).toThrow('more cores than the NIC has queues (4)');
     expect(() => runLab(config())).toThrow('runMulticore');
+  });
+});
+
+describe('runWire and runFedCores', () => {
+  it('the wire generated once and fed to each core gives the report of the run on one thread', () => {
+    for (const over of [{}, { cpus: 4 }] as Partial<LabConfig>[]) {
+      const c = config(over);
+      const whole = runMulticore(c);
+      // the batches wait in the ports until the fed parts read them (a small wire fits in the feeds' slots)
+      const writers = [new FeedWriter(), new FeedWriter()];
+      const cpus = c.cpus ?? 1;
+      const front = runWire(
+        c,
+        Array.from({ length: cpus }, (_, core) => writers[core % 2]!),
+      );
+      const fed = writers.map((w, k) =>
+        runFedCores(
+          c,
+          Array.from({ length: cpus }, (_, core) => core).filter((core) => core % 2 === k),
+          w.ends,
+        ),
+      );
+      expect(front.cores).toEqual([]);
+      // a fed part's front holds only the ACK side: the wire's counters come from the generating thread alone
+      expect(fed[0]!.front.traffic!['framesSent']).toBeUndefined();
+      expect(fed[0]!.front.traffic!['hostFrames']).toBeGreaterThan(0);
+      expect(JSON.stringify(mergeCores(c, [front, ...fed.reverse()]))).toBe(JSON.stringify(whole));
+    }
+  });
+
+  it('a replay fed to the cores gives the report of the replay on one thread', () => {
+    const c = config({
+      cpus: 4,
+      traffic: undefined,
+      capture: { path: capturePath('parallel4_mtu1500.tx.pcap'), onlyTo: '10.77.0.2' },
+    });
+    const whole = runMulticore(c);
+    const w = new FeedWriter();
+    const front = runWire(c, [w, w, w, w]);
+    const fed = runFedCores(c, [0, 1, 2, 3], w.ends);
+    expect(JSON.stringify(mergeCores(c, [front, fed]))).toBe(JSON.stringify(whole));
+    expect(whole.report.allStreamsOk).toBe(true);
+  });
+
+  it('a frame the fed cores cannot take stops the run with the reason, not a wait', () => {
+    const w = new FeedWriter();
+    runWire(config(), [w, w]);
+    expect(() => runFedCores(config(), [0], w.ends)).toThrow('a frame for core 1, which this worker does not run');
   });
 });

@@ -17,7 +17,8 @@ import { BaseNic, RX_FLAG, type NicModel } from '../hw-models/model.ts';
 import { mq } from '../hw-models/index.ts';
 import { Stack, type SkBuff } from '../stack/index.ts';
 import type { Driver } from '../drivers/index.ts';
-import { createLinkPartner, FRAME_FLAG, type FrameSink } from '../traffic/index.ts';
+import { createLinkPartner, FRAME_FLAG, LinkPartner, type FrameSink, type FrameTx } from '../traffic/index.ts';
+import { FeedReader, type FeedEnds, type FeedWriter } from './frame-feed.ts';
 import { readCapture, CaptureWriter, type CaptureRecord } from '../tap/index.ts';
 import { RunReportBuilder, type RunReport, type FlowReport } from './run-report.ts';
 import { OutputTap, type OutputOptions } from './output.ts';
@@ -100,6 +101,8 @@ export interface CoresOptions {
   snaplen?: number | undefined;
   /** Records to replay instead of reading `capture.path`. */
   records?: Iterable<CaptureRecord>;
+  /** The MTU the generating thread chose (a worker need not scan the capture again). */
+  mtu?: number;
 }
 
 interface Core {
@@ -114,145 +117,180 @@ interface Core {
   cyclesByLastDelivery: number;
 }
 
-/** Runs the wire once and the cores in `cores` (every core when omitted); frames for other cores are passed over. */
-export function runCores(input: LabConfig, cores?: readonly number[], opts: CoresOptions = {}): CoresPart {
+/** What every part of a run on several cores sets up alike: the configuration, the steering NIC, the engine. */
+interface Host {
+  c: ResolvedLabConfig;
+  owned: number[][];
+  info: ReturnType<typeof resolveDriver>;
+  mtu: number;
+  /** The front's clock: the wire's events (the link partner's or the replay's) and the ACKs' return path. */
+  front: VirtualClock;
+  /** The whole NIC, for steering only: the queue each frame is for (its own rings never see a frame). */
+  steer: BaseNic;
+  engine: ReturnType<typeof defaultEngine>;
+  options: ReturnType<typeof resolveDriverOptions>;
+}
+
+function hostOf(input: LabConfig, opts: CoresOptions): Host {
   const c = parseMulticoreConfig(input);
   const { owned } = queueGroups(c);
-  const mine = new Set(cores ?? owned.map((_, i) => i));
   const info = resolveDriver(c);
-  const mtu = chooseMtu(c, opts.records);
+  const mtu = opts.mtu ?? chooseMtu(c, opts.records).value;
   const front = new VirtualClock();
-  // the whole NIC, for steering only: the queue each frame is for (its own rings never see a frame)
-  const steer = buildModel(c, mtu.value, front, NO_TRACE, 0);
+  const steer = buildModel(c, mtu, front, NO_TRACE, 0);
   if (!(steer instanceof BaseNic)) throw new LabError(`model '${c.model}' does not say which queue a frame is for`);
   const engine = c.engine ?? defaultEngine(info, steer.capabilities, (e) => resolveDriverOptions(c, e));
   const options = resolveDriverOptions(c, engine);
   const support = info.support(options.engine, steer.capabilities, options);
   if (!support.ok)
     throw new LabError(`engine ${engine} cannot run with driver ${info.name} on this ${c.model}: ${support.why}`);
+  return { c, owned, info, mtu, front, steer, engine, options };
+}
 
-  let sendToWire: (frame: Uint8Array, len: number, nowNs: number) => void = () => {};
-  const slices: (Core | undefined)[] = owned.map((queues, core) => {
-    if (!mine.has(core)) return undefined;
-    const clock = new VirtualClock();
-    const model = buildModel(c, mtu.value, clock, NO_TRACE, 0, (cfg) =>
-      mq.mqQueueGroupConfig(cfg as mq.MqConfig, queues),
-    );
-    const stack = new Stack({
-      clock,
-      netdevBudget: Math.max(300, c.pollBudget),
-      groFlushTimeoutNs: Math.round(c.groFlushTimeoutUs * 1000),
-      deferHardIrqs: c.deferHardIrqs,
-      ackCounting: c.ackCounting,
-      answerRequests: c.answerRequests,
-    });
-    model.dma.onExhausted = () => stack.pruneOutOfOrder() > 0;
-    const driver = info.create({ model, stack, tracer: NO_TRACE, options });
-    driver.open();
-    const s: Core = {
-      core,
-      clock,
-      model,
-      driver,
-      stack,
-      out: undefined,
-      sizes: new Float64Array(MAX_HIST + 1),
-      lastDeliveryNs: 0,
-      cyclesByLastDelivery: 0,
-    };
-    const path = opts.outPathOf?.(core);
-    if (path !== undefined) s.out = new OutputTap({ path, format: 'pcapng', snaplen: opts.snaplen }, queues.length);
-    stack.onNetifReceive = (skb: SkBuff) => {
-      s.sizes[Math.min(skb.wireFrames, MAX_HIST)]!++;
-      s.lastDeliveryNs = stack.cpu.now;
-      s.cyclesByLastDelivery = stack.cpu.cycles;
-      s.out?.write(skb, s.lastDeliveryNs);
-    };
-    stack.sendToWire = (frame, len, nowNs) => sendToWire(frame, len, nowNs);
-    return s;
+/** Core `core` of the host: its clock, its part of the NIC, its driver and stack; its ACKs go to `sendToWire`. */
+function buildCore(
+  h: Host,
+  core: number,
+  opts: CoresOptions,
+  sendToWire: (frame: Uint8Array, len: number, nowNs: number) => void,
+): Core {
+  const { c } = h;
+  const queues = h.owned[core]!;
+  const clock = new VirtualClock();
+  const model = buildModel(c, h.mtu, clock, NO_TRACE, 0, (cfg) => mq.mqQueueGroupConfig(cfg as mq.MqConfig, queues));
+  const stack = new Stack({
+    clock,
+    netdevBudget: Math.max(300, c.pollBudget),
+    groFlushTimeoutNs: Math.round(c.groFlushTimeoutUs * 1000),
+    deferHardIrqs: c.deferHardIrqs,
+    ackCounting: c.ackCounting,
+    answerRequests: c.answerRequests,
   });
+  model.dma.onExhausted = () => stack.pruneOutOfOrder() > 0;
+  const driver = h.info.create({ model, stack, tracer: NO_TRACE, options: h.options });
+  driver.open();
+  const s: Core = {
+    core,
+    clock,
+    model,
+    driver,
+    stack,
+    out: undefined,
+    sizes: new Float64Array(MAX_HIST + 1),
+    lastDeliveryNs: 0,
+    cyclesByLastDelivery: 0,
+  };
+  const path = opts.outPathOf?.(core);
+  if (path !== undefined) s.out = new OutputTap({ path, format: 'pcapng', snaplen: opts.snaplen }, queues.length);
+  stack.onNetifReceive = (skb: SkBuff) => {
+    s.sizes[Math.min(skb.wireFrames, MAX_HIST)]!++;
+    s.lastDeliveryNs = stack.cpu.now;
+    s.cyclesByLastDelivery = stack.cpu.cycles;
+    s.out?.write(skb, s.lastDeliveryNs);
+  };
+  stack.sendToWire = sendToWire;
+  return s;
+}
 
+/**
+ * The front of the run: the wire, generated (open-loop link partner) or replayed, each frame handed to `deliver`
+ * with the core its queue belongs to, its RX flags for the model and the sender's claim about its bytes. Runs the
+ * front's clock to the time limit; `between` runs after that (the cores' last events), then the front's last ACKs.
+ * Returns the front's counters and the flows the cores must have received.
+ */
+function runFront(
+  h: Host,
+  opts: CoresOptions,
+  deliver: (
+    core: number,
+    frame: Uint8Array,
+    length: number,
+    nowNs: number,
+    flags: number,
+    known: KnownRun | null,
+  ) => void,
+  onPartner: (partner: LinkPartner) => void,
+  between: () => void,
+): { front: FrontPart; expectations: FlowExpectation[] } {
+  const { c, steer, front } = h;
   /**
-   * The wire's end of the host: steer, then let the owning core catch up to the arrival and take the frame.
-   * `rxFlags` turns what the source says of the frame into the model's RX flags; `known`, the sender's claim about
-   * its bytes (lab/run.ts flagTranslator), as runLab passes it.
+   * The wire's end of the host: steer, then hand the frame to the core that owns its queue. `rxFlags` turns what
+   * the source says of the frame into the model's RX flags; `known`, the sender's claim about its bytes (lab/run.ts
+   * flagTranslator), as runLab passes it.
    */
   const host = (
     rxFlags: (given: number) => number,
     known: () => KnownRun | null = () => null,
   ): FrameSink & Pick<NicModel, 'rings'> => ({
     receiveFrame(frame: Uint8Array, length: number, nowNs: number, flags = 0): void {
-      const s = slices[steer.queueFor(frame, length) % c.cpus];
-      if (s === undefined) return;
-      s.clock.run(nowNs);
-      s.model.receiveFrame(frame, length, nowNs, rxFlags(flags), known());
+      deliver(steer.queueFor(frame, length) % c.cpus, frame, length, nowNs, rxFlags(flags), known());
     },
     rings: (q) => steer.rings(q),
   });
-
   const frontPart: FrontPart = {};
   let expectationsOf: () => FlowExpectation[];
-  let finishFront: () => void = () => {};
-  const outs = () => slices.forEach((s) => s?.out?.close());
-  try {
-    if (c.capture !== undefined) {
-      const replayCounters: Record<string, number> = {};
-      const records = opts.records ?? readCapture(c.capture.path);
-      // replayTimed hands the RX flags on already (its flagTranslator)
-      const done = replayTimed(
-        records,
-        c.capture.onlyTo,
-        host((given) => given),
-        front,
-        replayCounters,
-        c.batch === 'bursts' ? c.burstGapUs * 1000 : undefined,
-      );
-      expectationsOf = () => done();
-      finishFront = () => {
-        frontPart.replay = replayCounters;
-      };
-    } else {
-      const setup = createLinkPartner(
-        front,
-        host(
-          () => (setup.link.deliveringFlags & FRAME_FLAG.CSUM_UNVERIFIABLE ? RX_FLAG.CSUM_TRUSTED : 0),
-          () => setup.link.deliveringKnown,
-        ),
-        c.traffic,
-        NO_TRACE,
-      );
-      const partner = setup.partner;
-      // open loop: the partner only counts the ACKs (traffic/partner.ts onAck), so they cannot change the wire
-      sendToWire = (frame, len, nowNs) => partner.receiveFromHost(frame, len, nowNs);
-      const flows = partner.expectedFlows();
-      for (const s of slices) s?.stack.expectFlows(flows);
-      partner.start();
-      expectationsOf = () => partner.expectedFlows();
-      finishFront = () => {
-        frontPart.traffic = { ...partner.stats } as unknown as Record<string, number>;
-        frontPart.sender = senderTotals(partner);
-      };
-    }
-    while (front.step(c.timeLimitNs)) {
-      /* the wire, and every core up to each frame it takes */
-    }
-    for (const s of slices) if (s !== undefined) while (s.clock.step(c.timeLimitNs)) {}
-    while (front.step(c.timeLimitNs)) {
-      /* ACKs the partner's delay line still holds */
-    }
-  } finally {
-    outs();
+  let finishFront: () => void;
+  if (c.capture !== undefined) {
+    const replayCounters: Record<string, number> = {};
+    const records = opts.records ?? readCapture(c.capture.path);
+    // replayTimed hands the RX flags on already (its flagTranslator)
+    const done = replayTimed(
+      records,
+      c.capture.onlyTo,
+      host((given) => given),
+      front,
+      replayCounters,
+      c.batch === 'bursts' ? c.burstGapUs * 1000 : undefined,
+    );
+    expectationsOf = () => done();
+    finishFront = () => {
+      frontPart.replay = replayCounters;
+    };
+  } else {
+    const setup = createLinkPartner(
+      front,
+      host(
+        () => (setup.link.deliveringFlags & FRAME_FLAG.CSUM_UNVERIFIABLE ? RX_FLAG.CSUM_TRUSTED : 0),
+        () => setup.link.deliveringKnown,
+      ),
+      c.traffic,
+      NO_TRACE,
+    );
+    const partner = setup.partner;
+    onPartner(partner);
+    partner.start();
+    expectationsOf = () => partner.expectedFlows();
+    finishFront = () => {
+      frontPart.traffic = { ...partner.stats } as unknown as Record<string, number>;
+      frontPart.sender = senderTotals(partner);
+    };
+  }
+  while (front.step(c.timeLimitNs)) {
+    /* the wire, and every core up to each frame it takes */
+  }
+  between();
+  while (front.step(c.timeLimitNs)) {
+    /* ACKs the partner's delay line still holds */
   }
   finishFront();
-  const expectations = expectationsOf();
+  return { front: frontPart, expectations: expectationsOf() };
+}
+
+/** Runs each core out to the time limit and reads its part. */
+function coreParts(
+  h: Host,
+  slices: readonly (Core | undefined)[],
+  expectations: FlowExpectation[],
+  opts: CoresOptions,
+): CorePart[] {
   const parts: CorePart[] = [];
   for (const s of slices) {
     if (s === undefined) continue;
     const owedNs = s.stack.cpu.cyclesToNs(s.stack.cpu.cycles - s.cyclesByLastDelivery);
     const report = buildReport(
-      c,
-      engine,
-      info,
+      h.c,
+      h.engine,
+      h.info,
       s.model,
       s.driver,
       s.stack,
@@ -276,21 +314,180 @@ export function runCores(input: LabConfig, cores?: readonly number[], opts: Core
       ...(path !== undefined ? { outPath: path } : {}),
     });
   }
-  return { cores: parts, front: frontPart };
+  return parts;
+}
+
+function drainCores(h: Host, slices: readonly (Core | undefined)[]): void {
+  for (const s of slices) if (s !== undefined) while (s.clock.step(h.c.timeLimitNs)) {}
+}
+
+/** Runs the wire once and the cores in `cores` (every core when omitted); frames for other cores are passed over. */
+export function runCores(input: LabConfig, cores?: readonly number[], opts: CoresOptions = {}): CoresPart {
+  const h = hostOf(input, opts);
+  const mine = new Set(cores ?? h.owned.map((_, i) => i));
+  let sendToWire: (frame: Uint8Array, len: number, nowNs: number) => void = () => {};
+  const slices: (Core | undefined)[] = h.owned.map((_, core) =>
+    mine.has(core) ? buildCore(h, core, opts, (frame, len, nowNs) => sendToWire(frame, len, nowNs)) : undefined,
+  );
+  let ran: ReturnType<typeof runFront>;
+  try {
+    ran = runFront(
+      h,
+      opts,
+      (core, frame, length, nowNs, flags, known) => {
+        const s = slices[core];
+        if (s === undefined) return;
+        s.clock.run(nowNs);
+        s.model.receiveFrame(frame, length, nowNs, flags, known);
+      },
+      (partner) => {
+        // open loop: the partner only counts the ACKs (traffic/partner.ts onAck), so they cannot change the wire
+        sendToWire = (frame, len, nowNs) => partner.receiveFromHost(frame, len, nowNs);
+        const flows = partner.expectedFlows();
+        for (const s of slices) s?.stack.expectFlows(flows);
+      },
+      () => drainCores(h, slices),
+    );
+  } finally {
+    for (const s of slices) s?.out?.close();
+  }
+  return { cores: coreParts(h, slices, ran.expectations, opts), front: ran.front };
+}
+
+/** What a fed worker needs once the wire is over (plain data, cloned across threads). */
+interface WireTail {
+  expectations: FlowExpectation[];
+  /** The front's clock when the wire ended: ACKs the cores send after it leave from there, as on one thread. */
+  frontNs: number;
+}
+
+/**
+ * The wire alone, on this thread: generated or replayed once, steered, and each frame handed to the feed of the
+ * worker that runs its core (`feeds[core]`; several cores may share one). Returns the front's counters as a part
+ * with no cores: merged with the workers' parts (`mergeCores`, this part first) it gives the report of `runCores`.
+ * Every feed gets its end, or its abort when the wire fails.
+ */
+export function runWire(input: LabConfig, feeds: readonly FeedWriter[], opts: CoresOptions = {}): CoresPart {
+  const h = hostOf(input, opts);
+  if (feeds.length !== h.c.cpus) throw new Error(`multicore: ${feeds.length} feeds for ${h.c.cpus} cores`);
+  const writers = [...new Set(feeds)];
+  let pattern: KnownRun['source'] = null;
+  let frontNs = 0;
+  try {
+    const ran = runFront(
+      h,
+      opts,
+      (core, frame, length, nowNs, flags, known) => {
+        // a claim travels as its offsets: the worker's own partner holds the same pattern bytes
+        if (known !== null && known.source !== pattern)
+          throw new Error('multicore: a frame claims bytes of a source other than the link partner’s pattern');
+        feeds[core]!.push(core, frame, length, nowNs, flags, known);
+      },
+      (partner) => {
+        pattern = partner.pattern;
+      },
+      () => {
+        frontNs = h.front.now;
+      },
+    );
+    const tail: WireTail = { expectations: ran.expectations, frontNs };
+    for (const w of writers) w.end(tail);
+    return { cores: [], front: ran.front };
+  } catch (e) {
+    for (const w of writers) w.abort();
+    throw e;
+  }
+}
+
+/** A transmit queue that never takes a frame: a link partner on it only listens (counts the host's ACKs). */
+const LISTEN_ONLY: FrameTx = {
+  transmit() {
+    throw new Error('multicore: a listening link partner sent a frame');
+  },
+  backlog: () => Number.POSITIVE_INFINITY,
+  addReadyListener() {},
+};
+
+/**
+ * The cores in `cores`, fed the frames for them by `runWire` on another thread (open loop or a replay: nothing they
+ * do changes the wire). Each core catches up to a frame's arrival and takes it, as in `runCores`; the ACKs they
+ * send reach a link partner of their own built from the same configuration, which only counts them (and holds the
+ * payload pattern the frames' claims refer to). The part equals `runCores(input, cores)`'s but for the front's
+ * counters, which hold only the ACK side (mergeCores sums those and takes the rest from `runWire`'s part).
+ */
+export function runFedCores(
+  input: LabConfig,
+  cores: readonly number[],
+  feed: FeedEnds,
+  opts: CoresOptions = {},
+): CoresPart {
+  const h = hostOf(input, opts);
+  const { c, front } = h;
+  const mine = new Set(cores);
+  const listener = c.capture === undefined ? new LinkPartner(front, LISTEN_ONLY, c.traffic, NO_TRACE) : undefined;
+  const sendToWire =
+    listener !== undefined
+      ? (frame: Uint8Array, len: number, nowNs: number) => listener.receiveFromHost(frame, len, nowNs)
+      : () => {};
+  const slices: (Core | undefined)[] = h.owned.map((_, core) =>
+    mine.has(core) ? buildCore(h, core, opts, sendToWire) : undefined,
+  );
+  const reader = new FeedReader(feed, listener?.pattern ?? null);
+  let tail: WireTail;
+  try {
+    if (listener !== undefined) {
+      const flows = listener.flowReports();
+      for (const s of slices) s?.stack.expectFlows(flows);
+    }
+    tail = reader.drain((core, frame, length, nowNs, flags, known) => {
+      const s = slices[core];
+      if (s === undefined) throw new Error(`multicore: a frame for core ${core}, which this worker does not run`);
+      front.run(nowNs); // the ACKs due by then reach the partner, and those sent now leave from here
+      s.clock.run(nowNs);
+      s.model.receiveFrame(frame, length, nowNs, flags, known);
+    }) as WireTail;
+    front.run(tail.frontNs);
+    while (front.step(c.timeLimitNs)) {
+      /* this worker's ACKs up to the end of the wire */
+    }
+    drainCores(h, slices);
+    while (front.step(c.timeLimitNs)) {
+      /* ACKs the partner's delay line still holds */
+    }
+  } catch (e) {
+    reader.fail();
+    throw e;
+  } finally {
+    for (const s of slices) s?.out?.close();
+  }
+  const frontPart: FrontPart = {};
+  if (listener !== undefined) {
+    frontPart.traffic = ackSide(listener.stats as unknown as Record<string, number>);
+    frontPart.sender = ackSide(senderTotals(listener));
+  }
+  return { cores: coreParts(h, slices, tail.expectations, opts), front: frontPart };
+}
+
+function ackSide(counters: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counters).filter(([k]) => ACK_SIDE.has(k)));
 }
 
 /** Counters of the front that count the host's ACKs: each worker's partner saw only its own cores' ACKs, so they sum. */
 const ACK_SIDE = new Set(['hostFrames', 'hostNotTcpAck', 'hostUnknownFlow', 'acksReceived', 'dupAcks']);
 
+/**
+ * One group of the fronts' counters: the ACK side summed, the rest equal wherever present (a fed worker's part has
+ * only the ACK side); keys in the first part's order.
+ */
 function mergeFront(group: string, parts: readonly (Record<string, number> | undefined)[]): Record<string, number> {
   const out: Record<string, number> = {};
-  parts.forEach((p, i) => {
+  for (const p of parts)
     for (const [k, v] of Object.entries(p ?? {})) {
-      if (i === 0 || ACK_SIDE.has(k)) out[k] = (i === 0 ? 0 : (out[k] ?? 0)) + v;
+      if (ACK_SIDE.has(k)) out[k] = (out[k] ?? 0) + v;
+      else if (out[k] === undefined) out[k] = v;
       else if (out[k] !== v)
         throw new Error(`multicore: the workers' wires differ: ${group}.${k} is ${out[k]} in one and ${v} in another`);
     }
-  });
   return out;
 }
 

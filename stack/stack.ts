@@ -611,7 +611,7 @@ export class Stack implements RxSink {
   // ───────────── sockets, verification ─────────────
 
   /** Creates the flows the link partner will send, so each stream starts at its ISN even if its first segment arrives late. */
-  expectFlows(expectations: readonly FlowExpectation[]): void {
+  expectFlows(expectations: readonly Pick<FlowExpectation, 'key' | 'isn'>[]): void {
     for (const e of expectations) this.tcp.expectFlow(e.key, e.isn);
   }
 

@@ -2,6 +2,7 @@
 // order-independent tasks flowing to a fixed number of threads; piscina does the same with more we do not use).
 // Results come back in task order whatever order the workers finish in, so the output does not depend on --jobs.
 import { pathToFileURL } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
 import Tinypool from 'tinypool';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { BUILT_WORKER_ENV } from './built-worker.ts';
@@ -89,6 +90,13 @@ export class WorkerPool {
       }),
     );
     return answers.map((a) => unwrap(a) as R);
+  }
+
+  /** One task on a thread of the pool, with what its message moves rather than copies (a MessagePort). */
+  async runOne<R>(task: PoolTask, transferList: MessagePort[]): Promise<R> {
+    return unwrap(
+      (await this.pool.run({ task, loads: this.loads } satisfies PoolJob, { transferList })) as PoolAnswer,
+    ) as R;
   }
 
   destroy(): Promise<void> {
