@@ -90,6 +90,37 @@ describe('LatencyRecorder', () => {
   it('is 0 when empty', () => {
     expect(new LatencyRecorder().percentile(99)).toBe(0);
   });
+
+  it('the selection finds the value a sort by value does, with many ties, runs and weights', () => {
+    let x = 12345;
+    const next = () => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x;
+    };
+    for (const shape of ['random', 'ties', 'ascending', 'descending'] as const) {
+      const r = new LatencyRecorder();
+      const vs: number[] = [],
+        ws: number[] = [];
+      for (let i = 0; i < 5000; i++) {
+        const v =
+          shape === 'random' ? next() % 100_000 : shape === 'ties' ? next() % 7 : shape === 'ascending' ? i : 5000 - i;
+        const w = 1 + (next() % 5);
+        r.record(v, w);
+        vs.push(v);
+        ws.push(w);
+      }
+      const order = vs.map((_, i) => i).sort((a, b) => vs[a]! - vs[b]!);
+      const total = ws.reduce((a, b) => a + b, 0);
+      const bySort = (p: number) => {
+        const rank = Math.max(1, Math.ceil((p / 100) * total - 1e-9));
+        let acc = 0;
+        for (const i of order) if ((acc += ws[i]!) >= rank) return vs[i]!;
+        return vs[order[order.length - 1]!]!;
+      };
+      const ps = [0.1, 1, 25, 50, 90, 99, 99.9, 100];
+      expect(r.percentiles(ps), shape).toEqual(ps.map(bySort));
+    }
+  });
 });
 
 describe('OccupancySampler', () => {
