@@ -9,8 +9,9 @@
  */
 /** A LatencyRecorder's kept samples and totals as plain data. */
 export interface LatencySamples {
-  values: number[];
-  weights: number[];
+  /** Typed arrays: a worker thread's clone of them is one copy each. */
+  values: Float64Array;
+  weights: Float64Array;
   stride: number;
   count: number;
   sum: number;
@@ -83,8 +84,8 @@ export class LatencyRecorder {
   /** What the recorder holds, as plain data (a worker thread sends it back; `merged` joins several). */
   samples(): LatencySamples {
     return {
-      values: Array.from(this.values.subarray(0, this.n)),
-      weights: Array.from(this.weights.subarray(0, this.n)),
+      values: this.values.slice(0, this.n),
+      weights: this.weights.slice(0, this.n),
       stride: this.stride,
       count: this.count,
       sum: this.sum,
