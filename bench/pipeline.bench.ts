@@ -14,8 +14,8 @@
 // - `pipeline-mq-4queues`: the whole lab as `vnic run --cpus 2` runs it (lab/multicore.ts), on one thread: 4 open-loop
 //   bulk flows at 10 Gb/s into an mq NIC with 4 RSS queues, queue q serviced on simulated core q mod 2 (each core its
 //   own stack, CPU and DMA region), GRO, every byte verified. `pipeline-mq-4queues-workers`: the same run split over
-//   2 worker threads (`--workers 2`, cli/pool/workers.ts: each regenerates the wire and runs one core; the threads
-//   are started by the warm-up and kept). Their ratio is in the JSON's `ratios.workersToOneThread`.
+//   2 worker threads (`--workers 2`, cli/pool/workers.ts: the main thread generates and steers the wire, each worker
+//   runs one core on the frames fed to it; the threads are started by the warm-up and kept). Their ratio is in the JSON's `ratios.workersToOneThread`.
 // - `memory-flat-ehea-4flows`: the first case's pipeline for 10 M frames (`--packets`), the retained heap taken at 1 M
 //   (a tenth) and at the end, with a verdict (the issue's "memory flat" target, asserted here, not in a test).
 // Extras: frames the NIC was offered, stack deliveries, drops, and `retainedHeapMB` (heap after GC with the run's

@@ -4,8 +4,10 @@
 // wire is generated once, in front of the cores (open-loop traffic or a replay: nothing the host does changes what
 // the wire carries), and each frame is steered by the NIC's RSS to the core that owns its queue, which first runs its
 // own events up to the frame's arrival. Cores share nothing, so a core's results depend only on the wire and on which
-// queues it owns: `runCores` may run any subset of the cores (a worker thread, cli/pool) and `mergeCores` joins the
-// parts in core order, giving the same report and the same `--out` bytes however the cores were spread.
+// queues it owns: `runCores` runs the wire and any subset of the cores in one thread; `runWire` runs the wire alone
+// and feeds each frame to the thread running its core (lab/frame-feed.ts), where `runFedCores` takes it (worker
+// threads, cli/pool/workers.ts); `mergeCores` joins the parts in core order, giving the same report and the same
+// `--out` bytes however the cores were spread.
 import { rmSync } from 'node:fs';
 import { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE } from '../observe/trace.ts';

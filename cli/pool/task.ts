@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { runMatrixRow, type MatrixRowTask, type MatrixRow } from '../commands/matrix.ts';
 import { runLabSummary, type LabRunTask, type LabRunSummary } from '../../report/collect.ts';
 import { runSeedTask, type SeedRunTask, type SeedRunAnswer } from '../../lab/seeds.ts';
-import { runCoresTask, runFedCoresTask, type CoresTask, type FedCoresTask } from './cores.ts';
+import { runCoresTask, type CoresTask } from './cores.ts';
 import type { CoresPart } from '../../lab/multicore.ts';
 import { CheckFailed, UsageError } from '../errors.ts';
 import { runOrExplain } from '../commands/replay.ts';
@@ -14,8 +14,7 @@ export type PoolTask =
   | { kind: 'matrix-row'; task: MatrixRowTask }
   | { kind: 'lab-run'; task: LabRunTask }
   | { kind: 'run-seed'; task: SeedRunTask }
-  | { kind: 'cores'; task: CoresTask }
-  | { kind: 'fed-cores'; task: FedCoresTask };
+  | { kind: 'cores'; task: CoresTask };
 
 /** The answer for each kind of task. */
 export interface PoolValue {
@@ -23,7 +22,6 @@ export interface PoolValue {
   'lab-run': LabRunSummary;
   'run-seed': SeedRunAnswer;
   cores: CoresPart;
-  'fed-cores': CoresPart;
 }
 
 /** An error crosses the thread boundary as its kind and message, so the CLI still exits 2, 1 or 70 for it. */
@@ -75,8 +73,6 @@ export function runTask(t: PoolTask): PoolValue[keyof PoolValue] {
       return runSeedTask(t.task);
     case 'cores':
       return runCoresTask(t.task);
-    case 'fed-cores':
-      return runFedCoresTask(t.task);
   }
 }
 

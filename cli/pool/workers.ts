@@ -18,7 +18,7 @@ import {
   runWire,
   type CoresPart,
 } from '../../lab/multicore.ts';
-import type { FedCoresTask } from './cores.ts';
+import type { CoresTask } from './cores.ts';
 import { WorkerPool } from './pool.ts';
 
 /** The run on `workers` threads (at most one per simulated core) fed by this one. */
@@ -38,14 +38,14 @@ export async function runOnWorkers(
   const pool = o.pool ?? new WorkerPool(n, o.loads ?? []);
   try {
     const answers = writers.map((w, k) => {
-      const task: FedCoresTask = {
+      const task: CoresTask = {
         config,
         cores: Array.from({ length: c.cpus }, (_, core) => core).filter((core) => core % n === k),
         feed: w.ends,
         mtu,
         ...(out !== undefined ? { out } : {}),
       };
-      return pool.runOne<CoresPart>({ kind: 'fed-cores', task }, [w.ends.port]);
+      return pool.runOne<CoresPart>({ kind: 'cores', task }, [w.ends.port]);
     });
     const settled = Promise.all(answers);
     let front: CoresPart;
