@@ -110,7 +110,7 @@ describe('a driver written in a folder outside the repo', () => {
   it('loads with --load (TypeScript, imports by package name), runs, and passes vnic test-driver (exit 0)', async () => {
     const file = join(dir, 'my-driver.ts');
     writeFileSync(file, MINIMAL.replaceAll(`'minimal'`, `'my-driver'`));
-    const run = await vnicThere([
+    const spawned = vnicThere([
       '--load',
       file,
       'run',
@@ -122,11 +122,13 @@ describe('a driver written in a folder outside the repo', () => {
       'lro',
       '--json',
     ]);
+    // the spawn is the bin loading a TypeScript driver from outside the repo; the verdict is the same in-process
+    // (and runs on the other core meanwhile)
+    const t = await vnicInThere(['test-driver', './my-driver.ts', '--json']);
+    const run = await spawned;
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).runs[0].allStreamsOk).toBe(true);
-    // the spawn above is the bin loading a TypeScript driver from outside the repo; the verdict is the same in-process
-    const t = await vnicInThere(['test-driver', './my-driver.ts', '--json']);
     expect(t.code).toBe(0);
     const out = JSON.parse(t.stdout) as { ok: boolean; drivers: { driver: string; broken: unknown[] }[] };
     expect(out.ok).toBe(true);
