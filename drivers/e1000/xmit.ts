@@ -6,6 +6,7 @@ import {
   E1000_TX_CMD,
   E1000_TX_CONTEXT,
   E1000_TX_DATA,
+  E1000_TX_DESC_SIZE,
   E1000_TX_DTALEN_DTYP_DCMD,
   E1000_TX_DTYP,
   E1000_TX_LEGACY,
@@ -27,14 +28,14 @@ export const E1000_TX_WRITER: TxDescriptorWriter = {
   write(v: DataView, addrOf: (slot: number) => number, first: number, entries: number, p: TxPlan): number {
     if (!p.tso && !p.insertL4Csum) {
       const a = addrOf(first);
-      for (let k = 0; k < 16; k += 4) v.setUint32(a + k, 0, true);
+      for (let k = 0; k < E1000_TX_DESC_SIZE; k += 4) v.setUint32(a + k, 0, true);
       setAddr64(v, a + E1000_TX_LEGACY.BUFFER_ADDR, p.buffer, true);
       v.setUint16(a + E1000_TX_LEGACY.LENGTH, p.length, true);
       v.setUint8(a + E1000_TX_LEGACY.CMD, E1000_TX_CMD.EOP | E1000_TX_CMD.IFCS | E1000_TX_CMD.RS);
       return 1;
     }
     const c = addrOf(first);
-    for (let k = 0; k < 16; k += 4) v.setUint32(c + k, 0, true);
+    for (let k = 0; k < E1000_TX_DESC_SIZE; k += 4) v.setUint32(c + k, 0, true);
     v.setUint8(c + E1000_TX_CONTEXT.IPCSS, p.l3);
     v.setUint8(c + E1000_TX_CONTEXT.IPCSO, p.l3 + IPV4.CSUM);
     v.setUint16(c + E1000_TX_CONTEXT.IPCSE, p.l4 - 1, true);
@@ -53,7 +54,7 @@ export const E1000_TX_WRITER: TxDescriptorWriter = {
     v.setUint8(c + E1000_TX_CONTEXT.HDRLEN, p.hdrLen);
     v.setUint16(c + E1000_TX_CONTEXT.MSS, p.tso ? p.mss : 0, true);
     const d = addrOf((first + 1) % entries);
-    for (let k = 0; k < 16; k += 4) v.setUint32(d + k, 0, true);
+    for (let k = 0; k < E1000_TX_DESC_SIZE; k += 4) v.setUint32(d + k, 0, true);
     setAddr64(v, d + E1000_TX_DATA.BUFFER_ADDR, p.buffer, true);
     const dcmd =
       E1000_TX_CMD.DEXT | E1000_TX_CMD.EOP | E1000_TX_CMD.IFCS | E1000_TX_CMD.RS | (p.tso ? E1000_TX_CMD.TSE : 0);
