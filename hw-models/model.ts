@@ -86,12 +86,15 @@ export interface BitField {
 
 /** The value of bit field `f` of `word`. */
 export function readBits(word: number, f: BitField): number {
-  return (word >>> f.shift) & ((1 << f.bits) - 1);
+  return ((word >>> f.shift) & mask(f.bits)) >>> 0;
 }
+
+/** The low `bits` bits set (`1 << 32` is 1 in JavaScript, so a whole word is spelled out). */
+const mask = (bits: number): number => (bits >= 32 ? 0xffffffff : (1 << bits) - 1);
 
 /** `value` placed in bit field `f` of a word (cut to the field's bits); OR the fields of one word together. */
 export function placeBits(value: number, f: BitField): number {
-  return ((value & ((1 << f.bits) - 1)) << f.shift) >>> 0;
+  return ((value & mask(f.bits)) << f.shift) >>> 0;
 }
 
 /**
