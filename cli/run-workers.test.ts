@@ -66,6 +66,25 @@ describe('vnic run --workers', () => {
     expect(RunOutputSchema.parse(JSON.parse(a.stdout)).runs[0]!.allStreamsOk).toBe(true);
   }, 180_000);
 
+  it('a worker that fails before its first frame ends the run with the error of the run on one thread', async () => {
+    const args = [
+      'run',
+      '--config',
+      openLoop,
+      '--cpus',
+      '2',
+      '--engine',
+      'gro',
+      '--out',
+      join(dir, 'no', 'such.pcapng'),
+    ];
+    const [a, b] = await Promise.all([vnic(args), vnic([...args, '--workers', '2'])]);
+    expect(a.code).toBe(70);
+    expect(b.code).toBe(70);
+    expect(b.stderr).toBe(a.stderr);
+    expect(a.stderr).toContain('such.pcapng.core0.part');
+  }, 180_000);
+
   it('exit 2 and one line for what cannot split', async () => {
     const cases: [string[], string][] = [
       [

@@ -78,9 +78,12 @@ export class FeedWriter {
     return { port: this.channel.port2, ctrl: this.ctrl.buffer as SharedArrayBuffer };
   }
 
-  /** Resolves once the worker's run has started reading (so the generator never waits on a task not yet running). */
+  /**
+   * Resolves once the worker's run has started reading (so the generator never waits on a task not yet running), or
+   * once the feed is closed (a worker that failed before reading: its task says why).
+   */
   async started(): Promise<void> {
-    while (Atomics.load(this.ctrl, CTRL.STARTED) === 0) await new Promise((r) => setTimeout(r, 1));
+    while (Atomics.load(this.ctrl, CTRL.STARTED) === 0 && !this.closed) await new Promise((r) => setTimeout(r, 1));
   }
 
   /** Hands on frame bytes [0, length) for core `core`, arriving at `nowNs`; `known` is copied, as the link copies it. */
