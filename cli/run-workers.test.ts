@@ -85,6 +85,26 @@ describe('vnic run --workers', () => {
     expect(a.stderr).toContain('such.pcapng.core0.part');
   }, 180_000);
 
+  it('a capture cut short: exit 2 and the same line on one thread and on two workers, found before or during the run', async () => {
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, readFileSync(capturePath('parallel4_mtu1500.tx.pcap')).subarray(0, 150_000));
+    // without an MTU the capture is scanned for one before the first frame; with one, the wire meets the cut
+    for (const mtu of [{}, { mtu: 1500 }]) {
+      const config = configFile('cut.json', {
+        model: 'mq',
+        queues: 4,
+        ...mtu,
+        capture: { path: cut, onlyTo: '10.77.0.2' },
+      });
+      const args = ['run', '--config', config, '--cpus', '2', '--engine', 'gro', '--json'];
+      const [a, b] = await Promise.all([vnic(args), vnic([...args, '--workers', '2'])]);
+      expect(a.code, a.stderr).toBe(2);
+      expect(b.code, b.stderr).toBe(2);
+      expect(b.stderr).toBe(a.stderr);
+      expect(a.stderr).toContain('is cut short');
+    }
+  }, 180_000);
+
   it('exit 2 and one line for what cannot split', async () => {
     const cases: [string[], string][] = [
       [

@@ -20,6 +20,7 @@ import {
 } from '../../lab/multicore.ts';
 import type { CoresTask } from './cores.ts';
 import { WorkerPool } from './pool.ts';
+import { runOrExplain } from '../commands/replay.ts';
 
 /** The run on `workers` threads (at most one per simulated core) fed by this one. */
 export async function runOnWorkers(
@@ -31,9 +32,11 @@ export async function runOnWorkers(
   const n = Math.min(workers, c.cpus);
   // one worker would only take turns with this thread: the run stays here
   if (n <= 1) return runMulticore(config, o.out !== undefined ? { out: o.out } : {});
-  const out =
-    o.out !== undefined ? { path: o.out.path, snaplen: o.out.snaplen ?? inputSnaplen(c, undefined) } : undefined;
-  const mtu = chooseMtu(c, undefined).value;
+  // what the run takes from a capture before its first frame: a damaged one is exit 2, as on one thread
+  const { out, mtu } = runOrExplain(() => ({
+    out: o.out !== undefined ? { path: o.out.path, snaplen: o.out.snaplen ?? inputSnaplen(c, undefined) } : undefined,
+    mtu: chooseMtu(c, undefined).value,
+  }));
   const writers = Array.from({ length: n }, () => new FeedWriter());
   const pool = o.pool ?? new WorkerPool(n, o.loads ?? []);
   try {
@@ -52,10 +55,12 @@ export async function runOnWorkers(
     try {
       // the wire starts once every worker reads (one that fails first ends its task, and the wait)
       await Promise.race([Promise.all(writers.map((w) => w.started())), settled]);
-      front = runWire(
-        config,
-        Array.from({ length: c.cpus }, (_, core) => writers[core % n]!),
-        { mtu },
+      front = runOrExplain(() =>
+        runWire(
+          config,
+          Array.from({ length: c.cpus }, (_, core) => writers[core % n]!),
+          { mtu },
+        ),
       );
     } catch (e) {
       for (const w of writers) w.abort();
