@@ -17,11 +17,11 @@ describe('FeedWriter → FeedReader', () => {
   it('hands on every frame in order, across batches and a frame longer than a batch', () => {
     const w = new FeedWriter();
     // more frames than a batch holds, and one longer than a batch (it travels alone); few enough batches that one
-    // thread can write them all before reading (a feed has 8)
-    const lengthOf = (k: number) => (k === 700 ? 700_000 : k % 100 === 0 ? 9018 : k % 2 === 0 ? 1514 : 60);
+    // thread can write them all before reading (a feed has 16 of 64 KiB)
+    const lengthOf = (k: number) => (k === 150 ? 700_000 : k % 100 === 0 ? 9018 : k % 2 === 0 ? 1514 : 60);
     const sent: { core: number; bytes: number[]; at: number; flags: number; known: number[] | null }[] = [];
     const claim = new KnownRun();
-    for (let k = 0; k < 1200; k++) {
+    for (let k = 0; k < 300; k++) {
       const length = lengthOf(k);
       // a longer array than the frame: only `length` bytes travel
       const frame = frameOf(k, length + 3);
