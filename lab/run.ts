@@ -147,7 +147,9 @@ export interface RunOptions {
   onOpen?: (parts: { model: NicModel; driver: Driver; stack: Stack }) => void;
   /**
    * Skip work no observer can see (default true): the NIC takes the FCS and checksum sum of bytes the link partner
-   * generated from its pattern instead of passing over them (wire/known-bytes.ts). False does every byte pass; reports,
+   * generated from its pattern instead of passing over them (wire/known-bytes.ts), and the sockets compare the bytes
+   * they receive with that pattern instead of fingerprinting them, taking the sender's fingerprint while they are equal
+   * (wire/stream-check.ts). False does every byte pass and both fingerprints; reports,
    * DMA memory and output bytes are the same either way (test/shortcuts.test.ts runs both).
    */
   shortcuts?: boolean;
@@ -347,6 +349,8 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
       else {
         stack.sendToWire = toSender;
         stack.expectFlows(partner.expectedFlows());
+        // the sockets compare what they receive with the sender's pattern instead of hashing it a second time
+        if (opts.shortcuts !== false) stack.compareStreams(partner.streamReferences());
       }
       partner.start();
       expectationsOf = () => setup.partner.expectedFlows();

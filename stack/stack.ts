@@ -13,6 +13,7 @@ import { LatencyRecorder, OccupancySampler } from '../observe/recorders.ts';
 import type { FlowExpectation, FlowKey } from '../wire/flow.ts';
 import { flowName } from '../wire/flow.ts';
 import { StreamHash } from '../wire/stream-hash.ts';
+import type { StreamReference } from '../wire/stream-check.ts';
 import {
   type SkBuff,
   freeSkb,
@@ -615,6 +616,22 @@ export class Stack implements RxSink {
     for (const e of expectations) this.tcp.expectFlow(e.key, e.isn);
   }
 
+  /**
+   * The sender's generator of each stream (link partner flows): the socket compares what it receives with it instead of
+   * hashing, and shares the sender's fingerprint while every byte is equal (wire/stream-check.ts). Call after
+   * `expectFlows`, before traffic; the fingerprints are the same with or without it.
+   */
+  compareStreams(references: readonly { key: FlowKey; reference: StreamReference }[]): void {
+    for (const r of references) this.tcp.lookup(r.key)?.stream.compareWith(r.reference);
+  }
+
+  /** Received bytes the sockets compared with the sender's generator instead of hashing them. */
+  get bytesComparedWithSender(): number {
+    let n = 0;
+    for (const f of this.tcp.flowList) n += f.stream.bytesCompared;
+    return n;
+  }
+
   /** Every flow the stack knows, in creation order. */
   flows(): FlowResult[] {
     return this.tcp.flowList.map(flowResult);
@@ -682,7 +699,7 @@ function flowResult(f: TcpFlow): FlowResult {
     key: f.key,
     name: f.name,
     bytesDelivered: f.bytesDelivered,
-    digest: f.hash.digest(),
+    digest: f.stream.digest(),
     segmentsIn: f.segmentsIn,
     packetsToStack: f.packetsToStack,
     acksSent: f.acksSent,

@@ -4,7 +4,7 @@
 // seeded pattern each flow reads from its own salt (`payload.ts`), fingerprinted on demand (`expectedFlows`).
 
 import { Prng } from '../sim/prng.ts';
-import { StreamHash } from '../wire/stream-hash.ts';
+import type { StreamReference } from '../wire/stream-check.ts';
 import { LatencyRecorder } from '../observe/recorders.ts';
 import { wasmBytes } from '../wire/byte-passes.ts';
 import { KnownRun } from '../wire/known-bytes.ts';
@@ -174,9 +174,6 @@ class TcpFlow {
   private readonly ipIdRng: Prng;
   private readonly ipIdMode: number;
   private ipIdNext: number;
-  /** Fingerprint of stream bytes [0, hashedBytes), extended on demand by `expectation()`. */
-  private expHash = new StreamHash();
-  private hashedBytes = 0;
   /** The flow's own frame buffer, at `frameAt` of the partner's `frameArea`: headers written once, per-segment fields patched. */
   private readonly frameAt: number;
   private readonly buf: Uint8Array;
@@ -682,13 +679,7 @@ class TcpFlow {
   /** The stream so far (a duration-limited flow: what has been sent) or the whole stream, fingerprinted from the pattern. */
   expectation(): FlowExpectation {
     const bytes = this.total === Infinity ? this.sndMax : this.total;
-    if (bytes < this.hashedBytes) {
-      this.expHash = new StreamHash();
-      this.hashedBytes = 0;
-    }
-    this.p.pattern.hashStream(this.expHash, this.salt, this.hashedBytes, bytes);
-    this.hashedBytes = bytes;
-    return { key: { ...this.key }, isn: this.isn, bytes, digest: this.expHash.digest() };
+    return { key: { ...this.key }, isn: this.isn, bytes, digest: this.p.pattern.streamDigest(this.salt, bytes) };
   }
 }
 
@@ -1054,6 +1045,11 @@ export class LinkPartner {
   /** What each TCP flow's socket must end up with (receive-direction keys: saddr is this sender). */
   expectedFlows(): FlowExpectation[] {
     return this.flows.map((f) => f.expectation());
+  }
+
+  /** Each TCP flow's stream as its generator: a socket may compare what it receives with it (wire/stream-check.ts). */
+  streamReferences(): { key: FlowKey; reference: StreamReference }[] {
+    return this.flows.map((f) => ({ key: { ...f.key }, reference: this.pattern.reference(f.salt) }));
   }
 
   /** Per-flow state and counters. */

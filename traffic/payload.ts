@@ -5,7 +5,8 @@
 // byte loop (the pattern is a KnownBytes: a NIC model takes a generated frame's FCS from it, wire/known-bytes.ts).
 
 import { Prng } from '../sim/prng.ts';
-import type { StreamHash } from '../wire/stream-hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
+import type { StreamReference } from '../wire/stream-check.ts';
 import { wasmBytes } from '../wire/byte-passes.ts';
 import { crc32Across, crc32Prefix, type KnownBytes } from '../wire/known-bytes.ts';
 
@@ -20,6 +21,8 @@ export class PayloadPattern implements KnownBytes {
   private readonly oddSums: Uint32Array;
   /** crcPrefix[k]: the CRC-32 register from 0 after bytes [0, k). */
   private readonly crcPrefix: Int32Array;
+  /** Per salt, the stream hashed so far: the sender's expectation and the socket comparing with `reference` share it. */
+  private readonly hashed = new Map<number, StreamHash>();
 
   /**
    * Fills `into` (at least PATTERN_PERIOD + maxSegment bytes; a view lets the caller keep the pattern in
@@ -79,6 +82,30 @@ export class PayloadPattern implements KnownBytes {
     const e = this.evenSums[end]! - this.evenSums[start]!;
     const o = this.oddSums[end]! - this.oddSums[start]!;
     return (start & 1) === 0 ? e * 256 + o : o * 256 + e;
+  }
+
+  /** StreamHash's digest of the first `length` bytes of the stream of a flow with `salt`: each byte hashed once however often asked. */
+  streamDigest(salt: number, length: number): string {
+    let h = this.hashed.get(salt);
+    if (h === undefined) this.hashed.set(salt, (h = new StreamHash()));
+    if (length < h.length) {
+      // a shorter prefix than one asked before (a socket that received less than was sent): on its own
+      const prefix = new StreamHash();
+      this.hashStream(prefix, salt, 0, length);
+      return prefix.digest();
+    }
+    this.hashStream(h, salt, h.length, length);
+    return h.digest();
+  }
+
+  /** The stream of a flow with `salt` as a reference a socket compares what it receives with (wire/stream-check.ts). */
+  reference(salt: number): StreamReference {
+    return {
+      bytes: this.bytes,
+      position: (streamOffset) => PayloadPattern.start(streamOffset, salt),
+      hashInto: (hash, from, to) => this.hashStream(hash, salt, from, to),
+      digest: (length) => this.streamDigest(salt, length),
+    };
   }
 
   /** Feeds bytes [from, to) of the stream of a flow with `salt` to `hash`, in order. */
