@@ -5,7 +5,7 @@
 // sender computes anyway for its expectation: one hash of the stream instead of two. At the first chunk that differs,
 // or that cannot be compared in WebAssembly, it hashes the equal prefix from the generator and every received byte from
 // there on, so the fingerprint is always exactly StreamHash's over the received bytes.
-import { bytePassesFor } from './byte-passes.ts';
+import { bytePassesFor, type BytePasses } from './byte-passes.ts';
 import { StreamHash } from './stream-hash.ts';
 
 /** A stream generated from a source of bytes, known to the sender (traffic/payload.ts PayloadPattern.reference). */
@@ -26,6 +26,9 @@ export class StreamCheck {
   private same = 0;
   /** Bytes compared with the reference rather than hashed. */
   bytesCompared = 0;
+  /** The last array compared from, and its memory's WebAssembly passes. */
+  private mem: Uint8Array | null = null;
+  private passes: BytePasses | undefined;
 
   /** Bytes received so far. */
   get length(): number {
@@ -62,7 +65,12 @@ export class StreamCheck {
     if (!(Number.isInteger(start) && Number.isInteger(n) && start >= 0 && n >= 0 && start + n <= mem.length)) {
       throw new RangeError(`StreamCheck.update: bytes ${start}..${start + n} are not inside a buffer of ${mem.length}`);
     }
-    const k = bytePassesFor(mem.buffer);
+    if (mem !== this.mem) {
+      // an array's `buffer` is a call that costs as much as comparing a few hundred bytes: once per array seen
+      this.mem = mem;
+      this.passes = bytePassesFor(mem.buffer);
+    }
+    const k = this.passes;
     if (k === undefined) return false;
     const refAt = k.referenceAt(ref.bytes);
     if (refAt < 0) return false;
