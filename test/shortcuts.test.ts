@@ -32,6 +32,8 @@ function bothWays(name: string, config: LabConfig): { fromSender: number; compar
     return {
       report: JSON.stringify(r.report),
       flows: JSON.stringify(r.stack.flows()),
+      // the verdicts, with both fingerprints (read lazily when a socket compared with the sender's pattern)
+      verdicts: JSON.stringify(r.stack.verify(r.expectations)),
       dma: r.model.dma.bytes.slice(),
       out: new Uint8Array(readFileSync(out)),
       fromSender: r.model.name === 'ehea' ? (r.model as EheaNic).digestsFromSender : 0,
@@ -41,6 +43,7 @@ function bothWays(name: string, config: LabConfig): { fromSender: number; compar
   const [on, off] = runs as [(typeof runs)[0], (typeof runs)[0]];
   expect(on.report, `${name}: report`).toBe(off.report);
   expect(on.flows, `${name}: stream fingerprints`).toBe(off.flows);
+  expect(on.verdicts, `${name}: verdicts and expected fingerprints`).toBe(off.verdicts);
   expect(firstDifference(on.dma, off.dma), `${name}: DMA memory`).toBe(-1);
   expect(firstDifference(on.out, off.out), `${name}: output pcap`).toBe(-1);
   expect(off.fromSender, `${name}: without shortcuts every frame is read`).toBe(0);

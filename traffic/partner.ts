@@ -4,7 +4,7 @@
 // seeded pattern each flow reads from its own salt (`payload.ts`), fingerprinted on demand (`expectedFlows`).
 
 import { Prng } from '../sim/prng.ts';
-import type { StreamReference } from '../wire/stream-check.ts';
+import { attachReference, lazyProperty, type StreamReference } from '../wire/stream-check.ts';
 import { LatencyRecorder } from '../observe/recorders.ts';
 import { wasmBytes } from '../wire/byte-passes.ts';
 import { KnownRun } from '../wire/known-bytes.ts';
@@ -679,7 +679,15 @@ class TcpFlow {
   /** The stream so far (a duration-limited flow: what has been sent) or the whole stream, fingerprinted from the pattern. */
   expectation(): FlowExpectation {
     const bytes = this.total === Infinity ? this.sndMax : this.total;
-    return { key: { ...this.key }, isn: this.isn, bytes, digest: this.p.pattern.streamDigest(this.salt, bytes) };
+    const pattern = this.p.pattern,
+      salt = this.salt;
+    // the fingerprint is hashed from the pattern when first read: a socket that compared every byte with the same
+    // pattern is verified without it (Stack.verify)
+    const e = lazyProperty({ key: { ...this.key }, isn: this.isn, bytes, digest: '' }, 'digest', () =>
+      pattern.streamDigest(salt, bytes),
+    );
+    attachReference(e, pattern.reference(salt));
+    return e;
   }
 }
 

@@ -23,6 +23,7 @@ export class PayloadPattern implements KnownBytes {
   private readonly crcPrefix: Int32Array;
   /** Per salt, the stream hashed so far: the sender's expectation and the socket comparing with `reference` share it. */
   private readonly hashed = new Map<number, StreamHash>();
+  private readonly references = new Map<number, StreamReference>();
 
   /**
    * Fills `into` (at least PATTERN_PERIOD + maxSegment bytes; a view lets the caller keep the pattern in
@@ -100,12 +101,18 @@ export class PayloadPattern implements KnownBytes {
 
   /** The stream of a flow with `salt` as a reference a socket compares what it receives with (wire/stream-check.ts). */
   reference(salt: number): StreamReference {
-    return {
-      bytes: this.bytes,
-      position: (streamOffset) => PayloadPattern.start(streamOffset, salt),
-      hashInto: (hash, from, to) => this.hashStream(hash, salt, from, to),
-      digest: (length) => this.streamDigest(salt, length),
-    };
+    let r = this.references.get(salt);
+    if (r === undefined) {
+      // one object per salt: a socket's reference and the sender's expectation are then recognisably the same stream
+      r = {
+        bytes: this.bytes,
+        position: (streamOffset) => PayloadPattern.start(streamOffset, salt),
+        hashInto: (hash, from, to) => this.hashStream(hash, salt, from, to),
+        digest: (length) => this.streamDigest(salt, length),
+      };
+      this.references.set(salt, r);
+    }
+    return r;
   }
 
   /** Feeds bytes [from, to) of the stream of a flow with `salt` to `hash`, in order. */

@@ -21,6 +21,7 @@
 //   hash16(at, end, v0, v1, v2, v3, tables)          lanes out at memory[tables + LANES + 4·i]
 //     for each 16-byte group at g in [at, end): v_i = imul(v_i ^ word_i, 0x9e3779b1); v_i ^= v_i >>> 15, i = 0..3,
 //     word_i = the little-endian i32 at g + 4·i
+//   copy(dst, src, len)                              memory[dst, dst + len) = memory[src, src + len) (memory.copy)
 //   same(a, b, len) -> 1 when memory[a, a + len) equals memory[b, b + len), else 0: a socket comparing the bytes it
 //     received with a copy of the sender's generator (referenceAt) placed in the same memory, wire/stream-check.ts
 //
@@ -452,6 +453,11 @@ const sameCode = [
   ...sameBody,
 ];
 
+// ---- copy ------------------------------------------------------------------------------------------------------------
+
+const MEMORY_COPY = [0xfc, ...uleb(10), 0x00, 0x00];
+const copyCode = [...vec([]), ...get(0), ...get(1), ...get(2), ...MEMORY_COPY, END];
+
 function bytePassesModule(): Uint8Array<ArrayBuffer> {
   const i32s = (n: number): number[][] => new Array<number[]>(n).fill([T_I32]);
   return new Uint8Array([
@@ -470,10 +476,11 @@ function bytePassesModule(): Uint8Array<ArrayBuffer> {
         [0x60, ...vec(i32s(7)), ...vec([])], // hash16
         [0x60, ...vec(i32s(4)), ...vec([])], // sum
         [0x60, ...vec(i32s(3)), ...vec(i32s(1))], // same
+        [0x60, ...vec(i32s(3)), ...vec([])], // copy
       ]),
     ),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])), // memory, min 1 page
-    ...section(3, vec([uleb(0), uleb(1), uleb(2), uleb(3)])),
+    ...section(3, vec([uleb(0), uleb(1), uleb(2), uleb(3), uleb(4)])),
     ...section(
       7,
       vec([
@@ -481,6 +488,7 @@ function bytePassesModule(): Uint8Array<ArrayBuffer> {
         [...name('hash16'), 0x00, ...uleb(1)],
         [...name('sum'), 0x00, ...uleb(2)],
         [...name('same'), 0x00, ...uleb(3)],
+        [...name('copy'), 0x00, ...uleb(4)],
       ]),
     ),
     ...section(
@@ -490,6 +498,7 @@ function bytePassesModule(): Uint8Array<ArrayBuffer> {
         [...uleb(hashCode.length), ...hashCode],
         [...uleb(sumCode.length), ...sumCode],
         [...uleb(sameCode.length), ...sameCode],
+        [...uleb(copyCode.length), ...copyCode],
       ]),
     ),
   ]);
@@ -512,6 +521,9 @@ export interface BytePasses {
   readonly sum: (at: number, len: number, sumFrom: number, tables: number) => void;
   /** 1 when the `len` bytes at `a` equal those at `b` (addresses in this memory), else 0. */
   readonly same: (a: number, b: number, len: number) => number;
+  /** Copies the `len` bytes at `src` to `dst` (addresses in this memory; the ranges may overlap): copyWithin's result,
+   *  without its runtime call (copyWithin costs 60-110 ns for 1448 bytes, this about a quarter of that). */
+  readonly copy: (dst: number, src: number, len: number) => void;
   /**
    * The address in this memory of a copy of `source` (at most REFERENCE_AREA bytes, never changed after it is first
    * asked for: the copy is made once and kept while the same array is asked for), or -1 when it does not fit.
@@ -566,6 +578,7 @@ export function wasmBytes(size: number): Uint8Array<ArrayBuffer> {
     hash16: instance.exports['hash16'] as BytePasses['hash16'],
     sum: instance.exports['sum'] as BytePasses['sum'],
     same: instance.exports['same'] as BytePasses['same'],
+    copy: instance.exports['copy'] as BytePasses['copy'],
     referenceAt(source: Uint8Array): number {
       if (source === referenced) return referenceArea;
       if (source.length > REFERENCE_AREA) return -1;

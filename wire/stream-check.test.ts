@@ -3,7 +3,7 @@
 // chunks across the pattern's period.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { StreamCheck } from './stream-check.ts';
+import { StreamCheck, attachReference, lazyProperty, referenceOf } from './stream-check.ts';
 import { StreamHash } from './stream-hash.ts';
 import { wasmBytes, bytePassesFor, REFERENCE_AREA } from './byte-passes.ts';
 import { PayloadPattern, PATTERN_PERIOD } from '../traffic/payload.ts';
@@ -111,5 +111,58 @@ describe('StreamCheck', () => {
     expect(() => compared.update(mem, 90, 11)).toThrow(
       'StreamCheck.update: bytes 90..101 are not inside a buffer of 100',
     );
+  });
+});
+
+describe('StreamCheck.equalsStream: the verdict without fingerprints', () => {
+  const mem = wasmBytes(2 * MSS);
+  function received(salt: number, frames: number, flipIn = -1): StreamCheck {
+    const check = new StreamCheck();
+    check.compareWith(pattern.reference(salt));
+    for (let i = 0; i < frames; i++) {
+      const bytes = streamBytes(salt, i * MSS, MSS);
+      if (i === flipIn) bytes[7]! ^= 1;
+      mem.set(bytes, 0);
+      check.update(mem, 0, MSS);
+    }
+    return check;
+  }
+
+  it('holds for the same generator and length only, and never after a differing byte', () => {
+    expect(pattern.reference(9)).toBe(pattern.reference(9)); // one object per salt
+    expect(received(9, 5).equalsStream(pattern.reference(9), 5 * MSS)).toBe(true);
+    expect(received(9, 5).equalsStream(pattern.reference(9), 6 * MSS)).toBe(false); // bytes still missing
+    expect(received(9, 5).equalsStream(pattern.reference(10), 5 * MSS)).toBe(false); // another stream
+    expect(received(9, 5).equalsStream(new PayloadPattern(5, MSS).reference(9), 5 * MSS)).toBe(false);
+    const bad = received(9, 5, 3);
+    expect(bad.equalsStream(pattern.reference(9), 5 * MSS)).toBe(false);
+    expect(bad.digest()).not.toBe(pattern.streamDigest(9, 5 * MSS));
+  });
+
+  it('a snapshot of the fingerprint stays the fingerprint of the bytes received until then', () => {
+    for (const flip of [-1, 1]) {
+      const check = received(4, 3, flip);
+      const later = check.digestLater();
+      const now = check.digest();
+      mem.set(streamBytes(4, 3 * MSS, MSS), 0);
+      check.update(mem, 0, MSS);
+      expect(later()).toBe(now);
+      expect(check.digest()).not.toBe(now);
+    }
+  });
+
+  it('an expectation keeps its generator and computes its lazy fingerprint on first read, in place', () => {
+    let computed = 0;
+    const e = lazyProperty({ bytes: 10, digest: '', after: 1 }, 'digest', () => {
+      computed++;
+      return 'd';
+    });
+    attachReference(e, pattern.reference(1));
+    expect(computed).toBe(0);
+    expect(referenceOf(e)).toBe(pattern.reference(1));
+    expect(referenceOf({ ...e })).toBeUndefined(); // a copy is plain data
+    expect(JSON.stringify(e)).toBe('{"bytes":10,"digest":"d","after":1}');
+    expect(e.digest).toBe('d');
+    expect(computed).toBe(1);
   });
 });

@@ -19,6 +19,41 @@ export interface StreamReference {
   digest(length: number): string;
 }
 
+/** The generator each sender's expectation was made from (attachReference), kept beside the plain-data expectation. */
+const expectationReferences = new WeakMap<object, StreamReference>();
+
+/** Records that `expectation`'s stream is `reference`'s first `expectation.bytes` bytes (the sender's own claim). */
+export function attachReference(expectation: object, reference: StreamReference): void {
+  expectationReferences.set(expectation, reference);
+}
+
+/** The generator `expectation` was made from, if its sender said so. */
+export function referenceOf(expectation: object): StreamReference | undefined {
+  return expectationReferences.get(expectation);
+}
+
+/**
+ * Makes the existing property `prop` of `o` computed on its first read and kept from then on (it stays in its place
+ * among the keys, enumerable, so spreads, JSON and structured clones see the value): a fingerprint nobody reads is
+ * never computed.
+ */
+export function lazyProperty<T extends object, K extends keyof T & string>(o: T, prop: K, compute: () => T[K]): T {
+  const keep = (value: T[K]): void => {
+    Object.defineProperty(o, prop, { value, writable: true, enumerable: true, configurable: true });
+  };
+  Object.defineProperty(o, prop, {
+    get(): T[K] {
+      const value = compute();
+      keep(value);
+      return value;
+    },
+    set: keep,
+    enumerable: true,
+    configurable: true,
+  });
+  return o;
+}
+
 export class StreamCheck {
   private readonly hash = new StreamHash();
   private reference: StreamReference | null = null;
@@ -54,6 +89,24 @@ export class StreamCheck {
       this.reference = null;
     }
     this.hash.update(mem, start, n);
+  }
+
+  /** Every byte received so far was compared equal with `reference`'s stream, and there are `length` of them: the
+   *  received stream is exactly that stream's first `length` bytes (no fingerprint needed to know it). */
+  equalsStream(reference: StreamReference, length: number): boolean {
+    return this.reference === reference && this.same === length;
+  }
+
+  /** The fingerprint of the bytes received until now, to compute later: while every byte equalled the reference, the
+   *  reference's fingerprint of this length when called; else the hash's, taken now. */
+  digestLater(): () => string {
+    const ref = this.reference;
+    if (ref === null) {
+      const digest = this.hash.digest();
+      return () => digest;
+    }
+    const length = this.same;
+    return () => ref.digest(length);
   }
 
   /** StreamHash's fingerprint of every byte received. */
