@@ -6,7 +6,7 @@
 import { Prng } from '../sim/prng.ts';
 import { attachReference, lazyProperty, type StreamReference } from '../wire/stream-check.ts';
 import { LatencyRecorder } from '../observe/recorders.ts';
-import { wasmBytes } from '../wire/byte-passes.ts';
+import { bytePassesFor, wasmBytes, type BytePasses } from '../wire/byte-passes.ts';
 import { KnownRun } from '../wire/known-bytes.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
@@ -478,7 +478,7 @@ class TcpFlow {
       w32(f, this.tsOff + 6, this.tsecrFixed >= 0 ? this.tsecrFixed : this.tsRecent);
     }
     const a = PayloadPattern.start(off, this.salt);
-    p.frameArea.copyWithin(this.frameAt + h, p.patternAt + a, p.patternAt + a + len);
+    p.copyPattern(this.frameAt + h, a, len);
     this.stats.segmentsSent += frames;
     this.stats.bytesSent += len;
     if (off < this.sndMax) {
@@ -538,7 +538,7 @@ class TcpFlow {
       sum += (tsval >>> 16) + (tsval & 0xffff) + (tsecr >>> 16) + (tsecr & 0xffff);
     }
     const a = PayloadPattern.start(off, this.salt);
-    p.frameArea.copyWithin(this.frameAt + h, p.patternAt + a, p.patternAt + a + len); // same ArrayBuffer: no view, no allocation
+    p.copyPattern(this.frameAt + h, a, len);
     sum += p.pattern.sum(a, len);
     w16(f, l4 + TCP.CSUM, finish(sum));
     this.stats.segmentsSent++;
@@ -828,6 +828,8 @@ export class LinkPartner {
    * so a segment's payload is one `copyWithin` from the pattern into the flow's frame.
    */
   readonly frameArea: Uint8Array;
+  /** The WebAssembly passes of `frameArea` (its byteOffset is 0), when it is a WebAssembly memory. */
+  private readonly areaPasses: BytePasses | undefined;
   readonly patternAt = SCRATCH_BYTES;
   /** The claim a TCP flow attaches to the segment it sends (reused: the link copies it). */
   readonly known = new KnownRun();
@@ -872,6 +874,7 @@ export class LinkPartner {
     this.nextFrameAt = SCRATCH_BYTES + PATTERN_PERIOD + maxSegment;
     // a WebAssembly memory: the expected streams are hashed from the pattern in WebAssembly (wire/byte-passes.ts)
     this.frameArea = wasmBytes(this.nextFrameAt + flowFrames);
+    this.areaPasses = bytePassesFor(this.frameArea.buffer);
     this.scratch = this.frameArea.subarray(0, SCRATCH_BYTES);
     this.pattern = new PayloadPattern(
       (this.config.seed ^ PATTERN_SEED_MIX) >>> 0,
@@ -966,6 +969,15 @@ export class LinkPartner {
     while (this.salts.has(salt)) salt = (salt + SALT_STRIDE) % PATTERN_PERIOD;
     this.salts.add(salt);
     return salt;
+  }
+
+  /** Copies pattern bytes [a, a + len) to `frameArea[at]`: one WebAssembly memory.copy when the area is a WebAssembly
+   *  memory (copyWithin is a runtime call costing about half as much again for a segment), else copyWithin; the same
+   *  ArrayBuffer either way, so no view and no allocation. */
+  copyPattern(at: number, a: number, len: number): void {
+    const src = this.patternAt + a;
+    if (this.areaPasses !== undefined) this.areaPasses.copy(at, src, len);
+    else this.frameArea.copyWithin(at, src, src + len);
   }
 
   /** Reserves `bytes` of `frameArea` for a flow's frame buffer (sized up front in the constructor). */
