@@ -3,10 +3,10 @@
 // chunks across the pattern's period.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { StreamCheck, attachReference, lazyProperty, referenceOf } from './stream-check.ts';
-import { StreamHash } from './stream-hash.ts';
-import { wasmBytes, bytePassesFor, REFERENCE_AREA } from './byte-passes.ts';
-import { PayloadPattern, PATTERN_PERIOD } from '../traffic/payload.ts';
+import { StreamCheck, attachReference, lazyProperty, referenceOf } from '../wire/stream-check.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
+import { wasmBytes, bytePassesFor, REFERENCE_AREA } from '../wire/byte-passes.ts';
+import { PayloadPattern, PATTERN_PERIOD } from './payload.ts';
 
 const MSS = 1448;
 const pattern = new PayloadPattern(5, MSS);
