@@ -7,9 +7,10 @@
 //
 // The thread reads the file by itself (the page cache serves both readers) and walks its records; for record i it
 // writes, into slot i mod SLOTS of a shared table, the CRC-32 register from -1 through the record's bytes from `FROM`
-// on and the even and odd byte sums of those bytes, then the slot's index i. It never runs more than SLOTS records
-// ahead of the record the lab last said it was at, and passes over records the lab has already gone past without
-// digesting them (a late start). A record the thread has not reached, a record cut by the snap length (the replay rebuilds it) or one whose
+// on and the even and odd byte sums of those bytes, then the slot's index i and the count of records done. The lab
+// copies the slots out TAKE records at a time. The thread never runs more than SLOTS records ahead of the record the
+// lab last said it was at, and passes over records the lab has already gone past without digesting them (a late
+// start). A record the thread has not reached, a record cut by the snap length (the replay rebuilds it) or one whose
 // length disagrees is simply not claimed: the model then passes over it as before. So the thread can only save work,
 // never change a value, and a failure in it costs nothing but the saving.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -20,16 +21,18 @@ import { MAX_RECORD_BYTES, PCAP_MAGIC, type CaptureRecord } from './reader.ts';
 
 /** Where the claimed run starts in a frame: after the Ethernet header, where the models' sums start. */
 const FROM = 14;
-/** Records the thread may be ahead of the lab. */
-const SLOTS = 4096;
+/** Records the thread may be ahead of the lab (about 30 ms of a replay). */
+const SLOTS = 16384;
+/** How long a thread that is SLOTS records ahead sleeps before it looks again. The lab never wakes it: a wake-up
+ *  hands the woken thread the core, and on a busy machine that is often the lab's. */
+const NAP_MS = 2;
 /** Int32 fields of a slot: record index (-1: not digested), captured length, CRC register, even sum, odd sum. */
 const SLOT = { INDEX: 0, LENGTH: 1, REG: 2, EVEN: 3, ODD: 4, SIZE: 5 } as const;
-/** Words of the control block: the lab writes CONSUMED, the thread reads it (STOP is written once), each on its own
- *  cache line. The thread publishes each record by its slot's INDEX alone, so no line moves between the cores per
- *  record but the slot's. */
-const CTRL = { CONSUMED: 0, STOP: 32, READY: 64, SIZE: 96 } as const;
-/** The lab tells the thread where it is every this many records. */
-const PUBLISH_EVERY = 256;
+/** Words of the control block, each on its own cache line: the lab writes CONSUMED (the first record whose slot the
+ *  thread may not reuse), the thread PRODUCED (records done); STOP and READY are written once. */
+const CTRL = { CONSUMED: 0, PRODUCED: 32, STOP: 64, READY: 96, SIZE: 128 } as const;
+/** Slots the lab copies out of the shared table at a time. */
+const TAKE = 256;
 /** The thread's read window: this much per read(2), plus room for the largest record. */
 const CHUNK_BYTES = 1 << 20;
 /** Below this size a file is read and digested on the lab's thread: a thread's start costs more than it saves. */
@@ -84,7 +87,7 @@ try {
       if (incl > ${MAX_RECORD_BYTES}) break;
       for (let seen = Atomics.load(ctrl, ${CTRL.CONSUMED}); index - seen >= ${SLOTS}; seen = Atomics.load(ctrl, ${CTRL.CONSUMED})) {
         if (Atomics.load(ctrl, ${CTRL.STOP}) !== 0) break;
-        Atomics.wait(ctrl, ${CTRL.CONSUMED}, seen, 10);
+        Atomics.wait(ctrl, ${CTRL.CONSUMED}, seen, ${NAP_MS});
       }
       const s = (index % ${SLOTS}) * ${SLOT.SIZE};
       Atomics.store(slot, s + ${SLOT.INDEX}, -1);
@@ -97,6 +100,7 @@ try {
         slot[s + ${SLOT.ODD}] = dv.getInt32(tables + layout.oddSumAt, true);
         Atomics.store(slot, s + ${SLOT.INDEX}, index);
       }
+      Atomics.store(ctrl, ${CTRL.PRODUCED}, index + 1);
       if (index === 0) ready();
       pos += 16 + incl;
     }
@@ -119,6 +123,12 @@ export class RecordDigests implements KnownBytes {
   private runLength = -1;
   private reg = 0;
   private runSum = 0;
+  /** The slots of records [localStart, localEnd), copied from the shared table. */
+  private readonly local = new Int32Array(TAKE * SLOT.SIZE);
+  private localStart = 0;
+  private localEnd = 0;
+  /** The record the thread was last told the lab is at. */
+  private published = 0;
   /** Records claimed (their values came from the thread). */
   claimed = 0;
 
@@ -145,14 +155,10 @@ export class RecordDigests implements KnownBytes {
   claim(r: CaptureRecord, into: KnownRun): void {
     const i = r.index,
       len = r.data.length;
-    if (i % PUBLISH_EVERY === 0) {
-      // the thread may reuse the slots of the records before this one; one SLOTS records ahead sleeps until told
-      Atomics.store(this.ctrl, CTRL.CONSUMED, i);
-      Atomics.notify(this.ctrl, CTRL.CONSUMED);
-    }
-    const s = (i % SLOTS) * SLOT.SIZE;
-    const sl = this.slots;
-    if (Atomics.load(sl, s + SLOT.INDEX) !== i || sl[s + SLOT.LENGTH] !== len || r.origLen !== len) {
+    if (i < this.localStart || i >= this.localEnd) this.take(i);
+    const s = (i - this.localStart) * SLOT.SIZE;
+    const sl = this.local;
+    if (i >= this.localEnd || sl[s + SLOT.INDEX] !== i || sl[s + SLOT.LENGTH] !== len || r.origLen !== len) {
       into.set(null, 0, 0, 0);
       return;
     }
@@ -161,6 +167,29 @@ export class RecordDigests implements KnownBytes {
     this.runSum = sl[s + SLOT.EVEN]! * 256 + sl[s + SLOT.ODD]!;
     into.set(this, FROM, FROM, len - FROM);
     this.claimed++;
+  }
+
+  /**
+   * Copies the slots of the records the thread has done from `i` on (at most TAKE) into `local` in one go (reading
+   * them one record at a time, each a cache line the other core just wrote, cost more than the digest they save), and
+   * lets the thread reuse everything before them.
+   */
+  private take(i: number): void {
+    const done = Atomics.load(this.ctrl, CTRL.PRODUCED);
+    const end = Math.min(done, i + TAKE);
+    this.localStart = i;
+    this.localEnd = Math.max(i, end);
+    for (let k = i; k < end; ) {
+      const from = k % SLOTS,
+        n = Math.min(end - k, SLOTS - from);
+      this.local.set(this.slots.subarray(from * SLOT.SIZE, (from + n) * SLOT.SIZE), (k - i) * SLOT.SIZE);
+      k += n;
+    }
+    // the slots before localEnd may be reused; while the thread is behind, say where the lab is now and then
+    if (end > i || i - this.published >= TAKE) {
+      this.published = Math.max(this.localEnd, i);
+      Atomics.store(this.ctrl, CTRL.CONSUMED, this.published);
+    }
   }
 
   crcThrough(reg: number, start: number, length: number): number {
