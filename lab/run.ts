@@ -334,7 +334,8 @@ function runResolved(c: Resolved, opts: RunOptions, digests: RecordDigests | und
   const replayCounters: Record<string, number> = {};
   try {
     if (capture !== undefined) {
-      const records = opts.records ?? readCapture(capture.path);
+      // the replay keeps no record past the next: one record object for all of them
+      const records = opts.records ?? readCapture(capture.path, { reuseRecords: true });
       digests?.waitStarted(DIGESTS_START_WAIT_MS);
       expectationsOf =
         c.batch === 'all'
@@ -533,7 +534,7 @@ export interface CaptureScan {
 }
 
 function scanCapture(path: string): CaptureScan {
-  const reader = openCapture(path);
+  const reader = openCapture(path, { reuseRecords: true });
   let records = 0;
   const largest = largestIpPacket({
     [Symbol.iterator]: () => ({

@@ -95,11 +95,12 @@ export class FileSource implements ByteSource {
   }
 }
 
-/** Opens a capture file and reads its header; iterate it for the records, close it when done early. */
-export function openCapture(path: string): CaptureReader {
+/** Opens a capture file and reads its header; iterate it for the records, close it when done early. `reuseRecords`:
+ *  see CaptureReader (one record object for every classic pcap record, for a reader that keeps none). */
+export function openCapture(path: string, opts: { reuseRecords?: boolean } = {}): CaptureReader {
   const src = FileSource.open(path);
   try {
-    return new CaptureReader(src);
+    return new CaptureReader(src, opts);
   } catch (e) {
     src.close();
     throw e;
@@ -110,8 +111,8 @@ export function openCapture(path: string): CaptureReader {
  * Records of a capture file (pcap or pcapng by magic), read synchronously in chunks. Each iteration
  * opens the file anew; `data` of a record is valid until the next record is read.
  */
-export function readCapture(path: string): Iterable<CaptureRecord> {
-  return { [Symbol.iterator]: () => openCapture(path) };
+export function readCapture(path: string, opts: { reuseRecords?: boolean } = {}): Iterable<CaptureRecord> {
+  return { [Symbol.iterator]: () => openCapture(path, opts) };
 }
 
 export interface CaptureInfo {

@@ -310,9 +310,10 @@ export class ReplaySource {
     const room = this.burstRoom;
     let lastSentRel = Number.NaN,
       used = 0;
-    for (let r: CaptureRecord | undefined = first; r !== undefined; r = this.current) {
+    // (records are compared by position: a reader may hand every record in the same object)
+    for (let r: CaptureRecord | undefined = first, isFirst = true; r !== undefined; r = this.current, isFirst = false) {
       const t = this.relNs(r);
-      if (r !== first) {
+      if (!isFirst) {
         if (gap === undefined || (Number.isNaN(lastSentRel) ? t > dueRel : t - lastSentRel >= gap)) break;
         if (used + (room.bufferBytes > 0 ? Math.ceil(r.origLen / room.bufferBytes) : 1) > room.entries) break;
       }
