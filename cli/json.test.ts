@@ -64,7 +64,22 @@ describe.concurrent('--json output against the exported schemas', () => {
   });
 
   it("vnic run --seeds 3 --json carries every seed's run and the median, min and max of each figure", async () => {
-    const r = await vnic('run', '--scenario', 'lossy-link', '--engine', 'gro', '--seeds', '3', '--seed', '4', '--json');
+    // in this thread: the default --jobs would start a worker pool for three runs, and what it prints does not
+    // depend on the jobs (cli/run-seeds.test.ts)
+    const r = await vnic(
+      'run',
+      '--scenario',
+      'lossy-link',
+      '--engine',
+      'gro',
+      '--seeds',
+      '3',
+      '--seed',
+      '4',
+      '--jobs',
+      '1',
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = RunOutputSchema.parse(JSON.parse(r.stdout));
     expect(out.seeds).toEqual([4, 5, 6]);

@@ -148,7 +148,8 @@ describe('vnic matrix --quick --json', () => {
 
 describe('vnic matrix (table)', () => {
   it('prints one row per configuration and engine, refusals as numbered notes, and what no model has', async () => {
-    const r = await vnic('matrix', '--quick', '--model', 'e1000');
+    // in this thread: the default --jobs (one per core) would start a worker pool for 12 rows
+    const r = await vnic('matrix', '--quick', '--model', 'e1000', '--jobs', '1');
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).not.toMatch(/\x1b\[/);

@@ -1,15 +1,45 @@
-// The receive-descriptor tables of the datasheets (docs/hw-models/<model>.md), generated from what the models
-// encode and decode with: each layout (`*_DESCRIPTORS`) gives the size, the writer and every field's byte, size and
-// bit range; the model's offset constants give the names a driver reads (`RX_WB.STATUS`), its flag constants the
-// bits; reserved gaps are filled in. Only the prose (what a field means) is written here, by field name.
-// `npm run docs:figures` refills the `<!-- datasheet:NAME -->` regions; test/datasheets.test.ts fails when a page
-// is stale, and this script refuses a layout field without a name or meaning, or a meaning for no field.
+// The descriptor tables of the datasheets (docs/hw-models/<model>.md), receive and transmit, generated from what the
+// models encode and decode with: each layout (`*_DESCRIPTORS`, `*_TX_DESCRIPTORS`) gives the size, the writer and
+// every field's byte, size and bit range; the model's offset constants give the names a driver reads (`RX_WB.STATUS`),
+// the constant named after a dword its packed fields (`MQ_TX_CMD_TYPE_LEN.DTYP`), its flag constants the bits;
+// reserved gaps (bytes, and bits of a packed dword) are filled in. Only the prose (what a field means) is written
+// here, by field name. `npm run docs:figures` refills the `<!-- datasheet:NAME -->` regions; test/datasheets.test.ts
+// fails when a page is stale, and this script refuses a layout field without a name or meaning, or a meaning for no
+// field.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { E1000_DESCRIPTORS, RX_DESC } from '../hw-models/e1000.ts';
 import { CQE, CQE_SLOT_SIZE, EHEA_DESCRIPTORS, RWQE, STATUS } from '../hw-models/ehea.ts';
-import type { DescriptorLayout } from '../hw-models/model.ts';
+import {
+  E1000_TX_CMD,
+  E1000_TX_CONTEXT,
+  E1000_TX_DATA,
+  E1000_TX_DESCRIPTORS,
+  E1000_TX_DTALEN_DTYP_DCMD,
+  E1000_TX_DTYP,
+  E1000_TX_LEGACY,
+  E1000_TX_PAYLEN_DTYP_TUCMD,
+  E1000_TX_POPTS,
+  E1000_TX_STA_DD,
+  E1000_TX_TUCMD,
+} from '../hw-models/e1000-tx.ts';
+import type { BitField, DescriptorLayout } from '../hw-models/model.ts';
+import {
+  MQ_TX_CMD_TYPE_LEN,
+  MQ_TX_CONTEXT,
+  MQ_TX_DATA,
+  MQ_TX_DCMD,
+  MQ_TX_DESCRIPTORS,
+  MQ_TX_DTYP,
+  MQ_TX_MSS_L4LEN_IDX,
+  MQ_TX_OLINFO_STATUS,
+  MQ_TX_POPTS,
+  MQ_TX_STA_DD,
+  MQ_TX_TUCMD,
+  MQ_TX_TYPE_TUCMD_MLHL,
+  MQ_TX_VLAN_MACIP_LENS,
+} from '../hw-models/mq-tx.ts';
 import { HDR_INFO, MQ_DESCRIPTORS, MQ_ERRORS, MQ_STATUS, PKT_INFO, RX_READ, RX_WB } from '../hw-models/mq.ts';
 import { MYRI10GE_DESCRIPTORS, RECV_DESC, RX_DONE } from '../hw-models/myri10ge.ts';
 
@@ -47,8 +77,21 @@ export interface SheetTable {
   extra?: readonly ExtraRow[];
   /** Driver-written, device-written or both (one format read and written back: two meaning columns). */
   columns?: 'one' | 'read-and-write-back';
+  /**
+   * Dwords that pack several fields, by offset-constant name: the model's constant that names each field's bits.
+   * The row's meaning is then one per packed field (by its name), and its unnamed bits are listed as reserved.
+   */
+  words?: Readonly<Record<string, Readonly<Record<string, BitField>>>>;
+  /** A table under a page's own section (`## Transmit`) is one heading level down. */
+  heading?: '##' | '###';
   meanings: Readonly<Record<string, Meaning>>;
 }
+
+/** Said of a transmit descriptor's STA: the one field the device writes back. */
+const TX_STATUS = (dd: number): Bits => ({
+  flags: { DD: dd },
+  notes: { DD: 'descriptor done: written by the device once the packet has left, when the command had `RS`' },
+});
 
 export const SHEETS: readonly SheetTable[] = [
   {
@@ -130,6 +173,63 @@ export const SHEETS: readonly SheetTable[] = [
     },
   },
   {
+    model: 'mq',
+    layout: layout(MQ_TX_DESCRIPTORS, 'tx_context'),
+    title: 'Advanced context descriptor',
+    aside: '`DTYP` = 2; `MQ_TX_CONTEXT`',
+    heading: '###',
+    offsets: MQ_TX_CONTEXT,
+    words: {
+      VLAN_MACIP_LENS: MQ_TX_VLAN_MACIP_LENS,
+      TYPE_TUCMD_MLHL: MQ_TX_TYPE_TUCMD_MLHL,
+      MSS_L4LEN_IDX: MQ_TX_MSS_L4LEN_IDX,
+    },
+    meanings: {
+      IPLEN: 'IP header bytes',
+      MACLEN: 'bytes before the IP header',
+      VLAN: "VLAN tag (not used by the lab's driver)",
+      SEQNUM_SEED: '0',
+      TUCMD: { flags: MQ_TX_TUCMD, notes: { IPV4: 'IPv4', L4T_TCP: 'TCP, else UDP: `L4T`, bits 2–3, is 1 or 0' } },
+      DTYP: `${MQ_TX_DTYP.CONTEXT} (context)`,
+      DCMD: { flags: { DEXT: MQ_TX_DCMD.DEXT }, notes: { DEXT: '1' }, after: 'other bits 0' },
+      IDX: 'context slot (0: the model keeps one context)',
+      L4LEN: 'TCP header bytes',
+      MSS: 'payload bytes per TSO frame',
+    },
+  },
+  {
+    model: 'mq',
+    layout: layout(MQ_TX_DESCRIPTORS, 'tx_data'),
+    title: 'Advanced data descriptor',
+    aside: '`DTYP` = 3; `MQ_TX_DATA`',
+    heading: '###',
+    offsets: MQ_TX_DATA,
+    words: { CMD_TYPE_LEN: MQ_TX_CMD_TYPE_LEN, OLINFO_STATUS: MQ_TX_OLINFO_STATUS },
+    meanings: {
+      BUFFER_ADDR: "the packet's bytes (Ethernet header first)",
+      DTALEN: 'bytes in the buffer',
+      DTYP: `${MQ_TX_DTYP.DATA} (data)`,
+      DCMD: {
+        flags: MQ_TX_DCMD,
+        notes: {
+          EOP: 'last descriptor of the packet',
+          IFCS: 'insert the FCS',
+          RS: 'report status',
+          DEXT: '1',
+          VLE: 'VLAN insertion, not modelled',
+          TSE: 'cut at the MSS',
+        },
+      },
+      STA: TX_STATUS(MQ_TX_STA_DD),
+      IDX: 'context slot (0)',
+      POPTS: {
+        flags: MQ_TX_POPTS,
+        notes: { IXSM: 'insert the IPv4 checksum', TXSM: 'insert the TCP checksum' },
+      },
+      PAYLEN: "payload bytes when TSO, else the packet's bytes",
+    },
+  },
+  {
     model: 'e1000',
     layout: layout(E1000_DESCRIPTORS, 'rx_desc'),
     title: 'Receive descriptor',
@@ -142,6 +242,92 @@ export const SHEETS: readonly SheetTable[] = [
       STATUS: { driver: '**0** (must clear before re-posting)', device: 'written **last**; bits below' },
       ERRORS: { driver: '0', device: '0 (CRC errors are dropped, not reported)' },
       SPECIAL: { driver: '0', device: 'VLAN TCI when `VP` (last descriptor of the frame)' },
+    },
+  },
+  {
+    model: 'e1000',
+    layout: layout(E1000_TX_DESCRIPTORS, 'tx_legacy'),
+    title: 'Legacy transmit descriptor',
+    aside: '`DEXT` = 0; constants `E1000_TX_LEGACY`',
+    heading: '###',
+    offsets: E1000_TX_LEGACY,
+    meanings: {
+      BUFFER_ADDR: "the packet's bytes (Ethernet header first)",
+      LENGTH: 'bytes in the buffer',
+      CSO: "checksum offset (not used by the lab's driver)",
+      CMD: {
+        flags: E1000_TX_CMD,
+        notes: {
+          EOP: 'last descriptor of the packet',
+          IFCS: 'insert the FCS',
+          TSE: 'data descriptors only',
+          RS: 'report status',
+          DEXT: '0 here',
+          VLE: 'VLAN insertion, not modelled',
+          IDE: 'interrupt delay, not modelled',
+        },
+      },
+      STA: TX_STATUS(E1000_TX_STA_DD),
+      CSS: "checksum start (not used by the lab's driver)",
+      SPECIAL: "VLAN tag (not used by the lab's driver)",
+    },
+  },
+  {
+    model: 'e1000',
+    layout: layout(E1000_TX_DESCRIPTORS, 'tx_context'),
+    title: 'TCP/IP context descriptor',
+    aside: '`DEXT` = 1, `DTYP` = 0; `E1000_TX_CONTEXT`',
+    heading: '###',
+    offsets: E1000_TX_CONTEXT,
+    words: { PAYLEN_DTYP_TUCMD: E1000_TX_PAYLEN_DTYP_TUCMD },
+    meanings: {
+      IPCSS: 'IPv4 header start',
+      IPCSO: 'where the IPv4 header checksum goes',
+      IPCSE: 'IPv4 checksum end',
+      TUCSS: 'TCP header start',
+      TUCSO: 'where the TCP checksum goes',
+      TUCSE: 'TCP checksum end (0: to the end)',
+      PAYLEN: 'payload bytes (TSO)',
+      DTYP: `${E1000_TX_DTYP.CONTEXT} (context)`,
+      TUCMD: {
+        flags: E1000_TX_TUCMD,
+        notes: { TCP: 'TCP, else UDP', IP: 'IPv4', TSE: 'cut the packets that follow', RS: 'report status', DEXT: '1' },
+      },
+      STA: TX_STATUS(E1000_TX_STA_DD),
+      HDRLEN: 'header bytes repeated on every TSO frame',
+      MSS: 'payload bytes per TSO frame',
+    },
+  },
+  {
+    model: 'e1000',
+    layout: layout(E1000_TX_DESCRIPTORS, 'tx_data'),
+    title: 'Data descriptor',
+    aside: '`DEXT` = 1, `DTYP` = 1; `E1000_TX_DATA`',
+    heading: '###',
+    offsets: E1000_TX_DATA,
+    words: { DTALEN_DTYP_DCMD: E1000_TX_DTALEN_DTYP_DCMD },
+    meanings: {
+      BUFFER_ADDR: "the packet's bytes",
+      DTALEN: 'bytes in the buffer',
+      DTYP: `${E1000_TX_DTYP.DATA} (data)`,
+      DCMD: {
+        flags: E1000_TX_CMD,
+        notes: {
+          EOP: 'last descriptor of the packet',
+          IFCS: 'insert the FCS',
+          TSE: 'cut at the MSS',
+          RS: 'report status',
+          DEXT: '1',
+          VLE: 'VLAN insertion, not modelled',
+          IDE: 'interrupt delay, not modelled',
+        },
+      },
+      STA: TX_STATUS(E1000_TX_STA_DD),
+      POPTS: {
+        flags: E1000_TX_POPTS,
+        notes: { IXSM: 'insert the IPv4 checksum', TXSM: 'insert the TCP checksum' },
+      },
+      SPECIAL: "VLAN tag (not used by the lab's driver)",
     },
   },
   {
@@ -198,7 +384,11 @@ interface Row {
   name: string | null;
   /** A bit field's position ("bits 0–1"), from the layout. */
   bits?: string;
+  /** A packed dword's fields (named by the model's constant for it), in bit order. */
+  parts?: { name: string; shift: number; bits: number }[];
 }
+
+const mask = (f: BitField): number => (((1 << f.bits) - 1) << f.shift) >>> 0;
 
 /** The rows of one table: every named offset with its size, gaps as reserved rows; refuses what does not add up. */
 export function tableRows(t: SheetTable): Row[] {
@@ -209,11 +399,39 @@ export function tableRows(t: SheetTable): Row[] {
     byOffset.set(offset, name);
   }
   const rows: Row[] = [];
+  const packed = new Map<string, Row & { parts: NonNullable<Row['parts']> }>();
   for (const [field, f] of Object.entries(t.layout.fields)) {
     const name = byOffset.get(f.offset);
     if (name === undefined) throw new Error(`${where}: field ${field} (byte ${f.offset}) has no offset constant`);
-    const bits = f.shift !== undefined && f.bits !== undefined ? bitRange(((1 << f.bits) - 1) << f.shift) : undefined;
+    const word = t.words?.[name];
+    if (word !== undefined) {
+      const part = Object.entries(word).find(([, b]) => b.shift === f.shift && b.bits === f.bits);
+      if (part === undefined || f.shift === undefined || f.bits === undefined)
+        throw new Error(`${where}: field ${field} (byte ${f.offset}) is none of ${name}'s bit fields`);
+      let row = packed.get(name);
+      if (row === undefined) {
+        row = { byte: f.offset, size: f.width, name, parts: [] };
+        packed.set(name, row);
+        rows.push(row);
+      }
+      if (row.size !== f.width) throw new Error(`${where}: ${name}'s fields disagree on its size`);
+      row.parts.push({ name: part[0], shift: f.shift, bits: f.bits });
+      continue;
+    }
+    const bits =
+      f.shift !== undefined && f.bits !== undefined ? bitRange(mask({ shift: f.shift, bits: f.bits })) : undefined;
     rows.push({ byte: f.offset, size: f.width, name, ...(bits !== undefined ? { bits } : {}) });
+  }
+  for (const [name, word] of Object.entries(t.words ?? {})) {
+    const row = packed.get(name);
+    const unused = Object.keys(word).filter((b) => !row?.parts.some((p) => p.name === b));
+    if (unused.length > 0) throw new Error(`${where}: ${name}'s bit fields in no layout field: ${unused.join(', ')}`);
+    row!.parts.sort((a, b) => a.shift - b.shift);
+    let at = 0;
+    for (const p of row!.parts) {
+      if (p.shift < at) throw new Error(`${where}: ${name}'s ${p.name} overlaps the bit field before`);
+      at = p.shift + p.bits;
+    }
   }
   for (const x of t.extra ?? []) {
     const byte = t.offsets[x.name];
@@ -238,26 +456,56 @@ export function tableRows(t: SheetTable): Row[] {
   return out;
 }
 
+function meaningText(t: SheetTable, name: string, allowTwo: boolean): string | { driver: string; device: string } {
+  const m = t.meanings[name];
+  if (m === undefined) throw new Error(`datasheets: ${t.model} ${t.layout.name}: no meaning for ${name}`);
+  if (typeof m === 'object' && 'driver' in m) {
+    if (!allowTwo) throw new Error(`datasheets: ${t.model} ${name}: driver/device meanings need two columns`);
+    return m;
+  }
+  return typeof m === 'string' ? m : bitsText(m);
+}
+
+/** A packed dword's meaning: each field's bits, name and meaning in bit order, unnamed bits as reserved. */
+function partsText(t: SheetTable, r: Row & { parts: NonNullable<Row['parts']> }): string {
+  const out: string[] = [];
+  let at = 0;
+  const reserved = (from: number, to: number) =>
+    out.push(`${bitRange(mask({ shift: from, bits: to - from }))} reserved`);
+  for (const p of r.parts) {
+    if (p.shift > at) reserved(at, p.shift);
+    out.push(`${bitRange(mask(p))} \`${p.name}\`: ${meaningText(t, p.name, false) as string}`);
+    at = p.shift + p.bits;
+  }
+  if (at < r.size * 8) reserved(at, r.size * 8);
+  return out.join('; ');
+}
+
 function meaningCells(t: SheetTable, r: Row): string[] {
   const two = t.columns === 'read-and-write-back';
   if (r.name === null) {
     const reserved = t.layout.writer === 'driver' ? 'reserved, write 0' : '0';
     return two ? ['0', '0'] : [reserved];
   }
-  const m = t.meanings[r.name];
-  if (m === undefined) throw new Error(`datasheets: ${t.model} ${t.layout.name}: no meaning for ${r.name}`);
-  if (typeof m === 'object' && 'driver' in m) {
-    if (!two) throw new Error(`datasheets: ${t.model} ${r.name}: driver/device meanings need two columns`);
-    return [m.driver, m.device];
+  if (r.parts !== undefined) {
+    if (two) throw new Error(`datasheets: ${t.model} ${r.name}: a packed dword needs one meaning column`);
+    return [partsText(t, { ...r, parts: r.parts })];
   }
-  const text = typeof m === 'string' ? m : bitsText(m);
-  return [r.bits !== undefined ? `${r.bits}: ${text}` : text];
+  const m = meaningText(t, r.name, two);
+  if (typeof m === 'object') return [m.driver, m.device];
+  return [r.bits !== undefined ? `${r.bits}: ${m}` : m];
 }
 
 /** One table's region: the heading (who writes, the size) and the rows. */
 export function renderTable(t: SheetTable): string {
   const rows = tableRows(t);
-  const unknown = Object.keys(t.meanings).filter((n) => !rows.some((r) => r.name === n));
+  const named = rows.flatMap((r) =>
+    r.parts !== undefined ? r.parts.map((p) => p.name) : r.name !== null ? [r.name] : [],
+  );
+  const twice = named.filter((n, i) => named.indexOf(n) !== i);
+  if (twice.length > 0)
+    throw new Error(`datasheets: ${t.model} ${t.layout.name}: two fields named ${twice.join(', ')}`);
+  const unknown = Object.keys(t.meanings).filter((n) => !named.includes(n));
   if (unknown.length > 0)
     throw new Error(`datasheets: ${t.model} ${t.layout.name}: meanings for no field: ${unknown.join(', ')}`);
   const two = t.columns === 'read-and-write-back';
@@ -271,7 +519,7 @@ export function renderTable(t: SheetTable): string {
     ? '| byte | size | field | driver writes | device writes back |'
     : '| byte | size | field | meaning |';
   const lines = [
-    `## ${t.title} (${who}; ${size}${aside})`,
+    `${t.heading ?? '##'} ${t.title} (${who}; ${size}${aside})`,
     '',
     head,
     two ? '|---|---|---|---|---|' : '|---|---|---|---|',

@@ -8,7 +8,7 @@ import { FrameLayout, layoutFrame } from '../wire/layout.ts';
 import { formatFrame } from '../wire/format.ts';
 import type { Capabilities } from './capabilities.ts';
 import { ConfigError } from './capabilities.ts';
-import type { DmaMemory } from './dma.ts';
+import { getAddr64, setAddr64, type DmaMemory } from './dma.ts';
 import { IrqLine, type IrqCounters, type IrqHandler, type Moderation } from './irq.ts';
 import { NIC_MAX_TAGS } from './frame-checks.ts';
 import type { KnownRun } from '../wire/known-bytes.ts';
@@ -76,6 +76,71 @@ export interface DescriptorField {
   width: 1 | 2 | 4 | 8;
   shift?: number;
   bits?: number;
+}
+
+/** A field packed into a descriptor word with others: `bits` bits from bit `shift` (a model names each in a constant). */
+export interface BitField {
+  readonly shift: number;
+  readonly bits: number;
+}
+
+/** The value of bit field `f` of `word`. */
+export function readBits(word: number, f: BitField): number {
+  return ((word >>> f.shift) & mask(f.bits)) >>> 0;
+}
+
+/** The low `bits` bits set (`1 << 32` is 1 in JavaScript, so a whole word is spelled out). */
+const mask = (bits: number): number => (bits >= 32 ? 0xffffffff : (1 << bits) - 1);
+
+/** `value` placed in bit field `f` of a word (cut to the field's bits); OR the fields of one word together. */
+export function placeBits(value: number, f: BitField): number {
+  return ((value & mask(f.bits)) << f.shift) >>> 0;
+}
+
+/**
+ * The encoder and decoder of a layout whose fields are whole (1, 2, 4 or 8 bytes) or bit fields of a 1-, 2- or 4-byte
+ * word, made from its fields: a bit field is written into its word without touching the word's other bits.
+ */
+export function fieldCodec(
+  fields: Readonly<Record<string, DescriptorField>>,
+  littleEndian: boolean,
+): Pick<DescriptorLayout, 'encode' | 'decode'> {
+  const entries = Object.entries(fields);
+  const get = (v: DataView, at: number, f: DescriptorField): number =>
+    f.width === 1
+      ? v.getUint8(at)
+      : f.width === 2
+        ? v.getUint16(at, littleEndian)
+        : f.width === 4
+          ? v.getUint32(at, littleEndian)
+          : getAddr64(v, at, littleEndian);
+  const set = (v: DataView, at: number, f: DescriptorField, x: number): void => {
+    if (f.width === 1) v.setUint8(at, x);
+    else if (f.width === 2) v.setUint16(at, x, littleEndian);
+    else if (f.width === 4) v.setUint32(at, x, littleEndian);
+    else setAddr64(v, at, x, littleEndian);
+  };
+  return {
+    encode(v, at, d) {
+      for (const [name, f] of entries) {
+        const x = d[name] ?? 0;
+        if (f.shift === undefined || f.bits === undefined) set(v, at + f.offset, f, x);
+        else {
+          const keep = get(v, at + f.offset, f) & ~placeBits(-1, { shift: f.shift, bits: f.bits });
+          set(v, at + f.offset, f, (keep | placeBits(x, { shift: f.shift, bits: f.bits })) >>> 0);
+        }
+      }
+    },
+    decode(v, at) {
+      const out: Record<string, number> = {};
+      for (const [name, f] of entries) {
+        const word = get(v, at + f.offset, f);
+        out[name] =
+          f.shift === undefined || f.bits === undefined ? word : readBits(word, { shift: f.shift, bits: f.bits });
+      }
+      return out;
+    },
+  };
 }
 
 /** A descriptor's byte layout as data, with its encoder/decoder (docs/datasheets.ts generates the datasheet tables from it). */

@@ -11,6 +11,7 @@ import { finish, pseudoHeaderSumAddrs, sumBytes } from '../wire/checksum.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
 import type { DmaMemory } from './dma.ts';
+import type { DescriptorLayout } from './model.ts';
 import { IrqLine, NO_MODERATION } from './irq.ts';
 import { Ring, type RingInfo } from './ring.ts';
 
@@ -115,6 +116,8 @@ export abstract class TxQueueDevice {
     this.doneAt = new Float64Array(info.entries);
   }
 
+  /** The ring's descriptor kinds as data (the model file's `*_TX_DESCRIPTORS`; the datasheet's tables are made of them). */
+  abstract readonly descriptors: readonly DescriptorLayout[];
   /** Reads the descriptor at DMA address `addr` into `d`. */
   protected abstract readDescriptor(addr: number, d: TxDescriptor): void;
   /** Writes the descriptor at `addr` back with DD set (the model's status byte). */

@@ -7,7 +7,7 @@ import { frame } from '../wire/index.ts';
 import { fold, sumBytes } from '../wire/checksum.ts';
 import { Prng } from '../sim/prng.ts';
 import { CapabilitiesSchema, ConfigError } from '../hw-models/capabilities.ts';
-import { RX_FLAG, type NicModel } from '../hw-models/model.ts';
+import { RX_FLAG, type DescriptorLayout, type NicModel } from '../hw-models/model.ts';
 import { reference, type RefCompletion, type ReferenceFactory } from './support/reference-drivers.ts';
 import { createModel, isRegistered } from '../hw-models/registry.ts';
 
@@ -62,6 +62,57 @@ function only<T>(xs: T[]): T {
 }
 
 /**
+ * A descriptor layout's encoder and decoder agree, every field sits at its offset (read back raw from the bytes),
+ * whole fields do not overlap, nor do the bit fields of one word, and nothing is written outside the descriptor.
+ * For the receive layouts of every model (below) and the transmit ones (test/tx-ring.test.ts).
+ */
+export function expectLayoutRoundTrip(d: DescriptorLayout, le: boolean): void {
+  const buf = new Uint8Array(d.size + 16);
+  const v = new DataView(buf.buffer);
+  const vals: Record<string, number> = {};
+  let i = 0;
+  const covered = new Map<number, string>();
+  const coveredBits = new Map<string, string>();
+  for (const [fname, f] of Object.entries(d.fields)) {
+    expect(f.offset + f.width, `${d.name}.${fname} inside the descriptor`).toBeLessThanOrEqual(d.size);
+    const bits = f.bits ?? Math.min(f.width * 8, 48);
+    vals[fname] = (0x5a3c97e1 * (i + 1) + 0x1234567) % 2 ** Math.min(bits, 31) || 1;
+    i++;
+    if (f.bits === undefined)
+      for (let b = f.offset; b < f.offset + f.width; b++) {
+        expect(covered.get(b), `${d.name}.${fname} overlaps ${covered.get(b)}`).toBeUndefined();
+        covered.set(b, fname);
+      }
+    else
+      for (let b = f.shift ?? 0; b < (f.shift ?? 0) + f.bits; b++) {
+        const key = `${f.offset}:${b}`;
+        expect(b, `${d.name}.${fname} past its ${f.width}-byte word`).toBeLessThan(f.width * 8);
+        expect(coveredBits.get(key), `${d.name}.${fname} overlaps ${coveredBits.get(key)}`).toBeUndefined();
+        coveredBits.set(key, fname);
+      }
+  }
+  d.encode(v, 8, vals);
+  expect(d.decode(v, 8)).toEqual(vals);
+  for (const [fname, f] of Object.entries(d.fields)) {
+    const at = 8 + f.offset;
+    let raw: number;
+    if (f.width === 1) raw = v.getUint8(at);
+    else if (f.width === 2) raw = v.getUint16(at, le);
+    else if (f.width === 4) raw = v.getUint32(at, le);
+    else
+      raw = le
+        ? v.getUint32(at, true) + v.getUint32(at + 4, true) * 2 ** 32
+        : v.getUint32(at) * 2 ** 32 + v.getUint32(at + 4);
+    if (f.bits !== undefined) raw = Math.floor(raw / 2 ** (f.shift ?? 0)) % 2 ** f.bits;
+    expect(raw, `${d.name}.${fname} at byte ${f.offset}`).toBe(vals[fname]);
+  }
+  expect(
+    buf.subarray(0, 8).every((x) => x === 0) && buf.subarray(8 + d.size).every((x) => x === 0),
+    `${d.name} writes only its ${d.size} bytes`,
+  ).toBe(true);
+}
+
+/**
  * Registers the suite for one model. `make` returns a fresh model with its optional features switched on;
  * `makeReference` builds its reference driver (test/support/reference-drivers.ts) when it is not a built-in model.
  */
@@ -99,43 +150,7 @@ export function nicConformance(
       const m = make();
       const le = m.littleEndian;
       expect(m.descriptors.length).toBeGreaterThan(0);
-      for (const d of m.descriptors) {
-        const buf = new Uint8Array(d.size + 16);
-        const v = new DataView(buf.buffer);
-        const vals: Record<string, number> = {};
-        let i = 0;
-        const covered = new Map<number, string>();
-        for (const [fname, f] of Object.entries(d.fields)) {
-          expect(f.offset + f.width, `${d.name}.${fname} inside the descriptor`).toBeLessThanOrEqual(d.size);
-          const bits = f.bits ?? Math.min(f.width * 8, 48);
-          vals[fname] = (0x5a3c97e1 * (i + 1) + 0x1234567) % 2 ** Math.min(bits, 31) || 1;
-          i++;
-          if (f.bits === undefined)
-            for (let b = f.offset; b < f.offset + f.width; b++) {
-              expect(covered.get(b), `${d.name}.${fname} overlaps ${covered.get(b)}`).toBeUndefined();
-              covered.set(b, fname);
-            }
-        }
-        d.encode(v, 8, vals);
-        expect(d.decode(v, 8)).toEqual(vals);
-        for (const [fname, f] of Object.entries(d.fields)) {
-          const at = 8 + f.offset;
-          let raw: number;
-          if (f.width === 1) raw = v.getUint8(at);
-          else if (f.width === 2) raw = v.getUint16(at, le);
-          else if (f.width === 4) raw = v.getUint32(at, le);
-          else
-            raw = le
-              ? v.getUint32(at, true) + v.getUint32(at + 4, true) * 2 ** 32
-              : v.getUint32(at) * 2 ** 32 + v.getUint32(at + 4);
-          if (f.bits !== undefined) raw = Math.floor(raw / 2 ** (f.shift ?? 0)) % 2 ** f.bits;
-          expect(raw, `${d.name}.${fname} at byte ${f.offset}`).toBe(vals[fname]);
-        }
-        expect(
-          buf.subarray(0, 8).every((x) => x === 0) && buf.subarray(8 + d.size).every((x) => x === 0),
-          `${d.name} writes only its ${d.size} bytes`,
-        ).toBe(true);
-      }
+      for (const d of m.descriptors) expectLayoutRoundTrip(d, le);
     });
 
     it('delivers frames byte for byte into posted buffers', () => {

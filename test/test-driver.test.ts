@@ -12,13 +12,26 @@ import { DRIVER_RULES, RULE_NAMES } from '../lab/driver-rules.ts';
 import { testDriver, type MatrixPart } from '../lab/test-driver.ts';
 import { loadUserModule } from '../cli/load.ts';
 import { BROKEN_DRIVERS, BROKEN_FRAGS_DRIVER, brokenCopy } from './broken-drivers.ts';
-import { vnic, vnicProcess } from './support/cli.ts';
+import { type Ran, vnic, vnicProcess } from './support/cli.ts';
 import { HELP_RULES } from '../cli/commands/test-driver.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MINIMAL = readFileSync(join(ROOT, 'examples/minimal-driver.ts'), 'utf8');
 /** The `vnic` bin, spawned in the temp folder (outside the repository): how a user runs it. */
 const vnicThere = (args: string[]) => vnicProcess(args, { cwd: dir });
+/**
+ * `vnic` in-process, working in the temp folder as a user there does (relative paths resolve there): for what
+ * the bin's own start-up and TypeScript loader (tsx) take no part in.
+ */
+async function vnicInThere(args: string[]): Promise<Ran> {
+  const back = process.cwd();
+  process.chdir(dir);
+  try {
+    return await vnic(args);
+  } finally {
+    process.chdir(back);
+  }
+}
 
 let dir = '';
 beforeAll(() => {
@@ -97,7 +110,7 @@ describe('a driver written in a folder outside the repo', () => {
   it('loads with --load (TypeScript, imports by package name), runs, and passes vnic test-driver (exit 0)', async () => {
     const file = join(dir, 'my-driver.ts');
     writeFileSync(file, MINIMAL.replaceAll(`'minimal'`, `'my-driver'`));
-    const run = await vnicThere([
+    const spawned = vnicThere([
       '--load',
       file,
       'run',
@@ -109,23 +122,28 @@ describe('a driver written in a folder outside the repo', () => {
       'lro',
       '--json',
     ]);
+    // the spawn is the bin loading a TypeScript driver from outside the repo; the verdict is the same in-process
+    // (and runs on the other core meanwhile)
+    const t = await vnicInThere(['test-driver', './my-driver.ts', '--json']);
+    const run = await spawned;
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).runs[0].allStreamsOk).toBe(true);
-    const t = await vnicThere(['test-driver', './my-driver.ts', '--json']);
     expect(t.code).toBe(0);
     const out = JSON.parse(t.stdout) as { ok: boolean; drivers: { driver: string; broken: unknown[] }[] };
     expect(out.ok).toBe(true);
     expect(out.drivers.map((d) => [d.driver, d.broken])).toEqual([['my-driver', []]]);
   }, 180_000);
 
+  // a copy of the e1000 driver: the smallest matrix of the sample drivers (60 runs; mq's 125 run in
+  // test/drivers.conformance.test.ts), since what this case adds is the .mjs loading
   it('JavaScript ESM (.mjs) loads the same way', async () => {
     const file = join(dir, 'tiny.mjs');
     writeFileSync(
       file,
       `import { registerDriver, getDriver } from 'vnic-lab/drivers';
-const mq = getDriver('mq');
-registerDriver({ ...mq, name: 'tiny-js', summary: 'the mq driver under another name' });
+const e1000 = getDriver('e1000');
+registerDriver({ ...e1000, name: 'tiny-js', summary: 'the e1000 driver under another name' });
 `,
     );
     const r = await vnic(['test-driver', file]);
@@ -147,7 +165,8 @@ registerDriver({ ...mq, name: 'tiny-js', summary: 'the mq driver under another n
   });
 
   it('CommonJS, a syntax error, a missing import and a throw at load each exit 2 with file and line', async () => {
-    const cases: [string, string, RegExp][] = [
+    // refused before anything is imported (the file's text, its name, whether it exists): the same in-process
+    const refused: [string, string, RegExp][] = [
       [
         'old.cjs',
         `const { registerDriver } = require('vnic-lab/drivers');\n`,
@@ -158,6 +177,9 @@ registerDriver({ ...mq, name: 'tiny-js', summary: 'the mq driver under another n
         `// a driver\nconst lab = require('vnic-lab/drivers');\nmodule.exports = {};\n`,
         /^vnic: test-driver old\.js: CommonJS is not supported \(it uses require\( at line 2\)/,
       ],
+    ];
+    // failing while the bin's TypeScript loader (tsx) imports them: it is what names the file and line, so spawned
+    const failing: [string, string, RegExp][] = [
       [
         'typo.ts',
         `import { registerDriver } from 'vnic-lab/drivers';\n\nregisterDriver({ name: 'x', \n  models: ['mq'],, });\n`,
@@ -174,13 +196,16 @@ registerDriver({ ...mq, name: 'tiny-js', summary: 'the mq driver under another n
         /^vnic: test-driver throws\.ts: driver 'mq' is already registered \(at .*throws\.ts:3\)$/m,
       ],
     ];
-    for (const [name, text] of cases) writeFileSync(join(dir, name), text);
-    const results = await Promise.all(cases.map(([name]) => vnicThere(['test-driver', name])));
-    cases.forEach(([name, , expected], i) => {
+    for (const [name, text] of [...refused, ...failing]) writeFileSync(join(dir, name), text);
+    const spawned = Promise.all(failing.map(([name]) => vnicThere(['test-driver', name])));
+    const inProcess: Ran[] = [];
+    for (const [name] of refused) inProcess.push(await vnicInThere(['test-driver', name]));
+    const results = [...inProcess, ...(await spawned)];
+    [...refused, ...failing].forEach(([name, , expected], i) => {
       expect(results[i]!.stderr, name).toMatch(expected);
       expect(results[i]!.code, name).toBe(2);
     });
-    const missing = await vnicThere(['--load', 'absent.ts', 'drivers']);
+    const missing = await vnicInThere(['--load', 'absent.ts', 'drivers']);
     expect([missing.code, missing.stderr]).toEqual([2, 'vnic: --load absent.ts: no such file\n']);
-  }, 240_000); // six Node starts on a shared machine
+  }, 240_000); // three Node starts on a shared machine
 });

@@ -12,6 +12,7 @@ import { e1000Transmitter } from '../drivers/e1000/xmit.ts';
 import { mqTransmitter } from '../drivers/mq/xmit.ts';
 import type { TxQueueDevice } from '../hw-models/tx-queue.ts';
 import type { TxRingDriver } from '../drivers/xmit-ring.ts';
+import { expectLayoutRoundTrip } from './hw-models.conformance.ts';
 
 function train(n: number, last = 'AP'): Uint8Array[] {
   return Array.from({ length: n }, (_, i) =>
@@ -71,4 +72,17 @@ describe('transmit rings (hw-models/tx-queue.ts, drivers/xmit-ring.ts, stack/xmi
     expect(s.path.held).toBe(0);
     expect(s.driver.counters.tx_wakes).toBeGreaterThan(0);
   });
+
+  for (const kind of ['e1000', 'mq'] as const)
+    it(`${kind}: the transmit descriptor layouts round-trip and sit at their documented offsets`, () => {
+      const nic = setup(kind, true).nics[0]!;
+      expect(nic.descriptors.map((d) => [d.name, d.writer, d.size])).toEqual(
+        (kind === 'e1000' ? ['tx_legacy', 'tx_context', 'tx_data'] : ['tx_context', 'tx_data']).map((n) => [
+          n,
+          'driver',
+          16,
+        ]),
+      );
+      for (const d of nic.descriptors) expectLayoutRoundTrip(d, true);
+    });
 });
