@@ -69,7 +69,7 @@ describe('shortcuts change no report and no output byte', () => {
   }, 60_000);
 
   it('a replayed capture large enough for the digest thread: FCS and sums from it, every byte the same', () => {
-    // 4 bulk flows of 1514-byte frames as the stack received them (no engine), about 18 MB: past DIGEST_AHEAD_MIN_BYTES
+    // 4 bulk flows of 1514-byte frames as the stack received them (no engine), about 67 MB: past DIGEST_AHEAD_MIN_BYTES
     const path = join(dir, 'large.pcap');
     runLab(
       {
@@ -77,7 +77,7 @@ describe('shortcuts change no report and no output byte', () => {
         engine: 'off',
         traffic: {
           seed: 5,
-          bytesPerFlow: 3000 * 1448,
+          bytesPerFlow: 11_000 * 1448,
           flows: [{ kind: 'bulk', count: 4, mss: 1448 }],
         },
         timeLimitNs: 1e12,
