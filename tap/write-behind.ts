@@ -29,11 +29,13 @@ const CTRL = {
   HANDED: 3,
   SIZE: 4,
 } as const;
-/** The thread's nap between looks at its port, doubled while nothing comes (up to NAP_MAX_MS), from NAP_MIN_MS. Woken
- *  by each message, the thread took the writer's core for itself on a busy machine (the wake-up hands the woken thread
- *  the core): a hand-over cost tens to hundreds of microseconds. */
+/** The thread's nap between looks at its port: NAP_MIN_MS while batches come (a batch of MTU frames is 2-5 ms of a
+ *  replay, so one nap never lets them pile up), NAP_MAX_MS once none came for IDLE_NAPS naps (a writer left open, idle).
+ *  Woken by each message, the thread took the writer's core for itself on a busy machine (the wake-up hands the woken
+ *  thread the core): a hand-over cost tens to hundreds of microseconds. */
 const NAP_MIN_MS = 1;
 const NAP_MAX_MS = 1000;
+const IDLE_NAPS = 1000;
 /** Seconds the writer waits for a batch without the thread returning any before it gives up (a thread that died). */
 const STALL_SECONDS = 120;
 
@@ -44,14 +46,15 @@ const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { fd, ctrl: ctrlBuf, port } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 Atomics.store(ctrl, ${CTRL.READY}, 1);
-for (let nap = ${NAP_MIN_MS}; ; ) {
+for (let empty = 0; ; ) {
   const seen = Atomics.load(ctrl, ${CTRL.HANDED});
   const got = receiveMessageOnPort(port);
   if (got === undefined) {
-    if (Atomics.wait(ctrl, ${CTRL.HANDED}, seen, nap) === 'timed-out') nap = Math.min(nap * 2, ${NAP_MAX_MS});
+    Atomics.wait(ctrl, ${CTRL.HANDED}, seen, empty < ${IDLE_NAPS} ? ${NAP_MIN_MS} : ${NAP_MAX_MS});
+    empty++;
     continue;
   }
-  nap = ${NAP_MIN_MS};
+  empty = 0;
   const m = got.message;
   if (m.close === true) {
     port.close();
