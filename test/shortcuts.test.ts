@@ -1,10 +1,11 @@
 // The shortcuts a run takes (work no observer can see, runLab's `shortcuts`) change no observable byte: every scenario
 // and a replayed capture, run with them and without, give the same report, the same DMA memory, the same stream
 // fingerprints and the same output pcap, byte for byte. The eHEA model takes the FCS and checksum sum of the link
-// partner's generated payload from the pattern (wire/known-bytes.ts) only where no stage between could change a byte;
+// partner's generated payload from the pattern (wire/known-bytes.ts) only where no stage between could change a byte,
+// and those of a large replayed capture's records from the thread that computes them ahead (tap/digest-ahead.ts);
 // the sockets compare what they receive with the sender's pattern and take the sender's fingerprint while every byte
 // is equal (wire/stream-check.ts), on every model.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { SCENARIOS } from '../lab/scenarios.ts';
 import { plansFor } from '../lab/seeds.ts';
 import { runLab, type LabConfig } from '../lab/run.ts';
 import type { EheaNic } from '../hw-models/ehea.ts';
+import { DIGEST_AHEAD_MIN_BYTES } from '../tap/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vnic-shortcuts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,6 +80,28 @@ describe('shortcuts change no report and no output byte', () => {
     expect(taken).toBe(0);
     expect(compared).toBe(0);
   }, 60_000);
+
+  it('a replayed capture large enough for the digest thread: FCS and sums from it, every byte the same', () => {
+    // 4 bulk flows of 1514-byte frames as the stack received them (no engine), about 67 MB: past DIGEST_AHEAD_MIN_BYTES
+    const path = join(dir, 'large.pcap');
+    runLab(
+      {
+        model: 'ehea',
+        engine: 'off',
+        traffic: {
+          seed: 5,
+          bytesPerFlow: 11_000 * 1448,
+          flows: [{ kind: 'bulk', count: 4, mss: 1448 }],
+        },
+        timeLimitNs: 1e12,
+      },
+      { out: { path } },
+    );
+    expect(statSync(path).size).toBeGreaterThanOrEqual(DIGEST_AHEAD_MIN_BYTES);
+    const taken = bothWays('replay-large', { model: 'ehea', engine: 'lro', capture: { path }, timeLimitNs: 1e12 });
+    // the run waits for the thread's first record, so at least that one is claimed (how many more: the threads' race)
+    expect(taken).toBeGreaterThan(0);
+  }, 120_000);
 
   it('a corrupting impairment: every frame read, the corrupted ones caught', () => {
     const config: LabConfig = {

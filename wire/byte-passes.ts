@@ -514,6 +514,23 @@ const MODULE: WebAssembly.Module | null = (() => {
   }
 })();
 
+/**
+ * What a worker thread needs to run the passes over a memory of its own (tap/digest-ahead.ts): the compiled module (it
+ * travels to a thread as workerData), the CRC tables to put at `tables` = `size` rounded up to `page`, the memory's
+ * pages ((tables + kernelArea) / page) and where the sums land from `tables`. Null where WebAssembly is unavailable.
+ */
+export const BYTE_PASSES_LAYOUT =
+  MODULE === null
+    ? null
+    : {
+        module: MODULE,
+        crcTables: CRC16_T,
+        page: PAGE,
+        kernelArea: KERNEL_AREA,
+        evenSumAt: EVEN_SUM,
+        oddSumAt: ODD_SUM,
+      };
+
 /** The passes bound to one memory, and where their tables and results are. */
 export interface BytePasses {
   readonly digest: (at: number, len: number, sumFrom: number, tables: number) => number;
