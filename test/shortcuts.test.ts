@@ -98,7 +98,12 @@ describe('shortcuts change no report and no output byte', () => {
       { out: { path } },
     );
     expect(statSync(path).size).toBeGreaterThanOrEqual(DIGEST_AHEAD_MIN_BYTES);
-    const taken = bothWays('replay-large', { model: 'ehea', engine: 'lro', capture: { path }, timeLimitNs: 1e12 });
+    const { fromSender: taken } = bothWays('replay-large', {
+      model: 'ehea',
+      engine: 'lro',
+      capture: { path },
+      timeLimitNs: 1e12,
+    });
     // the run waits for the thread's first record, so at least that one is claimed (how many more: the threads' race)
     expect(taken).toBeGreaterThan(0);
   }, 120_000);
