@@ -6,7 +6,8 @@
 // their summed ns per frame is a floor under the pipeline's ns per frame (docs/performance.md, "the byte budget").
 import { fold, sumBytes, sumBytesFolded } from '../wire/checksum.ts';
 import { crc32, FrameDigest } from '../hw-models/frame-checks.ts';
-import { wasmBytes } from '../wire/byte-passes.ts';
+import { bytePassesFor, wasmBytes } from '../wire/byte-passes.ts';
+import { PATTERN_PERIOD, PayloadPattern } from '../traffic/payload.ts';
 import { StreamHash } from '../wire/stream-hash.ts';
 import type { BenchCase } from './run.ts';
 
@@ -18,6 +19,9 @@ const FRAME = 1514;
 const MSS = 1448;
 const frameHash = new StreamHash();
 const frameHashJs = new StreamHash();
+/** The link partner's payload pattern, which a socket compares what it receives with (wire/stream-check.ts). */
+const senderPattern = new PayloadPattern(1, MSS);
+let streamAt = 0;
 
 /** Frame-like contents (a byte pattern that is not periodic in 2, 4 or 16), filled once per case. */
 function memory(alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
@@ -107,6 +111,21 @@ export const cases: BenchCase[] = [
     (m, off) => {
       frameHash.update(m, off, MSS);
       return frameHash.length & 0xffff;
+    },
+    1,
+    MSS,
+    wasmBytes,
+  ),
+  // what the socket does instead when the sender's pattern is known (shortcuts, wire/stream-check.ts): compare the 1448
+  // bytes with the pattern's copy in the same WebAssembly memory (one pass whatever the bytes; the sender's hash goes)
+  passCase(
+    'frame-stream-compare-1448',
+    66,
+    (m, off) => {
+      const k = bytePassesFor(m.buffer)!;
+      const ref = k.referenceAt(senderPattern.bytes);
+      streamAt = (streamAt + MSS) % PATTERN_PERIOD;
+      return k.same(m.byteOffset + off, ref + streamAt, MSS);
     },
     1,
     MSS,

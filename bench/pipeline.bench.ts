@@ -1,7 +1,8 @@
 // End-to-end throughput of the whole receive path, as `vnic run` / `vnic replay` run it (lab/run.ts runLab):
 // - `pipeline-ehea-4flows`: one lab run per measured run: an open-loop link partner sends 4 bulk flows (MSS 1448 with
 //   timestamps, 1514-byte frames) over a 10 Gb/s link into the eHEA model → ehea driver → LRO → stack, whose sockets
-//   fingerprint every byte; the run ends with the byte-stream check (every flow must verify, else the bench throws).
+//   check every byte (compared with the sender's pattern, runLab's shortcuts: wire/stream-check.ts); the run ends with
+//   the byte-stream check (every flow must verify, else the bench throws).
 //   Traffic generation (the partner and the link) is included.
 // - `pipeline-ehea-4flows-ring`: the same model → driver → LRO → stack (sockets hashing every byte) fed from a ring of
 //   pre-built frames (seq, IP ID and checksums patched in place) straight into `nic.receiveFrame` at 10 GbE arrival

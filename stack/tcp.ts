@@ -8,7 +8,7 @@ import { r32, w16, w32 } from '../wire/bytes.ts';
 import type { FrameLayout } from '../wire/layout.ts';
 import type { VirtualClock, Timer } from '../sim/clock.ts';
 import type { Cpu } from '../sim/cost.ts';
-import { StreamHash } from '../wire/stream-hash.ts';
+import { StreamCheck } from '../wire/stream-check.ts';
 import { type FlowKey, flowHash, flowKeyAt, flowKeyHash, flowMatches, flowName } from '../wire/flow.ts';
 import type { Tracer } from '../observe/trace.ts';
 import type { LatencyRecorder } from '../observe/recorders.ts';
@@ -81,7 +81,8 @@ export class TcpFlow {
   rcvNxt: number;
   /** Out-of-order queue sorted by sequence number. */
   readonly ofo: OfoEntry[] = [];
-  readonly hash = new StreamHash();
+  /** The received stream's fingerprint (compared with the sender's generator when the lab gave the socket one). */
+  readonly stream = new StreamCheck();
   bytesDelivered = 0;
   /** Wire segments that reached TCP for this flow (sum of wireFrames). */
   segmentsIn = 0;
@@ -124,9 +125,9 @@ export class TcpLayer {
   readonly flowList: TcpFlow[] = [];
   private readonly ackBuf = new Uint8Array(ETH.HLEN + VLAN.HLEN + IPV6.HLEN + TCP.HLEN + TS_OPT_LEN);
   private readonly ofoFree: OfoEntry[] = [];
-  private curHash: StreamHash | null = null;
-  private readonly hashChunk = (mem: Uint8Array, start: number, n: number): void => {
-    this.curHash!.update(mem, start, n);
+  private curStream: StreamCheck | null = null;
+  private readonly checkChunk = (mem: Uint8Array, start: number, n: number): void => {
+    this.curStream!.update(mem, start, n);
   };
   sendToWire: SendToWire | null = null;
   /** Latency samples of the delivery being traced ([ns, segments] pairs), only while a tracer listens. */
@@ -326,9 +327,9 @@ export class TcpLayer {
     const skip = (flow.rcvNxt - dataSeq) >>> 0;
     const n = payloadLen - skip;
     if (n > 0) {
-      this.curHash = flow.hash;
-      skb.forEachChunk(payloadOff + skip, n, this.hashChunk);
-      this.curHash = null;
+      this.curStream = flow.stream;
+      skb.forEachChunk(payloadOff + skip, n, this.checkChunk);
+      this.curStream = null;
       this.cpu.charge('copy_byte', n);
       flow.bytesDelivered += n;
       this.stats.bytesDelivered += n;

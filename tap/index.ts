@@ -36,3 +36,4 @@ export type {
   ByteSink,
 } from './writer.ts';
 export { WriteBehindSink } from './write-behind.ts';
+export { RecordDigests, DIGEST_AHEAD_MIN_BYTES } from './digest-ahead.ts';

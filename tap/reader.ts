@@ -153,7 +153,31 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
   private tsSec = 0;
   private tsNsec = 0;
 
-  constructor(private readonly src: ByteSource) {
+  /** With `reuseRecords`: the one record object classic pcap records are read into, and the one iterator result. */
+  private readonly shared: CaptureRecord | undefined;
+  private readonly result: { done: false; value: CaptureRecord } | undefined;
+
+  /**
+   * `reuseRecords`: every classic pcap record is the same object, rewritten by the next read, and so is the iterator's
+   * result (a replay reads a million records; none keeps one past the next). pcapng records are new objects either way.
+   */
+  constructor(
+    private readonly src: ByteSource,
+    opts: { reuseRecords?: boolean } = {},
+  ) {
+    if (opts.reuseRecords === true) {
+      this.shared = {
+        index: 0,
+        offset: 0,
+        tsSec: 0,
+        tsNsec: 0,
+        data: src.buf,
+        origLen: 0,
+        interfaceId: 0,
+        linktype: 0,
+      };
+      this.result = { done: false, value: this.shared };
+    }
     const name = src.name;
     const n = src.fetch(0, 4);
     if (n === 0)
@@ -208,7 +232,10 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
       this.close();
       return { done: true, value: undefined };
     }
-    return { done: false, value: rec };
+    const result = this.result;
+    if (result === undefined) return { done: false, value: rec };
+    result.value = rec;
+    return result;
   }
 
   return(): IteratorResult<CaptureRecord, undefined> {
@@ -311,16 +338,20 @@ export class CaptureReader implements IterableIterator<CaptureRecord> {
       );
     }
     const start = src.at + PCAP_REC.SIZE;
-    const rec: CaptureRecord = {
-      index: this.records,
-      offset: pos,
-      tsSec,
-      tsNsec: this.nano ? frac : frac * 1000,
-      data: src.buf.subarray(start, start + inclLen),
-      origLen,
-      interfaceId: 0,
-      linktype: this.linktype,
-    };
+    const data = src.buf.subarray(start, start + inclLen);
+    const tsNsec = this.nano ? frac : frac * 1000;
+    let rec = this.shared;
+    if (rec === undefined)
+      rec = { index: this.records, offset: pos, tsSec, tsNsec, data, origLen, interfaceId: 0, linktype: this.linktype };
+    else {
+      rec.index = this.records;
+      rec.offset = pos;
+      rec.tsSec = tsSec;
+      rec.tsNsec = tsNsec;
+      rec.data = data;
+      rec.origLen = origLen;
+      rec.linktype = this.linktype;
+    }
     this.records++;
     this.pos = pos + total;
     return rec;

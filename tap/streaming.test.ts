@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
-import { CaptureWriter, readCapture } from './index.ts';
+import { CaptureWriter, readCapture, type CaptureRecord } from './index.ts';
 import { sampleFrames, tmpDir } from '../test/support/pcap.ts';
 
 const TARGET_BYTES = 200 * 1024 * 1024;
@@ -73,4 +73,21 @@ describe('streaming', () => {
       }
     });
   }
+});
+
+describe('reuseRecords', () => {
+  it('reads the same records into one object as the default reader reads into new ones', () => {
+    const path = 'test/captures/parallel4_mtu1500.tx.pcap';
+    const fields = (r: CaptureRecord) => [r.index, r.offset, r.tsSec, r.tsNsec, r.origLen, r.linktype, r.data.slice()];
+    const fresh = Array.from(readCapture(path), fields);
+    const objects = new Set<CaptureRecord>();
+    const reused: ReturnType<typeof fields>[] = [];
+    for (const r of readCapture(path, { reuseRecords: true })) {
+      objects.add(r);
+      reused.push(fields(r));
+    }
+    expect(fresh.length).toBeGreaterThan(100);
+    expect(reused).toEqual(fresh);
+    expect(objects.size).toBe(1);
+  });
 });

@@ -5,7 +5,8 @@
 //
 // Batches travel as transferred ArrayBuffers (moved, never copied: a copy, or writing frames into shared memory,
 // costs as much as the write itself) and come back once written; Atomics on a small shared block let the writer
-// sleep until one is back without an event loop. The bytes and their order are exactly those the writer produced:
+// sleep until one is back without an event loop. The thread takes batches off its port between short naps rather
+// than being woken by each one (a wake-up lets the woken thread take the writer's core on a busy machine). The bytes and their order are exactly those the writer produced:
 // batches go out whole, in the order they were handed over. The first batch is written synchronously and the thread
 // starts only at the second, so a small capture (most tests, most runs) never starts one; batches are written
 // synchronously too until the thread says it runs, so nothing waits for its start-up.
@@ -23,22 +24,41 @@ const CTRL = {
   FAILED: 1,
   /** 1 once the thread runs: until then batches are written here, so its start-up (0.1–0.3 s) stalls nothing. */
   READY: 2,
-  SIZE: 3,
+  /** Batches handed over: the thread naps on this word; the writer bumps it without a wake-up, or wakes the thread
+   *  when it must wait for it (a batch to fill, close). */
+  HANDED: 3,
+  SIZE: 4,
 } as const;
+/** The thread's nap between looks at its port: NAP_MIN_MS while batches come (a batch of MTU frames is 2-5 ms of a
+ *  replay, so one nap never lets them pile up), NAP_MAX_MS once none came for IDLE_NAPS naps (a writer left open, idle).
+ *  Woken by each message, the thread took the writer's core for itself on a busy machine (the wake-up hands the woken
+ *  thread the core): a hand-over cost tens to hundreds of microseconds. */
+const NAP_MIN_MS = 1;
+const NAP_MAX_MS = 1000;
+const IDLE_NAPS = 1000;
 /** Seconds the writer waits for a batch without the thread returning any before it gives up (a thread that died). */
 const STALL_SECONDS = 120;
 
 // The thread's code, evaluated as a script: no module to resolve in a built package, under tsx or under vitest.
 const THREAD_SOURCE = `
 const { writeSync } = require('node:fs');
-const { workerData } = require('node:worker_threads');
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { fd, ctrl: ctrlBuf, port } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 Atomics.store(ctrl, ${CTRL.READY}, 1);
-port.on('message', (m) => {
+for (let empty = 0; ; ) {
+  const seen = Atomics.load(ctrl, ${CTRL.HANDED});
+  const got = receiveMessageOnPort(port);
+  if (got === undefined) {
+    Atomics.wait(ctrl, ${CTRL.HANDED}, seen, empty < ${IDLE_NAPS} ? ${NAP_MIN_MS} : ${NAP_MAX_MS});
+    empty++;
+    continue;
+  }
+  empty = 0;
+  const m = got.message;
   if (m.close === true) {
     port.close();
-    return;
+    break;
   }
   if (Atomics.load(ctrl, ${CTRL.FAILED}) === 0) {
     try {
@@ -53,7 +73,7 @@ port.on('message', (m) => {
   port.postMessage({ buf: m.buf }, [m.buf]);
   Atomics.add(ctrl, ${CTRL.RETURNED}, 1);
   Atomics.notify(ctrl, ${CTRL.RETURNED});
-});
+}
 `;
 
 interface ThreadAnswer {
@@ -92,6 +112,7 @@ export class WriteBehindSink implements ByteSink {
       return bytes;
     }
     this.channel.port1.postMessage({ buf: bytes.buffer, len }, [bytes.buffer]);
+    Atomics.add(this.ctrl, CTRL.HANDED, 1);
     this.atThread++;
     return new Uint8Array(this.nextFree());
   }
@@ -110,6 +131,7 @@ export class WriteBehindSink implements ByteSink {
       if (this.worker !== undefined) {
         this.waitFor(0);
         this.channel.port1.postMessage({ close: true });
+        this.wakeThread();
       }
     } finally {
       this.channel.port1.close();
@@ -168,6 +190,12 @@ export class WriteBehindSink implements ByteSink {
     if (this.error !== undefined) throw new Error(`writing the capture failed: ${this.error}`);
   }
 
+  /** Ends the thread's nap now: this thread is about to wait for it. */
+  private wakeThread(): void {
+    Atomics.add(this.ctrl, CTRL.HANDED, 1);
+    Atomics.notify(this.ctrl, CTRL.HANDED);
+  }
+
   /** Waits until at most `left` batches are still at the thread. */
   private waitFor(left: number): void {
     if (this.worker === undefined) return;
@@ -176,6 +204,7 @@ export class WriteBehindSink implements ByteSink {
       const seen = Atomics.load(this.ctrl, CTRL.RETURNED);
       this.collect();
       if (this.atThread <= left) return;
+      this.wakeThread();
       if (Atomics.wait(this.ctrl, CTRL.RETURNED, seen, 1000) !== 'timed-out') idleSeconds = 0;
       else if (++idleSeconds > STALL_SECONDS)
         throw new Error(`writing the capture: the writer thread wrote nothing for ${STALL_SECONDS} s`);

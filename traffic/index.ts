@@ -15,7 +15,7 @@ export {
   DESTINATION_FORMS,
   type Destination,
 } from './destination-filter.ts';
-export type { ReplayStats, StreamNote } from './replay.ts';
+export type { ReplayStats, StreamNote, RecordClaims } from './replay.ts';
 export { replayFile, fileExpectations } from './replay-file.ts';
 export {
   BulkFlowConfig,

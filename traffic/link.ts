@@ -138,7 +138,10 @@ export class Link implements FrameTx {
   transmit(frame: Uint8Array, length: number, flags = 0, known: KnownRun | null = null): void {
     if (this.count === this.slots.length) this.grow();
     const slot = this.slots[(this.head + this.count) % this.slots.length]!;
-    if (slot.buf.length < length) slot.buf = new Uint8Array(Math.max(length, this.slotBytes));
+    if (slot.buf.length < length) {
+      slot.buf = new Uint8Array(Math.max(length, this.slotBytes));
+      slot.view = slot.buf.subarray(0, 0);
+    }
     if (length === frame.length) slot.buf.set(frame);
     else slot.buf.set(frame.subarray(0, length));
     if (this.padShort && length < WIRE.MIN_DATA) {
@@ -147,7 +150,8 @@ export class Link implements FrameTx {
       this.stats.framesPadded++;
     }
     slot.len = length;
-    if (slot.view.length !== length || slot.view.buffer !== slot.buf.buffer) slot.view = slot.buf.subarray(0, length);
+    // the view is of this buffer (made again above when the buffer was): reading `buffer` would cost more than the checks
+    if (slot.view.length !== length) slot.view = slot.buf.subarray(0, length);
     slot.flags = flags;
     if (known === null) slot.known.source = null;
     else slot.known.set(known.source, known.at, known.start, known.length);

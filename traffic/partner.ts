@@ -4,9 +4,9 @@
 // seeded pattern each flow reads from its own salt (`payload.ts`), fingerprinted on demand (`expectedFlows`).
 
 import { Prng } from '../sim/prng.ts';
-import { StreamHash } from '../wire/stream-hash.ts';
+import { attachReference, lazyProperty, type StreamReference } from '../wire/stream-check.ts';
 import { LatencyRecorder } from '../observe/recorders.ts';
-import { wasmBytes } from '../wire/byte-passes.ts';
+import { bytePassesFor, wasmBytes, type BytePasses } from '../wire/byte-passes.ts';
 import { KnownRun } from '../wire/known-bytes.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import { NO_TRACE, type Tracer } from '../observe/trace.ts';
@@ -174,9 +174,6 @@ class TcpFlow {
   private readonly ipIdRng: Prng;
   private readonly ipIdMode: number;
   private ipIdNext: number;
-  /** Fingerprint of stream bytes [0, hashedBytes), extended on demand by `expectation()`. */
-  private expHash = new StreamHash();
-  private hashedBytes = 0;
   /** The flow's own frame buffer, at `frameAt` of the partner's `frameArea`: headers written once, per-segment fields patched. */
   private readonly frameAt: number;
   private readonly buf: Uint8Array;
@@ -481,7 +478,7 @@ class TcpFlow {
       w32(f, this.tsOff + 6, this.tsecrFixed >= 0 ? this.tsecrFixed : this.tsRecent);
     }
     const a = PayloadPattern.start(off, this.salt);
-    p.frameArea.copyWithin(this.frameAt + h, p.patternAt + a, p.patternAt + a + len);
+    p.copyPattern(this.frameAt + h, a, len);
     this.stats.segmentsSent += frames;
     this.stats.bytesSent += len;
     if (off < this.sndMax) {
@@ -541,7 +538,7 @@ class TcpFlow {
       sum += (tsval >>> 16) + (tsval & 0xffff) + (tsecr >>> 16) + (tsecr & 0xffff);
     }
     const a = PayloadPattern.start(off, this.salt);
-    p.frameArea.copyWithin(this.frameAt + h, p.patternAt + a, p.patternAt + a + len); // same ArrayBuffer: no view, no allocation
+    p.copyPattern(this.frameAt + h, a, len);
     sum += p.pattern.sum(a, len);
     w16(f, l4 + TCP.CSUM, finish(sum));
     this.stats.segmentsSent++;
@@ -689,13 +686,15 @@ class TcpFlow {
 
   expectation(): FlowExpectation {
     const bytes = this.total === Infinity ? this.sndMax : this.total;
-    if (bytes < this.hashedBytes) {
-      this.expHash = new StreamHash();
-      this.hashedBytes = 0;
-    }
-    this.p.pattern.hashStream(this.expHash, this.salt, this.hashedBytes, bytes);
-    this.hashedBytes = bytes;
-    return { key: { ...this.key }, isn: this.isn, bytes, digest: this.expHash.digest() };
+    const pattern = this.p.pattern,
+      salt = this.salt;
+    // the fingerprint is hashed from the pattern when first read: a socket that compared every byte with the same
+    // pattern is verified without it (Stack.verify)
+    const e = lazyProperty({ key: { ...this.key }, isn: this.isn, bytes, digest: '' }, 'digest', () =>
+      pattern.streamDigest(salt, bytes),
+    );
+    attachReference(e, pattern.reference(salt));
+    return e;
   }
 }
 
@@ -836,6 +835,8 @@ export class LinkPartner {
    * so a segment's payload is one `copyWithin` from the pattern into the flow's frame.
    */
   readonly frameArea: Uint8Array;
+  /** The WebAssembly passes of `frameArea` (its byteOffset is 0), when it is a WebAssembly memory. */
+  private readonly areaPasses: BytePasses | undefined;
   readonly patternAt = SCRATCH_BYTES;
   /** The claim a TCP flow attaches to the segment it sends (reused: the link copies it). */
   readonly known = new KnownRun();
@@ -880,6 +881,7 @@ export class LinkPartner {
     this.nextFrameAt = SCRATCH_BYTES + PATTERN_PERIOD + maxSegment;
     // a WebAssembly memory: the expected streams are hashed from the pattern in WebAssembly (wire/byte-passes.ts)
     this.frameArea = wasmBytes(this.nextFrameAt + flowFrames);
+    this.areaPasses = bytePassesFor(this.frameArea.buffer);
     this.scratch = this.frameArea.subarray(0, SCRATCH_BYTES);
     this.pattern = new PayloadPattern(
       (this.config.seed ^ PATTERN_SEED_MIX) >>> 0,
@@ -976,6 +978,15 @@ export class LinkPartner {
     return salt;
   }
 
+  /** Copies pattern bytes [a, a + len) to `frameArea[at]`: one WebAssembly memory.copy when the area is a WebAssembly
+   *  memory (copyWithin is a runtime call costing about half as much again for a segment), else copyWithin; the same
+   *  ArrayBuffer either way, so no view and no allocation. */
+  copyPattern(at: number, a: number, len: number): void {
+    const src = this.patternAt + a;
+    if (this.areaPasses !== undefined) this.areaPasses.copy(at, src, len);
+    else this.frameArea.copyWithin(at, src, src + len);
+  }
+
   /** Reserves `bytes` of `frameArea` for a flow's frame buffer (sized up front in the constructor). */
   claimFrame(bytes: number): number {
     const at = this.nextFrameAt;
@@ -1069,6 +1080,11 @@ export class LinkPartner {
   /** What each TCP flow's socket must end up with (receive-direction keys: saddr is this sender). */
   expectedFlows(): FlowExpectation[] {
     return this.flows.map((f) => f.expectation());
+  }
+
+  /** Each TCP flow's stream as its generator: a socket may compare what it receives with it (wire/stream-check.ts). */
+  streamReferences(): { key: FlowKey; reference: StreamReference }[] {
+    return this.flows.map((f) => ({ key: { ...f.key }, reference: this.pattern.reference(f.salt) }));
   }
 
   /** Per-flow state and counters. */

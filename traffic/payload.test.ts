@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { StreamHash } from '../wire/stream-hash.ts';
-import { sumBytes, fold } from '../wire/index.ts';
+import { sumBytes, sumBytesSimple, fold } from '../wire/index.ts';
+import { crc32Update } from '../wire/known-bytes.ts';
 import { PayloadPattern, PATTERN_PERIOD } from './payload.ts';
 
 describe('PayloadPattern', () => {
@@ -31,6 +32,22 @@ describe('PayloadPattern', () => {
     );
     expect(fold(pat.sum(PATTERN_PERIOD - 1, 1448))).toBe(fold(sumBytes(pat.bytes, PATTERN_PERIOD - 1, 1448)));
     expect(pat.sum(1234, 0)).toBe(0);
+  });
+
+  it('sum is the exact word sum, and crcThrough the CRC register a byte loop gives, for any run (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: PATTERN_PERIOD + 1447 }),
+        fc.integer({ min: 0, max: 1448 }),
+        fc.integer(),
+        (start, len, reg) => {
+          len = Math.min(len, pat.bytes.length - start);
+          expect(pat.crcThrough(reg | 0, start, len)).toBe(crc32Update(reg | 0, pat.bytes, start, len));
+          if ((start & 1) === 0) expect(pat.sum(start, len)).toBe(sumBytesSimple(pat.bytes, start, len));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('hashStream gives the StreamHash of the materialized stream, across the period and in pieces', () => {

@@ -5,21 +5,33 @@
 // byte loop (the pattern is a KnownBytes: a NIC model takes a generated frame's FCS from it, wire/known-bytes.ts).
 
 import { Prng } from '../sim/prng.ts';
-import type { StreamHash } from '../wire/stream-hash.ts';
+import { StreamHash } from '../wire/stream-hash.ts';
+import type { StreamReference } from '../wire/stream-check.ts';
 import { wasmBytes } from '../wire/byte-passes.ts';
-import { crc32Across, crc32Prefix, type KnownBytes } from '../wire/known-bytes.ts';
+import { crc32Prefix, crc32Shift, type KnownBytes } from '../wire/known-bytes.ts';
 
 /** A prime: a byte misplaced by any multiple of a segment size (< 65521 of them) lands on other bytes. */
 export const PATTERN_PERIOD = 65521;
 
+/** Layout of PayloadPattern's prefixes: four int32s per position (16 bytes, so a position never straddles a cache line). */
+const PREFIX_STRIDE = 4,
+  PREFIX_EVEN = 0,
+  PREFIX_ODD = 1,
+  PREFIX_CRC = 2;
+
 export class PayloadPattern implements KnownBytes {
   /** PATTERN_PERIOD bytes, then the first `maxSegment` of them again: any segment is one run from `(o + salt) % PATTERN_PERIOD`. */
   readonly bytes: Uint8Array;
-  // evenSums[i]: sum of bytes[k] for even k < i; oddSums likewise for odd k. Both fit in 32 bits (74521 × 255).
-  private readonly evenSums: Uint32Array;
-  private readonly oddSums: Uint32Array;
-  /** crcPrefix[k]: the CRC-32 register from 0 after bytes [0, k). */
-  private readonly crcPrefix: Int32Array;
+  /**
+   * Per position i, four int32s side by side: the sum of bytes[k] for even k < i (PREFIX_EVEN), for odd k < i
+   * (PREFIX_ODD; both below 2^31: 74521 × 255), and the CRC-32 register from 0 after bytes [0, i) (PREFIX_CRC). Side by
+   * side, a run's sums and CRC need two cache lines (its start and its end), not six: the sender reads them to build a
+   * segment and the NIC a little later to check it, and across the three separate arrays they were cache misses.
+   */
+  private readonly prefixes: Int32Array;
+  /** Per salt, the stream hashed so far: the sender's expectation and the socket comparing with `reference` share it. */
+  private readonly hashed = new Map<number, StreamHash>();
+  private readonly references = new Map<number, StreamReference>();
 
   /**
    * Fills `into` (at least PATTERN_PERIOD + maxSegment bytes; a view lets the caller keep the pattern in
@@ -46,22 +58,28 @@ export class PayloadPattern implements KnownBytes {
     }
     for (let w = rng.nextU32(); i < PATTERN_PERIOD; i++, w >>>= 8) b[i] = w & 0xff;
     for (let k = 0; k < maxSegment; k++) b[PATTERN_PERIOD + k] = b[k % PATTERN_PERIOD]!;
-    this.evenSums = new Uint32Array(len + 1);
-    this.oddSums = new Uint32Array(len + 1);
+    const prefixes = new Int32Array(PREFIX_STRIDE * (len + 1));
+    const crc = crc32Prefix(b);
     let e = 0,
       o = 0;
-    for (let k = 0; k < len; k++) {
+    for (let k = 0; k <= len; k++) {
+      prefixes[PREFIX_STRIDE * k + PREFIX_EVEN] = e;
+      prefixes[PREFIX_STRIDE * k + PREFIX_ODD] = o;
+      prefixes[PREFIX_STRIDE * k + PREFIX_CRC] = crc[k]!;
+      if (k === len) break;
       if ((k & 1) === 0) e += b[k]!;
       else o += b[k]!;
-      this.evenSums[k + 1] = e;
-      this.oddSums[k + 1] = o;
     }
-    this.crcPrefix = crc32Prefix(b);
+    this.prefixes = prefixes;
   }
 
   /** The CRC-32 register after feeding `bytes[start, start + length)` to `reg`, from two prefix registers. */
   crcThrough(reg: number, start: number, length: number): number {
-    return crc32Across(this.crcPrefix, reg, start, length);
+    const p = this.prefixes;
+    return (
+      crc32Shift(reg ^ p[PREFIX_STRIDE * start + PREFIX_CRC]!, length) ^
+      p[PREFIX_STRIDE * (start + length) + PREFIX_CRC]!
+    );
   }
 
   /** Where byte `streamOffset` of a flow with `salt` sits in `bytes`. */
@@ -76,9 +94,42 @@ export class PayloadPattern implements KnownBytes {
    */
   sum(start: number, len: number): number {
     const end = start + len;
-    const e = this.evenSums[end]! - this.evenSums[start]!;
-    const o = this.oddSums[end]! - this.oddSums[start]!;
+    const p = this.prefixes,
+      at = PREFIX_STRIDE * start,
+      to = PREFIX_STRIDE * end;
+    const e = p[to + PREFIX_EVEN]! - p[at + PREFIX_EVEN]!;
+    const o = p[to + PREFIX_ODD]! - p[at + PREFIX_ODD]!;
     return (start & 1) === 0 ? e * 256 + o : o * 256 + e;
+  }
+
+  /** StreamHash's digest of the first `length` bytes of the stream of a flow with `salt`: each byte hashed once however often asked. */
+  streamDigest(salt: number, length: number): string {
+    let h = this.hashed.get(salt);
+    if (h === undefined) this.hashed.set(salt, (h = new StreamHash()));
+    if (length < h.length) {
+      // a shorter prefix than one asked before (a socket that received less than was sent): on its own
+      const prefix = new StreamHash();
+      this.hashStream(prefix, salt, 0, length);
+      return prefix.digest();
+    }
+    this.hashStream(h, salt, h.length, length);
+    return h.digest();
+  }
+
+  /** The stream of a flow with `salt` as a reference a socket compares what it receives with (wire/stream-check.ts). */
+  reference(salt: number): StreamReference {
+    let r = this.references.get(salt);
+    if (r === undefined) {
+      // one object per salt: a socket's reference and the sender's expectation are then recognisably the same stream
+      r = {
+        bytes: this.bytes,
+        position: (streamOffset) => PayloadPattern.start(streamOffset, salt),
+        hashInto: (hash, from, to) => this.hashStream(hash, salt, from, to),
+        digest: (length) => this.streamDigest(salt, length),
+      };
+      this.references.set(salt, r);
+    }
+    return r;
   }
 
   /** Feeds bytes [from, to) of the stream of a flow with `salt` to `hash`, in order. */

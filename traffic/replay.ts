@@ -13,6 +13,7 @@ import { TCP, TCP_FLAG, rebuildCutFrame, FrameLayout as WireLayout } from '../wi
 import { FRAME_FLAG, type FrameTx } from './link.ts';
 import { FrameLayout, layoutFrame, r32 } from '../wire/index.ts';
 import { parseReplayConfig, type ReplayConfig } from './config.ts';
+import { KnownRun } from '../wire/known-bytes.ts';
 import { DestinationFilter } from './destination-filter.ts';
 
 const LINKTYPE_ETHERNET = 1;
@@ -186,6 +187,11 @@ export interface ReplayStats {
   notEthernet: number;
 }
 
+/** Claims about records' bytes (tap/digest-ahead.ts RecordDigests): sets `into` to one for record `r`, or clears it. */
+export interface RecordClaims {
+  claim(r: CaptureRecord, into: KnownRun): void;
+}
+
 /**
  * Replays capture records into a FrameTx. Frames cut by the snaplen go out extended (zeros) with
  * FRAME_FLAG.CSUM_UNVERIFIABLE; `extendedRecords` holds their record indexes and `onExtended` hears
@@ -199,7 +205,10 @@ export class ReplaySource {
   onExtended: ((recordIndex: number, sentIndex: number) => void) | undefined;
   /** Called once after the last record has been sent. */
   onDone: (() => void) | undefined;
+  /** Where the bytes of the frame being transmitted are known (a record sent as read, `claims` given), else null. */
+  deliveringKnown: KnownRun | null = null;
 
+  private readonly known = new KnownRun();
   private readonly iter: Iterator<CaptureRecord>;
   private current: CaptureRecord | undefined;
   private readonly filter: DestinationFilter | undefined;
@@ -221,6 +230,8 @@ export class ReplaySource {
     config: unknown = {},
     /** With `burstGapNs`: what one burst may take of the receiving ring (a frame costs ⌈length / bufferBytes⌉ entries); the rest of a longer burst comes at its own times. */
     private readonly burstRoom: { entries: number; bufferBytes: number } = { entries: Infinity, bufferBytes: 0 },
+    /** The FCS and sums of the records, computed elsewhere (tap/digest-ahead.ts): passed on with a record sent as read. */
+    private readonly claims: RecordClaims | undefined = undefined,
   ) {
     this.config = parseReplayConfig(config);
     this.filter = this.config.onlyTo !== undefined ? new DestinationFilter(this.config.onlyTo) : undefined;
@@ -299,9 +310,10 @@ export class ReplaySource {
     const room = this.burstRoom;
     let lastSentRel = Number.NaN,
       used = 0;
-    for (let r: CaptureRecord | undefined = first; r !== undefined; r = this.current) {
+    // (records are compared by position: a reader may hand every record in the same object)
+    for (let r: CaptureRecord | undefined = first, isFirst = true; r !== undefined; r = this.current, isFirst = false) {
       const t = this.relNs(r);
-      if (r !== first) {
+      if (!isFirst) {
         if (gap === undefined || (Number.isNaN(lastSentRel) ? t > dueRel : t - lastSentRel >= gap)) break;
         if (used + (room.bufferBytes > 0 ? Math.ceil(r.origLen / room.bufferBytes) : 1) > room.entries) break;
       }
@@ -343,7 +355,12 @@ export class ReplaySource {
     }
     this.streams.addFrame(buf, len);
     this.stats.sent++;
+    if (this.claims !== undefined && buf === r.data) {
+      this.claims.claim(r, this.known);
+      this.deliveringKnown = this.known.source !== null ? this.known : null;
+    }
     this.tx.transmit(buf, len, flags);
+    this.deliveringKnown = null;
     return true;
   }
 }

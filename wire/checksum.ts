@@ -20,6 +20,19 @@ export function cachedDataView(ab: ArrayBufferLike): DataView {
   return view;
 }
 
+let lastArray: Uint8Array | null = null;
+let lastArrayView: DataView | null = null;
+
+/** cachedDataView(buf.buffer), remembering the last array asked about: reading an array's `buffer` is a call that
+ *  costs more than summing a header, and hot callers pass the same array (a DMA memory, an ACK buffer) again and again. */
+export function arrayDataView(buf: Uint8Array): DataView {
+  if (buf === lastArray) return lastArrayView!;
+  const view = cachedDataView(buf.buffer);
+  lastArray = buf;
+  lastArrayView = view;
+  return view;
+}
+
 /**
  * Adds `len` bytes of `buf` from `off` to the running 1's-complement sum `sum` (unfolded). An odd length pads with a zero byte.
  *
@@ -33,7 +46,7 @@ export function sumBytes(buf: Uint8Array, off: number, len: number, sum = 0): nu
   if (len < SHORT || !(off >= 0 && end <= buf.length && Number.isInteger(off) && Number.isInteger(len))) {
     return sumBytesSimple(buf, off, len, sum);
   }
-  const dv = cachedDataView(buf.buffer);
+  const dv = arrayDataView(buf);
   let at = buf.byteOffset + off;
   const wordsEnd = at + (len & ~3);
   let even = 0,
@@ -84,7 +97,7 @@ export function sumBytesFolded(buf: Uint8Array, off: number, len: number, sum = 
   ) {
     return fold(sumBytes(buf, off, len, sum));
   }
-  const dv = cachedDataView(buf.buffer);
+  const dv = arrayDataView(buf);
   let at = buf.byteOffset + off;
   const wordsEnd = at + (len & ~3);
   let words = 0; // the little-endian words modulo 0xffff

@@ -23,6 +23,7 @@ export * from './format.ts';
 export * from './l4checksum.ts';
 export * from './cut-frame.ts';
 export { StreamHash } from './stream-hash.ts';
+export { StreamCheck, type StreamReference } from './stream-check.ts';
 export { KnownRun, type KnownBytes } from './known-bytes.ts';
 export * from './flow.ts';
 export * from './icmp-error.ts';
