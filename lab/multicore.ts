@@ -356,9 +356,6 @@ export function runCores(input: LabConfig, cores?: readonly number[], opts: Core
   return { cores: coreParts(h, slices, ran.expectations, opts), front: ran.front };
 }
 
-/** Frames between two `hashSent` calls on the generating thread. */
-const HASH_EVERY_FRAMES = 256;
-
 /** What a fed worker needs once the wire is over (plain data, cloned across threads). */
 interface WireTail {
   expectations: FlowExpectation[];
@@ -376,10 +373,8 @@ export function runWire(input: LabConfig, feeds: readonly FeedWriter[], opts: Co
   const h = hostOf(input, opts);
   if (feeds.length !== h.c.cpus) throw new Error(`multicore: ${feeds.length} feeds for ${h.c.cpus} cores`);
   const writers = [...new Set(feeds)];
-  let partner: LinkPartner | undefined;
   let pattern: KnownRun['source'] = null;
   let frontNs = 0;
-  let sinceHash = 0;
   try {
     const ran = runFront(
       h,
@@ -389,14 +384,8 @@ export function runWire(input: LabConfig, feeds: readonly FeedWriter[], opts: Co
         if (known !== null && known.source !== pattern)
           throw new Error('multicore: a frame claims bytes of a source other than the link partner’s pattern');
         feeds[core]!.push(core, frame, length, nowNs, flags, known);
-        // the expected streams' fingerprints grow with the wire, while the workers run, not all at the end
-        if (++sinceHash === HASH_EVERY_FRAMES) {
-          sinceHash = 0;
-          partner?.hashSent();
-        }
       },
       (p) => {
-        partner = p;
         pattern = p.pattern;
       },
       () => {

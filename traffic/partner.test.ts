@@ -219,41 +219,6 @@ describe('bulk flow segments', () => {
   });
 });
 
-describe('hashSent', () => {
-  it('fingerprinting the sent bytes now and then gives the expectations of fingerprinting them all at the end', () => {
-    const config = {
-      openLoop: true,
-      rateGbps: 10,
-      durationNs: 300_000,
-      flows: [
-        { kind: 'bulk', count: 2, mss: 1448 },
-        { kind: 'bulk', bytes: 50_000, mss: 1000 },
-        { kind: 'messages', messageBytes: 700, thinkNs: 3_000 },
-      ],
-    } as TrafficConfigInput;
-    const run = (spread: boolean) => {
-      const clock = new VirtualClock();
-      let frames = 0;
-      const setup = createLinkPartner(
-        clock,
-        {
-          receiveFrame() {
-            if (spread && ++frames % 7 === 0) setup.partner.hashSent();
-          },
-        },
-        config,
-      );
-      setup.partner.start();
-      clock.run();
-      return { expectations: setup.partner.expectedFlows(), frames };
-    };
-    const spread = run(true);
-    expect(spread.frames).toBeGreaterThan(100);
-    expect(spread.expectations.every((e) => e.bytes > 0)).toBe(true);
-    expect(spread.expectations).toEqual(run(false).expectations);
-  });
-});
-
 describe('message, request/response and background traffic', () => {
   it('messages: one PSH segment per message, think time between them', () => {
     const clock = new VirtualClock();

@@ -677,13 +677,6 @@ class TcpFlow {
   }
 
   /** The stream so far (a duration-limited flow: what has been sent) or the whole stream, fingerprinted from the pattern. */
-  /** Extends the expected stream's fingerprint over the bytes sent so far (never past what `expectation` covers). */
-  hashSent(): void {
-    if (this.sndMax <= this.hashedBytes) return;
-    this.p.pattern.hashStream(this.expHash, this.salt, this.hashedBytes, this.sndMax);
-    this.hashedBytes = this.sndMax;
-  }
-
   expectation(): FlowExpectation {
     const bytes = this.total === Infinity ? this.sndMax : this.total;
     const pattern = this.p.pattern,
@@ -1067,14 +1060,6 @@ export class LinkPartner {
     }
     this.stats.hostTooBig++;
     flow.onTooBig(q.mtu);
-  }
-
-  /**
-   * Fingerprints what each flow has sent so far: a run that calls it now and then spreads the work of
-   * `expectedFlows` over its frames instead of doing it all at once (the fingerprints are the same either way).
-   */
-  hashSent(): void {
-    for (const f of this.flows) f.hashSent();
   }
 
   /** What each TCP flow's socket must end up with (receive-direction keys: saddr is this sender). */
