@@ -1,6 +1,6 @@
 // `vnic run --cpus N --workers W`: one run of a host with several simulated cores split over worker threads gives the
 // report and the `--out` bytes of the same run on one thread, for generated open-loop traffic and for a replay.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,23 +67,27 @@ describe('vnic run --workers', () => {
   }, 180_000);
 
   it('a worker that fails before its first frame ends the run with the error of the run on one thread', async () => {
-    const args = [
-      'run',
-      '--config',
-      openLoop,
-      '--cpus',
-      '2',
-      '--engine',
-      'gro',
-      '--out',
-      join(dir, 'no', 'such.pcapng'),
-    ];
+    // a directory where core 1's part file goes: only the second worker fails, opening it (an --out in a missing
+    // directory is refused before the run, exit 2, and reaches no worker)
+    const out = join(dir, 'blocked.pcapng');
+    mkdirSync(`${out}.core1.part`, { recursive: true });
+    const args = ['run', '--config', openLoop, '--cpus', '2', '--engine', 'gro', '--out', out];
     const [a, b] = await Promise.all([vnic(args), vnic([...args, '--workers', '2'])]);
     expect(a.code).toBe(70);
     expect(b.code).toBe(70);
     expect(b.stderr).toBe(a.stderr);
-    expect(a.stderr).toContain('such.pcapng.core0.part');
+    expect(a.stderr).toContain('blocked.pcapng.core1.part');
   }, 180_000);
+
+  it('--out and --out-egress in a missing directory: exit 2 naming the flag, before the run', async () => {
+    for (const flag of ['--out', '--out-egress']) {
+      const r = await vnic(['run', '--engine', 'gro', '--scenario', 'forward', flag, join(dir, 'no', 'such.pcap')]);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({
+        code: 2,
+        stderr: `vnic: ${flag} ${join(dir, 'no', 'such.pcap')}: no such directory ${join(dir, 'no')}\n`,
+      });
+    }
+  });
 
   it('a capture cut short: exit 2 and the same line on one thread and on two workers, found before or during the run', async () => {
     const cut = join(dir, 'cut.pcap');

@@ -16,6 +16,7 @@ import { stderr, stdout } from '../io.ts';
 import {
   addPathFlags,
   checkReadable,
+  checkWritable,
   ipVersionOption,
   labFromFlags,
   loadedModules,
@@ -164,6 +165,9 @@ Examples:
         throw new UsageError('--out needs a single run: add --engine lro|gro|off (and no --seeds)');
       if (f.outEgress !== undefined && (plans.length !== 1 || seedCount !== 1))
         throw new UsageError('--out-egress needs a single run: add --engine lro|gro|off (and no --seeds)');
+      // a file that cannot be written is the user's to fix (exit 2 naming the flag), found before the run
+      if (f.out !== undefined) checkWritable('--out', f.out);
+      if (f.outEgress !== undefined) checkWritable('--out-egress', f.outEgress);
       // a bad config is one line on stderr, before any progress line
       const cpus = runOrExplain(() => {
         const c = parseLabConfig(plans[0]!.config);
