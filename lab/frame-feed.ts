@@ -46,9 +46,17 @@ interface Batch {
 }
 type FeedMessage = { batch: Batch } | { end: unknown } | { abort: true };
 
+/**
+ * A node:worker_threads MessagePort, named by the one method the feed's public types need, so that the lab's
+ * declarations need no Node types (a TypeScript consumer without @types/node typechecks against them).
+ */
+export interface FeedPort {
+  close(): void;
+}
+
 /** What a worker needs to read a feed: both travel with its task (the port in the transfer list). */
 export interface FeedEnds {
-  port: MessagePort;
+  port: FeedPort;
   ctrl: SharedArrayBuffer;
 }
 
@@ -209,7 +217,7 @@ export class FeedReader {
     private readonly source: KnownBytes | null,
   ) {
     this.ctrl = new Int32Array(ends.ctrl);
-    this.port = ends.port;
+    this.port = ends.port as MessagePort; // FeedWriter made it: a MessagePort
     Atomics.store(this.ctrl, CTRL.STARTED, 1);
   }
 

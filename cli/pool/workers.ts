@@ -10,6 +10,7 @@ import { chooseMtu, inputSnaplen } from '../../lab/run.ts';
 import type { SeedRunAnswer } from '../../lab/seeds.ts';
 import type { OutputOptions } from '../../lab/output.ts';
 import { FeedStopped, FeedWriter } from '../../lab/frame-feed.ts';
+import type { MessagePort } from 'node:worker_threads';
 import {
   finishCaptures,
   mergeCores,
@@ -48,7 +49,7 @@ export async function runOnWorkers(
         mtu,
         ...(out !== undefined ? { out } : {}),
       };
-      return pool.runOne<CoresPart>({ kind: 'cores', task }, [w.ends.port]);
+      return pool.runOne<CoresPart>({ kind: 'cores', task }, [w.ends.port as MessagePort]);
     });
     const settled = Promise.all(answers);
     let front: CoresPart;
