@@ -8,4 +8,4 @@ export * from './scenarios.ts';
 export * from './narrate.ts';
 export * from './seeds.ts';
 export * from './multicore.ts';
-export { FeedReader, FeedStopped, FeedWriter, type FeedEnds, type FeedTaker } from './frame-feed.ts';
+export { FeedReader, FeedStopped, FeedWriter, type FeedEnds, type FeedPort, type FeedTaker } from './frame-feed.ts';
