@@ -63,7 +63,8 @@ describe('same and copy', () => {
           plain.copyWithin(b, a, a + len);
           mem.set(data);
           k.copy(b, a, len);
-          expect(mem).toEqual(plain);
+          // one byte comparison, not a deep equality of 8192 elements (about 15 ms each)
+          expect(Buffer.compare(mem, plain)).toBe(0);
         },
       ),
       { numRuns: 200 },
